@@ -1,0 +1,39 @@
+//! The `asyncdemo` binary: parse, run, and turn the result into an exit code.
+//! Everything else lives in the library, where tests can reach it.
+
+use asyncdemo::cli::Cli;
+use asyncdemo::exit::ExitCode;
+use clap::Parser;
+use std::io::{self, Write};
+
+fn main() -> std::process::ExitCode {
+    // On a usage error clap prints its message and exits with code 2.
+    let cli = Cli::parse();
+    match asyncdemo::run(cli) {
+        Ok(code) => code.into(),
+        Err(err) => report_error(&err).into(),
+    }
+}
+
+/// Prints an error as one line on stderr and picks the exit code.
+fn report_error(err: &anyhow::Error) -> ExitCode {
+    // Usage errors found after parsing print exactly like clap's own.
+    if let Some(usage) = err.downcast_ref::<clap::Error>() {
+        let _ = usage.print();
+        return ExitCode::Error;
+    }
+    // A reader that went away (`asyncdemo ... | head -1`) is not a failure:
+    // it has everything it wanted. End quietly, as ripgrep does.
+    let broken_pipe = err.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    });
+    if broken_pipe {
+        return ExitCode::Success;
+    }
+    // `{:#}` prints the whole context chain on one line:
+    // `error: writing output: No space left on device (os error 28)`.
+    let _ = writeln!(io::stderr(), "error: {err:#}");
+    ExitCode::Error
+}

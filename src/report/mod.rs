@@ -1,0 +1,148 @@
+//! Renderers: what the user reads after (and during) a run.
+//!
+//! A finished run is plain data, a [`Summary`], and each format reads it:
+//! [`text`] for people, [`json`] for scripts. The live task lines are drawn
+//! here too (the sink calls [`text::write_verbose_line`] and
+//! [`json::write_event`]), so every byte of output has one home.
+
+pub mod json;
+pub mod text;
+
+use crate::config::Config;
+use crate::demo::Demo;
+use crate::exit::ExitCode;
+use crate::interrupt::Signal;
+use crate::run::{Mode, Outcome, RuntimeKind};
+use crate::sink::State;
+use clap::ValueEnum;
+use serde::{Deserialize, Serialize};
+use std::io::{self, Write};
+
+/// The shape of the output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// The task lines as the notes print them, then a summary line.
+    Text,
+    /// One JSON object, the summary, and nothing else on stdout.
+    Json,
+    /// One JSON event per task line as it happens, then the summary.
+    Ndjson,
+}
+
+/// The result of one run, as the JSON formats print it.
+///
+/// Every field is documented for script authors in `docs/ci.md`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Which demo ran.
+    pub demo: Demo,
+    /// How the tasks waited.
+    pub mode: Mode,
+    /// Which tokio runtime drove them.
+    pub runtime: RuntimeKind,
+    /// How many tasks were started.
+    pub tasks: u32,
+    /// Each task's wait, in seconds.
+    pub delay_secs: f64,
+    /// From the first task's start to the last task's end, in seconds.
+    pub elapsed_secs: f64,
+    /// tasks × delay: what running them one after another would take.
+    pub serial_secs: f64,
+    /// serial / elapsed: about N when the waits overlap, about 1 when they do
+    /// not. `None` (JSON `null`) when no time elapsed at all.
+    pub speedup: Option<f64>,
+    /// Tasks that printed their last line.
+    pub completed: u32,
+    /// Whether a signal stopped the run.
+    pub interrupted: bool,
+    /// Each timing check and whether it passed.
+    pub checks: Vec<CheckResult>,
+    /// The run finished and every check passed.
+    pub passed: bool,
+    /// The version of asyncdemo that ran.
+    pub version: String,
+}
+
+/// One timing check in the summary.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckResult {
+    /// `max_elapsed` or `min_elapsed`.
+    pub name: String,
+    /// The bound, in seconds.
+    pub limit_secs: f64,
+    /// Whether the run's elapsed time kept to it.
+    pub passed: bool,
+}
+
+impl Summary {
+    /// Summarises a run of `config` that measured `outcome`; `signal` is set
+    /// when the run was stopped before it finished.
+    pub fn new(config: &Config, outcome: Outcome, signal: Option<Signal>) -> Summary {
+        let elapsed = outcome.elapsed;
+        let checks: Vec<CheckResult> = config
+            .checks
+            .iter()
+            .map(|check| CheckResult {
+                name: check.name().to_owned(),
+                limit_secs: check.limit().as_secs_f64(),
+                passed: check.passes(elapsed),
+            })
+            .collect();
+        let serial_secs = config.serial().as_secs_f64();
+        Summary {
+            demo: config.demo,
+            mode: config.mode,
+            runtime: RuntimeKind::CurrentThread,
+            tasks: config.tasks,
+            delay_secs: config.delay.as_secs_f64(),
+            elapsed_secs: elapsed.as_secs_f64(),
+            serial_secs,
+            speedup: (!elapsed.is_zero()).then(|| serial_secs / elapsed.as_secs_f64()),
+            completed: outcome.completed,
+            interrupted: signal.is_some(),
+            passed: signal.is_none() && checks.iter().all(|c| c.passed),
+            checks,
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        }
+    }
+}
+
+/// Writes the end of the run (summary, and the check verdicts on stderr) and
+/// says how the process should exit.
+///
+/// Called once, either by the main thread when the run ends or by the
+/// signal thread when a signal stops it; `state.concluded` makes sure of it.
+pub fn conclude(
+    state: &mut State,
+    config: &Config,
+    outcome: Outcome,
+    signal: Option<Signal>,
+) -> io::Result<ExitCode> {
+    let summary = Summary::new(config, outcome, signal);
+    state.concluded = true;
+    let out = &mut state.out;
+    match config.format {
+        Format::Text => text::write_summary(out, &summary, signal)?,
+        Format::Json => json::write_summary(out, &summary)?,
+        Format::Ndjson => json::write_summary_line(out, &summary)?,
+    }
+    // Flushed here, not left to a destructor: the signal thread ends the
+    // process with `exit`, which runs no destructors, and an error must be
+    // reported rather than lost.
+    out.flush()?;
+    if let Some(signal) = signal {
+        return Ok(signal.exit_code());
+    }
+    if summary.passed {
+        return Ok(ExitCode::Success);
+    }
+    // The verdicts go to stderr so that stdout stays exactly the demo's
+    // output (or pure JSON); a failed write there changes nothing.
+    let mut err = io::stderr().lock();
+    for (check, result) in config.checks.iter().zip(&summary.checks) {
+        if !result.passed {
+            let _ = writeln!(err, "{}", text::check_failure(*check, outcome.elapsed));
+        }
+    }
+    Ok(ExitCode::CheckFailed)
+}

@@ -1,0 +1,96 @@
+//! The text format: for a person at a terminal.
+
+use super::Summary;
+use crate::config::Check;
+use crate::demo::{Demo, Phase};
+use crate::interrupt::Signal;
+use std::io::{self, Write};
+use std::time::Duration;
+
+/// `--verbose` task line: `[ 1.001s] task 1  Two`.
+///
+/// The time column lets the lesson be read off the numbers: in async mode
+/// every `Two` has the same time; in blocking mode they climb.
+pub fn write_verbose_line(
+    out: &mut impl Write,
+    at: Duration,
+    id: u32,
+    demo: Demo,
+    phase: Phase,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "[{:6.3}s] task {id}  {}",
+        at.as_secs_f64(),
+        demo.text(phase)
+    )
+}
+
+/// The last line, exactly as the notes end: `countasync.py executed in 1.01
+/// seconds.`, or, after a signal, what had finished by then.
+pub fn write_summary(
+    out: &mut impl Write,
+    summary: &Summary,
+    signal: Option<Signal>,
+) -> io::Result<()> {
+    let demo = summary.demo.name();
+    let secs = summary.elapsed_secs;
+    match signal {
+        None => writeln!(out, "asyncdemo {demo} executed in {secs:.2} seconds."),
+        Some(signal) => writeln!(
+            out,
+            "asyncdemo {demo} {} after {secs:.2} seconds ({} of {} tasks finished).",
+            signal.verb(),
+            summary.completed,
+            summary.tasks,
+        ),
+    }
+}
+
+/// The stderr line for a failed check:
+/// `check failed: elapsed 3.00 s exceeds --max-elapsed 1.5 s`.
+pub fn check_failure(check: Check, elapsed: Duration) -> String {
+    let (relation, flag) = match check {
+        Check::MaxElapsed(_) => ("exceeds", "--max-elapsed"),
+        Check::MinElapsed(_) => ("is below", "--min-elapsed"),
+    };
+    format!(
+        "check failed: elapsed {:.2} s {relation} {flag} {} s",
+        elapsed.as_secs_f64(),
+        check.limit().as_secs_f64()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(f: impl FnOnce(&mut Vec<u8>) -> io::Result<()>) -> String {
+        let mut out = Vec::new();
+        f(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn verbose_lines_align_time_and_task() {
+        let at = Duration::from_micros(1_000_700);
+        let line = render(|o| write_verbose_line(o, at, 1, Demo::Count, Phase::Last));
+        assert_eq!(line, "[ 1.001s] task 1  Two\n");
+        let line = render(|o| write_verbose_line(o, Duration::ZERO, 12, Demo::Hello, Phase::First));
+        assert_eq!(line, "[ 0.000s] task 12  Hello ...\n");
+    }
+
+    #[test]
+    fn check_failures_name_the_flag_and_both_figures() {
+        let max = Check::MaxElapsed(Duration::from_millis(1500));
+        assert_eq!(
+            check_failure(max, Duration::from_millis(3004)),
+            "check failed: elapsed 3.00 s exceeds --max-elapsed 1.5 s"
+        );
+        let min = Check::MinElapsed(Duration::from_secs(2));
+        assert_eq!(
+            check_failure(min, Duration::from_millis(1000)),
+            "check failed: elapsed 1.00 s is below --min-elapsed 2 s"
+        );
+    }
+}

@@ -1,0 +1,308 @@
+//! Where the tasks' lines go while the run is in progress.
+//!
+//! Every task calls [`Sink::line`] twice, so this is the hot path of a
+//! million-task run. Three decisions keep it cheap and correct:
+//!
+//! - **One buffered writer, flushed only when the program is about to wait.**
+//!   A flush is a `write(2)` system call. Flushing after every line would cost
+//!   two million system calls for a million tasks; never flushing would hide
+//!   the lesson (the `One` lines must be on screen *during* the pause, even
+//!   when stdout is a pipe). So the runner calls [`Sink::flush`] at the
+//!   moments a thread is about to go idle or to block, and nowhere else.
+//! - **A mutex, not a `RefCell`.** The tasks of most modes run on one thread,
+//!   but the Ctrl-C handler runs on its own thread and must be able to take
+//!   the writer, flush what the tasks wrote and add the summary after it.
+//!   Uncontended, the lock is one atomic compare-and-swap.
+//! - **Record only what somebody asked for.** Timestamps and the event list
+//!   feed `--verbose`, `ndjson`, `--timeline` and `--trace`. A plain run takes
+//!   no clock reading and stores nothing per task; it only counts the tasks
+//!   that finished.
+
+use crate::demo::{Demo, Phase};
+use crate::report;
+use std::io::{self, BufWriter, Write};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+/// How task lines are shown while the run is in progress.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Live {
+    /// The demo's own words, exactly as the Python notes print them.
+    Plain,
+    /// The words prefixed with the time since start and the task number.
+    Verbose,
+    /// One JSON object per line.
+    Ndjson,
+    /// Nothing (`--quiet`, `--format json`, `compare`).
+    Silent,
+}
+
+impl Live {
+    /// Whether showing a line needs the time it happened.
+    const fn needs_time(self) -> bool {
+        matches!(self, Live::Verbose | Live::Ndjson)
+    }
+}
+
+/// One task line, as recorded for the pictures (`--timeline`, `--trace`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// Time since the start of the run.
+    pub at: Duration,
+    /// The task, numbered from 1.
+    pub task: u32,
+    /// Which of the task's two lines this is.
+    pub phase: Phase,
+    /// The OS thread that printed it, numbered from 1 in order of first use.
+    pub thread: u32,
+}
+
+/// The mutable part of the sink, behind its lock.
+pub struct State {
+    /// The destination, normally stdout. Boxed so the sink is one type
+    /// whatever it writes to; the dynamic call happens per flush, not per line.
+    pub out: BufWriter<Box<dyn Write + Send>>,
+    /// When the run started; `None` until the runner says so.
+    pub start: Option<Instant>,
+    /// Tasks that printed their last line.
+    pub completed: u32,
+    /// Every line in time order, when something needs them; else `None`.
+    pub events: Option<Vec<Event>>,
+    /// The first write error. After it, lines are dropped: the output is gone.
+    pub error: Option<io::Error>,
+    /// Set once the final report is written, so that a signal arriving as the
+    /// run ends cannot print a second summary.
+    pub concluded: bool,
+}
+
+impl State {
+    /// Time since the run started, or zero if it had not started.
+    pub fn elapsed(&self) -> Duration {
+        self.start.map(|s| s.elapsed()).unwrap_or_default()
+    }
+}
+
+/// The destination of the tasks' lines, shared by every task of a run.
+pub struct Sink {
+    demo: Demo,
+    live: Live,
+    state: Mutex<State>,
+    /// Woken when a write fails (say, `| head -1` closed the pipe), so that an
+    /// async run stops waiting for sleeps whose output nobody will read.
+    failed: Notify,
+}
+
+/// The size of the output buffer. Larger than std's 8 KiB default so that a
+/// million-task run makes a few hundred `write` calls instead of thousands.
+const BUFFER_BYTES: usize = 64 * 1024;
+
+impl Sink {
+    /// A sink writing `demo`'s lines to `out` in the `live` style; `record`
+    /// keeps every event for the pictures drawn after the run.
+    pub fn new(out: Box<dyn Write + Send>, demo: Demo, live: Live, record: bool) -> Sink {
+        Sink {
+            demo,
+            live,
+            state: Mutex::new(State {
+                out: BufWriter::with_capacity(BUFFER_BYTES, out),
+                start: None,
+                completed: 0,
+                events: record.then(Vec::new),
+                error: None,
+                concluded: false,
+            }),
+            failed: Notify::new(),
+        }
+    }
+
+    /// The demo whose lines this sink prints.
+    pub fn demo(&self) -> Demo {
+        self.demo
+    }
+
+    /// Takes the lock. A panic while holding it cannot leave the state
+    /// half-written in a way that matters here, so a poisoned lock is used as is.
+    pub fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Takes the lock if it comes free within `patience`. For the signal
+    /// thread, which must end the program promptly even if a write is stuck.
+    pub fn lock_within(&self, patience: Duration) -> Option<MutexGuard<'_, State>> {
+        let deadline = std::time::Instant::now() + patience;
+        loop {
+            match self.state.try_lock() {
+                Ok(state) => return Some(state),
+                Err(std::sync::TryLockError::Poisoned(poisoned)) => {
+                    return Some(poisoned.into_inner());
+                }
+                Err(std::sync::TryLockError::WouldBlock)
+                    if std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                Err(std::sync::TryLockError::WouldBlock) => return None,
+            }
+        }
+    }
+
+    /// Marks the start of the run: `t = 0` for every timestamp.
+    pub fn start(&self, at: Instant) {
+        self.lock().start = Some(at);
+    }
+
+    /// Task `id` prints its `phase` line. The hot path.
+    pub fn line(&self, id: u32, phase: Phase) {
+        let mut state = self.lock();
+        if phase == Phase::Last {
+            state.completed += 1;
+        }
+        if state.error.is_some() {
+            return;
+        }
+        // Read the clock only when a line or a picture will show the time.
+        let at = if self.live.needs_time() || state.events.is_some() {
+            state.elapsed()
+        } else {
+            Duration::ZERO
+        };
+        if let Some(events) = &mut state.events {
+            events.push(Event {
+                at,
+                task: id,
+                phase,
+                thread: thread_number(),
+            });
+        }
+        let written = match self.live {
+            Live::Plain => state.out.write_all(self.demo.line(phase).as_bytes()),
+            Live::Verbose => {
+                report::text::write_verbose_line(&mut state.out, at, id, self.demo, phase)
+            }
+            Live::Ndjson => report::json::write_event(&mut state.out, at, id, self.demo, phase),
+            Live::Silent => Ok(()),
+        };
+        if let Err(err) = written {
+            self.fail(&mut state, err);
+        }
+    }
+
+    /// Pushes buffered lines out because the program is about to wait.
+    ///
+    /// Returns `false` if the output has failed, now or before: a caller that
+    /// was about to block can then skip the wait, since nobody will see what
+    /// comes after it.
+    pub fn flush(&self) -> bool {
+        let mut state = self.lock();
+        if state.error.is_some() {
+            return false;
+        }
+        match state.out.flush() {
+            Ok(()) => true,
+            Err(err) => {
+                self.fail(&mut state, err);
+                false
+            }
+        }
+    }
+
+    fn fail(&self, state: &mut State, err: io::Error) {
+        state.error = Some(err);
+        // `notify_one` stores a permit when nobody is waiting yet, so the
+        // runner sees the failure even if it starts waiting afterwards.
+        self.failed.notify_one();
+    }
+
+    /// Completes when a write has failed. The async runner races its tasks
+    /// against this, so a closed pipe ends even a `500years` sleep.
+    pub async fn failed(&self) {
+        self.failed.notified().await;
+    }
+}
+
+/// A small number for the current OS thread, given out in order of first use.
+///
+/// `std::thread::ThreadId` has no stable numeric form, and the pictures want
+/// short labels (`thread 1`, `thread 2`), so each thread takes the next
+/// number the first time it records an event.
+pub fn thread_number() -> u32 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(1);
+    thread_local! {
+        static NUMBER: u32 = NEXT.fetch_add(1, Ordering::Relaxed);
+    }
+    NUMBER.with(|n| *n)
+}
+
+#[cfg(test)]
+pub mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    /// A writer whose bytes the test can read back after the sink is done.
+    #[derive(Clone, Default)]
+    pub struct Captured(pub Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Captured {
+        pub fn text(&self) -> String {
+            String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+        }
+    }
+
+    /// A writer that fails like a full disk.
+    struct Full;
+
+    impl Write for Full {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            Err(io::Error::from_raw_os_error(28)) // ENOSPC
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn plain_lines_wait_in_the_buffer_until_a_flush() {
+        let captured = Captured::default();
+        let sink = Sink::new(Box::new(captured.clone()), Demo::Count, Live::Plain, false);
+        sink.line(1, Phase::First);
+        sink.line(2, Phase::First);
+        assert_eq!(captured.text(), "", "a line must not cost a system call");
+        assert!(sink.flush());
+        assert_eq!(captured.text(), "One\nOne\n");
+        sink.line(1, Phase::Last);
+        assert_eq!(sink.lock().completed, 1);
+    }
+
+    #[test]
+    fn a_plain_run_records_nothing() {
+        let sink = Sink::new(Box::new(io::sink()), Demo::Count, Live::Plain, false);
+        sink.line(1, Phase::First);
+        assert!(sink.lock().events.is_none());
+    }
+
+    #[test]
+    fn a_failed_write_is_kept_and_later_lines_are_dropped() {
+        let sink = Sink::new(Box::new(Full), Demo::Hello, Live::Plain, false);
+        sink.line(1, Phase::First);
+        assert!(!sink.flush(), "the flush reaches the full disk");
+        let state = sink.lock();
+        assert_eq!(state.error.as_ref().unwrap().raw_os_error(), Some(28));
+        drop(state);
+        sink.line(1, Phase::Last);
+        assert!(!sink.flush(), "stays failed");
+        assert_eq!(sink.lock().completed, 1, "still counts the task");
+    }
+}

@@ -1,0 +1,77 @@
+//! Helpers shared by the black-box tests.
+#![allow(dead_code)] // each test file uses its own subset
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+/// The built binary, for tests that drive the process by hand (pipes, signals).
+pub fn binary() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_asyncdemo"))
+}
+
+/// `asyncdemo ARGS`, ready for assert_cmd's assertions.
+pub fn asyncdemo(args: &[&str]) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("asyncdemo");
+    cmd.args(args);
+    cmd
+}
+
+/// Parses the seconds out of `asyncdemo <demo> executed in 1.00 seconds.`
+pub fn summary_secs(line: &str) -> f64 {
+    let secs = line
+        .split(" executed in ")
+        .nth(1)
+        .and_then(|rest| rest.strip_suffix(" seconds."))
+        .unwrap_or_else(|| panic!("not a summary line: {line:?}"));
+    secs.parse().unwrap()
+}
+
+/// Starts the binary with stdout piped and waits until it has printed its
+/// first line, which proves the run (and its signal handler) has started.
+pub fn spawn_until_first_line(
+    args: &[&str],
+) -> (Child, BufReader<std::process::ChildStdout>, String) {
+    let mut child = binary()
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    (child, stdout, first)
+}
+
+/// Sends a signal by name (`INT`, `TERM`) with the system's `kill`.
+pub fn send_signal(child: &Child, signal: &str) {
+    let status = Command::new("kill")
+        .args([format!("-{signal}"), child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// Waits for the child, killing it (and failing) if it outlives `limit`.
+/// The limit is generous: it catches a hang, not a slow machine.
+pub fn wait_with_limit(child: &mut Child, limit: Duration) -> ExitStatus {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if start.elapsed() > limit {
+            child.kill().unwrap();
+            panic!("the process did not exit within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Everything left on a reader.
+pub fn rest(mut reader: impl Read) -> String {
+    let mut text = String::new();
+    reader.read_to_string(&mut text).unwrap();
+    text
+}
