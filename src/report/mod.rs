@@ -146,3 +146,79 @@ pub fn conclude(
     }
     Ok(ExitCode::CheckFailed)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Check, Detail};
+    use crate::run::{Sleep, join};
+    use crate::sink::Sink;
+    use std::time::Duration;
+
+    fn config(tasks: u32, delay: Duration, checks: Vec<Check>) -> Config {
+        Config {
+            demo: Demo::Count,
+            tasks,
+            delay,
+            mode: Mode::Async,
+            format: Format::Json,
+            detail: Detail::Normal,
+            checks,
+        }
+    }
+
+    /// On the paused clock N async tasks take exactly one delay, so the
+    /// speedup over running them one after another is exactly N.
+    #[tokio::test(start_paused = true)]
+    async fn async_speedup_is_n_on_the_paused_clock() {
+        for n in [1, 3, 1000] {
+            let delay = Duration::from_millis(250);
+            let sink = Sink::new(
+                Box::new(std::io::sink()),
+                Demo::Count,
+                crate::sink::Live::Silent,
+                false,
+            );
+            let elapsed = join(&sink, n, &Sleep { delay }).await;
+            let outcome = Outcome {
+                elapsed,
+                completed: sink.lock().completed,
+            };
+            let summary = Summary::new(&config(n, delay, vec![]), outcome, None);
+            assert_eq!(summary.serial_secs, 0.25 * f64::from(n));
+            assert_eq!(summary.elapsed_secs, 0.25);
+            assert_eq!(summary.speedup, Some(f64::from(n)));
+            assert_eq!(summary.completed, n);
+            assert!(summary.passed);
+        }
+    }
+
+    #[test]
+    fn an_interrupted_run_never_passes() {
+        let c = config(
+            3,
+            Duration::from_secs(1),
+            vec![Check::MaxElapsed(Duration::from_secs(9))],
+        );
+        let outcome = Outcome {
+            elapsed: Duration::from_millis(500),
+            completed: 0,
+        };
+        let summary = Summary::new(&c, outcome, Some(Signal::Interrupt));
+        assert!(summary.interrupted);
+        assert!(summary.checks[0].passed, "the check itself held");
+        assert!(!summary.passed, "but the run did not finish");
+    }
+
+    #[test]
+    fn no_elapsed_time_means_no_speedup() {
+        let outcome = Outcome {
+            elapsed: Duration::ZERO,
+            completed: 3,
+        };
+        let summary = Summary::new(&config(3, Duration::ZERO, vec![]), outcome, None);
+        assert_eq!(summary.speedup, None);
+        let json = serde_json::to_value(&summary).unwrap();
+        assert!(json["speedup"].is_null());
+    }
+}

@@ -1,0 +1,305 @@
+//! Black-box tests of the script-facing formats: JSON, NDJSON, timing checks.
+//!
+//! The structs below are written from the schema in docs/ci.md, not borrowed
+//! from the crate, so a change to the output that breaks scripts breaks here.
+
+mod common;
+
+use common::*;
+use predicates::prelude::*;
+use serde::Deserialize;
+use std::io::BufRead;
+use std::time::Duration;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Summary {
+    demo: String,
+    mode: String,
+    runtime: String,
+    tasks: u32,
+    delay_secs: f64,
+    elapsed_secs: f64,
+    serial_secs: f64,
+    speedup: Option<f64>,
+    completed: u32,
+    interrupted: bool,
+    checks: Vec<Check>,
+    passed: bool,
+    version: String,
+}
+
+#[derive(Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+struct Check {
+    name: String,
+    limit_secs: f64,
+    passed: bool,
+}
+
+/// One NDJSON line: an event, or the final summary.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+enum Line {
+    Event {
+        t_secs: f64,
+        task: u32,
+        text: String,
+    },
+    Summary(Summary),
+}
+
+fn json(args: &[&str]) -> (Summary, i32) {
+    let output = asyncdemo(args).output().unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let summary = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("stdout is not one JSON summary ({e}): {stdout:?}"));
+    (summary, output.status.code().unwrap())
+}
+
+fn ndjson(args: &[&str]) -> Vec<Line> {
+    let output = asyncdemo(args)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8(output)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect()
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+}
+
+#[test]
+fn json_is_one_object_with_every_documented_field() {
+    let (s, code) = json(&["count", "-n", "4", "--delay", "50ms", "--format", "json"]);
+    assert_eq!(code, 0);
+    assert_eq!((s.demo.as_str(), s.mode.as_str()), ("count", "async"));
+    assert_eq!(s.runtime, "current-thread");
+    assert_eq!((s.tasks, s.completed), (4, 4));
+    assert!(close(s.delay_secs, 0.05));
+    assert!(close(s.serial_secs, 4.0 * 0.05), "serial = tasks × delay");
+    assert!(s.elapsed_secs >= 0.05);
+    let speedup = s.speedup.unwrap();
+    assert!(close(speedup, s.serial_secs / s.elapsed_secs));
+    assert!(!s.interrupted && s.passed && s.checks.is_empty());
+    assert_eq!(s.version, env!("CARGO_PKG_VERSION"));
+}
+
+#[test]
+fn blocking_speedup_is_about_one() {
+    let (s, _) = json(&["hello", "--blocking", "--delay", "30ms", "-f", "json"]);
+    assert_eq!(s.mode, "blocking");
+    assert!(s.elapsed_secs >= s.serial_secs, "{s:?}");
+    // A lower bound can't be given for a ratio on a busy machine, only ≤ 1.
+    assert!(s.speedup.unwrap() <= 1.0, "{s:?}");
+}
+
+#[test]
+fn zero_delay_gives_zero_serial_time() {
+    let (s, code) = json(&["count", "--delay", "0", "-f", "json"]);
+    assert_eq!(code, 0);
+    assert_eq!(s.serial_secs, 0.0);
+    assert_eq!(s.delay_secs, 0.0);
+}
+
+#[test]
+fn checks_pass_and_fail_with_exit_codes_0_and_1() {
+    let args = ["count", "-n", "3", "--blocking", "--delay", "50ms"];
+    // Blocking takes at least 3 × 50 ms, so a 100 ms ceiling must fail ...
+    asyncdemo(&args)
+        .args(["--max-elapsed", "100ms"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("executed in"))
+        .stderr(
+            predicate::str::is_match(
+                r"^check failed: elapsed \d+\.\d\d s exceeds --max-elapsed 0.1 s\n$",
+            )
+            .unwrap(),
+        );
+    // ... and a 60 s one must pass.
+    asyncdemo(&args)
+        .args(["--max-elapsed", "60s"])
+        .assert()
+        .code(0)
+        .stderr("");
+    // A floor far above the run fails too.
+    asyncdemo(&["count", "--delay", "10ms", "--min-elapsed", "1h"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("is below --min-elapsed 3600 s"));
+}
+
+#[test]
+fn json_reports_each_check_and_the_verdict() {
+    let (s, code) = json(&[
+        "count",
+        "--blocking",
+        "--delay",
+        "50ms",
+        "-f",
+        "json",
+        "--max-elapsed",
+        "100ms",
+        "--min-elapsed",
+        "10ms",
+    ]);
+    assert_eq!(code, 1);
+    assert!(!s.passed);
+    assert_eq!(
+        s.checks,
+        [
+            Check {
+                name: "max_elapsed".into(),
+                limit_secs: 0.1,
+                passed: false
+            },
+            Check {
+                name: "min_elapsed".into(),
+                limit_secs: 0.01,
+                passed: true
+            },
+        ]
+    );
+}
+
+#[test]
+fn ndjson_has_2n_ordered_events_then_the_summary() {
+    let n = 5;
+    let lines = ndjson(&["count", "-n", "5", "--delay", "20ms", "-f", "ndjson"]);
+    assert_eq!(lines.len(), 2 * n + 1);
+    let Some(Line::Summary(summary)) = lines.last() else {
+        panic!("the last line is not the summary: {lines:?}")
+    };
+    assert_eq!(summary.completed, n as u32);
+
+    let events: Vec<(f64, u32, &str)> = lines[..2 * n]
+        .iter()
+        .map(|line| match line {
+            Line::Event { t_secs, task, text } => (*t_secs, *task, text.as_str()),
+            Line::Summary(_) => panic!("a summary before the events ended"),
+        })
+        .collect();
+    assert!(
+        events.windows(2).all(|w| w[0].0 <= w[1].0),
+        "time order: {events:?}"
+    );
+    for task in 1..=n as u32 {
+        let mine: Vec<_> = events.iter().filter(|e| e.1 == task).collect();
+        assert_eq!(mine.len(), 2, "task {task}");
+        assert_eq!((mine[0].2, mine[1].2), ("One", "Two"));
+        assert!(
+            mine[1].0 - mine[0].0 >= 0.02,
+            "task {task} waited its delay"
+        );
+    }
+    // Async: every task says One before any says Two.
+    assert!(events[..n].iter().all(|e| e.2 == "One"));
+}
+
+#[test]
+fn ndjson_can_be_followed_live() {
+    // The first event must arrive while the run is still waiting.
+    let (mut child, _stdout, first) =
+        spawn_until_first_line(&["hello", "--delay", "500years", "-f", "ndjson"]);
+    let event: Line = serde_json::from_str(&first).unwrap();
+    assert!(matches!(event, Line::Event { task: 1, ref text, .. } if text == "Hello ..."));
+    assert!(child.try_wait().unwrap().is_none(), "still running");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn an_interrupted_run_still_prints_valid_json() {
+    for format in ["json", "ndjson"] {
+        let mut child = binary()
+            .args(["count", "-n", "3", "--delay", "500years", "-f", format])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        if format == "ndjson" {
+            // Wait for an event, which proves the run has started.
+            let mut line = String::new();
+            stdout.read_line(&mut line).unwrap();
+        } else {
+            // JSON prints nothing before the end, so nothing shows the run
+            // has started; its handler is in place within milliseconds.
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        send_signal(&child, "INT");
+        assert_eq!(
+            wait_with_limit(&mut child, Duration::from_secs(10)).code(),
+            Some(130)
+        );
+        let text = rest(stdout);
+        let last = text.lines().last().unwrap();
+        let summary: Summary = if format == "json" {
+            serde_json::from_str(&text).unwrap()
+        } else {
+            match serde_json::from_str(last).unwrap() {
+                Line::Summary(s) => s,
+                other => panic!("{other:?}"),
+            }
+        };
+        assert!(summary.interrupted && !summary.passed, "{format}");
+        assert_eq!(summary.completed, 0);
+    }
+}
+
+#[test]
+fn quiet_prints_only_the_summary_and_verbose_adds_time_and_task() {
+    asyncdemo(&["count", "-q", "--delay", "10ms"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::is_match(r"^asyncdemo count executed in \d+\.\d\d seconds\.\n$")
+                .unwrap(),
+        );
+    let out = asyncdemo(&["count", "-n", "2", "-v", "--blocking", "--delay", "10ms"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    let line = predicate::str::is_match(r"^\[ *\d+\.\d{3}s\] task \d+  (One|Two)$").unwrap();
+    let tasks: Vec<(&str, &str)> = text
+        .lines()
+        .take(4)
+        .map(|l| {
+            assert!(line.eval(l), "{l:?}");
+            // `[ 0.000s] task 1  One` → ("1", "One")
+            l.split("] task ").nth(1).unwrap().split_once("  ").unwrap()
+        })
+        .collect();
+    assert_eq!(
+        tasks,
+        [("1", "One"), ("1", "Two"), ("2", "One"), ("2", "Two")],
+        "{text}"
+    );
+}
+
+#[test]
+fn bad_format_and_check_values_are_usage_errors() {
+    for args in [
+        &["count", "-f", "xml"][..],
+        &["count", "--format"],
+        &["count", "--max-elapsed", "soon"],
+        &["count", "--min-elapsed", "-1s"],
+        &["count", "--min-elapsed", "2s", "--max-elapsed", "1s"],
+        &["count", "-q", "-v"],
+    ] {
+        asyncdemo(args)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::starts_with("error: "));
+    }
+}
