@@ -235,6 +235,26 @@ mod tests {
         }
     }
 
+    /// A million-task run keeps a million of these futures alive at once,
+    /// so their size is the run's memory. tokio's `Sleep` is most of it.
+    #[test]
+    fn the_async_task_future_stays_small() {
+        let sink = Sink::new(Box::new(std::io::sink()), Demo::Count, Live::Plain, false);
+        let wait = Sleep {
+            delay: Duration::from_secs(1),
+        };
+        let future = demo::task(1, &sink, &wait);
+        let bytes = std::mem::size_of_val(&future);
+        let sleep = std::mem::size_of::<tokio::time::Sleep>();
+        // The task adds its id, two references and its state tag (40 bytes
+        // today). A bound of 48 fails as soon as someone adds per-task state
+        // such as an `Instant` (16 bytes) or a `String` (24).
+        assert!(
+            bytes <= sleep + 48,
+            "task future is {bytes} bytes, Sleep {sleep}"
+        );
+    }
+
     /// A blocking wait holds the thread, so each task finishes before the
     /// next one starts: One Two One Two. The sleep is real (the paused clock
     /// cannot see `std::thread::sleep`), so it is kept tiny.
