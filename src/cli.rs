@@ -6,8 +6,9 @@
 //! validated [`crate::config::Config`].
 
 use crate::report::Format;
-use crate::run::Mode;
-use clap::{Args, Parser, Subcommand};
+use crate::run::{Mode, RuntimeKind};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// The largest `--tasks`. Ten million waiting tasks fit in a few GB of
@@ -26,6 +27,22 @@ pub struct Cli {
     /// The demo to run.
     #[command(subcommand)]
     pub command: Command,
+
+    /// When to use colour: auto means only on a terminal, and never when
+    /// NO_COLOR is set.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+}
+
+/// `--color`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour on a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always colour, even into a pipe or a file.
+    Always,
+    /// Never colour.
+    Never,
 }
 
 /// The subcommands.
@@ -39,6 +56,42 @@ pub enum Command {
     /// Each task prints "Hello ...", waits, then prints "... World!".
     #[command(mut_arg("tasks", |arg| arg.default_value("2")))]
     Hello(RunArgs),
+    /// Run a demo once per way of running it and print one row each.
+    Compare(CompareArgs),
+}
+
+/// The options of `compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The demo to compare.
+    #[arg(value_enum)]
+    pub demo: crate::demo::Demo,
+
+    /// How many tasks each run has [default: 3 for count, 2 for hello].
+    #[arg(short = 'n', long, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_TASKS)),
+          allow_negative_numbers = true)]
+    pub tasks: Option<u32>,
+
+    /// How long each task waits.
+    #[arg(short, long, value_name = "DURATION", default_value = "1s",
+          value_parser = humantime::parse_duration, allow_negative_numbers = true)]
+    pub delay: Duration,
+
+    /// Output format of the table.
+    #[arg(short, long, value_enum, default_value_t = TableFormat::Text)]
+    pub format: TableFormat,
+}
+
+/// The formats of the `compare` table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TableFormat {
+    /// Aligned columns for a terminal.
+    Text,
+    /// A GitHub table, for a README or a slide.
+    Markdown,
+    /// The list of run summaries, in the --format json schema.
+    Json,
 }
 
 /// The options every demo takes.
@@ -64,6 +117,35 @@ pub struct RunArgs {
     /// Wait with std::thread::sleep: shorthand for --mode blocking.
     #[arg(long, conflicts_with = "mode")]
     pub blocking: bool,
+
+    /// Which tokio runtime drives the tasks [default: current-thread, or
+    /// multi-thread when --workers is given].
+    #[arg(long, value_enum)]
+    pub runtime: Option<RuntimeKind>,
+
+    /// Worker threads of the multi-thread runtime; implies --runtime
+    /// multi-thread [default: the number of CPUs].
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub workers: Option<u16>,
+
+    /// Spawn each task with tokio::spawn instead of polling all of them
+    /// inside one join_all. On a multi-thread runtime the tasks then run on
+    /// every worker, and the order of their lines is not deterministic.
+    #[arg(long)]
+    pub spawn: bool,
+
+    /// Size of tokio's blocking pool for --mode spawn-blocking [default: 512].
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub blocking_threads: Option<u32>,
+
+    /// After the run, draw each task's wait on a time axis (text format).
+    #[arg(long)]
+    pub timeline: bool,
+
+    /// Write the run as a Chrome trace-event JSON file, for ui.perfetto.dev
+    /// or chrome://tracing.
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
 
     /// Output format: the task lines and a summary, one JSON summary, or a JSON
     /// event per line followed by the summary.
@@ -105,7 +187,9 @@ mod tests {
     fn default_task_counts_match_the_demos() {
         for demo in [Demo::Count, Demo::Hello] {
             let cli = Cli::try_parse_from(["asyncdemo", demo.name()]).unwrap();
-            let (Command::Count(args) | Command::Hello(args)) = cli.command;
+            let (Command::Count(args) | Command::Hello(args)) = cli.command else {
+                panic!("parsed as compare")
+            };
             assert_eq!(args.tasks, Some(demo.default_tasks()), "{}", demo.name());
         }
     }

@@ -4,12 +4,53 @@
 //! checks how the values fit together and settles the defaults, so the runner
 //! and the reports never look at raw arguments.
 
-use crate::cli::RunArgs;
+use crate::cli::{ColorChoice, RunArgs};
 use crate::demo::Demo;
 use crate::report::Format;
-use crate::run::Mode;
+use crate::run::{Mode, Runtime, RuntimeKind};
 use crate::sink::Live;
+use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::time::Duration;
+
+/// tokio's own default size for the blocking pool.
+pub const DEFAULT_BLOCKING_THREADS: usize = 512;
+
+/// What the output looks like where it lands: decided once, from the
+/// environment, so the renderers stay pure functions of their input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Term {
+    /// Whether to write colour escape codes.
+    pub color: bool,
+    /// The width to fit pictures into: the terminal's, or 80 columns.
+    pub width: usize,
+}
+
+impl Term {
+    /// Looks at stdout and `NO_COLOR`.
+    pub fn detect(choice: ColorChoice) -> Term {
+        let stdout = std::io::stdout();
+        let tty = stdout.is_terminal();
+        // https://no-color.org: set and not empty means no colour.
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let color = match choice {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => tty && !no_color,
+        };
+        let width = terminal_size::terminal_size_of(&stdout)
+            .map(|(w, _)| usize::from(w.0))
+            .filter(|_| tty)
+            .unwrap_or(80);
+        Term { color, width }
+    }
+
+    /// No colour, 80 columns: what a pipe gets, and what tests use.
+    pub const PLAIN: Term = Term {
+        color: false,
+        width: 80,
+    };
+}
 
 /// Everything a run needs to know.
 #[derive(Clone, Debug, PartialEq)]
@@ -22,6 +63,18 @@ pub struct Config {
     pub delay: Duration,
     /// How each task waits.
     pub mode: Mode,
+    /// The tokio runtime; `None` for `--mode threads`, which needs none.
+    pub runtime: Option<Runtime>,
+    /// Spawn each task as its own tokio task instead of one `join_all`.
+    pub spawn: bool,
+    /// The blocking pool's size, for `--mode spawn-blocking` only.
+    pub blocking_threads: Option<usize>,
+    /// Draw the timeline after the run.
+    pub timeline: bool,
+    /// Write a Chrome trace to this file.
+    pub trace: Option<PathBuf>,
+    /// Colour and width of the output.
+    pub term: Term,
     /// The shape of the output.
     pub format: Format,
     /// How much text the text format prints.
@@ -80,7 +133,38 @@ impl Config {
     ///
     /// The error is a clap error so that it prints and exits (code 2) exactly
     /// like the errors clap finds itself.
-    pub fn new(demo: Demo, args: RunArgs) -> Result<Config, clap::Error> {
+    pub fn new(demo: Demo, args: RunArgs, term: Term) -> Result<Config, clap::Error> {
+        let mode = if args.blocking {
+            Mode::Blocking
+        } else {
+            args.mode
+        };
+        if mode == Mode::Threads && (args.runtime.is_some() || args.workers.is_some() || args.spawn)
+        {
+            return Err(usage_error(
+                "--mode threads runs each task on an OS thread of its own, without a tokio \
+                 runtime: --runtime, --workers and --spawn do not apply"
+                    .into(),
+            ));
+        }
+        if args.runtime == Some(RuntimeKind::CurrentThread) && args.workers.is_some() {
+            return Err(usage_error(
+                "--workers sizes a multi-thread runtime; a current-thread runtime has one thread"
+                    .into(),
+            ));
+        }
+        if args.blocking_threads.is_some() && mode != Mode::SpawnBlocking {
+            return Err(usage_error(
+                "--blocking-threads sizes the pool of --mode spawn-blocking".into(),
+            ));
+        }
+        if args.timeline && args.format != Format::Text {
+            return Err(usage_error(
+                "--timeline draws in the text format; with --format json or ndjson, \
+                 use --trace FILE for a picture"
+                    .into(),
+            ));
+        }
         if let (Some(min), Some(max)) = (args.min_elapsed, args.max_elapsed) {
             if min > max {
                 return Err(usage_error(format!(
@@ -97,15 +181,27 @@ impl Config {
         .into_iter()
         .flatten()
         .collect();
+        let runtime = match (mode, args.runtime, args.workers) {
+            (Mode::Threads, _, _) => None,
+            (_, Some(RuntimeKind::MultiThread), _) | (_, None, Some(_)) => Some(
+                Runtime::MultiThread(args.workers.map_or_else(default_workers, usize::from)),
+            ),
+            (_, Some(RuntimeKind::CurrentThread) | None, _) => Some(Runtime::CurrentThread),
+        };
         Ok(Config {
             demo,
             tasks: args.tasks.unwrap_or(demo.default_tasks()),
             delay: args.delay,
-            mode: if args.blocking {
-                Mode::Blocking
-            } else {
-                args.mode
-            },
+            mode,
+            runtime,
+            spawn: args.spawn,
+            blocking_threads: (mode == Mode::SpawnBlocking).then(|| {
+                args.blocking_threads
+                    .map_or(DEFAULT_BLOCKING_THREADS, |k| k as usize)
+            }),
+            timeline: args.timeline,
+            trace: args.trace,
+            term,
             format: args.format,
             detail: match (args.quiet, args.verbose) {
                 (true, _) => Detail::Quiet,
@@ -126,12 +222,23 @@ impl Config {
         }
     }
 
+    /// Whether the run must keep every event, for the pictures drawn after it.
+    pub fn record(&self) -> bool {
+        self.timeline || self.trace.is_some()
+    }
+
     /// What running the tasks one after another would take: tasks × delay.
     pub fn serial(&self) -> Duration {
         // `Duration * u32` panics on overflow; ten million times a huge
         // delay can overflow, so saturate instead.
         self.delay.checked_mul(self.tasks).unwrap_or(Duration::MAX)
     }
+}
+
+/// The worker count of a multi-thread runtime without `--workers`: one per
+/// CPU, as tokio itself would choose.
+pub fn default_workers() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 fn usage_error(message: String) -> clap::Error {
@@ -148,9 +255,90 @@ mod tests {
     fn config(args: &[&str]) -> Result<Config, clap::Error> {
         let cli = Cli::try_parse_from(args)?;
         match cli.command {
-            Command::Count(args) => Config::new(Demo::Count, args),
-            Command::Hello(args) => Config::new(Demo::Hello, args),
+            Command::Count(args) => Config::new(Demo::Count, args, Term::PLAIN),
+            Command::Hello(args) => Config::new(Demo::Hello, args, Term::PLAIN),
+            Command::Compare(_) => panic!("not a demo"),
         }
+    }
+
+    #[test]
+    fn workers_imply_a_multi_thread_runtime() {
+        let c = config(&["asyncdemo", "count", "--workers", "3"]).unwrap();
+        assert_eq!(c.runtime, Some(Runtime::MultiThread(3)));
+        let c = config(&["asyncdemo", "count", "--runtime", "multi-thread"]).unwrap();
+        assert!(matches!(c.runtime, Some(Runtime::MultiThread(k)) if k >= 1));
+        let c = config(&["asyncdemo", "count"]).unwrap();
+        assert_eq!(c.runtime, Some(Runtime::CurrentThread));
+        let c = config(&["asyncdemo", "count", "-m", "threads"]).unwrap();
+        assert_eq!(c.runtime, None);
+    }
+
+    #[test]
+    fn the_blocking_pool_defaults_to_tokios_size_for_spawn_blocking_only() {
+        let c = config(&["asyncdemo", "count", "-m", "spawn-blocking"]).unwrap();
+        assert_eq!(c.blocking_threads, Some(512));
+        let c = config(&[
+            "asyncdemo",
+            "count",
+            "-m",
+            "spawn-blocking",
+            "--blocking-threads",
+            "2",
+        ]);
+        assert_eq!(c.unwrap().blocking_threads, Some(2));
+        assert_eq!(
+            config(&["asyncdemo", "count"]).unwrap().blocking_threads,
+            None
+        );
+    }
+
+    #[test]
+    fn options_that_do_not_fit_together_are_usage_errors() {
+        for args in [
+            &["asyncdemo", "count", "-m", "threads", "--spawn"][..],
+            &["asyncdemo", "count", "-m", "threads", "--workers", "2"],
+            &[
+                "asyncdemo",
+                "count",
+                "-m",
+                "threads",
+                "--runtime",
+                "current-thread",
+            ],
+            &[
+                "asyncdemo",
+                "count",
+                "--runtime",
+                "current-thread",
+                "--workers",
+                "2",
+            ],
+            &["asyncdemo", "count", "--blocking-threads", "2"],
+            &["asyncdemo", "count", "--timeline", "-f", "json"],
+            &["asyncdemo", "count", "--workers", "0"],
+        ] {
+            assert!(config(args).is_err(), "{args:?}");
+        }
+    }
+
+    #[test]
+    fn only_pictures_make_a_run_record_its_events() {
+        assert!(!config(&["asyncdemo", "count", "-v"]).unwrap().record());
+        assert!(
+            !config(&["asyncdemo", "count", "-f", "ndjson"])
+                .unwrap()
+                .record()
+        );
+        assert!(
+            config(&["asyncdemo", "count", "--timeline"])
+                .unwrap()
+                .record()
+        );
+        assert!(
+            config(&["asyncdemo", "count", "--trace", "t.json"])
+                .unwrap()
+                .record()
+        );
     }
 
     #[test]

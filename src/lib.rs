@@ -17,7 +17,9 @@
 //! - [`run`]: the ways to run the tasks (how a task waits, which runtime).
 //! - [`sink`]: where task lines go during the run: one buffered writer,
 //!   flushed when the program is about to wait.
-//! - [`report`]: the renderers (text, JSON, NDJSON) of the finished run.
+//! - [`report`]: the renderers of the finished run: text, JSON and NDJSON,
+//!   the `--timeline` picture, the `--trace` file and the `compare` table.
+//! - [`compare`]: the `compare` command, one run per way of running.
 //! - [`interrupt`]: Ctrl-C and SIGTERM, received on a thread of their own.
 //! - [`exit`]: the exit codes.
 //!
@@ -25,6 +27,7 @@
 //! result or error into an exit code.
 
 pub mod cli;
+pub mod compare;
 pub mod config;
 pub mod demo;
 pub mod exit;
@@ -34,7 +37,7 @@ pub mod run;
 pub mod sink;
 
 use crate::cli::{Cli, Command};
-use crate::config::Config;
+use crate::config::{Config, Term};
 use crate::demo::Demo;
 use crate::exit::ExitCode;
 use crate::run::Outcome;
@@ -55,18 +58,30 @@ const SIGNAL_LOCK_PATIENCE: Duration = Duration::from_millis(150);
 /// Usage errors come back as a `clap::Error` inside the `anyhow::Error`, so
 /// that `main` can print them in clap's own style.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let term = Term::detect(cli.color);
     let (demo, args) = match cli.command {
         Command::Count(args) => (Demo::Count, args),
         Command::Hello(args) => (Demo::Hello, args),
+        Command::Compare(args) => return compare::compare(args, term),
     };
-    let config = Config::new(demo, args)?;
+    let config = Config::new(demo, args, term)?;
     run_demo(config, Box::new(io::stdout()))
 }
 
 /// Runs one demo, writing to `out`, and concludes it.
 pub fn run_demo(config: Config, out: Box<dyn io::Write + Send>) -> anyhow::Result<ExitCode> {
+    // Create the trace file before the run, so a bad path fails at once
+    // rather than after a long wait.
+    let trace = match &config.trace {
+        Some(path) => Some(
+            std::fs::File::create(path)
+                .with_context(|| format!("creating trace file '{}'", path.display()))?,
+        ),
+        None => None,
+    };
     let config = Arc::new(config);
-    let sink = Arc::new(Sink::new(out, config.demo, config.live(), false));
+    let sink = Arc::new(Sink::new(out, config.demo, config.live(), config.record()));
+    sink.lock().trace = trace;
 
     interrupt::on_signal({
         let (config, sink) = (Arc::clone(&config), Arc::clone(&sink));
@@ -97,5 +112,5 @@ pub fn run_demo(config: Config, out: Box<dyn io::Write + Send>) -> anyhow::Resul
     if let Some(err) = state.error.take() {
         return Err(err).context("writing output");
     }
-    report::conclude(&mut state, &config, outcome, None).context("writing output")
+    report::conclude(&mut state, &config, outcome, None)
 }

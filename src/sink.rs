@@ -75,6 +75,9 @@ pub struct State {
     /// Set once the final report is written, so that a signal arriving as the
     /// run ends cannot print a second summary.
     pub concluded: bool,
+    /// The `--trace` file, created before the run so that a bad path fails
+    /// at once, and written when the run concludes.
+    pub trace: Option<std::fs::File>,
 }
 
 impl State {
@@ -112,6 +115,7 @@ impl Sink {
                 events: record.then(Vec::new),
                 error: None,
                 concluded: false,
+                trace: None,
             }),
             failed: Notify::new(),
         }

@@ -157,7 +157,9 @@ fn no_subcommand_shows_the_usage_and_exits_2() {
         .assert()
         .code(2)
         .stdout("")
-        .stderr(predicate::str::contains("Usage: asyncdemo <COMMAND>"));
+        .stderr(predicate::str::contains(
+            "Usage: asyncdemo [OPTIONS] <COMMAND>",
+        ));
 }
 
 #[test]

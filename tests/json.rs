@@ -16,7 +16,10 @@ use std::time::Duration;
 struct Summary {
     demo: String,
     mode: String,
-    runtime: String,
+    runtime: Option<String>,
+    workers: Option<usize>,
+    spawn: bool,
+    blocking_threads: Option<usize>,
     tasks: u32,
     delay_secs: f64,
     elapsed_secs: f64,
@@ -80,7 +83,11 @@ fn json_is_one_object_with_every_documented_field() {
     let (s, code) = json(&["count", "-n", "4", "--delay", "50ms", "--format", "json"]);
     assert_eq!(code, 0);
     assert_eq!((s.demo.as_str(), s.mode.as_str()), ("count", "async"));
-    assert_eq!(s.runtime, "current-thread");
+    assert_eq!(s.runtime.as_deref(), Some("current-thread"));
+    assert_eq!(
+        (s.workers, s.spawn, s.blocking_threads),
+        (None, false, None)
+    );
     assert_eq!((s.tasks, s.completed), (4, 4));
     assert!(close(s.delay_secs, 0.05));
     assert!(close(s.serial_secs, 4.0 * 0.05), "serial = tasks × delay");

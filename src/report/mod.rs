@@ -5,18 +5,25 @@
 //! here too (the sink calls [`text::write_verbose_line`] and
 //! [`json::write_event`]), so every byte of output has one home.
 
+pub mod compare;
 pub mod json;
 pub mod text;
+pub mod timeline;
+pub mod trace;
 
 use crate::config::Config;
 use crate::demo::Demo;
 use crate::exit::ExitCode;
 use crate::interrupt::Signal;
 use crate::run::{Mode, Outcome, RuntimeKind};
+
 use crate::sink::State;
+use anyhow::Context;
 use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
 use std::io::{self, Write};
+#[cfg(test)]
+pub(crate) use tests::config as test_config;
 
 /// The shape of the output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -38,8 +45,15 @@ pub struct Summary {
     pub demo: Demo,
     /// How the tasks waited.
     pub mode: Mode,
-    /// Which tokio runtime drove them.
-    pub runtime: RuntimeKind,
+    /// Which tokio runtime drove them; `None` (JSON `null`) for
+    /// `--mode threads`, which uses none.
+    pub runtime: Option<RuntimeKind>,
+    /// The multi-thread runtime's worker threads; `None` on current-thread.
+    pub workers: Option<usize>,
+    /// Whether each task was spawned as its own tokio task.
+    pub spawn: bool,
+    /// The blocking pool's size, for `spawn-blocking` only.
+    pub blocking_threads: Option<usize>,
     /// How many tasks were started.
     pub tasks: u32,
     /// Each task's wait, in seconds.
@@ -92,7 +106,10 @@ impl Summary {
         Summary {
             demo: config.demo,
             mode: config.mode,
-            runtime: RuntimeKind::CurrentThread,
+            runtime: config.runtime.map(|r| r.kind()),
+            workers: config.runtime.and_then(|r| r.workers()),
+            spawn: config.spawn,
+            blocking_threads: config.blocking_threads,
             tasks: config.tasks,
             delay_secs: config.delay.as_secs_f64(),
             elapsed_secs: elapsed.as_secs_f64(),
@@ -107,8 +124,8 @@ impl Summary {
     }
 }
 
-/// Writes the end of the run (summary, and the check verdicts on stderr) and
-/// says how the process should exit.
+/// Writes the end of the run (timeline, summary, trace file, and the check
+/// verdicts on stderr) and says how the process should exit.
 ///
 /// Called once, either by the main thread when the run ends or by the
 /// signal thread when a signal stops it; `state.concluded` makes sure of it.
@@ -117,19 +134,32 @@ pub fn conclude(
     config: &Config,
     outcome: Outcome,
     signal: Option<Signal>,
-) -> io::Result<ExitCode> {
+) -> anyhow::Result<ExitCode> {
     let summary = Summary::new(config, outcome, signal);
     state.concluded = true;
+    let events = state.events.as_deref().unwrap_or_default();
     let out = &mut state.out;
-    match config.format {
-        Format::Text => text::write_summary(out, &summary, signal)?,
-        Format::Json => json::write_summary(out, &summary)?,
-        Format::Ndjson => json::write_summary_line(out, &summary)?,
+    let written: io::Result<()> = (|| {
+        match config.format {
+            Format::Text => {
+                if config.timeline {
+                    timeline::write(out, events, config, outcome.elapsed)?;
+                }
+                text::write_summary(out, &summary, signal)?;
+            }
+            Format::Json => json::write_summary(out, &summary)?,
+            Format::Ndjson => json::write_summary_line(out, &summary)?,
+        }
+        // Flushed here, not left to a destructor: the signal thread ends the
+        // process with `exit`, which runs no destructors, and an error must
+        // be reported rather than lost.
+        out.flush()
+    })();
+    written.context("writing output")?;
+    if let (Some(file), Some(path)) = (state.trace.take(), &config.trace) {
+        trace::write(io::BufWriter::new(file), events, config, outcome.elapsed)
+            .with_context(|| format!("writing trace file '{}'", path.display()))?;
     }
-    // Flushed here, not left to a destructor: the signal thread ends the
-    // process with `exit`, which runs no destructors, and an error must be
-    // reported rather than lost.
-    out.flush()?;
     if let Some(signal) = signal {
         return Ok(signal.exit_code());
     }
@@ -148,19 +178,25 @@ pub fn conclude(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::config::{Check, Detail};
     use crate::run::{Sleep, join};
     use crate::sink::Sink;
     use std::time::Duration;
 
-    fn config(tasks: u32, delay: Duration, checks: Vec<Check>) -> Config {
+    pub(crate) fn config(tasks: u32, delay: Duration, checks: Vec<Check>) -> Config {
         Config {
             demo: Demo::Count,
             tasks,
             delay,
             mode: Mode::Async,
+            runtime: Some(crate::run::Runtime::CurrentThread),
+            spawn: false,
+            blocking_threads: None,
+            timeline: false,
+            trace: None,
+            term: crate::config::Term::PLAIN,
             format: Format::Json,
             detail: Detail::Normal,
             checks,

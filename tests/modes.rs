@@ -1,0 +1,299 @@
+//! Black-box tests of the ways to run: modes, runtimes, --spawn, compare,
+//! and the pictures (--timeline, --trace). Real sleeps of 200 ms, lower
+//! bounds, and ratios between runs of the same test; no tight upper bounds.
+
+mod common;
+
+use common::*;
+use predicates::prelude::*;
+use serde_json::Value;
+
+/// Runs with `-f json` and returns the summary.
+fn summary(args: &[&str]) -> Value {
+    let out = asyncdemo(args)
+        .args(["-f", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    serde_json::from_slice(&out).unwrap()
+}
+
+fn elapsed(v: &Value) -> f64 {
+    v["elapsed_secs"].as_f64().unwrap()
+}
+
+#[test]
+fn blocking_under_join_all_stays_serial_even_on_two_workers() {
+    let joined = summary(&[
+        "count",
+        "-n",
+        "4",
+        "--blocking",
+        "--workers",
+        "2",
+        "-d",
+        "200ms",
+    ]);
+    assert!(elapsed(&joined) >= 0.8, "{joined}");
+    assert_eq!(joined["runtime"], "multi-thread");
+    assert_eq!(joined["workers"], 2);
+    assert_eq!(joined["spawn"], false);
+
+    // Only --spawn lets two workers each block on a task at once: 0.4 s.
+    let spawned = summary(&[
+        "count",
+        "-n",
+        "4",
+        "--blocking",
+        "--workers",
+        "2",
+        "--spawn",
+        "-d",
+        "200ms",
+    ]);
+    assert!(elapsed(&spawned) >= 0.4, "{spawned}");
+    assert!(
+        elapsed(&spawned) < 0.75 * elapsed(&joined),
+        "spawned {spawned} vs joined {joined}"
+    );
+    assert_eq!(spawned["spawn"], true);
+}
+
+#[test]
+fn async_tasks_spawned_on_a_multi_thread_runtime_all_overlap() {
+    let s = summary(&[
+        "count",
+        "-n",
+        "4",
+        "--runtime",
+        "multi-thread",
+        "--spawn",
+        "-d",
+        "200ms",
+    ]);
+    assert!(elapsed(&s) >= 0.2, "{s}");
+    assert!(s["speedup"].as_f64().unwrap() > 2.0, "{s}");
+    assert!(s["workers"].as_u64().unwrap() >= 1);
+}
+
+#[test]
+fn spawn_blocking_runs_as_many_sleeps_at_once_as_the_pool_has_threads() {
+    // 4 sleeps on a pool of 2 threads: ceil(4/2) × 200 ms = 0.4 s.
+    let s = summary(&[
+        "count",
+        "-n",
+        "4",
+        "-m",
+        "spawn-blocking",
+        "--blocking-threads",
+        "2",
+        "-d",
+        "200ms",
+    ]);
+    assert!(elapsed(&s) >= 0.4, "{s}");
+    assert!(s["speedup"].as_f64().unwrap() > 1.4, "{s}");
+    assert_eq!(s["blocking_threads"], 2);
+    assert_eq!(s["mode"], "spawn-blocking");
+    // With the default pool (512 threads), all four overlap.
+    let s = summary(&["count", "-n", "4", "-m", "spawn-blocking", "-d", "200ms"]);
+    assert_eq!(s["blocking_threads"], 512);
+    assert!(s["speedup"].as_f64().unwrap() > 2.0, "{s}");
+}
+
+#[test]
+fn threads_overlap_without_any_runtime() {
+    let s = summary(&["hello", "-n", "4", "-m", "threads", "-d", "200ms"]);
+    assert!(elapsed(&s) >= 0.2, "{s}");
+    assert!(s["speedup"].as_f64().unwrap() > 2.0, "{s}");
+    assert!(s["runtime"].is_null() && s["workers"].is_null());
+    assert_eq!(s["completed"], 4);
+}
+
+#[test]
+fn every_mode_prints_every_line() {
+    for mode in ["async", "blocking", "threads", "spawn-blocking"] {
+        let out = asyncdemo(&["count", "-n", "5", "-m", mode, "-d", "10ms"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text.matches("One\n").count(), 5, "{mode}: {text}");
+        assert_eq!(text.matches("Two\n").count(), 5, "{mode}: {text}");
+    }
+}
+
+#[test]
+fn the_timeline_draws_one_row_per_task_without_colour_in_a_pipe() {
+    let out = asyncdemo(&["count", "-n", "3", "--blocking", "-d", "50ms", "--timeline"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(!text.contains('\x1b'), "escape codes in a pipe: {text:?}");
+    let rows: Vec<&str> = text.lines().filter(|l| l.starts_with("task ")).collect();
+    assert_eq!(rows.len(), 3, "{text}");
+    // The staircase: each row starts where the previous one ended.
+    let start = |row: &str| row.find('o').unwrap();
+    assert!(
+        start(rows[0]) < start(rows[1]) && start(rows[1]) < start(rows[2]),
+        "{text}"
+    );
+    assert!(rows.iter().all(|r| r.contains('#')));
+    assert!(text.contains("legend: "));
+    assert!(
+        text.lines()
+            .last()
+            .unwrap()
+            .starts_with("asyncdemo count executed in")
+    );
+    assert!(text.lines().all(|l| l.chars().count() <= 80));
+}
+
+#[test]
+fn colour_follows_color_and_no_color() {
+    let timeline = ["count", "-n", "2", "-d", "10ms", "--timeline"];
+    asyncdemo(&timeline)
+        .arg("--color=always")
+        .assert()
+        .stdout(predicate::str::contains("\x1b["));
+    asyncdemo(&timeline)
+        .arg("--color=never")
+        .assert()
+        .stdout(predicate::str::contains("\x1b[").not());
+    asyncdemo(&timeline)
+        .env("NO_COLOR", "1")
+        .assert()
+        .stdout(predicate::str::contains("\x1b[").not());
+    // The task lines themselves stay plain even with colour forced.
+    asyncdemo(&["count", "-n", "1", "-d", "0", "--color=always"])
+        .assert()
+        .stdout(predicate::str::starts_with("One\nTwo\n"));
+}
+
+#[test]
+fn the_trace_file_parses_and_has_a_wait_per_task() {
+    let dir = std::env::temp_dir().join(format!("asyncdemo-trace-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("run.json");
+    asyncdemo(&[
+        "count",
+        "-n",
+        "4",
+        "--blocking",
+        "-d",
+        "10ms",
+        "-q",
+        "--trace",
+    ])
+    .arg(&path)
+    .assert()
+    .success();
+    let trace: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let events = trace["traceEvents"].as_array().unwrap();
+    let waits: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["ph"] == "X" && e["pid"] == 1)
+        .collect();
+    assert_eq!(waits.len(), 4);
+    let mut tids: Vec<u64> = waits.iter().map(|e| e["tid"].as_u64().unwrap()).collect();
+    tids.sort_unstable();
+    assert_eq!(tids, [1, 2, 3, 4]);
+    assert!(waits.iter().all(|e| e["dur"].as_f64().unwrap() >= 10_000.0));
+    // Blocking: each wait also shows on the OS thread that it held.
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e["ph"] == "X" && e["pid"] == 2)
+            .count(),
+        4
+    );
+}
+
+#[test]
+fn an_unwritable_trace_path_fails_before_the_run() {
+    asyncdemo(&[
+        "count",
+        "-d",
+        "500years",
+        "--trace",
+        "/nonexistent/dir/t.json",
+    ])
+    .timeout(std::time::Duration::from_secs(30))
+    .assert()
+    .code(2)
+    .stdout("")
+    .stderr(predicate::str::starts_with(
+        "error: creating trace file '/nonexistent/dir/t.json': No such file or directory",
+    ));
+}
+
+#[test]
+fn compare_json_lists_every_way_in_the_summary_schema() {
+    let out = asyncdemo(&["compare", "count", "-n", "3", "-d", "100ms", "-f", "json"])
+        .assert()
+        .success()
+        .stderr("")
+        .get_output()
+        .stdout
+        .clone();
+    let runs: Vec<Value> = serde_json::from_slice(&out).unwrap();
+    let ways: Vec<(String, String, bool)> = runs
+        .iter()
+        .map(|r| {
+            (
+                r["mode"].as_str().unwrap().to_owned(),
+                r["runtime"].as_str().unwrap_or("none").to_owned(),
+                r["spawn"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("async", "current-thread", false),
+        ("blocking", "current-thread", false),
+        ("threads", "none", false),
+        ("spawn-blocking", "current-thread", false),
+        ("blocking", "multi-thread", false),
+        ("blocking", "multi-thread", true),
+    ]
+    .map(|(m, r, s)| (m.to_owned(), r.to_owned(), s));
+    assert_eq!(ways, expected);
+    for run in &runs {
+        assert_eq!(run["completed"], 3);
+        assert_eq!(run["demo"], "count");
+    }
+    // The lesson, as relations: async overlaps, blocking does not.
+    assert!(elapsed(&runs[1]) >= 0.3 && elapsed(&runs[0]) < 0.75 * elapsed(&runs[1]));
+}
+
+#[test]
+fn compare_text_announces_each_run_and_prints_one_row_per_way() {
+    let output = asyncdemo(&["compare", "hello", "-d", "20ms"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(
+        stderr.lines().filter(|l| l.starts_with("running ")).count(),
+        6,
+        "{stderr}"
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(lines[0].starts_with("mode "), "{stdout}");
+    assert_eq!(lines.len(), 7, "{stdout}");
+    assert!(lines[2].contains("one after another"), "{stdout}");
+    asyncdemo(&["compare", "count", "-d", "0", "-f", "markdown"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with(
+            "| mode | runtime | elapsed | speedup | verdict |\n",
+        ));
+}
