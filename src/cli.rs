@@ -22,7 +22,8 @@ pub const MAX_TASKS: u32 = 10_000_000;
 /// task wait at once; waiting with `std::thread::sleep` (`--blocking`) holds
 /// the only thread, so the tasks run one after another.
 #[derive(Debug, Parser)]
-#[command(name = "asyncdemo", version, propagate_version = true)]
+#[command(name = "asyncdemo", version, propagate_version = true,
+          after_help = examples_help(TOP_EXAMPLES))]
 pub struct Cli {
     /// The demo to run.
     #[command(subcommand)]
@@ -51,13 +52,140 @@ pub enum Command {
     /// Each task prints "One", waits, then prints "Two" (the notes' countasync.py).
     // The default task count differs per demo, so it is set here rather than
     // on the shared field; a unit test keeps it equal to `Demo::default_tasks`.
-    #[command(mut_arg("tasks", |arg| arg.default_value("3")))]
+    #[command(mut_arg("tasks", |arg| arg.default_value("3")),
+              after_help = examples_help(COUNT_EXAMPLES))]
     Count(RunArgs),
     /// Each task prints "Hello ...", waits, then prints "... World!".
-    #[command(mut_arg("tasks", |arg| arg.default_value("2")))]
+    #[command(mut_arg("tasks", |arg| arg.default_value("2")),
+              after_help = examples_help(HELLO_EXAMPLES))]
     Hello(RunArgs),
     /// Run a demo once per way of running it and print one row each.
+    #[command(after_help = examples_help(COMPARE_EXAMPLES))]
     Compare(CompareArgs),
+    /// Print a shell completion script.
+    #[command(after_help = examples_help(COMPLETIONS_EXAMPLES))]
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    #[command(after_help = examples_help(MAN_EXAMPLES))]
+    Man,
+}
+
+/// An example invocation and what it shows.
+pub type Example = (&'static str, &'static str);
+
+/// Examples at the end of `asyncdemo --help` and in the man page.
+pub const TOP_EXAMPLES: &[Example] = &[
+    (
+        "asyncdemo count -n 3",
+        "One One One, a pause, Two Two Two: about 1 s",
+    ),
+    (
+        "asyncdemo count -n 3 --blocking",
+        "One Two One Two One Two: about 3 s",
+    ),
+    (
+        "asyncdemo hello --blocking --timeline",
+        "draw how each task waited",
+    ),
+    (
+        "asyncdemo compare count --delay 200ms",
+        "every way of running, one row each",
+    ),
+    (
+        "asyncdemo count -f json --max-elapsed 1.5s",
+        "a JSON summary; exit 1 if slower",
+    ),
+];
+
+/// Examples at the end of `asyncdemo count --help`.
+pub const COUNT_EXAMPLES: &[Example] = &[
+    (
+        "asyncdemo count",
+        "3 tasks, 1 s each, waiting together: about 1 s",
+    ),
+    (
+        "asyncdemo count -n 3 --blocking -v",
+        "time-stamped lines show the waits add up",
+    ),
+    (
+        "asyncdemo count -n 4 -d 200ms --blocking --workers 2 --spawn",
+        "2 at a time",
+    ),
+    (
+        "asyncdemo count -n 1000000 -q",
+        "a million waiting tasks in about 1.5 s",
+    ),
+    (
+        "asyncdemo count -f ndjson",
+        "one JSON event per line, as it happens",
+    ),
+];
+
+/// Examples at the end of `asyncdemo hello --help`.
+pub const HELLO_EXAMPLES: &[Example] = &[
+    (
+        "asyncdemo hello",
+        "Hello ... Hello ... ... World! ... World!: about 1 s",
+    ),
+    (
+        "asyncdemo hello --blocking",
+        "Hello ... ... World! twice: about 2 s",
+    ),
+    (
+        "asyncdemo hello -m spawn-blocking --timeline",
+        "the fix for a blocking call",
+    ),
+];
+
+/// Examples at the end of `asyncdemo compare --help`.
+pub const COMPARE_EXAMPLES: &[Example] = &[
+    ("asyncdemo compare count", "3 tasks of 1 s, six ways"),
+    (
+        "asyncdemo compare hello -n 4 --delay 200ms",
+        "a quicker comparison",
+    ),
+    (
+        "asyncdemo compare count -d 200ms -f markdown",
+        "a table for a README or a slide",
+    ),
+];
+
+/// Examples at the end of `asyncdemo completions --help`.
+pub const COMPLETIONS_EXAMPLES: &[Example] = &[
+    (
+        "asyncdemo completions bash > ~/.local/share/bash-completion/completions/asyncdemo",
+        "bash",
+    ),
+    (
+        "asyncdemo completions zsh > ~/.zfunc/_asyncdemo",
+        "zsh (with ~/.zfunc on $fpath)",
+    ),
+    (
+        "asyncdemo completions fish > ~/.config/fish/completions/asyncdemo.fish",
+        "fish",
+    ),
+];
+
+/// Examples at the end of `asyncdemo man --help`.
+pub const MAN_EXAMPLES: &[Example] = &[
+    (
+        "asyncdemo man > ~/.local/share/man/man1/asyncdemo.1",
+        "install the man page",
+    ),
+    ("asyncdemo man | man -l -", "read it without installing"),
+];
+
+/// Renders examples for `after_help`.
+pub fn examples_help(examples: &[Example]) -> String {
+    let mut text = String::from("Examples:\n");
+    for (command, what) in examples {
+        text.push_str(&format!("  {command}\n      {what}\n"));
+    }
+    text
 }
 
 /// The options of `compare`.
@@ -191,6 +319,28 @@ mod tests {
                 panic!("parsed as compare")
             };
             assert_eq!(args.tasks, Some(demo.default_tasks()), "{}", demo.name());
+        }
+    }
+
+    /// Every example in the help and the man page is a valid command line.
+    #[test]
+    fn every_example_parses() {
+        for list in [
+            TOP_EXAMPLES,
+            COUNT_EXAMPLES,
+            HELLO_EXAMPLES,
+            COMPARE_EXAMPLES,
+            COMPLETIONS_EXAMPLES,
+            MAN_EXAMPLES,
+        ] {
+            for (example, _) in list {
+                // The command itself, without a shell redirection or pipe.
+                let command = example.split(['>', '|']).next().unwrap();
+                let words: Vec<&str> = command.split_whitespace().collect();
+                if let Err(err) = Cli::try_parse_from(&words) {
+                    panic!("{example}: {err}");
+                }
+            }
         }
     }
 

@@ -257,7 +257,7 @@ mod tests {
         match cli.command {
             Command::Count(args) => Config::new(Demo::Count, args, Term::PLAIN),
             Command::Hello(args) => Config::new(Demo::Hello, args, Term::PLAIN),
-            Command::Compare(_) => panic!("not a demo"),
+            other => panic!("not a demo: {other:?}"),
         }
     }
 

@@ -21,6 +21,26 @@ pub enum ExitCode {
 }
 
 impl ExitCode {
+    /// Every exit code, in numeric order.
+    pub const ALL: [ExitCode; 5] = [
+        ExitCode::Success,
+        ExitCode::CheckFailed,
+        ExitCode::Error,
+        ExitCode::Interrupted,
+        ExitCode::Terminated,
+    ];
+
+    /// What the code means, for the man page.
+    pub const fn meaning(self) -> &'static str {
+        match self {
+            ExitCode::Success => "the run finished and every timing check passed",
+            ExitCode::CheckFailed => "a --max-elapsed or --min-elapsed check failed",
+            ExitCode::Error => "a usage error, or a runtime error such as a full disk",
+            ExitCode::Interrupted => "stopped by SIGINT (Ctrl-C)",
+            ExitCode::Terminated => "stopped by SIGTERM",
+        }
+    }
+
     /// The number the process exits with.
     pub const fn code(self) -> u8 {
         match self {

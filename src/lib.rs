@@ -20,6 +20,7 @@
 //! - [`report`]: the renderers of the finished run: text, JSON and NDJSON,
 //!   the `--timeline` picture, the `--trace` file and the `compare` table.
 //! - [`compare`]: the `compare` command, one run per way of running.
+//! - [`generate`]: shell completions and the man page, from the CLI itself.
 //! - [`interrupt`]: Ctrl-C and SIGTERM, received on a thread of their own.
 //! - [`exit`]: the exit codes.
 //!
@@ -31,6 +32,7 @@ pub mod compare;
 pub mod config;
 pub mod demo;
 pub mod exit;
+pub mod generate;
 pub mod interrupt;
 pub mod report;
 pub mod run;
@@ -63,6 +65,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Count(args) => (Demo::Count, args),
         Command::Hello(args) => (Demo::Hello, args),
         Command::Compare(args) => return compare::compare(args, term),
+        Command::Completions { shell } => return generate::print(&generate::completions(shell)),
+        Command::Man => return generate::print(&generate::man_page()?),
     };
     let config = Config::new(demo, args, term)?;
     run_demo(config, Box::new(io::stdout()))

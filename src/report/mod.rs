@@ -145,7 +145,7 @@ pub fn conclude(
                 if config.timeline {
                     timeline::write(out, events, config, outcome.elapsed)?;
                 }
-                text::write_summary(out, &summary, signal)?;
+                text::write_summary(out, &summary, signal, config.term.color)?;
             }
             Format::Json => json::write_summary(out, &summary)?,
             Format::Ndjson => json::write_summary_line(out, &summary)?,

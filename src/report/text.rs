@@ -27,23 +27,30 @@ pub fn write_verbose_line(
 }
 
 /// The last line, exactly as the notes end: `countasync.py executed in 1.01
-/// seconds.`, or, after a signal, what had finished by then.
+/// seconds.`, or, after a signal, what had finished by then. Bold when
+/// `color` is on (a terminal); the words are the same either way.
 pub fn write_summary(
     out: &mut impl Write,
     summary: &Summary,
     signal: Option<Signal>,
+    color: bool,
 ) -> io::Result<()> {
     let demo = summary.demo.name();
     let secs = summary.elapsed_secs;
-    match signal {
-        None => writeln!(out, "asyncdemo {demo} executed in {secs:.2} seconds."),
-        Some(signal) => writeln!(
-            out,
+    let line = match signal {
+        None => format!("asyncdemo {demo} executed in {secs:.2} seconds."),
+        Some(signal) => format!(
             "asyncdemo {demo} {} after {secs:.2} seconds ({} of {} tasks finished).",
             signal.verb(),
             summary.completed,
             summary.tasks,
         ),
+    };
+    if color {
+        let bold = anstyle::Style::new().bold();
+        writeln!(out, "{bold}{line}{bold:#}")
+    } else {
+        writeln!(out, "{line}")
     }
 }
 

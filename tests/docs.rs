@@ -1,0 +1,176 @@
+//! The documented transcripts are tested: every ```console block in
+//! README.md and docs/*.md is run, and its output compared with the text.
+//!
+//! A block is a list of `$ command` lines, each followed by the output it
+//! prints (stdout and stderr together, in the order a terminal shows them).
+//! `$ echo $?` checks the previous command's exit code. Timing digits
+//! differ from run to run, so both sides are normalised first: every number
+//! becomes `N`, a run of one glyph (`~~~`, `###`, `---`) becomes one glyph,
+//! and runs of spaces become one space. Words, options, line counts and the
+//! shape of tables and timelines must still match. Blocks that cannot be
+//! rerun as they are (Ctrl-C, output whose order varies) are fenced as
+//! ```text instead and are not run.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+#[derive(Debug)]
+struct Step {
+    command: String,
+    expected: Vec<String>,
+}
+
+/// The ```console blocks of a markdown file, as steps.
+fn console_blocks(markdown: &str) -> Vec<Vec<Step>> {
+    let mut blocks = Vec::new();
+    let mut lines = markdown.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() != "```console" {
+            continue;
+        }
+        let mut steps: Vec<Step> = Vec::new();
+        for line in lines.by_ref() {
+            if line.trim() == "```" {
+                break;
+            }
+            match line.strip_prefix("$ ") {
+                Some(command) => steps.push(Step {
+                    command: command.to_owned(),
+                    expected: Vec::new(),
+                }),
+                None => steps
+                    .last_mut()
+                    .expect("a console block starts with a `$ ` command")
+                    .expected
+                    .push(line.to_owned()),
+            }
+        }
+        blocks.push(steps);
+    }
+    blocks
+}
+
+/// Numbers to `N`, glyph runs to one glyph, space runs to one space.
+fn normalise(line: &str) -> String {
+    let mut out = String::new();
+    let mut chars = line.trim_end().chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() {
+            while chars
+                .peek()
+                .is_some_and(|n| n.is_ascii_digit() || *n == '.' || *n == ',')
+            {
+                chars.next();
+            }
+            out.push('N');
+        } else if "~#=-+ ".contains(c) {
+            while chars.peek() == Some(&c) {
+                chars.next();
+            }
+            out.push(c);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn run_block(file: &Path, steps: &[Step], scratch: &Path) -> Result<(), String> {
+    let binary = PathBuf::from(env!("CARGO_BIN_EXE_asyncdemo"));
+    let path = format!(
+        "{}:{}",
+        binary.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut last_code = None;
+    for step in steps {
+        let (got, code) = if step.command == "echo $?" {
+            (
+                vec![format!("{}", last_code.expect("`echo $?` after a command"))],
+                0,
+            )
+        } else {
+            let output = Command::new("sh")
+                .arg("-c")
+                .arg(format!("{} 2>&1", step.command))
+                .env("PATH", &path)
+                .env_remove("NO_COLOR")
+                .current_dir(scratch)
+                .output()
+                .map_err(|e| e.to_string())?;
+            let text = String::from_utf8_lossy(&output.stdout).into_owned();
+            (
+                text.lines().map(str::to_owned).collect(),
+                output.status.code().unwrap_or(-1),
+            )
+        };
+        last_code = Some(code);
+        // A blank line may separate one command's output from the next `$`.
+        let mut expected = step.expected.as_slice();
+        while expected.last().is_some_and(|l| l.trim().is_empty()) {
+            expected = &expected[..expected.len() - 1];
+        }
+        let want: Vec<String> = expected.iter().map(|l| normalise(l)).collect();
+        let have: Vec<String> = got.iter().map(|l| normalise(l)).collect();
+        if want != have {
+            return Err(format!(
+                "{}: `$ {}` printed\n{}\n-- but the docs say --\n{}",
+                file.display(),
+                step.command,
+                got.join("\n"),
+                step.expected.join("\n")
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn documented_transcripts_match_the_tool() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = vec![root.join("README.md")];
+    for entry in std::fs::read_dir(root.join("docs")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "md") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    let scratch = std::env::temp_dir().join(format!("asyncdemo-docs-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).unwrap();
+
+    // Blocks run in parallel: most of their time is the demos' sleeping.
+    let mut count = 0;
+    let failures: Vec<String> = std::thread::scope(|scope| {
+        let mut handles = Vec::new();
+        for file in &files {
+            let text = std::fs::read_to_string(file).unwrap();
+            for steps in console_blocks(&text) {
+                count += 1;
+                let scratch = &scratch;
+                handles.push(scope.spawn(move || run_block(file, &steps, scratch)));
+            }
+        }
+        handles
+            .into_iter()
+            .filter_map(|h| h.join().unwrap().err())
+            .collect()
+    });
+    std::fs::remove_dir_all(&scratch).unwrap();
+    assert!(
+        count >= 10,
+        "only {count} console blocks found: were they renamed?"
+    );
+    assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
+}
+
+#[test]
+fn normalising_keeps_words_and_shape_but_not_timings() {
+    assert_eq!(
+        normalise("asyncdemo count executed in 1.00 seconds."),
+        normalise("asyncdemo count executed in 3.02 seconds.")
+    );
+    assert_eq!(normalise("task 1  o#####*   "), "task N o#*");
+    assert_ne!(normalise("One"), normalise("Two"));
+    assert_eq!(normalise("… 99,990 more tasks"), "… N more tasks");
+}
