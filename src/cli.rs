@@ -59,6 +59,14 @@ pub enum Command {
     #[command(mut_arg("tasks", |arg| arg.default_value("2")),
               after_help = examples_help(HELLO_EXAMPLES))]
     Hello(RunArgs),
+    /// Each task sends a request to a slow server and prints a line before
+    /// and after: real sockets, async (tokio::net) or blocking (std::net).
+    #[command(mut_arg("tasks", |arg| arg.default_value("3")),
+              after_help = examples_help(FETCH_EXAMPLES))]
+    Fetch(FetchArgs),
+    /// Run a slow line server: each request is answered after --delay.
+    #[command(after_help = examples_help(SERVE_EXAMPLES))]
+    Serve(ServeArgs),
     /// Run a demo once per way of running it and print one row each.
     #[command(after_help = examples_help(COMPARE_EXAMPLES))]
     Compare(CompareArgs),
@@ -72,6 +80,39 @@ pub enum Command {
     /// Print the man page (roff).
     #[command(after_help = examples_help(MAN_EXAMPLES))]
     Man,
+}
+
+/// The options of `fetch`: a demo's, plus where the server is.
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    /// The options every demo takes. --delay sets the built-in server's
+    /// delay; with --server, the server's own delay applies.
+    #[command(flatten)]
+    pub run: RunArgs,
+
+    /// Use the server at ADDR (e.g. one started by `asyncdemo serve`)
+    /// instead of starting one in-process.
+    #[arg(long, value_name = "ADDR")]
+    pub server: Option<std::net::SocketAddr>,
+
+    /// Give up on a request after this long [default: --delay + 10s].
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration,
+          allow_negative_numbers = true)]
+    pub timeout: Option<Duration>,
+}
+
+/// The options of `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Where to listen. Port 0 picks a free port. The default is loopback
+    /// only; listening on other interfaces takes an explicit address.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    pub addr: std::net::SocketAddr,
+
+    /// How long the server waits before answering each request.
+    #[arg(short, long, value_name = "DURATION", default_value = "1s",
+          value_parser = humantime::parse_duration, allow_negative_numbers = true)]
+    pub delay: Duration,
 }
 
 /// An example invocation and what it shows.
@@ -138,6 +179,31 @@ pub const HELLO_EXAMPLES: &[Example] = &[
     (
         "asyncdemo hello -m spawn-blocking --timeline",
         "the fix for a blocking call",
+    ),
+];
+
+/// Examples at the end of `asyncdemo fetch --help`.
+pub const FETCH_EXAMPLES: &[Example] = &[
+    (
+        "asyncdemo fetch -n 3 --delay 200ms",
+        "three requests at once: about 0.2 s",
+    ),
+    (
+        "asyncdemo fetch -n 3 --delay 200ms --blocking",
+        "std::net in a coroutine: about 0.6 s",
+    ),
+    (
+        "asyncdemo fetch --server 127.0.0.1:7878",
+        "use a server started by asyncdemo serve",
+    ),
+];
+
+/// Examples at the end of `asyncdemo serve --help`.
+pub const SERVE_EXAMPLES: &[Example] = &[
+    ("asyncdemo serve", "a free port on 127.0.0.1, 1 s per reply"),
+    (
+        "asyncdemo serve --addr 127.0.0.1:7878 --delay 200ms",
+        "a fixed port, 0.2 s per reply",
     ),
 ];
 
@@ -316,7 +382,7 @@ mod tests {
         for demo in [Demo::Count, Demo::Hello] {
             let cli = Cli::try_parse_from(["asyncdemo", demo.name()]).unwrap();
             let (Command::Count(args) | Command::Hello(args)) = cli.command else {
-                panic!("parsed as compare")
+                panic!("parsed as another subcommand")
             };
             assert_eq!(args.tasks, Some(demo.default_tasks()), "{}", demo.name());
         }
@@ -332,6 +398,8 @@ mod tests {
             COMPARE_EXAMPLES,
             COMPLETIONS_EXAMPLES,
             MAN_EXAMPLES,
+            FETCH_EXAMPLES,
+            SERVE_EXAMPLES,
         ] {
             for (example, _) in list {
                 // The command itself, without a shell redirection or pipe.

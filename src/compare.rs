@@ -85,6 +85,12 @@ fn config_for(args: &CompareArgs, way: Way, term: Term) -> Config {
         timeline: false,
         trace: None,
         term,
+        fetch: (args.demo == crate::demo::Demo::Fetch).then(|| crate::config::FetchOptions {
+            server: None,
+            timeout: args
+                .delay
+                .saturating_add(std::time::Duration::from_secs(10)),
+        }),
         format: Format::Json,
         detail: Detail::Quiet,
         checks: Vec::new(),

@@ -75,12 +75,38 @@ pub struct Config {
     pub trace: Option<PathBuf>,
     /// Colour and width of the output.
     pub term: Term,
+    /// Where `fetch` sends its requests; `Some` exactly for the fetch demo.
+    pub fetch: Option<FetchOptions>,
     /// The shape of the output.
     pub format: Format,
     /// How much text the text format prints.
     pub detail: Detail,
     /// The timing checks that decide the exit code.
     pub checks: Vec<Check>,
+}
+
+/// The options of the `fetch` demo.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FetchOptions {
+    /// An external server; `None` starts one in-process.
+    pub server: Option<std::net::SocketAddr>,
+    /// How long a request may take.
+    pub timeout: Duration,
+}
+
+impl FetchOptions {
+    /// Settles `--timeout`'s default: the delay plus ten seconds, so that a
+    /// slow machine never times out a healthy server, while a dead one
+    /// still fails in bounded time.
+    pub fn new(args: &crate::cli::FetchArgs) -> FetchOptions {
+        let delay = args.run.delay;
+        FetchOptions {
+            server: args.server,
+            timeout: args
+                .timeout
+                .unwrap_or_else(|| delay.saturating_add(Duration::from_secs(10))),
+        }
+    }
 }
 
 /// How much the text format prints.
@@ -202,6 +228,7 @@ impl Config {
             timeline: args.timeline,
             trace: args.trace,
             term,
+            fetch: None,
             format: args.format,
             detail: match (args.quiet, args.verbose) {
                 (true, _) => Detail::Quiet,

@@ -10,11 +10,17 @@
 //! Both have the same shape: print a line, wait, print a line. Only the words
 //! differ, so one Rust coroutine, [`task`], serves both; *how* it waits is
 //! handed in from [`crate::run`], which is the whole point of the lesson.
+//!
+//! A third demo, `fetch`, has the same shape with a real wait: a request to
+//! a slow server on a loopback socket ([`crate::net`]), the practical
+//! version of the notes' warning about `requests` inside asyncio.
 
 use crate::run::Wait;
 use crate::sink::Sink;
 use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use std::io::{self, Write};
 
 /// One of the demos from the notes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
@@ -24,6 +30,8 @@ pub enum Demo {
     Count,
     /// `Hello ...`, wait, `... World!` (the notes' second example, 2 tasks).
     Hello,
+    /// `fetch N ...`, a request to a slow server, `... fetch N: got reply`.
+    Fetch,
 }
 
 /// Which of its two lines a task is printing.
@@ -42,6 +50,7 @@ impl Demo {
         match self {
             Demo::Count => "count",
             Demo::Hello => "hello",
+            Demo::Fetch => "fetch",
         }
     }
 
@@ -49,29 +58,42 @@ impl Demo {
     /// `gather(hello(), hello())`.
     pub const fn default_tasks(self) -> u32 {
         match self {
-            Demo::Count => 3,
+            Demo::Count | Demo::Fetch => 3,
             Demo::Hello => 2,
         }
     }
 
-    /// The line a task prints, with its newline.
+    /// The line of a demo whose words are the same for every task, with its
+    /// newline; `None` for `fetch`, whose lines name the task.
     ///
     /// The newline is part of the constant so that printing a line is a
     /// single `write_all` of a `&'static str`: this runs twice per task, and
     /// a run may have ten million tasks.
-    pub const fn line(self, phase: Phase) -> &'static str {
+    pub const fn fixed_line(self, phase: Phase) -> Option<&'static str> {
         match (self, phase) {
-            (Demo::Count, Phase::First) => "One\n",
-            (Demo::Count, Phase::Last) => "Two\n",
-            (Demo::Hello, Phase::First) => "Hello ...\n",
-            (Demo::Hello, Phase::Last) => "... World!\n",
+            (Demo::Count, Phase::First) => Some("One\n"),
+            (Demo::Count, Phase::Last) => Some("Two\n"),
+            (Demo::Hello, Phase::First) => Some("Hello ...\n"),
+            (Demo::Hello, Phase::Last) => Some("... World!\n"),
+            (Demo::Fetch, _) => None,
         }
     }
 
-    /// The line a task prints, without its newline (for JSON and pictures).
-    pub fn text(self, phase: Phase) -> &'static str {
-        let line = self.line(phase);
-        &line[..line.len() - 1]
+    /// Writes the line task `id` prints, with its newline.
+    pub fn write_line(self, out: &mut impl Write, id: u32, phase: Phase) -> io::Result<()> {
+        match self.fixed_line(phase) {
+            Some(line) => out.write_all(line.as_bytes()),
+            None => writeln!(out, "{}", self.text(id, phase)),
+        }
+    }
+
+    /// The line task `id` prints, without its newline (for JSON and pictures).
+    pub fn text(self, id: u32, phase: Phase) -> Cow<'static, str> {
+        match (self.fixed_line(phase), phase) {
+            (Some(line), _) => Cow::Borrowed(&line[..line.len() - 1]),
+            (None, Phase::First) => Cow::Owned(format!("fetch {id} ...")),
+            (None, Phase::Last) => Cow::Owned(format!("... fetch {id}: got reply")),
+        }
     }
 }
 
@@ -85,27 +107,44 @@ impl Demo {
 /// thread back to the executor (`tokio::time::sleep`) or holds it
 /// (`std::thread::sleep`) is decided by the caller's `W`, and that single
 /// difference is what the tool shows.
+///
+/// A wait can fail (a fetch whose server is gone); then the task stops
+/// without its last line, and the run reports the error.
 pub async fn task<W: Wait>(id: u32, sink: &Sink, wait: &W) {
     sink.line(id, Phase::First);
-    wait.wait().await;
-    sink.line(id, Phase::Last);
+    if wait.wait(id).await {
+        sink.line(id, Phase::Last);
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn line(demo: Demo, id: u32, phase: Phase) -> String {
+        let mut out = Vec::new();
+        demo.write_line(&mut out, id, phase).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
     #[test]
     fn lines_are_the_notes_lines() {
-        assert_eq!(Demo::Count.text(Phase::First), "One");
-        assert_eq!(Demo::Count.text(Phase::Last), "Two");
-        assert_eq!(Demo::Hello.text(Phase::First), "Hello ...");
-        assert_eq!(Demo::Hello.text(Phase::Last), "... World!");
-        for demo in [Demo::Count, Demo::Hello] {
-            for phase in [Phase::First, Phase::Last] {
-                assert!(demo.line(phase).ends_with('\n'));
-            }
-        }
+        assert_eq!(Demo::Count.text(1, Phase::First), "One");
+        assert_eq!(Demo::Count.text(2, Phase::Last), "Two");
+        assert_eq!(Demo::Hello.text(1, Phase::First), "Hello ...");
+        assert_eq!(Demo::Hello.text(1, Phase::Last), "... World!");
+        assert_eq!(line(Demo::Count, 7, Phase::First), "One\n");
+        assert_eq!(line(Demo::Hello, 7, Phase::Last), "... World!\n");
+    }
+
+    #[test]
+    fn fetch_lines_name_their_task() {
+        assert_eq!(line(Demo::Fetch, 12, Phase::First), "fetch 12 ...\n");
+        assert_eq!(
+            line(Demo::Fetch, 12, Phase::Last),
+            "... fetch 12: got reply\n"
+        );
+        assert_eq!(Demo::Fetch.text(3, Phase::Last), "... fetch 3: got reply");
     }
 
     #[test]

@@ -22,6 +22,8 @@
 //! - [`compare`]: the `compare` command, one run per way of running.
 //! - [`generate`]: shell completions and the man page, from the CLI itself.
 //! - [`interrupt`]: Ctrl-C and SIGTERM, received on a thread of their own.
+//! - [`net`]: real I/O for `fetch` and `serve`: a slow line server on
+//!   loopback, and its async (`tokio::net`) and blocking (`std::net`) clients.
 //! - [`exit`]: the exit codes.
 //!
 //! `main.rs` only parses the command line, calls [`run`] and turns its
@@ -34,6 +36,7 @@ pub mod demo;
 pub mod exit;
 pub mod generate;
 pub mod interrupt;
+pub mod net;
 pub mod report;
 pub mod run;
 pub mod sink;
@@ -61,15 +64,59 @@ const SIGNAL_LOCK_PATIENCE: Duration = Duration::from_millis(150);
 /// that `main` can print them in clap's own style.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let term = Term::detect(cli.color);
-    let (demo, args) = match cli.command {
-        Command::Count(args) => (Demo::Count, args),
-        Command::Hello(args) => (Demo::Hello, args),
+    let (demo, args, fetch) = match cli.command {
+        Command::Count(args) => (Demo::Count, args, None),
+        Command::Hello(args) => (Demo::Hello, args, None),
+        Command::Fetch(args) => {
+            let fetch = config::FetchOptions::new(&args);
+            (Demo::Fetch, args.run, Some(fetch))
+        }
+        Command::Serve(args) => return serve(args.addr, args.delay),
         Command::Compare(args) => return compare::compare(args, term),
         Command::Completions { shell } => return generate::print(&generate::completions(shell)),
         Command::Man => return generate::print(&generate::man_page()?),
     };
-    let config = Config::new(demo, args, term)?;
+    let config = Config {
+        fetch,
+        ..Config::new(demo, args, term)?
+    };
     run_demo(config, Box::new(io::stdout()))
+}
+
+/// `asyncdemo serve`: answers requests until SIGINT or SIGTERM, then says
+/// how many it served.
+fn serve(addr: std::net::SocketAddr, delay: Duration) -> anyhow::Result<ExitCode> {
+    use std::io::Write;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the tokio runtime")?;
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind(addr))
+        .with_context(|| format!("listening on {addr}"))?;
+    let local = listener.local_addr()?;
+    let served = Arc::new(AtomicU64::new(0));
+    interrupt::on_signal({
+        let served = Arc::clone(&served);
+        move |signal| {
+            // Stopping is the only way out, so it is also the clean way
+            // out: say what was done, then exit with the signal's code.
+            let mut out = io::stdout().lock();
+            let _ = writeln!(out, "served {} requests", served.load(Ordering::Relaxed));
+            let _ = out.flush();
+            std::process::exit(signal.exit_code().code().into());
+        }
+    })?;
+    // The first line tells scripts and tests where to connect; flushed at
+    // once, because the server then waits for connections indefinitely.
+    let mut out = io::stdout().lock();
+    writeln!(out, "listening on {local}")
+        .and_then(|()| out.flush())
+        .context("writing output")?;
+    drop(out);
+    runtime.block_on(net::accept_loop(listener, delay, served));
+    unreachable!("the accept loop only ends with the process")
 }
 
 /// Runs one demo, writing to `out`, and concludes it.
@@ -102,6 +149,7 @@ pub fn run_demo(config: Config, out: Box<dyn io::Write + Send>) -> anyhow::Resul
                 let outcome = Outcome {
                     elapsed: state.elapsed(),
                     completed: state.completed,
+                    observed_delay: None,
                 };
                 // Nothing useful can be done with an error here: the process
                 // is ending either way, with the signal's exit code.
@@ -114,7 +162,7 @@ pub fn run_demo(config: Config, out: Box<dyn io::Write + Send>) -> anyhow::Resul
     let outcome = run::execute(&config, &sink)?;
     let mut state = sink.lock();
     if let Some(err) = state.error.take() {
-        return Err(err).context("writing output");
+        return Err(err);
     }
     report::conclude(&mut state, &config, outcome, None)
 }

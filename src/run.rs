@@ -12,6 +12,10 @@
 //! | `threads`        | `std::thread::sleep(d)` on its own thread | every task holds a whole OS thread        |
 //! | `spawn-blocking` | `spawn_blocking(sleep).await`            | a blocking-pool thread sleeps, the executor runs on |
 //!
+//! For `fetch`, the wait is a request to a slow server instead of a sleep:
+//! `tokio::net` for `async`, `std::net` for the blocking modes
+//! ([`crate::net`]). Every mode works the same way for it.
+//!
 //! Under a tokio runtime the tasks are either polled together inside one
 //! `join_all` (the default, like `asyncio.gather`) or, with `--spawn`, each
 //! spawned as its own tokio task, which a multi-thread runtime may run on
@@ -19,6 +23,7 @@
 
 use crate::config::Config;
 use crate::demo;
+use crate::net;
 use crate::sink::Sink;
 use anyhow::Context;
 use clap::ValueEnum;
@@ -114,16 +119,20 @@ pub struct Outcome {
     pub elapsed: Duration,
     /// Tasks that printed their last line.
     pub completed: u32,
+    /// For `fetch`: the quickest request's round trip, i.e. the server's
+    /// delay as the client saw it. `None` for the sleeping demos.
+    pub observed_delay: Option<Duration>,
 }
 
 /// How a task waits: the one thing that changes between modes.
 ///
 /// `Sync` because every task borrows the same waiter; the returned future is
 /// `Send` so that, with `--spawn` on a multi-thread runtime, a task may move
-/// between worker threads.
+/// between worker threads. It resolves to `false` when the wait failed (the
+/// error has then been handed to the sink, which stops the run).
 pub trait Wait: Sync {
-    /// The wait between a task's two lines.
-    fn wait(&self) -> impl Future<Output = ()> + Send;
+    /// The wait between task `id`'s two lines.
+    fn wait(&self, id: u32) -> impl Future<Output = bool> + Send;
 }
 
 /// Non-blocking: the analog of `await asyncio.sleep(delay)`.
@@ -133,84 +142,175 @@ pub struct Sleep {
 }
 
 impl Wait for Sleep {
-    fn wait(&self) -> impl Future<Output = ()> + Send {
+    fn wait(&self, _id: u32) -> impl Future<Output = bool> + Send {
         // `sleep` registers a timer and returns `Pending`; the executor then
         // polls the other tasks and, once all of them wait, parks the thread
         // until the earliest timer is due. Nobody holds the thread meanwhile.
-        tokio::time::sleep(self.delay)
+        //
+        // `map`, not `async move { sleep.await; true }`: an async block keeps
+        // the captured `Sleep` *and* a second copy in its await slot, which
+        // doubled this future, and a million-task run holds a million.
+        futures::FutureExt::map(tokio::time::sleep(self.delay), |()| true)
     }
 }
 
-/// Blocking: the analog of calling `time.sleep(delay)` inside a coroutine.
-pub struct BlockingSleep {
-    /// How long each task blocks.
+/// A call that holds its thread until the wait is over: `std::thread::sleep`
+/// or a `std::net` request. The same call is made inside a coroutine
+/// ([`Blocking`]), on a thread per task ([`on_threads`]), or on tokio's
+/// blocking pool ([`SpawnBlocking`]).
+pub trait BlockingCall: Send + Sync + 'static {
+    /// Waits for task `id`; `false` if the wait failed (reported to the sink).
+    fn call(&self, id: u32) -> bool;
+
+    /// Whether the call blocks at all (a zero sleep does not, so nothing
+    /// needs flushing before it).
+    fn blocks(&self) -> bool {
+        true
+    }
+}
+
+/// `std::thread::sleep(delay)`: the analog of Python's `time.sleep`.
+pub struct SleepCall {
+    /// How long each call sleeps.
     pub delay: Duration,
+}
+
+impl BlockingCall for SleepCall {
+    fn call(&self, _id: u32) -> bool {
+        std::thread::sleep(self.delay);
+        true
+    }
+
+    fn blocks(&self) -> bool {
+        !self.delay.is_zero()
+    }
+}
+
+/// A blocking call made right inside the coroutine: the analog of calling
+/// `time.sleep` (or `requests.get`) inside an `async def`.
+pub struct Blocking<B> {
+    /// The call that blocks.
+    pub call: B,
     /// Flushed before blocking, so the lines printed so far are on screen
-    /// while the thread sleeps.
+    /// while the thread is held.
     pub sink: Arc<Sink>,
 }
 
-impl Wait for BlockingSleep {
-    async fn wait(&self) {
-        if self.delay.is_zero() {
-            return;
+impl<B: BlockingCall> Wait for Blocking<B> {
+    async fn wait(&self, id: u32) -> bool {
+        if !self.call.blocks() {
+            return self.call.call(id);
         }
         // The thread is about to block, and the runtime cannot run its park
         // hook while it does: flush here, or the lines would sit in the
-        // buffer for the whole sleep. If the output is gone (a closed pipe),
-        // skip the wait: nobody will read what follows it.
-        if self.sink.flush() {
-            // No `.await`: the poll itself does not return until the sleep
-            // ends, so the executor cannot run any other task on this
-            // thread. This is the mistake the demo exists to show.
-            std::thread::sleep(self.delay);
+        // buffer for the whole wait. If the run has stopped (the output is
+        // gone, or another fetch failed), skip the wait: nobody will see
+        // what follows it.
+        if !self.sink.flush() {
+            return false;
         }
+        // No `.await`: the poll itself does not return until the call
+        // ends, so the executor cannot run any other task on this thread.
+        // This is the mistake the demo exists to show.
+        self.call.call(id)
     }
 }
 
 /// The fix for a blocking call in async code: the analog of
 /// `await asyncio.to_thread(time.sleep, delay)`.
-pub struct SpawnBlocking {
-    /// How long each blocking-pool thread sleeps.
-    pub delay: Duration,
+pub struct SpawnBlocking<B> {
+    /// The call, shared with the blocking-pool threads that make it.
+    pub call: Arc<B>,
 }
 
-impl Wait for SpawnBlocking {
-    fn wait(&self) -> impl Future<Output = ()> + Send {
-        let delay = self.delay;
+impl<B: BlockingCall> Wait for SpawnBlocking<B> {
+    fn wait(&self, id: u32) -> impl Future<Output = bool> + Send {
+        let call = Arc::clone(&self.call);
         async move {
             // The blocking call moves to a thread of tokio's blocking pool,
             // and this task awaits its completion like any other future: the
             // executor thread stays free. The pool has `max_blocking_threads`
             // threads (512 by default); further calls queue for a free one.
-            // The result is always Ok: the closure cannot panic, and the
-            // runtime outlives every task.
-            let _ = tokio::task::spawn_blocking(move || std::thread::sleep(delay)).await;
+            // A join error would mean the call panicked; count it as failed.
+            tokio::task::spawn_blocking(move || call.call(id))
+                .await
+                .unwrap_or(false)
         }
     }
 }
 
 /// Runs the configured demo and waits for every task.
 pub fn execute(config: &Config, sink: &Arc<Sink>) -> anyhow::Result<Outcome> {
-    let delay = config.delay;
-    let elapsed = match (config.mode, config.runtime) {
-        (Mode::Threads, _) | (_, None) => on_threads(config.tasks, sink, delay, os_threads())?,
-        (Mode::Async, Some(runtime)) => on_runtime(config, runtime, sink, Sleep { delay })?,
-        (Mode::Blocking, Some(runtime)) => {
-            let wait = BlockingSleep {
-                delay,
-                sink: Arc::clone(sink),
-            };
-            on_runtime(config, runtime, sink, wait)?
+    let mut observed_delay = None;
+    let elapsed = match &config.fetch {
+        None => {
+            let delay = config.delay;
+            drive(config, sink, Sleep { delay }, SleepCall { delay })?
         }
-        (Mode::SpawnBlocking, Some(runtime)) => {
-            on_runtime(config, runtime, sink, SpawnBlocking { delay })?
+        Some(options) => {
+            // Without --server, a server of our own on a thread of its own
+            // (see `net::BuiltIn`); it stops when `_server` is dropped.
+            let (addr, _server) = match options.server {
+                Some(addr) => (addr, None),
+                None => {
+                    let server = net::BuiltIn::start(config.delay)?;
+                    (server.addr(), Some(server))
+                }
+            };
+            let client = Arc::new(net::Client::new(addr, options.timeout, Arc::clone(sink)));
+            let elapsed = drive(
+                config,
+                sink,
+                net::AsyncFetch(Arc::clone(&client)),
+                net::BlockingFetch(Arc::clone(&client)),
+            )?;
+            observed_delay = client.fastest();
+            elapsed
         }
     };
     Ok(Outcome {
         elapsed,
         completed: sink.lock().completed,
+        observed_delay,
     })
+}
+
+/// Runs the tasks the configured way: `nonblocking` is their wait in async
+/// mode, and `blocking` the call every other mode makes.
+fn drive<A, B>(
+    config: &Config,
+    sink: &Arc<Sink>,
+    nonblocking: A,
+    blocking: B,
+) -> anyhow::Result<Duration>
+where
+    A: Wait + Send + 'static,
+    B: BlockingCall,
+{
+    let sink_for = || Arc::clone(sink);
+    match (config.mode, config.runtime) {
+        (Mode::Threads, _) | (_, None) => {
+            let wait = Arc::new(Blocking {
+                call: blocking,
+                sink: sink_for(),
+            });
+            on_threads(config.tasks, sink, wait, os_threads())
+        }
+        (Mode::Async, Some(runtime)) => on_runtime(config, runtime, sink, nonblocking),
+        (Mode::Blocking, Some(runtime)) => {
+            let wait = Blocking {
+                call: blocking,
+                sink: sink_for(),
+            };
+            on_runtime(config, runtime, sink, wait)
+        }
+        (Mode::SpawnBlocking, Some(runtime)) => {
+            let wait = SpawnBlocking {
+                call: Arc::new(blocking),
+            };
+            on_runtime(config, runtime, sink, wait)
+        }
+    }
 }
 
 /// Builds the runtime and drives the tasks on it, joined or spawned.
@@ -220,7 +320,7 @@ fn on_runtime<W: Wait + Send + 'static>(
     sink: &Arc<Sink>,
     wait: W,
 ) -> anyhow::Result<Duration> {
-    let rt = build_runtime(runtime, config.blocking_threads, sink)?;
+    let rt = build_runtime(runtime, config, sink)?;
     let elapsed = rt.block_on(async {
         if config.spawn {
             spawn_all(sink, config.tasks, Arc::new(wait)).await
@@ -242,7 +342,7 @@ fn on_runtime<W: Wait + Send + 'static>(
 /// all, just as on asyncio's event loop.
 fn build_runtime(
     runtime: Runtime,
-    blocking_threads: Option<usize>,
+    config: &Config,
     sink: &Arc<Sink>,
 ) -> anyhow::Result<tokio::runtime::Runtime> {
     let mut builder = match runtime {
@@ -253,8 +353,13 @@ fn build_runtime(
             builder
         }
     };
-    if let Some(threads) = blocking_threads {
+    if let Some(threads) = config.blocking_threads {
         builder.max_blocking_threads(threads);
+    }
+    // Sockets need tokio's I/O driver; the sleeping demos don't, and go
+    // without it (their runtime then parks on a plain condition variable).
+    if config.fetch.is_some() {
+        builder.enable_io();
     }
     let sink = Arc::clone(sink);
     builder
@@ -409,18 +514,14 @@ impl MapBudget {
 /// The threads give real concurrency (N sleeps at once) at the price of a
 /// thread each, and the OS refuses threads at some count, where this mode
 /// fails and `--mode async` carries on.
-pub fn on_threads(
+pub fn on_threads<W: Wait + Send + 'static>(
     tasks: u32,
     sink: &Arc<Sink>,
-    delay: Duration,
+    wait: Arc<W>,
     mut spawn: impl SpawnThread,
 ) -> anyhow::Result<Duration> {
     let start = Instant::now();
     sink.start(start);
-    let wait = Arc::new(BlockingSleep {
-        delay,
-        sink: Arc::clone(sink),
-    });
     let mut threads = Vec::with_capacity(tasks as usize);
     for id in 1..=tasks {
         let (sink, wait) = (Arc::clone(sink), Arc::clone(&wait));
@@ -460,6 +561,13 @@ mod tests {
         let captured = Captured::default();
         let sink = Sink::new(Box::new(captured.clone()), demo, Live::Plain, true);
         (Arc::new(sink), captured)
+    }
+
+    fn sleeping_threads(sink: &Arc<Sink>, delay: Duration) -> Arc<Blocking<SleepCall>> {
+        Arc::new(Blocking {
+            call: SleepCall { delay },
+            sink: Arc::clone(sink),
+        })
     }
 
     fn phases(events: &[Event]) -> Vec<(u32, Phase)> {
@@ -550,8 +658,8 @@ mod tests {
     async fn blocking_tasks_run_one_after_another() {
         let (sink, captured) = recording_sink(Demo::Hello);
         let delay = Duration::from_millis(2);
-        let wait = BlockingSleep {
-            delay,
+        let wait = Blocking {
+            call: SleepCall { delay },
             sink: Arc::clone(&sink),
         };
         let elapsed = join(&sink, 3, &wait).await;
@@ -577,7 +685,8 @@ mod tests {
             spawn_os_thread(body)
         };
         let (sink, _) = recording_sink(Demo::Count);
-        let err = on_threads(100, &sink, Duration::from_millis(1), refuse_after_three).unwrap_err();
+        let wait = sleeping_threads(&sink, Duration::from_millis(1));
+        let err = on_threads(100, &sink, wait, refuse_after_three).unwrap_err();
         let message = format!("{err:#}");
         assert!(
             message.starts_with("could not start thread 4 of 100 after 3 started"),
@@ -603,7 +712,7 @@ mod tests {
     fn threads_overlap_their_sleeps() {
         let (sink, captured) = recording_sink(Demo::Count);
         let delay = Duration::from_millis(50);
-        let elapsed = on_threads(4, &sink, delay, os_threads()).unwrap();
+        let elapsed = on_threads(4, &sink, sleeping_threads(&sink, delay), os_threads()).unwrap();
         // Lower bound only; that 4 × 50 ms fit in far less than 200 ms is
         // checked with a loose ratio in the black-box tests.
         assert!(elapsed >= delay);

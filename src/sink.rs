@@ -20,7 +20,7 @@
 
 use crate::demo::{Demo, Phase};
 use crate::report;
-use std::io::{self, BufWriter, Write};
+use std::io::{BufWriter, Write};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -70,8 +70,10 @@ pub struct State {
     pub completed: u32,
     /// Every line in time order, when something needs them; else `None`.
     pub events: Option<Vec<Event>>,
-    /// The first write error. After it, lines are dropped: the output is gone.
-    pub error: Option<io::Error>,
+    /// The first error that stopped the run: a failed write ("writing
+    /// output: ..."; after it lines are dropped, the output is gone) or a
+    /// failed wait (a fetch whose server refused).
+    pub error: Option<anyhow::Error>,
     /// Set once the final report is written, so that a signal arriving as the
     /// run ends cannot print a second summary.
     pub concluded: bool,
@@ -92,8 +94,8 @@ pub struct Sink {
     demo: Demo,
     live: Live,
     state: Mutex<State>,
-    /// Woken when a write fails (say, `| head -1` closed the pipe), so that an
-    /// async run stops waiting for sleeps whose output nobody will read.
+    /// Woken when the run must stop (say, `| head -1` closed the pipe, or a
+    /// fetch failed), so that an async run stops waiting at once.
     failed: Notify,
 }
 
@@ -181,7 +183,7 @@ impl Sink {
             });
         }
         let written = match self.live {
-            Live::Plain => state.out.write_all(self.demo.line(phase).as_bytes()),
+            Live::Plain => self.demo.write_line(&mut state.out, id, phase),
             Live::Verbose => {
                 report::text::write_verbose_line(&mut state.out, at, id, self.demo, phase)
             }
@@ -189,7 +191,10 @@ impl Sink {
             Live::Silent => Ok(()),
         };
         if let Err(err) = written {
-            self.fail(&mut state, err);
+            self.fail(
+                &mut state,
+                anyhow::Error::new(err).context("writing output"),
+            );
         }
     }
 
@@ -206,14 +211,31 @@ impl Sink {
         match state.out.flush() {
             Ok(()) => true,
             Err(err) => {
-                self.fail(&mut state, err);
+                self.fail(
+                    &mut state,
+                    anyhow::Error::new(err).context("writing output"),
+                );
                 false
             }
         }
     }
 
-    fn fail(&self, state: &mut State, err: io::Error) {
-        state.error = Some(err);
+    /// Stops the run with `err` (the first error wins). Tasks still running
+    /// see it through [`Sink::is_stopped`] and [`Sink::failed`].
+    pub fn abort(&self, err: anyhow::Error) {
+        let mut state = self.lock();
+        self.fail(&mut state, err);
+    }
+
+    /// Whether the run has been stopped by an error.
+    pub fn is_stopped(&self) -> bool {
+        self.lock().error.is_some()
+    }
+
+    fn fail(&self, state: &mut State, err: anyhow::Error) {
+        if state.error.is_none() {
+            state.error = Some(err);
+        }
         // `notify_one` stores a permit when nobody is waiting yet, so the
         // runner sees the failure even if it starts waiting afterwards.
         self.failed.notify_one();
@@ -243,6 +265,7 @@ pub fn thread_number() -> u32 {
 #[cfg(test)]
 pub mod tests {
     use super::*;
+    use std::io;
     use std::sync::Arc;
 
     /// A writer whose bytes the test can read back after the sink is done.
@@ -303,7 +326,12 @@ pub mod tests {
         sink.line(1, Phase::First);
         assert!(!sink.flush(), "the flush reaches the full disk");
         let state = sink.lock();
-        assert_eq!(state.error.as_ref().unwrap().raw_os_error(), Some(28));
+        let err = state.error.as_ref().unwrap();
+        assert_eq!(err.to_string(), "writing output");
+        assert_eq!(
+            err.downcast_ref::<io::Error>().unwrap().raw_os_error(),
+            Some(28)
+        );
         drop(state);
         sink.line(1, Phase::Last);
         assert!(!sink.flush(), "stays failed");

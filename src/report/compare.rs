@@ -190,6 +190,7 @@ mod tests {
         let outcome = Outcome {
             elapsed: Duration::from_millis(elapsed_ms),
             completed: 4,
+            observed_delay: None,
         };
         Summary::new(&config, outcome, None)
     }

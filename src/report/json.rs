@@ -14,7 +14,7 @@ struct EventLine {
     kind: &'static str,
     t_secs: f64,
     task: u32,
-    text: &'static str,
+    text: std::borrow::Cow<'static, str>,
 }
 
 /// The summary as the last NDJSON line, tagged so a consumer can tell it from
@@ -39,7 +39,7 @@ pub fn write_event(
         kind: "event",
         t_secs: at.as_secs_f64(),
         task: id,
-        text: demo.text(phase),
+        text: demo.text(id, phase),
     };
     serde_json::to_writer(&mut *out, &event)?;
     out.write_all(b"\n")

@@ -56,7 +56,8 @@ pub struct Summary {
     pub blocking_threads: Option<usize>,
     /// How many tasks were started.
     pub tasks: u32,
-    /// Each task's wait, in seconds.
+    /// Each task's wait, in seconds. For `fetch`, the quickest round trip
+    /// observed, i.e. the server's delay as the client saw it.
     pub delay_secs: f64,
     /// From the first task's start to the last task's end, in seconds.
     pub elapsed_secs: f64,
@@ -102,7 +103,10 @@ impl Summary {
                 passed: check.passes(elapsed),
             })
             .collect();
-        let serial_secs = config.serial().as_secs_f64();
+        // For fetch, the wait is the server's: report the delay the client
+        // saw (its quickest round trip), not the --delay it was given.
+        let delay = outcome.observed_delay.unwrap_or(config.delay);
+        let serial_secs = delay.as_secs_f64() * f64::from(config.tasks);
         Summary {
             demo: config.demo,
             mode: config.mode,
@@ -111,7 +115,7 @@ impl Summary {
             spawn: config.spawn,
             blocking_threads: config.blocking_threads,
             tasks: config.tasks,
-            delay_secs: config.delay.as_secs_f64(),
+            delay_secs: delay.as_secs_f64(),
             elapsed_secs: elapsed.as_secs_f64(),
             serial_secs,
             speedup: (!elapsed.is_zero()).then(|| serial_secs / elapsed.as_secs_f64()),
@@ -197,6 +201,7 @@ pub(crate) mod tests {
             timeline: false,
             trace: None,
             term: crate::config::Term::PLAIN,
+            fetch: None,
             format: Format::Json,
             detail: Detail::Normal,
             checks,
@@ -219,6 +224,7 @@ pub(crate) mod tests {
             let outcome = Outcome {
                 elapsed,
                 completed: sink.lock().completed,
+                observed_delay: None,
             };
             let summary = Summary::new(&config(n, delay, vec![]), outcome, None);
             assert_eq!(summary.serial_secs, 0.25 * f64::from(n));
@@ -238,7 +244,7 @@ pub(crate) mod tests {
         );
         let outcome = Outcome {
             elapsed: Duration::from_millis(500),
-            completed: 0,
+            ..Outcome::default()
         };
         let summary = Summary::new(&c, outcome, Some(Signal::Interrupt));
         assert!(summary.interrupted);
@@ -249,8 +255,8 @@ pub(crate) mod tests {
     #[test]
     fn no_elapsed_time_means_no_speedup() {
         let outcome = Outcome {
-            elapsed: Duration::ZERO,
             completed: 3,
+            ..Outcome::default()
         };
         let summary = Summary::new(&config(3, Duration::ZERO, vec![]), outcome, None);
         assert_eq!(summary.speedup, None);

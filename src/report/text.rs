@@ -22,7 +22,7 @@ pub fn write_verbose_line(
         out,
         "[{:6.3}s] task {id}  {}",
         at.as_secs_f64(),
-        demo.text(phase)
+        demo.text(id, phase)
     )
 }
 

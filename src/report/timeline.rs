@@ -14,7 +14,7 @@
 //! between a task's two marks says *how* it waited, which is the lesson.
 
 use crate::config::{Config, Term};
-use crate::demo::Phase;
+use crate::demo::{Demo, Phase};
 use crate::run::Mode;
 use crate::sink::Event;
 use anstyle::{AnsiColor, Style};
@@ -51,11 +51,18 @@ impl Waiting {
         }
     }
 
-    const fn meaning(self) -> &'static str {
-        match self {
-            Waiting::Free => "sleeping, its thread free for other tasks",
-            Waiting::Blocked => "blocked in std::thread::sleep, holding its thread",
-            Waiting::Offloaded => "awaiting a blocking-pool thread that sleeps for it",
+    /// What the glyph means, in the words of the demo's wait: a sleep, or
+    /// a request to a server.
+    pub const fn meaning(self, demo: Demo) -> &'static str {
+        match (self, demo) {
+            (Waiting::Free, Demo::Fetch) => "awaiting its reply, its thread free for other tasks",
+            (Waiting::Blocked, Demo::Fetch) => "blocked in a std::net read, holding its thread",
+            (Waiting::Offloaded, Demo::Fetch) => {
+                "awaiting a blocking-pool thread that waits for the reply"
+            }
+            (Waiting::Free, _) => "sleeping, its thread free for other tasks",
+            (Waiting::Blocked, _) => "blocked in std::thread::sleep, holding its thread",
+            (Waiting::Offloaded, _) => "awaiting a blocking-pool thread that sleeps for it",
         }
     }
 
@@ -86,7 +93,7 @@ pub fn write(
         events,
         config.tasks,
         elapsed,
-        Waiting::of(config.mode),
+        (Waiting::of(config.mode), config.demo),
         config.term,
     );
     out.write_all(picture.as_bytes())
@@ -97,7 +104,7 @@ pub fn render(
     events: &[Event],
     tasks: u32,
     elapsed: Duration,
-    waiting: Waiting,
+    (waiting, demo): (Waiting, Demo),
     term: Term,
 ) -> String {
     let shown = tasks.min(MAX_ROWS);
@@ -182,7 +189,7 @@ pub fn render(
     let glyph = paint(waiting.style(), &waiting.glyph().to_string());
     // Two lines, so the legend fits 80 columns whatever the wait's meaning.
     let _ = writeln!(picture, "legend: o first line  * last line");
-    let _ = writeln!(picture, "        {glyph} {}", waiting.meaning());
+    let _ = writeln!(picture, "        {glyph} {}", waiting.meaning(demo));
     picture
 }
 
@@ -231,7 +238,7 @@ mod tests {
             &events,
             3,
             Duration::from_millis(600),
-            Waiting::Blocked,
+            (Waiting::Blocked, Demo::Count),
             NARROW,
         );
         let expected = "\
@@ -258,7 +265,7 @@ legend: o first line  * last line
             &events,
             2,
             Duration::from_millis(1000),
-            Waiting::Free,
+            (Waiting::Free, Demo::Count),
             NARROW,
         );
         let expected = "\
@@ -281,7 +288,7 @@ legend: o first line  * last line
             &events,
             100_000,
             Duration::from_secs(1),
-            Waiting::Free,
+            (Waiting::Free, Demo::Count),
             Term::PLAIN,
         );
         let lines: Vec<&str> = picture.lines().collect();
@@ -302,7 +309,7 @@ legend: o first line  * last line
             &events,
             2,
             Duration::from_millis(500),
-            Waiting::Offloaded,
+            (Waiting::Offloaded, Demo::Count),
             NARROW,
         );
         let lines: Vec<&str> = picture.lines().collect();
@@ -317,7 +324,7 @@ legend: o first line  * last line
             &events,
             1,
             Duration::from_millis(10),
-            Waiting::Blocked,
+            (Waiting::Blocked, Demo::Count),
             NARROW,
         );
         assert!(!plain.contains('\x1b'));
@@ -329,7 +336,7 @@ legend: o first line  * last line
             &events,
             1,
             Duration::from_millis(10),
-            Waiting::Blocked,
+            (Waiting::Blocked, Demo::Count),
             coloured,
         );
         assert!(painted.contains("\x1b[31m#"), "{painted:?}");

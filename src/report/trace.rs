@@ -153,11 +153,7 @@ impl Serialize for EventList<'_> {
                 format!("thread {thread}"),
             )
         }));
-        let wait_name = match waiting {
-            Waiting::Free => "tokio::time::sleep (thread free)",
-            Waiting::Blocked => "std::thread::sleep (thread blocked)",
-            Waiting::Offloaded => "spawn_blocking(sleep) (awaiting the blocking pool)",
-        };
+        let wait_name = waiting.meaning(config.demo);
         let rows = file
             .tasks
             .iter()
@@ -174,8 +170,8 @@ impl Serialize for EventList<'_> {
                         events.push(span(name, THREADS_PID, first.thread, first, end));
                     }
                     for line in std::iter::once(first).chain(last.as_ref()) {
-                        let text = config.demo.text(line.phase);
-                        events.push(instant(text.to_owned(), TASKS_PID, id, line));
+                        let text = config.demo.text(line.task, line.phase);
+                        events.push(instant(text.to_string(), TASKS_PID, id, line));
                         let on_thread = format!("task {id}: {text}");
                         events.push(instant(on_thread, THREADS_PID, line.thread, line));
                     }
@@ -264,7 +260,10 @@ mod tests {
         assert_eq!(waits[1]["tid"], 2);
         assert_eq!(waits[1]["ts"], 0.0);
         assert_eq!(waits[1]["dur"], 100_000.0);
-        assert_eq!(waits[1]["name"], "tokio::time::sleep (thread free)");
+        assert_eq!(
+            waits[1]["name"],
+            "sleeping, its thread free for other tasks"
+        );
         assert_eq!(of(&t, "i", TASKS_PID).len(), 4);
         // Async waits leave the thread free: nothing spans the thread row.
         assert!(of(&t, "X", THREADS_PID).is_empty());

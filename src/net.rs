@@ -1,0 +1,314 @@
+//! Real I/O: a slow line server (`serve`) and the clients of `fetch`.
+//!
+//! The notes warn against a blocking HTTP library (`requests`) inside
+//! asyncio. A sleep is the clean model of that mistake; this module is the
+//! real thing, on loopback sockets with tokio alone.
+//!
+//! # The protocol
+//!
+//! Plain lines over TCP, not HTTP. The client connects and sends one
+//! line. The server waits its delay, answers `done <the line>`, and closes
+//! the connection. A request longer than 1 KiB, or one that ends without a
+//! newline, is dropped without an answer.
+//!
+//! ```text
+//! $ nc 127.0.0.1 PORT
+//! fetch 1
+//! done fetch 1          (one delay later)
+//! ```
+//!
+//! # The two clients
+//!
+//! - [`AsyncFetch`] uses `tokio::net::TcpStream`: connecting, writing and
+//!   reading are futures, and a task waiting for its reply gives the thread
+//!   back. This is what aiohttp does in Python.
+//! - [`BlockingFetch`] uses `std::net::TcpStream`: each call holds its
+//!   thread until the reply arrives. This is what `requests` does, and,
+//!   called inside a coroutine, it serialises every task.
+
+use crate::run::{BlockingCall, Wait};
+use crate::sink::Sink;
+use anyhow::{Context, anyhow};
+use std::future::Future;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+
+/// The longest request line the server reads, newline included.
+pub const MAX_LINE: u64 = 1024;
+
+/// The reply to a request line: `done fetch 1`.
+fn reply_to(request: &str) -> String {
+    format!("done {}\n", request.trim_end())
+}
+
+/// Serves connections from `listener` until the future is dropped: each
+/// one gets its reply `delay` after its request, without blocking, so
+/// thousands can wait at once. `served` counts the replies sent.
+pub async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    delay: Duration,
+    served: Arc<AtomicU64>,
+) {
+    loop {
+        match listener.accept().await {
+            Ok((socket, _)) => {
+                tokio::spawn(answer(socket, delay, Arc::clone(&served)));
+            }
+            // Out of file descriptors, say. Back off briefly rather than
+            // spin; the connections being served will free some.
+            Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+        }
+    }
+}
+
+/// Answers one connection.
+async fn answer(socket: tokio::net::TcpStream, delay: Duration, served: Arc<AtomicU64>) {
+    let (reader, mut writer) = socket.into_split();
+    let mut request = String::new();
+    let mut reader = tokio::io::BufReader::new(reader.take(MAX_LINE));
+    match reader.read_line(&mut request).await {
+        Ok(_) if request.ends_with('\n') => {}
+        // Too long, not text, cut short, or a reset: no answer.
+        _ => return,
+    }
+    // The wait that makes the server slow. It is a timer, not a thread: the
+    // other connections go on being accepted and answered meanwhile.
+    tokio::time::sleep(delay).await;
+    if writer
+        .write_all(reply_to(&request).as_bytes())
+        .await
+        .is_ok()
+    {
+        served.fetch_add(1, Ordering::Relaxed);
+    }
+    let _ = writer.shutdown().await;
+}
+
+/// The server `fetch` starts for itself when no `--server` is given.
+///
+/// It runs on a thread of its own with a runtime of its own, and that is a
+/// lesson of its own: in blocking mode the client holds *its* executor
+/// thread inside a blocking read. A server sharing that thread would never
+/// get to answer, so the client would wait for a reply that can never come.
+/// That is a deadlock, the classic failure of blocking inside an event loop.
+pub struct BuiltIn {
+    addr: SocketAddr,
+    /// Dropping the sender stops the server.
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl BuiltIn {
+    /// Binds an ephemeral port on loopback and starts serving with `delay`.
+    pub fn start(delay: Duration) -> anyhow::Result<BuiltIn> {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")
+            .context("starting the built-in server on 127.0.0.1")?;
+        let addr = listener.local_addr()?;
+        listener.set_nonblocking(true)?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("starting the built-in server's runtime")?;
+        std::thread::Builder::new()
+            .name("built-in server".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+                        return;
+                    };
+                    let served = Arc::new(AtomicU64::new(0));
+                    tokio::select! {
+                        () = accept_loop(listener, delay, served) => {}
+                        _ = stopped => {}
+                    }
+                });
+                // Replies still waiting are dropped with the runtime here.
+            })
+            .context("starting the built-in server's thread")?;
+        Ok(BuiltIn { addr, _stop: stop })
+    }
+
+    /// Where it listens.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+}
+
+/// What both clients share: where to go, how long to wait, where to report
+/// errors, and the quickest round trip seen.
+pub struct Client {
+    addr: SocketAddr,
+    timeout: Duration,
+    sink: Arc<Sink>,
+    /// The quickest completed request, in nanoseconds (`u64::MAX`: none yet).
+    fastest_nanos: AtomicU64,
+}
+
+impl Client {
+    /// A client of the server at `addr`.
+    pub fn new(addr: SocketAddr, timeout: Duration, sink: Arc<Sink>) -> Client {
+        Client {
+            addr,
+            timeout,
+            sink,
+            fastest_nanos: AtomicU64::new(u64::MAX),
+        }
+    }
+
+    /// The quickest round trip: the server's delay as the client saw it.
+    pub fn fastest(&self) -> Option<Duration> {
+        match self.fastest_nanos.load(Ordering::Relaxed) {
+            u64::MAX => None,
+            nanos => Some(Duration::from_nanos(nanos)),
+        }
+    }
+
+    /// Records the outcome of task `id`'s request; `true` if it succeeded.
+    fn finish(&self, id: u32, started: Instant, result: anyhow::Result<()>) -> bool {
+        match result {
+            Ok(()) => {
+                let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX - 1);
+                self.fastest_nanos.fetch_min(nanos, Ordering::Relaxed);
+                true
+            }
+            Err(err) => {
+                self.sink
+                    .abort(err.context(format!("fetch {id} from {}", self.addr)));
+                false
+            }
+        }
+    }
+
+    fn timed_out(&self) -> anyhow::Error {
+        anyhow!(
+            "no reply within {} (--timeout)",
+            humantime::format_duration(self.timeout)
+        )
+    }
+}
+
+/// Checks that a reply is a whole line.
+fn check_reply(reply: &str) -> anyhow::Result<()> {
+    if reply.ends_with('\n') {
+        Ok(())
+    } else {
+        Err(anyhow!("the server closed the connection before replying"))
+    }
+}
+
+/// The non-blocking client: `tokio::net`, like aiohttp.
+pub struct AsyncFetch(pub Arc<Client>);
+
+impl Wait for AsyncFetch {
+    fn wait(&self, id: u32) -> impl Future<Output = bool> + Send {
+        let client = &self.0;
+        async move {
+            let started = Instant::now();
+            let exchange = async {
+                let mut stream = tokio::net::TcpStream::connect(client.addr)
+                    .await
+                    .context("connecting")?;
+                stream
+                    .write_all(format!("fetch {id}\n").as_bytes())
+                    .await
+                    .context("sending the request")?;
+                let mut reply = String::new();
+                tokio::io::BufReader::new(stream.take(MAX_LINE))
+                    .read_line(&mut reply)
+                    .await
+                    .context("reading the reply")?;
+                check_reply(&reply)
+            };
+            let result = match tokio::time::timeout(client.timeout, exchange).await {
+                Ok(result) => result,
+                Err(_) => Err(client.timed_out()),
+            };
+            client.finish(id, started, result)
+        }
+    }
+}
+
+/// The blocking client: `std::net`, like `requests`.
+pub struct BlockingFetch(pub Arc<Client>);
+
+impl BlockingCall for BlockingFetch {
+    fn call(&self, id: u32) -> bool {
+        let client = &self.0;
+        let started = Instant::now();
+        let exchange = || -> anyhow::Result<()> {
+            let mut stream = std::net::TcpStream::connect_timeout(&client.addr, client.timeout)
+                .context("connecting")?;
+            stream.set_read_timeout(Some(client.timeout))?;
+            stream.set_write_timeout(Some(client.timeout))?;
+            stream
+                .write_all(format!("fetch {id}\n").as_bytes())
+                .context("sending the request")?;
+            let mut reply = String::new();
+            // This read holds the thread until the server answers.
+            match BufReader::new(stream.take(MAX_LINE)).read_line(&mut reply) {
+                Ok(_) => check_reply(&reply),
+                Err(err)
+                    if matches!(
+                        err.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    Err(client.timed_out())
+                }
+                Err(err) => Err(err).context("reading the reply"),
+            }
+        };
+        // Another request already failed: the run is over, don't start one.
+        if client.sink.is_stopped() {
+            return false;
+        }
+        client.finish(id, started, exchange())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replies_echo_the_request() {
+        assert_eq!(reply_to("fetch 3\n"), "done fetch 3\n");
+        assert!(check_reply("done fetch 3\n").is_ok());
+        let err = check_reply("").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the server closed the connection before replying"
+        );
+    }
+
+    /// On the paused clock, a thousand requests to one server all wait
+    /// together: the server answers each after its delay, not one by one.
+    #[tokio::test(start_paused = true)]
+    async fn the_server_answers_concurrent_requests_after_one_delay() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let served = Arc::new(AtomicU64::new(0));
+        let delay = Duration::from_secs(5);
+        tokio::spawn(accept_loop(listener, delay, Arc::clone(&served)));
+
+        let start = tokio::time::Instant::now();
+        let requests = (1..=100).map(|id| async move {
+            let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+            stream
+                .write_all(format!("fetch {id}\n").as_bytes())
+                .await
+                .unwrap();
+            let mut reply = String::new();
+            stream.read_to_string(&mut reply).await.unwrap();
+            reply
+        });
+        let replies = futures::future::join_all(requests).await;
+        assert_eq!(start.elapsed(), delay);
+        assert_eq!(replies[41], "done fetch 42\n");
+        assert_eq!(served.load(Ordering::Relaxed), 100);
+    }
+}
