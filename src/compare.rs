@@ -43,7 +43,7 @@ pub fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode> {
             false,
         ));
         match run::execute(&config, &sink) {
-            Ok(outcome) => rows.push((Summary::new(&config, outcome, None), way.why)),
+            Ok(outcome) => rows.push((Summary::new(&config, outcome, None), way.why(args.demo))),
             // One way failing (the OS refusing threads, say) still leaves
             // the others worth showing.
             Err(err) => {

@@ -13,8 +13,20 @@ pub struct Way {
     pub runtime: RuntimeKind,
     /// Spawn each task instead of joining them in one `join_all`.
     pub spawn: bool,
-    /// Why it behaves as it does, in plain words.
+    /// Why it behaves as it does, in plain words, for the sleeping demos.
     pub why: &'static str,
+    /// The same for `fetch`, where its words differ.
+    pub why_fetch: Option<&'static str>,
+}
+
+impl Way {
+    /// The explanation in the words of `demo`'s wait.
+    pub fn why(&self, demo: crate::demo::Demo) -> &'static str {
+        match (demo, self.why_fetch) {
+            (crate::demo::Demo::Fetch, Some(why)) => why,
+            _ => self.why,
+        }
+    }
 }
 
 /// Every way `compare` runs, in the order of the lesson.
@@ -24,36 +36,42 @@ pub const WAYS: [Way; 6] = [
         runtime: RuntimeKind::CurrentThread,
         spawn: false,
         why: "tokio::time::sleep frees the thread while it waits",
+        why_fetch: Some("tokio::net frees the thread while it awaits the reply"),
     },
     Way {
         mode: Mode::Blocking,
         runtime: RuntimeKind::CurrentThread,
         spawn: false,
         why: "std::thread::sleep blocks the executor",
+        why_fetch: Some("a std::net read blocks the executor"),
     },
     Way {
         mode: Mode::Threads,
         runtime: RuntimeKind::CurrentThread,
         spawn: false,
         why: "each task holds an OS thread of its own",
+        why_fetch: None,
     },
     Way {
         mode: Mode::SpawnBlocking,
         runtime: RuntimeKind::CurrentThread,
         spawn: false,
         why: "the sleeps run on tokio's blocking pool",
+        why_fetch: Some("the std::net calls run on tokio's blocking pool"),
     },
     Way {
         mode: Mode::Blocking,
         runtime: RuntimeKind::MultiThread,
         spawn: false,
         why: "join_all polls every task inside one tokio task, on one worker",
+        why_fetch: None,
     },
     Way {
         mode: Mode::Blocking,
         runtime: RuntimeKind::MultiThread,
         spawn: true,
         why: "each spawned task blocks only the worker it runs on",
+        why_fetch: None,
     },
 ];
 
