@@ -68,7 +68,12 @@ pub enum Command {
     #[command(after_help = examples_help(SERVE_EXAMPLES))]
     Serve(ServeArgs),
     /// Run a demo once per way of running it and print one row each.
-    #[command(after_help = examples_help(COMPARE_EXAMPLES))]
+    // The default task count depends on the demo argument, so the help says
+    // it in words rather than as one clap default.
+    #[command(after_help = examples_help(COMPARE_EXAMPLES),
+              mut_arg("tasks", |arg| arg.help(
+                  "How many tasks each run has, from 1 to 10,000,000 \
+                   [default: 3 for count and fetch, 2 for hello]")))]
     Compare(CompareArgs),
     /// Print a shell completion script.
     #[command(after_help = examples_help(COMPLETIONS_EXAMPLES))]
@@ -261,16 +266,9 @@ pub struct CompareArgs {
     #[arg(value_enum)]
     pub demo: crate::demo::Demo,
 
-    /// How many tasks each run has [default: 3 for count, 2 for hello].
-    #[arg(short = 'n', long, value_name = "N",
-          value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_TASKS)),
-          allow_negative_numbers = true)]
-    pub tasks: Option<u32>,
-
-    /// How long each task waits.
-    #[arg(short, long, value_name = "DURATION", default_value = "1s",
-          value_parser = humantime::parse_duration, allow_negative_numbers = true)]
-    pub delay: Duration,
+    /// How many tasks, and how long each waits.
+    #[command(flatten)]
+    pub workload: Workload,
 
     /// Output format of the table.
     #[arg(short, long, value_enum, default_value_t = TableFormat::Text)]
@@ -288,9 +286,10 @@ pub enum TableFormat {
     Json,
 }
 
-/// The options every demo takes.
+/// How many tasks, and how long each waits: the options every demo and
+/// `compare` share.
 #[derive(Debug, Args)]
-pub struct RunArgs {
+pub struct Workload {
     /// How many tasks to run, from 1 to 10,000,000.
     #[arg(short = 'n', long, value_name = "N",
           value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_TASKS)),
@@ -303,6 +302,21 @@ pub struct RunArgs {
     #[arg(short, long, value_name = "DURATION", default_value = "1s",
           value_parser = humantime::parse_duration, allow_negative_numbers = true)]
     pub delay: Duration,
+}
+
+impl Workload {
+    /// The task count, or `demo`'s own default.
+    pub fn tasks_for(&self, demo: crate::demo::Demo) -> u32 {
+        self.tasks.unwrap_or(demo.default_tasks())
+    }
+}
+
+/// The options every demo takes.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// How many tasks, and how long each waits.
+    #[command(flatten)]
+    pub workload: Workload,
 
     /// How each task waits.
     #[arg(short, long, value_enum, default_value_t = Mode::Async)]
@@ -384,7 +398,12 @@ mod tests {
             let (Command::Count(args) | Command::Hello(args)) = cli.command else {
                 panic!("parsed as another subcommand")
             };
-            assert_eq!(args.tasks, Some(demo.default_tasks()), "{}", demo.name());
+            assert_eq!(
+                args.workload.tasks,
+                Some(demo.default_tasks()),
+                "{}",
+                demo.name()
+            );
         }
     }
 

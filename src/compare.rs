@@ -5,7 +5,9 @@
 //! task lines go nowhere; only its summary is kept for the table.
 
 use crate::cli::{CompareArgs, TableFormat};
-use crate::config::{Config, DEFAULT_BLOCKING_THREADS, Detail, Term, default_workers};
+use crate::config::{
+    Config, DEFAULT_BLOCKING_THREADS, Detail, FetchOptions, Term, default_workers,
+};
 use crate::exit::ExitCode;
 use crate::interrupt;
 use crate::report::compare::{self, WAYS, Way};
@@ -72,8 +74,8 @@ pub fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode> {
 fn config_for(args: &CompareArgs, way: Way, term: Term) -> Config {
     Config {
         demo: args.demo,
-        tasks: args.tasks.unwrap_or(args.demo.default_tasks()),
-        delay: args.delay,
+        tasks: args.workload.tasks_for(args.demo),
+        delay: args.workload.delay,
         mode: way.mode,
         runtime: match (way.mode, way.runtime) {
             (Mode::Threads, _) => None,
@@ -85,12 +87,8 @@ fn config_for(args: &CompareArgs, way: Way, term: Term) -> Config {
         timeline: false,
         trace: None,
         term,
-        fetch: (args.demo == crate::demo::Demo::Fetch).then(|| crate::config::FetchOptions {
-            server: None,
-            timeout: args
-                .delay
-                .saturating_add(std::time::Duration::from_secs(10)),
-        }),
+        fetch: (args.demo == crate::demo::Demo::Fetch)
+            .then(|| FetchOptions::built_in(args.workload.delay)),
         format: Format::Json,
         detail: Detail::Quiet,
         checks: Vec::new(),

@@ -95,17 +95,29 @@ pub struct FetchOptions {
 }
 
 impl FetchOptions {
-    /// Settles `--timeout`'s default: the delay plus ten seconds, so that a
-    /// slow machine never times out a healthy server, while a dead one
-    /// still fails in bounded time.
+    /// The options `fetch` was given.
     pub fn new(args: &crate::cli::FetchArgs) -> FetchOptions {
-        let delay = args.run.delay;
         FetchOptions {
             server: args.server,
             timeout: args
                 .timeout
-                .unwrap_or_else(|| delay.saturating_add(Duration::from_secs(10))),
+                .unwrap_or_else(|| Self::default_timeout(args.run.workload.delay)),
         }
+    }
+
+    /// A fetch from a built-in server with `delay` (as `compare` runs it).
+    pub fn built_in(delay: Duration) -> FetchOptions {
+        FetchOptions {
+            server: None,
+            timeout: Self::default_timeout(delay),
+        }
+    }
+
+    /// `--timeout`'s default: the delay plus ten seconds, so that a slow
+    /// machine never times out a healthy server, while a dead one still
+    /// fails in bounded time.
+    fn default_timeout(delay: Duration) -> Duration {
+        delay.saturating_add(Duration::from_secs(10))
     }
 }
 
@@ -216,8 +228,8 @@ impl Config {
         };
         Ok(Config {
             demo,
-            tasks: args.tasks.unwrap_or(demo.default_tasks()),
-            delay: args.delay,
+            tasks: args.workload.tasks_for(demo),
+            delay: args.workload.delay,
             mode,
             runtime,
             spawn: args.spawn,

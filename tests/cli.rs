@@ -80,15 +80,7 @@ fn async_overlaps_the_waits_and_blocking_adds_them_up() {
     let n = 8;
     let delay = 0.1;
     let args = |mode| ["count", "-n", "8", "--delay", "100ms", "--mode", mode, "-q"];
-    let run = |mode| {
-        let out = asyncdemo(&args(mode))
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
-        summary_secs(String::from_utf8(out).unwrap().trim_end())
-    };
+    let run = |mode| summary_secs(stdout_of(&args(mode)).trim_end());
     let blocking = run("blocking");
     let nonblocking = run("async");
     assert!(blocking >= n as f64 * delay, "blocking took {blocking}");

@@ -61,14 +61,7 @@ fn json(args: &[&str]) -> (Summary, i32) {
 }
 
 fn ndjson(args: &[&str]) -> Vec<Line> {
-    let output = asyncdemo(args)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    String::from_utf8(output)
-        .unwrap()
+    stdout_of(args)
         .lines()
         .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
         .collect()
@@ -269,13 +262,7 @@ fn quiet_prints_only_the_summary_and_verbose_adds_time_and_task() {
             predicate::str::is_match(r"^asyncdemo count executed in \d+\.\d\d seconds\.\n$")
                 .unwrap(),
         );
-    let out = asyncdemo(&["count", "-n", "2", "-v", "--blocking", "--delay", "10ms"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8(out).unwrap();
+    let text = stdout_of(&["count", "-n", "2", "-v", "--blocking", "--delay", "10ms"]);
     let line = predicate::str::is_match(r"^\[ *\d+\.\d{3}s\] task \d+  (One|Two)$").unwrap();
     let tasks: Vec<(&str, &str)> = text
         .lines()

@@ -8,25 +8,9 @@ use common::*;
 use predicates::prelude::*;
 use serde_json::Value;
 
-/// Runs with `-f json` and returns the summary.
-fn summary(args: &[&str]) -> Value {
-    let out = asyncdemo(args)
-        .args(["-f", "json"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    serde_json::from_slice(&out).unwrap()
-}
-
-fn elapsed(v: &Value) -> f64 {
-    v["elapsed_secs"].as_f64().unwrap()
-}
-
 #[test]
 fn blocking_under_join_all_stays_serial_even_on_two_workers() {
-    let joined = summary(&[
+    let joined = json_summary(&[
         "count",
         "-n",
         "4",
@@ -42,7 +26,7 @@ fn blocking_under_join_all_stays_serial_even_on_two_workers() {
     assert_eq!(joined["spawn"], false);
 
     // Only --spawn lets two workers each block on a task at once: 0.4 s.
-    let spawned = summary(&[
+    let spawned = json_summary(&[
         "count",
         "-n",
         "4",
@@ -63,7 +47,7 @@ fn blocking_under_join_all_stays_serial_even_on_two_workers() {
 
 #[test]
 fn async_tasks_spawned_on_a_multi_thread_runtime_all_overlap() {
-    let s = summary(&[
+    let s = json_summary(&[
         "count",
         "-n",
         "4",
@@ -81,7 +65,7 @@ fn async_tasks_spawned_on_a_multi_thread_runtime_all_overlap() {
 #[test]
 fn spawn_blocking_runs_as_many_sleeps_at_once_as_the_pool_has_threads() {
     // 4 sleeps on a pool of 2 threads: ceil(4/2) × 200 ms = 0.4 s.
-    let s = summary(&[
+    let s = json_summary(&[
         "count",
         "-n",
         "4",
@@ -97,14 +81,14 @@ fn spawn_blocking_runs_as_many_sleeps_at_once_as_the_pool_has_threads() {
     assert_eq!(s["blocking_threads"], 2);
     assert_eq!(s["mode"], "spawn-blocking");
     // With the default pool (512 threads), all four overlap.
-    let s = summary(&["count", "-n", "4", "-m", "spawn-blocking", "-d", "200ms"]);
+    let s = json_summary(&["count", "-n", "4", "-m", "spawn-blocking", "-d", "200ms"]);
     assert_eq!(s["blocking_threads"], 512);
     assert!(s["speedup"].as_f64().unwrap() > 2.0, "{s}");
 }
 
 #[test]
 fn threads_overlap_without_any_runtime() {
-    let s = summary(&["hello", "-n", "4", "-m", "threads", "-d", "200ms"]);
+    let s = json_summary(&["hello", "-n", "4", "-m", "threads", "-d", "200ms"]);
     assert!(elapsed(&s) >= 0.2, "{s}");
     assert!(s["speedup"].as_f64().unwrap() > 2.0, "{s}");
     assert!(s["runtime"].is_null() && s["workers"].is_null());
@@ -114,13 +98,7 @@ fn threads_overlap_without_any_runtime() {
 #[test]
 fn every_mode_prints_every_line() {
     for mode in ["async", "blocking", "threads", "spawn-blocking"] {
-        let out = asyncdemo(&["count", "-n", "5", "-m", mode, "-d", "10ms"])
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
-        let text = String::from_utf8(out).unwrap();
+        let text = stdout_of(&["count", "-n", "5", "-m", mode, "-d", "10ms"]);
         assert_eq!(text.matches("One\n").count(), 5, "{mode}: {text}");
         assert_eq!(text.matches("Two\n").count(), 5, "{mode}: {text}");
     }
@@ -128,13 +106,7 @@ fn every_mode_prints_every_line() {
 
 #[test]
 fn the_timeline_draws_one_row_per_task_without_colour_in_a_pipe() {
-    let out = asyncdemo(&["count", "-n", "3", "--blocking", "-d", "50ms", "--timeline"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8(out).unwrap();
+    let text = stdout_of(&["count", "-n", "3", "--blocking", "-d", "50ms", "--timeline"]);
     assert!(!text.contains('\x1b'), "escape codes in a pipe: {text:?}");
     let rows: Vec<&str> = text.lines().filter(|l| l.starts_with("task ")).collect();
     assert_eq!(rows.len(), 3, "{text}");

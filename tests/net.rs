@@ -10,21 +10,6 @@ use std::io::{BufRead, Read};
 use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 
-fn summary(args: &[&str]) -> Value {
-    let out = asyncdemo(args)
-        .args(["-f", "json"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    serde_json::from_slice(&out).unwrap()
-}
-
-fn elapsed(v: &Value) -> f64 {
-    v["elapsed_secs"].as_f64().unwrap()
-}
-
 /// `asyncdemo serve`, started in the test; returns it and its address.
 fn start_server(
     delay: &str,
@@ -57,7 +42,7 @@ fn misbehaving_server(answer: fn(std::net::TcpStream)) -> SocketAddr {
 
 #[test]
 fn async_fetches_overlap_and_blocking_ones_add_up() {
-    let nonblocking = summary(&["fetch", "-n", "3", "--delay", "100ms"]);
+    let nonblocking = json_summary(&["fetch", "-n", "3", "--delay", "100ms"]);
     assert_eq!(nonblocking["demo"], "fetch");
     assert!(elapsed(&nonblocking) >= 0.1, "{nonblocking}");
     assert!(
@@ -66,7 +51,7 @@ fn async_fetches_overlap_and_blocking_ones_add_up() {
     );
     assert_eq!(nonblocking["completed"], 3);
 
-    let blocking = summary(&["fetch", "-n", "3", "--delay", "100ms", "--blocking"]);
+    let blocking = json_summary(&["fetch", "-n", "3", "--delay", "100ms", "--blocking"]);
     assert!(elapsed(&blocking) >= 0.3, "{blocking}");
     assert!(blocking["speedup"].as_f64().unwrap() < 1.5, "{blocking}");
     // The observed delay is the server's, at least what it was told.
@@ -86,11 +71,11 @@ fn fetch_prints_a_line_before_and_after_each_request() {
 #[test]
 fn every_mode_fetches_from_the_built_in_server() {
     for mode in ["threads", "spawn-blocking"] {
-        let s = summary(&["fetch", "-n", "4", "-d", "100ms", "-m", mode]);
+        let s = json_summary(&["fetch", "-n", "4", "-d", "100ms", "-m", mode]);
         assert_eq!(s["completed"], 4, "{mode}");
         assert!(s["speedup"].as_f64().unwrap() > 2.0, "{mode}: {s}");
     }
-    let s = summary(&[
+    let s = json_summary(&[
         "fetch",
         "-n",
         "4",
@@ -109,7 +94,7 @@ fn fetch_uses_a_separately_started_server_and_serve_stops_cleanly() {
     let (mut server, mut stdout, addr) = start_server("150ms");
     let addr = addr.to_string();
     // fetch's own --delay does not apply to an external server.
-    let s = summary(&[
+    let s = json_summary(&[
         "fetch",
         "-n",
         "3",
@@ -122,7 +107,7 @@ fn fetch_uses_a_separately_started_server_and_serve_stops_cleanly() {
     assert!(elapsed(&s) >= 0.45, "{s}");
     let observed = s["delay_secs"].as_f64().unwrap();
     assert!((0.15..2.0).contains(&observed), "observed delay {observed}");
-    let s = summary(&["fetch", "-n", "3", "--server", &addr]);
+    let s = json_summary(&["fetch", "-n", "3", "--server", &addr]);
     assert!(s["speedup"].as_f64().unwrap() > 2.0, "{s}");
 
     send_signal(&server, "INT");
@@ -223,13 +208,8 @@ fn a_silent_server_times_out() {
 
 #[test]
 fn compare_fetch_runs_every_way_against_real_sockets() {
-    let out = asyncdemo(&["compare", "fetch", "-n", "3", "-d", "100ms", "-f", "json"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let runs: Vec<Value> = serde_json::from_slice(&out).unwrap();
+    let out = stdout_of(&["compare", "fetch", "-n", "3", "-d", "100ms", "-f", "json"]);
+    let runs: Vec<Value> = serde_json::from_str(&out).unwrap();
     assert_eq!(runs.len(), 6);
     assert!(
         runs.iter()

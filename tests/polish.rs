@@ -16,13 +16,7 @@ fn every_help_ends_with_examples() {
         &["completions", "--help"],
         &["man", "--help"],
     ] {
-        let out = asyncdemo(args)
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
-        let help = String::from_utf8(out).unwrap();
+        let help = stdout_of(args);
         let (_, examples) = help
             .split_once("Examples:\n")
             .unwrap_or_else(|| panic!("{args:?} has no examples:\n{help}"));
@@ -64,13 +58,8 @@ fn misspelled_flags_and_subcommands_get_suggestions() {
 #[test]
 fn completions_are_printed_for_every_shell() {
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
-        let out = asyncdemo(&["completions", shell])
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
-        assert!(out.len() > 1000, "{shell}: {} bytes", out.len());
+        let script = stdout_of(&["completions", shell]);
+        assert!(script.len() > 1000, "{shell}: {} bytes", script.len());
     }
     asyncdemo(&["completions", "tcsh"]).assert().code(2);
 }

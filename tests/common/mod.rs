@@ -75,3 +75,26 @@ pub fn rest(mut reader: impl Read) -> String {
     reader.read_to_string(&mut text).unwrap();
     text
 }
+
+/// Runs `asyncdemo ARGS`, asserts that it succeeded, and returns its stdout.
+pub fn stdout_of(args: &[&str]) -> String {
+    let output = asyncdemo(args)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8(output).unwrap()
+}
+
+/// Runs `asyncdemo ARGS -f json`, asserts success, and returns the summary.
+pub fn json_summary(args: &[&str]) -> serde_json::Value {
+    let mut args = args.to_vec();
+    args.extend(["-f", "json"]);
+    serde_json::from_str(&stdout_of(&args)).unwrap()
+}
+
+/// A summary's `elapsed_secs`.
+pub fn elapsed(summary: &serde_json::Value) -> f64 {
+    summary["elapsed_secs"].as_f64().unwrap()
+}
