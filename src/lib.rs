@@ -92,9 +92,10 @@ fn serve(addr: std::net::SocketAddr, delay: Duration) -> anyhow::Result<ExitCode
         .enable_all()
         .build()
         .context("starting the tokio runtime")?;
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind(addr))
-        .with_context(|| format!("listening on {addr}"))?;
+    let listener = {
+        let _context = runtime.enter();
+        net::listen(addr).with_context(|| format!("listening on {addr}"))?
+    };
     let local = listener.local_addr()?;
     let served = Arc::new(AtomicU64::new(0));
     interrupt::on_signal({

@@ -40,6 +40,27 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
 /// The longest request line the server reads, newline included.
 pub const MAX_LINE: u64 = 1024;
 
+/// How many connections may wait to be accepted. The usual default (128
+/// for `std::net`) is far too small for thousands of clients connecting at
+/// once: the kernel drops the rest and their SYN is retried a second later,
+/// which added a whole second to `fetch -n 5000`. The kernel caps this at
+/// `net.core.somaxconn`.
+const BACKLOG: u32 = 65_535;
+
+/// Listens on `addr` with a deep accept queue. Needs a tokio runtime
+/// context (the listener registers with its reactor).
+pub fn listen(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    // As `TcpListener::bind` does: a restarted server can reuse its port
+    // while old connections linger in TIME_WAIT.
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(BACKLOG)
+}
+
 /// The reply to a request line: `done fetch 1`.
 fn reply_to(request: &str) -> String {
     format!("done {}\n", request.trim_end())
@@ -104,22 +125,23 @@ pub struct BuiltIn {
 impl BuiltIn {
     /// Binds an ephemeral port on loopback and starts serving with `delay`.
     pub fn start(delay: Duration) -> anyhow::Result<BuiltIn> {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0")
-            .context("starting the built-in server on 127.0.0.1")?;
-        let addr = listener.local_addr()?;
-        listener.set_nonblocking(true)?;
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .context("starting the built-in server's runtime")?;
+        // Listen before returning, so the first request cannot arrive
+        // before the server does.
+        let listener = {
+            let _context = runtime.enter();
+            listen(SocketAddr::from(([127, 0, 0, 1], 0)))
+                .context("starting the built-in server on 127.0.0.1")?
+        };
+        let addr = listener.local_addr()?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         std::thread::Builder::new()
             .name("built-in server".into())
             .spawn(move || {
                 runtime.block_on(async move {
-                    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
-                        return;
-                    };
                     let served = Arc::new(AtomicU64::new(0));
                     tokio::select! {
                         () = accept_loop(listener, delay, served) => {}
