@@ -71,7 +71,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let fetch = config::FetchOptions::new(&args);
             (Demo::Fetch, args.run, Some(fetch))
         }
-        Command::Serve(args) => return serve(args.addr, args.delay),
+        Command::Serve(args) => return net::serve(args.addr, args.delay),
         Command::Compare(args) => return compare::compare(args, term),
         Command::Completions { shell } => return generate::print(&generate::completions(shell)),
         Command::Man => return generate::print(&generate::man_page()?),
@@ -81,43 +81,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         ..Config::new(demo, args, term)?
     };
     run_demo(config, Box::new(io::stdout()))
-}
-
-/// `asyncdemo serve`: answers requests until SIGINT or SIGTERM, then says
-/// how many it served.
-fn serve(addr: std::net::SocketAddr, delay: Duration) -> anyhow::Result<ExitCode> {
-    use std::io::Write;
-    use std::sync::atomic::{AtomicU64, Ordering};
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("starting the tokio runtime")?;
-    let listener = {
-        let _context = runtime.enter();
-        net::listen(addr).with_context(|| format!("listening on {addr}"))?
-    };
-    let local = listener.local_addr()?;
-    let served = Arc::new(AtomicU64::new(0));
-    interrupt::on_signal({
-        let served = Arc::clone(&served);
-        move |signal| {
-            // Stopping is the only way out, so it is also the clean way
-            // out: say what was done, then exit with the signal's code.
-            let mut out = io::stdout().lock();
-            let _ = writeln!(out, "served {} requests", served.load(Ordering::Relaxed));
-            let _ = out.flush();
-            std::process::exit(signal.exit_code().code().into());
-        }
-    })?;
-    // The first line tells scripts and tests where to connect; flushed at
-    // once, because the server then waits for connections indefinitely.
-    let mut out = io::stdout().lock();
-    writeln!(out, "listening on {local}")
-        .and_then(|()| out.flush())
-        .context("writing output")?;
-    drop(out);
-    runtime.block_on(net::accept_loop(listener, delay, served));
-    unreachable!("the accept loop only ends with the process")
 }
 
 /// Runs one demo, writing to `out`, and concludes it.

@@ -26,6 +26,8 @@
 //!   thread until the reply arrives. This is what `requests` does, and,
 //!   called inside a coroutine, it serialises every task.
 
+use crate::exit::ExitCode;
+use crate::interrupt;
 use crate::run::{BlockingCall, Wait};
 use crate::sink::Sink;
 use anyhow::{Context, anyhow};
@@ -107,6 +109,41 @@ async fn answer(socket: tokio::net::TcpStream, delay: Duration, served: Arc<Atom
         served.fetch_add(1, Ordering::Relaxed);
     }
     let _ = writer.shutdown().await;
+}
+
+/// `asyncdemo serve`: answers requests until SIGINT or SIGTERM, then says
+/// how many it served.
+pub fn serve(addr: std::net::SocketAddr, delay: Duration) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the tokio runtime")?;
+    let listener = {
+        let _context = runtime.enter();
+        listen(addr).with_context(|| format!("listening on {addr}"))?
+    };
+    let local = listener.local_addr()?;
+    let served = Arc::new(AtomicU64::new(0));
+    interrupt::on_signal({
+        let served = Arc::clone(&served);
+        move |signal| {
+            // Stopping is the only way out, so it is also the clean way
+            // out: say what was done, then exit with the signal's code.
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "served {} requests", served.load(Ordering::Relaxed));
+            let _ = out.flush();
+            std::process::exit(signal.exit_code().code().into());
+        }
+    })?;
+    // The first line tells scripts and tests where to connect; flushed at
+    // once, because the server then waits for connections indefinitely.
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "listening on {local}")
+        .and_then(|()| out.flush())
+        .context("writing output")?;
+    drop(out);
+    runtime.block_on(accept_loop(listener, delay, served));
+    unreachable!("the accept loop only ends with the process")
 }
 
 /// The server `fetch` starts for itself when no `--server` is given.
