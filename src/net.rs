@@ -111,17 +111,26 @@ async fn answer(socket: tokio::net::TcpStream, delay: Duration, served: Arc<Atom
     let _ = writer.shutdown().await;
 }
 
-/// `asyncdemo serve`: answers requests until SIGINT or SIGTERM, then says
-/// how many it served.
-pub fn serve(addr: std::net::SocketAddr, delay: Duration) -> anyhow::Result<ExitCode> {
+/// A server's runtime (one thread, timers and sockets) and its listener,
+/// bound to `addr` inside that runtime.
+fn bind_server(
+    addr: SocketAddr,
+) -> anyhow::Result<(tokio::runtime::Runtime, tokio::net::TcpListener)> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .context("starting the tokio runtime")?;
+        .context("starting the server's tokio runtime")?;
     let listener = {
         let _context = runtime.enter();
         listen(addr).with_context(|| format!("listening on {addr}"))?
     };
+    Ok((runtime, listener))
+}
+
+/// `asyncdemo serve`: answers requests until SIGINT or SIGTERM, then says
+/// how many it served.
+pub fn serve(addr: std::net::SocketAddr, delay: Duration) -> anyhow::Result<ExitCode> {
+    let (runtime, listener) = bind_server(addr)?;
     let local = listener.local_addr()?;
     let served = Arc::new(AtomicU64::new(0));
     interrupt::on_signal({
@@ -162,17 +171,9 @@ pub struct BuiltIn {
 impl BuiltIn {
     /// Binds an ephemeral port on loopback and starts serving with `delay`.
     pub fn start(delay: Duration) -> anyhow::Result<BuiltIn> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .context("starting the built-in server's runtime")?;
         // Listen before returning, so the first request cannot arrive
         // before the server does.
-        let listener = {
-            let _context = runtime.enter();
-            listen(SocketAddr::from(([127, 0, 0, 1], 0)))
-                .context("starting the built-in server on 127.0.0.1")?
-        };
+        let (runtime, listener) = bind_server(SocketAddr::from(([127, 0, 0, 1], 0)))?;
         let addr = listener.local_addr()?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         std::thread::Builder::new()
