@@ -131,9 +131,11 @@ fn cells(summary: &Summary, why: &str) -> [String; 5] {
         summary.mode.name().to_owned(),
         runtime_label(summary),
         format!("{:.2} s", summary.elapsed_secs),
-        summary
-            .speedup
-            .map_or_else(|| "-".to_owned(), |s| format!("{s:.1}×")),
+        // With no delay there is nothing to speed up; the verdict says so.
+        match summary.speedup {
+            Some(s) if summary.delay_secs > 0.0 => format!("{s:.1}×"),
+            _ => "-".to_owned(),
+        },
         verdict(summary, why),
     ]
 }
