@@ -287,12 +287,11 @@ where
     A: Wait + Send + 'static,
     B: BlockingCall,
 {
-    let sink_for = || Arc::clone(sink);
     match (config.mode, config.runtime) {
         (Mode::Threads, _) | (_, None) => {
             let wait = Arc::new(Blocking {
                 call: blocking,
-                sink: sink_for(),
+                sink: Arc::clone(sink),
             });
             on_threads(config.tasks, sink, wait, os_threads())
         }
@@ -300,7 +299,7 @@ where
         (Mode::Blocking, Some(runtime)) => {
             let wait = Blocking {
                 call: blocking,
-                sink: sink_for(),
+                sink: Arc::clone(sink),
             };
             on_runtime(config, runtime, sink, wait)
         }
