@@ -5,15 +5,14 @@
 //! checks how they fit together. Everything past that point sees only a
 //! validated [`crate::config::Config`].
 
-use crate::report::Format;
-use crate::run::{Mode, RuntimeKind};
+use crate::vocab::{Demo, Format, Mode, RuntimeKind};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
 
 /// The largest `--tasks`. Ten million waiting tasks fit in a few GB of
 /// memory; the limit keeps a typo (one zero too many) from eating the machine.
-pub const MAX_TASKS: u32 = 10_000_000;
+pub(crate) const MAX_TASKS: u32 = 10_000_000;
 
 /// See the difference between blocking and non-blocking waiting.
 ///
@@ -23,7 +22,7 @@ pub const MAX_TASKS: u32 = 10_000_000;
 /// the only thread, so the tasks run one after another.
 #[derive(Debug, Parser)]
 #[command(name = "asyncdemo", version, propagate_version = true,
-          after_help = examples_help(TOP_EXAMPLES))]
+          after_help = examples_help(""))]
 pub struct Cli {
     /// The demo to run.
     #[command(subcommand)]
@@ -53,37 +52,37 @@ pub enum Command {
     // The default task count differs per demo, so it is set here rather than
     // on the shared field; a unit test keeps it equal to `Demo::default_tasks`.
     #[command(mut_arg("tasks", |arg| arg.default_value("3")),
-              after_help = examples_help(COUNT_EXAMPLES))]
+              after_help = examples_help("count"))]
     Count(RunArgs),
     /// Each task prints "Hello ...", waits, then prints "... World!".
     #[command(mut_arg("tasks", |arg| arg.default_value("2")),
-              after_help = examples_help(HELLO_EXAMPLES))]
+              after_help = examples_help("hello"))]
     Hello(RunArgs),
     /// Each task sends a request to a slow server and prints a line before
     /// and after: real sockets, async (tokio::net) or blocking (std::net).
     #[command(mut_arg("tasks", |arg| arg.default_value("3")),
-              after_help = examples_help(FETCH_EXAMPLES))]
+              after_help = examples_help("fetch"))]
     Fetch(FetchArgs),
     /// Run a slow line server: each request is answered after --delay.
-    #[command(after_help = examples_help(SERVE_EXAMPLES))]
+    #[command(after_help = examples_help("serve"))]
     Serve(ServeArgs),
     /// Run a demo once per way of running it and print one row each.
     // The default task count depends on the demo argument, so the help says
     // it in words rather than as one clap default.
-    #[command(after_help = examples_help(COMPARE_EXAMPLES),
+    #[command(after_help = examples_help("compare"),
               mut_arg("tasks", |arg| arg.help(
                   "How many tasks each run has, from 1 to 10,000,000 \
                    [default: 3 for count and fetch, 2 for hello]")))]
     Compare(CompareArgs),
     /// Print a shell completion script.
-    #[command(after_help = examples_help(COMPLETIONS_EXAMPLES))]
+    #[command(after_help = examples_help("completions"))]
     Completions {
         /// The shell to complete for.
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
     /// Print the man page (roff).
-    #[command(after_help = examples_help(MAN_EXAMPLES))]
+    #[command(after_help = examples_help("man"))]
     Man,
 }
 
@@ -121,10 +120,10 @@ pub struct ServeArgs {
 }
 
 /// An example invocation and what it shows.
-pub type Example = (&'static str, &'static str);
+pub(crate) type Example = (&'static str, &'static str);
 
 /// Examples at the end of `asyncdemo --help` and in the man page.
-pub const TOP_EXAMPLES: &[Example] = &[
+const TOP_EXAMPLES: &[Example] = &[
     (
         "asyncdemo count -n 3",
         "One One One, a pause, Two Two Two: about 1 s",
@@ -148,7 +147,7 @@ pub const TOP_EXAMPLES: &[Example] = &[
 ];
 
 /// Examples at the end of `asyncdemo count --help`.
-pub const COUNT_EXAMPLES: &[Example] = &[
+const COUNT_EXAMPLES: &[Example] = &[
     (
         "asyncdemo count",
         "3 tasks, 1 s each, waiting together: about 1 s",
@@ -172,7 +171,7 @@ pub const COUNT_EXAMPLES: &[Example] = &[
 ];
 
 /// Examples at the end of `asyncdemo hello --help`.
-pub const HELLO_EXAMPLES: &[Example] = &[
+const HELLO_EXAMPLES: &[Example] = &[
     (
         "asyncdemo hello",
         "Hello ... Hello ... ... World! ... World!: about 1 s",
@@ -188,7 +187,7 @@ pub const HELLO_EXAMPLES: &[Example] = &[
 ];
 
 /// Examples at the end of `asyncdemo fetch --help`.
-pub const FETCH_EXAMPLES: &[Example] = &[
+const FETCH_EXAMPLES: &[Example] = &[
     (
         "asyncdemo fetch -n 3 --delay 200ms",
         "three requests at once: about 0.2 s",
@@ -204,7 +203,7 @@ pub const FETCH_EXAMPLES: &[Example] = &[
 ];
 
 /// Examples at the end of `asyncdemo serve --help`.
-pub const SERVE_EXAMPLES: &[Example] = &[
+const SERVE_EXAMPLES: &[Example] = &[
     ("asyncdemo serve", "a free port on 127.0.0.1, 1 s per reply"),
     (
         "asyncdemo serve --addr 127.0.0.1:7878 --delay 200ms",
@@ -213,7 +212,7 @@ pub const SERVE_EXAMPLES: &[Example] = &[
 ];
 
 /// Examples at the end of `asyncdemo compare --help`.
-pub const COMPARE_EXAMPLES: &[Example] = &[
+const COMPARE_EXAMPLES: &[Example] = &[
     ("asyncdemo compare count", "3 tasks of 1 s, six ways"),
     (
         "asyncdemo compare hello -n 4 --delay 200ms",
@@ -226,7 +225,7 @@ pub const COMPARE_EXAMPLES: &[Example] = &[
 ];
 
 /// Examples at the end of `asyncdemo completions --help`.
-pub const COMPLETIONS_EXAMPLES: &[Example] = &[
+const COMPLETIONS_EXAMPLES: &[Example] = &[
     (
         "asyncdemo completions bash > ~/.local/share/bash-completion/completions/asyncdemo",
         "bash",
@@ -242,7 +241,7 @@ pub const COMPLETIONS_EXAMPLES: &[Example] = &[
 ];
 
 /// Examples at the end of `asyncdemo man --help`.
-pub const MAN_EXAMPLES: &[Example] = &[
+const MAN_EXAMPLES: &[Example] = &[
     (
         "asyncdemo man > ~/.local/share/man/man1/asyncdemo.1",
         "install the man page",
@@ -250,11 +249,33 @@ pub const MAN_EXAMPLES: &[Example] = &[
     ("asyncdemo man | man -l -", "read it without installing"),
 ];
 
-/// Renders examples for `after_help`.
-pub fn examples_help(examples: &[Example]) -> String {
+/// Every example, by the subcommand it belongs to (`""` for the program
+/// itself). This table is the one list: each `--help` shows its own rows,
+/// the man page shows them all, and a test parses every one.
+pub(crate) const EXAMPLES: [(&str, &[Example]); 8] = [
+    ("", TOP_EXAMPLES),
+    ("count", COUNT_EXAMPLES),
+    ("hello", HELLO_EXAMPLES),
+    ("fetch", FETCH_EXAMPLES),
+    ("serve", SERVE_EXAMPLES),
+    ("compare", COMPARE_EXAMPLES),
+    ("completions", COMPLETIONS_EXAMPLES),
+    ("man", MAN_EXAMPLES),
+];
+
+/// The examples of `command` (`""` for the program itself).
+pub(crate) fn examples_of(command: &str) -> &'static [Example] {
+    EXAMPLES
+        .iter()
+        .find(|(name, _)| *name == command)
+        .map_or(&[], |(_, examples)| examples)
+}
+
+/// Renders the examples of `command` for `after_help`.
+fn examples_help(command: &str) -> String {
     let mut text = String::from("Examples:\n");
-    for (command, what) in examples {
-        text.push_str(&format!("  {command}\n      {what}\n"));
+    for (line, what) in examples_of(command) {
+        text.push_str(&format!("  {line}\n      {what}\n"));
     }
     text
 }
@@ -264,7 +285,7 @@ pub fn examples_help(examples: &[Example]) -> String {
 pub struct CompareArgs {
     /// The demo to compare.
     #[arg(value_enum)]
-    pub demo: crate::demo::Demo,
+    pub demo: Demo,
 
     /// How many tasks, and how long each waits.
     #[command(flatten)]
@@ -306,7 +327,7 @@ pub struct Workload {
 
 impl Workload {
     /// The task count, or `demo`'s own default.
-    pub fn tasks_for(&self, demo: crate::demo::Demo) -> u32 {
+    pub fn tasks_for(&self, demo: Demo) -> u32 {
         self.tasks.unwrap_or(demo.default_tasks())
     }
 }
@@ -383,7 +404,6 @@ pub struct RunArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::Demo;
     use clap::CommandFactory;
 
     #[test]
@@ -410,17 +430,20 @@ mod tests {
     /// Every example in the help and the man page is a valid command line.
     #[test]
     fn every_example_parses() {
-        for list in [
-            TOP_EXAMPLES,
-            COUNT_EXAMPLES,
-            HELLO_EXAMPLES,
-            COMPARE_EXAMPLES,
-            COMPLETIONS_EXAMPLES,
-            MAN_EXAMPLES,
-            FETCH_EXAMPLES,
-            SERVE_EXAMPLES,
-        ] {
+        let subcommands: Vec<String> = Cli::command()
+            .get_subcommands()
+            .map(|c| c.get_name().to_owned())
+            .collect();
+        for (command, list) in EXAMPLES {
+            // Every subcommand has examples of its own, and each example
+            // belongs to the command it is listed under.
+            assert!(command.is_empty() || subcommands.iter().any(|s| s == command));
+            assert!(!list.is_empty(), "no examples for {command:?}");
             for (example, _) in list {
+                assert!(
+                    example.starts_with(format!("asyncdemo {command}").trim_end()),
+                    "{example} is listed under {command:?}"
+                );
                 // The command itself, without a shell redirection or pipe.
                 let command = example.split(['>', '|']).next().unwrap();
                 let words: Vec<&str> = command.split_whitespace().collect();
@@ -428,6 +451,9 @@ mod tests {
                     panic!("{example}: {err}");
                 }
             }
+        }
+        for subcommand in subcommands.iter().filter(|s| *s != "help") {
+            assert!(!examples_of(subcommand).is_empty(), "{subcommand}");
         }
     }
 

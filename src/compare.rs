@@ -5,21 +5,19 @@
 //! task lines go nowhere; only its summary is kept for the table.
 
 use crate::cli::{CompareArgs, TableFormat};
-use crate::config::{
-    Config, DEFAULT_BLOCKING_THREADS, Detail, FetchOptions, Term, default_workers,
-};
-use crate::exit::ExitCode;
+use crate::config::{Config, Way};
 use crate::interrupt;
-use crate::report::compare::{self, WAYS, Way};
-use crate::report::{Format, Summary};
-use crate::run::{self, Mode, Outcome, Runtime, RuntimeKind};
-use crate::sink::{Live, Sink};
+use crate::report::Summary;
+use crate::report::compare::{self, WAYS};
+use crate::run;
+use crate::sink::Sink;
+use crate::vocab::{ExitCode, Live, Outcome, Term};
 use anyhow::Context;
 use std::io::{self, Write};
 use std::sync::Arc;
 
 /// Runs every way and prints the table.
-pub fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode> {
+pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode> {
     // A run in progress may be blocked in `std::thread::sleep`; as for a
     // demo, the signal is handled on its own thread, which ends the program.
     interrupt::on_signal(|signal| {
@@ -30,7 +28,8 @@ pub fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode> {
     let mut rows = Vec::with_capacity(WAYS.len());
     let mut failed = false;
     for way in WAYS {
-        let config = config_for(&args, way, term);
+        let way_config = Way::with_defaults(way.mode, way.runtime, way.spawn);
+        let config = Config::of_way(args.demo, &args.workload, way_config);
         // The label comes from an empty summary of the run about to start,
         // so the progress line and the table row describe it the same way.
         let label = compare::describe(&Summary::new(&config, Outcome::default(), None));
@@ -68,29 +67,4 @@ pub fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::Success
     })
-}
-
-/// The configuration of one way's run.
-fn config_for(args: &CompareArgs, way: Way, term: Term) -> Config {
-    Config {
-        demo: args.demo,
-        tasks: args.workload.tasks_for(args.demo),
-        delay: args.workload.delay,
-        mode: way.mode,
-        runtime: match (way.mode, way.runtime) {
-            (Mode::Threads, _) => None,
-            (_, RuntimeKind::CurrentThread) => Some(Runtime::CurrentThread),
-            (_, RuntimeKind::MultiThread) => Some(Runtime::MultiThread(default_workers())),
-        },
-        spawn: way.spawn,
-        blocking_threads: (way.mode == Mode::SpawnBlocking).then_some(DEFAULT_BLOCKING_THREADS),
-        timeline: false,
-        trace: None,
-        term,
-        fetch: (args.demo == crate::demo::Demo::Fetch)
-            .then(|| FetchOptions::built_in(args.workload.delay)),
-        format: Format::Json,
-        detail: Detail::Quiet,
-        checks: Vec::new(),
-    }
 }

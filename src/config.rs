@@ -3,72 +3,80 @@
 //! clap has already turned each argument into a typed value; this module
 //! checks how the values fit together and settles the defaults, so the runner
 //! and the reports never look at raw arguments.
+//!
+//! Every [`Config`] is built by one constructor, [`Config::of_way`]: a demo,
+//! a workload and a [`Way`] of running it, with silent output. A demo run
+//! ([`Config::new`]) adds what the user asked to see; `compare` uses it as it
+//! is, once per way.
 
-use crate::cli::{ColorChoice, RunArgs};
-use crate::demo::Demo;
-use crate::report::Format;
-use crate::run::{Mode, Runtime, RuntimeKind};
-use crate::sink::Live;
+use crate::cli::{ColorChoice, FetchArgs, RunArgs, Workload};
+use crate::vocab::{Check, Demo, Detail, Format, Live, Mode, Runtime, RuntimeKind, Term};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 
 /// tokio's own default size for the blocking pool.
-pub const DEFAULT_BLOCKING_THREADS: usize = 512;
+pub(crate) const DEFAULT_BLOCKING_THREADS: usize = 512;
 
-/// What the output looks like where it lands: decided once, from the
-/// environment, so the renderers stay pure functions of their input.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Term {
-    /// Whether to write colour escape codes.
-    pub color: bool,
-    /// The width to fit pictures into: the terminal's, or 80 columns.
-    pub width: usize,
+/// Looks at stdout and `NO_COLOR` to decide colour and width, once.
+pub(crate) fn detect_term(choice: ColorChoice) -> Term {
+    let stdout = std::io::stdout();
+    let tty = stdout.is_terminal();
+    // https://no-color.org: set and not empty means no colour.
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let color = match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => tty && !no_color,
+    };
+    let width = terminal_size::terminal_size_of(&stdout)
+        .map(|(w, _)| usize::from(w.0))
+        .filter(|_| tty)
+        .unwrap_or(80);
+    Term { color, width }
 }
 
-impl Term {
-    /// Looks at stdout and `NO_COLOR`.
-    pub fn detect(choice: ColorChoice) -> Term {
-        let stdout = std::io::stdout();
-        let tty = stdout.is_terminal();
-        // https://no-color.org: set and not empty means no colour.
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let color = match choice {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => tty && !no_color,
-        };
-        let width = terminal_size::terminal_size_of(&stdout)
-            .map(|(w, _)| usize::from(w.0))
-            .filter(|_| tty)
-            .unwrap_or(80);
-        Term { color, width }
-    }
+/// How the tasks are driven: the part of a run that `compare` varies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Way {
+    /// How each task waits.
+    pub mode: Mode,
+    /// The runtime; `None` for `--mode threads`, which needs none.
+    pub runtime: Option<Runtime>,
+    /// Spawn each task as its own tokio task instead of one `join_all`.
+    pub spawn: bool,
+    /// The blocking pool's size, for `--mode spawn-blocking` only.
+    pub blocking_threads: Option<usize>,
+}
 
-    /// No colour, 80 columns: what a pipe gets, and what tests use.
-    pub const PLAIN: Term = Term {
-        color: false,
-        width: 80,
-    };
+impl Way {
+    /// A way with tokio's defaults: `kind` sized to one worker per CPU, and
+    /// the default blocking pool for `spawn-blocking`.
+    pub(crate) fn with_defaults(mode: Mode, kind: RuntimeKind, spawn: bool) -> Way {
+        Way {
+            mode,
+            runtime: match (mode, kind) {
+                (Mode::Threads, _) => None,
+                (_, RuntimeKind::CurrentThread) => Some(Runtime::CurrentThread),
+                (_, RuntimeKind::MultiThread) => Some(Runtime::MultiThread(default_workers())),
+            },
+            spawn,
+            blocking_threads: (mode == Mode::SpawnBlocking).then_some(DEFAULT_BLOCKING_THREADS),
+        }
+    }
 }
 
 /// Everything a run needs to know.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Config {
+pub(crate) struct Config {
     /// Which demo's lines the tasks print.
     pub demo: Demo,
     /// How many tasks run, from 1 to [`crate::cli::MAX_TASKS`].
     pub tasks: u32,
     /// How long each task waits.
     pub delay: Duration,
-    /// How each task waits.
-    pub mode: Mode,
-    /// The tokio runtime; `None` for `--mode threads`, which needs none.
-    pub runtime: Option<Runtime>,
-    /// Spawn each task as its own tokio task instead of one `join_all`.
-    pub spawn: bool,
-    /// The blocking pool's size, for `--mode spawn-blocking` only.
-    pub blocking_threads: Option<usize>,
+    /// How the tasks wait and what drives them.
+    pub way: Way,
     /// Draw the timeline after the run.
     pub timeline: bool,
     /// Write a Chrome trace to this file.
@@ -87,7 +95,7 @@ pub struct Config {
 
 /// The options of the `fetch` demo.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FetchOptions {
+pub(crate) struct FetchOptions {
     /// An external server; `None` starts one in-process.
     pub server: Option<std::net::SocketAddr>,
     /// How long a request may take.
@@ -96,7 +104,7 @@ pub struct FetchOptions {
 
 impl FetchOptions {
     /// The options `fetch` was given.
-    pub fn new(args: &crate::cli::FetchArgs) -> FetchOptions {
+    pub(crate) fn new(args: &FetchArgs) -> FetchOptions {
         FetchOptions {
             server: args.server,
             timeout: args
@@ -106,7 +114,7 @@ impl FetchOptions {
     }
 
     /// A fetch from a built-in server with `delay` (as `compare` runs it).
-    pub fn built_in(delay: Duration) -> FetchOptions {
+    fn built_in(delay: Duration) -> FetchOptions {
         FetchOptions {
             server: None,
             timeout: Self::default_timeout(delay),
@@ -121,57 +129,37 @@ impl FetchOptions {
     }
 }
 
-/// How much the text format prints.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Detail {
-    /// Only the summary line (`--quiet`).
-    Quiet,
-    /// The task lines, as the notes print them, and the summary line.
-    Normal,
-    /// The task lines with time and task number (`--verbose`).
-    Verbose,
-}
-
-/// A bound on the elapsed time that a CI job can enforce.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Check {
-    /// `--max-elapsed`: the run must not take longer.
-    MaxElapsed(Duration),
-    /// `--min-elapsed`: the run must not be quicker.
-    MinElapsed(Duration),
-}
-
-impl Check {
-    /// The name used in the JSON summary.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Check::MaxElapsed(_) => "max_elapsed",
-            Check::MinElapsed(_) => "min_elapsed",
-        }
-    }
-
-    /// The bound.
-    pub const fn limit(self) -> Duration {
-        match self {
-            Check::MaxElapsed(limit) | Check::MinElapsed(limit) => limit,
-        }
-    }
-
-    /// Whether a run that took `elapsed` passes.
-    pub fn passes(self, elapsed: Duration) -> bool {
-        match self {
-            Check::MaxElapsed(limit) => elapsed <= limit,
-            Check::MinElapsed(limit) => elapsed >= limit,
-        }
-    }
-}
-
 impl Config {
-    /// Validates the arguments of one demo.
+    /// The one constructor: `demo` run `way` with `workload`, printing
+    /// nothing but a JSON summary and checking nothing. `fetch` gets a
+    /// built-in server.
+    pub(crate) fn of_way(demo: Demo, workload: &Workload, way: Way) -> Config {
+        Config {
+            demo,
+            tasks: workload.tasks_for(demo),
+            delay: workload.delay,
+            way,
+            timeline: false,
+            trace: None,
+            term: Term::PLAIN,
+            fetch: (demo == Demo::Fetch).then(|| FetchOptions::built_in(workload.delay)),
+            format: Format::Json,
+            detail: Detail::Quiet,
+            checks: Vec::new(),
+        }
+    }
+
+    /// Validates the arguments of one demo run; `fetch` is `Some` for the
+    /// fetch demo.
     ///
     /// The error is a clap error so that it prints and exits (code 2) exactly
     /// like the errors clap finds itself.
-    pub fn new(demo: Demo, args: RunArgs, term: Term) -> Result<Config, clap::Error> {
+    pub(crate) fn new(
+        demo: Demo,
+        args: RunArgs,
+        fetch: Option<FetchOptions>,
+        term: Term,
+    ) -> Result<Config, clap::Error> {
         let mode = if args.blocking {
             Mode::Blocking
         } else {
@@ -212,6 +200,19 @@ impl Config {
                 )));
             }
         }
+        // --workers implies a multi-thread runtime.
+        let kind = match (args.runtime, args.workers) {
+            (Some(kind), _) => kind,
+            (None, Some(_)) => RuntimeKind::MultiThread,
+            (None, None) => RuntimeKind::CurrentThread,
+        };
+        let mut way = Way::with_defaults(mode, kind, args.spawn);
+        if let (Some(Runtime::MultiThread(_)), Some(workers)) = (way.runtime, args.workers) {
+            way.runtime = Some(Runtime::MultiThread(usize::from(workers)));
+        }
+        if let (Some(_), Some(threads)) = (way.blocking_threads, args.blocking_threads) {
+            way.blocking_threads = Some(threads as usize);
+        }
         let checks = [
             args.max_elapsed.map(Check::MaxElapsed),
             args.min_elapsed.map(Check::MinElapsed),
@@ -219,28 +220,11 @@ impl Config {
         .into_iter()
         .flatten()
         .collect();
-        let runtime = match (mode, args.runtime, args.workers) {
-            (Mode::Threads, _, _) => None,
-            (_, Some(RuntimeKind::MultiThread), _) | (_, None, Some(_)) => Some(
-                Runtime::MultiThread(args.workers.map_or_else(default_workers, usize::from)),
-            ),
-            (_, Some(RuntimeKind::CurrentThread) | None, _) => Some(Runtime::CurrentThread),
-        };
         Ok(Config {
-            demo,
-            tasks: args.workload.tasks_for(demo),
-            delay: args.workload.delay,
-            mode,
-            runtime,
-            spawn: args.spawn,
-            blocking_threads: (mode == Mode::SpawnBlocking).then(|| {
-                args.blocking_threads
-                    .map_or(DEFAULT_BLOCKING_THREADS, |k| k as usize)
-            }),
             timeline: args.timeline,
             trace: args.trace,
             term,
-            fetch: None,
+            fetch: fetch.or(Config::of_way(demo, &args.workload, way).fetch),
             format: args.format,
             detail: match (args.quiet, args.verbose) {
                 (true, _) => Detail::Quiet,
@@ -248,11 +232,12 @@ impl Config {
                 (false, false) => Detail::Normal,
             },
             checks,
+            ..Config::of_way(demo, &args.workload, way)
         })
     }
 
     /// How task lines are shown while the run is in progress.
-    pub fn live(&self) -> Live {
+    pub(crate) fn live(&self) -> Live {
         match (self.format, self.detail) {
             (Format::Text, Detail::Normal) => Live::Plain,
             (Format::Text, Detail::Verbose) => Live::Verbose,
@@ -262,21 +247,14 @@ impl Config {
     }
 
     /// Whether the run must keep every event, for the pictures drawn after it.
-    pub fn record(&self) -> bool {
+    pub(crate) fn record(&self) -> bool {
         self.timeline || self.trace.is_some()
-    }
-
-    /// What running the tasks one after another would take: tasks × delay.
-    pub fn serial(&self) -> Duration {
-        // `Duration * u32` panics on overflow; ten million times a huge
-        // delay can overflow, so saturate instead.
-        self.delay.checked_mul(self.tasks).unwrap_or(Duration::MAX)
     }
 }
 
 /// The worker count of a multi-thread runtime without `--workers`: one per
 /// CPU, as tokio itself would choose.
-pub fn default_workers() -> usize {
+fn default_workers() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from)
 }
 
@@ -294,8 +272,8 @@ mod tests {
     fn config(args: &[&str]) -> Result<Config, clap::Error> {
         let cli = Cli::try_parse_from(args)?;
         match cli.command {
-            Command::Count(args) => Config::new(Demo::Count, args, Term::PLAIN),
-            Command::Hello(args) => Config::new(Demo::Hello, args, Term::PLAIN),
+            Command::Count(args) => Config::new(Demo::Count, args, None, Term::PLAIN),
+            Command::Hello(args) => Config::new(Demo::Hello, args, None, Term::PLAIN),
             other => panic!("not a demo: {other:?}"),
         }
     }
@@ -303,19 +281,19 @@ mod tests {
     #[test]
     fn workers_imply_a_multi_thread_runtime() {
         let c = config(&["asyncdemo", "count", "--workers", "3"]).unwrap();
-        assert_eq!(c.runtime, Some(Runtime::MultiThread(3)));
+        assert_eq!(c.way.runtime, Some(Runtime::MultiThread(3)));
         let c = config(&["asyncdemo", "count", "--runtime", "multi-thread"]).unwrap();
-        assert!(matches!(c.runtime, Some(Runtime::MultiThread(k)) if k >= 1));
+        assert!(matches!(c.way.runtime, Some(Runtime::MultiThread(k)) if k >= 1));
         let c = config(&["asyncdemo", "count"]).unwrap();
-        assert_eq!(c.runtime, Some(Runtime::CurrentThread));
+        assert_eq!(c.way.runtime, Some(Runtime::CurrentThread));
         let c = config(&["asyncdemo", "count", "-m", "threads"]).unwrap();
-        assert_eq!(c.runtime, None);
+        assert_eq!(c.way.runtime, None);
     }
 
     #[test]
     fn the_blocking_pool_defaults_to_tokios_size_for_spawn_blocking_only() {
         let c = config(&["asyncdemo", "count", "-m", "spawn-blocking"]).unwrap();
-        assert_eq!(c.blocking_threads, Some(512));
+        assert_eq!(c.way.blocking_threads, Some(512));
         let c = config(&[
             "asyncdemo",
             "count",
@@ -324,9 +302,12 @@ mod tests {
             "--blocking-threads",
             "2",
         ]);
-        assert_eq!(c.unwrap().blocking_threads, Some(2));
+        assert_eq!(c.unwrap().way.blocking_threads, Some(2));
         assert_eq!(
-            config(&["asyncdemo", "count"]).unwrap().blocking_threads,
+            config(&["asyncdemo", "count"])
+                .unwrap()
+                .way
+                .blocking_threads,
             None
         );
     }
@@ -383,9 +364,9 @@ mod tests {
     #[test]
     fn blocking_flag_sets_the_mode() {
         let c = config(&["asyncdemo", "count", "--blocking"]).unwrap();
-        assert_eq!(c.mode, Mode::Blocking);
+        assert_eq!(c.way.mode, Mode::Blocking);
         let c = config(&["asyncdemo", "hello"]).unwrap();
-        assert_eq!((c.mode, c.tasks), (Mode::Async, 2));
+        assert_eq!((c.way.mode, c.tasks), (Mode::Async, 2));
     }
 
     #[test]
@@ -418,26 +399,6 @@ mod tests {
                 .to_string()
                 .contains("--min-elapsed 2s is longer")
         );
-    }
-
-    #[test]
-    fn check_bounds_are_inclusive() {
-        let second = Duration::from_secs(1);
-        assert!(Check::MaxElapsed(second).passes(second));
-        assert!(!Check::MaxElapsed(second).passes(second + Duration::from_nanos(1)));
-        assert!(Check::MinElapsed(second).passes(second));
-        assert!(!Check::MinElapsed(second).passes(second - Duration::from_nanos(1)));
-    }
-
-    #[test]
-    fn serial_time_saturates_instead_of_panicking() {
-        let c = config(&["asyncdemo", "count", "-n", "10000000", "-d", "500years"]).unwrap();
-        assert_eq!(c.serial(), c.delay * 10_000_000);
-        let c = Config {
-            delay: Duration::MAX,
-            ..c
-        };
-        assert_eq!(c.serial(), Duration::MAX);
     }
 
     #[test]

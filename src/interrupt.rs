@@ -7,42 +7,15 @@
 //! not be stopped. So the signals are received on a thread of their own,
 //! which never blocks on the demo and can always act.
 
-use crate::exit::ExitCode;
+use crate::vocab::Signal;
 use anyhow::Context;
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
-/// A signal that stops a run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Signal {
-    /// SIGINT, sent by Ctrl-C.
-    Interrupt,
-    /// SIGTERM, sent by `kill` and by CI runners that cancel a job.
-    Terminate,
-}
-
-impl Signal {
-    /// The exit code for a run this signal stopped.
-    pub const fn exit_code(self) -> ExitCode {
-        match self {
-            Signal::Interrupt => ExitCode::Interrupted,
-            Signal::Terminate => ExitCode::Terminated,
-        }
-    }
-
-    /// The word the text summary uses.
-    pub const fn verb(self) -> &'static str {
-        match self {
-            Signal::Interrupt => "interrupted",
-            Signal::Terminate => "terminated",
-        }
-    }
-}
-
 /// Calls `handler` on a dedicated thread when the first SIGINT or SIGTERM
 /// arrives. From then on those signals no longer kill the process: the
 /// handler decides what happens, and is expected to exit.
-pub fn on_signal(handler: impl FnOnce(Signal) + Send + 'static) -> anyhow::Result<()> {
+pub(crate) fn on_signal(handler: impl FnOnce(Signal) + Send + 'static) -> anyhow::Result<()> {
     let mut signals = Signals::new([SIGINT, SIGTERM]).context("installing the signal handler")?;
     std::thread::Builder::new()
         .name("signals".into())

@@ -8,48 +8,69 @@
 //!
 //! # Layout
 //!
-//! Data flows one way: arguments → validated config → run → events and
-//! outcome → report.
+//! Data flows one way:
 //!
-//! - [`cli`]: what the user can say (clap derive types, nothing else).
-//! - [`config`]: the arguments checked against each other; defaults settled.
-//! - [`demo`]: what each task prints, and the task coroutine itself.
-//! - [`run`]: the ways to run the tasks (how a task waits, which runtime).
+//! ```text
+//! args ──▶ config ──▶ run ──▶ events ──▶ summary ──▶ report
+//! (cli)    (config)   (run, demo,  (sink)    (report)    (report/*)
+//!                      wait)
+//! ```
+//!
+//! Each module uses only the ones listed below it, so a newcomer can read
+//! the house from the bottom up:
+//!
+//! - [`vocab`]: the shared words (demo, phase, mode, runtime, format, event,
+//!   outcome, signal, exit code). Uses nothing of the crate.
+//! - [`cli`]: what the user can say: clap derive types, and the one list of
+//!   examples that `--help` and the man page show.
+//! - [`config`]: the arguments checked against each other, defaults
+//!   settled; one constructor builds every run's [`config::Config`].
+//! - [`report`]: pure renderers. A [`report::Summary`] and the recorded
+//!   events in; text, JSON, NDJSON, the `--timeline` picture, the `--trace`
+//!   file and the `compare` table out.
 //! - [`sink`]: where task lines go during the run: one buffered writer,
-//!   flushed when the program is about to wait.
-//! - [`report`]: the renderers of the finished run: text, JSON and NDJSON,
-//!   the `--timeline` picture, the `--trace` file and the `compare` table.
+//!   flushed when the program is about to wait, and the events recorded
+//!   for the pictures.
+//! - [`server`]: the slow server that `fetch` talks to and `serve` runs.
+//! - [`wait`]: the ways of waiting, the one thing that differs between
+//!   modes: a tokio timer, a blocking call in place, the blocking pool, and
+//!   the network clients of `fetch`.
+//! - [`demo`]: the task coroutine itself: print, wait, print.
+//! - [`run`]: what drives the tasks (a tokio runtime, joined or spawned, or
+//!   an OS thread each) and how long they took.
+//! - [`interrupt`]: Ctrl-C and SIGTERM, received on a thread of their own.
 //! - [`compare`]: the `compare` command, one run per way of running.
 //! - [`generate`]: shell completions and the man page, from the CLI itself.
-//! - [`interrupt`]: Ctrl-C and SIGTERM, received on a thread of their own.
-//! - [`net`]: real I/O for `fetch` and `serve`: a slow line server on
-//!   loopback, and its async (`tokio::net`) and blocking (`std::net`) clients.
-//! - [`exit`]: the exit codes.
 //!
-//! `main.rs` only parses the command line, calls [`run`] and turns its
-//! result or error into an exit code.
+//! This file owns the lifecycle of a run: it starts it, lets a signal
+//! interrupt it, concludes it exactly once (summary, trace file, check
+//! verdicts) and picks the exit code. `main.rs` only parses the command
+//! line, calls [`run`] and turns its result or error into an exit code.
 
 pub mod cli;
-pub mod compare;
-pub mod config;
-pub mod demo;
-pub mod exit;
-pub mod generate;
-pub mod interrupt;
-pub mod net;
-pub mod report;
-pub mod run;
-pub mod sink;
+mod compare;
+mod config;
+mod demo;
+mod generate;
+mod interrupt;
+mod report;
+mod run;
+mod server;
+mod sink;
+mod vocab;
+mod wait;
+
+pub use crate::vocab::ExitCode;
 
 use crate::cli::{Cli, Command};
-use crate::config::{Config, Term};
-use crate::demo::Demo;
-use crate::exit::ExitCode;
-use crate::run::Outcome;
-use crate::sink::Sink;
+use crate::config::{Config, FetchOptions};
+use crate::report::{Summary, json, text, timeline, trace};
+use crate::sink::{Sink, State};
+use crate::vocab::{Demo, Format, Outcome, Signal};
 use anyhow::Context;
-use std::io;
-use std::sync::Arc;
+use std::fs::File;
+use std::io::{self, Write};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// How long the signal thread waits for the writer before it gives up on
@@ -63,70 +84,153 @@ const SIGNAL_LOCK_PATIENCE: Duration = Duration::from_millis(150);
 /// Usage errors come back as a `clap::Error` inside the `anyhow::Error`, so
 /// that `main` can print them in clap's own style.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let term = Term::detect(cli.color);
+    let term = config::detect_term(cli.color);
     let (demo, args, fetch) = match cli.command {
         Command::Count(args) => (Demo::Count, args, None),
         Command::Hello(args) => (Demo::Hello, args, None),
         Command::Fetch(args) => {
-            let fetch = config::FetchOptions::new(&args);
+            let fetch = FetchOptions::new(&args);
             (Demo::Fetch, args.run, Some(fetch))
         }
-        Command::Serve(args) => return net::serve(args.addr, args.delay),
+        Command::Serve(args) => return server::serve(args.addr, args.delay),
         Command::Compare(args) => return compare::compare(args, term),
         Command::Completions { shell } => return generate::print(&generate::completions(shell)),
         Command::Man => return generate::print(&generate::man_page()?),
     };
-    let config = Config {
-        fetch,
-        ..Config::new(demo, args, term)?
-    };
-    run_demo(config, Box::new(io::stdout()))
+    let config = Config::new(demo, args, fetch, term)?;
+    Lifecycle::new(config, Box::new(io::stdout())).run()
 }
 
-/// Runs one demo, writing to `out`, and concludes it.
-pub fn run_demo(config: Config, out: Box<dyn io::Write + Send>) -> anyhow::Result<ExitCode> {
-    // Create the trace file before the run, so a bad path fails at once
-    // rather than after a long wait.
-    let trace = match &config.trace {
-        Some(path) => Some(
-            std::fs::File::create(path)
-                .with_context(|| format!("creating trace file '{}'", path.display()))?,
-        ),
-        None => None,
-    };
-    let config = Arc::new(config);
-    let sink = Arc::new(Sink::new(out, config.demo, config.live(), config.record()));
-    sink.lock().trace = trace;
+/// One demo run from start to exit code: the only place that decides when
+/// the run ends, what is written at its end, and how the process exits.
+struct Lifecycle {
+    /// What to run.
+    config: Config,
+    /// Where its lines go; shared with the tasks, which on some drivers
+    /// (a thread each, `--spawn`) own a handle of their own.
+    sink: Arc<Sink>,
+    /// The `--trace` file, created before the run so that a bad path fails
+    /// at once, and written when the run concludes.
+    trace: Mutex<Option<File>>,
+}
 
-    interrupt::on_signal({
-        let (config, sink) = (Arc::clone(&config), Arc::clone(&sink));
-        move |signal| {
-            // The tasks may be mid-run on another thread, or that thread may
-            // be stuck in `std::thread::sleep`. Take the writer (its lock is
-            // never held across a wait), add the partial summary after the
-            // lines already written, and end the process from here.
-            if let Some(mut state) = sink.lock_within(SIGNAL_LOCK_PATIENCE) {
-                if state.concluded {
-                    // The run ended just before the signal; main is exiting.
-                    return;
-                }
-                let outcome = Outcome {
-                    elapsed: state.elapsed(),
-                    completed: state.completed,
-                    observed_delay: None,
-                };
-                // Nothing useful can be done with an error here: the process
-                // is ending either way, with the signal's exit code.
-                let _ = report::conclude(&mut state, &config, outcome, Some(signal));
-            }
-            std::process::exit(signal.exit_code().code().into());
-        }
-    })?;
-
-    let outcome = run::execute(&config, &sink)?;
-    let mut state = sink.lock();
-    if let Some(err) = state.error.take() {
-        return Err(err);
+impl Lifecycle {
+    fn new(config: Config, out: Box<dyn Write + Send>) -> Arc<Lifecycle> {
+        let sink = Arc::new(Sink::new(out, config.demo, config.live(), config.record()));
+        Arc::new(Lifecycle {
+            config,
+            sink,
+            trace: Mutex::new(None),
+        })
     }
-    report::conclude(&mut state, &config, outcome, None)
+
+    /// Runs the demo and concludes it, or lets a signal conclude it.
+    fn run(self: Arc<Self>) -> anyhow::Result<ExitCode> {
+        // The handler goes in first, so that from the moment anything is
+        // visible (the trace file, the first line) a signal is handled.
+        interrupt::on_signal({
+            let run = Arc::clone(&self);
+            move |signal| run.interrupted(signal)
+        })?;
+        if let Some(path) = &self.config.trace {
+            let file = File::create(path)
+                .with_context(|| format!("creating trace file '{}'", path.display()))?;
+            *self.trace.lock().unwrap_or_else(|e| e.into_inner()) = Some(file);
+        }
+        let result = run::execute(&self.config, &self.sink);
+        let mut state = self.sink.lock();
+        if !state.close() {
+            // A signal concluded the run, and its thread is ending the
+            // process with the signal's code while it holds the output.
+            drop(state);
+            loop {
+                std::thread::park();
+            }
+        }
+        if let Some(err) = state.take_error() {
+            return Err(err);
+        }
+        let outcome = result?;
+        self.conclude(&mut state, outcome, None)
+    }
+
+    /// The signal thread's path: conclude with a partial summary, unless
+    /// the run has concluded already, and end the process.
+    fn interrupted(&self, signal: Signal) {
+        let code = signal.exit_code().code().into();
+        // The tasks may be mid-run on another thread, or that thread may be
+        // stuck in `std::thread::sleep`. Take the writer (its lock is never
+        // held across a wait) and add the partial summary after the lines
+        // already written.
+        if let Some(mut state) = self.sink.lock_within(SIGNAL_LOCK_PATIENCE) {
+            if !state.close() {
+                // The run concluded just before the signal: its summary is
+                // out, and main exits with the code that summary implies.
+                return;
+            }
+            let outcome = Outcome {
+                elapsed: state.elapsed(),
+                completed: state.completed(),
+                observed_delay: None,
+            };
+            // Nothing useful can be done with an error here: the process
+            // is ending either way, with the signal's exit code.
+            let _ = self.conclude(&mut state, outcome, Some(signal));
+            // Exit while still holding the lock, so that no task line can
+            // follow the summary.
+            std::process::exit(code);
+        }
+        std::process::exit(code);
+    }
+
+    /// Writes the end of the run (timeline, summary, trace file, and the
+    /// check verdicts on stderr) and says how the process should exit.
+    /// Called once, by whichever path closed the sink.
+    fn conclude(
+        &self,
+        state: &mut State,
+        outcome: Outcome,
+        signal: Option<Signal>,
+    ) -> anyhow::Result<ExitCode> {
+        let config = &self.config;
+        let summary = Summary::new(config, outcome, signal);
+        let (out, events) = state.out_and_events();
+        let written: io::Result<()> = (|| {
+            match config.format {
+                Format::Text => {
+                    if config.timeline {
+                        timeline::write(out, &summary, events, config.term)?;
+                    }
+                    text::write_summary(out, &summary, signal, config.term.color)?;
+                }
+                Format::Json => json::write_summary(out, &summary)?,
+                Format::Ndjson => json::write_summary_line(out, &summary)?,
+            }
+            // Flushed here, not left to a destructor: the signal thread ends
+            // the process with `exit`, which runs no destructors, and an
+            // error must be reported rather than lost.
+            out.flush()
+        })();
+        written.context("writing output")?;
+        let file = self.trace.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let (Some(file), Some(path)) = (file, &config.trace) {
+            trace::write(io::BufWriter::new(file), &summary, events)
+                .with_context(|| format!("writing trace file '{}'", path.display()))?;
+        }
+        if let Some(signal) = signal {
+            return Ok(signal.exit_code());
+        }
+        if summary.passed {
+            return Ok(ExitCode::Success);
+        }
+        // The verdicts go to stderr so that stdout stays exactly the demo's
+        // output (or pure JSON); a failed write there changes nothing.
+        let mut err = io::stderr().lock();
+        for (check, result) in config.checks.iter().zip(&summary.checks) {
+            if !result.passed {
+                let _ = writeln!(err, "{}", text::check_failure(*check, outcome.elapsed));
+            }
+        }
+        Ok(ExitCode::CheckFailed)
+    }
 }

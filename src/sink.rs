@@ -18,79 +18,74 @@
 //!   no clock reading and stores nothing per task; it only counts the tasks
 //!   that finished.
 
-use crate::demo::{Demo, Phase};
 use crate::report;
+use crate::vocab::{Demo, Event, Live, Phase};
 use std::io::{BufWriter, Write};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
-/// How task lines are shown while the run is in progress.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Live {
-    /// The demo's own words, exactly as the Python notes print them.
-    Plain,
-    /// The words prefixed with the time since start and the task number.
-    Verbose,
-    /// One JSON object per line.
-    Ndjson,
-    /// Nothing (`--quiet`, `--format json`, `compare`).
-    Silent,
-}
-
-impl Live {
-    /// Whether showing a line needs the time it happened.
-    const fn needs_time(self) -> bool {
-        matches!(self, Live::Verbose | Live::Ndjson)
-    }
-}
-
-/// One task line, as recorded for the pictures (`--timeline`, `--trace`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Event {
-    /// Time since the start of the run.
-    pub at: Duration,
-    /// The task, numbered from 1.
-    pub task: u32,
-    /// Which of the task's two lines this is.
-    pub phase: Phase,
-    /// The OS thread that printed it, numbered from 1 in order of first use.
-    pub thread: u32,
-}
-
 /// The mutable part of the sink, behind its lock.
-pub struct State {
+pub(crate) struct State {
     /// The destination, normally stdout. Boxed so the sink is one type
     /// whatever it writes to; the dynamic call happens per flush, not per line.
-    pub out: BufWriter<Box<dyn Write + Send>>,
+    out: BufWriter<Box<dyn Write + Send>>,
     /// When the run started; `None` until the runner says so.
-    pub start: Option<Instant>,
+    start: Option<Instant>,
     /// Tasks that printed their last line.
-    pub completed: u32,
+    completed: u32,
     /// Every line in time order, when something needs them; else `None`.
-    pub events: Option<Vec<Event>>,
+    events: Option<Vec<Event>>,
     /// The first error that stopped the run: a failed write ("writing
     /// output: ..."; after it lines are dropped, the output is gone) or a
     /// failed wait (a fetch whose server refused).
-    pub error: Option<anyhow::Error>,
-    /// Set once the final report is written, so that a signal arriving as the
-    /// run ends cannot print a second summary.
-    pub concluded: bool,
-    /// The `--trace` file, created before the run so that a bad path fails
-    /// at once, and written when the run concludes.
-    pub trace: Option<std::fs::File>,
+    error: Option<anyhow::Error>,
+    /// Set by whoever writes the run's summary, under this lock, so that the
+    /// summary is written once and no task line can follow it.
+    closed: bool,
 }
 
 impl State {
     /// Time since the run started, or zero if it had not started.
-    pub fn elapsed(&self) -> Duration {
+    pub(crate) fn elapsed(&self) -> Duration {
         self.start.map(|s| s.elapsed()).unwrap_or_default()
+    }
+
+    /// Tasks that printed their last line.
+    pub(crate) fn completed(&self) -> u32 {
+        self.completed
+    }
+
+    /// The recorded lines, in time order (empty unless recording).
+    #[cfg(test)]
+    pub(crate) fn events(&self) -> &[Event] {
+        self.events.as_deref().unwrap_or_default()
+    }
+
+    /// The error that stopped the run, if one did.
+    pub(crate) fn take_error(&mut self) -> Option<anyhow::Error> {
+        self.error.take()
+    }
+
+    /// Closes the sink for the run's conclusion; `false` if it was closed
+    /// already, in which case somebody else concluded the run.
+    ///
+    /// This is the one transition the normal end and a signal race for: it
+    /// happens under the lock that every task line takes, so whoever wins
+    /// writes the only summary, and nothing is written after it.
+    pub(crate) fn close(&mut self) -> bool {
+        !std::mem::replace(&mut self.closed, true)
+    }
+
+    /// The output with the recorded events, for writing the conclusion.
+    pub(crate) fn out_and_events(&mut self) -> (&mut impl Write, &[Event]) {
+        (&mut self.out, self.events.as_deref().unwrap_or_default())
     }
 }
 
 /// The destination of the tasks' lines, shared by every task of a run.
-pub struct Sink {
+pub(crate) struct Sink {
     demo: Demo,
     live: Live,
     state: Mutex<State>,
@@ -106,7 +101,7 @@ const BUFFER_BYTES: usize = 64 * 1024;
 impl Sink {
     /// A sink writing `demo`'s lines to `out` in the `live` style; `record`
     /// keeps every event for the pictures drawn after the run.
-    pub fn new(out: Box<dyn Write + Send>, demo: Demo, live: Live, record: bool) -> Sink {
+    pub(crate) fn new(out: Box<dyn Write + Send>, demo: Demo, live: Live, record: bool) -> Sink {
         Sink {
             demo,
             live,
@@ -116,27 +111,21 @@ impl Sink {
                 completed: 0,
                 events: record.then(Vec::new),
                 error: None,
-                concluded: false,
-                trace: None,
+                closed: false,
             }),
             failed: Notify::new(),
         }
     }
 
-    /// The demo whose lines this sink prints.
-    pub fn demo(&self) -> Demo {
-        self.demo
-    }
-
     /// Takes the lock. A panic while holding it cannot leave the state
     /// half-written in a way that matters here, so a poisoned lock is used as is.
-    pub fn lock(&self) -> MutexGuard<'_, State> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Takes the lock if it comes free within `patience`. For the signal
     /// thread, which must end the program promptly even if a write is stuck.
-    pub fn lock_within(&self, patience: Duration) -> Option<MutexGuard<'_, State>> {
+    pub(crate) fn lock_within(&self, patience: Duration) -> Option<MutexGuard<'_, State>> {
         let deadline = std::time::Instant::now() + patience;
         loop {
             match self.state.try_lock() {
@@ -155,17 +144,22 @@ impl Sink {
     }
 
     /// Marks the start of the run: `t = 0` for every timestamp.
-    pub fn start(&self, at: Instant) {
+    pub(crate) fn start(&self, at: Instant) {
         self.lock().start = Some(at);
     }
 
+    /// Tasks that printed their last line so far.
+    pub(crate) fn completed(&self) -> u32 {
+        self.lock().completed
+    }
+
     /// Task `id` prints its `phase` line. The hot path.
-    pub fn line(&self, id: u32, phase: Phase) {
+    pub(crate) fn line(&self, id: u32, phase: Phase) {
         let mut state = self.lock();
         if phase == Phase::Last {
             state.completed += 1;
         }
-        if state.error.is_some() {
+        if state.error.is_some() || state.closed {
             return;
         }
         // Read the clock only when a line or a picture will show the time.
@@ -203,7 +197,7 @@ impl Sink {
     /// Returns `false` if the output has failed, now or before: a caller that
     /// was about to block can then skip the wait, since nobody will see what
     /// comes after it.
-    pub fn flush(&self) -> bool {
+    pub(crate) fn flush(&self) -> bool {
         let mut state = self.lock();
         if state.error.is_some() {
             return false;
@@ -222,13 +216,13 @@ impl Sink {
 
     /// Stops the run with `err` (the first error wins). Tasks still running
     /// see it through [`Sink::is_stopped`] and [`Sink::failed`].
-    pub fn abort(&self, err: anyhow::Error) {
+    pub(crate) fn abort(&self, err: anyhow::Error) {
         let mut state = self.lock();
         self.fail(&mut state, err);
     }
 
     /// Whether the run has been stopped by an error.
-    pub fn is_stopped(&self) -> bool {
+    pub(crate) fn is_stopped(&self) -> bool {
         self.lock().error.is_some()
     }
 
@@ -243,7 +237,7 @@ impl Sink {
 
     /// Completes when a write has failed. The async runner races its tasks
     /// against this, so a closed pipe ends even a `500years` sleep.
-    pub async fn failed(&self) {
+    pub(crate) async fn failed(&self) {
         self.failed.notified().await;
     }
 }
@@ -253,7 +247,7 @@ impl Sink {
 /// `std::thread::ThreadId` has no stable numeric form, and the pictures want
 /// short labels (`thread 1`, `thread 2`), so each thread takes the next
 /// number the first time it records an event.
-pub fn thread_number() -> u32 {
+pub(crate) fn thread_number() -> u32 {
     use std::sync::atomic::{AtomicU32, Ordering};
     static NEXT: AtomicU32 = AtomicU32::new(1);
     thread_local! {
@@ -263,14 +257,14 @@ pub fn thread_number() -> u32 {
 }
 
 #[cfg(test)]
-pub mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::io;
     use std::sync::Arc;
 
     /// A writer whose bytes the test can read back after the sink is done.
     #[derive(Clone, Default)]
-    pub struct Captured(pub Arc<Mutex<Vec<u8>>>);
+    pub(crate) struct Captured(Arc<Mutex<Vec<u8>>>);
 
     impl Write for Captured {
         fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
@@ -283,9 +277,17 @@ pub mod tests {
     }
 
     impl Captured {
-        pub fn text(&self) -> String {
+        pub(crate) fn text(&self) -> String {
             String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
         }
+    }
+
+    /// A sink that records every event and keeps the plain lines for the
+    /// test to read back.
+    pub(crate) fn recording_sink(demo: Demo) -> (Arc<Sink>, Captured) {
+        let captured = Captured::default();
+        let sink = Sink::new(Box::new(captured.clone()), demo, Live::Plain, true);
+        (Arc::new(sink), captured)
     }
 
     /// A writer that fails like a full disk.
@@ -310,7 +312,7 @@ pub mod tests {
         assert!(sink.flush());
         assert_eq!(captured.text(), "One\nOne\n");
         sink.line(1, Phase::Last);
-        assert_eq!(sink.lock().completed, 1);
+        assert_eq!(sink.completed(), 1);
     }
 
     #[test]
@@ -335,6 +337,6 @@ pub mod tests {
         drop(state);
         sink.line(1, Phase::Last);
         assert!(!sink.flush(), "stays failed");
-        assert_eq!(sink.lock().completed, 1, "still counts the task");
+        assert_eq!(sink.completed(), 1, "still counts the task");
     }
 }

@@ -1,36 +1,36 @@
 //! The `compare` table: one row per way of running the same demo.
 
 use super::Summary;
-use crate::run::{Mode, RuntimeKind};
+use crate::vocab::{Demo, Mode, RuntimeKind};
 use std::io::{self, Write};
 
 /// One way of running the tasks, as `compare` runs them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Way {
+pub(crate) struct Way {
     /// How each task waits.
-    pub mode: Mode,
+    pub(crate) mode: Mode,
     /// The runtime (ignored by `threads`, which uses none).
-    pub runtime: RuntimeKind,
+    pub(crate) runtime: RuntimeKind,
     /// Spawn each task instead of joining them in one `join_all`.
-    pub spawn: bool,
+    pub(crate) spawn: bool,
     /// Why it behaves as it does, in plain words, for the sleeping demos.
-    pub why: &'static str,
+    pub(crate) why: &'static str,
     /// The same for `fetch`, where its words differ.
-    pub why_fetch: Option<&'static str>,
+    pub(crate) why_fetch: Option<&'static str>,
 }
 
 impl Way {
     /// The explanation in the words of `demo`'s wait.
-    pub fn why(&self, demo: crate::demo::Demo) -> &'static str {
+    pub(crate) fn why(&self, demo: Demo) -> &'static str {
         match (demo, self.why_fetch) {
-            (crate::demo::Demo::Fetch, Some(why)) => why,
+            (Demo::Fetch, Some(why)) => why,
             _ => self.why,
         }
     }
 }
 
 /// Every way `compare` runs, in the order of the lesson.
-pub const WAYS: [Way; 6] = [
+pub(crate) const WAYS: [Way; 6] = [
     Way {
         mode: Mode::Async,
         runtime: RuntimeKind::CurrentThread,
@@ -76,7 +76,7 @@ pub const WAYS: [Way; 6] = [
 ];
 
 /// The runtime column: `current-thread`, `multi-thread ×2, spawned`, ...
-pub fn runtime_label(summary: &Summary) -> String {
+pub(crate) fn runtime_label(summary: &Summary) -> String {
     let Some(runtime) = summary.runtime else {
         return format!("none ({} OS threads)", summary.tasks);
     };
@@ -96,7 +96,7 @@ pub fn runtime_label(summary: &Summary) -> String {
 
 /// What the progress line says before a way runs: `blocking on
 /// multi-thread ×2, spawned`.
-pub fn describe(summary: &Summary) -> String {
+pub(crate) fn describe(summary: &Summary) -> String {
     match summary.runtime {
         Some(_) => format!("{} on {}", summary.mode.name(), runtime_label(summary)),
         None => format!("{} ({} OS threads)", summary.mode.name(), summary.tasks),
@@ -111,7 +111,7 @@ pub fn describe(summary: &Summary) -> String {
 /// a time). Rounds shrug off a noisy machine better than raw ratios do, and
 /// the rounding leans down (0.3 of a round) because noise only ever makes a
 /// run slower: a 2-round run stretched to 2.7 delays still reads as 2.
-pub fn verdict(summary: &Summary, why: &str) -> String {
+pub(crate) fn verdict(summary: &Summary, why: &str) -> String {
     let tasks = u64::from(summary.tasks);
     let measured = if summary.delay_secs == 0.0 {
         "no wait to overlap (delay 0)".to_owned()
@@ -147,7 +147,11 @@ fn cells(summary: &Summary, why: &str) -> [String; 5] {
 const HEADERS: [&str; 5] = ["mode", "runtime", "elapsed", "speedup", "verdict"];
 
 /// Aligned columns for a terminal; `bold` styles the header on a TTY.
-pub fn write_text(out: &mut impl Write, rows: &[(Summary, &str)], color: bool) -> io::Result<()> {
+pub(crate) fn write_text(
+    out: &mut impl Write,
+    rows: &[(Summary, &str)],
+    color: bool,
+) -> io::Result<()> {
     let table: Vec<[String; 5]> = rows.iter().map(|(s, why)| cells(s, why)).collect();
     let mut widths = HEADERS.map(str::chars).map(Iterator::count);
     for row in &table {
@@ -181,7 +185,7 @@ pub fn write_text(out: &mut impl Write, rows: &[(Summary, &str)], color: bool) -
 }
 
 /// A GitHub table, for a README or a slide.
-pub fn write_markdown(out: &mut impl Write, rows: &[(Summary, &str)]) -> io::Result<()> {
+pub(crate) fn write_markdown(out: &mut impl Write, rows: &[(Summary, &str)]) -> io::Result<()> {
     writeln!(out, "| {} |", HEADERS.join(" | "))?;
     writeln!(out, "|---|---|---:|---:|---|")?;
     for (summary, why) in rows {
@@ -191,7 +195,7 @@ pub fn write_markdown(out: &mut impl Write, rows: &[(Summary, &str)]) -> io::Res
 }
 
 /// The run summaries, in the `--format json` schema.
-pub fn write_json(out: &mut impl Write, rows: &[(Summary, &str)]) -> io::Result<()> {
+pub(crate) fn write_json(out: &mut impl Write, rows: &[(Summary, &str)]) -> io::Result<()> {
     let summaries: Vec<&Summary> = rows.iter().map(|(s, _)| s).collect();
     serde_json::to_writer_pretty(&mut *out, &summaries)?;
     out.write_all(b"\n")
@@ -200,17 +204,14 @@ pub fn write_json(out: &mut impl Write, rows: &[(Summary, &str)]) -> io::Result<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
-    use crate::run::{Outcome, Runtime};
+    use crate::vocab::{Outcome, Runtime};
     use std::time::Duration;
 
     fn summary(mode: Mode, runtime: Option<Runtime>, spawn: bool, elapsed_ms: u64) -> Summary {
-        let config = Config {
-            mode,
-            runtime,
-            spawn,
-            ..crate::report::test_config(4, Duration::from_millis(200), vec![])
-        };
+        let mut config = crate::report::test_config(4, Duration::from_millis(200), vec![]);
+        config.way.mode = mode;
+        config.way.runtime = runtime;
+        config.way.spawn = spawn;
         let outcome = Outcome {
             elapsed: Duration::from_millis(elapsed_ms),
             completed: 4,

@@ -2,7 +2,7 @@
 //! data, never by pasting strings together.
 
 use super::Summary;
-use crate::demo::{Demo, Phase};
+use crate::vocab::{Demo, Phase};
 use serde::Serialize;
 use std::io::{self, Write};
 use std::time::Duration;
@@ -28,7 +28,7 @@ struct SummaryLine<'a> {
 }
 
 /// Writes one task line as an NDJSON event.
-pub fn write_event(
+pub(crate) fn write_event(
     out: &mut impl Write,
     at: Duration,
     id: u32,
@@ -46,13 +46,13 @@ pub fn write_event(
 }
 
 /// `--format json`: the summary, pretty-printed, as the only thing on stdout.
-pub fn write_summary(out: &mut impl Write, summary: &Summary) -> io::Result<()> {
+pub(crate) fn write_summary(out: &mut impl Write, summary: &Summary) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, summary)?;
     out.write_all(b"\n")
 }
 
 /// `--format ndjson`: the summary as one line after the events.
-pub fn write_summary_line(out: &mut impl Write, summary: &Summary) -> io::Result<()> {
+pub(crate) fn write_summary_line(out: &mut impl Write, summary: &Summary) -> io::Result<()> {
     let line = SummaryLine {
         kind: "summary",
         summary,

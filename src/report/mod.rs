@@ -1,46 +1,40 @@
-//! Renderers: what the user reads after (and during) a run.
+//! Renderers: what the user reads during and after a run.
 //!
-//! A finished run is plain data, a [`Summary`], and each format reads it:
-//! [`text`] for people, [`json`] for scripts. The live task lines are drawn
-//! here too (the sink calls [`text::write_verbose_line`] and
-//! [`json::write_event`]), so every byte of output has one home.
+//! A finished run is plain data, a [`Summary`], plus the recorded events;
+//! each renderer reads them and writes bytes, and none of them decides
+//! anything else (not the exit code, not when the run ends: that is
+//! [`crate::conclude`]'s job). One room per format:
+//!
+//! - [`text`]: the `--verbose` task line and the summary line, for people;
+//! - [`json`]: the NDJSON event line and the JSON summary, for scripts;
+//! - [`timeline`]: the `--timeline` picture;
+//! - [`trace`]: the `--trace` file;
+//! - [`compare`]: the `compare` table;
+//! - [`marks`]: when each task printed its two lines, computed once for
+//!   the pictures.
+//!
+//! The live task lines are drawn here too (the sink calls
+//! [`text::write_verbose_line`] and [`json::write_event`]), so every byte of
+//! output has one home.
 
-pub mod compare;
-pub mod json;
-pub mod text;
-pub mod timeline;
-pub mod trace;
+pub(crate) mod compare;
+pub(crate) mod json;
+pub(crate) mod marks;
+pub(crate) mod text;
+pub(crate) mod timeline;
+pub(crate) mod trace;
 
 use crate::config::Config;
-use crate::demo::Demo;
-use crate::exit::ExitCode;
-use crate::interrupt::Signal;
-use crate::run::{Mode, Outcome, RuntimeKind};
-
-use crate::sink::State;
-use anyhow::Context;
-use clap::ValueEnum;
+use crate::vocab::{Demo, Mode, Outcome, RuntimeKind, Signal};
 use serde::{Deserialize, Serialize};
-use std::io::{self, Write};
 #[cfg(test)]
 pub(crate) use tests::config as test_config;
-
-/// The shape of the output.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// The task lines as the notes print them, then a summary line.
-    Text,
-    /// One JSON object, the summary, and nothing else on stdout.
-    Json,
-    /// One JSON event per task line as it happens, then the summary.
-    Ndjson,
-}
 
 /// The result of one run, as the JSON formats print it.
 ///
 /// Every field is documented for script authors in `docs/ci.md`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Summary {
+pub(crate) struct Summary {
     /// Which demo ran.
     pub demo: Demo,
     /// How the tasks waited.
@@ -80,7 +74,7 @@ pub struct Summary {
 
 /// One timing check in the summary.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct CheckResult {
+pub(crate) struct CheckResult {
     /// `max_elapsed` or `min_elapsed`.
     pub name: String,
     /// The bound, in seconds.
@@ -92,7 +86,7 @@ pub struct CheckResult {
 impl Summary {
     /// Summarises a run of `config` that measured `outcome`; `signal` is set
     /// when the run was stopped before it finished.
-    pub fn new(config: &Config, outcome: Outcome, signal: Option<Signal>) -> Summary {
+    pub(crate) fn new(config: &Config, outcome: Outcome, signal: Option<Signal>) -> Summary {
         let elapsed = outcome.elapsed;
         let checks: Vec<CheckResult> = config
             .checks
@@ -109,11 +103,11 @@ impl Summary {
         let serial_secs = delay.as_secs_f64() * f64::from(config.tasks);
         Summary {
             demo: config.demo,
-            mode: config.mode,
-            runtime: config.runtime.map(|r| r.kind()),
-            workers: config.runtime.and_then(|r| r.workers()),
-            spawn: config.spawn,
-            blocking_threads: config.blocking_threads,
+            mode: config.way.mode,
+            runtime: config.way.runtime.map(|r| r.kind()),
+            workers: config.way.runtime.and_then(|r| r.workers()),
+            spawn: config.way.spawn,
+            blocking_threads: config.way.blocking_threads,
             tasks: config.tasks,
             delay_secs: delay.as_secs_f64(),
             elapsed_secs: elapsed.as_secs_f64(),
@@ -128,83 +122,28 @@ impl Summary {
     }
 }
 
-/// Writes the end of the run (timeline, summary, trace file, and the check
-/// verdicts on stderr) and says how the process should exit.
-///
-/// Called once, either by the main thread when the run ends or by the
-/// signal thread when a signal stops it; `state.concluded` makes sure of it.
-pub fn conclude(
-    state: &mut State,
-    config: &Config,
-    outcome: Outcome,
-    signal: Option<Signal>,
-) -> anyhow::Result<ExitCode> {
-    let summary = Summary::new(config, outcome, signal);
-    state.concluded = true;
-    let events = state.events.as_deref().unwrap_or_default();
-    let out = &mut state.out;
-    let written: io::Result<()> = (|| {
-        match config.format {
-            Format::Text => {
-                if config.timeline {
-                    timeline::write(out, events, config, outcome.elapsed)?;
-                }
-                text::write_summary(out, &summary, signal, config.term.color)?;
-            }
-            Format::Json => json::write_summary(out, &summary)?,
-            Format::Ndjson => json::write_summary_line(out, &summary)?,
-        }
-        // Flushed here, not left to a destructor: the signal thread ends the
-        // process with `exit`, which runs no destructors, and an error must
-        // be reported rather than lost.
-        out.flush()
-    })();
-    written.context("writing output")?;
-    if let (Some(file), Some(path)) = (state.trace.take(), &config.trace) {
-        trace::write(io::BufWriter::new(file), events, config, outcome.elapsed)
-            .with_context(|| format!("writing trace file '{}'", path.display()))?;
-    }
-    if let Some(signal) = signal {
-        return Ok(signal.exit_code());
-    }
-    if summary.passed {
-        return Ok(ExitCode::Success);
-    }
-    // The verdicts go to stderr so that stdout stays exactly the demo's
-    // output (or pure JSON); a failed write there changes nothing.
-    let mut err = io::stderr().lock();
-    for (check, result) in config.checks.iter().zip(&summary.checks) {
-        if !result.passed {
-            let _ = writeln!(err, "{}", text::check_failure(*check, outcome.elapsed));
-        }
-    }
-    Ok(ExitCode::CheckFailed)
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::config::{Check, Detail};
-    use crate::run::{Sleep, join};
+    use crate::cli::Workload;
+    use crate::config::Way;
+    use crate::run::join;
     use crate::sink::Sink;
+    use crate::vocab::{Check, Live, RuntimeKind};
+    use crate::wait::Sleep;
     use std::time::Duration;
 
+    /// A config of `tasks` count tasks waiting `delay` in `mode`, through
+    /// the one constructor every run uses.
     pub(crate) fn config(tasks: u32, delay: Duration, checks: Vec<Check>) -> Config {
-        Config {
-            demo: Demo::Count,
-            tasks,
+        let workload = Workload {
+            tasks: Some(tasks),
             delay,
-            mode: Mode::Async,
-            runtime: Some(crate::run::Runtime::CurrentThread),
-            spawn: false,
-            blocking_threads: None,
-            timeline: false,
-            trace: None,
-            term: crate::config::Term::PLAIN,
-            fetch: None,
-            format: Format::Json,
-            detail: Detail::Normal,
+        };
+        let way = Way::with_defaults(Mode::Async, RuntimeKind::CurrentThread, false);
+        Config {
             checks,
+            ..Config::of_way(Demo::Count, &workload, way)
         }
     }
 
@@ -214,16 +153,11 @@ pub(crate) mod tests {
     async fn async_speedup_is_n_on_the_paused_clock() {
         for n in [1, 3, 1000] {
             let delay = Duration::from_millis(250);
-            let sink = Sink::new(
-                Box::new(std::io::sink()),
-                Demo::Count,
-                crate::sink::Live::Silent,
-                false,
-            );
+            let sink = Sink::new(Box::new(std::io::sink()), Demo::Count, Live::Silent, false);
             let elapsed = join(&sink, n, &Sleep { delay }).await;
             let outcome = Outcome {
                 elapsed,
-                completed: sink.lock().completed,
+                completed: sink.completed(),
                 observed_delay: None,
             };
             let summary = Summary::new(&config(n, delay, vec![]), outcome, None);

@@ -1,9 +1,7 @@
 //! The text format: for a person at a terminal.
 
 use super::Summary;
-use crate::config::Check;
-use crate::demo::{Demo, Phase};
-use crate::interrupt::Signal;
+use crate::vocab::{Check, Demo, Phase, Signal};
 use std::io::{self, Write};
 use std::time::Duration;
 
@@ -11,7 +9,7 @@ use std::time::Duration;
 ///
 /// The time column lets the lesson be read off the numbers: in async mode
 /// every `Two` has the same time; in blocking mode they climb.
-pub fn write_verbose_line(
+pub(crate) fn write_verbose_line(
     out: &mut impl Write,
     at: Duration,
     id: u32,
@@ -29,7 +27,7 @@ pub fn write_verbose_line(
 /// The last line, exactly as the notes end: `countasync.py executed in 1.01
 /// seconds.`, or, after a signal, what had finished by then. Bold when
 /// `color` is on (a terminal); the words are the same either way.
-pub fn write_summary(
+pub(crate) fn write_summary(
     out: &mut impl Write,
     summary: &Summary,
     signal: Option<Signal>,
@@ -56,7 +54,7 @@ pub fn write_summary(
 
 /// The stderr line for a failed check:
 /// `check failed: elapsed 3.00 s exceeds --max-elapsed 1.5 s`.
-pub fn check_failure(check: Check, elapsed: Duration) -> String {
+pub(crate) fn check_failure(check: Check, elapsed: Duration) -> String {
     let (relation, flag) = match check {
         Check::MaxElapsed(_) => ("exceeds", "--max-elapsed"),
         Check::MinElapsed(_) => ("is below", "--min-elapsed"),

@@ -13,94 +13,59 @@
 //! Blocking draws a staircase; async draws rows that line up. The glyph
 //! between a task's two marks says *how* it waited, which is the lesson.
 
-use crate::config::{Config, Term};
-use crate::demo::{Demo, Phase};
-use crate::run::Mode;
-use crate::sink::Event;
+use super::Summary;
+use super::marks;
+use crate::vocab::{Demo, Event, Term, Waiting};
 use anstyle::{AnsiColor, Style};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::time::Duration;
 
-/// How a task spent its wait: what its row shows between the two marks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Waiting {
-    /// In the runtime's timer: its thread runs other tasks meanwhile.
-    Free,
-    /// Inside `std::thread::sleep`: holding its thread.
-    Blocked,
-    /// Awaiting a blocking-pool thread that sleeps for it.
-    Offloaded,
+/// The glyph that fills a task's row while it waits.
+const fn glyph(waiting: Waiting) -> char {
+    match waiting {
+        Waiting::Free => '~',
+        Waiting::Blocked => '#',
+        Waiting::Offloaded => '=',
+    }
 }
 
-impl Waiting {
-    /// How tasks wait in `mode`.
-    pub const fn of(mode: Mode) -> Waiting {
-        match mode {
-            Mode::Async => Waiting::Free,
-            Mode::Blocking | Mode::Threads => Waiting::Blocked,
-            Mode::SpawnBlocking => Waiting::Offloaded,
-        }
-    }
-
-    const fn glyph(self) -> char {
-        match self {
-            Waiting::Free => '~',
-            Waiting::Blocked => '#',
-            Waiting::Offloaded => '=',
-        }
-    }
-
-    /// What the glyph means, in the words of the demo's wait: a sleep, or
-    /// a request to a server.
-    pub const fn meaning(self, demo: Demo) -> &'static str {
-        match (self, demo) {
-            (Waiting::Free, Demo::Fetch) => "awaiting its reply, its thread free for other tasks",
-            (Waiting::Blocked, Demo::Fetch) => "blocked in a std::net read, holding its thread",
-            (Waiting::Offloaded, Demo::Fetch) => {
-                "awaiting a blocking-pool thread that waits for the reply"
-            }
-            (Waiting::Free, _) => "sleeping, its thread free for other tasks",
-            (Waiting::Blocked, _) => "blocked in std::thread::sleep, holding its thread",
-            (Waiting::Offloaded, _) => "awaiting a blocking-pool thread that sleeps for it",
-        }
-    }
-
-    fn style(self) -> Style {
-        let color = match self {
-            Waiting::Free => AnsiColor::Green,
-            Waiting::Blocked => AnsiColor::Red,
-            Waiting::Offloaded => AnsiColor::Yellow,
-        };
-        Style::new().fg_color(Some(color.into()))
-    }
+/// The glyph's colour on a terminal: green for a free thread, red for a
+/// held one, yellow for a wait handed to the blocking pool.
+fn style(waiting: Waiting) -> Style {
+    let color = match waiting {
+        Waiting::Free => AnsiColor::Green,
+        Waiting::Blocked => AnsiColor::Red,
+        Waiting::Offloaded => AnsiColor::Yellow,
+    };
+    Style::new().fg_color(Some(color.into()))
 }
 
 /// At most this many task rows; the rest are counted in one line.
-pub const MAX_ROWS: u32 = 10;
+const MAX_ROWS: u32 = 10;
 
 /// How far the time axis is divided.
 const TICKS: usize = 4;
 
-/// Draws the timeline of a run of `config` from its recorded events.
-pub fn write(
+/// Draws the timeline of the run `summary` describes, from its events.
+pub(crate) fn write(
     out: &mut impl Write,
+    summary: &Summary,
     events: &[Event],
-    config: &Config,
-    elapsed: Duration,
+    term: Term,
 ) -> io::Result<()> {
     let picture = render(
         events,
-        config.tasks,
-        elapsed,
-        (Waiting::of(config.mode), config.demo),
-        config.term,
+        summary.tasks,
+        Duration::from_secs_f64(summary.elapsed_secs),
+        (Waiting::of(summary.mode), summary.demo),
+        term,
     );
     out.write_all(picture.as_bytes())
 }
 
 /// The timeline as text: the rows, the axis, its labels and the legend.
-pub fn render(
+fn render(
     events: &[Event],
     tasks: u32,
     elapsed: Duration,
@@ -108,15 +73,7 @@ pub fn render(
     term: Term,
 ) -> String {
     let shown = tasks.min(MAX_ROWS);
-    // When each shown task printed its two lines; one pass over the events.
-    let mut marks = vec![(None, None); shown as usize];
-    for event in events.iter().filter(|e| e.task <= shown) {
-        let mark = &mut marks[event.task as usize - 1];
-        match event.phase {
-            Phase::First => mark.0 = Some(event.at),
-            Phase::Last => mark.1 = Some(event.at),
-        }
-    }
+    let marks = marks::per_task(events, shown);
     let span = events.iter().map(|e| e.at).fold(elapsed, Duration::max);
 
     let label_width = format!("task {shown}").len();
@@ -138,10 +95,11 @@ pub fn render(
     let bold = Style::new().bold();
 
     let mut picture = String::new();
-    for (index, (first, last)) in marks.iter().enumerate() {
+    for (index, mark) in marks.iter().enumerate() {
         let mut row = format!("{:<label_width$}  ", format!("task {}", index + 1));
-        if let Some(first) = *first {
-            let start = column(first);
+        let last = mark.last.map(|e| e.at);
+        if let Some(first) = mark.first {
+            let start = column(first.at);
             // An unfinished task (a signal stopped the run) waits to the end.
             let end = last.map_or(width - 1, column).max(start);
             row.push_str(&" ".repeat(start));
@@ -150,8 +108,8 @@ pub fn render(
             } else {
                 row.push_str(&paint(bold, "o"));
                 let gap = end - start - usize::from(last.is_some());
-                let fill = waiting.glyph().to_string().repeat(gap);
-                row.push_str(&paint(waiting.style(), &fill));
+                let fill = glyph(waiting).to_string().repeat(gap);
+                row.push_str(&paint(style(waiting), &fill));
                 if last.is_some() {
                     row.push_str(&paint(bold, "*"));
                 }
@@ -186,7 +144,7 @@ pub fn render(
     let _ = writeln!(picture, "{indent}{}", axis.iter().collect::<String>());
     let labels: String = labels.iter().collect();
     let _ = writeln!(picture, "{indent}{}", labels.trim_end());
-    let glyph = paint(waiting.style(), &waiting.glyph().to_string());
+    let glyph = paint(style(waiting), &glyph(waiting).to_string());
     // Two lines, so the legend fits 80 columns whatever the wait's meaning.
     let _ = writeln!(picture, "legend: o first line  * last line");
     let _ = writeln!(picture, "        {glyph} {}", waiting.meaning(demo));
@@ -209,6 +167,7 @@ fn thousands(n: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vocab::Phase;
 
     fn event(ms: u64, task: u32, phase: Phase) -> Event {
         Event {

@@ -15,19 +15,18 @@
 //! The file is streamed through serde, event by event, so a million-task
 //! trace is never held in memory as one big value.
 
-use crate::config::Config;
-use crate::demo::Phase;
-use crate::report::timeline::Waiting;
-use crate::sink::Event;
+use super::Summary;
+use super::marks::{self, Marks};
+use crate::vocab::{Event, Waiting};
 use serde::ser::{Serialize, Serializer};
 use std::collections::BTreeSet;
 use std::io::{self, Write};
 use std::time::Duration;
 
 /// The `pid` of the per-task rows.
-pub const TASKS_PID: u32 = 1;
+const TASKS_PID: u32 = 1;
 /// The `pid` of the per-thread rows.
-pub const THREADS_PID: u32 = 2;
+const THREADS_PID: u32 = 2;
 
 /// One trace event, in the Trace Event Format's field names.
 #[derive(serde::Serialize)]
@@ -110,9 +109,9 @@ fn span(name: String, pid: u32, tid: u32, first: &Event, end: Duration) -> Trace
 
 /// The whole file: `{"traceEvents": [...], "displayTimeUnit": "ms"}`.
 struct TraceFile<'a> {
-    config: &'a Config,
+    summary: &'a Summary,
     /// Each task's two lines, indexed by task number - 1.
-    tasks: Vec<(Option<Event>, Option<Event>)>,
+    tasks: Vec<Marks>,
     threads: BTreeSet<u32>,
     elapsed: Duration,
 }
@@ -133,12 +132,12 @@ impl Serialize for TraceFile<'_> {
 impl Serialize for EventList<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let file = self.0;
-        let config = file.config;
-        let waiting = Waiting::of(config.mode);
+        let summary = file.summary;
+        let waiting = Waiting::of(summary.mode);
         let title = format!(
             "asyncdemo {} --mode {}",
-            config.demo.name(),
-            config.mode.name()
+            summary.demo.name(),
+            summary.mode.name()
         );
         let heads = [
             metadata("process_name", TASKS_PID, 0, format!("tasks: {title}")),
@@ -153,7 +152,7 @@ impl Serialize for EventList<'_> {
                 format!("thread {thread}"),
             )
         }));
-        let wait_name = waiting.meaning(config.demo);
+        let wait_name = waiting.meaning(summary.demo);
         let rows = file
             .tasks
             .iter()
@@ -161,7 +160,11 @@ impl Serialize for EventList<'_> {
             .flat_map(move |(index, marks)| {
                 let id = index as u32 + 1;
                 let mut events = vec![metadata("thread_name", TASKS_PID, id, format!("task {id}"))];
-                if let (Some(first), last) = marks {
+                if let Marks {
+                    first: Some(first),
+                    last,
+                } = marks
+                {
                     // A task a signal interrupted waits until the end of the run.
                     let end = last.map_or(file.elapsed, |l| l.at);
                     events.push(span(wait_name.to_owned(), TASKS_PID, id, first, end));
@@ -170,7 +173,7 @@ impl Serialize for EventList<'_> {
                         events.push(span(name, THREADS_PID, first.thread, first, end));
                     }
                     for line in std::iter::once(first).chain(last.as_ref()) {
-                        let text = config.demo.text(line.task, line.phase);
+                        let text = summary.demo.text(line.task, line.phase);
                         events.push(instant(text.to_string(), TASKS_PID, id, line));
                         let on_thread = format!("task {id}: {text}");
                         events.push(instant(on_thread, THREADS_PID, line.thread, line));
@@ -182,28 +185,13 @@ impl Serialize for EventList<'_> {
     }
 }
 
-/// Writes the trace of a run of `config` from its recorded events.
-pub fn write(
-    mut out: impl Write,
-    events: &[Event],
-    config: &Config,
-    elapsed: Duration,
-) -> io::Result<()> {
-    let mut tasks = vec![(None, None); config.tasks as usize];
-    let mut threads = BTreeSet::new();
-    for event in events {
-        let marks = &mut tasks[event.task as usize - 1];
-        match event.phase {
-            Phase::First => marks.0 = Some(*event),
-            Phase::Last => marks.1 = Some(*event),
-        }
-        threads.insert(event.thread);
-    }
+/// Writes the trace of the run `summary` describes, from its events.
+pub(crate) fn write(mut out: impl Write, summary: &Summary, events: &[Event]) -> io::Result<()> {
     let file = TraceFile {
-        config,
-        tasks,
-        threads,
-        elapsed,
+        summary,
+        tasks: marks::per_task(events, summary.tasks),
+        threads: events.iter().map(|e| e.thread).collect(),
+        elapsed: Duration::from_secs_f64(summary.elapsed_secs),
     };
     serde_json::to_writer(&mut out, &file)?;
     out.write_all(b"\n")?;
@@ -213,7 +201,7 @@ pub fn write(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::run::Mode;
+    use crate::vocab::{Mode, Outcome, Phase};
     use serde_json::Value;
 
     fn event(ms: u64, task: u32, phase: Phase, thread: u32) -> Event {
@@ -226,13 +214,15 @@ mod tests {
     }
 
     fn trace(events: &[Event], mode: Mode, tasks: u32) -> Value {
-        let config = Config {
-            mode,
-            tasks,
-            ..crate::report::test_config(tasks, Duration::from_millis(100), vec![])
+        let mut config = crate::report::test_config(tasks, Duration::from_millis(100), vec![]);
+        config.way.mode = mode;
+        let outcome = Outcome {
+            elapsed: Duration::from_millis(300),
+            ..Outcome::default()
         };
+        let summary = Summary::new(&config, outcome, None);
         let mut out = Vec::new();
-        write(&mut out, events, &config, Duration::from_millis(300)).unwrap();
+        write(&mut out, &summary, events).unwrap();
         serde_json::from_slice(&out).unwrap()
     }
 

@@ -1,5 +1,4 @@
 //! Helpers shared by the black-box tests.
-#![allow(dead_code)] // each test file uses its own subset
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -97,4 +96,29 @@ pub fn json_summary(args: &[&str]) -> serde_json::Value {
 /// A summary's `elapsed_secs`.
 pub fn elapsed(summary: &serde_json::Value) -> f64 {
     summary["elapsed_secs"].as_f64().unwrap()
+}
+
+/// Runs `asyncdemo ARGS -f ndjson` and says whether the tasks' waits
+/// overlapped: whether every task printed its first line before any task
+/// printed its last. Read from the order of the lines, not from a clock, so
+/// a slow machine cannot make it wrong: tasks that ran one after another
+/// put a last line before the next task's first.
+pub fn waits_overlap(args: &[&str]) -> bool {
+    let mut args = args.to_vec();
+    args.extend(["-f", "ndjson"]);
+    let mut seen = std::collections::HashSet::new();
+    let (mut last_first, mut first_last) = (0, usize::MAX);
+    for (index, line) in stdout_of(&args).lines().enumerate() {
+        let event: serde_json::Value = serde_json::from_str(line).unwrap();
+        if event["type"] != "event" {
+            continue;
+        }
+        if seen.insert(event["task"].as_u64().unwrap()) {
+            last_first = index;
+        } else {
+            first_last = first_last.min(index);
+        }
+    }
+    assert!(!seen.is_empty(), "no events from {args:?}");
+    last_first < first_last
 }

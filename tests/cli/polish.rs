@@ -1,9 +1,7 @@
 //! Black-box tests of the parts that make asyncdemo feel like a finished
 //! CLI: help with examples, version, suggestions, completions, man page.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use predicates::prelude::*;
 
 #[test]

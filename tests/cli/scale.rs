@@ -4,9 +4,7 @@
 //! 0.5-0.8 s in the debug build `cargo test` uses. The 5 s bound is far
 //! above the normal case on a busy machine and far below the trap.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::time::{Duration, Instant};
 
 #[test]

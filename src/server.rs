@@ -1,8 +1,8 @@
-//! Real I/O: a slow line server (`serve`) and the clients of `fetch`.
+//! The slow server: `asyncdemo serve`, and the one `fetch` starts for itself.
 //!
 //! The notes warn against a blocking HTTP library (`requests`) inside
-//! asyncio. A sleep is the clean model of that mistake; this module is the
-//! real thing, on loopback sockets with tokio alone.
+//! asyncio. A sleep is the clean model of that mistake; `fetch` is the real
+//! thing, on loopback sockets, and this is the server it talks to.
 //!
 //! # The protocol
 //!
@@ -16,31 +16,19 @@
 //! fetch 1
 //! done fetch 1          (one delay later)
 //! ```
-//!
-//! # The two clients
-//!
-//! - [`AsyncFetch`] uses `tokio::net::TcpStream`: connecting, writing and
-//!   reading are futures, and a task waiting for its reply gives the thread
-//!   back. This is what aiohttp does in Python.
-//! - [`BlockingFetch`] uses `std::net::TcpStream`: each call holds its
-//!   thread until the reply arrives. This is what `requests` does, and,
-//!   called inside a coroutine, it serialises every task.
 
-use crate::exit::ExitCode;
 use crate::interrupt;
-use crate::run::{BlockingCall, Wait};
-use crate::sink::Sink;
-use anyhow::{Context, anyhow};
-use std::future::Future;
-use std::io::{BufRead, BufReader, Read, Write};
+use crate::vocab::ExitCode;
+use anyhow::Context;
+use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
 
 /// The longest request line the server reads, newline included.
-pub const MAX_LINE: u64 = 1024;
+pub(crate) const MAX_LINE: u64 = 1024;
 
 /// How many connections may wait to be accepted. The usual default (128
 /// for `std::net`) is far too small for thousands of clients connecting at
@@ -51,7 +39,7 @@ const BACKLOG: u32 = 65_535;
 
 /// Listens on `addr` with a deep accept queue. Needs a tokio runtime
 /// context (the listener registers with its reactor).
-pub fn listen(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+fn listen(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
     let socket = match addr {
         SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
         SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
@@ -71,11 +59,7 @@ fn reply_to(request: &str) -> String {
 /// Serves connections from `listener` until the future is dropped: each
 /// one gets its reply `delay` after its request, without blocking, so
 /// thousands can wait at once. `served` counts the replies sent.
-pub async fn accept_loop(
-    listener: tokio::net::TcpListener,
-    delay: Duration,
-    served: Arc<AtomicU64>,
-) {
+async fn accept_loop(listener: tokio::net::TcpListener, delay: Duration, served: Arc<AtomicU64>) {
     loop {
         match listener.accept().await {
             Ok((socket, _)) => {
@@ -129,7 +113,7 @@ fn bind_server(
 
 /// `asyncdemo serve`: answers requests until SIGINT or SIGTERM, then says
 /// how many it served.
-pub fn serve(addr: std::net::SocketAddr, delay: Duration) -> anyhow::Result<ExitCode> {
+pub(crate) fn serve(addr: std::net::SocketAddr, delay: Duration) -> anyhow::Result<ExitCode> {
     let (runtime, listener) = bind_server(addr)?;
     let local = listener.local_addr()?;
     let served = Arc::new(AtomicU64::new(0));
@@ -162,7 +146,7 @@ pub fn serve(addr: std::net::SocketAddr, delay: Duration) -> anyhow::Result<Exit
 /// thread inside a blocking read. A server sharing that thread would never
 /// get to answer, so the client would wait for a reply that can never come.
 /// That is a deadlock, the classic failure of blocking inside an event loop.
-pub struct BuiltIn {
+pub(crate) struct BuiltIn {
     addr: SocketAddr,
     /// Dropping the sender stops the server.
     _stop: tokio::sync::oneshot::Sender<()>,
@@ -170,7 +154,7 @@ pub struct BuiltIn {
 
 impl BuiltIn {
     /// Binds an ephemeral port on loopback and starts serving with `delay`.
-    pub fn start(delay: Duration) -> anyhow::Result<BuiltIn> {
+    pub(crate) fn start(delay: Duration) -> anyhow::Result<BuiltIn> {
         // Listen before returning, so the first request cannot arrive
         // before the server does.
         let (runtime, listener) = bind_server(SocketAddr::from(([127, 0, 0, 1], 0)))?;
@@ -193,140 +177,8 @@ impl BuiltIn {
     }
 
     /// Where it listens.
-    pub fn addr(&self) -> SocketAddr {
+    pub(crate) fn addr(&self) -> SocketAddr {
         self.addr
-    }
-}
-
-/// What both clients share: where to go, how long to wait, where to report
-/// errors, and the quickest round trip seen.
-pub struct Client {
-    addr: SocketAddr,
-    timeout: Duration,
-    sink: Arc<Sink>,
-    /// The quickest completed request, in nanoseconds (`u64::MAX`: none yet).
-    fastest_nanos: AtomicU64,
-}
-
-impl Client {
-    /// A client of the server at `addr`.
-    pub fn new(addr: SocketAddr, timeout: Duration, sink: Arc<Sink>) -> Client {
-        Client {
-            addr,
-            timeout,
-            sink,
-            fastest_nanos: AtomicU64::new(u64::MAX),
-        }
-    }
-
-    /// The quickest round trip: the server's delay as the client saw it.
-    pub fn fastest(&self) -> Option<Duration> {
-        match self.fastest_nanos.load(Ordering::Relaxed) {
-            u64::MAX => None,
-            nanos => Some(Duration::from_nanos(nanos)),
-        }
-    }
-
-    /// Records the outcome of task `id`'s request; `true` if it succeeded.
-    fn finish(&self, id: u32, started: Instant, result: anyhow::Result<()>) -> bool {
-        match result {
-            Ok(()) => {
-                let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX - 1);
-                self.fastest_nanos.fetch_min(nanos, Ordering::Relaxed);
-                true
-            }
-            Err(err) => {
-                self.sink
-                    .abort(err.context(format!("fetch {id} from {}", self.addr)));
-                false
-            }
-        }
-    }
-
-    fn timed_out(&self) -> anyhow::Error {
-        anyhow!(
-            "no reply within {} (--timeout)",
-            humantime::format_duration(self.timeout)
-        )
-    }
-}
-
-/// Checks that a reply is a whole line.
-fn check_reply(reply: &str) -> anyhow::Result<()> {
-    if reply.ends_with('\n') {
-        Ok(())
-    } else {
-        Err(anyhow!("the server closed the connection before replying"))
-    }
-}
-
-/// The non-blocking client: `tokio::net`, like aiohttp.
-pub struct AsyncFetch(pub Arc<Client>);
-
-impl Wait for AsyncFetch {
-    fn wait(&self, id: u32) -> impl Future<Output = bool> + Send {
-        let client = &self.0;
-        async move {
-            let started = Instant::now();
-            let exchange = async {
-                let mut stream = tokio::net::TcpStream::connect(client.addr)
-                    .await
-                    .context("connecting")?;
-                stream
-                    .write_all(format!("fetch {id}\n").as_bytes())
-                    .await
-                    .context("sending the request")?;
-                let mut reply = String::new();
-                tokio::io::BufReader::new(stream.take(MAX_LINE))
-                    .read_line(&mut reply)
-                    .await
-                    .context("reading the reply")?;
-                check_reply(&reply)
-            };
-            let result = match tokio::time::timeout(client.timeout, exchange).await {
-                Ok(result) => result,
-                Err(_) => Err(client.timed_out()),
-            };
-            client.finish(id, started, result)
-        }
-    }
-}
-
-/// The blocking client: `std::net`, like `requests`.
-pub struct BlockingFetch(pub Arc<Client>);
-
-impl BlockingCall for BlockingFetch {
-    fn call(&self, id: u32) -> bool {
-        let client = &self.0;
-        let started = Instant::now();
-        let exchange = || -> anyhow::Result<()> {
-            let mut stream = std::net::TcpStream::connect_timeout(&client.addr, client.timeout)
-                .context("connecting")?;
-            stream.set_read_timeout(Some(client.timeout))?;
-            stream.set_write_timeout(Some(client.timeout))?;
-            stream
-                .write_all(format!("fetch {id}\n").as_bytes())
-                .context("sending the request")?;
-            let mut reply = String::new();
-            // This read holds the thread until the server answers.
-            match BufReader::new(stream.take(MAX_LINE)).read_line(&mut reply) {
-                Ok(_) => check_reply(&reply),
-                Err(err)
-                    if matches!(
-                        err.kind(),
-                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                    ) =>
-                {
-                    Err(client.timed_out())
-                }
-                Err(err) => Err(err).context("reading the reply"),
-            }
-        };
-        // Another request already failed: the run is over, don't start one.
-        if client.sink.is_stopped() {
-            return false;
-        }
-        client.finish(id, started, exchange())
     }
 }
 
@@ -337,12 +189,6 @@ mod tests {
     #[test]
     fn replies_echo_the_request() {
         assert_eq!(reply_to("fetch 3\n"), "done fetch 3\n");
-        assert!(check_reply("done fetch 3\n").is_ok());
-        let err = check_reply("").unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "the server closed the connection before replying"
-        );
     }
 
     /// On the paused clock, a thousand requests to one server all wait

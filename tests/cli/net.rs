@@ -1,9 +1,7 @@
 //! Black-box tests of `fetch` and `serve`, on loopback only. Every server a
 //! test starts, the test also stops.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use predicates::prelude::*;
 use serde_json::Value;
 use std::io::{BufRead, Read};
@@ -45,15 +43,19 @@ fn async_fetches_overlap_and_blocking_ones_add_up() {
     let nonblocking = json_summary(&["fetch", "-n", "3", "--delay", "100ms"]);
     assert_eq!(nonblocking["demo"], "fetch");
     assert!(elapsed(&nonblocking) >= 0.1, "{nonblocking}");
-    assert!(
-        nonblocking["speedup"].as_f64().unwrap() > 2.0,
-        "{nonblocking}"
-    );
     assert_eq!(nonblocking["completed"], 3);
+    assert!(waits_overlap(&["fetch", "-n", "3", "--delay", "100ms"]));
 
     let blocking = json_summary(&["fetch", "-n", "3", "--delay", "100ms", "--blocking"]);
     assert!(elapsed(&blocking) >= 0.3, "{blocking}");
-    assert!(blocking["speedup"].as_f64().unwrap() < 1.5, "{blocking}");
+    assert!(!waits_overlap(&[
+        "fetch",
+        "-n",
+        "3",
+        "--delay",
+        "100ms",
+        "--blocking"
+    ]));
     // The observed delay is the server's, at least what it was told.
     assert!(blocking["delay_secs"].as_f64().unwrap() >= 0.1);
 }
@@ -70,10 +72,15 @@ fn fetch_prints_a_line_before_and_after_each_request() {
 
 #[test]
 fn every_mode_fetches_from_the_built_in_server() {
+    // Four requests in turn take at least 4 × 100 ms; each other way must
+    // beat the same requests made in turn in this test.
+    let in_turn = json_summary(&["fetch", "-n", "4", "-d", "100ms", "--blocking"]);
+    assert!(elapsed(&in_turn) >= 0.4, "{in_turn}");
     for mode in ["threads", "spawn-blocking"] {
         let s = json_summary(&["fetch", "-n", "4", "-d", "100ms", "-m", mode]);
         assert_eq!(s["completed"], 4, "{mode}");
-        assert!(s["speedup"].as_f64().unwrap() > 2.0, "{mode}: {s}");
+        assert!(elapsed(&s) >= 0.1, "{mode}: {s}");
+        assert!(elapsed(&s) < elapsed(&in_turn), "{mode}: {s}");
     }
     let s = json_summary(&[
         "fetch",
@@ -107,8 +114,7 @@ fn fetch_uses_a_separately_started_server_and_serve_stops_cleanly() {
     assert!(elapsed(&s) >= 0.45, "{s}");
     let observed = s["delay_secs"].as_f64().unwrap();
     assert!((0.15..2.0).contains(&observed), "observed delay {observed}");
-    let s = json_summary(&["fetch", "-n", "3", "--server", &addr]);
-    assert!(s["speedup"].as_f64().unwrap() > 2.0, "{s}");
+    assert!(waits_overlap(&["fetch", "-n", "3", "--server", &addr]));
 
     send_signal(&server, "INT");
     let status = wait_with_limit(&mut server, Duration::from_secs(10));

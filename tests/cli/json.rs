@@ -3,12 +3,9 @@
 //! The structs below are written from the schema in docs/ci.md, not borrowed
 //! from the crate, so a change to the output that breaks scripts breaks here.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use predicates::prelude::*;
 use serde::Deserialize;
-use std::io::BufRead;
 use std::time::Duration;
 
 #[derive(Debug, Deserialize)]
@@ -218,20 +215,26 @@ fn ndjson_can_be_followed_live() {
 #[test]
 fn an_interrupted_run_still_prints_valid_json() {
     for format in ["json", "ndjson"] {
+        // The trace file is created just after the signal handler is
+        // installed, so its appearance tells the test the run is ready for
+        // Ctrl-C; JSON itself prints nothing before the end.
+        let trace = std::env::temp_dir().join(format!(
+            "asyncdemo-ready-{}-{format}.json",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_file(&trace);
         let mut child = binary()
             .args(["count", "-n", "3", "--delay", "500years", "-f", format])
+            .arg("--trace")
+            .arg(&trace)
             .stdout(std::process::Stdio::piped())
             .spawn()
             .unwrap();
-        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-        if format == "ndjson" {
-            // Wait for an event, which proves the run has started.
-            let mut line = String::new();
-            stdout.read_line(&mut line).unwrap();
-        } else {
-            // JSON prints nothing before the end, so nothing shows the run
-            // has started; its handler is in place within milliseconds.
-            std::thread::sleep(Duration::from_millis(500));
+        let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let waited = std::time::Instant::now();
+        while !trace.exists() {
+            assert!(waited.elapsed() < Duration::from_secs(10), "no trace file");
+            std::thread::sleep(Duration::from_millis(5));
         }
         send_signal(&child, "INT");
         assert_eq!(
@@ -240,6 +243,11 @@ fn an_interrupted_run_still_prints_valid_json() {
         );
         let text = rest(stdout);
         let last = text.lines().last().unwrap();
+        // The trace written on the way out is whole, valid JSON.
+        let trace_file: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&trace).unwrap()).unwrap();
+        assert!(trace_file["traceEvents"].is_array());
+        let _ = std::fs::remove_file(&trace);
         let summary: Summary = if format == "json" {
             serde_json::from_str(&text).unwrap()
         } else {

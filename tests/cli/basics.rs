@@ -1,9 +1,7 @@
 //! Black-box tests of the core: the seed's outputs, the timing lesson with
 //! real (short) sleeps, and every failure path.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use predicates::prelude::*;
 use std::time::Duration;
 
@@ -260,7 +258,7 @@ fn sigterm_exits_143() {
 
 #[test]
 fn a_signal_after_some_tasks_finished_counts_them() {
-    // Blocking, 1 ms each then one endless task: the first two finish.
+    // Blocking, 300 ms each: interrupt during task 3, once task 2 is done.
     let (mut child, stdout, _) =
         spawn_until_first_line(&["count", "-n", "3", "--blocking", "-d", "300ms", "-v"]);
     let mut stdout = stdout;

@@ -1,0 +1,345 @@
+//! Running the tasks: building what drives them, and timing the run.
+//!
+//! Every mode runs the same coroutine, [`crate::demo::task`], N times. Modes
+//! differ in *how a task waits* (the [`Wait`] it is given, from
+//! [`crate::wait`]) and in *what drives the tasks*:
+//!
+//! | mode             | driven by                                   | see        |
+//! |------------------|---------------------------------------------|------------|
+//! | `async`          | a tokio runtime, the waits are timers       | this file  |
+//! | `blocking`       | a tokio runtime, the waits hold its thread  | this file  |
+//! | `spawn-blocking` | a tokio runtime, the waits on its blocking pool | this file |
+//! | `threads`        | one OS thread per task, no runtime          | [`threads`] |
+//!
+//! Under a tokio runtime the tasks are either polled together inside one
+//! `join_all` (the default, like `asyncio.gather`) or, with `--spawn`, each
+//! spawned as its own tokio task, which a multi-thread runtime may run on
+//! any of its workers.
+
+mod threads;
+
+use crate::config::Config;
+use crate::demo;
+use crate::server;
+use crate::sink::Sink;
+use crate::vocab::{Mode, Outcome, Runtime};
+use crate::wait::fetch::{AsyncFetch, BlockingFetch, Client};
+use crate::wait::{Blocking, BlockingCall, Sleep, SleepCall, SpawnBlocking, Wait};
+use anyhow::Context;
+use futures::future::join_all;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// Runs the configured demo and waits for every task.
+pub(crate) fn execute(config: &Config, sink: &Arc<Sink>) -> anyhow::Result<Outcome> {
+    let mut observed_delay = None;
+    let elapsed = match &config.fetch {
+        None => {
+            let delay = config.delay;
+            drive(config, sink, Sleep { delay }, SleepCall { delay })?
+        }
+        Some(options) => {
+            // Without --server, a server of our own on a thread of its own
+            // (see `server::BuiltIn`); it stops when `_server` is dropped.
+            let (addr, _server) = match options.server {
+                Some(addr) => (addr, None),
+                None => {
+                    let server = server::BuiltIn::start(config.delay)?;
+                    (server.addr(), Some(server))
+                }
+            };
+            let client = Arc::new(Client::new(addr, options.timeout, Arc::clone(sink)));
+            let elapsed = drive(
+                config,
+                sink,
+                AsyncFetch(Arc::clone(&client)),
+                BlockingFetch(Arc::clone(&client)),
+            )?;
+            observed_delay = client.fastest();
+            elapsed
+        }
+    };
+    Ok(Outcome {
+        elapsed,
+        completed: sink.completed(),
+        observed_delay,
+    })
+}
+
+/// Runs the tasks the configured way: `nonblocking` is their wait in async
+/// mode, and `blocking` the call every other mode makes.
+fn drive<A, B>(
+    config: &Config,
+    sink: &Arc<Sink>,
+    nonblocking: A,
+    blocking: B,
+) -> anyhow::Result<Duration>
+where
+    A: Wait + Send + 'static,
+    B: BlockingCall,
+{
+    match (config.way.mode, config.way.runtime) {
+        (Mode::Threads, _) | (_, None) => {
+            let wait = Arc::new(Blocking {
+                call: blocking,
+                sink: Arc::clone(sink),
+            });
+            threads::on_threads(config.tasks, sink, wait, threads::os_threads())
+        }
+        (Mode::Async, Some(runtime)) => on_runtime(config, runtime, sink, nonblocking),
+        (Mode::Blocking, Some(runtime)) => {
+            let wait = Blocking {
+                call: blocking,
+                sink: Arc::clone(sink),
+            };
+            on_runtime(config, runtime, sink, wait)
+        }
+        (Mode::SpawnBlocking, Some(runtime)) => {
+            let wait = SpawnBlocking {
+                call: Arc::new(blocking),
+            };
+            on_runtime(config, runtime, sink, wait)
+        }
+    }
+}
+
+/// Builds the runtime and drives the tasks on it, joined or spawned.
+fn on_runtime<W: Wait + Send + 'static>(
+    config: &Config,
+    runtime: Runtime,
+    sink: &Arc<Sink>,
+    wait: W,
+) -> anyhow::Result<Duration> {
+    let rt = build_runtime(runtime, config, sink)?;
+    let elapsed = rt.block_on(async {
+        if config.way.spawn {
+            spawn_all(sink, config.tasks, Arc::new(wait)).await
+        } else {
+            join(sink, config.tasks, &wait).await
+        }
+    });
+    // Don't wait for leftovers: after a failed write the run ends early, and
+    // a blocking-pool thread may still be inside a long sleep. Dropping the
+    // runtime would wait for it; shutting down in the background does not.
+    rt.shutdown_background();
+    Ok(elapsed)
+}
+
+/// The tokio runtime for a run.
+///
+/// The default, a current-thread runtime, makes the comparison with the notes
+/// exact: every task shares one thread, so a task that blocks it blocks them
+/// all, just as on asyncio's event loop.
+fn build_runtime(
+    runtime: Runtime,
+    config: &Config,
+    sink: &Arc<Sink>,
+) -> anyhow::Result<tokio::runtime::Runtime> {
+    let mut builder = match runtime {
+        Runtime::CurrentThread => tokio::runtime::Builder::new_current_thread(),
+        Runtime::MultiThread(workers) => {
+            let mut builder = tokio::runtime::Builder::new_multi_thread();
+            builder.worker_threads(workers);
+            builder
+        }
+    };
+    if let Some(threads) = config.way.blocking_threads {
+        builder.max_blocking_threads(threads);
+    }
+    // Sockets need tokio's I/O driver; the sleeping demos don't, and go
+    // without it (their runtime then parks on a plain condition variable).
+    if config.fetch.is_some() {
+        builder.enable_io();
+    }
+    let sink = Arc::clone(sink);
+    builder
+        .enable_time()
+        // Just before a runtime thread parks (every task it could run is
+        // waiting), push out the lines the tasks wrote. This is the one
+        // moment a flush is both needed (a person is about to stare at a
+        // pause) and cheap (once per pause, not once per line).
+        .on_thread_park(move || {
+            sink.flush();
+        })
+        .build()
+        .context("starting the tokio runtime")
+}
+
+/// Starts `tasks` coroutines that wait with `wait` and joins them all inside
+/// this one future: the analog of `asyncio.gather(count(), count(), ...)`.
+///
+/// Returns the elapsed time, measured with tokio's clock so that tests on a
+/// paused clock see exact virtual time.
+pub(crate) async fn join<W: Wait>(sink: &Sink, tasks: u32, wait: &W) -> Duration {
+    // `join_all` polls every coroutine inside this one future, on the thread
+    // that polls it, just as `gather` does on asyncio's loop: concurrency
+    // without parallelism, even on a multi-thread runtime. Each element is
+    // its own coroutine with its own wait.
+    timed(
+        sink,
+        join_all((1..=tasks).map(|id| demo::task(id, sink, wait))),
+    )
+    .await
+}
+
+/// Spawns each coroutine as its own tokio task and waits for them all
+/// (`--spawn`). A multi-thread runtime can then run the tasks on all its
+/// workers at once, which is the only way blocking tasks overlap there.
+async fn spawn_all<W: Wait + Send + 'static>(
+    sink: &Arc<Sink>,
+    tasks: u32,
+    wait: Arc<W>,
+) -> Duration {
+    timed(sink, async {
+        // A `JoinSet` rather than a `Vec` of handles: it hands back each
+        // task as it ends, keeps no result we would ignore, and aborts any
+        // task still running if the run stops early and the set is dropped.
+        let mut set = tokio::task::JoinSet::new();
+        for id in 1..=tasks {
+            // `spawn` needs futures that own what they use ('static), so
+            // each task holds its own handles to the shared sink and waiter.
+            let (sink, wait) = (Arc::clone(sink), Arc::clone(&wait));
+            set.spawn(async move { demo::task(id, &sink, &*wait).await });
+        }
+        // A task cannot fail (a failed wait is reported through the sink),
+        // so the join results carry nothing to look at.
+        while set.join_next().await.is_some() {}
+    })
+    .await
+}
+
+/// Runs `all` (the joined tasks) from the run's start to its end, or until
+/// the output fails.
+async fn timed<F: Future>(sink: &Sink, all: F) -> Duration {
+    let start = Instant::now();
+    sink.start(start);
+    // Why `unconstrained`: tokio gives each task a budget of 128 resource
+    // polls per turn, after which a `Sleep` (or a `JoinHandle`) answers
+    // `Pending` even when it is ready. For more than 30 futures, `join_all`
+    // uses `FuturesUnordered`, which then re-polls the refused ones over and
+    // over, and a run of a million tasks turns quadratic. The budget exists
+    // to keep one task from starving others on its thread; here this future
+    // *is* the program, so there is nobody to starve, and lifting the
+    // budget is the honest fix. (docs/benchmarks.md has the measurements.)
+    tokio::select! {
+        biased;
+        _ = tokio::task::unconstrained(all) => {}
+        // A failed write (say, `| head -1` closed the pipe): stop waiting.
+        () = sink.failed() => {}
+    }
+    start.elapsed()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sink::tests::recording_sink;
+    use crate::vocab::{Demo, Event, Live, Phase};
+
+    fn phases(events: &[Event]) -> Vec<(u32, Phase)> {
+        events.iter().map(|e| (e.task, e.phase)).collect()
+    }
+
+    /// On tokio's paused clock, N async tasks take exactly one delay of
+    /// virtual time, and every first line comes before every last line.
+    #[tokio::test(start_paused = true)]
+    async fn async_tasks_overlap_on_the_paused_clock() {
+        for n in [1, 3, 1000] {
+            let (sink, captured) = recording_sink(Demo::Count);
+            let delay = Duration::from_secs(1);
+            let elapsed = join(&sink, n, &Sleep { delay }).await;
+            assert_eq!(elapsed, delay, "n = {n}");
+
+            let state = sink.lock();
+            let events = state.events();
+            assert_eq!(events.len(), 2 * n as usize);
+            let (firsts, lasts) = events.split_at(n as usize);
+            // The first lines come out in task order, all at t = 0 ...
+            let expected: Vec<_> = (1..=n).map(|id| (id, Phase::First)).collect();
+            assert_eq!(phases(firsts), expected, "n = {n}");
+            assert!(firsts.iter().all(|e| e.at.is_zero()));
+            // ... and every task's last line comes exactly one delay later.
+            let mut finished: Vec<_> = lasts.iter().map(|e| e.task).collect();
+            finished.sort_unstable();
+            assert_eq!(finished, (1..=n).collect::<Vec<_>>(), "n = {n}");
+            assert!(
+                lasts
+                    .iter()
+                    .all(|e| e.phase == Phase::Last && e.at == delay)
+            );
+            assert_eq!(state.completed(), n);
+            drop(state);
+
+            sink.flush();
+            let lines = "One\n".repeat(n as usize) + &"Two\n".repeat(n as usize);
+            assert_eq!(captured.text(), lines);
+        }
+    }
+
+    /// Spawned async tasks on a current-thread runtime overlap just the same.
+    #[tokio::test(start_paused = true)]
+    async fn spawned_async_tasks_overlap_on_the_paused_clock() {
+        let (sink, _) = recording_sink(Demo::Hello);
+        let delay = Duration::from_millis(200);
+        let elapsed = spawn_all(&sink, 50, Arc::new(Sleep { delay })).await;
+        assert_eq!(elapsed, delay);
+        let state = sink.lock();
+        let events = state.events();
+        assert!(
+            events[..50]
+                .iter()
+                .all(|e| e.phase == Phase::First && e.at.is_zero())
+        );
+        assert!(
+            events[50..]
+                .iter()
+                .all(|e| e.phase == Phase::Last && e.at == delay)
+        );
+    }
+
+    /// A million-task run keeps a million of these futures alive at once,
+    /// so their size is the run's memory. tokio's `Sleep` is most of it.
+    #[test]
+    fn the_async_task_future_stays_small() {
+        let sink = Sink::new(Box::new(std::io::sink()), Demo::Count, Live::Plain, false);
+        let wait = Sleep {
+            delay: Duration::from_secs(1),
+        };
+        let future = demo::task(1, &sink, &wait);
+        let bytes = std::mem::size_of_val(&future);
+        let sleep = std::mem::size_of::<tokio::time::Sleep>();
+        // The task adds its id, two references and its state tag (40 bytes
+        // today). A bound of 48 fails as soon as someone adds per-task state
+        // such as an `Instant` (16 bytes) or a `String` (24).
+        assert!(
+            bytes <= sleep + 48,
+            "task future is {bytes} bytes, Sleep {sleep}"
+        );
+    }
+
+    /// A blocking wait holds the thread, so each task finishes before the
+    /// next one starts: One Two One Two. The sleep is real (the paused clock
+    /// cannot see `std::thread::sleep`), so it is kept tiny.
+    #[tokio::test]
+    async fn blocking_tasks_run_one_after_another() {
+        let (sink, captured) = recording_sink(Demo::Hello);
+        let delay = Duration::from_millis(2);
+        let wait = Blocking {
+            call: SleepCall { delay },
+            sink: Arc::clone(&sink),
+        };
+        let elapsed = join(&sink, 3, &wait).await;
+        assert!(elapsed >= delay * 3, "took {elapsed:?}");
+
+        let state = sink.lock();
+        let expected: Vec<_> = (1..=3)
+            .flat_map(|id| [(id, Phase::First), (id, Phase::Last)])
+            .collect();
+        assert_eq!(phases(state.events()), expected);
+        drop(state);
+        sink.flush();
+        assert_eq!(captured.text(), "Hello ...\n... World!\n".repeat(3));
+    }
+}

@@ -1,0 +1,216 @@
+//! `--mode threads`: each task on an OS thread of its own, no runtime.
+//!
+//! The threads give real concurrency (N sleeps at once) at the price of a
+//! thread each, and the OS refuses threads at some count, where this mode
+//! fails and `--mode async` carries on. Most of this file is about failing
+//! cleanly at that count.
+
+use crate::demo;
+use crate::sink::Sink;
+use crate::wait::Wait;
+use anyhow::Context;
+use std::io;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// `--mode threads`: each task runs on its own OS thread.
+///
+/// Each thread drives the very same coroutine with a blocking wait, using
+/// `futures::executor::block_on`, the smallest executor there is: that
+/// coroutine never waits for a wake-up, so one poll runs it to the end.
+/// The threads give real concurrency (N sleeps at once) at the price of a
+/// thread each, and the OS refuses threads at some count, where this mode
+/// fails and `--mode async` carries on.
+pub(super) fn on_threads<W: Wait + Send + 'static>(
+    tasks: u32,
+    sink: &Arc<Sink>,
+    wait: Arc<W>,
+    mut spawn: impl SpawnThread,
+) -> anyhow::Result<Duration> {
+    let start = Instant::now();
+    sink.start(start);
+    let mut threads = Vec::with_capacity(tasks as usize);
+    for id in 1..=tasks {
+        let (sink, wait) = (Arc::clone(sink), Arc::clone(&wait));
+        let body = Box::new(move || futures::executor::block_on(demo::task(id, &sink, &*wait)));
+        match spawn(id - 1, body) {
+            Ok(thread) => threads.push(thread),
+            // The threads already started are asleep and cannot be woken;
+            // returning the error ends the process (exit 2), which ends them.
+            Err(err) => {
+                return Err(err).with_context(|| {
+                    format!(
+                        "could not start thread {id} of {tasks} after {} started \
+                         (use --mode async: a waiting task needs no thread)",
+                        id - 1
+                    )
+                });
+            }
+        }
+    }
+    for thread in threads {
+        // A task thread cannot panic (it prints, sleeps and prints), so a
+        // join error would be a bug worth reporting rather than hiding.
+        if thread.join().is_err() {
+            anyhow::bail!("a task thread panicked");
+        }
+    }
+    Ok(start.elapsed())
+}
+
+/// Starts one OS thread, given how many were started before it; the seam
+/// where tests make thread creation fail.
+pub(super) trait SpawnThread:
+    FnMut(u32, Box<dyn FnOnce() + Send>) -> io::Result<JoinHandle<()>>
+{
+}
+impl<F: FnMut(u32, Box<dyn FnOnce() + Send>) -> io::Result<JoinHandle<()>>> SpawnThread for F {}
+
+/// Starts a thread with a small stack.
+///
+/// A sleeping task needs almost no stack, and the default 2 MiB reservation
+/// per thread would exhaust the address space long before the limits this
+/// mode is meant to show.
+fn spawn_os_thread(body: Box<dyn FnOnce() + Send>) -> io::Result<JoinHandle<()>> {
+    std::thread::Builder::new()
+        .stack_size(64 * 1024)
+        .spawn(body)
+}
+
+/// The real [`SpawnThread`]: refuses a thread before the kernel's limit on
+/// memory mappings would be crossed, and otherwise asks the OS.
+///
+/// Why not just let the OS refuse? On Linux every thread takes 4 mappings
+/// (its stack, the stack's guard page, and std's signal stack with its own
+/// guard), and `vm.max_map_count` is 65,530 by default: about 16,000 threads.
+/// At that point `pthread_create` still succeeds, but the *new* thread
+/// cannot map its signal stack, and std aborts the whole process from
+/// inside it, with no error to return. So the budget is checked here, while
+/// a clean error is still possible. Other limits (`pid_max`, `threads-max`,
+/// memory) make `spawn` itself fail, which the caller reports the same way.
+pub(super) fn os_threads() -> impl SpawnThread {
+    let budget = MapBudget::read();
+    move |started, body| {
+        if let Some(budget) = &budget {
+            budget.check(started)?;
+        }
+        spawn_os_thread(body)
+    }
+}
+
+/// How many more threads fit under `vm.max_map_count` (Linux).
+struct MapBudget {
+    /// The kernel's limit on this process's memory mappings.
+    max: u64,
+    /// Mappings in use when the run started.
+    in_use: u64,
+}
+
+impl MapBudget {
+    /// Mappings each thread adds (measured: 4 per thread on Linux/glibc).
+    const PER_THREAD: u64 = 4;
+    /// Left for everything else: the allocator, the runtime, the signal thread.
+    const RESERVE: u64 = 1024;
+
+    /// Reads the limit and the current count; `None` where /proc says nothing.
+    fn read() -> Option<MapBudget> {
+        let max = std::fs::read_to_string("/proc/sys/vm/max_map_count").ok()?;
+        let maps = std::fs::read_to_string("/proc/self/maps").ok()?;
+        Some(MapBudget {
+            max: max.trim().parse().ok()?,
+            in_use: maps.lines().count() as u64,
+        })
+    }
+
+    fn check(&self, started: u32) -> io::Result<()> {
+        let needed = self.in_use + Self::PER_THREAD * (u64::from(started) + 1) + Self::RESERVE;
+        if needed > self.max {
+            return Err(io::Error::other(format!(
+                "one more would pass the kernel's limit of {} memory mappings \
+                 (vm.max_map_count; each thread takes {})",
+                self.max,
+                Self::PER_THREAD
+            )));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sink::tests::recording_sink;
+    use crate::vocab::{Demo, Phase};
+    use crate::wait::{Blocking, SleepCall};
+
+    fn sleeping_threads(sink: &Arc<Sink>, delay: Duration) -> Arc<Blocking<SleepCall>> {
+        Arc::new(Blocking {
+            call: SleepCall { delay },
+            sink: Arc::clone(sink),
+        })
+    }
+
+    /// The thread limit, simulated: the OS refuses the fourth thread.
+    #[test]
+    fn a_refused_thread_is_a_clear_error_naming_how_many_started() {
+        let refuse_after_three = |started, body| {
+            if started >= 3 {
+                return Err(io::Error::from_raw_os_error(11)); // EAGAIN
+            }
+            spawn_os_thread(body)
+        };
+        let (sink, _) = recording_sink(Demo::Count);
+        let wait = sleeping_threads(&sink, Duration::from_millis(1));
+        let err = on_threads(100, &sink, wait, refuse_after_three).unwrap_err();
+        let message = format!("{err:#}");
+        assert!(
+            message.starts_with("could not start thread 4 of 100 after 3 started"),
+            "{message}"
+        );
+        assert!(message.contains("--mode async"), "{message}");
+        assert!(message.contains("os error 11"), "{message}");
+    }
+
+    #[test]
+    fn the_map_budget_refuses_before_the_kernel_limit() {
+        let budget = MapBudget {
+            max: 65_530,
+            in_use: 50,
+        };
+        // (65530 - 50 - 1024) / 4 = 16,114 threads fit.
+        assert!(budget.check(16_113).is_ok());
+        let err = budget.check(16_114).unwrap_err();
+        assert!(err.to_string().contains("65530 memory mappings"), "{err}");
+    }
+
+    /// Each thread sleeps on its own, so every task prints its first line
+    /// before any task prints its last. Run one after another, task 2's
+    /// first line would come after task 1's last, and this would fail.
+    #[test]
+    fn threads_overlap_their_sleeps() {
+        let (sink, captured) = recording_sink(Demo::Count);
+        let delay = Duration::from_millis(200);
+        let elapsed = on_threads(4, &sink, sleeping_threads(&sink, delay), os_threads()).unwrap();
+        assert!(elapsed >= delay);
+        let state = sink.lock();
+        let at = |phase| {
+            state
+                .events()
+                .iter()
+                .filter(move |e| e.phase == phase)
+                .map(|e| e.at)
+        };
+        let last_first = at(Phase::First).max().unwrap();
+        let first_last = at(Phase::Last).min().unwrap();
+        assert!(
+            last_first < first_last,
+            "a task started at {last_first:?}, after another ended at {first_last:?}"
+        );
+        assert_eq!(state.completed(), 4);
+        drop(state);
+        sink.flush();
+        assert_eq!(captured.text().matches("Two").count(), 4);
+    }
+}

@@ -1,0 +1,465 @@
+//! The shared vocabulary: the words every room of the house uses.
+//!
+//! This module is the bottom floor. It uses nothing else of the crate, so
+//! any module may use it without tying a knot: what a demo is, how a task
+//! waits, which runtime drives it, what a line event and a finished run look
+//! like, and how the process exits. Behaviour lives upstairs; here are only
+//! the names and the few facts that belong to each name (a demo's words, an
+//! exit code's number).
+
+use clap::ValueEnum;
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use std::io::{self, Write};
+use std::time::Duration;
+
+/// One of the demos from the notes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Demo {
+    /// `One`, wait, `Two` (the notes' `countasync.py`, 3 tasks).
+    Count,
+    /// `Hello ...`, wait, `... World!` (the notes' second example, 2 tasks).
+    Hello,
+    /// `fetch N ...`, a request to a slow server, `... fetch N: got reply`.
+    Fetch,
+}
+
+/// Which of its two lines a task is printing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    /// The line printed before the wait.
+    First,
+    /// The line printed after the wait; printing it finishes the task.
+    Last,
+}
+
+impl Demo {
+    /// The name used on the command line and in every report.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Demo::Count => "count",
+            Demo::Hello => "hello",
+            Demo::Fetch => "fetch",
+        }
+    }
+
+    /// How many tasks the notes run: `gather(count(), count(), count())` and
+    /// `gather(hello(), hello())`.
+    pub const fn default_tasks(self) -> u32 {
+        match self {
+            Demo::Count | Demo::Fetch => 3,
+            Demo::Hello => 2,
+        }
+    }
+
+    /// The line of a demo whose words are the same for every task, with its
+    /// newline; `None` for `fetch`, whose lines name the task.
+    ///
+    /// The newline is part of the constant so that printing a line is a
+    /// single `write_all` of a `&'static str`: this runs twice per task, and
+    /// a run may have ten million tasks.
+    pub const fn fixed_line(self, phase: Phase) -> Option<&'static str> {
+        match (self, phase) {
+            (Demo::Count, Phase::First) => Some("One\n"),
+            (Demo::Count, Phase::Last) => Some("Two\n"),
+            (Demo::Hello, Phase::First) => Some("Hello ...\n"),
+            (Demo::Hello, Phase::Last) => Some("... World!\n"),
+            (Demo::Fetch, _) => None,
+        }
+    }
+
+    /// Writes the line task `id` prints, with its newline.
+    pub fn write_line(self, out: &mut impl Write, id: u32, phase: Phase) -> io::Result<()> {
+        match self.fixed_line(phase) {
+            Some(line) => out.write_all(line.as_bytes()),
+            None => writeln!(out, "{}", self.text(id, phase)),
+        }
+    }
+
+    /// The line task `id` prints, without its newline (for JSON and pictures).
+    pub fn text(self, id: u32, phase: Phase) -> Cow<'static, str> {
+        match (self.fixed_line(phase), phase) {
+            (Some(line), _) => Cow::Borrowed(&line[..line.len() - 1]),
+            (None, Phase::First) => Cow::Owned(format!("fetch {id} ...")),
+            (None, Phase::Last) => Cow::Owned(format!("... fetch {id}: got reply")),
+        }
+    }
+}
+
+/// How each task waits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    /// tokio::time::sleep: the task gives the thread back while it waits.
+    Async,
+    /// std::thread::sleep inside the same coroutines: the thread is held.
+    Blocking,
+    /// Each task on its own OS thread, calling std::thread::sleep.
+    Threads,
+    /// Each task's blocking sleep goes to tokio's blocking pool (spawn_blocking).
+    SpawnBlocking,
+}
+
+impl Mode {
+    /// The name used on the command line and in every report.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Mode::Async => "async",
+            Mode::Blocking => "blocking",
+            Mode::Threads => "threads",
+            Mode::SpawnBlocking => "spawn-blocking",
+        }
+    }
+}
+
+/// How a task spent its wait, as the pictures show it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Waiting {
+    /// In the runtime's timer (or reactor): its thread runs other tasks.
+    Free,
+    /// Inside a blocking call: holding its thread.
+    Blocked,
+    /// Awaiting a blocking-pool thread that waits for it.
+    Offloaded,
+}
+
+impl Waiting {
+    /// How tasks wait in `mode`.
+    pub const fn of(mode: Mode) -> Waiting {
+        match mode {
+            Mode::Async => Waiting::Free,
+            Mode::Blocking | Mode::Threads => Waiting::Blocked,
+            Mode::SpawnBlocking => Waiting::Offloaded,
+        }
+    }
+
+    /// What the wait means, in the words of the demo: a sleep, or a request
+    /// to a server.
+    pub const fn meaning(self, demo: Demo) -> &'static str {
+        match (self, demo) {
+            (Waiting::Free, Demo::Fetch) => "awaiting its reply, its thread free for other tasks",
+            (Waiting::Blocked, Demo::Fetch) => "blocked in a std::net read, holding its thread",
+            (Waiting::Offloaded, Demo::Fetch) => {
+                "awaiting a blocking-pool thread that waits for the reply"
+            }
+            (Waiting::Free, _) => "sleeping, its thread free for other tasks",
+            (Waiting::Blocked, _) => "blocked in std::thread::sleep, holding its thread",
+            (Waiting::Offloaded, _) => "awaiting a blocking-pool thread that sleeps for it",
+        }
+    }
+}
+
+/// Which tokio runtime drives the tasks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RuntimeKind {
+    /// One thread runs every task, like asyncio's single-threaded event loop.
+    CurrentThread,
+    /// A pool of worker threads (--workers) runs the tasks.
+    MultiThread,
+}
+
+impl RuntimeKind {
+    /// The name used on the command line and in every report.
+    pub const fn name(self) -> &'static str {
+        match self {
+            RuntimeKind::CurrentThread => "current-thread",
+            RuntimeKind::MultiThread => "multi-thread",
+        }
+    }
+}
+
+/// A runtime with its size: what the validated config settles on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Runtime {
+    /// One thread.
+    CurrentThread,
+    /// This many worker threads.
+    MultiThread(usize),
+}
+
+impl Runtime {
+    /// The kind, for reports.
+    pub const fn kind(self) -> RuntimeKind {
+        match self {
+            Runtime::CurrentThread => RuntimeKind::CurrentThread,
+            Runtime::MultiThread(_) => RuntimeKind::MultiThread,
+        }
+    }
+
+    /// The worker count of a multi-thread runtime.
+    pub const fn workers(self) -> Option<usize> {
+        match self {
+            Runtime::CurrentThread => None,
+            Runtime::MultiThread(workers) => Some(workers),
+        }
+    }
+}
+
+/// The shape of the output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// The task lines as the notes print them, then a summary line.
+    Text,
+    /// One JSON object, the summary, and nothing else on stdout.
+    Json,
+    /// One JSON event per task line as it happens, then the summary.
+    Ndjson,
+}
+
+/// How much the text format prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Detail {
+    /// Only the summary line (`--quiet`).
+    Quiet,
+    /// The task lines, as the notes print them, and the summary line.
+    Normal,
+    /// The task lines with time and task number (`--verbose`).
+    Verbose,
+}
+
+/// How task lines are shown while the run is in progress.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Live {
+    /// The demo's own words, exactly as the Python notes print them.
+    Plain,
+    /// The words prefixed with the time since start and the task number.
+    Verbose,
+    /// One JSON object per line.
+    Ndjson,
+    /// Nothing (`--quiet`, `--format json`, `compare`).
+    Silent,
+}
+
+impl Live {
+    /// Whether showing a line needs the time it happened.
+    pub const fn needs_time(self) -> bool {
+        matches!(self, Live::Verbose | Live::Ndjson)
+    }
+}
+
+/// What the output looks like where it lands: decided once, from the
+/// environment, so the renderers stay pure functions of their input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Term {
+    /// Whether to write colour escape codes.
+    pub color: bool,
+    /// The width to fit pictures into: the terminal's, or 80 columns.
+    pub width: usize,
+}
+
+impl Term {
+    /// No colour, 80 columns: what a pipe gets, and what tests use.
+    pub const PLAIN: Term = Term {
+        color: false,
+        width: 80,
+    };
+}
+
+/// A bound on the elapsed time that a CI job can enforce.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Check {
+    /// `--max-elapsed`: the run must not take longer.
+    MaxElapsed(Duration),
+    /// `--min-elapsed`: the run must not be quicker.
+    MinElapsed(Duration),
+}
+
+impl Check {
+    /// The name used in the JSON summary.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Check::MaxElapsed(_) => "max_elapsed",
+            Check::MinElapsed(_) => "min_elapsed",
+        }
+    }
+
+    /// The bound.
+    pub const fn limit(self) -> Duration {
+        match self {
+            Check::MaxElapsed(limit) | Check::MinElapsed(limit) => limit,
+        }
+    }
+
+    /// Whether a run that took `elapsed` passes.
+    pub fn passes(self, elapsed: Duration) -> bool {
+        match self {
+            Check::MaxElapsed(limit) => elapsed <= limit,
+            Check::MinElapsed(limit) => elapsed >= limit,
+        }
+    }
+}
+
+/// One task line, as recorded for the pictures (`--timeline`, `--trace`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// Time since the start of the run.
+    pub at: Duration,
+    /// The task, numbered from 1.
+    pub task: u32,
+    /// Which of the task's two lines this is.
+    pub phase: Phase,
+    /// The OS thread that printed it, numbered from 1 in order of first use.
+    pub thread: u32,
+}
+
+/// What a finished (or stopped) run measured.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Outcome {
+    /// From the first task's start to the last task's end.
+    pub elapsed: Duration,
+    /// Tasks that printed their last line.
+    pub completed: u32,
+    /// For `fetch`: the quickest request's round trip, i.e. the server's
+    /// delay as the client saw it. `None` for the sleeping demos.
+    pub observed_delay: Option<Duration>,
+}
+
+/// A signal that stops a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signal {
+    /// SIGINT, sent by Ctrl-C.
+    Interrupt,
+    /// SIGTERM, sent by `kill` and by CI runners that cancel a job.
+    Terminate,
+}
+
+impl Signal {
+    /// The exit code for a run this signal stopped.
+    pub const fn exit_code(self) -> ExitCode {
+        match self {
+            Signal::Interrupt => ExitCode::Interrupted,
+            Signal::Terminate => ExitCode::Terminated,
+        }
+    }
+
+    /// The word the text summary uses.
+    pub const fn verb(self) -> &'static str {
+        match self {
+            Signal::Interrupt => "interrupted",
+            Signal::Terminate => "terminated",
+        }
+    }
+}
+
+/// How the process ends.
+///
+/// Scripts branch on these, so they are part of the interface and never
+/// change meaning: `0` the run finished (and every timing check passed), `1`
+/// a timing check failed, `2` the command line or the environment was wrong,
+/// `130` and `143` a signal stopped the run (the shell convention: 128 +
+/// signal number).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitCode {
+    /// The run finished and every timing check passed.
+    Success,
+    /// The run finished but a `--max-elapsed` / `--min-elapsed` check failed.
+    CheckFailed,
+    /// A usage error (clap uses 2 as well) or a runtime error such as a full disk.
+    Error,
+    /// Stopped by SIGINT (Ctrl-C): 128 + 2.
+    Interrupted,
+    /// Stopped by SIGTERM: 128 + 15.
+    Terminated,
+}
+
+impl ExitCode {
+    /// Every exit code, in numeric order.
+    pub const ALL: [ExitCode; 5] = [
+        ExitCode::Success,
+        ExitCode::CheckFailed,
+        ExitCode::Error,
+        ExitCode::Interrupted,
+        ExitCode::Terminated,
+    ];
+
+    /// What the code means, for the man page.
+    pub const fn meaning(self) -> &'static str {
+        match self {
+            ExitCode::Success => "the run finished and every timing check passed",
+            ExitCode::CheckFailed => "a --max-elapsed or --min-elapsed check failed",
+            ExitCode::Error => "a usage error, or a runtime error such as a full disk",
+            ExitCode::Interrupted => "stopped by SIGINT (Ctrl-C)",
+            ExitCode::Terminated => "stopped by SIGTERM",
+        }
+    }
+
+    /// The number the process exits with.
+    pub const fn code(self) -> u8 {
+        match self {
+            ExitCode::Success => 0,
+            ExitCode::CheckFailed => 1,
+            ExitCode::Error => 2,
+            ExitCode::Interrupted => 130,
+            ExitCode::Terminated => 143,
+        }
+    }
+}
+
+impl From<ExitCode> for std::process::ExitCode {
+    fn from(code: ExitCode) -> Self {
+        std::process::ExitCode::from(code.code())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(demo: Demo, id: u32, phase: Phase) -> String {
+        let mut out = Vec::new();
+        demo.write_line(&mut out, id, phase).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn lines_are_the_notes_lines() {
+        assert_eq!(Demo::Count.text(1, Phase::First), "One");
+        assert_eq!(Demo::Count.text(2, Phase::Last), "Two");
+        assert_eq!(Demo::Hello.text(1, Phase::First), "Hello ...");
+        assert_eq!(Demo::Hello.text(1, Phase::Last), "... World!");
+        assert_eq!(line(Demo::Count, 7, Phase::First), "One\n");
+        assert_eq!(line(Demo::Hello, 7, Phase::Last), "... World!\n");
+    }
+
+    #[test]
+    fn fetch_lines_name_their_task() {
+        assert_eq!(line(Demo::Fetch, 12, Phase::First), "fetch 12 ...\n");
+        assert_eq!(
+            line(Demo::Fetch, 12, Phase::Last),
+            "... fetch 12: got reply\n"
+        );
+        assert_eq!(Demo::Fetch.text(3, Phase::Last), "... fetch 3: got reply");
+    }
+
+    #[test]
+    fn defaults_are_the_notes_gather_calls() {
+        assert_eq!(Demo::Count.default_tasks(), 3);
+        assert_eq!(Demo::Hello.default_tasks(), 2);
+    }
+
+    #[test]
+    fn check_bounds_are_inclusive() {
+        let second = Duration::from_secs(1);
+        assert!(Check::MaxElapsed(second).passes(second));
+        assert!(!Check::MaxElapsed(second).passes(second + Duration::from_nanos(1)));
+        assert!(Check::MinElapsed(second).passes(second));
+        assert!(!Check::MinElapsed(second).passes(second - Duration::from_nanos(1)));
+    }
+
+    #[test]
+    fn exit_codes_follow_the_shell_conventions() {
+        assert_eq!(ExitCode::Success.code(), 0);
+        assert_eq!(ExitCode::CheckFailed.code(), 1);
+        // The same code clap uses for usage errors, so every "you asked for
+        // something wrong" ends the same way.
+        assert_eq!(ExitCode::Error.code(), 2);
+        // 128 + the signal's number: SIGINT is 2, SIGTERM is 15.
+        assert_eq!(ExitCode::Interrupted.code(), 128 + 2);
+        assert_eq!(ExitCode::Terminated.code(), 128 + 15);
+        assert_eq!(Signal::Interrupt.exit_code(), ExitCode::Interrupted);
+        assert_eq!(Signal::Terminate.exit_code(), ExitCode::Terminated);
+    }
+}

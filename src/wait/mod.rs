@@ -1,0 +1,138 @@
+//! The ways of waiting: the one thing that changes between modes.
+//!
+//! Every task runs the same coroutine ([`crate::demo::task`]) and, between
+//! its two lines, awaits one [`Wait`]. Which `Wait` it is given is the whole
+//! lesson:
+//!
+//! | wait                  | a task waits with                 | meanwhile                                 |
+//! |-----------------------|-----------------------------------|-------------------------------------------|
+//! | [`Sleep`]             | `tokio::time::sleep(d).await`     | its thread runs the other tasks           |
+//! | [`Blocking`]          | a [`BlockingCall`], in place      | its thread is stuck: nothing else runs    |
+//! | [`SpawnBlocking`]     | `spawn_blocking(call).await`      | a blocking-pool thread waits, the executor runs on |
+//!
+//! A [`BlockingCall`] is `std::thread::sleep` ([`SleepCall`]) for the
+//! sleeping demos, or a `std::net` request for `fetch` ([`fetch`], which also
+//! has the non-blocking `tokio::net` client). `--mode threads` makes the same
+//! blocking call, one OS thread per task.
+
+pub(crate) mod fetch;
+
+use crate::sink::Sink;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How a task waits: the one thing that changes between modes.
+///
+/// `Sync` because every task borrows the same waiter; the returned future is
+/// `Send` so that, with `--spawn` on a multi-thread runtime, a task may move
+/// between worker threads. It resolves to `false` when the wait failed (the
+/// error has then been handed to the sink, which stops the run).
+pub(crate) trait Wait: Sync {
+    /// The wait between task `id`'s two lines.
+    fn wait(&self, id: u32) -> impl Future<Output = bool> + Send;
+}
+
+/// Non-blocking: the analog of `await asyncio.sleep(delay)`.
+pub(crate) struct Sleep {
+    /// How long each task waits.
+    pub(crate) delay: Duration,
+}
+
+impl Wait for Sleep {
+    fn wait(&self, _id: u32) -> impl Future<Output = bool> + Send {
+        // `sleep` registers a timer and returns `Pending`; the executor then
+        // polls the other tasks and, once all of them wait, parks the thread
+        // until the earliest timer is due. Nobody holds the thread meanwhile.
+        //
+        // `map`, not `async move { sleep.await; true }`: an async block keeps
+        // the captured `Sleep` *and* a second copy in its await slot, which
+        // doubled this future, and a million-task run holds a million.
+        futures::FutureExt::map(tokio::time::sleep(self.delay), |()| true)
+    }
+}
+
+/// A call that holds its thread until the wait is over: `std::thread::sleep`
+/// or a `std::net` request. The same call is made inside a coroutine
+/// ([`Blocking`]), on a thread per task (`--mode threads`), or on tokio's
+/// blocking pool ([`SpawnBlocking`]).
+pub(crate) trait BlockingCall: Send + Sync + 'static {
+    /// Waits for task `id`; `false` if the wait failed (reported to the sink).
+    fn call(&self, id: u32) -> bool;
+
+    /// Whether the call blocks at all (a zero sleep does not, so nothing
+    /// needs flushing before it).
+    fn blocks(&self) -> bool {
+        true
+    }
+}
+
+/// `std::thread::sleep(delay)`: the analog of Python's `time.sleep`.
+pub(crate) struct SleepCall {
+    /// How long each call sleeps.
+    pub(crate) delay: Duration,
+}
+
+impl BlockingCall for SleepCall {
+    fn call(&self, _id: u32) -> bool {
+        std::thread::sleep(self.delay);
+        true
+    }
+
+    fn blocks(&self) -> bool {
+        !self.delay.is_zero()
+    }
+}
+
+/// A blocking call made right inside the coroutine: the analog of calling
+/// `time.sleep` (or `requests.get`) inside an `async def`.
+pub(crate) struct Blocking<B> {
+    /// The call that blocks.
+    pub(crate) call: B,
+    /// Flushed before blocking, so the lines printed so far are on screen
+    /// while the thread is held.
+    pub(crate) sink: Arc<Sink>,
+}
+
+impl<B: BlockingCall> Wait for Blocking<B> {
+    async fn wait(&self, id: u32) -> bool {
+        if !self.call.blocks() {
+            return self.call.call(id);
+        }
+        // The thread is about to block, and the runtime cannot run its park
+        // hook while it does: flush here, or the lines would sit in the
+        // buffer for the whole wait. If the run has stopped (the output is
+        // gone, or another fetch failed), skip the wait: nobody will see
+        // what follows it.
+        if !self.sink.flush() {
+            return false;
+        }
+        // No `.await`: the poll itself does not return until the call
+        // ends, so the executor cannot run any other task on this thread.
+        // This is the mistake the demo exists to show.
+        self.call.call(id)
+    }
+}
+
+/// The fix for a blocking call in async code: the analog of
+/// `await asyncio.to_thread(time.sleep, delay)`.
+pub(crate) struct SpawnBlocking<B> {
+    /// The call, shared with the blocking-pool threads that make it.
+    pub(crate) call: Arc<B>,
+}
+
+impl<B: BlockingCall> Wait for SpawnBlocking<B> {
+    fn wait(&self, id: u32) -> impl Future<Output = bool> + Send {
+        let call = Arc::clone(&self.call);
+        async move {
+            // The blocking call moves to a thread of tokio's blocking pool,
+            // and this task awaits its completion like any other future: the
+            // executor thread stays free. The pool has `max_blocking_threads`
+            // threads (512 by default); further calls queue for a free one.
+            // A join error would mean the call panicked; count it as failed.
+            tokio::task::spawn_blocking(move || call.call(id))
+                .await
+                .unwrap_or(false)
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! The black-box tests: each drives the built `asyncdemo` binary as a user
+//! or a CI script would. One test binary with a module per area, so that
+//! `cargo test` links once instead of once per file.
+
+mod basics;
+mod common;
+mod docs;
+mod json;
+mod modes;
+mod net;
+mod polish;
+mod scale;
