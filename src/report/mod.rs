@@ -58,7 +58,8 @@ pub(crate) struct Summary {
     /// tasks × delay: what running them one after another would take.
     pub serial_secs: f64,
     /// serial / elapsed: about N when the waits overlap, about 1 when they do
-    /// not. `None` (JSON `null`) when no time elapsed at all.
+    /// not. `None` (JSON `null`) when no time elapsed at all, or when some
+    /// tasks did not finish.
     pub speedup: Option<f64>,
     /// Tasks that printed their last line.
     pub completed: u32,
@@ -66,7 +67,7 @@ pub(crate) struct Summary {
     pub interrupted: bool,
     /// Each timing check and whether it passed.
     pub checks: Vec<CheckResult>,
-    /// The run finished and every check passed.
+    /// The run finished, every task completed and every check passed.
     pub passed: bool,
     /// The version of asyncdemo that ran.
     pub version: String,
@@ -100,7 +101,19 @@ impl Summary {
         // For fetch, the wait is the server's: report the delay the client
         // saw (its quickest round trip), not the --delay it was given.
         let delay = outcome.observed_delay.unwrap_or(config.delay);
-        let serial_secs = delay.as_secs_f64() * f64::from(config.tasks);
+        // Seconds come from `Duration` arithmetic, converted once at the
+        // end, so that 3 × 0.2 s prints as 0.6 and not 0.6000000000000001.
+        // Only a product past `Duration`'s range (500 years × 10M tasks
+        // still fits) falls back to floating point.
+        let serial_secs = delay
+            .checked_mul(config.tasks)
+            .map_or(delay.as_secs_f64() * f64::from(config.tasks), |d| {
+                d.as_secs_f64()
+            });
+        // A run that did not finish every task neither passes nor has a
+        // speedup: tasks that never ran did not overlap anything, so
+        // serial ÷ elapsed would credit the run with waits it never made.
+        let finished = outcome.completed >= config.tasks;
         Summary {
             demo: config.demo,
             mode: config.way.mode,
@@ -112,10 +125,10 @@ impl Summary {
             delay_secs: delay.as_secs_f64(),
             elapsed_secs: elapsed.as_secs_f64(),
             serial_secs,
-            speedup: (!elapsed.is_zero()).then(|| serial_secs / elapsed.as_secs_f64()),
+            speedup: (finished && !elapsed.is_zero()).then(|| serial_secs / elapsed.as_secs_f64()),
             completed: outcome.completed,
             interrupted: signal.is_some(),
-            passed: signal.is_none() && checks.iter().all(|c| c.passed),
+            passed: signal.is_none() && finished && checks.iter().all(|c| c.passed),
             checks,
             version: env!("CARGO_PKG_VERSION").to_owned(),
         }
@@ -184,6 +197,51 @@ pub(crate) mod tests {
         assert!(summary.interrupted);
         assert!(summary.checks[0].passed, "the check itself held");
         assert!(!summary.passed, "but the run did not finish");
+    }
+
+    #[test]
+    fn a_run_whose_tasks_failed_neither_passes_nor_has_a_speedup() {
+        // As `compare fetch` under a tight descriptor limit measured it:
+        // no task ran, yet a few microseconds elapsed.
+        let outcome = Outcome {
+            elapsed: Duration::from_micros(250),
+            completed: 0,
+            observed_delay: None,
+        };
+        let summary = Summary::new(&config(20, Duration::from_secs(1), vec![]), outcome, None);
+        assert!(!summary.interrupted);
+        assert!(!summary.passed);
+        assert_eq!(summary.speedup, None);
+        // One task short is still not a finished run.
+        let outcome = Outcome {
+            elapsed: Duration::from_secs(1),
+            completed: 19,
+            observed_delay: None,
+        };
+        let summary = Summary::new(&config(20, Duration::from_secs(1), vec![]), outcome, None);
+        assert!(!summary.passed);
+        assert_eq!(summary.speedup, None);
+    }
+
+    #[test]
+    fn seconds_carry_no_float_noise() {
+        let outcome = Outcome {
+            elapsed: Duration::from_millis(600),
+            completed: 3,
+            observed_delay: None,
+        };
+        let summary = Summary::new(
+            &config(3, Duration::from_millis(200), vec![]),
+            outcome,
+            None,
+        );
+        let json = serde_json::to_string(&summary).unwrap();
+        assert!(json.contains("\"serial_secs\":0.6,"), "{json}");
+        assert!(json.contains("\"delay_secs\":0.2,"), "{json}");
+        // Past Duration's range the product is still a number.
+        let huge = Duration::from_secs(u64::MAX / 2);
+        let summary = Summary::new(&config(3, huge, vec![]), outcome, None);
+        assert!(summary.serial_secs > huge.as_secs_f64() * 2.9);
     }
 
     #[test]

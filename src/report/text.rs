@@ -53,17 +53,22 @@ pub(crate) fn write_summary(
 }
 
 /// The stderr line for a failed check:
-/// `check failed: elapsed 3.00 s exceeds --max-elapsed 1.5 s`.
+/// `check failed: elapsed 3.00 s exceeds --max-elapsed 1.50 s`.
+///
+/// Both figures have the same number of decimals, and as many as it takes
+/// for them to differ: a run of 0.1004 s against a limit of 0.1 s reads
+/// `0.1004 s exceeds 0.1000 s`, never `0.10 s exceeds 0.1 s`.
 pub(crate) fn check_failure(check: Check, elapsed: Duration) -> String {
     let (relation, flag) = match check {
         Check::MaxElapsed(_) => ("exceeds", "--max-elapsed"),
         Check::MinElapsed(_) => ("is below", "--min-elapsed"),
     };
-    format!(
-        "check failed: elapsed {:.2} s {relation} {flag} {} s",
-        elapsed.as_secs_f64(),
-        check.limit().as_secs_f64()
-    )
+    let (elapsed, limit) = (elapsed.as_secs_f64(), check.limit().as_secs_f64());
+    // Durations count nanoseconds, so 9 decimals always tell them apart.
+    let decimals = (2..=9)
+        .find(|&d| format!("{elapsed:.d$}") != format!("{limit:.d$}"))
+        .unwrap_or(9);
+    format!("check failed: elapsed {elapsed:.decimals$} s {relation} {flag} {limit:.decimals$} s")
 }
 
 #[cfg(test)]
@@ -90,12 +95,25 @@ mod tests {
         let max = Check::MaxElapsed(Duration::from_millis(1500));
         assert_eq!(
             check_failure(max, Duration::from_millis(3004)),
-            "check failed: elapsed 3.00 s exceeds --max-elapsed 1.5 s"
+            "check failed: elapsed 3.00 s exceeds --max-elapsed 1.50 s"
         );
         let min = Check::MinElapsed(Duration::from_secs(2));
         assert_eq!(
             check_failure(min, Duration::from_millis(1000)),
-            "check failed: elapsed 1.00 s is below --min-elapsed 2 s"
+            "check failed: elapsed 1.00 s is below --min-elapsed 2.00 s"
+        );
+    }
+
+    #[test]
+    fn check_failures_show_as_many_decimals_as_it_takes_to_differ() {
+        let max = Check::MaxElapsed(Duration::from_millis(100));
+        assert_eq!(
+            check_failure(max, Duration::from_micros(100_400)),
+            "check failed: elapsed 0.1004 s exceeds --max-elapsed 0.1000 s"
+        );
+        assert_eq!(
+            check_failure(max, Duration::from_nanos(100_000_001)),
+            "check failed: elapsed 0.100000001 s exceeds --max-elapsed 0.100000000 s"
         );
     }
 }
