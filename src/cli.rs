@@ -6,7 +6,7 @@
 //! validated [`crate::config::Config`].
 
 use crate::vocab::{Demo, Format, Mode, RuntimeKind};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum, ValueHint};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -28,8 +28,8 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 
-    /// When to use colour: auto means only on a terminal, and never when
-    /// NO_COLOR is set.
+    /// When to use colour: auto means only on a terminal that shows it
+    /// (not TERM=dumb), following NO_COLOR, CLICOLOR and CLICOLOR_FORCE.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     pub color: ColorChoice,
 }
@@ -37,7 +37,8 @@ pub struct Cli {
 /// `--color`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
-    /// Colour on a terminal, unless NO_COLOR is set.
+    /// Colour on a terminal, unless NO_COLOR, CLICOLOR=0 or TERM=dumb says
+    /// otherwise; CLICOLOR_FORCE colours even into a pipe.
     Auto,
     /// Always colour, even into a pipe or a file.
     Always,
@@ -61,6 +62,11 @@ pub enum Command {
     /// Each task sends a request to a slow server and prints a line before
     /// and after: real sockets, async (tokio::net) or blocking (std::net).
     #[command(mut_arg("tasks", |arg| arg.default_value("3")),
+              mut_arg("mode", fetch_mode),
+              mut_arg("blocking", |arg| arg.help(
+                  "Use a blocking client: shorthand for --mode blocking")),
+              mut_arg("delay", |arg| arg.help(
+                  "How long the built-in server waits before each reply, e.g. 250ms, 1.5s, 0")),
               after_help = examples_help("fetch"))]
     Fetch(FetchArgs),
     /// Run a slow line server: each request is answered after --delay.
@@ -86,6 +92,29 @@ pub enum Command {
     Man,
 }
 
+/// `--mode` as `fetch` describes it: the same modes, in the words of a
+/// request instead of a sleep.
+fn fetch_mode(arg: clap::Arg) -> clap::Arg {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    let modes = Mode::value_variants().iter().map(|mode| {
+        PossibleValue::new(mode.name()).help(match mode {
+            Mode::Async => "An async client: the thread is free while a request waits",
+            Mode::Blocking => {
+                "A blocking client inside the coroutines: each request holds the thread"
+            }
+            Mode::Threads => "Each task on an OS thread of its own, with a blocking client",
+            Mode::SpawnBlocking => {
+                "Each blocking request goes to tokio's blocking pool (spawn_blocking)"
+            }
+        })
+    });
+    // Only the listed names get through, so the conversion cannot fail;
+    // `try_map` still turns a mismatch into an error rather than a panic.
+    let parser = PossibleValuesParser::new(modes)
+        .try_map(|name| <Mode as ValueEnum>::from_str(&name, false));
+    arg.help("How each request waits").value_parser(parser)
+}
+
 /// The options of `fetch`: a demo's, plus where the server is.
 #[derive(Debug, Args)]
 pub struct FetchArgs {
@@ -96,11 +125,12 @@ pub struct FetchArgs {
 
     /// Use the server at ADDR (e.g. one started by `asyncdemo serve`)
     /// instead of starting one in-process.
-    #[arg(long, value_name = "ADDR")]
+    #[arg(long, value_name = "ADDR", value_hint = ValueHint::Hostname)]
     pub server: Option<std::net::SocketAddr>,
 
     /// Give up on a request after this long [default: --delay + 10s].
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration,
+          value_hint = ValueHint::Other,
           allow_negative_numbers = true)]
     pub timeout: Option<Duration>,
 }
@@ -110,12 +140,14 @@ pub struct FetchArgs {
 pub struct ServeArgs {
     /// Where to listen. Port 0 picks a free port. The default is loopback
     /// only; listening on other interfaces takes an explicit address.
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0",
+          value_hint = ValueHint::Hostname)]
     pub addr: std::net::SocketAddr,
 
     /// How long the server waits before answering each request.
     #[arg(short, long, value_name = "DURATION", default_value = "1s",
-          value_parser = humantime::parse_duration, allow_negative_numbers = true)]
+          value_parser = humantime::parse_duration,
+          value_hint = ValueHint::Other, allow_negative_numbers = true)]
     pub delay: Duration,
 }
 
@@ -312,7 +344,7 @@ pub enum TableFormat {
 #[derive(Debug, Args)]
 pub struct Workload {
     /// How many tasks to run, from 1 to 10,000,000.
-    #[arg(short = 'n', long, value_name = "N",
+    #[arg(short = 'n', long, value_name = "N", value_hint = ValueHint::Other,
           value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_TASKS)),
           allow_negative_numbers = true)]
     pub tasks: Option<u32>,
@@ -321,7 +353,8 @@ pub struct Workload {
     // `allow_negative_numbers` lets `-d -1` reach the parser, which then
     // says why it is wrong, instead of clap reading `-1` as a flag.
     #[arg(short, long, value_name = "DURATION", default_value = "1s",
-          value_parser = humantime::parse_duration, allow_negative_numbers = true)]
+          value_parser = humantime::parse_duration,
+          value_hint = ValueHint::Other, allow_negative_numbers = true)]
     pub delay: Duration,
 }
 
@@ -354,7 +387,8 @@ pub struct RunArgs {
 
     /// Worker threads of the multi-thread runtime; implies --runtime
     /// multi-thread [default: the number of CPUs].
-    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    #[arg(long, value_name = "K", value_hint = ValueHint::Other,
+          value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub workers: Option<u16>,
 
     /// Spawn each task with tokio::spawn instead of polling all of them
@@ -364,7 +398,8 @@ pub struct RunArgs {
     pub spawn: bool,
 
     /// Size of tokio's blocking pool for --mode spawn-blocking [default: 512].
-    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    #[arg(long, value_name = "K", value_hint = ValueHint::Other,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub blocking_threads: Option<u32>,
 
     /// After the run, draw each task's wait on a time axis (text format).
@@ -372,8 +407,9 @@ pub struct RunArgs {
     pub timeline: bool,
 
     /// Write the run as a Chrome trace-event JSON file, for ui.perfetto.dev
-    /// or chrome://tracing.
-    #[arg(long, value_name = "FILE")]
+    /// or chrome://tracing. `-` writes it to stdout, with -q only (the
+    /// summary line then goes to stderr).
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub trace: Option<PathBuf>,
 
     /// Output format: the task lines and a summary, one JSON summary, or a JSON
@@ -392,11 +428,13 @@ pub struct RunArgs {
 
     /// Fail (exit 1) if the run takes longer than this.
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration,
+          value_hint = ValueHint::Other,
           allow_negative_numbers = true)]
     pub max_elapsed: Option<Duration>,
 
     /// Fail (exit 1) if the run takes less time than this.
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration,
+          value_hint = ValueHint::Other,
           allow_negative_numbers = true)]
     pub min_elapsed: Option<Duration>,
 }
@@ -454,6 +492,51 @@ mod tests {
         }
         for subcommand in subcommands.iter().filter(|s| *s != "help") {
             assert!(!examples_of(subcommand).is_empty(), "{subcommand}");
+        }
+    }
+
+    #[test]
+    fn fetch_describes_its_modes_as_requests_and_parses_them_all() {
+        for mode in Mode::value_variants() {
+            let cli = Cli::try_parse_from(["asyncdemo", "fetch", "-m", mode.name()]).unwrap();
+            let Command::Fetch(args) = cli.command else {
+                panic!("parsed as another subcommand")
+            };
+            assert_eq!(args.run.mode, *mode);
+        }
+        let cli = Cli::try_parse_from(["asyncdemo", "fetch"]).unwrap();
+        let Command::Fetch(args) = cli.command else {
+            panic!("parsed as another subcommand")
+        };
+        assert_eq!(args.run.mode, Mode::Async);
+        assert!(Cli::try_parse_from(["asyncdemo", "fetch", "-m", "sleepy"]).is_err());
+        let help = Cli::command()
+            .find_subcommand_mut("fetch")
+            .unwrap()
+            .render_long_help()
+            .to_string();
+        assert!(help.contains("How each request waits"), "{help}");
+        assert!(!help.contains("sleep"), "{help}");
+    }
+
+    #[test]
+    fn numbers_and_durations_do_not_complete_as_file_names() {
+        let mut cli = Cli::command();
+        cli.build();
+        for command in ["count", "hello", "fetch", "compare", "serve"] {
+            let command = cli.find_subcommand(command).unwrap();
+            for arg in command.get_arguments() {
+                let named = arg.get_value_names().map(|names| names[0].as_str());
+                let expected = match named {
+                    Some("DURATION" | "N" | "K") => Some(ValueHint::Other),
+                    Some("FILE") => Some(ValueHint::FilePath),
+                    Some("ADDR") => Some(ValueHint::Hostname),
+                    _ => None,
+                };
+                if let Some(hint) = expected {
+                    assert_eq!(arg.get_value_hint(), hint, "{}", arg.get_id());
+                }
+            }
         }
     }
 

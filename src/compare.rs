@@ -3,6 +3,13 @@
 //!
 //! Each way is an ordinary run (the same [`run::execute`] a demo uses) whose
 //! task lines go nowhere; only its summary is kept for the table.
+//!
+//! Ctrl-C keeps what was measured. The rows live behind one lock, shared
+//! by the loop that runs the ways and the signal thread, and whichever of
+//! the two concludes first prints the table, once: the loop at the end,
+//! or the signal thread with the rows so far plus the way it stopped,
+//! marked as interrupted. The same one-transition rule as a demo run's
+//! ([`crate::sink::State::close`]).
 
 use crate::cli::{CompareArgs, TableFormat};
 use crate::config::{Config, Way};
@@ -11,21 +18,138 @@ use crate::report::Summary;
 use crate::report::compare::{self, WAYS};
 use crate::run;
 use crate::sink::Sink;
-use crate::vocab::{ExitCode, Live, Outcome, Term};
+use crate::vocab::{ExitCode, Live, Outcome, Signal, Term};
 use anyhow::Context;
 use std::io::{self, Write};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
+use std::time::{Duration, Instant};
+
+/// How long the signal thread waits for a lock before it gives up on
+/// printing: the locks are held for microseconds, except while stdout
+/// blocks on a full pipe, and Ctrl-C must end the program promptly then.
+const SIGNAL_LOCK_PATIENCE: Duration = Duration::from_millis(150);
+
+/// The table as it fills up.
+struct Table {
+    /// The rows measured so far, with the words that explain each.
+    rows: Vec<(Summary, &'static str)>,
+    /// The way running now, for the partial row a signal adds.
+    current: Option<Running>,
+    /// Set by whoever prints the table, so that it is printed once.
+    concluded: bool,
+}
+
+/// A way in progress: enough to summarise it when a signal stops it.
+struct Running {
+    config: Config,
+    sink: Arc<Sink>,
+    why: &'static str,
+}
+
+/// What the signal thread and the loop share.
+struct Shared {
+    table: Mutex<Table>,
+    format: TableFormat,
+    term: Term,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Table> {
+        self.table.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The table, once, by whichever path concludes first; `None` if the
+    /// other path has concluded already.
+    fn conclude(&self) -> Option<MutexGuard<'_, Table>> {
+        let mut table = self.lock();
+        (!std::mem::replace(&mut table.concluded, true)).then_some(table)
+    }
+
+    /// The signal thread's path: print the rows so far and the stopped
+    /// way, then end the process with the signal's code.
+    fn interrupted(&self, signal: Signal) {
+        let code = signal.exit_code().code().into();
+        let Some(mut table) = lock_within(&self.table, SIGNAL_LOCK_PATIENCE) else {
+            std::process::exit(code);
+        };
+        if std::mem::replace(&mut table.concluded, true) {
+            // The loop is printing the finished table; it exits as usual.
+            return;
+        }
+        if let Some(Running { config, sink, why }) = table.current.take() {
+            // The stopped way's partial outcome, from its sink. The lock
+            // is taken only for a line, never across a wait.
+            let outcome = sink
+                .lock_within(SIGNAL_LOCK_PATIENCE)
+                .map(|state| Outcome {
+                    elapsed: state.elapsed(),
+                    completed: state.completed(),
+                    observed_delay: None,
+                })
+                .unwrap_or_default();
+            table
+                .rows
+                .push((Summary::new(&config, outcome, Some(signal)), why));
+        }
+        // Nothing useful can be done with an error here: the process ends
+        // with the signal's code either way. Exit while holding the table,
+        // so that nothing else is printed after it.
+        let _ = self.print(&table.rows);
+        std::process::exit(code);
+    }
+
+    fn print(&self, rows: &[(Summary, &str)]) -> io::Result<()> {
+        let mut out = io::stdout().lock();
+        match self.format {
+            TableFormat::Text => compare::write_text(&mut out, rows, self.term),
+            TableFormat::Markdown => compare::write_markdown(&mut out, rows),
+            TableFormat::Json => compare::write_json(&mut out, rows),
+        }?;
+        out.flush()
+    }
+}
+
+/// Takes `mutex` if it comes free within `patience`.
+fn lock_within<T>(mutex: &Mutex<T>, patience: Duration) -> Option<MutexGuard<'_, T>> {
+    let deadline = Instant::now() + patience;
+    loop {
+        match mutex.try_lock() {
+            Ok(guard) => return Some(guard),
+            Err(TryLockError::Poisoned(poisoned)) => return Some(poisoned.into_inner()),
+            Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            Err(TryLockError::WouldBlock) => return None,
+        }
+    }
+}
+
+/// Waits for the signal thread, which has concluded and is ending the
+/// process with the signal's code.
+fn park_forever() -> ! {
+    loop {
+        std::thread::park();
+    }
+}
 
 /// Runs every way and prints the table.
 pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode> {
+    let shared = Arc::new(Shared {
+        table: Mutex::new(Table {
+            rows: Vec::with_capacity(WAYS.len()),
+            current: None,
+            concluded: false,
+        }),
+        format: args.format,
+        term,
+    });
     // A run in progress may be blocked in `std::thread::sleep`; as for a
-    // demo, the signal is handled on its own thread, which ends the program.
-    interrupt::on_signal(|signal| {
-        let _ = writeln!(io::stderr(), "asyncdemo compare {}", signal.verb());
-        std::process::exit(signal.exit_code().code().into());
+    // demo, the signal is handled on its own thread.
+    interrupt::on_signal({
+        let shared = Arc::clone(&shared);
+        move |signal| shared.interrupted(signal)
     })?;
 
-    let mut rows = Vec::with_capacity(WAYS.len());
     let mut failed = false;
     for way in WAYS {
         let way_config = Way::with_defaults(way.mode, way.runtime, way.spawn);
@@ -33,35 +157,71 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
         // The label comes from an empty summary of the run about to start,
         // so the progress line and the table row describe it the same way.
         let label = compare::describe(&Summary::new(&config, Outcome::default(), None));
-        if args.format == TableFormat::Text {
-            // On stderr, so that stdout holds only the table.
-            let _ = writeln!(io::stderr(), "running {label} ...");
-        }
         let sink = Arc::new(Sink::new(
             Box::new(io::sink()),
             config.demo,
             Live::Silent,
             false,
         ));
-        match run::execute(&config, &sink) {
-            Ok(outcome) => rows.push((Summary::new(&config, outcome, None), way.why(args.demo))),
+        {
+            let mut table = shared.lock();
+            if table.concluded {
+                drop(table);
+                park_forever();
+            }
+            table.current = Some(Running {
+                config: config.clone(),
+                sink: Arc::clone(&sink),
+                why: way.why(args.demo),
+            });
+        }
+        if args.format == TableFormat::Text {
+            // On stderr, so that stdout holds only the table.
+            let _ = writeln!(io::stderr(), "running {label} ...");
+        }
+        let result = run::execute(&config, &sink);
+        // A task's failure (a fetch refused, say) is kept by the sink.
+        let error = sink.lock().take_error();
+        let outcome = match (result, error) {
+            (Ok(outcome), None) if outcome.completed >= config.tasks => outcome,
+            (Ok(outcome), None) => {
+                let _ = writeln!(
+                    io::stderr(),
+                    "error: {label}: only {} of {} tasks finished",
+                    outcome.completed,
+                    config.tasks
+                );
+                failed = true;
+                outcome
+            }
             // One way failing (the OS refusing threads, say) still leaves
-            // the others worth showing.
-            Err(err) => {
+            // the others worth showing; its row says how far it got.
+            (Ok(_), Some(err)) | (Err(err), _) => {
                 let _ = writeln!(io::stderr(), "error: {label}: {err:#}");
                 failed = true;
+                let state = sink.lock();
+                Outcome {
+                    elapsed: state.elapsed(),
+                    completed: state.completed(),
+                    observed_delay: None,
+                }
             }
+        };
+        let mut table = shared.lock();
+        if table.concluded {
+            drop(table);
+            park_forever();
         }
+        table.current = None;
+        table
+            .rows
+            .push((Summary::new(&config, outcome, None), way.why(args.demo)));
     }
 
-    let mut out = io::stdout().lock();
-    match args.format {
-        TableFormat::Text => compare::write_text(&mut out, &rows, term.color),
-        TableFormat::Markdown => compare::write_markdown(&mut out, &rows),
-        TableFormat::Json => compare::write_json(&mut out, &rows),
-    }
-    .and_then(|()| out.flush())
-    .context("writing output")?;
+    let Some(table) = shared.conclude() else {
+        park_forever();
+    };
+    shared.print(&table.rows).context("writing output")?;
     Ok(if failed {
         ExitCode::Error
     } else {

@@ -18,22 +18,38 @@ use std::time::Duration;
 /// tokio's own default size for the blocking pool.
 pub(crate) const DEFAULT_BLOCKING_THREADS: usize = 512;
 
-/// Looks at stdout and `NO_COLOR` to decide colour and width, once.
+/// Looks at stdout and the environment to decide colour and width, once.
 pub(crate) fn detect_term(choice: ColorChoice) -> Term {
     let stdout = std::io::stdout();
     let tty = stdout.is_terminal();
-    // https://no-color.org: set and not empty means no colour.
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let color = match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => tty && !no_color,
+        // The conventions every CLI shares, decided as clap decides them for
+        // its own help: NO_COLOR (https://no-color.org) and CLICOLOR=0 turn
+        // colour off, CLICOLOR_FORCE turns it on even into a pipe, and a
+        // terminal gets colour unless TERM says it cannot show it (`dumb`).
+        ColorChoice::Auto => anstream::AutoStream::choice(&stdout) != anstream::ColorChoice::Never,
     };
-    let width = terminal_size::terminal_size_of(&stdout)
+    let size = terminal_size::terminal_size_of(&stdout)
         .map(|(w, _)| usize::from(w.0))
-        .filter(|_| tty)
-        .unwrap_or(80);
-    Term { color, width }
+        .filter(|_| tty);
+    // Piped, the shell's COLUMNS is the only hint of the width the reader
+    // will see (`asyncdemo compare count | less`); without it, a table
+    // keeps its lines whole so that `grep` finds complete rows.
+    let columns = size.or_else(|| columns_from(std::env::var("COLUMNS").ok().as_deref()));
+    Term {
+        color,
+        width: size.unwrap_or(80),
+        columns,
+    }
+}
+
+/// A usable `COLUMNS` value: a positive number of columns.
+fn columns_from(value: Option<&str>) -> Option<usize> {
+    value
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&w| w > 0)
 }
 
 /// How the tasks are driven: the part of a run that `compare` varies.
@@ -168,6 +184,7 @@ impl Config {
         if mode == Mode::Threads && (args.runtime.is_some() || args.workers.is_some() || args.spawn)
         {
             return Err(usage_error(
+                demo,
                 "--mode threads runs each task on an OS thread of its own, without a tokio \
                  runtime: --runtime, --workers and --spawn do not apply"
                     .into(),
@@ -175,29 +192,49 @@ impl Config {
         }
         if args.runtime == Some(RuntimeKind::CurrentThread) && args.workers.is_some() {
             return Err(usage_error(
+                demo,
                 "--workers sizes a multi-thread runtime; a current-thread runtime has one thread"
                     .into(),
             ));
         }
         if args.blocking_threads.is_some() && mode != Mode::SpawnBlocking {
             return Err(usage_error(
+                demo,
                 "--blocking-threads sizes the pool of --mode spawn-blocking".into(),
             ));
         }
         if args.timeline && args.format != Format::Text {
             return Err(usage_error(
+                demo,
                 "--timeline draws in the text format; with --format json or ndjson, \
                  use --trace FILE for a picture"
                     .into(),
             ));
         }
+        // `--trace -` puts the trace on stdout, as hyperfine's `--export-json
+        // -` does. Two documents cannot share one stream, so it needs a run
+        // that prints nothing else there: `-q`, whose one summary line then
+        // goes to stderr.
+        if args.trace.as_deref().is_some_and(is_stdout)
+            && !(args.format == Format::Text && args.quiet)
+        {
+            return Err(usage_error(
+                demo,
+                "--trace - writes the trace to stdout, where this run prints its own output: \
+                 add -q (its summary line then goes to stderr), or give --trace a file name"
+                    .into(),
+            ));
+        }
         if let (Some(min), Some(max)) = (args.min_elapsed, args.max_elapsed) {
             if min > max {
-                return Err(usage_error(format!(
-                    "--min-elapsed {} is longer than --max-elapsed {}: no run can pass both",
-                    humantime::format_duration(min),
-                    humantime::format_duration(max)
-                )));
+                return Err(usage_error(
+                    demo,
+                    format!(
+                        "--min-elapsed {} is longer than --max-elapsed {}: no run can pass both",
+                        humantime::format_duration(min),
+                        humantime::format_duration(max)
+                    ),
+                ));
             }
         }
         // --workers implies a multi-thread runtime.
@@ -246,10 +283,21 @@ impl Config {
         }
     }
 
+    /// Whether the trace goes to stdout (`--trace -`), and so the run's own
+    /// output (its summary line, under `-q`) to stderr.
+    pub(crate) fn trace_to_stdout(&self) -> bool {
+        self.trace.as_deref().is_some_and(is_stdout)
+    }
+
     /// Whether the run must keep every event, for the pictures drawn after it.
     pub(crate) fn record(&self) -> bool {
         self.timeline || self.trace.is_some()
     }
+}
+
+/// Whether a path names stdout: `-`, as in most command-line tools.
+fn is_stdout(path: &std::path::Path) -> bool {
+    path.as_os_str() == "-"
 }
 
 /// The worker count of a multi-thread runtime without `--workers`: one per
@@ -258,9 +306,19 @@ fn default_workers() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from)
 }
 
-fn usage_error(message: String) -> clap::Error {
+/// An error about how `demo`'s arguments fit together, printed as clap
+/// prints its own: with the subcommand's usage line, not the program's.
+fn usage_error(demo: Demo, message: String) -> clap::Error {
     use clap::CommandFactory;
-    crate::cli::Cli::command().error(clap::error::ErrorKind::ArgumentConflict, message)
+    use clap::error::ErrorKind::ArgumentConflict;
+    let mut cli = crate::cli::Cli::command();
+    // Building settles every subcommand's full name (`asyncdemo count`),
+    // which its usage line prints.
+    cli.build();
+    match cli.find_subcommand_mut(demo.name()) {
+        Some(command) => command.error(ArgumentConflict, message),
+        None => cli.error(ArgumentConflict, message),
+    }
 }
 
 #[cfg(test)]
@@ -276,6 +334,43 @@ mod tests {
             Command::Hello(args) => Config::new(Demo::Hello, args, None, Term::PLAIN),
             other => panic!("not a demo: {other:?}"),
         }
+    }
+
+    #[test]
+    fn usage_errors_show_the_subcommands_usage() {
+        let err = config(&["asyncdemo", "count", "--blocking-threads", "2"]).unwrap_err();
+        let text = err.render().to_string();
+        assert!(text.contains("Usage: asyncdemo count [OPTIONS]"), "{text}");
+        let err = config(&["asyncdemo", "hello", "--timeline", "-f", "json"]).unwrap_err();
+        let text = err.render().to_string();
+        assert!(text.contains("Usage: asyncdemo hello [OPTIONS]"), "{text}");
+    }
+
+    #[test]
+    fn trace_to_stdout_needs_a_run_that_prints_nothing_else_there() {
+        let c = config(&["asyncdemo", "count", "-q", "--trace", "-"]).unwrap();
+        assert!(c.trace_to_stdout());
+        for args in [
+            &["asyncdemo", "count", "--trace", "-"][..],
+            &["asyncdemo", "count", "-v", "--trace", "-"],
+            &["asyncdemo", "count", "-f", "json", "--trace", "-"],
+            &["asyncdemo", "count", "-q", "-f", "ndjson", "--trace", "-"],
+        ] {
+            let err = config(args).unwrap_err();
+            assert!(err.to_string().contains("--trace - writes"), "{args:?}");
+        }
+        // A file that merely starts with a dash is a file.
+        let c = config(&["asyncdemo", "count", "--trace=-t.json"]).unwrap();
+        assert!(!c.trace_to_stdout());
+    }
+
+    #[test]
+    fn columns_must_be_a_positive_number() {
+        assert_eq!(columns_from(Some("120")), Some(120));
+        assert_eq!(columns_from(Some(" 80 ")), Some(80));
+        assert_eq!(columns_from(Some("0")), None);
+        assert_eq!(columns_from(Some("wide")), None);
+        assert_eq!(columns_from(None), None);
     }
 
     #[test]

@@ -98,7 +98,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Man => return generate::print(&generate::man_page()?),
     };
     let config = Config::new(demo, args, fetch, term)?;
-    Lifecycle::new(config, Box::new(io::stdout())).run()
+    // With `--trace -` the trace has stdout to itself (config.rs allows it
+    // only under -q), so the summary line goes to stderr.
+    let out: Box<dyn Write + Send> = if config.trace_to_stdout() {
+        Box::new(io::stderr())
+    } else {
+        Box::new(io::stdout())
+    };
+    Lifecycle::new(config, out).run()
 }
 
 /// One demo run from start to exit code: the only place that decides when
@@ -109,9 +116,10 @@ struct Lifecycle {
     /// Where its lines go; shared with the tasks, which on some drivers
     /// (a thread each, `--spawn`) own a handle of their own.
     sink: Arc<Sink>,
-    /// The `--trace` file, created before the run so that a bad path fails
-    /// at once, and written when the run concludes.
-    trace: Mutex<Option<File>>,
+    /// The `--trace` file (or stdout, for `--trace -`), created before the
+    /// run so that a bad path fails at once, and written when the run
+    /// concludes.
+    trace: Mutex<Option<Box<dyn Write + Send>>>,
 }
 
 impl Lifecycle {
@@ -133,8 +141,14 @@ impl Lifecycle {
             move |signal| run.interrupted(signal)
         })?;
         if let Some(path) = &self.config.trace {
-            let file = File::create(path)
-                .with_context(|| format!("creating trace file '{}'", path.display()))?;
+            let file: Box<dyn Write + Send> = if self.config.trace_to_stdout() {
+                Box::new(io::stdout())
+            } else {
+                Box::new(
+                    File::create(path)
+                        .with_context(|| format!("creating trace file '{}'", path.display()))?,
+                )
+            };
             *self.trace.lock().unwrap_or_else(|e| e.into_inner()) = Some(file);
         }
         let result = run::execute(&self.config, &self.sink);

@@ -248,13 +248,19 @@ pub struct Term {
     pub color: bool,
     /// The width to fit pictures into: the terminal's, or 80 columns.
     pub width: usize,
+    /// The width that text must fit when it is known: the terminal's, or
+    /// `COLUMNS` when output is piped. `None` lets a line be as long as it
+    /// needs, so that a pipe gets whole rows.
+    pub columns: Option<usize>,
 }
 
 impl Term {
-    /// No colour, 80 columns: what a pipe gets, and what tests use.
+    /// No colour, 80 columns for pictures, no wrapping: what a pipe gets,
+    /// and what tests use.
     pub const PLAIN: Term = Term {
         color: false,
         width: 80,
+        columns: None,
     };
 }
 

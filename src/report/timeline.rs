@@ -179,8 +179,8 @@ mod tests {
     }
 
     const NARROW: Term = Term {
-        color: false,
         width: 48,
+        ..Term::PLAIN
     };
 
     #[test]

@@ -95,6 +95,10 @@ fn run_block(file: &Path, steps: &[Step], scratch: &Path) -> Result<(), String> 
                 .arg(format!("{} 2>&1", step.command))
                 .env("PATH", &path)
                 .env_remove("NO_COLOR")
+                // The transcripts show a pipe without a width or forced
+                // colour, whatever the shell running the tests exports.
+                .env_remove("COLUMNS")
+                .env_remove("CLICOLOR_FORCE")
                 .current_dir(scratch)
                 .output()
                 .map_err(|e| e.to_string())?;

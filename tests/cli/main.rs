@@ -8,5 +8,6 @@ mod docs;
 mod json;
 mod modes;
 mod net;
+mod newcomer;
 mod polish;
 mod scale;
