@@ -59,8 +59,8 @@ pub enum Command {
     #[command(mut_arg("tasks", |arg| arg.default_value("2")),
               after_help = examples_help("hello"))]
     Hello(RunArgs),
-    /// Each task sends a request to a slow server and prints a line before
-    /// and after: real sockets, async (tokio::net) or blocking (std::net).
+    /// Each task sends an HTTP GET to a slow server and prints a line before
+    /// and after: async with reqwest, or blocking with ureq (--blocking).
     #[command(mut_arg("tasks", |arg| arg.default_value("3")),
               mut_arg("mode", fetch_mode),
               mut_arg("blocking", |arg| arg.help(
@@ -69,7 +69,7 @@ pub enum Command {
                   "How long the built-in server waits before each reply, e.g. 250ms, 1.5s, 0")),
               after_help = examples_help("fetch"))]
     Fetch(FetchArgs),
-    /// Run a slow line server: each request is answered after --delay.
+    /// Run a slow HTTP server: each GET / is answered after --delay.
     #[command(after_help = examples_help("serve"))]
     Serve(ServeArgs),
     /// Run a demo once per way of running it and print one row each.
@@ -119,14 +119,15 @@ fn fetch_mode(arg: clap::Arg) -> clap::Arg {
 #[derive(Debug, Args)]
 pub struct FetchArgs {
     /// The options every demo takes. --delay sets the built-in server's
-    /// delay; with --server, the server's own delay applies.
+    /// delay; with --url, the server decides how long it takes.
     #[command(flatten)]
     pub run: RunArgs,
 
-    /// Use the server at ADDR (e.g. one started by `asyncdemo serve`)
-    /// instead of starting one in-process.
-    #[arg(long, value_name = "ADDR", value_hint = ValueHint::Hostname)]
-    pub server: Option<std::net::SocketAddr>,
+    /// GET this http:// URL (any HTTP server, e.g. one started by
+    /// `asyncdemo serve`) instead of starting a server in-process.
+    #[arg(long, value_name = "URL", value_parser = parse_url,
+          value_hint = ValueHint::Url)]
+    pub url: Option<String>,
 
     /// Give up on a request after this long [default: --delay + 10s].
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration,
@@ -135,20 +136,64 @@ pub struct FetchArgs {
     pub timeout: Option<Duration>,
 }
 
+/// Checks a `--url`: an `http://` URL with a host. `https://` needs a TLS
+/// stack, which asyncdemo leaves out: the lesson is about waiting, and a
+/// loopback server needs no encryption.
+fn parse_url(text: &str) -> Result<String, String> {
+    let rest = match text.split_once("://") {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("http") => rest,
+        Some((scheme, _)) if scheme.eq_ignore_ascii_case("https") => {
+            return Err(
+                "https needs TLS, which asyncdemo is built without: use an http:// URL".into(),
+            );
+        }
+        _ => return Err("expected an http:// URL, e.g. http://127.0.0.1:8000/".into()),
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if host.is_empty() {
+        return Err("the URL has no host, e.g. http://127.0.0.1:8000/".into());
+    }
+    if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("a URL cannot contain spaces or control characters".into());
+    }
+    Ok(text.to_owned())
+}
+
 /// The options of `serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Where to listen. Port 0 picks a free port. The default is loopback
-    /// only; listening on other interfaces takes an explicit address.
+    /// Where to listen: HOST:PORT, a name (localhost:0) or an address.
+    /// Port 0 picks a free port. The default is loopback only; listening on
+    /// other interfaces takes an explicit address.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0",
           value_hint = ValueHint::Hostname)]
-    pub addr: std::net::SocketAddr,
+    pub addr: String,
 
     /// How long the server waits before answering each request.
     #[arg(short, long, value_name = "DURATION", default_value = "1s",
           value_parser = humantime::parse_duration,
           value_hint = ValueHint::Other, allow_negative_numbers = true)]
     pub delay: Duration,
+
+    /// The longest delay a request may ask for with `GET /?delay=DURATION`.
+    #[arg(long, value_name = "DURATION", default_value = "1m",
+          value_parser = humantime::parse_duration, allow_negative_numbers = true)]
+    pub max_delay: Duration,
+
+    /// Close a connection whose client has not sent its request within
+    /// this long, or that sits idle between requests for this long.
+    #[arg(long, value_name = "DURATION", default_value = "10s",
+          value_parser = parse_positive_duration, allow_negative_numbers = true)]
+    pub client_timeout: Duration,
+}
+
+/// A duration longer than zero.
+fn parse_positive_duration(text: &str) -> Result<Duration, String> {
+    match humantime::parse_duration(text) {
+        Ok(d) if d.is_zero() => Err("must be longer than 0".into()),
+        Ok(d) => Ok(d),
+        Err(err) => Err(err.to_string()),
+    }
 }
 
 /// An example invocation and what it shows.
@@ -226,11 +271,11 @@ const FETCH_EXAMPLES: &[Example] = &[
     ),
     (
         "asyncdemo fetch -n 3 --delay 200ms --blocking",
-        "std::net in a coroutine: about 0.6 s",
+        "ureq (blocking) in a coroutine: about 0.6 s",
     ),
     (
-        "asyncdemo fetch --server 127.0.0.1:7878",
-        "use a server started by asyncdemo serve",
+        "asyncdemo fetch --url http://127.0.0.1:7878/",
+        "use a server started by asyncdemo serve, or any HTTP server",
     ),
 ];
 
@@ -239,7 +284,7 @@ const SERVE_EXAMPLES: &[Example] = &[
     ("asyncdemo serve", "a free port on 127.0.0.1, 1 s per reply"),
     (
         "asyncdemo serve --addr 127.0.0.1:7878 --delay 200ms",
-        "a fixed port, 0.2 s per reply",
+        "a fixed port, 0.2 s per reply; try curl http://127.0.0.1:7878/",
     ),
 ];
 

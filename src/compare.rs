@@ -84,6 +84,7 @@ impl Shared {
                 .map(|state| Outcome {
                     elapsed: state.elapsed(),
                     completed: state.completed(),
+                    failed: state.failed(),
                     observed_delay: None,
                 })
                 .unwrap_or_default();
@@ -203,6 +204,7 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
                 Outcome {
                     elapsed: state.elapsed(),
                     completed: state.completed(),
+                    failed: state.failed(),
                     observed_delay: None,
                 }
             }

@@ -9,7 +9,7 @@
 //! ([`Config::new`]) adds what the user asked to see; `compare` uses it as it
 //! is, once per way.
 
-use crate::cli::{ColorChoice, FetchArgs, RunArgs, Workload};
+use crate::cli::{ColorChoice, FetchArgs, RunArgs, ServeArgs, Workload};
 use crate::vocab::{Check, Demo, Detail, Format, Live, Mode, Runtime, RuntimeKind, Term};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -110,10 +110,10 @@ pub(crate) struct Config {
 }
 
 /// The options of the `fetch` demo.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct FetchOptions {
-    /// An external server; `None` starts one in-process.
-    pub server: Option<std::net::SocketAddr>,
+    /// The URL every task GETs; `None` starts a server in-process.
+    pub url: Option<String>,
     /// How long a request may take.
     pub timeout: Duration,
 }
@@ -122,7 +122,7 @@ impl FetchOptions {
     /// The options `fetch` was given.
     pub(crate) fn new(args: &FetchArgs) -> FetchOptions {
         FetchOptions {
-            server: args.server,
+            url: args.url.clone(),
             timeout: args
                 .timeout
                 .unwrap_or_else(|| Self::default_timeout(args.run.workload.delay)),
@@ -132,7 +132,7 @@ impl FetchOptions {
     /// A fetch from a built-in server with `delay` (as `compare` runs it).
     fn built_in(delay: Duration) -> FetchOptions {
         FetchOptions {
-            server: None,
+            url: None,
             timeout: Self::default_timeout(delay),
         }
     }
@@ -142,6 +142,51 @@ impl FetchOptions {
     /// fails in bounded time.
     fn default_timeout(delay: Duration) -> Duration {
         delay.saturating_add(Duration::from_secs(10))
+    }
+}
+
+/// How the HTTP server behaves: `serve`'s options, or the built-in
+/// server's defaults.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ServeOptions {
+    /// The wait before each reply, unless the request asks for another.
+    pub delay: Duration,
+    /// The longest wait a request may ask for with `?delay=`.
+    pub max_delay: Duration,
+    /// How long a client may take to send its request head, and how long
+    /// an idle keep-alive connection stays open.
+    pub client_timeout: Duration,
+}
+
+impl ServeOptions {
+    /// The default `--max-delay`, as `serve --help` shows it.
+    const DEFAULT_MAX_DELAY: Duration = Duration::from_secs(60);
+    /// The default `--client-timeout`, as `serve --help` shows it.
+    const DEFAULT_CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
+
+    /// The options `serve` was given.
+    pub(crate) fn new(args: &ServeArgs) -> Result<ServeOptions, clap::Error> {
+        if args.delay > args.max_delay {
+            return Err(serve_usage_error(format!(
+                "--delay {} is over --max-delay {}: raise --max-delay",
+                humantime::format_duration(args.delay),
+                humantime::format_duration(args.max_delay)
+            )));
+        }
+        Ok(ServeOptions {
+            delay: args.delay,
+            max_delay: args.max_delay,
+            client_timeout: args.client_timeout,
+        })
+    }
+
+    /// The built-in server of `fetch`: `delay`, and `serve`'s defaults.
+    pub(crate) fn built_in(delay: Duration) -> ServeOptions {
+        ServeOptions {
+            delay,
+            max_delay: delay.max(Self::DEFAULT_MAX_DELAY),
+            client_timeout: Self::DEFAULT_CLIENT_TIMEOUT,
+        }
     }
 }
 
@@ -261,7 +306,7 @@ impl Config {
             timeline: args.timeline,
             trace: args.trace,
             term,
-            fetch: fetch.or(Config::of_way(demo, &args.workload, way).fetch),
+            fetch: fetch.or_else(|| Config::of_way(demo, &args.workload, way).fetch),
             format: args.format,
             detail: match (args.quiet, args.verbose) {
                 (true, _) => Detail::Quiet,
@@ -308,6 +353,17 @@ fn default_workers() -> usize {
 
 /// An error about how `demo`'s arguments fit together, printed as clap
 /// prints its own: with the subcommand's usage line, not the program's.
+/// A usage error of `serve`, with its usage line.
+fn serve_usage_error(message: String) -> clap::Error {
+    use clap::CommandFactory;
+    let mut cli = crate::cli::Cli::command();
+    cli.build();
+    match cli.find_subcommand_mut("serve") {
+        Some(command) => command.error(clap::error::ErrorKind::ArgumentConflict, message),
+        None => cli.error(clap::error::ErrorKind::ArgumentConflict, message),
+    }
+}
+
 fn usage_error(demo: Demo, message: String) -> clap::Error {
     use clap::CommandFactory;
     use clap::error::ErrorKind::ArgumentConflict;
@@ -454,6 +510,26 @@ mod tests {
                 .unwrap()
                 .record()
         );
+    }
+
+    #[test]
+    fn serve_options_keep_the_delay_within_the_cap() {
+        use crate::cli::Command;
+        let serve = |args: &[&str]| {
+            let cli = Cli::try_parse_from(args).unwrap();
+            let Command::Serve(args) = cli.command else {
+                panic!("not serve")
+            };
+            ServeOptions::new(&args)
+        };
+        let options = serve(&["asyncdemo", "serve"]).unwrap();
+        assert_eq!(options, ServeOptions::built_in(Duration::from_secs(1)));
+        let err = serve(&["asyncdemo", "serve", "-d", "2m"]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("--delay 2m is over --max-delay 1m")
+        );
+        assert!(serve(&["asyncdemo", "serve", "-d", "2m", "--max-delay", "2m"]).is_ok());
     }
 
     #[test]

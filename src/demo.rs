@@ -12,9 +12,9 @@
 //! [`task`], serves both; *how* it waits is handed in from [`crate::wait`],
 //! which is the whole point of the lesson.
 //!
-//! A third demo, `fetch`, has the same shape with a real wait: a request to
-//! a slow server on a loopback socket ([`crate::wait::fetch`]), the practical
-//! version of the notes' warning about `requests` inside asyncio.
+//! A third demo, `fetch`, has the same shape with a real wait: an HTTP
+//! request to a slow server ([`crate::wait::fetch`]), the practical version
+//! of the notes' warning about `requests` inside asyncio.
 
 use crate::sink::Sink;
 use crate::vocab::Phase;
@@ -31,11 +31,12 @@ use crate::wait::Wait;
 /// (`std::thread::sleep`) is decided by the caller's `W`, and that single
 /// difference is what the tool shows.
 ///
-/// A wait can fail (a fetch whose server is gone); then the task stops
-/// without its last line, and the run reports the error.
+/// A wait can fail (a fetch whose server answered 404, or never answered);
+/// then the task prints why instead of its last line, and the other tasks
+/// go on. How the wait ended is used at once, never held across an
+/// `.await`, so it adds nothing to the size of this future.
 pub(crate) async fn task<W: Wait>(id: u32, sink: &Sink, wait: &W) {
     sink.line(id, Phase::First);
-    if wait.wait(id).await {
-        sink.line(id, Phase::Last);
-    }
+    let ending = wait.wait(id).await;
+    sink.end(id, ending);
 }

@@ -60,7 +60,7 @@ mod sink;
 mod vocab;
 mod wait;
 
-pub use crate::vocab::ExitCode;
+pub use crate::vocab::{ExitCode, MachineLimit};
 
 use crate::cli::{Cli, Command};
 use crate::config::{Config, FetchOptions};
@@ -92,7 +92,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let fetch = FetchOptions::new(&args);
             (Demo::Fetch, args.run, Some(fetch))
         }
-        Command::Serve(args) => return server::serve(args.addr, args.delay),
+        Command::Serve(args) => {
+            let settings = config::ServeOptions::new(&args)?;
+            return server::serve(&args.addr, settings);
+        }
         Command::Compare(args) => return compare::compare(args, term),
         Command::Completions { shell } => return generate::print(&generate::completions(shell)),
         Command::Man => return generate::print(&generate::man_page()?),
@@ -185,6 +188,7 @@ impl Lifecycle {
             let outcome = Outcome {
                 elapsed: state.elapsed(),
                 completed: state.completed(),
+                failed: state.failed(),
                 observed_delay: None,
             };
             // Nothing useful can be done with an error here: the process

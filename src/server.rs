@@ -1,34 +1,69 @@
-//! The slow server: `asyncdemo serve`, and the one `fetch` starts for itself.
+//! The slow HTTP server: `asyncdemo serve`, and the one `fetch` starts for
+//! itself.
 //!
 //! The notes warn against a blocking HTTP library (`requests`) inside
 //! asyncio. A sleep is the clean model of that mistake; `fetch` is the real
-//! thing, on loopback sockets, and this is the server it talks to.
+//! thing, over HTTP on loopback sockets, and this is the server it talks to.
+//! curl, a browser, Python's requests or aiohttp can talk to it too.
 //!
-//! # The protocol
+//! # What it answers
 //!
-//! Plain lines over TCP, not HTTP. The client connects and sends one
-//! line. The server waits its delay, answers `done <the line>`, and closes
-//! the connection. A request longer than 1 KiB, or one that ends without a
-//! newline, is dropped without an answer.
+//! HTTP/1.1, parsed by hyper (never by hand). `GET /` is answered `200 OK`
+//! with a short text body after the server's `--delay`; `GET /?delay=250ms`
+//! asks for another delay, up to `--max-delay`. Any other path is a `404`,
+//! any other method a `405`, and a bad `delay` a `400`, each with a
+//! one-line body saying why.
 //!
 //! ```text
-//! $ nc 127.0.0.1 PORT
-//! fetch 1
-//! done fetch 1          (one delay later)
+//! $ curl http://127.0.0.1:PORT/
+//! done after 1s                 (one delay later)
 //! ```
+//!
+//! # Staying up
+//!
+//! A server on the open internet, or under a test that means harm, meets
+//! clients that connect and say nothing. Each costs a file descriptor, and
+//! a process has few (`ulimit -n`). So:
+//!
+//! - a client must send its whole request head within `--client-timeout`
+//!   (hyper's header read timeout; also closes idle keep-alive connections);
+//! - a request head may not exceed [`MAX_REQUEST_HEAD`] bytes;
+//! - when `accept` fails because the descriptors are all in use, the server
+//!   backs off instead of spinning, and first closes the connections that
+//!   have sent nothing at all for a while ([`SHED_AFTER`]): those are the
+//!   ones holding descriptors for nothing, while clients queued behind them
+//!   wait in the kernel's accept queue.
 
+use crate::config::ServeOptions;
 use crate::interrupt;
-use crate::vocab::ExitCode;
-use anyhow::Context;
+use crate::sink::Sink;
+use crate::vocab::{ExitCode, MachineLimit};
+use anyhow::{Context, anyhow};
+use http_body_util::Full;
+use hyper::body::Bytes;
+use hyper::{Method, Request, Response, StatusCode};
+use std::convert::Infallible;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+use tokio::sync::Notify;
 
-/// The longest request line the server reads, newline included.
-pub(crate) const MAX_LINE: u64 = 1024;
+/// The largest request head (request line and headers) the server reads.
+/// hyper's smallest allowed buffer; a `GET` from any client fits many
+/// times over.
+pub(crate) const MAX_REQUEST_HEAD: usize = 8 * 1024;
+
+/// How long a connection may have sent nothing before the server closes it
+/// to free its descriptor, when it has run out of them. A real client sends
+/// its request as soon as it has connected, so a second of silence is not
+/// one.
+const SHED_AFTER: Duration = Duration::from_secs(1);
+
+/// How long the accept loop pauses after `accept` fails: long enough not to
+/// spin, short enough that a freed descriptor is soon used.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
 /// How many connections may wait to be accepted. The usual default (128
 /// for `std::net`) is far too small for thousands of clients connecting at
@@ -36,6 +71,40 @@ pub(crate) const MAX_LINE: u64 = 1024;
 /// which added a whole second to `fetch -n 5000`. The kernel caps this at
 /// `net.core.somaxconn`.
 const BACKLOG: u32 = 65_535;
+
+/// Whether an I/O error means the process (or the system) has no file
+/// descriptor left: EMFILE or ENFILE, the same numbers on Linux and macOS.
+pub(crate) fn out_of_descriptors(err: &std::io::Error) -> bool {
+    matches!(err.raw_os_error(), Some(23 | 24))
+}
+
+/// The process's descriptor limit (`ulimit -n`), if it can be read.
+///
+/// Read once, early ([`BuiltIn::start`] and the fetch client call it
+/// first): reading it opens a file, which is exactly what fails once the
+/// descriptors have run out.
+pub(crate) fn descriptor_limit() -> Option<u64> {
+    static LIMIT: std::sync::OnceLock<Option<u64>> = std::sync::OnceLock::new();
+    *LIMIT.get_or_init(|| {
+        // /proc is Linux only; elsewhere the message does without the number.
+        let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+        let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+        line.split_whitespace().nth(3)?.parse().ok()
+    })
+}
+
+/// The one-line error for running out of descriptors: names the limit,
+/// says why (`detail`) and what to do instead (`instead`).
+pub(crate) fn descriptor_error(who: &str, detail: &str, instead: &str) -> anyhow::Error {
+    let limit = descriptor_limit().map_or_else(String::new, |n| format!(" (ulimit -n is {n})"));
+    anyhow!(MachineLimit(format!(
+        "{who} ran out of file descriptors{limit}: {detail}; raise the limit \
+         with `ulimit -n`{instead}"
+    )))
+}
+
+/// What a `fetch` can do instead of raising the limit.
+pub(crate) const FEWER_TASKS: &str = ", or run fewer tasks (-n)";
 
 /// Listens on `addr` with a deep accept queue. Needs a tokio runtime
 /// context (the listener registers with its reactor).
@@ -51,48 +120,157 @@ fn listen(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
     socket.listen(BACKLOG)
 }
 
-/// The reply to a request line: `done fetch 1`.
-fn reply_to(request: &str) -> String {
-    format!("done {}\n", request.trim_end())
+/// What the server shares between its connections.
+struct Shared {
+    settings: ServeOptions,
+    /// Replies sent with `200 OK`.
+    served: AtomicU64,
+    /// Woken when `accept` ran out of descriptors: connections that have
+    /// sent nothing for [`SHED_AFTER`] then close.
+    shed: Notify,
 }
 
 /// Serves connections from `listener` until the future is dropped: each
-/// one gets its reply `delay` after its request, without blocking, so
-/// thousands can wait at once. `served` counts the replies sent.
-async fn accept_loop(listener: tokio::net::TcpListener, delay: Duration, served: Arc<AtomicU64>) {
+/// request gets its reply after its delay, without blocking, so thousands
+/// can wait at once. `on_fd_limit` is called when `accept` fails for want
+/// of a descriptor; it says whether to go on (`true`) or stop serving.
+async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    shared: Arc<Shared>,
+    mut on_fd_limit: impl FnMut(&std::io::Error) -> bool,
+) {
     loop {
         match listener.accept().await {
             Ok((socket, _)) => {
-                tokio::spawn(answer(socket, delay, Arc::clone(&served)));
+                tokio::spawn(connection(socket, Arc::clone(&shared)));
             }
-            // Out of file descriptors, say. Back off briefly rather than
-            // spin; the connections being served will free some.
-            Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+            Err(err) => {
+                if out_of_descriptors(&err) {
+                    if !on_fd_limit(&err) {
+                        // Dropping the listener resets the connections still
+                        // in its queue, so their clients fail at once
+                        // instead of waiting out their timeout.
+                        return;
+                    }
+                    // Free descriptors held by clients that say nothing;
+                    // good clients queued behind them then get their turn.
+                    shared.shed.notify_waiters();
+                }
+                // Back off rather than spin: accept would fail again at once.
+                tokio::time::sleep(ACCEPT_BACKOFF).await;
+            }
         }
     }
 }
 
-/// Answers one connection.
-async fn answer(socket: tokio::net::TcpStream, delay: Duration, served: Arc<AtomicU64>) {
-    let (reader, mut writer) = socket.into_split();
-    let mut request = String::new();
-    let mut reader = tokio::io::BufReader::new(reader.take(MAX_LINE));
-    match reader.read_line(&mut request).await {
-        Ok(_) if request.ends_with('\n') => {}
-        // Too long, not text, cut short, or a reset: no answer.
-        _ => return,
+/// One connection: wait for its first byte, then let hyper serve it.
+async fn connection(socket: tokio::net::TcpStream, shared: Arc<Shared>) {
+    let accepted = tokio::time::Instant::now();
+    let timeout = shared.settings.client_timeout;
+    // A client that sends nothing is shed when descriptors run out, and
+    // closed after --client-timeout in any case.
+    let mut first = [0u8; 1];
+    loop {
+        tokio::select! {
+            // `peek`, not `readable`: a new socket can report readiness
+            // with nothing to read, and `peek` looks past that.
+            peeked = socket.peek(&mut first) => match peeked {
+                // The first byte is there: hyper takes it from here.
+                Ok(1..) => break,
+                // Closed before sending anything, or reset.
+                Ok(0) | Err(_) => return,
+            },
+            () = tokio::time::sleep_until(accepted + timeout) => return,
+            () = shared.shed.notified() => {
+                if accepted.elapsed() >= SHED_AFTER {
+                    return;
+                }
+            }
+        }
     }
-    // The wait that makes the server slow. It is a timer, not a thread: the
-    // other connections go on being accepted and answered meanwhile.
-    tokio::time::sleep(delay).await;
-    if writer
-        .write_all(reply_to(&request).as_bytes())
-        .await
-        .is_ok()
-    {
-        served.fetch_add(1, Ordering::Relaxed);
+    let service = hyper::service::service_fn(|request| {
+        let shared = Arc::clone(&shared);
+        async move { Ok::<_, Infallible>(answer(&request, &shared).await) }
+    });
+    let _ = hyper::server::conn::http1::Builder::new()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(timeout)
+        .max_buf_size(MAX_REQUEST_HEAD)
+        .serve_connection(hyper_util::rt::TokioIo::new(socket), service)
+        .await;
+}
+
+/// A reply with a one-line text body.
+fn reply(status: StatusCode, body: String) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(body + "\n")));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
+
+/// What a request asks for: its delay, or the error reply.
+fn route(
+    method: &Method,
+    path: &str,
+    query: Option<&str>,
+    settings: &ServeOptions,
+) -> Result<Duration, (StatusCode, String)> {
+    if path != "/" {
+        return Err((
+            StatusCode::NOT_FOUND,
+            format!("no such path {path}: try GET /"),
+        ));
     }
-    let _ = writer.shutdown().await;
+    if method != Method::GET && method != Method::HEAD {
+        return Err((
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!("{method} is not served here: try GET /"),
+        ));
+    }
+    let asked = query
+        .into_iter()
+        .flat_map(|q| q.split('&'))
+        .find_map(|pair| pair.strip_prefix("delay="));
+    let Some(asked) = asked else {
+        return Ok(settings.delay);
+    };
+    let delay = humantime::parse_duration(asked).map_err(|err| {
+        (
+            StatusCode::BAD_REQUEST,
+            format!("delay {asked:?} is not a duration ({err}): try ?delay=250ms"),
+        )
+    })?;
+    if delay > settings.max_delay {
+        return Err((
+            StatusCode::BAD_REQUEST,
+            format!(
+                "delay {asked} is over this server's limit of {} (--max-delay)",
+                humantime::format_duration(settings.max_delay)
+            ),
+        ));
+    }
+    Ok(delay)
+}
+
+/// Answers one request.
+async fn answer<B>(request: &Request<B>, shared: &Shared) -> Response<Full<Bytes>> {
+    let uri = request.uri();
+    match route(request.method(), uri.path(), uri.query(), &shared.settings) {
+        Ok(delay) => {
+            // The wait that makes the server slow. It is a timer, not a
+            // thread: other connections go on being served meanwhile.
+            tokio::time::sleep(delay).await;
+            shared.served.fetch_add(1, Ordering::Relaxed);
+            reply(
+                StatusCode::OK,
+                format!("done after {}", humantime::format_duration(delay)),
+            )
+        }
+        Err((status, why)) => reply(status, why),
+    }
 }
 
 /// A server's runtime (one thread, timers and sockets) and its listener,
@@ -111,19 +289,47 @@ fn bind_server(
     Ok((runtime, listener))
 }
 
+/// Resolves `addr` (`127.0.0.1:0`, `localhost:7878`, `[::1]:0`) to the
+/// addresses it names, as every network tool does.
+pub(crate) fn resolve(addr: &str) -> anyhow::Result<Vec<SocketAddr>> {
+    use std::net::ToSocketAddrs;
+    let addrs: Vec<SocketAddr> = addr
+        .to_socket_addrs()
+        .with_context(|| format!("resolving {addr:?} (expected HOST:PORT)"))?
+        .collect();
+    if addrs.is_empty() {
+        return Err(anyhow!("resolving {addr:?}: no address found"));
+    }
+    Ok(addrs)
+}
+
 /// `asyncdemo serve`: answers requests until SIGINT or SIGTERM, then says
 /// how many it served.
-pub(crate) fn serve(addr: std::net::SocketAddr, delay: Duration) -> anyhow::Result<ExitCode> {
-    let (runtime, listener) = bind_server(addr)?;
+pub(crate) fn serve(addr: &str, settings: ServeOptions) -> anyhow::Result<ExitCode> {
+    // A name may resolve to several addresses (`localhost` to 127.0.0.1
+    // and ::1): listen on the first that works.
+    let mut bound = Err(anyhow!("resolving {addr:?}: no address found"));
+    for candidate in resolve(addr)? {
+        bound = bind_server(candidate);
+        if bound.is_ok() {
+            break;
+        }
+    }
+    let (runtime, listener) = bound?;
     let local = listener.local_addr()?;
-    let served = Arc::new(AtomicU64::new(0));
+    let shared = Arc::new(Shared {
+        settings,
+        served: AtomicU64::new(0),
+        shed: Notify::new(),
+    });
     interrupt::on_signal({
-        let served = Arc::clone(&served);
+        let shared = Arc::clone(&shared);
         move |signal| {
             // Stopping is the only way out, so it is also the clean way
             // out: say what was done, then exit with the signal's code.
             let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "served {} requests", served.load(Ordering::Relaxed));
+            let served = shared.served.load(Ordering::Relaxed);
+            let _ = writeln!(out, "served {served} requests");
             let _ = out.flush();
             std::process::exit(signal.exit_code().code().into());
         }
@@ -131,15 +337,34 @@ pub(crate) fn serve(addr: std::net::SocketAddr, delay: Duration) -> anyhow::Resu
     // The first line tells scripts and tests where to connect; flushed at
     // once, because the server then waits for connections indefinitely.
     let mut out = std::io::stdout().lock();
-    writeln!(out, "listening on {local}")
+    writeln!(out, "listening on http://{local}/")
         .and_then(|()| out.flush())
         .context("writing output")?;
     drop(out);
-    runtime.block_on(accept_loop(listener, delay, served));
-    unreachable!("the accept loop only ends with the process")
+    // Read now: once the descriptors have run out, it cannot be read.
+    descriptor_limit();
+    let mut last_said = None::<std::time::Instant>;
+    runtime.block_on(accept_loop(listener, shared, |_| {
+        // A standing server rides out the shortage: it sheds idle
+        // clients and retries. Say so on stderr, at most once a minute.
+        if last_said.is_none_or(|at| at.elapsed() >= Duration::from_secs(60)) {
+            last_said = Some(std::time::Instant::now());
+            let _ = writeln!(
+                std::io::stderr(),
+                "serve: {:#}",
+                descriptor_error(
+                    "the server",
+                    "closing clients that sent nothing, and retrying",
+                    " to serve more clients at once",
+                )
+            );
+        }
+        true
+    }));
+    unreachable!("serve's accept loop only ends with the process")
 }
 
-/// The server `fetch` starts for itself when no `--server` is given.
+/// The server `fetch` starts for itself when no `--url` is given.
 ///
 /// It runs on a thread of its own with a runtime of its own, and that is a
 /// lesson of its own: in blocking mode the client holds *its* executor
@@ -154,19 +379,35 @@ pub(crate) struct BuiltIn {
 
 impl BuiltIn {
     /// Binds an ephemeral port on loopback and starts serving with `delay`.
-    pub(crate) fn start(delay: Duration) -> anyhow::Result<BuiltIn> {
+    /// Running out of descriptors stops the run at once through `sink`,
+    /// rather than leaving every client to wait out its timeout.
+    pub(crate) fn start(delay: Duration, sink: Arc<Sink>) -> anyhow::Result<BuiltIn> {
+        descriptor_limit();
         // Listen before returning, so the first request cannot arrive
         // before the server does.
-        let (runtime, listener) = bind_server(SocketAddr::from(([127, 0, 0, 1], 0)))?;
+        let (runtime, listener) = bind_server(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .map_err(|err| limit_or(err, "the built-in server"))?;
         let addr = listener.local_addr()?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let shared = Arc::new(Shared {
+            settings: ServeOptions::built_in(delay),
+            served: AtomicU64::new(0),
+            shed: Notify::new(),
+        });
         std::thread::Builder::new()
             .name("built-in server".into())
             .spawn(move || {
                 runtime.block_on(async move {
-                    let served = Arc::new(AtomicU64::new(0));
+                    let on_fd_limit = |_: &std::io::Error| {
+                        sink.abort(descriptor_error(
+                            "the built-in server",
+                            "each request in flight holds two, one per end of its connection",
+                            FEWER_TASKS,
+                        ));
+                        false
+                    };
                     tokio::select! {
-                        () = accept_loop(listener, delay, served) => {}
+                        () = accept_loop(listener, shared, on_fd_limit) => {}
                         _ = stopped => {}
                     }
                 });
@@ -176,9 +417,23 @@ impl BuiltIn {
         Ok(BuiltIn { addr, _stop: stop })
     }
 
-    /// Where it listens.
-    pub(crate) fn addr(&self) -> SocketAddr {
-        self.addr
+    /// Its URL.
+    pub(crate) fn url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+}
+
+/// `err`, turned into the descriptor-limit error if that is its cause.
+fn limit_or(err: anyhow::Error, who: &str) -> anyhow::Error {
+    let fd_limit = err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(out_of_descriptors)
+    });
+    if fd_limit {
+        descriptor_error(who, "it needs a few to start", FEWER_TASKS)
+    } else {
+        err
     }
 }
 
@@ -186,26 +441,73 @@ impl BuiltIn {
 mod tests {
     use super::*;
 
-    #[test]
-    fn replies_echo_the_request() {
-        assert_eq!(reply_to("fetch 3\n"), "done fetch 3\n");
+    fn settings() -> ServeOptions {
+        ServeOptions {
+            delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(60),
+            client_timeout: Duration::from_secs(10),
+        }
     }
 
-    /// On the paused clock, a thousand requests to one server all wait
+    #[test]
+    fn requests_are_routed_by_path_method_and_delay() {
+        let s = settings();
+        let get = Method::GET;
+        assert_eq!(route(&get, "/", None, &s), Ok(Duration::from_secs(1)));
+        assert_eq!(
+            route(&get, "/", Some("x=1&delay=250ms"), &s),
+            Ok(Duration::from_millis(250))
+        );
+        let (status, why) = route(&get, "/nope", None, &s).unwrap_err();
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(why, "no such path /nope: try GET /");
+        let (status, _) = route(&Method::POST, "/", None, &s).unwrap_err();
+        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+        let (status, why) = route(&get, "/", Some("delay=2m"), &s).unwrap_err();
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            why,
+            "delay 2m is over this server's limit of 1m (--max-delay)"
+        );
+        let (status, why) = route(&get, "/", Some("delay=soon"), &s).unwrap_err();
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(why.starts_with("delay \"soon\" is not a duration"), "{why}");
+    }
+
+    #[test]
+    fn the_descriptor_errors_are_recognised() {
+        assert!(out_of_descriptors(&std::io::Error::from_raw_os_error(24)));
+        assert!(out_of_descriptors(&std::io::Error::from_raw_os_error(23)));
+        assert!(!out_of_descriptors(&std::io::Error::from_raw_os_error(111)));
+    }
+
+    #[test]
+    fn host_names_resolve() {
+        let addrs = resolve("localhost:0").unwrap();
+        assert!(addrs.iter().all(|a| a.ip().is_loopback()), "{addrs:?}");
+        assert!(resolve("127.0.0.1").is_err(), "the port is required");
+    }
+
+    /// On the paused clock, a hundred requests to one server all wait
     /// together: the server answers each after its delay, not one by one.
     #[tokio::test(start_paused = true)]
     async fn the_server_answers_concurrent_requests_after_one_delay() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let served = Arc::new(AtomicU64::new(0));
         let delay = Duration::from_secs(5);
-        tokio::spawn(accept_loop(listener, delay, Arc::clone(&served)));
+        let shared = Arc::new(Shared {
+            settings: ServeOptions::built_in(delay),
+            served: AtomicU64::new(0),
+            shed: Notify::new(),
+        });
+        tokio::spawn(accept_loop(listener, Arc::clone(&shared), |_| true));
 
         let start = tokio::time::Instant::now();
-        let requests = (1..=100).map(|id| async move {
+        let requests = (1..=100).map(|_| async move {
             let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
             stream
-                .write_all(format!("fetch {id}\n").as_bytes())
+                .write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
                 .await
                 .unwrap();
             let mut reply = String::new();
@@ -214,7 +516,37 @@ mod tests {
         });
         let replies = futures::future::join_all(requests).await;
         assert_eq!(start.elapsed(), delay);
-        assert_eq!(replies[41], "done fetch 42\n");
-        assert_eq!(served.load(Ordering::Relaxed), 100);
+        assert!(
+            replies[41].starts_with("HTTP/1.1 200 OK\r\n"),
+            "{}",
+            replies[41]
+        );
+        assert!(
+            replies[41].ends_with("\r\n\r\ndone after 5s\n"),
+            "{}",
+            replies[41]
+        );
+        assert_eq!(shared.served.load(Ordering::Relaxed), 100);
+    }
+
+    /// A client that connects and says nothing is closed after the client
+    /// timeout, so it cannot hold a descriptor for ever.
+    #[tokio::test(start_paused = true)]
+    async fn a_silent_client_is_closed_after_the_client_timeout() {
+        use tokio::io::AsyncReadExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let shared = Arc::new(Shared {
+            settings: settings(),
+            served: AtomicU64::new(0),
+            shed: Notify::new(),
+        });
+        tokio::spawn(accept_loop(listener, shared, |_| true));
+        let start = tokio::time::Instant::now();
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let mut rest = Vec::new();
+        stream.read_to_end(&mut rest).await.unwrap();
+        assert_eq!(start.elapsed(), settings().client_timeout);
+        assert!(rest.is_empty());
     }
 }

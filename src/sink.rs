@@ -19,7 +19,7 @@
 //!   that finished.
 
 use crate::report;
-use crate::vocab::{Demo, Event, Live, Phase};
+use crate::vocab::{Demo, Ending, Event, Live, Phase};
 use std::io::{BufWriter, Write};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -35,6 +35,8 @@ pub(crate) struct State {
     start: Option<Instant>,
     /// Tasks that printed their last line.
     completed: u32,
+    /// Tasks whose wait failed: they printed why instead of a last line.
+    failed: u32,
     /// Every line in time order, when something needs them; else `None`.
     events: Option<Vec<Event>>,
     /// The first error that stopped the run: a failed write ("writing
@@ -55,6 +57,11 @@ impl State {
     /// Tasks that printed their last line.
     pub(crate) fn completed(&self) -> u32 {
         self.completed
+    }
+
+    /// Tasks whose wait failed.
+    pub(crate) fn failed(&self) -> u32 {
+        self.failed
     }
 
     /// The recorded lines, in time order (empty unless recording).
@@ -109,6 +116,7 @@ impl Sink {
                 out: BufWriter::with_capacity(BUFFER_BYTES, out),
                 start: None,
                 completed: 0,
+                failed: 0,
                 events: record.then(Vec::new),
                 error: None,
                 closed: false,
@@ -153,6 +161,61 @@ impl Sink {
         self.lock().completed
     }
 
+    /// Tasks whose wait failed so far.
+    pub(crate) fn failures(&self) -> u32 {
+        self.lock().failed
+    }
+
+    /// Task `id`'s wait ended as `ending`: it prints its last line, the
+    /// status its reply came with, or why its wait failed.
+    pub(crate) fn end(&self, id: u32, ending: Ending) {
+        match ending {
+            // The sleeping demos' path: exactly the plain last line.
+            Ending::Done => self.line(id, Phase::Last),
+            Ending::Stopped => {}
+            Ending::Reply { .. } | Ending::Failed(_) => {
+                let failed = matches!(ending, Ending::Failed(_));
+                let text = self.demo.ending_text(id, &ending).unwrap_or_default();
+                let mut state = self.lock();
+                if failed {
+                    state.failed += 1;
+                } else {
+                    state.completed += 1;
+                }
+                if state.error.is_some() || state.closed {
+                    return;
+                }
+                // A failed task records no last event: the pictures show it
+                // as a wait that never finished, which is what happened.
+                let phase = (!failed).then_some(Phase::Last);
+                self.write(&mut state, id, phase, &text);
+            }
+        }
+    }
+
+    /// Writes a line with its own `text` (a reply's status, a failure), and
+    /// records it as `phase` if it has one.
+    fn write(&self, state: &mut State, id: u32, phase: Option<Phase>, text: &str) {
+        let at = state.elapsed();
+        if let (Some(events), Some(phase)) = (&mut state.events, phase) {
+            events.push(Event {
+                at,
+                task: id,
+                phase,
+                thread: thread_number(),
+            });
+        }
+        let written = match self.live {
+            Live::Plain => writeln!(state.out, "{text}"),
+            Live::Verbose => report::text::write_verbose_line(&mut state.out, at, id, text),
+            Live::Ndjson => report::json::write_event(&mut state.out, at, id, text),
+            Live::Silent => Ok(()),
+        };
+        if let Err(err) = written {
+            self.fail(state, anyhow::Error::new(err).context("writing output"));
+        }
+    }
+
     /// Task `id` prints its `phase` line. The hot path.
     pub(crate) fn line(&self, id: u32, phase: Phase) {
         let mut state = self.lock();
@@ -179,9 +242,11 @@ impl Sink {
         let written = match self.live {
             Live::Plain => self.demo.write_line(&mut state.out, id, phase),
             Live::Verbose => {
-                report::text::write_verbose_line(&mut state.out, at, id, self.demo, phase)
+                report::text::write_verbose_line(&mut state.out, at, id, &self.demo.text(id, phase))
             }
-            Live::Ndjson => report::json::write_event(&mut state.out, at, id, self.demo, phase),
+            Live::Ndjson => {
+                report::json::write_event(&mut state.out, at, id, &self.demo.text(id, phase))
+            }
             Live::Silent => Ok(()),
         };
         if let Err(err) = written {

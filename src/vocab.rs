@@ -21,7 +21,7 @@ pub enum Demo {
     Count,
     /// `Hello ...`, wait, `... World!` (the notes' second example, 2 tasks).
     Hello,
-    /// `fetch N ...`, a request to a slow server, `... fetch N: got reply`.
+    /// `fetch N ...`, an HTTP request to a slow server, `... fetch N: 200 OK`.
     Fetch,
 }
 
@@ -86,7 +86,55 @@ impl Demo {
             (None, Phase::Last) => Cow::Owned(format!("... fetch {id}: got reply")),
         }
     }
+
+    /// The last line of task `id` whose wait ended as `ending`, without its
+    /// newline, when it differs from [`Demo::text`]: a reply's status, or
+    /// why the wait failed. `None` for a plain `Done` (and for `Stopped`,
+    /// which prints nothing).
+    pub fn ending_text(self, id: u32, ending: &Ending) -> Option<String> {
+        match ending {
+            Ending::Done | Ending::Stopped => None,
+            Ending::Reply { status, reason } => Some(format!("... fetch {id}: {status} {reason}")),
+            Ending::Failed(why) => Some(format!("... {} {id}: failed: {why}", self.name())),
+        }
+    }
 }
+
+/// How a task's wait ended, which decides its last line.
+///
+/// A sleep always ends `Done`. A request ends with its reply's status, or
+/// fails; a failed task prints why instead of its last line, and the other
+/// tasks go on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ending {
+    /// The wait is over: the demo's own last line (`Two`, `... World!`).
+    Done,
+    /// A reply came with this HTTP status: `... fetch 1: 200 OK`.
+    Reply {
+        /// The status code.
+        status: u16,
+        /// Its reason phrase (`OK`).
+        reason: &'static str,
+    },
+    /// The wait failed: `... fetch 2: failed: HTTP 404 Not Found`.
+    Failed(String),
+    /// The run is stopping (its output is gone): no last line at all.
+    Stopped,
+}
+
+/// An error that a limit of the machine caused (file descriptors, threads,
+/// memory), not the command line: the process exits 1, not 2. The message
+/// names the limit and what to do instead.
+#[derive(Debug)]
+pub struct MachineLimit(pub String);
+
+impl std::fmt::Display for MachineLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for MachineLimit {}
 
 /// How each task waits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
@@ -140,7 +188,7 @@ impl Waiting {
     pub const fn meaning(self, demo: Demo) -> &'static str {
         match (self, demo) {
             (Waiting::Free, Demo::Fetch) => "awaiting its reply, its thread free for other tasks",
-            (Waiting::Blocked, Demo::Fetch) => "blocked in a std::net read, holding its thread",
+            (Waiting::Blocked, Demo::Fetch) => "blocked in a ureq call, holding its thread",
             (Waiting::Offloaded, Demo::Fetch) => {
                 "awaiting a blocking-pool thread that waits for the reply"
             }
@@ -318,6 +366,8 @@ pub struct Outcome {
     pub elapsed: Duration,
     /// Tasks that printed their last line.
     pub completed: u32,
+    /// Tasks whose wait failed (a request that got no good reply).
+    pub failed: u32,
     /// For `fetch`: the quickest request's round trip, i.e. the server's
     /// delay as the client saw it. `None` for the sleeping demos.
     pub observed_delay: Option<Duration>,
@@ -354,14 +404,16 @@ impl Signal {
 ///
 /// Scripts branch on these, so they are part of the interface and never
 /// change meaning: `0` the run finished (and every timing check passed), `1`
-/// a timing check failed, `2` the command line or the environment was wrong,
+/// a timing check failed, a task failed or a limit of the machine was hit, `2` the command line or the environment was wrong,
 /// `130` and `143` a signal stopped the run (the shell convention: 128 +
 /// signal number).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExitCode {
     /// The run finished and every timing check passed.
     Success,
-    /// The run finished but a `--max-elapsed` / `--min-elapsed` check failed.
+    /// The run finished but a `--max-elapsed` / `--min-elapsed` check
+    /// failed, or a task failed (a `fetch` without a good reply); or a limit
+    /// of the machine stopped it ([`MachineLimit`]).
     CheckFailed,
     /// A usage error (clap uses 2 as well) or a runtime error such as a full disk.
     Error,
@@ -385,7 +437,10 @@ impl ExitCode {
     pub const fn meaning(self) -> &'static str {
         match self {
             ExitCode::Success => "the run finished and every timing check passed",
-            ExitCode::CheckFailed => "a --max-elapsed or --min-elapsed check failed",
+            ExitCode::CheckFailed => {
+                "a --max-elapsed or --min-elapsed check failed, a fetch failed, or a limit \
+                 of the machine (threads, memory, file descriptors) was hit"
+            }
             ExitCode::Error => "a usage error, or a runtime error such as a full disk",
             ExitCode::Interrupted => "stopped by SIGINT (Ctrl-C)",
             ExitCode::Terminated => "stopped by SIGTERM",

@@ -36,14 +36,14 @@ pub(crate) const WAYS: [Way; 6] = [
         runtime: RuntimeKind::CurrentThread,
         spawn: false,
         why: "tokio::time::sleep frees the thread while it waits",
-        why_fetch: Some("tokio::net frees the thread while it awaits the reply"),
+        why_fetch: Some("reqwest frees the thread while it awaits the reply"),
     },
     Way {
         mode: Mode::Blocking,
         runtime: RuntimeKind::CurrentThread,
         spawn: false,
         why: "std::thread::sleep blocks the executor",
-        why_fetch: Some("a std::net read blocks the executor"),
+        why_fetch: Some("a ureq call blocks the executor"),
     },
     Way {
         mode: Mode::Threads,
@@ -57,7 +57,7 @@ pub(crate) const WAYS: [Way; 6] = [
         runtime: RuntimeKind::CurrentThread,
         spawn: false,
         why: "the sleeps run on tokio's blocking pool",
-        why_fetch: Some("the std::net calls run on tokio's blocking pool"),
+        why_fetch: Some("the ureq calls run on tokio's blocking pool"),
     },
     Way {
         mode: Mode::Blocking,
@@ -320,6 +320,7 @@ mod tests {
         let outcome = Outcome {
             elapsed,
             completed,
+            failed: 0,
             observed_delay: None,
         };
         Summary::new(&config, outcome, None)
@@ -418,6 +419,7 @@ mod tests {
         let outcome = Outcome {
             elapsed: ms(300),
             completed: 1,
+            failed: 0,
             observed_delay: None,
         };
         let interrupted = Summary::new(&config, outcome, Some(Signal::Interrupt));

@@ -63,11 +63,15 @@ pub(crate) struct Summary {
     pub speedup: Option<f64>,
     /// Tasks that printed their last line.
     pub completed: u32,
+    /// Tasks whose wait failed (a `fetch` without a good reply); such a
+    /// run never passes.
+    pub failed: u32,
     /// Whether a signal stopped the run.
     pub interrupted: bool,
     /// Each timing check and whether it passed.
     pub checks: Vec<CheckResult>,
-    /// The run finished, every task completed and every check passed.
+    /// The run finished, every task completed (none failed) and every
+    /// check passed.
     pub passed: bool,
     /// The version of asyncdemo that ran.
     pub version: String,
@@ -127,6 +131,7 @@ impl Summary {
             serial_secs,
             speedup: (finished && !elapsed.is_zero()).then(|| serial_secs / elapsed.as_secs_f64()),
             completed: outcome.completed,
+            failed: outcome.failed,
             interrupted: signal.is_some(),
             passed: signal.is_none() && finished && checks.iter().all(|c| c.passed),
             checks,
@@ -171,6 +176,7 @@ pub(crate) mod tests {
             let outcome = Outcome {
                 elapsed,
                 completed: sink.completed(),
+                failed: 0,
                 observed_delay: None,
             };
             let summary = Summary::new(&config(n, delay, vec![]), outcome, None);
@@ -206,6 +212,7 @@ pub(crate) mod tests {
         let outcome = Outcome {
             elapsed: Duration::from_micros(250),
             completed: 0,
+            failed: 0,
             observed_delay: None,
         };
         let summary = Summary::new(&config(20, Duration::from_secs(1), vec![]), outcome, None);
@@ -216,6 +223,7 @@ pub(crate) mod tests {
         let outcome = Outcome {
             elapsed: Duration::from_secs(1),
             completed: 19,
+            failed: 0,
             observed_delay: None,
         };
         let summary = Summary::new(&config(20, Duration::from_secs(1), vec![]), outcome, None);
@@ -228,6 +236,7 @@ pub(crate) mod tests {
         let outcome = Outcome {
             elapsed: Duration::from_millis(600),
             completed: 3,
+            failed: 0,
             observed_delay: None,
         };
         let summary = Summary::new(
@@ -242,6 +251,21 @@ pub(crate) mod tests {
         let huge = Duration::from_secs(u64::MAX / 2);
         let summary = Summary::new(&config(3, huge, vec![]), outcome, None);
         assert!(summary.serial_secs > huge.as_secs_f64() * 2.9);
+    }
+
+    #[test]
+    fn a_run_with_a_failed_task_never_passes() {
+        let outcome = Outcome {
+            elapsed: Duration::from_millis(500),
+            completed: 2,
+            failed: 1,
+            ..Outcome::default()
+        };
+        let summary = Summary::new(&config(3, Duration::from_secs(1), vec![]), outcome, None);
+        assert_eq!(summary.failed, 1);
+        assert!(!summary.passed);
+        let json = serde_json::to_value(&summary).unwrap();
+        assert_eq!(json["failed"], 1);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The text format: for a person at a terminal.
 
 use super::Summary;
-use crate::vocab::{Check, Demo, Phase, Signal};
+use crate::vocab::{Check, Signal};
 use std::io::{self, Write};
 use std::time::Duration;
 
@@ -13,15 +13,9 @@ pub(crate) fn write_verbose_line(
     out: &mut impl Write,
     at: Duration,
     id: u32,
-    demo: Demo,
-    phase: Phase,
+    text: &str,
 ) -> io::Result<()> {
-    writeln!(
-        out,
-        "[{:6.3}s] task {id}  {}",
-        at.as_secs_f64(),
-        demo.text(id, phase)
-    )
+    writeln!(out, "[{:6.3}s] task {id}  {text}", at.as_secs_f64())
 }
 
 /// The last line, exactly as the notes end: `countasync.py executed in 1.01
@@ -36,6 +30,10 @@ pub(crate) fn write_summary(
     let demo = summary.demo.name();
     let secs = summary.elapsed_secs;
     let line = match signal {
+        None if summary.failed > 0 => format!(
+            "asyncdemo {demo} executed in {secs:.2} seconds ({} of {} tasks failed).",
+            summary.failed, summary.tasks,
+        ),
         None => format!("asyncdemo {demo} executed in {secs:.2} seconds."),
         Some(signal) => format!(
             "asyncdemo {demo} {} after {secs:.2} seconds ({} of {} tasks finished).",
@@ -74,6 +72,7 @@ pub(crate) fn check_failure(check: Check, elapsed: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vocab::{Demo, Phase};
 
     fn render(f: impl FnOnce(&mut Vec<u8>) -> io::Result<()>) -> String {
         let mut out = Vec::new();
@@ -84,9 +83,11 @@ mod tests {
     #[test]
     fn verbose_lines_align_time_and_task() {
         let at = Duration::from_micros(1_000_700);
-        let line = render(|o| write_verbose_line(o, at, 1, Demo::Count, Phase::Last));
+        let two = Demo::Count.text(1, Phase::Last);
+        let line = render(|o| write_verbose_line(o, at, 1, &two));
         assert_eq!(line, "[ 1.001s] task 1  Two\n");
-        let line = render(|o| write_verbose_line(o, Duration::ZERO, 12, Demo::Hello, Phase::First));
+        let hello = Demo::Hello.text(12, Phase::First);
+        let line = render(|o| write_verbose_line(o, Duration::ZERO, 12, &hello));
         assert_eq!(line, "[ 0.000s] task 12  Hello ...\n");
     }
 

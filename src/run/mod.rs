@@ -41,16 +41,19 @@ pub(crate) fn execute(config: &Config, sink: &Arc<Sink>) -> anyhow::Result<Outco
             drive(config, sink, Sleep { delay }, SleepCall { delay })?
         }
         Some(options) => {
-            // Without --server, a server of our own on a thread of its own
+            // Without --url, a server of our own on a thread of its own
             // (see `server::BuiltIn`); it stops when `_server` is dropped.
-            let (addr, _server) = match options.server {
-                Some(addr) => (addr, None),
+            let (url, _server) = match &options.url {
+                Some(url) => (url.clone(), None),
                 None => {
-                    let server = server::BuiltIn::start(config.delay)?;
-                    (server.addr(), Some(server))
+                    let server = server::BuiltIn::start(config.delay, Arc::clone(sink))?;
+                    (server.url(), Some(server))
                 }
             };
-            let client = Arc::new(Client::new(addr, options.timeout, Arc::clone(sink)));
+            let client = Arc::new(
+                Client::new(url, options.timeout, Arc::clone(sink))
+                    .context("starting the HTTP clients")?,
+            );
             let elapsed = drive(
                 config,
                 sink,
@@ -64,6 +67,7 @@ pub(crate) fn execute(config: &Config, sink: &Arc<Sink>) -> anyhow::Result<Outco
     Ok(Outcome {
         elapsed,
         completed: sink.completed(),
+        failed: sink.failures(),
         observed_delay,
     })
 }
@@ -86,7 +90,12 @@ where
                 call: blocking,
                 sink: Arc::clone(sink),
             });
-            threads::on_threads(config.tasks, sink, wait, threads::os_threads())
+            threads::on_threads(
+                config.tasks,
+                sink,
+                wait,
+                threads::os_threads(B::STACK_BYTES),
+            )
         }
         (Mode::Async, Some(runtime)) => on_runtime(config, runtime, sink, nonblocking),
         (Mode::Blocking, Some(runtime)) => {

@@ -68,15 +68,13 @@ pub(super) trait SpawnThread:
 }
 impl<F: FnMut(u32, Box<dyn FnOnce() + Send>) -> io::Result<JoinHandle<()>>> SpawnThread for F {}
 
-/// Starts a thread with a small stack.
+/// Starts a thread with a small stack of `stack` bytes.
 ///
 /// A sleeping task needs almost no stack, and the default 2 MiB reservation
 /// per thread would exhaust the address space long before the limits this
 /// mode is meant to show.
-fn spawn_os_thread(body: Box<dyn FnOnce() + Send>) -> io::Result<JoinHandle<()>> {
-    std::thread::Builder::new()
-        .stack_size(64 * 1024)
-        .spawn(body)
+fn spawn_os_thread(stack: usize, body: Box<dyn FnOnce() + Send>) -> io::Result<JoinHandle<()>> {
+    std::thread::Builder::new().stack_size(stack).spawn(body)
 }
 
 /// The real [`SpawnThread`]: refuses a thread before the kernel's limit on
@@ -90,13 +88,16 @@ fn spawn_os_thread(body: Box<dyn FnOnce() + Send>) -> io::Result<JoinHandle<()>>
 /// inside it, with no error to return. So the budget is checked here, while
 /// a clean error is still possible. Other limits (`pid_max`, `threads-max`,
 /// memory) make `spawn` itself fail, which the caller reports the same way.
-pub(super) fn os_threads() -> impl SpawnThread {
+///
+/// `stack` is each thread's stack size: what the blocking call needs
+/// ([`crate::wait::BlockingCall::STACK_BYTES`]).
+pub(super) fn os_threads(stack: usize) -> impl SpawnThread {
     let budget = MapBudget::read();
     move |started, body| {
         if let Some(budget) = &budget {
             budget.check(started)?;
         }
-        spawn_os_thread(body)
+        spawn_os_thread(stack, body)
     }
 }
 
@@ -159,7 +160,7 @@ mod tests {
             if started >= 3 {
                 return Err(io::Error::from_raw_os_error(11)); // EAGAIN
             }
-            spawn_os_thread(body)
+            spawn_os_thread(64 * 1024, body)
         };
         let (sink, _) = recording_sink(Demo::Count);
         let wait = sleeping_threads(&sink, Duration::from_millis(1));
@@ -192,7 +193,13 @@ mod tests {
     fn threads_overlap_their_sleeps() {
         let (sink, captured) = recording_sink(Demo::Count);
         let delay = Duration::from_millis(200);
-        let elapsed = on_threads(4, &sink, sleeping_threads(&sink, delay), os_threads()).unwrap();
+        let elapsed = on_threads(
+            4,
+            &sink,
+            sleeping_threads(&sink, delay),
+            os_threads(64 * 1024),
+        )
+        .unwrap();
         assert!(elapsed >= delay);
         let state = sink.lock();
         let at = |phase| {

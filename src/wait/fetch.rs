@@ -1,45 +1,84 @@
-//! The two clients of `fetch`: the same request, made two ways.
+//! The two clients of `fetch`: the same HTTP GET, made two ways, with the
+//! crates a Rust programmer would pick.
 //!
-//! - [`AsyncFetch`] uses `tokio::net::TcpStream`: connecting, writing and
-//!   reading are futures, and a task waiting for its reply gives the thread
-//!   back. This is what aiohttp does in Python.
-//! - [`BlockingFetch`] uses `std::net::TcpStream`: each call holds its
-//!   thread until the reply arrives. This is what `requests` does, and,
-//!   called inside a coroutine, it serialises every task.
+//! - [`AsyncFetch`] uses reqwest: sending the request and reading the reply
+//!   are futures, and a task waiting for its reply gives the thread back.
+//!   This is what aiohttp does in Python.
+//! - [`BlockingFetch`] uses ureq: each call holds its thread until the reply
+//!   arrives. This is what `requests` does, and, called inside a coroutine,
+//!   it serialises every task.
 //!
-//! The server they talk to, and its line protocol, is [`crate::server`].
+//! reqwest has a blocking client too, but it runs a tokio runtime of its
+//! own inside, and tokio refuses (panics) when one is started or dropped
+//! inside another's `block_on`. ureq has no runtime at all, which is also
+//! why it is the honest model of `requests`.
+//!
+//! Both are built without TLS (plain `http://` only) and without proxy
+//! support: the lesson is about waiting, and a proxy from the environment
+//! would turn a loopback request into something else.
+//!
+//! Every outcome is per task: a reply outside 2xx, a refused connection or
+//! a timeout fails that task with a one-line reason, and the others go on.
+//! Running out of file descriptors is different: every task would fail the
+//! same way, so it stops the run at once with an error naming the limit.
 
 use super::{BlockingCall, Wait};
-use crate::server::MAX_LINE;
+use crate::server::{FEWER_TASKS, descriptor_error, out_of_descriptors};
 use crate::sink::Sink;
-use anyhow::{Context, anyhow};
+use crate::vocab::Ending;
 use std::future::Future;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::SocketAddr;
+use std::io::Read;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+
+/// How much of an error reply's body a failure line quotes.
+const QUOTE_CHARS: usize = 80;
+
+/// How much of a reply's body the client reads: enough for any reply of a
+/// slow server, and a bound on what an unknown `--url` can make it read.
+const MAX_BODY: u64 = 1024 * 1024;
 
 /// What both clients share: where to go, how long to wait, where to report
-/// errors, and the quickest round trip seen.
+/// a limit of the machine, and the quickest round trip seen.
 pub(crate) struct Client {
-    addr: SocketAddr,
+    url: String,
     timeout: Duration,
     sink: Arc<Sink>,
     /// The quickest completed request, in nanoseconds (`u64::MAX`: none yet).
     fastest_nanos: AtomicU64,
+    /// The async client. One for every task, as aiohttp's `ClientSession`:
+    /// it keeps a pool of connections.
+    reqwest: reqwest::Client,
+    /// The blocking client, likewise shared.
+    ureq: ureq::Agent,
 }
 
 impl Client {
-    /// A client of the server at `addr`.
-    pub(crate) fn new(addr: SocketAddr, timeout: Duration, sink: Arc<Sink>) -> Client {
-        Client {
-            addr,
+    /// A client of `url` that gives up on a request after `timeout`.
+    pub(crate) fn new(url: String, timeout: Duration, sink: Arc<Sink>) -> anyhow::Result<Client> {
+        // Read now, while a descriptor is still free to read it with.
+        crate::server::descriptor_limit();
+        let reqwest = reqwest::Client::builder()
+            .timeout(timeout)
+            .no_proxy()
+            .build()?;
+        let ureq = ureq::Agent::config_builder()
+            .timeout_global(Some(timeout))
+            // A 404 is a reply like any other here: the status is checked
+            // below, the same way for both clients.
+            .http_status_as_error(false)
+            .proxy(None)
+            .build()
+            .into();
+        Ok(Client {
+            url,
             timeout,
             sink,
             fastest_nanos: AtomicU64::new(u64::MAX),
-        }
+            reqwest,
+            ureq,
+        })
     }
 
     /// The quickest round trip: the server's delay as the client saw it.
@@ -50,106 +89,246 @@ impl Client {
         }
     }
 
-    /// Records the outcome of task `id`'s request; `true` if it succeeded.
-    fn finish(&self, id: u32, started: Instant, result: anyhow::Result<()>) -> bool {
+    /// Turns the outcome of a request that started at `started` into the
+    /// task's ending, and keeps the quickest round trip.
+    fn finish(&self, started: Instant, result: Result<Reply, Failure>) -> Ending {
         match result {
-            Ok(()) => {
+            Ok(reply) => {
                 let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX - 1);
                 self.fastest_nanos.fetch_min(nanos, Ordering::Relaxed);
-                true
+                Ending::Reply {
+                    status: reply.status.as_u16(),
+                    reason: reply.status.canonical_reason().unwrap_or(""),
+                }
             }
-            Err(err) => {
-                self.sink
-                    .abort(err.context(format!("fetch {id} from {}", self.addr)));
-                false
+            Err(Failure::Task(why)) => Ending::Failed(why),
+            Err(Failure::OutOfDescriptors) => {
+                self.sink.abort(descriptor_error(
+                    "fetch",
+                    "each request in flight holds one, and the built-in server one more",
+                    FEWER_TASKS,
+                ));
+                Ending::Stopped
             }
         }
     }
 
-    fn timed_out(&self) -> anyhow::Error {
-        anyhow!(
+    fn timed_out(&self) -> Failure {
+        Failure::Task(format!(
             "no reply within {} (--timeout)",
             humantime::format_duration(self.timeout)
-        )
+        ))
     }
 }
 
-/// Checks that a reply is a whole line.
-fn check_reply(reply: &str) -> anyhow::Result<()> {
-    if reply.ends_with('\n') {
-        Ok(())
-    } else {
-        Err(anyhow!("the server closed the connection before replying"))
+/// A good reply.
+struct Reply {
+    status: http::StatusCode,
+}
+
+/// Why a request failed.
+enum Failure {
+    /// This task failed; the line says why.
+    Task(String),
+    /// The process is out of file descriptors: the whole run must stop.
+    OutOfDescriptors,
+}
+
+/// Checks a reply's status: 2xx is good; anything else fails the task with
+/// the status and, for a text body, its first line.
+fn check_status(
+    status: http::StatusCode,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<Reply, Failure> {
+    if status.is_success() {
+        return Ok(Reply { status });
+    }
+    let mut why = format!(
+        "HTTP {} {}",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or("")
+    )
+    .trim_end()
+    .to_owned();
+    // Quote a plain-text body (this crate's server says why in one line);
+    // an HTML error page's first line says nothing useful.
+    if content_type.is_some_and(|t| t.starts_with("text/plain")) {
+        let line = String::from_utf8_lossy(body);
+        let line = line.lines().map(str::trim).find(|l| !l.is_empty());
+        if let Some(line) = line {
+            why.push_str(": ");
+            why.push_str(&brief(line));
+        }
+    }
+    Err(Failure::Task(why))
+}
+
+/// At most [`QUOTE_CHARS`] characters of `text`, marked when cut.
+fn brief(text: &str) -> String {
+    match text.char_indices().nth(QUOTE_CHARS) {
+        Some((cut, _)) => format!("{}...", &text[..cut]),
+        None => text.to_owned(),
     }
 }
 
-/// The non-blocking client: `tokio::net`, like aiohttp.
+/// The I/O error at the root of `err`, if there is one.
+fn io_cause<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a std::io::Error> {
+    let mut cause = Some(err);
+    while let Some(err) = cause {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            return Some(io);
+        }
+        cause = err.source();
+    }
+    None
+}
+
+/// The innermost message of `err`'s chain: what actually went wrong,
+/// without every layer's wrapping ("error sending request for url ...").
+fn root_message(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut root = err;
+    while let Some(source) = root.source() {
+        root = source;
+    }
+    root.to_string()
+}
+
+/// The non-blocking client: reqwest, like aiohttp.
 pub(crate) struct AsyncFetch(pub(crate) Arc<Client>);
 
 impl Wait for AsyncFetch {
-    fn wait(&self, id: u32) -> impl Future<Output = bool> + Send {
+    fn wait(&self, _id: u32) -> impl Future<Output = Ending> + Send {
         let client = &self.0;
         async move {
             let started = Instant::now();
-            let exchange = async {
-                let mut stream = tokio::net::TcpStream::connect(client.addr)
+            let result = async {
+                // Each `.await` below returns `Pending` until the socket is
+                // ready: the executor runs the other tasks meanwhile.
+                let mut response = client
+                    .reqwest
+                    .get(&client.url)
+                    .send()
                     .await
-                    .context("connecting")?;
-                stream
-                    .write_all(format!("fetch {id}\n").as_bytes())
+                    .map_err(|err| describe_reqwest(client, &err))?;
+                let status = response.status();
+                let content_type = response
+                    .headers()
+                    .get(http::header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned);
+                let mut body = Vec::new();
+                while let Some(chunk) = response
+                    .chunk()
                     .await
-                    .context("sending the request")?;
-                let mut reply = String::new();
-                tokio::io::BufReader::new(stream.take(MAX_LINE))
-                    .read_line(&mut reply)
-                    .await
-                    .context("reading the reply")?;
-                check_reply(&reply)
-            };
-            let result = match tokio::time::timeout(client.timeout, exchange).await {
-                Ok(result) => result,
-                Err(_) => Err(client.timed_out()),
-            };
-            client.finish(id, started, result)
+                    .map_err(|err| describe_reqwest(client, &err))?
+                {
+                    body.extend_from_slice(&chunk);
+                    if body.len() as u64 >= MAX_BODY {
+                        break;
+                    }
+                }
+                check_status(status, content_type.as_deref(), &body)
+            }
+            .await;
+            client.finish(started, result)
         }
     }
 }
 
-/// The blocking client: `std::net`, like `requests`.
+/// Says why a reqwest request failed, in a few words.
+fn describe_reqwest(client: &Client, err: &reqwest::Error) -> Failure {
+    if let Some(io) = io_cause(err) {
+        if out_of_descriptors(io) {
+            return Failure::OutOfDescriptors;
+        }
+    }
+    if err.is_timeout() {
+        return client.timed_out();
+    }
+    if err.is_connect() {
+        return Failure::Task(format!("connecting: {}", root_message(err)));
+    }
+    if err.is_body() || err.is_decode() {
+        return Failure::Task(format!("reading the reply: {}", root_message(err)));
+    }
+    // A reply that is not HTTP at all ends here, with hyper's reason.
+    Failure::Task(format!("bad reply: {}", root_message(err)))
+}
+
+/// The blocking client: ureq, like `requests`.
 pub(crate) struct BlockingFetch(pub(crate) Arc<Client>);
 
 impl BlockingCall for BlockingFetch {
-    fn call(&self, id: u32) -> bool {
+    /// An HTTP client parses, resolves host names (glibc's resolver alone
+    /// wants tens of KiB) and keeps buffers on the stack: the sleeps' 64 KiB
+    /// overflowed. 512 KiB leaves room even in a debug build.
+    const STACK_BYTES: usize = 512 * 1024;
+
+    fn call(&self, _id: u32) -> Ending {
         let client = &self.0;
-        let started = Instant::now();
-        let exchange = || -> anyhow::Result<()> {
-            let mut stream = std::net::TcpStream::connect_timeout(&client.addr, client.timeout)
-                .context("connecting")?;
-            stream.set_read_timeout(Some(client.timeout))?;
-            stream.set_write_timeout(Some(client.timeout))?;
-            stream
-                .write_all(format!("fetch {id}\n").as_bytes())
-                .context("sending the request")?;
-            let mut reply = String::new();
-            // This read holds the thread until the server answers.
-            match BufReader::new(stream.take(MAX_LINE)).read_line(&mut reply) {
-                Ok(_) => check_reply(&reply),
-                Err(err)
-                    if matches!(
-                        err.kind(),
-                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                    ) =>
-                {
-                    Err(client.timed_out())
-                }
-                Err(err) => Err(err).context("reading the reply"),
-            }
-        };
-        // Another request already failed: the run is over, don't start one.
+        // The run has stopped (its output is gone, or the descriptors ran
+        // out): don't start another request.
         if client.sink.is_stopped() {
-            return false;
+            return Ending::Stopped;
         }
-        client.finish(id, started, exchange())
+        let started = Instant::now();
+        // This call holds the thread until the reply arrives (or the
+        // timeout passes): nothing else runs on it meanwhile.
+        let result = match client.ureq.get(&client.url).call() {
+            Ok(mut response) => {
+                let status = response.status();
+                let content_type = response
+                    .headers()
+                    .get(http::header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned);
+                let mut body = Vec::new();
+                let read = response
+                    .body_mut()
+                    .as_reader()
+                    .take(MAX_BODY)
+                    .read_to_end(&mut body);
+                match read {
+                    Ok(_) => check_status(status, content_type.as_deref(), &body),
+                    Err(err) => Err(describe_ureq_io(client, &err)),
+                }
+            }
+            Err(err) => Err(describe_ureq(client, err)),
+        };
+        client.finish(started, result)
+    }
+}
+
+/// Says why a ureq request failed, in a few words.
+fn describe_ureq(client: &Client, err: ureq::Error) -> Failure {
+    match err {
+        ureq::Error::Io(io) => describe_ureq_io(client, &io),
+        ureq::Error::Timeout(_) => client.timed_out(),
+        ureq::Error::HostNotFound => Failure::Task("connecting: host not found".into()),
+        ureq::Error::ConnectionFailed => Failure::Task("connecting: connection failed".into()),
+        other => Failure::Task(format!("bad reply: {other}")),
+    }
+}
+
+/// Says why ureq's socket failed.
+fn describe_ureq_io(client: &Client, io: &std::io::Error) -> Failure {
+    if out_of_descriptors(io) {
+        return Failure::OutOfDescriptors;
+    }
+    // ureq reports its timeout inside the body reader as an I/O error too.
+    if matches!(
+        io.kind(),
+        std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+    ) {
+        return client.timed_out();
+    }
+    if io.kind() == std::io::ErrorKind::ConnectionRefused {
+        return Failure::Task(format!("connecting: {io}"));
+    }
+    match io_cause(io).filter(|inner| !std::ptr::eq(*inner, io)) {
+        Some(inner) => Failure::Task(inner.to_string()),
+        None => Failure::Task(io.to_string()),
     }
 }
 
@@ -157,13 +336,47 @@ impl BlockingCall for BlockingFetch {
 mod tests {
     use super::*;
 
+    fn why(result: Result<Reply, Failure>) -> String {
+        match result {
+            Err(Failure::Task(why)) => why,
+            Err(Failure::OutOfDescriptors) => "out of descriptors".into(),
+            Ok(reply) => format!("ok {}", reply.status),
+        }
+    }
+
     #[test]
-    fn a_reply_must_be_a_whole_line() {
-        assert!(check_reply("done fetch 3\n").is_ok());
-        let err = check_reply("").unwrap_err();
+    fn only_2xx_is_a_good_reply_and_a_bad_one_is_quoted_briefly() {
+        let status = |code| http::StatusCode::from_u16(code).unwrap();
         assert_eq!(
-            err.to_string(),
-            "the server closed the connection before replying"
+            why(check_status(status(204), None, b"")),
+            "ok 204 No Content"
+        );
+        assert_eq!(
+            why(check_status(
+                status(404),
+                Some("text/plain; charset=utf-8"),
+                b"\nno such path /nope: try GET /\n"
+            )),
+            "HTTP 404 Not Found: no such path /nope: try GET /"
+        );
+        assert_eq!(
+            why(check_status(
+                status(404),
+                Some("text/html"),
+                b"<!DOCTYPE HTML>"
+            )),
+            "HTTP 404 Not Found"
+        );
+        assert_eq!(why(check_status(status(599), None, b"")), "HTTP 599");
+        let long = "x".repeat(200);
+        let quoted = why(check_status(
+            status(500),
+            Some("text/plain"),
+            long.as_bytes(),
+        ));
+        assert_eq!(
+            quoted,
+            format!("HTTP 500 Internal Server Error: {}...", "x".repeat(80))
         );
     }
 }

@@ -11,13 +11,14 @@
 //! | [`SpawnBlocking`]     | `spawn_blocking(call).await`      | a blocking-pool thread waits, the executor runs on |
 //!
 //! A [`BlockingCall`] is `std::thread::sleep` ([`SleepCall`]) for the
-//! sleeping demos, or a `std::net` request for `fetch` ([`fetch`], which also
-//! has the non-blocking `tokio::net` client). `--mode threads` makes the same
+//! sleeping demos, or a ureq HTTP request for `fetch` ([`fetch`], which also
+//! has the non-blocking reqwest client). `--mode threads` makes the same
 //! blocking call, one OS thread per task.
 
 pub(crate) mod fetch;
 
 use crate::sink::Sink;
+use crate::vocab::Ending;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,11 +27,11 @@ use std::time::Duration;
 ///
 /// `Sync` because every task borrows the same waiter; the returned future is
 /// `Send` so that, with `--spawn` on a multi-thread runtime, a task may move
-/// between worker threads. It resolves to `false` when the wait failed (the
-/// error has then been handed to the sink, which stops the run).
+/// between worker threads. It resolves to how the wait ended, which decides
+/// the task's last line: a sleep is always `Done`; a request can fail.
 pub(crate) trait Wait: Sync {
     /// The wait between task `id`'s two lines.
-    fn wait(&self, id: u32) -> impl Future<Output = bool> + Send;
+    fn wait(&self, id: u32) -> impl Future<Output = Ending> + Send;
 }
 
 /// Non-blocking: the analog of `await asyncio.sleep(delay)`.
@@ -40,25 +41,30 @@ pub(crate) struct Sleep {
 }
 
 impl Wait for Sleep {
-    fn wait(&self, _id: u32) -> impl Future<Output = bool> + Send {
+    fn wait(&self, _id: u32) -> impl Future<Output = Ending> + Send {
         // `sleep` registers a timer and returns `Pending`; the executor then
         // polls the other tasks and, once all of them wait, parks the thread
         // until the earliest timer is due. Nobody holds the thread meanwhile.
         //
-        // `map`, not `async move { sleep.await; true }`: an async block keeps
-        // the captured `Sleep` *and* a second copy in its await slot, which
-        // doubled this future, and a million-task run holds a million.
-        futures::FutureExt::map(tokio::time::sleep(self.delay), |()| true)
+        // `map`, not `async move { sleep.await; Ending::Done }`: an async
+        // block keeps the captured `Sleep` *and* a second copy in its await
+        // slot, which doubled this future, and a million-task run holds a
+        // million.
+        futures::FutureExt::map(tokio::time::sleep(self.delay), |()| Ending::Done)
     }
 }
 
 /// A call that holds its thread until the wait is over: `std::thread::sleep`
-/// or a `std::net` request. The same call is made inside a coroutine
+/// or a ureq request. The same call is made inside a coroutine
 /// ([`Blocking`]), on a thread per task (`--mode threads`), or on tokio's
 /// blocking pool ([`SpawnBlocking`]).
 pub(crate) trait BlockingCall: Send + Sync + 'static {
-    /// Waits for task `id`; `false` if the wait failed (reported to the sink).
-    fn call(&self, id: u32) -> bool;
+    /// The stack a thread making this call needs (`--mode threads` gives
+    /// each task a thread of exactly this size). A sleep needs almost none.
+    const STACK_BYTES: usize = 64 * 1024;
+
+    /// Waits for task `id`, and says how the wait ended.
+    fn call(&self, id: u32) -> Ending;
 
     /// Whether the call blocks at all (a zero sleep does not, so nothing
     /// needs flushing before it).
@@ -74,9 +80,9 @@ pub(crate) struct SleepCall {
 }
 
 impl BlockingCall for SleepCall {
-    fn call(&self, _id: u32) -> bool {
+    fn call(&self, _id: u32) -> Ending {
         std::thread::sleep(self.delay);
-        true
+        Ending::Done
     }
 
     fn blocks(&self) -> bool {
@@ -95,7 +101,7 @@ pub(crate) struct Blocking<B> {
 }
 
 impl<B: BlockingCall> Wait for Blocking<B> {
-    async fn wait(&self, id: u32) -> bool {
+    async fn wait(&self, id: u32) -> Ending {
         if !self.call.blocks() {
             return self.call.call(id);
         }
@@ -105,7 +111,7 @@ impl<B: BlockingCall> Wait for Blocking<B> {
         // gone, or another fetch failed), skip the wait: nobody will see
         // what follows it.
         if !self.sink.flush() {
-            return false;
+            return Ending::Stopped;
         }
         // No `.await`: the poll itself does not return until the call
         // ends, so the executor cannot run any other task on this thread.
@@ -122,7 +128,7 @@ pub(crate) struct SpawnBlocking<B> {
 }
 
 impl<B: BlockingCall> Wait for SpawnBlocking<B> {
-    fn wait(&self, id: u32) -> impl Future<Output = bool> + Send {
+    fn wait(&self, id: u32) -> impl Future<Output = Ending> + Send {
         let call = Arc::clone(&self.call);
         async move {
             // The blocking call moves to a thread of tokio's blocking pool,
@@ -132,7 +138,7 @@ impl<B: BlockingCall> Wait for SpawnBlocking<B> {
             // A join error would mean the call panicked; count it as failed.
             tokio::task::spawn_blocking(move || call.call(id))
                 .await
-                .unwrap_or(false)
+                .unwrap_or_else(|err| Ending::Failed(format!("the blocking call failed: {err}")))
         }
     }
 }

@@ -23,6 +23,7 @@ struct Summary {
     serial_secs: f64,
     speedup: Option<f64>,
     completed: u32,
+    failed: u32,
     interrupted: bool,
     checks: Vec<Check>,
     passed: bool,
@@ -78,7 +79,7 @@ fn json_is_one_object_with_every_documented_field() {
         (s.workers, s.spawn, s.blocking_threads),
         (None, false, None)
     );
-    assert_eq!((s.tasks, s.completed), (4, 4));
+    assert_eq!((s.tasks, s.completed, s.failed), (4, 4, 0));
     assert!(close(s.delay_secs, 0.05));
     assert!(close(s.serial_secs, 4.0 * 0.05), "serial = tasks × delay");
     assert!(s.elapsed_secs >= 0.05);

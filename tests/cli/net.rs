@@ -1,33 +1,64 @@
-//! Black-box tests of `fetch` and `serve`, on loopback only. Every server a
-//! test starts, the test also stops.
+//! Black-box tests of `fetch` and `serve` over HTTP, on loopback only:
+//! against the built-in server, `asyncdemo serve`, a server nobody here
+//! wrote (`python3 -m http.server`, when python3 is present), and small
+//! misbehaving servers of the tests' own. Every server a test starts, the
+//! test also stops.
 
 use crate::common::*;
 use predicates::prelude::*;
 use serde_json::Value;
-use std::io::{BufRead, Read};
-use std::net::{SocketAddr, TcpListener};
-use std::time::Duration;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::time::{Duration, Instant};
 
-/// `asyncdemo serve`, started in the test; returns it and its address.
-fn start_server(
-    delay: &str,
-) -> (
-    std::process::Child,
-    std::io::BufReader<std::process::ChildStdout>,
-    SocketAddr,
-) {
-    let (child, stdout, first) = spawn_until_first_line(&["serve", "--delay", delay]);
-    let addr = first
+/// A child process that is killed when the test ends, pass or fail.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `asyncdemo serve ARGS`, started in the test; returns it, its stdout and
+/// its URL (from its first line, `listening on http://127.0.0.1:PORT/`).
+fn start_server(args: &[&str]) -> (Running, BufReader<ChildStdout>, String) {
+    let mut all = vec!["serve"];
+    all.extend_from_slice(args);
+    let (child, stdout, first) = spawn_until_first_line(&all);
+    let child = Running(child);
+    let url = first
         .trim_end()
         .strip_prefix("listening on ")
         .unwrap_or_else(|| panic!("first line: {first:?}"))
-        .parse()
-        .unwrap();
-    (child, stdout, addr)
+        .to_owned();
+    assert!(url.starts_with("http://") && url.ends_with('/'), "{url}");
+    (child, stdout, url)
+}
+
+/// The `host:port` part of a URL.
+fn authority(url: &str) -> &str {
+    url.trim_start_matches("http://").trim_end_matches('/')
+}
+
+/// Sends one raw HTTP/1.1 request and reads the whole reply.
+fn raw_request(addr: &str, target: &str) -> String {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "GET {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).unwrap();
+    reply
 }
 
 /// A loopback server of the test's own that accepts and then misbehaves.
-fn misbehaving_server(answer: fn(std::net::TcpStream)) -> SocketAddr {
+/// It lives as long as the test process; it holds no child process.
+fn misbehaving_server(answer: fn(TcpStream)) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     std::thread::spawn(move || {
@@ -35,7 +66,34 @@ fn misbehaving_server(answer: fn(std::net::TcpStream)) -> SocketAddr {
             std::thread::spawn(move || answer(stream));
         }
     });
-    addr
+    format!("http://{addr}/")
+}
+
+/// Reads the request head, so the client is past sending it.
+fn read_head(stream: &TcpStream) {
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    while reader.read_line(&mut line).is_ok_and(|n| n > 0) {
+        if line == "\r\n" {
+            break;
+        }
+        line.clear();
+    }
+}
+
+/// Runs `asyncdemo ARGS -f json`, expecting exit code `code`, and returns
+/// the summary.
+fn json_summary_with_code(args: &[&str], code: i32) -> Value {
+    let mut args = args.to_vec();
+    args.extend(["-f", "json"]);
+    let output = asyncdemo(&args)
+        .timeout(Duration::from_secs(30))
+        .assert()
+        .code(code)
+        .get_output()
+        .stdout
+        .clone();
+    serde_json::from_str(&String::from_utf8(output).unwrap()).unwrap()
 }
 
 #[test]
@@ -44,6 +102,7 @@ fn async_fetches_overlap_and_blocking_ones_add_up() {
     assert_eq!(nonblocking["demo"], "fetch");
     assert!(elapsed(&nonblocking) >= 0.1, "{nonblocking}");
     assert_eq!(nonblocking["completed"], 3);
+    assert_eq!(nonblocking["failed"], 0);
     assert!(waits_overlap(&["fetch", "-n", "3", "--delay", "100ms"]));
 
     let blocking = json_summary(&["fetch", "-n", "3", "--delay", "100ms", "--blocking"]);
@@ -61,12 +120,12 @@ fn async_fetches_overlap_and_blocking_ones_add_up() {
 }
 
 #[test]
-fn fetch_prints_a_line_before_and_after_each_request() {
+fn fetch_prints_each_replys_status() {
     asyncdemo(&["fetch", "-n", "2", "--delay", "10ms", "--blocking"])
         .assert()
         .success()
         .stdout(predicate::str::starts_with(
-            "fetch 1 ...\n... fetch 1: got reply\nfetch 2 ...\n... fetch 2: got reply\nasyncdemo fetch executed in ",
+            "fetch 1 ...\n... fetch 1: 200 OK\nfetch 2 ...\n... fetch 2: 200 OK\nasyncdemo fetch executed in ",
         ));
 }
 
@@ -97,16 +156,18 @@ fn every_mode_fetches_from_the_built_in_server() {
 }
 
 #[test]
-fn fetch_uses_a_separately_started_server_and_serve_stops_cleanly() {
-    let (mut server, mut stdout, addr) = start_server("150ms");
-    let addr = addr.to_string();
+fn fetch_uses_serve_by_host_name_and_serve_stops_cleanly() {
+    let (mut server, mut stdout, url) = start_server(&["--addr", "localhost:0", "-d", "150ms"]);
+    // A host name, not only an address: `localhost` resolves.
+    let port = url.rsplit(':').next().unwrap().trim_end_matches('/');
+    let by_name = format!("http://localhost:{port}/");
     // fetch's own --delay does not apply to an external server.
     let s = json_summary(&[
         "fetch",
         "-n",
         "3",
-        "--server",
-        &addr,
+        "--url",
+        &by_name,
         "--delay",
         "5s",
         "--blocking",
@@ -114,10 +175,10 @@ fn fetch_uses_a_separately_started_server_and_serve_stops_cleanly() {
     assert!(elapsed(&s) >= 0.45, "{s}");
     let observed = s["delay_secs"].as_f64().unwrap();
     assert!((0.15..2.0).contains(&observed), "observed delay {observed}");
-    assert!(waits_overlap(&["fetch", "-n", "3", "--server", &addr]));
+    assert!(waits_overlap(&["fetch", "-n", "3", "--url", &by_name]));
 
-    send_signal(&server, "INT");
-    let status = wait_with_limit(&mut server, Duration::from_secs(10));
+    send_signal(&server.0, "INT");
+    let status = wait_with_limit(&mut server.0, Duration::from_secs(10));
     assert_eq!(status.code(), Some(130));
     let mut rest = String::new();
     stdout.read_to_string(&mut rest).unwrap();
@@ -125,28 +186,32 @@ fn fetch_uses_a_separately_started_server_and_serve_stops_cleanly() {
 }
 
 #[test]
-fn serve_speaks_the_documented_line_protocol_and_exits_143_on_sigterm() {
-    use std::io::Write;
-    let (mut server, mut stdout, addr) = start_server("10ms");
-    let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    stream.write_all(b"hello there\n").unwrap();
-    let mut reply = String::new();
-    std::io::BufReader::new(&stream)
-        .read_line(&mut reply)
-        .unwrap();
-    assert_eq!(reply, "done hello there\n");
-    send_signal(&server, "TERM");
+fn serve_speaks_http_and_exits_143_on_sigterm() {
+    let (mut server, mut stdout, url) = start_server(&["-d", "10ms", "--max-delay", "1s"]);
+    let addr = authority(&url);
+    let reply = raw_request(addr, "/");
+    assert!(reply.starts_with("HTTP/1.1 200 OK\r\n"), "{reply}");
+    assert!(reply.ends_with("\r\n\r\ndone after 10ms\n"), "{reply}");
+    // A request may ask for its own delay, within --max-delay.
+    let reply = raw_request(addr, "/?delay=30ms");
+    assert!(reply.ends_with("\r\n\r\ndone after 30ms\n"), "{reply}");
+    let reply = raw_request(addr, "/?delay=2s");
+    assert!(reply.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{reply}");
+    assert!(reply.ends_with("over this server's limit of 1s (--max-delay)\n"));
+    let reply = raw_request(addr, "/nope");
+    assert!(reply.starts_with("HTTP/1.1 404 Not Found\r\n"), "{reply}");
+    send_signal(&server.0, "TERM");
     assert_eq!(
-        wait_with_limit(&mut server, Duration::from_secs(10)).code(),
+        wait_with_limit(&mut server.0, Duration::from_secs(10)).code(),
         Some(143)
     );
     let mut rest = String::new();
     stdout.read_to_string(&mut rest).unwrap();
-    assert_eq!(rest, "served 1 requests\n");
+    assert_eq!(rest, "served 2 requests\n");
 }
 
 #[test]
-fn serve_refuses_an_address_it_cannot_bind() {
+fn serve_refuses_what_it_cannot_do() {
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
     asyncdemo(&["serve", "--addr", &addr])
@@ -155,61 +220,217 @@ fn serve_refuses_an_address_it_cannot_bind() {
         .stderr(predicate::str::starts_with(format!(
             "error: listening on {addr}: "
         )));
+    asyncdemo(&["serve", "--addr", "no-such-host.invalid:0"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::starts_with(
+            "error: resolving \"no-such-host.invalid:0\"",
+        ));
+    asyncdemo(&["serve", "--delay", "2m"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--delay 2m is over --max-delay 1m",
+        ));
+    asyncdemo(&["serve", "--client-timeout", "0"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("must be longer than 0"));
 }
 
 #[test]
-fn a_refused_connection_is_a_clear_error() {
+fn fetch_takes_http_urls_only() {
+    for (url, why) in [
+        ("https://example.com/", "https needs TLS"),
+        ("127.0.0.1:8000", "expected an http:// URL"),
+        ("http:///", "the URL has no host"),
+    ] {
+        asyncdemo(&["fetch", "--url", url])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(why));
+    }
+}
+
+/// A task that fails prints why instead of its last line, the others go
+/// on, and the run exits 1 with the failures counted.
+#[test]
+fn a_404_fails_its_task_with_the_status_and_the_servers_words() {
+    let (_server, _stdout, url) = start_server(&["-d", "10ms"]);
+    let missing = format!("{url}nope");
+    for mode in ["async", "blocking", "threads", "spawn-blocking"] {
+        asyncdemo(&["fetch", "-n", "2", "--url", &missing, "-m", mode])
+            .assert()
+            .code(1)
+            .stdout(predicate::str::contains(
+                "... fetch 2: failed: HTTP 404 Not Found: no such path /nope: try GET /\n",
+            ))
+            .stdout(predicate::str::ends_with(
+                " seconds (2 of 2 tasks failed).\n",
+            ));
+        let s = json_summary_with_code(&["fetch", "-n", "2", "--url", &missing, "-m", mode], 1);
+        assert_eq!(
+            (s["completed"].as_u64(), s["failed"].as_u64()),
+            (Some(0), Some(2))
+        );
+        assert_eq!(s["passed"], false);
+    }
+}
+
+#[test]
+fn a_refused_connection_fails_each_task_clearly() {
     // A port that was free a moment ago and has nobody listening.
     let addr = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
-        .unwrap()
-        .to_string();
+        .unwrap();
+    let url = format!("http://{addr}/");
     for mode in ["async", "blocking"] {
-        asyncdemo(&["fetch", "--server", &addr, "-m", mode])
+        asyncdemo(&["fetch", "-n", "2", "--url", &url, "-m", mode])
             .assert()
-            .code(2)
-            .stderr(predicate::str::starts_with(format!(
-                "error: fetch 1 from {addr}: connecting: Connection refused"
-            )))
+            .code(1)
+            .stdout(predicate::str::contains(
+                "... fetch 1: failed: connecting: Connection refused",
+            ))
+            .stdout(predicate::str::contains("... fetch 2: failed: "))
             .stderr(predicate::str::contains("panicked").not());
     }
 }
 
 #[test]
-fn a_server_that_closes_early_is_a_clear_error() {
-    let addr = misbehaving_server(|mut stream| {
-        let _ = stream.read(&mut [0; 64]);
-        // ... and close without a reply.
-    })
-    .to_string();
+fn a_reply_that_is_not_http_fails_with_a_reason() {
+    let url = misbehaving_server(|mut stream| {
+        read_head(&stream);
+        let _ = stream.write_all(b"done fetch 1\n");
+    });
     for mode in ["async", "blocking"] {
-        asyncdemo(&["fetch", "-n", "2", "--server", &addr, "-m", mode])
+        asyncdemo(&["fetch", "-n", "2", "--url", &url, "-m", mode])
+            .timeout(Duration::from_secs(20))
             .assert()
-            .code(2)
-            .stderr(predicate::str::contains(
-                "the server closed the connection before replying",
-            ));
+            .code(1)
+            .stdout(predicate::str::contains("... fetch 1: failed: bad reply: "))
+            .stdout(predicate::str::contains("... fetch 2: failed: bad reply: "));
+    }
+    let url = misbehaving_server(|stream| {
+        read_head(&stream);
+        // ... and close without a reply.
+    });
+    for mode in ["async", "blocking"] {
+        asyncdemo(&["fetch", "--url", &url, "-m", mode])
+            .timeout(Duration::from_secs(20))
+            .assert()
+            .code(1)
+            .stdout(predicate::str::contains("... fetch 1: failed: "));
     }
 }
 
 #[test]
-fn a_silent_server_times_out() {
-    let addr = misbehaving_server(|stream| {
+fn a_silent_server_times_each_task_out() {
+    let url = misbehaving_server(|stream| {
         // Hold the connection open and never answer.
         std::thread::sleep(Duration::from_secs(30));
         drop(stream);
-    })
-    .to_string();
+    });
     for mode in ["async", "blocking"] {
-        asyncdemo(&["fetch", "--server", &addr, "--timeout", "200ms", "-m", mode])
+        asyncdemo(&["fetch", "--url", &url, "--timeout", "200ms", "-m", mode])
             .timeout(Duration::from_secs(20))
             .assert()
-            .code(2)
-            .stderr(predicate::str::contains(
-                "no reply within 200ms (--timeout)",
+            .code(1)
+            .stdout(predicate::str::contains(
+                "... fetch 1: failed: no reply within 200ms (--timeout)\n",
             ));
     }
+}
+
+/// A failed task's line is an NDJSON event like any other, and the summary
+/// counts it.
+#[test]
+fn ndjson_shows_a_failed_task() {
+    let (_server, _stdout, url) = start_server(&["-d", "10ms"]);
+    let missing = format!("{url}missing");
+    let output = asyncdemo(&["fetch", "-n", "1", "--url", &missing, "-f", "ndjson"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let lines: Vec<Value> = String::from_utf8(output)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["text"], "fetch 1 ...");
+    assert_eq!(
+        lines[1]["text"],
+        "... fetch 1: failed: HTTP 404 Not Found: no such path /missing: try GET /"
+    );
+    assert_eq!(lines[2]["type"], "summary");
+    assert_eq!(lines[2]["failed"], 1);
+}
+
+/// Python's own HTTP server, in a scratch directory, on a free port; `None`
+/// (with a message) when python3 is not installed.
+fn python_server() -> Option<(Running, String, std::path::PathBuf)> {
+    let dir = std::env::temp_dir().join(format!("asyncdemo-http-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("hello.txt"), "hello\n").unwrap();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new("python3")
+        .args([
+            "-m",
+            "http.server",
+            "--bind",
+            "127.0.0.1",
+            &port.to_string(),
+        ])
+        .current_dir(&dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn();
+    let Ok(child) = child else {
+        eprintln!("skipped: python3 is not installed, so there is no http.server to test against");
+        return None;
+    };
+    let child = Running(child);
+    // Wait until it listens.
+    let start = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "python3 -m http.server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Some((child, format!("http://127.0.0.1:{port}/"), dir))
+}
+
+#[test]
+fn fetch_works_against_pythons_http_server() {
+    let Some((_server, url, dir)) = python_server() else {
+        return;
+    };
+    let file = format!("{url}hello.txt");
+    for mode in ["async", "blocking", "spawn-blocking", "threads"] {
+        asyncdemo(&["fetch", "-n", "3", "--url", &file, "-m", mode])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("... fetch 3: 200 OK\n"));
+    }
+    let missing = format!("{url}missing.txt");
+    for mode in ["async", "blocking"] {
+        asyncdemo(&["fetch", "-n", "2", "--url", &missing, "-m", mode])
+            .assert()
+            .code(1)
+            .stdout(predicate::str::contains(
+                "... fetch 1: failed: HTTP 404 Not Found\n",
+            ));
+    }
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
@@ -219,7 +440,7 @@ fn compare_fetch_runs_every_way_against_real_sockets() {
     assert_eq!(runs.len(), 6);
     assert!(
         runs.iter()
-            .all(|r| r["demo"] == "fetch" && r["completed"] == 3)
+            .all(|r| r["demo"] == "fetch" && r["completed"] == 3 && r["failed"] == 0)
     );
     assert!(elapsed(&runs[1]) >= 0.3 && elapsed(&runs[0]) < 0.75 * elapsed(&runs[1]));
 }
@@ -240,4 +461,84 @@ fn fetch_draws_a_timeline() {
     .success()
     .stdout(predicate::str::contains("task 2 "))
     .stdout(predicate::str::contains("# blocked in std::thread::sleep").not());
+}
+
+/// Runs `asyncdemo ARGS` under `ulimit -n LIMIT` (through sh).
+fn under_fd_limit(limit: u32, args: &str) -> Command {
+    let mut command = Command::new("sh");
+    command.args([
+        "-c",
+        &format!(
+            "ulimit -n {limit} && exec '{}' {args}",
+            env!("CARGO_BIN_EXE_asyncdemo")
+        ),
+    ]);
+    command
+}
+
+/// With the built-in server under a tight descriptor limit, fetch stops at
+/// once with an error that names the limit, instead of waiting out its
+/// timeout.
+#[test]
+fn fetch_reports_running_out_of_descriptors_at_once() {
+    for (limit, mode) in [(30, "async"), (13, "blocking"), (30, "threads")] {
+        let start = Instant::now();
+        let output = under_fd_limit(limit, &format!("fetch -n 40 -d 50ms -q -m {mode}"))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{mode}: {stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "ran out of file descriptors (ulimit -n is {limit})"
+            )),
+            "{mode}: {stderr}"
+        );
+        assert!(
+            stderr.contains("raise the limit with `ulimit -n`"),
+            "{stderr}"
+        );
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "{mode}: took {:?}",
+            start.elapsed()
+        );
+    }
+}
+
+/// At the descriptor limit, clients that connect and say nothing cannot
+/// starve a good client queued behind them: the server sheds them.
+#[test]
+fn a_good_client_behind_hundreds_of_idle_ones_is_served() {
+    let mut child = under_fd_limit(128, "serve -d 0")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let server = Running(child);
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    let addr: SocketAddr = authority(first.trim_end().trim_start_matches("listening on "))
+        .parse()
+        .unwrap();
+    // 300 idle connections: more than the server has descriptors.
+    let idle: Vec<TcpStream> = (0..300)
+        .map(|_| TcpStream::connect(addr).unwrap())
+        .collect();
+    let start = Instant::now();
+    let mut good = TcpStream::connect(addr).unwrap();
+    good.set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        good,
+        "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut reply = String::new();
+    let _ = good.read_to_string(&mut reply);
+    let waited = start.elapsed();
+    assert!(reply.starts_with("HTTP/1.1 200 OK"), "{reply:?}");
+    assert!(waited < Duration::from_secs(15), "waited {waited:?}");
+    drop(idle);
+    drop(server);
 }
