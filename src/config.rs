@@ -109,6 +109,24 @@ pub(crate) struct Config {
     pub checks: Vec<Check>,
 }
 
+/// Whether this build speaks HTTP (the default cargo feature `http`).
+/// Without it `fetch` and `serve` exist, but only to say so.
+pub(crate) const HTTP: bool = cfg!(feature = "http");
+
+/// Checks that `what` (`fetch`, `serve`) can run in this build.
+pub(crate) fn require_http(what: &str) -> anyhow::Result<()> {
+    if HTTP { Ok(()) } else { Err(no_http(what)) }
+}
+
+/// The error for `what` in a build without HTTP.
+pub(crate) fn no_http(what: &str) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{what} needs HTTP, and this asyncdemo was built without it \
+         (cargo --no-default-features); rebuild with the default features, \
+         or with --features http"
+    )
+}
+
 /// The options of the `fetch` demo.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct FetchOptions {
@@ -181,6 +199,7 @@ impl ServeOptions {
     }
 
     /// The built-in server of `fetch`: `delay`, and `serve`'s defaults.
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(crate) fn built_in(delay: Duration) -> ServeOptions {
         ServeOptions {
             delay,

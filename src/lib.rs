@@ -55,6 +55,7 @@ mod generate;
 mod interrupt;
 mod report;
 mod run;
+#[cfg(feature = "http")]
 mod server;
 mod sink;
 mod vocab;
@@ -89,14 +90,27 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Count(args) => (Demo::Count, args, None),
         Command::Hello(args) => (Demo::Hello, args, None),
         Command::Fetch(args) => {
+            config::require_http("fetch")?;
             let fetch = FetchOptions::new(&args);
             (Demo::Fetch, args.run, Some(fetch))
         }
         Command::Serve(args) => {
+            config::require_http("serve")?;
             let settings = config::ServeOptions::new(&args)?;
+            #[cfg(feature = "http")]
             return server::serve(&args.addr, settings);
+            #[cfg(not(feature = "http"))]
+            {
+                let _ = settings;
+                return Err(config::no_http("serve"));
+            }
         }
-        Command::Compare(args) => return compare::compare(args, term),
+        Command::Compare(args) => {
+            if args.demo == Demo::Fetch {
+                config::require_http("compare fetch")?;
+            }
+            return compare::compare(args, term);
+        }
         Command::Completions { shell } => return generate::print(&generate::completions(shell)),
         Command::Man => return generate::print(&generate::man_page()?),
     };

@@ -18,11 +18,13 @@
 
 mod threads;
 
-use crate::config::Config;
+use crate::config::{Config, FetchOptions};
 use crate::demo;
+#[cfg(feature = "http")]
 use crate::server;
 use crate::sink::Sink;
 use crate::vocab::{Mode, Outcome, Runtime};
+#[cfg(feature = "http")]
 use crate::wait::fetch::{AsyncFetch, BlockingFetch, Client};
 use crate::wait::{Blocking, BlockingCall, Sleep, SleepCall, SpawnBlocking, Wait};
 use anyhow::Context;
@@ -41,26 +43,8 @@ pub(crate) fn execute(config: &Config, sink: &Arc<Sink>) -> anyhow::Result<Outco
             drive(config, sink, Sleep { delay }, SleepCall { delay })?
         }
         Some(options) => {
-            // Without --url, a server of our own on a thread of its own
-            // (see `server::BuiltIn`); it stops when `_server` is dropped.
-            let (url, _server) = match &options.url {
-                Some(url) => (url.clone(), None),
-                None => {
-                    let server = server::BuiltIn::start(config.delay, Arc::clone(sink))?;
-                    (server.url(), Some(server))
-                }
-            };
-            let client = Arc::new(
-                Client::new(url, options.timeout, Arc::clone(sink))
-                    .context("starting the HTTP clients")?,
-            );
-            let elapsed = drive(
-                config,
-                sink,
-                AsyncFetch(Arc::clone(&client)),
-                BlockingFetch(Arc::clone(&client)),
-            )?;
-            observed_delay = client.fastest();
+            let (elapsed, observed) = fetch(config, sink, options)?;
+            observed_delay = observed;
             elapsed
         }
     };
@@ -70,6 +54,45 @@ pub(crate) fn execute(config: &Config, sink: &Arc<Sink>) -> anyhow::Result<Outco
         failed: sink.failures(),
         observed_delay,
     })
+}
+
+/// Runs the fetch demo: the tasks' waits are HTTP requests. Returns the
+/// elapsed time and the quickest round trip.
+#[cfg(feature = "http")]
+fn fetch(
+    config: &Config,
+    sink: &Arc<Sink>,
+    options: &FetchOptions,
+) -> anyhow::Result<(Duration, Option<Duration>)> {
+    // Without --url, a server of our own on a thread of its own (see
+    // `server::BuiltIn`); it stops when `_server` is dropped.
+    let (url, _server) = match &options.url {
+        Some(url) => (url.clone(), None),
+        None => {
+            let server = server::BuiltIn::start(config.delay, Arc::clone(sink))?;
+            (server.url(), Some(server))
+        }
+    };
+    let client = Arc::new(
+        Client::new(url, options.timeout, Arc::clone(sink)).context("starting the HTTP clients")?,
+    );
+    let elapsed = drive(
+        config,
+        sink,
+        AsyncFetch(Arc::clone(&client)),
+        BlockingFetch(Arc::clone(&client)),
+    )?;
+    Ok((elapsed, client.fastest()))
+}
+
+/// A build without HTTP has no fetch to run.
+#[cfg(not(feature = "http"))]
+fn fetch(
+    _config: &Config,
+    _sink: &Arc<Sink>,
+    _options: &FetchOptions,
+) -> anyhow::Result<(Duration, Option<Duration>)> {
+    Err(crate::config::no_http("fetch"))
 }
 
 /// Runs the tasks the configured way: `nonblocking` is their wait in async

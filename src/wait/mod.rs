@@ -15,6 +15,7 @@
 //! has the non-blocking reqwest client). `--mode threads` makes the same
 //! blocking call, one OS thread per task.
 
+#[cfg(feature = "http")]
 pub(crate) mod fetch;
 
 use crate::sink::Sink;

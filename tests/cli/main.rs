@@ -7,7 +7,10 @@ mod common;
 mod docs;
 mod json;
 mod modes;
+#[cfg(feature = "http")]
 mod net;
 mod newcomer;
+#[cfg(not(feature = "http"))]
+mod no_http;
 mod polish;
 mod scale;
