@@ -31,10 +31,12 @@
 //! - [`sink`]: where task lines go during the run: one buffered writer,
 //!   flushed when the program is about to wait, and the events recorded
 //!   for the pictures.
-//! - [`server`]: the slow server that `fetch` talks to and `serve` runs.
+//! - [`server`]: the slow HTTP server (hyper) that `fetch` talks to and
+//!   `serve` runs; behind the default cargo feature `http`, like the
+//!   clients in `wait::fetch`.
 //! - [`wait`]: the ways of waiting, the one thing that differs between
 //!   modes: a tokio timer, a blocking call in place, the blocking pool, and
-//!   the network clients of `fetch`.
+//!   the HTTP clients of `fetch` (reqwest and ureq).
 //! - [`demo`]: the task coroutine itself: print, wait, print.
 //! - [`run`]: what drives the tasks (a tokio runtime, joined or spawned, or
 //!   an OS thread each) and how long they took.
