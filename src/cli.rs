@@ -177,13 +177,15 @@ pub struct ServeArgs {
 
     /// The longest delay a request may ask for with `GET /?delay=DURATION`.
     #[arg(long, value_name = "DURATION", default_value = "1m",
-          value_parser = humantime::parse_duration, allow_negative_numbers = true)]
+          value_parser = humantime::parse_duration, allow_negative_numbers = true,
+          value_hint = ValueHint::Other)]
     pub max_delay: Duration,
 
     /// Close a connection whose client has not sent its request within
     /// this long, or that sits idle between requests for this long.
     #[arg(long, value_name = "DURATION", default_value = "10s",
-          value_parser = parse_positive_duration, allow_negative_numbers = true)]
+          value_parser = parse_positive_duration, allow_negative_numbers = true,
+          value_hint = ValueHint::Other)]
     pub client_timeout: Duration,
 }
 
