@@ -92,13 +92,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Count(args) => (Demo::Count, args, None),
         Command::Hello(args) => (Demo::Hello, args, None),
         Command::Fetch(args) => {
-            config::require_http("fetch")?;
             let fetch = FetchOptions::new(&args);
             (Demo::Fetch, args.run, Some(fetch))
         }
         Command::Serve(args) => {
-            config::require_http("serve")?;
+            // Usage errors first, as in a build with HTTP.
             let settings = config::ServeOptions::new(&args)?;
+            config::require_http("serve")?;
             #[cfg(feature = "http")]
             return server::serve(&args.addr, settings);
             #[cfg(not(feature = "http"))]
@@ -117,6 +117,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Man => return generate::print(&generate::man_page()?),
     };
     let config = Config::new(demo, args, fetch, term)?;
+    if demo == Demo::Fetch {
+        // After the usage checks, so that a bad argument reads the same in
+        // every build.
+        config::require_http("fetch")?;
+    }
     // With `--trace -` the trace has stdout to itself (config.rs allows it
     // only under -q), so the summary line goes to stderr.
     let out: Box<dyn Write + Send> = if config.trace_to_stdout() {
