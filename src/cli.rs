@@ -263,6 +263,10 @@ const HELLO_EXAMPLES: &[Example] = &[
         "asyncdemo hello -m spawn-blocking --timeline",
         "the fix for a blocking call",
     ),
+    (
+        "asyncdemo hello --blocking --svg hello.svg",
+        "draw the run as a picture for a slide",
+    ),
 ];
 
 /// Examples at the end of `asyncdemo fetch --help`.
@@ -278,6 +282,10 @@ const FETCH_EXAMPLES: &[Example] = &[
     (
         "asyncdemo fetch --url http://127.0.0.1:7878/",
         "use a server started by asyncdemo serve, or any HTTP server",
+    ),
+    (
+        "asyncdemo fetch --blocking --slow-poll",
+        "name each request on stderr while it holds the thread",
     ),
 ];
 
@@ -300,6 +308,10 @@ const COMPARE_EXAMPLES: &[Example] = &[
     (
         "asyncdemo compare count -d 200ms -f markdown",
         "a table for a README or a slide",
+    ),
+    (
+        "asyncdemo compare count -d 200ms --svg compare.svg",
+        "every way as one picture, on a shared time axis",
     ),
 ];
 
@@ -373,6 +385,11 @@ pub struct CompareArgs {
     /// Output format of the table.
     #[arg(short, long, value_enum, default_value_t = TableFormat::Text)]
     pub format: TableFormat,
+
+    /// Also draw every way as a panel of one SVG picture, on a shared time
+    /// axis, labelled with its verdict.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub svg: Option<PathBuf>,
 }
 
 /// The formats of the `compare` table.
@@ -458,6 +475,21 @@ pub struct RunArgs {
     /// summary line then goes to stderr).
     #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub trace: Option<PathBuf>,
+
+    /// Draw the run as a standalone SVG picture: a lane per task, coloured by
+    /// how it waited, and a lane per runtime thread (busy or parked).
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub svg: Option<PathBuf>,
+
+    /// Warn on stderr when one poll of a task holds its runtime thread
+    /// longer than THRESHOLD (100ms when given without a value, as in
+    /// asyncio's debug mode): once while it still blocks, and with the full
+    /// figure when it ends. Not with --mode threads: a task there owns its
+    /// thread, so there is no shared thread to hold.
+    #[arg(long, value_name = "THRESHOLD", num_args = 0..=1, require_equals = true,
+          value_hint = ValueHint::Other,
+          default_missing_value = "100ms", value_parser = humantime::parse_duration)]
+    pub slow_poll: Option<Duration>,
 
     /// Output format: the task lines and a summary, one JSON summary, or a JSON
     /// event per line followed by the summary.

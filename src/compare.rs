@@ -14,15 +14,20 @@
 use crate::cli::{CompareArgs, TableFormat};
 use crate::config::{Config, Way};
 use crate::interrupt;
-use crate::report::Summary;
 use crate::report::compare::{self, WAYS};
+use crate::report::{Summary, svg};
 use crate::run;
 use crate::sink::Sink;
+use crate::slowpoll::{self, Watch};
 use crate::vocab::{ExitCode, Live, Outcome, Signal, Term};
 use anyhow::Context;
+use std::fs::File;
 use std::io::{self, Write};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
 use std::time::{Duration, Instant};
+
+/// What compare counts as a slow poll: asyncio's `slow_callback_duration`.
+const SLOW_POLL: Duration = Duration::from_millis(100);
 
 /// How long the signal thread waits for a lock before it gives up on
 /// printing: the locks are held for microseconds, except while stdout
@@ -44,6 +49,8 @@ struct Running {
     config: Config,
     sink: Arc<Sink>,
     why: &'static str,
+    /// The timing of its polls, for the longest-poll column.
+    watch: Arc<Watch>,
 }
 
 /// What the signal thread and the loop share.
@@ -76,7 +83,13 @@ impl Shared {
             // The loop is printing the finished table; it exits as usual.
             return;
         }
-        if let Some(Running { config, sink, why }) = table.current.take() {
+        if let Some(Running {
+            config,
+            sink,
+            why,
+            watch,
+        }) = table.current.take()
+        {
             // The stopped way's partial outcome, from its sink. The lock
             // is taken only for a line, never across a wait.
             let outcome = sink
@@ -86,6 +99,7 @@ impl Shared {
                     completed: state.completed(),
                     failed: state.failed(),
                     observed_delay: None,
+                    polls: Some(watch.polls()),
                 })
                 .unwrap_or_default();
             table
@@ -151,10 +165,24 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
         move |signal| shared.interrupted(signal)
     })?;
 
+    // The SVG file is created first, so that a bad path fails before the
+    // runs rather than after them.
+    let svg_file = match &args.svg {
+        Some(path) => Some(
+            File::create(path)
+                .with_context(|| format!("creating SVG file '{}'", path.display()))?,
+        ),
+        None => None,
+    };
+    // What each way recorded, for the picture: (events, parks).
+    let mut recorded = Vec::with_capacity(WAYS.len());
     let mut failed = false;
     for way in WAYS {
         let way_config = Way::with_defaults(way.mode, way.runtime, way.spawn);
-        let config = Config::of_way(args.demo, &args.workload, way_config);
+        let config = Config {
+            svg: args.svg.clone(),
+            ..Config::of_way(args.demo, &args.workload, way_config)
+        };
         // The label comes from an empty summary of the run about to start,
         // so the progress line and the table row describe it the same way.
         let label = compare::describe(&Summary::new(&config, Outcome::default(), None));
@@ -162,8 +190,11 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
             Box::new(io::sink()),
             config.demo,
             Live::Silent,
-            false,
+            config.record(),
         ));
+        // compare always times the polls (its runs are small), so that every
+        // row can say how long one poll held a thread.
+        let watch = slowpoll::Watch::for_run(&config, SLOW_POLL, false);
         {
             let mut table = shared.lock();
             if table.concluded {
@@ -174,13 +205,14 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
                 config: config.clone(),
                 sink: Arc::clone(&sink),
                 why: way.why(args.demo),
+                watch: Arc::clone(&watch),
             });
         }
         if args.format == TableFormat::Text {
             // On stderr, so that stdout holds only the table.
             let _ = writeln!(io::stderr(), "running {label} ...");
         }
-        let result = run::execute(&config, &sink);
+        let result = run::execute(&config, &sink, Some(&watch));
         // A task's failure (a fetch refused, say) is kept by the sink.
         let error = sink.lock().take_error();
         let outcome = match (result, error) {
@@ -206,9 +238,15 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
                     completed: state.completed(),
                     failed: state.failed(),
                     observed_delay: None,
+                    polls: Some(watch.polls()),
                 }
             }
         };
+        {
+            let mut state = sink.lock();
+            let (_, events, parks) = state.out_and_events();
+            recorded.push((events.to_vec(), parks.to_vec()));
+        }
         let mut table = shared.lock();
         if table.concluded {
             drop(table);
@@ -224,6 +262,26 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
         park_forever();
     };
     shared.print(&table.rows).context("writing output")?;
+    if let (Some(file), Some(path)) = (svg_file, &args.svg) {
+        let overhead = compare::overhead(&table.rows);
+        let panels: Vec<svg::Panel> = table
+            .rows
+            .iter()
+            .zip(&recorded)
+            .map(|((summary, why), (events, parks))| svg::Panel {
+                run: svg::Run {
+                    summary,
+                    events,
+                    parks,
+                },
+                verdict: compare::verdict(summary, why, overhead),
+            })
+            .collect();
+        let mut out = io::BufWriter::new(file);
+        svg::write_compare(&mut out, &panels)
+            .and_then(|()| out.flush())
+            .with_context(|| format!("writing SVG file '{}'", path.display()))?;
+    }
     Ok(if failed {
         ExitCode::Error
     } else {

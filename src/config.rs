@@ -97,6 +97,10 @@ pub(crate) struct Config {
     pub timeline: bool,
     /// Write a Chrome trace to this file.
     pub trace: Option<PathBuf>,
+    /// Draw the run as an SVG picture in this file.
+    pub svg: Option<PathBuf>,
+    /// `--slow-poll`: warn about polls that hold a runtime thread longer.
+    pub slow_poll: Option<Duration>,
     /// Colour and width of the output.
     pub term: Term,
     /// Where `fetch` sends its requests; `Some` exactly for the fetch demo.
@@ -221,6 +225,8 @@ impl Config {
             way,
             timeline: false,
             trace: None,
+            svg: None,
+            slow_poll: None,
             term: Term::PLAIN,
             fetch: (demo == Demo::Fetch).then(|| FetchOptions::built_in(workload.delay)),
             format: Format::Json,
@@ -289,6 +295,20 @@ impl Config {
                     .into(),
             ));
         }
+        if args.slow_poll.is_some() && mode == Mode::Threads {
+            return Err(usage_error(
+                demo,
+                "--slow-poll watches the threads of a tokio runtime; with --mode threads each \
+                 task owns an OS thread, so a blocking call there holds up no other task"
+                    .into(),
+            ));
+        }
+        if args.slow_poll.is_some_and(|t| t.is_zero()) {
+            return Err(usage_error(
+                demo,
+                "--slow-poll needs a threshold above zero, e.g. --slow-poll=100ms".into(),
+            ));
+        }
         if let (Some(min), Some(max)) = (args.min_elapsed, args.max_elapsed) {
             if min > max {
                 return Err(usage_error(
@@ -324,6 +344,8 @@ impl Config {
         Ok(Config {
             timeline: args.timeline,
             trace: args.trace,
+            svg: args.svg,
+            slow_poll: args.slow_poll,
             term,
             fetch: fetch.or_else(|| Config::of_way(demo, &args.workload, way).fetch),
             format: args.format,
@@ -355,7 +377,7 @@ impl Config {
 
     /// Whether the run must keep every event, for the pictures drawn after it.
     pub(crate) fn record(&self) -> bool {
-        self.timeline || self.trace.is_some()
+        self.timeline || self.trace.is_some() || self.svg.is_some()
     }
 }
 
@@ -506,6 +528,9 @@ mod tests {
             &["asyncdemo", "count", "--blocking-threads", "2"],
             &["asyncdemo", "count", "--timeline", "-f", "json"],
             &["asyncdemo", "count", "--workers", "0"],
+            &["asyncdemo", "count", "-m", "threads", "--slow-poll"],
+            &["asyncdemo", "count", "--slow-poll=0"],
+            &["asyncdemo", "count", "--slow-poll=soon"],
         ] {
             assert!(config(args).is_err(), "{args:?}");
         }
@@ -529,6 +554,25 @@ mod tests {
                 .unwrap()
                 .record()
         );
+        assert!(
+            config(&["asyncdemo", "count", "--svg", "t.svg"])
+                .unwrap()
+                .record()
+        );
+        assert!(
+            !config(&["asyncdemo", "count", "--slow-poll"])
+                .unwrap()
+                .record()
+        );
+    }
+
+    #[test]
+    fn slow_poll_defaults_to_asyncios_100ms() {
+        let c = config(&["asyncdemo", "count", "--blocking", "--slow-poll"]).unwrap();
+        assert_eq!(c.slow_poll, Some(Duration::from_millis(100)));
+        let c = config(&["asyncdemo", "count", "--slow-poll=20ms"]).unwrap();
+        assert_eq!(c.slow_poll, Some(Duration::from_millis(20)));
+        assert_eq!(config(&["asyncdemo", "count"]).unwrap().slow_poll, None);
     }
 
     #[test]

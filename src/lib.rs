@@ -38,6 +38,8 @@
 //!   modes: a tokio timer, a blocking call in place, the blocking pool, and
 //!   the HTTP clients of `fetch` (reqwest and ureq).
 //! - [`demo`]: the task coroutine itself: print, wait, print.
+//! - [`slowpoll`]: `--slow-poll`, each coroutine's polls timed, and a
+//!   watchdog thread that names a task while it holds its thread.
 //! - [`run`]: what drives the tasks (a tokio runtime, joined or spawned, or
 //!   an OS thread each) and how long they took.
 //! - [`interrupt`]: Ctrl-C and SIGTERM, received on a thread of their own.
@@ -60,6 +62,7 @@ mod run;
 #[cfg(feature = "http")]
 mod server;
 mod sink;
+mod slowpoll;
 mod vocab;
 mod wait;
 
@@ -67,7 +70,7 @@ pub use crate::vocab::{ExitCode, MachineLimit};
 
 use crate::cli::{Cli, Command};
 use crate::config::{Config, FetchOptions};
-use crate::report::{Summary, json, text, timeline, trace};
+use crate::report::{Summary, json, svg, text, timeline, trace};
 use crate::sink::{Sink, State};
 use crate::vocab::{Demo, Format, Outcome, Signal};
 use anyhow::Context;
@@ -144,15 +147,24 @@ struct Lifecycle {
     /// run so that a bad path fails at once, and written when the run
     /// concludes.
     trace: Mutex<Option<Box<dyn Write + Send>>>,
+    /// The `--svg` file, likewise.
+    svg: Mutex<Option<File>>,
+    /// `--slow-poll`'s timing of every poll; `None` without the flag.
+    watch: Option<Arc<slowpoll::Watch>>,
 }
 
 impl Lifecycle {
     fn new(config: Config, out: Box<dyn Write + Send>) -> Arc<Lifecycle> {
         let sink = Arc::new(Sink::new(out, config.demo, config.live(), config.record()));
+        let watch = config
+            .slow_poll
+            .map(|threshold| slowpoll::Watch::for_run(&config, threshold, true));
         Arc::new(Lifecycle {
             config,
             sink,
             trace: Mutex::new(None),
+            svg: Mutex::new(None),
+            watch,
         })
     }
 
@@ -175,7 +187,12 @@ impl Lifecycle {
             };
             *self.trace.lock().unwrap_or_else(|e| e.into_inner()) = Some(file);
         }
-        let result = run::execute(&self.config, &self.sink);
+        if let Some(path) = &self.config.svg {
+            let file = File::create(path)
+                .with_context(|| format!("creating SVG file '{}'", path.display()))?;
+            *self.svg.lock().unwrap_or_else(|e| e.into_inner()) = Some(file);
+        }
+        let result = run::execute(&self.config, &self.sink, self.watch.as_ref());
         let mut state = self.sink.lock();
         if !state.close() {
             // A signal concluded the run, and its thread is ending the
@@ -211,6 +228,7 @@ impl Lifecycle {
                 completed: state.completed(),
                 failed: state.failed(),
                 observed_delay: None,
+                polls: self.watch.as_ref().map(|w| w.polls()),
             };
             // Nothing useful can be done with an error here: the process
             // is ending either way, with the signal's exit code.
@@ -233,12 +251,12 @@ impl Lifecycle {
     ) -> anyhow::Result<ExitCode> {
         let config = &self.config;
         let summary = Summary::new(config, outcome, signal);
-        let (out, events) = state.out_and_events();
+        let (out, events, parks) = state.out_and_events();
         let written: io::Result<()> = (|| {
             match config.format {
                 Format::Text => {
                     if config.timeline {
-                        timeline::write(out, &summary, events, config.term)?;
+                        timeline::write(out, &summary, (events, parks), config.term)?;
                     }
                     text::write_summary(out, &summary, signal, config.term.color)?;
                 }
@@ -255,6 +273,18 @@ impl Lifecycle {
         if let (Some(file), Some(path)) = (file, &config.trace) {
             trace::write(io::BufWriter::new(file), &summary, events)
                 .with_context(|| format!("writing trace file '{}'", path.display()))?;
+        }
+        let file = self.svg.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let (Some(file), Some(path)) = (file, &config.svg) {
+            let run = svg::Run {
+                summary: &summary,
+                events,
+                parks,
+            };
+            let mut out = io::BufWriter::new(file);
+            svg::write(&mut out, &run)
+                .and_then(|()| out.flush())
+                .with_context(|| format!("writing SVG file '{}'", path.display()))?;
         }
         if let Some(signal) = signal {
             return Ok(signal.exit_code());

@@ -19,7 +19,7 @@
 //!   that finished.
 
 use crate::report;
-use crate::vocab::{Demo, Ending, Event, Live, Phase};
+use crate::vocab::{Demo, Ending, Event, Live, Park, Phase};
 use std::io::{BufWriter, Write};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -39,6 +39,9 @@ pub(crate) struct State {
     failed: u32,
     /// Every line in time order, when something needs them; else `None`.
     events: Option<Vec<Event>>,
+    /// When each runtime thread parked and woke, for the pictures' thread
+    /// lanes; `None` unless recording.
+    parks: Option<Vec<Park>>,
     /// The first error that stopped the run: a failed write ("writing
     /// output: ..."; after it lines are dropped, the output is gone) or a
     /// failed wait (a fetch whose server refused).
@@ -85,9 +88,20 @@ impl State {
         !std::mem::replace(&mut self.closed, true)
     }
 
-    /// The output with the recorded events, for writing the conclusion.
-    pub(crate) fn out_and_events(&mut self) -> (&mut impl Write, &[Event]) {
-        (&mut self.out, self.events.as_deref().unwrap_or_default())
+    /// The output with the recorded events and thread parks, for writing
+    /// the conclusion.
+    pub(crate) fn out_and_events(&mut self) -> (&mut impl Write, &[Event], &[Park]) {
+        (
+            &mut self.out,
+            self.events.as_deref().unwrap_or_default(),
+            self.parks.as_deref().unwrap_or_default(),
+        )
+    }
+
+    /// The recorded thread parks (empty unless recording).
+    #[cfg(test)]
+    pub(crate) fn parks(&self) -> &[Park] {
+        self.parks.as_deref().unwrap_or_default()
     }
 }
 
@@ -100,6 +114,13 @@ pub(crate) struct Sink {
     /// fetch failed), so that an async run stops waiting at once.
     failed: Notify,
 }
+
+/// The shortest idle the thread lanes keep: far below what a picture can
+/// show, far above the cost of a park that finds work at once.
+const SHORTEST_IDLE: Duration = Duration::from_micros(50);
+
+/// At most this many parks and wake-ups are recorded (16 bytes each).
+const MAX_PARKS: usize = 100_000;
 
 /// The size of the output buffer. Larger than std's 8 KiB default so that a
 /// million-task run makes a few hundred `write` calls instead of thousands.
@@ -118,6 +139,7 @@ impl Sink {
                 completed: 0,
                 failed: 0,
                 events: record.then(Vec::new),
+                parks: record.then(Vec::new),
                 error: None,
                 closed: false,
             }),
@@ -257,6 +279,36 @@ impl Sink {
         }
     }
 
+    /// Records that the calling runtime thread goes idle (`parked`) or wakes
+    /// up, for the pictures; the runtime's park hooks call this only when
+    /// the run records.
+    ///
+    /// Bounded: an idle shorter than [`SHORTEST_IDLE`] is forgotten (the
+    /// wake-up takes back the park just before it), and at most
+    /// [`MAX_PARKS`] are kept, so a long busy run cannot grow the list
+    /// without end.
+    pub(crate) fn park(&self, parked: bool) {
+        let mut state = self.lock();
+        let at = state.elapsed();
+        let thread = thread_number();
+        let Some(parks) = &mut state.parks else {
+            return;
+        };
+        if let Some(last) = parks.last() {
+            if !parked
+                && last.parked
+                && last.thread == thread
+                && at.saturating_sub(last.at) < SHORTEST_IDLE
+            {
+                parks.pop();
+                return;
+            }
+        }
+        if parks.len() < MAX_PARKS {
+            parks.push(Park { at, thread, parked });
+        }
+    }
+
     /// Pushes buffered lines out because the program is about to wait.
     ///
     /// Returns `false` if the output has failed, now or before: a caller that
@@ -387,6 +439,24 @@ pub(crate) mod tests {
         let sink = Sink::new(Box::new(io::sink()), Demo::Count, Live::Plain, false);
         sink.line(1, Phase::First);
         assert!(sink.lock().events.is_none());
+    }
+
+    #[test]
+    fn parks_are_recorded_only_when_recording_and_tiny_idles_are_dropped() {
+        let sink = Sink::new(Box::new(io::sink()), Demo::Count, Live::Plain, false);
+        sink.park(true);
+        assert!(sink.lock().parks.is_none());
+
+        let sink = Sink::new(Box::new(io::sink()), Demo::Count, Live::Plain, true);
+        sink.start(Instant::now());
+        sink.park(true);
+        sink.park(false); // at once: an idle nobody could see
+        assert_eq!(sink.lock().parks(), &[]);
+        sink.park(true);
+        std::thread::sleep(SHORTEST_IDLE * 4);
+        sink.park(false);
+        let parks: Vec<bool> = sink.lock().parks().iter().map(|p| p.parked).collect();
+        assert_eq!(parks, [true, false]);
     }
 
     #[test]

@@ -371,6 +371,31 @@ pub struct Outcome {
     /// For `fetch`: the quickest request's round trip, i.e. the server's
     /// delay as the client saw it. `None` for the sleeping demos.
     pub observed_delay: Option<Duration>,
+    /// What `--slow-poll` measured; `None` when nothing was watched.
+    pub polls: Option<Polls>,
+}
+
+/// How long the tasks' polls held their thread (`--slow-poll`, and every
+/// `compare` run).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Polls {
+    /// The longest single poll of one task.
+    pub longest: Duration,
+    /// How many polls took longer than the threshold.
+    pub slow: u64,
+}
+
+/// A runtime thread going to sleep (`parked`) or waking up, as recorded for
+/// the pictures' thread lanes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Park {
+    /// Time since the start of the run (zero for a thread that parked
+    /// before the run started).
+    pub at: Duration,
+    /// The OS thread, numbered as in [`Event::thread`].
+    pub thread: u32,
+    /// `true` when the thread went idle, `false` when it woke up.
+    pub parked: bool,
 }
 
 /// A signal that stops a run.

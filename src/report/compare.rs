@@ -56,14 +56,14 @@ pub(crate) const WAYS: [Way; 6] = [
         mode: Mode::SpawnBlocking,
         runtime: RuntimeKind::CurrentThread,
         spawn: false,
-        why: "the sleeps run on tokio's blocking pool",
-        why_fetch: Some("the ureq calls run on tokio's blocking pool"),
+        why: "the sleeps run on tokio's blocking pool of 512 threads",
+        why_fetch: Some("the ureq calls run on tokio's blocking pool of 512 threads"),
     },
     Way {
         mode: Mode::Blocking,
         runtime: RuntimeKind::MultiThread,
         spawn: false,
-        why: "join_all polls every task inside one tokio task, on one worker",
+        why: "block_on runs the join_all future on the calling thread, not a worker; the workers idle",
         why_fetch: None,
     },
     Way {
@@ -118,7 +118,20 @@ pub(crate) fn describe(summary: &Summary) -> String {
 /// cost gives the same answer (17,000 blocking tasks are one after another
 /// either way). Otherwise the delay is too short to tell, and the verdict
 /// says so rather than invent a concurrency figure.
+///
+/// When the run timed its polls (`compare` always does), the verdict ends
+/// with the longest one, the figure that says *why*: about 0.000 s for
+/// tasks that await, the whole delay for tasks that block their thread.
 pub(crate) fn verdict(summary: &Summary, why: &str, overhead: f64) -> String {
+    let verdict = reading(summary, why, overhead);
+    match summary.longest_poll_secs {
+        Some(secs) => format!("{verdict} (longest poll {secs:.3} s)"),
+        None => verdict,
+    }
+}
+
+/// The verdict without the longest poll.
+fn reading(summary: &Summary, why: &str, overhead: f64) -> String {
     let tasks = u64::from(summary.tasks);
     if summary.interrupted {
         return format!(
@@ -322,6 +335,7 @@ mod tests {
             completed,
             failed: 0,
             observed_delay: None,
+            polls: None,
         };
         Summary::new(&config, outcome, None)
     }
@@ -344,6 +358,18 @@ mod tests {
         (Mode::SpawnBlocking, Some(Runtime::CurrentThread), false);
     const SPAWNED: (Mode, Option<Runtime>, bool) =
         (Mode::Blocking, Some(Runtime::MultiThread(2)), true);
+
+    #[test]
+    fn a_timed_run_ends_its_verdict_with_the_longest_poll() {
+        let mut s = summary(Mode::Blocking, Some(Runtime::CurrentThread), false, 800);
+        s.longest_poll_secs = Some(0.2004);
+        assert_eq!(
+            verdict(&s, "why", 0.0),
+            "one after another: why (longest poll 0.200 s)"
+        );
+        s.longest_poll_secs = None;
+        assert_eq!(verdict(&s, "why", 0.0), "one after another: why");
+    }
 
     #[test]
     fn verdicts_count_rounds_of_waiting() {
@@ -421,6 +447,7 @@ mod tests {
             completed: 1,
             failed: 0,
             observed_delay: None,
+            polls: None,
         };
         let interrupted = Summary::new(&config, outcome, Some(Signal::Interrupt));
         let rows = [(failed, "why"), (interrupted, "why")];

@@ -9,6 +9,9 @@
 //! - [`json`]: the NDJSON event line and the JSON summary, for scripts;
 //! - [`timeline`]: the `--timeline` picture;
 //! - [`trace`]: the `--trace` file;
+//! - [`svg`]: the `--svg` picture, of one run or of every way `compare` ran;
+//! - [`lanes`]: what each lane of the pictures shows (waiting, ready but
+//!   kept off the thread, a runtime thread busy or parked), derived once;
 //! - [`compare`]: the `compare` table;
 //! - [`marks`]: when each task printed its two lines, computed once for
 //!   the pictures.
@@ -19,7 +22,9 @@
 
 pub(crate) mod compare;
 pub(crate) mod json;
+pub(crate) mod lanes;
 pub(crate) mod marks;
+pub(crate) mod svg;
 pub(crate) mod text;
 pub(crate) mod timeline;
 pub(crate) mod trace;
@@ -61,6 +66,13 @@ pub(crate) struct Summary {
     /// not. `None` (JSON `null`) when no time elapsed at all, or when some
     /// tasks did not finish.
     pub speedup: Option<f64>,
+    /// `--slow-poll`: the longest time one poll of one task held its thread,
+    /// in seconds. `None` (JSON `null`) without the flag, and for `--mode
+    /// threads`, which has no runtime thread to hold.
+    pub longest_poll_secs: Option<f64>,
+    /// `--slow-poll`: how many polls held their thread longer than the
+    /// threshold. `None` as for `longest_poll_secs`.
+    pub slow_polls: Option<u64>,
     /// Tasks that printed their last line.
     pub completed: u32,
     /// Tasks whose wait failed (a `fetch` without a good reply); such a
@@ -130,6 +142,8 @@ impl Summary {
             elapsed_secs: elapsed.as_secs_f64(),
             serial_secs,
             speedup: (finished && !elapsed.is_zero()).then(|| serial_secs / elapsed.as_secs_f64()),
+            longest_poll_secs: outcome.polls.map(|p| p.longest.as_secs_f64()),
+            slow_polls: outcome.polls.map(|p| p.slow),
             completed: outcome.completed,
             failed: outcome.failed,
             interrupted: signal.is_some(),
@@ -178,6 +192,7 @@ pub(crate) mod tests {
                 completed: sink.completed(),
                 failed: 0,
                 observed_delay: None,
+                polls: None,
             };
             let summary = Summary::new(&config(n, delay, vec![]), outcome, None);
             assert_eq!(summary.serial_secs, 0.25 * f64::from(n));
@@ -214,6 +229,7 @@ pub(crate) mod tests {
             completed: 0,
             failed: 0,
             observed_delay: None,
+            polls: None,
         };
         let summary = Summary::new(&config(20, Duration::from_secs(1), vec![]), outcome, None);
         assert!(!summary.interrupted);
@@ -225,6 +241,7 @@ pub(crate) mod tests {
             completed: 19,
             failed: 0,
             observed_delay: None,
+            polls: None,
         };
         let summary = Summary::new(&config(20, Duration::from_secs(1), vec![]), outcome, None);
         assert!(!summary.passed);
@@ -238,6 +255,7 @@ pub(crate) mod tests {
             completed: 3,
             failed: 0,
             observed_delay: None,
+            polls: None,
         };
         let summary = Summary::new(
             &config(3, Duration::from_millis(200), vec![]),

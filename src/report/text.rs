@@ -1,7 +1,7 @@
 //! The text format: for a person at a terminal.
 
 use super::Summary;
-use crate::vocab::{Check, Signal};
+use crate::vocab::{Check, Demo, Signal};
 use std::io::{self, Write};
 use std::time::Duration;
 
@@ -69,6 +69,45 @@ pub(crate) fn check_failure(check: Check, elapsed: Duration) -> String {
     format!("check failed: elapsed {elapsed:.decimals$} s {relation} {flag} {limit:.decimals$} s")
 }
 
+/// The `--slow-poll` warning while the poll still holds the thread:
+/// `warning: task 2 (count) has held the runtime thread for 0.100 seconds
+/// so far: no other task can run on it (threshold 100ms)`.
+pub(crate) fn slow_poll_ongoing(
+    task: u32,
+    demo: Demo,
+    thread: &str,
+    so_far: Duration,
+    threshold: Duration,
+) -> String {
+    format!(
+        "warning: task {task} ({}) has held {thread} for {:.3} seconds so far: \
+         no other task can run on it (threshold {})",
+        demo.name(),
+        so_far.as_secs_f64(),
+        humantime::format_duration(threshold)
+    )
+}
+
+/// The `--slow-poll` warning when the poll ends, in asyncio's words
+/// (`Executing <Task ...> took 1.002 seconds`) plus what it meant:
+/// `warning: Executing task 2 (count) took 1.001 seconds: it held the
+/// runtime thread, so no other task could run on it (threshold 100ms)`.
+pub(crate) fn slow_poll_done(
+    task: u32,
+    demo: Demo,
+    thread: &str,
+    took: Duration,
+    threshold: Duration,
+) -> String {
+    format!(
+        "warning: Executing task {task} ({}) took {:.3} seconds: it held {thread}, \
+         so no other task could run on it (threshold {})",
+        demo.name(),
+        took.as_secs_f64(),
+        humantime::format_duration(threshold)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,6 +128,21 @@ mod tests {
         let hello = Demo::Hello.text(12, Phase::First);
         let line = render(|o| write_verbose_line(o, Duration::ZERO, 12, &hello));
         assert_eq!(line, "[ 0.000s] task 12  Hello ...\n");
+    }
+
+    #[test]
+    fn slow_poll_warnings_read_like_asyncios() {
+        let ms = Duration::from_millis;
+        assert_eq!(
+            slow_poll_done(2, Demo::Count, "the runtime thread", ms(1001), ms(100)),
+            "warning: Executing task 2 (count) took 1.001 seconds: it held the runtime \
+             thread, so no other task could run on it (threshold 100ms)"
+        );
+        assert_eq!(
+            slow_poll_ongoing(3, Demo::Fetch, "its worker thread", ms(120), ms(100)),
+            "warning: task 3 (fetch) has held its worker thread for 0.120 seconds so far: \
+             no other task can run on it (threshold 100ms)"
+        );
     }
 
     #[test]

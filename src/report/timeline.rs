@@ -14,8 +14,9 @@
 //! between a task's two marks says *how* it waited, which is the lesson.
 
 use super::Summary;
+use super::lanes::{Lanes, State};
 use super::marks;
-use crate::vocab::{Demo, Event, Term, Waiting};
+use crate::vocab::{Event, Park, Term, Waiting};
 use anstyle::{AnsiColor, Style};
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -30,13 +31,24 @@ const fn glyph(waiting: Waiting) -> char {
     }
 }
 
+/// The glyph of a task that is ready to run but kept off the thread.
+const READY: char = '.';
+/// A runtime thread's lane: busy running tasks, or parked.
+const BUSY: char = 'x';
+const PARKED: char = '_';
+
 /// The glyph's colour on a terminal: green for a free thread, red for a
-/// held one, yellow for a wait handed to the blocking pool.
-fn style(waiting: Waiting) -> Style {
-    let color = match waiting {
-        Waiting::Free => AnsiColor::Green,
-        Waiting::Blocked => AnsiColor::Red,
-        Waiting::Offloaded => AnsiColor::Yellow,
+/// held one, yellow for a wait handed to the blocking pool, magenta for a
+/// task kept off the thread.
+fn style(glyph: char) -> Style {
+    let color = match glyph {
+        '~' => AnsiColor::Green,
+        '#' => AnsiColor::Red,
+        '=' => AnsiColor::Yellow,
+        READY => AnsiColor::Magenta,
+        BUSY => AnsiColor::Cyan,
+        'o' | '*' => return Style::new().bold(),
+        _ => return Style::new(),
     };
     Style::new().fg_color(Some(color.into()))
 }
@@ -44,21 +56,24 @@ fn style(waiting: Waiting) -> Style {
 /// At most this many task rows; the rest are counted in one line.
 const MAX_ROWS: u32 = 10;
 
+/// At most this many thread rows.
+const MAX_THREAD_ROWS: usize = 4;
+
 /// How far the time axis is divided.
 const TICKS: usize = 4;
 
-/// Draws the timeline of the run `summary` describes, from its events.
+/// Draws the timeline of the run `summary` describes, from its events and
+/// its runtime threads' parks.
 pub(crate) fn write(
     out: &mut impl Write,
     summary: &Summary,
-    events: &[Event],
+    (events, parks): (&[Event], &[Park]),
     term: Term,
 ) -> io::Result<()> {
     let picture = render(
-        events,
-        summary.tasks,
+        (events, parks),
+        summary,
         Duration::from_secs_f64(summary.elapsed_secs),
-        (Waiting::of(summary.mode), summary.demo),
         term,
     );
     out.write_all(picture.as_bytes())
@@ -66,17 +81,25 @@ pub(crate) fn write(
 
 /// The timeline as text: the rows, the axis, its labels and the legend.
 fn render(
-    events: &[Event],
-    tasks: u32,
+    (events, parks): (&[Event], &[Park]),
+    summary: &Summary,
     elapsed: Duration,
-    (waiting, demo): (Waiting, Demo),
     term: Term,
 ) -> String {
+    let (tasks, demo) = (summary.tasks, summary.demo);
+    let waiting = Waiting::of(summary.mode);
     let shown = tasks.min(MAX_ROWS);
     let marks = marks::per_task(events, shown);
     let span = events.iter().map(|e| e.at).fold(elapsed, Duration::max);
+    let lanes = Lanes::new(summary, events, parks, span);
+    let threads = &lanes.threads[..lanes.threads.len().min(MAX_THREAD_ROWS)];
 
-    let label_width = format!("task {shown}").len();
+    let label_width = threads
+        .iter()
+        .map(|t| t.label.len())
+        .chain([format!("task {shown}").len()])
+        .max()
+        .unwrap_or(0);
     let indent = " ".repeat(label_width + 2);
     let width = term.width.saturating_sub(label_width + 2).max(20);
     let column = |at: Duration| -> usize {
@@ -85,41 +108,67 @@ fn render(
         }
         (at.as_secs_f64() / span.as_secs_f64() * (width - 1) as f64).round() as usize
     };
-    let paint = |style: Style, text: &str| {
-        if term.color {
-            format!("{style}{text}{style:#}")
-        } else {
-            text.to_owned()
+    // A row of glyphs, painted run by run, its trailing blanks dropped.
+    let paint_row = |label: &str, cells: &[char]| -> String {
+        let mut row = format!("{label:<label_width$}  ");
+        let used = cells.iter().rposition(|c| *c != ' ').map_or(0, |i| i + 1);
+        let mut rest = &cells[..used];
+        while let Some(&first) = rest.first() {
+            let run = rest.iter().take_while(|c| **c == first).count();
+            let text: String = rest[..run].iter().collect();
+            if term.color && first != ' ' {
+                let style = style(first);
+                row.push_str(&format!("{style}{text}{style:#}"));
+            } else {
+                row.push_str(&text);
+            }
+            rest = &rest[run..];
         }
+        row.trim_end().to_owned()
     };
-    let bold = Style::new().bold();
 
+    let column_span = span / u32::try_from(width - 1).unwrap_or(u32::MAX);
     let mut picture = String::new();
     for (index, mark) in marks.iter().enumerate() {
-        let mut row = format!("{:<label_width$}  ", format!("task {}", index + 1));
-        let last = mark.last.map(|e| e.at);
+        let mut cells = vec![' '; width];
         if let Some(first) = mark.first {
-            let start = column(first.at);
-            // An unfinished task (a signal stopped the run) waits to the end.
-            let end = last.map_or(width - 1, column).max(start);
-            row.push_str(&" ".repeat(start));
-            if end == start && last.is_some() {
-                row.push_str(&paint(bold, "*"));
+            for span in lanes.task(mark) {
+                let fill = match span.state {
+                    // A wait for the thread shorter than a column is noise
+                    // at this scale (a thread starting up, a busy machine),
+                    // and would come and go from run to run.
+                    State::Ready if span.to - span.from < column_span => continue,
+                    State::Ready => READY,
+                    State::Waiting(waiting) => glyph(waiting),
+                };
+                let (from, to) = (column(span.from), column(span.to).min(width - 1));
+                cells[from..=to].fill(fill);
+            }
+            cells[column(first.at)] = 'o';
+            if let Some(last) = mark.last {
+                cells[column(last.at)] = '*';
             } else {
-                row.push_str(&paint(bold, "o"));
-                let gap = end - start - usize::from(last.is_some());
-                let fill = glyph(waiting).to_string().repeat(gap);
-                row.push_str(&paint(style(waiting), &fill));
-                if last.is_some() {
-                    row.push_str(&paint(bold, "*"));
+                // An unfinished task (a signal stopped the run) waits to
+                // the end of the row.
+                let last = cells.len() - 1;
+                if cells[last] == ' ' {
+                    cells[last] = glyph(waiting);
                 }
             }
         }
-        picture.push_str(row.trim_end());
+        picture.push_str(&paint_row(&format!("task {}", index + 1), &cells));
         picture.push('\n');
     }
     if tasks > shown {
         let _ = writeln!(picture, "… {} more tasks", thousands(tasks - shown));
+    }
+    for lane in threads {
+        let mut cells = vec![PARKED; width];
+        for &(from, to) in &lane.busy {
+            cells[column(from)..=column(to).min(width - 1)].fill(BUSY);
+        }
+        picture.push_str(&paint_row(&lane.label, &cells));
+        picture.push('\n');
     }
 
     // The axis: `+` at each tick, labelled with its time below.
@@ -144,15 +193,39 @@ fn render(
     let _ = writeln!(picture, "{indent}{}", axis.iter().collect::<String>());
     let labels: String = labels.iter().collect();
     let _ = writeln!(picture, "{indent}{}", labels.trim_end());
-    let glyph = paint(style(waiting), &glyph(waiting).to_string());
-    // Two lines, so the legend fits 80 columns whatever the wait's meaning.
-    let _ = writeln!(picture, "legend: o first line  * last line");
-    let _ = writeln!(picture, "        {glyph} {}", waiting.meaning(demo));
+    let paint = |c: char| {
+        if term.color {
+            let style = style(c);
+            format!("{style}{c}{style:#}")
+        } else {
+            c.to_string()
+        }
+    };
+    // Short lines, so the legend fits 80 columns whatever the wait's meaning.
+    let _ = writeln!(
+        picture,
+        "legend: o first line  * last line  {} ready, waiting for the thread",
+        paint(READY)
+    );
+    let _ = writeln!(
+        picture,
+        "        {} {}",
+        paint(glyph(waiting)),
+        waiting.meaning(demo)
+    );
+    if !threads.is_empty() {
+        let _ = writeln!(
+            picture,
+            "        {} runtime thread busy  {} parked (idle)",
+            paint(BUSY),
+            paint(PARKED)
+        );
+    }
     picture
 }
 
 /// `99990` → `99,990`.
-fn thousands(n: u32) -> String {
+pub(crate) fn thousands(n: u32) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, digit) in digits.chars().enumerate() {
@@ -167,7 +240,20 @@ fn thousands(n: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vocab::Phase;
+    use crate::vocab::{Mode, Outcome, Phase};
+
+    /// The summary of a run of `tasks` tasks in `mode`, each waiting
+    /// `delay_ms`; without a runtime (so without thread lanes) unless
+    /// `runtime`.
+    fn summary(mode: Mode, tasks: u32, delay_ms: u64, runtime: bool) -> Summary {
+        let mut config = crate::report::test_config(tasks, Duration::from_millis(delay_ms), vec![]);
+        config.way.mode = mode;
+        let mut summary = Summary::new(&config, Outcome::default(), None);
+        if !runtime {
+            summary.runtime = None;
+        }
+        summary
+    }
 
     fn event(ms: u64, task: u32, phase: Phase) -> Event {
         Event {
@@ -183,6 +269,8 @@ mod tests {
         ..Term::PLAIN
     };
 
+    /// Each task holds the one thread, which never parks, while the tasks
+    /// after it wait, ready, for their turn.
     #[test]
     fn blocking_draws_a_staircase() {
         let events = [
@@ -194,20 +282,21 @@ mod tests {
             event(600, 3, Phase::Last),
         ];
         let picture = render(
-            &events,
-            3,
+            (&events, &[]),
+            &summary(Mode::Blocking, 3, 200, true),
             Duration::from_millis(600),
-            (Waiting::Blocked, Demo::Count),
             NARROW,
         );
         let expected = "\
-task 1  o############*
-task 2               o############*
-task 3                            o############*
-        +--------+---------+---------+---------+
-        0.00s    0.15s     0.30s     0.45s 0.60s
-legend: o first line  * last line
+task 1          o#########*
+task 2          ..........o##########*
+task 3          .....................o#########*
+runtime thread  xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
+                +------+-------+-------+-------+
+                0.00s  0.15s   0.30s   0.45s
+legend: o first line  * last line  . ready, waiting for the thread
         # blocked in std::thread::sleep, holding its thread
+        x runtime thread busy  _ parked (idle)
 ";
         assert_eq!(picture, expected, "\n{picture}");
     }
@@ -221,10 +310,9 @@ legend: o first line  * last line
             event(1000, 2, Phase::Last),
         ];
         let picture = render(
-            &events,
-            2,
+            (&events, &[]),
+            &summary(Mode::Async, 2, 1000, false),
             Duration::from_millis(1000),
-            (Waiting::Free, Demo::Count),
             NARROW,
         );
         let expected = "\
@@ -232,7 +320,7 @@ task 1  o~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~*
 task 2  o~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~*
         +--------+---------+---------+---------+
         0.00s    0.25s     0.50s     0.75s 1.00s
-legend: o first line  * last line
+legend: o first line  * last line  . ready, waiting for the thread
         ~ sleeping, its thread free for other tasks
 ";
         assert_eq!(picture, expected, "\n{picture}");
@@ -244,10 +332,9 @@ legend: o first line  * last line
             .flat_map(|t| [event(0, t, Phase::First), event(1000, t, Phase::Last)])
             .collect();
         let picture = render(
-            &events,
-            100_000,
+            (&events, &[]),
+            &summary(Mode::Async, 100_000, 1000, false),
             Duration::from_secs(1),
-            (Waiting::Free, Demo::Count),
             Term::PLAIN,
         );
         let lines: Vec<&str> = picture.lines().collect();
@@ -265,10 +352,9 @@ legend: o first line  * last line
             event(0, 2, Phase::First),
         ];
         let picture = render(
-            &events,
-            2,
+            (&events, &[]),
+            &summary(Mode::SpawnBlocking, 2, 200, false),
             Duration::from_millis(500),
-            (Waiting::Offloaded, Demo::Count),
             NARROW,
         );
         let lines: Vec<&str> = picture.lines().collect();
@@ -280,10 +366,9 @@ legend: o first line  * last line
     fn colour_only_when_asked() {
         let events = [event(0, 1, Phase::First), event(10, 1, Phase::Last)];
         let plain = render(
-            &events,
-            1,
+            (&events, &[]),
+            &summary(Mode::Blocking, 1, 10, false),
             Duration::from_millis(10),
-            (Waiting::Blocked, Demo::Count),
             NARROW,
         );
         assert!(!plain.contains('\x1b'));
@@ -292,13 +377,52 @@ legend: o first line  * last line
             ..NARROW
         };
         let painted = render(
-            &events,
-            1,
+            (&events, &[]),
+            &summary(Mode::Blocking, 1, 10, false),
             Duration::from_millis(10),
-            (Waiting::Blocked, Demo::Count),
             coloured,
         );
         assert!(painted.contains("\x1b[31m#"), "{painted:?}");
+    }
+
+    /// A sleep that is over while the thread is busy elsewhere shows as
+    /// ready; while the thread is still parked it was not (the timer had
+    /// not fired). The runtime thread's lane shows it busy, then parked
+    /// while every task sleeps, then busy again.
+    #[test]
+    fn the_thread_lane_and_a_late_last_line() {
+        let events = [
+            event(0, 1, Phase::First),
+            event(0, 2, Phase::First),
+            event(500, 1, Phase::Last),
+            event(1000, 2, Phase::Last),
+        ];
+        let park = |ms, parked| Park {
+            at: Duration::from_millis(ms),
+            thread: 1,
+            parked,
+        };
+        let parks = [park(1, true), park(499, false)];
+        // Each task sleeps 250 ms, but the thread wakes only at 0.499 s;
+        // it prints task 1's last line at 0.5 s and task 2's at 1 s.
+        let picture = render(
+            (&events, &parks),
+            &summary(Mode::Async, 2, 250, true),
+            Duration::from_millis(1000),
+            NARROW,
+        );
+        let lines: Vec<&str> = picture.lines().collect();
+        // Task 1 was ready for 1 ms, less than a column: not drawn.
+        assert_eq!(lines[0], format!("task 1          o{}*", "~".repeat(15)));
+        assert_eq!(
+            lines[1],
+            format!("task 2          o{}{}*", "~".repeat(14), ".".repeat(16)),
+        );
+        assert_eq!(
+            lines[2],
+            format!("runtime thread  x{}{}", "_".repeat(14), "x".repeat(17))
+        );
+        assert_eq!(lines[7], "        x runtime thread busy  _ parked (idle)");
     }
 
     #[test]

@@ -23,6 +23,7 @@ use crate::demo;
 #[cfg(feature = "http")]
 use crate::server;
 use crate::sink::Sink;
+use crate::slowpoll::{self, Watch, Watchdog};
 use crate::vocab::{Mode, Outcome, Runtime};
 #[cfg(feature = "http")]
 use crate::wait::fetch::{AsyncFetch, BlockingFetch, Client};
@@ -34,16 +35,23 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// Runs the configured demo and waits for every task.
-pub(crate) fn execute(config: &Config, sink: &Arc<Sink>) -> anyhow::Result<Outcome> {
+/// Runs the configured demo and waits for every task; `watch`, when given,
+/// times every poll of every task (`--slow-poll`, and `compare`).
+pub(crate) fn execute(
+    config: &Config,
+    sink: &Arc<Sink>,
+    watch: Option<&Arc<Watch>>,
+) -> anyhow::Result<Outcome> {
+    // Threads mode has no runtime thread to hold; nothing is watched there.
+    let watch = watch.filter(|_| config.way.runtime.is_some() && config.way.mode != Mode::Threads);
     let mut observed_delay = None;
     let elapsed = match &config.fetch {
         None => {
             let delay = config.delay;
-            drive(config, sink, Sleep { delay }, SleepCall { delay })?
+            drive(config, sink, watch, Sleep { delay }, SleepCall { delay })?
         }
         Some(options) => {
-            let (elapsed, observed) = fetch(config, sink, options)?;
+            let (elapsed, observed) = fetch(config, sink, watch, options)?;
             observed_delay = observed;
             elapsed
         }
@@ -53,6 +61,7 @@ pub(crate) fn execute(config: &Config, sink: &Arc<Sink>) -> anyhow::Result<Outco
         completed: sink.completed(),
         failed: sink.failures(),
         observed_delay,
+        polls: watch.map(|w| w.polls()),
     })
 }
 
@@ -62,6 +71,7 @@ pub(crate) fn execute(config: &Config, sink: &Arc<Sink>) -> anyhow::Result<Outco
 fn fetch(
     config: &Config,
     sink: &Arc<Sink>,
+    watch: Option<&Arc<Watch>>,
     options: &FetchOptions,
 ) -> anyhow::Result<(Duration, Option<Duration>)> {
     // Without --url, a server of our own on a thread of its own (see
@@ -79,6 +89,7 @@ fn fetch(
     let elapsed = drive(
         config,
         sink,
+        watch,
         AsyncFetch(Arc::clone(&client)),
         BlockingFetch(Arc::clone(&client)),
     )?;
@@ -90,6 +101,7 @@ fn fetch(
 fn fetch(
     _config: &Config,
     _sink: &Arc<Sink>,
+    _watch: Option<&Arc<Watch>>,
     _options: &FetchOptions,
 ) -> anyhow::Result<(Duration, Option<Duration>)> {
     Err(crate::config::no_http("fetch"))
@@ -100,6 +112,7 @@ fn fetch(
 fn drive<A, B>(
     config: &Config,
     sink: &Arc<Sink>,
+    watch: Option<&Arc<Watch>>,
     nonblocking: A,
     blocking: B,
 ) -> anyhow::Result<Duration>
@@ -120,19 +133,19 @@ where
                 threads::os_threads(B::STACK_BYTES),
             )
         }
-        (Mode::Async, Some(runtime)) => on_runtime(config, runtime, sink, nonblocking),
+        (Mode::Async, Some(runtime)) => on_runtime(config, runtime, sink, watch, nonblocking),
         (Mode::Blocking, Some(runtime)) => {
             let wait = Blocking {
                 call: blocking,
                 sink: Arc::clone(sink),
             };
-            on_runtime(config, runtime, sink, wait)
+            on_runtime(config, runtime, sink, watch, wait)
         }
         (Mode::SpawnBlocking, Some(runtime)) => {
             let wait = SpawnBlocking {
                 call: Arc::new(blocking),
             };
-            on_runtime(config, runtime, sink, wait)
+            on_runtime(config, runtime, sink, watch, wait)
         }
     }
 }
@@ -142,14 +155,28 @@ fn on_runtime<W: Wait + Send + 'static>(
     config: &Config,
     runtime: Runtime,
     sink: &Arc<Sink>,
+    watch: Option<&Arc<Watch>>,
     wait: W,
 ) -> anyhow::Result<Duration> {
     let rt = build_runtime(runtime, config, sink)?;
+    // Started before the tasks and stopped (dropped) after them.
+    let _watchdog = match watch {
+        Some(watch) if watch.warns() => {
+            Some(Watchdog::start(watch).context("starting the --slow-poll watchdog thread")?)
+        }
+        _ => None,
+    };
+    // Without a watch the tasks are exactly the plain coroutines: the
+    // watched versions are separate functions, so the unwatched run pays
+    // nothing for them, not even a branch per poll.
     let elapsed = rt.block_on(async {
-        if config.way.spawn {
-            spawn_all(sink, config.tasks, Arc::new(wait)).await
-        } else {
-            join(sink, config.tasks, &wait).await
+        match (config.way.spawn, watch) {
+            (false, None) => join(sink, config.tasks, &wait).await,
+            (false, Some(watch)) => join_watched(sink, config.tasks, &wait, watch).await,
+            (true, None) => spawn_all(sink, config.tasks, Arc::new(wait)).await,
+            (true, Some(watch)) => {
+                spawn_all_watched(sink, config.tasks, Arc::new(wait), watch).await
+            }
         }
     });
     // Don't wait for leftovers: after a failed write the run ends early, and
@@ -185,6 +212,13 @@ fn build_runtime(
     if config.fetch.is_some() {
         builder.enable_io();
     }
+    let record = config.record();
+    if record {
+        // The pictures' thread lanes: when each runtime thread woke up.
+        // Installed only when recording, so a plain run has no extra hook.
+        let sink = Arc::clone(sink);
+        builder.on_thread_unpark(move || sink.park(false));
+    }
     let sink = Arc::clone(sink);
     builder
         .enable_time()
@@ -194,6 +228,9 @@ fn build_runtime(
         // pause) and cheap (once per pause, not once per line).
         .on_thread_park(move || {
             sink.flush();
+            if record {
+                sink.park(true);
+            }
         })
         .build()
         .context("starting the tokio runtime")
@@ -205,13 +242,25 @@ fn build_runtime(
 /// Returns the elapsed time, measured with tokio's clock so that tests on a
 /// paused clock see exact virtual time.
 pub(crate) async fn join<W: Wait>(sink: &Sink, tasks: u32, wait: &W) -> Duration {
-    // `join_all` polls every coroutine inside this one future, on the thread
-    // that polls it, just as `gather` does on asyncio's loop: concurrency
-    // without parallelism, even on a multi-thread runtime. Each element is
-    // its own coroutine with its own wait.
+    // `join_all` is one future that polls its N children itself, on the
+    // thread that polls it. `gather` differs: it wraps each coroutine in a
+    // Task of its own, which the loop schedules. On one thread both give
+    // the same output, since each child runs until its first wait either
+    // way. Under `Runtime::block_on` that thread is the calling thread, not
+    // a worker, so even a multi-thread runtime runs these children on one
+    // thread: concurrency without parallelism.
     timed(
         sink,
         join_all((1..=tasks).map(|id| demo::task(id, sink, wait))),
+    )
+    .await
+}
+
+/// [`join`], with every poll of every coroutine timed by `watch`.
+async fn join_watched<W: Wait>(sink: &Sink, tasks: u32, wait: &W, watch: &Watch) -> Duration {
+    timed(
+        sink,
+        join_all((1..=tasks).map(|id| slowpoll::watched(watch, id, demo::task(id, sink, wait)))),
     )
     .await
 }
@@ -237,6 +286,26 @@ async fn spawn_all<W: Wait + Send + 'static>(
         }
         // A task cannot fail (a failed wait is reported through the sink),
         // so the join results carry nothing to look at.
+        while set.join_next().await.is_some() {}
+    })
+    .await
+}
+
+/// [`spawn_all`], with every poll of every task timed by `watch`.
+async fn spawn_all_watched<W: Wait + Send + 'static>(
+    sink: &Arc<Sink>,
+    tasks: u32,
+    wait: Arc<W>,
+    watch: &Arc<Watch>,
+) -> Duration {
+    timed(sink, async {
+        let mut set = tokio::task::JoinSet::new();
+        for id in 1..=tasks {
+            let (sink, wait, watch) = (Arc::clone(sink), Arc::clone(&wait), Arc::clone(watch));
+            set.spawn(slowpoll::watched_owned(watch, id, async move {
+                demo::task(id, &sink, &*wait).await
+            }));
+        }
         while set.join_next().await.is_some() {}
     })
     .await
@@ -348,6 +417,24 @@ mod tests {
         assert!(
             bytes <= sleep + 48,
             "task future is {bytes} bytes, Sleep {sleep}"
+        );
+    }
+
+    /// `--slow-poll` adds only its watch and the task number to each task:
+    /// a wrapper that copied the coroutine would double a million-task run.
+    #[test]
+    fn a_watched_task_future_adds_only_a_reference_and_an_id() {
+        let sink = Sink::new(Box::new(std::io::sink()), Demo::Count, Live::Plain, false);
+        let wait = Sleep {
+            delay: Duration::from_secs(1),
+        };
+        let watch = Watch::new(Duration::from_millis(100), None);
+        let plain = std::mem::size_of_val(&demo::task(1, &sink, &wait));
+        let watched =
+            std::mem::size_of_val(&slowpoll::watched(&watch, 1, demo::task(1, &sink, &wait)));
+        assert!(
+            watched <= plain + 16,
+            "watched {watched} bytes, plain {plain}"
         );
     }
 

@@ -5,7 +5,7 @@
 //! prints (stdout and stderr together, in the order a terminal shows them).
 //! `$ echo $?` checks the previous command's exit code. Timing digits
 //! differ from run to run, so both sides are normalised first: every number
-//! becomes `N`, a run of one glyph (`~~~`, `###`, `---`) becomes one glyph,
+//! becomes `N`, a run of one glyph (`~~~`, `###`, `...`, `xxx`) becomes one glyph,
 //! and runs of spaces become one space. Words, options, line counts and the
 //! shape of tables and timelines must still match. Blocks that cannot be
 //! rerun as they are (Ctrl-C, output whose order varies) are fenced as
@@ -63,7 +63,7 @@ fn normalise(line: &str) -> String {
                 chars.next();
             }
             out.push('N');
-        } else if "~#=-+ ".contains(c) {
+        } else if "~#=-+ ._x".contains(c) {
             while chars.peek() == Some(&c) {
                 chars.next();
             }

@@ -12,5 +12,7 @@ mod net;
 mod newcomer;
 #[cfg(not(feature = "http"))]
 mod no_http;
+mod pictures;
 mod polish;
 mod scale;
+mod slowpoll;

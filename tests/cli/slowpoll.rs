@@ -1,0 +1,152 @@
+//! `--slow-poll`: the blocking detector, seen from outside.
+
+use crate::common::*;
+use crate::json::Summary;
+use std::io::BufRead;
+use std::time::Duration;
+
+fn json_and_stderr(args: &[&str]) -> (Summary, String) {
+    let output = asyncdemo(args).args(["-f", "json"]).assert().success();
+    let output = output.get_output();
+    let summary = serde_json::from_slice(&output.stdout).unwrap();
+    (summary, String::from_utf8(output.stderr.clone()).unwrap())
+}
+
+/// Each blocking task holds the thread for its whole sleep: one warning
+/// while it blocks, then the full figure, in that order, task by task.
+#[test]
+fn blocking_polls_are_named_while_they_block_and_when_they_end() {
+    let (s, stderr) = json_and_stderr(&[
+        "count",
+        "-n",
+        "3",
+        "--blocking",
+        "-d",
+        "300ms",
+        "--slow-poll=50ms",
+    ]);
+    assert_eq!(s.slow_polls, Some(3), "{stderr}");
+    assert!(s.longest_poll_secs.unwrap() >= 0.3, "{s:?}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 6, "{stderr}");
+    for (task, pair) in (1..=3).zip(lines.chunks(2)) {
+        assert!(
+            pair[0].starts_with(&format!(
+                "warning: task {task} (count) has held the runtime thread for 0."
+            )),
+            "{stderr}"
+        );
+        let done = format!("warning: Executing task {task} (count) took ");
+        assert!(pair[1].starts_with(&done), "{stderr}");
+        assert!(
+            pair[1].ends_with(
+                "seconds: it held the runtime thread, so no other task could run on it \
+                 (threshold 50ms)"
+            ),
+            "{stderr}"
+        );
+        let secs: f64 = pair[1][done.len()..]
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(secs >= 0.3, "{stderr}");
+    }
+}
+
+/// Async tasks give the thread back at every wait: no poll comes near a
+/// threshold most of a delay long, so nothing is reported.
+#[test]
+fn async_and_spawn_blocking_runs_never_warn() {
+    for mode in ["async", "spawn-blocking"] {
+        let (s, stderr) = json_and_stderr(&[
+            "count",
+            "-n",
+            "20",
+            "-m",
+            mode,
+            "-d",
+            "300ms",
+            "--slow-poll=250ms",
+        ]);
+        assert_eq!(s.slow_polls, Some(0), "{mode}: {stderr}");
+        assert!(s.longest_poll_secs.unwrap() < 0.25, "{mode}: {s:?}");
+        assert_eq!(stderr, "", "{mode}");
+    }
+}
+
+/// The warnings go to stderr only: stdout stays the notes' output.
+#[test]
+fn stdout_is_untouched() {
+    let output = asyncdemo(&["hello", "--blocking", "-d", "150ms", "--slow-poll=50ms"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8(output.get_output().stdout.clone()).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines[..4],
+        ["Hello ...", "... World!", "Hello ...", "... World!"]
+    );
+    assert_eq!(lines.len(), 5);
+    assert!(lines[4].starts_with("asyncdemo hello executed in "));
+}
+
+/// A spawned task on a multi-thread runtime holds only its worker.
+#[test]
+fn spawned_tasks_are_named_with_their_worker() {
+    let (s, stderr) = json_and_stderr(&[
+        "count",
+        "-n",
+        "2",
+        "--blocking",
+        "--workers",
+        "2",
+        "--spawn",
+        "-d",
+        "200ms",
+        "--slow-poll=50ms",
+    ]);
+    assert_eq!(s.slow_polls, Some(2), "{stderr}");
+    assert!(stderr.contains("it held its worker thread"), "{stderr}");
+}
+
+/// Ctrl-C in the middle of a poll that would block for centuries: the
+/// warning is already out, and the summary counts the poll in progress.
+#[test]
+fn an_interrupted_block_is_reported_while_it_lasts() {
+    let mut child = binary()
+        .args([
+            "count",
+            "-n",
+            "2",
+            "--blocking",
+            "-d",
+            "500years",
+            "--slow-poll=20ms",
+            "-f",
+            "json",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut warning = String::new();
+    // The process is still blocked in task 1's sleep when this line comes.
+    stderr.read_line(&mut warning).unwrap();
+    assert!(
+        warning.starts_with("warning: task 1 (count) has held the runtime thread for 0.0"),
+        "{warning}"
+    );
+    std::thread::sleep(Duration::from_millis(100));
+    send_signal(&child, "INT");
+    assert_eq!(
+        wait_with_limit(&mut child, Duration::from_secs(10)).code(),
+        Some(130)
+    );
+    let summary: Summary = serde_json::from_str(&rest(child.stdout.take().unwrap())).unwrap();
+    assert!(summary.interrupted);
+    assert_eq!(summary.slow_polls, Some(1));
+    assert!(summary.longest_poll_secs.unwrap() >= 0.1, "{summary:?}");
+}
