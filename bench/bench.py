@@ -1,20 +1,36 @@
-"""Scale benchmark: asyncdemo vs Python asyncio, wall clock and peak memory.
+"""Scale benchmark: asyncdemo against a minimal tokio reference and its peers.
 
-    bench/run.sh                       # builds the release binary, then runs this
+    bench/run.sh [--quick]             # builds both Rust binaries, then runs this
     python3 bench/bench.py --help      # options
 
-For each N it runs `asyncdemo count -n N --delay 1s > /dev/null` and the same
-lesson in Python (bench/countasync.py) several times, and prints the median
-wall clock and the median peak RSS of each, the overhead per task beyond the
-one-second sleep, the memory per task, and the Python/Rust ratios.
+Every figure is a whole process: start-up, N tasks that each sleep `--delay`
+(1 s), the exit. For each N it runs
 
-Peak RSS is GNU time's "Maximum resident set size" (`/usr/bin/time -f %M`).
-It is not read from wait4(2) here, because a child forked from Python
-reports Python's own pages from before its exec as part of its peak.
+  asyncdemo   target/release/asyncdemo count -n N --delay 1s -q  (output discarded)
+  reference   bench/reference: tokio current-thread, unconstrained join_all of N sleeps
+  go          bench/peers/goroutines.go: N goroutines, time.Sleep, sync.WaitGroup
+  node        bench/peers/promises.js: Promise.all over N setTimeout promises
+  asyncio     bench/countasync.py -q: asyncio.gather over N asyncio.sleep
+  uvloop      the same on uvloop, when `import uvloop` works
+
+None of them prints per task. A peer whose toolchain is missing is skipped with
+a note. asyncdemo and the reference run alternately (A B A B ...), so that a
+noisy neighbour slows both alike; each pair gives the ratio of their overheads
+(wall - delay), and the median ratio is quoted.
+
+Wall is time.monotonic() around the subprocess (so it includes the exec of
+GNU time, about a millisecond). Peak RSS is GNU time's "Maximum resident set
+size" (`/usr/bin/time -v`); it is not read from wait4(2) here, because a child
+forked from Python reports Python's own pages from before its exec as part of
+its peak. Medians: 5 runs, or 3 when a run takes over 3 s, or 1 when a run
+takes over 15 s (Python at 1M); the table says how many.
 """
 
 import argparse
 import os
+import platform
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -24,15 +40,19 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 BINARY = os.path.join(ROOT, "target", "release", "asyncdemo")
-PYTHON_REF = os.path.join(HERE, "countasync.py")
+REFERENCE = os.path.join(HERE, "reference", "target", "release", "reference")
+GO_SOURCE = os.path.join(HERE, "peers", "goroutines.go")
+NODE_SOURCE = os.path.join(HERE, "peers", "promises.js")
+PYTHON_SOURCE = os.path.join(HERE, "countasync.py")
 GNU_TIME = "/usr/bin/time"
+RSS_LINE = re.compile(r"Maximum resident set size \(kbytes\): (\d+)")
 
 
 def run(argv):
-    """Runs argv once with stdout to /dev/null; returns the wall seconds."""
-    start = time.perf_counter()
+    """Runs argv once with its output discarded; returns the wall seconds."""
+    start = time.monotonic()
     done = subprocess.run(argv, stdout=subprocess.DEVNULL)
-    wall = time.perf_counter() - start
+    wall = time.monotonic() - start
     if done.returncode != 0:
         sys.exit(f"failed ({done.returncode}): {' '.join(argv)}")
     return wall
@@ -41,75 +61,176 @@ def run(argv):
 def measure(argv):
     """Runs argv once under GNU time: (wall seconds, peak RSS bytes)."""
     with tempfile.NamedTemporaryFile("r") as report:
-        wall = run([GNU_TIME, "-f", "%M", "-o", report.name, *argv])
-        rss_kib = int(report.read().split()[-1])
-    return wall, rss_kib * 1024
+        wall = run([GNU_TIME, "-v", "-o", report.name, *argv])
+        match = RSS_LINE.search(report.read())
+    if not match:
+        sys.exit(f"no 'Maximum resident set size' from {GNU_TIME} -v for {' '.join(argv)}")
+    return wall, int(match.group(1)) * 1024
 
 
-def median_of(argv, repeats):
-    runs = [measure(argv) for _ in range(repeats)]
-    return statistics.median(w for w, _ in runs), statistics.median(r for _, r in runs)
+def repeats_after(first_wall, repeats):
+    """How many runs in all, given the first one's wall."""
+    if first_wall > 15:
+        return 1
+    if first_wall > 3:
+        return min(3, repeats)
+    return repeats
+
+
+def series(argv, repeats):
+    """Runs argv `repeats` times (fewer when slow): a list of (wall, rss)."""
+    runs = [measure(argv)]
+    while len(runs) < repeats_after(runs[0][0], repeats):
+        runs.append(measure(argv))
+    return runs
+
+
+def pairs(argv_a, argv_b, repeats):
+    """Runs A and B alternately: a list of ((wall, rss) of A, (wall, rss) of B)."""
+    runs = [(measure(argv_a), measure(argv_b))]
+    while len(runs) < repeats_after(max(runs[0][0][0], runs[0][1][0]), repeats):
+        runs.append((measure(argv_a), measure(argv_b)))
+    return runs
+
+
+def median_wall(runs):
+    return statistics.median(w for w, _ in runs)
+
+
+def median_rss(runs):
+    return statistics.median(r for _, r in runs)
+
+
+def human_bytes(b):
+    if b >= 1e9:
+        return f"{b / 1e9:.2f} GB"
+    return f"{b / 1e6:.0f} MB" if b >= 10e6 else f"{b / 1e6:.1f} MB"
 
 
 def sizes(text):
     return [int(s.replace("_", "")) for s in text.split(",")]
 
 
+def version(argv):
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True)
+    except OSError:
+        return None
+    return (done.stdout or done.stderr).strip().splitlines()[0] if done.returncode == 0 else None
+
+
+def peers(build_dir, notes):
+    """The peer programs that can run here: {name: argv prefix taking N DELAY}."""
+    found = {}
+    if shutil.which("go"):
+        exe = os.path.join(build_dir, "goroutines")
+        built = subprocess.run(["go", "build", "-o", exe, GO_SOURCE], capture_output=True, text=True)
+        if built.returncode == 0:
+            found["go"] = [exe]
+            notes.append(f"go: {version(['go', 'version'])}")
+        else:
+            notes.append(f"go: skipped, `go build` failed: {built.stderr.strip()}")
+    else:
+        notes.append("go: skipped, no `go` on PATH (Debian: apt-get install golang-go)")
+    if shutil.which("node"):
+        found["node"] = [shutil.which("node"), NODE_SOURCE]
+        notes.append(f"node: {version(['node', '--version'])}")
+    else:
+        notes.append("node: skipped, no `node` on PATH (Debian: apt-get install nodejs)")
+    found["asyncio"] = [sys.executable, PYTHON_SOURCE, "-q"]
+    notes.append(f"asyncio: Python {platform.python_version()}")
+    probe = subprocess.run([sys.executable, "-c", "import uvloop; print(uvloop.__version__)"],
+                           capture_output=True, text=True)
+    if probe.returncode == 0:
+        found["uvloop"] = [sys.executable, PYTHON_SOURCE, "-q", "--uvloop"]
+        notes.append(f"uvloop: {probe.stdout.strip()}")
+    else:
+        notes.append("uvloop: skipped, `import uvloop` fails here (pip install uvloop)")
+    return found
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=sizes, default=sizes("10_000,100_000,1_000_000,10_000_000"),
-                        help="task counts, comma-separated (default: %(default)s)")
-    parser.add_argument("--repeats", type=int, default=5, help="runs per figure; medians are quoted (default: 5)")
-    parser.add_argument("--python-max", type=int, default=1_000_000,
-                        help="largest N to run in Python; 10M needs ~16 GB and minutes (default: 1,000,000)")
-    parser.add_argument("--python-repeats", type=int, default=3, help="runs per Python figure (default: 3)")
+    parser.add_argument("--quick", action="store_true", default=os.environ.get("BENCH_QUICK") == "1",
+                        help="leave out N = 10M (also: BENCH_QUICK=1)")
+    parser.add_argument("--sizes", type=sizes, default=None,
+                        help="task counts, comma-separated (default: 10_000,100_000,1_000_000,10_000_000, "
+                             "or without 10_000_000 with --quick)")
+    parser.add_argument("--repeats", type=int, default=5,
+                        help="runs per figure, fewer for slow runs; medians are quoted (default: 5)")
+    parser.add_argument("--peer-max", type=int, default=1_000_000,
+                        help="largest N for node and Python (default: 1,000,000)")
+    parser.add_argument("--go-max", type=int, default=10_000_000, help="largest N for Go (default: 10,000,000)")
     args = parser.parse_args()
+    if args.sizes is None:
+        args.sizes = sizes("10_000,100_000,1_000_000" if args.quick else "10_000,100_000,1_000_000,10_000_000")
 
-    if not os.path.exists(GNU_TIME):
-        sys.exit(f"{GNU_TIME} is missing: install GNU time (Debian: apt-get install time)")
-    if not os.path.exists(BINARY):
-        sys.exit(f"{BINARY} is missing: run `cargo build --release` first (bench/run.sh does)")
+    for path, how in [(GNU_TIME, "install GNU time (Debian: apt-get install time)"),
+                      (BINARY, "run `cargo build --release` first (bench/run.sh does)"),
+                      (REFERENCE, "run `cargo build --release --manifest-path bench/reference/Cargo.toml` "
+                                  "first (bench/run.sh does)")]:
+        if not os.path.exists(path):
+            sys.exit(f"{path} is missing: {how}")
+
+    command = os.environ.get("BENCH_COMMAND") or " ".join(["python3", "bench/bench.py", *sys.argv[1:]])
+    print(f"command: {command}")
     delay = 1.0
-    # One task with the same delay: the fixed cost of a run (start-up, the
-    # runtime, the sleep itself), subtracted so the table shows the cost each
-    # further task adds.
-    base_wall, base_rss = median_of([BINARY, "count", "-n", "1", "--delay", "1s"], args.repeats)
+    notes = [f"machine: {os.cpu_count()} cores, {platform.system()} {platform.release()}",
+             f"rust: {version(['rustc', '--version'])}"]
+    build_dir = tempfile.mkdtemp(prefix="bench-peers-")
+    try:
+        found = peers(build_dir, notes)
+        for note in notes:
+            print(f"  {note}")
+        print()
+        print(f"delay {delay:g} s; overhead = (wall - delay) / N; B/task = peak RSS / N; "
+              f"medians of the runs counted in `runs`")
+        print()
+        print("| N | program | runs | wall median | overhead µs/task | peak RSS | B/task |")
+        print("|---:|:---|---:|---:|---:|---:|---:|")
 
-    print(f"asyncdemo count -n N --delay 1s > /dev/null, medians of {args.repeats} runs "
-          f"(Python: {args.python_repeats}); {os.cpu_count()} cores")
-    print(f"one task: {base_wall:.3f} s, {base_rss / 1e6:.1f} MB; the per-task columns are "
-          "(N-task figure − one-task figure) / N")
+        def row(n, name, runs):
+            wall, rss = median_wall(runs), median_rss(runs)
+            print(f"| {n:,} | {name} | {len(runs)} | {wall:.3f} s | {(wall - delay) / n * 1e6:.3f} "
+                  f"| {human_bytes(rss)} | {rss / n:.0f} |", flush=True)
+
+        results = {}
+        ratios = {}
+        for n in args.sizes:
+            a = [BINARY, "count", "-n", str(n), "--delay", f"{delay:g}s", "-q"]
+            b = [REFERENCE, str(n), f"{delay:g}"]
+            both = pairs(a, b, args.repeats)
+            ours = [x for x, _ in both]
+            row(n, "asyncdemo", ours)
+            row(n, "reference", [y for _, y in both])
+            results[n] = (median_wall(ours), median_rss(ours))
+            ratios[n] = [((x[0] - delay) / (y[0] - delay), x[1] / y[1]) for x, y in both]
+            for name, prefix in found.items():
+                if n > (args.go_max if name == "go" else args.peer_max):
+                    continue
+                row(n, name, series([*prefix, str(n), f"{delay:g}"], args.repeats))
+    finally:
+        shutil.rmtree(build_dir, ignore_errors=True)
+
     print()
-    header = ("| N | asyncdemo wall | overhead / task | asyncdemo RSS | bytes / task "
-              "| Python wall | Python RSS | Python/Rust wall | Python/Rust RSS |")
-    print(header)
-    print("|---:" * 9 + "|")
-    results = {}
-    for n in args.sizes:
-        wall, rss = median_of([BINARY, "count", "-n", str(n), "--delay", "1s"], args.repeats)
-        results[n] = (wall, rss)
-        overhead_us = (wall - base_wall) / n * 1e6
-        per_task = (rss - base_rss) / n
-        row = f"| {n:,} | {wall:.2f} s | {overhead_us:.3f} µs | {rss / 1e6:.0f} MB | {per_task:.0f} B |"
-        if n <= args.python_max:
-            py_wall, py_rss = median_of([sys.executable, PYTHON_REF, str(n), str(delay)], args.python_repeats)
-            row += f" {py_wall:.2f} s | {py_rss / 1e6:.0f} MB | {py_wall / wall:.1f}× | {py_rss / rss:.1f}× |"
-        else:
-            row += " (not run) | | | |"
-        print(row, flush=True)
+    print("asyncdemo against the reference, pair by pair (run alternately):")
+    print()
+    print("| N | pairs | overhead ratio per pair | median overhead ratio | median RSS ratio |")
+    print("|---:|---:|:---|---:|---:|")
+    for n, each in ratios.items():
+        listed = ", ".join(f"{w:.2f}" for w, _ in each)
+        print(f"| {n:,} | {len(each)} | {listed} | {statistics.median(w for w, _ in each):.2f}× "
+              f"| {statistics.median(r for _, r in each):.2f}× |")
 
     print()
     startup = statistics.median(run([BINARY, "count", "-n", "3", "--delay", "0s"]) for _ in range(21))
-    print(f"start-up, `count -n 3 --delay 0s`, whole process, median of 21: {startup * 1e3:.1f} ms")
-    n = 1_000_000 if 1_000_000 in results else max(results)
-    nd_wall, nd_rss = median_of([BINARY, "count", "-n", str(n), "--delay", "1s", "-f", "ndjson"], args.repeats)
-    text_wall = results[n][0]
-    print(f"ndjson at N={n:,}: {nd_wall:.2f} s, {nd_rss / 1e6:.0f} MB "
-          f"({nd_wall / text_wall:.2f}× the text run's {text_wall:.2f} s)")
+    ref_startup = statistics.median(run([REFERENCE, "3", "0"]) for _ in range(21))
+    print(f"start-up, whole process, median of 21: asyncdemo `count -n 3 --delay 0s` {startup * 1e3:.1f} ms, "
+          f"reference `3 0` {ref_startup * 1e3:.1f} ms")
 
     print()
     print("targets:")
-    checks = [("start-up ≤ 5 ms", startup <= 0.005)]
+    checks = [(f"start-up ≤ 5 ms (measured {startup * 1e3:.1f} ms)", startup <= 0.005)]
     if 1_000_000 in results:
         w, r = results[1_000_000]
         checks += [(f"1M wall ≤ 1.25 s (measured {w:.2f} s)", w <= 1.25),
@@ -118,7 +239,6 @@ def main():
         w, r = results[10_000_000]
         checks += [(f"10M wall ≤ 4 s (measured {w:.2f} s)", w <= 4.0),
                    (f"10M RSS ≤ 2.5 GB (measured {r / 1e9:.2f} GB)", r <= 2.5e9)]
-    checks.append((f"ndjson ≤ 2× text at N={n:,}", nd_wall <= 2 * text_wall))
     for name, ok in checks:
         print(f"  {'met ' if ok else 'MISSED'}  {name}")
 
