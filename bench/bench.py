@@ -22,8 +22,11 @@ Wall is time.monotonic() around the subprocess (so it includes the exec of
 GNU time, about a millisecond). Peak RSS is GNU time's "Maximum resident set
 size" (`/usr/bin/time -v`); it is not read from wait4(2) here, because a child
 forked from Python reports Python's own pages from before its exec as part of
-its peak. Medians: 5 runs, or 3 when a run takes over 3 s, or 1 when a run
-takes over 15 s (Python at 1M); the table says how many.
+its peak. CPU is GNU time's user + system time: on a shared machine a busy
+neighbour stretches the wall clock far more than it does the CPU time, so a
+wall figure that moves while CPU does not is noise. Medians: 5 runs, or 3
+when a run takes over 3 s, or 1 when a run takes over 15 s (Python at 1M);
+the table says how many.
 """
 
 import argparse
@@ -46,6 +49,7 @@ NODE_SOURCE = os.path.join(HERE, "peers", "promises.js")
 PYTHON_SOURCE = os.path.join(HERE, "countasync.py")
 GNU_TIME = "/usr/bin/time"
 RSS_LINE = re.compile(r"Maximum resident set size \(kbytes\): (\d+)")
+CPU_LINE = re.compile(r"(?:User|System) time \(seconds\): ([\d.]+)")
 
 
 def run(argv):
@@ -59,13 +63,14 @@ def run(argv):
 
 
 def measure(argv):
-    """Runs argv once under GNU time: (wall seconds, peak RSS bytes)."""
+    """Runs argv once under GNU time: (wall seconds, peak RSS bytes, CPU seconds)."""
     with tempfile.NamedTemporaryFile("r") as report:
         wall = run([GNU_TIME, "-v", "-o", report.name, *argv])
-        match = RSS_LINE.search(report.read())
+        text = report.read()
+    match = RSS_LINE.search(text)
     if not match:
         sys.exit(f"no 'Maximum resident set size' from {GNU_TIME} -v for {' '.join(argv)}")
-    return wall, int(match.group(1)) * 1024
+    return wall, int(match.group(1)) * 1024, sum(float(s) for s in CPU_LINE.findall(text))
 
 
 def repeats_after(first_wall, repeats):
@@ -94,11 +99,23 @@ def pairs(argv_a, argv_b, repeats):
 
 
 def median_wall(runs):
-    return statistics.median(w for w, _ in runs)
+    return statistics.median(run[0] for run in runs)
 
 
 def median_rss(runs):
-    return statistics.median(r for _, r in runs)
+    return statistics.median(run[1] for run in runs)
+
+
+def median_cpu(runs):
+    return statistics.median(run[2] for run in runs)
+
+
+def load():
+    try:
+        with open("/proc/loadavg") as f:
+            return " ".join(f.read().split()[:3])
+    except OSError:
+        return "unknown"
 
 
 def human_bytes(b):
@@ -183,16 +200,17 @@ def main():
         for note in notes:
             print(f"  {note}")
         print()
-        print(f"delay {delay:g} s; overhead = (wall - delay) / N; B/task = peak RSS / N; "
-              f"medians of the runs counted in `runs`")
+        print(f"delay {delay:g} s; overhead = (wall - delay) / N; B/task = peak RSS / N; CPU = user + "
+              f"system time, which a busy neighbour disturbs less than wall; medians of the runs "
+              f"counted in `runs`; load average at the start: {load()}")
         print()
-        print("| N | program | runs | wall median | overhead µs/task | peak RSS | B/task |")
-        print("|---:|:---|---:|---:|---:|---:|---:|")
+        print("| N | program | runs | wall median | overhead µs/task | peak RSS | B/task | CPU |")
+        print("|---:|:---|---:|---:|---:|---:|---:|---:|")
 
         def row(n, name, runs):
             wall, rss = median_wall(runs), median_rss(runs)
             print(f"| {n:,} | {name} | {len(runs)} | {wall:.3f} s | {(wall - delay) / n * 1e6:.3f} "
-                  f"| {human_bytes(rss)} | {rss / n:.0f} |", flush=True)
+                  f"| {human_bytes(rss)} | {rss / n:.0f} | {median_cpu(runs):.2f} s |", flush=True)
 
         results = {}
         ratios = {}
@@ -212,6 +230,8 @@ def main():
     finally:
         shutil.rmtree(build_dir, ignore_errors=True)
 
+    print()
+    print(f"load average at the end: {load()}")
     print()
     print("asyncdemo against the reference, pair by pair (run alternately):")
     print()
