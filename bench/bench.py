@@ -25,7 +25,7 @@ forked from Python reports Python's own pages from before its exec as part of
 its peak. CPU is GNU time's user + system time: on a shared machine a busy
 neighbour stretches the wall clock far more than it does the CPU time, so a
 wall figure that moves while CPU does not is noise. Medians: 5 runs, or 3
-when a run takes over 3 s, or 1 when a run takes over 15 s (Python at 1M);
+when a run takes over 3 s, or for Python 1 when a run takes over 15 s (1M);
 the table says how many.
 """
 
@@ -73,19 +73,20 @@ def measure(argv):
     return wall, int(match.group(1)) * 1024, sum(float(s) for s in CPU_LINE.findall(text))
 
 
-def repeats_after(first_wall, repeats):
-    """How many runs in all, given the first one's wall."""
-    if first_wall > 15:
+def repeats_after(first_wall, repeats, single=False):
+    """How many runs in all, given the first one's wall; `single` lets a run
+    over 15 s stand alone (Python at 1M, half a minute a run)."""
+    if single and first_wall > 15:
         return 1
     if first_wall > 3:
         return min(3, repeats)
     return repeats
 
 
-def series(argv, repeats):
-    """Runs argv `repeats` times (fewer when slow): a list of (wall, rss)."""
+def series(argv, repeats, single=False):
+    """Runs argv `repeats` times (fewer when slow): a list of (wall, rss, cpu)."""
     runs = [measure(argv)]
-    while len(runs) < repeats_after(runs[0][0], repeats):
+    while len(runs) < repeats_after(runs[0][0], repeats, single):
         runs.append(measure(argv))
     return runs
 
@@ -226,7 +227,8 @@ def main():
             for name, prefix in found.items():
                 if n > (args.go_max if name == "go" else args.peer_max):
                     continue
-                row(n, name, series([*prefix, str(n), f"{delay:g}"], args.repeats))
+                single = name in ("asyncio", "uvloop")
+                row(n, name, series([*prefix, str(n), f"{delay:g}"], args.repeats, single))
     finally:
         shutil.rmtree(build_dir, ignore_errors=True)
 
