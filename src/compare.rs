@@ -212,7 +212,7 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
             // On stderr, so that stdout holds only the table.
             let _ = writeln!(io::stderr(), "running {label} ...");
         }
-        let result = run::execute(&config, &sink, Some(&watch));
+        let result = run::execute(&config, &sink, Some(&watch), run::Teardown::Drop);
         // A task's failure (a fetch refused, say) is kept by the sink.
         let error = sink.lock().take_error();
         let outcome = match (result, error) {

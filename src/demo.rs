@@ -35,8 +35,23 @@ use crate::wait::Wait;
 /// then the task prints why instead of its last line, and the other tasks
 /// go on. How the wait ended is used at once, never held across an
 /// `.await`, so it adds nothing to the size of this future.
-pub(crate) async fn task<W: Wait>(id: u32, sink: &Sink, wait: &W) {
-    sink.line(id, Phase::First);
-    let ending = wait.wait(id).await;
-    sink.end(id, ending);
+///
+/// Why a function returning an `async move` block rather than an
+/// `async fn` with the same body: a million-task run keeps a million of
+/// these futures alive at once, so their size is the run's memory. Written
+/// as an `async fn`, the compiler stored the arguments twice in the future
+/// (152 bytes with tokio's 112-byte `Sleep`, measured); as a block that
+/// captures them, once (136 bytes). The behaviour is the same: nothing runs
+/// until the first poll.
+#[allow(clippy::manual_async_fn)] // deliberate, see above
+pub(crate) fn task<'a, W: Wait>(
+    id: u32,
+    sink: &'a Sink,
+    wait: &'a W,
+) -> impl Future<Output = ()> + Send + 'a {
+    async move {
+        sink.line(id, Phase::First);
+        let ending = wait.wait(id).await;
+        sink.end(id, ending);
+    }
 }

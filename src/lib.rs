@@ -71,6 +71,7 @@ pub use crate::vocab::{ExitCode, MachineLimit};
 use crate::cli::{Cli, Command};
 use crate::config::{Config, FetchOptions};
 use crate::report::{Summary, json, svg, text, timeline, trace};
+use crate::run::Teardown;
 use crate::sink::{Sink, State};
 use crate::vocab::{Demo, Format, Outcome, Signal};
 use anyhow::Context;
@@ -88,8 +89,23 @@ const SIGNAL_LOCK_PATIENCE: Duration = Duration::from_millis(150);
 /// Runs the command the user gave and says how the process should exit.
 ///
 /// Usage errors come back as a `clap::Error` inside the `anyhow::Error`, so
-/// that `main` can print them in clap's own style.
+/// that `main` can print them in clap's own style. Everything the run built
+/// is dropped before this returns.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    run_as(cli, Teardown::Drop)
+}
+
+/// [`run`], for a caller that ends the process as soon as this returns, as
+/// `main` does: the memory of the finished tasks is left to the OS instead
+/// of being dropped. The summary, the trace file and every writer are
+/// flushed before this returns, as with [`run`]; the OS then takes back the
+/// tasks' memory in one go, where dropping ten million tasks would revisit
+/// each of them once more (docs/benchmarks.md).
+pub fn run_then_exit(cli: Cli) -> anyhow::Result<ExitCode> {
+    run_as(cli, Teardown::LeaveToExit)
+}
+
+fn run_as(cli: Cli, teardown: Teardown) -> anyhow::Result<ExitCode> {
     let term = config::detect_term(cli.color);
     let (demo, args, fetch) = match cli.command {
         Command::Count(args) => (Demo::Count, args, None),
@@ -132,7 +148,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     } else {
         Box::new(io::stdout())
     };
-    Lifecycle::new(config, out).run()
+    Lifecycle::new(config, out).run(teardown)
 }
 
 /// One demo run from start to exit code: the only place that decides when
@@ -169,7 +185,7 @@ impl Lifecycle {
     }
 
     /// Runs the demo and concludes it, or lets a signal conclude it.
-    fn run(self: Arc<Self>) -> anyhow::Result<ExitCode> {
+    fn run(self: Arc<Self>, teardown: Teardown) -> anyhow::Result<ExitCode> {
         // The handler goes in first, so that from the moment anything is
         // visible (the trace file, the first line) a signal is handled.
         interrupt::on_signal({
@@ -192,7 +208,7 @@ impl Lifecycle {
                 .with_context(|| format!("creating SVG file '{}'", path.display()))?;
             *self.svg.lock().unwrap_or_else(|e| e.into_inner()) = Some(file);
         }
-        let result = run::execute(&self.config, &self.sink, self.watch.as_ref());
+        let result = run::execute(&self.config, &self.sink, self.watch.as_ref(), teardown);
         let mut state = self.sink.lock();
         if !state.close() {
             // A signal concluded the run, and its thread is ending the

@@ -29,11 +29,24 @@ use crate::vocab::{Mode, Outcome, Runtime};
 use crate::wait::fetch::{AsyncFetch, BlockingFetch, Client};
 use crate::wait::{Blocking, BlockingCall, Sleep, SleepCall, SpawnBlocking, Wait};
 use anyhow::Context;
-use futures::future::join_all;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
+
+/// What becomes of the finished tasks' memory at the end of a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Teardown {
+    /// Drop everything, as any Rust value is: for runs inside a longer-lived
+    /// process (`compare`, the tests).
+    Drop,
+    /// Leave the joined tasks' memory as it is, because the process ends
+    /// right after the summary and the OS takes all of it back in one go.
+    /// Dropping them would only revisit every task's slot once more: about
+    /// 0.25 s at ten million tasks (docs/benchmarks.md). Only after a run in which
+    /// every task finished; a run stopped early drops its waiting tasks.
+    LeaveToExit,
+}
 
 /// Runs the configured demo and waits for every task; `watch`, when given,
 /// times every poll of every task (`--slow-poll`, and `compare`).
@@ -41,6 +54,7 @@ pub(crate) fn execute(
     config: &Config,
     sink: &Arc<Sink>,
     watch: Option<&Arc<Watch>>,
+    teardown: Teardown,
 ) -> anyhow::Result<Outcome> {
     // Threads mode has no runtime thread to hold; nothing is watched there.
     let watch = watch.filter(|_| config.way.runtime.is_some() && config.way.mode != Mode::Threads);
@@ -48,10 +62,17 @@ pub(crate) fn execute(
     let elapsed = match &config.fetch {
         None => {
             let delay = config.delay;
-            drive(config, sink, watch, Sleep { delay }, SleepCall { delay })?
+            drive(
+                config,
+                sink,
+                watch,
+                teardown,
+                Sleep { delay },
+                SleepCall { delay },
+            )?
         }
         Some(options) => {
-            let (elapsed, observed) = fetch(config, sink, watch, options)?;
+            let (elapsed, observed) = fetch(config, sink, watch, teardown, options)?;
             observed_delay = observed;
             elapsed
         }
@@ -72,6 +93,7 @@ fn fetch(
     config: &Config,
     sink: &Arc<Sink>,
     watch: Option<&Arc<Watch>>,
+    teardown: Teardown,
     options: &FetchOptions,
 ) -> anyhow::Result<(Duration, Option<Duration>)> {
     // Without --url, a server of our own on a thread of its own (see
@@ -90,6 +112,7 @@ fn fetch(
         config,
         sink,
         watch,
+        teardown,
         AsyncFetch(Arc::clone(&client)),
         BlockingFetch(Arc::clone(&client)),
     )?;
@@ -102,6 +125,7 @@ fn fetch(
     _config: &Config,
     _sink: &Arc<Sink>,
     _watch: Option<&Arc<Watch>>,
+    _teardown: Teardown,
     _options: &FetchOptions,
 ) -> anyhow::Result<(Duration, Option<Duration>)> {
     Err(crate::config::no_http("fetch"))
@@ -113,6 +137,7 @@ fn drive<A, B>(
     config: &Config,
     sink: &Arc<Sink>,
     watch: Option<&Arc<Watch>>,
+    teardown: Teardown,
     nonblocking: A,
     blocking: B,
 ) -> anyhow::Result<Duration>
@@ -133,19 +158,21 @@ where
                 threads::os_threads(B::STACK_BYTES),
             )
         }
-        (Mode::Async, Some(runtime)) => on_runtime(config, runtime, sink, watch, nonblocking),
+        (Mode::Async, Some(runtime)) => {
+            on_runtime(config, runtime, sink, watch, teardown, nonblocking)
+        }
         (Mode::Blocking, Some(runtime)) => {
             let wait = Blocking {
                 call: blocking,
                 sink: Arc::clone(sink),
             };
-            on_runtime(config, runtime, sink, watch, wait)
+            on_runtime(config, runtime, sink, watch, teardown, wait)
         }
         (Mode::SpawnBlocking, Some(runtime)) => {
             let wait = SpawnBlocking {
                 call: Arc::new(blocking),
             };
-            on_runtime(config, runtime, sink, watch, wait)
+            on_runtime(config, runtime, sink, watch, teardown, wait)
         }
     }
 }
@@ -156,6 +183,7 @@ fn on_runtime<W: Wait + Send + 'static>(
     runtime: Runtime,
     sink: &Arc<Sink>,
     watch: Option<&Arc<Watch>>,
+    teardown: Teardown,
     wait: W,
 ) -> anyhow::Result<Duration> {
     let rt = build_runtime(runtime, config, sink)?;
@@ -171,8 +199,13 @@ fn on_runtime<W: Wait + Send + 'static>(
     // nothing for them, not even a branch per poll.
     let elapsed = rt.block_on(async {
         match (config.way.spawn, watch) {
-            (false, None) => join(sink, config.tasks, &wait).await,
-            (false, Some(watch)) => join_watched(sink, config.tasks, &wait, watch).await,
+            (false, None) => {
+                join_tasks(sink, config.tasks, teardown, |id| {
+                    demo::task(id, sink, &wait)
+                })
+                .await
+            }
+            (false, Some(watch)) => join_watched(sink, config.tasks, &wait, watch, teardown).await,
             (true, None) => spawn_all(sink, config.tasks, Arc::new(wait)).await,
             (true, Some(watch)) => {
                 spawn_all_watched(sink, config.tasks, Arc::new(wait), watch).await
@@ -241,27 +274,53 @@ fn build_runtime(
 ///
 /// Returns the elapsed time, measured with tokio's clock so that tests on a
 /// paused clock see exact virtual time.
+#[cfg(test)]
 pub(crate) async fn join<W: Wait>(sink: &Sink, tasks: u32, wait: &W) -> Duration {
-    // `join_all` is one future that polls its N children itself, on the
-    // thread that polls it. `gather` differs: it wraps each coroutine in a
-    // Task of its own, which the loop schedules. On one thread both give
-    // the same output, since each child runs until its first wait either
-    // way. Under `Runtime::block_on` that thread is the calling thread, not
-    // a worker, so even a multi-thread runtime runs these children on one
-    // thread: concurrency without parallelism.
-    timed(
-        sink,
-        join_all((1..=tasks).map(|id| demo::task(id, sink, wait))),
-    )
+    join_tasks(sink, tasks, Teardown::Drop, |id| demo::task(id, sink, wait)).await
+}
+
+/// Builds `tasks` coroutines with `task` and joins them, timing the whole:
+/// building, running and dropping them.
+///
+/// `join_all` is one future that polls its N children itself, on the
+/// thread that polls it. `gather` differs: it wraps each coroutine in a
+/// Task of its own, which the loop schedules. On one thread both give the
+/// same output, since each child runs until its first wait either way.
+/// Under `Runtime::block_on` that thread is the calling thread, not a
+/// worker, so even a multi-thread runtime runs these children on one
+/// thread: concurrency without parallelism.
+///
+/// Why `futures_buffered::join_all` rather than `futures::future::join_all`:
+/// the latter boxes every coroutine into a node of its own (an `Arc` per
+/// task, linked into a `FuturesUnordered`), a million small allocations for
+/// a million tasks. `futures_buffered` keeps all the coroutines in one
+/// array, and all their wakers in a second one, so building the tasks
+/// costs two allocations whatever N is. Both poll exactly the same
+/// coroutines, each only when its own waker fired (docs/benchmarks.md has
+/// the figures).
+async fn join_tasks<F: Future>(
+    sink: &Sink,
+    tasks: u32,
+    teardown: Teardown,
+    task: impl FnMut(u32) -> F,
+) -> Duration {
+    timed(sink, teardown, || {
+        futures_buffered::join_all((1..=tasks).map(task))
+    })
     .await
 }
 
-/// [`join`], with every poll of every coroutine timed by `watch`.
-async fn join_watched<W: Wait>(sink: &Sink, tasks: u32, wait: &W, watch: &Watch) -> Duration {
-    timed(
-        sink,
-        join_all((1..=tasks).map(|id| slowpoll::watched(watch, id, demo::task(id, sink, wait)))),
-    )
+/// [`join_tasks`], with every poll of every coroutine timed by `watch`.
+async fn join_watched<W: Wait>(
+    sink: &Sink,
+    tasks: u32,
+    wait: &W,
+    watch: &Watch,
+    teardown: Teardown,
+) -> Duration {
+    join_tasks(sink, tasks, teardown, |id| {
+        slowpoll::watched(watch, id, demo::task(id, sink, wait))
+    })
     .await
 }
 
@@ -273,7 +332,7 @@ async fn spawn_all<W: Wait + Send + 'static>(
     tasks: u32,
     wait: Arc<W>,
 ) -> Duration {
-    timed(sink, async {
+    timed(sink, Teardown::Drop, || async {
         // A `JoinSet` rather than a `Vec` of handles: it hands back each
         // task as it ends, keeps no result we would ignore, and aborts any
         // task still running if the run stops early and the set is dropped.
@@ -298,7 +357,7 @@ async fn spawn_all_watched<W: Wait + Send + 'static>(
     wait: Arc<W>,
     watch: &Arc<Watch>,
 ) -> Duration {
-    timed(sink, async {
+    timed(sink, Teardown::Drop, || async {
         let mut set = tokio::task::JoinSet::new();
         for id in 1..=tasks {
             let (sink, wait, watch) = (Arc::clone(sink), Arc::clone(&wait), Arc::clone(watch));
@@ -311,24 +370,41 @@ async fn spawn_all_watched<W: Wait + Send + 'static>(
     .await
 }
 
-/// Runs `all` (the joined tasks) from the run's start to its end, or until
-/// the output fails.
-async fn timed<F: Future>(sink: &Sink, all: F) -> Duration {
+/// Builds the joined tasks with `build` and runs them to the end, or until
+/// the output fails. Returns how long all of it took.
+///
+/// The clock starts *before* the tasks are built and stops once they are
+/// done with: dropped, or, with [`Teardown::LeaveToExit`], left for the OS.
+/// Python's `perf_counter()` around `asyncio.run(main())` covers creating
+/// the coroutines, running them and closing the loop in the same way.
+/// Building a million tasks is not free (their memory is touched for the
+/// first time then), and a summary that left it out would report less than
+/// the user waited.
+async fn timed<F: Future>(sink: &Sink, teardown: Teardown, build: impl FnOnce() -> F) -> Duration {
     let start = Instant::now();
     sink.start(start);
     // Why `unconstrained`: tokio gives each task a budget of 128 resource
     // polls per turn, after which a `Sleep` (or a `JoinHandle`) answers
-    // `Pending` even when it is ready. For more than 30 futures, `join_all`
-    // uses `FuturesUnordered`, which then re-polls the refused ones over and
-    // over, and a run of a million tasks turns quadratic. The budget exists
-    // to keep one task from starving others on its thread; here this future
-    // *is* the program, so there is nobody to starve, and lifting the
-    // budget is the honest fix. (docs/benchmarks.md has the measurements.)
-    tokio::select! {
+    // `Pending` even when it is ready. A joiner over many futures then
+    // re-polls the refused ones over and over, and a run of a million tasks
+    // turns quadratic. The budget exists to keep one task from starving
+    // others on its thread; here this future *is* the program, so there is
+    // nobody to starve, and lifting the budget is the honest fix.
+    // (docs/benchmarks.md has the measurements.) Boxed so that it can be
+    // left undropped below.
+    let mut all = Box::pin(tokio::task::unconstrained(build()));
+    let finished = tokio::select! {
         biased;
-        _ = tokio::task::unconstrained(all) => {}
+        _ = all.as_mut() => true,
         // A failed write (say, `| head -1` closed the pipe): stop waiting.
-        () = sink.failed() => {}
+        () = sink.failed() => false,
+    };
+    if finished && teardown == Teardown::LeaveToExit {
+        // Every task has finished and freed what it held (its timer
+        // included); what is left is the joiner's two arrays.
+        std::mem::forget(all);
+    } else {
+        drop(all);
     }
     start.elapsed()
 }
@@ -400,8 +476,68 @@ mod tests {
         );
     }
 
+    /// The elapsed time covers building the tasks, not only running them:
+    /// a build that takes a known (real) time shows up in it. With the clock
+    /// started after the build, as it once was, this elapsed is about zero.
+    #[tokio::test]
+    async fn the_elapsed_time_covers_building_the_tasks() {
+        let (sink, _) = recording_sink(Demo::Count);
+        let wait = Sleep {
+            delay: Duration::ZERO,
+        };
+        let per_task = Duration::from_millis(3);
+        let elapsed = join_tasks(&sink, 10, Teardown::Drop, |id| {
+            // A deliberately slow build: each coroutine costs 3 ms to make.
+            std::thread::sleep(per_task);
+            demo::task(id, &sink, &wait)
+        })
+        .await;
+        assert!(elapsed >= per_task * 10, "took {elapsed:?}");
+        // The timestamps count from the same start: the first line comes
+        // after the whole build.
+        assert!(sink.lock().events()[0].at >= per_task * 10);
+    }
+
+    /// A coroutine whose drop takes a known (real) time.
+    struct SlowDrop<F>(F);
+
+    impl<F: Future + Unpin> Future for SlowDrop<F> {
+        type Output = F::Output;
+        fn poll(
+            mut self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<F::Output> {
+            std::pin::Pin::new(&mut self.0).poll(cx)
+        }
+    }
+
+    impl<F> Drop for SlowDrop<F> {
+        fn drop(&mut self) {
+            std::thread::sleep(Duration::from_millis(3));
+        }
+    }
+
+    /// ... and dropping them: when a failed write stops the run, the
+    /// tasks still waiting are dropped before the clock stops.
+    #[tokio::test]
+    async fn the_elapsed_time_covers_dropping_the_tasks() {
+        let (sink, _) = recording_sink(Demo::Count);
+        let wait = Sleep {
+            delay: Duration::from_secs(3600),
+        };
+        // The output fails before the tasks run, so the run stops as soon
+        // as every task waits, and drops all ten.
+        sink.abort(anyhow::anyhow!("the reader went away"));
+        let elapsed = join_tasks(&sink, 10, Teardown::Drop, |id| {
+            SlowDrop(Box::pin(demo::task(id, &sink, &wait)))
+        })
+        .await;
+        assert!(elapsed >= Duration::from_millis(30), "took {elapsed:?}");
+    }
+
     /// A million-task run keeps a million of these futures alive at once,
-    /// so their size is the run's memory. tokio's `Sleep` is most of it.
+    /// side by side in one array, so their size is the run's memory. tokio's
+    /// `Sleep` is most of it.
     #[test]
     fn the_async_task_future_stays_small() {
         let sink = Sink::new(Box::new(std::io::sink()), Demo::Count, Live::Plain, false);
@@ -411,11 +547,13 @@ mod tests {
         let future = demo::task(1, &sink, &wait);
         let bytes = std::mem::size_of_val(&future);
         let sleep = std::mem::size_of::<tokio::time::Sleep>();
-        // The task adds its id, two references and its state tag (40 bytes
-        // today). A bound of 48 fails as soon as someone adds per-task state
-        // such as an `Instant` (16 bytes) or a `String` (24).
+        // The task adds its id, two references and its state tag (24 bytes
+        // today). A bound of 32 fails as soon as someone adds per-task state
+        // such as an `Instant` (16 bytes) or a `String` (24), or turns
+        // `demo::task` back into an `async fn`, which stores its arguments
+        // twice (+16).
         assert!(
-            bytes <= sleep + 48,
+            bytes <= sleep + 32,
             "task future is {bytes} bytes, Sleep {sleep}"
         );
     }
