@@ -347,7 +347,7 @@ async fn spawn_all<W: Wait + Send + 'static>(
             // tasks), the first ones end while the last are still being
             // spawned; collected only at the end, every finished task would
             // keep its memory until then: 5.6 GB at ten million tasks
-            // instead of under 1.4 GB (docs/benchmarks.md).
+            // instead of 0.9 to 1.6 GB (docs/benchmarks.md).
             if id % 1024 == 0 {
                 while set.try_join_next().is_some() {}
             }
@@ -373,6 +373,10 @@ async fn spawn_all_watched<W: Wait + Send + 'static>(
             set.spawn(slowpoll::watched_owned(watch, id, async move {
                 demo::task(id, &sink, &*wait).await
             }));
+            // Collected as they end, as in `spawn_all`.
+            if id % 1024 == 0 {
+                while set.try_join_next().is_some() {}
+            }
         }
         while set.join_next().await.is_some() {}
     })
