@@ -375,9 +375,10 @@ impl Config {
         self.trace.as_deref().is_some_and(is_stdout)
     }
 
-    /// Whether the run must keep every event, for the pictures drawn after it.
+    /// Whether the run must keep every event, for the pictures drawn after
+    /// it. The `--trace` file is written during the run and keeps none.
     pub(crate) fn record(&self) -> bool {
-        self.timeline || self.trace.is_some() || self.svg.is_some()
+        self.timeline || self.svg.is_some()
     }
 }
 
@@ -537,7 +538,7 @@ mod tests {
     }
 
     #[test]
-    fn only_pictures_make_a_run_record_its_events() {
+    fn only_the_timeline_makes_a_run_record_its_events() {
         assert!(!config(&["asyncdemo", "count", "-v"]).unwrap().record());
         assert!(
             !config(&["asyncdemo", "count", "-f", "ndjson"])
@@ -550,7 +551,7 @@ mod tests {
                 .record()
         );
         assert!(
-            config(&["asyncdemo", "count", "--trace", "t.json"])
+            !config(&["asyncdemo", "count", "--trace", "t.json"])
                 .unwrap()
                 .record()
         );

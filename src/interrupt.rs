@@ -31,3 +31,62 @@ pub(crate) fn on_signal(handler: impl FnOnce(Signal) + Send + 'static) -> anyhow
         .context("starting the signal thread")?;
     Ok(())
 }
+
+/// Calls `handler` on a thread of its own when the reader of stdout goes
+/// away, if stdout is a pipe.
+///
+/// A closed pipe is otherwise noticed only when the program next writes,
+/// and while every task sleeps nothing is written: `asyncdemo count
+/// --delay 1h | head -1` waited out the hour after `head` had exited. The
+/// thread sleeps in `poll(2)` on stdout asking for no event at all, which
+/// still reports `POLLERR` (Linux) or `POLLHUP` the moment the read end
+/// closes, and costs nothing until then. Blocking modes cannot be woken
+/// from `std::thread::sleep`, so the handler is expected to end the
+/// process, as the signal handler does.
+#[cfg(unix)]
+pub(crate) fn on_hangup(handler: impl FnOnce() + Send + 'static) -> anyhow::Result<()> {
+    use std::os::fd::AsRawFd;
+    let fd = std::io::stdout().as_raw_fd();
+    // SAFETY: `fstat` only writes the `stat` it is given, which is plain
+    // data that zeroes are valid for.
+    let is_pipe = unsafe {
+        let mut stat: libc::stat = std::mem::zeroed();
+        libc::fstat(fd, &mut stat) == 0 && (stat.st_mode & libc::S_IFMT) == libc::S_IFIFO
+    };
+    if !is_pipe {
+        // A terminal or a file has no reader to lose.
+        return Ok(());
+    }
+    std::thread::Builder::new()
+        .name("hangup".into())
+        .stack_size(64 * 1024)
+        .spawn(move || {
+            loop {
+                let mut watch = libc::pollfd {
+                    fd,
+                    events: 0,
+                    revents: 0,
+                };
+                // SAFETY: one valid `pollfd`, and a count of one.
+                let ready = unsafe { libc::poll(&mut watch, 1, -1) };
+                if ready < 0
+                    && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted
+                {
+                    continue;
+                }
+                if ready > 0 && watch.revents & (libc::POLLERR | libc::POLLHUP) != 0 {
+                    handler();
+                }
+                // Anything else (stdout closed under us) is nothing to act on.
+                return;
+            }
+        })
+        .context("starting the thread that watches stdout")?;
+    Ok(())
+}
+
+/// Elsewhere a closed pipe is noticed at the next write.
+#[cfg(not(unix))]
+pub(crate) fn on_hangup(_handler: impl FnOnce() + Send + 'static) -> anyhow::Result<()> {
+    Ok(())
+}

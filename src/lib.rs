@@ -77,6 +77,7 @@ use crate::vocab::{Demo, Format, Outcome, Signal};
 use anyhow::Context;
 use std::fs::File;
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -85,6 +86,18 @@ use std::time::Duration;
 /// longer only while a write blocks on a full pipe, and Ctrl-C must still
 /// end the program promptly then.
 const SIGNAL_LOCK_PATIENCE: Duration = Duration::from_millis(150);
+
+/// How much longer the signal thread waits when the run has already ended
+/// and its conclusion is being written: a big `--timeline` takes a while,
+/// and cutting it short would lose the summary that the exit code reports.
+const CONCLUSION_PATIENCE: Duration = Duration::from_secs(1);
+
+/// The size of the `--trace` file's buffer: a million-task trace is
+/// hundreds of megabytes, written during the run under the sink's lock.
+const TRACE_BUFFER_BYTES: usize = 256 * 1024;
+
+/// [`Lifecycle::verdict`] before the normal end has chosen an exit code.
+const NO_VERDICT: i32 = -1;
 
 /// Runs the command the user gave and says how the process should exit.
 ///
@@ -106,6 +119,7 @@ pub fn run_then_exit(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 fn run_as(cli: Cli, teardown: Teardown) -> anyhow::Result<ExitCode> {
+    run::limits::share_malloc_arena_under_address_limit();
     let term = config::detect_term(cli.color);
     let (demo, args, fetch) = match cli.command {
         Command::Count(args) => (Demo::Count, args, None),
@@ -159,14 +173,16 @@ struct Lifecycle {
     /// Where its lines go; shared with the tasks, which on some drivers
     /// (a thread each, `--spawn`) own a handle of their own.
     sink: Arc<Sink>,
-    /// The `--trace` file (or stdout, for `--trace -`), created before the
-    /// run so that a bad path fails at once, and written when the run
-    /// concludes.
-    trace: Mutex<Option<Box<dyn Write + Send>>>,
-    /// The `--svg` file, likewise.
+    /// The `--svg` file, created before the run so that a bad path fails at
+    /// once, and written when the run concludes.
     svg: Mutex<Option<File>>,
     /// `--slow-poll`'s timing of every poll; `None` without the flag.
     watch: Option<Arc<slowpoll::Watch>>,
+    /// The exit code the normal end chose, set just before it writes the
+    /// summary ([`NO_VERDICT`] until then). A signal that cannot wait for
+    /// that summary's writer exits with this code, so that the code always
+    /// matches the summary on stdout.
+    verdict: AtomicI32,
 }
 
 impl Lifecycle {
@@ -178,9 +194,9 @@ impl Lifecycle {
         Arc::new(Lifecycle {
             config,
             sink,
-            trace: Mutex::new(None),
             svg: Mutex::new(None),
             watch,
+            verdict: AtomicI32::new(NO_VERDICT),
         })
     }
 
@@ -193,36 +209,73 @@ impl Lifecycle {
             move |signal| run.interrupted(signal)
         })?;
         if let Some(path) = &self.config.trace {
-            let file: Box<dyn Write + Send> = if self.config.trace_to_stdout() {
-                Box::new(io::stdout())
-            } else {
-                Box::new(
-                    File::create(path)
-                        .with_context(|| format!("creating trace file '{}'", path.display()))?,
-                )
-            };
-            *self.trace.lock().unwrap_or_else(|e| e.into_inner()) = Some(file);
+            // Created before the run, so that a bad path fails at once, and
+            // written during it (see `report::trace::Stream`).
+            let (demo, mode) = (self.config.demo, self.config.way.mode);
+            let to_stdout = self.config.trace_to_stdout();
+            self.sink.open_trace(|| {
+                let file: Box<dyn Write + Send> = if to_stdout {
+                    Box::new(io::stdout())
+                } else {
+                    Box::new(
+                        File::create(path)
+                            .with_context(|| format!("creating trace file '{}'", path.display()))?,
+                    )
+                };
+                let what = format!("writing trace file '{}'", path.display());
+                let out: Box<dyn Write + Send> =
+                    Box::new(io::BufWriter::with_capacity(TRACE_BUFFER_BYTES, file));
+                let stream = trace::Stream::start(out, demo, mode).context(what.clone())?;
+                Ok((stream, what))
+            })?;
         }
         if let Some(path) = &self.config.svg {
             let file = File::create(path)
                 .with_context(|| format!("creating SVG file '{}'", path.display()))?;
             *self.svg.lock().unwrap_or_else(|e| e.into_inner()) = Some(file);
         }
+        // A reader that goes away while every task waits (`| head -1` with
+        // a long delay) would otherwise be noticed only at the next write.
+        interrupt::on_hangup({
+            let run = Arc::clone(&self);
+            move || run.hung_up()
+        })?;
         let result = run::execute(&self.config, &self.sink, self.watch.as_ref(), teardown);
         let mut state = self.sink.lock();
         if !state.close() {
-            // A signal concluded the run, and its thread is ending the
-            // process with the signal's code while it holds the output.
+            // A signal (or the reader hanging up) concluded the run, and
+            // that thread is ending the process while it holds the output.
             drop(state);
             loop {
                 std::thread::park();
             }
         }
-        if let Some(err) = state.take_error() {
-            return Err(err);
-        }
-        let outcome = result?;
+        let outcome = match (state.take_error(), result) {
+            (None, Ok(outcome)) => outcome,
+            (Some(err), _) | (None, Err(err)) => {
+                // The run stopped early with an error; the trace file still
+                // gets its closing brackets, so what it holds can be opened.
+                let _ = state.finish_trace();
+                return Err(err);
+            }
+        };
         self.conclude(&mut state, outcome, None)
+    }
+
+    /// The reader of stdout has gone away (it closed the pipe): nobody will
+    /// read anything more, so end now, quietly and with code 0, as a write
+    /// into the closed pipe would, without waiting out the tasks' sleeps.
+    fn hung_up(&self) {
+        if let Some(mut state) = self.sink.lock_within(SIGNAL_LOCK_PATIENCE) {
+            if !state.close() {
+                // Concluded already: its next write fails with a broken
+                // pipe, and main ends quietly.
+                return;
+            }
+            let _ = state.finish_trace();
+            std::process::exit(ExitCode::Success.code().into());
+        }
+        std::process::exit(ExitCode::Success.code().into());
     }
 
     /// The signal thread's path: conclude with a partial summary, unless
@@ -253,6 +306,16 @@ impl Lifecycle {
             // follow the summary.
             std::process::exit(code);
         }
+        // The writer is stuck: a reader that does not read holds the pipe
+        // full. If the run had ended and its summary is being written, the
+        // exit code is that summary's; give the writer a little longer.
+        if self.verdict.load(Ordering::SeqCst) != NO_VERDICT {
+            if self.sink.lock_within(CONCLUSION_PATIENCE).is_some() {
+                // Written: main exits with the verdict.
+                return;
+            }
+            std::process::exit(self.verdict.load(Ordering::SeqCst));
+        }
         std::process::exit(code);
     }
 
@@ -267,6 +330,19 @@ impl Lifecycle {
     ) -> anyhow::Result<ExitCode> {
         let config = &self.config;
         let summary = Summary::new(config, outcome, signal);
+        // The trace first: once stdout says how the run ended, the trace
+        // file must be whole, whatever happens next.
+        if let Some(traced) = state.finish_trace() {
+            traced?;
+        }
+        let code = match signal {
+            Some(signal) => signal.exit_code(),
+            None if summary.passed => ExitCode::Success,
+            None => ExitCode::CheckFailed,
+        };
+        if signal.is_none() {
+            self.verdict.store(code.code().into(), Ordering::SeqCst);
+        }
         let (out, events, parks) = state.out_and_events();
         let written: io::Result<()> = (|| {
             match config.format {
@@ -285,11 +361,6 @@ impl Lifecycle {
             out.flush()
         })();
         written.context("writing output")?;
-        let file = self.trace.lock().unwrap_or_else(|e| e.into_inner()).take();
-        if let (Some(file), Some(path)) = (file, &config.trace) {
-            trace::write(io::BufWriter::new(file), &summary, events)
-                .with_context(|| format!("writing trace file '{}'", path.display()))?;
-        }
         let file = self.svg.lock().unwrap_or_else(|e| e.into_inner()).take();
         if let (Some(file), Some(path)) = (file, &config.svg) {
             let run = svg::Run {
@@ -302,11 +373,8 @@ impl Lifecycle {
                 .and_then(|()| out.flush())
                 .with_context(|| format!("writing SVG file '{}'", path.display()))?;
         }
-        if let Some(signal) = signal {
-            return Ok(signal.exit_code());
-        }
-        if summary.passed {
-            return Ok(ExitCode::Success);
+        if code != ExitCode::CheckFailed {
+            return Ok(code);
         }
         // The verdicts go to stderr so that stdout stays exactly the demo's
         // output (or pure JSON); a failed write there changes nothing.

@@ -7,13 +7,42 @@ use clap::Parser;
 use std::io::{self, Write};
 
 fn main() -> std::process::ExitCode {
-    // On a usage error clap prints its message and exits with code 2.
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(parse) => return print_parse_result(&parse).into(),
+    };
     // `run_then_exit`: this process ends as soon as it returns, so the
     // finished tasks' memory is left for the OS to take back in one go.
     match asyncdemo::run_then_exit(cli) {
         Ok(code) => code.into(),
         Err(err) => report_error(&err).into(),
+    }
+}
+
+/// Prints what clap produced instead of a command: the help or the version
+/// on stdout (exit 0), or a usage error on stderr (exit 2).
+///
+/// Not `Cli::parse`, which does the same but ignores a failed write, so that
+/// `asyncdemo --help > /dev/full` exited 0 having printed nothing. Printing
+/// the help is the whole job of that command, so a failed write is an error
+/// like any other output's.
+fn print_parse_result(parse: &clap::Error) -> ExitCode {
+    // `print` picks the stream (stdout for help and version) and the colour
+    // as clap would; stdout is line-buffered, so flush what may be left.
+    let printed = parse.print().and_then(|()| {
+        if parse.use_stderr() {
+            io::stderr().flush()
+        } else {
+            io::stdout().flush()
+        }
+    });
+    if let Err(err) = printed {
+        return report_error(&anyhow::Error::new(err).context("writing output"));
+    }
+    if parse.use_stderr() {
+        ExitCode::Error
+    } else {
+        ExitCode::Success
     }
 }
 

@@ -13,6 +13,11 @@
 //!   but the Ctrl-C handler runs on its own thread and must be able to take
 //!   the writer, flush what the tasks wrote and add the summary after it.
 //!   Uncontended, the lock is one atomic compare-and-swap.
+//! - **Cut only between lines.** The writer hands the OS whole lines, at
+//!   most `PIPE_BUF` bytes per `write(2)`, which a pipe takes all or
+//!   nothing. The process may end in the middle of a flush (Ctrl-C while a
+//!   slow reader holds the pipe full), and then the reader still gets whole
+//!   lines, never half an NDJSON object ([`WholeLines`]).
 //! - **Record only what somebody asked for.** Timestamps and the event list
 //!   feed `--verbose`, `ndjson`, `--timeline` and `--trace`. A plain run takes
 //!   no clock reading and stores nothing per task; it only counts the tasks
@@ -20,7 +25,7 @@
 
 use crate::report;
 use crate::vocab::{Demo, Ending, Event, Live, Park, Phase};
-use std::io::{BufWriter, Write};
+use std::io::{self, Write};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -30,7 +35,7 @@ use tokio::time::Instant;
 pub(crate) struct State {
     /// The destination, normally stdout. Boxed so the sink is one type
     /// whatever it writes to; the dynamic call happens per flush, not per line.
-    out: BufWriter<Box<dyn Write + Send>>,
+    out: WholeLines<Box<dyn Write + Send>>,
     /// When the run started; `None` until the runner says so.
     start: Option<Instant>,
     /// Tasks that printed their last line.
@@ -42,6 +47,8 @@ pub(crate) struct State {
     /// When each runtime thread parked and woke, for the pictures' thread
     /// lanes; `None` unless recording.
     parks: Option<Vec<Park>>,
+    /// The `--trace` file, written line by line as the run goes.
+    trace: Option<Trace>,
     /// The first error that stopped the run: a failed write ("writing
     /// output: ..."; after it lines are dropped, the output is gone) or a
     /// failed wait (a fetch whose server refused).
@@ -103,6 +110,26 @@ impl State {
     pub(crate) fn parks(&self) -> &[Park] {
         self.parks.as_deref().unwrap_or_default()
     }
+
+    /// Ends the `--trace` file, if there is one: `None` without a trace.
+    /// Bounded in time (a buffer's flush and two brackets), so that a
+    /// signal can conclude a run promptly whatever its size.
+    pub(crate) fn finish_trace(&mut self) -> Option<anyhow::Result<()>> {
+        let trace = self.trace.take()?;
+        let Trace { mut stream, what } = trace;
+        Some(
+            stream
+                .finish()
+                .map_err(|err| anyhow::Error::new(err).context(what)),
+        )
+    }
+}
+
+/// The `--trace` file being written, with what to call it in an error.
+struct Trace {
+    stream: report::trace::Stream<Box<dyn Write + Send>>,
+    /// `writing trace file 'run.json'`.
+    what: String,
 }
 
 /// The destination of the tasks' lines, shared by every task of a run.
@@ -122,9 +149,13 @@ const SHORTEST_IDLE: Duration = Duration::from_micros(50);
 /// At most this many parks and wake-ups are recorded (16 bytes each).
 const MAX_PARKS: usize = 100_000;
 
-/// The size of the output buffer. Larger than std's 8 KiB default so that a
-/// million-task run makes a few hundred `write` calls instead of thousands.
+/// The size of the output buffer. Larger than std's 8 KiB default so that
+/// a million-task run fills it a few hundred times instead of thousands.
 const BUFFER_BYTES: usize = 64 * 1024;
+
+/// The largest write a pipe takes atomically: all of it or, while the pipe
+/// is full, none of it (POSIX guarantees at least 512; Linux gives 4096).
+const PIPE_BUF: usize = 4096;
 
 impl Sink {
     /// A sink writing `demo`'s lines to `out` in the `live` style; `record`
@@ -134,12 +165,13 @@ impl Sink {
             demo,
             live,
             state: Mutex::new(State {
-                out: BufWriter::with_capacity(BUFFER_BYTES, out),
+                out: WholeLines::new(out),
                 start: None,
                 completed: 0,
                 failed: 0,
                 events: record.then(Vec::new),
                 parks: record.then(Vec::new),
+                trace: None,
                 error: None,
                 closed: false,
             }),
@@ -171,6 +203,36 @@ impl Sink {
                 Err(std::sync::TryLockError::WouldBlock) => return None,
             }
         }
+    }
+
+    /// Makes room for `count` recorded events up front, so that a run too
+    /// big for the memory fails here with an error, not later with an abort
+    /// in the middle of the run. Does nothing when nothing is recorded.
+    pub(crate) fn reserve_events(
+        &self,
+        count: usize,
+    ) -> Result<(), std::collections::TryReserveError> {
+        match &mut self.lock().events {
+            Some(events) => events.try_reserve_exact(count),
+            None => Ok(()),
+        }
+    }
+
+    /// Writes every line into the `--trace` file that `open` creates, from
+    /// now on; `open` also says what to call the file in an error
+    /// (`writing trace file 'run.json'`).
+    ///
+    /// The lock is held while the file is created, so that a signal
+    /// concluding the run meanwhile waits, and then closes the file it can
+    /// already see on disk, rather than leaving it empty.
+    pub(crate) fn open_trace(
+        &self,
+        open: impl FnOnce() -> anyhow::Result<(report::trace::Stream<Box<dyn Write + Send>>, String)>,
+    ) -> anyhow::Result<()> {
+        let mut state = self.lock();
+        let (stream, what) = open()?;
+        state.trace = Some(Trace { stream, what });
+        Ok(())
     }
 
     /// Marks the start of the run: `t = 0` for every timestamp.
@@ -215,17 +277,37 @@ impl Sink {
         }
     }
 
+    /// Keeps task `id`'s `phase` line (`text`, at `at`) for the pictures and
+    /// writes it into the `--trace` file; `false` if that write failed,
+    /// which stops the run.
+    fn record(&self, state: &mut State, at: Duration, id: u32, phase: Phase, text: &str) -> bool {
+        let event = Event {
+            at,
+            task: id,
+            phase,
+            thread: thread_number(),
+        };
+        if let Some(events) = &mut state.events {
+            events.push(event);
+        }
+        if let Some(trace) = &mut state.trace {
+            if let Err(err) = trace.stream.event(&event, text) {
+                let err = anyhow::Error::new(err).context(trace.what.clone());
+                self.fail(state, err);
+                return false;
+            }
+        }
+        true
+    }
+
     /// Writes a line with its own `text` (a reply's status, a failure), and
     /// records it as `phase` if it has one.
     fn write(&self, state: &mut State, id: u32, phase: Option<Phase>, text: &str) {
         let at = state.elapsed();
-        if let (Some(events), Some(phase)) = (&mut state.events, phase) {
-            events.push(Event {
-                at,
-                task: id,
-                phase,
-                thread: thread_number(),
-            });
+        if let Some(phase) = phase {
+            if !self.record(state, at, id, phase, text) {
+                return;
+            }
         }
         let written = match self.live {
             Live::Plain => writeln!(state.out, "{text}"),
@@ -247,19 +329,16 @@ impl Sink {
         if state.error.is_some() || state.closed {
             return;
         }
+        let state = &mut *state;
+        let record = state.events.is_some() || state.trace.is_some();
         // Read the clock only when a line or a picture will show the time.
-        let at = if self.live.needs_time() || state.events.is_some() {
+        let at = if self.live.needs_time() || record {
             state.elapsed()
         } else {
             Duration::ZERO
         };
-        if let Some(events) = &mut state.events {
-            events.push(Event {
-                at,
-                task: id,
-                phase,
-                thread: thread_number(),
-            });
+        if record && !self.record(state, at, id, phase, &self.demo.text(id, phase)) {
+            return;
         }
         let written = match self.live {
             Live::Plain => self.demo.write_line(&mut state.out, id, phase),
@@ -272,10 +351,7 @@ impl Sink {
             Live::Silent => Ok(()),
         };
         if let Err(err) = written {
-            self.fail(
-                &mut state,
-                anyhow::Error::new(err).context("writing output"),
-            );
+            self.fail(state, anyhow::Error::new(err).context("writing output"));
         }
     }
 
@@ -361,6 +437,82 @@ impl Sink {
     }
 }
 
+/// A buffered writer that hands its destination whole lines only, at most
+/// [`PIPE_BUF`] bytes per call where the lines allow.
+///
+/// Why not `BufWriter`: when its buffer fills, it writes all of it, ending
+/// wherever the buffer ended, often mid-line; and into a pipe a 64 KiB
+/// `write(2)` goes in piece by piece as the reader makes room. A process
+/// ending during such a write (Ctrl-C while the reader is slow; the signal
+/// thread exits without waiting for the stuck writer) left the reader half
+/// a line. Here a full buffer sends only its complete lines, and each
+/// `write(2)` carries whole lines of at most `PIPE_BUF` bytes, which a pipe
+/// accepts entirely or not at all. So output is only ever cut between lines.
+pub(crate) struct WholeLines<W: Write> {
+    inner: W,
+    buf: Vec<u8>,
+}
+
+impl<W: Write> WholeLines<W> {
+    fn new(inner: W) -> WholeLines<W> {
+        WholeLines {
+            inner,
+            buf: Vec::with_capacity(BUFFER_BYTES),
+        }
+    }
+
+    /// Writes the first `len` buffered bytes, in chunks that end at a line
+    /// break and hold at most [`PIPE_BUF`] bytes (a longer line goes alone,
+    /// in one call), then drops them from the buffer.
+    fn write_out(&mut self, len: usize) -> io::Result<()> {
+        let mut done = 0;
+        let result = loop {
+            if done == len {
+                break Ok(());
+            }
+            let rest = &self.buf[done..len];
+            let window = &rest[..rest.len().min(PIPE_BUF)];
+            let end = match window.iter().rposition(|&b| b == b'\n') {
+                Some(newline) => newline + 1,
+                // No line ends within PIPE_BUF bytes: send up to the next
+                // line break (or everything) as one call.
+                None => rest
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .map_or(rest.len(), |newline| newline + 1),
+            };
+            // `write_all` retries only after a partial write, which a pipe
+            // makes only for a call larger than PIPE_BUF.
+            match self.inner.write_all(&rest[..end]) {
+                Ok(()) => done += end,
+                Err(err) => break Err(err),
+            }
+        };
+        self.buf.drain(..done);
+        result
+    }
+}
+
+impl<W: Write> Write for WholeLines<W> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.buf.extend_from_slice(bytes);
+        if self.buf.len() >= BUFFER_BYTES {
+            // Full: send the complete lines and keep the one in progress.
+            if let Some(newline) = self.buf.iter().rposition(|&b| b == b'\n') {
+                self.write_out(newline + 1)?;
+            }
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        // Called between lines (the sink's lock makes each line whole), so
+        // this sends complete lines.
+        self.write_out(self.buf.len())?;
+        self.inner.flush()
+    }
+}
+
 /// A small number for the current OS thread, given out in order of first use.
 ///
 /// `std::thread::ThreadId` has no stable numeric form, and the pictures want
@@ -432,6 +584,55 @@ pub(crate) mod tests {
         assert_eq!(captured.text(), "One\nOne\n");
         sink.line(1, Phase::Last);
         assert_eq!(sink.completed(), 1);
+    }
+
+    /// Records the size of every `write` call it gets.
+    #[derive(Default)]
+    struct Calls(Vec<Vec<u8>>);
+
+    impl Write for Calls {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.push(buf.to_vec());
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn every_write_is_whole_lines_of_at_most_pipe_buf_bytes() {
+        let mut out = WholeLines::new(Calls::default());
+        // Lines of varying length, written in pieces as serde_json does,
+        // enough to fill the buffer several times.
+        let mut sent = Vec::new();
+        for i in 0..20_000 {
+            let line = format!("{{\"task\":{i},\"text\":\"{}\"}}\n", "x".repeat(i % 97));
+            for piece in line.as_bytes().chunks(7) {
+                out.write_all(piece).unwrap();
+            }
+            sent.extend_from_slice(line.as_bytes());
+        }
+        out.flush().unwrap();
+        let calls = &out.inner.0;
+        assert!(calls.len() > 1);
+        for call in calls {
+            assert!(call.len() <= PIPE_BUF, "a write of {} bytes", call.len());
+            assert_eq!(call.last(), Some(&b'\n'), "a write that ends mid-line");
+        }
+        assert_eq!(calls.concat(), sent, "every byte, in order, once");
+    }
+
+    #[test]
+    fn a_line_longer_than_pipe_buf_goes_whole_in_one_write() {
+        let mut out = WholeLines::new(Calls::default());
+        let long = "y".repeat(3 * PIPE_BUF) + "\n";
+        out.write_all(b"short\n").unwrap();
+        out.write_all(long.as_bytes()).unwrap();
+        out.write_all(b"tail\n").unwrap();
+        out.flush().unwrap();
+        let calls: Vec<&[u8]> = out.inner.0.iter().map(Vec::as_slice).collect();
+        assert_eq!(calls, [&b"short\n"[..], long.as_bytes(), b"tail\n"]);
     }
 
     #[test]

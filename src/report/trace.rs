@@ -3,23 +3,20 @@
 //!
 //! Two "processes" give two views of the same run:
 //!
-//! - **tasks**: one row per task (`tid` = task number). A complete event
-//!   (`"ph": "X"`) spans each task's wait, and instant events (`"ph": "i"`)
-//!   mark its two lines.
+//! - **tasks**: one row per task (`tid` = task number). A begin/end pair
+//!   (`"ph": "B"`, `"E"`) spans each task's wait, and instant events
+//!   (`"ph": "i"`) mark its two lines.
 //! - **OS threads**: one row per thread (`tid` = thread number). The lines
 //!   are marked on the thread that printed them, and a wait that *held* its
 //!   thread (`blocking`, `threads`) is drawn on that thread too. An async
 //!   wait draws nothing there, because the thread was free: that empty row is
 //!   the lesson.
 //!
-//! The file is streamed through serde, event by event, so a million-task
-//! trace is never held in memory as one big value.
+//! The file is written during the run, event by event ([`Stream`]), so a
+//! million-task trace is never held in memory, and ending the run at any
+//! moment leaves a whole file.
 
-use super::Summary;
-use super::marks::{self, Marks};
-use crate::vocab::{Event, Waiting};
-use serde::ser::{Serialize, Serializer};
-use std::collections::BTreeSet;
+use crate::vocab::{Demo, Event, Mode, Phase, Waiting};
 use std::io::{self, Write};
 use std::time::Duration;
 
@@ -32,16 +29,14 @@ const THREADS_PID: u32 = 2;
 #[derive(serde::Serialize)]
 struct TraceEvent {
     name: String,
-    /// Phase: `M` metadata, `X` complete (with `dur`), `i` instant.
+    /// Phase: `M` metadata, `B` and `E` the begin and end of a wait, `i`
+    /// instant.
     ph: &'static str,
     pid: u32,
     tid: u32,
     /// Start, in microseconds since the run began.
     #[serde(skip_serializing_if = "Option::is_none")]
     ts: Option<f64>,
-    /// Duration in microseconds (`X` only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    dur: Option<f64>,
     /// Scope of an instant event: `t`, its own row.
     #[serde(skip_serializing_if = "Option::is_none")]
     s: Option<&'static str>,
@@ -69,7 +64,6 @@ fn metadata(kind: &str, pid: u32, tid: u32, name: String) -> TraceEvent {
         pid,
         tid,
         ts: None,
-        dur: None,
         s: None,
         args: Some(Args::Name { name }),
     }
@@ -82,7 +76,6 @@ fn instant(name: String, pid: u32, tid: u32, event: &Event) -> TraceEvent {
         pid,
         tid,
         ts: micros(event.at),
-        dur: None,
         s: Some("t"),
         args: Some(Args::Task {
             task: event.task,
@@ -91,117 +84,136 @@ fn instant(name: String, pid: u32, tid: u32, event: &Event) -> TraceEvent {
     }
 }
 
-fn span(name: String, pid: u32, tid: u32, first: &Event, end: Duration) -> TraceEvent {
+/// The begin (`B`) or end (`E`) of a wait, on row `tid` of `pid`.
+fn bound(ph: &'static str, name: String, pid: u32, tid: u32, event: &Event) -> TraceEvent {
     TraceEvent {
         name,
-        ph: "X",
+        ph,
         pid,
         tid,
-        ts: micros(first.at),
-        dur: micros(end.saturating_sub(first.at)),
+        ts: micros(event.at),
         s: None,
         args: Some(Args::Task {
-            task: first.task,
-            thread: first.thread,
+            task: event.task,
+            thread: event.thread,
         }),
     }
 }
 
-/// The whole file: `{"traceEvents": [...], "displayTimeUnit": "ms"}`.
-struct TraceFile<'a> {
-    summary: &'a Summary,
-    /// Each task's two lines, indexed by task number - 1.
-    tasks: Vec<Marks>,
-    threads: BTreeSet<u32>,
-    elapsed: Duration,
+/// The trace file, written while the run goes on: one call per task line.
+///
+/// Why streamed: a million-task trace is hundreds of megabytes. Written
+/// after the run, it took 1.5 s, during which Ctrl-C could not end the
+/// program without leaving half a file, and a signal at the very end could
+/// cut it while stdout already said the run had finished. Streamed, the
+/// file grows with the run, and ending it at any moment takes one buffer
+/// flush and the closing brackets ([`Stream::finish`]).
+///
+/// So waits are drawn as begin/end pairs (`"ph": "B"` at the first line,
+/// `"E"` at the last) rather than as complete events, whose duration is
+/// known only at the end. A task that a signal stopped mid-wait has a `B`
+/// without its `E`, and the viewers draw it to the end of the trace.
+pub(crate) struct Stream<W: Write> {
+    out: W,
+    demo: Demo,
+    waiting: Waiting,
+    /// The OS threads already named, by thread number.
+    named: Vec<bool>,
 }
 
-/// Serializes the event list lazily, one task at a time.
-struct EventList<'a>(&'a TraceFile<'a>);
-
-impl Serialize for TraceFile<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut file = serializer.serialize_struct("TraceFile", 2)?;
-        file.serialize_field("traceEvents", &EventList(self))?;
-        file.serialize_field("displayTimeUnit", "ms")?;
-        file.end()
+impl<W: Write> Stream<W> {
+    /// Starts the file of a run of `demo` in `mode`: the opening bracket and
+    /// the two groups' names.
+    pub(crate) fn start(mut out: W, demo: Demo, mode: Mode) -> io::Result<Stream<W>> {
+        let title = format!("asyncdemo {} --mode {}", demo.name(), mode.name());
+        out.write_all(b"{\"traceEvents\":[\n")?;
+        let mut stream = Stream {
+            out,
+            demo,
+            waiting: Waiting::of(mode),
+            named: Vec::new(),
+        };
+        stream.put(&metadata(
+            "process_name",
+            TASKS_PID,
+            0,
+            format!("tasks: {title}"),
+        ))?;
+        stream.out.write_all(b",\n")?;
+        stream.put(&metadata(
+            "process_name",
+            THREADS_PID,
+            0,
+            "OS threads".to_owned(),
+        ))?;
+        Ok(stream)
     }
-}
 
-impl Serialize for EventList<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let file = self.0;
-        let summary = file.summary;
-        let waiting = Waiting::of(summary.mode);
-        let title = format!(
-            "asyncdemo {} --mode {}",
-            summary.demo.name(),
-            summary.mode.name()
-        );
-        let heads = [
-            metadata("process_name", TASKS_PID, 0, format!("tasks: {title}")),
-            metadata("process_name", THREADS_PID, 0, "OS threads".to_owned()),
-        ]
-        .into_iter()
-        .chain(file.threads.iter().map(|&thread| {
-            metadata(
-                "thread_name",
-                THREADS_PID,
-                thread,
-                format!("thread {thread}"),
-            )
-        }));
-        let wait_name = waiting.meaning(summary.demo);
-        let rows = file
-            .tasks
-            .iter()
-            .enumerate()
-            .flat_map(move |(index, marks)| {
-                let id = index as u32 + 1;
-                let mut events = vec![metadata("thread_name", TASKS_PID, id, format!("task {id}"))];
-                if let Marks {
-                    first: Some(first),
-                    last,
-                } = marks
-                {
-                    // A task a signal interrupted waits until the end of the run.
-                    let end = last.map_or(file.elapsed, |l| l.at);
-                    events.push(span(wait_name.to_owned(), TASKS_PID, id, first, end));
-                    if waiting == Waiting::Blocked {
-                        let name = format!("task {id} blocked");
-                        events.push(span(name, THREADS_PID, first.thread, first, end));
-                    }
-                    for line in std::iter::once(first).chain(last.as_ref()) {
-                        let text = summary.demo.text(line.task, line.phase);
-                        events.push(instant(text.to_string(), TASKS_PID, id, line));
-                        let on_thread = format!("task {id}: {text}");
-                        events.push(instant(on_thread, THREADS_PID, line.thread, line));
-                    }
+    /// Adds one task line, which read `text`: its marks, and the start or
+    /// the end of its wait.
+    pub(crate) fn event(&mut self, event: &Event, text: &str) -> io::Result<()> {
+        let (id, thread) = (event.task, event.thread);
+        let index = thread as usize;
+        if self.named.get(index) != Some(&true) {
+            if self.named.len() <= index {
+                self.named.resize(index + 1, false);
+            }
+            self.named[index] = true;
+            let name = format!("thread {thread}");
+            self.next(&metadata("thread_name", THREADS_PID, thread, name))?;
+        }
+        let wait = self.waiting.meaning(self.demo);
+        let blocked = self.waiting == Waiting::Blocked;
+        match event.phase {
+            Phase::First => {
+                let name = format!("task {id}");
+                self.next(&metadata("thread_name", TASKS_PID, id, name))?;
+                self.next(&bound("B", wait.to_owned(), TASKS_PID, id, event))?;
+                if blocked {
+                    let name = format!("task {id} blocked");
+                    self.next(&bound("B", name, THREADS_PID, thread, event))?;
                 }
-                events
-            });
-        serializer.collect_seq(heads.chain(rows))
+            }
+            Phase::Last => {
+                self.next(&bound("E", wait.to_owned(), TASKS_PID, id, event))?;
+                if blocked {
+                    // A blocked wait holds its thread, so it ends on the
+                    // thread it began on.
+                    let name = format!("task {id} blocked");
+                    self.next(&bound("E", name, THREADS_PID, thread, event))?;
+                }
+            }
+        }
+        self.next(&instant(text.to_string(), TASKS_PID, id, event))?;
+        self.next(&instant(
+            format!("task {id}: {text}"),
+            THREADS_PID,
+            thread,
+            event,
+        ))
     }
-}
 
-/// Writes the trace of the run `summary` describes, from its events.
-pub(crate) fn write(mut out: impl Write, summary: &Summary, events: &[Event]) -> io::Result<()> {
-    let file = TraceFile {
-        summary,
-        tasks: marks::per_task(events, summary.tasks),
-        threads: events.iter().map(|e| e.thread).collect(),
-        elapsed: Duration::from_secs_f64(summary.elapsed_secs),
-    };
-    serde_json::to_writer(&mut out, &file)?;
-    out.write_all(b"\n")?;
-    out.flush()
+    /// Ends the file (closing brackets) and flushes it.
+    pub(crate) fn finish(&mut self) -> io::Result<()> {
+        self.out.write_all(b"\n],\"displayTimeUnit\":\"ms\"}\n")?;
+        self.out.flush()
+    }
+
+    /// One more event, after a separator.
+    fn next(&mut self, event: &TraceEvent) -> io::Result<()> {
+        self.out.write_all(b",\n")?;
+        self.put(event)
+    }
+
+    fn put(&mut self, event: &TraceEvent) -> io::Result<()> {
+        serde_json::to_writer(&mut self.out, event)?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vocab::{Mode, Outcome, Phase};
     use serde_json::Value;
 
     fn event(ms: u64, task: u32, phase: Phase, thread: u32) -> Event {
@@ -213,16 +225,14 @@ mod tests {
         }
     }
 
-    fn trace(events: &[Event], mode: Mode, tasks: u32) -> Value {
-        let mut config = crate::report::test_config(tasks, Duration::from_millis(100), vec![]);
-        config.way.mode = mode;
-        let outcome = Outcome {
-            elapsed: Duration::from_millis(300),
-            ..Outcome::default()
-        };
-        let summary = Summary::new(&config, outcome, None);
+    fn trace(events: &[Event], mode: Mode) -> Value {
         let mut out = Vec::new();
-        write(&mut out, &summary, events).unwrap();
+        let mut stream = Stream::start(&mut out, Demo::Count, mode).unwrap();
+        for event in events {
+            let text = Demo::Count.text(event.task, event.phase);
+            stream.event(event, &text).unwrap();
+        }
+        stream.finish().unwrap();
         serde_json::from_slice(&out).unwrap()
     }
 
@@ -243,35 +253,49 @@ mod tests {
             event(100, 1, Phase::Last, 1),
             event(100, 2, Phase::Last, 1),
         ];
-        let t = trace(&events, Mode::Async, 2);
+        let t = trace(&events, Mode::Async);
         assert_eq!(t["displayTimeUnit"], "ms");
-        let waits = of(&t, "X", TASKS_PID);
-        assert_eq!(waits.len(), 2);
-        assert_eq!(waits[1]["tid"], 2);
-        assert_eq!(waits[1]["ts"], 0.0);
-        assert_eq!(waits[1]["dur"], 100_000.0);
+        let (begins, ends) = (of(&t, "B", TASKS_PID), of(&t, "E", TASKS_PID));
+        assert_eq!((begins.len(), ends.len()), (2, 2));
+        assert_eq!(begins[1]["tid"], 2);
+        assert_eq!(begins[1]["ts"], 0.0);
+        assert_eq!(ends[1]["tid"], 2);
+        assert_eq!(ends[1]["ts"], 100_000.0);
         assert_eq!(
-            waits[1]["name"],
+            begins[1]["name"],
             "sleeping, its thread free for other tasks"
         );
         assert_eq!(of(&t, "i", TASKS_PID).len(), 4);
         // Async waits leave the thread free: nothing spans the thread row.
-        assert!(of(&t, "X", THREADS_PID).is_empty());
+        assert!(of(&t, "B", THREADS_PID).is_empty());
         assert_eq!(of(&t, "i", THREADS_PID).len(), 4);
+        let tasks: Vec<_> = of(&t, "M", TASKS_PID)
+            .iter()
+            .map(|e| e["args"]["name"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(
+            tasks,
+            ["tasks: asyncdemo count --mode async", "task 1", "task 2"]
+        );
     }
 
     #[test]
     fn blocked_waits_show_on_the_thread_that_held_them() {
         let events = [
             event(0, 1, Phase::First, 1),
-            event(100, 1, Phase::Last, 1),
             event(0, 2, Phase::First, 2),
+            event(100, 1, Phase::Last, 1),
             event(100, 2, Phase::Last, 2),
         ];
-        let t = trace(&events, Mode::Threads, 2);
-        let held = of(&t, "X", THREADS_PID);
-        let tids: Vec<_> = held.iter().map(|e| e["tid"].as_u64().unwrap()).collect();
-        assert_eq!(tids, [1, 2]);
+        let t = trace(&events, Mode::Threads);
+        let tids = |ph| -> Vec<u64> {
+            of(&t, ph, THREADS_PID)
+                .iter()
+                .map(|e| e["tid"].as_u64().unwrap())
+                .collect()
+        };
+        assert_eq!(tids("B"), [1, 2]);
+        assert_eq!(tids("E"), [1, 2]);
         let names: Vec<_> = of(&t, "M", THREADS_PID)
             .iter()
             .map(|e| e["args"]["name"].as_str().unwrap().to_owned())
@@ -279,10 +303,15 @@ mod tests {
         assert_eq!(names, ["OS threads", "thread 1", "thread 2"]);
     }
 
+    /// Ended at any moment, the file is whole JSON; a task still waiting has
+    /// begun its wait and not ended it.
     #[test]
-    fn an_unfinished_task_waits_to_the_end_of_the_run() {
-        let t = trace(&[event(50, 1, Phase::First, 1)], Mode::Blocking, 1);
-        let waits = of(&t, "X", TASKS_PID);
-        assert_eq!(waits[0]["dur"], 250_000.0);
+    fn a_trace_finished_mid_run_is_valid_with_the_wait_left_open() {
+        let t = trace(&[event(50, 1, Phase::First, 1)], Mode::Blocking);
+        assert_eq!(of(&t, "B", TASKS_PID).len(), 1);
+        assert!(of(&t, "E", TASKS_PID).is_empty());
+        assert_eq!(of(&t, "B", THREADS_PID).len(), 1);
+        let empty = trace(&[], Mode::Async);
+        assert_eq!(empty["traceEvents"].as_array().unwrap().len(), 2);
     }
 }

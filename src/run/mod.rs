@@ -16,6 +16,7 @@
 //! spawned as its own tokio task, which a multi-thread runtime may run on
 //! any of its workers.
 
+pub(crate) mod limits;
 mod threads;
 
 use crate::config::{Config, FetchOptions};
@@ -24,13 +25,14 @@ use crate::demo;
 use crate::server;
 use crate::sink::Sink;
 use crate::slowpoll::{self, Watch, Watchdog};
-use crate::vocab::{Mode, Outcome, Runtime};
+use crate::vocab::{MachineLimit, Mode, Outcome, Runtime};
 #[cfg(feature = "http")]
 use crate::wait::fetch::{AsyncFetch, BlockingFetch, Client};
 use crate::wait::{Blocking, BlockingCall, Sleep, SleepCall, SpawnBlocking, Wait};
 use anyhow::Context;
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -58,6 +60,16 @@ pub(crate) fn execute(
 ) -> anyhow::Result<Outcome> {
     // Threads mode has no runtime thread to hold; nothing is watched there.
     let watch = watch.filter(|_| config.way.runtime.is_some() && config.way.mode != Mode::Threads);
+    // Refuse a run the machine cannot hold before anything starts, and
+    // take the one large allocation (the recorded events) while a failure
+    // can still be an error rather than an abort.
+    limits::check(config)?;
+    let events = 2 * config.tasks as usize;
+    sink.reserve_events(events).map_err(|_| {
+        anyhow::Error::new(MachineLimit(format!(
+            "no memory for the {events} events the pictures need; try a smaller -n"
+        )))
+    })?;
     let mut observed_delay = None;
     let elapsed = match &config.fetch {
         None => {
@@ -253,6 +265,8 @@ fn build_runtime(
         builder.on_thread_unpark(move || sink.park(false));
     }
     let sink = Arc::clone(sink);
+    // Counts the runtime's threads as they start (see below).
+    let started = Arc::new(AtomicUsize::new(0));
     builder
         .enable_time()
         // Just before a runtime thread parks (every task it could run is
@@ -265,8 +279,74 @@ fn build_runtime(
                 sink.park(true);
             }
         })
-        .build()
-        .context("starting the tokio runtime")
+        .on_thread_start({
+            let started = Arc::clone(&started);
+            move || {
+                started.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+    // `limits::check` refuses worker counts the machine cannot hold, but a
+    // limit it cannot see (`ulimit -u`, a cgroup's pid limit) still makes
+    // the OS refuse a worker. tokio then panics ("OS can't spawn worker
+    // thread"), and unwinding waits forever for the workers already
+    // started; or, if some had started, it queues the refused worker behind
+    // them, and the run hangs. So the runtime is built on a thread of its
+    // own that the run does not wait for past a deadline, and the workers
+    // are counted as they start.
+    let refused = |started: usize| {
+        anyhow::Error::new(MachineLimit(format!(
+            "the OS refused a worker thread after {started} started; use fewer --workers"
+        )))
+    };
+    let deadline = std::time::Instant::now() + WORKER_START_PATIENCE;
+    let built = build_within(builder, WORKER_START_PATIENCE);
+    let rt = match built {
+        Some(Ok(rt)) => rt,
+        Some(Err(err)) => return Err(err).context("starting the tokio runtime"),
+        None => return Err(refused(started.load(Ordering::SeqCst))),
+    };
+    if let Runtime::MultiThread(workers) = runtime {
+        while started.load(Ordering::SeqCst) < workers {
+            if std::time::Instant::now() > deadline {
+                rt.shutdown_background();
+                return Err(refused(started.load(Ordering::SeqCst)));
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+    Ok(rt)
+}
+
+/// How long the workers of a multi-thread runtime may take to start. A
+/// thousand start in a few milliseconds; one the OS refused never does.
+const WORKER_START_PATIENCE: Duration = Duration::from_millis(1500);
+
+/// Builds the runtime on a thread of its own and waits for it at most
+/// `patience`: `None` if the build panicked or did not end in time (the
+/// thread is then left behind; the process is about to end with an error).
+fn build_within(
+    mut builder: tokio::runtime::Builder,
+    patience: Duration,
+) -> Option<std::io::Result<tokio::runtime::Runtime>> {
+    let (done, built) = std::sync::mpsc::channel();
+    // The panic is reported as one line by the caller; tokio's message and
+    // backtrace would only add noise.
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let spawned = std::thread::Builder::new()
+        .name("runtime-builder".into())
+        .spawn(move || {
+            let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| builder.build()));
+            if let Ok(built) = built {
+                let _ = done.send(built);
+            }
+        });
+    let result = match spawned {
+        Ok(_) => built.recv_timeout(patience).ok(),
+        Err(err) => Some(Err(err)),
+    };
+    std::panic::set_hook(hook);
+    result
 }
 
 /// Starts `tasks` coroutines that wait with `wait` and joins them all inside

@@ -5,10 +5,11 @@
 //! fails and `--mode async` carries on. Most of this file is about failing
 //! cleanly at that count.
 
+use super::limits::MapBudget;
 use crate::demo;
 use crate::sink::Sink;
+use crate::vocab::MachineLimit;
 use crate::wait::Wait;
-use anyhow::Context;
 use std::io;
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -38,15 +39,14 @@ pub(super) fn on_threads<W: Wait + Send + 'static>(
         match spawn(id - 1, body) {
             Ok(thread) => threads.push(thread),
             // The threads already started are asleep and cannot be woken;
-            // returning the error ends the process (exit 2), which ends them.
+            // returning the error ends the process (exit 1, a limit of the
+            // machine), which ends them.
             Err(err) => {
-                return Err(err).with_context(|| {
-                    format!(
-                        "could not start thread {id} of {tasks} after {} started \
-                         (use --mode async: a waiting task needs no thread)",
-                        id - 1
-                    )
-                });
+                return Err(anyhow::Error::new(MachineLimit(format!(
+                    "could not start thread {id} of {tasks} after {} started \
+                     (use --mode async: a waiting task needs no thread): {err}",
+                    id - 1
+                ))));
             }
         }
     }
@@ -78,16 +78,9 @@ fn spawn_os_thread(stack: usize, body: Box<dyn FnOnce() + Send>) -> io::Result<J
 }
 
 /// The real [`SpawnThread`]: refuses a thread before the kernel's limit on
-/// memory mappings would be crossed, and otherwise asks the OS.
-///
-/// Why not just let the OS refuse? On Linux every thread takes 4 mappings
-/// (its stack, the stack's guard page, and std's signal stack with its own
-/// guard), and `vm.max_map_count` is 65,530 by default: about 16,000 threads.
-/// At that point `pthread_create` still succeeds, but the *new* thread
-/// cannot map its signal stack, and std aborts the whole process from
-/// inside it, with no error to return. So the budget is checked here, while
-/// a clean error is still possible. Other limits (`pid_max`, `threads-max`,
-/// memory) make `spawn` itself fail, which the caller reports the same way.
+/// memory mappings would be crossed ([`MapBudget`] says why), and otherwise
+/// asks the OS. Other limits (`pid_max`, `threads-max`, memory) make `spawn`
+/// itself fail, which the caller reports the same way.
 ///
 /// `stack` is each thread's stack size: what the blocking call needs
 /// ([`crate::wait::BlockingCall::STACK_BYTES`]).
@@ -98,44 +91,6 @@ pub(super) fn os_threads(stack: usize) -> impl SpawnThread {
             budget.check(started)?;
         }
         spawn_os_thread(stack, body)
-    }
-}
-
-/// How many more threads fit under `vm.max_map_count` (Linux).
-struct MapBudget {
-    /// The kernel's limit on this process's memory mappings.
-    max: u64,
-    /// Mappings in use when the run started.
-    in_use: u64,
-}
-
-impl MapBudget {
-    /// Mappings each thread adds (measured: 4 per thread on Linux/glibc).
-    const PER_THREAD: u64 = 4;
-    /// Left for everything else: the allocator, the runtime, the signal thread.
-    const RESERVE: u64 = 1024;
-
-    /// Reads the limit and the current count; `None` where /proc says nothing.
-    fn read() -> Option<MapBudget> {
-        let max = std::fs::read_to_string("/proc/sys/vm/max_map_count").ok()?;
-        let maps = std::fs::read_to_string("/proc/self/maps").ok()?;
-        Some(MapBudget {
-            max: max.trim().parse().ok()?,
-            in_use: maps.lines().count() as u64,
-        })
-    }
-
-    fn check(&self, started: u32) -> io::Result<()> {
-        let needed = self.in_use + Self::PER_THREAD * (u64::from(started) + 1) + Self::RESERVE;
-        if needed > self.max {
-            return Err(io::Error::other(format!(
-                "one more would pass the kernel's limit of {} memory mappings \
-                 (vm.max_map_count; each thread takes {})",
-                self.max,
-                Self::PER_THREAD
-            )));
-        }
-        Ok(())
     }
 }
 

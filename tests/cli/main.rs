@@ -6,6 +6,7 @@ mod basics;
 mod common;
 mod docs;
 mod json;
+mod limits;
 mod modes;
 #[cfg(feature = "http")]
 mod net;

@@ -192,23 +192,25 @@ fn the_trace_file_parses_and_has_a_wait_per_task() {
     let trace: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
     let events = trace["traceEvents"].as_array().unwrap();
-    let waits: Vec<&Value> = events
-        .iter()
-        .filter(|e| e["ph"] == "X" && e["pid"] == 1)
-        .collect();
-    assert_eq!(waits.len(), 4);
-    let mut tids: Vec<u64> = waits.iter().map(|e| e["tid"].as_u64().unwrap()).collect();
-    tids.sort_unstable();
-    assert_eq!(tids, [1, 2, 3, 4]);
-    assert!(waits.iter().all(|e| e["dur"].as_f64().unwrap() >= 10_000.0));
-    // Blocking: each wait also shows on the OS thread that it held.
-    assert_eq!(
+    // Each wait is a begin/end pair on its task's row.
+    let on = |ph: &str, pid: u64| -> Vec<&Value> {
         events
             .iter()
-            .filter(|e| e["ph"] == "X" && e["pid"] == 2)
-            .count(),
-        4
-    );
+            .filter(|e| e["ph"] == ph && e["pid"] == pid)
+            .collect()
+    };
+    let (begins, ends) = (on("B", 1), on("E", 1));
+    assert_eq!((begins.len(), ends.len()), (4, 4));
+    let mut tids: Vec<u64> = begins.iter().map(|e| e["tid"].as_u64().unwrap()).collect();
+    tids.sort_unstable();
+    assert_eq!(tids, [1, 2, 3, 4]);
+    for begin in &begins {
+        let end = ends.iter().find(|e| e["tid"] == begin["tid"]).unwrap();
+        let waited = end["ts"].as_f64().unwrap() - begin["ts"].as_f64().unwrap();
+        assert!(waited >= 10_000.0, "{begin} {end}");
+    }
+    // Blocking: each wait also shows on the OS thread that it held.
+    assert_eq!((on("B", 2).len(), on("E", 2).len()), (4, 4));
 }
 
 #[test]

@@ -1,0 +1,376 @@
+//! The machine's limits, checked before a run starts.
+//!
+//! A run past a limit of the machine used to die in the middle: `malloc`
+//! failing inside `join_all` (an abort), a thread that the OS refused
+//! inside tokio (a panic, or a worker that never started and a hang), a
+//! thread whose signal stack could not be mapped (an abort inside std).
+//! None of those leave a way to print a clean error. So the run's needs are
+//! estimated up front, from figures measured per task and per thread
+//! (docs/limits.md), and compared with what the machine allows:
+//!
+//! - **threads**: every OS thread takes 4 memory mappings, and
+//!   `vm.max_map_count` caps them ([`MapBudget`]);
+//! - **address space**: `ulimit -v` (`RLIMIT_AS`) counts every reservation,
+//!   thread stacks included;
+//! - **memory**: the cgroup's `memory.max` and the system's `MemAvailable`
+//!   bound what the run may actually touch.
+//!
+//! A run that does not fit is refused with one line naming the limit, both
+//! figures, and a smaller run that fits; `main` exits with code 1.
+
+use crate::config::Config;
+use crate::vocab::{MachineLimit, Mode, Runtime};
+use crate::wait::{BlockingCall, SleepCall};
+use std::io;
+
+/// The stack tokio gives its worker and blocking-pool threads (its default).
+const TOKIO_STACK: u64 = 2 << 20;
+/// The stack of a `--mode threads` thread: what its blocking call needs
+/// ([`BlockingCall::STACK_BYTES`]): a sleep needs little, an HTTP client
+/// more.
+fn task_thread_stack(config: &Config) -> u64 {
+    #[cfg(feature = "http")]
+    if config.fetch.is_some() {
+        return crate::wait::fetch::BlockingFetch::STACK_BYTES as u64;
+    }
+    let _ = config;
+    SleepCall::STACK_BYTES as u64
+}
+/// Address space a thread takes besides its stack: the guard page, std's
+/// signal stack with its guard, and thread-local storage (measured: under
+/// 64 KiB).
+const THREAD_EXTRA: u64 = 64 << 10;
+/// Memory a thread touches: the used part of its stack, its signal stack,
+/// its thread-local storage (measured about 16 KiB; rounded up).
+const THREAD_RESIDENT: u64 = 32 << 10;
+/// Room for everything that does not grow with the run: the runtime, the
+/// buffers, the trace writer, the signal and hang-up threads.
+const FIXED: u64 = 32 << 20;
+
+/// Memory each task takes while it waits, by how it is driven. Measured
+/// with `/usr/bin/time -v` as the growth of the peak from one to two
+/// million tasks (docs/limits.md), then rounded up by about a third, so
+/// that a run that passes the check does not fail later.
+fn per_task(config: &Config) -> u64 {
+    let driven: u64 = match (config.way.mode, config.fetch.is_some(), config.way.spawn) {
+        // A thread each: its stack and signal stack.
+        (Mode::Threads, _, _) => task_thread_stack(config) + THREAD_EXTRA,
+        // A socket each, on both ends, with the server's task and buffers
+        // (measured 18 KiB).
+        (_, true, _) => 24 << 10,
+        // A queued blocking call besides the task (measured 625 bytes).
+        (Mode::SpawnBlocking, false, _) => 1024,
+        // A spawned tokio task: its own allocation (measured 584 bytes).
+        (_, false, true) => 768,
+        // One future inside `join_all` (measured 240 bytes).
+        (_, false, false) => 320,
+    };
+    // `--timeline` keeps two events per task.
+    let recorded = if config.record() {
+        2 * std::mem::size_of::<crate::vocab::Event>() as u64
+    } else {
+        0
+    };
+    driven + recorded
+}
+
+/// The OS threads a run starts besides the main thread, and each one's stack.
+fn threads(config: &Config) -> (u64, u64) {
+    let tasks = u64::from(config.tasks);
+    let workers = match config.way.runtime {
+        Some(Runtime::MultiThread(workers)) => workers as u64,
+        _ => 0,
+    };
+    let pool = match (config.way.mode, config.way.blocking_threads) {
+        // The pool grows to its size only if that many calls wait at once.
+        (Mode::SpawnBlocking, Some(size)) => tasks.min(size as u64),
+        _ => 0,
+    };
+    // `fetch` without --server starts its server on a thread of its own.
+    let server = u64::from(config.fetch.as_ref().is_some_and(|f| f.url.is_none()));
+    (workers + pool + server, TOKIO_STACK)
+}
+
+/// What a run of `config` needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Need {
+    /// Threads the run starts (not counting `--mode threads`' own, which
+    /// are budgeted one by one as they start).
+    pub threads: u64,
+    /// Address space, in bytes: what `ulimit -v` limits.
+    pub address: u64,
+    /// Memory touched, in bytes: what `memory.max` and `MemAvailable` limit.
+    pub resident: u64,
+    /// The part of each figure every task adds: (address, resident).
+    pub per_task: (u64, u64),
+}
+
+impl Need {
+    pub(super) fn of(config: &Config) -> Need {
+        let (threads, stack) = threads(config);
+        let per_task = per_task(config);
+        // A `--mode threads` task's stack is reserved whole but touched
+        // only a little.
+        let resident_per_task = if config.way.mode == Mode::Threads {
+            THREAD_RESIDENT
+        } else {
+            per_task
+        };
+        let tasks = u64::from(config.tasks);
+        Need {
+            threads,
+            address: FIXED + threads * (stack + THREAD_EXTRA) + tasks * per_task,
+            resident: FIXED + threads * THREAD_RESIDENT + tasks * resident_per_task,
+            per_task: (per_task, resident_per_task),
+        }
+    }
+}
+
+/// One limit of the machine on memory: its name for the error, and how
+/// many bytes it leaves this process.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct Room {
+    /// `address space (ulimit -v)`, `memory (the cgroup's memory.max)`...
+    pub what: &'static str,
+    pub bytes: u64,
+    /// Whether it bounds address space (else memory touched).
+    pub address: bool,
+}
+
+/// Checks a run of `config` against every limit this machine reports.
+pub(crate) fn check(config: &Config) -> anyhow::Result<()> {
+    let need = Need::of(config);
+    if let Some(budget) = MapBudget::read() {
+        let task_threads = if config.way.mode == Mode::Threads {
+            0
+        } else {
+            need.threads
+        };
+        if task_threads > budget.threads() {
+            return Err(limit(format!(
+                "{task_threads} threads would pass the kernel's limit of {} memory mappings \
+                 (vm.max_map_count; each thread takes {}, {} fit): {}",
+                budget.max,
+                MapBudget::PER_THREAD,
+                budget.threads(),
+                fewer_threads(config)
+            )));
+        }
+    }
+    for room in rooms() {
+        check_room(config, &need, &room).map_err(limit)?;
+    }
+    Ok(())
+}
+
+/// What to do instead when the run's own threads do not fit.
+fn fewer_threads(config: &Config) -> &'static str {
+    match (config.way.mode, config.way.runtime) {
+        (Mode::SpawnBlocking, Some(Runtime::MultiThread(_))) => {
+            "use a smaller --blocking-threads or fewer --workers"
+        }
+        (Mode::SpawnBlocking, _) => "use a smaller --blocking-threads",
+        (_, Some(Runtime::MultiThread(_))) => "use fewer --workers",
+        _ => "use --mode async",
+    }
+}
+
+fn limit(message: String) -> anyhow::Error {
+    anyhow::Error::new(MachineLimit(message))
+}
+
+/// The error for a run that `room` cannot hold, if it cannot.
+pub(super) fn check_room(config: &Config, need: &Need, room: &Room) -> Result<(), String> {
+    let (needed, per_task) = if room.address {
+        (need.address, need.per_task.0)
+    } else {
+        (need.resident, need.per_task.1)
+    };
+    if needed <= room.bytes {
+        return Ok(());
+    }
+    let tasks = u64::from(config.tasks);
+    let fixed = needed - tasks * per_task;
+    let what = room.what;
+    let (needed, room_bytes) = (size(needed), size(room.bytes));
+    if fixed >= room.bytes {
+        return Err(format!(
+            "{} threads need about {needed} of {what}, which leaves {room_bytes}; {}",
+            need.threads,
+            fewer_threads(config)
+        ));
+    }
+    let fits = round_down((room.bytes - fixed) / per_task);
+    let instead = if fits == 0 {
+        "use --mode async".to_owned()
+    } else {
+        format!("try -n {fits} or fewer")
+    };
+    Err(format!(
+        "{tasks} tasks need about {needed} of {what}, which leaves {room_bytes}; {instead}"
+    ))
+}
+
+/// Bytes for people: `870 MiB`, `2.4 GiB`.
+fn size(bytes: u64) -> String {
+    const MIB: f64 = (1 << 20) as f64;
+    let mib = bytes as f64 / MIB;
+    if mib >= 1024.0 {
+        format!("{:.1} GiB", mib / 1024.0)
+    } else {
+        format!("{mib:.0} MiB")
+    }
+}
+
+/// `n` rounded down to two significant digits: a suggestion, not a figure
+/// to the byte.
+fn round_down(n: u64) -> u64 {
+    let mut unit = 1;
+    while n / unit >= 100 {
+        unit *= 10;
+    }
+    n / unit * unit
+}
+
+/// The limits on memory this machine reports, with what each leaves.
+fn rooms() -> Vec<Room> {
+    let mut rooms = Vec::new();
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib = |key: &str| -> Option<u64> {
+        let line = status.lines().find(|l| l.starts_with(key))?;
+        Some(line.split_whitespace().nth(1)?.parse::<u64>().ok()? * 1024)
+    };
+    if let Some(max) = address_limit() {
+        rooms.push(Room {
+            what: "address space (ulimit -v)",
+            bytes: max.saturating_sub(kib("VmSize:").unwrap_or(0)),
+            address: true,
+        });
+    }
+    if let Some((max, used)) = cgroup_memory() {
+        rooms.push(Room {
+            what: "memory (the cgroup's memory.max)",
+            bytes: max.saturating_sub(used),
+            address: false,
+        });
+    }
+    if let Some(available) = read_meminfo("MemAvailable:") {
+        rooms.push(Room {
+            what: "memory (MemAvailable)",
+            bytes: available,
+            address: false,
+        });
+    }
+    rooms
+}
+
+/// `RLIMIT_AS`, if set.
+fn address_limit() -> Option<u64> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `getrlimit` writes the `rlimit` it is given.
+    if unsafe { libc::getrlimit(libc::RLIMIT_AS, &mut limit) } != 0 {
+        return None;
+    }
+    (limit.rlim_cur != libc::RLIM_INFINITY).then_some(limit.rlim_cur)
+}
+
+/// A field of /proc/meminfo, in bytes.
+fn read_meminfo(key: &str) -> Option<u64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = meminfo.lines().find(|l| l.starts_with(key))?;
+    Some(line.split_whitespace().nth(1)?.parse::<u64>().ok()? * 1024)
+}
+
+/// The cgroup's memory limit and usage, in bytes, if it has a limit:
+/// cgroup v2 (`memory.max`, `memory.current`) or v1
+/// (`memory.limit_in_bytes`, `memory.usage_in_bytes`), where a container
+/// sees its own cgroup at the mount point.
+fn cgroup_memory() -> Option<(u64, u64)> {
+    let read =
+        |path: &str| -> Option<u64> { std::fs::read_to_string(path).ok()?.trim().parse().ok() };
+    let (max, used) = [
+        ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+        (
+            "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+            "/sys/fs/cgroup/memory/memory.usage_in_bytes",
+        ),
+    ]
+    .iter()
+    .find_map(|(max, used)| Some((read(max)?, read(used).unwrap_or(0))))?;
+    // "max" (v2) does not parse; v1 says "no limit" with a huge number.
+    (max < 1 << 60).then_some((max, used))
+}
+
+/// Under an address-space limit, keeps glibc from giving each thread a
+/// malloc arena of its own.
+///
+/// Each arena reserves 64 MiB of address space (128 MiB while it is being
+/// aligned), up to eight per CPU. Under `ulimit -v` that reservation, not
+/// the memory used, is what runs out, and then a thread's first `malloc`
+/// fails and Rust aborts the process. One shared arena reserves nothing
+/// extra; the run allocates little per thread, so sharing costs nothing
+/// that matters here. Without a limit, glibc's default stays.
+pub(crate) fn share_malloc_arena_under_address_limit() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    if address_limit().is_some() {
+        // SAFETY: `mallopt` only sets a tuning parameter; M_ARENA_MAX
+        // takes a count.
+        unsafe {
+            libc::mallopt(libc::M_ARENA_MAX, 1);
+        }
+    }
+}
+
+/// How many more threads fit under `vm.max_map_count` (Linux).
+///
+/// Why not just let the OS refuse? On Linux every thread takes 4 mappings
+/// (its stack, the stack's guard page, and std's signal stack with its own
+/// guard), and `vm.max_map_count` is 65,530 by default: about 16,000 threads.
+/// At that point `pthread_create` still succeeds, but the *new* thread
+/// cannot map its signal stack, and std aborts the whole process from
+/// inside it, with no error to return. So the budget is checked before a
+/// thread starts, while a clean error is still possible.
+pub(super) struct MapBudget {
+    /// The kernel's limit on this process's memory mappings.
+    pub max: u64,
+    /// Mappings in use when the run started.
+    pub in_use: u64,
+}
+
+impl MapBudget {
+    /// Mappings each thread adds (measured: 4 per thread on Linux/glibc).
+    const PER_THREAD: u64 = 4;
+    /// Left for everything else: the allocator, the runtime, the signal thread.
+    const RESERVE: u64 = 1024;
+
+    /// Reads the limit and the current count; `None` where /proc says nothing.
+    pub(super) fn read() -> Option<MapBudget> {
+        let max = std::fs::read_to_string("/proc/sys/vm/max_map_count").ok()?;
+        let maps = std::fs::read_to_string("/proc/self/maps").ok()?;
+        Some(MapBudget {
+            max: max.trim().parse().ok()?,
+            in_use: maps.lines().count() as u64,
+        })
+    }
+
+    /// How many threads fit.
+    pub(super) fn threads(&self) -> u64 {
+        self.max.saturating_sub(self.in_use + Self::RESERVE) / Self::PER_THREAD
+    }
+
+    /// Whether one more thread fits after `started` threads.
+    pub(super) fn check(&self, started: u32) -> io::Result<()> {
+        if u64::from(started) + 1 > self.threads() {
+            return Err(io::Error::other(format!(
+                "one more would pass the kernel's limit of {} memory mappings \
+                 (vm.max_map_count; each thread takes {})",
+                self.max,
+                Self::PER_THREAD
+            )));
+        }
+        Ok(())
+    }
+}
