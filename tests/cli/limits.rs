@@ -52,7 +52,13 @@ fn more_tasks_than_the_address_space_holds_are_refused_with_a_smaller_n() {
         &["count", "-n", "10000000", "-q"][..],
         &["count", "-n", "3000000", "-q", "--spawn", "--timeline"],
         &["count", "-n", "20000", "-q", "-m", "threads"],
-    ] {
+        &["fetch", "-n", "20000", "-q"],
+        &["fetch", "-n", "1000", "-q", "-m", "threads"],
+    ]
+    .into_iter()
+    // `fetch` needs the HTTP feature (the default).
+    .filter(|args| cfg!(feature = "http") || args[0] != "fetch")
+    {
         let output = under_ulimit_v(300_000, args);
         let stderr = assert_limit_error(&output, "address space (ulimit -v)");
         // The suggestion is smaller than what was asked.
@@ -86,6 +92,8 @@ fn a_run_that_passes_the_check_under_ulimit_v_completes() {
             "--spawn",
         ],
         &["count", "-n", "500", "-d", "10ms", "-q", "-m", "threads"],
+        &["fetch", "-n", "500", "-d", "10ms", "-q"],
+        &["fetch", "-n", "50", "-d", "10ms", "-q", "-m", "threads"],
         &[
             "count",
             "-n",
@@ -98,7 +106,11 @@ fn a_run_that_passes_the_check_under_ulimit_v_completes() {
             "--blocking-threads",
             "50",
         ],
-    ] {
+    ]
+    .into_iter()
+    // `fetch` needs the HTTP feature (the default).
+    .filter(|args| cfg!(feature = "http") || args[0] != "fetch")
+    {
         let output = under_ulimit_v(400_000, args);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(0), "{args:?}: {stderr}");
