@@ -430,8 +430,11 @@ impl Sink {
         self.failed.notify_one();
     }
 
-    /// Completes when a write has failed. The async runner races its tasks
-    /// against this, so a closed pipe ends even a `500years` sleep.
+    /// Completes when the run has failed (a write, or a fetch). The async
+    /// runner races its tasks against this, so a failure found while some
+    /// tasks still sleep ends the run at once. A pipe that closes while
+    /// *every* task sleeps is seen by no write at all; the watcher in
+    /// `interrupt::on_hangup` notices that, in every mode.
     pub(crate) async fn failed(&self) {
         self.failed.notified().await;
     }
