@@ -23,16 +23,11 @@ use crate::vocab::{ExitCode, Live, Outcome, Signal, Term};
 use anyhow::Context;
 use std::fs::File;
 use std::io::{self, Write};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 /// What compare counts as a slow poll: asyncio's `slow_callback_duration`.
 const SLOW_POLL: Duration = Duration::from_millis(100);
-
-/// How long the signal thread waits for a lock before it gives up on
-/// printing: the locks are held for microseconds, except while stdout
-/// blocks on a full pipe, and Ctrl-C must end the program promptly then.
-const SIGNAL_LOCK_PATIENCE: Duration = Duration::from_millis(150);
 
 /// The table as it fills up.
 struct Table {
@@ -76,7 +71,7 @@ impl Shared {
     /// way, then end the process with the signal's code.
     fn interrupted(&self, signal: Signal) {
         let code = signal.exit_code().code().into();
-        let Some(mut table) = lock_within(&self.table, SIGNAL_LOCK_PATIENCE) else {
+        let Some(mut table) = interrupt::lock_within(&self.table, interrupt::LOCK_PATIENCE) else {
             std::process::exit(code);
         };
         if std::mem::replace(&mut table.concluded, true) {
@@ -93,7 +88,7 @@ impl Shared {
             // The stopped way's partial outcome, from its sink. The lock
             // is taken only for a line, never across a wait.
             let outcome = sink
-                .lock_within(SIGNAL_LOCK_PATIENCE)
+                .lock_within(interrupt::LOCK_PATIENCE)
                 .map(|state| Outcome {
                     elapsed: state.elapsed(),
                     completed: state.completed(),
@@ -121,21 +116,6 @@ impl Shared {
             TableFormat::Json => compare::write_json(&mut out, rows),
         }?;
         out.flush()
-    }
-}
-
-/// Takes `mutex` if it comes free within `patience`.
-fn lock_within<T>(mutex: &Mutex<T>, patience: Duration) -> Option<MutexGuard<'_, T>> {
-    let deadline = Instant::now() + patience;
-    loop {
-        match mutex.try_lock() {
-            Ok(guard) => return Some(guard),
-            Err(TryLockError::Poisoned(poisoned)) => return Some(poisoned.into_inner()),
-            Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
-                std::thread::sleep(Duration::from_millis(1));
-            }
-            Err(TryLockError::WouldBlock) => return None,
-        }
     }
 }
 

@@ -11,6 +11,30 @@ use crate::vocab::Signal;
 use anyhow::Context;
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
+use std::sync::{Mutex, MutexGuard, TryLockError};
+use std::time::{Duration, Instant};
+
+/// How long a signal handler waits for a lock before it gives up on
+/// printing. The locks it needs (the writer, the compare table) are held
+/// for microseconds, longer only while a write blocks on a full pipe, and
+/// Ctrl-C must still end the program promptly then.
+pub(crate) const LOCK_PATIENCE: Duration = Duration::from_millis(150);
+
+/// Takes `mutex` if it comes free within `patience`; `None` if it does not.
+/// A poisoned lock is used as is: the process is about to end anyway.
+pub(crate) fn lock_within<T>(mutex: &Mutex<T>, patience: Duration) -> Option<MutexGuard<'_, T>> {
+    let deadline = Instant::now() + patience;
+    loop {
+        match mutex.try_lock() {
+            Ok(guard) => return Some(guard),
+            Err(TryLockError::Poisoned(poisoned)) => return Some(poisoned.into_inner()),
+            Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            Err(TryLockError::WouldBlock) => return None,
+        }
+    }
+}
 
 /// Calls `handler` on a dedicated thread when the first SIGINT or SIGTERM
 /// arrives. From then on those signals no longer kill the process: the

@@ -81,12 +81,6 @@ use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// How long the signal thread waits for the writer before it gives up on
-/// printing a summary. The lock is normally held for microseconds; it is held
-/// longer only while a write blocks on a full pipe, and Ctrl-C must still
-/// end the program promptly then.
-const SIGNAL_LOCK_PATIENCE: Duration = Duration::from_millis(150);
-
 /// How much longer the signal thread waits when the run has already ended
 /// and its conclusion is being written: a big `--timeline` takes a while,
 /// and cutting it short would lose the summary that the exit code reports.
@@ -266,7 +260,7 @@ impl Lifecycle {
     /// read anything more, so end now, quietly and with code 0, as a write
     /// into the closed pipe would, without waiting out the tasks' sleeps.
     fn hung_up(&self) {
-        if let Some(mut state) = self.sink.lock_within(SIGNAL_LOCK_PATIENCE) {
+        if let Some(mut state) = self.sink.lock_within(interrupt::LOCK_PATIENCE) {
             if !state.close() {
                 // Concluded already: its next write fails with a broken
                 // pipe, and main ends quietly.
@@ -286,7 +280,7 @@ impl Lifecycle {
         // stuck in `std::thread::sleep`. Take the writer (its lock is never
         // held across a wait) and add the partial summary after the lines
         // already written.
-        if let Some(mut state) = self.sink.lock_within(SIGNAL_LOCK_PATIENCE) {
+        if let Some(mut state) = self.sink.lock_within(interrupt::LOCK_PATIENCE) {
             if !state.close() {
                 // The run concluded just before the signal: its summary is
                 // out, and main exits with the code that summary implies.

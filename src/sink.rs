@@ -188,21 +188,7 @@ impl Sink {
     /// Takes the lock if it comes free within `patience`. For the signal
     /// thread, which must end the program promptly even if a write is stuck.
     pub(crate) fn lock_within(&self, patience: Duration) -> Option<MutexGuard<'_, State>> {
-        let deadline = std::time::Instant::now() + patience;
-        loop {
-            match self.state.try_lock() {
-                Ok(state) => return Some(state),
-                Err(std::sync::TryLockError::Poisoned(poisoned)) => {
-                    return Some(poisoned.into_inner());
-                }
-                Err(std::sync::TryLockError::WouldBlock)
-                    if std::time::Instant::now() < deadline =>
-                {
-                    std::thread::sleep(Duration::from_millis(1));
-                }
-                Err(std::sync::TryLockError::WouldBlock) => return None,
-            }
-        }
+        crate::interrupt::lock_within(&self.state, patience)
     }
 
     /// Makes room for `count` recorded events up front, so that a run too

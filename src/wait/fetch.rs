@@ -135,6 +135,15 @@ enum Failure {
 }
 
 /// Checks a reply's status: 2xx is good; anything else fails the task with
+/// The reply's `Content-Type`, which decides whether its body is quoted in
+/// an error. Both clients speak the `http` crate's header types.
+fn content_type(headers: &http::HeaderMap) -> Option<String> {
+    headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
 /// the status and, for a text body, its first line.
 fn check_status(
     status: http::StatusCode,
@@ -212,11 +221,7 @@ impl Wait for AsyncFetch {
                     .await
                     .map_err(|err| describe_reqwest(client, &err))?;
                 let status = response.status();
-                let content_type = response
-                    .headers()
-                    .get(http::header::CONTENT_TYPE)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned);
+                let content_type = content_type(response.headers());
                 let mut body = Vec::new();
                 while let Some(chunk) = response
                     .chunk()
@@ -278,11 +283,7 @@ impl BlockingCall for BlockingFetch {
         let result = match client.ureq.get(&client.url).call() {
             Ok(mut response) => {
                 let status = response.status();
-                let content_type = response
-                    .headers()
-                    .get(http::header::CONTENT_TYPE)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned);
+                let content_type = content_type(response.headers());
                 let mut body = Vec::new();
                 let read = response
                     .body_mut()
