@@ -16,18 +16,21 @@
 //!                      wait)
 //! ```
 //!
-//! Each module uses only the ones listed below it, so a newcomer can read
-//! the house from the bottom up:
+//! Each module uses only the ones listed before it (`module-graph src`
+//! checks there is no cycle), so a newcomer can read the house from the
+//! bottom up:
 //!
 //! - [`vocab`]: the shared words (demo, phase, mode, runtime, format, event,
 //!   outcome, signal, exit code). Uses nothing of the crate.
+//! - [`interrupt`]: Ctrl-C and SIGTERM, received on a thread of their own,
+//!   and the patient try-lock their handlers take.
 //! - [`cli`]: what the user can say: clap derive types, and the one list of
 //!   examples that `--help` and the man page show.
 //! - [`config`]: the arguments checked against each other, defaults
 //!   settled; one constructor builds every run's [`config::Config`].
 //! - [`report`]: pure renderers. A [`report::Summary`] and the recorded
-//!   events in; text, JSON, NDJSON, the `--timeline` picture, the `--trace`
-//!   file and the `compare` table out.
+//!   events in; text, JSON, NDJSON, the `--timeline` and `--svg` pictures,
+//!   the `--trace` file and the `compare` table out.
 //! - [`sink`]: where task lines go during the run: one buffered writer,
 //!   flushed when the program is about to wait, and the events recorded
 //!   for the pictures.
@@ -41,8 +44,8 @@
 //! - [`slowpoll`]: `--slow-poll`, each coroutine's polls timed, and a
 //!   watchdog thread that names a task while it holds its thread.
 //! - [`run`]: what drives the tasks (a tokio runtime, joined or spawned, or
-//!   an OS thread each) and how long they took.
-//! - [`interrupt`]: Ctrl-C and SIGTERM, received on a thread of their own.
+//!   an OS thread each), the machine's limits checked before they start,
+//!   and how long they took.
 //! - [`compare`]: the `compare` command, one run per way of running.
 //! - [`generate`]: shell completions and the man page, from the CLI itself.
 //!
