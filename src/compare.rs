@@ -19,10 +19,11 @@ use crate::report::{Summary, svg};
 use crate::run;
 use crate::sink::Sink;
 use crate::slowpoll::{self, Watch};
-use crate::vocab::{ExitCode, Live, Outcome, Signal, Term};
+use crate::vocab::{Event, ExitCode, Live, MachineLimit, Outcome, Park, Signal, Term};
 use anyhow::Context;
 use std::fs::File;
 use std::io::{self, Write};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -33,6 +34,8 @@ const SLOW_POLL: Duration = Duration::from_millis(100);
 struct Table {
     /// The rows measured so far, with the words that explain each.
     rows: Vec<(Summary, &'static str)>,
+    /// What each row's run recorded, for `--svg`: its events and parks.
+    recorded: Vec<(Vec<Event>, Vec<Park>)>,
     /// The way running now, for the partial row a signal adds.
     current: Option<Running>,
     /// Set by whoever prints the table, so that it is printed once.
@@ -53,6 +56,9 @@ struct Shared {
     table: Mutex<Table>,
     format: TableFormat,
     term: Term,
+    /// The `--svg` file, created before the runs so that a bad path fails
+    /// at once, and written by whichever path concludes.
+    svg: Option<(File, PathBuf)>,
 }
 
 impl Shared {
@@ -87,25 +93,57 @@ impl Shared {
         {
             // The stopped way's partial outcome, from its sink. The lock
             // is taken only for a line, never across a wait.
-            let outcome = sink
+            let (outcome, recorded) = sink
                 .lock_within(interrupt::LOCK_PATIENCE)
-                .map(|state| Outcome {
-                    elapsed: state.elapsed(),
-                    completed: state.completed(),
-                    failed: state.failed(),
-                    observed_delay: None,
-                    polls: Some(watch.polls()),
+                .map(|mut state| {
+                    let outcome = Outcome {
+                        elapsed: state.elapsed(),
+                        completed: sink.completed(),
+                        failed: state.failed(),
+                        observed_delay: None,
+                        polls: Some(watch.polls()),
+                    };
+                    let (_, events, parks) = state.out_and_events();
+                    (outcome, (events.to_vec(), parks.to_vec()))
                 })
                 .unwrap_or_default();
             table
                 .rows
                 .push((Summary::new(&config, outcome, Some(signal)), why));
+            table.recorded.push(recorded);
         }
         // Nothing useful can be done with an error here: the process ends
         // with the signal's code either way. Exit while holding the table,
         // so that nothing else is printed after it.
         let _ = self.print(&table.rows);
+        let _ = self.draw(&table);
         std::process::exit(code);
+    }
+
+    /// Writes the `--svg` picture of the rows in `table`, if one was asked
+    /// for: one panel per way, the interrupted one included.
+    fn draw(&self, table: &Table) -> anyhow::Result<()> {
+        let Some((file, path)) = &self.svg else {
+            return Ok(());
+        };
+        let overhead = compare::overhead(&table.rows);
+        let panels: Vec<svg::Panel> = table
+            .rows
+            .iter()
+            .zip(&table.recorded)
+            .map(|((summary, why), (events, parks))| svg::Panel {
+                run: svg::Run {
+                    summary,
+                    events,
+                    parks,
+                },
+                verdict: compare::verdict(summary, why, overhead),
+            })
+            .collect();
+        let mut out = io::BufWriter::new(file);
+        svg::write_compare(&mut out, &panels)
+            .and_then(|()| out.flush())
+            .with_context(|| format!("writing SVG file '{}'", path.display()))
     }
 
     fn print(&self, rows: &[(Summary, &str)]) -> io::Result<()> {
@@ -129,14 +167,26 @@ fn park_forever() -> ! {
 
 /// Runs every way and prints the table.
 pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode> {
+    // The SVG file is created first, so that a bad path fails before the
+    // runs rather than after them.
+    let svg = match &args.svg {
+        Some(path) => Some((
+            File::create(path)
+                .with_context(|| format!("creating SVG file '{}'", path.display()))?,
+            path.clone(),
+        )),
+        None => None,
+    };
     let shared = Arc::new(Shared {
         table: Mutex::new(Table {
             rows: Vec::with_capacity(WAYS.len()),
+            recorded: Vec::with_capacity(WAYS.len()),
             current: None,
             concluded: false,
         }),
         format: args.format,
         term,
+        svg,
     });
     // A run in progress may be blocked in `std::thread::sleep`; as for a
     // demo, the signal is handled on its own thread.
@@ -145,18 +195,10 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
         move |signal| shared.interrupted(signal)
     })?;
 
-    // The SVG file is created first, so that a bad path fails before the
-    // runs rather than after them.
-    let svg_file = match &args.svg {
-        Some(path) => Some(
-            File::create(path)
-                .with_context(|| format!("creating SVG file '{}'", path.display()))?,
-        ),
-        None => None,
-    };
-    // What each way recorded, for the picture: (events, parks).
-    let mut recorded = Vec::with_capacity(WAYS.len());
-    let mut failed = false;
+    // The worst way's ending decides the exit code, as a demo run's would:
+    // 1 for tasks that failed or a limit of the machine, 2 for any other
+    // error.
+    let mut code = ExitCode::Success;
     for way in WAYS {
         let way_config = Way::with_defaults(way.mode, way.runtime, way.spawn);
         let config = Config {
@@ -204,35 +246,44 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
                     outcome.completed,
                     config.tasks
                 );
-                failed = true;
+                code = worse(code, ExitCode::CheckFailed);
                 outcome
             }
             // One way failing (the OS refusing threads, say) still leaves
             // the others worth showing; its row says how far it got.
             (Ok(_), Some(err)) | (Err(err), _) => {
                 let _ = writeln!(io::stderr(), "error: {label}: {err:#}");
-                failed = true;
+                let limit = err.chain().any(|cause| cause.is::<MachineLimit>());
+                code = worse(
+                    code,
+                    if limit {
+                        ExitCode::CheckFailed
+                    } else {
+                        ExitCode::Error
+                    },
+                );
                 let state = sink.lock();
                 Outcome {
                     elapsed: state.elapsed(),
-                    completed: state.completed(),
+                    completed: sink.completed(),
                     failed: state.failed(),
                     observed_delay: None,
                     polls: Some(watch.polls()),
                 }
             }
         };
-        {
+        let recorded = {
             let mut state = sink.lock();
             let (_, events, parks) = state.out_and_events();
-            recorded.push((events.to_vec(), parks.to_vec()));
-        }
+            (events.to_vec(), parks.to_vec())
+        };
         let mut table = shared.lock();
         if table.concluded {
             drop(table);
             park_forever();
         }
         table.current = None;
+        table.recorded.push(recorded);
         table
             .rows
             .push((Summary::new(&config, outcome, None), way.why(args.demo)));
@@ -242,29 +293,17 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
         park_forever();
     };
     shared.print(&table.rows).context("writing output")?;
-    if let (Some(file), Some(path)) = (svg_file, &args.svg) {
-        let overhead = compare::overhead(&table.rows);
-        let panels: Vec<svg::Panel> = table
-            .rows
-            .iter()
-            .zip(&recorded)
-            .map(|((summary, why), (events, parks))| svg::Panel {
-                run: svg::Run {
-                    summary,
-                    events,
-                    parks,
-                },
-                verdict: compare::verdict(summary, why, overhead),
-            })
-            .collect();
-        let mut out = io::BufWriter::new(file);
-        svg::write_compare(&mut out, &panels)
-            .and_then(|()| out.flush())
-            .with_context(|| format!("writing SVG file '{}'", path.display()))?;
-    }
-    Ok(if failed {
-        ExitCode::Error
-    } else {
-        ExitCode::Success
-    })
+    shared.draw(&table)?;
+    Ok(code)
+}
+
+/// The more serious of two exit codes: an error (2) over a failed run (1)
+/// over success (0).
+fn worse(a: ExitCode, b: ExitCode) -> ExitCode {
+    let rank = |code| match code {
+        ExitCode::Error => 2,
+        ExitCode::CheckFailed => 1,
+        _ => 0,
+    };
+    if rank(b) > rank(a) { b } else { a }
 }

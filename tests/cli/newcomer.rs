@@ -288,3 +288,53 @@ fn durations_do_not_complete_as_file_names() {
     let case = &delay[..delay.find(";;").unwrap()];
     assert!(!case.contains("compgen -f"), "{case}");
 }
+
+/// Ctrl-C during `compare --svg` still leaves a whole picture: a panel per
+/// finished way and one for the way it stopped.
+#[test]
+fn ctrl_c_during_compare_still_draws_the_picture() {
+    let svg = std::env::temp_dir().join(format!("asyncdemo-ctrl-c-{}.svg", std::process::id()));
+    let path = svg.to_str().unwrap();
+    let (code, stdout) =
+        interrupt_compare_at(&["count", "-n", "2", "-d", "300ms", "--svg", path], 2);
+    assert_eq!(code, Some(130), "{stdout}");
+    let picture = std::fs::read_to_string(&svg).unwrap();
+    let _ = std::fs::remove_file(&svg);
+    assert!(
+        picture.starts_with("<?xml") || picture.starts_with("<svg"),
+        "{picture:.200}"
+    );
+    assert!(picture.trim_end().ends_with("</svg>"), "cut short");
+    // The finished async way and the stopped one both have their panel.
+    assert!(picture.contains("async"), "{picture:.400}");
+    assert!(
+        picture.contains("interrupted"),
+        "no panel for the stopped way"
+    );
+}
+
+/// A way that meets a limit of the machine makes `compare` exit 1, as the
+/// same run alone would, not 2 (which means a usage or I/O error).
+#[test]
+fn a_way_refused_by_the_machine_makes_compare_exit_1() {
+    // One more thread than the kernel's map limit allows (4 maps a thread).
+    let maps: u32 = std::fs::read_to_string("/proc/sys/vm/max_map_count")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(65_530);
+    let tasks = (maps / 4 + 1_000).to_string();
+    if maps > 400_000 {
+        eprintln!("skipped: vm.max_map_count {maps} is too high to reach here");
+        return;
+    }
+    let output = asyncdemo(&["compare", "count", "-n", &tasks, "-d", "0", "-f", "json"])
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let rows: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(rows.len(), 6, "every way keeps its row");
+    let threads = rows.iter().find(|r| r["mode"] == "threads").unwrap();
+    assert_eq!(threads["passed"], false);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("threads"));
+}
