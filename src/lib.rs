@@ -291,7 +291,7 @@ impl Lifecycle {
             }
             let outcome = Outcome {
                 elapsed: state.elapsed(),
-                completed: state.completed(),
+                completed: self.sink.completed(),
                 failed: state.failed(),
                 observed_delay: None,
                 polls: self.watch.as_ref().map(|w| w.polls()),

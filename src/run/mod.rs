@@ -540,7 +540,7 @@ mod tests {
                     .iter()
                     .all(|e| e.phase == Phase::Last && e.at == delay)
             );
-            assert_eq!(state.completed(), n);
+            assert_eq!(sink.completed(), n);
             drop(state);
 
             sink.flush();

@@ -170,7 +170,7 @@ mod tests {
             last_first < first_last,
             "a task started at {last_first:?}, after another ended at {first_last:?}"
         );
-        assert_eq!(state.completed(), 4);
+        assert_eq!(sink.completed(), 4);
         drop(state);
         sink.flush();
         assert_eq!(captured.text().matches("Two").count(), 4);
