@@ -490,6 +490,24 @@ impl From<ExitCode> for std::process::ExitCode {
     }
 }
 
+/// What the tests of several rooms build their runs from.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::{Event, Phase};
+    use std::time::Duration;
+
+    /// Task `task`'s `phase` line, `ms` milliseconds into the run, printed
+    /// on thread `thread`.
+    pub(crate) fn event(ms: u64, task: u32, phase: Phase, thread: u32) -> Event {
+        Event {
+            at: Duration::from_millis(ms),
+            task,
+            phase,
+            thread,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

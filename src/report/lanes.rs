@@ -310,18 +310,10 @@ pub(crate) fn refine(
 mod tests {
     use super::*;
     use crate::vocab::Phase;
+    use crate::vocab::testing::event;
 
     fn ms(n: u64) -> Duration {
         Duration::from_millis(n)
-    }
-
-    fn event(at: u64, task: u32, phase: Phase, thread: u32) -> Event {
-        Event {
-            at: ms(at),
-            task,
-            phase,
-            thread,
-        }
     }
 
     fn marks(first: u64, last: Option<u64>) -> Marks {

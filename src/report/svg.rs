@@ -644,16 +644,8 @@ fn render_compare(panels: &[Panel]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vocab::testing::event;
     use crate::vocab::{Outcome, Phase};
-
-    fn event(ms: u64, task: u32, phase: Phase) -> Event {
-        Event {
-            at: Duration::from_millis(ms),
-            task,
-            phase,
-            thread: 1,
-        }
-    }
 
     fn summary(mode: Mode, tasks: u32, delay_ms: u64, elapsed_ms: u64) -> Summary {
         let mut config = crate::report::test_config(tasks, Duration::from_millis(delay_ms), vec![]);
@@ -671,7 +663,10 @@ mod tests {
         (1..=3)
             .flat_map(|t| {
                 let at = u64::from(t - 1) * 200;
-                [event(at, t, Phase::First), event(at + 200, t, Phase::Last)]
+                [
+                    event(at, t, Phase::First, 1),
+                    event(at + 200, t, Phase::Last, 1),
+                ]
             })
             .collect()
     }
@@ -769,7 +764,7 @@ mod tests {
             .into_iter()
             .flat_map(|phase| {
                 let at = if phase == Phase::First { 0 } else { 1000 };
-                (1..=3).map(move |t| event(at, t, phase))
+                (1..=3).map(move |t| event(at, t, phase, 1))
             })
             .collect();
         let park = |ms, parked| Park {
@@ -806,13 +801,17 @@ mod tests {
             let summary = summary(Mode::Async, tasks, 1000, 1500);
             // A million tasks print their last lines over half a second:
             // the later ones are ready, waiting for the thread.
-            let events: Vec<Event> =
-                (1..=tasks)
-                    .map(|t| event(0, t, Phase::First))
-                    .chain((1..=tasks).map(|t| {
-                        event(1000 + u64::from(t) * 500 / u64::from(tasks), t, Phase::Last)
-                    }))
-                    .collect();
+            let events: Vec<Event> = (1..=tasks)
+                .map(|t| event(0, t, Phase::First, 1))
+                .chain((1..=tasks).map(|t| {
+                    event(
+                        1000 + u64::from(t) * 500 / u64::from(tasks),
+                        t,
+                        Phase::Last,
+                        1,
+                    )
+                }))
+                .collect();
             let svg = render(&Run {
                 summary: &summary,
                 events: &events,
@@ -837,7 +836,7 @@ mod tests {
         let quick = summary(Mode::Async, 3, 200, 200);
         let events = staircase();
         let together: Vec<Event> = (1..=3)
-            .flat_map(|t| [event(0, t, Phase::First), event(200, t, Phase::Last)])
+            .flat_map(|t| [event(0, t, Phase::First, 1), event(200, t, Phase::Last, 1)])
             .collect();
         let panels = [
             Panel {

@@ -240,6 +240,7 @@ pub(crate) fn thousands(n: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vocab::testing::event;
     use crate::vocab::{Mode, Outcome, Phase};
 
     /// The summary of a run of `tasks` tasks in `mode`, each waiting
@@ -255,15 +256,6 @@ mod tests {
         summary
     }
 
-    fn event(ms: u64, task: u32, phase: Phase) -> Event {
-        Event {
-            at: Duration::from_millis(ms),
-            task,
-            phase,
-            thread: 1,
-        }
-    }
-
     const NARROW: Term = Term {
         width: 48,
         ..Term::PLAIN
@@ -274,12 +266,12 @@ mod tests {
     #[test]
     fn blocking_draws_a_staircase() {
         let events = [
-            event(0, 1, Phase::First),
-            event(200, 1, Phase::Last),
-            event(200, 2, Phase::First),
-            event(400, 2, Phase::Last),
-            event(400, 3, Phase::First),
-            event(600, 3, Phase::Last),
+            event(0, 1, Phase::First, 1),
+            event(200, 1, Phase::Last, 1),
+            event(200, 2, Phase::First, 1),
+            event(400, 2, Phase::Last, 1),
+            event(400, 3, Phase::First, 1),
+            event(600, 3, Phase::Last, 1),
         ];
         let picture = render(
             (&events, &[]),
@@ -304,10 +296,10 @@ legend: o first line  * last line  . ready, waiting for the thread
     #[test]
     fn async_draws_rows_that_line_up() {
         let events = [
-            event(0, 1, Phase::First),
-            event(0, 2, Phase::First),
-            event(1000, 1, Phase::Last),
-            event(1000, 2, Phase::Last),
+            event(0, 1, Phase::First, 1),
+            event(0, 2, Phase::First, 1),
+            event(1000, 1, Phase::Last, 1),
+            event(1000, 2, Phase::Last, 1),
         ];
         let picture = render(
             (&events, &[]),
@@ -329,7 +321,7 @@ legend: o first line  * last line  . ready, waiting for the thread
     #[test]
     fn many_tasks_draw_the_first_rows_and_count_the_rest() {
         let events: Vec<Event> = (1..=100_000)
-            .flat_map(|t| [event(0, t, Phase::First), event(1000, t, Phase::Last)])
+            .flat_map(|t| [event(0, t, Phase::First, 1), event(1000, t, Phase::Last, 1)])
             .collect();
         let picture = render(
             (&events, &[]),
@@ -347,9 +339,9 @@ legend: o first line  * last line  . ready, waiting for the thread
     #[test]
     fn an_unfinished_task_waits_to_the_end_and_a_zero_wait_is_one_mark() {
         let events = [
-            event(0, 1, Phase::First),
-            event(0, 1, Phase::Last),
-            event(0, 2, Phase::First),
+            event(0, 1, Phase::First, 1),
+            event(0, 1, Phase::Last, 1),
+            event(0, 2, Phase::First, 1),
         ];
         let picture = render(
             (&events, &[]),
@@ -364,7 +356,7 @@ legend: o first line  * last line  . ready, waiting for the thread
 
     #[test]
     fn colour_only_when_asked() {
-        let events = [event(0, 1, Phase::First), event(10, 1, Phase::Last)];
+        let events = [event(0, 1, Phase::First, 1), event(10, 1, Phase::Last, 1)];
         let plain = render(
             (&events, &[]),
             &summary(Mode::Blocking, 1, 10, false),
@@ -392,10 +384,10 @@ legend: o first line  * last line  . ready, waiting for the thread
     #[test]
     fn the_thread_lane_and_a_late_last_line() {
         let events = [
-            event(0, 1, Phase::First),
-            event(0, 2, Phase::First),
-            event(500, 1, Phase::Last),
-            event(1000, 2, Phase::Last),
+            event(0, 1, Phase::First, 1),
+            event(0, 2, Phase::First, 1),
+            event(500, 1, Phase::Last, 1),
+            event(1000, 2, Phase::Last, 1),
         ];
         let park = |ms, parked| Park {
             at: Duration::from_millis(ms),

@@ -214,16 +214,8 @@ impl<W: Write> Stream<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vocab::testing::event;
     use serde_json::Value;
-
-    fn event(ms: u64, task: u32, phase: Phase, thread: u32) -> Event {
-        Event {
-            at: Duration::from_millis(ms),
-            task,
-            phase,
-            thread,
-        }
-    }
 
     fn trace(events: &[Event], mode: Mode) -> Value {
         let mut out = Vec::new();
