@@ -125,6 +125,9 @@ struct Shared {
     settings: ServeOptions,
     /// Replies sent with `200 OK`.
     served: AtomicU64,
+    /// Requests answered with an error status (a bad path, method or
+    /// delay), counted apart so that "served" means a finished wait.
+    refused: AtomicU64,
     /// Woken when `accept` ran out of descriptors: connections that have
     /// sent nothing for [`SHED_AFTER`] then close.
     shed: Notify,
@@ -269,7 +272,10 @@ async fn answer<B>(request: &Request<B>, shared: &Shared) -> Response<Full<Bytes
                 format!("done after {}", humantime::format_duration(delay)),
             )
         }
-        Err((status, why)) => reply(status, why),
+        Err((status, why)) => {
+            shared.refused.fetch_add(1, Ordering::Relaxed);
+            reply(status, why)
+        }
     }
 }
 
@@ -320,6 +326,7 @@ pub(crate) fn serve(addr: &str, settings: ServeOptions) -> anyhow::Result<ExitCo
     let shared = Arc::new(Shared {
         settings,
         served: AtomicU64::new(0),
+        refused: AtomicU64::new(0),
         shed: Notify::new(),
     });
     interrupt::on_signal({
@@ -329,7 +336,14 @@ pub(crate) fn serve(addr: &str, settings: ServeOptions) -> anyhow::Result<ExitCo
             // out: say what was done, then exit with the signal's code.
             let mut out = std::io::stdout().lock();
             let served = shared.served.load(Ordering::Relaxed);
-            let _ = writeln!(out, "served {served} requests");
+            let refused = shared.refused.load(Ordering::Relaxed);
+            let _ = match refused {
+                0 => writeln!(out, "served {served} requests"),
+                _ => writeln!(
+                    out,
+                    "served {served} requests ({refused} more answered with an error)"
+                ),
+            };
             let _ = out.flush();
             std::process::exit(signal.exit_code().code().into());
         }
@@ -392,6 +406,7 @@ impl BuiltIn {
         let shared = Arc::new(Shared {
             settings: ServeOptions::built_in(delay),
             served: AtomicU64::new(0),
+            refused: AtomicU64::new(0),
             shed: Notify::new(),
         });
         std::thread::Builder::new()
@@ -499,6 +514,7 @@ mod tests {
         let shared = Arc::new(Shared {
             settings: ServeOptions::built_in(delay),
             served: AtomicU64::new(0),
+            refused: AtomicU64::new(0),
             shed: Notify::new(),
         });
         tokio::spawn(accept_loop(listener, Arc::clone(&shared), |_| true));
@@ -539,6 +555,7 @@ mod tests {
         let shared = Arc::new(Shared {
             settings: settings(),
             served: AtomicU64::new(0),
+            refused: AtomicU64::new(0),
             shed: Notify::new(),
         });
         tokio::spawn(accept_loop(listener, shared, |_| true));

@@ -207,7 +207,8 @@ fn serve_speaks_http_and_exits_143_on_sigterm() {
     );
     let mut rest = String::new();
     stdout.read_to_string(&mut rest).unwrap();
-    assert_eq!(rest, "served 2 requests\n");
+    // The two finished waits, and the two requests refused with an error.
+    assert_eq!(rest, "served 2 requests (2 more answered with an error)\n");
 }
 
 #[test]
