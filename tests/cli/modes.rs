@@ -45,7 +45,7 @@ fn blocking_under_join_all_stays_serial_even_on_two_workers() {
 
 #[test]
 fn async_tasks_spawned_on_a_multi_thread_runtime_all_overlap() {
-    let s = json_summary(&[
+    let args = [
         "count",
         "-n",
         "4",
@@ -54,19 +54,11 @@ fn async_tasks_spawned_on_a_multi_thread_runtime_all_overlap() {
         "--spawn",
         "-d",
         "200ms",
-    ]);
+    ];
+    let s = json_summary(&args);
     assert!(elapsed(&s) >= 0.2, "{s}");
     assert!(s["workers"].as_u64().unwrap() >= 1);
-    assert!(waits_overlap(&[
-        "count",
-        "-n",
-        "4",
-        "--runtime",
-        "multi-thread",
-        "--spawn",
-        "-d",
-        "200ms",
-    ]));
+    assert!(waits_overlap(&args));
 }
 
 #[test]
@@ -109,11 +101,10 @@ fn spawn_blocking_runs_as_many_sleeps_at_once_as_the_pool_has_threads() {
 
 #[test]
 fn threads_overlap_without_any_runtime() {
-    let s = json_summary(&["hello", "-n", "4", "-m", "threads", "-d", "200ms"]);
+    let args = ["hello", "-n", "4", "-m", "threads", "-d", "200ms"];
+    let s = json_summary(&args);
     assert!(elapsed(&s) >= 0.2, "{s}");
-    assert!(waits_overlap(&[
-        "hello", "-n", "4", "-m", "threads", "-d", "200ms"
-    ]));
+    assert!(waits_overlap(&args));
     assert!(s["runtime"].is_null() && s["workers"].is_null());
     assert_eq!(s["completed"], 4);
 }

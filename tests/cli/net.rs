@@ -105,16 +105,10 @@ fn async_fetches_overlap_and_blocking_ones_add_up() {
     assert_eq!(nonblocking["failed"], 0);
     assert!(waits_overlap(&["fetch", "-n", "3", "--delay", "100ms"]));
 
-    let blocking = json_summary(&["fetch", "-n", "3", "--delay", "100ms", "--blocking"]);
+    let in_turn = ["fetch", "-n", "3", "--delay", "100ms", "--blocking"];
+    let blocking = json_summary(&in_turn);
     assert!(elapsed(&blocking) >= 0.3, "{blocking}");
-    assert!(!waits_overlap(&[
-        "fetch",
-        "-n",
-        "3",
-        "--delay",
-        "100ms",
-        "--blocking"
-    ]));
+    assert!(!waits_overlap(&in_turn));
     // The observed delay is the server's, at least what it was told.
     assert!(blocking["delay_secs"].as_f64().unwrap() >= 0.1);
 }
