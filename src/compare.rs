@@ -8,45 +8,122 @@
 //! by the loop that runs the ways and the signal thread, and whichever of
 //! the two concludes first prints the table, once: the loop at the end,
 //! or the signal thread with the rows so far plus the way it stopped,
-//! marked as interrupted. The same one-transition rule as a demo run's
-//! ([`crate::sink::State::close`]).
+//! marked as interrupted. The same [`Conclusion`] decides as for a demo
+//! run.
 
 use crate::cli::{CompareArgs, TableFormat};
-use crate::config::{Config, Way};
+use crate::conclude::{self, Closer, Conclusion, Stuck, Turn};
+use crate::config::{self, Config, DEFAULT_BLOCKING_THREADS, Way};
+use crate::export::{Compared, Exports};
 use crate::interrupt;
-use crate::report::compare::{self, WAYS};
-use crate::report::{Summary, svg};
+use crate::report::Summary;
+use crate::report::compare::{self, Row};
 use crate::run;
 use crate::sink::Sink;
 use crate::slowpoll::{self, Watch};
-use crate::vocab::{Event, ExitCode, Live, MachineLimit, Outcome, Park, Signal, Term};
-use anyhow::Context;
-use std::fs::File;
+use crate::vocab::{Demo, ExitCode, Live, MachineLimit, Mode, Outcome, RuntimeKind, Signal, Term};
 use std::io::{self, Write};
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 /// What compare counts as a slow poll: asyncio's `slow_callback_duration`.
 const SLOW_POLL: Duration = Duration::from_millis(100);
 
+/// One run that `compare` makes: a way of running the tasks, with the
+/// words that explain what it shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Trial {
+    /// How each task waits.
+    pub(crate) mode: Mode,
+    /// The runtime (ignored by `threads`, which uses none).
+    pub(crate) runtime: RuntimeKind,
+    /// Spawn each task instead of joining them in one `join_all`.
+    pub(crate) spawn: bool,
+    /// Why it behaves as it does, in plain words, for the sleeping demos.
+    /// For `spawn-blocking` the pool's size follows.
+    pub(crate) why: &'static str,
+    /// The same for `fetch`, where its words differ.
+    pub(crate) why_fetch: Option<&'static str>,
+}
+
+impl Trial {
+    /// The explanation in the words of `demo`'s wait.
+    pub(crate) fn why(&self, demo: Demo) -> String {
+        let why = match (demo, self.why_fetch) {
+            (Demo::Fetch, Some(why)) => why,
+            _ => self.why,
+        };
+        match self.mode {
+            Mode::SpawnBlocking => format!("{why} of {DEFAULT_BLOCKING_THREADS} threads"),
+            _ => why.to_owned(),
+        }
+    }
+
+    /// How this trial drives the tasks, with tokio's defaults.
+    pub(crate) fn way(&self) -> Way {
+        Way::with_defaults(self.mode, self.runtime, self.spawn)
+    }
+}
+
+/// Every run `compare` makes, in the order of the lesson.
+pub(crate) const TRIALS: [Trial; 6] = [
+    Trial {
+        mode: Mode::Async,
+        runtime: RuntimeKind::CurrentThread,
+        spawn: false,
+        why: "tokio::time::sleep frees the thread while it waits",
+        why_fetch: Some("reqwest frees the thread while it awaits the reply"),
+    },
+    Trial {
+        mode: Mode::Blocking,
+        runtime: RuntimeKind::CurrentThread,
+        spawn: false,
+        why: "std::thread::sleep blocks the executor",
+        why_fetch: Some("a ureq call blocks the executor"),
+    },
+    Trial {
+        mode: Mode::Threads,
+        runtime: RuntimeKind::CurrentThread,
+        spawn: false,
+        why: "each task holds an OS thread of its own",
+        why_fetch: None,
+    },
+    Trial {
+        mode: Mode::SpawnBlocking,
+        runtime: RuntimeKind::CurrentThread,
+        spawn: false,
+        why: "the sleeps run on tokio's blocking pool",
+        why_fetch: Some("the ureq calls run on tokio's blocking pool"),
+    },
+    Trial {
+        mode: Mode::Blocking,
+        runtime: RuntimeKind::MultiThread,
+        spawn: false,
+        why: "block_on runs the join_all future on the calling thread, not a worker; the workers idle",
+        why_fetch: None,
+    },
+    Trial {
+        mode: Mode::Blocking,
+        runtime: RuntimeKind::MultiThread,
+        spawn: true,
+        why: "each spawned task blocks only the worker it runs on",
+        why_fetch: None,
+    },
+];
+
 /// The table as it fills up.
 struct Table {
-    /// The rows measured so far, with the words that explain each.
-    rows: Vec<(Summary, &'static str)>,
-    /// What each row's run recorded, for `--svg`: its events and parks.
-    recorded: Vec<(Vec<Event>, Vec<Park>)>,
+    /// The rows measured so far.
+    rows: Vec<Row>,
     /// The way running now, for the partial row a signal adds.
     current: Option<Running>,
-    /// Set by whoever prints the table, so that it is printed once.
-    concluded: bool,
 }
 
 /// A way in progress: enough to summarise it when a signal stops it.
 struct Running {
     config: Config,
     sink: Arc<Sink>,
-    why: &'static str,
+    why: String,
     /// The timing of its polls, for the longest-poll column.
     watch: Arc<Watch>,
 }
@@ -54,11 +131,10 @@ struct Running {
 /// What the signal thread and the loop share.
 struct Shared {
     table: Mutex<Table>,
-    format: TableFormat,
-    term: Term,
-    /// The `--svg` file, created before the runs so that a bad path fails
-    /// at once, and written by whichever path concludes.
-    svg: Option<(File, PathBuf)>,
+    /// The table on stdout, and the `--svg` file, created before the runs.
+    exports: Exports<Compared>,
+    /// Which of the loop and a signal prints the table.
+    conclusion: Conclusion,
 }
 
 impl Shared {
@@ -66,21 +142,17 @@ impl Shared {
         self.table.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The table, once, by whichever path concludes first; `None` if the
-    /// other path has concluded already.
-    fn conclude(&self) -> Option<MutexGuard<'_, Table>> {
-        let mut table = self.lock();
-        (!std::mem::replace(&mut table.concluded, true)).then_some(table)
-    }
-
     /// The signal thread's path: print the rows so far and the stopped
     /// way, then end the process with the signal's code.
     fn interrupted(&self, signal: Signal) {
-        let code = signal.exit_code().code().into();
+        let closer = Closer::Signal(signal);
         let Some(mut table) = interrupt::lock_within(&self.table, interrupt::LOCK_PATIENCE) else {
-            std::process::exit(code);
+            // compare decides no code before its table is out, so this is
+            // the signal's own.
+            let (Stuck::Exit(code) | Stuck::Await(code)) = self.conclusion.stuck(closer);
+            conclude::exit(code);
         };
-        if std::mem::replace(&mut table.concluded, true) {
+        if self.conclusion.claim(closer) == Turn::Leave {
             // The loop is printing the finished table; it exits as usual.
             return;
         }
@@ -93,100 +165,56 @@ impl Shared {
         {
             // The stopped way's partial outcome, from its sink. The lock
             // is taken only for a line, never across a wait.
-            let (outcome, recorded) = sink
+            let (outcome, events, parks) = sink
                 .lock_within(interrupt::LOCK_PATIENCE)
                 .map(|mut state| {
-                    let outcome = Outcome {
-                        elapsed: state.elapsed(),
-                        completed: sink.completed(),
-                        failed: state.failed(),
-                        observed_delay: None,
-                        polls: Some(watch.polls()),
-                    };
+                    let outcome = conclude::so_far(&sink, &state, Some(&watch));
                     let (_, events, parks) = state.out_and_events();
-                    (outcome, (events.to_vec(), parks.to_vec()))
+                    (outcome, events.to_vec(), parks.to_vec())
                 })
                 .unwrap_or_default();
-            table
-                .rows
-                .push((Summary::new(&config, outcome, Some(signal)), why));
-            table.recorded.push(recorded);
+            table.rows.push(Row {
+                summary: Summary::new(&config, outcome, Some(signal)),
+                why,
+                events,
+                parks,
+            });
         }
         // Nothing useful can be done with an error here: the process ends
         // with the signal's code either way. Exit while holding the table,
         // so that nothing else is printed after it.
-        let _ = self.print(&table.rows);
-        let _ = self.draw(&table);
-        std::process::exit(code);
+        let _ = self.write(&table.rows);
+        conclude::exit(signal.exit_code());
     }
 
-    /// Writes the `--svg` picture of the rows in `table`, if one was asked
+    /// Writes the table on stdout and the `--svg` picture, if one was asked
     /// for: one panel per way, the interrupted one included.
-    fn draw(&self, table: &Table) -> anyhow::Result<()> {
-        let Some((file, path)) = &self.svg else {
-            return Ok(());
-        };
-        let overhead = compare::overhead(&table.rows);
-        let panels: Vec<svg::Panel> = table
-            .rows
-            .iter()
-            .zip(&table.recorded)
-            .map(|((summary, why), (events, parks))| svg::Panel {
-                run: svg::Run {
-                    summary,
-                    events,
-                    parks,
-                },
-                verdict: compare::verdict(summary, why, overhead),
-            })
-            .collect();
-        let mut out = io::BufWriter::new(file);
-        svg::write_compare(&mut out, &panels)
-            .and_then(|()| out.flush())
-            .with_context(|| format!("writing SVG file '{}'", path.display()))
-    }
-
-    fn print(&self, rows: &[(Summary, &str)]) -> io::Result<()> {
-        let mut out = io::stdout().lock();
-        match self.format {
-            TableFormat::Text => compare::write_text(&mut out, rows, self.term),
-            TableFormat::Markdown => compare::write_markdown(&mut out, rows),
-            TableFormat::Json => compare::write_json(&mut out, rows),
-        }?;
-        out.flush()
-    }
-}
-
-/// Waits for the signal thread, which has concluded and is ending the
-/// process with the signal's code.
-fn park_forever() -> ! {
-    loop {
-        std::thread::park();
+    fn write(&self, rows: &[Row]) -> anyhow::Result<()> {
+        self.exports.write_main(&mut io::stdout().lock(), rows)?;
+        self.exports.write_files(rows)
     }
 }
 
 /// Runs every way and prints the table.
 pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode> {
+    if args.svg.as_deref().is_some_and(config::is_stdout) {
+        return Err(config::usage_error(
+            "compare",
+            "--svg - writes the picture to stdout, where compare prints its table: \
+             give --svg a file name"
+                .into(),
+        )
+        .into());
+    }
     // The SVG file is created first, so that a bad path fails before the
     // runs rather than after them.
-    let svg = match &args.svg {
-        Some(path) => Some((
-            File::create(path)
-                .with_context(|| format!("creating SVG file '{}'", path.display()))?,
-            path.clone(),
-        )),
-        None => None,
-    };
     let shared = Arc::new(Shared {
         table: Mutex::new(Table {
-            rows: Vec::with_capacity(WAYS.len()),
-            recorded: Vec::with_capacity(WAYS.len()),
+            rows: Vec::with_capacity(TRIALS.len()),
             current: None,
-            concluded: false,
         }),
-        format: args.format,
-        term,
-        svg,
+        exports: Exports::for_compare(args.format, term, args.svg.as_deref())?,
+        conclusion: Conclusion::default(),
     });
     // A run in progress may be blocked in `std::thread::sleep`; as for a
     // demo, the signal is handled on its own thread.
@@ -199,12 +227,13 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
     // 1 for tasks that failed or a limit of the machine, 2 for any other
     // error.
     let mut code = ExitCode::Success;
-    for way in WAYS {
-        let way_config = Way::with_defaults(way.mode, way.runtime, way.spawn);
+    for trial in TRIALS {
         let config = Config {
-            svg: args.svg.clone(),
-            ..Config::of_way(args.demo, &args.workload, way_config)
+            // The picture needs every way's events.
+            record: args.svg.is_some(),
+            ..Config::of_way(args.demo, &args.workload, trial.way())
         };
+        let why = trial.why(args.demo);
         // The label comes from an empty summary of the run about to start,
         // so the progress line and the table row describe it the same way.
         let label = compare::describe(&Summary::new(&config, Outcome::default(), None));
@@ -212,21 +241,21 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
             Box::new(io::sink()),
             config.demo,
             Live::Silent,
-            config.record(),
+            config.record,
         ));
         // compare always times the polls (its runs are small), so that every
         // row can say how long one poll held a thread.
         let watch = slowpoll::Watch::for_run(&config, SLOW_POLL, false);
         {
             let mut table = shared.lock();
-            if table.concluded {
+            if shared.conclusion.is_claimed() {
                 drop(table);
-                park_forever();
+                conclude::park();
             }
             table.current = Some(Running {
                 config: config.clone(),
                 sink: Arc::clone(&sink),
-                why: way.why(args.demo),
+                why: why.clone(),
                 watch: Arc::clone(&watch),
             });
         }
@@ -262,38 +291,34 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
                         ExitCode::Error
                     },
                 );
-                let state = sink.lock();
-                Outcome {
-                    elapsed: state.elapsed(),
-                    completed: sink.completed(),
-                    failed: state.failed(),
-                    observed_delay: None,
-                    polls: Some(watch.polls()),
-                }
+                conclude::so_far(&sink, &sink.lock(), Some(&watch))
             }
         };
-        let recorded = {
+        let (events, parks) = {
             let mut state = sink.lock();
             let (_, events, parks) = state.out_and_events();
             (events.to_vec(), parks.to_vec())
         };
         let mut table = shared.lock();
-        if table.concluded {
+        if shared.conclusion.is_claimed() {
             drop(table);
-            park_forever();
+            conclude::park();
         }
         table.current = None;
-        table.recorded.push(recorded);
-        table
-            .rows
-            .push((Summary::new(&config, outcome, None), way.why(args.demo)));
+        table.rows.push(Row {
+            summary: Summary::new(&config, outcome, None),
+            why,
+            events,
+            parks,
+        });
     }
 
-    let Some(table) = shared.conclude() else {
-        park_forever();
-    };
-    shared.print(&table.rows).context("writing output")?;
-    shared.draw(&table)?;
+    let table = shared.lock();
+    if shared.conclusion.claim(Closer::End) == Turn::Park {
+        drop(table);
+        conclude::park();
+    }
+    shared.write(&table.rows)?;
     Ok(code)
 }
 

@@ -97,8 +97,12 @@ pub(crate) struct Config {
     pub timeline: bool,
     /// Write a Chrome trace to this file.
     pub trace: Option<PathBuf>,
-    /// Draw the run as an SVG picture in this file.
+    /// Draw the run as an SVG picture in this file (`-`: stdout).
     pub svg: Option<PathBuf>,
+    /// Keep every event for the pictures drawn after the run (`--timeline`,
+    /// `--svg`, and `compare --svg`). The `--trace` file is written during
+    /// the run and keeps none.
+    pub record: bool,
     /// `--slow-poll`: warn about polls that hold a runtime thread longer.
     pub slow_poll: Option<Duration>,
     /// Colour and width of the output.
@@ -111,24 +115,6 @@ pub(crate) struct Config {
     pub detail: Detail,
     /// The timing checks that decide the exit code.
     pub checks: Vec<Check>,
-}
-
-/// Whether this build speaks HTTP (the default cargo feature `http`).
-/// Without it `fetch` and `serve` exist, but only to say so.
-pub(crate) const HTTP: bool = cfg!(feature = "http");
-
-/// Checks that `what` (`fetch`, `serve`) can run in this build.
-pub(crate) fn require_http(what: &str) -> anyhow::Result<()> {
-    if HTTP { Ok(()) } else { Err(no_http(what)) }
-}
-
-/// The error for `what` in a build without HTTP.
-pub(crate) fn no_http(what: &str) -> anyhow::Error {
-    anyhow::anyhow!(
-        "{what} needs HTTP, and this asyncdemo was built without it \
-         (cargo --no-default-features); rebuild with the default features, \
-         or with --features http"
-    )
 }
 
 /// The options of the `fetch` demo.
@@ -189,11 +175,14 @@ impl ServeOptions {
     /// The options `serve` was given.
     pub(crate) fn new(args: &ServeArgs) -> Result<ServeOptions, clap::Error> {
         if args.delay > args.max_delay {
-            return Err(serve_usage_error(format!(
-                "--delay {} is over --max-delay {}: raise --max-delay",
-                humantime::format_duration(args.delay),
-                humantime::format_duration(args.max_delay)
-            )));
+            return Err(usage_error(
+                "serve",
+                format!(
+                    "--delay {} is over --max-delay {}: raise --max-delay",
+                    humantime::format_duration(args.delay),
+                    humantime::format_duration(args.max_delay)
+                ),
+            ));
         }
         Ok(ServeOptions {
             delay: args.delay,
@@ -226,6 +215,7 @@ impl Config {
             timeline: false,
             trace: None,
             svg: None,
+            record: false,
             slow_poll: None,
             term: Term::PLAIN,
             fetch: (demo == Demo::Fetch).then(|| FetchOptions::built_in(workload.delay)),
@@ -254,7 +244,7 @@ impl Config {
         if mode == Mode::Threads && (args.runtime.is_some() || args.workers.is_some() || args.spawn)
         {
             return Err(usage_error(
-                demo,
+                demo.name(),
                 "--mode threads runs each task on an OS thread of its own, without a tokio \
                  runtime: --runtime, --workers and --spawn do not apply"
                     .into(),
@@ -262,20 +252,20 @@ impl Config {
         }
         if args.runtime == Some(RuntimeKind::CurrentThread) && args.workers.is_some() {
             return Err(usage_error(
-                demo,
+                demo.name(),
                 "--workers sizes a multi-thread runtime; a current-thread runtime has one thread"
                     .into(),
             ));
         }
         if args.blocking_threads.is_some() && mode != Mode::SpawnBlocking {
             return Err(usage_error(
-                demo,
+                demo.name(),
                 "--blocking-threads sizes the pool of --mode spawn-blocking".into(),
             ));
         }
         if args.timeline && args.format != Format::Text {
             return Err(usage_error(
-                demo,
+                demo.name(),
                 "--timeline draws in the text format; with --format json or ndjson, \
                  use --trace FILE for a picture"
                     .into(),
@@ -289,15 +279,33 @@ impl Config {
             && !(args.format == Format::Text && args.quiet)
         {
             return Err(usage_error(
-                demo,
+                demo.name(),
                 "--trace - writes the trace to stdout, where this run prints its own output: \
                  add -q (its summary line then goes to stderr), or give --trace a file name"
                     .into(),
             ));
         }
+        // `--svg -` likewise, and only one document can have stdout.
+        if args.svg.as_deref().is_some_and(is_stdout) {
+            if !(args.format == Format::Text && args.quiet) {
+                return Err(usage_error(
+                    demo.name(),
+                    "--svg - writes the picture to stdout, where this run prints its own output: \
+                     add -q (its summary line then goes to stderr), or give --svg a file name"
+                        .into(),
+                ));
+            }
+            if args.trace.as_deref().is_some_and(is_stdout) {
+                return Err(usage_error(
+                    demo.name(),
+                    "--trace - and --svg - would both write to stdout: give one of them a file name"
+                        .into(),
+                ));
+            }
+        }
         if args.slow_poll.is_some() && mode == Mode::Threads {
             return Err(usage_error(
-                demo,
+                demo.name(),
                 "--slow-poll watches the threads of a tokio runtime; with --mode threads each \
                  task owns an OS thread, so a blocking call there holds up no other task"
                     .into(),
@@ -305,14 +313,14 @@ impl Config {
         }
         if args.slow_poll.is_some_and(|t| t.is_zero()) {
             return Err(usage_error(
-                demo,
+                demo.name(),
                 "--slow-poll needs a threshold above zero, e.g. --slow-poll=100ms".into(),
             ));
         }
         if let (Some(min), Some(max)) = (args.min_elapsed, args.max_elapsed) {
             if min > max {
                 return Err(usage_error(
-                    demo,
+                    demo.name(),
                     format!(
                         "--min-elapsed {} is longer than --max-elapsed {}: no run can pass both",
                         humantime::format_duration(min),
@@ -341,13 +349,15 @@ impl Config {
         .into_iter()
         .flatten()
         .collect();
+        let base = Config::of_way(demo, &args.workload, way);
         Ok(Config {
             timeline: args.timeline,
             trace: args.trace,
+            record: args.timeline || args.svg.is_some(),
             svg: args.svg,
             slow_poll: args.slow_poll,
             term,
-            fetch: fetch.or_else(|| Config::of_way(demo, &args.workload, way).fetch),
+            fetch: fetch.or(base.fetch),
             format: args.format,
             detail: match (args.quiet, args.verbose) {
                 (true, _) => Detail::Quiet,
@@ -355,7 +365,7 @@ impl Config {
                 (false, false) => Detail::Normal,
             },
             checks,
-            ..Config::of_way(demo, &args.workload, way)
+            ..base
         })
     }
 
@@ -369,21 +379,23 @@ impl Config {
         }
     }
 
-    /// Whether the trace goes to stdout (`--trace -`), and so the run's own
-    /// output (its summary line, under `-q`) to stderr.
-    pub(crate) fn trace_to_stdout(&self) -> bool {
-        self.trace.as_deref().is_some_and(is_stdout)
+    /// Whether a document has stdout to itself (`--trace -` or `--svg -`),
+    /// and so the run's own output (its summary line, under `-q`) goes to
+    /// stderr.
+    pub(crate) fn stdout_taken(&self) -> bool {
+        [&self.trace, &self.svg]
+            .into_iter()
+            .any(|path| path.as_deref().is_some_and(is_stdout))
     }
 
-    /// Whether the run must keep every event, for the pictures drawn after
-    /// it. The `--trace` file is written during the run and keeps none.
+    /// Whether the run keeps every event: [`Config::record`].
     pub(crate) fn record(&self) -> bool {
-        self.timeline || self.svg.is_some()
+        self.record
     }
 }
 
 /// Whether a path names stdout: `-`, as in most command-line tools.
-fn is_stdout(path: &std::path::Path) -> bool {
+pub(crate) fn is_stdout(path: &std::path::Path) -> bool {
     path.as_os_str() == "-"
 }
 
@@ -393,27 +405,17 @@ fn default_workers() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from)
 }
 
-/// An error about how `demo`'s arguments fit together, printed as clap
-/// prints its own: with the subcommand's usage line, not the program's.
-/// A usage error of `serve`, with its usage line.
-fn serve_usage_error(message: String) -> clap::Error {
-    use clap::CommandFactory;
-    let mut cli = crate::cli::Cli::command();
-    cli.build();
-    match cli.find_subcommand_mut("serve") {
-        Some(command) => command.error(clap::error::ErrorKind::ArgumentConflict, message),
-        None => cli.error(clap::error::ErrorKind::ArgumentConflict, message),
-    }
-}
-
-fn usage_error(demo: Demo, message: String) -> clap::Error {
+/// An error about how the arguments of `command` (`count`, `serve`, ...)
+/// fit together, printed as clap prints its own: with the subcommand's
+/// usage line, not the program's, and exit code 2.
+pub(crate) fn usage_error(command: &str, message: String) -> clap::Error {
     use clap::CommandFactory;
     use clap::error::ErrorKind::ArgumentConflict;
     let mut cli = crate::cli::Cli::command();
     // Building settles every subcommand's full name (`asyncdemo count`),
     // which its usage line prints.
     cli.build();
-    match cli.find_subcommand_mut(demo.name()) {
+    match cli.find_subcommand_mut(command) {
         Some(command) => command.error(ArgumentConflict, message),
         None => cli.error(ArgumentConflict, message),
     }
@@ -447,7 +449,7 @@ mod tests {
     #[test]
     fn trace_to_stdout_needs_a_run_that_prints_nothing_else_there() {
         let c = config(&["asyncdemo", "count", "-q", "--trace", "-"]).unwrap();
-        assert!(c.trace_to_stdout());
+        assert!(c.stdout_taken());
         for args in [
             &["asyncdemo", "count", "--trace", "-"][..],
             &["asyncdemo", "count", "-v", "--trace", "-"],
@@ -459,7 +461,7 @@ mod tests {
         }
         // A file that merely starts with a dash is a file.
         let c = config(&["asyncdemo", "count", "--trace=-t.json"]).unwrap();
-        assert!(!c.trace_to_stdout());
+        assert!(!c.stdout_taken());
     }
 
     #[test]
@@ -543,27 +545,27 @@ mod tests {
         assert!(
             !config(&["asyncdemo", "count", "-f", "ndjson"])
                 .unwrap()
-                .record()
+                .record
         );
         assert!(
             config(&["asyncdemo", "count", "--timeline"])
                 .unwrap()
-                .record()
+                .record
         );
         assert!(
             !config(&["asyncdemo", "count", "--trace", "t.json"])
                 .unwrap()
-                .record()
+                .record
         );
         assert!(
             config(&["asyncdemo", "count", "--svg", "t.svg"])
                 .unwrap()
-                .record()
+                .record
         );
         assert!(
             !config(&["asyncdemo", "count", "--slow-poll"])
                 .unwrap()
-                .record()
+                .record
         );
     }
 

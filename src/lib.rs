@@ -54,11 +54,14 @@
 //! verdicts) and picks the exit code. `main.rs` only parses the command
 //! line, calls [`run`] and turns its result or error into an exit code.
 
-pub mod cli;
+mod cli;
 mod compare;
+mod conclude;
 mod config;
 mod demo;
+mod export;
 mod generate;
+mod http;
 mod interrupt;
 mod report;
 mod run;
@@ -69,19 +72,20 @@ mod slowpoll;
 mod vocab;
 mod wait;
 
+pub use crate::cli::Cli;
 pub use crate::vocab::{ExitCode, MachineLimit};
 
-use crate::cli::{Cli, Command};
+use crate::cli::Command;
+use crate::conclude::{Closer, Conclusion, Stuck, Turn};
 use crate::config::{Config, FetchOptions};
-use crate::report::{Summary, json, svg, text, timeline, trace};
+use crate::export::{Exports, Finished, Single};
+use crate::report::{Summary, text, trace};
 use crate::run::Teardown;
 use crate::sink::{Sink, State};
-use crate::vocab::{Demo, Format, Outcome, Signal};
+use crate::vocab::{Demo, Outcome, Signal};
 use anyhow::Context;
-use std::fs::File;
 use std::io::{self, Write};
-use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How much longer the signal thread waits when the run has already ended
@@ -93,29 +97,17 @@ const CONCLUSION_PATIENCE: Duration = Duration::from_secs(1);
 /// hundreds of megabytes, written during the run under the sink's lock.
 const TRACE_BUFFER_BYTES: usize = 256 * 1024;
 
-/// [`Lifecycle::verdict`] before the normal end has chosen an exit code.
-const NO_VERDICT: i32 = -1;
-
-/// Runs the command the user gave and says how the process should exit.
+/// Runs the command the user gave and says how the process should exit,
+/// for a caller that ends the process as soon as this returns, as `main`
+/// does: the memory of the finished tasks is left to the OS instead of
+/// being dropped. The summary, the trace file and every writer are flushed
+/// before this returns; the OS then takes back the tasks' memory in one
+/// go, where dropping ten million tasks would revisit each of them once
+/// more (docs/benchmarks.md).
 ///
 /// Usage errors come back as a `clap::Error` inside the `anyhow::Error`, so
-/// that `main` can print them in clap's own style. Everything the run built
-/// is dropped before this returns.
-pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    run_as(cli, Teardown::Drop)
-}
-
-/// [`run`], for a caller that ends the process as soon as this returns, as
-/// `main` does: the memory of the finished tasks is left to the OS instead
-/// of being dropped. The summary, the trace file and every writer are
-/// flushed before this returns, as with [`run`]; the OS then takes back the
-/// tasks' memory in one go, where dropping ten million tasks would revisit
-/// each of them once more (docs/benchmarks.md).
+/// that `main` can print them in clap's own style.
 pub fn run_then_exit(cli: Cli) -> anyhow::Result<ExitCode> {
-    run_as(cli, Teardown::LeaveToExit)
-}
-
-fn run_as(cli: Cli, teardown: Teardown) -> anyhow::Result<ExitCode> {
     run::limits::share_malloc_arena_under_address_limit();
     let term = config::detect_term(cli.color);
     let (demo, args, fetch) = match cli.command {
@@ -128,18 +120,11 @@ fn run_as(cli: Cli, teardown: Teardown) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => {
             // Usage errors first, as in a build with HTTP.
             let settings = config::ServeOptions::new(&args)?;
-            config::require_http("serve")?;
-            #[cfg(feature = "http")]
-            return server::serve(&args.addr, settings);
-            #[cfg(not(feature = "http"))]
-            {
-                let _ = settings;
-                return Err(config::no_http("serve"));
-            }
+            return http::serve(&args.addr, settings);
         }
         Command::Compare(args) => {
             if args.demo == Demo::Fetch {
-                config::require_http("compare fetch")?;
+                http::require("compare fetch")?;
             }
             return compare::compare(args, term);
         }
@@ -150,16 +135,17 @@ fn run_as(cli: Cli, teardown: Teardown) -> anyhow::Result<ExitCode> {
     if demo == Demo::Fetch {
         // After the usage checks, so that a bad argument reads the same in
         // every build.
-        config::require_http("fetch")?;
+        http::require("fetch")?;
     }
-    // With `--trace -` the trace has stdout to itself (config.rs allows it
-    // only under -q), so the summary line goes to stderr.
-    let out: Box<dyn Write + Send> = if config.trace_to_stdout() {
+    // With `--trace -` or `--svg -` that document has stdout to itself
+    // (config.rs allows it only under -q), so the summary line goes to
+    // stderr.
+    let out: Box<dyn Write + Send> = if config.stdout_taken() {
         Box::new(io::stderr())
     } else {
         Box::new(io::stdout())
     };
-    Lifecycle::new(config, out).run(teardown)
+    Lifecycle::new(config, out).run(Teardown::LeaveToExit)
 }
 
 /// One demo run from start to exit code: the only place that decides when
@@ -170,30 +156,27 @@ struct Lifecycle {
     /// Where its lines go; shared with the tasks, which on some drivers
     /// (a thread each, `--spawn`) own a handle of their own.
     sink: Arc<Sink>,
-    /// The `--svg` file, created before the run so that a bad path fails at
-    /// once, and written when the run concludes.
-    svg: Mutex<Option<File>>,
+    /// What the run's end writes: the summary into the sink's output, and
+    /// the `--svg` file, created before the run.
+    exports: Exports<Single>,
     /// `--slow-poll`'s timing of every poll; `None` without the flag.
     watch: Option<Arc<slowpoll::Watch>>,
-    /// The exit code the normal end chose, set just before it writes the
-    /// summary ([`NO_VERDICT`] until then). A signal that cannot wait for
-    /// that summary's writer exits with this code, so that the code always
-    /// matches the summary on stdout.
-    verdict: AtomicI32,
+    /// Which of the normal end, a signal and a hang-up concludes the run.
+    conclusion: Conclusion,
 }
 
 impl Lifecycle {
     fn new(config: Config, out: Box<dyn Write + Send>) -> Arc<Lifecycle> {
-        let sink = Arc::new(Sink::new(out, config.demo, config.live(), config.record()));
+        let sink = Arc::new(Sink::new(out, config.demo, config.live(), config.record));
         let watch = config
             .slow_poll
             .map(|threshold| slowpoll::Watch::for_run(&config, threshold, true));
         Arc::new(Lifecycle {
+            exports: Exports::for_run(&config),
             config,
             sink,
-            svg: Mutex::new(None),
             watch,
-            verdict: AtomicI32::new(NO_VERDICT),
+            conclusion: Conclusion::default(),
         })
     }
 
@@ -209,28 +192,15 @@ impl Lifecycle {
             // Created before the run, so that a bad path fails at once, and
             // written during it (see `report::trace::Stream`).
             let (demo, mode) = (self.config.demo, self.config.way.mode);
-            let to_stdout = self.config.trace_to_stdout();
             self.sink.open_trace(|| {
-                let file: Box<dyn Write + Send> = if to_stdout {
-                    Box::new(io::stdout())
-                } else {
-                    Box::new(
-                        File::create(path)
-                            .with_context(|| format!("creating trace file '{}'", path.display()))?,
-                    )
-                };
-                let what = format!("writing trace file '{}'", path.display());
+                let export::Target { out, what } = export::create(path, "trace")?;
                 let out: Box<dyn Write + Send> =
-                    Box::new(io::BufWriter::with_capacity(TRACE_BUFFER_BYTES, file));
+                    Box::new(io::BufWriter::with_capacity(TRACE_BUFFER_BYTES, out));
                 let stream = trace::Stream::start(out, demo, mode).context(what.clone())?;
                 Ok((stream, what))
             })?;
         }
-        if let Some(path) = &self.config.svg {
-            let file = File::create(path)
-                .with_context(|| format!("creating SVG file '{}'", path.display()))?;
-            *self.svg.lock().unwrap_or_else(|e| e.into_inner()) = Some(file);
-        }
+        self.exports.create_files(&self.config)?;
         // A reader that goes away while every task waits (`| head -1` with
         // a long delay) would otherwise be noticed only at the next write.
         interrupt::on_hangup({
@@ -239,14 +209,13 @@ impl Lifecycle {
         })?;
         let result = run::execute(&self.config, &self.sink, self.watch.as_ref(), teardown);
         let mut state = self.sink.lock();
-        if !state.close() {
+        if self.conclusion.claim(Closer::End) == Turn::Park {
             // A signal (or the reader hanging up) concluded the run, and
             // that thread is ending the process while it holds the output.
             drop(state);
-            loop {
-                std::thread::park();
-            }
+            conclude::park();
         }
+        state.close();
         let outcome = match (state.take_error(), result) {
             (None, Ok(outcome)) => outcome,
             (Some(err), _) | (None, Err(err)) => {
@@ -263,62 +232,66 @@ impl Lifecycle {
     /// read anything more, so end now, quietly and with code 0, as a write
     /// into the closed pipe would, without waiting out the tasks' sleeps.
     fn hung_up(&self) {
-        if let Some(mut state) = self.sink.lock_within(interrupt::LOCK_PATIENCE) {
-            if !state.close() {
-                // Concluded already: its next write fails with a broken
-                // pipe, and main ends quietly.
-                return;
-            }
-            let _ = state.finish_trace();
-            std::process::exit(ExitCode::Success.code().into());
+        let Some(mut state) = self.sink.lock_within(interrupt::LOCK_PATIENCE) else {
+            self.stuck(Closer::HangUp);
+            return;
+        };
+        if self.conclusion.claim(Closer::HangUp) == Turn::Leave {
+            // Concluded already: its next write fails with a broken pipe,
+            // and main ends quietly.
+            return;
         }
-        std::process::exit(ExitCode::Success.code().into());
+        state.close();
+        let _ = state.finish_trace();
+        conclude::exit(ExitCode::Success);
     }
 
     /// The signal thread's path: conclude with a partial summary, unless
     /// the run has concluded already, and end the process.
     fn interrupted(&self, signal: Signal) {
-        let code = signal.exit_code().code().into();
         // The tasks may be mid-run on another thread, or that thread may be
         // stuck in `std::thread::sleep`. Take the writer (its lock is never
         // held across a wait) and add the partial summary after the lines
         // already written.
-        if let Some(mut state) = self.sink.lock_within(interrupt::LOCK_PATIENCE) {
-            if !state.close() {
-                // The run concluded just before the signal: its summary is
-                // out, and main exits with the code that summary implies.
-                return;
-            }
-            let outcome = Outcome {
-                elapsed: state.elapsed(),
-                completed: self.sink.completed(),
-                failed: state.failed(),
-                observed_delay: None,
-                polls: self.watch.as_ref().map(|w| w.polls()),
-            };
-            // Nothing useful can be done with an error here: the process
-            // is ending either way, with the signal's exit code.
-            let _ = self.conclude(&mut state, outcome, Some(signal));
-            // Exit while still holding the lock, so that no task line can
-            // follow the summary.
-            std::process::exit(code);
+        let Some(mut state) = self.sink.lock_within(interrupt::LOCK_PATIENCE) else {
+            // The writer is stuck: a reader that does not read holds the
+            // pipe full.
+            self.stuck(Closer::Signal(signal));
+            return;
+        };
+        if self.conclusion.claim(Closer::Signal(signal)) == Turn::Leave {
+            // The run concluded just before the signal: its summary is
+            // out, and main exits with the code that summary implies.
+            return;
         }
-        // The writer is stuck: a reader that does not read holds the pipe
-        // full. If the run had ended and its summary is being written, the
-        // exit code is that summary's; give the writer a little longer.
-        if self.verdict.load(Ordering::SeqCst) != NO_VERDICT {
-            if self.sink.lock_within(CONCLUSION_PATIENCE).is_some() {
-                // Written: main exits with the verdict.
-                return;
-            }
-            std::process::exit(self.verdict.load(Ordering::SeqCst));
-        }
-        std::process::exit(code);
+        state.close();
+        let outcome = conclude::so_far(&self.sink, &state, self.watch.as_deref());
+        // Nothing useful can be done with an error here: the process is
+        // ending either way, with the signal's exit code.
+        let _ = self.conclude(&mut state, outcome, Some(signal));
+        // Exit while still holding the lock, so that no task line can
+        // follow the summary.
+        conclude::exit(signal.exit_code());
     }
 
-    /// Writes the end of the run (timeline, summary, trace file, and the
-    /// check verdicts on stderr) and says how the process should exit.
-    /// Called once, by whichever path closed the sink.
+    /// What `closer` does when the writer stays taken: exit now, or give
+    /// the normal end's conclusion a little longer and exit with its code
+    /// if even that does not come free. Returns only when the normal end
+    /// wrote its conclusion meanwhile, and main exits with its code.
+    fn stuck(&self, closer: Closer) {
+        match self.conclusion.stuck(closer) {
+            Stuck::Exit(code) => conclude::exit(code),
+            Stuck::Await(code) => {
+                if self.sink.lock_within(CONCLUSION_PATIENCE).is_none() {
+                    conclude::exit(code);
+                }
+            }
+        }
+    }
+
+    /// Writes the end of the run (timeline, summary, trace file, pictures,
+    /// and the check verdicts on stderr) and says how the process should
+    /// exit. Called once, by whichever path claimed the conclusion.
     fn conclude(
         &self,
         state: &mut State,
@@ -338,38 +311,17 @@ impl Lifecycle {
             None => ExitCode::CheckFailed,
         };
         if signal.is_none() {
-            self.verdict.store(code.code().into(), Ordering::SeqCst);
+            self.conclusion.decide(code);
         }
         let (out, events, parks) = state.out_and_events();
-        let written: io::Result<()> = (|| {
-            match config.format {
-                Format::Text => {
-                    if config.timeline {
-                        timeline::write(out, &summary, (events, parks), config.term)?;
-                    }
-                    text::write_summary(out, &summary, signal, config.term.color)?;
-                }
-                Format::Json => json::write_summary(out, &summary)?,
-                Format::Ndjson => json::write_summary_line(out, &summary)?,
-            }
-            // Flushed here, not left to a destructor: the signal thread ends
-            // the process with `exit`, which runs no destructors, and an
-            // error must be reported rather than lost.
-            out.flush()
-        })();
-        written.context("writing output")?;
-        let file = self.svg.lock().unwrap_or_else(|e| e.into_inner()).take();
-        if let (Some(file), Some(path)) = (file, &config.svg) {
-            let run = svg::Run {
-                summary: &summary,
-                events,
-                parks,
-            };
-            let mut out = io::BufWriter::new(file);
-            svg::write(&mut out, &run)
-                .and_then(|()| out.flush())
-                .with_context(|| format!("writing SVG file '{}'", path.display()))?;
-        }
+        let finished = Finished {
+            summary: &summary,
+            events,
+            parks,
+            signal,
+        };
+        self.exports.write_main(out, &finished)?;
+        self.exports.write_files(&finished)?;
         if code != ExitCode::CheckFailed {
             return Ok(code);
         }

@@ -1,8 +1,8 @@
 //! The `asyncdemo` binary: parse, run, and turn the result into an exit code.
 //! Everything else lives in the library, where tests can reach it.
 
+use asyncdemo::Cli;
 use asyncdemo::ExitCode;
-use asyncdemo::cli::Cli;
 use clap::Parser;
 use std::io::{self, Write};
 

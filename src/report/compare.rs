@@ -1,79 +1,22 @@
 //! The `compare` table: one row per way of running the same demo.
 
 use super::Summary;
-use crate::vocab::{Demo, Mode, RuntimeKind, Term};
+use crate::vocab::{Event, Park, Term};
 use std::io::{self, Write};
 
-/// One way of running the tasks, as `compare` runs them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Way {
-    /// How each task waits.
-    pub(crate) mode: Mode,
-    /// The runtime (ignored by `threads`, which uses none).
-    pub(crate) runtime: RuntimeKind,
-    /// Spawn each task instead of joining them in one `join_all`.
-    pub(crate) spawn: bool,
-    /// Why it behaves as it does, in plain words, for the sleeping demos.
-    pub(crate) why: &'static str,
-    /// The same for `fetch`, where its words differ.
-    pub(crate) why_fetch: Option<&'static str>,
+/// One row of the table: a way's summary, why it behaves as it does, and
+/// what its run recorded for `--svg` (empty without it).
+#[derive(Clone, Debug)]
+pub(crate) struct Row {
+    /// The way's run, summarised.
+    pub(crate) summary: Summary,
+    /// Why it behaves as it does, in plain words.
+    pub(crate) why: String,
+    /// The run's task lines, for the picture.
+    pub(crate) events: Vec<Event>,
+    /// Its runtime threads' parks and wake-ups, for the picture.
+    pub(crate) parks: Vec<Park>,
 }
-
-impl Way {
-    /// The explanation in the words of `demo`'s wait.
-    pub(crate) fn why(&self, demo: Demo) -> &'static str {
-        match (demo, self.why_fetch) {
-            (Demo::Fetch, Some(why)) => why,
-            _ => self.why,
-        }
-    }
-}
-
-/// Every way `compare` runs, in the order of the lesson.
-pub(crate) const WAYS: [Way; 6] = [
-    Way {
-        mode: Mode::Async,
-        runtime: RuntimeKind::CurrentThread,
-        spawn: false,
-        why: "tokio::time::sleep frees the thread while it waits",
-        why_fetch: Some("reqwest frees the thread while it awaits the reply"),
-    },
-    Way {
-        mode: Mode::Blocking,
-        runtime: RuntimeKind::CurrentThread,
-        spawn: false,
-        why: "std::thread::sleep blocks the executor",
-        why_fetch: Some("a ureq call blocks the executor"),
-    },
-    Way {
-        mode: Mode::Threads,
-        runtime: RuntimeKind::CurrentThread,
-        spawn: false,
-        why: "each task holds an OS thread of its own",
-        why_fetch: None,
-    },
-    Way {
-        mode: Mode::SpawnBlocking,
-        runtime: RuntimeKind::CurrentThread,
-        spawn: false,
-        why: "the sleeps run on tokio's blocking pool of 512 threads",
-        why_fetch: Some("the ureq calls run on tokio's blocking pool of 512 threads"),
-    },
-    Way {
-        mode: Mode::Blocking,
-        runtime: RuntimeKind::MultiThread,
-        spawn: false,
-        why: "block_on runs the join_all future on the calling thread, not a worker; the workers idle",
-        why_fetch: None,
-    },
-    Way {
-        mode: Mode::Blocking,
-        runtime: RuntimeKind::MultiThread,
-        spawn: true,
-        why: "each spawned task blocks only the worker it runs on",
-        why_fetch: None,
-    },
-];
 
 /// The runtime column: `current-thread`, `multi-thread ×2, spawned`, ...
 pub(crate) fn runtime_label(summary: &Summary) -> String {
@@ -173,9 +116,9 @@ fn reading(summary: &Summary, why: &str, overhead: f64) -> String {
 /// beyond that went into starting the tasks and printing their lines, a
 /// cost every way pays. With 17,000 tasks and a 1 ms delay it is several
 /// delays long, and elapsed ÷ delay then counts overhead, not rounds.
-pub(crate) fn overhead(rows: &[(Summary, &str)]) -> f64 {
+pub(crate) fn overhead(rows: &[Row]) -> f64 {
     rows.iter()
-        .map(|(s, _)| s)
+        .map(|row| &row.summary)
         .filter(|s| !s.interrupted && s.completed >= s.tasks)
         .map(|s| (s.elapsed_secs - s.delay_secs).max(0.0))
         .min_by(f64::total_cmp)
@@ -183,10 +126,10 @@ pub(crate) fn overhead(rows: &[(Summary, &str)]) -> f64 {
 }
 
 /// The rows of the table, as strings.
-fn table(rows: &[(Summary, &str)]) -> Vec<[String; 5]> {
+fn table(rows: &[Row]) -> Vec<[String; 5]> {
     let overhead = overhead(rows);
     rows.iter()
-        .map(|(summary, why)| cells(summary, why, overhead))
+        .map(|row| cells(&row.summary, &row.why, overhead))
         .collect()
 }
 
@@ -219,11 +162,7 @@ const MIN_VERDICT_WIDTH: usize = 20;
 /// boundaries to fit it, each continuation line indented to the column, so
 /// that the table still reads as columns in a narrow terminal. Unknown (a
 /// pipe without `COLUMNS`), each row stays on one line.
-pub(crate) fn write_text(
-    out: &mut impl Write,
-    rows: &[(Summary, &str)],
-    term: Term,
-) -> io::Result<()> {
+pub(crate) fn write_text(out: &mut impl Write, rows: &[Row], term: Term) -> io::Result<()> {
     let table = table(rows);
     let mut widths = HEADERS.map(str::chars).map(Iterator::count);
     for row in &table {
@@ -297,7 +236,7 @@ fn wrap(text: &str, width: usize) -> Vec<&str> {
 }
 
 /// A GitHub table, for a README or a slide.
-pub(crate) fn write_markdown(out: &mut impl Write, rows: &[(Summary, &str)]) -> io::Result<()> {
+pub(crate) fn write_markdown(out: &mut impl Write, rows: &[Row]) -> io::Result<()> {
     writeln!(out, "| {} |", HEADERS.join(" | "))?;
     writeln!(out, "|---|---|---:|---:|---|")?;
     for row in table(rows) {
@@ -307,8 +246,8 @@ pub(crate) fn write_markdown(out: &mut impl Write, rows: &[(Summary, &str)]) -> 
 }
 
 /// The run summaries, in the `--format json` schema.
-pub(crate) fn write_json(out: &mut impl Write, rows: &[(Summary, &str)]) -> io::Result<()> {
-    let summaries: Vec<&Summary> = rows.iter().map(|(s, _)| s).collect();
+pub(crate) fn write_json(out: &mut impl Write, rows: &[Row]) -> io::Result<()> {
+    let summaries: Vec<&Summary> = rows.iter().map(|row| &row.summary).collect();
     serde_json::to_writer_pretty(&mut *out, &summaries)?;
     out.write_all(b"\n")
 }
@@ -316,7 +255,7 @@ pub(crate) fn write_json(out: &mut impl Write, rows: &[(Summary, &str)]) -> io::
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vocab::{Outcome, Runtime, Signal};
+    use crate::vocab::{Demo, Mode, Outcome, Runtime, Signal};
     use std::time::Duration;
 
     /// A summary of `tasks` tasks waiting `delay` the given way, which
@@ -338,6 +277,15 @@ mod tests {
             polls: None,
         };
         Summary::new(&config, outcome, None)
+    }
+
+    fn row(summary: Summary, why: &str) -> Row {
+        Row {
+            summary,
+            why: why.to_owned(),
+            events: Vec::new(),
+            parks: Vec::new(),
+        }
     }
 
     fn summary(mode: Mode, runtime: Option<Runtime>, spawn: bool, elapsed_ms: u64) -> Summary {
@@ -391,10 +339,10 @@ mod tests {
         let ms = Duration::from_millis;
         let delay = ms(200);
         let rows = [
-            (run(4, delay, BLOCKING, ms(800), 4), "why"),
-            (run(4, delay, ASYNC, ms(207), 4), "why"),
+            row(run(4, delay, BLOCKING, ms(800), 4), "why"),
+            row(run(4, delay, ASYNC, ms(207), 4), "why"),
             // Neither a failed nor an interrupted run measures anything.
-            (run(4, delay, POOL, ms(1), 0), "why"),
+            row(run(4, delay, POOL, ms(1), 0), "why"),
         ];
         assert!(
             (overhead(&rows) - 0.007).abs() < 1e-9,
@@ -412,13 +360,16 @@ mod tests {
         let (ms, us) = (Duration::from_millis, Duration::from_micros);
         let delay = ms(1);
         let rows = [
-            (run(17_000, delay, ASYNC, us(4_500), 17_000), "a"),
-            (run(17_000, delay, BLOCKING, ms(19_280), 17_000), "b"),
-            (run(17_000, delay, POOL, ms(130), 17_000), "p"),
-            (run(17_000, delay, SPAWNED, ms(9_870), 17_000), "s"),
+            row(run(17_000, delay, ASYNC, us(4_500), 17_000), "a"),
+            row(run(17_000, delay, BLOCKING, ms(19_280), 17_000), "b"),
+            row(run(17_000, delay, POOL, ms(130), 17_000), "p"),
+            row(run(17_000, delay, SPAWNED, ms(9_870), 17_000), "s"),
         ];
         let overhead = overhead(&rows);
-        let verdicts: Vec<String> = rows.iter().map(|(s, w)| verdict(s, w, overhead)).collect();
+        let verdicts: Vec<String> = rows
+            .iter()
+            .map(|r| verdict(&r.summary, &r.why, overhead))
+            .collect();
         assert_eq!(
             verdicts,
             [
@@ -450,7 +401,7 @@ mod tests {
             polls: None,
         };
         let interrupted = Summary::new(&config, outcome, Some(Signal::Interrupt));
-        let rows = [(failed, "why"), (interrupted, "why")];
+        let rows = [row(failed, "why"), row(interrupted, "why")];
         let mut out = Vec::new();
         write_markdown(&mut out, &rows).unwrap();
         let text = String::from_utf8(out).unwrap();
@@ -466,7 +417,7 @@ mod tests {
     }
 
     /// The six rows of `compare count -n 3 -d 200ms`.
-    fn six_rows() -> Vec<(Summary, &'static str)> {
+    fn six_rows() -> Vec<Row> {
         let ms = Duration::from_millis;
         let ways = [
             (ASYNC, 201),
@@ -476,13 +427,19 @@ mod tests {
             ((Mode::Blocking, Some(Runtime::MultiThread(2)), false), 602),
             (SPAWNED, 401),
         ];
-        WAYS.iter()
+        crate::compare::TRIALS
+            .iter()
             .zip(ways)
-            .map(|(way, (how, elapsed))| (run(3, ms(200), how, ms(elapsed), 3), way.why))
+            .map(|(trial, (how, elapsed))| {
+                row(
+                    run(3, ms(200), how, ms(elapsed), 3),
+                    &trial.why(Demo::Count),
+                )
+            })
             .collect()
     }
 
-    fn render_text(rows: &[(Summary, &str)], columns: Option<usize>) -> String {
+    fn render_text(rows: &[Row], columns: Option<usize>) -> String {
         let mut out = Vec::new();
         let term = Term {
             columns,
@@ -520,7 +477,10 @@ mod tests {
     fn the_table_fits_the_terminal_width() {
         let rows = six_rows();
         let overhead = overhead(&rows);
-        let expected: Vec<String> = rows.iter().map(|(s, w)| verdict(s, w, overhead)).collect();
+        let expected: Vec<String> = rows
+            .iter()
+            .map(|r| verdict(&r.summary, &r.why, overhead))
+            .collect();
         for columns in [80, 120] {
             let table = render_text(&rows, Some(columns));
             for line in table.lines() {
@@ -558,7 +518,10 @@ mod tests {
             );
         }
         let overhead = overhead(&rows);
-        let expected: Vec<String> = rows.iter().map(|(s, w)| verdict(s, w, overhead)).collect();
+        let expected: Vec<String> = rows
+            .iter()
+            .map(|r| verdict(&r.summary, &r.why, overhead))
+            .collect();
         assert_eq!(verdicts_in(&table), expected);
     }
 
@@ -586,7 +549,7 @@ mod tests {
 
     #[test]
     fn markdown_is_a_github_table() {
-        let rows = [(
+        let rows = [row(
             summary(Mode::Async, Some(Runtime::CurrentThread), false, 200),
             "why",
         )];

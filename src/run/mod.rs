@@ -21,13 +21,10 @@ mod threads;
 
 use crate::config::{Config, FetchOptions};
 use crate::demo;
-#[cfg(feature = "http")]
-use crate::server;
+use crate::http;
 use crate::sink::Sink;
 use crate::slowpoll::{self, Watch, Watchdog};
 use crate::vocab::{MachineLimit, Mode, Outcome, Runtime};
-#[cfg(feature = "http")]
-use crate::wait::fetch::{AsyncFetch, BlockingFetch, Client};
 use crate::wait::{Blocking, BlockingCall, Sleep, SleepCall, SpawnBlocking, Wait};
 use anyhow::Context;
 use std::future::Future;
@@ -98,9 +95,8 @@ pub(crate) fn execute(
     })
 }
 
-/// Runs the fetch demo: the tasks' waits are HTTP requests. Returns the
-/// elapsed time and the quickest round trip.
-#[cfg(feature = "http")]
+/// Runs the fetch demo: the tasks' waits are HTTP requests ([`http`]).
+/// Returns the elapsed time and the quickest round trip.
 fn fetch(
     config: &Config,
     sink: &Arc<Sink>,
@@ -108,39 +104,24 @@ fn fetch(
     teardown: Teardown,
     options: &FetchOptions,
 ) -> anyhow::Result<(Duration, Option<Duration>)> {
-    // Without --url, a server of our own on a thread of its own (see
-    // `server::BuiltIn`); it stops when `_server` is dropped.
-    let (url, _server) = match &options.url {
-        Some(url) => (url.clone(), None),
-        None => {
-            let server = server::BuiltIn::start(config.delay, Arc::clone(sink))?;
-            (server.url(), Some(server))
+    /// [`drive`], once the HTTP side has made the waits.
+    struct Drive<'a>(&'a Config, &'a Arc<Sink>, Option<&'a Arc<Watch>>, Teardown);
+    impl http::Driver for Drive<'_> {
+        fn drive<A, B>(self, nonblocking: A, blocking: B) -> anyhow::Result<Duration>
+        where
+            A: Wait + Send + 'static,
+            B: BlockingCall,
+        {
+            let Drive(config, sink, watch, teardown) = self;
+            drive(config, sink, watch, teardown, nonblocking, blocking)
         }
-    };
-    let client = Arc::new(
-        Client::new(url, options.timeout, Arc::clone(sink)).context("starting the HTTP clients")?,
-    );
-    let elapsed = drive(
-        config,
+    }
+    http::fetch(
+        config.delay,
         sink,
-        watch,
-        teardown,
-        AsyncFetch(Arc::clone(&client)),
-        BlockingFetch(Arc::clone(&client)),
-    )?;
-    Ok((elapsed, client.fastest()))
-}
-
-/// A build without HTTP has no fetch to run.
-#[cfg(not(feature = "http"))]
-fn fetch(
-    _config: &Config,
-    _sink: &Arc<Sink>,
-    _watch: Option<&Arc<Watch>>,
-    _teardown: Teardown,
-    _options: &FetchOptions,
-) -> anyhow::Result<(Duration, Option<Duration>)> {
-    Err(crate::config::no_http("fetch"))
+        options,
+        Drive(config, sink, watch, teardown),
+    )
 }
 
 /// Runs the tasks the configured way: `nonblocking` is their wait in async

@@ -1,0 +1,27 @@
+//! A build without HTTP (`cargo --no-default-features`): the same API as
+//! `enabled.rs`, and each entry point says that HTTP is missing.
+
+use super::Driver;
+use crate::config::{FetchOptions, ServeOptions};
+use crate::sink::Sink;
+use crate::vocab::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// This build does not speak HTTP.
+pub(super) const ENABLED: bool = false;
+
+/// `asyncdemo serve` needs a server this build does not have.
+pub(crate) fn serve(_addr: &str, _settings: ServeOptions) -> anyhow::Result<ExitCode> {
+    Err(super::missing("serve"))
+}
+
+/// `fetch` needs clients this build does not have.
+pub(crate) fn fetch(
+    _delay: Duration,
+    _sink: &Arc<Sink>,
+    _options: &FetchOptions,
+    _driver: impl Driver,
+) -> anyhow::Result<(Duration, Option<Duration>)> {
+    Err(super::missing("fetch"))
+}
