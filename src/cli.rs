@@ -26,17 +26,17 @@ pub(crate) const MAX_TASKS: u32 = 10_000_000;
 pub struct Cli {
     /// The demo to run.
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 
     /// When to use colour: auto means only on a terminal that shows it
     /// (not TERM=dumb), following NO_COLOR, CLICOLOR and CLICOLOR_FORCE.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
-    pub color: ColorChoice,
+    pub(crate) color: ColorChoice,
 }
 
 /// `--color`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
+pub(crate) enum ColorChoice {
     /// Colour on a terminal, unless NO_COLOR, CLICOLOR=0 or TERM=dumb says
     /// otherwise; CLICOLOR_FORCE colours even into a pipe.
     Auto,
@@ -48,7 +48,7 @@ pub enum ColorChoice {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Each task prints "One", waits, then prints "Two" (the notes' countasync.py).
     // The default task count differs per demo, so it is set here rather than
     // on the shared field; a unit test keeps it equal to `Demo::default_tasks`.
@@ -117,23 +117,23 @@ fn fetch_mode(arg: clap::Arg) -> clap::Arg {
 
 /// The options of `fetch`: a demo's, plus where the server is.
 #[derive(Debug, Args)]
-pub struct FetchArgs {
+pub(crate) struct FetchArgs {
     /// The options every demo takes. --delay sets the built-in server's
     /// delay; with --url, the server decides how long it takes.
     #[command(flatten)]
-    pub run: RunArgs,
+    pub(crate) run: RunArgs,
 
     /// GET this http:// URL (any HTTP server, e.g. one started by
     /// `asyncdemo serve`) instead of starting a server in-process.
     #[arg(long, value_name = "URL", value_parser = parse_url,
           value_hint = ValueHint::Url)]
-    pub url: Option<String>,
+    pub(crate) url: Option<String>,
 
     /// Give up on a request after this long [default: --delay + 10s].
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration,
           value_hint = ValueHint::Other,
           allow_negative_numbers = true)]
-    pub timeout: Option<Duration>,
+    pub(crate) timeout: Option<Duration>,
 }
 
 /// Checks a `--url`: an `http://` URL with a host. `https://` needs a TLS
@@ -161,32 +161,32 @@ fn parse_url(text: &str) -> Result<String, String> {
 
 /// The options of `serve`.
 #[derive(Debug, Args)]
-pub struct ServeArgs {
+pub(crate) struct ServeArgs {
     /// Where to listen: HOST:PORT, a name (localhost:0) or an address.
     /// Port 0 picks a free port. The default is loopback only; listening on
     /// other interfaces takes an explicit address.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0",
           value_hint = ValueHint::Hostname)]
-    pub addr: String,
+    pub(crate) addr: String,
 
     /// How long the server waits before answering each request.
     #[arg(short, long, value_name = "DURATION", default_value = "1s",
           value_parser = humantime::parse_duration,
           value_hint = ValueHint::Other, allow_negative_numbers = true)]
-    pub delay: Duration,
+    pub(crate) delay: Duration,
 
     /// The longest delay a request may ask for with `GET /?delay=DURATION`.
     #[arg(long, value_name = "DURATION", default_value = "1m",
           value_parser = humantime::parse_duration, allow_negative_numbers = true,
           value_hint = ValueHint::Other)]
-    pub max_delay: Duration,
+    pub(crate) max_delay: Duration,
 
     /// Close a connection whose client has not sent its request within
     /// this long, or that sits idle between requests for this long.
     #[arg(long, value_name = "DURATION", default_value = "10s",
           value_parser = parse_positive_duration, allow_negative_numbers = true,
           value_hint = ValueHint::Other)]
-    pub client_timeout: Duration,
+    pub(crate) client_timeout: Duration,
 }
 
 /// A duration longer than zero.
@@ -373,28 +373,28 @@ fn examples_help(command: &str) -> String {
 
 /// The options of `compare`.
 #[derive(Debug, Args)]
-pub struct CompareArgs {
+pub(crate) struct CompareArgs {
     /// The demo to compare.
     #[arg(value_enum)]
-    pub demo: Demo,
+    pub(crate) demo: Demo,
 
     /// How many tasks, and how long each waits.
     #[command(flatten)]
-    pub workload: Workload,
+    pub(crate) workload: Workload,
 
     /// Output format of the table.
     #[arg(short, long, value_enum, default_value_t = TableFormat::Text)]
-    pub format: TableFormat,
+    pub(crate) format: TableFormat,
 
     /// Also draw every way as a panel of one SVG picture, on a shared time
-    /// axis, labelled with its verdict.
+    /// axis, labelled with its verdict. A file: stdout holds the table.
     #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
-    pub svg: Option<PathBuf>,
+    pub(crate) svg: Option<PathBuf>,
 }
 
 /// The formats of the `compare` table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum TableFormat {
+pub(crate) enum TableFormat {
     /// Aligned columns for a terminal.
     Text,
     /// A GitHub table, for a README or a slide.
@@ -406,12 +406,12 @@ pub enum TableFormat {
 /// How many tasks, and how long each waits: the options every demo and
 /// `compare` share.
 #[derive(Debug, Args)]
-pub struct Workload {
+pub(crate) struct Workload {
     /// How many tasks to run, from 1 to 10,000,000.
     #[arg(short = 'n', long, value_name = "N", value_hint = ValueHint::Other,
           value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_TASKS)),
           allow_negative_numbers = true)]
-    pub tasks: Option<u32>,
+    pub(crate) tasks: Option<u32>,
 
     /// How long each task waits, e.g. 250ms, 1.5s, 2m, 0.
     // `allow_negative_numbers` lets `-d -1` reach the parser, which then
@@ -419,67 +419,69 @@ pub struct Workload {
     #[arg(short, long, value_name = "DURATION", default_value = "1s",
           value_parser = humantime::parse_duration,
           value_hint = ValueHint::Other, allow_negative_numbers = true)]
-    pub delay: Duration,
+    pub(crate) delay: Duration,
 }
 
 impl Workload {
     /// The task count, or `demo`'s own default.
-    pub fn tasks_for(&self, demo: Demo) -> u32 {
+    pub(crate) fn tasks_for(&self, demo: Demo) -> u32 {
         self.tasks.unwrap_or(demo.default_tasks())
     }
 }
 
 /// The options every demo takes.
 #[derive(Debug, Args)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// How many tasks, and how long each waits.
     #[command(flatten)]
-    pub workload: Workload,
+    pub(crate) workload: Workload,
 
     /// How each task waits.
     #[arg(short, long, value_enum, default_value_t = Mode::Async)]
-    pub mode: Mode,
+    pub(crate) mode: Mode,
 
     /// Wait with std::thread::sleep: shorthand for --mode blocking.
     #[arg(long, conflicts_with = "mode")]
-    pub blocking: bool,
+    pub(crate) blocking: bool,
 
     /// Which tokio runtime drives the tasks [default: current-thread, or
     /// multi-thread when --workers is given].
     #[arg(long, value_enum)]
-    pub runtime: Option<RuntimeKind>,
+    pub(crate) runtime: Option<RuntimeKind>,
 
     /// Worker threads of the multi-thread runtime; implies --runtime
     /// multi-thread [default: the number of CPUs].
     #[arg(long, value_name = "K", value_hint = ValueHint::Other,
           value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub workers: Option<u16>,
+    pub(crate) workers: Option<u16>,
 
     /// Spawn each task with tokio::spawn instead of polling all of them
     /// inside one join_all. On a multi-thread runtime the tasks then run on
     /// every worker, and the order of their lines is not deterministic.
     #[arg(long)]
-    pub spawn: bool,
+    pub(crate) spawn: bool,
 
     /// Size of tokio's blocking pool for --mode spawn-blocking [default: 512].
     #[arg(long, value_name = "K", value_hint = ValueHint::Other,
           value_parser = clap::value_parser!(u32).range(1..=100_000))]
-    pub blocking_threads: Option<u32>,
+    pub(crate) blocking_threads: Option<u32>,
 
     /// After the run, draw each task's wait on a time axis (text format).
     #[arg(long)]
-    pub timeline: bool,
+    pub(crate) timeline: bool,
 
     /// Write the run as a Chrome trace-event JSON file, for ui.perfetto.dev
     /// or chrome://tracing. `-` writes it to stdout, with -q only (the
     /// summary line then goes to stderr).
     #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
-    pub trace: Option<PathBuf>,
+    pub(crate) trace: Option<PathBuf>,
 
     /// Draw the run as a standalone SVG picture: a lane per task, coloured by
-    /// how it waited, and a lane per runtime thread (busy or parked).
+    /// how it waited, and a lane per runtime thread (busy or parked). `-`
+    /// writes it to stdout, with -q only (the summary line then goes to
+    /// stderr).
     #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
-    pub svg: Option<PathBuf>,
+    pub(crate) svg: Option<PathBuf>,
 
     /// Warn on stderr when one poll of a task holds its runtime thread
     /// longer than THRESHOLD (100ms when given without a value, as in
@@ -489,33 +491,33 @@ pub struct RunArgs {
     #[arg(long, value_name = "THRESHOLD", num_args = 0..=1, require_equals = true,
           value_hint = ValueHint::Other,
           default_missing_value = "100ms", value_parser = humantime::parse_duration)]
-    pub slow_poll: Option<Duration>,
+    pub(crate) slow_poll: Option<Duration>,
 
     /// Output format: the task lines and a summary, one JSON summary, or a JSON
     /// event per line followed by the summary.
     #[arg(short, long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    pub(crate) format: Format,
 
     /// Print only the summary line (text format).
     #[arg(short, long, conflicts_with = "verbose")]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
 
     /// Prefix each task line with its time since start and its task number
     /// (text format).
     #[arg(short, long)]
-    pub verbose: bool,
+    pub(crate) verbose: bool,
 
     /// Fail (exit 1) if the run takes longer than this.
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration,
           value_hint = ValueHint::Other,
           allow_negative_numbers = true)]
-    pub max_elapsed: Option<Duration>,
+    pub(crate) max_elapsed: Option<Duration>,
 
     /// Fail (exit 1) if the run takes less time than this.
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration,
           value_hint = ValueHint::Other,
           allow_negative_numbers = true)]
-    pub min_elapsed: Option<Duration>,
+    pub(crate) min_elapsed: Option<Duration>,
 }
 
 #[cfg(test)]

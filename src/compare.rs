@@ -332,3 +332,37 @@ fn worse(a: ExitCode, b: ExitCode) -> ExitCode {
     };
     if rank(b) > rank(a) { b } else { a }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_blocking_pool_is_described_at_its_configured_size() {
+        let pool = TRIALS
+            .iter()
+            .find(|t| t.mode == Mode::SpawnBlocking)
+            .unwrap();
+        let size = DEFAULT_BLOCKING_THREADS.to_string();
+        for demo in [Demo::Count, Demo::Fetch] {
+            assert!(
+                pool.why(demo).ends_with(&format!("of {size} threads")),
+                "{demo:?}"
+            );
+        }
+        assert_eq!(pool.way().blocking_threads, Some(DEFAULT_BLOCKING_THREADS));
+        // Only the pool's words carry a size.
+        assert!(!TRIALS[0].why(Demo::Count).contains(&size));
+    }
+
+    #[test]
+    fn fetch_has_words_of_its_own_where_they_differ() {
+        assert_ne!(TRIALS[0].why(Demo::Fetch), TRIALS[0].why(Demo::Count));
+        assert_eq!(TRIALS[2].why(Demo::Fetch), TRIALS[2].why(Demo::Count));
+        assert_eq!(
+            TRIALS[2].way().runtime,
+            None,
+            "threads mode needs no runtime"
+        );
+    }
+}

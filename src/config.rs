@@ -56,13 +56,13 @@ fn columns_from(value: Option<&str>) -> Option<usize> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Way {
     /// How each task waits.
-    pub mode: Mode,
+    pub(crate) mode: Mode,
     /// The runtime; `None` for `--mode threads`, which needs none.
-    pub runtime: Option<Runtime>,
+    pub(crate) runtime: Option<Runtime>,
     /// Spawn each task as its own tokio task instead of one `join_all`.
-    pub spawn: bool,
+    pub(crate) spawn: bool,
     /// The blocking pool's size, for `--mode spawn-blocking` only.
-    pub blocking_threads: Option<usize>,
+    pub(crate) blocking_threads: Option<usize>,
 }
 
 impl Way {
@@ -86,44 +86,44 @@ impl Way {
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Config {
     /// Which demo's lines the tasks print.
-    pub demo: Demo,
+    pub(crate) demo: Demo,
     /// How many tasks run, from 1 to [`crate::cli::MAX_TASKS`].
-    pub tasks: u32,
+    pub(crate) tasks: u32,
     /// How long each task waits.
-    pub delay: Duration,
+    pub(crate) delay: Duration,
     /// How the tasks wait and what drives them.
-    pub way: Way,
+    pub(crate) way: Way,
     /// Draw the timeline after the run.
-    pub timeline: bool,
+    pub(crate) timeline: bool,
     /// Write a Chrome trace to this file.
-    pub trace: Option<PathBuf>,
+    pub(crate) trace: Option<PathBuf>,
     /// Draw the run as an SVG picture in this file (`-`: stdout).
-    pub svg: Option<PathBuf>,
+    pub(crate) svg: Option<PathBuf>,
     /// Keep every event for the pictures drawn after the run (`--timeline`,
     /// `--svg`, and `compare --svg`). The `--trace` file is written during
     /// the run and keeps none.
-    pub record: bool,
+    pub(crate) record: bool,
     /// `--slow-poll`: warn about polls that hold a runtime thread longer.
-    pub slow_poll: Option<Duration>,
+    pub(crate) slow_poll: Option<Duration>,
     /// Colour and width of the output.
-    pub term: Term,
+    pub(crate) term: Term,
     /// Where `fetch` sends its requests; `Some` exactly for the fetch demo.
-    pub fetch: Option<FetchOptions>,
+    pub(crate) fetch: Option<FetchOptions>,
     /// The shape of the output.
-    pub format: Format,
+    pub(crate) format: Format,
     /// How much text the text format prints.
-    pub detail: Detail,
+    pub(crate) detail: Detail,
     /// The timing checks that decide the exit code.
-    pub checks: Vec<Check>,
+    pub(crate) checks: Vec<Check>,
 }
 
 /// The options of the `fetch` demo.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct FetchOptions {
     /// The URL every task GETs; `None` starts a server in-process.
-    pub url: Option<String>,
+    pub(crate) url: Option<String>,
     /// How long a request may take.
-    pub timeout: Duration,
+    pub(crate) timeout: Duration,
 }
 
 impl FetchOptions {
@@ -158,12 +158,12 @@ impl FetchOptions {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct ServeOptions {
     /// The wait before each reply, unless the request asks for another.
-    pub delay: Duration,
+    pub(crate) delay: Duration,
     /// The longest wait a request may ask for with `?delay=`.
-    pub max_delay: Duration,
+    pub(crate) max_delay: Duration,
     /// How long a client may take to send its request head, and how long
     /// an idle keep-alive connection stays open.
-    pub client_timeout: Duration,
+    pub(crate) client_timeout: Duration,
 }
 
 impl ServeOptions {
@@ -462,6 +462,33 @@ mod tests {
         // A file that merely starts with a dash is a file.
         let c = config(&["asyncdemo", "count", "--trace=-t.json"]).unwrap();
         assert!(!c.stdout_taken());
+    }
+
+    #[test]
+    fn svg_to_stdout_needs_quiet_and_stdout_to_itself() {
+        let c = config(&["asyncdemo", "count", "-q", "--svg", "-"]).unwrap();
+        assert!(c.stdout_taken() && c.record);
+        for args in [
+            &["asyncdemo", "count", "--svg", "-"][..],
+            &["asyncdemo", "count", "-v", "--svg", "-"],
+            &["asyncdemo", "count", "-f", "json", "--svg", "-"],
+            &["asyncdemo", "count", "-q", "--svg", "-", "--trace", "-"],
+        ] {
+            let err = config(args).unwrap_err();
+            assert_eq!(
+                err.kind(),
+                clap::error::ErrorKind::ArgumentConflict,
+                "{args:?}"
+            );
+        }
+        // A picture in a file and the trace on stdout is fine.
+        let c = config(&["asyncdemo", "count", "-q", "--svg", "a.svg", "--trace", "-"]).unwrap();
+        assert!(c.stdout_taken());
+        assert!(
+            !config(&["asyncdemo", "count", "--svg", "a.svg"])
+                .unwrap()
+                .stdout_taken()
+        );
     }
 
     #[test]

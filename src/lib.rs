@@ -11,48 +11,59 @@
 //! Data flows one way:
 //!
 //! ```text
-//! args ──▶ config ──▶ run ──▶ events ──▶ summary ──▶ report
-//! (cli)    (config)   (run, demo,  (sink)    (report)    (report/*)
-//!                      wait)
+//! args ──▶ config ──▶ run ──▶ events ──▶ summary ──▶ report ──▶ export
+//! (cli)    (config)   (run, demo,  (sink)    (report)    (report/*)  (export/*)
+//!                      wait, http)
 //! ```
 //!
 //! Each module uses only the ones listed before it (`module-graph src`
 //! checks there is no cycle), so a newcomer can read the house from the
-//! bottom up:
+//! bottom up. The modules are private (the library's one public door is
+//! [`run_then_exit`], with [`Cli`] and [`ExitCode`]); `cargo doc
+//! --document-private-items` shows them all:
 //!
-//! - [`vocab`]: the shared words (demo, phase, mode, runtime, format, event,
+//! - `vocab`: the shared words (demo, phase, mode, runtime, format, event,
 //!   outcome, signal, exit code). Uses nothing of the crate.
-//! - [`interrupt`]: Ctrl-C and SIGTERM, received on a thread of their own,
+//! - `interrupt`: Ctrl-C and SIGTERM, received on a thread of their own,
 //!   and the patient try-lock their handlers take.
-//! - [`cli`]: what the user can say: clap derive types, and the one list of
+//! - `cli`: what the user can say: clap derive types, and the one list of
 //!   examples that `--help` and the man page show.
-//! - [`config`]: the arguments checked against each other, defaults
-//!   settled; one constructor builds every run's [`config::Config`].
-//! - [`report`]: pure renderers. A [`report::Summary`] and the recorded
-//!   events in; text, JSON, NDJSON, the `--timeline` and `--svg` pictures,
-//!   the `--trace` file and the `compare` table out.
-//! - [`sink`]: where task lines go during the run: one buffered writer,
+//! - `config`: the arguments checked against each other, defaults
+//!   settled; one constructor builds every run's `Config`.
+//! - `report`: pure renderers. A `Summary` and the recorded events in;
+//!   text, JSON, NDJSON, the `--timeline` and `--svg` pictures, the
+//!   `--trace` file and the `compare` table out.
+//! - `sink`: where task lines go during the run: one buffered writer,
 //!   flushed when the program is about to wait, and the events recorded
 //!   for the pictures.
-//! - [`server`]: the slow HTTP server (hyper) that `fetch` talks to and
+//! - `server`: the slow HTTP server (hyper) that `fetch` talks to and
 //!   `serve` runs; behind the default cargo feature `http`, like the
 //!   clients in `wait::fetch`.
-//! - [`wait`]: the ways of waiting, the one thing that differs between
+//! - `wait`: the ways of waiting, the one thing that differs between
 //!   modes: a tokio timer, a blocking call in place, the blocking pool, and
 //!   the HTTP clients of `fetch` (reqwest and ureq).
-//! - [`demo`]: the task coroutine itself: print, wait, print.
-//! - [`slowpoll`]: `--slow-poll`, each coroutine's polls timed, and a
+//! - `http`: the one place that looks at the `http` feature: an
+//!   `enabled.rs` (the server and the clients) or a `disabled.rs` with the
+//!   same API, which says that this build has no HTTP.
+//! - `demo`: the task coroutine itself: print, wait, print.
+//! - `slowpoll`: `--slow-poll`, each coroutine's polls timed, and a
 //!   watchdog thread that names a task while it holds its thread.
-//! - [`run`]: what drives the tasks (a tokio runtime, joined or spawned, or
+//! - `run`: what drives the tasks (a tokio runtime, joined or spawned, or
 //!   an OS thread each), the machine's limits checked before they start,
 //!   and how long they took.
-//! - [`compare`]: the `compare` command, one run per way of running.
-//! - [`generate`]: shell completions and the man page, from the CLI itself.
+//! - `export`: every output of a finished run (summary, timeline, table,
+//!   picture) behind one `Exporter` trait, and the files they go to,
+//!   created in one place, `-` meaning stdout.
+//! - `conclude`: who concludes a run, exactly once (the normal end, a
+//!   signal, the reader hanging up), and what the others do.
+//! - `compare`: the `compare` command, one run per way of running.
+//! - `generate`: shell completions and the man page, from the CLI itself.
 //!
 //! This file owns the lifecycle of a run: it starts it, lets a signal
-//! interrupt it, concludes it exactly once (summary, trace file, check
-//! verdicts) and picks the exit code. `main.rs` only parses the command
-//! line, calls [`run`] and turns its result or error into an exit code.
+//! interrupt it, concludes it (summary, trace file, pictures, check
+//! verdicts) through `conclude` and `export`, and picks the exit code.
+//! `main.rs` only parses the command line, calls [`run_then_exit`] and
+//! turns its result or error into an exit code.
 
 mod cli;
 mod compare;

@@ -8,15 +8,15 @@
 //! exit code's number).
 
 use clap::ValueEnum;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::borrow::Cow;
 use std::io::{self, Write};
 use std::time::Duration;
 
 /// One of the demos from the notes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Demo {
+pub(crate) enum Demo {
     /// `One`, wait, `Two` (the notes' `countasync.py`, 3 tasks).
     Count,
     /// `Hello ...`, wait, `... World!` (the notes' second example, 2 tasks).
@@ -26,9 +26,9 @@ pub enum Demo {
 }
 
 /// Which of its two lines a task is printing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Phase {
+pub(crate) enum Phase {
     /// The line printed before the wait.
     First,
     /// The line printed after the wait; printing it finishes the task.
@@ -37,7 +37,7 @@ pub enum Phase {
 
 impl Demo {
     /// The name used on the command line and in every report.
-    pub const fn name(self) -> &'static str {
+    pub(crate) const fn name(self) -> &'static str {
         match self {
             Demo::Count => "count",
             Demo::Hello => "hello",
@@ -47,7 +47,7 @@ impl Demo {
 
     /// How many tasks the notes run: `gather(count(), count(), count())` and
     /// `gather(hello(), hello())`.
-    pub const fn default_tasks(self) -> u32 {
+    pub(crate) const fn default_tasks(self) -> u32 {
         match self {
             Demo::Count | Demo::Fetch => 3,
             Demo::Hello => 2,
@@ -60,7 +60,7 @@ impl Demo {
     /// The newline is part of the constant so that printing a line is a
     /// single `write_all` of a `&'static str`: this runs twice per task, and
     /// a run may have ten million tasks.
-    pub const fn fixed_line(self, phase: Phase) -> Option<&'static str> {
+    pub(crate) const fn fixed_line(self, phase: Phase) -> Option<&'static str> {
         match (self, phase) {
             (Demo::Count, Phase::First) => Some("One\n"),
             (Demo::Count, Phase::Last) => Some("Two\n"),
@@ -71,7 +71,7 @@ impl Demo {
     }
 
     /// Writes the line task `id` prints, with its newline.
-    pub fn write_line(self, out: &mut impl Write, id: u32, phase: Phase) -> io::Result<()> {
+    pub(crate) fn write_line(self, out: &mut impl Write, id: u32, phase: Phase) -> io::Result<()> {
         match self.fixed_line(phase) {
             Some(line) => out.write_all(line.as_bytes()),
             None => writeln!(out, "{}", self.text(id, phase)),
@@ -79,7 +79,7 @@ impl Demo {
     }
 
     /// The line task `id` prints, without its newline (for JSON and pictures).
-    pub fn text(self, id: u32, phase: Phase) -> Cow<'static, str> {
+    pub(crate) fn text(self, id: u32, phase: Phase) -> Cow<'static, str> {
         match (self.fixed_line(phase), phase) {
             (Some(line), _) => Cow::Borrowed(&line[..line.len() - 1]),
             (None, Phase::First) => Cow::Owned(format!("fetch {id} ...")),
@@ -91,7 +91,7 @@ impl Demo {
     /// newline, when it differs from [`Demo::text`]: a reply's status, or
     /// why the wait failed. `None` for a plain `Done` (and for `Stopped`,
     /// which prints nothing).
-    pub fn ending_text(self, id: u32, ending: &Ending) -> Option<String> {
+    pub(crate) fn ending_text(self, id: u32, ending: &Ending) -> Option<String> {
         match ending {
             Ending::Done | Ending::Stopped => None,
             Ending::Reply { status, reason } => Some(format!("... fetch {id}: {status} {reason}")),
@@ -106,10 +106,14 @@ impl Demo {
 /// fails; a failed task prints why instead of its last line, and the other
 /// tasks go on.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Ending {
+pub(crate) enum Ending {
     /// The wait is over: the demo's own last line (`Two`, `... World!`).
     Done,
     /// A reply came with this HTTP status: `... fetch 1: 200 OK`.
+    #[cfg_attr(
+        not(feature = "http"),
+        allow(dead_code, reason = "only the HTTP clients get replies")
+    )]
     Reply {
         /// The status code.
         status: u16,
@@ -126,7 +130,7 @@ pub enum Ending {
 /// memory), not the command line: the process exits 1, not 2. The message
 /// names the limit and what to do instead.
 #[derive(Debug)]
-pub struct MachineLimit(pub String);
+pub struct MachineLimit(pub(crate) String);
 
 impl std::fmt::Display for MachineLimit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -137,9 +141,9 @@ impl std::fmt::Display for MachineLimit {
 impl std::error::Error for MachineLimit {}
 
 /// How each task waits.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Mode {
+pub(crate) enum Mode {
     /// tokio::time::sleep: the task gives the thread back while it waits.
     Async,
     /// std::thread::sleep inside the same coroutines: the thread is held.
@@ -152,7 +156,7 @@ pub enum Mode {
 
 impl Mode {
     /// The name used on the command line and in every report.
-    pub const fn name(self) -> &'static str {
+    pub(crate) const fn name(self) -> &'static str {
         match self {
             Mode::Async => "async",
             Mode::Blocking => "blocking",
@@ -164,7 +168,7 @@ impl Mode {
 
 /// How a task spent its wait, as the pictures show it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Waiting {
+pub(crate) enum Waiting {
     /// In the runtime's timer (or reactor): its thread runs other tasks.
     Free,
     /// Inside a blocking call: holding its thread.
@@ -175,7 +179,7 @@ pub enum Waiting {
 
 impl Waiting {
     /// How tasks wait in `mode`.
-    pub const fn of(mode: Mode) -> Waiting {
+    pub(crate) const fn of(mode: Mode) -> Waiting {
         match mode {
             Mode::Async => Waiting::Free,
             Mode::Blocking | Mode::Threads => Waiting::Blocked,
@@ -185,7 +189,7 @@ impl Waiting {
 
     /// What the wait means, in the words of the demo: a sleep, or a request
     /// to a server.
-    pub const fn meaning(self, demo: Demo) -> &'static str {
+    pub(crate) const fn meaning(self, demo: Demo) -> &'static str {
         match (self, demo) {
             (Waiting::Free, Demo::Fetch) => "awaiting its reply, its thread free for other tasks",
             (Waiting::Blocked, Demo::Fetch) => "blocked in a ureq call, holding its thread",
@@ -200,9 +204,9 @@ impl Waiting {
 }
 
 /// Which tokio runtime drives the tasks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum RuntimeKind {
+pub(crate) enum RuntimeKind {
     /// One thread runs every task, like asyncio's single-threaded event loop.
     CurrentThread,
     /// A pool of worker threads (--workers) runs the tasks.
@@ -211,7 +215,7 @@ pub enum RuntimeKind {
 
 impl RuntimeKind {
     /// The name used on the command line and in every report.
-    pub const fn name(self) -> &'static str {
+    pub(crate) const fn name(self) -> &'static str {
         match self {
             RuntimeKind::CurrentThread => "current-thread",
             RuntimeKind::MultiThread => "multi-thread",
@@ -221,7 +225,7 @@ impl RuntimeKind {
 
 /// A runtime with its size: what the validated config settles on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Runtime {
+pub(crate) enum Runtime {
     /// One thread.
     CurrentThread,
     /// This many worker threads.
@@ -230,7 +234,7 @@ pub enum Runtime {
 
 impl Runtime {
     /// The kind, for reports.
-    pub const fn kind(self) -> RuntimeKind {
+    pub(crate) const fn kind(self) -> RuntimeKind {
         match self {
             Runtime::CurrentThread => RuntimeKind::CurrentThread,
             Runtime::MultiThread(_) => RuntimeKind::MultiThread,
@@ -238,7 +242,7 @@ impl Runtime {
     }
 
     /// The worker count of a multi-thread runtime.
-    pub const fn workers(self) -> Option<usize> {
+    pub(crate) const fn workers(self) -> Option<usize> {
         match self {
             Runtime::CurrentThread => None,
             Runtime::MultiThread(workers) => Some(workers),
@@ -248,7 +252,7 @@ impl Runtime {
 
 /// The shape of the output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     /// The task lines as the notes print them, then a summary line.
     Text,
     /// One JSON object, the summary, and nothing else on stdout.
@@ -259,7 +263,7 @@ pub enum Format {
 
 /// How much the text format prints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Detail {
+pub(crate) enum Detail {
     /// Only the summary line (`--quiet`).
     Quiet,
     /// The task lines, as the notes print them, and the summary line.
@@ -270,7 +274,7 @@ pub enum Detail {
 
 /// How task lines are shown while the run is in progress.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Live {
+pub(crate) enum Live {
     /// The demo's own words, exactly as the Python notes print them.
     Plain,
     /// The words prefixed with the time since start and the task number.
@@ -283,7 +287,7 @@ pub enum Live {
 
 impl Live {
     /// Whether showing a line needs the time it happened.
-    pub const fn needs_time(self) -> bool {
+    pub(crate) const fn needs_time(self) -> bool {
         matches!(self, Live::Verbose | Live::Ndjson)
     }
 }
@@ -291,21 +295,21 @@ impl Live {
 /// What the output looks like where it lands: decided once, from the
 /// environment, so the renderers stay pure functions of their input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Term {
+pub(crate) struct Term {
     /// Whether to write colour escape codes.
-    pub color: bool,
+    pub(crate) color: bool,
     /// The width to fit pictures into: the terminal's, or 80 columns.
-    pub width: usize,
+    pub(crate) width: usize,
     /// The width that text must fit when it is known: the terminal's, or
     /// `COLUMNS` when output is piped. `None` lets a line be as long as it
     /// needs, so that a pipe gets whole rows.
-    pub columns: Option<usize>,
+    pub(crate) columns: Option<usize>,
 }
 
 impl Term {
     /// No colour, 80 columns for pictures, no wrapping: what a pipe gets,
     /// and what tests use.
-    pub const PLAIN: Term = Term {
+    pub(crate) const PLAIN: Term = Term {
         color: false,
         width: 80,
         columns: None,
@@ -314,7 +318,7 @@ impl Term {
 
 /// A bound on the elapsed time that a CI job can enforce.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Check {
+pub(crate) enum Check {
     /// `--max-elapsed`: the run must not take longer.
     MaxElapsed(Duration),
     /// `--min-elapsed`: the run must not be quicker.
@@ -323,7 +327,7 @@ pub enum Check {
 
 impl Check {
     /// The name used in the JSON summary.
-    pub const fn name(self) -> &'static str {
+    pub(crate) const fn name(self) -> &'static str {
         match self {
             Check::MaxElapsed(_) => "max_elapsed",
             Check::MinElapsed(_) => "min_elapsed",
@@ -331,14 +335,14 @@ impl Check {
     }
 
     /// The bound.
-    pub const fn limit(self) -> Duration {
+    pub(crate) const fn limit(self) -> Duration {
         match self {
             Check::MaxElapsed(limit) | Check::MinElapsed(limit) => limit,
         }
     }
 
     /// Whether a run that took `elapsed` passes.
-    pub fn passes(self, elapsed: Duration) -> bool {
+    pub(crate) fn passes(self, elapsed: Duration) -> bool {
         match self {
             Check::MaxElapsed(limit) => elapsed <= limit,
             Check::MinElapsed(limit) => elapsed >= limit,
@@ -348,59 +352,59 @@ impl Check {
 
 /// One task line, as recorded for the pictures (`--timeline`, `--trace`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Event {
+pub(crate) struct Event {
     /// Time since the start of the run.
-    pub at: Duration,
+    pub(crate) at: Duration,
     /// The task, numbered from 1.
-    pub task: u32,
+    pub(crate) task: u32,
     /// Which of the task's two lines this is.
-    pub phase: Phase,
+    pub(crate) phase: Phase,
     /// The OS thread that printed it, numbered from 1 in order of first use.
-    pub thread: u32,
+    pub(crate) thread: u32,
 }
 
 /// What a finished (or stopped) run measured.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     /// From the first task's start to the last task's end.
-    pub elapsed: Duration,
+    pub(crate) elapsed: Duration,
     /// Tasks that printed their last line.
-    pub completed: u32,
+    pub(crate) completed: u32,
     /// Tasks whose wait failed (a request that got no good reply).
-    pub failed: u32,
+    pub(crate) failed: u32,
     /// For `fetch`: the quickest request's round trip, i.e. the server's
     /// delay as the client saw it. `None` for the sleeping demos.
-    pub observed_delay: Option<Duration>,
+    pub(crate) observed_delay: Option<Duration>,
     /// What `--slow-poll` measured; `None` when nothing was watched.
-    pub polls: Option<Polls>,
+    pub(crate) polls: Option<Polls>,
 }
 
 /// How long the tasks' polls held their thread (`--slow-poll`, and every
 /// `compare` run).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Polls {
+pub(crate) struct Polls {
     /// The longest single poll of one task.
-    pub longest: Duration,
+    pub(crate) longest: Duration,
     /// How many polls took longer than the threshold.
-    pub slow: u64,
+    pub(crate) slow: u64,
 }
 
 /// A runtime thread going to sleep (`parked`) or waking up, as recorded for
 /// the pictures' thread lanes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Park {
+pub(crate) struct Park {
     /// Time since the start of the run (zero for a thread that parked
     /// before the run started).
-    pub at: Duration,
+    pub(crate) at: Duration,
     /// The OS thread, numbered as in [`Event::thread`].
-    pub thread: u32,
+    pub(crate) thread: u32,
     /// `true` when the thread went idle, `false` when it woke up.
-    pub parked: bool,
+    pub(crate) parked: bool,
 }
 
 /// A signal that stops a run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Signal {
+pub(crate) enum Signal {
     /// SIGINT, sent by Ctrl-C.
     Interrupt,
     /// SIGTERM, sent by `kill` and by CI runners that cancel a job.
@@ -409,7 +413,7 @@ pub enum Signal {
 
 impl Signal {
     /// The exit code for a run this signal stopped.
-    pub const fn exit_code(self) -> ExitCode {
+    pub(crate) const fn exit_code(self) -> ExitCode {
         match self {
             Signal::Interrupt => ExitCode::Interrupted,
             Signal::Terminate => ExitCode::Terminated,
@@ -417,7 +421,7 @@ impl Signal {
     }
 
     /// The word the text summary uses.
-    pub const fn verb(self) -> &'static str {
+    pub(crate) const fn verb(self) -> &'static str {
         match self {
             Signal::Interrupt => "interrupted",
             Signal::Terminate => "terminated",
@@ -450,7 +454,7 @@ pub enum ExitCode {
 
 impl ExitCode {
     /// Every exit code, in numeric order.
-    pub const ALL: [ExitCode; 5] = [
+    pub(crate) const ALL: [ExitCode; 5] = [
         ExitCode::Success,
         ExitCode::CheckFailed,
         ExitCode::Error,
@@ -459,7 +463,7 @@ impl ExitCode {
     ];
 
     /// What the code means, for the man page.
-    pub const fn meaning(self) -> &'static str {
+    pub(crate) const fn meaning(self) -> &'static str {
         match self {
             ExitCode::Success => "the run finished and every timing check passed",
             ExitCode::CheckFailed => {

@@ -220,3 +220,86 @@ impl Exports<Compared> {
         Ok(exports)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::test_config;
+    use crate::sink::tests::Captured;
+    use crate::vocab::Outcome;
+    use std::time::Duration;
+
+    /// An output that writes one word.
+    struct Word(&'static str);
+
+    impl Exporter<Single> for Word {
+        fn write(&self, out: &mut dyn Write, _run: &Finished) -> io::Result<()> {
+            out.write_all(self.0.as_bytes())
+        }
+    }
+
+    fn summary() -> Summary {
+        let config = test_config(2, Duration::from_millis(10), vec![]);
+        Summary::new(&config, Outcome::default(), None)
+    }
+
+    #[test]
+    fn the_main_outputs_follow_each_other_and_each_file_is_written_once() {
+        let summary = summary();
+        let run = Finished {
+            summary: &summary,
+            events: &[],
+            parks: &[],
+            signal: None,
+        };
+        let mut exports = Exports::<Single>::new();
+        exports.add_main(Word("one "));
+        exports.add_main(Word("two"));
+        let file = Captured::default();
+        exports.files.get_mut().unwrap().push(FileExport {
+            exporter: Box::new(Word("picture")),
+            target: Target {
+                out: Box::new(file.clone()),
+                what: "writing test file 'x'".into(),
+            },
+        });
+        let mut main = Vec::new();
+        exports.write_main(&mut main, &run).unwrap();
+        assert_eq!(main, b"one two");
+        exports.write_files(&run).unwrap();
+        // A second conclusion (there is none, but if there were) writes no
+        // second picture into the same file.
+        exports.write_files(&run).unwrap();
+        assert_eq!(file.text(), "picture");
+    }
+
+    #[test]
+    fn a_file_error_names_the_file() {
+        let dir = std::env::temp_dir().join("asyncdemo-no-such-dir-for-export");
+        let err = create(&dir.join("run.svg"), "SVG").err().unwrap();
+        assert!(
+            format!("{err:#}").starts_with("creating SVG file '"),
+            "{err:#}"
+        );
+        assert!(create(Path::new("-"), "SVG").is_ok());
+    }
+
+    #[test]
+    fn the_svg_text_is_what_the_svg_output_writes() {
+        let summary = summary();
+        let run = Finished {
+            summary: &summary,
+            events: &[],
+            parks: &[],
+            signal: None,
+        };
+        let text = svg::Svg.render::<Single>(&run).unwrap();
+        let mut written = Vec::new();
+        Exporter::<Single>::write(&svg::Svg, &mut written, &run).unwrap();
+        assert!(
+            text.starts_with("<svg") || text.starts_with("<?xml"),
+            "{text}"
+        );
+        assert_eq!(text.as_bytes(), written);
+    }
+}

@@ -3,7 +3,8 @@
 //! A finished run is plain data, a [`Summary`], plus the recorded events;
 //! each renderer reads them and writes bytes, and none of them decides
 //! anything else (not the exit code, not when the run ends: that is
-//! [`crate::conclude`]'s job). One room per format:
+//! [`crate::conclude`]'s job; not where the bytes go: [`crate::export`]'s).
+//! One room per format:
 //!
 //! - [`text`]: the `--verbose` task line and the summary line, for people;
 //! - [`json`]: the NDJSON event line and the JSON summary, for scripts;
@@ -31,73 +32,73 @@ pub(crate) mod trace;
 
 use crate::config::Config;
 use crate::vocab::{Demo, Mode, Outcome, RuntimeKind, Signal};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 #[cfg(test)]
 pub(crate) use tests::config as test_config;
 
 /// The result of one run, as the JSON formats print it.
 ///
 /// Every field is documented for script authors in `docs/ci.md`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub(crate) struct Summary {
     /// Which demo ran.
-    pub demo: Demo,
+    pub(crate) demo: Demo,
     /// How the tasks waited.
-    pub mode: Mode,
+    pub(crate) mode: Mode,
     /// Which tokio runtime drove them; `None` (JSON `null`) for
     /// `--mode threads`, which uses none.
-    pub runtime: Option<RuntimeKind>,
+    pub(crate) runtime: Option<RuntimeKind>,
     /// The multi-thread runtime's worker threads; `None` on current-thread.
-    pub workers: Option<usize>,
+    pub(crate) workers: Option<usize>,
     /// Whether each task was spawned as its own tokio task.
-    pub spawn: bool,
+    pub(crate) spawn: bool,
     /// The blocking pool's size, for `spawn-blocking` only.
-    pub blocking_threads: Option<usize>,
+    pub(crate) blocking_threads: Option<usize>,
     /// How many tasks were started.
-    pub tasks: u32,
+    pub(crate) tasks: u32,
     /// Each task's wait, in seconds. For `fetch`, the quickest round trip
     /// observed, i.e. the server's delay as the client saw it.
-    pub delay_secs: f64,
+    pub(crate) delay_secs: f64,
     /// From the first task's start to the last task's end, in seconds.
-    pub elapsed_secs: f64,
+    pub(crate) elapsed_secs: f64,
     /// tasks × delay: what running them one after another would take.
-    pub serial_secs: f64,
+    pub(crate) serial_secs: f64,
     /// serial / elapsed: about N when the waits overlap, about 1 when they do
     /// not. `None` (JSON `null`) when no time elapsed at all, or when some
     /// tasks did not finish.
-    pub speedup: Option<f64>,
+    pub(crate) speedup: Option<f64>,
     /// `--slow-poll`: the longest time one poll of one task held its thread,
     /// in seconds. `None` (JSON `null`) without the flag, and for `--mode
     /// threads`, which has no runtime thread to hold.
-    pub longest_poll_secs: Option<f64>,
+    pub(crate) longest_poll_secs: Option<f64>,
     /// `--slow-poll`: how many polls held their thread longer than the
     /// threshold. `None` as for `longest_poll_secs`.
-    pub slow_polls: Option<u64>,
+    pub(crate) slow_polls: Option<u64>,
     /// Tasks that printed their last line.
-    pub completed: u32,
+    pub(crate) completed: u32,
     /// Tasks whose wait failed (a `fetch` without a good reply); such a
     /// run never passes.
-    pub failed: u32,
+    pub(crate) failed: u32,
     /// Whether a signal stopped the run.
-    pub interrupted: bool,
+    pub(crate) interrupted: bool,
     /// Each timing check and whether it passed.
-    pub checks: Vec<CheckResult>,
+    pub(crate) checks: Vec<CheckResult>,
     /// The run finished, every task completed (none failed) and every
     /// check passed.
-    pub passed: bool,
+    pub(crate) passed: bool,
     /// The version of asyncdemo that ran.
-    pub version: String,
+    pub(crate) version: String,
 }
 
 /// One timing check in the summary.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub(crate) struct CheckResult {
     /// `max_elapsed` or `min_elapsed`.
-    pub name: String,
+    pub(crate) name: String,
     /// The bound, in seconds.
-    pub limit_secs: f64,
+    pub(crate) limit_secs: f64,
     /// Whether the run's elapsed time kept to it.
-    pub passed: bool,
+    pub(crate) passed: bool,
 }
 
 impl Summary {

@@ -5,6 +5,7 @@
 mod basics;
 mod common;
 mod docs;
+mod export;
 mod json;
 mod limits;
 mod modes;
