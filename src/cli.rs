@@ -461,7 +461,8 @@ pub struct RunArgs {
     #[arg(long)]
     pub spawn: bool,
 
-    /// Size of tokio's blocking pool for --mode spawn-blocking [default: 512].
+    /// The most threads tokio's blocking pool starts for --mode
+    /// spawn-blocking; it starts them as calls need them [default: 512].
     #[arg(long, value_name = "K", value_hint = ValueHint::Other,
           value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub blocking_threads: Option<u32>,
@@ -482,7 +483,7 @@ pub struct RunArgs {
     pub svg: Option<PathBuf>,
 
     /// Warn on stderr when one poll of a task holds its runtime thread
-    /// longer than THRESHOLD (100ms when given without a value, as in
+    /// for THRESHOLD or longer (100ms when given without a value, as in
     /// asyncio's debug mode): once while it still blocks, and with the full
     /// figure when it ends. Not with --mode threads: a task there owns its
     /// thread, so there is no shared thread to hold.

@@ -56,14 +56,16 @@ pub(crate) const WAYS: [Way; 6] = [
         mode: Mode::SpawnBlocking,
         runtime: RuntimeKind::CurrentThread,
         spawn: false,
-        why: "the sleeps run on tokio's blocking pool of 512 threads",
-        why_fetch: Some("the ureq calls run on tokio's blocking pool of 512 threads"),
+        why: "the sleeps run on tokio's blocking pool, which starts threads as the calls need them, up to 512",
+        why_fetch: Some(
+            "the ureq calls run on tokio's blocking pool, which starts threads as the calls need them, up to 512",
+        ),
     },
     Way {
         mode: Mode::Blocking,
         runtime: RuntimeKind::MultiThread,
         spawn: false,
-        why: "block_on runs the join_all future on the calling thread, not a worker; the workers idle",
+        why: "join_all is one future, which one thread polls at a time, so each block stalls every task in it; the workers idle",
         why_fetch: None,
     },
     Way {
