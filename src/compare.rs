@@ -240,19 +240,19 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
         let outcome = match (result, error) {
             (Ok(outcome), None) if outcome.completed >= config.tasks => outcome,
             (Ok(outcome), None) => {
-                let _ = writeln!(
-                    io::stderr(),
+                let line = format!(
                     "error: {label}: only {} of {} tasks finished",
-                    outcome.completed,
-                    config.tasks
+                    outcome.completed, config.tasks
                 );
+                let _ = writeln!(io::stderr(), "{}", crate::style::label(&line));
                 code = worse(code, ExitCode::CheckFailed);
                 outcome
             }
             // One way failing (the OS refusing threads, say) still leaves
             // the others worth showing; its row says how far it got.
             (Ok(_), Some(err)) | (Err(err), _) => {
-                let _ = writeln!(io::stderr(), "error: {label}: {err:#}");
+                let line = format!("error: {label}: {err:#}");
+                let _ = writeln!(io::stderr(), "{}", crate::style::label(&line));
                 let limit = err.chain().any(|cause| cause.is::<MachineLimit>());
                 code = worse(
                     code,

@@ -210,6 +210,7 @@ impl Watch {
 /// the watchdog and from the tasks never interleave mid-line. A failed
 /// write (stderr closed) changes nothing about the run.
 fn write_line(line: &str) {
+    let line = crate::style::label(line);
     let mut bytes = Vec::with_capacity(line.len() + 1);
     bytes.extend_from_slice(line.as_bytes());
     bytes.push(b'\n');
