@@ -334,8 +334,8 @@ const COMPLETIONS_EXAMPLES: &[Example] = &[
 /// Examples at the end of `asyncdemo man --help`.
 const MAN_EXAMPLES: &[Example] = &[
     (
-        "asyncdemo man > ~/.local/share/man/man1/asyncdemo.1",
-        "install the man page",
+        "asyncdemo man > ~/.cargo/share/man/man1/asyncdemo.1",
+        "install the man page beside a cargo-installed binary",
     ),
     ("asyncdemo man | man -l -", "read it without installing"),
 ];
