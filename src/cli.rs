@@ -36,7 +36,7 @@ pub struct Cli {
 
 /// `--color`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub(crate) enum ColorChoice {
+pub enum ColorChoice {
     /// Colour on a terminal, unless NO_COLOR, CLICOLOR=0 or TERM=dumb says
     /// otherwise; CLICOLOR_FORCE colours even into a pipe.
     Auto,
@@ -334,8 +334,8 @@ const COMPLETIONS_EXAMPLES: &[Example] = &[
 /// Examples at the end of `asyncdemo man --help`.
 const MAN_EXAMPLES: &[Example] = &[
     (
-        "asyncdemo man > ~/.local/share/man/man1/asyncdemo.1",
-        "install the man page",
+        "asyncdemo man > ~/.cargo/share/man/man1/asyncdemo.1",
+        "install the man page beside a cargo-installed binary",
     ),
     ("asyncdemo man | man -l -", "read it without installing"),
 ];
@@ -461,7 +461,8 @@ pub(crate) struct RunArgs {
     #[arg(long)]
     pub(crate) spawn: bool,
 
-    /// Size of tokio's blocking pool for --mode spawn-blocking [default: 512].
+    /// The most threads tokio's blocking pool starts for --mode
+    /// spawn-blocking; it starts them as calls need them [default: 512].
     #[arg(long, value_name = "K", value_hint = ValueHint::Other,
           value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub(crate) blocking_threads: Option<u32>,
@@ -484,7 +485,7 @@ pub(crate) struct RunArgs {
     pub(crate) svg: Option<PathBuf>,
 
     /// Warn on stderr when one poll of a task holds its runtime thread
-    /// longer than THRESHOLD (100ms when given without a value, as in
+    /// for THRESHOLD or longer (100ms when given without a value, as in
     /// asyncio's debug mode): once while it still blocks, and with the full
     /// figure when it ends. Not with --mode threads: a task there owns its
     /// thread, so there is no shared thread to hold.

@@ -40,7 +40,7 @@ pub(crate) struct Trial {
     /// Spawn each task instead of joining them in one `join_all`.
     pub(crate) spawn: bool,
     /// Why it behaves as it does, in plain words, for the sleeping demos.
-    /// For `spawn-blocking` the pool's size follows.
+    /// For `spawn-blocking` the pool's cap follows.
     pub(crate) why: &'static str,
     /// The same for `fetch`, where its words differ.
     pub(crate) why_fetch: Option<&'static str>,
@@ -54,7 +54,7 @@ impl Trial {
             _ => self.why,
         };
         match self.mode {
-            Mode::SpawnBlocking => format!("{why} of {DEFAULT_BLOCKING_THREADS} threads"),
+            Mode::SpawnBlocking => format!("{why}, up to {DEFAULT_BLOCKING_THREADS}"),
             _ => why.to_owned(),
         }
     }
@@ -92,14 +92,16 @@ pub(crate) const TRIALS: [Trial; 6] = [
         mode: Mode::SpawnBlocking,
         runtime: RuntimeKind::CurrentThread,
         spawn: false,
-        why: "the sleeps run on tokio's blocking pool",
-        why_fetch: Some("the ureq calls run on tokio's blocking pool"),
+        why: "the sleeps run on tokio's blocking pool, which starts threads as the calls need them",
+        why_fetch: Some(
+            "the ureq calls run on tokio's blocking pool, which starts threads as the calls need them",
+        ),
     },
     Trial {
         mode: Mode::Blocking,
         runtime: RuntimeKind::MultiThread,
         spawn: false,
-        why: "block_on runs the join_all future on the calling thread, not a worker; the workers idle",
+        why: "join_all is one future, which one thread polls at a time, so each block stalls every task in it; the workers idle",
         why_fetch: None,
     },
     Trial {
@@ -269,19 +271,19 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
         let outcome = match (result, error) {
             (Ok(outcome), None) if outcome.completed >= config.tasks => outcome,
             (Ok(outcome), None) => {
-                let _ = writeln!(
-                    io::stderr(),
+                let line = format!(
                     "error: {label}: only {} of {} tasks finished",
-                    outcome.completed,
-                    config.tasks
+                    outcome.completed, config.tasks
                 );
+                let _ = writeln!(io::stderr(), "{}", crate::style::label(&line));
                 code = worse(code, ExitCode::CheckFailed);
                 outcome
             }
             // One way failing (the OS refusing threads, say) still leaves
             // the others worth showing; its row says how far it got.
             (Ok(_), Some(err)) | (Err(err), _) => {
-                let _ = writeln!(io::stderr(), "error: {label}: {err:#}");
+                let line = format!("error: {label}: {err:#}");
+                let _ = writeln!(io::stderr(), "{}", crate::style::label(&line));
                 let limit = err.chain().any(|cause| cause.is::<MachineLimit>());
                 code = worse(
                     code,
@@ -346,7 +348,7 @@ mod tests {
         let size = DEFAULT_BLOCKING_THREADS.to_string();
         for demo in [Demo::Count, Demo::Fetch] {
             assert!(
-                pool.why(demo).ends_with(&format!("of {size} threads")),
+                pool.why(demo).ends_with(&format!("up to {size}")),
                 "{demo:?}"
             );
         }

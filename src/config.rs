@@ -22,15 +22,9 @@ pub(crate) const DEFAULT_BLOCKING_THREADS: usize = 512;
 pub(crate) fn detect_term(choice: ColorChoice) -> Term {
     let stdout = std::io::stdout();
     let tty = stdout.is_terminal();
-    let color = match choice {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        // The conventions every CLI shares, decided as clap decides them for
-        // its own help: NO_COLOR (https://no-color.org) and CLICOLOR=0 turn
-        // colour off, CLICOLOR_FORCE turns it on even into a pipe, and a
-        // terminal gets colour unless TERM says it cannot show it (`dumb`).
-        ColorChoice::Auto => anstream::AutoStream::choice(&stdout) != anstream::ColorChoice::Never,
-    };
+    // The conventions every CLI shares (NO_COLOR, CLICOLOR, CLICOLOR_FORCE,
+    // TERM), decided in one place for this output and clap's alike.
+    let color = crate::style::use_color_here(choice, tty);
     let size = terminal_size::terminal_size_of(&stdout)
         .map(|(w, _)| usize::from(w.0))
         .filter(|_| tty);

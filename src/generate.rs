@@ -30,7 +30,9 @@ pub(crate) fn man_page() -> io::Result<Vec<u8>> {
     let mut page = Vec::new();
     man.render_title(&mut page)?;
     man.render_name_section(&mut page)?;
-    man.render_synopsis_section(&mut page)?;
+    let mut synopsis = Vec::new();
+    man.render_synopsis_section(&mut synopsis)?;
+    page.extend_from_slice(synopsis_with_values(&command, &synopsis).as_bytes());
     man.render_description_section(&mut page)?;
     man.render_options_section(&mut page)?;
 
@@ -67,13 +69,115 @@ pub(crate) fn man_page() -> io::Result<Vec<u8>> {
             .text([bold(code.code().to_string())])
             .text([roman(code.meaning())]);
     }
+    write_environment(&mut extra);
     extra.control("SH", ["SEE ALSO"]);
     extra.text([roman(
         "docs/how-it-works.md, docs/ci.md and docs/benchmarks.md in the source repository.",
     )]);
     extra.to_writer(&mut page)?;
     man.render_version_section(&mut page)?;
-    Ok(title_first(&page))
+    Ok(code_in_bold(&title_first(&page)))
+}
+
+/// The variables the program reads, with what each one does. Colour
+/// follows them only under `--color auto` (the default).
+const ENVIRONMENT: [(&str, &str); 5] = [
+    (
+        "NO_COLOR",
+        "Set to anything but the empty string: no colour. It wins over CLICOLOR_FORCE.",
+    ),
+    (
+        "CLICOLOR",
+        "0: no colour. Any other value: colour on a terminal, even one whose TERM \
+         does not promise it.",
+    ),
+    (
+        "CLICOLOR_FORCE",
+        "Set to anything but 0 or the empty string: colour even into a pipe or a \
+         file, even with CLICOLOR=0. CLICOLOR_FORCE=0 forces nothing.",
+    ),
+    (
+        "TERM",
+        "On a terminal, colour only when TERM is set and is not dumb (or CLICOLOR \
+         asks for it).",
+    ),
+    (
+        "COLUMNS",
+        "When stdout is not a terminal, the width that compare fits its table to, \
+         wrapping the verdicts (COLUMNS=80 asyncdemo compare count | less). Without \
+         it a piped table keeps each row on one line. On a terminal, the terminal's \
+         own width is used.",
+    ),
+];
+
+/// The ENVIRONMENT section: NO_COLOR, CLICOLOR, CLICOLOR_FORCE, TERM and
+/// COLUMNS, each with what it changes.
+fn write_environment(roff: &mut Roff) {
+    roff.control("SH", ["ENVIRONMENT"]);
+    // No hyphenation here: CLI-COLOR_FORCE split across two lines is not
+    // a name a reader can type.
+    roff.control("nh", []);
+    roff.text([roman(
+        "Colour (of the summary line, the timeline and the compare table on stdout, \
+         and of the error: and warning: prefixes and the usage errors on stderr) is \
+         decided for each stream by --color. Under --color auto, the default, these \
+         variables decide:",
+    )]);
+    for (name, meaning) in ENVIRONMENT {
+        roff.control("TP", [])
+            .text([bold(name)])
+            .text([roman(meaning)]);
+    }
+    roff.control("hy", []);
+}
+
+/// clap_mangen's SYNOPSIS lists each option without its value
+/// (`[--color]`); a reader needs to see that `--color` takes one, so each
+/// option that takes a value gets its value name, as in OPTIONS:
+/// `[--color <COLOR>]`.
+fn synopsis_with_values(command: &clap::Command, synopsis: &[u8]) -> String {
+    let mut text = String::from_utf8_lossy(synopsis).into_owned();
+    for arg in command.get_arguments() {
+        let (Some(long), Some(names)) = (arg.get_long(), arg.get_value_names()) else {
+            continue;
+        };
+        if !arg.get_action().takes_values() || names.is_empty() {
+            continue;
+        }
+        let long = long.replace('-', "\\-");
+        let name = names[0].as_str();
+        text = text.replace(
+            &format!("[\\fB\\-\\-{long}\\fR]"),
+            &format!("[\\fB\\-\\-{long}\\fR \\fI<{name}>\\fR]"),
+        );
+    }
+    text
+}
+
+/// The help texts mark code the Markdown way, with backticks, which a man
+/// page would show as they are. Each `code` span becomes roff bold, the
+/// man-page style for text typed as it is shown. A line with an odd
+/// backtick keeps its last one as it is.
+fn code_in_bold(page: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(page);
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let mut pieces = line.split('`');
+        out.push_str(pieces.next().unwrap_or_default());
+        let rest: Vec<&str> = pieces.collect();
+        let mut chunks = rest.chunks_exact(2);
+        for pair in &mut chunks {
+            out.push_str("\\fB");
+            out.push_str(pair[0]);
+            out.push_str("\\fR");
+            out.push_str(pair[1]);
+        }
+        for lone in chunks.remainder() {
+            out.push('`');
+            out.push_str(lone);
+        }
+    }
+    out.into_bytes()
 }
 
 /// The examples of `command` (`""`: the program's own), as a roff list
@@ -147,6 +251,68 @@ mod tests {
         assert!(page.contains(".SH \"EXIT STATUS\"") || page.contains(".SH EXIT STATUS"));
         assert!(page.contains("130"));
         assert!(page.contains("asyncdemo compare count"));
+    }
+
+    /// The page names each variable the program reads, in a section of its
+    /// own, each as a bold tag with its meaning.
+    #[test]
+    fn the_man_page_has_an_environment_section() {
+        let page = String::from_utf8(man_page().unwrap()).unwrap();
+        let (_, section) = page
+            .split_once(".SH ENVIRONMENT\n")
+            .expect("no ENVIRONMENT");
+        let section = &section[..section.find(".SH ").unwrap()];
+        for name in ["NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "TERM", "COLUMNS"] {
+            assert!(
+                section.contains(&format!(".TP\n\\fB{name}\\fR\n")),
+                "{name}:\n{section}"
+            );
+        }
+        // Before SEE ALSO, as man-pages(7) orders the sections.
+        assert!(page.find(".SH ENVIRONMENT").unwrap() < page.find(".SH \"SEE ALSO\"").unwrap());
+    }
+
+    /// The help texts' `code` spans are bold on the page, with no backtick
+    /// left to show.
+    #[test]
+    fn the_man_page_shows_code_in_bold_not_in_backticks() {
+        let page = String::from_utf8(man_page().unwrap()).unwrap();
+        assert!(!page.contains('`'), "a backtick is left");
+        let about = Cli::command().get_long_about().unwrap().to_string();
+        let spans: Vec<&str> = about.split('`').skip(1).step_by(2).collect();
+        assert!(!spans.is_empty(), "the description marks no code: {about}");
+        for span in spans {
+            let roff = span.replace('-', "\\-");
+            assert!(page.contains(&format!("\\fB{roff}\\fR")), "{span}");
+        }
+        assert_eq!(
+            String::from_utf8(code_in_bold(b"a `b` c `d\n`e` f\n")).unwrap(),
+            "a \\fBb\\fR c `d\n\\fBe\\fR f\n"
+        );
+    }
+
+    /// SYNOPSIS shows that `--color` takes a value, and names it as
+    /// OPTIONS does.
+    #[test]
+    fn the_synopsis_shows_the_value_an_option_takes() {
+        let page = String::from_utf8(man_page().unwrap()).unwrap();
+        let (_, synopsis) = page.split_once(".SH SYNOPSIS\n").unwrap();
+        let synopsis = synopsis.lines().next().unwrap();
+        let command = Cli::command();
+        let color = command
+            .get_arguments()
+            .find(|a| a.get_id() == "color")
+            .unwrap();
+        let name = &color.get_value_names().unwrap()[0];
+        assert!(
+            synopsis.contains(&format!("[\\fB\\-\\-color\\fR \\fI<{name}>\\fR]")),
+            "{synopsis}"
+        );
+        // Flags keep their plain form.
+        assert!(
+            synopsis.contains("[\\fB\\-h\\fR|\\fB\\-\\-help\\fR]"),
+            "{synopsis}"
+        );
     }
 
     /// Every subcommand is on the page with each of its options and each of

@@ -28,6 +28,10 @@
 //!   and the patient try-lock their handlers take.
 //! - `cli`: what the user can say: clap derive types, and the one list of
 //!   examples that `--help` and the man page show.
+//! - `style`: colour, decided the same way for each stream, clap's help
+//!   and usage errors included, and the coloured `error:`/`warning:` prefix.
+//! - `usage`: the usage errors that clap would word for another case
+//!   (`compare count --blocking`).
 //! - `config`: the arguments checked against each other, defaults
 //!   settled; one constructor builds every run's `Config`.
 //! - `report`: pure renderers. A `Summary` and the recorded events in;
@@ -80,10 +84,12 @@ mod run;
 mod server;
 mod sink;
 mod slowpoll;
+pub mod style;
+pub mod usage;
 mod vocab;
 mod wait;
 
-pub use crate::cli::Cli;
+pub use crate::cli::{Cli, ColorChoice};
 pub use crate::vocab::{ExitCode, MachineLimit};
 
 use crate::cli::Command;

@@ -3,19 +3,28 @@
 
 use asyncdemo::Cli;
 use asyncdemo::ExitCode;
+use asyncdemo::{ColorChoice, style, usage};
 use clap::Parser;
 use std::io::{self, Write};
 
 fn main() -> std::process::ExitCode {
-    let cli = match Cli::try_parse() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // `--color` is read before clap parses, so that clap's own help and
+    // usage errors follow it as the rest of the output does.
+    let color = style::choice_in_args(args.iter().cloned());
+    style::init_stderr(color);
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
-        Err(parse) => return print_parse_result(&parse).into(),
+        Err(parse) => {
+            let parse = usage::explain(parse, &args);
+            return print_parse_result(&parse, color).into();
+        }
     };
     // `run_then_exit`: this process ends as soon as it returns, so the
     // finished tasks' memory is left for the OS to take back in one go.
     match asyncdemo::run_then_exit(cli) {
         Ok(code) => code.into(),
-        Err(err) => report_error(&err).into(),
+        Err(err) => report_error(&err, color).into(),
     }
 }
 
@@ -26,18 +35,11 @@ fn main() -> std::process::ExitCode {
 /// `asyncdemo --help > /dev/full` exited 0 having printed nothing. Printing
 /// the help is the whole job of that command, so a failed write is an error
 /// like any other output's.
-fn print_parse_result(parse: &clap::Error) -> ExitCode {
-    // `print` picks the stream (stdout for help and version) and the colour
-    // as clap would; stdout is line-buffered, so flush what may be left.
-    let printed = parse.print().and_then(|()| {
-        if parse.use_stderr() {
-            io::stderr().flush()
-        } else {
-            io::stdout().flush()
-        }
-    });
-    if let Err(err) = printed {
-        return report_error(&anyhow::Error::new(err).context("writing output"));
+fn print_parse_result(parse: &clap::Error, color: ColorChoice) -> ExitCode {
+    // clap picks the stream (stdout for help and version), `style` the
+    // colour; stdout is line-buffered, so it flushes what may be left.
+    if let Err(err) = style::print_clap(parse, color) {
+        return report_error(&anyhow::Error::new(err).context("writing output"), color);
     }
     if parse.use_stderr() {
         ExitCode::Error
@@ -47,10 +49,10 @@ fn print_parse_result(parse: &clap::Error) -> ExitCode {
 }
 
 /// Prints an error as one line on stderr and picks the exit code.
-fn report_error(err: &anyhow::Error) -> ExitCode {
+fn report_error(err: &anyhow::Error, color: ColorChoice) -> ExitCode {
     // Usage errors found after parsing print exactly like clap's own.
     if let Some(usage) = err.downcast_ref::<clap::Error>() {
-        let _ = usage.print();
+        let _ = style::print_clap(usage, color);
         return ExitCode::Error;
     }
     // A reader that went away (`asyncdemo ... | head -1`) is not a failure:
@@ -79,7 +81,8 @@ fn report_error(err: &anyhow::Error) -> ExitCode {
     } else {
         ""
     };
-    let _ = writeln!(io::stderr(), "error: {err:#}{hint}");
+    let line = format!("error: {err:#}{hint}");
+    let _ = writeln!(io::stderr(), "{}", style::label(&line));
     if limit_named || out_of_descriptors {
         return ExitCode::CheckFailed;
     }

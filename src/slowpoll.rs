@@ -1,7 +1,8 @@
 //! `--slow-poll`: name the task that holds its thread, *while* it holds it.
 //!
 //! asyncio's debug mode logs `Executing <Task ...> took 1.002 seconds` once a
-//! callback has held the loop longer than `slow_callback_duration`, and only
+//! callback has held the loop for `slow_callback_duration` or longer (`dt >=`
+//! in `base_events.py`'s `_run_once`), and only
 //! after it returned. Here a [`Watch`] times every poll of every task, and a
 //! watchdog thread ([`Watchdog`]) looks at the polls in progress every few
 //! milliseconds, so the warning appears while the culprit still blocks; the
@@ -40,7 +41,8 @@ const TASK_BITS: u32 = 24;
 
 /// The polls of one run, timed.
 pub(crate) struct Watch {
-    /// Polls longer than this are slow.
+    /// Polls that last this long or longer are slow: `>=`, as asyncio's
+    /// `_run_once` compares with `slow_callback_duration`.
     threshold: Duration,
     /// Time zero of the stamps.
     epoch: Instant,
@@ -54,7 +56,7 @@ pub(crate) struct Watch {
     id: u64,
     /// The longest poll so far, in nanoseconds.
     longest: AtomicU64,
-    /// Polls longer than the threshold.
+    /// Polls that reached the threshold.
     slow: AtomicU64,
     /// Warnings on stderr, or `None` to measure silently (as `compare` does).
     warn: Option<Warner>,
@@ -87,7 +89,7 @@ fn unstamp(stamp: u64) -> (Duration, u32) {
 }
 
 impl Watch {
-    /// A watch that calls polls longer than `threshold` slow, and warns
+    /// A watch that calls polls of `threshold` or longer slow, and warns
     /// about them on stderr when `warn` says how.
     pub(crate) fn new(threshold: Duration, warn: Option<Warner>) -> Watch {
         use std::sync::atomic::AtomicU64 as A;
@@ -160,7 +162,7 @@ impl Watch {
         if nanos > self.longest.load(Relaxed) {
             self.longest.fetch_max(nanos, Relaxed);
         }
-        if took > self.threshold {
+        if took >= self.threshold {
             self.slow.fetch_add(1, Relaxed);
             if let Some(warner) = self.warn {
                 let line =
@@ -182,7 +184,7 @@ impl Watch {
             if stamp != 0 {
                 let so_far = now.saturating_sub(unstamp(stamp).0);
                 longest = longest.max(so_far);
-                slow += u64::from(so_far > self.threshold);
+                slow += u64::from(so_far >= self.threshold);
             }
         }
         Polls { longest, slow }
@@ -199,7 +201,7 @@ impl Watch {
             }
             let (start, task) = unstamp(stamp);
             let so_far = now.saturating_sub(start);
-            (so_far > self.threshold).then_some((task, so_far, stamp))
+            (so_far >= self.threshold).then_some((task, so_far, stamp))
         })
     }
 }
@@ -208,6 +210,7 @@ impl Watch {
 /// the watchdog and from the tasks never interleave mid-line. A failed
 /// write (stderr closed) changes nothing about the run.
 fn write_line(line: &str) {
+    let line = crate::style::label(line);
     let mut bytes = Vec::with_capacity(line.len() + 1);
     bytes.extend_from_slice(line.as_bytes());
     bytes.push(b'\n');

@@ -209,7 +209,8 @@ impl Waiting {
 pub(crate) enum RuntimeKind {
     /// One thread runs every task, like asyncio's single-threaded event loop.
     CurrentThread,
-    /// A pool of worker threads (--workers) runs the tasks.
+    /// A pool of worker threads (--workers); it runs the tasks only with
+    /// --spawn, otherwise one join_all polls them all on the calling thread.
     MultiThread,
 }
 

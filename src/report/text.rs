@@ -53,20 +53,38 @@ pub(crate) fn write_summary(
 /// The stderr line for a failed check:
 /// `check failed: elapsed 3.00 s exceeds --max-elapsed 1.50 s`.
 ///
-/// Both figures have the same number of decimals, and as many as it takes
-/// for them to differ: a run of 0.1004 s against a limit of 0.1 s reads
-/// `0.1004 s exceeds 0.1000 s`, never `0.10 s exceeds 0.1 s`.
+/// Both figures have the same number of decimals: at least 2, enough to
+/// show the limit as it was given (`--max-elapsed 1500us` reads `0.0015 s`,
+/// never `0.00 s`), and as many as it takes for them to differ: a run of
+/// 0.1004 s against a limit of 0.1 s reads `0.1004 s exceeds 0.1000 s`,
+/// never `0.10 s exceeds 0.1 s`.
 pub(crate) fn check_failure(check: Check, elapsed: Duration) -> String {
     let (relation, flag) = match check {
         Check::MaxElapsed(_) => ("exceeds", "--max-elapsed"),
         Check::MinElapsed(_) => ("is below", "--min-elapsed"),
     };
+    let limit_decimals = exact_decimals(check.limit()).max(2);
     let (elapsed, limit) = (elapsed.as_secs_f64(), check.limit().as_secs_f64());
     // Durations count nanoseconds, so 9 decimals always tell them apart.
-    let decimals = (2..=9)
+    let decimals = (limit_decimals..=9)
         .find(|&d| format!("{elapsed:.d$}") != format!("{limit:.d$}"))
         .unwrap_or(9);
     format!("check failed: elapsed {elapsed:.decimals$} s {relation} {flag} {limit:.decimals$} s")
+}
+
+/// The decimals that show `duration` in seconds exactly: 0 for `2s`, 1 for
+/// `1.5s`, 4 for `1500us`, 9 at most (a duration counts nanoseconds).
+fn exact_decimals(duration: Duration) -> usize {
+    let mut nanos = duration.subsec_nanos();
+    if nanos == 0 {
+        return 0;
+    }
+    let mut decimals = 9;
+    while nanos % 10 == 0 {
+        nanos /= 10;
+        decimals -= 1;
+    }
+    decimals
 }
 
 /// The `--slow-poll` warning while the poll still holds the thread:
@@ -157,6 +175,31 @@ mod tests {
             check_failure(min, Duration::from_millis(1000)),
             "check failed: elapsed 1.00 s is below --min-elapsed 2.00 s"
         );
+    }
+
+    /// A limit below a hundredth of a second keeps its digits: the figure
+    /// the user typed, not `0.00 s`.
+    #[test]
+    fn check_failures_show_a_small_limit_as_it_was_given() {
+        let max = Check::MaxElapsed(Duration::from_micros(1500));
+        assert_eq!(
+            check_failure(max, Duration::from_millis(12)),
+            "check failed: elapsed 0.0120 s exceeds --max-elapsed 0.0015 s"
+        );
+        let max = Check::MaxElapsed(Duration::from_nanos(250));
+        assert_eq!(
+            check_failure(max, Duration::from_micros(3)),
+            "check failed: elapsed 0.00000300 s exceeds --max-elapsed 0.00000025 s"
+        );
+        let min = Check::MinElapsed(Duration::from_millis(2500));
+        assert_eq!(
+            check_failure(min, Duration::from_millis(1200)),
+            "check failed: elapsed 1.20 s is below --min-elapsed 2.50 s"
+        );
+        assert_eq!(exact_decimals(Duration::from_secs(2)), 0);
+        assert_eq!(exact_decimals(Duration::from_millis(1500)), 1);
+        assert_eq!(exact_decimals(Duration::from_micros(1500)), 4);
+        assert_eq!(exact_decimals(Duration::from_nanos(1)), 9);
     }
 
     #[test]

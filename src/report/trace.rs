@@ -54,7 +54,11 @@ enum Args {
 }
 
 fn micros(at: Duration) -> Option<f64> {
-    Some(at.as_secs_f64() * 1e6)
+    // Whole nanoseconds divided once: the result is the double nearest to
+    // a figure with at most 3 decimals, which JSON then writes as exactly
+    // those digits (`8502.001`). `as_secs_f64() * 1e6` rounds twice and
+    // writes noise such as `8.501999999999999`.
+    Some(at.as_nanos() as f64 / 1e3)
 }
 
 fn metadata(kind: &str, pid: u32, tid: u32, name: String) -> TraceEvent {
@@ -235,6 +239,32 @@ mod tests {
             .iter()
             .filter(|e| e["ph"] == ph && e["pid"] == pid)
             .collect()
+    }
+
+    /// Timestamps are microseconds with at most 3 decimals, the
+    /// nanoseconds the clock counted, and no float noise.
+    #[test]
+    fn timestamps_are_microseconds_with_at_most_three_decimals() {
+        let json =
+            |nanos: u64| serde_json::to_string(&micros(Duration::from_nanos(nanos))).unwrap();
+        assert_eq!(json(8_502), "8.502");
+        assert_eq!(json(1_001_370_752), "1001370.752");
+        assert_eq!(json(37_476), "37.476");
+        assert_eq!(json(0), "0.0");
+        let hour = 3_600_000_000_000;
+        for nanos in (0..2_000_000)
+            .step_by(997)
+            .chain((hour..hour + 10_000).step_by(13))
+        {
+            let text = json(nanos);
+            let (whole, decimals) = text.split_once('.').unwrap_or((&text, ""));
+            assert!(
+                decimals.len() <= 3 && !text.contains('e'),
+                "{nanos}: {text}"
+            );
+            let back = format!("{whole}{decimals:0<3}").parse::<u64>().unwrap();
+            assert_eq!(back, nanos, "{text}");
+        }
     }
 
     #[test]

@@ -3,18 +3,22 @@
 //! `cargo test` links once instead of once per file.
 
 mod basics;
+mod colour;
 mod common;
 mod docs;
 mod export;
 mod json;
 mod limits;
+mod manpage;
 mod modes;
 #[cfg(feature = "http")]
 mod net;
 mod newcomer;
 #[cfg(not(feature = "http"))]
 mod no_http;
+mod numbers;
 mod pictures;
 mod polish;
 mod scale;
 mod slowpoll;
+mod usage;

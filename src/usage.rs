@@ -1,0 +1,120 @@
+//! Usage errors that clap words for another situation.
+//!
+//! `asyncdemo compare count --blocking` is an unknown argument to clap,
+//! which then suggests "to pass '--blocking' as a value, use '-- --blocking'":
+//! advice for a program that takes free-form values, and wrong here. The
+//! user meant to pick a way of running, and `compare` runs every way itself.
+
+use crate::cli::Cli;
+use clap::CommandFactory;
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use std::ffi::OsString;
+
+/// The options that pick one way of running a demo, which `compare` varies
+/// itself.
+const WAY_OPTIONS: [&str; 8] = [
+    "--blocking",
+    "--mode",
+    "-m",
+    "--runtime",
+    "--workers",
+    "--spawn",
+    "--blocking-threads",
+    "--slow-poll",
+];
+
+/// `parse`, or a clearer usage error in its place when it is a way-picking
+/// option given to `compare` (`args` are the raw arguments, program first).
+pub fn explain(parse: clap::Error, args: &[OsString]) -> clap::Error {
+    if parse.kind() != ErrorKind::UnknownArgument || subcommand(args) != Some("compare") {
+        return parse;
+    }
+    let Some(ContextValue::String(given)) = parse.get(ContextKind::InvalidArg) else {
+        return parse;
+    };
+    let option = given.split('=').next().unwrap_or_default();
+    if !WAY_OPTIONS.contains(&option) {
+        return parse;
+    }
+    let message = if option == "--slow-poll" {
+        format!(
+            "compare takes no '{option}': it times every poll itself, and each verdict ends \
+             with the longest one (to watch one way, run e.g. 'asyncdemo count --blocking {option}')"
+        )
+    } else {
+        format!(
+            "compare takes no '{option}': it runs every mode itself, one row each; \
+             to run one of them, use e.g. 'asyncdemo count {given}'"
+        )
+    };
+    let mut command = Cli::command();
+    // Built first, so that the usage line names `asyncdemo compare`.
+    command.build();
+    match command.find_subcommand_mut("compare") {
+        Some(compare) => compare.error(ErrorKind::UnknownArgument, message),
+        None => parse,
+    }
+}
+
+/// The subcommand in raw arguments: the first one that is not an option
+/// (nor `--color`'s value).
+fn subcommand(args: &[OsString]) -> Option<&str> {
+    let mut args = args.iter().skip(1).filter_map(|a| a.to_str());
+    while let Some(arg) = args.next() {
+        if arg == "--color" {
+            args.next();
+        } else if !arg.starts_with('-') {
+            return Some(arg);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn explained(line: &str) -> clap::Error {
+        let args: Vec<OsString> = line.split_whitespace().map(OsString::from).collect();
+        let parse = Cli::try_parse_from(&args).expect_err("a usage error");
+        explain(parse, &args)
+    }
+
+    #[test]
+    fn a_way_given_to_compare_gets_told_that_compare_runs_every_way() {
+        for line in [
+            "asyncdemo compare count --blocking",
+            "asyncdemo --color never compare hello -n 2 --spawn",
+            "asyncdemo compare count --mode=threads",
+            "asyncdemo compare count --workers 2",
+        ] {
+            let err = explained(line);
+            let text = err.render().to_string();
+            assert_eq!(err.kind(), ErrorKind::UnknownArgument, "{line}");
+            assert_eq!(err.exit_code(), 2, "{line}");
+            assert!(text.contains("it runs every mode itself"), "{line}: {text}");
+            assert!(!text.contains("as a value"), "{line}: {text}");
+            assert!(text.contains("Usage: asyncdemo compare"), "{line}: {text}");
+        }
+        let text = explained("asyncdemo compare count --slow-poll")
+            .render()
+            .to_string();
+        assert!(text.contains("it times every poll itself"), "{text}");
+    }
+
+    #[test]
+    fn other_usage_errors_stay_clap_s() {
+        let text = explained("asyncdemo compare count --frobnicate")
+            .render()
+            .to_string();
+        assert!(
+            text.contains("unexpected argument '--frobnicate'"),
+            "{text}"
+        );
+        let text = explained("asyncdemo count --bogus").render().to_string();
+        assert!(text.contains("unexpected argument '--bogus'"), "{text}");
+        let text = explained("asyncdemo compare sleep").render().to_string();
+        assert!(text.contains("invalid value 'sleep'"), "{text}");
+    }
+}
