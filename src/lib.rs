@@ -58,6 +58,7 @@ pub mod cli;
 mod compare;
 mod config;
 mod demo;
+mod events;
 mod generate;
 mod interrupt;
 mod report;
