@@ -210,7 +210,7 @@ fn on_runtime<W: Wait + Send + 'static>(
     // Without a watch the tasks are exactly the plain coroutines: the
     // watched versions are separate functions, so the unwatched run pays
     // nothing for them, not even a branch per poll.
-    let elapsed = rt.block_on(async {
+    let run = async {
         match (config.way.spawn, watch) {
             (false, None) => {
                 join_tasks(sink, config.tasks, teardown, |id| {
@@ -232,12 +232,42 @@ fn on_runtime<W: Wait + Send + 'static>(
                 .await
             }
         }
-    });
+    };
+    let elapsed = match runtime {
+        // The thread that calls `block_on` is the runtime's only thread,
+        // and its park hook (below) flushes whenever it is about to wait.
+        Runtime::CurrentThread => rt.block_on(run),
+        // Here `block_on` polls on the calling thread, which is none of the
+        // runtime's workers: no park hook runs when it waits. Without a
+        // flush of its own, the lines the joined tasks printed on it would
+        // sit in the buffer through the whole pause, and a pipe would get
+        // `One` together with `Two`.
+        Runtime::MultiThread(_) => rt.block_on(flushed_when_waiting(sink, run)),
+    };
     // Don't wait for leftovers: after a failed write the run ends early, and
     // a blocking-pool thread may still be inside a long sleep. Dropping the
     // runtime would wait for it; shutting down in the background does not.
     rt.shutdown_background();
     Ok(elapsed)
+}
+
+/// `future`, with the sink flushed each time a poll of it returns `Pending`:
+/// the moment the thread that polls it is about to wait.
+///
+/// Once per wait of the whole run, not once per line: `future` is the one
+/// future that joins (or spawns) every task, and it returns `Pending` only
+/// when none of the tasks it polls can go on.
+async fn flushed_when_waiting<F: Future>(sink: &Sink, future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    std::future::poll_fn(|cx| {
+        let poll = future.as_mut().poll(cx);
+        if poll.is_pending() {
+            // A failed flush is kept by the sink, which stops the run.
+            sink.flush();
+        }
+        poll
+    })
+    .await
 }
 
 /// The tokio runtime for a run.

@@ -7,6 +7,7 @@ mod common;
 mod docs;
 mod json;
 mod limits;
+mod live_lines;
 mod modes;
 #[cfg(feature = "http")]
 mod net;
