@@ -24,6 +24,11 @@
 //!
 //! - `vocab`: the shared words (demo, phase, mode, runtime, format, event,
 //!   outcome, signal, exit code). Uses nothing of the crate.
+//! - `events`: the run's events as one stream (a line, a wait begun and
+//!   ended, a runtime thread parked and woken, a poll), and the followers
+//!   that take them while the run goes: the recorder for the pictures, the
+//!   `--trace` writer, the `--slow-poll` watch, and a `Ticker` thread for
+//!   views that read shared state at a steady rate.
 //! - `interrupt`: Ctrl-C and SIGTERM, received on a thread of their own,
 //!   and the patient try-lock their handlers take.
 //! - `cli`: what the user can say: clap derive types, and the one list of
@@ -74,6 +79,7 @@ mod compare;
 mod conclude;
 mod config;
 mod demo;
+mod events;
 mod export;
 mod generate;
 mod http;

@@ -1,7 +1,7 @@
 //! Where the tasks' lines go while the run is in progress.
 //!
 //! Every task calls [`Sink::line`] twice, so this is the hot path of a
-//! million-task run. Three decisions keep it cheap and correct:
+//! million-task run. Four decisions keep it cheap and correct:
 //!
 //! - **One buffered writer, flushed only when the program is about to wait.**
 //!   A flush is a `write(2)` system call. Flushing after every line would cost
@@ -18,13 +18,20 @@
 //!   nothing. The process may end in the middle of a flush (Ctrl-C while a
 //!   slow reader holds the pipe full), and then the reader still gets whole
 //!   lines, never half an NDJSON object ([`WholeLines`]).
-//! - **Record only what somebody asked for.** Timestamps and the event list
-//!   feed `--verbose`, `ndjson`, `--timeline` and `--trace`. A plain run takes
-//!   no clock reading and stores nothing per task; it only counts the tasks
+//! - **Tell only those who follow.** The sink is where the run's ordered
+//!   events start ([`crate::events`]): each line, each wait begun and ended,
+//!   each park of a runtime thread goes to the followers, under the same
+//!   lock as the line itself, so they see the events in the output's order.
+//!   The recorder (for the pictures: `--timeline`, `--svg`) and the
+//!   `--trace` writer are followers. A plain run has none: it takes no
+//!   clock reading and stores nothing per task; it only counts the tasks
 //!   that finished.
 
+use crate::events::{Follower, RunEvent, thread_number};
 use crate::report;
 use crate::vocab::{Demo, Ending, Event, Live, Park, Phase};
+use anyhow::Context;
+use std::borrow::Cow;
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -41,20 +48,27 @@ pub(crate) struct State {
     start: Option<Instant>,
     /// Tasks whose wait failed: they printed why instead of a last line.
     failed: u32,
-    /// Every line in time order, when something needs them; else `None`.
-    events: Option<Vec<Event>>,
-    /// When each runtime thread parked and woke, for the pictures' thread
-    /// lanes; `None` unless recording.
-    parks: Option<Vec<Park>>,
-    /// The `--trace` file, written line by line as the run goes.
-    trace: Option<Trace>,
+    /// The follower that keeps every line and park for the pictures drawn
+    /// after the run; `None` unless they were asked for. Kept by its type,
+    /// not behind the trait, because the conclusion reads what it kept.
+    recorder: Option<Recorder>,
+    /// Every other follower of the run's events (the `--trace` writer).
+    followers: Vec<Followed>,
     /// The first error that stopped the run: a failed write ("writing
-    /// output: ..."; after it lines are dropped, the output is gone) or a
-    /// failed wait (a fetch whose server refused).
+    /// output: ..."; after it lines are dropped, the output is gone), a
+    /// follower's failed write, or a failed wait (a fetch whose server
+    /// refused).
     error: Option<anyhow::Error>,
     /// Set by whoever writes the run's summary, under this lock, so that the
     /// summary is written once and no task line can follow it.
     closed: bool,
+}
+
+/// A follower, with what to call it in an error (`writing trace file
+/// 'run.json'`).
+struct Followed {
+    follower: Box<dyn Follower>,
+    what: String,
 }
 
 impl State {
@@ -71,7 +85,7 @@ impl State {
     /// The recorded lines, in time order (empty unless recording).
     #[cfg(test)]
     pub(crate) fn events(&self) -> &[Event] {
-        self.events.as_deref().unwrap_or_default()
+        self.recorder.as_ref().map_or(&[], |r| &r.events)
     }
 
     /// The error that stopped the run, if one did.
@@ -92,46 +106,108 @@ impl State {
     /// The output with the recorded events and thread parks, for writing
     /// the conclusion.
     pub(crate) fn out_and_events(&mut self) -> (&mut impl Write, &[Event], &[Park]) {
-        (
-            &mut self.out,
-            self.events.as_deref().unwrap_or_default(),
-            self.parks.as_deref().unwrap_or_default(),
-        )
+        let (events, parks) = match &self.recorder {
+            Some(recorder) => (&recorder.events[..], &recorder.parks[..]),
+            None => (&[][..], &[][..]),
+        };
+        (&mut self.out, events, parks)
     }
 
     /// The recorded thread parks (empty unless recording).
     #[cfg(test)]
     pub(crate) fn parks(&self) -> &[Park] {
-        self.parks.as_deref().unwrap_or_default()
+        self.recorder.as_ref().map_or(&[], |r| &r.parks)
     }
 
-    /// Ends the `--trace` file, if there is one: `None` without a trace.
-    /// Bounded in time (a buffer's flush and two brackets), so that a
-    /// signal can conclude a run promptly whatever its size.
+    /// Ends the followers' outputs (the `--trace` file's closing brackets):
+    /// `None` when nothing follows the run but the recorder. Bounded in
+    /// time (a buffer's flush and two brackets), so that a signal can
+    /// conclude a run promptly whatever its size. The first error wins.
     pub(crate) fn finish_trace(&mut self) -> Option<anyhow::Result<()>> {
-        let trace = self.trace.take()?;
-        let Trace { mut stream, what } = trace;
-        Some(
-            stream
-                .finish()
-                .map_err(|err| anyhow::Error::new(err).context(what)),
-        )
+        if self.followers.is_empty() {
+            return None;
+        }
+        let mut result = Ok(());
+        for Followed { mut follower, what } in self.followers.drain(..) {
+            if let Err(err) = follower.finish() {
+                if result.is_ok() {
+                    result = Err(anyhow::Error::new(err).context(what));
+                }
+            }
+        }
+        Some(result)
+    }
+
+    /// Whether anybody follows the run's events.
+    fn followed(&self) -> bool {
+        self.recorder.is_some() || !self.followers.is_empty()
+    }
+
+    /// Hands `event` to every follower, in order; the first error stops.
+    fn emit(&mut self, event: &RunEvent<'_>) -> anyhow::Result<()> {
+        let State {
+            out,
+            recorder,
+            followers,
+            ..
+        } = self;
+        if let Some(recorder) = recorder {
+            recorder.keep(event);
+        }
+        for Followed { follower, what } in followers {
+            follower.follow(event, out).with_context(|| what.clone())?;
+        }
+        Ok(())
     }
 }
 
-/// The `--trace` file being written, with what to call it in an error.
-struct Trace {
-    stream: report::trace::Stream<Box<dyn Write + Send>>,
-    /// `writing trace file 'run.json'`.
-    what: String,
+/// The follower that keeps the run for the pictures drawn after it
+/// (`--timeline`, `--svg`, `compare`'s pictures): every line, and when each
+/// runtime thread parked and woke.
+struct Recorder {
+    /// Every line, in time order.
+    events: Vec<Event>,
+    /// The runtime threads' parks and wake-ups, for the thread lanes.
+    parks: Vec<Park>,
+}
+
+impl Recorder {
+    /// Keeps what the pictures draw: lines and parks (a wait is drawn
+    /// between a task's two lines, so its own events add nothing).
+    ///
+    /// Parks are bounded: an idle shorter than [`SHORTEST_IDLE`] is
+    /// forgotten (the wake-up takes back the park just before it), and at
+    /// most [`MAX_PARKS`] are kept, so a long busy run cannot grow the list
+    /// without end.
+    fn keep(&mut self, event: &RunEvent<'_>) {
+        match *event {
+            RunEvent::Line { event, .. } => self.events.push(event),
+            RunEvent::Thread(park) => {
+                if let Some(last) = self.parks.last() {
+                    if !park.parked
+                        && last.parked
+                        && last.thread == park.thread
+                        && park.at.saturating_sub(last.at) < SHORTEST_IDLE
+                    {
+                        self.parks.pop();
+                        return;
+                    }
+                }
+                if self.parks.len() < MAX_PARKS {
+                    self.parks.push(park);
+                }
+            }
+            RunEvent::WaitBegan { .. } | RunEvent::WaitEnded { .. } => {}
+        }
+    }
 }
 
 /// The destination of the tasks' lines, shared by every task of a run.
 pub(crate) struct Sink {
     demo: Demo,
     live: Live,
-    /// Whether a line does nothing but count: nothing is shown and nothing
-    /// recorded (`-q`, `--format json`, `compare`). Such a line skips the
+    /// Whether a line does nothing but count: nothing is shown and nobody
+    /// follows (`-q`, `--format json`, `compare`). Such a line skips the
     /// lock and only bumps [`Sink::completed`]: at ten million tasks, two
     /// lock round trips per task are a tenth of the run's overhead.
     counts_only: AtomicBool,
@@ -143,7 +219,7 @@ pub(crate) struct Sink {
     state: Mutex<State>,
     /// Woken when the run must stop (say, `| head -1` closed the pipe, or a
     /// fetch failed), so that an async run stops waiting at once.
-    failed: Notify,
+    stop: Notify,
 }
 
 /// The shortest idle the thread lanes keep: far below what a picture can
@@ -174,13 +250,15 @@ impl Sink {
                 out: WholeLines::new(out),
                 start: None,
                 failed: 0,
-                events: record.then(Vec::new),
-                parks: record.then(Vec::new),
-                trace: None,
+                recorder: record.then(|| Recorder {
+                    events: Vec::new(),
+                    parks: Vec::new(),
+                }),
+                followers: Vec::new(),
                 error: None,
                 closed: false,
             }),
-            failed: Notify::new(),
+            stop: Notify::new(),
         }
     }
 
@@ -203,14 +281,14 @@ impl Sink {
         &self,
         count: usize,
     ) -> Result<(), std::collections::TryReserveError> {
-        match &mut self.lock().events {
-            Some(events) => events.try_reserve_exact(count),
+        match &mut self.lock().recorder {
+            Some(recorder) => recorder.events.try_reserve_exact(count),
             None => Ok(()),
         }
     }
 
-    /// Writes every line into the `--trace` file that `open` creates, from
-    /// now on; `open` also says what to call the file in an error
+    /// Makes the `--trace` file that `open` creates a follower of every
+    /// line from now on; `open` also says what to call the file in an error
     /// (`writing trace file 'run.json'`).
     ///
     /// The lock is held while the file is created, so that a signal
@@ -222,10 +300,23 @@ impl Sink {
     ) -> anyhow::Result<()> {
         let mut state = self.lock();
         let (stream, what) = open()?;
-        state.trace = Some(Trace { stream, what });
-        // Every line now goes to the trace.
-        self.counts_only.store(false, Ordering::Relaxed);
+        self.add_follower(&mut state, Box::new(stream), what);
         Ok(())
+    }
+
+    /// Makes `follower` (called `what` in an error) follow the run's events
+    /// from now on.
+    fn add_follower(&self, state: &mut State, follower: Box<dyn Follower>, what: String) {
+        state.followers.push(Followed { follower, what });
+        // Every line now goes to a follower.
+        self.counts_only.store(false, Ordering::Relaxed);
+    }
+
+    /// Whether somebody follows the runtime threads' parks and wake-ups:
+    /// only then does the runtime get park hooks that report them.
+    pub(crate) fn follows_threads(&self) -> bool {
+        let state = self.lock();
+        state.recorder.is_some() || state.followers.iter().any(|f| f.follower.wants_threads())
     }
 
     /// Marks the start of the run: `t = 0` for every timestamp.
@@ -239,7 +330,7 @@ impl Sink {
     }
 
     /// Tasks whose wait failed so far.
-    pub(crate) fn failures(&self) -> u32 {
+    pub(crate) fn failed(&self) -> u32 {
         self.lock().failed
     }
 
@@ -262,54 +353,8 @@ impl Sink {
                 if state.error.is_some() || state.closed {
                     return;
                 }
-                // A failed task records no last event: the pictures show it
-                // as a wait that never finished, which is what happened.
-                let phase = (!failed).then_some(Phase::Last);
-                self.write(&mut state, id, phase, &text);
+                self.put(&mut state, id, Phase::Last, Some(&text), failed);
             }
-        }
-    }
-
-    /// Keeps task `id`'s `phase` line (`text`, at `at`) for the pictures and
-    /// writes it into the `--trace` file; `false` if that write failed,
-    /// which stops the run.
-    fn record(&self, state: &mut State, at: Duration, id: u32, phase: Phase, text: &str) -> bool {
-        let event = Event {
-            at,
-            task: id,
-            phase,
-            thread: thread_number(),
-        };
-        if let Some(events) = &mut state.events {
-            events.push(event);
-        }
-        if let Some(trace) = &mut state.trace {
-            if let Err(err) = trace.stream.event(&event, text) {
-                let err = anyhow::Error::new(err).context(trace.what.clone());
-                self.fail(state, err);
-                return false;
-            }
-        }
-        true
-    }
-
-    /// Writes a line with its own `text` (a reply's status, a failure), and
-    /// records it as `phase` if it has one.
-    fn write(&self, state: &mut State, id: u32, phase: Option<Phase>, text: &str) {
-        let at = state.elapsed();
-        if let Some(phase) = phase {
-            if !self.record(state, at, id, phase, text) {
-                return;
-            }
-        }
-        let written = match self.live {
-            Live::Plain => writeln!(state.out, "{text}"),
-            Live::Verbose => report::text::write_verbose_line(&mut state.out, at, id, text),
-            Live::Ndjson => report::json::write_event(&mut state.out, at, id, text),
-            Live::Silent => Ok(()),
-        };
-        if let Err(err) = written {
-            self.fail(state, anyhow::Error::new(err).context("writing output"));
         }
     }
 
@@ -325,60 +370,118 @@ impl Sink {
         if state.error.is_some() || state.closed {
             return;
         }
-        let state = &mut *state;
-        let record = state.events.is_some() || state.trace.is_some();
-        // Read the clock only when a line or a picture will show the time.
-        let at = if self.live.needs_time() || record {
+        self.put(&mut state, id, phase, None, false);
+    }
+
+    /// Writes task `id`'s `phase` line, with the demo's words or its `own`
+    /// (a reply's status, why the wait failed), and tells the followers.
+    ///
+    /// A `failed` wait ends the wait, but its line is not the task's last
+    /// line: the pictures show a wait that never finished, which is what
+    /// happened.
+    fn put(&self, state: &mut State, id: u32, phase: Phase, own: Option<&str>, failed: bool) {
+        let followed = state.followed();
+        if own.is_none() && !followed && self.live == Live::Plain {
+            // A plain run's line: the demo's words, one `write_all` of a
+            // constant, no clock reading, nobody to tell.
+            let written = self.demo.write_line(&mut state.out, id, phase);
+            self.check(state, written);
+            return;
+        }
+        // Read the clock only when a line or a follower will use the time.
+        let at = if self.live.needs_time() || followed {
             state.elapsed()
         } else {
             Duration::ZERO
         };
-        if record && !self.record(state, at, id, phase, &self.demo.text(id, phase)) {
+        let text = own.map_or_else(|| self.demo.text(id, phase), Cow::Borrowed);
+        let thread = if followed { thread_number() } else { 0 };
+        if followed {
+            let before = match phase {
+                Phase::First => None,
+                Phase::Last => Some(RunEvent::WaitEnded {
+                    at,
+                    task: id,
+                    thread,
+                    failed,
+                }),
+            };
+            let line = (!failed).then_some(RunEvent::Line {
+                event: Event {
+                    at,
+                    task: id,
+                    phase,
+                    thread,
+                },
+                text: &text,
+            });
+            for event in before.iter().chain(&line) {
+                if !self.tell(state, event) {
+                    return;
+                }
+            }
+        }
+        let written = self.show(&mut state.out, at, id, &text);
+        if !self.check(state, written) {
             return;
         }
-        let written = match self.live {
-            Live::Plain => self.demo.write_line(&mut state.out, id, phase),
-            Live::Verbose => {
-                report::text::write_verbose_line(&mut state.out, at, id, &self.demo.text(id, phase))
-            }
-            Live::Ndjson => {
-                report::json::write_event(&mut state.out, at, id, &self.demo.text(id, phase))
-            }
-            Live::Silent => Ok(()),
-        };
-        if let Err(err) = written {
-            self.fail(state, anyhow::Error::new(err).context("writing output"));
+        if followed && phase == Phase::First {
+            self.tell(
+                state,
+                &RunEvent::WaitBegan {
+                    at,
+                    task: id,
+                    thread,
+                },
+            );
         }
     }
 
-    /// Records that the calling runtime thread goes idle (`parked`) or wakes
-    /// up, for the pictures; the runtime's park hooks call this only when
-    /// the run records.
-    ///
-    /// Bounded: an idle shorter than [`SHORTEST_IDLE`] is forgotten (the
-    /// wake-up takes back the park just before it), and at most
-    /// [`MAX_PARKS`] are kept, so a long busy run cannot grow the list
-    /// without end.
-    pub(crate) fn park(&self, parked: bool) {
-        let mut state = self.lock();
-        let at = state.elapsed();
-        let thread = thread_number();
-        let Some(parks) = &mut state.parks else {
-            return;
-        };
-        if let Some(last) = parks.last() {
-            if !parked
-                && last.parked
-                && last.thread == thread
-                && at.saturating_sub(last.at) < SHORTEST_IDLE
-            {
-                parks.pop();
-                return;
+    /// Shows one line, which reads `text`, in the live style: the one place
+    /// that decides what a line looks like while the run goes.
+    fn show(&self, out: &mut impl Write, at: Duration, id: u32, text: &str) -> io::Result<()> {
+        match self.live {
+            Live::Plain => writeln!(out, "{text}"),
+            Live::Verbose => report::text::write_verbose_line(out, at, id, text),
+            Live::Ndjson => report::json::write_event(out, at, id, text),
+            Live::Silent => Ok(()),
+        }
+    }
+
+    /// Stops the run if the output failed; `true` if it did not.
+    fn check(&self, state: &mut State, written: io::Result<()>) -> bool {
+        match written {
+            Ok(()) => true,
+            Err(err) => {
+                self.stop_with(state, anyhow::Error::new(err).context("writing output"));
+                false
             }
         }
-        if parks.len() < MAX_PARKS {
-            parks.push(Park { at, thread, parked });
+    }
+
+    /// Tells the followers about `event`; `false` if one of them failed,
+    /// which stops the run.
+    fn tell(&self, state: &mut State, event: &RunEvent<'_>) -> bool {
+        match state.emit(event) {
+            Ok(()) => true,
+            Err(err) => {
+                self.stop_with(state, err);
+                false
+            }
         }
+    }
+
+    /// Tells the followers that the calling runtime thread goes idle
+    /// (`parked`) or wakes up; the runtime's park hooks call this only when
+    /// somebody follows the threads ([`Sink::follows_threads`]).
+    pub(crate) fn park(&self, parked: bool) {
+        let mut state = self.lock();
+        let park = Park {
+            at: state.elapsed(),
+            thread: thread_number(),
+            parked,
+        };
+        self.tell(&mut state, &RunEvent::Thread(park));
     }
 
     /// Pushes buffered lines out because the program is about to wait.
@@ -391,24 +494,16 @@ impl Sink {
         if state.error.is_some() {
             return false;
         }
-        match state.out.flush() {
-            Ok(()) => true,
-            Err(err) => {
-                self.fail(
-                    &mut state,
-                    anyhow::Error::new(err).context("writing output"),
-                );
-                false
-            }
-        }
+        let flushed = state.out.flush();
+        self.check(&mut state, flushed)
     }
 
     /// Stops the run with `err` (the first error wins). Tasks still running
-    /// see it through [`Sink::is_stopped`] and [`Sink::failed`].
+    /// see it through [`Sink::is_stopped`] and [`Sink::stopped`].
     #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(crate) fn abort(&self, err: anyhow::Error) {
         let mut state = self.lock();
-        self.fail(&mut state, err);
+        self.stop_with(&mut state, err);
     }
 
     /// Whether the run has been stopped by an error.
@@ -417,22 +512,22 @@ impl Sink {
         self.lock().error.is_some()
     }
 
-    fn fail(&self, state: &mut State, err: anyhow::Error) {
+    fn stop_with(&self, state: &mut State, err: anyhow::Error) {
         if state.error.is_none() {
             state.error = Some(err);
         }
         // `notify_one` stores a permit when nobody is waiting yet, so the
-        // runner sees the failure even if it starts waiting afterwards.
-        self.failed.notify_one();
+        // runner sees the stop even if it starts waiting afterwards.
+        self.stop.notify_one();
     }
 
-    /// Completes when the run has failed (a write, or a fetch). The async
-    /// runner races its tasks against this, so a failure found while some
-    /// tasks still sleep ends the run at once. A pipe that closes while
-    /// *every* task sleeps is seen by no write at all; the watcher in
-    /// `interrupt::on_hangup` notices that, in every mode.
-    pub(crate) async fn failed(&self) {
-        self.failed.notified().await;
+    /// Completes when the run has been stopped by an error (a write, or a
+    /// fetch). The async runner races its tasks against this, so an error
+    /// found while some tasks still sleep ends the run at once. A pipe that
+    /// closes while *every* task sleeps is seen by no write at all; the
+    /// watcher in `interrupt::on_hangup` notices that, in every mode.
+    pub(crate) async fn stopped(&self) {
+        self.stop.notified().await;
     }
 }
 
@@ -510,20 +605,6 @@ impl<W: Write> Write for WholeLines<W> {
         self.write_out(self.buf.len())?;
         self.inner.flush()
     }
-}
-
-/// A small number for the current OS thread, given out in order of first use.
-///
-/// `std::thread::ThreadId` has no stable numeric form, and the pictures want
-/// short labels (`thread 1`, `thread 2`), so each thread takes the next
-/// number the first time it records an event.
-pub(crate) fn thread_number() -> u32 {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static NEXT: AtomicU32 = AtomicU32::new(1);
-    thread_local! {
-        static NUMBER: u32 = NEXT.fetch_add(1, Ordering::Relaxed);
-    }
-    NUMBER.with(|n| *n)
 }
 
 #[cfg(test)]
@@ -642,7 +723,7 @@ pub(crate) mod tests {
         sink.line(1, Phase::First);
         sink.line(1, Phase::Last);
         assert_eq!(sink.completed(), 1);
-        assert!(sink.lock().events.as_ref().is_none());
+        assert!(sink.lock().recorder.is_none());
         let (sink, _) = recording_sink(Demo::Count);
         let silent = Sink::new(Box::new(io::sink()), Demo::Count, Live::Silent, true);
         for sink in [&*sink, &silent] {
@@ -657,14 +738,14 @@ pub(crate) mod tests {
     fn a_plain_run_records_nothing() {
         let sink = Sink::new(Box::new(io::sink()), Demo::Count, Live::Plain, false);
         sink.line(1, Phase::First);
-        assert!(sink.lock().events.is_none());
+        assert!(sink.lock().recorder.is_none());
     }
 
     #[test]
     fn parks_are_recorded_only_when_recording_and_tiny_idles_are_dropped() {
         let sink = Sink::new(Box::new(io::sink()), Demo::Count, Live::Plain, false);
         sink.park(true);
-        assert!(sink.lock().parks.is_none());
+        assert!(sink.lock().recorder.is_none());
 
         let sink = Sink::new(Box::new(io::sink()), Demo::Count, Live::Plain, true);
         sink.start(Instant::now());
@@ -694,5 +775,105 @@ pub(crate) mod tests {
         sink.line(1, Phase::Last);
         assert!(!sink.flush(), "stays failed");
         assert_eq!(sink.completed(), 1, "still counts the task");
+    }
+
+    /// A follower in the style of a narration: it writes a line of its own
+    /// through the run's writer at each wait, and keeps the kinds of event
+    /// it saw where another thread can read them.
+    struct Narrator(Arc<Mutex<Vec<String>>>);
+
+    impl Follower for Narrator {
+        fn follow(&mut self, event: &RunEvent<'_>, out: &mut dyn Write) -> io::Result<()> {
+            let seen = match *event {
+                RunEvent::Line { event, text } => format!("line {} {text}", event.task),
+                RunEvent::WaitBegan { task, .. } => {
+                    writeln!(out, "# task {task} awaits")?;
+                    format!("began {task}")
+                }
+                RunEvent::WaitEnded { task, failed, .. } => {
+                    writeln!(out, "# task {task} resumes")?;
+                    format!("ended {task} failed={failed}")
+                }
+                RunEvent::Thread(park) => format!("parked={}", park.parked),
+            };
+            self.0.lock().unwrap().push(seen);
+            Ok(())
+        }
+
+        fn wants_threads(&self) -> bool {
+            true
+        }
+    }
+
+    /// A follower sees every line and wait in the order of the output, and
+    /// what it writes lands between the demo's lines, each whole.
+    #[test]
+    fn a_follower_sees_the_events_in_order_and_writes_between_the_lines() {
+        let captured = Captured::default();
+        let sink = Sink::new(Box::new(captured.clone()), Demo::Fetch, Live::Plain, false);
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        assert!(!sink.follows_threads());
+        {
+            let mut state = sink.lock();
+            let narrator = Box::new(Narrator(Arc::clone(&seen)));
+            sink.add_follower(&mut state, narrator, "narrating".into());
+        }
+        assert!(sink.follows_threads(), "it asked for the threads");
+        sink.line(1, Phase::First);
+        sink.line(2, Phase::First);
+        sink.park(true);
+        sink.end(
+            2,
+            Ending::Reply {
+                status: 200,
+                reason: "OK",
+            },
+        );
+        sink.end(1, Ending::Failed("refused".into()));
+        sink.flush();
+        assert_eq!(
+            captured.text(),
+            "fetch 1 ...\n# task 1 awaits\nfetch 2 ...\n# task 2 awaits\n\
+             # task 2 resumes\n... fetch 2: 200 OK\n\
+             # task 1 resumes\n... fetch 1: failed: refused\n"
+        );
+        assert_eq!(
+            *seen.lock().unwrap(),
+            [
+                "line 1 fetch 1 ...",
+                "began 1",
+                "line 2 fetch 2 ...",
+                "began 2",
+                "parked=true",
+                "ended 2 failed=false",
+                "line 2 ... fetch 2: 200 OK",
+                "ended 1 failed=true",
+            ]
+        );
+        assert_eq!((sink.completed(), sink.failed()), (1, 1));
+    }
+
+    /// A follower that cannot write stops the run, named in the error, and
+    /// the line it was told about is not written.
+    #[test]
+    fn a_failing_follower_stops_the_run_with_its_name() {
+        struct Broken;
+        impl Follower for Broken {
+            fn follow(&mut self, _: &RunEvent<'_>, _: &mut dyn Write) -> io::Result<()> {
+                Err(io::Error::from_raw_os_error(28)) // ENOSPC
+            }
+        }
+        let captured = Captured::default();
+        let sink = Sink::new(Box::new(captured.clone()), Demo::Count, Live::Plain, false);
+        {
+            let mut state = sink.lock();
+            sink.add_follower(&mut state, Box::new(Broken), "writing the follower".into());
+        }
+        sink.line(1, Phase::First);
+        assert!(sink.is_stopped());
+        assert!(!sink.flush());
+        assert_eq!(captured.text(), "");
+        let err = sink.lock().take_error().unwrap();
+        assert_eq!(err.to_string(), "writing the follower");
     }
 }

@@ -3,14 +3,12 @@
 //! asyncio's debug mode logs `Executing <Task ...> took 1.002 seconds` once a
 //! callback has held the loop for `slow_callback_duration` or longer (`dt >=`
 //! in `base_events.py`'s `_run_once`), and only
-//! after it returned. Here a [`Watch`] times every poll of every task, and a
-//! watchdog thread ([`Watchdog`]) looks at the polls in progress every few
-//! milliseconds, so the warning appears while the culprit still blocks; the
-//! full figure follows when the poll ends, in asyncio's words.
-//!
-//! Why each *coroutine* is wrapped ([`watched`]) and not the tokio task:
-//! under `join_all` all N coroutines are polled inside one tokio task, so a
-//! per-task hook would blame that one task for every block.
+//! after it returned. Here a [`Watch`] follows every poll of every task (it
+//! is a [`PollFollower`] of the run's events, see [`crate::events`]), and a
+//! watchdog thread ([`Watchdog`], a [`Ticker`]) looks at the polls in
+//! progress every few milliseconds, so the warning appears while the
+//! culprit still blocks; the full figure follows when the poll ends, in
+//! asyncio's words.
 //!
 //! The cost is paid only when asked for. Without the flag the runner never
 //! wraps anything (the task future is the same type as before, and no clock
@@ -18,16 +16,13 @@
 //! atomic stores: the start stamp that the watchdog reads, and its reset.
 
 use crate::config::Config;
+use crate::events::{PollFollower, Ticker};
 use crate::report::text;
 use crate::vocab::{Demo, Polls, Runtime};
 use std::cell::Cell;
-use std::future::Future;
 use std::io::{self, Write};
-use std::pin::Pin;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
-use std::sync::{Arc, mpsc};
-use std::task::{Context, Poll};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// Threads that get a stamp the watchdog can read. A multi-thread runtime
@@ -144,35 +139,6 @@ impl Watch {
         self.slots.get(index)
     }
 
-    /// Runs one poll of task `id` and times it.
-    fn time<T>(&self, id: u32, poll: impl FnOnce() -> T) -> T {
-        let start = Instant::now();
-        let slot = self.slot();
-        if let Some(slot) = slot {
-            slot.store(stamp(start - self.epoch, id), Relaxed);
-        }
-        let result = poll();
-        let took = start.elapsed();
-        if let Some(slot) = slot {
-            slot.store(0, Relaxed);
-        }
-        let nanos = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
-        // A load first: almost every poll is shorter than the longest, and a
-        // load is cheaper than a read-modify-write.
-        if nanos > self.longest.load(Relaxed) {
-            self.longest.fetch_max(nanos, Relaxed);
-        }
-        if took >= self.threshold {
-            self.slow.fetch_add(1, Relaxed);
-            if let Some(warner) = self.warn {
-                let line =
-                    text::slow_poll_done(id, warner.demo, warner.thread, took, self.threshold);
-                write_line(&line);
-            }
-        }
-        result
-    }
-
     /// What the watch measured so far; a poll still in progress counts
     /// with its length up to now (a run stopped by Ctrl-C mid-block).
     pub(crate) fn polls(&self) -> Polls {
@@ -206,6 +172,36 @@ impl Watch {
     }
 }
 
+/// The watch follows every poll: a stamp in the polling thread's slot while
+/// the poll runs (for the watchdog to see), and the figures once it ends.
+impl PollFollower for Watch {
+    fn poll_began(&self, id: u32, start: Instant) {
+        if let Some(slot) = self.slot() {
+            slot.store(stamp(start - self.epoch, id), Relaxed);
+        }
+    }
+
+    fn poll_ended(&self, id: u32, _start: Instant, took: Duration) {
+        if let Some(slot) = self.slot() {
+            slot.store(0, Relaxed);
+        }
+        let nanos = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
+        // A load first: almost every poll is shorter than the longest, and a
+        // load is cheaper than a read-modify-write.
+        if nanos > self.longest.load(Relaxed) {
+            self.longest.fetch_max(nanos, Relaxed);
+        }
+        if took >= self.threshold {
+            self.slow.fetch_add(1, Relaxed);
+            if let Some(warner) = self.warn {
+                let line =
+                    text::slow_poll_done(id, warner.demo, warner.thread, took, self.threshold);
+                write_line(&line);
+            }
+        }
+    }
+}
+
 /// Writes one warning line to stderr in a single write, so that lines from
 /// the watchdog and from the tasks never interleave mid-line. A failed
 /// write (stderr closed) changes nothing about the run.
@@ -217,101 +213,58 @@ fn write_line(line: &str) {
     let _ = io::stderr().lock().write_all(&bytes);
 }
 
-pin_project_lite::pin_project! {
-    /// Task `id`'s coroutine, with each of its polls timed by `watch`.
-    ///
-    /// A struct rather than an `async fn`: an async wrapper keeps both its
-    /// argument and the pinned copy of the coroutine in its state, which
-    /// doubled every task's memory in a million-task run.
-    pub(crate) struct Watched<'w, F> {
-        watch: &'w Watch,
-        id: u32,
-        #[pin]
-        task: F,
-    }
-}
-
-impl<F: Future> Future for Watched<'_, F> {
-    type Output = F::Output;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        let this = self.project();
-        let task = this.task;
-        this.watch.time(*this.id, || task.poll(cx))
-    }
-}
-
-/// Task `id`'s coroutine `task`, with each of its polls timed by `watch`.
-pub(crate) fn watched<F: Future>(watch: &Watch, id: u32, task: F) -> Watched<'_, F> {
-    Watched { watch, id, task }
-}
-
-/// The same for a spawned task, which must own its watch.
-pub(crate) async fn watched_owned<F: Future>(watch: Arc<Watch>, id: u32, task: F) -> F::Output {
-    watched(&watch, id, task).await
-}
-
-/// The thread that warns about a poll while it still blocks. Stops (and is
-/// joined) when dropped.
+/// The thread that warns about a poll while it still blocks: a [`Ticker`]
+/// over the watch's stamps. Stops (and is joined) when dropped.
 pub(crate) struct Watchdog {
-    /// Dropped to stop the thread.
-    stop: Option<mpsc::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    _ticker: Ticker,
 }
 
 impl Watchdog {
     /// Starts watching `watch`'s polls in progress.
     pub(crate) fn start(watch: &Arc<Watch>) -> io::Result<Watchdog> {
-        let (stop, stopped) = mpsc::channel::<()>();
         let watch = Arc::clone(watch);
         // Often enough that the warning comes soon after the threshold, and
         // rarely enough to cost nothing: a look at 64 words every 10 ms.
         let every =
             (watch.threshold / 2).clamp(Duration::from_millis(1), Duration::from_millis(10));
-        let thread = std::thread::Builder::new()
-            .name("slow-poll".into())
-            .stack_size(64 * 1024)
-            .spawn(move || {
-                // The stamps already warned about: each blocking poll gets
-                // one warning while it blocks, not one per look.
-                let mut warned: Vec<u64> = Vec::new();
-                while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(every) {
-                    let Some(warner) = watch.warn else { continue };
-                    let overdue: Vec<_> = watch.overdue().collect();
-                    warned.retain(|stamp| overdue.iter().any(|(_, _, s)| s == stamp));
-                    for (task, so_far, stamp) in overdue {
-                        if !warned.contains(&stamp) {
-                            warned.push(stamp);
-                            write_line(&text::slow_poll_ongoing(
-                                task,
-                                warner.demo,
-                                warner.thread,
-                                so_far,
-                                watch.threshold,
-                            ));
-                        }
-                    }
+        // The stamps already warned about: each blocking poll gets one
+        // warning while it blocks, not one per look.
+        let mut warned: Vec<u64> = Vec::new();
+        let ticker = Ticker::start("slow-poll", every, move || {
+            let Some(warner) = watch.warn else { return };
+            let overdue: Vec<_> = watch.overdue().collect();
+            warned.retain(|stamp| overdue.iter().any(|(_, _, s)| s == stamp));
+            for (task, so_far, stamp) in overdue {
+                if !warned.contains(&stamp) {
+                    warned.push(stamp);
+                    write_line(&text::slow_poll_ongoing(
+                        task,
+                        warner.demo,
+                        warner.thread,
+                        so_far,
+                        watch.threshold,
+                    ));
                 }
-            })?;
-        Ok(Watchdog {
-            stop: Some(stop),
-            thread: Some(thread),
-        })
-    }
-}
-
-impl Drop for Watchdog {
-    fn drop(&mut self) {
-        drop(self.stop.take());
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+            }
+        })?;
+        Ok(Watchdog { _ticker: ticker })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::mpsc;
+
+    /// One poll of task `id` that runs `poll`, told to `watch` as the
+    /// runner's wrapper tells it.
+    fn time<T>(watch: &Watch, id: u32, poll: impl FnOnce() -> T) -> T {
+        let start = Instant::now();
+        watch.poll_began(id, start);
+        let result = poll();
+        watch.poll_ended(id, start, start.elapsed());
+        result
+    }
 
     #[test]
     fn a_stamp_keeps_its_start_and_task() {
@@ -332,9 +285,9 @@ mod tests {
     #[test]
     fn a_long_poll_is_counted_and_measured() {
         let watch = Watch::new(Duration::from_millis(5), None);
-        watch.time(1, || ());
+        time(&watch, 1, || ());
         assert_eq!(watch.polls().slow, 0);
-        watch.time(2, || std::thread::sleep(Duration::from_millis(8)));
+        time(&watch, 2, || std::thread::sleep(Duration::from_millis(8)));
         let polls = watch.polls();
         assert_eq!(polls.slow, 1);
         assert!(polls.longest >= Duration::from_millis(8), "{polls:?}");
@@ -350,7 +303,7 @@ mod tests {
         let polling = {
             let watch = Arc::clone(&watch);
             std::thread::spawn(move || {
-                watch.time(42, || {
+                time(&watch, 42, || {
                     entered.send(()).unwrap();
                     released.recv().unwrap();
                 })

@@ -14,8 +14,10 @@
 //!
 //! The file is written during the run, event by event ([`Stream`]), so a
 //! million-task trace is never held in memory, and ending the run at any
-//! moment leaves a whole file.
+//! moment leaves a whole file: the writer is one follower of the run's
+//! events ([`crate::events::Follower`]).
 
+use crate::events::{Follower, RunEvent};
 use crate::vocab::{Demo, Event, Mode, Phase, Waiting};
 use std::io::{self, Write};
 use std::time::Duration;
@@ -73,33 +75,41 @@ fn metadata(kind: &str, pid: u32, tid: u32, name: String) -> TraceEvent {
     }
 }
 
-fn instant(name: String, pid: u32, tid: u32, event: &Event) -> TraceEvent {
+/// When, which task, on which OS thread: what every mark and span carries.
+#[derive(Clone, Copy)]
+struct Where {
+    at: Duration,
+    task: u32,
+    thread: u32,
+}
+
+fn instant(name: String, pid: u32, tid: u32, at: Where) -> TraceEvent {
     TraceEvent {
         name,
         ph: "i",
         pid,
         tid,
-        ts: micros(event.at),
+        ts: micros(at.at),
         s: Some("t"),
         args: Some(Args::Task {
-            task: event.task,
-            thread: event.thread,
+            task: at.task,
+            thread: at.thread,
         }),
     }
 }
 
 /// The begin (`B`) or end (`E`) of a wait, on row `tid` of `pid`.
-fn bound(ph: &'static str, name: String, pid: u32, tid: u32, event: &Event) -> TraceEvent {
+fn bound(ph: &'static str, name: String, pid: u32, tid: u32, at: Where) -> TraceEvent {
     TraceEvent {
         name,
         ph,
         pid,
         tid,
-        ts: micros(event.at),
+        ts: micros(at.at),
         s: None,
         args: Some(Args::Task {
-            task: event.task,
-            thread: event.thread,
+            task: at.task,
+            thread: at.thread,
         }),
     }
 }
@@ -153,48 +163,56 @@ impl<W: Write> Stream<W> {
         Ok(stream)
     }
 
-    /// Adds one task line, which read `text`: its marks, and the start or
-    /// the end of its wait.
-    pub(crate) fn event(&mut self, event: &Event, text: &str) -> io::Result<()> {
+    /// Adds one task line, which read `text`: its marks, on the task's row
+    /// and on the thread's.
+    fn line(&mut self, event: &Event, text: &str) -> io::Result<()> {
         let (id, thread) = (event.task, event.thread);
-        let index = thread as usize;
-        if self.named.get(index) != Some(&true) {
-            if self.named.len() <= index {
-                self.named.resize(index + 1, false);
-            }
-            self.named[index] = true;
-            let name = format!("thread {thread}");
-            self.next(&metadata("thread_name", THREADS_PID, thread, name))?;
+        self.name_thread(thread)?;
+        if event.phase == Phase::First {
+            let name = format!("task {id}");
+            self.next(&metadata("thread_name", TASKS_PID, id, name))?;
         }
-        let wait = self.waiting.meaning(self.demo);
-        let blocked = self.waiting == Waiting::Blocked;
-        match event.phase {
-            Phase::First => {
-                let name = format!("task {id}");
-                self.next(&metadata("thread_name", TASKS_PID, id, name))?;
-                self.next(&bound("B", wait.to_owned(), TASKS_PID, id, event))?;
-                if blocked {
-                    let name = format!("task {id} blocked");
-                    self.next(&bound("B", name, THREADS_PID, thread, event))?;
-                }
-            }
-            Phase::Last => {
-                self.next(&bound("E", wait.to_owned(), TASKS_PID, id, event))?;
-                if blocked {
-                    // A blocked wait holds its thread, so it ends on the
-                    // thread it began on.
-                    let name = format!("task {id} blocked");
-                    self.next(&bound("E", name, THREADS_PID, thread, event))?;
-                }
-            }
-        }
-        self.next(&instant(text.to_string(), TASKS_PID, id, event))?;
+        let at = Where {
+            at: event.at,
+            task: id,
+            thread,
+        };
+        self.next(&instant(text.to_string(), TASKS_PID, id, at))?;
         self.next(&instant(
             format!("task {id}: {text}"),
             THREADS_PID,
             thread,
-            event,
+            at,
         ))
+    }
+
+    /// Begins (`B`) or ends (`E`) a task's wait: on its row, and on its
+    /// thread's row too if the wait held the thread.
+    fn wait(&mut self, ph: &'static str, at: Where) -> io::Result<()> {
+        self.name_thread(at.thread)?;
+        let wait = self.waiting.meaning(self.demo);
+        self.next(&bound(ph, wait.to_owned(), TASKS_PID, at.task, at))?;
+        if self.waiting == Waiting::Blocked {
+            // A blocked wait holds its thread, so it ends on the thread it
+            // began on.
+            let name = format!("task {} blocked", at.task);
+            self.next(&bound(ph, name, THREADS_PID, at.thread, at))?;
+        }
+        Ok(())
+    }
+
+    /// Names thread `thread`'s row the first time something happens on it.
+    fn name_thread(&mut self, thread: u32) -> io::Result<()> {
+        let index = thread as usize;
+        if self.named.get(index) == Some(&true) {
+            return Ok(());
+        }
+        if self.named.len() <= index {
+            self.named.resize(index + 1, false);
+        }
+        self.named[index] = true;
+        let name = format!("thread {thread}");
+        self.next(&metadata("thread_name", THREADS_PID, thread, name))
     }
 
     /// Ends the file (closing brackets) and flushes it.
@@ -215,6 +233,30 @@ impl<W: Write> Stream<W> {
     }
 }
 
+/// The trace follows the run's lines and waits as they happen; the threads'
+/// parks are left to the pictures. A failed wait draws no end: the viewers
+/// show it running to the end of the trace, as the pictures show a wait
+/// that never finished.
+impl<W: Write + Send> Follower for Stream<W> {
+    fn follow(&mut self, event: &RunEvent<'_>, _out: &mut dyn Write) -> io::Result<()> {
+        match *event {
+            RunEvent::Line { event, text } => self.line(&event, text),
+            RunEvent::WaitBegan { at, task, thread } => self.wait("B", Where { at, task, thread }),
+            RunEvent::WaitEnded {
+                at,
+                task,
+                thread,
+                failed: false,
+            } => self.wait("E", Where { at, task, thread }),
+            RunEvent::WaitEnded { failed: true, .. } | RunEvent::Thread(_) => Ok(()),
+        }
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        Stream::finish(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,9 +266,26 @@ mod tests {
     fn trace(events: &[Event], mode: Mode) -> Value {
         let mut out = Vec::new();
         let mut stream = Stream::start(&mut out, Demo::Count, mode).unwrap();
-        for event in events {
+        // The events in the order the sink hands them out.
+        for &event in events {
             let text = Demo::Count.text(event.task, event.phase);
-            stream.event(event, &text).unwrap();
+            let (at, task, thread) = (event.at, event.task, event.thread);
+            let line = RunEvent::Line { event, text: &text };
+            let follow = match event.phase {
+                Phase::First => [line, RunEvent::WaitBegan { at, task, thread }],
+                Phase::Last => [
+                    RunEvent::WaitEnded {
+                        at,
+                        task,
+                        thread,
+                        failed: false,
+                    },
+                    line,
+                ],
+            };
+            for event in &follow {
+                stream.follow(event, &mut io::sink()).unwrap();
+            }
         }
         stream.finish().unwrap();
         serde_json::from_slice(&out).unwrap()

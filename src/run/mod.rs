@@ -21,9 +21,10 @@ mod threads;
 
 use crate::config::{Config, FetchOptions};
 use crate::demo;
+use crate::events;
 use crate::http;
 use crate::sink::Sink;
-use crate::slowpoll::{self, Watch, Watchdog};
+use crate::slowpoll::{Watch, Watchdog};
 use crate::vocab::{MachineLimit, Mode, Outcome, Runtime};
 use crate::wait::{Blocking, BlockingCall, Sleep, SleepCall, SpawnBlocking, Wait};
 use anyhow::Context;
@@ -89,7 +90,7 @@ pub(crate) fn execute(
     Ok(Outcome {
         elapsed,
         completed: sink.completed(),
-        failed: sink.failures(),
+        failed: sink.failed(),
         observed_delay,
         polls: watch.map(|w| w.polls()),
     })
@@ -190,7 +191,7 @@ fn on_runtime<W: Wait + Send + 'static>(
     // Without a watch the tasks are exactly the plain coroutines: the
     // watched versions are separate functions, so the unwatched run pays
     // nothing for them, not even a branch per poll.
-    let elapsed = rt.block_on(async {
+    let run = async {
         match (config.way.spawn, watch) {
             (false, None) => {
                 join_tasks(sink, config.tasks, teardown, |id| {
@@ -199,17 +200,55 @@ fn on_runtime<W: Wait + Send + 'static>(
                 .await
             }
             (false, Some(watch)) => join_watched(sink, config.tasks, &wait, watch, teardown).await,
-            (true, None) => spawn_all(sink, config.tasks, Arc::new(wait)).await,
+            (true, None) => {
+                let wait = Arc::new(wait);
+                spawn_tasks(sink, config.tasks, |id| owned_task(id, sink, &wait)).await
+            }
             (true, Some(watch)) => {
-                spawn_all_watched(sink, config.tasks, Arc::new(wait), watch).await
+                let wait = Arc::new(wait);
+                spawn_tasks(sink, config.tasks, |id| {
+                    let task = owned_task(id, sink, &wait);
+                    events::polled_owned(Arc::clone(watch), id, task)
+                })
+                .await
             }
         }
-    });
+    };
+    let elapsed = match runtime {
+        // The thread that calls `block_on` is the runtime's only thread,
+        // and its park hook (below) flushes whenever it is about to wait.
+        Runtime::CurrentThread => rt.block_on(run),
+        // Here `block_on` polls on the calling thread, which is none of the
+        // runtime's workers: no park hook runs when it waits. Without a
+        // flush of its own, the lines the joined tasks printed on it would
+        // sit in the buffer through the whole pause, and a pipe would get
+        // `One` together with `Two`.
+        Runtime::MultiThread(_) => rt.block_on(flushed_when_waiting(sink, run)),
+    };
     // Don't wait for leftovers: after a failed write the run ends early, and
     // a blocking-pool thread may still be inside a long sleep. Dropping the
     // runtime would wait for it; shutting down in the background does not.
     rt.shutdown_background();
     Ok(elapsed)
+}
+
+/// `future`, with the sink flushed each time a poll of it returns `Pending`:
+/// the moment the thread that polls it is about to wait.
+///
+/// Once per wait of the whole run, not once per line: `future` is the one
+/// future that joins (or spawns) every task, and it returns `Pending` only
+/// when none of the tasks it polls can go on.
+async fn flushed_when_waiting<F: Future>(sink: &Sink, future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    std::future::poll_fn(|cx| {
+        let poll = future.as_mut().poll(cx);
+        if poll.is_pending() {
+            // A failed flush is kept by the sink, which stops the run.
+            sink.flush();
+        }
+        poll
+    })
+    .await
 }
 
 /// The tokio runtime for a run.
@@ -238,10 +277,11 @@ fn build_runtime(
     if config.fetch.is_some() {
         builder.enable_io();
     }
-    let record = config.record();
-    if record {
-        // The pictures' thread lanes: when each runtime thread woke up.
-        // Installed only when recording, so a plain run has no extra hook.
+    let threads_followed = sink.follows_threads();
+    if threads_followed {
+        // When each runtime thread woke up, for whoever follows the threads
+        // (the pictures' thread lanes). Installed only then, so a plain run
+        // has no extra hook.
         let sink = Arc::clone(sink);
         builder.on_thread_unpark(move || sink.park(false));
     }
@@ -256,7 +296,7 @@ fn build_runtime(
         // pause) and cheap (once per pause, not once per line).
         .on_thread_park(move || {
             sink.flush();
-            if record {
+            if threads_followed {
                 sink.park(true);
             }
         })
@@ -380,18 +420,30 @@ async fn join_watched<W: Wait>(
     teardown: Teardown,
 ) -> Duration {
     join_tasks(sink, tasks, teardown, |id| {
-        slowpoll::watched(watch, id, demo::task(id, sink, wait))
+        events::polled(watch, id, demo::task(id, sink, wait))
     })
     .await
 }
 
-/// Spawns each coroutine as its own tokio task and waits for them all
-/// (`--spawn`). A multi-thread runtime can then run the tasks on all its
-/// workers at once, which is the only way blocking tasks overlap there.
-async fn spawn_all<W: Wait + Send + 'static>(
+/// Task `id`'s coroutine, owning its handles to the shared sink and
+/// waiter: `spawn` needs futures that own what they use (`'static`).
+fn owned_task<W: Wait + Send + 'static>(
+    id: u32,
     sink: &Arc<Sink>,
+    wait: &Arc<W>,
+) -> impl Future<Output = ()> + Send + 'static {
+    let (sink, wait) = (Arc::clone(sink), Arc::clone(wait));
+    async move { demo::task(id, &sink, &*wait).await }
+}
+
+/// Spawns each coroutine that `task` builds as its own tokio task and waits
+/// for them all (`--spawn`). A multi-thread runtime can then run the tasks
+/// on all its workers at once, which is the only way blocking tasks overlap
+/// there.
+async fn spawn_tasks<F: Future<Output = ()> + Send + 'static>(
+    sink: &Sink,
     tasks: u32,
-    wait: Arc<W>,
+    mut task: impl FnMut(u32) -> F,
 ) -> Duration {
     timed(sink, Teardown::Drop, || async {
         // A `JoinSet` rather than a `Vec` of handles: it hands back each
@@ -399,10 +451,7 @@ async fn spawn_all<W: Wait + Send + 'static>(
         // task still running if the run stops early and the set is dropped.
         let mut set = tokio::task::JoinSet::new();
         for id in 1..=tasks {
-            // `spawn` needs futures that own what they use ('static), so
-            // each task holds its own handles to the shared sink and waiter.
-            let (sink, wait) = (Arc::clone(sink), Arc::clone(&wait));
-            set.spawn(async move { demo::task(id, &sink, &*wait).await });
+            set.spawn(task(id));
             // Collect the tasks that ended meanwhile, every so often. Once
             // starting them all takes longer than the delay (a few million
             // tasks), the first ones end while the last are still being
@@ -415,30 +464,6 @@ async fn spawn_all<W: Wait + Send + 'static>(
         }
         // A task cannot fail (a failed wait is reported through the sink),
         // so the join results carry nothing to look at.
-        while set.join_next().await.is_some() {}
-    })
-    .await
-}
-
-/// [`spawn_all`], with every poll of every task timed by `watch`.
-async fn spawn_all_watched<W: Wait + Send + 'static>(
-    sink: &Arc<Sink>,
-    tasks: u32,
-    wait: Arc<W>,
-    watch: &Arc<Watch>,
-) -> Duration {
-    timed(sink, Teardown::Drop, || async {
-        let mut set = tokio::task::JoinSet::new();
-        for id in 1..=tasks {
-            let (sink, wait, watch) = (Arc::clone(sink), Arc::clone(&wait), Arc::clone(watch));
-            set.spawn(slowpoll::watched_owned(watch, id, async move {
-                demo::task(id, &sink, &*wait).await
-            }));
-            // Collected as they end, as in `spawn_all`.
-            if id % 1024 == 0 {
-                while set.try_join_next().is_some() {}
-            }
-        }
         while set.join_next().await.is_some() {}
     })
     .await
@@ -472,7 +497,7 @@ async fn timed<F: Future>(sink: &Sink, teardown: Teardown, build: impl FnOnce() 
         biased;
         _ = all.as_mut() => true,
         // A failed write (say, `| head -1` closed the pipe): stop waiting.
-        () = sink.failed() => false,
+        () = sink.stopped() => false,
     };
     if finished && teardown == Teardown::LeaveToExit {
         // Every task has finished and freed what it held (its timer
@@ -535,7 +560,8 @@ mod tests {
     async fn spawned_async_tasks_overlap_on_the_paused_clock() {
         let (sink, _) = recording_sink(Demo::Hello);
         let delay = Duration::from_millis(200);
-        let elapsed = spawn_all(&sink, 50, Arc::new(Sleep { delay })).await;
+        let wait = Arc::new(Sleep { delay });
+        let elapsed = spawn_tasks(&sink, 50, |id| owned_task(id, &sink, &wait)).await;
         assert_eq!(elapsed, delay);
         let state = sink.lock();
         let events = state.events();
@@ -644,7 +670,7 @@ mod tests {
         let watch = Watch::new(Duration::from_millis(100), None);
         let plain = std::mem::size_of_val(&demo::task(1, &sink, &wait));
         let watched =
-            std::mem::size_of_val(&slowpoll::watched(&watch, 1, demo::task(1, &sink, &wait)));
+            std::mem::size_of_val(&events::polled(&watch, 1, demo::task(1, &sink, &wait)));
         assert!(
             watched <= plain + 16,
             "watched {watched} bytes, plain {plain}"

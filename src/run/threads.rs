@@ -21,9 +21,8 @@ use tokio::time::Instant;
 /// Each thread drives the very same coroutine with a blocking wait, using
 /// `futures::executor::block_on`, the smallest executor there is: that
 /// coroutine never waits for a wake-up, so one poll runs it to the end.
-/// The threads give real concurrency (N sleeps at once) at the price of a
-/// thread each, and the OS refuses threads at some count, where this mode
-/// fails and `--mode async` carries on.
+/// What the threads cost, and where the OS stops giving them, is the
+/// module's story (above).
 pub(super) fn on_threads<W: Wait + Send + 'static>(
     tasks: u32,
     sink: &Arc<Sink>,

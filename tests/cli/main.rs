@@ -9,6 +9,7 @@ mod docs;
 mod export;
 mod json;
 mod limits;
+mod live_lines;
 mod manpage;
 mod modes;
 #[cfg(feature = "http")]
