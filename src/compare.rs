@@ -19,7 +19,7 @@ use crate::report::{Summary, svg};
 use crate::run;
 use crate::sink::Sink;
 use crate::slowpoll::{self, Watch};
-use crate::vocab::{Event, ExitCode, Live, MachineLimit, Outcome, Park, Signal, Term};
+use crate::vocab::{Event, ExitCode, Live, Outcome, Park, Signal, Term};
 use anyhow::Context;
 use std::fs::File;
 use std::io::{self, Write};
@@ -252,11 +252,14 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
             // One way failing (the OS refusing threads, say) still leaves
             // the others worth showing; its row says how far it got.
             (Ok(_), Some(err)) | (Err(err), _) => {
-                let _ = writeln!(io::stderr(), "error: {label}: {err:#}");
-                let limit = err.chain().any(|cause| cause.is::<MachineLimit>());
+                // The same classification as a single run's: a limit of the
+                // machine, named, is exit 1.
+                let limit = crate::run::limits::Limit::of(&err);
+                let hint = limit.map_or("", crate::run::limits::Limit::hint);
+                let _ = writeln!(io::stderr(), "error: {label}: {err:#}{hint}");
                 code = worse(
                     code,
-                    if limit {
+                    if limit.is_some() {
                         ExitCode::CheckFailed
                     } else {
                         ExitCode::Error

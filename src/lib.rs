@@ -60,6 +60,7 @@ mod config;
 mod demo;
 mod generate;
 mod interrupt;
+mod net;
 mod report;
 mod run;
 #[cfg(feature = "http")]
@@ -69,6 +70,7 @@ mod slowpoll;
 mod vocab;
 mod wait;
 
+pub use crate::run::limits::Limit;
 pub use crate::vocab::{ExitCode, MachineLimit};
 
 use crate::cli::{Cli, Command};

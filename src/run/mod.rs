@@ -118,7 +118,8 @@ fn fetch(
         }
     };
     let client = Arc::new(
-        Client::new(url, options.timeout, Arc::clone(sink)).context("starting the HTTP clients")?,
+        Client::new(url, _server.is_some(), options.timeout, Arc::clone(sink))
+            .context("starting the HTTP clients")?,
     );
     let elapsed = drive(
         config,
