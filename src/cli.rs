@@ -164,6 +164,10 @@ pub struct ServeArgs {
           value_parser = parse_positive_duration, allow_negative_numbers = true,
           value_hint = ValueHint::Other)]
     pub client_timeout: Duration,
+
+    /// Print no line per request on stderr (method, path, status, time).
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// A duration longer than zero.

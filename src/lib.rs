@@ -328,7 +328,8 @@ impl Lifecycle {
         signal: Option<Signal>,
     ) -> anyhow::Result<ExitCode> {
         let config = &self.config;
-        let summary = Summary::new(config, outcome, signal);
+        let mut summary = Summary::new(config, outcome, signal);
+        summary.failures = state.failures().to_vec();
         // The trace first: once stdout says how the run ended, the trace
         // file must be whole, whatever happens next.
         if let Some(traced) = state.finish_trace() {
@@ -378,6 +379,10 @@ impl Lifecycle {
         // The verdicts go to stderr so that stdout stays exactly the demo's
         // output (or pure JSON); a failed write there changes nothing.
         let mut err = io::stderr().lock();
+        // Under -q no task line said why a task failed: say it here.
+        if config.format == Format::Text && config.live() == crate::vocab::Live::Silent {
+            text::write_failures(&mut err, config.demo, &summary);
+        }
         for (check, result) in config.checks.iter().zip(&summary.checks) {
             if !result.passed {
                 let _ = writeln!(err, "{}", text::check_failure(*check, outcome.elapsed));

@@ -41,6 +41,9 @@ pub(crate) struct State {
     start: Option<Instant>,
     /// Tasks whose wait failed: they printed why instead of a last line.
     failed: u32,
+    /// The first [`report::MAX_FAILURES_LISTED`] of them, with why, for the
+    /// summary: a reason must reach the user in every format.
+    failures: Vec<report::TaskFailure>,
     /// Every line in time order, when something needs them; else `None`.
     events: Option<Vec<Event>>,
     /// When each runtime thread parked and woke, for the pictures' thread
@@ -66,6 +69,11 @@ impl State {
     /// Tasks whose wait failed.
     pub(crate) fn failed(&self) -> u32 {
         self.failed
+    }
+
+    /// The first failed tasks, each with why it failed.
+    pub(crate) fn failures(&self) -> &[report::TaskFailure] {
+        &self.failures
     }
 
     /// The recorded lines, in time order (empty unless recording).
@@ -174,6 +182,7 @@ impl Sink {
                 out: WholeLines::new(out),
                 start: None,
                 failed: 0,
+                failures: Vec::new(),
                 events: record.then(Vec::new),
                 parks: record.then(Vec::new),
                 trace: None,
@@ -254,8 +263,14 @@ impl Sink {
                 let failed = matches!(ending, Ending::Failed(_));
                 let text = self.demo.ending_text(id, &ending).unwrap_or_default();
                 let mut state = self.lock();
-                if failed {
+                if let Ending::Failed(why) = &ending {
                     state.failed += 1;
+                    if state.failures.len() < report::MAX_FAILURES_LISTED {
+                        state.failures.push(report::TaskFailure {
+                            task: id,
+                            reason: why.clone(),
+                        });
+                    }
                 } else {
                     self.completed.fetch_add(1, Ordering::Relaxed);
                 }

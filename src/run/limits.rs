@@ -440,9 +440,6 @@ mod tests {
 
     #[test]
     fn running_out_of_descriptors_is_a_limit_however_deep_it_sits() {
-        assert!(out_of_descriptors(&io::Error::from_raw_os_error(24)));
-        assert!(out_of_descriptors(&io::Error::from_raw_os_error(23)));
-        assert!(!out_of_descriptors(&io::Error::from_raw_os_error(111)));
         // As tokio's runtime fails to start under `ulimit -n` inside compare.
         let deep = Err::<(), _>(io::Error::from_raw_os_error(24))
             .context("starting the tokio runtime")

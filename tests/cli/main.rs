@@ -13,6 +13,8 @@ mod net;
 mod newcomer;
 #[cfg(not(feature = "http"))]
 mod no_http;
+#[cfg(feature = "http")]
+mod peers;
 mod pictures;
 mod polish;
 mod scale;
