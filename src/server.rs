@@ -240,6 +240,9 @@ struct Watch {
     /// When the phase began, in milliseconds since `epoch`.
     since_ms: AtomicU64,
     epoch: Instant,
+    /// Woken at each change of phase, so that the connection's watcher
+    /// re-arms its deadline (a head begun has a shorter one than silence).
+    changed: Notify,
 }
 
 impl Watch {
@@ -248,6 +251,7 @@ impl Watch {
             phase: AtomicU8::new(Phase::Silent as u8),
             since_ms: AtomicU64::new(0),
             epoch: Instant::now(),
+            changed: Notify::new(),
         })
     }
 
@@ -264,6 +268,7 @@ impl Watch {
         let now = u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
         self.since_ms.store(now, Ordering::Relaxed);
         self.phase.store(phase as u8, Ordering::Relaxed);
+        self.changed.notify_one();
     }
 
     /// When the current phase began.
@@ -362,6 +367,8 @@ async fn connection(socket: tokio::net::TcpStream, shared: Arc<Shared>) {
     loop {
         tokio::select! {
             _ = served.as_mut() => return,
+            // A new phase, a new deadline: go round again.
+            () = watch.changed.notified() => {}
             () = sleep_until(deadline()) => {
                 // The phase may have moved on while this slept: only its
                 // own deadline counts.
@@ -757,5 +764,52 @@ mod tests {
         stream.read_to_end(&mut rest).await.unwrap();
         assert_eq!(start.elapsed(), settings().client_timeout);
         assert!(rest.is_empty());
+    }
+
+    /// A request head that trickles in is closed after the head timeout of
+    /// its own, sooner than the client timeout, which is for silence.
+    #[tokio::test(start_paused = true)]
+    async fn a_partial_head_is_closed_after_the_head_timeout() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(accept_loop(listener, Shared::new(settings()), |_| true));
+        let start = tokio::time::Instant::now();
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream
+            .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .unwrap();
+        let mut rest = Vec::new();
+        let _ = stream.read_to_end(&mut rest).await;
+        assert!(HEAD_TIMEOUT < settings().client_timeout);
+        assert_eq!(start.elapsed(), HEAD_TIMEOUT);
+    }
+
+    /// An answered keep-alive connection stays open until the client
+    /// timeout: idle is not stalled, and is closed early only under
+    /// descriptor pressure.
+    #[tokio::test(start_paused = true)]
+    async fn an_idle_keep_alive_connection_lasts_the_client_timeout() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let options = ServeOptions::built_in(Duration::ZERO);
+        tokio::spawn(accept_loop(listener, Shared::new(options), |_| true));
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream
+            .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let start = tokio::time::Instant::now();
+        let mut reply = Vec::new();
+        let _ = stream.read_to_end(&mut reply).await;
+        let reply = String::from_utf8_lossy(&reply);
+        assert!(reply.starts_with("HTTP/1.1 200 OK"), "{reply}");
+        assert!(
+            start.elapsed() >= options.client_timeout,
+            "{:?}",
+            start.elapsed()
+        );
     }
 }
