@@ -125,7 +125,7 @@ pub(crate) struct FetchArgs {
 
     /// GET this http:// URL (any HTTP server, e.g. one started by
     /// `asyncdemo serve`) instead of starting a server in-process.
-    #[arg(long, value_name = "URL", value_parser = parse_url,
+    #[arg(long, value_name = "URL", value_parser = crate::net::check_url,
           value_hint = ValueHint::Url)]
     pub(crate) url: Option<String>,
 
@@ -134,29 +134,6 @@ pub(crate) struct FetchArgs {
           value_hint = ValueHint::Other,
           allow_negative_numbers = true)]
     pub(crate) timeout: Option<Duration>,
-}
-
-/// Checks a `--url`: an `http://` URL with a host. `https://` needs a TLS
-/// stack, which asyncdemo leaves out: the lesson is about waiting, and a
-/// loopback server needs no encryption.
-fn parse_url(text: &str) -> Result<String, String> {
-    let rest = match text.split_once("://") {
-        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("http") => rest,
-        Some((scheme, _)) if scheme.eq_ignore_ascii_case("https") => {
-            return Err(
-                "https needs TLS, which asyncdemo is built without: use an http:// URL".into(),
-            );
-        }
-        _ => return Err("expected an http:// URL, e.g. http://127.0.0.1:8000/".into()),
-    };
-    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    if host.is_empty() {
-        return Err("the URL has no host, e.g. http://127.0.0.1:8000/".into());
-    }
-    if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err("a URL cannot contain spaces or control characters".into());
-    }
-    Ok(text.to_owned())
 }
 
 /// The options of `serve`.
@@ -187,6 +164,10 @@ pub(crate) struct ServeArgs {
           value_parser = parse_positive_duration, allow_negative_numbers = true,
           value_hint = ValueHint::Other)]
     pub(crate) client_timeout: Duration,
+
+    /// Print no line per request on stderr (method, path, status, time).
+    #[arg(short, long)]
+    pub(crate) quiet: bool,
 }
 
 /// A duration longer than zero.

@@ -21,7 +21,7 @@ use crate::report::compare::{self, Row};
 use crate::run;
 use crate::sink::Sink;
 use crate::slowpoll::{self, Watch};
-use crate::vocab::{Demo, ExitCode, Live, MachineLimit, Mode, Outcome, RuntimeKind, Signal, Term};
+use crate::vocab::{Demo, ExitCode, Live, Mode, Outcome, RuntimeKind, Signal, Term};
 use std::io::{self, Write};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -282,12 +282,15 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
             // One way failing (the OS refusing threads, say) still leaves
             // the others worth showing; its row says how far it got.
             (Ok(_), Some(err)) | (Err(err), _) => {
-                let line = format!("error: {label}: {err:#}");
+                // The same classification as a single run's: a limit of the
+                // machine, named, is exit 1.
+                let limit = crate::run::limits::Limit::of(&err);
+                let hint = limit.map_or("", crate::run::limits::Limit::hint);
+                let line = format!("error: {label}: {err:#}{hint}");
                 let _ = writeln!(io::stderr(), "{}", crate::style::label(&line));
-                let limit = err.chain().any(|cause| cause.is::<MachineLimit>());
                 code = worse(
                     code,
-                    if limit {
+                    if limit.is_some() {
                         ExitCode::CheckFailed
                     } else {
                         ExitCode::Error

@@ -158,6 +158,8 @@ pub(crate) struct ServeOptions {
     /// How long a client may take to send its request head, and how long
     /// an idle keep-alive connection stays open.
     pub(crate) client_timeout: Duration,
+    /// Whether each request gets a line on stderr (`serve` without `-q`).
+    pub(crate) log: bool,
 }
 
 impl ServeOptions {
@@ -182,6 +184,7 @@ impl ServeOptions {
             delay: args.delay,
             max_delay: args.max_delay,
             client_timeout: args.client_timeout,
+            log: !args.quiet,
         })
     }
 
@@ -192,6 +195,7 @@ impl ServeOptions {
             delay,
             max_delay: delay.max(Self::DEFAULT_MAX_DELAY),
             client_timeout: Self::DEFAULT_CLIENT_TIMEOUT,
+            log: false,
         }
     }
 }
@@ -610,7 +614,16 @@ mod tests {
             ServeOptions::new(&args)
         };
         let options = serve(&["asyncdemo", "serve"]).unwrap();
-        assert_eq!(options, ServeOptions::built_in(Duration::from_secs(1)));
+        // The built-in server's defaults are serve's, but it logs nothing.
+        let built_in = ServeOptions::built_in(Duration::from_secs(1));
+        assert_eq!(
+            options,
+            ServeOptions {
+                log: true,
+                ..built_in
+            }
+        );
+        assert!(!serve(&["asyncdemo", "serve", "-q"]).unwrap().log);
         let err = serve(&["asyncdemo", "serve", "-d", "2m"]).unwrap_err();
         assert!(
             err.to_string()

@@ -84,6 +84,7 @@ mod export;
 mod generate;
 mod http;
 mod interrupt;
+mod net;
 mod report;
 mod run;
 #[cfg(feature = "http")]
@@ -96,6 +97,7 @@ mod vocab;
 mod wait;
 
 pub use crate::cli::{Cli, ColorChoice};
+pub use crate::run::limits::Limit;
 pub use crate::vocab::{ExitCode, MachineLimit};
 
 use crate::cli::Command;
@@ -322,7 +324,8 @@ impl Lifecycle {
         signal: Option<Signal>,
     ) -> anyhow::Result<ExitCode> {
         let config = &self.config;
-        let summary = Summary::new(config, outcome, signal);
+        let mut summary = Summary::new(config, outcome, signal);
+        summary.failures = state.failures().to_vec();
         // The trace first: once stdout says how the run ended, the trace
         // file must be whole, whatever happens next.
         if let Some(traced) = state.finish_trace() {
@@ -351,6 +354,12 @@ impl Lifecycle {
         // The verdicts go to stderr so that stdout stays exactly the demo's
         // output (or pure JSON); a failed write there changes nothing.
         let mut err = io::stderr().lock();
+        // Under -q no task line said why a task failed: say it here.
+        if config.format == crate::vocab::Format::Text
+            && config.live() == crate::vocab::Live::Silent
+        {
+            text::write_failures(&mut err, config.demo, &summary);
+        }
         for (check, result) in config.checks.iter().zip(&summary.checks) {
             if !result.passed {
                 let _ = writeln!(err, "{}", text::check_failure(*check, outcome.elapsed));

@@ -68,22 +68,13 @@ fn report_error(err: &anyhow::Error, color: ColorChoice) -> ExitCode {
     // A limit of the machine is not a usage error: exit 1, as a failed run.
     // An error that ran into the descriptor limit deep inside a library
     // (tokio starting its runtime, say) gets the limit named after it.
-    let limit_named = err.chain().any(|c| c.is::<asyncdemo::MachineLimit>());
-    let out_of_descriptors = err.chain().any(|cause| {
-        cause
-            .downcast_ref::<io::Error>()
-            .is_some_and(|e| matches!(e.raw_os_error(), Some(23 | 24)))
-    });
+    let limit = asyncdemo::Limit::of(err);
     // `{:#}` prints the whole context chain on one line:
     // `error: writing output: No space left on device (os error 28)`.
-    let hint = if out_of_descriptors && !limit_named {
-        ": out of file descriptors; raise the limit with `ulimit -n`, or run fewer tasks (-n)"
-    } else {
-        ""
-    };
+    let hint = limit.map_or("", asyncdemo::Limit::hint);
     let line = format!("error: {err:#}{hint}");
     let _ = writeln!(io::stderr(), "{}", style::label(&line));
-    if limit_named || out_of_descriptors {
+    if limit.is_some() {
         return ExitCode::CheckFailed;
     }
     ExitCode::Error

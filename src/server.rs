@@ -22,20 +22,29 @@
 //! # Staying up
 //!
 //! A server on the open internet, or under a test that means harm, meets
-//! clients that connect and say nothing. Each costs a file descriptor, and
-//! a process has few (`ulimit -n`). So:
+//! clients that connect and then send nothing, half a request, or one
+//! request and nothing more. Each costs a file descriptor, and a process
+//! has few (`ulimit -n`). So:
 //!
-//! - a client must send its whole request head within `--client-timeout`
-//!   (hyper's header read timeout; also closes idle keep-alive connections);
+//! - a client must send its first byte within `--client-timeout`, and a
+//!   request head, once begun, must be whole within [`HEAD_TIMEOUT`] (or
+//!   the client timeout, if shorter): nginx's `client_header_timeout`;
+//! - a keep-alive connection idle between requests closes after
+//!   `--client-timeout` (hyper's header read timeout);
 //! - a request head may not exceed [`MAX_REQUEST_HEAD`] bytes;
+//! - a request followed by a half-close (`shutdown(SHUT_WR)`) is still
+//!   answered, as nginx and Python's http.server answer it;
 //! - when `accept` fails because the descriptors are all in use, the server
-//!   backs off instead of spinning, and first closes the connections that
-//!   have sent nothing at all for a while ([`SHED_AFTER`]): those are the
-//!   ones holding descriptors for nothing, while clients queued behind them
-//!   wait in the kernel's accept queue.
+//!   backs off instead of spinning, and sheds connections that hold a
+//!   descriptor for nothing: first those idle between requests (closed
+//!   gracefully: none has a request in flight), then, if that freed too
+//!   few, those that have sent nothing or only part of a head for
+//!   [`SHED_AFTER`]. Clients queued behind them in the kernel's accept
+//!   queue then get their turn. A request in flight is never shed.
 
 use crate::config::ServeOptions;
 use crate::interrupt;
+use crate::net::{escaped, out_of_descriptors};
 use crate::sink::Sink;
 use crate::vocab::{ExitCode, MachineLimit};
 use anyhow::{Context, anyhow};
@@ -45,21 +54,31 @@ use hyper::{Method, Request, Response, StatusCode};
 use std::convert::Infallible;
 use std::io::Write;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::Notify;
+use tokio::time::Instant;
 
 /// The largest request head (request line and headers) the server reads.
 /// hyper's smallest allowed buffer; a `GET` from any client fits many
 /// times over.
 pub(crate) const MAX_REQUEST_HEAD: usize = 8 * 1024;
 
-/// How long a connection may have sent nothing before the server closes it
-/// to free its descriptor, when it has run out of them. A real client sends
-/// its request as soon as it has connected, so a second of silence is not
-/// one.
+/// How long a connection may have sent nothing, or only part of a request
+/// head, before the server closes it to free its descriptor, when it has
+/// run out of them. A real client sends its whole request as soon as it has
+/// connected, so a second of silence (or of half a head) is not one.
 const SHED_AFTER: Duration = Duration::from_secs(1);
+
+/// How long a request head may take once its first byte has arrived. A
+/// real client sends a head in one write; nginx allows 60 s, but a slow
+/// server's clients are on loopback or a LAN, and a head that trickles in
+/// for longer than this is someone holding a descriptor on purpose.
+const HEAD_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How long the accept loop pauses after `accept` fails: long enough not to
 /// spin, short enough that a freed descriptor is soon used.
@@ -71,12 +90,6 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// which added a whole second to `fetch -n 5000`. The kernel caps this at
 /// `net.core.somaxconn`.
 const BACKLOG: u32 = 65_535;
-
-/// Whether an I/O error means the process (or the system) has no file
-/// descriptor left: EMFILE or ENFILE, the same numbers on Linux and macOS.
-pub(crate) fn out_of_descriptors(err: &std::io::Error) -> bool {
-    matches!(err.raw_os_error(), Some(23 | 24))
-}
 
 /// The process's descriptor limit (`ulimit -n`), if it can be read.
 ///
@@ -128,9 +141,42 @@ struct Shared {
     /// Requests answered with an error status (a bad path, method or
     /// delay), counted apart so that "served" means a finished wait.
     refused: AtomicU64,
-    /// Woken when `accept` ran out of descriptors: connections that have
-    /// sent nothing for [`SHED_AFTER`] then close.
+    /// Woken when `accept` ran out of descriptors: connections that hold
+    /// one for nothing then close, as [`Shared::shedding`] says.
     shed: Notify,
+    /// How hard the current shortage sheds ([`Shedding`] as a number):
+    /// raised each time `accept` fails again, reset when it succeeds.
+    shedding: AtomicU8,
+}
+
+/// Which connections a descriptor shortage closes, mildest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Shedding {
+    /// Connections idle between requests: closing one costs its client
+    /// nothing but a new connection (HTTP lets a server close an idle
+    /// keep-alive connection at any time).
+    Idle = 1,
+    /// Also connections that have sent nothing, or part of a head, for
+    /// [`SHED_AFTER`].
+    Stalled = 2,
+}
+
+impl Shared {
+    /// The state of a fresh server with `settings`.
+    fn new(settings: ServeOptions) -> Arc<Shared> {
+        Arc::new(Shared {
+            settings,
+            served: AtomicU64::new(0),
+            refused: AtomicU64::new(0),
+            shed: Notify::new(),
+            shedding: AtomicU8::new(0),
+        })
+    }
+
+    /// Whether the current shortage sheds connections like `these`.
+    fn sheds(&self, these: Shedding) -> bool {
+        self.shedding.load(Ordering::Relaxed) >= these as u8
+    }
 }
 
 /// Serves connections from `listener` until the future is dropped: each
@@ -145,6 +191,7 @@ async fn accept_loop(
     loop {
         match listener.accept().await {
             Ok((socket, _)) => {
+                shared.shedding.store(0, Ordering::Relaxed);
                 tokio::spawn(connection(socket, Arc::clone(&shared)));
             }
             Err(err) => {
@@ -155,8 +202,14 @@ async fn accept_loop(
                         // instead of waiting out their timeout.
                         return;
                     }
-                    // Free descriptors held by clients that say nothing;
-                    // good clients queued behind them then get their turn.
+                    // Free descriptors held for nothing, the idle ones
+                    // first; if accept fails again, the stalled ones too.
+                    // Good clients queued behind them then get their turn.
+                    let harder = match shared.shedding.load(Ordering::Relaxed) {
+                        0 => Shedding::Idle,
+                        _ => Shedding::Stalled,
+                    };
+                    shared.shedding.store(harder as u8, Ordering::Relaxed);
                     shared.shed.notify_waiters();
                 }
                 // Back off rather than spin: accept would fail again at once.
@@ -166,41 +219,205 @@ async fn accept_loop(
     }
 }
 
-/// One connection: wait for its first byte, then let hyper serve it.
+/// Where a connection is in its exchange, as the shedding sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    /// Connected, nothing received yet.
+    Silent,
+    /// Part of a request head received, not yet the whole.
+    Head,
+    /// A request is being answered: never shed.
+    Busy,
+    /// Answered; waiting for the next request on a keep-alive connection.
+    Idle,
+}
+
+/// A connection's phase and since when, updated by its socket's reads and
+/// its requests. Atomics, not a lock: the socket and the service update it
+/// from different futures of the same connection.
+struct Watch {
+    phase: AtomicU8,
+    /// When the phase began, in milliseconds since `epoch`.
+    since_ms: AtomicU64,
+    epoch: Instant,
+    /// Woken at each change of phase, so that the connection's watcher
+    /// re-arms its deadline (a head begun has a shorter one than silence).
+    changed: Notify,
+}
+
+impl Watch {
+    fn new() -> Arc<Watch> {
+        Arc::new(Watch {
+            phase: AtomicU8::new(Phase::Silent as u8),
+            since_ms: AtomicU64::new(0),
+            epoch: Instant::now(),
+            changed: Notify::new(),
+        })
+    }
+
+    fn phase(&self) -> Phase {
+        match self.phase.load(Ordering::Relaxed) {
+            0 => Phase::Silent,
+            1 => Phase::Head,
+            2 => Phase::Busy,
+            _ => Phase::Idle,
+        }
+    }
+
+    fn enter(&self, phase: Phase) {
+        let now = u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.since_ms.store(now, Ordering::Relaxed);
+        self.phase.store(phase as u8, Ordering::Relaxed);
+        self.changed.notify_one();
+    }
+
+    /// When the current phase began.
+    fn since(&self) -> Instant {
+        self.epoch + Duration::from_millis(self.since_ms.load(Ordering::Relaxed))
+    }
+}
+
+/// The socket, watched: the first bytes of a request move the connection
+/// from silent or idle to reading a head. Everything else passes through.
+struct Watched {
+    socket: tokio::net::TcpStream,
+    watch: Arc<Watch>,
+}
+
+impl AsyncRead for Watched {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.socket).poll_read(cx, buf);
+        if buf.filled().len() > before && matches!(self.watch.phase(), Phase::Silent | Phase::Idle)
+        {
+            self.watch.enter(Phase::Head);
+        }
+        polled
+    }
+}
+
+impl AsyncWrite for Watched {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.socket).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.socket).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.socket).poll_shutdown(cx)
+    }
+}
+
+/// One connection: hyper serves it, while this watches that it does not
+/// hold its descriptor for nothing.
 async fn connection(socket: tokio::net::TcpStream, shared: Arc<Shared>) {
-    let accepted = tokio::time::Instant::now();
-    let timeout = shared.settings.client_timeout;
-    // A client that sends nothing is shed when descriptors run out, and
-    // closed after --client-timeout in any case.
-    let mut first = [0u8; 1];
+    let watch = Watch::new();
+    let client_timeout = shared.settings.client_timeout;
+    let head_timeout = HEAD_TIMEOUT.min(client_timeout);
+    let service = hyper::service::service_fn(|request| {
+        let shared = Arc::clone(&shared);
+        let watch = Arc::clone(&watch);
+        async move {
+            watch.enter(Phase::Busy);
+            let started = Instant::now();
+            let response = answer(&request, &shared).await;
+            watch.enter(Phase::Idle);
+            if shared.settings.log {
+                log_request(&request, response.status(), started.elapsed());
+            }
+            Ok::<_, Infallible>(response)
+        }
+    });
+    let io = Watched {
+        socket,
+        watch: Arc::clone(&watch),
+    };
+    let served = hyper::server::conn::http1::Builder::new()
+        .timer(hyper_util::rt::TokioTimer::new())
+        // Also closes a keep-alive connection idle for this long.
+        .header_read_timeout(client_timeout)
+        .max_buf_size(MAX_REQUEST_HEAD)
+        // A client may send its request and then shut its writing half
+        // (`shutdown(SHUT_WR)`): hyper's default drops the request then,
+        // but the client is still reading.
+        .half_close(true)
+        .serve_connection(hyper_util::rt::TokioIo::new(io), service);
+    tokio::pin!(served);
+    // The deadline of the current phase: hyper knows none for a silent
+    // connection or a head that trickles in.
+    let deadline = || match watch.phase() {
+        Phase::Silent => Some(watch.since() + client_timeout),
+        Phase::Head => Some(watch.since() + head_timeout),
+        Phase::Busy | Phase::Idle => None,
+    };
+    let mut closing = false;
     loop {
         tokio::select! {
-            // `peek`, not `readable`: a new socket can report readiness
-            // with nothing to read, and `peek` looks past that.
-            peeked = socket.peek(&mut first) => match peeked {
-                // The first byte is there: hyper takes it from here.
-                Ok(1..) => break,
-                // Closed before sending anything, or reset.
-                Ok(0) | Err(_) => return,
-            },
-            () = tokio::time::sleep_until(accepted + timeout) => return,
-            () = shared.shed.notified() => {
-                if accepted.elapsed() >= SHED_AFTER {
+            _ = served.as_mut() => return,
+            // A new phase, a new deadline: go round again.
+            () = watch.changed.notified() => {}
+            () = sleep_until(deadline()) => {
+                // The phase may have moved on while this slept: only its
+                // own deadline counts.
+                if deadline().is_some_and(|d| Instant::now() >= d) {
                     return;
                 }
             }
+            () = shared.shed.notified() => match watch.phase() {
+                // Closed once the reply (if one is being written) is out.
+                Phase::Idle if !closing && shared.sheds(Shedding::Idle) => {
+                    closing = true;
+                    served.as_mut().graceful_shutdown();
+                }
+                Phase::Silent | Phase::Head
+                    if shared.sheds(Shedding::Stalled) && watch.since().elapsed() >= SHED_AFTER =>
+                {
+                    return;
+                }
+                _ => {}
+            },
         }
     }
-    let service = hyper::service::service_fn(|request| {
-        let shared = Arc::clone(&shared);
-        async move { Ok::<_, Infallible>(answer(&request, &shared).await) }
-    });
-    let _ = hyper::server::conn::http1::Builder::new()
-        .timer(hyper_util::rt::TokioTimer::new())
-        .header_read_timeout(timeout)
-        .max_buf_size(MAX_REQUEST_HEAD)
-        .serve_connection(hyper_util::rt::TokioIo::new(socket), service)
-        .await;
+}
+
+/// Sleeps until `deadline`, or for ever without one.
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The log line of one request on stderr: `GET /?delay=1s 200 1000.4 ms`.
+/// The method and path are the client's bytes: escaped.
+fn log_request<B>(request: &Request<B>, status: StatusCode, took: Duration) {
+    let target = request
+        .uri()
+        .path_and_query()
+        .map_or("/", hyper::http::uri::PathAndQuery::as_str);
+    let line = format!(
+        "{} {} {} {:.1} ms\n",
+        escaped(request.method().as_str()),
+        escaped(target),
+        status.as_u16(),
+        took.as_secs_f64() * 1e3
+    );
+    // One write per line, so that lines from a busy server never mix; a
+    // closed stderr loses the log, not the server.
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
 /// A reply with a one-line text body.
@@ -274,7 +491,15 @@ async fn answer<B>(request: &Request<B>, shared: &Shared) -> Response<Full<Bytes
         }
         Err((status, why)) => {
             shared.refused.fetch_add(1, Ordering::Relaxed);
-            reply(status, why)
+            let mut response = reply(status, why);
+            if status == StatusCode::METHOD_NOT_ALLOWED {
+                // HTTP requires a 405 to say which methods are allowed.
+                response.headers_mut().insert(
+                    hyper::header::ALLOW,
+                    hyper::header::HeaderValue::from_static("GET, HEAD"),
+                );
+            }
+            response
         }
     }
 }
@@ -323,12 +548,7 @@ pub(crate) fn serve(addr: &str, settings: ServeOptions) -> anyhow::Result<ExitCo
     }
     let (runtime, listener) = bound?;
     let local = listener.local_addr()?;
-    let shared = Arc::new(Shared {
-        settings,
-        served: AtomicU64::new(0),
-        refused: AtomicU64::new(0),
-        shed: Notify::new(),
-    });
+    let shared = Shared::new(settings);
     interrupt::on_signal({
         let shared = Arc::clone(&shared);
         move |signal| {
@@ -368,7 +588,7 @@ pub(crate) fn serve(addr: &str, settings: ServeOptions) -> anyhow::Result<ExitCo
                 "serve: {:#}",
                 descriptor_error(
                     "the server",
-                    "closing clients that sent nothing, and retrying",
+                    "closing clients that are idle or stalled, and retrying",
                     " to serve more clients at once",
                 )
             );
@@ -403,12 +623,7 @@ impl BuiltIn {
             .map_err(|err| limit_or(err, "the built-in server"))?;
         let addr = listener.local_addr()?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let shared = Arc::new(Shared {
-            settings: ServeOptions::built_in(delay),
-            served: AtomicU64::new(0),
-            refused: AtomicU64::new(0),
-            shed: Notify::new(),
-        });
+        let shared = Shared::new(ServeOptions::built_in(delay));
         std::thread::Builder::new()
             .name("built-in server".into())
             .spawn(move || {
@@ -461,6 +676,7 @@ mod tests {
             delay: Duration::from_secs(1),
             max_delay: Duration::from_secs(60),
             client_timeout: Duration::from_secs(10),
+            log: false,
         }
     }
 
@@ -490,13 +706,6 @@ mod tests {
     }
 
     #[test]
-    fn the_descriptor_errors_are_recognised() {
-        assert!(out_of_descriptors(&std::io::Error::from_raw_os_error(24)));
-        assert!(out_of_descriptors(&std::io::Error::from_raw_os_error(23)));
-        assert!(!out_of_descriptors(&std::io::Error::from_raw_os_error(111)));
-    }
-
-    #[test]
     fn host_names_resolve() {
         let addrs = resolve("localhost:0").unwrap();
         assert!(addrs.iter().all(|a| a.ip().is_loopback()), "{addrs:?}");
@@ -511,12 +720,7 @@ mod tests {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let delay = Duration::from_secs(5);
-        let shared = Arc::new(Shared {
-            settings: ServeOptions::built_in(delay),
-            served: AtomicU64::new(0),
-            refused: AtomicU64::new(0),
-            shed: Notify::new(),
-        });
+        let shared = Shared::new(ServeOptions::built_in(delay));
         tokio::spawn(accept_loop(listener, Arc::clone(&shared), |_| true));
 
         let start = tokio::time::Instant::now();
@@ -552,12 +756,7 @@ mod tests {
         use tokio::io::AsyncReadExt;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let shared = Arc::new(Shared {
-            settings: settings(),
-            served: AtomicU64::new(0),
-            refused: AtomicU64::new(0),
-            shed: Notify::new(),
-        });
+        let shared = Shared::new(settings());
         tokio::spawn(accept_loop(listener, shared, |_| true));
         let start = tokio::time::Instant::now();
         let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
@@ -565,5 +764,52 @@ mod tests {
         stream.read_to_end(&mut rest).await.unwrap();
         assert_eq!(start.elapsed(), settings().client_timeout);
         assert!(rest.is_empty());
+    }
+
+    /// A request head that trickles in is closed after the head timeout of
+    /// its own, sooner than the client timeout, which is for silence.
+    #[tokio::test(start_paused = true)]
+    async fn a_partial_head_is_closed_after_the_head_timeout() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(accept_loop(listener, Shared::new(settings()), |_| true));
+        let start = tokio::time::Instant::now();
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream
+            .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .unwrap();
+        let mut rest = Vec::new();
+        let _ = stream.read_to_end(&mut rest).await;
+        assert!(HEAD_TIMEOUT < settings().client_timeout);
+        assert_eq!(start.elapsed(), HEAD_TIMEOUT);
+    }
+
+    /// An answered keep-alive connection stays open until the client
+    /// timeout: idle is not stalled, and is closed early only under
+    /// descriptor pressure.
+    #[tokio::test(start_paused = true)]
+    async fn an_idle_keep_alive_connection_lasts_the_client_timeout() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let options = ServeOptions::built_in(Duration::ZERO);
+        tokio::spawn(accept_loop(listener, Shared::new(options), |_| true));
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream
+            .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let start = tokio::time::Instant::now();
+        let mut reply = Vec::new();
+        let _ = stream.read_to_end(&mut reply).await;
+        let reply = String::from_utf8_lossy(&reply);
+        assert!(reply.starts_with("HTTP/1.1 200 OK"), "{reply}");
+        assert!(
+            start.elapsed() >= options.client_timeout,
+            "{:?}",
+            start.elapsed()
+        );
     }
 }

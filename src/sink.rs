@@ -54,6 +54,9 @@ pub(crate) struct State {
     recorder: Option<Recorder>,
     /// Every other follower of the run's events (the `--trace` writer).
     followers: Vec<Followed>,
+    /// The first [`report::MAX_FAILURES_LISTED`] failed tasks, with why, for
+    /// the summary: a reason must reach the user in every format.
+    failures: Vec<report::TaskFailure>,
     /// The first error that stopped the run: a failed write ("writing
     /// output: ..."; after it lines are dropped, the output is gone), a
     /// follower's failed write, or a failed wait (a fetch whose server
@@ -80,6 +83,11 @@ impl State {
     /// Tasks whose wait failed.
     pub(crate) fn failed(&self) -> u32 {
         self.failed
+    }
+
+    /// The first failed tasks, each with why it failed.
+    pub(crate) fn failures(&self) -> &[report::TaskFailure] {
+        &self.failures
     }
 
     /// The recorded lines, in time order (empty unless recording).
@@ -255,6 +263,7 @@ impl Sink {
                     parks: Vec::new(),
                 }),
                 followers: Vec::new(),
+                failures: Vec::new(),
                 error: None,
                 closed: false,
             }),
@@ -345,8 +354,14 @@ impl Sink {
                 let failed = matches!(ending, Ending::Failed(_));
                 let text = self.demo.ending_text(id, &ending).unwrap_or_default();
                 let mut state = self.lock();
-                if failed {
+                if let Ending::Failed(why) = &ending {
                     state.failed += 1;
+                    if state.failures.len() < report::MAX_FAILURES_LISTED {
+                        state.failures.push(report::TaskFailure {
+                            task: id,
+                            reason: why.clone(),
+                        });
+                    }
                 } else {
                     self.completed.fetch_add(1, Ordering::Relaxed);
                 }

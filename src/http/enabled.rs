@@ -38,7 +38,8 @@ pub(crate) fn fetch(
         }
     };
     let client = Arc::new(
-        Client::new(url, options.timeout, Arc::clone(sink)).context("starting the HTTP clients")?,
+        Client::new(url, _server.is_some(), options.timeout, Arc::clone(sink))
+            .context("starting the HTTP clients")?,
     );
     let elapsed = driver.drive(
         AsyncFetch(Arc::clone(&client)),

@@ -79,6 +79,9 @@ pub(crate) struct Summary {
     /// Tasks whose wait failed (a `fetch` without a good reply); such a
     /// run never passes.
     pub(crate) failed: u32,
+    /// The first [`MAX_FAILURES_LISTED`] failed tasks, each with why it
+    /// failed (empty when none failed): `failed` counts them all.
+    pub(crate) failures: Vec<TaskFailure>,
     /// Whether a signal stopped the run.
     pub(crate) interrupted: bool,
     /// Each timing check and whether it passed.
@@ -88,6 +91,20 @@ pub(crate) struct Summary {
     pub(crate) passed: bool,
     /// The version of asyncdemo that ran.
     pub(crate) version: String,
+}
+
+/// How many failed tasks the summary lists by name; `failed` counts the
+/// rest. A run whose server is down fails every task the same way, and ten
+/// million identical lines would say nothing more than a hundred.
+pub(crate) const MAX_FAILURES_LISTED: usize = 100;
+
+/// One failed task in the summary: `{"task": 2, "reason": "connecting: ..."}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub(crate) struct TaskFailure {
+    /// The task's number, as its lines show it.
+    pub(crate) task: u32,
+    /// Why its wait failed, as its line says after `failed: `.
+    pub(crate) reason: String,
 }
 
 /// One timing check in the summary.
@@ -147,6 +164,7 @@ impl Summary {
             slow_polls: outcome.polls.map(|p| p.slow),
             completed: outcome.completed,
             failed: outcome.failed,
+            failures: Vec::new(),
             interrupted: signal.is_some(),
             passed: signal.is_none() && finished && checks.iter().all(|c| c.passed),
             checks,

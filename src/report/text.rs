@@ -50,6 +50,26 @@ pub(crate) fn write_summary(
     }
 }
 
+/// The failed tasks of a quiet run, one line each on stderr
+/// (`fetch 2: failed: connecting: ...`), and how many more failed than the
+/// summary lists. A failed write changes nothing: the summary is out.
+pub(crate) fn write_failures(err: &mut impl Write, demo: Demo, summary: &Summary) {
+    for failure in &summary.failures {
+        let _ = writeln!(
+            err,
+            "{} {}: failed: {}",
+            demo.name(),
+            failure.task,
+            failure.reason
+        );
+    }
+    let listed = u32::try_from(summary.failures.len()).unwrap_or(u32::MAX);
+    let more = summary.failed.saturating_sub(listed);
+    if more > 0 {
+        let _ = writeln!(err, "... and {more} more failed");
+    }
+}
+
 /// The stderr line for a failed check:
 /// `check failed: elapsed 3.00 s exceeds --max-elapsed 1.50 s`.
 ///

@@ -19,6 +19,7 @@
 //! figures, and a smaller run that fits; `main` exits with code 1.
 
 use crate::config::Config;
+use crate::net::out_of_descriptors;
 use crate::vocab::{MachineLimit, Mode, Runtime};
 use crate::wait::{BlockingCall, SleepCall};
 use std::io;
@@ -100,7 +101,7 @@ fn threads(config: &Config) -> (u64, u64) {
         (Mode::SpawnBlocking, Some(size)) => tasks.min(size as u64),
         _ => 0,
     };
-    // `fetch` without --server starts its server on a thread of its own.
+    // `fetch` without --url starts its server on a thread of its own.
     let server = u64::from(config.fetch.as_ref().is_some_and(|f| f.url.is_none()));
     (workers + pool + server, TOKIO_STACK)
 }
@@ -182,6 +183,48 @@ fn fewer_threads(config: &Config) -> &'static str {
     }
 }
 
+/// A limit of the machine, as the exit code and the error line see it.
+///
+/// One classification for every command: a single run, `compare` and
+/// `serve` all decide with it whether an error is the machine's answer
+/// (exit 1) or not (exit 2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Limit {
+    /// The error names its limit itself (a [`MachineLimit`]).
+    Named,
+    /// Somewhere in the error's chain, a library ran out of file
+    /// descriptors (tokio starting its runtime, say) and said only
+    /// "Too many open files".
+    Descriptors,
+}
+
+impl Limit {
+    /// Which limit of the machine `err` ran into, if any.
+    pub fn of(err: &anyhow::Error) -> Option<Limit> {
+        if err.chain().any(|cause| cause.is::<MachineLimit>()) {
+            return Some(Limit::Named);
+        }
+        let descriptors = err.chain().any(|cause| {
+            cause
+                .downcast_ref::<io::Error>()
+                .is_some_and(out_of_descriptors)
+        });
+        descriptors.then_some(Limit::Descriptors)
+    }
+
+    /// What the error line adds after the error: the limit's name and what
+    /// to do, when the error does not say so itself.
+    pub fn hint(self) -> &'static str {
+        match self {
+            Limit::Named => "",
+            Limit::Descriptors => {
+                ": out of file descriptors; raise the limit with `ulimit -n`, \
+                 or run fewer tasks (-n)"
+            }
+        }
+    }
+}
+
 fn limit(message: String) -> anyhow::Error {
     anyhow::Error::new(MachineLimit(message))
 }
@@ -242,15 +285,10 @@ fn round_down(n: u64) -> u64 {
 /// The limits on memory this machine reports, with what each leaves.
 fn rooms() -> Vec<Room> {
     let mut rooms = Vec::new();
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let kib = |key: &str| -> Option<u64> {
-        let line = status.lines().find(|l| l.starts_with(key))?;
-        Some(line.split_whitespace().nth(1)?.parse::<u64>().ok()? * 1024)
-    };
     if let Some(max) = address_limit() {
         rooms.push(Room {
             what: "address space (ulimit -v)",
-            bytes: max.saturating_sub(kib("VmSize:").unwrap_or(0)),
+            bytes: max.saturating_sub(read_kib("/proc/self/status", "VmSize:").unwrap_or(0)),
             address: true,
         });
     }
@@ -261,7 +299,7 @@ fn rooms() -> Vec<Room> {
             address: false,
         });
     }
-    if let Some(available) = read_meminfo("MemAvailable:") {
+    if let Some(available) = read_kib("/proc/meminfo", "MemAvailable:") {
         rooms.push(Room {
             what: "memory (MemAvailable)",
             bytes: available,
@@ -284,10 +322,15 @@ fn address_limit() -> Option<u64> {
     (limit.rlim_cur != libc::RLIM_INFINITY).then_some(limit.rlim_cur)
 }
 
-/// A field of /proc/meminfo, in bytes.
-fn read_meminfo(key: &str) -> Option<u64> {
-    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = meminfo.lines().find(|l| l.starts_with(key))?;
+/// A field of a /proc file that counts in kB (`MemAvailable:   812 kB`),
+/// in bytes.
+fn read_kib(path: &str, key: &str) -> Option<u64> {
+    kib_field(&std::fs::read_to_string(path).ok()?, key)
+}
+
+/// The `key` line of `text`, in the kB format of /proc, in bytes.
+fn kib_field(text: &str, key: &str) -> Option<u64> {
+    let line = text.lines().find(|l| l.starts_with(key))?;
     Some(line.split_whitespace().nth(1)?.parse::<u64>().ok()? * 1024)
 }
 
@@ -379,5 +422,34 @@ impl MapBudget {
             )));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anyhow::Context;
+
+    #[test]
+    fn kib_fields_are_read_in_bytes() {
+        let status = "Name:\tasyncdemo\nVmPeak:\t  2048 kB\nVmSize:\t  1024 kB\n";
+        assert_eq!(kib_field(status, "VmSize:"), Some(1024 * 1024));
+        assert_eq!(kib_field(status, "VmRSS:"), None);
+        assert_eq!(kib_field("MemAvailable: lots kB", "MemAvailable:"), None);
+    }
+
+    #[test]
+    fn running_out_of_descriptors_is_a_limit_however_deep_it_sits() {
+        // As tokio's runtime fails to start under `ulimit -n` inside compare.
+        let deep = Err::<(), _>(io::Error::from_raw_os_error(24))
+            .context("starting the tokio runtime")
+            .context("async")
+            .unwrap_err();
+        assert_eq!(Limit::of(&deep), Some(Limit::Descriptors));
+        assert!(Limit::Descriptors.hint().contains("ulimit -n"));
+        let named = anyhow::Error::new(MachineLimit("ulimit -v".into())).context("count");
+        assert_eq!(Limit::of(&named), Some(Limit::Named));
+        let refused = anyhow::Error::new(io::Error::from_raw_os_error(111));
+        assert_eq!(Limit::of(&refused), None);
     }
 }

@@ -23,7 +23,8 @@
 //! same way, so it stops the run at once with an error naming the limit.
 
 use super::{BlockingCall, Wait};
-use crate::server::{FEWER_TASKS, descriptor_error, out_of_descriptors};
+use crate::net::{escaped, out_of_descriptors};
+use crate::server::{FEWER_TASKS, descriptor_error};
 use crate::sink::Sink;
 use crate::vocab::Ending;
 use std::future::Future;
@@ -31,9 +32,6 @@ use std::io::Read;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-
-/// How much of an error reply's body a failure line quotes.
-const QUOTE_CHARS: usize = 80;
 
 /// How much of a reply's body the client reads: enough for any reply of a
 /// slow server, and a bound on what an unknown `--url` can make it read.
@@ -43,6 +41,9 @@ const MAX_BODY: u64 = 1024 * 1024;
 /// a limit of the machine, and the quickest round trip seen.
 pub(crate) struct Client {
     url: String,
+    /// Whether `url` is the built-in server's, which holds a descriptor
+    /// per request too.
+    built_in: bool,
     timeout: Duration,
     sink: Arc<Sink>,
     /// The quickest completed request, in nanoseconds (`u64::MAX`: none yet).
@@ -55,8 +56,14 @@ pub(crate) struct Client {
 }
 
 impl Client {
-    /// A client of `url` that gives up on a request after `timeout`.
-    pub(crate) fn new(url: String, timeout: Duration, sink: Arc<Sink>) -> anyhow::Result<Client> {
+    /// A client of `url` (the built-in server's if `built_in`) that gives
+    /// up on a request after `timeout`.
+    pub(crate) fn new(
+        url: String,
+        built_in: bool,
+        timeout: Duration,
+        sink: Arc<Sink>,
+    ) -> anyhow::Result<Client> {
         // Read now, while a descriptor is still free to read it with.
         crate::server::descriptor_limit();
         let reqwest = reqwest::Client::builder()
@@ -73,6 +80,7 @@ impl Client {
             .into();
         Ok(Client {
             url,
+            built_in,
             timeout,
             sink,
             fastest_nanos: AtomicU64::new(u64::MAX),
@@ -103,11 +111,13 @@ impl Client {
             }
             Err(Failure::Task(why)) => Ending::Failed(why),
             Err(Failure::OutOfDescriptors) => {
-                self.sink.abort(descriptor_error(
-                    "fetch",
-                    "each request in flight holds one, and the built-in server one more",
-                    FEWER_TASKS,
-                ));
+                let detail = if self.built_in {
+                    "each request in flight holds one, and the built-in server one more"
+                } else {
+                    "each request in flight holds one"
+                };
+                self.sink
+                    .abort(descriptor_error("fetch", detail, FEWER_TASKS));
                 Ending::Stopped
             }
         }
@@ -134,7 +144,6 @@ enum Failure {
     OutOfDescriptors,
 }
 
-/// Checks a reply's status: 2xx is good; anything else fails the task with
 /// The reply's `Content-Type`, which decides whether its body is quoted in
 /// an error. Both clients speak the `http` crate's header types.
 fn content_type(headers: &http::HeaderMap) -> Option<String> {
@@ -144,7 +153,9 @@ fn content_type(headers: &http::HeaderMap) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// the status and, for a text body, its first line.
+/// Checks a reply's status: 2xx is good; anything else fails the task with
+/// the status and, for a text body, its first line, escaped: the body is
+/// the server's to choose, and may hold anything.
 fn check_status(
     status: http::StatusCode,
     content_type: Option<&str>,
@@ -167,18 +178,10 @@ fn check_status(
         let line = line.lines().map(str::trim).find(|l| !l.is_empty());
         if let Some(line) = line {
             why.push_str(": ");
-            why.push_str(&brief(line));
+            why.push_str(&escaped(line));
         }
     }
     Err(Failure::Task(why))
-}
-
-/// At most [`QUOTE_CHARS`] characters of `text`, marked when cut.
-fn brief(text: &str) -> String {
-    match text.char_indices().nth(QUOTE_CHARS) {
-        Some((cut, _)) => format!("{}...", &text[..cut]),
-        None => text.to_owned(),
-    }
 }
 
 /// The I/O error at the root of `err`, if there is one.
@@ -195,12 +198,13 @@ fn io_cause<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a std::i
 
 /// The innermost message of `err`'s chain: what actually went wrong,
 /// without every layer's wrapping ("error sending request for url ...").
+/// Escaped, as a library's message may quote what the server sent.
 fn root_message(err: &(dyn std::error::Error + 'static)) -> String {
     let mut root = err;
     while let Some(source) = root.source() {
         root = source;
     }
-    root.to_string()
+    escaped(&root.to_string())
 }
 
 /// The non-blocking client: reqwest, like aiohttp.
@@ -219,14 +223,14 @@ impl Wait for AsyncFetch {
                     .get(&client.url)
                     .send()
                     .await
-                    .map_err(|err| describe_reqwest(client, &err))?;
+                    .map_err(|err| describe_reqwest(client, &err, Stage::Head))?;
                 let status = response.status();
                 let content_type = content_type(response.headers());
                 let mut body = Vec::new();
                 while let Some(chunk) = response
                     .chunk()
                     .await
-                    .map_err(|err| describe_reqwest(client, &err))?
+                    .map_err(|err| describe_reqwest(client, &err, Stage::Body))?
                 {
                     body.extend_from_slice(&chunk);
                     if body.len() as u64 >= MAX_BODY {
@@ -241,24 +245,93 @@ impl Wait for AsyncFetch {
     }
 }
 
-/// Says why a reqwest request failed, in a few words.
-fn describe_reqwest(client: &Client, err: &reqwest::Error) -> Failure {
-    if let Some(io) = io_cause(err) {
-        if out_of_descriptors(io) {
-            return Failure::OutOfDescriptors;
+/// How far a request got when it failed: the same failure is worded by
+/// where it happened, never by which client saw it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stage {
+    /// Sending the request or reading the reply's status and headers.
+    Head,
+    /// Reading the reply's body.
+    Body,
+}
+
+impl Stage {
+    /// The words a failure at this stage starts with.
+    fn prefix(self) -> &'static str {
+        match self {
+            Stage::Head => "bad reply",
+            Stage::Body => "reading the reply",
         }
     }
+}
+
+/// The wording of a failure that is the same whichever client met it:
+/// the two libraries word the same event differently ("connection closed
+/// before message completed", "Peer disconnected"), and the lesson compares
+/// the clients, so the words must not differ.
+fn worded(client: &Client, io: &std::io::Error, stage: Stage) -> Option<Failure> {
+    use std::io::ErrorKind;
+    if out_of_descriptors(io) {
+        return Some(Failure::OutOfDescriptors);
+    }
+    Some(match io.kind() {
+        ErrorKind::TimedOut | ErrorKind::WouldBlock => client.timed_out(),
+        ErrorKind::ConnectionRefused => Failure::Task(format!("connecting: {}", plain_io(io))),
+        ErrorKind::UnexpectedEof => Failure::Task(closed_early(stage)),
+        ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted | ErrorKind::BrokenPipe => {
+            Failure::Task(format!("{}: {}", stage.prefix(), plain_io(io)))
+        }
+        _ => return None,
+    })
+}
+
+/// An I/O error's own words (`Connection refused (os error 111)`), without
+/// a library's wrapping around them.
+fn plain_io(io: &std::io::Error) -> String {
+    match io.raw_os_error() {
+        Some(code) => std::io::Error::from_raw_os_error(code).to_string(),
+        None => escaped(&io.to_string()),
+    }
+}
+
+/// The server closed the connection before the reply was whole.
+fn closed_early(stage: Stage) -> String {
+    match stage {
+        Stage::Head => "bad reply: the server closed the connection before replying".into(),
+        Stage::Body => {
+            "reading the reply: the server closed the connection before the end of the body".into()
+        }
+    }
+}
+
+/// A reply that is not HTTP at all.
+const NOT_HTTP: &str = "bad reply: not an HTTP response";
+
+/// Says why a reqwest request failed, in a few words.
+fn describe_reqwest(client: &Client, err: &reqwest::Error, stage: Stage) -> Failure {
     if err.is_timeout() {
         return client.timed_out();
+    }
+    if let Some(failure) = io_cause(err).and_then(|io| worded(client, io, stage)) {
+        return failure;
     }
     if err.is_connect() {
         return Failure::Task(format!("connecting: {}", root_message(err)));
     }
-    if err.is_body() || err.is_decode() {
-        return Failure::Task(format!("reading the reply: {}", root_message(err)));
+    // hyper, under reqwest, says what was wrong with the reply.
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(inner) = cause {
+        if let Some(hyper) = inner.downcast_ref::<hyper::Error>() {
+            if hyper.is_incomplete_message() {
+                return Failure::Task(closed_early(stage));
+            }
+            if hyper.is_parse() {
+                return Failure::Task(NOT_HTTP.into());
+            }
+        }
+        cause = inner.source();
     }
-    // A reply that is not HTTP at all ends here, with hyper's reason.
-    Failure::Task(format!("bad reply: {}", root_message(err)))
+    Failure::Task(format!("{}: {}", stage.prefix(), root_message(err)))
 }
 
 /// The blocking client: ureq, like `requests`.
@@ -292,44 +365,48 @@ impl BlockingCall for BlockingFetch {
                     .read_to_end(&mut body);
                 match read {
                     Ok(_) => check_status(status, content_type.as_deref(), &body),
-                    Err(err) => Err(describe_ureq_io(client, &err)),
+                    Err(err) => Err(describe_ureq_io(client, &err, Stage::Body)),
                 }
             }
-            Err(err) => Err(describe_ureq(client, err)),
+            Err(err) => Err(describe_ureq(client, &err, Stage::Head)),
         };
         client.finish(started, result)
     }
 }
 
 /// Says why a ureq request failed, in a few words.
-fn describe_ureq(client: &Client, err: ureq::Error) -> Failure {
+fn describe_ureq(client: &Client, err: &ureq::Error, stage: Stage) -> Failure {
     match err {
-        ureq::Error::Io(io) => describe_ureq_io(client, &io),
+        ureq::Error::Io(io) => describe_ureq_io(client, io, stage),
         ureq::Error::Timeout(_) => client.timed_out(),
         ureq::Error::HostNotFound => Failure::Task("connecting: host not found".into()),
         ureq::Error::ConnectionFailed => Failure::Task("connecting: connection failed".into()),
-        other => Failure::Task(format!("bad reply: {other}")),
+        ureq::Error::Protocol(_) => Failure::Task(NOT_HTTP.into()),
+        other => Failure::Task(format!(
+            "{}: {}",
+            stage.prefix(),
+            escaped(&other.to_string())
+        )),
     }
 }
 
 /// Says why ureq's socket failed.
-fn describe_ureq_io(client: &Client, io: &std::io::Error) -> Failure {
-    if out_of_descriptors(io) {
-        return Failure::OutOfDescriptors;
+fn describe_ureq_io(client: &Client, io: &std::io::Error, stage: Stage) -> Failure {
+    // ureq reports its own errors inside the body reader as I/O errors
+    // (its timeout as "timeout: global"): unwrap them first.
+    if let Some(inner) = io.get_ref().and_then(|e| e.downcast_ref::<ureq::Error>()) {
+        return describe_ureq(client, inner, stage);
     }
-    // ureq reports its timeout inside the body reader as an I/O error too.
-    if matches!(
-        io.kind(),
-        std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
-    ) {
-        return client.timed_out();
-    }
-    if io.kind() == std::io::ErrorKind::ConnectionRefused {
-        return Failure::Task(format!("connecting: {io}"));
+    if let Some(failure) = worded(client, io, stage) {
+        return failure;
     }
     match io_cause(io).filter(|inner| !std::ptr::eq(*inner, io)) {
-        Some(inner) => Failure::Task(inner.to_string()),
-        None => Failure::Task(io.to_string()),
+        Some(inner) => Failure::Task(format!(
+            "{}: {}",
+            stage.prefix(),
+            escaped(&inner.to_string())
+        )),
+        None => Failure::Task(format!("{}: {}", stage.prefix(), escaped(&io.to_string()))),
     }
 }
 

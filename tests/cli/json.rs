@@ -26,10 +26,19 @@ pub(crate) struct Summary {
     pub(crate) slow_polls: Option<u64>,
     pub(crate) completed: u32,
     pub(crate) failed: u32,
+    pub(crate) failures: Vec<TaskFailure>,
     pub(crate) interrupted: bool,
     checks: Vec<Check>,
     pub(crate) passed: bool,
     version: String,
+}
+
+/// One failed task in the summary's `failures`.
+#[derive(Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TaskFailure {
+    pub(crate) task: u32,
+    pub(crate) reason: String,
 }
 
 #[derive(Debug, Deserialize, PartialEq)]
@@ -83,6 +92,7 @@ fn json_is_one_object_with_every_documented_field() {
         (None, false, None)
     );
     assert_eq!((s.tasks, s.completed, s.failed), (4, 4, 0));
+    assert!(s.failures.is_empty(), "{:?}", s.failures);
     assert!(close(s.delay_secs, 0.05));
     assert!(close(s.serial_secs, 4.0 * 0.05), "serial = tasks × delay");
     assert!(s.elapsed_secs >= 0.05);

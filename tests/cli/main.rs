@@ -18,6 +18,8 @@ mod newcomer;
 #[cfg(not(feature = "http"))]
 mod no_http;
 mod numbers;
+#[cfg(feature = "http")]
+mod peers;
 mod pictures;
 mod polish;
 mod scale;

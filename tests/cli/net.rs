@@ -8,12 +8,12 @@ use crate::common::*;
 use predicates::prelude::*;
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{TcpListener, TcpStream};
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// A child process that is killed when the test ends, pass or fail.
-struct Running(Child);
+pub(crate) struct Running(pub(crate) Child);
 
 impl Drop for Running {
     fn drop(&mut self) {
@@ -24,7 +24,7 @@ impl Drop for Running {
 
 /// `asyncdemo serve ARGS`, started in the test; returns it, its stdout and
 /// its URL (from its first line, `listening on http://127.0.0.1:PORT/`).
-fn start_server(args: &[&str]) -> (Running, BufReader<ChildStdout>, String) {
+pub(crate) fn start_server(args: &[&str]) -> (Running, BufReader<ChildStdout>, String) {
     let mut all = vec!["serve"];
     all.extend_from_slice(args);
     let (child, stdout, first) = spawn_until_first_line(&all);
@@ -39,7 +39,7 @@ fn start_server(args: &[&str]) -> (Running, BufReader<ChildStdout>, String) {
 }
 
 /// The `host:port` part of a URL.
-fn authority(url: &str) -> &str {
+pub(crate) fn authority(url: &str) -> &str {
     url.trim_start_matches("http://").trim_end_matches('/')
 }
 
@@ -58,7 +58,7 @@ fn raw_request(addr: &str, target: &str) -> String {
 
 /// A loopback server of the test's own that accepts and then misbehaves.
 /// It lives as long as the test process; it holds no child process.
-fn misbehaving_server(answer: fn(TcpStream)) -> String {
+pub(crate) fn misbehaving_server(answer: fn(TcpStream)) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     std::thread::spawn(move || {
@@ -70,7 +70,7 @@ fn misbehaving_server(answer: fn(TcpStream)) -> String {
 }
 
 /// Reads the request head, so the client is past sending it.
-fn read_head(stream: &TcpStream) {
+pub(crate) fn read_head(stream: &TcpStream) {
     let mut reader = BufReader::new(stream);
     let mut line = String::new();
     while reader.read_line(&mut line).is_ok_and(|n| n > 0) {
@@ -459,7 +459,7 @@ fn fetch_draws_a_timeline() {
 }
 
 /// Runs `asyncdemo ARGS` under `ulimit -n LIMIT` (through sh).
-fn under_fd_limit(limit: u32, args: &str) -> Command {
+pub(crate) fn under_fd_limit(limit: u32, args: &str) -> Command {
     let mut command = Command::new("sh");
     command.args([
         "-c",
@@ -476,11 +476,16 @@ fn under_fd_limit(limit: u32, args: &str) -> Command {
 /// timeout.
 #[test]
 fn fetch_reports_running_out_of_descriptors_at_once() {
+    // Every request would time out after this; the run must stop before.
+    let timeout = Duration::from_secs(20);
     for (limit, mode) in [(30, "async"), (13, "blocking"), (30, "threads")] {
         let start = Instant::now();
-        let output = under_fd_limit(limit, &format!("fetch -n 40 -d 50ms -q -m {mode}"))
-            .output()
-            .unwrap();
+        let output = under_fd_limit(
+            limit,
+            &format!("fetch -n 40 -d 50ms -q -m {mode} --timeout 20s"),
+        )
+        .output()
+        .unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(1), "{mode}: {stderr}");
         assert!(
@@ -493,47 +498,12 @@ fn fetch_reports_running_out_of_descriptors_at_once() {
             stderr.contains("raise the limit with `ulimit -n`"),
             "{stderr}"
         );
+        // Stopped at once, not by the requests' own timeout: a run that
+        // waited its tasks out would take at least `timeout`.
         assert!(
-            start.elapsed() < Duration::from_secs(5),
+            start.elapsed() < timeout,
             "{mode}: took {:?}",
             start.elapsed()
         );
     }
-}
-
-/// At the descriptor limit, clients that connect and say nothing cannot
-/// starve a good client queued behind them: the server sheds them.
-#[test]
-fn a_good_client_behind_hundreds_of_idle_ones_is_served() {
-    let mut child = under_fd_limit(128, "serve -d 0")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let server = Running(child);
-    let mut first = String::new();
-    stdout.read_line(&mut first).unwrap();
-    let addr: SocketAddr = authority(first.trim_end().trim_start_matches("listening on "))
-        .parse()
-        .unwrap();
-    // 300 idle connections: more than the server has descriptors.
-    let idle: Vec<TcpStream> = (0..300)
-        .map(|_| TcpStream::connect(addr).unwrap())
-        .collect();
-    let start = Instant::now();
-    let mut good = TcpStream::connect(addr).unwrap();
-    good.set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    write!(
-        good,
-        "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut reply = String::new();
-    let _ = good.read_to_string(&mut reply);
-    let waited = start.elapsed();
-    assert!(reply.starts_with("HTTP/1.1 200 OK"), "{reply:?}");
-    assert!(waited < Duration::from_secs(15), "waited {waited:?}");
-    drop(idle);
-    drop(server);
 }

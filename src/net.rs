@@ -1,0 +1,169 @@
+//! What crosses the network's edge: the `--url` a user gives, checked when
+//! the arguments are parsed, and the text a peer sends, escaped before it
+//! reaches a terminal.
+//!
+//! A leaf: it uses nothing else of the crate, so the argument parser and
+//! the server and clients can all call it.
+
+/// Whether an I/O error means the process (or the system) has no file
+/// descriptor left: EMFILE or ENFILE, the same numbers on Linux and macOS.
+/// Sockets are what a run opens most, so this is where it runs out; the
+/// one classification of machine limits (`Limit`) builds on this test.
+pub(crate) fn out_of_descriptors(err: &std::io::Error) -> bool {
+    matches!(err.raw_os_error(), Some(23 | 24))
+}
+
+/// The longest quote of a peer's text (a status line, a body line, a
+/// request path) that a message carries.
+#[cfg_attr(not(feature = "http"), allow(dead_code))]
+pub(crate) const QUOTE_CHARS: usize = 80;
+
+/// `text` as it may be shown on a terminal: every control character (ESC,
+/// NUL, a bare CR, the bytes of a title-setting sequence) and every
+/// character that reorders text (the bidirectional overrides) written as
+/// an escape, as `{:?}` writes it, and the rest unchanged. At most
+/// [`QUOTE_CHARS`] characters of `text` are kept, and a cut is marked
+/// with `...`.
+///
+/// Bytes from a peer can say anything; written raw, an ESC sequence would
+/// act on the user's terminal and a CR would overwrite the line before it.
+#[cfg_attr(not(feature = "http"), allow(dead_code))]
+pub(crate) fn escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(4 * QUOTE_CHARS));
+    for (taken, c) in text.chars().enumerate() {
+        if taken == QUOTE_CHARS {
+            out.push_str("...");
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else if reorders(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The invisible characters that change the order text is shown in.
+#[cfg_attr(not(feature = "http"), allow(dead_code))]
+fn reorders(c: char) -> bool {
+    matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Checks a `--url`: an `http://` URL with a host and a valid port, parsed
+/// by the `url` crate (which reqwest also parses with, so what passes here
+/// is what the client will see). `https://` needs a TLS stack, which
+/// asyncdemo leaves out: the lesson is about waiting, and a loopback server
+/// needs no encryption.
+pub(crate) fn check_url(text: &str) -> Result<String, String> {
+    const EXAMPLE: &str = "e.g. http://127.0.0.1:8000/";
+    if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("a URL cannot contain spaces or control characters".into());
+    }
+    let scheme = text.split_once("://").map(|(scheme, _)| scheme);
+    match scheme {
+        Some(s) if s.eq_ignore_ascii_case("http") => {}
+        Some(s) if s.eq_ignore_ascii_case("https") => {
+            return Err(
+                "https needs TLS, which asyncdemo is built without: use an http:// URL".into(),
+            );
+        }
+        _ => return Err(format!("expected an http:// URL, {EXAMPLE}")),
+    }
+    // Checked on the text itself: the URL standard the `url` crate follows
+    // reads `http:///x` as `http://x/`, guessing a host nobody typed.
+    let rest = text.split_once("://").map_or("", |(_, rest)| rest);
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if host.is_empty() {
+        return Err(format!("the URL has no host, {EXAMPLE}"));
+    }
+    parse(text, EXAMPLE)?;
+    Ok(text.to_owned())
+}
+
+/// The checks only a real URL parser can make: the host (an IPv4 address
+/// has four parts of at most 255, an IPv6 one its brackets) and the port
+/// (a number up to 65535).
+#[cfg(feature = "http")]
+fn parse(text: &str, example: &str) -> Result<(), String> {
+    let url = url::Url::parse(text).map_err(|err| format!("not a valid URL: {err}, {example}"))?;
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("the URL has no host, {example}"));
+    }
+    Ok(())
+}
+
+/// Without HTTP there is no URL parser in the build, and `fetch` refuses
+/// to run whatever the URL.
+#[cfg(not(feature = "http"))]
+fn parse(_text: &str, _example: &str) -> Result<(), String> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emfile_and_enfile_mean_out_of_descriptors() {
+        assert!(out_of_descriptors(&std::io::Error::from_raw_os_error(24)));
+        assert!(out_of_descriptors(&std::io::Error::from_raw_os_error(23)));
+        assert!(!out_of_descriptors(&std::io::Error::from_raw_os_error(111)));
+    }
+
+    #[test]
+    fn control_characters_and_bidi_marks_are_escaped() {
+        assert_eq!(escaped("plain words, é ü"), "plain words, é ü");
+        assert_eq!(escaped("a\x1b[31mred"), "a\\u{1b}[31mred");
+        assert_eq!(escaped("nul\0 cr\r lf\n"), "nul\\0 cr\\r lf\\n");
+        assert_eq!(escaped("\x1b]0;title\x07"), "\\u{1b}]0;title\\u{7}");
+        assert_eq!(escaped("a\u{202E}b"), "a\\u{202e}b");
+        // Nothing unescaped is left below space, nor DEL.
+        let all: String = (0u8..=127).map(char::from).collect();
+        assert!(!escaped(&all).chars().any(|c| c.is_control()));
+    }
+
+    #[test]
+    fn a_long_quote_is_cut_and_marked() {
+        let long = "x".repeat(200);
+        assert_eq!(escaped(&long), format!("{}...", "x".repeat(QUOTE_CHARS)));
+        let exact = "y".repeat(QUOTE_CHARS);
+        assert_eq!(escaped(&exact), exact);
+    }
+
+    #[test]
+    fn good_urls_pass_unchanged() {
+        for url in [
+            "http://127.0.0.1:8000/",
+            "HTTP://localhost:7878/?delay=1s",
+            "http://[::1]:80/",
+            "http://example.com",
+        ] {
+            assert_eq!(check_url(url), Ok(url.to_owned()));
+        }
+    }
+
+    #[cfg(feature = "http")]
+    #[test]
+    fn malformed_urls_are_refused() {
+        for url in [
+            "http://:80/",
+            "http://127.0.0.1:99999/",
+            "http://127.0.0.1:-1/",
+            "http://127.0.0.1:abc/",
+            "http://127.0.0.1:80:80/",
+            "http://256.0.0.1:80/",
+            "http://[::1/",
+            "http:///",
+            "http:///x",
+        ] {
+            let err = check_url(url).expect_err(url);
+            assert!(err.contains("e.g. http://127.0.0.1:8000/"), "{url}: {err}");
+        }
+        assert!(check_url("https://x/").unwrap_err().contains("TLS"));
+        assert!(check_url("ftp://x/").unwrap_err().starts_with("expected"));
+        assert!(check_url("http://x/ y").unwrap_err().contains("spaces"));
+    }
+}
