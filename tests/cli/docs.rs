@@ -165,8 +165,10 @@ fn documented_transcripts_match_the_tool() {
         }
     }
     files.sort();
-    let scratch = std::env::temp_dir().join(format!("asyncdemo-docs-{}", std::process::id()));
-    std::fs::create_dir_all(&scratch).unwrap();
+    // The commands run here, so files they write (`--svg x.svg`) land in a
+    // directory that is removed when the test ends, pass or fail.
+    let scratch = tempfile::tempdir().unwrap();
+    let scratch = scratch.path();
 
     // Blocks run in parallel: most of their time is the demos' sleeping.
     let mut count = 0;
@@ -186,7 +188,6 @@ fn documented_transcripts_match_the_tool() {
                 if http && !cfg!(feature = "http") {
                     continue;
                 }
-                let scratch = &scratch;
                 handles.push(scope.spawn(move || run_block(file, &steps, scratch)));
             }
         }
@@ -195,7 +196,6 @@ fn documented_transcripts_match_the_tool() {
             .filter_map(|h| h.join().unwrap().err())
             .collect()
     });
-    std::fs::remove_dir_all(&scratch).unwrap();
     assert!(
         count >= 10,
         "only {count} console blocks found: were they renamed?"

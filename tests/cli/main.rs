@@ -3,17 +3,22 @@
 //! `cargo test` links once instead of once per file.
 
 mod basics;
+mod colour;
 mod common;
+mod compare;
+mod completions;
 mod docs;
+mod examples;
+mod help;
 mod json;
 mod limits;
 mod modes;
 #[cfg(feature = "http")]
 mod net;
-mod newcomer;
+// Compiled only into a build without `http` (`cargo test
+// --no-default-features`, which CI runs too): there fetch and serve refuse.
 #[cfg(not(feature = "http"))]
 mod no_http;
 mod pictures;
-mod polish;
 mod scale;
 mod slowpoll;
