@@ -178,11 +178,6 @@ pub fn catches_sigint(pid: u32) -> bool {
     caught & (1 << (2 - 1)) != 0
 }
 
-/// Waits until process `pid` catches SIGINT ([`catches_sigint`]).
-pub fn wait_for_sigint_handler(pid: u32) {
-    wait_until("a SIGINT handler", || catches_sigint(pid));
-}
-
 /// Polls `ready` every few milliseconds until it holds: a wait on what the
 /// test is waiting for, instead of a sleep that guesses how long it takes.
 /// Fails after a minute, which catches a hang, not a slow machine.

@@ -238,8 +238,10 @@ fn an_interrupted_run_still_prints_valid_json() {
             .unwrap();
         let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
         // JSON prints nothing before the end, so the test waits until the
-        // process catches SIGINT before it sends one.
-        wait_for_sigint_handler(child.id());
+        // process catches SIGINT and has created its trace file (the run is
+        // under way) before it sends one.
+        let pid = child.id();
+        wait_until("the run to start", || catches_sigint(pid) && trace.exists());
         send_signal(&child, "INT");
         assert_eq!(
             wait_with_limit(&mut child, Duration::from_secs(10)).code(),
