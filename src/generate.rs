@@ -15,8 +15,77 @@ pub(crate) fn completions(shell: Shell) -> Vec<u8> {
     // Rendered into memory, not straight to stdout: the generators panic on
     // a failed write, and a closed pipe must not make this program panic.
     let mut script = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command(), "asyncdemo", &mut script);
+    let mut command = Cli::command();
+    clap_complete::generate(shell, &mut command, "asyncdemo", &mut script);
+    if shell == Shell::Fish {
+        script.extend_from_slice(fish_positionals(&command).as_bytes());
+    }
     script
+}
+
+/// What clap_complete's fish script leaves out. Its generator completes
+/// options only ("currently only supports named options", its docs say;
+/// clap issue #6295), so `asyncdemo compare <TAB>` got no demo names and
+/// fish fell back to file names. From the same command tree, this adds each
+/// subcommand's positional values, offered until one of them is on the line,
+/// and turns off file names (`-f`) wherever no positional takes a path; an
+/// option that takes a file (`--svg`) still completes one (`-F`).
+fn fish_positionals(command: &clap::Command) -> String {
+    let mut lines = String::new();
+    for sub in command.get_subcommands() {
+        let when = format!("__fish_asyncdemo_using_subcommand {}", sub.get_name());
+        let mut takes_paths = false;
+        for positional in sub.get_positionals().filter(|arg| !arg.is_hide_set()) {
+            let values: Vec<_> = positional
+                .get_possible_values()
+                .into_iter()
+                .filter(|value| !value.is_hide_set())
+                .collect();
+            if values.is_empty() {
+                takes_paths = true;
+                continue;
+            }
+            let names: Vec<&str> = values.iter().map(|value| value.get_name()).collect();
+            // Each value with its help, as clap writes an option's values:
+            // NAME, a tab, the help in single quotes (taken literally).
+            let choices: Vec<String> = values
+                .iter()
+                .map(|value| {
+                    let help = value
+                        .get_help()
+                        .map(ToString::to_string)
+                        .unwrap_or_default();
+                    format!("{}\\t'{}'", value.get_name(), fish_single_quoted(&help))
+                })
+                .collect();
+            lines.push_str(&format!(
+                "complete -c asyncdemo -n \"{when}; and not __fish_seen_subcommand_from {}\" -f -a \"{}\"\n",
+                names.join(" "),
+                fish_double_quoted(&choices.join("\n")),
+            ));
+        }
+        if !takes_paths {
+            lines.push_str(&format!("complete -c asyncdemo -n \"{when}\" -f\n"));
+        }
+    }
+    lines
+}
+
+/// `text` made literal inside fish's single quotes, where only `\\` and
+/// `\'` are escapes; newlines become spaces, as in clap's own help lines.
+fn fish_single_quoted(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('\'', "\\'")
+        .replace('\n', " ")
+}
+
+/// `text` made literal inside fish's double quotes, where `\\`, `\"` and
+/// `\$` are escapes and any other backslash stays (so the `\t` between a
+/// value and its help reaches `complete`, which reads it as a tab).
+fn fish_double_quoted(text: &str) -> String {
+    text.replace("\\\\", "\\\\\\\\")
+        .replace('"', "\\\"")
+        .replace('$', "\\$")
 }
 
 /// The man page, in roff: clap's sections for the program, then every
@@ -236,6 +305,34 @@ mod tests {
                 "{shell}"
             );
         }
+    }
+
+    /// Without fish at hand: each subcommand's positional values are
+    /// offered in the fish script under that subcommand (the shells
+    /// themselves run the scripts in tests/cli/completions.rs).
+    #[test]
+    fn the_fish_script_offers_positional_values() {
+        let script = String::from_utf8(completions(Shell::Fish)).unwrap();
+        let command = Cli::command();
+        let mut offered = 0;
+        for sub in command.get_subcommands() {
+            let when = format!("__fish_asyncdemo_using_subcommand {};", sub.get_name());
+            for positional in sub.get_positionals() {
+                for value in positional.get_possible_values() {
+                    let line = script
+                        .split("\ncomplete ")
+                        .find(|line| line.contains(&when) && line.contains(" -f -a "))
+                        .unwrap_or_else(|| panic!("no values for {}", sub.get_name()));
+                    assert!(
+                        line.contains(&format!("{}\\t'", value.get_name())),
+                        "{line}"
+                    );
+                    offered += 1;
+                }
+            }
+        }
+        // compare's three demos and completions' five shells.
+        assert!(offered >= 8, "{offered}");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Helpers shared by the black-box tests.
 
+use serde::de::DeserializeOwned;
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
@@ -86,11 +87,52 @@ pub fn stdout_of(args: &[&str]) -> String {
     String::from_utf8(output).unwrap()
 }
 
+/// What a run that prints one JSON document left: the document, read as
+/// `T` (a `serde_json::Value`, or json.rs's schema structs), its exit code
+/// and its stderr.
+pub struct JsonRun<T> {
+    pub summary: T,
+    pub code: i32,
+    pub stderr: String,
+}
+
+/// Runs `asyncdemo ARGS` (which name the format: `-f json`, `--format
+/// json`) and reads stdout as one JSON document, whatever the exit code:
+/// the one place the tests parse a JSON run. The time limit catches a hang.
+pub fn run_json<T: DeserializeOwned>(args: &[&str]) -> JsonRun<T> {
+    let output = asyncdemo(args)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let summary = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!("{args:?}: stdout is not one JSON document ({e}): {stdout:?}\nstderr: {stderr}")
+    });
+    let code = output
+        .status
+        .code()
+        .unwrap_or_else(|| panic!("{args:?} ended by a signal: {stderr}"));
+    JsonRun {
+        summary,
+        code,
+        stderr,
+    }
+}
+
+impl<T> JsonRun<T> {
+    /// Asserts that the run exited 0.
+    pub fn succeeded(self) -> Self {
+        assert_eq!(self.code, 0, "stderr: {}", self.stderr);
+        self
+    }
+}
+
 /// Runs `asyncdemo ARGS -f json`, asserts success, and returns the summary.
 pub fn json_summary(args: &[&str]) -> serde_json::Value {
     let mut args = args.to_vec();
     args.extend(["-f", "json"]);
-    serde_json::from_str(&stdout_of(&args)).unwrap()
+    run_json(&args).succeeded().summary
 }
 
 /// A summary's `elapsed_secs`.
@@ -121,4 +163,31 @@ pub fn waits_overlap(args: &[&str]) -> bool {
     }
     assert!(!seen.is_empty(), "no events from {args:?}");
     last_first < first_last
+}
+
+/// Whether process `pid` catches SIGINT, as Linux reports it in /proc: the
+/// bit for signal 2 in the `SigCgt` mask. A run that prints nothing before
+/// its end (JSON) shows it is ready for Ctrl-C this way.
+pub fn catches_sigint(pid: u32) -> bool {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let caught = status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigCgt:"))
+        .map(|mask| u64::from_str_radix(mask.trim(), 16).unwrap())
+        .unwrap();
+    caught & (1 << (2 - 1)) != 0
+}
+
+/// Polls `ready` every few milliseconds until it holds: a wait on what the
+/// test is waiting for, instead of a sleep that guesses how long it takes.
+/// Fails after a minute, which catches a hang, not a slow machine.
+pub fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ready() {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "waited a minute for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
 }

@@ -1,5 +1,6 @@
-//! The documented transcripts are tested: every ```console block in
-//! README.md and docs/*.md is run, and its output compared with the text.
+//! The docs are tested: every ```console block in README.md and docs/*.md
+//! is run, and its output compared with the text; and every `--option` they
+//! name must be one the program accepts.
 //!
 //! A block is a list of `$ command` lines, each followed by the output it
 //! prints (stdout and stderr together, in the order a terminal shows them).
@@ -156,25 +157,18 @@ fn run_block(file: &Path, steps: &[Step], scratch: &Path) -> Result<(), String> 
 
 #[test]
 fn documented_transcripts_match_the_tool() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = vec![root.join("README.md")];
-    for entry in std::fs::read_dir(root.join("docs")).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "md") {
-            files.push(path);
-        }
-    }
-    files.sort();
-    let scratch = std::env::temp_dir().join(format!("asyncdemo-docs-{}", std::process::id()));
-    std::fs::create_dir_all(&scratch).unwrap();
+    let files = markdown_files();
+    // The commands run here, so files they write (`--svg x.svg`) land in a
+    // directory that is removed when the test ends, pass or fail.
+    let scratch = tempfile::tempdir().unwrap();
+    let scratch = scratch.path();
 
     // Blocks run in parallel: most of their time is the demos' sleeping.
     let mut count = 0;
     let failures: Vec<String> = std::thread::scope(|scope| {
         let mut handles = Vec::new();
-        for file in &files {
-            let text = std::fs::read_to_string(file).unwrap();
-            for steps in console_blocks(&text) {
+        for (file, text) in &files {
+            for steps in console_blocks(text) {
                 count += 1;
                 // A build without the `http` feature has no fetch or serve
                 // to show.
@@ -186,7 +180,6 @@ fn documented_transcripts_match_the_tool() {
                 if http && !cfg!(feature = "http") {
                     continue;
                 }
-                let scratch = &scratch;
                 handles.push(scope.spawn(move || run_block(file, &steps, scratch)));
             }
         }
@@ -195,7 +188,6 @@ fn documented_transcripts_match_the_tool() {
             .filter_map(|h| h.join().unwrap().err())
             .collect()
     });
-    std::fs::remove_dir_all(&scratch).unwrap();
     assert!(
         count >= 10,
         "only {count} console blocks found: were they renamed?"
@@ -222,4 +214,172 @@ fn normalising_keeps_words_and_shape_but_not_timings() {
     );
     assert_ne!(normalise("task 2  o####*"), normalise("task 2  o~~~~*"));
     assert_ne!(normalise("Hello ..."), normalise("Hello"));
+}
+
+/// README.md and docs/*.md, with their paths.
+fn markdown_files() -> Vec<(PathBuf, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = vec![root.join("README.md")];
+    for entry in std::fs::read_dir(root.join("docs")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "md") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    files
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).unwrap();
+            (path, text)
+        })
+        .collect()
+}
+
+/// The `--word` tokens of a text, in order: `--` after a start, a space or
+/// punctuation, then a letter. `|---|`, `-- --ignored`'s lone `--` and
+/// `x--y` are not options.
+fn long_options(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let bytes = text.as_bytes();
+    for (at, _) in text.match_indices("--") {
+        let before = at.checked_sub(1).map(|i| bytes[i]);
+        if before.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'-') {
+            continue;
+        }
+        let name: String = text[at + 2..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect();
+        if name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            found.push(format!("--{}", name.trim_end_matches('-')));
+        }
+    }
+    found
+}
+
+/// The long options each subcommand accepts (`""`: the program itself), as
+/// its `--help` lists them: the lines that start with an option.
+fn accepted_options() -> std::collections::BTreeMap<String, Vec<String>> {
+    let help = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_asyncdemo"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{args:?}: {output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let top = help(&["--help"]);
+    // `Commands:` lists each subcommand first on its line, indented by two.
+    let subcommands: Vec<String> = top
+        .lines()
+        .skip_while(|l| *l != "Commands:")
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .map(str::to_owned)
+        .collect();
+    assert!(subcommands.len() >= 5, "{top}");
+    let options_in = |help: &str| -> Vec<String> {
+        help.lines()
+            .map(str::trim_start)
+            // `-n, --tasks <N>` or `--blocking`; a possible value's line
+            // (`- async: ...`) has a space after its dash.
+            .filter(|l| l.starts_with("--") || (l.starts_with('-') && l.as_bytes()[1] != b' '))
+            .filter_map(|l| {
+                long_options(l.split("  ").next().unwrap())
+                    .into_iter()
+                    .next()
+            })
+            .collect()
+    };
+    let mut accepted = std::collections::BTreeMap::new();
+    accepted.insert(String::new(), options_in(&top));
+    for sub in subcommands {
+        let options = options_in(&help(&[&sub, "--help"]));
+        accepted.insert(sub, options);
+    }
+    accepted
+}
+
+/// Options of other programs that the docs name, each with the program
+/// that must be named in the same paragraph: anywhere else, the option
+/// would be a mistake for one of asyncdemo's.
+const OTHER_PROGRAMS_OPTIONS: &[(&str, &str)] = &[
+    ("cargo", "--release"),
+    ("cargo", "--path"),
+    ("cargo", "--no-default-features"),
+    ("cargo", "--ignored"),
+    ("cargo", "--example"),
+    ("RUSTFLAGS", "--cfg"),
+];
+
+/// Every `--option` that README.md and docs/*.md name is one the program
+/// accepts, read from the program's own `--help`. Where a command is shown
+/// (`asyncdemo fetch ... --url ...`, in code), each option must belong to
+/// that subcommand. Another program's option is allowed only in a
+/// paragraph that names that program.
+#[test]
+fn every_option_the_docs_name_is_one_the_program_accepts() {
+    let accepted = accepted_options();
+    let any: Vec<&String> = accepted.values().flatten().collect();
+    let mut wrong = Vec::new();
+    let mut checked = 0;
+    for (path, text) in markdown_files() {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        // Paragraphs: text between blank lines (a code block counts as one).
+        for paragraph in text.split("\n\n") {
+            for option in long_options(paragraph) {
+                checked += 1;
+                let foreign = OTHER_PROGRAMS_OPTIONS
+                    .iter()
+                    .any(|(program, o)| *o == option && paragraph.contains(program));
+                if !any.contains(&&option) && !foreign {
+                    wrong.push(format!("{name}: {option} is no option of asyncdemo"));
+                }
+            }
+        }
+        // Commands shown in code: a fenced block's lines, an inline span.
+        let mut fenced = false;
+        for line in text.lines() {
+            if line.trim_start().starts_with("```") {
+                fenced = !fenced;
+                continue;
+            }
+            let spans: Vec<&str> = if fenced {
+                vec![line]
+            } else {
+                line.split('`').skip(1).step_by(2).collect()
+            };
+            for span in spans {
+                for (at, _) in span.match_indices("asyncdemo ") {
+                    // The command ends where the shell starts another.
+                    let command = span[at..].split(['|', ';', '>', ')']).next().unwrap();
+                    let mut words = command.split_whitespace().skip(1);
+                    let Some(options) = words.next().and_then(|sub| accepted.get(sub)) else {
+                        continue;
+                    };
+                    for option in long_options(command) {
+                        if !options.contains(&option) && !accepted[""].contains(&option) {
+                            wrong.push(format!("{name}: `{}` takes no {option}", command.trim()));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 50, "only {checked} options found in the docs");
+    assert!(wrong.is_empty(), "\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn long_options_are_read_like_a_shell_reads_them() {
+    assert_eq!(
+        long_options("`-n, --tasks <N>` and --slow-poll[=X], --max-elapsed=1s"),
+        ["--tasks", "--slow-poll", "--max-elapsed"]
+    );
+    assert!(long_options("|---|---| x--y -- `--` ---").is_empty());
+    assert_eq!(long_options("cargo test -- --ignored"), ["--ignored"]);
 }

@@ -62,14 +62,6 @@ enum Line {
     Summary(Box<Summary>),
 }
 
-fn json(args: &[&str]) -> (Summary, i32) {
-    let output = asyncdemo(args).output().unwrap();
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    let summary = serde_json::from_str(&stdout)
-        .unwrap_or_else(|e| panic!("stdout is not one JSON summary ({e}): {stdout:?}"));
-    (summary, output.status.code().unwrap())
-}
-
 fn ndjson(args: &[&str]) -> Vec<Line> {
     stdout_of(args)
         .lines()
@@ -83,7 +75,9 @@ fn close(a: f64, b: f64) -> bool {
 
 #[test]
 fn json_is_one_object_with_every_documented_field() {
-    let (s, code) = json(&["count", "-n", "4", "--delay", "50ms", "--format", "json"]);
+    let JsonRun {
+        summary: s, code, ..
+    } = run_json::<Summary>(&["count", "-n", "4", "--delay", "50ms", "--format", "json"]);
     assert_eq!(code, 0);
     assert_eq!((s.demo.as_str(), s.mode.as_str()), ("count", "async"));
     assert_eq!(s.runtime.as_deref(), Some("current-thread"));
@@ -106,7 +100,8 @@ fn json_is_one_object_with_every_documented_field() {
 
 #[test]
 fn blocking_speedup_is_about_one() {
-    let (s, _) = json(&["hello", "--blocking", "--delay", "30ms", "-f", "json"]);
+    let JsonRun { summary: s, .. } =
+        run_json::<Summary>(&["hello", "--blocking", "--delay", "30ms", "-f", "json"]);
     assert_eq!(s.mode, "blocking");
     assert!(s.elapsed_secs >= s.serial_secs, "{s:?}");
     // A lower bound can't be given for a ratio on a busy machine, only ≤ 1.
@@ -115,7 +110,9 @@ fn blocking_speedup_is_about_one() {
 
 #[test]
 fn zero_delay_gives_zero_serial_time() {
-    let (s, code) = json(&["count", "--delay", "0", "-f", "json"]);
+    let JsonRun {
+        summary: s, code, ..
+    } = run_json::<Summary>(&["count", "--delay", "0", "-f", "json"]);
     assert_eq!(code, 0);
     assert_eq!(s.serial_secs, 0.0);
     assert_eq!(s.delay_secs, 0.0);
@@ -158,7 +155,9 @@ fn checks_pass_and_fail_with_exit_codes_0_and_1() {
 
 #[test]
 fn json_reports_each_check_and_the_verdict() {
-    let (s, code) = json(&[
+    let JsonRun {
+        summary: s, code, ..
+    } = run_json::<Summary>(&[
         "count",
         "--blocking",
         "--delay",
@@ -238,14 +237,8 @@ fn ndjson_can_be_followed_live() {
 #[test]
 fn an_interrupted_run_still_prints_valid_json() {
     for format in ["json", "ndjson"] {
-        // The trace file is created just after the signal handler is
-        // installed, so its appearance tells the test the run is ready for
-        // Ctrl-C; JSON itself prints nothing before the end.
-        let trace = std::env::temp_dir().join(format!(
-            "asyncdemo-ready-{}-{format}.json",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_file(&trace);
+        let dir = tempfile::tempdir().unwrap();
+        let trace = dir.path().join("run.json");
         let mut child = binary()
             .args(["count", "-n", "3", "--delay", "500years", "-f", format])
             .arg("--trace")
@@ -254,11 +247,11 @@ fn an_interrupted_run_still_prints_valid_json() {
             .spawn()
             .unwrap();
         let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-        let waited = std::time::Instant::now();
-        while !trace.exists() {
-            assert!(waited.elapsed() < Duration::from_secs(10), "no trace file");
-            std::thread::sleep(Duration::from_millis(5));
-        }
+        // JSON prints nothing before the end, so the test waits until the
+        // process catches SIGINT and has created its trace file (the run is
+        // under way) before it sends one.
+        let pid = child.id();
+        wait_until("the run to start", || catches_sigint(pid) && trace.exists());
         send_signal(&child, "INT");
         assert_eq!(
             wait_with_limit(&mut child, Duration::from_secs(10)).code(),
@@ -270,7 +263,6 @@ fn an_interrupted_run_still_prints_valid_json() {
         let trace_file: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&trace).unwrap()).unwrap();
         assert!(trace_file["traceEvents"].is_array());
-        let _ = std::fs::remove_file(&trace);
         let summary: Summary = if format == "json" {
             serde_json::from_str(&text).unwrap()
         } else {

@@ -5,8 +5,12 @@
 mod basics;
 mod colour;
 mod common;
+mod compare;
+mod completions;
 mod docs;
+mod examples;
 mod export;
+mod help;
 mod json;
 mod limits;
 mod live_lines;
@@ -14,14 +18,14 @@ mod manpage;
 mod modes;
 #[cfg(feature = "http")]
 mod net;
-mod newcomer;
+// Compiled only into a build without `http` (`cargo test
+// --no-default-features`, which CI runs too): there fetch and serve refuse.
 #[cfg(not(feature = "http"))]
 mod no_http;
 mod numbers;
 #[cfg(feature = "http")]
 mod peers;
 mod pictures;
-mod polish;
 mod scale;
 mod slowpoll;
 mod usage;

@@ -1,6 +1,7 @@
-//! Black-box tests of the ways to run: modes, runtimes, --spawn, compare,
-//! and the pictures (--timeline, --trace). Real sleeps of 200 ms, lower
-//! bounds, and ratios between runs of the same test; no tight upper bounds.
+//! Black-box tests of the ways to run: modes, runtimes, --spawn, compare's
+//! rows, and the pictures (--timeline, --trace, `--trace -`). Real sleeps of
+//! 200 ms, lower bounds, and ratios between runs of the same test; no tight
+//! upper bounds.
 
 use crate::common::*;
 use predicates::prelude::*;
@@ -164,9 +165,9 @@ fn colour_follows_color_and_no_color() {
 
 #[test]
 fn the_trace_file_parses_and_has_a_wait_per_task() {
-    let dir = std::env::temp_dir().join(format!("asyncdemo-trace-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("run.json");
+    // Removed when the test ends, pass or fail.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("run.json");
     asyncdemo(&[
         "count",
         "-n",
@@ -181,7 +182,6 @@ fn the_trace_file_parses_and_has_a_wait_per_task() {
     .assert()
     .success();
     let trace: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-    std::fs::remove_dir_all(&dir).unwrap();
     let events = trace["traceEvents"].as_array().unwrap();
     // Each wait is a begin/end pair on its task's row.
     let on = |ph: &str, pid: u64| -> Vec<&Value> {
@@ -220,6 +220,42 @@ fn an_unwritable_trace_path_fails_before_the_run() {
     .stderr(predicate::str::starts_with(
         "error: creating trace file '/nonexistent/dir/t.json': No such file or directory",
     ));
+}
+
+#[test]
+fn trace_dash_means_stdout_and_needs_quiet() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let output = asyncdemo(&["count", "-n", "2", "-d", "10ms", "-q", "--trace", "-"])
+        .current_dir(dir)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    // stdout is the trace alone; the summary line moved to stderr.
+    let trace: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(trace["traceEvents"].is_array(), "{trace}");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.starts_with("asyncdemo count executed in"),
+        "{stderr}"
+    );
+    // The run's own output also on stdout: refused, and no file named `-`.
+    for args in [
+        &["count", "--trace", "-"][..],
+        &["count", "-f", "json", "--trace", "-"],
+        &["count", "-q", "-f", "ndjson", "--trace", "-"],
+    ] {
+        asyncdemo(args)
+            .current_dir(dir)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::contains(
+                "--trace - writes the trace to stdout",
+            ));
+    }
+    assert!(!dir.join("-").exists());
 }
 
 #[test]

@@ -3,8 +3,12 @@
 use crate::common::*;
 use predicates::prelude::*;
 
-fn temp(name: &str) -> std::path::PathBuf {
-    std::env::temp_dir().join(format!("asyncdemo-{}-{name}", std::process::id()))
+/// A path named `name` in a fresh directory, which goes (with whatever the
+/// test wrote there) when the returned guard drops, pass or fail.
+fn temp(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    (dir, path)
 }
 
 /// Reads an SVG file back and counts the segments of each class.
@@ -23,7 +27,7 @@ fn classes(path: &std::path::Path) -> std::collections::HashMap<String, usize> {
 
 #[test]
 fn svg_draws_a_blocking_run_and_leaves_stdout_alone() {
-    let path = temp("blocking.svg");
+    let (_dir, path) = temp("blocking.svg");
     let out = stdout_of(&[
         "count",
         "-n",
@@ -39,7 +43,6 @@ fn svg_draws_a_blocking_run_and_leaves_stdout_alone() {
         ["One", "Two", "One", "Two", "One", "Two"]
     );
     let counts = classes(&path);
-    let _ = std::fs::remove_file(&path);
     assert_eq!(counts.get("blocked"), Some(&3), "{counts:?}");
     // Tasks 2 and 3 wait for the thread before their first line.
     assert!(counts.get("ready").copied().unwrap_or(0) >= 2, "{counts:?}");
@@ -67,7 +70,7 @@ fn a_bad_svg_path_fails_before_the_run() {
 
 #[test]
 fn compare_draws_every_way_in_one_picture() {
-    let path = temp("compare.svg");
+    let (_dir, path) = temp("compare.svg");
     asyncdemo(&[
         "compare", "count", "-n", "2", "-d", "30ms", "-f", "markdown", "--svg",
     ])
@@ -76,7 +79,6 @@ fn compare_draws_every_way_in_one_picture() {
     .success()
     .stdout(predicate::str::contains("(longest poll 0."));
     let text = std::fs::read_to_string(&path).unwrap();
-    let _ = std::fs::remove_file(&path);
     let doc = roxmltree::Document::parse(&text).unwrap();
     let headers = doc
         .descendants()
