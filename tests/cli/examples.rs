@@ -93,3 +93,42 @@ fn hello_says_both_hellos_before_either_world() {
     );
     assert!(elapsed_line("hello", last) >= 1.0, "{last}");
 }
+
+/// The example's code with its comments left out, as the README shows it.
+fn without_comments(source: &str) -> String {
+    let kept: Vec<&str> = source
+        .lines()
+        .filter(|line| !line.trim_start().starts_with("//"))
+        .collect();
+    // Removing a comment block can leave two blank lines in a row.
+    let mut text = kept.join("\n");
+    while text.contains("\n\n\n") {
+        text = text.replace("\n\n\n", "\n\n");
+    }
+    text.trim().to_owned()
+}
+
+/// The README prints each example beside the Python it translates; the
+/// printed code must be the file's, comments aside, so that the two never
+/// drift apart.
+#[test]
+fn the_readme_shows_each_example_as_it_is() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
+    let blocks: Vec<String> = readme
+        .split("```rust\n")
+        .skip(1)
+        .filter_map(|rest| {
+            rest.split_once("\n```")
+                .map(|(code, _)| code.trim().to_owned())
+        })
+        .collect();
+    for example in ["countasync", "hello"] {
+        let source = std::fs::read_to_string(format!("{root}/examples/{example}.rs")).unwrap();
+        let code = without_comments(&source);
+        assert!(
+            blocks.contains(&code),
+            "README.md has no ```rust block equal to examples/{example}.rs without its comments:\n{code}"
+        );
+    }
+}
