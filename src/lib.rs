@@ -29,6 +29,9 @@
 //!   that take them while the run goes: the recorder for the pictures, the
 //!   `--trace` writer, the `--slow-poll` watch, and a `Ticker` thread for
 //!   views that read shared state at a steady rate.
+//! - `net`: what crosses the network's edge: the `--url` checked when the
+//!   arguments are parsed, and a peer's text escaped before it reaches a
+//!   terminal. A leaf, like `vocab`.
 //! - `interrupt`: Ctrl-C and SIGTERM, received on a thread of their own,
 //!   and the patient try-lock their handlers take.
 //! - `cli`: what the user can say: clap derive types, and the one list of
