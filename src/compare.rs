@@ -14,12 +14,13 @@
 use crate::cli::{CompareArgs, TableFormat};
 use crate::config::{Config, Way};
 use crate::interrupt;
+use crate::python;
 use crate::report::compare::{self, WAYS};
 use crate::report::{Summary, svg};
 use crate::run;
 use crate::sink::Sink;
 use crate::slowpoll::{self, Watch};
-use crate::vocab::{Event, ExitCode, Live, MachineLimit, Outcome, Park, Signal, Term};
+use crate::vocab::{Event, ExitCode, Language, Live, MachineLimit, Outcome, Park, Signal, Term};
 use anyhow::Context;
 use std::fs::File;
 use std::io::{self, Write};
@@ -77,6 +78,9 @@ impl Shared {
     /// way, then end the process with the signal's code.
     fn interrupted(&self, signal: Signal) {
         let code = signal.exit_code().code().into();
+        // A Python row in progress runs in a process group of its own,
+        // which the terminal's Ctrl-C does not reach.
+        python::stop_running();
         let Some(mut table) = interrupt::lock_within(&self.table, interrupt::LOCK_PATIENCE) else {
             std::process::exit(code);
         };
@@ -284,9 +288,12 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
         }
         table.current = None;
         table.recorded.push(recorded);
-        table
-            .rows
-            .push((Summary::new(&config, outcome, None), way.why(args.demo)));
+        let mut summary = Summary::new(&config, outcome, None);
+        summary.language = Some(Language::Rust);
+        table.rows.push((summary, way.why(args.demo)));
+    }
+    if args.python {
+        code = worse(code, python_rows(&args, &shared));
     }
 
     let Some(table) = shared.conclude() else {
@@ -295,6 +302,56 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
     shared.print(&table.rows).context("writing output")?;
     shared.draw(&table)?;
     Ok(code)
+}
+
+/// `compare --python`: the Python rows, after the tokio rows. A missing
+/// python3 or package is a note on stderr, not a failure; a Python run
+/// that fails or passes its deadline is a failed row, and exit code 1.
+fn python_rows(args: &CompareArgs, shared: &Shared) -> ExitCode {
+    let tasks = args.workload.tasks_for(args.demo);
+    let deadline = args
+        .python_deadline
+        .unwrap_or_else(|| python::default_deadline(tasks, args.workload.delay));
+    let mut code = ExitCode::Success;
+    for way in python::ways(args.demo) {
+        if shared.lock().concluded {
+            park_forever();
+        }
+        if args.format == TableFormat::Text {
+            let _ = writeln!(io::stderr(), "running python3: {} ...", way.ran);
+        }
+        let row = match python::run(way, args.demo, &args.workload, deadline) {
+            python::Ran::Row(row) => *row,
+            python::Ran::Skipped(why) => {
+                let _ = writeln!(io::stderr(), "note: skipped {why}");
+                continue;
+            }
+            python::Ran::NoPython(why) => {
+                let _ = writeln!(io::stderr(), "note: no Python rows: {why}");
+                break;
+            }
+        };
+        let label = compare::runtime_label(&row.summary);
+        if let Some(error) = &row.summary.error {
+            let _ = writeln!(io::stderr(), "error: python3 {label}: {error}");
+            code = worse(code, ExitCode::CheckFailed);
+        } else if row.summary.completed < tasks {
+            let _ = writeln!(
+                io::stderr(),
+                "error: python3 {label}: only {} of {tasks} tasks finished",
+                row.summary.completed
+            );
+            code = worse(code, ExitCode::CheckFailed);
+        }
+        let mut table = shared.lock();
+        if table.concluded {
+            drop(table);
+            park_forever();
+        }
+        table.recorded.push((row.events, row.parks));
+        table.rows.push((row.summary, row.why));
+    }
+    code
 }
 
 /// The more serious of two exit codes: an error (2) over a failed run (1)

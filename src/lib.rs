@@ -47,6 +47,8 @@
 //!   an OS thread each), the machine's limits checked before they start,
 //!   and how long they took.
 //! - [`compare`]: the `compare` command, one run per way of running.
+//! - [`python`]: `compare --python`, the notes' own Python programs run by
+//!   python3 with a deadline, their task lines read back as events.
 //! - [`generate`]: shell completions and the man page, from the CLI itself.
 //!
 //! This file owns the lifecycle of a run: it starts it, lets a signal
@@ -60,6 +62,7 @@ mod config;
 mod demo;
 mod generate;
 mod interrupt;
+mod python;
 mod report;
 mod run;
 #[cfg(feature = "http")]
