@@ -15,5 +15,6 @@ mod newcomer;
 mod no_http;
 mod pictures;
 mod polish;
+mod python;
 mod scale;
 mod slowpoll;
