@@ -329,3 +329,41 @@ fn fetch_compares_aiohttp_and_requests_against_the_built_in_server() {
         }
     }
 }
+
+#[test]
+fn the_svg_has_a_panel_per_python_row() {
+    if !python_usable("the_svg_has_a_panel_per_python_row") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("compare.svg");
+    let svg_arg = svg.to_str().unwrap();
+    let output = asyncdemo(&[
+        "compare", "count", "-n", "2", "-d", "50ms", "--python", "-f", "json",
+    ])
+    .args(["--svg", svg_arg])
+    .assert()
+    .success()
+    .get_output()
+    .stdout
+    .clone();
+    let rows: Vec<Value> = serde_json::from_slice(&output).unwrap();
+    let python = of(&rows, "python");
+    let text = std::fs::read_to_string(&svg).unwrap();
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    // Each panel's heading names what ran; a Python row's, its version.
+    let headings: Vec<String> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .map(|n| n.descendants().filter_map(|d| d.text()).collect::<String>())
+        .filter(|t| t.contains("(Python 3."))
+        .collect();
+    assert_eq!(headings.len(), python.len(), "{headings:?}");
+    assert!(
+        headings
+            .iter()
+            .any(|h| h.contains("time.sleep inside the coroutines")
+                && h.contains("one after another")),
+        "{headings:?}"
+    );
+}
