@@ -371,6 +371,18 @@ pub(crate) struct CompareArgs {
     /// axis, labelled with its verdict. A file: stdout holds the table.
     #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub(crate) svg: Option<PathBuf>,
+
+    /// After the tokio rows, run the notes' own Python programs with
+    /// python3 (3.9 or newer, from PATH), one row per way of waiting. For
+    /// fetch: aiohttp and requests, when they import.
+    #[arg(long)]
+    pub(crate) python: bool,
+
+    /// Stop a Python row that runs longer than this, and fail it
+    /// [default: N × delay + 10s].
+    #[arg(long, value_name = "DURATION", requires = "python",
+          value_parser = humantime::parse_duration, value_hint = ValueHint::Other)]
+    pub(crate) python_deadline: Option<Duration>,
 }
 
 /// The formats of the `compare` table.

@@ -16,12 +16,13 @@ use crate::conclude::{self, Closer, Conclusion, Stuck, Turn};
 use crate::config::{self, Config, DEFAULT_BLOCKING_THREADS, Way};
 use crate::export::{Compared, Exports};
 use crate::interrupt;
+use crate::python;
 use crate::report::Summary;
 use crate::report::compare::{self, Row};
 use crate::run;
 use crate::sink::Sink;
 use crate::slowpoll::{self, Watch};
-use crate::vocab::{Demo, ExitCode, Live, Mode, Outcome, RuntimeKind, Signal, Term};
+use crate::vocab::{Demo, ExitCode, Language, Live, Mode, Outcome, RuntimeKind, Signal, Term};
 use std::io::{self, Write};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -148,6 +149,9 @@ impl Shared {
     /// way, then end the process with the signal's code.
     fn interrupted(&self, signal: Signal) {
         let closer = Closer::Signal(signal);
+        // A Python row in progress runs in a process group of its own,
+        // which the terminal's Ctrl-C does not reach.
+        python::stop_running();
         let Some(mut table) = interrupt::lock_within(&self.table, interrupt::LOCK_PATIENCE) else {
             // compare decides no code before its table is out, so this is
             // the signal's own.
@@ -311,11 +315,17 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
         }
         table.current = None;
         table.rows.push(Row {
-            summary: Summary::new(&config, outcome, None),
+            summary: Summary {
+                language: Some(Language::Rust),
+                ..Summary::new(&config, outcome, None)
+            },
             why,
             events,
             parks,
         });
+    }
+    if args.python {
+        code = worse(code, python_rows(&args, &shared));
     }
 
     let table = shared.lock();
@@ -325,6 +335,56 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
     }
     shared.write(&table.rows)?;
     Ok(code)
+}
+
+/// `compare --python`: the Python rows, after the tokio rows. A missing
+/// python3 or package is a note on stderr, not a failure; a Python run
+/// that fails or passes its deadline is a failed row, and exit code 1.
+fn python_rows(args: &CompareArgs, shared: &Shared) -> ExitCode {
+    let tasks = args.workload.tasks_for(args.demo);
+    let deadline = args
+        .python_deadline
+        .unwrap_or_else(|| python::default_deadline(tasks, args.workload.delay));
+    let mut code = ExitCode::Success;
+    for way in python::ways(args.demo) {
+        if shared.conclusion.is_claimed() {
+            conclude::park();
+        }
+        if args.format == TableFormat::Text {
+            let _ = writeln!(io::stderr(), "running python3: {} ...", way.ran);
+        }
+        let row = match python::run(way, args.demo, &args.workload, deadline) {
+            python::Ran::Row(row) => *row,
+            python::Ran::Skipped(why) => {
+                let _ = writeln!(io::stderr(), "note: skipped {why}");
+                continue;
+            }
+            python::Ran::NoPython(why) => {
+                let _ = writeln!(io::stderr(), "note: no Python rows: {why}");
+                break;
+            }
+        };
+        let label = compare::runtime_label(&row.summary);
+        if let Some(error) = &row.summary.error {
+            let line = format!("error: python3 {label}: {error}");
+            let _ = writeln!(io::stderr(), "{}", crate::style::label(&line));
+            code = worse(code, ExitCode::CheckFailed);
+        } else if row.summary.completed < tasks {
+            let line = format!(
+                "error: python3 {label}: only {} of {tasks} tasks finished",
+                row.summary.completed
+            );
+            let _ = writeln!(io::stderr(), "{}", crate::style::label(&line));
+            code = worse(code, ExitCode::CheckFailed);
+        }
+        let mut table = shared.lock();
+        if shared.conclusion.is_claimed() {
+            drop(table);
+            conclude::park();
+        }
+        table.rows.push(row);
+    }
+    code
 }
 
 /// The more serious of two exit codes: an error (2) over a failed run (1)

@@ -69,6 +69,8 @@
 //! - `conclude`: who concludes a run, exactly once (the normal end, a
 //!   signal, the reader hanging up), and what the others do.
 //! - `compare`: the `compare` command, one run per way of running.
+//! - `python`: `compare --python`, the notes' own Python programs run by
+//!   python3 with a deadline, their task lines read back as events.
 //! - `generate`: shell completions and the man page, from the CLI itself.
 //!
 //! This file owns the lifecycle of a run: it starts it, lets a signal
@@ -88,6 +90,7 @@ mod generate;
 mod http;
 mod interrupt;
 mod net;
+mod python;
 mod report;
 mod run;
 #[cfg(feature = "http")]

@@ -25,6 +25,16 @@ pub(crate) enum Demo {
     Fetch,
 }
 
+/// Which language ran a `compare` row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    /// asyncdemo itself: tokio, or an OS thread per task.
+    Rust,
+    /// python3 running the notes' programs (`compare --python`).
+    Python,
+}
+
 /// Which of its two lines a task is printing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

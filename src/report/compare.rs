@@ -1,7 +1,7 @@
 //! The `compare` table: one row per way of running the same demo.
 
 use super::Summary;
-use crate::vocab::{Event, Park, Term};
+use crate::vocab::{Event, Language, Park, Term};
 use std::io::{self, Write};
 
 /// One row of the table: a way's summary, why it behaves as it does, and
@@ -20,6 +20,10 @@ pub(crate) struct Row {
 
 /// The runtime column: `current-thread`, `multi-thread ×2, spawned`, ...
 pub(crate) fn runtime_label(summary: &Summary) -> String {
+    // A row that tokio did not run says what did.
+    if let Some(ran) = &summary.ran {
+        return ran.clone();
+    }
     let Some(runtime) = summary.runtime else {
         return format!("none ({} OS threads)", summary.tasks);
     };
@@ -81,6 +85,9 @@ fn reading(summary: &Summary, why: &str, overhead: f64) -> String {
             "interrupted: {} of {tasks} tasks had finished",
             summary.completed
         );
+    }
+    if let Some(error) = &summary.error {
+        return format!("run failed: {error}");
     }
     if u64::from(summary.completed) < tasks {
         return format!(
@@ -205,8 +212,24 @@ pub(crate) fn write_text(out: &mut impl Write, rows: &[Row], term: Term) -> io::
     for row in &table {
         writeln!(out, "{}", line(row.each_ref().map(String::as_str)))?;
     }
+    python_note(out, rows)
+}
+
+/// Under a table with Python rows: what their elapsed leaves out.
+fn python_note(out: &mut impl Write, rows: &[Row]) -> io::Result<()> {
+    if rows
+        .iter()
+        .any(|row| row.summary.language == Some(Language::Python))
+    {
+        writeln!(out)?;
+        writeln!(out, "{PYTHON_NOTE}")?;
+    }
     Ok(())
 }
+
+/// What a Python row's elapsed time measures.
+const PYTHON_NOTE: &str = "Python's start-up is not inside its elapsed, as in the notes: \
+                           the clock starts just before asyncio.run(main()).";
 
 /// Breaks `text` into lines of at most `width` characters at spaces; a
 /// word longer than `width` gets a line of its own.
@@ -242,7 +265,7 @@ pub(crate) fn write_markdown(out: &mut impl Write, rows: &[Row]) -> io::Result<(
     for row in table(rows) {
         writeln!(out, "| {} |", row.join(" | "))?;
     }
-    Ok(())
+    python_note(out, rows)
 }
 
 /// The run summaries, in the `--format json` schema.

@@ -31,7 +31,7 @@ pub(crate) mod timeline;
 pub(crate) mod trace;
 
 use crate::config::Config;
-use crate::vocab::{Demo, Mode, Outcome, RuntimeKind, Signal};
+use crate::vocab::{Demo, Language, Mode, Outcome, RuntimeKind, Signal};
 use serde::Serialize;
 #[cfg(test)]
 pub(crate) use tests::config as test_config;
@@ -91,6 +91,18 @@ pub(crate) struct Summary {
     pub(crate) passed: bool,
     /// The version of asyncdemo that ran.
     pub(crate) version: String,
+    /// `compare` only: which language ran the row, `rust` or `python`
+    /// (`compare --python`). Absent from a demo's own summary.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) language: Option<Language>,
+    /// `compare --python`'s rows only: what ran, in Python's words, with
+    /// its version: `asyncio.sleep under gather (Python 3.11.7)`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) ran: Option<String>,
+    /// `compare --python`'s rows only: why the row failed as a whole
+    /// (python3 exited with an error, or was stopped at its deadline).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) error: Option<String>,
 }
 
 /// How many failed tasks the summary lists by name; `failed` counts the
@@ -169,6 +181,9 @@ impl Summary {
             passed: signal.is_none() && finished && checks.iter().all(|c| c.passed),
             checks,
             version: env!("CARGO_PKG_VERSION").to_owned(),
+            language: None,
+            ran: None,
+            error: None,
         }
     }
 }

@@ -69,6 +69,12 @@ impl Client {
         let reqwest = reqwest::Client::builder()
             .timeout(timeout)
             .no_proxy()
+            // No idle pool: every task's request is in flight at once, so
+            // a finished connection is never reused within the run, and
+            // keeping it costs its buffers (about 26 KB of hyper's) and
+            // closing them all at exit (docs/benchmarks.md, fetch beside
+            // aiohttp).
+            .pool_max_idle_per_host(0)
             .build()?;
         let ureq = ureq::Agent::config_builder()
             .timeout_global(Some(timeout))

@@ -313,6 +313,7 @@ const OTHER_PROGRAMS_OPTIONS: &[(&str, &str)] = &[
     ("cargo", "--no-default-features"),
     ("cargo", "--ignored"),
     ("cargo", "--example"),
+    ("cargo", "--profile"),
     ("RUSTFLAGS", "--cfg"),
 ];
 

@@ -26,6 +26,7 @@ mod numbers;
 #[cfg(feature = "http")]
 mod peers;
 mod pictures;
+mod python;
 mod scale;
 mod slowpoll;
 mod usage;

@@ -1,0 +1,647 @@
+//! `compare --python`: the notes' own Python programs, run by python3 beside
+//! the tokio rows, so that asyncio and tokio meet in one table.
+//!
+//! The programs live in `python/rows.py`, embedded in the binary and run
+//! with `python3 -c`, once per row: a hung or crashed row costs only itself.
+//! The script records each task line with its `time.perf_counter()` time and
+//! prints the record after the measured part, so that a Python row gets the
+//! same events as a tokio row (the same verdicts, timeline and SVG panel).
+//! As in the notes, the clock starts just before `asyncio.run(main())`:
+//! the interpreter's start-up and its imports are not inside the elapsed.
+//!
+//! Every run has a deadline. python3 runs in a process group of its own, so
+//! that a run past its deadline is killed with everything it started, and
+//! Ctrl-C in the terminal reaches asyncdemo, which then stops it
+//! ([`stop_running`]).
+
+use crate::cli::Workload;
+use crate::config::{Config, Way};
+use crate::report::Summary;
+use crate::report::compare::Row;
+use crate::vocab::{Demo, Event, Language, Mode, Outcome, Park, Phase, Polls, Runtime};
+use std::io::{self, Read};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// The programs, one row per run (see its docstring for the protocol).
+const SCRIPT: &str = include_str!("python/rows.py");
+
+/// The interpreter, looked up on `PATH` as a shell would.
+const PROGRAM: &str = "python3";
+
+/// What a run may take beyond running its tasks one after another, by
+/// default: start-up and imports (aiohttp takes a few hundred milliseconds)
+/// on a busy machine. The same slack as `fetch`'s `--timeout`.
+const DEADLINE_SLACK: Duration = Duration::from_secs(10);
+
+/// How often the deadline is checked while python3 runs.
+const POLL_EVERY: Duration = Duration::from_millis(10);
+
+/// How long to wait for python3's pipes to close once it has exited: a
+/// process it left behind outside its group could keep them open for ever.
+const PIPE_GRACE: Duration = Duration::from_secs(1);
+
+/// How much of python3's stderr is kept: its last lines say why it failed.
+const STDERR_TAIL: usize = 64 * 1024;
+
+/// Bytes of stdout allowed per recorded fact: far more than a line needs,
+/// and a bound on what a misbehaving python3 can make asyncdemo hold.
+const BYTES_PER_LINE: u64 = 128;
+
+/// The longest reason a failed row quotes from python3.
+const MAX_REASON_CHARS: usize = 200;
+
+/// The exit status of a row whose package does not import.
+const MISSING_PACKAGE: i32 = 3;
+
+/// The exit status of a Python older than 3.9.
+const TOO_OLD: i32 = 4;
+
+/// The process group of the python3 running now (0: none), for
+/// [`stop_running`].
+static RUNNING: AtomicI32 = AtomicI32::new(0);
+
+/// One of the Python rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Program {
+    /// The row's name in the script.
+    key: &'static str,
+    /// The tokio mode that waits the same way: it decides how the pictures
+    /// colour the waits.
+    mode: Mode,
+    /// What ran, in Python's words.
+    pub(crate) ran: &'static str,
+    /// Why it behaves as it does, for the verdict.
+    pub(crate) why: &'static str,
+}
+
+/// The rows of `count` and `hello`, in the order of the tokio rows.
+const SLEEPING: [Program; 5] = [
+    Program {
+        key: "gather",
+        mode: Mode::Async,
+        ran: "asyncio.sleep under gather",
+        why: "asyncio.sleep gives execution back to the event loop while it waits",
+    },
+    Program {
+        key: "blocking",
+        mode: Mode::Blocking,
+        ran: "time.sleep inside the coroutines",
+        why: "time.sleep blocks the event loop",
+    },
+    Program {
+        key: "to_thread",
+        mode: Mode::SpawnBlocking,
+        ran: "asyncio.to_thread(time.sleep) under gather",
+        why: "the sleeps run on asyncio's default executor of min(32, CPUs + 4) threads",
+    },
+    Program {
+        key: "threads",
+        mode: Mode::Threads,
+        ran: "a threading.Thread per task",
+        why: "each task holds an OS thread of its own",
+    },
+    Program {
+        key: "uvloop",
+        mode: Mode::Async,
+        ran: "asyncio.sleep under gather, on uvloop",
+        why: "uvloop's event loop is free while asyncio.sleep waits",
+    },
+];
+
+/// The rows of `fetch`: the two clients the notes contrast.
+const FETCHING: [Program; 2] = [
+    Program {
+        key: "aiohttp",
+        mode: Mode::Async,
+        ran: "aiohttp under gather",
+        why: "aiohttp gives the event loop back while it awaits the reply",
+    },
+    Program {
+        key: "requests",
+        mode: Mode::Blocking,
+        ran: "requests inside the coroutines",
+        why: "a requests call blocks the event loop",
+    },
+];
+
+/// The Python rows of `demo`.
+pub(crate) fn ways(demo: Demo) -> &'static [Program] {
+    match demo {
+        Demo::Count | Demo::Hello => &SLEEPING,
+        Demo::Fetch => &FETCHING,
+    }
+}
+
+/// How long a row may take unless `--python-deadline` says otherwise: its
+/// tasks one after another (the slowest row, `time.sleep`, takes that
+/// long), plus [`DEADLINE_SLACK`].
+pub(crate) fn default_deadline(tasks: u32, delay: Duration) -> Duration {
+    delay
+        .checked_mul(tasks)
+        .unwrap_or(Duration::MAX)
+        .saturating_add(DEADLINE_SLACK)
+}
+
+/// What running one way gave.
+pub(crate) enum Ran {
+    /// A row for the table: measured, or failed with its reason. Boxed:
+    /// a row is much larger than a note.
+    Row(Box<Row>),
+    /// The row cannot run here (a package does not import): a note says
+    /// why, and the other rows go on.
+    Skipped(String),
+    /// No Python row can run (no python3, or one older than 3.9): a note
+    /// says why, and the table has the tokio rows only.
+    NoPython(String),
+}
+
+/// Runs `way` for `demo` with the workload of the tokio rows, killing it
+/// after `deadline`.
+pub(crate) fn run(way: &Program, demo: Demo, workload: &Workload, deadline: Duration) -> Ran {
+    let tasks = workload.tasks_for(demo);
+    let mut args = vec![
+        way.key.to_owned(),
+        demo.name().to_owned(),
+        tasks.to_string(),
+        format!("{}", workload.delay.as_secs_f64()),
+    ];
+    // fetch talks to a server of its own, as each tokio row does; it
+    // stops when `_server` is dropped.
+    let _server = match serve(demo, workload.delay) {
+        Ok(Some((server, url))) => {
+            args.push(url);
+            Some(server)
+        }
+        Ok(None) => None,
+        Err(why) => return Ran::Row(Box::new(failed(way, demo, workload, None, why))),
+    };
+    let bound = (u64::from(tasks) * 2 + 200_100).saturating_mul(BYTES_PER_LINE);
+    let ended = match execute(&args, deadline, bound) {
+        Ok(ended) => ended,
+        Err(err) if err.kind() == io::ErrorKind::NotFound => {
+            return Ran::NoPython(format!("{PROGRAM} is not on PATH"));
+        }
+        Err(err) => return Ran::NoPython(format!("{PROGRAM} cannot be started: {err}")),
+    };
+    let stdout = String::from_utf8_lossy(&ended.stdout);
+    let version = stdout
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("python "))
+        .map(printable);
+    let why = match ended.status {
+        None => format!(
+            "{PROGRAM} gave no result within {} (--python-deadline), and was stopped",
+            humantime::format_duration(deadline)
+        ),
+        Some(status) => match status.code() {
+            Some(0) => match parse(&stdout, tasks) {
+                Ok(parsed) => return Ran::Row(Box::new(measured(way, demo, workload, parsed))),
+                Err(what) => format!("{PROGRAM} printed no result: {what}"),
+            },
+            Some(MISSING_PACKAGE) => {
+                return Ran::Skipped(format!("{}: {}", way.ran, last_line(&ended.stderr)));
+            }
+            Some(TOO_OLD) => {
+                return Ran::NoPython(format!(
+                    "{PROGRAM} is Python {}, and the Python rows need 3.9 or newer \
+                     (asyncio.to_thread)",
+                    version.as_deref().unwrap_or("older than 3.9")
+                ));
+            }
+            Some(code) => format!(
+                "{PROGRAM} exited with status {code}: {}",
+                last_line(&ended.stderr)
+            ),
+            None => match std::os::unix::process::ExitStatusExt::signal(&status) {
+                Some(signal) => format!("{PROGRAM} was killed by signal {signal}"),
+                None => format!("{PROGRAM} ended abnormally"),
+            },
+        },
+    };
+    Ran::Row(Box::new(failed(
+        way,
+        demo,
+        workload,
+        version.as_deref(),
+        why,
+    )))
+}
+
+/// Stops the python3 running now, if any, with everything it started: the
+/// signal path of `compare`, which is about to end the process.
+pub(crate) fn stop_running() {
+    let group = RUNNING.swap(0, Ordering::SeqCst);
+    if group > 0 {
+        // SAFETY: kill(2) takes plain integers and touches no memory.
+        unsafe {
+            libc::kill(-group, libc::SIGKILL);
+        }
+    }
+}
+
+/// A built-in server for `fetch`, and its URL; `None` for the sleeping
+/// demos.
+#[cfg(feature = "http")]
+fn serve(demo: Demo, delay: Duration) -> Result<Option<(crate::server::BuiltIn, String)>, String> {
+    use crate::sink::Sink;
+    use crate::vocab::Live;
+    use std::sync::Arc;
+    if demo != Demo::Fetch {
+        return Ok(None);
+    }
+    // The server reports running out of descriptors through a sink; here
+    // nobody reads it, and the Python client fails its requests instead.
+    let sink = Arc::new(Sink::new(Box::new(io::sink()), demo, Live::Silent, false));
+    let server = crate::server::BuiltIn::start(delay, sink)
+        .map_err(|err| format!("starting the built-in server: {err:#}"))?;
+    let url = server.url();
+    Ok(Some((server, url)))
+}
+
+/// A build without HTTP has no server; `compare fetch` refuses to run there
+/// before it gets here.
+#[cfg(not(feature = "http"))]
+fn serve(demo: Demo, _delay: Duration) -> Result<Option<((), String)>, String> {
+    match demo {
+        Demo::Fetch => Err(crate::config::no_http("compare fetch --python").to_string()),
+        _ => Ok(None),
+    }
+}
+
+/// How python3 ended, and what it printed.
+struct Ended {
+    /// Its exit status; `None` when it was stopped at the deadline.
+    status: Option<ExitStatus>,
+    stdout: Vec<u8>,
+    /// The tail of its stderr.
+    stderr: Vec<u8>,
+}
+
+/// Runs the script with `args` until it ends or `deadline` passes, reading
+/// at most `bound` bytes of its stdout.
+fn execute(args: &[String], deadline: Duration, bound: u64) -> io::Result<Ended> {
+    use std::os::unix::process::CommandExt;
+    let mut child = Command::new(PROGRAM)
+        .arg("-c")
+        .arg(SCRIPT)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        // A group of its own: the deadline kills what it started too, and
+        // the terminal's Ctrl-C goes to asyncdemo alone, which stops it.
+        .process_group(0)
+        .spawn()?;
+    let group = i32::try_from(child.id()).unwrap_or(0);
+    RUNNING.store(group, Ordering::SeqCst);
+    let stdout = read_in_background(child.stdout.take(), move |mut pipe| {
+        let mut out = Vec::new();
+        let _ = pipe.by_ref().take(bound).read_to_end(&mut out);
+        out
+    });
+    let stderr = read_in_background(child.stderr.take(), |pipe| tail(pipe, STDERR_TAIL));
+    let status = wait_until(&mut child, group, Instant::now() + deadline);
+    let stdout = stdout.recv_timeout(PIPE_GRACE).unwrap_or_default();
+    let stderr = stderr.recv_timeout(PIPE_GRACE).unwrap_or_default();
+    Ok(Ended {
+        status,
+        stdout,
+        stderr,
+    })
+}
+
+/// Waits for `child`; at `deadline`, kills its process `group` and returns
+/// `None`.
+fn wait_until(child: &mut Child, group: i32, deadline: Instant) -> Option<ExitStatus> {
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => {
+                RUNNING.store(0, Ordering::SeqCst);
+                return Some(status);
+            }
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(POLL_EVERY),
+            // Past the deadline, or the child cannot be waited for.
+            _ => {
+                stop_running();
+                if group <= 0 {
+                    let _ = child.kill();
+                }
+                let _ = child.wait();
+                return None;
+            }
+        }
+    }
+}
+
+/// Reads `pipe` on a thread of its own with `read`; the result arrives on
+/// the channel (an empty one without a pipe).
+fn read_in_background<R: Read + Send + 'static>(
+    pipe: Option<R>,
+    read: impl FnOnce(R) -> Vec<u8> + Send + 'static,
+) -> mpsc::Receiver<Vec<u8>> {
+    let (send, receive) = mpsc::channel();
+    match pipe {
+        Some(pipe) => {
+            let spawned = std::thread::Builder::new()
+                .name("python3 output".into())
+                .spawn(move || {
+                    let _ = send.send(read(pipe));
+                });
+            // Without a thread the output is lost; the row then fails as
+            // one that printed nothing.
+            drop(spawned);
+        }
+        None => drop(send.send(Vec::new())),
+    }
+    receive
+}
+
+/// The last `keep` bytes (about) of everything on `pipe`.
+fn tail(mut pipe: impl Read, keep: usize) -> Vec<u8> {
+    let mut kept = Vec::new();
+    let mut buffer = [0; 8192];
+    while let Ok(read) = pipe.read(&mut buffer) {
+        if read == 0 {
+            break;
+        }
+        kept.extend_from_slice(&buffer[..read]);
+        if kept.len() > 2 * keep {
+            kept.drain(..kept.len() - keep);
+        }
+    }
+    kept
+}
+
+/// The last non-empty line of python3's stderr, safe for a terminal: what
+/// a traceback ends with (`ValueError: ...`).
+fn last_line(stderr: &[u8]) -> String {
+    let text = String::from_utf8_lossy(stderr);
+    match text.lines().map(str::trim).rfind(|l| !l.is_empty()) {
+        Some(line) => printable(line),
+        None => "(nothing on stderr)".to_owned(),
+    }
+}
+
+/// `text` with every control character escaped (`\u{1b}`), so that bytes
+/// from python3 never reach the terminal raw, cut at
+/// [`MAX_REASON_CHARS`].
+fn printable(text: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i == MAX_REASON_CHARS {
+            out.push_str("...");
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// What a finished run of the script recorded.
+#[derive(Debug, Default, PartialEq)]
+struct Parsed {
+    /// The Python version (`3.11.7`).
+    version: String,
+    events: Vec<Event>,
+    parks: Vec<Park>,
+    /// Tasks whose request failed.
+    failed: u32,
+    /// The quickest good round trip (fetch).
+    observed: Option<Duration>,
+    /// The longest callback of the event loop, and how many were slow.
+    polls: Option<Polls>,
+    /// The default executor's size (to_thread).
+    executor: Option<usize>,
+    /// The measured part.
+    elapsed: Duration,
+}
+
+/// Reads the script's record (its docstring lists the lines). A line that
+/// does not fit (a task out of range, a word that is not a number) makes
+/// the whole record unreadable rather than silently wrong.
+fn parse(stdout: &str, tasks: u32) -> Result<Parsed, String> {
+    let mut parsed = Parsed::default();
+    let mut elapsed = None;
+    let nanos = |word: Option<&str>| -> Result<Duration, String> {
+        word.and_then(|w| w.parse().ok())
+            .map(Duration::from_nanos)
+            .ok_or_else(|| "a time that is not a number".to_owned())
+    };
+    let number = |word: Option<&str>| -> Result<u32, String> {
+        word.and_then(|w| w.parse().ok())
+            .ok_or_else(|| "a count that is not a number".to_owned())
+    };
+    for line in stdout.lines() {
+        let mut words = line.split(' ');
+        match words.next() {
+            Some("python") => parsed.version = printable(words.next().unwrap_or("?")),
+            Some("event") => {
+                let at = nanos(words.next())?;
+                let task = number(words.next())?;
+                let phase = match words.next() {
+                    Some("first") => Phase::First,
+                    Some("last") => Phase::Last,
+                    _ => return Err("an event that is neither first nor last".into()),
+                };
+                let thread = number(words.next())?;
+                if !(1..=tasks).contains(&task) || thread == 0 {
+                    return Err(format!("an event of task {task} on thread {thread}"));
+                }
+                parsed.events.push(Event {
+                    at,
+                    task,
+                    phase,
+                    thread,
+                });
+            }
+            Some("fail") => {
+                let task = number(words.next())?;
+                if !(1..=tasks).contains(&task) {
+                    return Err(format!("a failure of task {task}"));
+                }
+                parsed.failed += 1;
+            }
+            Some("park") => {
+                let at = nanos(words.next())?;
+                let thread = number(words.next())?;
+                let parked = number(words.next())? == 1;
+                parsed.parks.push(Park { at, thread, parked });
+            }
+            Some("observed") => parsed.observed = Some(nanos(words.next())?),
+            Some("executor") => {
+                parsed.executor = Some(number(words.next())? as usize).filter(|&n| n > 0)
+            }
+            Some("polls") => {
+                let longest = nanos(words.next())?;
+                let slow = number(words.next())?;
+                parsed.polls = Some(Polls {
+                    longest,
+                    slow: u64::from(slow),
+                });
+            }
+            Some("elapsed") => elapsed = Some(nanos(words.next())?),
+            // Anything else (a user's sitecustomize printing, say) is not
+            // part of the record.
+            _ => {}
+        }
+    }
+    parsed.elapsed = elapsed.ok_or("no elapsed time")?;
+    Ok(parsed)
+}
+
+/// The config of `way` for the summary: no tokio runtime, but the event
+/// loop's one thread drives the coroutines as a current-thread runtime
+/// would (a thread per task drives them with none).
+fn config_of(way: &Program, demo: Demo, workload: &Workload, executor: Option<usize>) -> Config {
+    let rust_way = Way {
+        mode: way.mode,
+        runtime: (way.mode != Mode::Threads).then_some(Runtime::CurrentThread),
+        spawn: false,
+        blocking_threads: executor.filter(|_| way.mode == Mode::SpawnBlocking),
+    };
+    Config::of_way(demo, workload, rust_way)
+}
+
+/// The row of a run that measured `parsed`.
+fn measured(way: &Program, demo: Demo, workload: &Workload, parsed: Parsed) -> Row {
+    let config = config_of(way, demo, workload, parsed.executor);
+    let completed = parsed
+        .events
+        .iter()
+        .filter(|e| e.phase == Phase::Last)
+        .count();
+    let outcome = Outcome {
+        elapsed: parsed.elapsed,
+        completed: u32::try_from(completed).unwrap_or(u32::MAX),
+        failed: parsed.failed,
+        observed_delay: parsed.observed,
+        polls: parsed.polls,
+    };
+    let mut summary = Summary::new(&config, outcome, None);
+    summary.language = Some(Language::Python);
+    summary.ran = Some(format!("{} (Python {})", way.ran, parsed.version));
+    Row {
+        summary,
+        why: way.why.to_owned(),
+        events: parsed.events,
+        parks: parsed.parks,
+    }
+}
+
+/// The row of a run that failed as a whole, saying `why`.
+fn failed(
+    way: &Program,
+    demo: Demo,
+    workload: &Workload,
+    version: Option<&str>,
+    why: String,
+) -> Row {
+    let config = config_of(way, demo, workload, None);
+    let mut summary = Summary::new(&config, Outcome::default(), None);
+    summary.language = Some(Language::Python);
+    summary.ran = Some(match version {
+        Some(version) => format!("{} (Python {version})", way.ran),
+        None => way.ran.to_owned(),
+    });
+    summary.error = Some(why);
+    Row {
+        summary,
+        why: way.why.to_owned(),
+        events: Vec::new(),
+        parks: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_becomes_events_parks_and_an_elapsed_time() {
+        let record = "python 3.11.7\n\
+                      event 1000 1 first 1\n\
+                      event 2000 2 first 1\n\
+                      park 2500 1 1\n\
+                      park 9000 1 0\n\
+                      event 9100 1 last 1\n\
+                      fail 2 HTTP 404 Not Found\n\
+                      observed 7000\n\
+                      polls 300 0\n\
+                      elapsed 9500\n";
+        let parsed = parse(record, 2).unwrap();
+        assert_eq!(parsed.version, "3.11.7");
+        assert_eq!(parsed.events.len(), 3);
+        assert_eq!(parsed.events[2].phase, Phase::Last);
+        assert_eq!(parsed.events[2].at, Duration::from_nanos(9100));
+        assert_eq!(parsed.parks.len(), 2);
+        assert!(parsed.parks[0].parked && !parsed.parks[1].parked);
+        assert_eq!(parsed.failed, 1);
+        assert_eq!(parsed.observed, Some(Duration::from_nanos(7000)));
+        assert_eq!(parsed.polls.unwrap().longest, Duration::from_nanos(300));
+        assert_eq!(parsed.elapsed, Duration::from_nanos(9500));
+    }
+
+    #[test]
+    fn a_record_that_does_not_fit_is_refused() {
+        assert!(parse("python 3.11.7\n", 3).is_err(), "no elapsed");
+        assert!(
+            parse("event 1 4 first 1\nelapsed 5\n", 3).is_err(),
+            "task 4 of 3"
+        );
+        assert!(
+            parse("event 1 0 first 1\nelapsed 5\n", 3).is_err(),
+            "task 0"
+        );
+        assert!(parse("event x 1 first 1\nelapsed 5\n", 3).is_err());
+        assert!(parse("event 1 1 middle 1\nelapsed 5\n", 3).is_err());
+        // What is not part of the record is left alone.
+        assert!(parse("hello from sitecustomize\nelapsed 5\n", 3).is_ok());
+    }
+
+    #[test]
+    fn text_from_python_reaches_the_terminal_escaped_and_short() {
+        assert_eq!(printable("a\u{1b}[2Jb\r"), "a\\u{1b}[2Jb\\r");
+        let long = "x".repeat(500);
+        assert_eq!(printable(&long).chars().count(), MAX_REASON_CHARS + 3);
+        assert_eq!(
+            last_line(b"Traceback:\n  line 1\nValueError: \x1b[31mboom\n\n"),
+            "ValueError: \\u{1b}[31mboom"
+        );
+        assert_eq!(last_line(b""), "(nothing on stderr)");
+    }
+
+    #[test]
+    fn the_tail_of_a_long_stderr_keeps_its_last_line() {
+        let mut text = "noise\n".repeat(100_000).into_bytes();
+        text.extend_from_slice(b"RuntimeError: the end\n");
+        let kept = tail(&text[..], 1024);
+        assert!(kept.len() <= 2 * 1024 + 8192);
+        assert_eq!(last_line(&kept), "RuntimeError: the end");
+    }
+
+    #[test]
+    fn the_default_deadline_is_every_task_in_turn_plus_slack() {
+        let second = Duration::from_secs(1);
+        assert_eq!(default_deadline(3, second), 3 * second + DEADLINE_SLACK);
+        assert_eq!(default_deadline(u32::MAX, Duration::MAX), Duration::MAX);
+    }
+
+    #[test]
+    fn every_row_of_the_script_is_one_the_script_knows() {
+        for way in SLEEPING.iter().chain(&FETCHING) {
+            assert!(
+                SCRIPT.contains(&format!("row == \"{}\"", way.key)),
+                "{}",
+                way.key
+            );
+        }
+    }
+}
