@@ -16,6 +16,7 @@
 
 use crate::cli::Workload;
 use crate::config::{Config, Way};
+use crate::http;
 use crate::report::Summary;
 use crate::report::compare::Row;
 use crate::vocab::{Demo, Event, Language, Mode, Outcome, Park, Phase, Polls, Runtime};
@@ -244,32 +245,15 @@ pub(crate) fn stop_running() {
 }
 
 /// A built-in server for `fetch`, and its URL; `None` for the sleeping
-/// demos.
-#[cfg(feature = "http")]
-fn serve(demo: Demo, delay: Duration) -> Result<Option<(crate::server::BuiltIn, String)>, String> {
-    use crate::sink::Sink;
-    use crate::vocab::Live;
-    use std::sync::Arc;
+/// demos. A build without HTTP says so (`compare fetch` refuses to run
+/// there before it gets here).
+fn serve(demo: Demo, delay: Duration) -> Result<Option<(http::Server, String)>, String> {
     if demo != Demo::Fetch {
         return Ok(None);
     }
-    // The server reports running out of descriptors through a sink; here
-    // nobody reads it, and the Python client fails its requests instead.
-    let sink = Arc::new(Sink::new(Box::new(io::sink()), demo, Live::Silent, false));
-    let server = crate::server::BuiltIn::start(delay, sink)
-        .map_err(|err| format!("starting the built-in server: {err:#}"))?;
+    let server = http::Server::start(delay).map_err(|err| format!("{err:#}"))?;
     let url = server.url();
     Ok(Some((server, url)))
-}
-
-/// A build without HTTP has no server; `compare fetch` refuses to run there
-/// before it gets here.
-#[cfg(not(feature = "http"))]
-fn serve(demo: Demo, _delay: Duration) -> Result<Option<((), String)>, String> {
-    match demo {
-        Demo::Fetch => Err(crate::config::no_http("compare fetch --python").to_string()),
-        _ => Ok(None),
-    }
 }
 
 /// How python3 ended, and what it printed.

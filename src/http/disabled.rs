@@ -25,3 +25,18 @@ pub(crate) fn fetch(
 ) -> anyhow::Result<(Duration, Option<Duration>)> {
     Err(super::missing("fetch"))
 }
+
+/// No server in this build: starting one says HTTP is missing.
+pub(crate) struct Server;
+
+impl Server {
+    /// Always the error that this build has no HTTP.
+    pub(crate) fn start(_delay: Duration) -> anyhow::Result<Server> {
+        Err(super::missing("compare fetch --python"))
+    }
+
+    /// Never reached: [`Server::start`] fails.
+    pub(crate) fn url(&self) -> String {
+        String::new()
+    }
+}

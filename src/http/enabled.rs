@@ -47,3 +47,28 @@ pub(crate) fn fetch(
     )?;
     Ok((elapsed, client.fastest()))
 }
+
+/// The built-in server on a thread of its own, for a client that is not
+/// ours (`compare fetch --python`); it stops when dropped.
+pub(crate) struct Server(server::BuiltIn);
+
+impl Server {
+    /// Starts a server that answers after `delay`. It reports running out
+    /// of descriptors through a sink; here nobody reads that, and the
+    /// foreign client fails its requests instead.
+    pub(crate) fn start(delay: Duration) -> anyhow::Result<Server> {
+        let sink = Arc::new(Sink::new(
+            Box::new(std::io::sink()),
+            crate::vocab::Demo::Fetch,
+            crate::vocab::Live::Silent,
+            false,
+        ));
+        let server = server::BuiltIn::start(delay, sink).context("starting the built-in server")?;
+        Ok(Server(server))
+    }
+
+    /// Where it listens: `http://127.0.0.1:PORT/`.
+    pub(crate) fn url(&self) -> String {
+        self.0.url()
+    }
+}

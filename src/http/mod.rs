@@ -15,7 +15,7 @@ mod imp;
 #[path = "disabled.rs"]
 mod imp;
 
-pub(crate) use imp::{fetch, serve};
+pub(crate) use imp::{Server, fetch, serve};
 
 use crate::wait::{BlockingCall, Wait};
 use std::time::Duration;
