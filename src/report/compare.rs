@@ -75,24 +75,7 @@ pub(crate) const WAYS: [Way; 6] = [
     },
 ];
 
-/// The runtime column: `current-thread`, `multi-thread ×2, spawned`, ...
-pub(crate) fn runtime_label(summary: &Summary) -> String {
-    let Some(runtime) = summary.runtime else {
-        return format!("none ({} OS threads)", summary.tasks);
-    };
-    let mut label = runtime.name().to_owned();
-    if let Some(workers) = summary.workers {
-        label.push_str(&format!(" ×{workers}"));
-    }
-    if summary.workers.is_some() || summary.spawn {
-        label.push_str(if summary.spawn {
-            ", spawned"
-        } else {
-            ", joined"
-        });
-    }
-    label
-}
+pub(crate) use super::format::runtime_label;
 
 /// What the progress line says before a way runs: `blocking on
 /// multi-thread ×2, spawned`.

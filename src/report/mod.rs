@@ -21,9 +21,13 @@
 //! output has one home.
 
 pub(crate) mod compare;
+pub(crate) mod format;
 pub(crate) mod json;
 pub(crate) mod lanes;
 pub(crate) mod marks;
+pub(crate) mod palette;
+#[cfg(feature = "png")]
+pub(crate) mod png;
 pub(crate) mod svg;
 pub(crate) mod text;
 pub(crate) mod timeline;
@@ -58,6 +62,10 @@ pub(crate) struct Summary {
     /// Each task's wait, in seconds. For `fetch`, the quickest round trip
     /// observed, i.e. the server's delay as the client saw it.
     pub delay_secs: f64,
+    /// The `--delay` as given, in seconds, for the pictures' titles (which
+    /// repeat the command as typed). Not in the JSON: `delay_secs` is.
+    #[serde(skip)]
+    pub given_delay_secs: f64,
     /// From the first task's start to the last task's end, in seconds.
     pub elapsed_secs: f64,
     /// tasks × delay: what running them one after another would take.
@@ -139,6 +147,7 @@ impl Summary {
             blocking_threads: config.way.blocking_threads,
             tasks: config.tasks,
             delay_secs: delay.as_secs_f64(),
+            given_delay_secs: config.delay.as_secs_f64(),
             elapsed_secs: elapsed.as_secs_f64(),
             serial_secs,
             speedup: (finished && !elapsed.is_zero()).then(|| serial_secs / elapsed.as_secs_f64()),
