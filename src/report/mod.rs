@@ -15,6 +15,11 @@
 //! - [`compare`]: the `compare` table;
 //! - [`marks`]: when each task printed its two lines, computed once for
 //!   the pictures.
+//! - [`palette`]: the colour and glyph of everything a lane shows, one
+//!   palette for the terminal and the SVG;
+//! - [`format`]: formatting that several renderers share (numbers, the
+//!   runtime's label, a picture's title, round axis ticks);
+//! - `png` (feature `png`): the SVG picture rendered as a PNG, for slides.
 //!
 //! The live task lines are drawn here too (the sink calls
 //! [`text::write_verbose_line`] and [`json::write_event`]), so every byte of

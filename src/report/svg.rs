@@ -445,6 +445,19 @@ mod tests {
                 .collect();
             assert!(!texts.contains(&"sleeping, its thread free for other tasks"));
         }
+        // Every mark in a lane has a tooltip, as in inferno's flame graphs:
+        // only the legend's swatches and the page have none.
+        let svg = render_compare(&[panel()]);
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        for rect in doc.descendants().filter(|n| n.has_tag_name("rect")) {
+            let class = rect.attribute("class").unwrap_or("page");
+            if class != "swatch" && class != "page" {
+                assert!(
+                    !tooltip(rect).is_empty(),
+                    "a {class} mark without a tooltip"
+                );
+            }
+        }
         let empty = render_compare(&[]);
         assert!(roxmltree::Document::parse(&empty).is_ok());
     }

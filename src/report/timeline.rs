@@ -199,11 +199,14 @@ fn render(
         waiting.meaning(demo)
     );
     if interrupted {
-        let _ = writeln!(
-            picture,
-            "        {} stopped by a signal, still waiting",
-            paint(INTERRUPTED)
-        );
+        // A task without a last line was stopped by a signal, or its wait
+        // failed (a fetch without a good reply records no last line).
+        let why = if summary.interrupted {
+            "stopped by a signal, still waiting"
+        } else {
+            "never finished: its wait failed"
+        };
+        let _ = writeln!(picture, "        {} {why}", paint(INTERRUPTED));
     }
     if !threads.is_empty() {
         let _ = writeln!(
@@ -338,7 +341,10 @@ mod tests {
         ];
         let picture = render(
             (&events, &[]),
-            &summary(Mode::SpawnBlocking, 2, 200, false),
+            &Summary {
+                interrupted: true,
+                ..summary(Mode::SpawnBlocking, 2, 200, false)
+            },
             Duration::from_millis(500),
             NARROW,
         );
@@ -432,7 +438,10 @@ mod tests {
         ];
         let picture = render(
             (&events, &[]),
-            &summary(Mode::Blocking, 3, 200, true),
+            &Summary {
+                interrupted: true,
+                ..summary(Mode::Blocking, 3, 200, true)
+            },
             Duration::from_millis(300),
             NARROW,
         );
@@ -468,5 +477,23 @@ mod tests {
             ["0.00s", "0.02s", "0.04s", "0.06s", "0.08s", "0.10s"],
             "{picture}"
         );
+    }
+
+    /// A fetch whose wait failed records no last line: its row ends in `!`
+    /// too, but the legend says why, and it is no signal.
+    #[test]
+    fn a_failed_wait_is_not_called_a_signal() {
+        let events = [event(0, 1, Phase::First, 1)];
+        let failed = Summary {
+            failed: 1,
+            ..summary(Mode::Async, 1, 200, false)
+        };
+        let picture = render((&events, &[]), &failed, Duration::from_millis(500), NARROW);
+        assert!(picture.lines().next().unwrap().ends_with('!'), "{picture}");
+        assert!(
+            picture.contains("! never finished: its wait failed"),
+            "{picture}"
+        );
+        assert!(!picture.contains("signal"), "{picture}");
     }
 }

@@ -191,3 +191,28 @@ fn an_interrupted_run_pictures_what_was_happening() {
         "{text}"
     );
 }
+
+/// The title repeats the command as typed: `-d 50ms`, not the measured
+/// round trip of the built-in server (a little more than 50 ms).
+#[cfg(feature = "http")]
+#[test]
+fn a_fetch_picture_is_titled_with_the_delay_as_typed() {
+    let path = temp("fetch.svg");
+    asyncdemo(&["fetch", "-n", "2", "-d", "50ms", "-q", "--svg"])
+        .arg(&path)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let _ = std::fs::remove_file(&path);
+    let doc = roxmltree::Document::parse(&text).expect("well-formed SVG");
+    let title = doc
+        .root_element()
+        .children()
+        .find(|c| c.has_tag_name("title"))
+        .and_then(|t| t.text())
+        .unwrap();
+    assert!(
+        title.starts_with("asyncdemo fetch -n 2 -d 50ms: "),
+        "{title}"
+    );
+}

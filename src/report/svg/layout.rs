@@ -35,6 +35,9 @@ const MAX_THREAD_LANES: usize = 8;
 const BAND_COLUMNS: usize = 200;
 /// The least height of the density band.
 const BAND_HEIGHT: f64 = 24.0;
+/// The gap above the band, so that its label and the last lane's do not
+/// touch.
+const BAND_GAP: f64 = 14.0;
 /// Narrower segments are not drawn (a busy thread's thousands of tiny
 /// wake-ups are merged first).
 const MIN_WIDTH: f64 = 0.5;
@@ -239,13 +242,24 @@ impl Rows {
         } else {
             0.0
         };
-        lane * f64::from(self.tasks) + threads + if self.band { BAND_HEIGHT + 8.0 } else { 0.0 }
+        lane * f64::from(self.tasks)
+            + threads
+            + if self.band {
+                BAND_HEIGHT + BAND_GAP
+            } else {
+                0.0
+            }
     }
 
     /// The height of a task lane that fills `room`, between 4 and 56.
     fn fit(&self, room: f64) -> f64 {
         let (tasks, threads) = (f64::from(self.tasks), self.threads as f64);
-        let room = room - if self.band { BAND_HEIGHT + 8.0 } else { 0.0 };
+        let room = room
+            - if self.band {
+                BAND_HEIGHT + BAND_GAP
+            } else {
+                0.0
+            };
         let even = room / (tasks + threads + 0.4).max(1.0);
         let lane = if even >= thread_lane(0.0) {
             even
@@ -338,13 +352,18 @@ fn draw_run(
             }
         }
         if mark.last.is_none() {
-            // Stopped by a signal: its wait runs to the end of the axis,
-            // and a hollow cap there says it did not end.
+            // Stopped by a signal (or its wait failed): its wait runs to
+            // the end of the axis, and a hollow cap there says it did not
+            // end.
             let x = axis.x(lanes.end);
-            let what = if mark.first.is_some() {
-                "still waiting"
-            } else {
-                "not started yet"
+            let at = secs(lanes.end);
+            let what = match (summary.interrupted, mark.first.is_some()) {
+                (true, true) => format!("still waiting when a signal stopped the run at {at:.3} s"),
+                (true, false) => {
+                    format!("not started yet when a signal stopped the run at {at:.3} s")
+                }
+                // A fetch whose wait failed records no last line.
+                (false, _) => "never finished: its wait failed".to_owned(),
             };
             canvas.front.push(Shape::Rect {
                 at: (x - 3.0, y - 2.0, 6.0, bar + 4.0),
@@ -352,10 +371,7 @@ fn draw_run(
                 opacity: None,
                 stroke: Some(INK),
                 class: "interrupted",
-                title: Some(format!(
-                    "task {task}: {what} when a signal stopped the run at {:.3} s",
-                    secs(lanes.end)
-                )),
+                title: Some(format!("task {task}: {what}")),
             });
         }
         y += lane;
@@ -365,7 +381,7 @@ fn draw_run(
         // Taller than a lane, so that its two halves read at a glance, and
         // set apart from the last lane so that the labels do not collide.
         let band = bar.max(BAND_HEIGHT);
-        y += 8.0;
+        y += BAND_GAP;
         canvas.text(
             (PLOT_LEFT - 8.0, y + band / 2.0 + LABEL * 0.36),
             LABEL,
@@ -604,11 +620,17 @@ fn legend(runs: &[(&Summary, &Lanes)]) -> Vec<Entry> {
         }
     }
     entries.push(Entry::of(Role::Ready, first));
-    if runs.iter().any(|(s, _)| s.interrupted) {
+    let unfinished = |s: &Summary| s.interrupted || s.failed > 0;
+    if runs.iter().any(|(s, _)| unfinished(s)) {
+        let words = if runs.iter().any(|(s, _)| s.interrupted) {
+            "stopped by a signal: what it was doing then"
+        } else {
+            "never finished: its wait failed"
+        };
         entries.push(Entry {
             fill: PAGE,
             stroke: Some(INK),
-            words: "stopped by a signal: what it was doing then".to_owned(),
+            words: words.to_owned(),
         });
     }
     if runs.iter().any(|(_, l)| !l.threads.is_empty()) {
