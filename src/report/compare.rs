@@ -18,28 +18,7 @@ pub(crate) struct Row {
     pub(crate) parks: Vec<Park>,
 }
 
-/// The runtime column: `current-thread`, `multi-thread ×2, spawned`, ...
-pub(crate) fn runtime_label(summary: &Summary) -> String {
-    // A row that tokio did not run says what did.
-    if let Some(ran) = &summary.ran {
-        return ran.clone();
-    }
-    let Some(runtime) = summary.runtime else {
-        return format!("none ({} OS threads)", summary.tasks);
-    };
-    let mut label = runtime.name().to_owned();
-    if let Some(workers) = summary.workers {
-        label.push_str(&format!(" ×{workers}"));
-    }
-    if summary.workers.is_some() || summary.spawn {
-        label.push_str(if summary.spawn {
-            ", spawned"
-        } else {
-            ", joined"
-        });
-    }
-    label
-}
+pub(crate) use super::format::runtime_label;
 
 /// What the progress line says before a way runs: `blocking on
 /// multi-thread ×2, spawned`.

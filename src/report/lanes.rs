@@ -16,13 +16,16 @@
 //!   call may first queue for a pool thread, so for those the whole gap to
 //!   the last line counts as waiting.
 //!
-//! A thread lane is the intervals in which a runtime thread was busy, from
-//! tokio's `on_thread_park` / `on_thread_unpark` hooks; the rest of the lane
-//! it was parked (idle).
+//! A thread lane is the intervals in which a runtime thread was unparked,
+//! from tokio's `on_thread_park` / `on_thread_unpark` hooks; the rest of
+//! the lane it was parked (idle). Unparked is not the same as running code:
+//! while a task of a blocking mode is inside its wait on that thread, the
+//! thread is *held* in a blocking call (it uses no CPU, and runs nothing
+//! else). The lane tells the two apart ([`ThreadLane::held`]).
 
 use super::Summary;
 use super::marks::Marks;
-use crate::vocab::{Event, Park, RuntimeKind, Waiting};
+use crate::vocab::{Event, Park, Phase, RuntimeKind, Waiting};
 use std::time::Duration;
 
 /// What a task is doing during a span of its lane.
@@ -108,12 +111,13 @@ impl Lanes {
     /// The lanes of the run `summary` describes, up to `end`.
     pub(crate) fn new(summary: &Summary, events: &[Event], parks: &[Park], end: Duration) -> Lanes {
         let driver = Driver::of(summary);
-        let threads = thread_lanes(parks, events, end, driver);
+        let waiting = Waiting::of(summary.mode);
+        let threads = thread_lanes(parks, events, end, (driver, waiting));
         let shared = (driver == Driver::CurrentThread && threads.len() == 1).then_some(0);
         Lanes {
             threads,
             delay: Duration::from_secs_f64(summary.delay_secs),
-            waiting: Waiting::of(summary.mode),
+            waiting,
             end,
             shared,
             queued: driver != Driver::None,
@@ -162,28 +166,81 @@ pub(crate) struct ThreadLane {
     /// What the lane is called: `runtime thread`, `worker 2`, `block_on
     /// thread`.
     pub(crate) label: String,
-    /// When it was busy, in time order; between these it was parked.
+    /// When it was unparked, in time order; between these it was parked.
     pub(crate) busy: Vec<(Duration, Duration)>,
+    /// The parts of `busy` in which a task held it in a blocking call:
+    /// unparked, but running no code. In time order, within `busy`.
+    pub(crate) held: Vec<(Duration, Duration)>,
 }
+
+impl ThreadLane {
+    /// The parts of `busy` in which it ran code: `busy` less `held`.
+    pub(crate) fn running(&self) -> Vec<(Duration, Duration)> {
+        let mut out = Vec::with_capacity(self.busy.len());
+        let mut held = self.held.iter().peekable();
+        for &(from, to) in &self.busy {
+            let mut at = from;
+            while let Some(&&(h_from, h_to)) = held.peek() {
+                if h_from >= to {
+                    break;
+                }
+                if h_from > at {
+                    out.push((at, h_from));
+                }
+                at = at.max(h_to);
+                if h_to > to {
+                    break;
+                }
+                held.next();
+            }
+            if to > at {
+                out.push((at, to));
+            }
+        }
+        out
+    }
+}
+
+/// A wake-up shorter than this in which the thread printed no line is the
+/// runtime's own housekeeping, left out of the pictures. The one a learner
+/// would see on every async timeline is tokio's timer wheel: a sleep sits in
+/// a coarse level of the wheel until it is close, and at about 96% of it the
+/// driver wakes up to move the entry to a finer level (tokio's
+/// `time/wheel`), polls no task and parks again. Drawn, it is a busy mark in
+/// the middle of every sleep that the lesson cannot explain, so it is left
+/// out rather than explained: the picture is about tasks, and this is no
+/// task's work. A wake-up that prints a line, or lasts longer, is drawn.
+const HOUSEKEEPING: Duration = Duration::from_millis(1);
 
 /// The lanes of the runtime's threads, up to `end`.
 ///
 /// Each thread that parked gets a lane, busy from each wake-up to the next
-/// park, and from the start if it printed before its first park. A thread that printed task lines but
-/// never parked gets a lane busy from the start to its last line: the one
-/// thread of a current-thread runtime that never went idle (a blocking
-/// run), a worker that was blocked all along, or the thread inside
-/// `Runtime::block_on` of a multi-thread runtime, which is not a worker, so
-/// the hooks never fire on it.
+/// park, and from the start if it printed before its first park. A thread
+/// that printed task lines but never parked gets a lane busy from the start
+/// to its last line, or to `end` if a task is still inside its wait there
+/// (a run a signal stopped): the one thread of a current-thread runtime
+/// that never went idle (a blocking run), a worker that was blocked all
+/// along, or the thread inside `Runtime::block_on` of a multi-thread
+/// runtime, which is not a worker, so the hooks never fire on it.
+///
+/// When the tasks wait `waiting` = [`Waiting::Blocked`], each task's wait
+/// (from its first line to its last, or to `end`) holds the thread that
+/// printed its first line: that part of the lane is [`ThreadLane::held`].
 pub(crate) fn thread_lanes(
     parks: &[Park],
     events: &[Event],
     end: Duration,
-    driver: Driver,
+    (driver, waiting): (Driver, Waiting),
 ) -> Vec<ThreadLane> {
     if driver == Driver::None {
         return Vec::new();
     }
+    let waits = if waiting == Waiting::Blocked {
+        blocking_waits(events, end)
+    } else {
+        Vec::new()
+    };
+    let open_on = |thread: u32| waits.iter().any(|w| w.0 == thread && w.3);
     let mut threads: Vec<u32> = Vec::new();
     for park in parks {
         if !threads.contains(&park.thread) {
@@ -220,7 +277,7 @@ pub(crate) fn thread_lanes(
                     busy.push((from, end));
                 }
             }
-            (thread, busy)
+            (thread, without_housekeeping(busy, events, thread))
         })
         .collect();
     // Threads that printed but never parked: busy from the start to their
@@ -232,13 +289,26 @@ pub(crate) fn thread_lanes(
             None => outside.push((event.thread, event.at)),
         }
     }
+    // Held to the end by a wait that a signal interrupted: the thread did
+    // not go idle after its last line, it was blocked in that wait.
+    for (thread, last) in &mut outside {
+        if open_on(*thread) {
+            *last = end.max(*last);
+        }
+    }
+    let held_on = |thread: u32, busy: &[(Duration, Duration)]| -> Vec<(Duration, Duration)> {
+        let mine = waits.iter().filter(|w| w.0 == thread).map(|w| (w.1, w.2));
+        intersect(mine, busy)
+    };
     let mut labelled = Vec::new();
     if driver == Driver::Joined {
         // block_on's thread first: it is the one that did all the work.
-        for (_, last) in outside.drain(..) {
+        for (thread, last) in outside.drain(..) {
+            let busy = vec![(Duration::ZERO, last)];
             labelled.push(ThreadLane {
                 label: "block_on thread".to_owned(),
-                busy: vec![(Duration::ZERO, last)],
+                held: held_on(thread, &busy),
+                busy,
             });
         }
     }
@@ -248,15 +318,99 @@ pub(crate) fn thread_lanes(
             .map(|(t, last)| (t, vec![(Duration::ZERO, last)])),
     );
     let single = driver == Driver::CurrentThread && lanes.len() == 1;
-    labelled.extend(lanes.into_iter().enumerate().map(|(index, (_, busy))| {
-        let label = if single {
-            "runtime thread".to_owned()
-        } else {
-            format!("worker {}", index + 1)
-        };
-        ThreadLane { label, busy }
-    }));
+    labelled.extend(
+        lanes
+            .into_iter()
+            .enumerate()
+            .map(|(index, (thread, busy))| {
+                let label = if single {
+                    "runtime thread".to_owned()
+                } else {
+                    format!("worker {}", index + 1)
+                };
+                ThreadLane {
+                    label,
+                    held: held_on(thread, &busy),
+                    busy,
+                }
+            }),
+    );
     labelled
+}
+
+/// Each blocking wait: the thread it held, from, to, and whether a signal
+/// interrupted it (it had no last line, so it runs to `end`). A blocked
+/// task waits on the thread that printed its first line, and prints its
+/// last right after, on the same thread.
+fn blocking_waits(events: &[Event], end: Duration) -> Vec<(u32, Duration, Duration, bool)> {
+    // Waits open at one moment: one per thread that a task blocks, so a
+    // short list.
+    let mut open: Vec<(u32, u32, Duration)> = Vec::new();
+    let mut waits = Vec::new();
+    for event in events {
+        match event.phase {
+            Phase::First => open.push((event.task, event.thread, event.at)),
+            Phase::Last => {
+                if let Some(i) = open.iter().position(|o| o.0 == event.task) {
+                    let (_, thread, from) = open.swap_remove(i);
+                    waits.push((thread, from, event.at, false));
+                }
+            }
+        }
+    }
+    waits.extend(
+        open.into_iter()
+            .map(|(_, thread, from)| (thread, from, end, true)),
+    );
+    waits.sort_by_key(|w| (w.0, w.1));
+    waits
+}
+
+/// The parts of `within` (in time order) that the intervals `of` (in time
+/// order) cover.
+fn intersect(
+    of: impl Iterator<Item = (Duration, Duration)>,
+    within: &[(Duration, Duration)],
+) -> Vec<(Duration, Duration)> {
+    let mut out: Vec<(Duration, Duration)> = Vec::new();
+    for (from, to) in of {
+        let first = within.partition_point(|&(_, b)| b <= from);
+        for &(a, b) in within[first..].iter().take_while(|(a, _)| *a < to) {
+            let (a, b) = (a.max(from), b.min(to));
+            if b <= a {
+                continue;
+            }
+            match out.last_mut() {
+                Some((_, end)) if *end >= a => *end = (*end).max(b),
+                _ => out.push((a, b)),
+            }
+        }
+    }
+    out
+}
+
+/// `busy` less the short wake-ups in which `thread` printed nothing (see
+/// [`HOUSEKEEPING`]).
+fn without_housekeeping(
+    busy: Vec<(Duration, Duration)>,
+    events: &[Event],
+    thread: u32,
+) -> Vec<(Duration, Duration)> {
+    if !busy.iter().any(|(from, to)| *to - *from < HOUSEKEEPING) {
+        return busy;
+    }
+    let mut printed: Vec<Duration> = events
+        .iter()
+        .filter(|e| e.thread == thread)
+        .map(|e| e.at)
+        .collect();
+    printed.sort_unstable();
+    busy.into_iter()
+        .filter(|&(from, to)| {
+            let at = printed.partition_point(|t| *t < from);
+            to - from >= HOUSEKEEPING || printed.get(at).is_some_and(|t| *t <= to)
+        })
+        .collect()
 }
 
 /// Refines a task's spans with its thread's busy intervals: a task is
@@ -309,7 +463,6 @@ pub(crate) fn refine(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vocab::Phase;
     use crate::vocab::testing::event;
 
     fn ms(n: u64) -> Duration {
@@ -422,13 +575,18 @@ mod tests {
         };
         let parks = [park(1, true), park(1000, false), park(1002, true)];
         let events = [event(0, 1, Phase::First, 1)];
-        let lanes = thread_lanes(&parks, &events, ms(1002), Driver::CurrentThread);
+        let lanes = thread_lanes(
+            &parks,
+            &events,
+            ms(1002),
+            (Driver::CurrentThread, Waiting::Free),
+        );
         assert_eq!(lanes.len(), 1);
         assert_eq!(lanes[0].label, "runtime thread");
         assert_eq!(lanes[0].busy, [(ms(0), ms(1)), (ms(1000), ms(1002))]);
-        assert!(thread_lanes(&parks, &events, ms(1002), Driver::None).is_empty());
+        assert!(thread_lanes(&parks, &events, ms(1002), (Driver::None, Waiting::Free)).is_empty());
         // A worker that parked before doing anything was idle until woken.
-        let lanes = thread_lanes(&parks, &[], ms(1002), Driver::Spawned);
+        let lanes = thread_lanes(&parks, &[], ms(1002), (Driver::Spawned, Waiting::Free));
         assert_eq!(lanes[0].busy, [(ms(1000), ms(1002))]);
     }
 
@@ -447,18 +605,28 @@ mod tests {
             },
         ];
         let events = [event(0, 1, Phase::First, 1), event(600, 3, Phase::Last, 1)];
-        let lanes = thread_lanes(&parks, &events, ms(600), Driver::Joined);
+        let lanes = thread_lanes(&parks, &events, ms(600), (Driver::Joined, Waiting::Free));
         let labels: Vec<&str> = lanes.iter().map(|l| l.label.as_str()).collect();
         assert_eq!(labels, ["block_on thread", "worker 1", "worker 2"]);
         assert_eq!(lanes[0].busy, [(ms(0), ms(600))]);
         assert!(lanes[1].busy.is_empty(), "the workers idle all along");
         // A current-thread runtime that never parked was busy throughout.
-        let lanes = thread_lanes(&[], &events, ms(600), Driver::CurrentThread);
+        let lanes = thread_lanes(
+            &[],
+            &events,
+            ms(600),
+            (Driver::CurrentThread, Waiting::Free),
+        );
         assert_eq!(lanes[0].label, "runtime thread");
         assert_eq!(lanes[0].busy, [(ms(0), ms(600))]);
         // Spawned, the thread that never parked is a worker blocked all
         // along, not block_on's.
-        let lanes = thread_lanes(&parks[..1], &events, ms(600), Driver::Spawned);
+        let lanes = thread_lanes(
+            &parks[..1],
+            &events,
+            ms(600),
+            (Driver::Spawned, Waiting::Free),
+        );
         let labels: Vec<&str> = lanes.iter().map(|l| l.label.as_str()).collect();
         assert_eq!(labels, ["worker 1", "worker 2"]);
         assert_eq!(lanes[1].busy, [(ms(0), ms(600))]);
@@ -491,6 +659,120 @@ mod tests {
                     to: ms(300),
                     state: State::Ready
                 },
+            ]
+        );
+    }
+
+    /// A blocking run's thread is unparked all along, but runs code only
+    /// between the waits: during each one a task holds it in
+    /// `std::thread::sleep`.
+    #[test]
+    fn a_thread_that_a_blocked_task_holds_is_held_not_running() {
+        let events = [
+            event(0, 1, Phase::First, 1),
+            event(200, 1, Phase::Last, 1),
+            event(201, 2, Phase::First, 1),
+            event(401, 2, Phase::Last, 1),
+        ];
+        let lanes = thread_lanes(
+            &[],
+            &events,
+            ms(402),
+            (Driver::CurrentThread, Waiting::Blocked),
+        );
+        assert_eq!(lanes[0].busy, [(ms(0), ms(401))]);
+        assert_eq!(lanes[0].held, [(ms(0), ms(200)), (ms(201), ms(401))]);
+        assert_eq!(lanes[0].running(), [(ms(200), ms(201))]);
+        // The same lines in an async run hold nothing.
+        let lanes = thread_lanes(
+            &[],
+            &events,
+            ms(402),
+            (Driver::CurrentThread, Waiting::Free),
+        );
+        assert!(lanes[0].held.is_empty());
+        assert_eq!(lanes[0].running(), lanes[0].busy);
+    }
+
+    /// Ctrl-C during task 2's wait: the thread is still held by it, to the
+    /// end of the picture, not parked after task 2's first line.
+    #[test]
+    fn an_interrupted_blocking_wait_holds_the_thread_to_the_end() {
+        let events = [
+            event(0, 1, Phase::First, 1),
+            event(200, 1, Phase::Last, 1),
+            event(200, 2, Phase::First, 1),
+        ];
+        let lanes = thread_lanes(
+            &[],
+            &events,
+            ms(300),
+            (Driver::CurrentThread, Waiting::Blocked),
+        );
+        assert_eq!(lanes[0].busy, [(ms(0), ms(300))]);
+        assert_eq!(lanes[0].held, [(ms(0), ms(300))]);
+        // Spawned on workers that park: the worker held by task 2 is held
+        // to the end too.
+        let parks = [
+            Park {
+                at: ms(0),
+                thread: 1,
+                parked: false,
+            },
+            Park {
+                at: ms(0),
+                thread: 2,
+                parked: true,
+            },
+        ];
+        let lanes = thread_lanes(
+            &parks,
+            &events,
+            ms(300),
+            (Driver::Spawned, Waiting::Blocked),
+        );
+        assert_eq!(lanes[0].held, [(ms(0), ms(300))]);
+        assert!(lanes[1].busy.is_empty());
+    }
+
+    /// The timer wheel's wake-up in the middle of a sleep prints nothing
+    /// and is over in microseconds: not drawn. A wake-up that prints a
+    /// line, however short, is.
+    #[test]
+    fn a_wake_up_that_prints_nothing_is_housekeeping() {
+        let park = |us: u64, parked| Park {
+            at: Duration::from_micros(us),
+            thread: 1,
+            parked,
+        };
+        let parks = [
+            park(500, true),
+            park(960_000, false),
+            park(960_020, true),
+            park(1_000_000, false),
+            park(1_000_040, true),
+        ];
+        let events = [
+            event(0, 1, Phase::First, 1),
+            Event {
+                at: Duration::from_micros(1_000_010),
+                ..event(0, 1, Phase::Last, 1)
+            },
+        ];
+        let lanes = thread_lanes(
+            &parks,
+            &events,
+            ms(1001),
+            (Driver::CurrentThread, Waiting::Free),
+        );
+        assert_eq!(
+            lanes[0].busy,
+            [
+                (Duration::ZERO, Duration::from_micros(500)),
+                (
+                    Duration::from_micros(1_000_000),
+                    Duration::from_micros(1_000_040)
+                ),
             ]
         );
     }

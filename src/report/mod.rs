@@ -16,15 +16,24 @@
 //! - [`compare`]: the `compare` table;
 //! - [`marks`]: when each task printed its two lines, computed once for
 //!   the pictures.
+//! - [`palette`]: the colour and glyph of everything a lane shows, one
+//!   palette for the terminal and the SVG;
+//! - [`format`]: formatting that several renderers share (numbers, the
+//!   runtime's label, a picture's title, round axis ticks);
+//! - `png` (feature `png`): the SVG picture rendered as a PNG, for slides.
 //!
 //! The live task lines are drawn here too (the sink calls
 //! [`text::write_verbose_line`] and [`json::write_event`]), so every byte of
 //! output has one home.
 
 pub(crate) mod compare;
+pub(crate) mod format;
 pub(crate) mod json;
 pub(crate) mod lanes;
 pub(crate) mod marks;
+pub(crate) mod palette;
+#[cfg(feature = "png")]
+pub(crate) mod png;
 pub(crate) mod svg;
 pub(crate) mod text;
 pub(crate) mod timeline;
@@ -59,6 +68,10 @@ pub(crate) struct Summary {
     /// Each task's wait, in seconds. For `fetch`, the quickest round trip
     /// observed, i.e. the server's delay as the client saw it.
     pub(crate) delay_secs: f64,
+    /// The `--delay` as given, in seconds, for the pictures' titles (which
+    /// repeat the command as typed). Not in the JSON: `delay_secs` is.
+    #[serde(skip)]
+    pub(crate) given_delay_secs: f64,
     /// From the first task's start to the last task's end, in seconds.
     pub(crate) elapsed_secs: f64,
     /// tasks × delay: what running them one after another would take.
@@ -169,6 +182,7 @@ impl Summary {
             blocking_threads: config.way.blocking_threads,
             tasks: config.tasks,
             delay_secs: delay.as_secs_f64(),
+            given_delay_secs: config.delay.as_secs_f64(),
             elapsed_secs: elapsed.as_secs_f64(),
             serial_secs,
             speedup: (finished && !elapsed.is_zero()).then(|| serial_secs / elapsed.as_secs_f64()),

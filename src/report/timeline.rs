@@ -14,43 +14,18 @@
 //! between a task's two marks says *how* it waited, which is the lesson.
 
 use super::Summary;
+use super::format::{thousands, tick_label, ticks};
 use super::lanes::{Lanes, State};
 use super::marks;
+use super::palette::{INTERRUPTED, Role};
 use crate::vocab::{Event, Park, Term, Waiting};
-use anstyle::{AnsiColor, Style};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::time::Duration;
 
 /// The glyph that fills a task's row while it waits.
 const fn glyph(waiting: Waiting) -> char {
-    match waiting {
-        Waiting::Free => '~',
-        Waiting::Blocked => '#',
-        Waiting::Offloaded => '=',
-    }
-}
-
-/// The glyph of a task that is ready to run but kept off the thread.
-const READY: char = '.';
-/// A runtime thread's lane: busy running tasks, or parked.
-const BUSY: char = 'x';
-const PARKED: char = '_';
-
-/// The glyph's colour on a terminal: green for a free thread, red for a
-/// held one, yellow for a wait handed to the blocking pool, magenta for a
-/// task kept off the thread.
-fn style(glyph: char) -> Style {
-    let color = match glyph {
-        '~' => AnsiColor::Green,
-        '#' => AnsiColor::Red,
-        '=' => AnsiColor::Yellow,
-        READY => AnsiColor::Magenta,
-        BUSY => AnsiColor::Cyan,
-        'o' | '*' => return Style::new().bold(),
-        _ => return Style::new(),
-    };
-    Style::new().fg_color(Some(color.into()))
+    Role::Wait(waiting).glyph()
 }
 
 /// At most this many task rows; the rest are counted in one line.
@@ -59,8 +34,8 @@ const MAX_ROWS: u32 = 10;
 /// At most this many thread rows.
 const MAX_THREAD_ROWS: usize = 4;
 
-/// How far the time axis is divided.
-const TICKS: usize = 4;
+/// Columns per axis tick, at least: room for a label and a gap.
+const COLUMNS_PER_TICK: usize = 8;
 
 /// Draws the timeline of the run `summary` describes, from its events and
 /// its runtime threads' parks.
@@ -116,8 +91,8 @@ fn render(
         while let Some(&first) = rest.first() {
             let run = rest.iter().take_while(|c| **c == first).count();
             let text: String = rest[..run].iter().collect();
-            if term.color && first != ' ' {
-                let style = style(first);
+            if let Some(role) = Role::of_glyph(first).filter(|_| term.color) {
+                let style = role.style();
                 row.push_str(&format!("{style}{text}{style:#}"));
             } else {
                 row.push_str(&text);
@@ -129,31 +104,34 @@ fn render(
 
     let column_span = span / u32::try_from(width - 1).unwrap_or(u32::MAX);
     let mut picture = String::new();
+    let mut interrupted = false;
     for (index, mark) in marks.iter().enumerate() {
         let mut cells = vec![' '; width];
+        // Every task's spans, a task that never started included: it was
+        // ready all along, kept off the thread until a signal stopped the run.
+        for span in lanes.task(mark) {
+            let fill = match span.state {
+                // A wait for the thread shorter than a column is noise at
+                // this scale (a thread starting up, a busy machine), and
+                // would come and go from run to run.
+                State::Ready if span.to - span.from < column_span => continue,
+                State::Ready => Role::Ready.glyph(),
+                State::Waiting(waiting) => glyph(waiting),
+            };
+            let (from, to) = (column(span.from), column(span.to).min(width - 1));
+            cells[from..=to].fill(fill);
+        }
         if let Some(first) = mark.first {
-            for span in lanes.task(mark) {
-                let fill = match span.state {
-                    // A wait for the thread shorter than a column is noise
-                    // at this scale (a thread starting up, a busy machine),
-                    // and would come and go from run to run.
-                    State::Ready if span.to - span.from < column_span => continue,
-                    State::Ready => READY,
-                    State::Waiting(waiting) => glyph(waiting),
-                };
-                let (from, to) = (column(span.from), column(span.to).min(width - 1));
-                cells[from..=to].fill(fill);
-            }
             cells[column(first.at)] = 'o';
-            if let Some(last) = mark.last {
-                cells[column(last.at)] = '*';
-            } else {
-                // An unfinished task (a signal stopped the run) waits to
-                // the end of the row.
-                let last = cells.len() - 1;
-                if cells[last] == ' ' {
-                    cells[last] = glyph(waiting);
-                }
+        }
+        match mark.last {
+            Some(last) => cells[column(last.at)] = '*',
+            // An unfinished task (a signal stopped the run): its wait (or
+            // its wait for the thread) runs to the end of the row, and the
+            // row ends with the interruption.
+            None => {
+                cells[width - 1] = INTERRUPTED;
+                interrupted = true;
             }
         }
         picture.push_str(&paint_row(&format!("task {}", index + 1), &cells));
@@ -162,25 +140,32 @@ fn render(
     if tasks > shown {
         let _ = writeln!(picture, "… {} more tasks", thousands(tasks - shown));
     }
+    let mut held = false;
     for lane in threads {
-        let mut cells = vec![PARKED; width];
-        for &(from, to) in &lane.busy {
-            cells[column(from)..=column(to).min(width - 1)].fill(BUSY);
+        let mut cells = vec![Role::Parked.glyph(); width];
+        for (role, stretches) in [(Role::Running, &lane.busy), (Role::Held, &lane.held)] {
+            for &(from, to) in stretches {
+                cells[column(from)..=column(to).min(width - 1)].fill(role.glyph());
+            }
         }
+        held |= !lane.held.is_empty();
         picture.push_str(&paint_row(&lane.label, &cells));
         picture.push('\n');
     }
 
-    // The axis: `+` at each tick, labelled with its time below.
-    let ticks: Vec<usize> = (0..=TICKS).map(|k| k * (width - 1) / TICKS).collect();
+    // The axis: `+` at each round tick (1, 2 or 5 × 10^k seconds),
+    // labelled with its time below.
+    let ticks = ticks(span.as_secs_f64(), (width / COLUMNS_PER_TICK).max(1));
     let mut axis: Vec<char> = vec!['-'; width];
     let mut labels: Vec<char> = vec![' '; width];
     let mut free_from = 0; // first column a label may still use
-    for (k, &tick) in ticks.iter().enumerate() {
+    for &at in &ticks {
+        let tick = column(Duration::from_secs_f64(at)).min(width - 1);
         axis[tick] = '+';
-        let label = format!("{:.2}s", span.as_secs_f64() * k as f64 / TICKS as f64);
-        // Labels start at their tick, except the last, which ends at it.
-        let at = if k == TICKS {
+        let label = tick_label(at, &ticks).replace(' ', "");
+        // Labels start at their tick, except one that would run past the
+        // end, which ends at it.
+        let at = if tick + label.len() > width {
             (tick + 1).saturating_sub(label.len())
         } else {
             tick
@@ -193,19 +178,19 @@ fn render(
     let _ = writeln!(picture, "{indent}{}", axis.iter().collect::<String>());
     let labels: String = labels.iter().collect();
     let _ = writeln!(picture, "{indent}{}", labels.trim_end());
-    let paint = |c: char| {
-        if term.color {
-            let style = style(c);
+    let paint = |c: char| match Role::of_glyph(c).filter(|_| term.color) {
+        Some(role) => {
+            let style = role.style();
             format!("{style}{c}{style:#}")
-        } else {
-            c.to_string()
         }
+        None => c.to_string(),
     };
     // Short lines, so the legend fits 80 columns whatever the wait's meaning.
     let _ = writeln!(
         picture,
-        "legend: o first line  * last line  {} ready, waiting for the thread",
-        paint(READY)
+        "legend: o first line  * last line  {} {}",
+        paint(Role::Ready.glyph()),
+        Role::Ready.meaning(demo)
     );
     let _ = writeln!(
         picture,
@@ -213,28 +198,34 @@ fn render(
         paint(glyph(waiting)),
         waiting.meaning(demo)
     );
+    if interrupted {
+        // A task without a last line was stopped by a signal, or its wait
+        // failed (a fetch without a good reply records no last line).
+        let why = if summary.interrupted {
+            "stopped by a signal, still waiting"
+        } else {
+            "never finished: its wait failed"
+        };
+        let _ = writeln!(picture, "        {} {why}", paint(INTERRUPTED));
+    }
     if !threads.is_empty() {
         let _ = writeln!(
             picture,
-            "        {} runtime thread busy  {} parked (idle)",
-            paint(BUSY),
-            paint(PARKED)
+            "        {} {}  {} parked (idle)",
+            paint(Role::Running.glyph()),
+            Role::Running.meaning(demo),
+            paint(Role::Parked.glyph())
+        );
+    }
+    if held {
+        let _ = writeln!(
+            picture,
+            "        {} {}",
+            paint(Role::Held.glyph()),
+            Role::Held.meaning(demo)
         );
     }
     picture
-}
-
-/// `99990` → `99,990`.
-pub(crate) fn thousands(n: u32) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
 }
 
 #[cfg(test)]
@@ -279,18 +270,18 @@ mod tests {
             Duration::from_millis(600),
             NARROW,
         );
-        let expected = "\
-task 1          o#########*
-task 2          ..........o##########*
-task 3          .....................o#########*
-runtime thread  xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
-                +------+-------+-------+-------+
-                0.00s  0.15s   0.30s   0.45s
-legend: o first line  * last line  . ready, waiting for the thread
-        # blocked in std::thread::sleep, holding its thread
-        x runtime thread busy  _ parked (idle)
-";
-        assert_eq!(picture, expected, "\n{picture}");
+        insta::assert_snapshot!(picture);
+        let lines: Vec<&str> = picture.lines().collect();
+        // The thread never parked, but ran no code: every column of its
+        // lane is held by one task or the next.
+        let lane = lines[3].strip_prefix("runtime thread  ").unwrap();
+        assert!(!lane.is_empty() && lane.chars().all(|c| c == 'H'), "{lane}");
+        // Each task starts where the last one ended: a staircase.
+        let start = |line: &str| line.find('o').unwrap();
+        let end = |line: &str| line.find('*').unwrap();
+        assert_eq!(start(lines[1]), end(lines[0]));
+        assert_eq!(start(lines[2]), end(lines[1]));
+        assert!(lines.contains(&"        H runtime thread held in a blocking call (no CPU)"));
     }
 
     #[test]
@@ -307,15 +298,20 @@ legend: o first line  * last line  . ready, waiting for the thread
             Duration::from_millis(1000),
             NARROW,
         );
-        let expected = "\
-task 1  o~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~*
-task 2  o~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~*
-        +--------+---------+---------+---------+
-        0.00s    0.25s     0.50s     0.75s 1.00s
-legend: o first line  * last line  . ready, waiting for the thread
-        ~ sleeping, its thread free for other tasks
-";
-        assert_eq!(picture, expected, "\n{picture}");
+        insta::assert_snapshot!(picture);
+        let lines: Vec<&str> = picture.lines().collect();
+        assert_eq!(
+            lines[0],
+            lines[1].replace("task 2", "task 1"),
+            "rows line up"
+        );
+        // Round ticks: 0, 0.2, 0.4 … 1.0 s, not quarters of the span.
+        let labels: Vec<&str> = lines[3].split_whitespace().collect();
+        assert_eq!(labels, ["0.0s", "0.2s", "0.4s", "0.6s", "0.8s", "1.0s"]);
+        assert!(
+            !picture.contains("held"),
+            "nothing holds an async run's thread"
+        );
     }
 
     #[test]
@@ -345,13 +341,22 @@ legend: o first line  * last line  . ready, waiting for the thread
         ];
         let picture = render(
             (&events, &[]),
-            &summary(Mode::SpawnBlocking, 2, 200, false),
+            &Summary {
+                interrupted: true,
+                ..summary(Mode::SpawnBlocking, 2, 200, false)
+            },
             Duration::from_millis(500),
             NARROW,
         );
         let lines: Vec<&str> = picture.lines().collect();
         assert_eq!(lines[0], "task 1  *");
-        assert_eq!(lines[1], format!("task 2  o{}", "=".repeat(39)));
+        // Stopped by a signal: its wait runs to the end, where `!` says so,
+        // and the legend says what `!` is.
+        assert_eq!(lines[1], format!("task 2  o{}!", "=".repeat(38)));
+        assert!(
+            lines.contains(&"        ! stopped by a signal, still waiting"),
+            "{picture}"
+        );
     }
 
     #[test]
@@ -414,15 +419,81 @@ legend: o first line  * last line  . ready, waiting for the thread
             lines[2],
             format!("runtime thread  x{}{}", "_".repeat(14), "x".repeat(17))
         );
-        assert_eq!(lines[7], "        x runtime thread busy  _ parked (idle)");
+        assert_eq!(
+            lines[7],
+            "        x runtime thread running code  _ parked (idle)"
+        );
     }
 
+    /// Ctrl-C during task 2's blocking wait: the picture shows what was
+    /// happening then. Task 2's wait runs to the end of its row, task 3 was
+    /// still ready (kept off the thread), and the thread was held, not
+    /// parked.
     #[test]
-    fn thousands_are_separated() {
-        assert_eq!(thousands(7), "7");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(99_990), "99,990");
-        assert_eq!(thousands(9_999_990), "9,999,990");
+    fn an_interrupted_blocking_run_shows_the_moment_it_stopped() {
+        let events = [
+            event(0, 1, Phase::First, 1),
+            event(200, 1, Phase::Last, 1),
+            event(200, 2, Phase::First, 1),
+        ];
+        let picture = render(
+            (&events, &[]),
+            &Summary {
+                interrupted: true,
+                ..summary(Mode::Blocking, 3, 200, true)
+            },
+            Duration::from_millis(300),
+            NARROW,
+        );
+        insta::assert_snapshot!(picture);
+        let lines: Vec<&str> = picture.lines().collect();
+        assert!(lines[1].ends_with("#!"), "{picture}");
+        assert!(
+            lines[2].ends_with(".!"),
+            "task 3 never got the thread: {picture}"
+        );
+        let lane = lines[3].strip_prefix("runtime thread  ").unwrap();
+        assert!(lane.chars().all(|c| c == 'H'), "held to the end: {lane}");
+        assert_eq!(lane.chars().count(), 32);
+    }
+
+    /// The axis of a 0.1 s run: steps of 0.02 s, not 0.03, 0.05, 0.08.
+    #[test]
+    fn the_axis_has_round_steps() {
+        let events = [event(0, 1, Phase::First, 1), event(100, 1, Phase::Last, 1)];
+        let picture = render(
+            (&events, &[]),
+            &summary(Mode::Async, 1, 100, false),
+            Duration::from_millis(100),
+            Term {
+                width: 80,
+                ..Term::PLAIN
+            },
+        );
+        let lines: Vec<&str> = picture.lines().collect();
+        let labels: Vec<&str> = lines[2].split_whitespace().collect();
+        assert_eq!(
+            labels,
+            ["0.00s", "0.02s", "0.04s", "0.06s", "0.08s", "0.10s"],
+            "{picture}"
+        );
+    }
+
+    /// A fetch whose wait failed records no last line: its row ends in `!`
+    /// too, but the legend says why, and it is no signal.
+    #[test]
+    fn a_failed_wait_is_not_called_a_signal() {
+        let events = [event(0, 1, Phase::First, 1)];
+        let failed = Summary {
+            failed: 1,
+            ..summary(Mode::Async, 1, 200, false)
+        };
+        let picture = render((&events, &[]), &failed, Duration::from_millis(500), NARROW);
+        assert!(picture.lines().next().unwrap().ends_with('!'), "{picture}");
+        assert!(
+            picture.contains("! never finished: its wait failed"),
+            "{picture}"
+        );
+        assert!(!picture.contains("signal"), "{picture}");
     }
 }

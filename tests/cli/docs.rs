@@ -7,8 +7,9 @@
 //! `$ echo $?` checks the previous command's exit code. Timing digits
 //! differ from run to run, so both sides are normalised first: every number
 //! becomes `N`, a run of one glyph (`~~~`, `###`, `...`) becomes one glyph,
-//! a thread lane (`x___x_x`) becomes one `x`, a timeline row's "ready,
-//! waiting for the thread" marks (`.`) are dropped, and runs of spaces
+//! a thread lane (`x___x_x`, `HHH`) becomes one `x`, a timeline row's "ready,
+//! waiting for the thread" marks (`.`) are dropped, a timeline's axis and
+//! its tick labels become `+-` and `Ns`, and runs of spaces
 //! become one space. Words, options, line counts and the
 //! shape of tables and timelines must still match. Blocks that cannot be
 //! rerun as they are (Ctrl-C, output whose order varies) are fenced as
@@ -81,11 +82,11 @@ fn normalise(line: &str) -> String {
                 chars.next();
             }
             out.push('N');
-        } else if "x_".contains(c) {
-            // A runtime thread's lane: when it wakes up, and how often,
-            // is the scheduler's business, so only the lane's presence
-            // is compared.
-            while chars.peek().is_some_and(|n| "x_".contains(*n)) {
+        } else if "x_H".contains(c) {
+            // A runtime thread's lane (running, parked, held): when it
+            // wakes up, and how often, is the scheduler's business, so
+            // only the lane's presence is compared.
+            while chars.peek().is_some_and(|n| "x_H".contains(*n)) {
                 chars.next();
             }
             out.push('x');
@@ -97,6 +98,15 @@ fn normalise(line: &str) -> String {
         } else {
             out.push(c);
         }
+    }
+    // A timeline's axis: its ticks sit at round times (0.1 s, 0.2 s …), so
+    // how many fit, and whether the axis runs a little past the last one,
+    // depends on the elapsed time. Only the axis's presence is compared.
+    if !out.trim().is_empty() && out.trim().chars().all(|c| "+- ".contains(c)) {
+        return "+-".to_owned();
+    }
+    if out.split_whitespace().count() > 1 && out.split_whitespace().all(|t| t == "Ns") {
+        return "Ns".to_owned();
     }
     out
 }

@@ -46,10 +46,12 @@ fn svg_draws_a_blocking_run_and_leaves_stdout_alone() {
     assert_eq!(counts.get("blocked"), Some(&3), "{counts:?}");
     // Tasks 2 and 3 wait for the thread before their first line.
     assert!(counts.get("ready").copied().unwrap_or(0) >= 2, "{counts:?}");
+    // The runtime thread's lane: held by the blocked tasks, not running.
     assert!(
-        counts.contains_key("busy"),
+        counts.get("held").copied().unwrap_or(0) >= 1,
         "the runtime thread lane: {counts:?}"
     );
+    assert_eq!(counts.get("parked"), Some(&1), "{counts:?}");
 }
 
 #[test]
@@ -114,6 +116,105 @@ fn the_timeline_shows_tasks_kept_waiting_and_the_thread() {
     ]);
     let lines: Vec<&str> = out.lines().collect();
     assert!(lines[1].starts_with("task 2          ....."), "{out}");
-    assert!(lines[2].starts_with("runtime thread  xxxxx"), "{out}");
+    // Unparked all along, but held by the blocked tasks, not running code.
+    assert!(lines[2].starts_with("runtime thread  HHHHH"), "{out}");
     assert!(out.contains(". ready, waiting for the thread"), "{out}");
+    assert!(
+        out.contains("H runtime thread held in a blocking call (no CPU)"),
+        "{out}"
+    );
+}
+
+/// Ctrl-C in the middle of a blocking wait: the pictures show the moment
+/// it stopped. The interrupted wait runs to the end, marked; the thread is
+/// held by it, not parked; the title and the timeline say a signal stopped
+/// the run.
+#[test]
+fn an_interrupted_run_pictures_what_was_happening() {
+    let (_dir, path) = temp("interrupted.svg");
+    let (mut child, stdout, first) = spawn_until_first_line(&[
+        "count",
+        "-n",
+        "3",
+        "--blocking",
+        "-d",
+        "5s",
+        "--timeline",
+        "--color",
+        "never",
+        "--svg",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(first.trim(), "One");
+    send_signal(&child, "INT");
+    let status = wait_with_limit(&mut child, std::time::Duration::from_secs(30));
+    assert_eq!(status.code(), Some(130));
+    let out = rest(stdout);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let _ = std::fs::remove_file(&path);
+
+    let rows: Vec<&str> = out.lines().filter(|l| l.starts_with("task ")).collect();
+    assert_eq!(rows.len(), 3, "{out}");
+    assert!(rows[0].ends_with("#!"), "task 1 mid-wait: {out}");
+    assert!(rows[1].ends_with(".!"), "task 2 still ready: {out}");
+    let lane = out
+        .lines()
+        .find_map(|l| l.strip_prefix("runtime thread  "))
+        .unwrap_or_else(|| panic!("no thread lane: {out}"));
+    assert!(
+        !lane.contains('_'),
+        "the thread was held, never parked: {out}"
+    );
+    assert!(
+        out.contains("! stopped by a signal, still waiting"),
+        "{out}"
+    );
+
+    let doc = roxmltree::Document::parse(&text).expect("well-formed SVG");
+    let title = doc
+        .root_element()
+        .children()
+        .find(|c| c.has_tag_name("title"))
+        .and_then(|t| t.text())
+        .unwrap();
+    assert!(
+        title.starts_with("asyncdemo count -n 3 -d 5s --blocking: ")
+            && title.ends_with(", stopped by a signal"),
+        "{title}"
+    );
+    let interrupted = doc
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("interrupted"))
+        .count();
+    assert_eq!(interrupted, 3, "one mark per unfinished task");
+    assert!(
+        doc.descendants()
+            .any(|n| n.attribute("class") == Some("held")),
+        "{text}"
+    );
+}
+
+/// The title repeats the command as typed: `-d 50ms`, not the measured
+/// round trip of the built-in server (a little more than 50 ms).
+#[cfg(feature = "http")]
+#[test]
+fn a_fetch_picture_is_titled_with_the_delay_as_typed() {
+    let (_dir, path) = temp("fetch.svg");
+    asyncdemo(&["fetch", "-n", "2", "-d", "50ms", "-q", "--svg"])
+        .arg(&path)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let _ = std::fs::remove_file(&path);
+    let doc = roxmltree::Document::parse(&text).expect("well-formed SVG");
+    let title = doc
+        .root_element()
+        .children()
+        .find(|c| c.has_tag_name("title"))
+        .and_then(|t| t.text())
+        .unwrap();
+    assert!(
+        title.starts_with("asyncdemo fetch -n 2 -d 50ms: "),
+        "{title}"
+    );
 }

@@ -362,8 +362,17 @@ fn the_svg_has_a_panel_per_python_row() {
     assert!(
         headings
             .iter()
-            .any(|h| h.contains("time.sleep inside the coroutines")
-                && h.contains("one after another")),
+            .any(|h| h.contains("time.sleep inside the coroutines")),
         "{headings:?}"
+    );
+    // The verdicts stand on lines of their own under each heading.
+    let texts: String = doc
+        .descendants()
+        .filter_map(|n| n.text())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        texts.contains("time.sleep blocks the event loop"),
+        "{texts}"
     );
 }

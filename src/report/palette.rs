@@ -1,0 +1,152 @@
+//! One palette for every picture: the colour (and the glyph, in text) of
+//! each thing a lane can show, so that the terminal's `--timeline` and the
+//! `--svg` picture tell a learner the same story in the same colours.
+//!
+//! Each role has an ANSI colour for the terminal and an SVG colour near
+//! what a terminal shows for it: green is a free thread, red a held one,
+//! blue the blocking pool, yellow (amber) a task ready but kept off its
+//! thread. A thread running code is the ink colour (the terminal's own
+//! foreground, dark grey on the page), a parked one pale.
+
+use crate::vocab::{Demo, Waiting};
+use anstyle::{AnsiColor, Style};
+
+/// Something a lane shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// A task printing its first or last line.
+    Line,
+    /// A task waiting, in this way.
+    Wait(Waiting),
+    /// A task ready to run, kept off the thread by another task.
+    Ready,
+    /// A runtime thread running code (polling tasks).
+    Running,
+    /// A runtime thread held in a blocking call: unparked, yet running no
+    /// code and using no CPU, because a task blocks it.
+    Held,
+    /// A runtime thread parked, with nothing to run.
+    Parked,
+}
+
+impl Role {
+    /// Every role, in legend order.
+    pub(crate) const ALL: [Role; 8] = [
+        Role::Line,
+        Role::Wait(Waiting::Free),
+        Role::Wait(Waiting::Blocked),
+        Role::Wait(Waiting::Offloaded),
+        Role::Ready,
+        Role::Running,
+        Role::Held,
+        Role::Parked,
+    ];
+
+    /// The fill of its marks in the SVG picture.
+    pub(crate) const fn hex(self) -> &'static str {
+        match self {
+            Role::Line => "#111111",
+            Role::Wait(Waiting::Free) => "#3a9d3a",
+            Role::Wait(Waiting::Blocked) => "#d0312d",
+            Role::Wait(Waiting::Offloaded) => "#3b75c4",
+            Role::Ready => "#f5a623",
+            Role::Running => "#4a4a4a",
+            // The blocked red, paled: the same story (a held thread) on
+            // the thread's side, set apart from the task that holds it.
+            Role::Held => "#eb9a98",
+            Role::Parked => "#e8e8e8",
+        }
+    }
+
+    /// Its colour on a terminal; `None` keeps the terminal's foreground.
+    pub(crate) const fn ansi(self) -> Option<AnsiColor> {
+        match self {
+            Role::Line | Role::Running | Role::Parked => None,
+            Role::Wait(Waiting::Free) => Some(AnsiColor::Green),
+            Role::Wait(Waiting::Blocked) | Role::Held => Some(AnsiColor::Red),
+            Role::Wait(Waiting::Offloaded) => Some(AnsiColor::Blue),
+            Role::Ready => Some(AnsiColor::Yellow),
+        }
+    }
+
+    /// Its style on a terminal: the lines bold, the rest in their colour.
+    pub(crate) fn style(self) -> Style {
+        if self == Role::Line {
+            return Style::new().bold();
+        }
+        Style::new().fg_color(self.ansi().map(Into::into))
+    }
+
+    /// The glyph that fills a text lane (the lines have two: `o` and `*`).
+    pub(crate) const fn glyph(self) -> char {
+        match self {
+            Role::Line => 'o',
+            Role::Wait(Waiting::Free) => '~',
+            Role::Wait(Waiting::Blocked) => '#',
+            Role::Wait(Waiting::Offloaded) => '=',
+            Role::Ready => '.',
+            Role::Running => 'x',
+            Role::Held => 'H',
+            Role::Parked => '_',
+        }
+    }
+
+    /// The role of a text glyph, for painting a row run by run.
+    pub(crate) fn of_glyph(glyph: char) -> Option<Role> {
+        match glyph {
+            '*' | INTERRUPTED => Some(Role::Line),
+            glyph => Role::ALL.into_iter().find(|r| r.glyph() == glyph),
+        }
+    }
+
+    /// What it means, in a legend and a tooltip.
+    pub(crate) const fn meaning(self, demo: Demo) -> &'static str {
+        match self {
+            Role::Line => "prints a line",
+            Role::Wait(waiting) => waiting.meaning(demo),
+            Role::Ready => "ready, waiting for the thread",
+            Role::Running => "runtime thread running code",
+            Role::Held => "runtime thread held in a blocking call (no CPU)",
+            Role::Parked => "runtime thread parked (idle)",
+        }
+    }
+}
+
+/// The glyph that ends a text lane whose wait a signal interrupted.
+pub(crate) const INTERRUPTED: char = '!';
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fix for two colours that used to disagree: "ready" was magenta
+    /// on the terminal and amber in the SVG, the blocking pool yellow and
+    /// blue. Each SVG colour is now the hue of its terminal colour.
+    #[test]
+    fn terminal_and_svg_agree() {
+        let hue = |hex: &str| {
+            let c = |i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap();
+            (c(1), c(3), c(5))
+        };
+        for role in Role::ALL {
+            let (r, g, b) = hue(role.hex());
+            match role.ansi() {
+                Some(AnsiColor::Green) => assert!(g > r && g > b, "{role:?}"),
+                Some(AnsiColor::Red) => assert!(r > g && r > b, "{role:?}"),
+                Some(AnsiColor::Blue) => assert!(b > r && b > g, "{role:?}"),
+                Some(AnsiColor::Yellow) => assert!(r > b && g > b, "{role:?}"),
+                None => assert!(r.abs_diff(g) < 8 && g.abs_diff(b) < 8, "{role:?} is grey"),
+                Some(other) => panic!("{role:?}: {other:?} has no SVG twin"),
+            }
+        }
+    }
+
+    #[test]
+    fn glyphs_are_distinct_and_found_again() {
+        for role in Role::ALL {
+            assert_eq!(Role::of_glyph(role.glyph()), Some(role));
+        }
+        assert_eq!(Role::of_glyph('*'), Some(Role::Line));
+        assert_eq!(Role::of_glyph(' '), None);
+    }
+}

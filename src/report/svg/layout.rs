@@ -1,0 +1,769 @@
+//! The picture's geometry: where each lane, mark, label and legend entry
+//! goes, as a list of [`Shape`]s. The colours come from
+//! [`super::super::palette`]; [`super::writer`] turns the shapes into SVG.
+//!
+//! Sized for a projector: 1200 units wide (CSS pixels, and the PNG's
+//! pixels at scale 1), lane labels, verdicts and the legend at 16 px or
+//! more, so that they read on a slide. Bounded whatever the task count:
+//! the first [`MAX_LANES`] tasks get a lane each, the rest share one
+//! density band, and marks narrower than a fraction of a pixel are left
+//! out or merged.
+
+use super::super::Summary;
+use super::super::format::{
+    command_line, given_delay, runtime_label, thousands, tick_label, ticks,
+};
+use super::super::lanes::{Lanes, State, ThreadLane};
+use super::super::marks;
+use super::super::palette::Role;
+use super::{Panel, Run};
+use crate::vocab::Waiting;
+use std::time::Duration;
+
+/// The picture's width, in user units (and CSS pixels).
+pub(super) const WIDTH: f64 = 1200.0;
+/// The most height the lanes of one run share, title and legend aside.
+const LANES_HEIGHT: f64 = 360.0;
+/// Where the lanes start (the labels sit left of it) and end.
+pub(super) const PLOT_LEFT: f64 = 185.0;
+pub(super) const PLOT_RIGHT: f64 = WIDTH - 30.0;
+/// Task lanes drawn one by one; the rest share a density band.
+const MAX_LANES: u32 = 40;
+/// Thread lanes drawn; a multi-thread runtime may have many workers.
+const MAX_THREAD_LANES: usize = 8;
+/// Columns of the density band.
+const BAND_COLUMNS: usize = 200;
+/// The least height of the density band.
+const BAND_HEIGHT: f64 = 24.0;
+/// The gap above the band, so that its label and the last lane's do not
+/// touch.
+const BAND_GAP: f64 = 14.0;
+/// Narrower segments are not drawn (a busy thread's thousands of tiny
+/// wake-ups are merged first).
+const MIN_WIDTH: f64 = 0.5;
+/// Task lanes per panel of a `compare` picture.
+const PANEL_LANES: u32 = 6;
+
+/// Text sizes, in px at 1200 px wide: a slide shows 16 px as a projector's
+/// smallest readable size.
+const TITLE: f64 = 26.0;
+const HEADING: f64 = 19.0;
+pub(super) const LABEL: f64 = 16.0;
+/// The width of an average character of DejaVu Sans, in em: the picture
+/// has no text measurement, so long text is wrapped and spaced with this.
+const CHAR_EM: f64 = 0.56;
+
+const INK: &str = "#222222";
+const FAINT: &str = "#666666";
+const GRID: &str = "#dddddd";
+const PAGE: &str = "#ffffff";
+
+/// Where a text's `x` is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Anchor {
+    Start,
+    Middle,
+    End,
+}
+
+/// One thing to draw.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) enum Shape {
+    /// A rectangle (x, y, width, height), with a tooltip if `title`.
+    Rect {
+        at: (f64, f64, f64, f64),
+        fill: &'static str,
+        opacity: Option<f64>,
+        stroke: Option<&'static str>,
+        class: &'static str,
+        title: Option<String>,
+    },
+    Line {
+        from: (f64, f64),
+        to: (f64, f64),
+        stroke: &'static str,
+    },
+    /// Text, its `bold` part first (empty for none).
+    Text {
+        at: (f64, f64),
+        size: f64,
+        anchor: Anchor,
+        fill: &'static str,
+        bold: String,
+        body: String,
+    },
+}
+
+/// A laid-out picture.
+pub(super) struct Picture {
+    pub(super) width: f64,
+    pub(super) height: f64,
+    /// The root element's `<title>`: the command that reproduces the run.
+    pub(super) title: String,
+    /// In drawing order: later shapes cover earlier ones.
+    pub(super) shapes: Vec<Shape>,
+}
+
+/// The shapes of a picture, drawn in two layers: the grid behind, the rest
+/// over it.
+#[derive(Default)]
+struct Canvas {
+    back: Vec<Shape>,
+    front: Vec<Shape>,
+}
+
+impl Canvas {
+    fn rect(&mut self, at: (f64, f64, f64, f64), role: Role, class: &'static str, title: String) {
+        self.front.push(Shape::Rect {
+            at,
+            fill: role.hex(),
+            opacity: None,
+            stroke: None,
+            class,
+            title: Some(title),
+        });
+    }
+
+    fn text(&mut self, (x, y): (f64, f64), size: f64, anchor: Anchor, body: impl Into<String>) {
+        self.front.push(Shape::Text {
+            at: (x, y),
+            size,
+            anchor,
+            fill: INK,
+            bold: String::new(),
+            body: body.into(),
+        });
+    }
+
+    fn finish(self, height: f64, title: String) -> Picture {
+        let mut shapes = self.back;
+        shapes.extend(self.front);
+        Picture {
+            width: WIDTH,
+            height: height.ceil(),
+            title,
+            shapes,
+        }
+    }
+}
+
+/// The class of a task's state, so that tests (and style sheets) can find
+/// its marks.
+const fn class(state: State) -> &'static str {
+    match state {
+        State::Ready => "ready",
+        State::Waiting(Waiting::Free) => "free",
+        State::Waiting(Waiting::Blocked) => "blocked",
+        State::Waiting(Waiting::Offloaded) => "offloaded",
+    }
+}
+
+const fn role(state: State) -> Role {
+    match state {
+        State::Ready => Role::Ready,
+        State::Waiting(waiting) => Role::Wait(waiting),
+    }
+}
+
+/// Maps time to x within the plot.
+#[derive(Clone, Copy)]
+struct Axis {
+    span: f64,
+}
+
+impl Axis {
+    fn x(self, at: Duration) -> f64 {
+        if self.span <= 0.0 {
+            return PLOT_LEFT;
+        }
+        PLOT_LEFT + (at.as_secs_f64() / self.span).min(1.0) * (PLOT_RIGHT - PLOT_LEFT)
+    }
+}
+
+fn secs(d: Duration) -> f64 {
+    d.as_secs_f64()
+}
+
+/// How wide `text` is at `size`, about.
+fn text_width(text: &str, size: f64) -> f64 {
+    text.chars().count() as f64 * size * CHAR_EM
+}
+
+/// Splits `text` at spaces into lines about `width` wide at `size`, of
+/// about equal length, so that no line is a lone fragment.
+fn wrap(text: &str, size: f64, width: f64) -> Vec<String> {
+    let most = ((width / (size * CHAR_EM)) as usize).max(10);
+    let words: Vec<&str> = text.split(' ').filter(|w| !w.is_empty()).collect();
+    let total = words.iter().map(|w| w.chars().count() + 1).sum::<usize>();
+    let count = total.div_ceil(most).max(1);
+    // Aim at an equal share of the text per line, with room for the word
+    // that would cross it.
+    let longest = words.iter().map(|w| w.chars().count()).max().unwrap_or(0);
+    let aim = (total.div_ceil(count) + longest / 2).min(most);
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in words {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > aim {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// The size of a run's lanes: how high each is, and how many rows of each
+/// kind it has.
+struct Rows {
+    tasks: u32,
+    band: bool,
+    threads: usize,
+}
+
+impl Rows {
+    fn of(run: &Run, lanes: &Lanes, max_lanes: u32) -> Rows {
+        let tasks = run.summary.tasks.min(max_lanes);
+        Rows {
+            tasks,
+            band: run.summary.tasks > tasks,
+            threads: lanes.threads.len().min(MAX_THREAD_LANES + 1),
+        }
+    }
+
+    /// The height of the lanes, task lanes `lane` high.
+    fn height(&self, lane: f64) -> f64 {
+        let threads = if self.threads > 0 {
+            gap(lane) + thread_lane(lane) * self.threads as f64
+        } else {
+            0.0
+        };
+        lane * f64::from(self.tasks)
+            + threads
+            + if self.band {
+                BAND_HEIGHT + BAND_GAP
+            } else {
+                0.0
+            }
+    }
+
+    /// The height of a task lane that fills `room`, between 4 and 56.
+    fn fit(&self, room: f64) -> f64 {
+        let (tasks, threads) = (f64::from(self.tasks), self.threads as f64);
+        let room = room
+            - if self.band {
+                BAND_HEIGHT + BAND_GAP
+            } else {
+                0.0
+            };
+        let even = room / (tasks + threads + 0.4).max(1.0);
+        let lane = if even >= thread_lane(0.0) {
+            even
+        } else {
+            // Thin task lanes: the thread lanes keep the height of their
+            // label, and the task lanes share the rest.
+            (room - threads * thread_lane(0.0) - gap(0.0)) / tasks.max(1.0)
+        };
+        lane.clamp(4.0, 56.0)
+    }
+}
+
+/// A thread lane is as high as a task lane, and never lower than its label
+/// needs: a million-task picture has thin task lanes, and one or two thread
+/// lanes that must still be read.
+fn thread_lane(lane: f64) -> f64 {
+    lane.max(LABEL * 1.4)
+}
+
+/// The gap between the task lanes and the thread lanes.
+fn gap(lane: f64) -> f64 {
+    (lane * 0.4).max(10.0)
+}
+
+/// The lanes of one run, drawn from `top` with lanes `lane` high; returns
+/// where they end.
+fn draw_run(
+    canvas: &mut Canvas,
+    run: &Run,
+    lanes: &Lanes,
+    axis: Axis,
+    top: f64,
+    lane: f64,
+    rows: &Rows,
+) -> f64 {
+    let summary = run.summary;
+    let shown = rows.tasks;
+    let all = marks::per_task(run.events, summary.tasks);
+    let bar = lane * 0.72;
+    let mut y = top;
+    // A label on every lane while they fit, else on every second, fifth
+    // or tenth, which has the room of two, five or ten.
+    let label_every = [1, 2, 5, 10]
+        .into_iter()
+        .find(|k| f64::from(*k) * lane >= LABEL * 1.15)
+        .unwrap_or(10);
+    let baseline = |y: f64| y + bar / 2.0 + LABEL * 0.36;
+    for (index, mark) in all.iter().take(shown as usize).enumerate() {
+        let task = index + 1;
+        if index % label_every as usize == 0 || task == shown as usize {
+            canvas.text(
+                (PLOT_LEFT - 8.0, baseline(y)),
+                LABEL,
+                Anchor::End,
+                format!("task {task}"),
+            );
+        }
+        for span in lanes.task(mark) {
+            let (x0, x1) = (axis.x(span.from), axis.x(span.to));
+            if x1 - x0 < MIN_WIDTH {
+                continue;
+            }
+            let title = format!(
+                "task {task}: {}, for {:.3} s ({:.3} to {:.3} s)",
+                role(span.state).meaning(summary.demo),
+                secs(span.to - span.from),
+                secs(span.from),
+                secs(span.to)
+            );
+            canvas.rect(
+                (x0, y, x1 - x0, bar),
+                role(span.state),
+                class(span.state),
+                title,
+            );
+        }
+        for (event, word) in [(mark.first, "first"), (mark.last, "last")] {
+            if let Some(event) = event {
+                let x = axis.x(event.at);
+                let title = format!(
+                    "task {task}: prints its {word} line at {:.3} s",
+                    secs(event.at)
+                );
+                canvas.rect(
+                    (x - 1.0, y - 1.0, 2.0, bar + 2.0),
+                    Role::Line,
+                    "line",
+                    title,
+                );
+            }
+        }
+        if mark.last.is_none() {
+            // Stopped by a signal (or its wait failed): its wait runs to
+            // the end of the axis, and a hollow cap there says it did not
+            // end.
+            let x = axis.x(lanes.end);
+            let at = secs(lanes.end);
+            let what = match (summary.interrupted, mark.first.is_some()) {
+                (true, true) => format!("still waiting when a signal stopped the run at {at:.3} s"),
+                (true, false) => {
+                    format!("not started yet when a signal stopped the run at {at:.3} s")
+                }
+                // A fetch whose wait failed records no last line.
+                (false, _) => "never finished: its wait failed".to_owned(),
+            };
+            canvas.front.push(Shape::Rect {
+                at: (x - 3.0, y - 2.0, 6.0, bar + 4.0),
+                fill: PAGE,
+                opacity: None,
+                stroke: Some(INK),
+                class: "interrupted",
+                title: Some(format!("task {task}: {what}")),
+            });
+        }
+        y += lane;
+    }
+    if rows.band {
+        let rest = &all[shown as usize..];
+        // Taller than a lane, so that its two halves read at a glance, and
+        // set apart from the last lane so that the labels do not collide.
+        let band = bar.max(BAND_HEIGHT);
+        y += BAND_GAP;
+        canvas.text(
+            (PLOT_LEFT - 8.0, y + band / 2.0 + LABEL * 0.36),
+            LABEL,
+            Anchor::End,
+            format!("… {} more", thousands(summary.tasks - shown)),
+        );
+        draw_band(canvas, lanes, axis, rest, y, band);
+        y += band;
+    }
+    let threads = &lanes.threads;
+    if !threads.is_empty() {
+        y += gap(lane);
+    }
+    let (lane, bar) = (thread_lane(lane), thread_lane(lane) * 0.72);
+    let baseline = |y: f64| y + bar / 2.0 + LABEL * 0.36;
+    for thread in threads.iter().take(MAX_THREAD_LANES) {
+        canvas.text(
+            (PLOT_LEFT - 8.0, baseline(y)),
+            LABEL,
+            Anchor::End,
+            thread.label.clone(),
+        );
+        draw_thread(canvas, thread, axis, y, bar);
+        y += lane;
+    }
+    if threads.len() > MAX_THREAD_LANES {
+        canvas.front.push(Shape::Text {
+            at: (PLOT_LEFT - 8.0, baseline(y)),
+            size: LABEL,
+            anchor: Anchor::End,
+            fill: FAINT,
+            bold: String::new(),
+            body: format!("… {} more threads", threads.len() - MAX_THREAD_LANES),
+        });
+        y += lane;
+    }
+    y
+}
+
+/// The tasks past the lanes, as one band: each column shows what share of
+/// them waits (top half, in the wait's colour) and what share is ready but
+/// kept off the thread (bottom half), at that moment.
+fn draw_band(
+    canvas: &mut Canvas,
+    lanes: &Lanes,
+    axis: Axis,
+    rest: &[marks::Marks],
+    y: f64,
+    bar: f64,
+) {
+    let waiting = lanes.waiting;
+    let column_of = |at: Duration| -> usize {
+        if axis.span <= 0.0 {
+            return 0;
+        }
+        ((secs(at) / axis.span) * BAND_COLUMNS as f64).floor() as usize
+    };
+    // Difference arrays: +1 where a state starts, -1 where it ends, so a
+    // million tasks cost one pass.
+    let mut waits = vec![0i64; BAND_COLUMNS + 2];
+    let mut ready = vec![0i64; BAND_COLUMNS + 2];
+    for mark in rest {
+        for span in lanes.task(mark) {
+            let (from, to) = (
+                column_of(span.from),
+                column_of(span.to).max(column_of(span.from) + 1),
+            );
+            let counts = match span.state {
+                State::Ready => &mut ready,
+                State::Waiting(_) => &mut waits,
+            };
+            counts[from.min(BAND_COLUMNS)] += 1;
+            counts[to.min(BAND_COLUMNS + 1)] -= 1;
+        }
+    }
+    let total = rest.len() as f64;
+    let width = (PLOT_RIGHT - PLOT_LEFT) / BAND_COLUMNS as f64;
+    let (mut in_wait, mut in_ready) = (0i64, 0i64);
+    for column in 0..BAND_COLUMNS {
+        in_wait += waits[column];
+        in_ready += ready[column];
+        let x = PLOT_LEFT + column as f64 * width;
+        let at = axis.span * column as f64 / BAND_COLUMNS as f64;
+        for (count, role, class, dy, what) in [
+            (in_wait, Role::Wait(waiting), "band-wait", 0.0, "waiting"),
+            (
+                in_ready,
+                Role::Ready,
+                "band-ready",
+                bar / 2.0,
+                "ready, waiting for the thread",
+            ),
+        ] {
+            if count <= 0 {
+                continue;
+            }
+            let share = count as f64 / total;
+            canvas.front.push(Shape::Rect {
+                at: (x, y + dy, width + 0.6, bar / 2.0),
+                fill: role.hex(),
+                opacity: Some(0.15 + 0.85 * share),
+                stroke: None,
+                class,
+                title: Some(format!(
+                    "at {at:.3} s: {} of the other {} tasks {what}",
+                    thousands(count as u32),
+                    thousands(rest.len() as u32)
+                )),
+            });
+        }
+    }
+}
+
+/// Merges stretches that a pixel cannot tell apart: (x from, x to, time).
+fn merge(stretches: &[(Duration, Duration)], axis: Axis) -> Vec<(f64, f64, Duration)> {
+    let mut merged: Vec<(f64, f64, Duration)> = Vec::new();
+    for &(from, to) in stretches {
+        let (x0, x1) = (axis.x(from), axis.x(to));
+        match merged.last_mut() {
+            Some((_, end, time)) if x0 - *end < 1.0 => {
+                *end = x1.max(*end);
+                *time += to - from;
+            }
+            _ => merged.push((x0, x1, to - from)),
+        }
+    }
+    merged
+}
+
+/// A runtime thread's lane: parked (pale) behind, running code (dark) and
+/// held in a blocking call (pale red) on top.
+fn draw_thread(canvas: &mut Canvas, lane: &ThreadLane, axis: Axis, y: f64, bar: f64) {
+    let label = &lane.label;
+    canvas.rect(
+        (PLOT_LEFT, y, PLOT_RIGHT - PLOT_LEFT, bar),
+        Role::Parked,
+        "parked",
+        format!("{label}: parked, nothing to run"),
+    );
+    for (x0, x1, time) in merge(&lane.held, axis) {
+        let title = format!(
+            "{label}: held in a blocking call for {:.3} s: a task blocks it, so it runs \
+             no code (and uses no CPU) until the call returns",
+            secs(time)
+        );
+        canvas.rect((x0, y, (x1 - x0).max(2.0), bar), Role::Held, "held", title);
+    }
+    for (x0, x1, time) in merge(&lane.running(), axis) {
+        let title = format!(
+            "{label}: running code (polling tasks) for {:.3} s",
+            secs(time)
+        );
+        // At least 2 px: a wake-up to print a line is short, and must show.
+        canvas.rect(
+            (x0, y, (x1 - x0).max(2.0), bar),
+            Role::Running,
+            "busy",
+            title,
+        );
+    }
+}
+
+/// The time axis under the lanes, with grid lines up to `top`.
+fn draw_axis(canvas: &mut Canvas, axis: Axis, top: f64, y: f64) {
+    let ticks = ticks(axis.span, 6);
+    for &at in &ticks {
+        let x = axis.x(Duration::from_secs_f64(at));
+        canvas.back.push(Shape::Line {
+            from: (x, top),
+            to: (x, y + 5.0),
+            stroke: GRID,
+        });
+        canvas.text((x, y + 22.0), LABEL, Anchor::Middle, tick_label(at, &ticks));
+    }
+    canvas.front.push(Shape::Line {
+        from: (PLOT_LEFT, y),
+        to: (PLOT_RIGHT, y),
+        stroke: INK,
+    });
+}
+
+/// The legend: a swatch and a few words for each colour in the picture,
+/// flowed in rows; returns where it ends.
+fn draw_legend(canvas: &mut Canvas, entries: &[Entry], y: f64) -> f64 {
+    let (left, right) = (20.0, WIDTH - 20.0);
+    let (mut x, mut y) = (left, y);
+    for entry in entries {
+        let width = 22.0 + text_width(&entry.words, LABEL) + 28.0;
+        if x > left && x + width > right {
+            x = left;
+            y += LABEL * 1.6;
+        }
+        canvas.front.push(Shape::Rect {
+            at: (x, y - LABEL * 0.8, LABEL, LABEL),
+            fill: entry.fill,
+            opacity: None,
+            stroke: entry.stroke,
+            class: "swatch",
+            title: None,
+        });
+        canvas.text((x + 22.0, y), LABEL, Anchor::Start, entry.words.clone());
+        x += width;
+    }
+    y + LABEL * 0.6
+}
+
+/// One legend entry.
+struct Entry {
+    fill: &'static str,
+    stroke: Option<&'static str>,
+    words: String,
+}
+
+impl Entry {
+    fn of(role: Role, summary: &Summary) -> Entry {
+        Entry {
+            fill: role.hex(),
+            stroke: None,
+            words: role.meaning(summary.demo).to_owned(),
+        }
+    }
+}
+
+/// The legend entries for these runs: only what their pictures show.
+fn legend(runs: &[(&Summary, &Lanes)]) -> Vec<Entry> {
+    let Some((first, _)) = runs.first() else {
+        return Vec::new();
+    };
+    let mut entries = vec![Entry::of(Role::Line, first)];
+    let mut seen: Vec<Waiting> = Vec::new();
+    for (summary, _) in runs {
+        let waiting = Waiting::of(summary.mode);
+        if !seen.contains(&waiting) {
+            seen.push(waiting);
+            entries.push(Entry::of(Role::Wait(waiting), summary));
+        }
+    }
+    entries.push(Entry::of(Role::Ready, first));
+    let unfinished = |s: &Summary| s.interrupted || s.failed > 0;
+    if runs.iter().any(|(s, _)| unfinished(s)) {
+        let words = if runs.iter().any(|(s, _)| s.interrupted) {
+            "stopped by a signal: what it was doing then"
+        } else {
+            "never finished: its wait failed"
+        };
+        entries.push(Entry {
+            fill: PAGE,
+            stroke: Some(INK),
+            words: words.to_owned(),
+        });
+    }
+    if runs.iter().any(|(_, l)| !l.threads.is_empty()) {
+        entries.push(Entry::of(Role::Running, first));
+        if runs
+            .iter()
+            .any(|(_, l)| l.threads.iter().any(|t| !t.held.is_empty()))
+        {
+            entries.push(Entry::of(Role::Held, first));
+        }
+        entries.push(Entry::of(Role::Parked, first));
+    }
+    entries
+}
+
+/// The title's end: the elapsed time, and whether a signal cut it short.
+fn outcome(summary: &Summary) -> String {
+    let stopped = if summary.interrupted {
+        ", stopped by a signal"
+    } else {
+        ""
+    };
+    format!("{:.2} s{stopped}", summary.elapsed_secs)
+}
+
+/// `--svg`: one run.
+pub(super) fn run(run: &Run) -> Picture {
+    let summary = run.summary;
+    let span = run.span();
+    let axis = Axis { span: secs(span) };
+    let lanes = run.lanes();
+    let title = format!("{}: {}", command_line(summary), outcome(summary));
+    let mut canvas = Canvas::default();
+    canvas.text((20.0, 38.0), TITLE, Anchor::Start, title.clone());
+    let rows = Rows::of(run, &lanes, MAX_LANES);
+    // As high as fits: a few lanes get tall ones (up to 56), many share
+    // the room that the band's fixed height leaves.
+    let top = 66.0;
+    let lane = rows.fit(LANES_HEIGHT);
+    let end = draw_run(&mut canvas, run, &lanes, axis, top, lane, &rows);
+    draw_axis(&mut canvas, axis, top - 6.0, end + 4.0);
+    let end = draw_legend(&mut canvas, &legend(&[(summary, &lanes)]), end + 62.0);
+    canvas.finish(end + 16.0, title)
+}
+
+/// `compare --svg`: one panel per way, on a shared time axis, in the order
+/// given; any subset of the ways draws.
+pub(super) fn compare(panels: &[Panel]) -> Picture {
+    let span = panels
+        .iter()
+        .map(|p| secs(p.run.span()))
+        .fold(0.0, f64::max);
+    let axis = Axis { span };
+    let lane = 24.0;
+    let title = match panels.first().map(|p| p.run.summary) {
+        Some(s) => format!(
+            "asyncdemo compare {} -n {} -d {}: {}",
+            s.demo.name(),
+            s.tasks,
+            given_delay(s),
+            if panels.len() > 1 {
+                "the ways side by side"
+            } else {
+                "one way"
+            }
+        ),
+        None => "asyncdemo compare".to_owned(),
+    };
+    let mut canvas = Canvas::default();
+    canvas.text((20.0, 38.0), TITLE, Anchor::Start, title.clone());
+    let top = 60.0;
+    let mut y = top;
+    let mut seen = Vec::with_capacity(panels.len());
+    for panel in panels {
+        let s = panel.run.summary;
+        let lanes = panel.run.lanes();
+        canvas.front.push(Shape::Line {
+            from: (20.0, y),
+            to: (WIDTH - 20.0, y),
+            stroke: GRID,
+        });
+        y += HEADING + 8.0;
+        canvas.front.push(Shape::Text {
+            at: (20.0, y),
+            size: HEADING,
+            anchor: Anchor::Start,
+            fill: INK,
+            bold: s.mode.name().to_owned(),
+            body: format!(" {} · {}", runtime_label(s), outcome(s)),
+        });
+        // The verdict on lines of its own, wrapped: at a projector's size
+        // it would not fit beside the heading.
+        for line in wrap(&panel.verdict, LABEL, WIDTH - 60.0) {
+            y += LABEL * 1.35;
+            canvas.front.push(Shape::Text {
+                at: (40.0, y),
+                size: LABEL,
+                anchor: Anchor::Start,
+                fill: FAINT,
+                bold: String::new(),
+                body: line,
+            });
+        }
+        y += 12.0;
+        let rows = Rows::of(&panel.run, &lanes, PANEL_LANES);
+        draw_run(&mut canvas, &panel.run, &lanes, axis, y, lane, &rows);
+        y += rows.height(lane) + 8.0;
+        seen.push((s, lanes));
+    }
+    draw_axis(&mut canvas, axis, top, y + 4.0);
+    let runs: Vec<(&Summary, &Lanes)> = seen.iter().map(|(s, l)| (*s, l)).collect();
+    let end = draw_legend(&mut canvas, &legend(&runs), y + 62.0);
+    canvas.finish(end + 16.0, title)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_text_wraps_at_spaces() {
+        let text = "one two three four five six seven eight nine ten eleven twelve";
+        let lines = wrap(text, 16.0, 16.0 * CHAR_EM * 20.0);
+        assert!(lines.len() >= 3, "{lines:?}");
+        assert!(lines.iter().all(|l| l.chars().count() <= 20), "{lines:?}");
+        assert_eq!(lines.join(" "), text);
+        assert_eq!(wrap("", 16.0, 100.0), Vec::<String>::new());
+        // A verdict a little too long for one line splits in two halves,
+        // not into a line and a lone `s)`.
+        let verdict = "one after another: block_on runs the join_all future on the calling \
+                       thread, not a worker; the workers idle (longest poll 0.204 s)";
+        let lines = wrap(verdict, 16.0, 16.0 * CHAR_EM * 120.0);
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(lines[1].chars().count() > 40, "{lines:?}");
+    }
+}
