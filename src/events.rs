@@ -91,6 +91,42 @@ pub(crate) enum RunEvent<'a> {
     },
     /// A runtime thread went idle, or woke up.
     Thread(Park),
+    /// A step of one task's polls: only under `--explain`, and only for the
+    /// few tasks it narrates (see [`PollStep`]).
+    Poll {
+        /// Time since the start of the run.
+        at: Duration,
+        /// The task, numbered from 1.
+        task: u32,
+        /// The OS thread it happened on: the polling thread, or for a
+        /// wake-up the thread that called the waker.
+        thread: u32,
+        /// What happened.
+        step: PollStep,
+    },
+    /// Every task has been driven to its end (the run was not stopped):
+    /// the last event of a run, just before its summary.
+    Finished {
+        /// Time since the start of the run.
+        at: Duration,
+    },
+}
+
+/// One step of a task's life as its executor sees it, forwarded into the
+/// ordered lane by `--explain` so that it lands between the task's lines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PollStep {
+    /// The executor calls the task's `poll`.
+    Began,
+    /// `poll` returned, after `took`: `Ready` (the task is done) or `Pending`.
+    Ended {
+        /// How long the poll held its thread.
+        took: Duration,
+        /// `Poll::Ready`, rather than `Poll::Pending`.
+        ready: bool,
+    },
+    /// Somebody called the task's waker: it is ready to be polled again.
+    Woken,
 }
 
 /// Somebody following the ordered events while the run goes.
@@ -135,6 +171,19 @@ pub(crate) trait PollFollower: Sync {
     fn poll_began(&self, id: u32, start: Instant);
     /// The poll of task `id` that began at `start` returned after `took`.
     fn poll_ended(&self, id: u32, start: Instant, took: Duration);
+
+    /// The same, saying whether the poll returned `Ready`; a follower that
+    /// tells `Ready` from `Pending` (`--explain`) overrides this one.
+    fn poll_returned(&self, id: u32, start: Instant, took: Duration, _ready: bool) {
+        self.poll_ended(id, start, took);
+    }
+
+    /// A waker to poll task `id` with instead of `waker`, to hear when the
+    /// task is woken (`--explain`): `None`, the default, polls with the
+    /// executor's own waker, at no cost.
+    fn waker(&self, _id: u32, _waker: &std::task::Waker) -> Option<std::task::Waker> {
+        None
+    }
 }
 
 pin_project_lite::pin_project! {
@@ -164,8 +213,16 @@ impl<P: PollFollower, F: std::future::Future> std::future::Future for Polled<'_,
         let this = self.project();
         let start = Instant::now();
         this.follower.poll_began(*this.id, start);
-        let result = this.task.poll(cx);
-        this.follower.poll_ended(*this.id, start, start.elapsed());
+        // Only a follower that asks for it wraps the waker (a few narrated
+        // tasks under `--explain`); for the others this is a `None` known at
+        // compile time.
+        let result = match this.follower.waker(*this.id, cx.waker()) {
+            Some(waker) => this.task.poll(&mut std::task::Context::from_waker(&waker)),
+            None => this.task.poll(cx),
+        };
+        let ready = result.is_ready();
+        this.follower
+            .poll_returned(*this.id, start, start.elapsed(), ready);
         result
     }
 }

@@ -22,6 +22,7 @@
 //! output has one home.
 
 pub(crate) mod compare;
+pub(crate) mod explain;
 pub(crate) mod json;
 pub(crate) mod lanes;
 pub(crate) mod marks;

@@ -6,6 +6,7 @@ mod basics;
 mod colour;
 mod common;
 mod docs;
+mod explain;
 mod export;
 mod json;
 mod limits;
