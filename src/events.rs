@@ -347,6 +347,68 @@ mod tests {
         assert_eq!(counting.ended.load(Ordering::Relaxed), 2);
     }
 
+    /// A follower that polls with a waker of its own, which counts its
+    /// calls and then wakes the task as the executor's waker would.
+    #[derive(Default)]
+    struct Waking {
+        woken: Arc<AtomicU32>,
+        ready: AtomicU32,
+    }
+
+    struct CountingWaker {
+        inner: std::task::Waker,
+        woken: Arc<AtomicU32>,
+    }
+
+    impl std::task::Wake for CountingWaker {
+        fn wake(self: Arc<Self>) {
+            self.wake_by_ref();
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.woken.fetch_add(1, Ordering::SeqCst);
+            self.inner.wake_by_ref();
+        }
+    }
+
+    impl PollFollower for Waking {
+        fn poll_began(&self, _: u32, _: Instant) {}
+        fn poll_ended(&self, _: u32, _: Instant, _: Duration) {}
+        fn poll_returned(&self, _: u32, _: Instant, _: Duration, ready: bool) {
+            if ready {
+                self.ready.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        fn waker(&self, _: u32, waker: &std::task::Waker) -> Option<std::task::Waker> {
+            Some(std::task::Waker::from(Arc::new(CountingWaker {
+                inner: waker.clone(),
+                woken: Arc::clone(&self.woken),
+            })))
+        }
+    }
+
+    /// The follower's waker is the one the coroutine wakes, and the wake
+    /// still reaches the executor: the task runs to its end.
+    #[test]
+    fn a_follower_hears_the_wake_up_and_the_task_still_runs_to_its_end() {
+        let waking = Waking::default();
+        let mut yielded = false;
+        let task = std::future::poll_fn(|cx| {
+            if yielded {
+                return std::task::Poll::Ready(());
+            }
+            yielded = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        });
+        futures::executor::block_on(polled(&waking, 1, task));
+        assert_eq!(waking.woken.load(Ordering::SeqCst), 1);
+        assert_eq!(
+            waking.ready.load(Ordering::SeqCst),
+            1,
+            "Ready once, at the end"
+        );
+    }
+
     #[test]
     fn a_ticker_ticks_until_dropped() {
         let ticks = Arc::new(AtomicU32::new(0));

@@ -514,3 +514,198 @@ impl Follower for Narrator {
         self.driver != Driver::Threads
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::Workload;
+    use crate::config::Way;
+    use crate::vocab::{Event, Park, RuntimeKind};
+
+    /// A narrator of `tasks` count tasks run in `mode` on one thread,
+    /// each waiting 1 s, writing plain text.
+    fn narrator(mode: Mode, tasks: u32) -> Narrator {
+        let workload = Workload {
+            tasks: Some(tasks),
+            delay: Duration::from_secs(1),
+        };
+        let way = Way::with_defaults(mode, RuntimeKind::CurrentThread, false);
+        let mut config = Config::of_way(Demo::Count, &workload, way);
+        config.format = Format::Text;
+        config.explain = true;
+        Narrator::new(&config, Arc::new(Rest::default()))
+    }
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    fn poll(at: Duration, task: u32, step: PollStep) -> RunEvent<'static> {
+        RunEvent::Poll {
+            at,
+            task,
+            thread: 1,
+            step,
+        }
+    }
+
+    fn line(at: Duration, task: u32, phase: Phase, text: &'static str) -> RunEvent<'static> {
+        RunEvent::Line {
+            event: Event {
+                at,
+                task,
+                phase,
+                thread: 1,
+            },
+            text,
+        }
+    }
+
+    fn park(at: Duration, parked: bool) -> RunEvent<'static> {
+        RunEvent::Thread(Park {
+            at,
+            thread: 1,
+            parked,
+        })
+    }
+
+    /// What the narrator writes for `events`, one string per line.
+    fn told(narrator: &mut Narrator, events: &[RunEvent<'_>]) -> Vec<String> {
+        let mut out = Vec::new();
+        for event in events {
+            narrator.follow(event, &mut out).unwrap();
+        }
+        String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|l| {
+                l.strip_prefix(crate::report::explain::MARK)
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect()
+    }
+
+    /// The figures said are the ones between the events: a blocking call
+    /// that ended 1002 ms after it began held the thread 1002 ms.
+    #[test]
+    fn a_wait_that_ends_inside_its_poll_is_a_held_thread_for_its_measured_time() {
+        let mut narrator = narrator(Mode::Blocking, 1);
+        let lines = told(
+            &mut narrator,
+            &[
+                poll(ms(0), 1, PollStep::Began),
+                line(ms(0), 1, Phase::First, "One"),
+                RunEvent::WaitBegan {
+                    at: ms(0),
+                    task: 1,
+                    thread: 1,
+                },
+                RunEvent::WaitEnded {
+                    at: ms(1002),
+                    task: 1,
+                    thread: 1,
+                    failed: false,
+                },
+                line(ms(1002), 1, Phase::Last, "Two"),
+                poll(
+                    ms(1002),
+                    1,
+                    PollStep::Ended {
+                        took: ms(1002),
+                        ready: true,
+                    },
+                ),
+            ],
+        );
+        assert_eq!(lines.len(), 5, "{lines:#?}");
+        assert!(lines[3].starts_with("std::thread::sleep(1s) returned after 1002.000 ms, inside"));
+        assert!(lines[4].contains("Ready after 1002.000 ms (the whole task ran in this one poll)"));
+    }
+
+    /// An async task: Pending, the park, the timer's wake-up and how long
+    /// the task then waited for the thread. The timer wheel's wake-up on the
+    /// way (nothing polled after it) is not told: one park, one wake-up.
+    #[test]
+    fn a_park_is_told_once_whatever_the_timer_wheel_does_meanwhile() {
+        let mut narrator = narrator(Mode::Async, 1);
+        let lines = told(
+            &mut narrator,
+            &[
+                poll(ms(0), 1, PollStep::Began),
+                line(ms(0), 1, Phase::First, "One"),
+                RunEvent::WaitBegan {
+                    at: ms(0),
+                    task: 1,
+                    thread: 1,
+                },
+                poll(
+                    ms(1),
+                    1,
+                    PollStep::Ended {
+                        took: ms(1),
+                        ready: false,
+                    },
+                ),
+                park(ms(1), true),
+                park(ms(64), false),
+                park(ms(64), true),
+                poll(ms(1001), 1, PollStep::Woken),
+                park(ms(1001), false),
+                poll(ms(1004), 1, PollStep::Began),
+            ],
+        );
+        let parks: Vec<&String> = lines.iter().filter(|l| l.contains("parks")).collect();
+        assert_eq!(parks.len(), 1, "{lines:#?}");
+        let woke: Vec<&String> = lines.iter().filter(|l| l.contains("wakes up")).collect();
+        assert_eq!(woke.len(), 1, "{lines:#?}");
+        assert!(
+            woke[0].contains("at 1.001 s, after 1000.000 ms parked"),
+            "{}",
+            woke[0]
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("woken by its timer, 1000.000 ms after"))
+        );
+        assert!(
+            lines
+                .last()
+                .unwrap()
+                .contains("again (on thread 1): it waited 3.000 ms, ready")
+        );
+    }
+
+    /// A wake-up after which the thread polled the tasks that are not
+    /// narrated was a real one: it is told, late, before the next park.
+    #[test]
+    fn a_quiet_wake_up_followed_by_other_polls_is_told_before_the_next_park() {
+        let mut narrator = narrator(Mode::Async, 5);
+        let rest = Arc::clone(&narrator.rest);
+        let mut lines = told(
+            &mut narrator,
+            &[
+                poll(ms(0), 1, PollStep::Began),
+                poll(
+                    ms(0),
+                    1,
+                    PollStep::Ended {
+                        took: ms(0),
+                        ready: false,
+                    },
+                ),
+                park(ms(1), true),
+                park(ms(30), false),
+            ],
+        );
+        rest.polls.fetch_add(1, Relaxed);
+        lines.extend(told(&mut narrator, &[park(ms(31), true)]));
+        let tail: Vec<&str> = lines.iter().rev().take(2).map(String::as_str).collect();
+        assert!(tail[0].starts_with("thread 1 parks"), "{lines:#?}");
+        assert!(
+            tail[1].starts_with("thread 1 wakes up at 0.030 s, after 29.000 ms parked"),
+            "{lines:#?}"
+        );
+    }
+}
