@@ -104,6 +104,18 @@ pub(crate) enum RunEvent<'a> {
         /// What happened.
         step: PollStep,
     },
+    /// The thread that called `block_on` on a multi-thread runtime, which is
+    /// none of its workers and so has no park hook, starts waiting (the
+    /// future it polls returned `Pending`) or is back to poll it: only
+    /// under `--explain`.
+    Caller {
+        /// Time since the start of the run.
+        at: Duration,
+        /// The calling thread.
+        thread: u32,
+        /// `true` when it starts waiting, `false` when it is back.
+        waiting: bool,
+    },
     /// Every task has been driven to its end (the run was not stopped):
     /// the last event of a run, just before its summary.
     Finished {

@@ -158,6 +158,8 @@ struct Parking {
     since: Duration,
     /// Whether a narrated task was woken since.
     woken: bool,
+    /// Whether it is `block_on`'s caller rather than a runtime worker.
+    caller: bool,
     /// When it woke up without a narrated task to poll, and how many polls
     /// of the other tasks had been made then: if it parks again with no
     /// poll made, that wake-up was only a look at the clock (tokio's timer
@@ -377,7 +379,7 @@ impl Narrator {
                 }
             }
             // Told by `threads`, before this.
-            RunEvent::Thread(_) => None,
+            RunEvent::Thread(_) | RunEvent::Caller { .. } => None,
             RunEvent::Finished { at } => Some((
                 at,
                 Step::Finished {
@@ -394,10 +396,16 @@ impl Narrator {
     /// turns out that the thread did work after it.
     fn threads(&mut self, event: &RunEvent<'_>, told: &mut Vec<(Duration, Step)>) {
         let polls = self.rest.polls.load(Relaxed);
+        let caller = matches!(event, RunEvent::Caller { .. });
         let (thread, at, parked) = match *event {
             RunEvent::Thread(park) if self.pollers.contains(&park.thread) => {
                 (park.thread, park.at, Some(park.parked))
             }
+            RunEvent::Caller {
+                at,
+                thread,
+                waiting,
+            } if self.pollers.contains(&thread) => (thread, at, Some(waiting)),
             RunEvent::Poll {
                 thread,
                 step: PollStep::Began,
@@ -421,13 +429,14 @@ impl Narrator {
                     self.parked[i].quiet = None;
                     return;
                 }
-                let since = self.parked.swap_remove(i).since;
+                let Parking { since, caller, .. } = self.parked.swap_remove(i);
                 told.push((
                     woke,
                     Step::Unparks {
                         thread,
                         at: woke,
                         parked: woke.saturating_sub(since),
+                        caller,
                     },
                 ));
             }
@@ -444,19 +453,28 @@ impl Narrator {
                     thread,
                     since: at,
                     woken: false,
+                    caller,
                     quiet: None,
                 });
                 let awaits = self.awaits;
-                told.push((at, Step::Parks { thread, awaits }));
+                told.push((
+                    at,
+                    Step::Parks {
+                        thread,
+                        awaits,
+                        caller,
+                    },
+                ));
             }
             (Some(false), Some(i)) if self.parked[i].woken => {
-                let since = self.parked.swap_remove(i).since;
+                let Parking { since, caller, .. } = self.parked.swap_remove(i);
                 told.push((
                     at,
                     Step::Unparks {
                         thread,
                         at,
                         parked: at.saturating_sub(since),
+                        caller,
                     },
                 ));
             }

@@ -200,6 +200,7 @@ impl Recorder {
             RunEvent::WaitBegan { .. }
             | RunEvent::WaitEnded { .. }
             | RunEvent::Poll { .. }
+            | RunEvent::Caller { .. }
             | RunEvent::Finished { .. } => {}
         }
     }
@@ -335,6 +336,21 @@ impl Sink {
             task: id,
             thread: thread_number(),
             step,
+        };
+        self.tell(&mut state, &event);
+    }
+
+    /// Tells the followers that the thread that called `block_on` starts
+    /// waiting (`waiting`) or is back; only `--explain` asks for this.
+    pub(crate) fn caller_waits(&self, waiting: bool) {
+        let mut state = self.lock();
+        if state.error.is_some() || state.closed {
+            return;
+        }
+        let event = RunEvent::Caller {
+            at: state.elapsed(),
+            thread: thread_number(),
+            waiting,
         };
         self.tell(&mut state, &event);
     }
@@ -834,6 +850,7 @@ pub(crate) mod tests {
                 }
                 RunEvent::Thread(park) => format!("parked={}", park.parked),
                 RunEvent::Poll { task, .. } => format!("poll {task}"),
+                RunEvent::Caller { waiting, .. } => format!("caller waiting={waiting}"),
                 RunEvent::Finished { .. } => "finished".into(),
             };
             self.0.lock().unwrap().push(seen);

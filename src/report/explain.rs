@@ -177,7 +177,12 @@ pub(crate) enum Step {
     /// Under `Driver::Threads`: the coroutine ended, and its thread with it.
     ThreadDone { task: u32, thread: u32 },
     /// A runtime thread that polled the narrated tasks parks.
-    Parks { thread: u32, awaits: Awaits },
+    /// `caller`: the thread is `block_on`'s caller, not a runtime worker.
+    Parks {
+        thread: u32,
+        awaits: Awaits,
+        caller: bool,
+    },
     /// ... and wakes up, after `parked`, with work to do. (A wake-up with
     /// nothing to do, as tokio's timer wheel makes on its way to a far
     /// timer, is not a step: the park goes on.)
@@ -185,6 +190,7 @@ pub(crate) enum Step {
         thread: u32,
         at: Duration,
         parked: Duration,
+        caller: bool,
     },
     /// The tasks that were not narrated, summed up.
     Rest {
@@ -394,12 +400,40 @@ impl Step {
                 "task {task} prints its last line, then its coroutine is Ready: task {task} is \
                  done, and thread {thread} ends."
             ),
-            Step::Parks { thread, awaits } => format!(
+            Step::Parks {
+                thread,
+                awaits,
+                caller: false,
+            } => format!(
                 "thread {thread} parks: no task is ready, so it sleeps {}.",
                 awaits.park_until()
             ),
-            Step::Unparks { thread, at, parked } => format!(
+            Step::Parks {
+                thread,
+                caller: true,
+                ..
+            } => format!(
+                "thread {thread} waits in block_on: join_all returned Pending, since every \
+                 task it polls is waiting, and the thread sleeps until one is woken."
+            ),
+            Step::Unparks {
+                thread,
+                at,
+                parked,
+                caller: false,
+            } => format!(
                 "thread {thread} wakes up at {}, after {} parked, to poll what was woken.",
+                secs(at),
+                ms(parked)
+            ),
+            Step::Unparks {
+                thread,
+                at,
+                parked,
+                caller: true,
+            } => format!(
+                "thread {thread} is back in block_on at {}, after {} waiting, to poll \
+                 join_all again.",
                 secs(at),
                 ms(parked)
             ),

@@ -251,6 +251,7 @@ impl<W: Write + Send> Follower for Stream<W> {
             RunEvent::WaitEnded { failed: true, .. }
             | RunEvent::Thread(_)
             | RunEvent::Poll { .. }
+            | RunEvent::Caller { .. }
             | RunEvent::Finished { .. } => Ok(()),
         }
     }

@@ -233,7 +233,7 @@ fn on_runtime<W: Wait + Send + 'static>(
         // flush of its own, the lines the joined tasks printed on it would
         // sit in the buffer through the whole pause, and a pipe would get
         // `One` together with `Two`.
-        Runtime::MultiThread(_) => rt.block_on(flushed_when_waiting(sink, run)),
+        Runtime::MultiThread(_) => rt.block_on(flushed_when_waiting(sink, run, config.explain)),
     };
     // Don't wait for leftovers: after a failed write the run ends early, and
     // a blocking-pool thread may still be inside a long sleep. Dropping the
@@ -243,16 +243,25 @@ fn on_runtime<W: Wait + Send + 'static>(
 }
 
 /// `future`, with the sink flushed each time a poll of it returns `Pending`:
-/// the moment the thread that polls it is about to wait.
+/// the moment the thread that polls it is about to wait. With `tell`
+/// (`--explain`), that wait and the return from it are told as well.
 ///
 /// Once per wait of the whole run, not once per line: `future` is the one
 /// future that joins (or spawns) every task, and it returns `Pending` only
 /// when none of the tasks it polls can go on.
-async fn flushed_when_waiting<F: Future>(sink: &Sink, future: F) -> F::Output {
+async fn flushed_when_waiting<F: Future>(sink: &Sink, future: F, tell: bool) -> F::Output {
     let mut future = std::pin::pin!(future);
+    let mut waited = false;
     std::future::poll_fn(|cx| {
+        if waited && tell {
+            sink.caller_waits(false);
+        }
         let poll = future.as_mut().poll(cx);
-        if poll.is_pending() {
+        waited = poll.is_pending();
+        if waited {
+            if tell {
+                sink.caller_waits(true);
+            }
             // A failed flush is kept by the sink, which stops the run.
             sink.flush();
         }

@@ -106,6 +106,15 @@ fn every_way_says_who_polls_and_how_each_task_ends() {
             assert!(first.contains("gather would wrap each coroutine in a Task"));
             assert!(out.contains("join_all polls task 1"), "{way:?}");
         }
+        // While the tasks wait, the thread that polls them sleeps: a
+        // runtime worker parks; `block_on`'s caller, no worker, waits in it.
+        let waits = way.contains(&"async") || way.contains(&"spawn-blocking");
+        if waits && !spawned && way.contains(&"--workers") {
+            assert!(out.contains("waits in block_on"), "{way:?}: {out}");
+            assert!(out.contains("is back in block_on at"), "{way:?}: {out}");
+        } else if waits && !way.contains(&"--workers") {
+            assert!(out.contains("parks: no task is ready"), "{way:?}: {out}");
+        }
         if !threads {
             for task in [1, 2] {
                 let ready = format!("task {task}'s poll returns Ready after");
