@@ -487,6 +487,16 @@ pub(crate) struct RunArgs {
           default_missing_value = "100ms", value_parser = humantime::parse_duration)]
     pub(crate) slow_poll: Option<Duration>,
 
+    /// Narrate what the executor does, step by step, between the task
+    /// lines (each narration line starts with `  │ `; with --format ndjson,
+    /// each step is an object of type "explain"): which task is polled and
+    /// by whom, what it awaits, Pending or a held thread and for how long,
+    /// each wake-up and park. The first 3 tasks are narrated; the others are
+    /// summed up in one line at the end. Not with -q, --format json or
+    /// --slow-poll.
+    #[arg(long, conflicts_with_all = ["quiet", "slow_poll"])]
+    pub(crate) explain: bool,
+
     /// Output format: the task lines and a summary, one JSON summary, or a JSON
     /// event per line followed by the summary.
     #[arg(short, long, value_enum, default_value_t = Format::Text)]

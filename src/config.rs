@@ -97,6 +97,8 @@ pub(crate) struct Config {
     /// `--svg`, and `compare --svg`). The `--trace` file is written during
     /// the run and keeps none.
     pub(crate) record: bool,
+    /// `--explain`: narrate the executor's steps between the task lines.
+    pub(crate) explain: bool,
     /// `--slow-poll`: warn about polls that hold a runtime thread longer.
     pub(crate) slow_poll: Option<Duration>,
     /// Colour and width of the output.
@@ -214,6 +216,7 @@ impl Config {
             trace: None,
             svg: None,
             record: false,
+            explain: false,
             slow_poll: None,
             term: Term::PLAIN,
             fetch: (demo == Demo::Fetch).then(|| FetchOptions::built_in(workload.delay)),
@@ -301,6 +304,14 @@ impl Config {
                 ));
             }
         }
+        if args.explain && args.format == Format::Json {
+            return Err(usage_error(
+                demo.name(),
+                "--explain narrates between the task lines, and --format json prints none: \
+                 use --format ndjson, whose narration steps are objects of type \"explain\""
+                    .into(),
+            ));
+        }
         if args.slow_poll.is_some() && mode == Mode::Threads {
             return Err(usage_error(
                 demo.name(),
@@ -353,6 +364,7 @@ impl Config {
             trace: args.trace,
             record: args.timeline || args.svg.is_some(),
             svg: args.svg,
+            explain: args.explain,
             slow_poll: args.slow_poll,
             term,
             fetch: fetch.or(base.fetch),

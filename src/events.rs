@@ -91,6 +91,54 @@ pub(crate) enum RunEvent<'a> {
     },
     /// A runtime thread went idle, or woke up.
     Thread(Park),
+    /// A step of one task's polls: only under `--explain`, and only for the
+    /// few tasks it narrates (see [`PollStep`]).
+    Poll {
+        /// Time since the start of the run.
+        at: Duration,
+        /// The task, numbered from 1.
+        task: u32,
+        /// The OS thread it happened on: the polling thread, or for a
+        /// wake-up the thread that called the waker.
+        thread: u32,
+        /// What happened.
+        step: PollStep,
+    },
+    /// The thread that called `block_on` on a multi-thread runtime, which is
+    /// none of its workers and so has no park hook, starts waiting (the
+    /// future it polls returned `Pending`) or is back to poll it: only
+    /// under `--explain`.
+    Caller {
+        /// Time since the start of the run.
+        at: Duration,
+        /// The calling thread.
+        thread: u32,
+        /// `true` when it starts waiting, `false` when it is back.
+        waiting: bool,
+    },
+    /// Every task has been driven to its end (the run was not stopped):
+    /// the last event of a run, just before its summary.
+    Finished {
+        /// Time since the start of the run.
+        at: Duration,
+    },
+}
+
+/// One step of a task's life as its executor sees it, forwarded into the
+/// ordered lane by `--explain` so that it lands between the task's lines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PollStep {
+    /// The executor calls the task's `poll`.
+    Began,
+    /// `poll` returned, after `took`: `Ready` (the task is done) or `Pending`.
+    Ended {
+        /// How long the poll held its thread.
+        took: Duration,
+        /// `Poll::Ready`, rather than `Poll::Pending`.
+        ready: bool,
+    },
+    /// Somebody called the task's waker: it is ready to be polled again.
+    Woken,
 }
 
 /// Somebody following the ordered events while the run goes.
@@ -135,6 +183,19 @@ pub(crate) trait PollFollower: Sync {
     fn poll_began(&self, id: u32, start: Instant);
     /// The poll of task `id` that began at `start` returned after `took`.
     fn poll_ended(&self, id: u32, start: Instant, took: Duration);
+
+    /// The same, saying whether the poll returned `Ready`; a follower that
+    /// tells `Ready` from `Pending` (`--explain`) overrides this one.
+    fn poll_returned(&self, id: u32, start: Instant, took: Duration, _ready: bool) {
+        self.poll_ended(id, start, took);
+    }
+
+    /// A waker to poll task `id` with instead of `waker`, to hear when the
+    /// task is woken (`--explain`): `None`, the default, polls with the
+    /// executor's own waker, at no cost.
+    fn waker(&self, _id: u32, _waker: &std::task::Waker) -> Option<std::task::Waker> {
+        None
+    }
 }
 
 pin_project_lite::pin_project! {
@@ -164,8 +225,16 @@ impl<P: PollFollower, F: std::future::Future> std::future::Future for Polled<'_,
         let this = self.project();
         let start = Instant::now();
         this.follower.poll_began(*this.id, start);
-        let result = this.task.poll(cx);
-        this.follower.poll_ended(*this.id, start, start.elapsed());
+        // Only a follower that asks for it wraps the waker (a few narrated
+        // tasks under `--explain`); for the others this is a `None` known at
+        // compile time.
+        let result = match this.follower.waker(*this.id, cx.waker()) {
+            Some(waker) => this.task.poll(&mut std::task::Context::from_waker(&waker)),
+            None => this.task.poll(cx),
+        };
+        let ready = result.is_ready();
+        this.follower
+            .poll_returned(*this.id, start, start.elapsed(), ready);
         result
     }
 }
@@ -288,6 +357,68 @@ mod tests {
         futures::executor::block_on(polled(&counting, 7, task));
         assert_eq!(counting.began.load(Ordering::Relaxed), 2);
         assert_eq!(counting.ended.load(Ordering::Relaxed), 2);
+    }
+
+    /// A follower that polls with a waker of its own, which counts its
+    /// calls and then wakes the task as the executor's waker would.
+    #[derive(Default)]
+    struct Waking {
+        woken: Arc<AtomicU32>,
+        ready: AtomicU32,
+    }
+
+    struct CountingWaker {
+        inner: std::task::Waker,
+        woken: Arc<AtomicU32>,
+    }
+
+    impl std::task::Wake for CountingWaker {
+        fn wake(self: Arc<Self>) {
+            self.wake_by_ref();
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.woken.fetch_add(1, Ordering::SeqCst);
+            self.inner.wake_by_ref();
+        }
+    }
+
+    impl PollFollower for Waking {
+        fn poll_began(&self, _: u32, _: Instant) {}
+        fn poll_ended(&self, _: u32, _: Instant, _: Duration) {}
+        fn poll_returned(&self, _: u32, _: Instant, _: Duration, ready: bool) {
+            if ready {
+                self.ready.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        fn waker(&self, _: u32, waker: &std::task::Waker) -> Option<std::task::Waker> {
+            Some(std::task::Waker::from(Arc::new(CountingWaker {
+                inner: waker.clone(),
+                woken: Arc::clone(&self.woken),
+            })))
+        }
+    }
+
+    /// The follower's waker is the one the coroutine wakes, and the wake
+    /// still reaches the executor: the task runs to its end.
+    #[test]
+    fn a_follower_hears_the_wake_up_and_the_task_still_runs_to_its_end() {
+        let waking = Waking::default();
+        let mut yielded = false;
+        let task = std::future::poll_fn(|cx| {
+            if yielded {
+                return std::task::Poll::Ready(());
+            }
+            yielded = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        });
+        futures::executor::block_on(polled(&waking, 1, task));
+        assert_eq!(waking.woken.load(Ordering::SeqCst), 1);
+        assert_eq!(
+            waking.ready.load(Ordering::SeqCst),
+            1,
+            "Ready once, at the end"
+        );
     }
 
     #[test]

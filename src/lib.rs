@@ -58,6 +58,10 @@
 //!   `enabled.rs` (the server and the clients) or a `disabled.rs` with the
 //!   same API, which says that this build has no HTTP.
 //! - `demo`: the task coroutine itself: print, wait, print.
+//! - `explain`: `--explain`, the executor narrated between the lines: a
+//!   poll follower that forwards the first few tasks' polls and wake-ups
+//!   into the ordered stream, and the follower that words them
+//!   (`report::explain` has the sentences).
 //! - `slowpoll`: `--slow-poll`, each coroutine's polls timed, and a
 //!   watchdog thread that names a task while it holds its thread.
 //! - `run`: what drives the tasks (a tokio runtime, joined or spawned, or
@@ -85,6 +89,7 @@ mod conclude;
 mod config;
 mod demo;
 mod events;
+mod explain;
 mod export;
 mod generate;
 mod http;

@@ -205,7 +205,11 @@ impl Recorder {
                     self.parks.push(park);
                 }
             }
-            RunEvent::WaitBegan { .. } | RunEvent::WaitEnded { .. } => {}
+            RunEvent::WaitBegan { .. }
+            | RunEvent::WaitEnded { .. }
+            | RunEvent::Poll { .. }
+            | RunEvent::Caller { .. }
+            | RunEvent::Finished { .. } => {}
         }
     }
 }
@@ -319,6 +323,56 @@ impl Sink {
         state.followers.push(Followed { follower, what });
         // Every line now goes to a follower.
         self.counts_only.store(false, Ordering::Relaxed);
+    }
+
+    /// Makes `follower` (called `what` in an error) follow the run's events
+    /// from now on: the `--explain` narration.
+    pub(crate) fn follow_with(&self, follower: Box<dyn Follower>, what: String) {
+        let mut state = self.lock();
+        self.add_follower(&mut state, follower, what);
+    }
+
+    /// Tells the followers a step of task `id`'s polls, on the calling
+    /// thread, in order with its lines: `--explain` forwards these for the
+    /// few tasks it narrates, and nobody else sends them.
+    pub(crate) fn poll_step(&self, id: u32, step: crate::events::PollStep) {
+        let mut state = self.lock();
+        if state.error.is_some() || state.closed {
+            return;
+        }
+        let event = RunEvent::Poll {
+            at: state.elapsed(),
+            task: id,
+            thread: thread_number(),
+            step,
+        };
+        self.tell(&mut state, &event);
+    }
+
+    /// Tells the followers that the thread that called `block_on` starts
+    /// waiting (`waiting`) or is back; only `--explain` asks for this.
+    pub(crate) fn caller_waits(&self, waiting: bool) {
+        let mut state = self.lock();
+        if state.error.is_some() || state.closed {
+            return;
+        }
+        let event = RunEvent::Caller {
+            at: state.elapsed(),
+            thread: thread_number(),
+            waiting,
+        };
+        self.tell(&mut state, &event);
+    }
+
+    /// Tells the followers, if any, that every task has been driven to its
+    /// end; once per run, just before the summary.
+    pub(crate) fn finished(&self) {
+        let mut state = self.lock();
+        if !state.followed() || state.error.is_some() || state.closed {
+            return;
+        }
+        let at = state.elapsed();
+        self.tell(&mut state, &RunEvent::Finished { at });
     }
 
     /// Whether somebody follows the runtime threads' parks and wake-ups:
@@ -810,6 +864,9 @@ pub(crate) mod tests {
                     format!("ended {task} failed={failed}")
                 }
                 RunEvent::Thread(park) => format!("parked={}", park.parked),
+                RunEvent::Poll { task, .. } => format!("poll {task}"),
+                RunEvent::Caller { waiting, .. } => format!("caller waiting={waiting}"),
+                RunEvent::Finished { .. } => "finished".into(),
             };
             self.0.lock().unwrap().push(seen);
             Ok(())

@@ -27,6 +27,7 @@
 //! output has one home.
 
 pub(crate) mod compare;
+pub(crate) mod explain;
 pub(crate) mod format;
 pub(crate) mod json;
 pub(crate) mod lanes;

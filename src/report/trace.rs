@@ -248,7 +248,11 @@ impl<W: Write + Send> Follower for Stream<W> {
                 thread,
                 failed: false,
             } => self.wait("E", Where { at, task, thread }),
-            RunEvent::WaitEnded { failed: true, .. } | RunEvent::Thread(_) => Ok(()),
+            RunEvent::WaitEnded { failed: true, .. }
+            | RunEvent::Thread(_)
+            | RunEvent::Poll { .. }
+            | RunEvent::Caller { .. }
+            | RunEvent::Finished { .. } => Ok(()),
         }
     }
 

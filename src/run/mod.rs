@@ -22,6 +22,7 @@ mod threads;
 use crate::config::{Config, FetchOptions};
 use crate::demo;
 use crate::events;
+use crate::explain::{self, Explainer};
 use crate::http;
 use crate::sink::Sink;
 use crate::slowpoll::{Watch, Watchdog};
@@ -68,6 +69,9 @@ pub(crate) fn execute(
             "no memory for the {events} events the pictures need; try a smaller -n"
         )))
     })?;
+    // `--explain` follows the sink from here on; `None` without the flag.
+    let explain = explain::start(config, sink);
+    let explain = explain.as_ref();
     let mut observed_delay = None;
     let elapsed = match &config.fetch {
         None => {
@@ -75,18 +79,20 @@ pub(crate) fn execute(
             drive(
                 config,
                 sink,
-                watch,
+                (watch, explain),
                 teardown,
                 Sleep { delay },
                 SleepCall { delay },
             )?
         }
         Some(options) => {
-            let (elapsed, observed) = fetch(config, sink, watch, teardown, options)?;
+            let (elapsed, observed) = fetch(config, sink, (watch, explain), teardown, options)?;
             observed_delay = observed;
             elapsed
         }
     };
+    // The followers' last word before the summary (the narration's end).
+    sink.finished();
     Ok(Outcome {
         elapsed,
         completed: sink.completed(),
@@ -101,12 +107,12 @@ pub(crate) fn execute(
 fn fetch(
     config: &Config,
     sink: &Arc<Sink>,
-    watch: Option<&Arc<Watch>>,
+    watch: Watched<'_>,
     teardown: Teardown,
     options: &FetchOptions,
 ) -> anyhow::Result<(Duration, Option<Duration>)> {
     /// [`drive`], once the HTTP side has made the waits.
-    struct Drive<'a>(&'a Config, &'a Arc<Sink>, Option<&'a Arc<Watch>>, Teardown);
+    struct Drive<'a>(&'a Config, &'a Arc<Sink>, Watched<'a>, Teardown);
     impl http::Driver for Drive<'_> {
         fn drive<A, B>(self, nonblocking: A, blocking: B) -> anyhow::Result<Duration>
         where
@@ -125,12 +131,16 @@ fn fetch(
     )
 }
 
+/// Who times the tasks' polls: `--slow-poll`'s watch and `--explain`'s
+/// explainer (at most one of them; the command line lets only one in).
+type Watched<'a> = (Option<&'a Arc<Watch>>, Option<&'a Arc<Explainer>>);
+
 /// Runs the tasks the configured way: `nonblocking` is their wait in async
 /// mode, and `blocking` the call every other mode makes.
 fn drive<A, B>(
     config: &Config,
     sink: &Arc<Sink>,
-    watch: Option<&Arc<Watch>>,
+    watch: Watched<'_>,
     teardown: Teardown,
     nonblocking: A,
     blocking: B,
@@ -176,7 +186,7 @@ fn on_runtime<W: Wait + Send + 'static>(
     config: &Config,
     runtime: Runtime,
     sink: &Arc<Sink>,
-    watch: Option<&Arc<Watch>>,
+    (watch, explain): Watched<'_>,
     teardown: Teardown,
     wait: W,
 ) -> anyhow::Result<Duration> {
@@ -190,28 +200,28 @@ fn on_runtime<W: Wait + Send + 'static>(
     };
     // Without a watch the tasks are exactly the plain coroutines: the
     // watched versions are separate functions, so the unwatched run pays
-    // nothing for them, not even a branch per poll.
+    // nothing for them, not even a branch per poll. `--explain` times the
+    // polls as `--slow-poll` does, with its explainer for the watch.
     let run = async {
-        match (config.way.spawn, watch) {
-            (false, None) => {
+        match (config.way.spawn, watch, explain) {
+            (false, None, None) => {
                 join_tasks(sink, config.tasks, teardown, |id| {
                     demo::task(id, sink, &wait)
                 })
                 .await
             }
-            (false, Some(watch)) => join_watched(sink, config.tasks, &wait, watch, teardown).await,
-            (true, None) => {
+            (false, Some(watch), _) => {
+                join_watched(sink, config.tasks, &wait, &**watch, teardown).await
+            }
+            (false, None, Some(explain)) => {
+                join_watched(sink, config.tasks, &wait, &**explain, teardown).await
+            }
+            (true, None, None) => {
                 let wait = Arc::new(wait);
                 spawn_tasks(sink, config.tasks, |id| owned_task(id, sink, &wait)).await
             }
-            (true, Some(watch)) => {
-                let wait = Arc::new(wait);
-                spawn_tasks(sink, config.tasks, |id| {
-                    let task = owned_task(id, sink, &wait);
-                    events::polled_owned(Arc::clone(watch), id, task)
-                })
-                .await
-            }
+            (true, Some(watch), _) => spawn_watched(sink, config.tasks, wait, watch).await,
+            (true, None, Some(explain)) => spawn_watched(sink, config.tasks, wait, explain).await,
         }
     };
     let elapsed = match runtime {
@@ -223,7 +233,7 @@ fn on_runtime<W: Wait + Send + 'static>(
         // flush of its own, the lines the joined tasks printed on it would
         // sit in the buffer through the whole pause, and a pipe would get
         // `One` together with `Two`.
-        Runtime::MultiThread(_) => rt.block_on(flushed_when_waiting(sink, run)),
+        Runtime::MultiThread(_) => rt.block_on(flushed_when_waiting(sink, run, config.explain)),
     };
     // Don't wait for leftovers: after a failed write the run ends early, and
     // a blocking-pool thread may still be inside a long sleep. Dropping the
@@ -233,16 +243,25 @@ fn on_runtime<W: Wait + Send + 'static>(
 }
 
 /// `future`, with the sink flushed each time a poll of it returns `Pending`:
-/// the moment the thread that polls it is about to wait.
+/// the moment the thread that polls it is about to wait. With `tell`
+/// (`--explain`), that wait and the return from it are told as well.
 ///
 /// Once per wait of the whole run, not once per line: `future` is the one
 /// future that joins (or spawns) every task, and it returns `Pending` only
 /// when none of the tasks it polls can go on.
-async fn flushed_when_waiting<F: Future>(sink: &Sink, future: F) -> F::Output {
+async fn flushed_when_waiting<F: Future>(sink: &Sink, future: F, tell: bool) -> F::Output {
     let mut future = std::pin::pin!(future);
+    let mut waited = false;
     std::future::poll_fn(|cx| {
+        if waited && tell {
+            sink.caller_waits(false);
+        }
         let poll = future.as_mut().poll(cx);
-        if poll.is_pending() {
+        waited = poll.is_pending();
+        if waited {
+            if tell {
+                sink.caller_waits(true);
+            }
             // A failed flush is kept by the sink, which stops the run.
             sink.flush();
         }
@@ -295,10 +314,12 @@ fn build_runtime(
         // moment a flush is both needed (a person is about to stare at a
         // pause) and cheap (once per pause, not once per line).
         .on_thread_park(move || {
-            sink.flush();
+            // The park is told first, so that what a follower writes about
+            // it (`--explain`: "thread 1 parks") goes out with this flush.
             if threads_followed {
                 sink.park(true);
             }
+            sink.flush();
         })
         .on_thread_start({
             let started = Arc::clone(&started);
@@ -412,15 +433,29 @@ async fn join_tasks<F: Future>(
 }
 
 /// [`join_tasks`], with every poll of every coroutine timed by `watch`.
-async fn join_watched<W: Wait>(
+async fn join_watched<W: Wait, P: events::PollFollower>(
     sink: &Sink,
     tasks: u32,
     wait: &W,
-    watch: &Watch,
+    watch: &P,
     teardown: Teardown,
 ) -> Duration {
     join_tasks(sink, tasks, teardown, |id| {
         events::polled(watch, id, demo::task(id, sink, wait))
+    })
+    .await
+}
+
+/// [`spawn_tasks`], with every poll of every task timed by `watch`.
+async fn spawn_watched<W, P>(sink: &Arc<Sink>, tasks: u32, wait: W, watch: &Arc<P>) -> Duration
+where
+    W: Wait + Send + 'static,
+    P: events::PollFollower + Send + 'static,
+{
+    let wait = Arc::new(wait);
+    spawn_tasks(sink, tasks, |id| {
+        let task = owned_task(id, sink, &wait);
+        events::polled_owned(Arc::clone(watch), id, task)
     })
     .await
 }

@@ -9,6 +9,7 @@ mod compare;
 mod completions;
 mod docs;
 mod examples;
+mod explain;
 mod export;
 mod help;
 mod json;

@@ -1,0 +1,604 @@
+//! The words of `--explain`: every sentence the narration can say, in one
+//! place, as pure functions of what happened.
+//!
+//! The narrator (`crate::explain`) watches the run's events and decides
+//! *which* [`Step`] happened, with the times it measured; this module only
+//! says it, in words a reader of the Python asyncio notes recognises, as a
+//! marked text line or as an NDJSON object of type `explain`. A new kind of
+//! step (a lock that blocks, say) is one more variant here and one more
+//! arm in the narrator's match.
+
+use crate::vocab::Runtime;
+use serde::Serialize;
+use std::io::{self, Write};
+use std::time::Duration;
+
+/// How many tasks `--explain` narrates; the others are summed up in one
+/// line at the end. Three: enough to see the tasks interleave (or not),
+/// few enough to read.
+pub(crate) const NARRATED: u32 = 3;
+
+/// The mark in front of every narration line, so that the demo's own lines
+/// stay exactly as they are and `grep -v '│'` gives them back.
+pub(crate) const MARK: &str = "  │ ";
+
+/// What drives the tasks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Driver {
+    /// One `join_all`, polled by `block_on`, polls every coroutine.
+    Joined(Runtime),
+    /// Each coroutine is a tokio task of its own (`--spawn`).
+    Spawned(Runtime),
+    /// No executor: an OS thread per task (`--mode threads`).
+    Threads,
+}
+
+impl Driver {
+    /// Who calls a task's `poll`.
+    fn poller(self) -> &'static str {
+        match self {
+            Driver::Joined(_) => "join_all",
+            Driver::Spawned(_) => "tokio's scheduler",
+            Driver::Threads => "its thread's block_on",
+        }
+    }
+}
+
+/// The blocking call a task makes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Call {
+    /// `std::thread::sleep` for this long.
+    Sleep(Duration),
+    /// A blocking HTTP request (ureq).
+    Http,
+}
+
+impl Call {
+    fn name(self) -> String {
+        match self {
+            Call::Sleep(delay) => format!("std::thread::sleep({})", human(delay)),
+            Call::Http => "ureq's blocking HTTP request".into(),
+        }
+    }
+}
+
+/// What a task awaits between its two lines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Awaits {
+    /// `tokio::time::sleep` for this long.
+    Timer(Duration),
+    /// An HTTP request made with reqwest, on tokio's sockets.
+    Request,
+    /// `spawn_blocking` of this call.
+    Pool(Call),
+    /// This call, made right inside the coroutine.
+    InPlace(Call),
+}
+
+impl Awaits {
+    fn name(self) -> String {
+        match self {
+            Awaits::Timer(delay) => format!("tokio::time::sleep({})", human(delay)),
+            Awaits::Request => "its HTTP request (reqwest)".into(),
+            Awaits::Pool(call) => format!("spawn_blocking({})", call.name()),
+            Awaits::InPlace(call) => format!("{}, called right inside the coroutine", call.name()),
+        }
+    }
+
+    /// What wakes a task that awaits this, and who calls its waker.
+    fn waker(self) -> (&'static str, &'static str) {
+        match self {
+            Awaits::Timer(_) => ("its timer", "tokio's timer driver called its waker"),
+            Awaits::Request => ("its HTTP request", "tokio's I/O driver saw its socket move"),
+            Awaits::Pool(_) => (
+                "its call",
+                "the blocking-pool thread that finished it called its waker",
+            ),
+            Awaits::InPlace(_) => ("its waker", "somebody called it"),
+        }
+    }
+
+    /// What a `Pending` leaves behind.
+    fn registered(self) -> &'static str {
+        match self {
+            Awaits::Timer(_) => "its timer is registered",
+            Awaits::Request => "its socket is registered with tokio's I/O driver",
+            Awaits::Pool(_) => "its call runs on a blocking-pool thread",
+            Awaits::InPlace(_) => "it waits for a wake-up",
+        }
+    }
+
+    /// What a parked runtime thread waits for.
+    fn park_until(self) -> &'static str {
+        match self {
+            Awaits::Timer(_) => "until the next timer is due",
+            Awaits::Request => "until a socket is ready (or a timer is due)",
+            Awaits::Pool(_) => "until a blocking-pool thread wakes a task",
+            Awaits::InPlace(_) => "until a task is woken",
+        }
+    }
+}
+
+/// One step of the narration, with what was measured.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Step {
+    /// Who drives the tasks; said once, before anything else.
+    Intro {
+        driver: Driver,
+        tasks: u32,
+        narrated: u32,
+    },
+    /// `poll` is called; `ready_for` is how long the task had been woken
+    /// (ready, waiting for the thread), for a poll that follows a wake-up.
+    Polled {
+        task: u32,
+        driver: Driver,
+        thread: u32,
+        again: bool,
+        ready_for: Option<Duration>,
+    },
+    /// The task printed `printed` and now awaits `awaits`.
+    Awaits {
+        task: u32,
+        printed: String,
+        awaits: Awaits,
+    },
+    /// `poll` returned `Pending` after `took`.
+    Pending {
+        task: u32,
+        took: Duration,
+        awaits: Awaits,
+        driver: Driver,
+    },
+    /// A blocking call returned after `held`, inside the poll that made it
+    /// (or on the task's own OS thread, under `Driver::Threads`).
+    Held {
+        task: u32,
+        call: Call,
+        held: Duration,
+        thread: u32,
+        driver: Driver,
+    },
+    /// The task's wait failed (a fetch refused).
+    Failed { task: u32, after: Duration },
+    /// The waker was called, `after` the task's `Pending`.
+    Woken {
+        task: u32,
+        awaits: Awaits,
+        thread: u32,
+        after: Option<Duration>,
+    },
+    /// `poll` returned `Ready` after `took`: the task is done.
+    Ready {
+        task: u32,
+        took: Duration,
+        whole: bool,
+    },
+    /// Under `Driver::Threads`: the coroutine ended, and its thread with it.
+    ThreadDone { task: u32, thread: u32 },
+    /// A runtime thread that polled the narrated tasks parks.
+    /// `caller`: the thread is `block_on`'s caller, not a runtime worker.
+    Parks {
+        thread: u32,
+        awaits: Awaits,
+        caller: bool,
+    },
+    /// ... and wakes up, after `parked`, with work to do. (A wake-up with
+    /// nothing to do, as tokio's timer wheel makes on its way to a far
+    /// timer, is not a step: the park goes on.)
+    Unparks {
+        thread: u32,
+        at: Duration,
+        parked: Duration,
+        caller: bool,
+    },
+    /// The tasks that were not narrated, summed up.
+    Rest {
+        first: u32,
+        last: u32,
+        finished: u32,
+        polls: Option<(u64, u64, Duration)>,
+        parks: u32,
+    },
+    /// Every task is done.
+    Finished {
+        at: Duration,
+        tasks: u32,
+        driver: Driver,
+    },
+}
+
+impl Step {
+    /// The step's kind, the `step` field of its NDJSON object.
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            Step::Intro { .. } => "intro",
+            Step::Polled { .. } => "poll",
+            Step::Awaits { .. } => "await",
+            Step::Pending { .. } => "pending",
+            Step::Held { .. } => "held",
+            Step::Failed { .. } => "failed",
+            Step::Woken { .. } => "woken",
+            Step::Ready { .. } => "ready",
+            Step::ThreadDone { .. } => "thread-done",
+            Step::Parks { .. } => "park",
+            Step::Unparks { .. } => "unpark",
+            Step::Rest { .. } => "rest",
+            Step::Finished { .. } => "finished",
+        }
+    }
+
+    /// The task the step is about, if it is about one.
+    pub(crate) fn task(&self) -> Option<u32> {
+        match *self {
+            Step::Polled { task, .. }
+            | Step::Awaits { task, .. }
+            | Step::Pending { task, .. }
+            | Step::Held { task, .. }
+            | Step::Failed { task, .. }
+            | Step::Woken { task, .. }
+            | Step::Ready { task, .. }
+            | Step::ThreadDone { task, .. } => Some(task),
+            Step::Intro { .. }
+            | Step::Parks { .. }
+            | Step::Unparks { .. }
+            | Step::Rest { .. }
+            | Step::Finished { .. } => None,
+        }
+    }
+
+    /// The sentence.
+    pub(crate) fn words(&self) -> String {
+        match *self {
+            Step::Intro {
+                driver,
+                tasks,
+                narrated,
+            } => {
+                let coroutines = plural(tasks, "coroutine");
+                let who = match driver {
+                    Driver::Joined(Runtime::CurrentThread) => format!(
+                        "join_all polls its {coroutines} itself, inside one tokio task, \
+                         on the runtime's one thread (Python's gather would wrap each coroutine \
+                         in a Task of its own)."
+                    ),
+                    Driver::Joined(Runtime::MultiThread(workers)) => format!(
+                        "join_all polls its {coroutines} itself, inside one future that \
+                         block_on polls on the calling thread, which is none of the runtime's \
+                         {workers} workers (Python's gather would wrap each coroutine in a Task \
+                         of its own)."
+                    ),
+                    Driver::Spawned(Runtime::CurrentThread) => format!(
+                        "each of the {coroutines} is spawned as a tokio task of its own, like a \
+                         Task that gather makes; tokio's scheduler polls them on the runtime's \
+                         one thread."
+                    ),
+                    Driver::Spawned(Runtime::MultiThread(workers)) => format!(
+                        "each of the {coroutines} is spawned as a tokio task of its own, like a \
+                         Task that gather makes; tokio's scheduler polls them on its {workers} \
+                         worker threads."
+                    ),
+                    Driver::Threads => format!(
+                        "no executor here: each of the {} runs on an OS thread of its own, which drives its \
+                         coroutine with one poll; the OS schedules the threads, as Python's \
+                         threading would.",
+                        plural(tasks, "task")
+                    ),
+                };
+                if tasks > narrated {
+                    format!(
+                        "{who} Tasks 1 to {narrated} are narrated; the other {} are summed up \
+                         at the end.",
+                        tasks - narrated
+                    )
+                } else {
+                    who
+                }
+            }
+            Step::Polled {
+                task,
+                driver,
+                thread,
+                again,
+                ready_for,
+            } => {
+                let poller = driver.poller();
+                match (again, ready_for) {
+                    (false, _) => format!("{poller} polls task {task} (on thread {thread})."),
+                    (true, Some(ready)) => format!(
+                        "{poller} polls task {task} again (on thread {thread}): it waited {}, \
+                         ready, for the thread.",
+                        ms(ready)
+                    ),
+                    (true, None) => {
+                        format!("{poller} polls task {task} again (on thread {thread}).")
+                    }
+                }
+            }
+            Step::Awaits {
+                task,
+                ref printed,
+                awaits,
+            } => match awaits {
+                Awaits::InPlace(call) => format!(
+                    "task {task} printed {} and makes a blocking call, {}, right inside the \
+                     coroutine.",
+                    quoted(printed),
+                    call.name()
+                ),
+                _ => format!(
+                    "task {task} printed {} and awaits {}.",
+                    quoted(printed),
+                    awaits.name()
+                ),
+            },
+            Step::Pending {
+                task,
+                took,
+                awaits,
+                driver,
+            } => format!(
+                "task {task}'s poll returns Pending after {}: {}, and the thread goes back to {}.",
+                ms(took),
+                awaits.registered(),
+                driver.poller()
+            ),
+            Step::Held {
+                task,
+                call,
+                held,
+                thread,
+                driver,
+            } => match driver {
+                Driver::Threads => format!(
+                    "{} returned after {} on task {task}'s thread {thread}: it held that \
+                     thread, its own, so no other task had to wait for it.",
+                    call.name(),
+                    ms(held)
+                ),
+                _ => format!(
+                    "{} returned after {}, inside task {task}'s poll (no Pending): all that \
+                     time it held thread {thread}, and no other task there could be polled.",
+                    call.name(),
+                    ms(held)
+                ),
+            },
+            Step::Failed { task, after } => {
+                format!("task {task}'s wait failed after {}.", ms(after))
+            }
+            Step::Woken {
+                task,
+                awaits,
+                thread,
+                after,
+            } => {
+                let (what, who) = awaits.waker();
+                match after {
+                    Some(after) => format!(
+                        "task {task} is woken by {what}, {} after its Pending ({who}, on \
+                         thread {thread}): it is ready, and waits for the thread.",
+                        ms(after)
+                    ),
+                    None => format!(
+                        "task {task} is woken by {what} while it is being polled ({who}, on \
+                         thread {thread})."
+                    ),
+                }
+            }
+            Step::Ready { task, took, whole } => {
+                let whole = if whole {
+                    " (the whole task ran in this one poll)"
+                } else {
+                    ""
+                };
+                format!(
+                    "task {task}'s poll returns Ready after {}{whole}: task {task} is done.",
+                    ms(took)
+                )
+            }
+            Step::ThreadDone { task, thread } => format!(
+                "task {task} prints its last line, then its coroutine is Ready: task {task} is \
+                 done, and thread {thread} ends."
+            ),
+            Step::Parks {
+                thread,
+                awaits,
+                caller: false,
+            } => format!(
+                "thread {thread} parks: no task is ready, so it sleeps {}.",
+                awaits.park_until()
+            ),
+            Step::Parks {
+                thread,
+                caller: true,
+                ..
+            } => format!(
+                "thread {thread} waits in block_on: join_all returned Pending, since every \
+                 task it polls is waiting, and the thread sleeps until one is woken."
+            ),
+            Step::Unparks {
+                thread,
+                at,
+                parked,
+                caller: false,
+            } => format!(
+                "thread {thread} wakes up at {}, after {} parked, to poll what was woken.",
+                secs(at),
+                ms(parked)
+            ),
+            Step::Unparks {
+                thread,
+                at,
+                parked,
+                caller: true,
+            } => format!(
+                "thread {thread} is back in block_on at {}, after {} waiting, to poll \
+                 join_all again.",
+                secs(at),
+                ms(parked)
+            ),
+            Step::Rest {
+                first,
+                last,
+                finished,
+                polls,
+                parks,
+            } => {
+                let mut words = format!(
+                    "tasks {first} to {last} were not narrated: {finished} of them finished"
+                );
+                if let Some((polls, pending, longest)) = polls {
+                    words += &format!(
+                        ", polled {polls} times in all, {pending} of those polls returned \
+                         Pending, the longest took {}",
+                        ms(longest)
+                    );
+                }
+                if parks > 0 {
+                    words += &format!("; the runtime threads parked {parks} more times");
+                }
+                words + "."
+            }
+            Step::Finished { at, tasks, driver } => {
+                let how = match driver {
+                    Driver::Joined(_) => ": join_all returns Ready, and so does block_on",
+                    Driver::Spawned(_) => ": every JoinHandle is Ready, and block_on returns",
+                    Driver::Threads => ": every thread has been joined",
+                };
+                let all = match tasks {
+                    1 => "the 1 task is".to_owned(),
+                    _ => format!("all {tasks} tasks are"),
+                };
+                format!("{all} done at {}{how}.", secs(at))
+            }
+        }
+    }
+}
+
+/// `2 tasks`, `1 task`.
+fn plural(n: u32, word: &str) -> String {
+    match n {
+        1 => format!("1 {word}"),
+        _ => format!("{n} {word}s"),
+    }
+}
+
+/// A duration in milliseconds, always in that unit (`0.012 ms`,
+/// `1000.412 ms`), so that two runs differ only in their digits.
+fn ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1e3)
+}
+
+/// A time since the start of the run, in seconds (`1.001 s`), as `-v`
+/// prints it.
+fn secs(d: Duration) -> String {
+    format!("{:.3} s", d.as_secs_f64())
+}
+
+/// A configured delay as the user wrote it (`1s`, `100ms`).
+fn human(d: Duration) -> String {
+    humantime::format_duration(d).to_string()
+}
+
+/// A task's line, quoted, with anything that is not plain text escaped (a
+/// server's reason phrase reaches the terminal escaped).
+fn quoted(text: &str) -> String {
+    format!("{text:?}")
+}
+
+/// One NDJSON narration object:
+/// `{"type":"explain","t_secs":0.0001,"task":1,"step":"pending","text":"..."}`.
+#[derive(Serialize)]
+struct ExplainLine<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    t_secs: f64,
+    task: Option<u32>,
+    step: &'static str,
+    text: &'a str,
+}
+
+/// Writes `step`, which happened `at`, as one marked text line (dim when
+/// `color`) or, with `ndjson`, as one NDJSON object.
+pub(crate) fn write_step(
+    out: &mut dyn Write,
+    at: Duration,
+    step: &Step,
+    ndjson: bool,
+    color: bool,
+) -> io::Result<()> {
+    let words = step.words();
+    if ndjson {
+        let line = ExplainLine {
+            kind: "explain",
+            t_secs: at.as_secs_f64(),
+            task: step.task(),
+            step: step.kind(),
+            text: &words,
+        };
+        serde_json::to_writer(&mut *out, &line)?;
+        return out.write_all(b"\n");
+    }
+    if color {
+        let dim = anstyle::Style::new().dimmed();
+        writeln!(out, "{dim}{MARK}{words}{dim:#}")
+    } else {
+        writeln!(out, "{MARK}{words}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_step_is_one_marked_line_or_one_json_object() {
+        let step = Step::Pending {
+            task: 2,
+            took: Duration::from_micros(12),
+            awaits: Awaits::Timer(Duration::from_secs(1)),
+            driver: Driver::Joined(Runtime::CurrentThread),
+        };
+        let mut text = Vec::new();
+        write_step(&mut text, Duration::ZERO, &step, false, false).unwrap();
+        assert_eq!(
+            String::from_utf8(text).unwrap(),
+            "  │ task 2's poll returns Pending after 0.012 ms: its timer is registered, \
+             and the thread goes back to join_all.\n"
+        );
+        let mut json = Vec::new();
+        write_step(&mut json, Duration::from_micros(5), &step, true, false).unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        assert_eq!(value["type"], "explain");
+        assert_eq!(value["task"], 2);
+        assert_eq!(value["step"], "pending");
+        assert_eq!(value["t_secs"], 0.000005);
+        assert!(value["text"].as_str().unwrap().starts_with("task 2's poll"));
+    }
+
+    /// A line from outside (a server's reason phrase) is quoted escaped.
+    #[test]
+    fn a_printed_line_is_escaped() {
+        let step = Step::Awaits {
+            task: 1,
+            printed: "fetch 1 \u{1b}[2J".into(),
+            awaits: Awaits::Request,
+        };
+        assert!(!step.words().contains('\u{1b}'));
+    }
+
+    #[test]
+    fn a_held_thread_is_said_with_its_call_and_time() {
+        let step = Step::Held {
+            task: 1,
+            call: Call::Sleep(Duration::from_secs(1)),
+            held: Duration::from_millis(1002),
+            thread: 1,
+            driver: Driver::Joined(Runtime::CurrentThread),
+        };
+        let words = step.words();
+        assert!(words.contains("std::thread::sleep(1s) returned after 1002.000 ms"));
+        assert!(words.contains("inside task 1's poll"));
+        assert!(words.contains("no Pending"));
+    }
+}

@@ -1,0 +1,330 @@
+//! `--explain`: the executor narrated between the demo's lines.
+//!
+//! Two kinds of check. The narration never changes the demo's own output:
+//! with the marked lines taken out, a run with `--explain` prints what the
+//! plain run prints, in every way of running. And the narration is true:
+//! a blocking run's narration shows its thread held for at least the delay,
+//! an async run's shows `Pending`, the timer waking the task and the thread
+//! parked in between; each claim is checked against figures the test knows
+//! (the delay it asked for), not against the narration's own output.
+
+use crate::common::*;
+
+const MARK: &str = "  │ ";
+
+/// Every way of running: each tokio mode on both runtimes, joined and
+/// spawned, and the thread per task.
+fn every_way() -> Vec<Vec<&'static str>> {
+    let mut ways = Vec::new();
+    for mode in ["async", "blocking", "spawn-blocking"] {
+        for runtime in [&[][..], &["--workers", "2"][..]] {
+            for driver in [&[][..], &["--spawn"][..]] {
+                let mut way = vec!["-m", mode];
+                way.extend_from_slice(runtime);
+                way.extend_from_slice(driver);
+                ways.push(way);
+            }
+        }
+    }
+    ways.push(vec!["-m", "threads"]);
+    ways
+}
+
+/// The lines of `text` that are the demo's own, with the summary's figure
+/// blanked (two runs take different times).
+fn demo_lines(text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|line| !line.starts_with(MARK))
+        .map(|line| match line.split_once(" executed in ") {
+            Some((head, _)) => format!("{head} executed in N seconds."),
+            None => line.to_owned(),
+        })
+        .collect()
+}
+
+/// The narration's lines, without their mark.
+fn narration(text: &str) -> Vec<&str> {
+    text.lines().filter_map(|l| l.strip_prefix(MARK)).collect()
+}
+
+/// The milliseconds in `... after 1002.153 ms ...`: every figure that
+/// follows `after` in `line`.
+fn millis_after(line: &str, word: &str) -> Vec<f64> {
+    line.split(word)
+        .skip(1)
+        .filter_map(|rest| rest.trim_start().split(" ms").next()?.parse().ok())
+        .collect()
+}
+
+#[test]
+fn without_its_marked_lines_the_output_is_the_plain_runs() {
+    for demo in ["count", "hello"] {
+        for way in every_way() {
+            let mut args = vec![demo, "-n", "3", "-d", "30ms"];
+            args.extend(&way);
+            let plain = stdout_of(&args);
+            args.push("--explain");
+            let explained = stdout_of(&args);
+            assert!(
+                explained.lines().any(|l| l.starts_with(MARK)),
+                "{args:?}: no narration"
+            );
+            let (mut want, mut have) = (demo_lines(&plain), demo_lines(&explained));
+            // Spawned tasks on several workers print in an order of the
+            // scheduler's choosing; the lines must still be the same lines.
+            if way.contains(&"--spawn") && way.contains(&"--workers") {
+                want.sort();
+                have.sort();
+            }
+            assert_eq!(have, want, "{args:?}");
+        }
+    }
+}
+
+#[test]
+fn every_way_says_who_polls_and_how_each_task_ends() {
+    for way in every_way() {
+        let mut args = vec!["count", "-n", "2", "-d", "30ms", "--explain"];
+        args.extend(&way);
+        let out = stdout_of(&args);
+        let told = narration(&out);
+        let first = told[0];
+        let threads = way.contains(&"threads");
+        let spawned = way.contains(&"--spawn");
+        if threads {
+            assert!(first.starts_with("no executor here"), "{way:?}: {first}");
+            assert!(
+                !out.contains("polls task"),
+                "{way:?}: no poll in threads mode"
+            );
+            assert!(out.contains("task 2 prints its last line, then its coroutine is Ready"));
+        } else if spawned {
+            assert!(first.contains("tokio task of its own"), "{way:?}: {first}");
+            assert!(out.contains("tokio's scheduler polls task 1"), "{way:?}");
+        } else {
+            assert!(first.contains("join_all polls its 2 coroutines itself"));
+            assert!(first.contains("gather would wrap each coroutine in a Task"));
+            assert!(out.contains("join_all polls task 1"), "{way:?}");
+        }
+        // While the tasks wait, the thread that polls them sleeps: a
+        // runtime worker parks; `block_on`'s caller, no worker, waits in it.
+        let waits = way.contains(&"async") || way.contains(&"spawn-blocking");
+        if waits && !spawned && way.contains(&"--workers") {
+            assert!(out.contains("waits in block_on"), "{way:?}: {out}");
+            assert!(out.contains("is back in block_on at"), "{way:?}: {out}");
+        } else if waits && !way.contains(&"--workers") {
+            assert!(out.contains("parks: no task is ready"), "{way:?}: {out}");
+        }
+        if !threads {
+            for task in [1, 2] {
+                let ready = format!("task {task}'s poll returns Ready after");
+                assert_eq!(
+                    told.iter().filter(|l| l.starts_with(&ready)).count(),
+                    1,
+                    "{way:?}: task {task} ends once"
+                );
+            }
+        }
+        assert!(
+            told.last().unwrap().starts_with("all 2 tasks are done at"),
+            "{way:?}"
+        );
+    }
+}
+
+/// A blocking run: no `Pending`, and the thread held for the measured time,
+/// which is at least the delay the test asked for.
+#[test]
+fn a_blocking_narration_shows_the_thread_held_for_at_least_the_delay() {
+    let out = stdout_of(&["count", "-n", "2", "-d", "80ms", "--blocking", "--explain"]);
+    assert!(!out.contains("Pending after"), "{out}");
+    let held: Vec<f64> = narration(&out)
+        .iter()
+        .filter(|l| l.contains("std::thread::sleep(80ms) returned after"))
+        .flat_map(|l| millis_after(l, "returned after"))
+        .collect();
+    assert_eq!(held.len(), 2, "{out}");
+    assert!(held.iter().all(|&ms| ms >= 80.0), "{held:?}");
+    // Each whole task ran inside one poll that took at least the delay.
+    let polls: Vec<f64> = narration(&out)
+        .iter()
+        .filter(|l| l.contains("(the whole task ran in this one poll)"))
+        .flat_map(|l| millis_after(l, "Ready after"))
+        .collect();
+    assert_eq!(polls.len(), 2, "{out}");
+    assert!(polls.iter().all(|&ms| ms >= 80.0), "{polls:?}");
+    // And the second task is polled only after the first is done.
+    let lines: Vec<&str> = out.lines().collect();
+    let done = lines
+        .iter()
+        .position(|l| l.contains("task 1 is done"))
+        .unwrap();
+    let second = lines
+        .iter()
+        .position(|l| l.contains("polls task 2"))
+        .unwrap();
+    assert!(done < second, "{out}");
+}
+
+/// An async run: each task returns `Pending` quickly, the thread parks, the
+/// timer wakes both tasks at least a delay later, and they are polled again.
+#[test]
+fn an_async_narration_shows_pending_the_park_and_the_timer_waking_the_task() {
+    let out = stdout_of(&["count", "-n", "2", "-d", "80ms", "--explain"]);
+    let told = narration(&out);
+    assert!(!out.contains("returned after"), "no held thread: {out}");
+    let pending = told
+        .iter()
+        .filter(|l| l.contains("returns Pending"))
+        .count();
+    assert_eq!(pending, 2, "{out}");
+    let woken: Vec<f64> = told
+        .iter()
+        .filter(|l| l.contains("is woken by its timer"))
+        .flat_map(|l| millis_after(l, "timer,"))
+        .collect();
+    assert_eq!(woken.len(), 2, "{out}");
+    assert!(woken.iter().all(|&ms| ms >= 80.0), "{woken:?}");
+    let parks = told
+        .iter()
+        .position(|l| l.starts_with("thread 1 parks"))
+        .unwrap();
+    let first_woken = told.iter().position(|l| l.contains("is woken")).unwrap();
+    assert!(parks < first_woken, "{out}");
+    let parked: Vec<f64> = told
+        .iter()
+        .filter(|l| l.starts_with("thread 1 wakes up"))
+        .flat_map(|l| millis_after(l, "after"))
+        .collect();
+    assert!(parked.iter().any(|&ms| ms >= 80.0), "{out}");
+    assert!(out.contains("join_all polls task 1 again"), "{out}");
+    assert!(out.contains("ready, for the thread"), "{out}");
+    // Both first lines come before the first wake-up.
+    let lines: Vec<&str> = out.lines().collect();
+    let ones: Vec<usize> = (0..lines.len()).filter(|&i| lines[i] == "One").collect();
+    let woke = lines.iter().position(|l| l.contains("is woken")).unwrap();
+    assert!(ones.iter().all(|&i| i < woke), "{out}");
+}
+
+/// spawn-blocking: the task is woken by the pool thread that made its call,
+/// which is not the thread that polls it.
+#[test]
+fn a_spawn_blocking_task_is_woken_from_the_blocking_pool() {
+    let out = stdout_of(&[
+        "count",
+        "-n",
+        "1",
+        "-d",
+        "50ms",
+        "-m",
+        "spawn-blocking",
+        "--explain",
+    ]);
+    let woken = narration(&out)
+        .into_iter()
+        .find(|l| l.starts_with("task 1 is woken by its call"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(millis_after(woken, "call,")[0] >= 50.0, "{woken}");
+    assert!(!woken.ends_with("on thread 1): it is ready, and waits for the thread."));
+}
+
+#[test]
+fn past_three_tasks_the_rest_are_summed_up_in_one_line() {
+    let out = stdout_of(&["count", "-n", "10", "-d", "20ms", "--explain"]);
+    let told = narration(&out);
+    assert!(told[0].contains("Tasks 1 to 3 are narrated; the other 7 are summed up"));
+    assert!(!told.iter().any(|l| l.contains("task 4")), "{out}");
+    let rest: Vec<&&str> = told
+        .iter()
+        .filter(|l| l.starts_with("tasks 4 to 10"))
+        .collect();
+    assert_eq!(rest.len(), 1, "{out}");
+    // 7 tasks, each polled twice (once to its wait, once to its end).
+    assert!(
+        rest[0].contains("7 of them finished, polled 14 times in all, 7 of those polls"),
+        "{}",
+        rest[0]
+    );
+    // A big run's narration stays about as short as a small one's: the
+    // same three tasks, and one line for the rest.
+    let big = stdout_of(&["count", "-n", "5000", "-d", "20ms", "--explain"]);
+    let big = narration(&big);
+    assert!(big.len() <= told.len() + 4, "{big:#?}");
+    assert!(
+        big.iter()
+            .any(|l| l.starts_with("tasks 4 to 5000 were not narrated: 4997"))
+    );
+}
+
+/// In NDJSON, each step is an object of its own type, and the demo's own
+/// events are those of the plain run.
+#[test]
+fn in_ndjson_each_step_is_an_explain_object() {
+    let args = ["count", "-n", "2", "-d", "20ms", "-f", "ndjson"];
+    let texts = |out: &str| -> Vec<(String, serde_json::Value)> {
+        out.lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .map(|v| (v["type"].as_str().unwrap().to_owned(), v))
+            .collect()
+    };
+    let plain = texts(&stdout_of(&args));
+    let mut with = args.to_vec();
+    with.push("--explain");
+    let explained = texts(&stdout_of(&with));
+    let steps: Vec<&serde_json::Value> = explained
+        .iter()
+        .filter(|(t, _)| t == "explain")
+        .map(|(_, v)| v)
+        .collect();
+    assert!(steps.len() > 5);
+    for step in &steps {
+        assert!(step["t_secs"].is_f64(), "{step}");
+        assert!(
+            step["text"].is_string() && step["step"].is_string(),
+            "{step}"
+        );
+    }
+    assert!(
+        steps
+            .iter()
+            .any(|s| s["step"] == "pending" && s["task"] == 1)
+    );
+    let events = |all: &[(String, serde_json::Value)]| -> Vec<(String, String)> {
+        all.iter()
+            .filter(|(t, _)| t != "explain")
+            .map(|(t, v)| (t.clone(), v["text"].to_string()))
+            .collect()
+    };
+    assert_eq!(events(&explained), events(&plain));
+}
+
+#[test]
+fn explain_is_refused_where_it_has_no_lines_to_go_between() {
+    for args in [
+        &["count", "--explain", "-q"][..],
+        &["count", "--explain", "-f", "json"],
+        &["count", "--explain", "--slow-poll"],
+    ] {
+        asyncdemo(args)
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains("--explain"));
+    }
+}
+
+#[cfg(feature = "http")]
+#[test]
+fn fetch_is_narrated_as_a_request_or_a_blocking_call() {
+    let out = stdout_of(&["fetch", "-n", "2", "-d", "60ms", "--explain"]);
+    assert!(out.contains("awaits its HTTP request (reqwest)"), "{out}");
+    assert!(out.contains("is woken by its HTTP request"), "{out}");
+    assert!(!out.contains("returned after"), "{out}");
+    let out = stdout_of(&["fetch", "-n", "2", "-d", "60ms", "--blocking", "--explain"]);
+    let held: Vec<f64> = narration(&out)
+        .iter()
+        .filter(|l| l.contains("ureq's blocking HTTP request returned after"))
+        .flat_map(|l| millis_after(l, "returned after"))
+        .collect();
+    assert_eq!(held.len(), 2, "{out}");
+    assert!(held.iter().all(|&ms| ms >= 60.0), "{held:?}");
+}
