@@ -470,6 +470,13 @@ pub struct RunArgs {
     #[arg(long)]
     pub timeline: bool,
 
+    /// Draw the timeline on the terminal while the run goes: a lane per
+    /// task and per runtime thread, growing as the tasks wait, with the
+    /// demo's lines printed above it. When stdout is not a terminal (or
+    /// TERM=dumb), the run goes on without the view, and says so on stderr.
+    #[arg(long)]
+    pub live: bool,
+
     /// Write the run as a Chrome trace-event JSON file, for ui.perfetto.dev
     /// or chrome://tracing. `-` writes it to stdout, with -q only (the
     /// summary line then goes to stderr).

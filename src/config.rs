@@ -95,6 +95,8 @@ pub(crate) struct Config {
     pub way: Way,
     /// Draw the timeline after the run.
     pub timeline: bool,
+    /// `--live`: draw the timeline on the terminal while the run goes.
+    pub view: bool,
     /// Write a Chrome trace to this file.
     pub trace: Option<PathBuf>,
     /// Draw the run as an SVG picture in this file.
@@ -224,6 +226,7 @@ impl Config {
             delay: workload.delay,
             way,
             timeline: false,
+            view: false,
             trace: None,
             svg: None,
             slow_poll: None,
@@ -278,6 +281,29 @@ impl Config {
                 demo,
                 "--timeline draws in the text format; with --format json or ndjson, \
                  use --trace FILE for a picture"
+                    .into(),
+            ));
+        }
+        if args.live && args.format != Format::Text {
+            return Err(usage_error(
+                demo,
+                "--live draws on the terminal, where --format json and ndjson write JSON: \
+                 use --trace FILE for a picture"
+                    .into(),
+            ));
+        }
+        if args.live && args.trace.as_deref().is_some_and(is_stdout) {
+            return Err(usage_error(
+                demo,
+                "--live draws on the terminal, where --trace - writes the trace: \
+                 give --trace a file name"
+                    .into(),
+            ));
+        }
+        if args.live && !cfg!(feature = "live") {
+            return Err(usage_error(
+                demo,
+                "this build has no --live view: it was built without the cargo feature `live`"
                     .into(),
             ));
         }
@@ -343,6 +369,7 @@ impl Config {
         .collect();
         Ok(Config {
             timeline: args.timeline,
+            view: args.live,
             trace: args.trace,
             svg: args.svg,
             slow_poll: args.slow_poll,

@@ -60,6 +60,7 @@ mod config;
 mod demo;
 mod generate;
 mod interrupt;
+mod live;
 mod report;
 mod run;
 #[cfg(feature = "http")]
@@ -76,10 +77,10 @@ use crate::config::{Config, FetchOptions};
 use crate::report::{Summary, json, svg, text, timeline, trace};
 use crate::run::Teardown;
 use crate::sink::{Sink, State};
-use crate::vocab::{Demo, Format, Outcome, Signal};
+use crate::vocab::{Demo, Format, Mode, Outcome, Runtime, Signal, Waiting};
 use anyhow::Context;
 use std::fs::File;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -175,6 +176,9 @@ struct Lifecycle {
     svg: Mutex<Option<File>>,
     /// `--slow-poll`'s timing of every poll; `None` without the flag.
     watch: Option<Arc<slowpoll::Watch>>,
+    /// `--live`'s view while it is up; `None` without the flag or without
+    /// a terminal to draw on. It owns stdout: the sink writes through it.
+    view: Option<live::View>,
     /// The exit code the normal end chose, set just before it writes the
     /// summary ([`NO_VERDICT`] until then). A signal that cannot wait for
     /// that summary's writer exits with this code, so that the code always
@@ -184,7 +188,12 @@ struct Lifecycle {
 
 impl Lifecycle {
     fn new(config: Config, out: Box<dyn Write + Send>) -> Arc<Lifecycle> {
-        let sink = Arc::new(Sink::new(out, config.demo, config.live(), config.record()));
+        let (view, out, live) = start_view(&config, out);
+        let sink = Sink::new(out, config.demo, config.live(), config.record());
+        let sink = Arc::new(match live {
+            Some(live) => sink.followed_by(live),
+            None => sink,
+        });
         let watch = config
             .slow_poll
             .map(|threshold| slowpoll::Watch::for_run(&config, threshold, true));
@@ -193,12 +202,31 @@ impl Lifecycle {
             sink,
             svg: Mutex::new(None),
             watch,
+            view,
             verdict: AtomicI32::new(NO_VERDICT),
         })
     }
 
     /// Runs the demo and concludes it, or lets a signal conclude it.
     fn run(self: Arc<Self>, teardown: Teardown) -> anyhow::Result<ExitCode> {
+        let result = Arc::clone(&self).run_view_up(teardown);
+        // On every way out (an error too), the terminal is left clean
+        // before main prints anything more.
+        self.finish_view();
+        result
+    }
+
+    /// Takes the `--live` view down, if it is up: the cursor shown again,
+    /// below the view's last frame. Bounded in time; called before anything
+    /// that ends the process.
+    fn finish_view(&self) {
+        if let Some(view) = &self.view {
+            view.finish();
+        }
+    }
+
+    /// [`Lifecycle::run`], while the view (if any) is up.
+    fn run_view_up(self: Arc<Self>, teardown: Teardown) -> anyhow::Result<ExitCode> {
         // The handler goes in first, so that from the moment anything is
         // visible (the trace file, the first line) a signal is handled.
         interrupt::on_signal({
@@ -270,8 +298,10 @@ impl Lifecycle {
                 return;
             }
             let _ = state.finish_trace();
+            self.finish_view();
             std::process::exit(ExitCode::Success.code().into());
         }
+        self.finish_view();
         std::process::exit(ExitCode::Success.code().into());
     }
 
@@ -311,8 +341,10 @@ impl Lifecycle {
                 // Written: main exits with the verdict.
                 return;
             }
+            self.finish_view();
             std::process::exit(self.verdict.load(Ordering::SeqCst));
         }
+        self.finish_view();
         std::process::exit(code);
     }
 
@@ -326,6 +358,14 @@ impl Lifecycle {
         signal: Option<Signal>,
     ) -> anyhow::Result<ExitCode> {
         let config = &self.config;
+        // The view comes down first, so that the summary is written below
+        // its last frame, on a line of its own; the lines still in the
+        // sink's buffer go above the view before that. (A failed flush
+        // fails again below, where it is reported.)
+        if self.view.is_some() {
+            let _ = state.out_and_events().0.flush();
+        }
+        self.finish_view();
         let summary = Summary::new(config, outcome, signal);
         // The trace first: once stdout says how the run ended, the trace
         // file must be whole, whatever happens next.
@@ -382,5 +422,90 @@ impl Lifecycle {
             }
         }
         Ok(ExitCode::CheckFailed)
+    }
+}
+
+/// Starts the `--live` view when the run asked for it and stdout is a
+/// terminal that can move its cursor; returns the view, the writer the
+/// run's lines must go through, and the state the sink feeds.
+///
+/// Piped (or with TERM=dumb) the run goes on without the view and says so
+/// on stderr, as `--color auto` goes on without colour: the lines and the
+/// summary are the same, and no escape code reaches the pipe or file.
+fn start_view(
+    config: &Config,
+    out: Box<dyn Write + Send>,
+) -> (
+    Option<live::View>,
+    Box<dyn Write + Send>,
+    Option<Arc<live::LiveState>>,
+) {
+    if !config.view {
+        return (None, out, None);
+    }
+    let why_not = if !io::stdout().is_terminal() {
+        Some("stdout is not a terminal")
+    } else if std::env::var_os("TERM").is_some_and(|term| term == "dumb") {
+        Some("TERM=dumb cannot move the cursor")
+    } else {
+        None
+    };
+    if let Some(why) = why_not {
+        let _ = writeln!(
+            io::stderr(),
+            "asyncdemo: --live: {why}; running without the view"
+        );
+        return (None, out, None);
+    }
+    let state = Arc::new(live::LiveState::new(Waiting::of(config.way.mode)));
+    match live::View::start(live_plan(config), Arc::clone(&state), out) {
+        Ok((view, lines)) => (Some(view), lines, Some(state)),
+        Err(err) => {
+            let _ = writeln!(
+                io::stderr(),
+                "asyncdemo: --live: cannot draw on this terminal ({err}); running without the view"
+            );
+            (None, Box::new(io::stdout()), None)
+        }
+    }
+}
+
+/// What the live view needs to know of the run before it starts.
+fn live_plan(config: &Config) -> live::Plan {
+    let way = config.way;
+    let tasks = u64::from(config.tasks);
+    let (driver, threads, one_thread, joined) = match way.runtime {
+        _ if way.mode == Mode::Threads => ("a thread per task".to_owned(), 0, false, false),
+        None => ("a thread per task".to_owned(), 0, false, false),
+        Some(Runtime::CurrentThread) => ("current-thread runtime".to_owned(), 1, true, false),
+        Some(Runtime::MultiThread(k)) if way.spawn => {
+            (format!("{k} workers, spawned"), k, false, false)
+        }
+        Some(Runtime::MultiThread(k)) => (format!("{k} workers, joined"), k + 1, false, true),
+    };
+    // How many delays the run takes, one after another: the first axis.
+    let turns = match (way.mode, way.runtime) {
+        (Mode::Async | Mode::Threads, _) | (_, None) => 1,
+        (Mode::Blocking, Some(Runtime::MultiThread(k))) if way.spawn => tasks.div_ceil(k as u64),
+        (Mode::Blocking, _) => tasks,
+        (Mode::SpawnBlocking, _) => tasks.div_ceil(way.blocking_threads.unwrap_or(1).max(1) as u64),
+    };
+    let expected = config
+        .delay
+        .saturating_mul(u32::try_from(turns).unwrap_or(u32::MAX))
+        .mul_f64(1.1);
+    live::Plan {
+        demo: config.demo.name(),
+        mode: way.mode.name(),
+        driver,
+        tasks: config.tasks,
+        delay: config.delay,
+        waiting: Waiting::of(way.mode),
+        runtime: way.runtime.is_some() && way.mode != Mode::Threads,
+        one_thread,
+        joined,
+        threads,
+        expected,
+        color: config.term.color,
     }
 }

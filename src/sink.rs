@@ -23,11 +23,12 @@
 //!   no clock reading and stores nothing per task; it only counts the tasks
 //!   that finished.
 
+use crate::live::LiveState;
 use crate::report;
 use crate::vocab::{Demo, Ending, Event, Live, Park, Phase};
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::time::Instant;
@@ -141,6 +142,10 @@ pub(crate) struct Sink {
     /// about to end the process.
     completed: AtomicU32,
     state: Mutex<State>,
+    /// `--live`: the view that follows the run's events as they happen.
+    /// LIVE HOOK: fed from `line`, `end`, `park` and `start` below until the
+    /// view follows the run's event stream instead.
+    view: Option<Arc<LiveState>>,
     /// Woken when the run must stop (say, `| head -1` closed the pipe, or a
     /// fetch failed), so that an async run stops waiting at once.
     failed: Notify,
@@ -180,7 +185,16 @@ impl Sink {
                 error: None,
                 closed: false,
             }),
+            view: None,
             failed: Notify::new(),
+        }
+    }
+
+    /// The same sink, also telling `live` of every line and thread park.
+    pub(crate) fn followed_by(self, live: Arc<LiveState>) -> Sink {
+        Sink {
+            view: Some(live),
+            ..self
         }
     }
 
@@ -230,6 +244,10 @@ impl Sink {
 
     /// Marks the start of the run: `t = 0` for every timestamp.
     pub(crate) fn start(&self, at: Instant) {
+        // LIVE HOOK: the view's `t = 0` is the run's.
+        if let Some(live) = &self.view {
+            live.start(at.into_std());
+        }
         self.lock().start = Some(at);
     }
 
@@ -252,6 +270,10 @@ impl Sink {
             Ending::Stopped => {}
             Ending::Reply { .. } | Ending::Failed(_) => {
                 let failed = matches!(ending, Ending::Failed(_));
+                // LIVE HOOK: the wait is over, either way.
+                if let Some(live) = &self.view {
+                    live.line(id, Phase::Last, thread_number());
+                }
                 let text = self.demo.ending_text(id, &ending).unwrap_or_default();
                 let mut state = self.lock();
                 if failed {
@@ -315,6 +337,10 @@ impl Sink {
 
     /// Task `id` prints its `phase` line. The hot path.
     pub(crate) fn line(&self, id: u32, phase: Phase) {
+        // LIVE HOOK: a few atomic stores, and only under --live.
+        if let Some(live) = &self.view {
+            live.line(id, phase, thread_number());
+        }
         if phase == Phase::Last {
             self.completed.fetch_add(1, Ordering::Relaxed);
         }
@@ -360,6 +386,10 @@ impl Sink {
     /// [`MAX_PARKS`] are kept, so a long busy run cannot grow the list
     /// without end.
     pub(crate) fn park(&self, parked: bool) {
+        // LIVE HOOK: the thread lanes of the view.
+        if let Some(live) = &self.view {
+            live.park(thread_number(), parked);
+        }
         let mut state = self.lock();
         let at = state.elapsed();
         let thread = thread_number();

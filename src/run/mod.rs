@@ -258,7 +258,9 @@ fn build_runtime(
         builder.enable_io();
     }
     let record = config.record();
-    if record {
+    // `--live` draws the thread lanes as they change, from the same hooks.
+    let hooks = record || config.view;
+    if hooks {
         // The pictures' thread lanes: when each runtime thread woke up.
         // Installed only when recording, so a plain run has no extra hook.
         let sink = Arc::clone(sink);
@@ -275,7 +277,7 @@ fn build_runtime(
         // pause) and cheap (once per pause, not once per line).
         .on_thread_park(move || {
             sink.flush();
-            if record {
+            if hooks {
                 sink.park(true);
             }
         })
