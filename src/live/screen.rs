@@ -141,6 +141,10 @@ impl Write for Lines {
             if shared.pending.len() < PENDING_LIMIT || shared.stopped {
                 break;
             }
+            // Full: the drawing thread writes these out now rather than at
+            // its next tick, so a burst of lines goes as fast as without
+            // the view.
+            self.0.changed.notify_all();
             shared = self
                 .0
                 .changed
@@ -197,15 +201,25 @@ impl Screen {
         let mut seen = Seen::default();
         let lanes = self.rows.lanes;
         let mut failed = false;
+        let mut tick = Instant::now() + TICK;
         loop {
             let (lines, stop) = {
                 let mut shared = channel.lock();
-                if !shared.stop {
+                // Until the next tick, unless told to stop or the lines
+                // waiting fill the buffer.
+                loop {
+                    let left = tick.saturating_duration_since(Instant::now());
+                    if shared.stop || shared.pending.len() >= PENDING_LIMIT || left.is_zero() {
+                        break;
+                    }
                     shared = channel
                         .changed
-                        .wait_timeout(shared, TICK)
+                        .wait_timeout(shared, left)
                         .unwrap_or_else(PoisonError::into_inner)
                         .0;
+                }
+                if Instant::now() >= tick {
+                    tick = Instant::now() + TICK;
                 }
                 let stop = shared.stop;
                 // Whole lines only, but everything at the end.

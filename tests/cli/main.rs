@@ -7,12 +7,16 @@ mod common;
 mod docs;
 mod json;
 mod limits;
+#[cfg(feature = "live")]
+mod live;
 mod modes;
 #[cfg(feature = "http")]
 mod net;
 mod newcomer;
 #[cfg(not(feature = "http"))]
 mod no_http;
+#[cfg(not(feature = "live"))]
+mod no_live;
 mod pictures;
 mod polish;
 mod scale;
