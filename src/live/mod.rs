@@ -32,6 +32,7 @@
 mod draw;
 #[cfg(feature = "live")]
 mod screen;
+mod start;
 
 use crate::vocab::{Phase, Waiting};
 use std::sync::OnceLock;
@@ -40,6 +41,7 @@ use std::time::{Duration, Instant};
 
 #[cfg(feature = "live")]
 pub(crate) use screen::View;
+pub(crate) use start::start;
 
 /// A build without the feature has no view to start; `--live` is refused
 /// before a run gets here (`config`), so this only keeps the callers the
@@ -205,6 +207,10 @@ impl LiveState {
                 // thread that printed it is held until its last line.
                 if self.waiting == Waiting::Blocked {
                     self.set_thread(thread, HOLDING);
+                } else {
+                    // The thread inside `block_on` never parks in tokio's
+                    // hooks: its lines are how the view learns of it.
+                    self.see_thread(thread);
                 }
             }
             Phase::Last => {
@@ -530,6 +536,14 @@ mod tests {
         let marks = state.marks(0);
         assert!(marks.first.is_some() && marks.last >= marks.first);
         assert_eq!(state.marks(1), Marks::default());
+        // A thread that only prints (block_on's) gets a lane too, running.
+        let state = LiveState::new(Waiting::Free);
+        state.line(1, Phase::First, 3);
+        state.park(4, true);
+        assert_eq!(
+            state.sample().threads,
+            [(Thread::Running, false), (Thread::Parked, true)]
+        );
     }
 
     #[test]
