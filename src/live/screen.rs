@@ -429,3 +429,43 @@ impl Backend for Tracked {
         Backend::flush(&mut self.inner)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tracked_at(row: u16) -> Tracked {
+        Tracked {
+            inner: CrosstermBackend::new(io::BufWriter::new(Box::new(Vec::new()))),
+            cursor: Position::new(0, row),
+        }
+    }
+
+    /// The view is placed again below the lines it printed above itself:
+    /// the cursor moves down a row per line, more for a line that wraps,
+    /// and stops at the bottom row, where the terminal scrolls instead.
+    #[test]
+    fn the_cursor_follows_the_lines_written_above_the_view() {
+        let size = Size::new(10, 30);
+        let mut backend = tracked_at(5);
+        backend.write_lines(b"One\nTwo\n", size).unwrap();
+        assert_eq!(backend.cursor, Position::new(0, 7));
+        // 25 columns on a screen 10 wide take 3 rows; exactly 10 take one.
+        backend
+            .write_lines(
+                format!("{}\n{}\n", "x".repeat(25), "y".repeat(10)).as_bytes(),
+                size,
+            )
+            .unwrap();
+        assert_eq!(backend.cursor, Position::new(0, 11));
+        // Wide characters count by their columns: 6 of width 2 wrap once.
+        backend
+            .write_lines("日本語日本語\n".as_bytes(), size)
+            .unwrap();
+        assert_eq!(backend.cursor, Position::new(0, 13));
+        backend.write_lines(&b"line\n".repeat(100), size).unwrap();
+        assert_eq!(backend.cursor, Position::new(0, 29), "at the bottom row");
+        backend.write_lines(b"", size).unwrap();
+        assert_eq!(backend.cursor, Position::new(0, 29));
+    }
+}
