@@ -279,14 +279,15 @@ impl Screen {
         let area = self.terminal.get_frame().area();
         let screen = Rect::new(0, 0, size.width, size.height);
         let resized = area.width != size.width || area.bottom() > size.height;
-        if resized {
+        let top = if resized {
             // The terminal has moved the view's rows as it saw fit; ask it
             // where the cursor (left at the view's top) is now.
             let top = crossterm_position().map_or(area.y, |p| p.y);
-            self.move_view(Position::new(0, top.min(size.height.saturating_sub(1))))?;
-        }
+            top.min(size.height.saturating_sub(1))
+        } else {
+            area.y
+        };
         if !lines.is_empty() || resized {
-            let top = self.terminal.get_frame().area().y;
             self.move_view(Position::new(0, top))?;
             self.terminal.backend_mut().write_lines(lines, size)?;
             // `resize` places the viewport at the cursor, making room below

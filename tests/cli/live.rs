@@ -296,3 +296,29 @@ fn live_with_json_output_is_a_usage_error() {
         .code(2)
         .stderr(predicate::str::contains("--trace -"));
 }
+
+/// TERM=dumb cannot move the cursor: the run goes on without the view, on
+/// a terminal too, and says why.
+#[test]
+fn a_dumb_terminal_gets_no_view() {
+    let Some(pane) = Pane::run("TERM=dumb count -n 2 -d 100ms --live") else {
+        return;
+    };
+    let end = pane.wait_for("exit code", |row| row.starts_with("rc="));
+    let text = end.join("\n");
+    assert!(end.iter().any(|r| r == "rc=0"), "{text}");
+    assert!(
+        end.iter().any(|r| r
+            == "asyncdemo: --live: TERM=dumb cannot move the cursor; running without the view"),
+        "{text}"
+    );
+    assert!(
+        !end.iter().any(|r| r.starts_with("asyncdemo count -m")),
+        "{text}"
+    );
+    assert!(
+        end.iter()
+            .any(|r| r.starts_with("asyncdemo count executed in")),
+        "{text}"
+    );
+}
