@@ -37,6 +37,10 @@ const TICK: Duration = Duration::from_millis(40);
 /// waits in turn, as a pipe makes its writer wait when it is full.
 const PENDING_LIMIT: usize = 1 << 20;
 
+/// The demo's lines go to the terminal in pieces of at most this many
+/// bytes (whole lines), the run sampled between two.
+const CHUNK: usize = 64 * 1024;
+
 /// How long [`View::finish`] waits for the last frame.
 const FINISH_PATIENCE: Duration = Duration::from_secs(1);
 
@@ -247,7 +251,7 @@ impl Screen {
             if !failed {
                 // A terminal that went away (EIO) ends the drawing, not the
                 // run: the writes that follow fail and the run reports it.
-                failed = self.frame(plan, &seen, &lines).is_err();
+                failed = self.frame(plan, (&mut seen, state), &lines).is_err();
             }
             if stop {
                 break;
@@ -274,7 +278,12 @@ impl Screen {
     }
 
     /// Puts `lines` above the view, follows a resize, and draws a frame.
-    fn frame(&mut self, plan: &Plan, seen: &Seen, lines: &[u8]) -> io::Result<()> {
+    fn frame(
+        &mut self,
+        plan: &Plan,
+        (seen, state): (&mut Seen, &LiveState),
+        lines: &[u8],
+    ) -> io::Result<()> {
         let size = self.terminal.size()?;
         let area = self.terminal.get_frame().area();
         let screen = Rect::new(0, 0, size.width, size.height);
@@ -289,12 +298,31 @@ impl Screen {
         };
         if !lines.is_empty() || resized {
             self.move_view(Position::new(0, top))?;
-            self.terminal.backend_mut().write_lines(lines, size)?;
+            // In pieces, with a sample after each: a megabyte takes the
+            // terminal a while, and the lanes must not skip that time.
+            let mut rest = lines;
+            while !rest.is_empty() {
+                let window = &rest[..rest.len().min(CHUNK)];
+                // Whole lines: a line longer than a piece goes alone.
+                let end = match window.iter().rposition(|&b| b == b'\n') {
+                    Some(newline) => newline + 1,
+                    None => rest
+                        .iter()
+                        .position(|&b| b == b'\n')
+                        .map_or(rest.len(), |newline| newline + 1),
+                };
+                self.terminal
+                    .backend_mut()
+                    .write_lines(&rest[..end], size)?;
+                seen.push(state.sample());
+                rest = &rest[end..];
+            }
             // `resize` places the viewport at the cursor, making room below
             // it as `insert_before` does, and clears it for a full redraw.
             self.terminal.resize(screen)?;
         }
         let rows = self.rows;
+        let seen = &*seen;
         self.terminal
             .draw(|frame| draw::render(plan, seen, rows, frame.area(), frame.buffer_mut()))?;
         // Leave the cursor at the view's top-left between frames: a resize
