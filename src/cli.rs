@@ -372,6 +372,11 @@ pub(crate) struct CompareArgs {
     #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub(crate) svg: Option<PathBuf>,
 
+    /// The same picture as --svg, as a PNG for a slide (2400 px wide, its
+    /// font embedded). A file: stdout holds the table.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub(crate) png: Option<PathBuf>,
+
     /// After the tokio rows, run the notes' own Python programs with
     /// python3 (3.9 or newer, from PATH), one row per way of waiting. For
     /// fetch: aiohttp and requests, when they import.
@@ -464,6 +469,13 @@ pub(crate) struct RunArgs {
     #[arg(long)]
     pub(crate) timeline: bool,
 
+    /// Draw the timeline on the terminal while the run goes: a lane per
+    /// task and per runtime thread, growing as the tasks wait, with the
+    /// demo's lines printed above it. When stdout is not a terminal (or
+    /// TERM=dumb), the run goes on without the view, and says so on stderr.
+    #[arg(long)]
+    pub live: bool,
+
     /// Write the run as a Chrome trace-event JSON file, for ui.perfetto.dev
     /// or chrome://tracing. `-` writes it to stdout, with -q only (the
     /// summary line then goes to stderr).
@@ -476,6 +488,12 @@ pub(crate) struct RunArgs {
     /// stderr).
     #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub(crate) svg: Option<PathBuf>,
+
+    /// Draw the same picture as --svg as a PNG for a slide (2400 px wide, its
+    /// font embedded, for tools that take no SVG). `-` writes it to stdout,
+    /// with -q only.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub(crate) png: Option<PathBuf>,
 
     /// Warn on stderr when one poll of a task holds its runtime thread
     /// for THRESHOLD or longer (100ms when given without a value, as in

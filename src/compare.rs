@@ -203,14 +203,20 @@ impl Shared {
 
 /// Runs every way and prints the table.
 pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode> {
-    if args.svg.as_deref().is_some_and(config::is_stdout) {
-        return Err(config::usage_error(
-            "compare",
-            "--svg - writes the picture to stdout, where compare prints its table: \
-             give --svg a file name"
-                .into(),
-        )
-        .into());
+    for (option, path) in [("--svg", &args.svg), ("--png", &args.png)] {
+        if path.as_deref().is_some_and(config::is_stdout) {
+            return Err(config::usage_error(
+                "compare",
+                format!(
+                    "{option} - writes the picture to stdout, where compare prints its table: \
+                     give {option} a file name"
+                ),
+            )
+            .into());
+        }
+    }
+    if args.png.is_some() && !cfg!(feature = "png") {
+        return Err(config::usage_error("compare", config::NO_PNG.into()).into());
     }
     // The SVG file is created first, so that a bad path fails before the
     // runs rather than after them.
@@ -219,7 +225,7 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
             rows: Vec::with_capacity(TRIALS.len()),
             current: None,
         }),
-        exports: Exports::for_compare(args.format, term, args.svg.as_deref())?,
+        exports: Exports::for_compare(args.format, term, args.svg.as_deref(), args.png.as_deref())?,
         conclusion: Conclusion::default(),
     });
     // A run in progress may be blocked in `std::thread::sleep`; as for a
@@ -236,7 +242,7 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
     for trial in TRIALS {
         let config = Config {
             // The picture needs every way's events.
-            record: args.svg.is_some(),
+            record: args.svg.is_some() || args.png.is_some(),
             ..Config::of_way(args.demo, &args.workload, trial.way())
         };
         let why = trial.why(args.demo);

@@ -89,12 +89,16 @@ pub(crate) struct Config {
     pub(crate) way: Way,
     /// Draw the timeline after the run.
     pub(crate) timeline: bool,
+    /// `--live`: draw the timeline on the terminal while the run goes.
+    pub(crate) view: bool,
     /// Write a Chrome trace to this file.
     pub(crate) trace: Option<PathBuf>,
     /// Draw the run as an SVG picture in this file (`-`: stdout).
     pub(crate) svg: Option<PathBuf>,
+    /// The same picture as a PNG in this file (`-`: stdout).
+    pub(crate) png: Option<PathBuf>,
     /// Keep every event for the pictures drawn after the run (`--timeline`,
-    /// `--svg`, and `compare --svg`). The `--trace` file is written during
+    /// `--svg`, `--png`, and `compare --svg`). The `--trace` file is written during
     /// the run and keeps none.
     pub(crate) record: bool,
     /// `--explain`: narrate the executor's steps between the task lines.
@@ -213,8 +217,10 @@ impl Config {
             delay: workload.delay,
             way,
             timeline: false,
+            view: false,
             trace: None,
             svg: None,
+            png: None,
             record: false,
             explain: false,
             slow_poll: None,
@@ -272,6 +278,29 @@ impl Config {
                     .into(),
             ));
         }
+        if args.live && args.format != Format::Text {
+            return Err(usage_error(
+                demo.name(),
+                "--live draws on the terminal, where --format json and ndjson write JSON: \
+                 use --trace FILE for a picture"
+                    .into(),
+            ));
+        }
+        if args.live && args.trace.as_deref().is_some_and(is_stdout) {
+            return Err(usage_error(
+                demo.name(),
+                "--live draws on the terminal, where --trace - writes the trace: \
+                 give --trace a file name"
+                    .into(),
+            ));
+        }
+        if args.live && !cfg!(feature = "live") {
+            return Err(usage_error(
+                demo.name(),
+                "this build has no --live view: it was built without the cargo feature `live`"
+                    .into(),
+            ));
+        }
         // `--trace -` puts the trace on stdout, as hyperfine's `--export-json
         // -` does. Two documents cannot share one stream, so it needs a run
         // that prints nothing else there: `-q`, whose one summary line then
@@ -286,23 +315,38 @@ impl Config {
                     .into(),
             ));
         }
-        // `--svg -` likewise, and only one document can have stdout.
-        if args.svg.as_deref().is_some_and(is_stdout) {
-            if !(args.format == Format::Text && args.quiet) {
+        // `--svg -` and `--png -` likewise, and only one document can have
+        // stdout.
+        let on_stdout: Vec<&str> = [
+            ("--trace", &args.trace),
+            ("--svg", &args.svg),
+            ("--png", &args.png),
+        ]
+        .into_iter()
+        .filter(|(_, path)| path.as_deref().is_some_and(is_stdout))
+        .map(|(option, _)| option)
+        .collect();
+        if let [first, second, ..] = on_stdout[..] {
+            return Err(usage_error(
+                demo.name(),
+                format!(
+                    "{first} - and {second} - would both write to stdout: give one of them a file name"
+                ),
+            ));
+        }
+        for option in ["--svg", "--png"] {
+            if on_stdout.contains(&option) && !(args.format == Format::Text && args.quiet) {
                 return Err(usage_error(
                     demo.name(),
-                    "--svg - writes the picture to stdout, where this run prints its own output: \
-                     add -q (its summary line then goes to stderr), or give --svg a file name"
-                        .into(),
+                    format!(
+                        "{option} - writes the picture to stdout, where this run prints its own output: \
+                         add -q (its summary line then goes to stderr), or give {option} a file name"
+                    ),
                 ));
             }
-            if args.trace.as_deref().is_some_and(is_stdout) {
-                return Err(usage_error(
-                    demo.name(),
-                    "--trace - and --svg - would both write to stdout: give one of them a file name"
-                        .into(),
-                ));
-            }
+        }
+        if args.png.is_some() && !cfg!(feature = "png") {
+            return Err(usage_error(demo.name(), NO_PNG.into()));
         }
         if args.explain && args.format == Format::Json {
             return Err(usage_error(
@@ -361,9 +405,11 @@ impl Config {
         let base = Config::of_way(demo, &args.workload, way);
         Ok(Config {
             timeline: args.timeline,
+            view: args.live,
             trace: args.trace,
-            record: args.timeline || args.svg.is_some(),
+            record: args.timeline || args.svg.is_some() || args.png.is_some(),
             svg: args.svg,
+            png: args.png,
             explain: args.explain,
             slow_poll: args.slow_poll,
             term,
@@ -389,11 +435,12 @@ impl Config {
         }
     }
 
-    /// Whether a document has stdout to itself (`--trace -` or `--svg -`),
+    /// Whether a document has stdout to itself (`--trace -`, `--svg -` or
+    /// `--png -`),
     /// and so the run's own output (its summary line, under `-q`) goes to
     /// stderr.
     pub(crate) fn stdout_taken(&self) -> bool {
-        [&self.trace, &self.svg]
+        [&self.trace, &self.svg, &self.png]
             .into_iter()
             .any(|path| path.as_deref().is_some_and(is_stdout))
     }
@@ -414,6 +461,10 @@ pub(crate) fn is_stdout(path: &std::path::Path) -> bool {
 fn default_workers() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from)
 }
+
+/// Why `--png` is refused in a build without the cargo feature `png`.
+pub(crate) const NO_PNG: &str =
+    "this build has no --png: it was built without the cargo feature `png` (resvg); use --svg";
 
 /// An error about how the arguments of `command` (`count`, `serve`, ...)
 /// fit together, printed as clap prints its own: with the subcommand's

@@ -165,6 +165,11 @@ pub(crate) trait Follower: Send {
         false
     }
 
+    /// The run starts now: the `t = 0` of every event's time. A follower
+    /// that also keeps time on its own (a view drawn from a thread of its
+    /// own, which must know "now" between events) takes its clock from here.
+    fn started(&mut self, _at: std::time::Instant) {}
+
     /// Ends what it writes, once, when the run concludes (or is stopped):
     /// bounded in time, since a signal may be waiting to end the process.
     fn finish(&mut self) -> io::Result<()> {

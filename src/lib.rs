@@ -45,6 +45,9 @@
 //! - `report`: pure renderers. A `Summary` and the recorded events in;
 //!   text, JSON, NDJSON, the `--timeline` and `--svg` pictures, the
 //!   `--trace` file and the `compare` table out.
+//! - `live`: `--live`, the timeline drawn on the terminal while the run
+//!   goes (ratatui's inline viewport, on a thread of its own), a follower of
+//!   the run's events; behind the default cargo feature `live`.
 //! - `sink`: where task lines go during the run: one buffered writer,
 //!   flushed when the program is about to wait, and the events recorded
 //!   for the pictures.
@@ -94,6 +97,7 @@ mod export;
 mod generate;
 mod http;
 mod interrupt;
+mod live;
 mod net;
 mod python;
 mod report;
@@ -199,11 +203,20 @@ struct Lifecycle {
     watch: Option<Arc<slowpoll::Watch>>,
     /// Which of the normal end, a signal and a hang-up concludes the run.
     conclusion: Conclusion,
+    /// `--live`'s view while it is up; `None` without the flag or without
+    /// a terminal to draw on. It owns stdout: the sink writes through it.
+    view: Option<live::View>,
 }
 
 impl Lifecycle {
     fn new(config: Config, out: Box<dyn Write + Send>) -> Arc<Lifecycle> {
+        let (view, out, live) = live::start(&config, out);
         let sink = Arc::new(Sink::new(out, config.demo, config.live(), config.record));
+        if let Some(live) = live {
+            // Before the run starts, so that the runtime gets its park hooks
+            // for the view's thread lanes.
+            sink.follow_with(Box::new(live::Follow(live)), "drawing the live view".into());
+        }
         let watch = config
             .slow_poll
             .map(|threshold| slowpoll::Watch::for_run(&config, threshold, true));
@@ -213,11 +226,37 @@ impl Lifecycle {
             sink,
             watch,
             conclusion: Conclusion::default(),
+            view,
         })
     }
 
     /// Runs the demo and concludes it, or lets a signal conclude it.
     fn run(self: Arc<Self>, teardown: Teardown) -> anyhow::Result<ExitCode> {
+        let result = Arc::clone(&self).run_view_up(teardown);
+        // On every way out (an error too), the terminal is left clean
+        // before main prints anything more.
+        self.finish_view();
+        result
+    }
+
+    /// Takes the `--live` view down, if it is up: the cursor shown again,
+    /// below the view's last frame. Bounded in time, and safe to call
+    /// twice; called before anything that ends the process.
+    fn finish_view(&self) {
+        if let Some(view) = &self.view {
+            view.finish();
+        }
+    }
+
+    /// Ends the process with `code`, the terminal left clean first: the
+    /// signal and hang-up paths end here, and `exit` runs no destructor.
+    fn exit(&self, code: ExitCode) -> ! {
+        self.finish_view();
+        conclude::exit(code)
+    }
+
+    /// [`Lifecycle::run`], while the view (if any) is up.
+    fn run_view_up(self: Arc<Self>, teardown: Teardown) -> anyhow::Result<ExitCode> {
         // The handler goes in first, so that from the moment anything is
         // visible (the trace file, the first line) a signal is handled.
         interrupt::on_signal({
@@ -279,7 +318,7 @@ impl Lifecycle {
         }
         state.close();
         let _ = state.finish_trace();
-        conclude::exit(ExitCode::Success);
+        self.exit(ExitCode::Success);
     }
 
     /// The signal thread's path: conclude with a partial summary, unless
@@ -307,7 +346,7 @@ impl Lifecycle {
         let _ = self.conclude(&mut state, outcome, Some(signal));
         // Exit while still holding the lock, so that no task line can
         // follow the summary.
-        conclude::exit(signal.exit_code());
+        self.exit(signal.exit_code());
     }
 
     /// What `closer` does when the writer stays taken: exit now, or give
@@ -316,10 +355,10 @@ impl Lifecycle {
     /// wrote its conclusion meanwhile, and main exits with its code.
     fn stuck(&self, closer: Closer) {
         match self.conclusion.stuck(closer) {
-            Stuck::Exit(code) => conclude::exit(code),
+            Stuck::Exit(code) => self.exit(code),
             Stuck::Await(code) => {
                 if self.sink.lock_within(CONCLUSION_PATIENCE).is_none() {
-                    conclude::exit(code);
+                    self.exit(code);
                 }
             }
         }
@@ -335,6 +374,14 @@ impl Lifecycle {
         signal: Option<Signal>,
     ) -> anyhow::Result<ExitCode> {
         let config = &self.config;
+        // The view comes down first, so that the summary is written below
+        // its last frame, on a line of its own; the lines still in the
+        // sink's buffer go above the view before that. (A failed flush
+        // fails again below, where it is reported.)
+        if self.view.is_some() {
+            let _ = state.out_and_events().0.flush();
+        }
+        self.finish_view();
         let mut summary = Summary::new(config, outcome, signal);
         summary.failures = state.failures().to_vec();
         // The trace first: once stdout says how the run ended, the trace

@@ -384,7 +384,11 @@ impl Sink {
 
     /// Marks the start of the run: `t = 0` for every timestamp.
     pub(crate) fn start(&self, at: Instant) {
-        self.lock().start = Some(at);
+        let mut state = self.lock();
+        state.start = Some(at);
+        for followed in &mut state.followers {
+            followed.follower.started(at.into_std());
+        }
     }
 
     /// Tasks that printed their last line so far.

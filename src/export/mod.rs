@@ -10,10 +10,13 @@
 //!
 //! One room per output: [`summary`] (text, JSON, NDJSON and the
 //! `--timeline` picture, into the run's own output), [`table`] (the
-//! `compare` table) and [`svg`] (the `--svg` picture). The `--trace` file
+//! `compare` table), [`svg`] (the `--svg` picture) and `png` (the same
+//! picture rasterised, `--png`, with the cargo feature `png`). The `--trace` file
 //! is written during the run (see `report::trace::Stream`); only its
 //! creation is here.
 
+#[cfg(feature = "png")]
+pub(crate) mod png;
 pub(crate) mod summary;
 pub(crate) mod svg;
 pub(crate) mod table;
@@ -196,6 +199,9 @@ impl Exports<Single> {
         if let Some(path) = &config.svg {
             self.add_file(svg::Svg, path, "SVG")?;
         }
+        if let Some(path) = &config.png {
+            add_png(self, path)?;
+        }
         Ok(())
     }
 }
@@ -207,6 +213,7 @@ impl Exports<Compared> {
         format: TableFormat,
         term: Term,
         svg: Option<&Path>,
+        png: Option<&Path>,
     ) -> anyhow::Result<Exports<Compared>> {
         let mut exports = Exports::new();
         match format {
@@ -217,7 +224,25 @@ impl Exports<Compared> {
         if let Some(path) = svg {
             exports.add_file(svg::Svg, path, "SVG")?;
         }
+        if let Some(path) = png {
+            add_png(&exports, path)?;
+        }
         Ok(exports)
+    }
+}
+
+/// Adds the `--png` file output. Without the cargo feature `png` the
+/// arguments are refused before a run gets here (`config::NO_PNG`).
+fn add_png<K: Kind>(exports: &Exports<K>, path: &Path) -> anyhow::Result<()>
+where
+    svg::Svg: Exporter<K>,
+{
+    #[cfg(feature = "png")]
+    return exports.add_file(png::Png, path, "PNG");
+    #[cfg(not(feature = "png"))]
+    {
+        let _ = (exports, path);
+        anyhow::bail!(config::NO_PNG)
     }
 }
 

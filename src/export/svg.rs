@@ -13,7 +13,10 @@ pub(crate) struct Svg;
 
 impl Svg {
     /// The picture of `run` as SVG text.
-    #[allow(dead_code, reason = "the entry point for an output made from the SVG")]
+    #[cfg_attr(
+        not(feature = "png"),
+        allow(dead_code, reason = "the entry point of the `--png` output")
+    )]
     pub(crate) fn render<K: Kind>(&self, run: &K::Run<'_>) -> io::Result<String>
     where
         Svg: Exporter<K>,

@@ -22,7 +22,6 @@ pub(crate) const SCALE: f32 = 2.0;
 /// Renders an SVG document as PNG bytes, [`SCALE`] pixels per unit.
 // Its caller is the `--png FILE` output, which writes the `--svg` picture
 // into memory and hands it here.
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn render(svg: &str) -> anyhow::Result<Vec<u8>> {
     let mut fonts = usvg::fontdb::Database::new();
     fonts.load_font_data(REGULAR.to_vec());

@@ -324,6 +324,7 @@ const OTHER_PROGRAMS_OPTIONS: &[(&str, &str)] = &[
     ("cargo", "--ignored"),
     ("cargo", "--example"),
     ("cargo", "--profile"),
+    ("cargo", "--features"),
     ("RUSTFLAGS", "--cfg"),
 ];
 

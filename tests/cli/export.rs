@@ -1,24 +1,20 @@
-//! Where the outputs go: `-` means stdout for `--svg` as for `--trace`,
-//! and only one document can have stdout.
+//! Where the outputs go: `-` means stdout for `--svg` and `--png` as for
+//! `--trace`, and only one document can have stdout.
 
 use crate::common::asyncdemo;
 use predicates::prelude::*;
 use std::path::PathBuf;
 
 /// A directory of this test's own, removed when the test ends, pass or fail.
-struct Scratch(PathBuf);
+struct Scratch(PathBuf, #[allow(dead_code)] tempfile::TempDir);
 
 impl Scratch {
     fn new(name: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("asyncdemo-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("asyncdemo-{name}-"))
+            .tempdir()
+            .unwrap();
+        Scratch(dir.path().to_path_buf(), dir)
     }
 }
 
@@ -98,4 +94,77 @@ fn an_svg_file_that_cannot_be_created_fails_before_the_run() {
         .code(2)
         .stdout("")
         .stderr(predicate::str::starts_with("error: creating SVG file '.'"));
+}
+
+/// The width and height a PNG's header gives: the IHDR chunk comes first,
+/// right after the 8-byte signature.
+#[cfg(feature = "png")]
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
+    assert_eq!(&bytes[12..16], b"IHDR");
+    let word = |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
+    (word(16), word(20))
+}
+
+/// `--png` writes the `--svg` picture as a PNG wide enough for a slide;
+/// `-` writes it to stdout under -q, like `--svg -`.
+#[cfg(feature = "png")]
+#[test]
+fn png_writes_the_picture_for_a_slide_to_a_file_or_stdout() {
+    let dir = Scratch::new("png");
+    let path = dir.0.join("run.png");
+    asyncdemo(&["count", "-n", "2", "-d", "20ms", "--blocking", "--png"])
+        .arg(&path)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("executed in"));
+    let (width, height) = png_size(&std::fs::read(&path).unwrap());
+    assert!(width >= 1200, "{width} px wide");
+    assert!(height > 0);
+
+    let output = asyncdemo(&["count", "-n", "2", "-d", "20ms", "-q", "--png", "-"])
+        .current_dir(&dir.0)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert!(png_size(&output.stdout).0 >= 1200);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("executed in"));
+    assert!(!dir.0.join("-").exists(), "no file named '-'");
+
+    // compare draws every way into one PNG, as into one SVG.
+    let table = dir.0.join("compare.png");
+    asyncdemo(&["compare", "count", "-n", "2", "-d", "20ms", "--png"])
+        .arg(&table)
+        .assert()
+        .success();
+    let (width, height) = png_size(&std::fs::read(&table).unwrap());
+    assert!(width >= 1200);
+    // Six panels are taller than one run's picture.
+    assert!(height > png_size(&std::fs::read(&path).unwrap()).1);
+}
+
+#[test]
+fn png_to_stdout_needs_quiet_and_stdout_to_itself() {
+    for args in [
+        &["count", "--png", "-"][..],
+        &["count", "-q", "--png", "-", "--svg", "-"],
+        &["count", "-q", "--png", "-", "--trace", "-"],
+        &["compare", "count", "--png", "-"],
+    ] {
+        asyncdemo(args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("Usage:"));
+    }
+}
+
+/// A build without the cargo feature `png` says so, as a usage error.
+#[cfg(not(feature = "png"))]
+#[test]
+fn a_build_without_png_refuses_it() {
+    asyncdemo(&["count", "--png", "run.png"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cargo feature `png`"));
 }

@@ -14,6 +14,8 @@ mod export;
 mod help;
 mod json;
 mod limits;
+#[cfg(feature = "live")]
+mod live;
 mod live_lines;
 mod manpage;
 mod modes;
@@ -23,6 +25,8 @@ mod net;
 // --no-default-features`, which CI runs too): there fetch and serve refuse.
 #[cfg(not(feature = "http"))]
 mod no_http;
+#[cfg(not(feature = "live"))]
+mod no_live;
 mod numbers;
 #[cfg(feature = "http")]
 mod peers;

@@ -1,0 +1,555 @@
+//! The live view as a picture: what the view has seen, drawn into a
+//! ratatui buffer. Pure, so the tests draw it without a terminal.
+//!
+//! The rows, top to bottom: a title; a lane per task for the first tasks
+//! (as many as fit), then one density band for the rest, each column
+//! showing the state most of them are in; a lane per runtime thread; the
+//! counts; the legend. The glyphs and colours are those of `--timeline`,
+//! so a learner who has seen one reads the other.
+
+use super::{Counts, Plan, Sample, Seen, TaskState, Thread, counts, span, task_state};
+use crate::vocab::Waiting;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use std::time::Duration;
+
+/// How many rows of each kind the view has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Rows {
+    /// Task lanes, one task each.
+    pub(crate) lanes: usize,
+    /// Whether the tasks past the lanes get a density band.
+    pub(crate) band: bool,
+    /// Runtime thread lanes.
+    pub(crate) threads: usize,
+}
+
+/// The tallest view: a learner watches a handful of lanes, and the demo's
+/// own lines need room above it.
+const MAX_HEIGHT: usize = 22;
+
+/// Rows besides the lanes: the title, the counts and the legend's two.
+const FIXED_ROWS: usize = 4;
+
+/// At most this many thread lanes; past that, the last one stands for the
+/// rest.
+const MAX_THREAD_ROWS: usize = 4;
+
+impl Rows {
+    /// The rows of a view for `plan` on a screen `screen` rows high.
+    pub(crate) fn fit(plan: &Plan, screen: u16) -> Rows {
+        let budget = usize::from(screen).saturating_sub(2).min(MAX_HEIGHT);
+        let threads = if plan.runtime {
+            plan.threads.clamp(1, MAX_THREAD_ROWS)
+        } else {
+            0
+        };
+        let room = budget.saturating_sub(FIXED_ROWS + threads).max(1);
+        let tasks = (plan.tasks as usize).min(super::MAX_LANES);
+        if plan.tasks as usize <= room && tasks == plan.tasks as usize {
+            Rows {
+                lanes: tasks,
+                band: false,
+                threads,
+            }
+        } else {
+            Rows {
+                lanes: (room - 1).min(tasks),
+                band: true,
+                threads,
+            }
+        }
+    }
+
+    /// How tall the view is.
+    pub(crate) fn height(self) -> u16 {
+        let rows = FIXED_ROWS + self.lanes + usize::from(self.band) + self.threads;
+        u16::try_from(rows).unwrap_or(u16::MAX)
+    }
+}
+
+/// The glyph and colour of a task's state; `None` draws nothing (done, or
+/// not begun on a thread of its own).
+fn task_glyph(state: TaskState) -> Option<(char, Color)> {
+    match state {
+        TaskState::Waiting(Waiting::Free) => Some(('~', Color::Green)),
+        TaskState::Waiting(Waiting::Blocked) => Some(('#', Color::Red)),
+        TaskState::Waiting(Waiting::Offloaded) => Some(('=', Color::Yellow)),
+        TaskState::Ready => Some(('.', Color::Magenta)),
+        TaskState::Done | TaskState::NotStarted => None,
+    }
+}
+
+/// The glyph and colour of a runtime thread's state.
+fn thread_glyph(state: Thread) -> (char, Color) {
+    match state {
+        Thread::Running => ('x', Color::Cyan),
+        Thread::Holding => ('#', Color::Red),
+        Thread::Parked => ('_', Color::DarkGray),
+    }
+}
+
+/// The width of the lane labels.
+fn label_width(width: u16) -> u16 {
+    if width >= 48 { 16 } else { 9 }
+}
+
+/// Draws the view of `plan`, having seen `seen`, into `area` of `buf`.
+pub(crate) fn render(plan: &Plan, seen: &Seen, rows: Rows, area: Rect, buf: &mut Buffer) {
+    if area.width == 0 || area.height == 0 {
+        return;
+    }
+    let style = |color: Color| {
+        if plan.color {
+            Style::default().fg(color)
+        } else {
+            Style::default()
+        }
+    };
+    let bold = if plan.color {
+        Style::default().add_modifier(Modifier::BOLD)
+    } else {
+        Style::default()
+    };
+    let now = seen.now();
+    let axis = span(plan.expected, now.at);
+    let label = label_width(area.width);
+    let plot = area.width.saturating_sub(label + 1);
+    let mut y = area.y;
+    let bottom = area.bottom();
+    let line = |buf: &mut Buffer, y: &mut u16, text: &str, style: Style| {
+        if *y < bottom {
+            buf.set_stringn(area.x, *y, text, usize::from(area.width), style);
+            *y += 1;
+        }
+    };
+    line(
+        buf,
+        &mut y,
+        &format!(
+            "asyncdemo {} -m {} · {} · {:.1} s (axis {:.1} s)",
+            plan.demo,
+            plan.mode,
+            plan.driver,
+            now.at.as_secs_f64(),
+            axis.as_secs_f64()
+        ),
+        bold,
+    );
+    // The time at the end of column `c`, and whether the run has reached
+    // its start.
+    // The time at the start of column `c`, if the run has got past it.
+    let column = |c: u16| -> Option<Duration> {
+        let from = axis.mul_f64(f64::from(c) / f64::from(plot.max(1)));
+        (from < now.at).then_some(from)
+    };
+    let lane =
+        |buf: &mut Buffer, y: u16, name: &str, cell: &dyn Fn(Duration) -> Option<(char, Color)>| {
+            buf.set_stringn(area.x, y, name, usize::from(label), Style::default());
+            for c in 0..plot {
+                let Some(t) = column(c) else { break };
+                if let Some((glyph, color)) = cell(t) {
+                    let x = area.x + label + 1 + c;
+                    buf[(x, y)].set_char(glyph).set_style(style(color));
+                }
+            }
+        };
+    for (index, marks) in seen.marks.iter().take(rows.lanes).enumerate() {
+        if y >= bottom {
+            break;
+        }
+        let name = format!("task {}", index + 1);
+        lane(buf, y, &name, &|t| task_glyph(task_state(plan, *marks, t)));
+        y += 1;
+    }
+    if rows.band && y < bottom {
+        let first = rows.lanes + 1;
+        let name = format!("tasks {first}-{}", plan.tasks);
+        lane(buf, y, &name, &|t| {
+            let sample = seen.at(t)?;
+            band_state(plan, seen, rows.lanes, sample, t).and_then(task_glyph)
+        });
+        y += 1;
+    }
+    if rows.threads > 0 {
+        let labels = thread_labels(plan, &now);
+        let shown = labels.len().min(rows.threads);
+        for (index, name) in labels.iter().enumerate().take(shown) {
+            if y >= bottom {
+                break;
+            }
+            // The last row stands for every thread past it.
+            let rest = index + 1 == rows.threads && labels.len() > rows.threads;
+            let name = if rest {
+                format!("+{} threads", labels.len() - index)
+            } else {
+                name.clone()
+            };
+            lane(buf, y, &name, &|t| {
+                let sample = seen.at(t)?;
+                let state = if rest {
+                    most_common(sample.threads.iter().skip(index).map(|(s, _)| *s))?
+                } else {
+                    sample.threads.get(index)?.0
+                };
+                Some(thread_glyph(state))
+            });
+            y += 1;
+        }
+        y += (rows.threads - shown) as u16;
+    }
+    let counted = counts(plan, seen, &now);
+    line(buf, &mut y, &counts_line(plan, counted), Style::default());
+    for row in legend(plan) {
+        if y >= bottom {
+            break;
+        }
+        let mut x = area.x;
+        for (glyph, color, words) in row {
+            if x >= area.right() {
+                break;
+            }
+            let room = usize::from(area.right() - x);
+            if let Some(glyph) = glyph {
+                buf.set_stringn(x, y, glyph.to_string(), room, style(color));
+                x += 1;
+            }
+            let room = usize::from(area.right().saturating_sub(x));
+            x = buf
+                .set_stringn(x, y, format!("{words}  "), room, Style::default())
+                .0;
+        }
+        y += 1;
+    }
+}
+
+/// The state most of the tasks past the lanes are in at `t`; `None` when
+/// they have all ended.
+fn band_state(
+    plan: &Plan,
+    seen: &Seen,
+    lanes: usize,
+    sample: &Sample,
+    t: Duration,
+) -> Option<TaskState> {
+    let all = counts(plan, seen, sample);
+    let (mut waiting, mut ready, mut not_started) = (all.waiting, all.ready, all.not_started);
+    for marks in seen.marks.iter().take(lanes) {
+        match task_state(plan, *marks, t) {
+            TaskState::Waiting(_) => waiting = waiting.saturating_sub(1),
+            TaskState::Ready => ready = ready.saturating_sub(1),
+            TaskState::NotStarted => not_started = not_started.saturating_sub(1),
+            TaskState::Done => {}
+        }
+    }
+    let busiest = waiting.max(ready).max(not_started);
+    if busiest == 0 {
+        None
+    } else if waiting == busiest {
+        Some(TaskState::Waiting(plan.waiting))
+    } else if ready == busiest {
+        Some(TaskState::Ready)
+    } else {
+        Some(TaskState::NotStarted)
+    }
+}
+
+/// The state most threads are in.
+fn most_common(states: impl Iterator<Item = Thread>) -> Option<Thread> {
+    let mut tally = [0usize; 3];
+    for state in states {
+        tally[state as usize] += 1;
+    }
+    let best = (0..3).max_by_key(|&i| (tally[i], std::cmp::Reverse(i)))?;
+    (tally[best] > 0).then(|| [Thread::Running, Thread::Holding, Thread::Parked][best])
+}
+
+/// What each runtime thread lane is called: `runtime thread` on a
+/// current-thread runtime; on a multi-thread one, `block_on thread` for the
+/// one that polls joined tasks (it is not a worker, so it never parks in
+/// tokio's hooks) and `worker N` for the others.
+fn thread_labels(plan: &Plan, now: &Sample) -> Vec<String> {
+    let mut worker = 0;
+    now.threads
+        .iter()
+        .map(|&(_, parked_ever)| {
+            if plan.one_thread {
+                "runtime thread".to_owned()
+            } else if plan.joined && !parked_ever {
+                "block_on thread".to_owned()
+            } else {
+                worker += 1;
+                format!("worker {worker}")
+            }
+        })
+        .collect()
+}
+
+/// `3 of 10 done · 1 holding the thread · 6 ready, waiting for the thread`.
+pub(crate) fn counts_line(plan: &Plan, c: Counts) -> String {
+    let mut parts = vec![format!("{} of {} done", c.done, c.tasks)];
+    if c.waiting > 0 {
+        let how = match plan.waiting {
+            Waiting::Free if plan.demo == "fetch" => "awaiting a reply, thread free",
+            Waiting::Free => "sleeping, thread free",
+            Waiting::Blocked if !plan.runtime => "blocked, each on a thread of its own",
+            Waiting::Blocked if plan.one_thread => "holding the thread",
+            Waiting::Blocked => "holding a thread",
+            Waiting::Offloaded => "on the blocking pool",
+        };
+        parts.push(format!("{} {how}", c.waiting));
+    }
+    if c.ready > 0 {
+        parts.push(format!("{} ready, waiting", c.ready));
+    }
+    if c.not_started > 0 {
+        parts.push(format!("{} not started", c.not_started));
+    }
+    parts.join(" · ")
+}
+
+/// One item of the legend: a glyph (if any), its colour, and its words.
+type Item = (Option<char>, Color, &'static str);
+
+/// The legend, two rows: the tasks' states, with tokio-console's names,
+/// and the threads'.
+fn legend(plan: &Plan) -> [Vec<Item>; 2] {
+    let (glyph, color) =
+        task_glyph(TaskState::Waiting(plan.waiting)).unwrap_or((' ', Color::Reset));
+    let wait = match plan.waiting {
+        Waiting::Free => " sleeping, thread free (IDLE)",
+        Waiting::Blocked => " blocked, holding the thread (RUNNING)",
+        Waiting::Offloaded => " on the blocking pool (IDLE)",
+    };
+    let tasks = vec![
+        (None, Color::Reset, "tasks:"),
+        (Some(glyph), color, wait),
+        (Some('.'), Color::Magenta, " ready, waiting (SCHED)"),
+    ];
+    let threads = if plan.runtime {
+        let mut row = vec![
+            (None, Color::Reset, "threads:"),
+            (Some('x'), Color::Cyan, " running code"),
+        ];
+        if plan.waiting == Waiting::Blocked {
+            row.push((Some('#'), Color::Red, " held in a blocking call"));
+        }
+        row.push((Some('_'), Color::DarkGray, " parked"));
+        row
+    } else {
+        vec![(
+            None,
+            Color::Reset,
+            "threads: no runtime, each task on an OS thread of its own",
+        )]
+    };
+    [tasks, threads]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::plan;
+    use super::super::{LiveState, Marks};
+    use super::*;
+    use crate::vocab::Phase;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    fn sample(at: u64, started: u32, done: u32, threads: &[Thread]) -> Sample {
+        Sample {
+            at: ms(at),
+            started,
+            done,
+            threads: threads.iter().map(|&t| (t, true)).collect(),
+        }
+    }
+
+    /// The screen's rows as text, trailing blanks dropped.
+    fn screen(plan: &Plan, seen: &Seen, width: u16) -> Vec<String> {
+        let rows = Rows::fit(plan, 30);
+        let mut terminal = Terminal::new(TestBackend::new(width, rows.height())).unwrap();
+        terminal
+            .draw(|frame| render(plan, seen, rows, frame.area(), frame.buffer_mut()))
+            .unwrap();
+        let buffer = terminal.backend().buffer();
+        (0..buffer.area.height)
+            .map(|y| {
+                let row: String = (0..buffer.area.width)
+                    .map(|x| buffer[(x, y)].symbol())
+                    .collect();
+                row.trim_end().to_owned()
+            })
+            .collect()
+    }
+
+    /// A blocking run of three one-second tasks, two seconds in: task 1
+    /// done, task 2 blocked since 1 s, task 3 ready all along, the thread
+    /// held throughout.
+    fn blocking_at_two_seconds() -> (Plan, Seen) {
+        let plan = Plan {
+            waiting: Waiting::Blocked,
+            mode: "blocking",
+            expected: ms(3000),
+            ..plan(Waiting::Blocked, 3)
+        };
+        let mut seen = Seen::default();
+        for at in (0..=2000).step_by(100) {
+            let started = if at < 1000 { 1 } else { 2 };
+            seen.push(sample(at, started, started - 1, &[Thread::Holding]));
+        }
+        seen.marks = vec![
+            Marks {
+                first: Some(ms(0)),
+                last: Some(ms(1000)),
+            },
+            Marks {
+                first: Some(ms(1000)),
+                last: None,
+            },
+            Marks::default(),
+        ];
+        (plan, seen)
+    }
+
+    #[test]
+    fn a_blocking_run_draws_a_staircase_and_a_held_thread() {
+        let (plan, seen) = blocking_at_two_seconds();
+        let rows = screen(&plan, &seen, 77);
+        // 60 columns of plot for 3 s: 20 columns a second.
+        let plot = |row: &str| row.get(17..).unwrap_or_default().to_owned();
+        assert!(
+            rows[0].starts_with("asyncdemo count -m blocking"),
+            "{rows:#?}"
+        );
+        assert_eq!(plot(&rows[1]), "#".repeat(20), "{rows:#?}");
+        assert_eq!(
+            plot(&rows[2]),
+            ".".repeat(20) + &"#".repeat(20),
+            "{rows:#?}"
+        );
+        assert_eq!(plot(&rows[3]), ".".repeat(40), "{rows:#?}");
+        assert!(rows[4].starts_with("runtime thread"), "{rows:#?}");
+        assert_eq!(plot(&rows[4]), "#".repeat(40), "{rows:#?}");
+        assert_eq!(
+            rows[5],
+            "1 of 3 done · 1 holding the thread · 1 ready, waiting"
+        );
+        assert_eq!(
+            rows[6],
+            "tasks:  # blocked, holding the thread (RUNNING)  . ready, waiting (SCHED)"
+        );
+        assert_eq!(
+            rows[7],
+            "threads:  x running code  # held in a blocking call  _ parked"
+        );
+    }
+
+    #[test]
+    fn the_lanes_fit_the_width() {
+        let (plan, seen) = blocking_at_two_seconds();
+        for width in [20, 40, 100, 200] {
+            let rows = screen(&plan, &seen, width);
+            let glyphs = rows[3].chars().filter(|&c| c == '.').count();
+            let plot = usize::from(width - label_width(width) - 1);
+            // Two seconds of a three-second axis.
+            assert!(
+                glyphs.abs_diff(plot * 2 / 3) <= 1,
+                "{glyphs} of {plot} at width {width}: {rows:#?}"
+            );
+            assert!(rows.iter().all(|r| r.chars().count() <= usize::from(width)));
+        }
+    }
+
+    #[test]
+    fn many_tasks_share_a_density_band() {
+        let plan = Plan {
+            expected: ms(1000),
+            ..plan(Waiting::Free, 1_000_000)
+        };
+        let mut seen = Seen::default();
+        // Every task starts by 0.4 s; 600,000 are done by 1.1 s.
+        for at in (0..=1500).step_by(50) {
+            let started = if at < 400 { 0 } else { 1_000_000 };
+            let done = if at < 1100 { 0 } else { 600_000 };
+            seen.push(sample(at, started, done, &[Thread::Running]));
+        }
+        seen.marks = vec![
+            Marks {
+                first: Some(ms(100)),
+                last: None,
+            };
+            super::super::MAX_LANES
+        ];
+        let rows = Rows::fit(&plan, 30);
+        assert!(rows.band && rows.lanes >= 1);
+        let text = screen(&plan, &seen, 100);
+        let band = &text[1 + rows.lanes];
+        assert!(
+            band.starts_with(&format!("tasks {}-1000000", rows.lanes + 1)),
+            "{text:#?}"
+        );
+        // Ready before 0.4 s (created, not yet polled), then asleep, then
+        // from 1.4 s, their second over, woken and ready again.
+        let plot: String = band.chars().skip(17).collect();
+        assert!(plot.starts_with('.'), "{plot}");
+        assert!(plot.contains('~'), "{plot}");
+        assert!(plot.ends_with('.'), "{plot}");
+        let counts = &text[text.len() - 3];
+        assert_eq!(counts, "600000 of 1000000 done · 400000 ready, waiting");
+    }
+
+    /// Without colour every state still has a glyph of its own; with it,
+    /// the glyphs are coloured as in `--timeline`.
+    #[test]
+    fn colour_only_when_asked() {
+        let (plan, seen) = blocking_at_two_seconds();
+        for color in [false, true] {
+            let plan = Plan {
+                color,
+                ..plan.clone()
+            };
+            let rows = Rows::fit(&plan, 30);
+            let mut buf = Buffer::empty(Rect::new(0, 0, 77, rows.height()));
+            render(&plan, &seen, rows, buf.area, &mut buf);
+            let fg = buf[(17, 1)].fg;
+            assert_eq!(buf[(17, 1)].symbol(), "#");
+            assert_eq!(fg == Color::Red, color, "colour {color}: {fg:?}");
+        }
+    }
+
+    #[test]
+    fn a_tiny_screen_still_draws_without_panicking() {
+        let (plan, seen) = blocking_at_two_seconds();
+        for (w, h) in [(1, 1), (5, 3), (30, 4)] {
+            let mut buf = Buffer::empty(Rect::new(0, 0, w, h));
+            render(&plan, &seen, Rows::fit(&plan, h), buf.area, &mut buf);
+        }
+    }
+
+    /// From events to the screen: the lane of a task grows as time passes.
+    #[test]
+    fn a_lane_grows_as_the_run_goes() {
+        let plan = Plan {
+            expected: ms(400),
+            ..plan(Waiting::Free, 1)
+        };
+        let state = LiveState::new(Waiting::Free);
+        state.start(std::time::Instant::now());
+        state.line(1, Phase::First, 1);
+        let mut seen = Seen::default();
+        let mut lengths = Vec::new();
+        for _ in 0..2 {
+            std::thread::sleep(ms(60));
+            seen.push(state.sample());
+            seen.marks = vec![state.marks(0)];
+            let rows = screen(&plan, &seen, 77);
+            lengths.push(rows[1].matches('~').count());
+        }
+        assert!(lengths[0] >= 1 && lengths[1] > lengths[0], "{lengths:?}");
+    }
+}

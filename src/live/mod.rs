@@ -1,0 +1,646 @@
+//! `--live`: the timeline drawn on the terminal while the run goes.
+//!
+//! Three parts, each testable on its own:
+//!
+//! - [`LiveState`], what the run tells the view. [`Follow`], a follower of
+//!   the run's events (`crate::events`), calls [`LiveState::line`] and
+//!   [`LiveState::park`] as they happen; each is a few atomic stores, no
+//!   lock and no allocation, so a million-task run pays almost nothing for
+//!   being watched. Only the first [`MAX_LANES`]
+//!   tasks keep their own times (they get a lane each); every other task is
+//!   only counted, and the view draws the rest as one density band.
+//! - `draw` (with the cargo feature `live`): a pure function from what the
+//!   view has seen ([`Seen`]) to a ratatui buffer: the lanes, the thread
+//!   lanes, the counts line and the legend.
+//! - `screen` (with the feature): the drawing thread. It owns stdout while
+//!   the view is up, redraws at a steady rate (never once per event), puts
+//!   the demo's own lines above the view, follows a resize, and leaves the
+//!   terminal clean ([`View::finish`]).
+//!
+//! The view draws from a thread of its own, so it keeps moving while a
+//! blocking task holds the runtime thread: that is the moment to watch.
+//!
+//! The words for the states are tokio-console's: a task that is polled is
+//! RUNNING (and a task blocked inside its poll is still RUNNING: its poll
+//! has not returned), one waiting for a wake-up is IDLE, and one woken but
+//! not yet polled is SCHED.
+
+// Without the feature nothing reads the state: `--live` is refused before a
+// run starts, and only the sink's hooks (which then never fire) remain.
+#![cfg_attr(not(feature = "live"), allow(dead_code))]
+
+#[cfg(feature = "live")]
+mod draw;
+#[cfg(feature = "live")]
+mod screen;
+mod start;
+
+use crate::events::{Follower, RunEvent};
+use crate::vocab::{Phase, Waiting};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+#[cfg(feature = "live")]
+pub(crate) use screen::View;
+pub(crate) use start::start;
+
+/// A build without the feature has no view to start; `--live` is refused
+/// before a run gets here (`config`), so this only keeps the callers the
+/// same in both builds.
+#[cfg(not(feature = "live"))]
+pub(crate) struct View;
+
+#[cfg(not(feature = "live"))]
+impl View {
+    pub(crate) fn start(
+        _plan: Plan,
+        _state: std::sync::Arc<LiveState>,
+        _out: Box<dyn std::io::Write + Send>,
+    ) -> std::io::Result<(View, Box<dyn std::io::Write + Send>)> {
+        Err(std::io::Error::other(
+            "this build has no live view (cargo feature `live`)",
+        ))
+    }
+
+    pub(crate) fn finish(&self) {}
+}
+
+/// The view's follower of the run's events: it turns each into a few
+/// atomic stores on the [`LiveState`] that the drawing thread reads at its
+/// own pace. It writes nothing into the run's output: the view draws on a
+/// thread of its own, never once per event.
+pub(crate) struct Follow(pub(crate) std::sync::Arc<LiveState>);
+
+impl Follower for Follow {
+    fn follow(
+        &mut self,
+        event: &RunEvent<'_>,
+        _out: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
+        match *event {
+            RunEvent::Line { event, .. } => self.0.line(event.task, event.phase, event.thread),
+            // A failed wait prints why instead of its last line, and no
+            // `Line` follows: the task is over all the same.
+            RunEvent::WaitEnded {
+                task,
+                thread,
+                failed: true,
+                ..
+            } => self.0.line(task, Phase::Last, thread),
+            RunEvent::Thread(park) => self.0.park(park.thread, park.parked),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The thread lanes come from the runtime's park hooks.
+    fn wants_threads(&self) -> bool {
+        true
+    }
+
+    fn started(&mut self, at: Instant) {
+        self.0.start(at);
+    }
+}
+
+/// At most this many tasks get a lane of their own; the rest share the
+/// density band.
+pub(crate) const MAX_LANES: usize = 32;
+
+/// At most this many runtime threads are followed one by one.
+pub(crate) const MAX_THREADS: usize = 16;
+
+/// What the view knows before the run starts: the facts that decide the
+/// lanes, their labels and the time axis.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Plan {
+    /// The demo's name, for the title.
+    pub(crate) demo: &'static str,
+    /// How the tasks wait, in the words of the command line (`async`).
+    pub(crate) mode: &'static str,
+    /// What drives them (`current-thread runtime`, `2 workers, spawned`).
+    pub(crate) driver: String,
+    /// How many tasks run.
+    pub(crate) tasks: u32,
+    /// How long each task waits.
+    pub(crate) delay: Duration,
+    /// How a task spends its wait.
+    pub(crate) waiting: Waiting,
+    /// Whether a runtime drives the tasks: then every task is ready from the
+    /// start (created at once), and runtime threads get lanes. `false` for
+    /// `--mode threads`, where a task begins with its own thread.
+    pub(crate) runtime: bool,
+    /// Whether one thread runs every task (a current-thread runtime).
+    pub(crate) one_thread: bool,
+    /// Whether the tasks are joined under `block_on` on a multi-thread
+    /// runtime: the thread that polls them is then not a worker.
+    pub(crate) joined: bool,
+    /// How many runtime threads to make room for.
+    pub(crate) threads: usize,
+    /// About how long the run will take, for the first time axis: the view
+    /// widens the axis when the run outlasts it.
+    pub(crate) expected: Duration,
+    /// Whether to colour the lanes (NO_COLOR, `--color`).
+    pub(crate) color: bool,
+}
+
+/// What a runtime thread is doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Thread {
+    /// Running code: polling tasks.
+    Running,
+    /// Held in a blocking call inside a task's poll.
+    Holding,
+    /// Parked: every task it could run is waiting.
+    Parked,
+}
+
+impl Thread {
+    fn from_u8(value: u8) -> Thread {
+        match value {
+            HOLDING => Thread::Holding,
+            PARKED => Thread::Parked,
+            _ => Thread::Running,
+        }
+    }
+}
+
+const RUNNING: u8 = 0;
+const HOLDING: u8 = 1;
+const PARKED: u8 = 2;
+
+/// A runtime thread's slot: its number (0 while free), its state, and
+/// whether it ever parked (the thread inside `block_on` of a multi-thread
+/// runtime never does: tokio's park hooks fire on workers only).
+struct ThreadSlot {
+    id: AtomicU32,
+    state: AtomicU8,
+    parked_ever: AtomicU8,
+}
+
+/// What the run tells the view, updated by the sink as events happen and
+/// read by the drawing thread at each tick.
+///
+/// Every update is a few relaxed atomic operations: the view reads a
+/// snapshot that may be a few events behind, which a picture redrawn 25
+/// times a second cannot show anyway.
+pub(crate) struct LiveState {
+    /// When the run started (`t = 0`); unset until the runner says so.
+    start: OnceLock<Instant>,
+    /// How a task waits: a blocked task holds its thread from its first line.
+    waiting: Waiting,
+    /// Tasks that printed their first line.
+    started: AtomicU32,
+    /// Tasks that ended: printed their last line, or failed.
+    done: AtomicU32,
+    /// The first [`MAX_LANES`] tasks' first and last line, in microseconds
+    /// since the start plus one (0: not yet).
+    firsts: [AtomicU64; MAX_LANES],
+    lasts: [AtomicU64; MAX_LANES],
+    /// The runtime threads, in order of first sight.
+    threads: [ThreadSlot; MAX_THREADS],
+}
+
+impl LiveState {
+    /// A state for a run whose tasks wait in the `waiting` way.
+    pub(crate) fn new(waiting: Waiting) -> LiveState {
+        LiveState {
+            start: OnceLock::new(),
+            waiting,
+            started: AtomicU32::new(0),
+            done: AtomicU32::new(0),
+            firsts: std::array::from_fn(|_| AtomicU64::new(0)),
+            lasts: std::array::from_fn(|_| AtomicU64::new(0)),
+            threads: std::array::from_fn(|_| ThreadSlot {
+                id: AtomicU32::new(0),
+                state: AtomicU8::new(RUNNING),
+                parked_ever: AtomicU8::new(0),
+            }),
+        }
+    }
+
+    /// Marks `t = 0`, once.
+    pub(crate) fn start(&self, at: Instant) {
+        let _ = self.start.set(at);
+    }
+
+    /// Time since the start (zero before it).
+    pub(crate) fn elapsed(&self) -> Duration {
+        self.start.get().map(Instant::elapsed).unwrap_or_default()
+    }
+
+    fn stamp(&self) -> u64 {
+        u64::try_from(self.elapsed().as_micros()).unwrap_or(u64::MAX - 1) + 1
+    }
+
+    /// Task `id` printed its `phase` line on runtime thread `thread`.
+    pub(crate) fn line(&self, id: u32, phase: Phase, thread: u32) {
+        let lane = (id as usize).checked_sub(1).filter(|&i| i < MAX_LANES);
+        match phase {
+            Phase::First => {
+                if let Some(lane) = lane {
+                    self.firsts[lane].store(self.stamp(), Ordering::Relaxed);
+                }
+                self.started.fetch_add(1, Ordering::Relaxed);
+                // Right after its first line a blocked task blocks: the
+                // thread that printed it is held until its last line.
+                if self.waiting == Waiting::Blocked {
+                    self.set_thread(thread, HOLDING);
+                } else {
+                    // The thread inside `block_on` never parks in tokio's
+                    // hooks: its lines are how the view learns of it.
+                    self.see_thread(thread);
+                }
+            }
+            Phase::Last => {
+                if let Some(lane) = lane {
+                    self.lasts[lane].store(self.stamp(), Ordering::Relaxed);
+                }
+                self.done.fetch_add(1, Ordering::Relaxed);
+                if self.waiting == Waiting::Blocked {
+                    self.set_thread(thread, RUNNING);
+                } else {
+                    self.see_thread(thread);
+                }
+            }
+        }
+    }
+
+    /// Runtime thread `thread` parked (`true`) or woke up.
+    pub(crate) fn park(&self, thread: u32, parked: bool) {
+        if let Some(slot) = self.slot(thread) {
+            if parked {
+                slot.parked_ever.store(1, Ordering::Relaxed);
+            }
+            slot.state
+                .store(if parked { PARKED } else { RUNNING }, Ordering::Relaxed);
+        }
+    }
+
+    fn set_thread(&self, thread: u32, state: u8) {
+        if let Some(slot) = self.slot(thread) {
+            slot.state.store(state, Ordering::Relaxed);
+        }
+    }
+
+    fn see_thread(&self, thread: u32) {
+        let _ = self.slot(thread);
+    }
+
+    /// The slot of `thread`, claimed on first sight; `None` past
+    /// [`MAX_THREADS`] (such a thread is simply not drawn).
+    fn slot(&self, thread: u32) -> Option<&ThreadSlot> {
+        for slot in &self.threads {
+            let id = slot.id.load(Ordering::Acquire);
+            if id == thread {
+                return Some(slot);
+            }
+            if id == 0 {
+                match slot
+                    .id
+                    .compare_exchange(0, thread, Ordering::AcqRel, Ordering::Acquire)
+                {
+                    Ok(_) => return Some(slot),
+                    Err(other) if other == thread => return Some(slot),
+                    Err(_) => continue,
+                }
+            }
+        }
+        None
+    }
+
+    /// What the view reads at one tick.
+    pub(crate) fn sample(&self) -> Sample {
+        let mut threads = Vec::new();
+        for slot in &self.threads {
+            if slot.id.load(Ordering::Acquire) == 0 {
+                break;
+            }
+            threads.push((
+                Thread::from_u8(slot.state.load(Ordering::Relaxed)),
+                slot.parked_ever.load(Ordering::Relaxed) == 1,
+            ));
+        }
+        Sample {
+            at: self.elapsed(),
+            started: self.started.load(Ordering::Relaxed),
+            done: self.done.load(Ordering::Relaxed),
+            threads,
+        }
+    }
+
+    /// The first and last line of the task in lane `lane` (from 0).
+    pub(crate) fn marks(&self, lane: usize) -> Marks {
+        let read = |slot: &AtomicU64| match slot.load(Ordering::Relaxed) {
+            0 => None,
+            micros => Some(Duration::from_micros(micros - 1)),
+        };
+        Marks {
+            first: read(&self.firsts[lane]),
+            last: read(&self.lasts[lane]),
+        }
+    }
+}
+
+/// When one task printed its two lines, as far as the view has seen.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Marks {
+    pub(crate) first: Option<Duration>,
+    pub(crate) last: Option<Duration>,
+}
+
+/// The run at one tick of the view.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Sample {
+    /// Time since the start.
+    pub(crate) at: Duration,
+    /// Tasks that printed their first line.
+    pub(crate) started: u32,
+    /// Tasks that ended.
+    pub(crate) done: u32,
+    /// Each runtime thread's state, and whether it ever parked.
+    pub(crate) threads: Vec<(Thread, bool)>,
+}
+
+/// What a task is doing at one moment, as its lane shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TaskState {
+    /// Not begun, on a thread of its own that has not started yet.
+    NotStarted,
+    /// Ready to run, but the thread is busy with another task (SCHED).
+    Ready,
+    /// Waiting, in this way.
+    Waiting(Waiting),
+    /// Finished.
+    Done,
+}
+
+/// The state at `t` of a task with these marks: the same reading of the
+/// two lines as the after-the-run pictures (`report::lanes`), applied to
+/// a run still in progress.
+pub(crate) fn task_state(plan: &Plan, marks: Marks, t: Duration) -> TaskState {
+    let queued = if plan.runtime {
+        TaskState::Ready
+    } else {
+        TaskState::NotStarted
+    };
+    match marks {
+        Marks { first: None, .. } => queued,
+        Marks { first: Some(f), .. } if t < f => queued,
+        Marks { last: Some(l), .. } if t >= l => TaskState::Done,
+        Marks { first: Some(f), .. } => {
+            // Only a free wait ends by itself; the task is then ready (woken,
+            // SCHED) until the thread gets to it.
+            if plan.waiting == Waiting::Free && t >= f.saturating_add(plan.delay) {
+                TaskState::Ready
+            } else {
+                TaskState::Waiting(plan.waiting)
+            }
+        }
+    }
+}
+
+/// Everything the view has seen so far: the samples of its ticks, and the
+/// marks of the tasks that have lanes.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Seen {
+    /// One per tick, in time order; thinned to every other one when it
+    /// grows past [`MAX_SAMPLES`], so a run of any length keeps a bounded
+    /// history.
+    pub(crate) samples: Vec<Sample>,
+    /// The marks of the first tasks, one per lane.
+    pub(crate) marks: Vec<Marks>,
+}
+
+/// The longest history kept before it is thinned.
+const MAX_SAMPLES: usize = 8192;
+
+impl Seen {
+    /// Adds the sample of one tick.
+    pub(crate) fn push(&mut self, sample: Sample) {
+        if self.samples.len() >= MAX_SAMPLES {
+            // Keep every other one, and always the latest.
+            let mut index = 0;
+            self.samples.retain(|_| {
+                index += 1;
+                index % 2 == 0
+            });
+        }
+        self.samples.push(sample);
+    }
+
+    /// The latest sample, or an empty one before the first tick.
+    pub(crate) fn now(&self) -> Sample {
+        self.samples.last().cloned().unwrap_or_default()
+    }
+
+    /// The sample in force at `t`: the last one taken at or before it (the
+    /// first one, for a moment before the first tick).
+    pub(crate) fn at(&self, t: Duration) -> Option<&Sample> {
+        let after = self.samples.partition_point(|s| s.at <= t);
+        self.samples.get(after.saturating_sub(1))
+    }
+
+    /// How many tasks had printed their first line by `t`.
+    fn started_by(&self, t: Duration) -> u32 {
+        self.at(t).map_or(0, |s| s.started)
+    }
+}
+
+/// How many tasks are in each state at one moment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Counts {
+    /// Every task of the run.
+    pub(crate) tasks: u32,
+    /// Finished.
+    pub(crate) done: u32,
+    /// In their wait, in the run's way.
+    pub(crate) waiting: u32,
+    /// Ready, waiting for the thread (including those not begun yet on a
+    /// runtime, which creates every task at once).
+    pub(crate) ready: u32,
+    /// Not begun, on threads not started yet (`--mode threads`).
+    pub(crate) not_started: u32,
+}
+
+/// The counts at sample `now`. A free wait lasts `delay`, so the tasks that
+/// started more than `delay` ago and have not ended are ready: woken, not
+/// yet polled.
+pub(crate) fn counts(plan: &Plan, seen: &Seen, now: &Sample) -> Counts {
+    let tasks = plan.tasks;
+    let started = now.started.min(tasks);
+    let done = now.done.min(started);
+    let in_wait = started - done;
+    let woken = if plan.waiting == Waiting::Free {
+        seen.started_by(now.at.saturating_sub(plan.delay))
+            .saturating_sub(done)
+            .min(in_wait)
+    } else {
+        0
+    };
+    let (ready, not_started) = if plan.runtime {
+        (tasks - started + woken, 0)
+    } else {
+        (woken, tasks - started)
+    };
+    Counts {
+        tasks,
+        done,
+        waiting: in_wait - woken,
+        ready,
+        not_started,
+    }
+}
+
+/// The axis of the view: how much time the plot's width shows. It starts
+/// at the expected length of the run and grows by half whenever the run
+/// outlasts it, so the lanes grow to the right and only now and then
+/// shrink to make room.
+pub(crate) fn span(expected: Duration, now: Duration) -> Duration {
+    let mut span = expected.max(Duration::from_millis(100));
+    while now > span {
+        span = span.mul_f64(1.5);
+    }
+    span
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    pub(crate) fn plan(waiting: Waiting, tasks: u32) -> Plan {
+        Plan {
+            demo: "count",
+            mode: "async",
+            driver: "current-thread runtime".into(),
+            tasks,
+            delay: ms(1000),
+            waiting,
+            runtime: true,
+            one_thread: true,
+            joined: false,
+            threads: 1,
+            expected: ms(1000),
+            color: false,
+        }
+    }
+
+    #[test]
+    fn a_free_wait_is_ready_once_its_delay_is_over() {
+        let plan = plan(Waiting::Free, 3);
+        let marks = Marks {
+            first: Some(ms(10)),
+            last: None,
+        };
+        assert_eq!(task_state(&plan, marks, ms(5)), TaskState::Ready);
+        assert_eq!(
+            task_state(&plan, marks, ms(500)),
+            TaskState::Waiting(Waiting::Free)
+        );
+        assert_eq!(task_state(&plan, marks, ms(1010)), TaskState::Ready);
+        let done = Marks {
+            last: Some(ms(1020)),
+            ..marks
+        };
+        assert_eq!(task_state(&plan, done, ms(1020)), TaskState::Done);
+        // A blocked task holds its thread until its last line, however long.
+        let plan = Plan {
+            waiting: Waiting::Blocked,
+            ..plan
+        };
+        assert_eq!(
+            task_state(&plan, marks, ms(5000)),
+            TaskState::Waiting(Waiting::Blocked)
+        );
+    }
+
+    #[test]
+    fn events_reach_the_sample_and_the_lanes() {
+        let state = LiveState::new(Waiting::Blocked);
+        state.start(Instant::now());
+        state.line(1, Phase::First, 7);
+        let sample = state.sample();
+        assert_eq!((sample.started, sample.done), (1, 0));
+        assert_eq!(sample.threads, [(Thread::Holding, false)]);
+        state.line(1, Phase::Last, 7);
+        state.park(7, true);
+        state.line(MAX_LANES as u32 + 5, Phase::First, 7);
+        let sample = state.sample();
+        assert_eq!((sample.started, sample.done), (2, 1));
+        assert_eq!(sample.threads, [(Thread::Holding, true)]);
+        let marks = state.marks(0);
+        assert!(marks.first.is_some() && marks.last >= marks.first);
+        assert_eq!(state.marks(1), Marks::default());
+        // A thread that only prints (block_on's) gets a lane too, running.
+        let state = LiveState::new(Waiting::Free);
+        state.line(1, Phase::First, 3);
+        state.park(4, true);
+        assert_eq!(
+            state.sample().threads,
+            [(Thread::Running, false), (Thread::Parked, true)]
+        );
+    }
+
+    #[test]
+    fn counts_split_the_tasks_by_state() {
+        let plan = plan(Waiting::Free, 10);
+        let mut seen = Seen::default();
+        let sample = |at, started, done| Sample {
+            at: ms(at),
+            started,
+            done,
+            threads: Vec::new(),
+        };
+        seen.push(sample(0, 4, 0));
+        seen.push(sample(500, 10, 0));
+        seen.push(sample(1200, 10, 3));
+        // At 1.2 s the four tasks that started at 0 have slept their second:
+        // three are done, one is woken and waits for the thread; the six
+        // started at 0.5 s still sleep.
+        let now = seen.now();
+        let counts = counts(&plan, &seen, &now);
+        assert_eq!(
+            counts,
+            Counts {
+                tasks: 10,
+                done: 3,
+                waiting: 6,
+                ready: 1,
+                not_started: 0
+            }
+        );
+        let blocked = Plan {
+            waiting: Waiting::Blocked,
+            ..plan
+        };
+        let now = sample(1200, 4, 3);
+        let counts = super::counts(&blocked, &seen, &now);
+        assert_eq!((counts.done, counts.waiting, counts.ready), (3, 1, 6));
+    }
+
+    #[test]
+    fn the_history_is_thinned_not_unbounded() {
+        let mut seen = Seen::default();
+        for i in 0..(3 * MAX_SAMPLES as u64) {
+            seen.push(Sample {
+                at: ms(i),
+                ..Sample::default()
+            });
+        }
+        assert!(seen.samples.len() <= MAX_SAMPLES);
+        assert_eq!(seen.now().at, ms(3 * MAX_SAMPLES as u64 - 1));
+        assert!(seen.samples.windows(2).all(|w| w[0].at < w[1].at));
+    }
+
+    #[test]
+    fn the_axis_grows_when_the_run_outlasts_it() {
+        assert_eq!(span(ms(3000), ms(1000)), ms(3000));
+        assert_eq!(span(ms(1000), ms(1200)), ms(1500));
+        assert!(span(ms(1000), ms(10_000)) >= ms(10_000));
+    }
+}

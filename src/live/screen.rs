@@ -1,0 +1,500 @@
+//! The drawing thread: ratatui's inline viewport at the bottom of the
+//! terminal, the demo's lines printed above it.
+//!
+//! As in ratatui's `inline` example, the view is a `Viewport::Inline` of a
+//! fixed height, redrawn on a tick (25 frames a second), and whatever the
+//! program prints goes *above* it. The example does that with
+//! `Terminal::insert_before`, which draws each inserted line cell by cell,
+//! the whole width of the screen: fine for a handful of lines, but a
+//! million-task run prints two million, and that would cost the run many
+//! times over. So the lines go out as the very bytes a run without the view
+//! writes: at each tick the view is cleared, the pending lines are written
+//! where it was (the terminal scrolls them up as usual), and the viewport
+//! is placed again below them, exactly where `insert_before` would have
+//! put it. The backend keeps track of the cursor row itself, so this needs
+//! no round trip to the terminal; one cursor query at the start places the
+//! view (as ratatui does), and one more follows a resize.
+//!
+//! No raw mode: the view reads no keys, so Ctrl-C stays the terminal's
+//! SIGINT, which the program's signal thread handles as always. The only
+//! state to restore is the hidden cursor: [`View::finish`] shows it again
+//! and leaves the cursor on a line of its own below the last frame.
+
+use super::draw::{self, Rows};
+use super::{LiveState, Plan, Seen};
+use ratatui::backend::{Backend, ClearType, CrosstermBackend, WindowSize};
+use ratatui::buffer::Cell;
+use ratatui::layout::{Position, Rect, Size};
+use ratatui::{Terminal, TerminalOptions, Viewport};
+use std::io::{self, Write};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+/// Time between two frames: 25 frames a second.
+const TICK: Duration = Duration::from_millis(40);
+
+/// How many bytes of lines may wait for the drawing thread before a writer
+/// waits in turn, as a pipe makes its writer wait when it is full.
+const PENDING_LIMIT: usize = 1 << 20;
+
+/// The demo's lines go to the terminal in pieces of at most this many
+/// bytes (whole lines), the run sampled between two.
+const CHUNK: usize = 64 * 1024;
+
+/// How long [`View::finish`] waits for the last frame.
+const FINISH_PATIENCE: Duration = Duration::from_secs(1);
+
+/// What the writers and the drawing thread share.
+struct Shared {
+    /// Lines written and not yet on the screen.
+    pending: Vec<u8>,
+    /// The real output, handed back once the view is down: from then on a
+    /// write goes straight to it.
+    through: Option<Box<dyn Write + Send>>,
+    /// Set by [`View::finish`]: draw the last frame and stop.
+    stop: bool,
+    /// Set by the drawing thread when it has stopped.
+    stopped: bool,
+}
+
+struct Channel {
+    shared: Mutex<Shared>,
+    /// Wakes the drawing thread (a stop) and the writers (room, or the
+    /// view is down).
+    changed: Condvar,
+}
+
+impl Channel {
+    fn lock(&self) -> MutexGuard<'_, Shared> {
+        self.shared.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The live view of one run, drawn by a thread of its own.
+pub(crate) struct View {
+    channel: Arc<Channel>,
+}
+
+impl View {
+    /// Starts the view on `out`, the terminal: returns the view and the
+    /// writer through which every line of the run must go while it is up.
+    ///
+    /// The caller must make sure that nothing else writes to the terminal
+    /// until [`View::finish`] has returned, and call `finish` on every way
+    /// out: the normal end, an error, and a signal, before the process
+    /// exits (`std::process::exit` runs no destructors).
+    pub(crate) fn start(
+        plan: Plan,
+        state: Arc<LiveState>,
+        out: Box<dyn Write + Send>,
+    ) -> io::Result<(View, Box<dyn Write + Send>)> {
+        let channel = Arc::new(Channel {
+            shared: Mutex::new(Shared {
+                pending: Vec::new(),
+                through: None,
+                stop: false,
+                stopped: false,
+            }),
+            changed: Condvar::new(),
+        });
+        let screen = Screen::open(out, &plan)?;
+        let thread = Arc::clone(&channel);
+        let spawned = std::thread::Builder::new()
+            .name("live-view".into())
+            .spawn(move || screen.run(&plan, &state, &thread));
+        spawned?;
+        let writer = Box::new(Lines(Arc::clone(&channel)));
+        Ok((View { channel }, writer))
+    }
+
+    /// Takes the view down: the pending lines and a last frame are drawn,
+    /// the cursor is shown again below the view, and the terminal is handed
+    /// back to the writer, so what is written next (the summary) starts on
+    /// a line of its own. Waits at most a second (a terminal that does not
+    /// read would otherwise hold the program); safe to call more than once.
+    pub(crate) fn finish(&self) {
+        let deadline = Instant::now() + FINISH_PATIENCE;
+        let mut shared = self.channel.lock();
+        shared.stop = true;
+        self.channel.changed.notify_all();
+        while !shared.stopped {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            shared = self
+                .channel
+                .changed
+                .wait_timeout(shared, left)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+    }
+}
+
+/// The writer the run's lines go through while the view is up.
+struct Lines(Arc<Channel>);
+
+impl Write for Lines {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        let mut shared = self.0.lock();
+        loop {
+            if let Some(out) = &mut shared.through {
+                return out.write(bytes);
+            }
+            if shared.pending.len() < PENDING_LIMIT || shared.stopped {
+                break;
+            }
+            // Full: the drawing thread writes these out now rather than at
+            // its next tick, so a burst of lines goes as fast as without
+            // the view.
+            self.0.changed.notify_all();
+            shared = self
+                .0
+                .changed
+                .wait_timeout(shared, TICK)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        shared.pending.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.0.lock().through {
+            Some(out) => out.flush(),
+            // The drawing thread writes them at its next tick.
+            None => Ok(()),
+        }
+    }
+}
+
+/// The terminal with the view on it.
+struct Screen {
+    terminal: Terminal<Tracked>,
+    rows: Rows,
+}
+
+impl Screen {
+    /// Places the view below the cursor.
+    fn open(out: Box<dyn Write + Send>, plan: &Plan) -> io::Result<Screen> {
+        let mut backend = Tracked {
+            // One system call per frame, not one per cell or command.
+            inner: CrosstermBackend::new(io::BufWriter::with_capacity(1 << 16, out)),
+            cursor: Position::ORIGIN,
+        };
+        let size = backend.size()?;
+        // One question to the terminal, as ratatui asks it: where is the
+        // cursor? Without an answer, the view goes to the bottom row.
+        backend.cursor = match crossterm_position() {
+            Some(position) => position,
+            None => {
+                let bottom = size.height.saturating_sub(1);
+                backend.set_cursor_position(Position::new(0, bottom))?;
+                Position::new(0, bottom)
+            }
+        };
+        let rows = Rows::fit(plan, size.height);
+        let viewport = Viewport::Inline(rows.height().min(size.height));
+        let terminal = Terminal::with_options(backend, TerminalOptions { viewport })?;
+        Ok(Screen { terminal, rows })
+    }
+
+    /// The drawing thread's loop: a frame per tick until told to stop.
+    fn run(mut self, plan: &Plan, state: &LiveState, channel: &Channel) {
+        let mut seen = Seen::default();
+        let lanes = self.rows.lanes;
+        let mut failed = false;
+        let mut tick = Instant::now() + TICK;
+        loop {
+            let (lines, stop) = {
+                let mut shared = channel.lock();
+                // Until the next tick, unless told to stop or the lines
+                // waiting fill the buffer.
+                loop {
+                    let left = tick.saturating_duration_since(Instant::now());
+                    if shared.stop || shared.pending.len() >= PENDING_LIMIT || left.is_zero() {
+                        break;
+                    }
+                    shared = channel
+                        .changed
+                        .wait_timeout(shared, left)
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .0;
+                }
+                if Instant::now() >= tick {
+                    tick = Instant::now() + TICK;
+                }
+                let stop = shared.stop;
+                // Whole lines only, but everything at the end.
+                let cut = if stop {
+                    shared.pending.len()
+                } else {
+                    shared
+                        .pending
+                        .iter()
+                        .rposition(|&b| b == b'\n')
+                        .map_or(0, |i| i + 1)
+                };
+                let lines: Vec<u8> = shared.pending.drain(..cut).collect();
+                channel.changed.notify_all();
+                (lines, stop)
+            };
+            seen.push(state.sample());
+            seen.marks = (0..lanes).map(|lane| state.marks(lane)).collect();
+            if stop && !failed {
+                // The last frame is drawn whole: a `^C` that the terminal
+                // echoed at the cursor, or keys typed during the run, are
+                // drawn over rather than left in the still.
+                failed = self.terminal.clear().is_err();
+            }
+            if !failed {
+                // A terminal that went away (EIO) ends the drawing, not the
+                // run: the writes that follow fail and the run reports it.
+                failed = self.frame(plan, (&mut seen, state), &lines).is_err();
+            }
+            if stop {
+                break;
+            }
+        }
+        let _ = self.close();
+        let mut shared = channel.lock();
+        let buffered = std::mem::replace(
+            self.terminal.backend_mut().inner.writer_mut(),
+            io::BufWriter::new(Box::new(io::sink())),
+        );
+        let mut out = match buffered.into_inner() {
+            Ok(out) => out,
+            // The last bytes could not be written: the terminal is gone,
+            // and what follows fails the same way.
+            Err(err) => err.into_inner().into_parts().0,
+        };
+        // Anything written between the last frame and now goes out first.
+        let rest = std::mem::take(&mut shared.pending);
+        let _ = out.write_all(&rest).and_then(|()| out.flush());
+        shared.through = Some(out);
+        shared.stopped = true;
+        channel.changed.notify_all();
+    }
+
+    /// Puts `lines` above the view, follows a resize, and draws a frame.
+    fn frame(
+        &mut self,
+        plan: &Plan,
+        (seen, state): (&mut Seen, &LiveState),
+        lines: &[u8],
+    ) -> io::Result<()> {
+        let size = self.terminal.size()?;
+        let area = self.terminal.get_frame().area();
+        let screen = Rect::new(0, 0, size.width, size.height);
+        let resized = area.width != size.width || area.bottom() > size.height;
+        let top = if resized {
+            // The terminal has moved the view's rows as it saw fit; ask it
+            // where the cursor (left at the view's top) is now.
+            let top = crossterm_position().map_or(area.y, |p| p.y);
+            top.min(size.height.saturating_sub(1))
+        } else {
+            area.y
+        };
+        if !lines.is_empty() || resized {
+            self.move_view(Position::new(0, top))?;
+            // In pieces, with a sample after each: a megabyte takes the
+            // terminal a while, and the lanes must not skip that time.
+            let mut rest = lines;
+            while !rest.is_empty() {
+                let window = &rest[..rest.len().min(CHUNK)];
+                // Whole lines: a line longer than a piece goes alone.
+                let end = match window.iter().rposition(|&b| b == b'\n') {
+                    Some(newline) => newline + 1,
+                    None => rest
+                        .iter()
+                        .position(|&b| b == b'\n')
+                        .map_or(rest.len(), |newline| newline + 1),
+                };
+                self.terminal
+                    .backend_mut()
+                    .write_lines(&rest[..end], size)?;
+                seen.push(state.sample());
+                rest = &rest[end..];
+            }
+            // `resize` places the viewport at the cursor, making room below
+            // it as `insert_before` does, and clears it for a full redraw.
+            self.terminal.resize(screen)?;
+        }
+        let rows = self.rows;
+        let seen = &*seen;
+        self.terminal
+            .draw(|frame| draw::render(plan, seen, rows, frame.area(), frame.buffer_mut()))?;
+        // Leave the cursor at the view's top-left between frames: a resize
+        // carries it along with the view, and the next frame finds it there.
+        let top = self.terminal.get_frame().area().y;
+        self.terminal.set_cursor_position(Position::new(0, top))?;
+        self.terminal.backend_mut().flush()
+    }
+
+    /// Clears the view and puts the cursor at `at`, its new top, in a way
+    /// the next `resize` reads as "the view starts here".
+    fn move_view(&mut self, at: Position) -> io::Result<()> {
+        let top = self.terminal.get_frame().area().y;
+        // Terminal::resize keeps the cursor's offset inside the old view;
+        // at its top, the offset is zero.
+        self.terminal.set_cursor_position(Position::new(0, top))?;
+        let backend = self.terminal.backend_mut();
+        backend.set_cursor_position(at)?;
+        backend.clear_region(ClearType::AfterCursor)
+    }
+
+    /// Leaves the last frame on screen, the cursor shown on the line below.
+    fn close(&mut self) -> io::Result<()> {
+        let area = self.terminal.get_frame().area();
+        let last = area.bottom().saturating_sub(1);
+        self.terminal.set_cursor_position(Position::new(0, last))?;
+        let backend = self.terminal.backend_mut();
+        backend.inner.writer_mut().write_all(b"\n")?;
+        backend.show_cursor()?;
+        Backend::flush(backend)
+    }
+}
+
+/// Where the terminal says the cursor is; `None` if it does not answer.
+fn crossterm_position() -> Option<Position> {
+    ratatui::crossterm::cursor::position()
+        .ok()
+        .map(|(x, y)| Position::new(x, y))
+}
+
+/// ratatui's crossterm backend, keeping track of the cursor itself.
+///
+/// ratatui asks the backend where the cursor is when it places an inline
+/// viewport; crossterm answers by asking the terminal, a round trip that
+/// needs the terminal's reply on stdin. Here the view always knows: it
+/// moves the cursor itself, and counts the rows its lines take.
+struct Tracked {
+    inner: CrosstermBackend<io::BufWriter<Box<dyn Write + Send>>>,
+    cursor: Position,
+}
+
+impl Tracked {
+    /// Writes `lines` (whole lines) at the cursor, as the bytes they are,
+    /// and moves the tracked cursor down by the rows they fill on a screen
+    /// of `size` (a line longer than the width wraps).
+    fn write_lines(&mut self, lines: &[u8], size: Size) -> io::Result<()> {
+        if lines.is_empty() {
+            return Ok(());
+        }
+        let out = self.inner.writer_mut();
+        out.write_all(lines)?;
+        let width = usize::from(size.width.max(1));
+        let mut rows = 0usize;
+        for line in lines.split(|&b| b == b'\n') {
+            let text = String::from_utf8_lossy(line);
+            let columns = if text.is_ascii() {
+                text.len()
+            } else {
+                ratatui::text::Span::raw(text.as_ref()).width()
+            };
+            rows += columns.div_ceil(width).max(1);
+        }
+        // The split sees an empty piece after the last newline.
+        rows = rows.saturating_sub(if lines.ends_with(b"\n") { 1 } else { 0 });
+        let bottom = size.height.saturating_sub(1);
+        let row = usize::from(self.cursor.y) + rows;
+        self.cursor = Position::new(0, u16::try_from(row).unwrap_or(u16::MAX).min(bottom));
+        Ok(())
+    }
+}
+
+impl Backend for Tracked {
+    fn draw<'a, I>(&mut self, content: I) -> io::Result<()>
+    where
+        I: Iterator<Item = (u16, u16, &'a Cell)>,
+    {
+        self.inner.draw(content)
+    }
+
+    fn append_lines(&mut self, n: u16) -> io::Result<()> {
+        self.inner.append_lines(n)?;
+        let bottom = self.size()?.height.saturating_sub(1);
+        self.cursor = Position::new(0, self.cursor.y.saturating_add(n).min(bottom));
+        Ok(())
+    }
+
+    fn hide_cursor(&mut self) -> io::Result<()> {
+        self.inner.hide_cursor()
+    }
+
+    fn show_cursor(&mut self) -> io::Result<()> {
+        self.inner.show_cursor()
+    }
+
+    fn get_cursor_position(&mut self) -> io::Result<Position> {
+        Ok(self.cursor)
+    }
+
+    fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> io::Result<()> {
+        let position = position.into();
+        self.inner.set_cursor_position(position)?;
+        self.cursor = position;
+        Ok(())
+    }
+
+    fn clear(&mut self) -> io::Result<()> {
+        self.inner.clear()
+    }
+
+    fn clear_region(&mut self, clear_type: ClearType) -> io::Result<()> {
+        self.inner.clear_region(clear_type)
+    }
+
+    fn size(&self) -> io::Result<Size> {
+        self.inner.size()
+    }
+
+    fn window_size(&mut self) -> io::Result<WindowSize> {
+        self.inner.window_size()
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Backend::flush(&mut self.inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tracked_at(row: u16) -> Tracked {
+        Tracked {
+            inner: CrosstermBackend::new(io::BufWriter::new(Box::new(Vec::new()))),
+            cursor: Position::new(0, row),
+        }
+    }
+
+    /// The view is placed again below the lines it printed above itself:
+    /// the cursor moves down a row per line, more for a line that wraps,
+    /// and stops at the bottom row, where the terminal scrolls instead.
+    #[test]
+    fn the_cursor_follows_the_lines_written_above_the_view() {
+        let size = Size::new(10, 30);
+        let mut backend = tracked_at(5);
+        backend.write_lines(b"One\nTwo\n", size).unwrap();
+        assert_eq!(backend.cursor, Position::new(0, 7));
+        // 25 columns on a screen 10 wide take 3 rows; exactly 10 take one.
+        backend
+            .write_lines(
+                format!("{}\n{}\n", "x".repeat(25), "y".repeat(10)).as_bytes(),
+                size,
+            )
+            .unwrap();
+        assert_eq!(backend.cursor, Position::new(0, 11));
+        // Wide characters count by their columns: 6 of width 2 wrap once.
+        backend
+            .write_lines("日本語日本語\n".as_bytes(), size)
+            .unwrap();
+        assert_eq!(backend.cursor, Position::new(0, 13));
+        backend.write_lines(&b"line\n".repeat(100), size).unwrap();
+        assert_eq!(backend.cursor, Position::new(0, 29), "at the bottom row");
+        backend.write_lines(b"", size).unwrap();
+        assert_eq!(backend.cursor, Position::new(0, 29));
+    }
+}

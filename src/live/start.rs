@@ -1,0 +1,88 @@
+//! From a run's configuration to a view on the terminal, or to none.
+
+use super::{LiveState, Plan, View};
+use crate::config::Config;
+use crate::vocab::{Mode, Runtime, Waiting};
+use std::io::{self, IsTerminal, Write};
+use std::sync::Arc;
+
+/// Starts the `--live` view when the run asked for it and stdout is a
+/// terminal that can move its cursor; returns the view, the writer the
+/// run's lines must go through, and the state the sink feeds.
+///
+/// Piped (or with TERM=dumb) the run goes on without the view and says so
+/// on stderr, as `--color auto` goes on without colour: the lines and the
+/// summary are the same, and no escape code reaches the pipe or file.
+pub(crate) fn start(
+    config: &Config,
+    out: Box<dyn Write + Send>,
+) -> (Option<View>, Box<dyn Write + Send>, Option<Arc<LiveState>>) {
+    if !config.view {
+        return (None, out, None);
+    }
+    let why_not = if !io::stdout().is_terminal() {
+        Some("stdout is not a terminal")
+    } else if std::env::var_os("TERM").is_some_and(|term| term == "dumb") {
+        Some("TERM=dumb cannot move the cursor")
+    } else {
+        None
+    };
+    if let Some(why) = why_not {
+        let _ = writeln!(
+            io::stderr(),
+            "asyncdemo: --live: {why}; running without the view"
+        );
+        return (None, out, None);
+    }
+    let state = Arc::new(LiveState::new(Waiting::of(config.way.mode)));
+    match View::start(plan(config), Arc::clone(&state), out) {
+        Ok((view, lines)) => (Some(view), lines, Some(state)),
+        Err(err) => {
+            let _ = writeln!(
+                io::stderr(),
+                "asyncdemo: --live: cannot draw on this terminal ({err}); running without the view"
+            );
+            (None, Box::new(io::stdout()), None)
+        }
+    }
+}
+
+/// What the live view needs to know of the run before it starts.
+fn plan(config: &Config) -> Plan {
+    let way = config.way;
+    let tasks = u64::from(config.tasks);
+    let (driver, threads, one_thread, joined) = match way.runtime {
+        _ if way.mode == Mode::Threads => ("a thread per task".to_owned(), 0, false, false),
+        None => ("a thread per task".to_owned(), 0, false, false),
+        Some(Runtime::CurrentThread) => ("current-thread runtime".to_owned(), 1, true, false),
+        Some(Runtime::MultiThread(k)) if way.spawn => {
+            (format!("{k} workers, spawned"), k, false, false)
+        }
+        Some(Runtime::MultiThread(k)) => (format!("{k} workers, joined"), k + 1, false, true),
+    };
+    // How many delays the run takes, one after another: the first axis.
+    let turns = match (way.mode, way.runtime) {
+        (Mode::Async | Mode::Threads, _) | (_, None) => 1,
+        (Mode::Blocking, Some(Runtime::MultiThread(k))) if way.spawn => tasks.div_ceil(k as u64),
+        (Mode::Blocking, _) => tasks,
+        (Mode::SpawnBlocking, _) => tasks.div_ceil(way.blocking_threads.unwrap_or(1).max(1) as u64),
+    };
+    let expected = config
+        .delay
+        .saturating_mul(u32::try_from(turns).unwrap_or(u32::MAX))
+        .mul_f64(1.1);
+    Plan {
+        demo: config.demo.name(),
+        mode: way.mode.name(),
+        driver,
+        tasks: config.tasks,
+        delay: config.delay,
+        waiting: Waiting::of(way.mode),
+        runtime: way.runtime.is_some() && way.mode != Mode::Threads,
+        one_thread,
+        joined,
+        threads,
+        expected,
+        color: config.term.color,
+    }
+}

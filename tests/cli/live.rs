@@ -1,0 +1,324 @@
+//! `--live`, on a real pseudo-terminal: a tmux pane 100 columns by 30 rows,
+//! read with `capture-pane` while the run goes. Each test skips, saying
+//! so, where tmux is not installed.
+
+use crate::common::{asyncdemo, binary};
+use predicates::prelude::*;
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+/// A tmux server of the test's own (its own socket), with one pane running
+/// one command; killed when dropped.
+struct Pane {
+    socket: String,
+}
+
+/// How long a screen may take to show what a test waits for. Generous: a
+/// loaded machine is slow, and the wait ends as soon as it is seen.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+impl Pane {
+    /// Starts `args` (after `env`, so `NAME=value` may come first) in a
+    /// new pane, or `None` without tmux. The pane stays open after the
+    /// command ends, with `rc=N` (its exit code) printed below its output.
+    fn run(args: &str) -> Option<Pane> {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let installed = Command::new("tmux")
+            .arg("-V")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !installed {
+            eprintln!("skipped: tmux is not installed, so there is no pseudo-terminal to read");
+            return None;
+        }
+        let socket = format!(
+            "asyncdemo-live-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let bin = env!("CARGO_BIN_EXE_asyncdemo");
+        let shell = format!(
+            "env -u NO_COLOR -u CLICOLOR -u CLICOLOR_FORCE {args_env} {bin} {rest}; echo rc=$?; sleep 600",
+            args_env = args
+                .split(' ')
+                .take_while(|a| a.contains('='))
+                .collect::<Vec<_>>()
+                .join(" "),
+            rest = args
+                .split(' ')
+                .skip_while(|a| a.contains('='))
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+        let pane = Pane { socket };
+        let started = pane
+            .tmux(&["new-session", "-d", "-x", "100", "-y", "30", &shell])
+            .status
+            .success();
+        assert!(started, "tmux could not start a session");
+        Some(pane)
+    }
+
+    fn tmux(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .args(["-L", &self.socket, "-f", "/dev/null"])
+            .args(args)
+            .output()
+            .expect("running tmux")
+    }
+
+    /// The screen as text, one string per row.
+    fn screen(&self) -> Vec<String> {
+        let out = self.tmux(&["capture-pane", "-p"]);
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// The screen with its escape codes (`capture-pane -e`).
+    fn screen_with_styles(&self) -> String {
+        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-e"]).stdout).into_owned()
+    }
+
+    /// Waits until some row satisfies `test`, and returns the screen then.
+    fn wait_for(&self, what: &str, test: impl Fn(&str) -> bool) -> Vec<String> {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let screen = self.screen();
+            if screen.iter().any(|row| test(row)) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no {what} on the screen:\n{}",
+                screen.join("\n")
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Whether the cursor is shown (tmux's `cursor_flag`).
+    fn cursor_shown(&self) -> bool {
+        let out = self.tmux(&["display-message", "-p", "#{cursor_flag}"]);
+        String::from_utf8_lossy(&out.stdout).trim() == "1"
+    }
+}
+
+impl Drop for Pane {
+    fn drop(&mut self) {
+        let _ = self.tmux(&["kill-server"]);
+    }
+}
+
+/// The glyphs drawn in the lanes of a screen: rows from `task 1` to the
+/// counts line, after the 17 columns of labels.
+fn lane_glyphs(screen: &[String]) -> usize {
+    screen
+        .iter()
+        .filter(|row| row.starts_with("task ") || row.starts_with("runtime thread"))
+        .map(|row| {
+            row.chars()
+                .skip(17)
+                .filter(|c| "~#=.x_".contains(*c))
+                .count()
+        })
+        .sum()
+}
+
+fn row<'a>(screen: &'a [String], starts: &str) -> &'a str {
+    screen
+        .iter()
+        .find(|r| r.starts_with(starts))
+        .map_or("", String::as_str)
+}
+
+/// The lanes grow while the run goes, the task lines print above the view,
+/// and at the end the summary has a line of its own below the last frame,
+/// with the cursor shown again.
+#[test]
+fn the_lanes_grow_on_a_real_terminal() {
+    let Some(pane) = Pane::run("count -n 3 -d 1s --blocking --live") else {
+        return;
+    };
+    let first = pane.wait_for("view with task 1 blocked", |row| {
+        row.starts_with("task 1") && row.contains('#')
+    });
+    std::thread::sleep(Duration::from_millis(1200));
+    let second = pane.screen();
+    let (before, after) = (lane_glyphs(&first), lane_glyphs(&second));
+    assert!(
+        after > before,
+        "the lanes did not grow: {before} then {after} glyphs\n{}\n---\n{}",
+        first.join("\n"),
+        second.join("\n")
+    );
+    // The view says what the thread is doing, in the counts line.
+    assert!(
+        first.iter().any(|r| r.contains("holding the thread")),
+        "{}",
+        first.join("\n")
+    );
+    let end = pane.wait_for("exit code", |row| row.starts_with("rc="));
+    let text = end.join("\n");
+    assert!(end.iter().any(|r| r == "rc=0"), "{text}");
+    // The demo's own lines, whole, above the view.
+    let above: Vec<&str> = end
+        .iter()
+        .take_while(|r| !r.starts_with("asyncdemo count -m"))
+        .map(String::as_str)
+        .filter(|r| !r.is_empty())
+        .collect();
+    assert_eq!(above, ["One", "Two", "One", "Two", "One", "Two"], "{text}");
+    // The last frame stays as a still, the summary below it on its own line.
+    let counts = end.iter().position(|r| r == "3 of 3 done").expect(&text);
+    let summary = end
+        .iter()
+        .position(|r| r.starts_with("asyncdemo count executed in"))
+        .expect(&text);
+    assert!(summary > counts, "{text}");
+    // Three tasks one after another: task 3's lane starts late and ends last.
+    let task3 = row(&end, "task 3");
+    assert!(
+        task3.contains(".#"),
+        "task 3 waited, then held the thread: {text}"
+    );
+    assert!(pane.cursor_shown(), "the cursor is still hidden");
+}
+
+/// Ctrl-C in the middle: one summary, on its own line below the view, the
+/// cursor shown, and the echoed `^C` drawn over in the last frame.
+#[test]
+fn ctrl_c_leaves_the_terminal_clean() {
+    let Some(pane) = Pane::run("hello -n 40 -d 30s --live") else {
+        return;
+    };
+    pane.wait_for("sleeping lanes", |row| {
+        row.starts_with("task 1") && row.contains('~')
+    });
+    let _ = pane.tmux(&["send-keys", "C-c"]);
+    let end = pane.wait_for("exit code", |row| row.starts_with("rc="));
+    let text = end.join("\n");
+    assert!(end.iter().any(|r| r == "rc=130"), "{text}");
+    let summaries: Vec<&String> = end
+        .iter()
+        .filter(|r| r.starts_with("asyncdemo hello interrupted"))
+        .collect();
+    assert_eq!(summaries.len(), 1, "{text}");
+    assert!(
+        end.iter()
+            .any(|r| r.starts_with("asyncdemo hello -m async")),
+        "the title is whole: {text}"
+    );
+    // Forty tasks do not fit in lanes of their own.
+    assert!(
+        end.iter()
+            .any(|r| r.starts_with("tasks ") && r.contains("-40")),
+        "{text}"
+    );
+    assert!(pane.cursor_shown(), "the cursor is still hidden");
+}
+
+/// The view fits a narrower terminal after a resize, and stays one view.
+#[test]
+fn a_resize_is_followed() {
+    let Some(pane) = Pane::run("count -n 2 -d 4s --live") else {
+        return;
+    };
+    pane.wait_for("the view", |row| {
+        row.starts_with("task 1") && row.contains('~')
+    });
+    let _ = pane.tmux(&["resize-window", "-x", "60", "-y", "30"]);
+    // A frame at the new width: the axis of 60 columns less the labels
+    // (9 columns below 48) ends before column 60.
+    let narrow = pane.wait_for("a frame at 60 columns", |row| {
+        row.starts_with("task 1") && row.chars().count() < 60 && row.contains('~')
+    });
+    let end = pane.wait_for("exit code", |row| row.starts_with("rc="));
+    let text = end.join("\n");
+    assert!(end.iter().any(|r| r == "rc=0"), "{text}");
+    let titles = end
+        .iter()
+        .filter(|r| r.starts_with("asyncdemo count -m"))
+        .count();
+    assert_eq!(titles, 1, "one view, not one per width: {text}");
+    assert!(end.iter().all(|r| r.chars().count() <= 60), "{text}");
+    assert!(lane_glyphs(&narrow) > 0);
+}
+
+/// NO_COLOR: the same glyphs, no colour codes; without it, colour.
+#[test]
+fn no_color_draws_the_glyphs_without_colour() {
+    for (env, coloured) in [("", true), ("NO_COLOR=1 ", false)] {
+        let Some(pane) = Pane::run(&format!("{env}count -n 2 -d 300ms --blocking --live")) else {
+            return;
+        };
+        pane.wait_for("exit code", |row| row.starts_with("rc="));
+        let styled = pane.screen_with_styles();
+        // tmux writes the red of a blocked lane as SGR 31 or 38;5;1.
+        let has_colour = styled.contains("\x1b[31m") || styled.contains("\x1b[38;5;1m");
+        assert_eq!(has_colour, coloured, "{env:?}: {styled:?}");
+        assert!(styled.contains('#'), "{styled:?}");
+    }
+}
+
+/// Piped, the run goes on without the view, says so on stderr, and writes
+/// not one escape code into the pipe.
+#[test]
+fn piped_it_runs_without_the_view_and_says_so() {
+    let out = binary()
+        .args(["count", "-n", "2", "-d", "50ms", "--live"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(!stdout.contains('\x1b'), "{stdout:?}");
+    assert!(
+        stdout.starts_with("One\nOne\nTwo\nTwo\nasyncdemo count executed in"),
+        "{stdout}"
+    );
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        stderr,
+        "asyncdemo: --live: stdout is not a terminal; running without the view\n"
+    );
+}
+
+#[test]
+fn live_with_json_output_is_a_usage_error() {
+    asyncdemo(&["hello", "--live", "-f", "json"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--live draws on the terminal"));
+    asyncdemo(&["count", "--live", "-q", "--trace", "-"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--trace -"));
+}
+
+/// TERM=dumb cannot move the cursor: the run goes on without the view, on
+/// a terminal too, and says why.
+#[test]
+fn a_dumb_terminal_gets_no_view() {
+    let Some(pane) = Pane::run("TERM=dumb count -n 2 -d 100ms --live") else {
+        return;
+    };
+    let end = pane.wait_for("exit code", |row| row.starts_with("rc="));
+    let text = end.join("\n");
+    assert!(end.iter().any(|r| r == "rc=0"), "{text}");
+    assert!(
+        end.iter().any(|r| r
+            == "asyncdemo: --live: TERM=dumb cannot move the cursor; running without the view"),
+        "{text}"
+    );
+    assert!(
+        !end.iter().any(|r| r.starts_with("asyncdemo count -m")),
+        "{text}"
+    );
+    assert!(
+        end.iter()
+            .any(|r| r.starts_with("asyncdemo count executed in")),
+        "{text}"
+    );
+}
