@@ -620,6 +620,22 @@ pub(crate) struct WholeLines<W: Write> {
     buf: Vec<u8>,
 }
 
+/// How many bytes from the start of `bytes` make whole lines of at most
+/// `most` bytes in all; when no line ends within `most`, the first line
+/// alone, however long (or everything, if no line ends at all). Both
+/// writers of lines in pieces use it: the sink's, in pieces a pipe takes
+/// whole, and the live view's, in pieces it samples the run between.
+pub(crate) fn whole_lines(bytes: &[u8], most: usize) -> usize {
+    let window = &bytes[..bytes.len().min(most)];
+    match window.iter().rposition(|&b| b == b'\n') {
+        Some(newline) => newline + 1,
+        None => bytes
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |newline| newline + 1),
+    }
+}
+
 impl<W: Write> WholeLines<W> {
     fn new(inner: W) -> WholeLines<W> {
         WholeLines {
@@ -638,16 +654,7 @@ impl<W: Write> WholeLines<W> {
                 break Ok(());
             }
             let rest = &self.buf[done..len];
-            let window = &rest[..rest.len().min(PIPE_BUF)];
-            let end = match window.iter().rposition(|&b| b == b'\n') {
-                Some(newline) => newline + 1,
-                // No line ends within PIPE_BUF bytes: send up to the next
-                // line break (or everything) as one call.
-                None => rest
-                    .iter()
-                    .position(|&b| b == b'\n')
-                    .map_or(rest.len(), |newline| newline + 1),
-            };
+            let end = whole_lines(rest, PIPE_BUF);
             // `write_all` retries only after a partial write, which a pipe
             // makes only for a call larger than PIPE_BUF.
             match self.inner.write_all(&rest[..end]) {
@@ -724,6 +731,17 @@ pub(crate) mod tests {
         fn flush(&mut self) -> io::Result<()> {
             Ok(())
         }
+    }
+
+    #[test]
+    fn whole_lines_end_at_a_line_break_within_the_limit() {
+        assert_eq!(whole_lines(b"ab\ncd\nef", 7), 6);
+        assert_eq!(whole_lines(b"ab\ncd\nef", 5), 3);
+        // A line longer than the limit goes alone, whole.
+        assert_eq!(whole_lines(b"abcdef\ngh\n", 3), 7);
+        // No line break at all: everything.
+        assert_eq!(whole_lines(b"abc", 2), 3);
+        assert_eq!(whole_lines(b"", 4), 0);
     }
 
     #[test]

@@ -302,15 +302,8 @@ impl Screen {
             // terminal a while, and the lanes must not skip that time.
             let mut rest = lines;
             while !rest.is_empty() {
-                let window = &rest[..rest.len().min(CHUNK)];
                 // Whole lines: a line longer than a piece goes alone.
-                let end = match window.iter().rposition(|&b| b == b'\n') {
-                    Some(newline) => newline + 1,
-                    None => rest
-                        .iter()
-                        .position(|&b| b == b'\n')
-                        .map_or(rest.len(), |newline| newline + 1),
-                };
+                let end = crate::sink::whole_lines(rest, CHUNK);
                 self.terminal
                     .backend_mut()
                     .write_lines(&rest[..end], size)?;

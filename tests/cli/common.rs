@@ -191,3 +191,21 @@ pub fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
         std::thread::sleep(Duration::from_millis(2));
     }
 }
+
+/// Every way of running: each tokio mode on both runtimes, joined and
+/// spawned, and the thread per task.
+pub fn every_way() -> Vec<Vec<&'static str>> {
+    let mut ways = Vec::new();
+    for mode in ["async", "blocking", "spawn-blocking"] {
+        for runtime in [&[][..], &["--workers", "2"][..]] {
+            for driver in [&[][..], &["--spawn"][..]] {
+                let mut way = vec!["-m", mode];
+                way.extend_from_slice(runtime);
+                way.extend_from_slice(driver);
+                ways.push(way);
+            }
+        }
+    }
+    ways.push(vec!["-m", "threads"]);
+    ways
+}

@@ -12,24 +12,6 @@ use crate::common::*;
 
 const MARK: &str = "  │ ";
 
-/// Every way of running: each tokio mode on both runtimes, joined and
-/// spawned, and the thread per task.
-fn every_way() -> Vec<Vec<&'static str>> {
-    let mut ways = Vec::new();
-    for mode in ["async", "blocking", "spawn-blocking"] {
-        for runtime in [&[][..], &["--workers", "2"][..]] {
-            for driver in [&[][..], &["--spawn"][..]] {
-                let mut way = vec!["-m", mode];
-                way.extend_from_slice(runtime);
-                way.extend_from_slice(driver);
-                ways.push(way);
-            }
-        }
-    }
-    ways.push(vec!["-m", "threads"]);
-    ways
-}
-
 /// The lines of `text` that are the demo's own, with the summary's figure
 /// blanked (two runs take different times).
 fn demo_lines(text: &str) -> Vec<String> {

@@ -12,24 +12,6 @@
 use crate::common::*;
 use std::time::Duration;
 
-/// Every way the tasks can be driven: each mode that runs on tokio, on both
-/// runtimes, joined and spawned; and the thread per task.
-fn every_way() -> Vec<Vec<&'static str>> {
-    let mut ways = Vec::new();
-    for mode in ["async", "blocking", "spawn-blocking"] {
-        for runtime in [&[][..], &["--workers", "2"][..]] {
-            for driver in [&[][..], &["--spawn"][..]] {
-                let mut way = vec!["-m", mode];
-                way.extend_from_slice(runtime);
-                way.extend_from_slice(driver);
-                ways.push(way);
-            }
-        }
-    }
-    ways.push(vec!["-m", "threads"]);
-    ways
-}
-
 #[test]
 fn the_first_line_reaches_a_pipe_while_the_tasks_still_wait() {
     for way in every_way() {

@@ -11,6 +11,15 @@ fn temp(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     (dir, path)
 }
 
+/// The picture's title, which repeats the command.
+fn title_of<'a>(doc: &'a roxmltree::Document) -> &'a str {
+    doc.root_element()
+        .children()
+        .find(|c| c.has_tag_name("title"))
+        .and_then(|t| t.text())
+        .unwrap()
+}
+
 /// Reads an SVG file back and counts the segments of each class.
 fn classes(path: &std::path::Path) -> std::collections::HashMap<String, usize> {
     let text = std::fs::read_to_string(path).unwrap();
@@ -171,12 +180,7 @@ fn an_interrupted_run_pictures_what_was_happening() {
     );
 
     let doc = roxmltree::Document::parse(&text).expect("well-formed SVG");
-    let title = doc
-        .root_element()
-        .children()
-        .find(|c| c.has_tag_name("title"))
-        .and_then(|t| t.text())
-        .unwrap();
+    let title = title_of(&doc);
     assert!(
         title.starts_with("asyncdemo count -n 3 -d 5s --blocking: ")
             && title.ends_with(", stopped by a signal"),
@@ -207,12 +211,7 @@ fn a_fetch_picture_is_titled_with_the_delay_as_typed() {
     let text = std::fs::read_to_string(&path).unwrap();
     let _ = std::fs::remove_file(&path);
     let doc = roxmltree::Document::parse(&text).expect("well-formed SVG");
-    let title = doc
-        .root_element()
-        .children()
-        .find(|c| c.has_tag_name("title"))
-        .and_then(|t| t.text())
-        .unwrap();
+    let title = title_of(&doc);
     assert!(
         title.starts_with("asyncdemo fetch -n 2 -d 50ms: "),
         "{title}"
