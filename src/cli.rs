@@ -390,6 +390,29 @@ pub(crate) struct CompareArgs {
     /// axis, labelled with its verdict. A file: stdout holds the table.
     #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub(crate) svg: Option<PathBuf>,
+
+    /// Run only these ways, comma-separated (default: all six), e.g.
+    /// `--ways async,blocking`. They run in the lesson's order, one row
+    /// and one `--svg` panel each.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "WAY,...")]
+    pub(crate) ways: Vec<WayName>,
+}
+
+/// A way of running the tasks that `compare --ways` can pick.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum WayName {
+    /// Each task awaits its wait; one thread runs them all.
+    Async,
+    /// Each task blocks its thread, the runtime's only one.
+    Blocking,
+    /// Each task blocks an OS thread of its own; no runtime.
+    Threads,
+    /// Each task hands its blocking call to tokio's blocking pool.
+    SpawnBlocking,
+    /// Blocking tasks in one join_all on a multi-thread runtime.
+    MultiJoined,
+    /// Blocking tasks, each spawned on a multi-thread runtime.
+    MultiSpawned,
 }
 
 /// The formats of the `compare` table.

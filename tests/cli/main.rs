@@ -5,6 +5,7 @@
 mod basics;
 mod colour;
 mod common;
+mod compare;
 mod docs;
 mod export;
 mod json;
