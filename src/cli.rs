@@ -310,6 +310,10 @@ const COMPARE_EXAMPLES: &[Example] = &[
         "a table for a README or a slide",
     ),
     (
+        "asyncdemo compare count -d 200ms --ways async,blocking",
+        "only the two ways the lesson starts with",
+    ),
+    (
         "asyncdemo compare count -d 200ms --svg compare.svg",
         "every way as one picture, on a shared time axis",
     ),
@@ -392,8 +396,8 @@ pub(crate) struct CompareArgs {
     pub(crate) svg: Option<PathBuf>,
 
     /// Run only these ways, comma-separated (default: all six), e.g.
-    /// `--ways async,blocking`. They run in the lesson's order, one row
-    /// and one `--svg` panel each.
+    /// async,blocking. They run in the lesson's order, one row and one
+    /// --svg panel each.
     #[arg(long, value_enum, value_delimiter = ',', value_name = "WAY,...")]
     pub(crate) ways: Vec<WayName>,
 }
