@@ -64,8 +64,10 @@ pub(crate) struct Summary {
     /// tasks × delay: what running them one after another would take.
     pub(crate) serial_secs: f64,
     /// serial / elapsed: about N when the waits overlap, about 1 when they do
-    /// not. `None` (JSON `null`) when no time elapsed at all, or when some
-    /// tasks did not finish.
+    /// not. Since `serial_secs` is computed, not measured, this is N × delay
+    /// ÷ elapsed, a timing figure that a slow machine lowers; the
+    /// timing-free one is `peak_overlap`. `None` (JSON `null`) when no time
+    /// elapsed at all, or when some tasks did not finish.
     pub(crate) speedup: Option<f64>,
     /// The most tasks that were waiting at the same moment, counted from
     /// the order of the run's events rather than from its timing: N when
