@@ -291,6 +291,10 @@ const COMPARE_EXAMPLES: &[Example] = &[
         "a table for a README or a slide",
     ),
     (
+        "asyncdemo compare count -d 200ms --ways async,blocking",
+        "only the two ways the lesson starts with",
+    ),
+    (
         "asyncdemo compare count -d 200ms --svg compare.svg",
         "every way as one picture, on a shared time axis",
     ),
@@ -388,6 +392,29 @@ pub(crate) struct CompareArgs {
     #[arg(long, value_name = "DURATION", requires = "python",
           value_parser = humantime::parse_duration, value_hint = ValueHint::Other)]
     pub(crate) python_deadline: Option<Duration>,
+
+    /// Run only these ways, comma-separated (default: all six), e.g.
+    /// async,blocking. They run in the lesson's order, one row and one
+    /// --svg panel each.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "WAY,...")]
+    pub(crate) ways: Vec<WayName>,
+}
+
+/// A way of running the tasks that `compare --ways` can pick.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum WayName {
+    /// Each task awaits its wait; one thread runs them all.
+    Async,
+    /// Each task blocks its thread, the runtime's only one.
+    Blocking,
+    /// Each task blocks an OS thread of its own; no runtime.
+    Threads,
+    /// Each task hands its blocking call to tokio's blocking pool.
+    SpawnBlocking,
+    /// Blocking tasks in one join_all on a multi-thread runtime.
+    MultiJoined,
+    /// Blocking tasks, each spawned on a multi-thread runtime.
+    MultiSpawned,
 }
 
 /// The formats of the `compare` table.

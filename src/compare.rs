@@ -11,19 +11,19 @@
 //! marked as interrupted. The same [`Conclusion`] decides as for a demo
 //! run.
 
-use crate::cli::{CompareArgs, TableFormat};
+use crate::cli::{CompareArgs, TableFormat, WayName};
 use crate::conclude::{self, Closer, Conclusion, Stuck, Turn};
 use crate::config::{self, Config, DEFAULT_BLOCKING_THREADS, Way};
 use crate::export::{Compared, Exports};
 use crate::interrupt;
 use crate::python;
-use crate::report::Summary;
 use crate::report::compare::{self, Row};
+use crate::report::{Summary, text};
 use crate::run;
 use crate::sink::Sink;
 use crate::slowpoll::{self, Watch};
 use crate::vocab::{Demo, ExitCode, Language, Live, Mode, Outcome, RuntimeKind, Signal, Term};
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -34,6 +34,8 @@ const SLOW_POLL: Duration = Duration::from_millis(100);
 /// words that explain what it shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Trial {
+    /// What `--ways` calls it.
+    pub(crate) name: WayName,
     /// How each task waits.
     pub(crate) mode: Mode,
     /// The runtime (ignored by `threads`, which uses none).
@@ -60,6 +62,56 @@ impl Trial {
         }
     }
 
+    /// What a finished run of this trial measured, explained: the trial's
+    /// own words when it overlapped as many waits as its way allows, and
+    /// what held it back when it did not, so that the words never contradict
+    /// the figure beside them.
+    ///
+    /// One CPU is the case to watch: tokio gives the multi-thread runtime
+    /// one worker per CPU, so under `taskset -c 0` the spawned tasks have a
+    /// single worker to block, and run one after another.
+    pub(crate) fn explain(&self, demo: Demo, summary: &Summary) -> String {
+        let why = self.why(demo);
+        let finished = !summary.interrupted && summary.completed >= summary.tasks;
+        let Some(peak) = summary.peak_overlap.filter(|_| finished) else {
+            return why;
+        };
+        let workers = summary.workers.unwrap_or(1);
+        match self.name {
+            WayName::MultiSpawned if workers == 1 && peak <= 1 => {
+                return "the runtime had one worker, as tokio starts one per CPU and only one \
+                        CPU was free, so each spawned task blocked it in turn"
+                    .to_owned();
+            }
+            WayName::MultiJoined if workers == 1 => {
+                return why.replace("the workers idle", "the worker idles");
+            }
+            _ => {}
+        }
+        let allows = self.allows(summary);
+        if peak < allows {
+            return format!(
+                "{why}, yet only {peak} of the {allows} waits it allows overlapped: \
+                 the first ended before the last began"
+            );
+        }
+        why
+    }
+
+    /// How many of `summary`'s tasks this way lets wait at once.
+    fn allows(&self, summary: &Summary) -> u32 {
+        let tasks = summary.tasks;
+        let at_most = |limit: Option<usize>| {
+            limit.map_or(tasks, |n| u32::try_from(n).unwrap_or(u32::MAX).min(tasks))
+        };
+        match self.mode {
+            Mode::Async | Mode::Threads => tasks,
+            Mode::SpawnBlocking => at_most(summary.blocking_threads),
+            Mode::Blocking if self.spawn => at_most(Some(summary.workers.unwrap_or(1))),
+            Mode::Blocking => tasks.min(1),
+        }
+    }
+
     /// How this trial drives the tasks, with tokio's defaults.
     pub(crate) fn way(&self) -> Way {
         Way::with_defaults(self.mode, self.runtime, self.spawn)
@@ -69,6 +121,7 @@ impl Trial {
 /// Every run `compare` makes, in the order of the lesson.
 pub(crate) const TRIALS: [Trial; 6] = [
     Trial {
+        name: WayName::Async,
         mode: Mode::Async,
         runtime: RuntimeKind::CurrentThread,
         spawn: false,
@@ -76,6 +129,7 @@ pub(crate) const TRIALS: [Trial; 6] = [
         why_fetch: Some("reqwest frees the thread while it awaits the reply"),
     },
     Trial {
+        name: WayName::Blocking,
         mode: Mode::Blocking,
         runtime: RuntimeKind::CurrentThread,
         spawn: false,
@@ -83,6 +137,7 @@ pub(crate) const TRIALS: [Trial; 6] = [
         why_fetch: Some("a ureq call blocks the executor"),
     },
     Trial {
+        name: WayName::Threads,
         mode: Mode::Threads,
         runtime: RuntimeKind::CurrentThread,
         spawn: false,
@@ -90,6 +145,7 @@ pub(crate) const TRIALS: [Trial; 6] = [
         why_fetch: None,
     },
     Trial {
+        name: WayName::SpawnBlocking,
         mode: Mode::SpawnBlocking,
         runtime: RuntimeKind::CurrentThread,
         spawn: false,
@@ -99,6 +155,7 @@ pub(crate) const TRIALS: [Trial; 6] = [
         ),
     },
     Trial {
+        name: WayName::MultiJoined,
         mode: Mode::Blocking,
         runtime: RuntimeKind::MultiThread,
         spawn: false,
@@ -106,6 +163,7 @@ pub(crate) const TRIALS: [Trial; 6] = [
         why_fetch: None,
     },
     Trial {
+        name: WayName::MultiSpawned,
         mode: Mode::Blocking,
         runtime: RuntimeKind::MultiThread,
         spawn: true,
@@ -126,7 +184,8 @@ struct Table {
 struct Running {
     config: Config,
     sink: Arc<Sink>,
-    why: String,
+    /// The way, whose words explain the row.
+    trial: Trial,
     /// The timing of its polls, for the longest-poll column.
     watch: Arc<Watch>,
 }
@@ -165,7 +224,7 @@ impl Shared {
         if let Some(Running {
             config,
             sink,
-            why,
+            trial,
             watch,
         }) = table.current.take()
         {
@@ -179,9 +238,11 @@ impl Shared {
                     (outcome, events.to_vec(), parks.to_vec())
                 })
                 .unwrap_or_default();
+            let summary =
+                Summary::new(&config, outcome, Some(signal)).with_peak_overlap(sink.peak_overlap());
             table.rows.push(Row {
-                summary: Summary::new(&config, outcome, Some(signal)),
-                why,
+                why: trial.explain(config.demo, &summary),
+                summary,
                 events,
                 parks,
             });
@@ -189,6 +250,11 @@ impl Shared {
         // Nothing useful can be done with an error here: the process ends
         // with the signal's code either way. Exit while holding the table,
         // so that nothing else is printed after it.
+        let _ = text::end_the_ctrl_c_line(
+            &mut io::stdout().lock(),
+            Some(signal),
+            io::stdout().is_terminal(),
+        );
         let _ = self.write(&table.rows);
         conclude::exit(signal.exit_code());
     }
@@ -222,7 +288,7 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
     // runs rather than after them.
     let shared = Arc::new(Shared {
         table: Mutex::new(Table {
-            rows: Vec::with_capacity(TRIALS.len()),
+            rows: Vec::with_capacity(chosen(&args.ways).count()),
             current: None,
         }),
         exports: Exports::for_compare(args.format, term, args.svg.as_deref(), args.png.as_deref())?,
@@ -239,22 +305,25 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
     // 1 for tasks that failed or a limit of the machine, 2 for any other
     // error.
     let mut code = ExitCode::Success;
-    for trial in TRIALS {
+    for trial in chosen(&args.ways) {
         let config = Config {
             // The picture needs every way's events.
             record: args.svg.is_some() || args.png.is_some(),
             ..Config::of_way(args.demo, &args.workload, trial.way())
         };
-        let why = trial.why(args.demo);
         // The label comes from an empty summary of the run about to start,
         // so the progress line and the table row describe it the same way.
         let label = compare::describe(&Summary::new(&config, Outcome::default(), None));
-        let sink = Arc::new(Sink::new(
-            Box::new(io::sink()),
-            config.demo,
-            Live::Silent,
-            config.record,
-        ));
+        // Every row reads its verdict off the peak overlap.
+        let sink = Arc::new(
+            Sink::new(
+                Box::new(io::sink()),
+                config.demo,
+                Live::Silent,
+                config.record,
+            )
+            .counting_overlap(true),
+        );
         // compare always times the polls (its runs are small), so that every
         // row can say how long one poll held a thread.
         let watch = slowpoll::Watch::for_run(&config, SLOW_POLL, false);
@@ -267,7 +336,7 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
             table.current = Some(Running {
                 config: config.clone(),
                 sink: Arc::clone(&sink),
-                why: why.clone(),
+                trial,
                 watch: Arc::clone(&watch),
             });
         }
@@ -320,12 +389,13 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
             conclude::park();
         }
         table.current = None;
+        let summary = Summary::new(&config, outcome, None).with_peak_overlap(sink.peak_overlap());
         table.rows.push(Row {
+            why: trial.explain(args.demo, &summary),
             summary: Summary {
                 language: Some(Language::Rust),
-                ..Summary::new(&config, outcome, None)
+                ..summary
             },
-            why,
             events,
             parks,
         });
@@ -393,6 +463,14 @@ fn python_rows(args: &CompareArgs, shared: &Shared) -> ExitCode {
     code
 }
 
+/// The trials `--ways` picked, in the lesson's order; all of them when it
+/// named none.
+fn chosen(ways: &[WayName]) -> impl Iterator<Item = Trial> + '_ {
+    TRIALS
+        .into_iter()
+        .filter(move |trial| ways.is_empty() || ways.contains(&trial.name))
+}
+
 /// The more serious of two exit codes: an error (2) over a failed run (1)
 /// over success (0).
 fn worse(a: ExitCode, b: ExitCode) -> ExitCode {
@@ -435,5 +513,90 @@ mod tests {
             None,
             "threads mode needs no runtime"
         );
+    }
+
+    /// A finished run of `trial` with `tasks` tasks on `workers` workers
+    /// (where it has a multi-thread runtime), of which `peak` waited at
+    /// once.
+    fn measured(trial: &Trial, tasks: u32, workers: usize, peak: u32) -> Summary {
+        let mut way = trial.way();
+        if let Some(crate::vocab::Runtime::MultiThread(n)) = &mut way.runtime {
+            *n = workers;
+        }
+        let workload = crate::cli::Workload {
+            tasks: Some(tasks),
+            delay: Duration::from_millis(200),
+        };
+        let config = Config::of_way(Demo::Count, &workload, way);
+        let outcome = Outcome {
+            elapsed: Duration::from_millis(200),
+            completed: tasks,
+            ..Outcome::default()
+        };
+        Summary::new(&config, outcome, None).with_peak_overlap(Some(peak))
+    }
+
+    fn trial(name: WayName) -> Trial {
+        *TRIALS.iter().find(|t| t.name == name).unwrap()
+    }
+
+    #[test]
+    fn one_worker_explains_spawned_tasks_one_after_another() {
+        let spawned = trial(WayName::MultiSpawned);
+        let why = spawned.explain(Demo::Count, &measured(&spawned, 3, 1, 1));
+        assert!(why.contains("only one CPU was free"), "{why}");
+        assert!(!why.contains("blocks only the worker"), "{why}");
+        // With two workers and two waits at once, the usual words hold.
+        let why = spawned.explain(Demo::Count, &measured(&spawned, 3, 2, 2));
+        assert_eq!(why, spawned.why(Demo::Count));
+        let joined = trial(WayName::MultiJoined);
+        let why = joined.explain(Demo::Count, &measured(&joined, 3, 1, 1));
+        assert!(why.ends_with("the worker idles"), "{why}");
+        let why = joined.explain(Demo::Count, &measured(&joined, 3, 2, 1));
+        assert!(why.ends_with("the workers idle"), "{why}");
+    }
+
+    #[test]
+    fn a_way_that_overlapped_less_than_it_allows_says_so() {
+        let threads = trial(WayName::Threads);
+        let why = threads.explain(Demo::Count, &measured(&threads, 3, 2, 2));
+        assert!(why.starts_with(threads.why), "{why}");
+        assert!(why.contains("only 2 of the 3 waits"), "{why}");
+        let spawned = trial(WayName::MultiSpawned);
+        let why = spawned.explain(Demo::Count, &measured(&spawned, 3, 2, 1));
+        assert!(why.contains("only 1 of the 2 waits"), "{why}");
+        // A blocking way that waited one at a time did all it could.
+        let blocking = trial(WayName::Blocking);
+        let why = blocking.explain(Demo::Count, &measured(&blocking, 3, 2, 1));
+        assert_eq!(why, blocking.why(Demo::Count));
+    }
+
+    #[test]
+    fn an_unfinished_or_uncounted_run_keeps_the_ways_words() {
+        let spawned = trial(WayName::MultiSpawned);
+        let mut summary = measured(&spawned, 3, 1, 1);
+        summary.interrupted = true;
+        assert_eq!(
+            spawned.explain(Demo::Count, &summary),
+            spawned.why(Demo::Count)
+        );
+        let summary = measured(&spawned, 3, 1, 1).with_peak_overlap(None);
+        assert_eq!(
+            spawned.explain(Demo::Count, &summary),
+            spawned.why(Demo::Count)
+        );
+    }
+
+    #[test]
+    fn ways_picks_trials_in_the_lessons_order() {
+        assert_eq!(chosen(&[]).count(), TRIALS.len());
+        let names: Vec<WayName> = chosen(&[WayName::Blocking, WayName::Async])
+            .map(|t| t.name)
+            .collect();
+        assert_eq!(names, [WayName::Async, WayName::Blocking]);
+        // Every name picks exactly one trial.
+        for name in <WayName as clap::ValueEnum>::value_variants() {
+            assert_eq!(chosen(&[*name]).count(), 1, "{name:?}");
+        }
     }
 }

@@ -122,9 +122,9 @@ use crate::export::{Exports, Finished, Single};
 use crate::report::{Summary, text, trace};
 use crate::run::Teardown;
 use crate::sink::{Sink, State};
-use crate::vocab::{Demo, Outcome, Signal};
+use crate::vocab::{Demo, Format, Outcome, Signal};
 use anyhow::Context;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -211,7 +211,11 @@ struct Lifecycle {
 impl Lifecycle {
     fn new(config: Config, out: Box<dyn Write + Send>) -> Arc<Lifecycle> {
         let (view, out, live) = live::start(&config, out);
-        let sink = Arc::new(Sink::new(out, config.demo, config.live(), config.record));
+        // Only the JSON formats print `peak_overlap`, so only they count it.
+        let sink = Arc::new(
+            Sink::new(out, config.demo, config.live(), config.record)
+                .counting_overlap(config.format != Format::Text),
+        );
         if let Some(live) = live {
             // Before the run starts, so that the runtime gets its park hooks
             // for the view's thread lanes.
@@ -382,7 +386,8 @@ impl Lifecycle {
             let _ = state.out_and_events().0.flush();
         }
         self.finish_view();
-        let mut summary = Summary::new(config, outcome, signal);
+        let mut summary =
+            Summary::new(config, outcome, signal).with_peak_overlap(self.sink.peak_overlap());
         summary.failures = state.failures().to_vec();
         // The trace first: once stdout says how the run ended, the trace
         // file must be whole, whatever happens next.
@@ -397,7 +402,14 @@ impl Lifecycle {
         if signal.is_none() {
             self.conclusion.decide(code);
         }
+        // The output is stdout, or stderr when a document took stdout.
+        let terminal = if config.stdout_taken() {
+            io::stderr().is_terminal()
+        } else {
+            io::stdout().is_terminal()
+        };
         let (out, events, parks) = state.out_and_events();
+        text::end_the_ctrl_c_line(out, signal, terminal).context("writing output")?;
         let finished = Finished {
             summary: &summary,
             events,

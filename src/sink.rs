@@ -228,10 +228,49 @@ pub(crate) struct Sink {
     /// else, and whoever reads it for a summary has stopped the tasks or is
     /// about to end the process.
     completed: AtomicU32,
+    /// The tasks waiting right now and the most there ever were, counted
+    /// only when the summary reports `peak_overlap` (`--format json`,
+    /// `ndjson`, `compare`); `None` costs a plain run one branch per line.
+    overlap: Option<Overlap>,
     state: Mutex<State>,
     /// Woken when the run must stop (say, `| head -1` closed the pipe, or a
     /// fetch failed), so that an async run stops waiting at once.
     stop: Notify,
+}
+
+/// How many tasks are waiting, and the most that ever were at once.
+///
+/// A task waits between its two lines, so the first line counts it in and
+/// the last (or the reason its wait failed) counts it out. The figure
+/// depends on the order of events, not on their timing, so a slow machine
+/// gives the same answer as a fast one: what CI can rely on. Atomics, not
+/// the sink's lock, because the counting-only lines of `--format json`
+/// take no lock; every count is one read-modify-write of one atomic, so
+/// the counts are exact in the order the atomic saw them, even with
+/// several workers.
+#[derive(Default)]
+struct Overlap {
+    /// Tasks between their first line and their last.
+    now: AtomicU32,
+    /// The most `now` ever was.
+    peak: AtomicU32,
+}
+
+impl Overlap {
+    fn step(&self, phase: Phase) {
+        match phase {
+            Phase::First => {
+                let now = self.now.fetch_add(1, Ordering::Relaxed) + 1;
+                // Most lines do not raise the peak: read before writing.
+                if now > self.peak.load(Ordering::Relaxed) {
+                    self.peak.fetch_max(now, Ordering::Relaxed);
+                }
+            }
+            Phase::Last => {
+                self.now.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+    }
 }
 
 /// The shortest idle the thread lanes keep: far below what a picture can
@@ -258,6 +297,7 @@ impl Sink {
             live,
             counts_only: AtomicBool::new(live == Live::Silent && !record),
             completed: AtomicU32::new(0),
+            overlap: None,
             state: Mutex::new(State {
                 out: WholeLines::new(out),
                 start: None,
@@ -273,6 +313,22 @@ impl Sink {
             }),
             stop: Notify::new(),
         }
+    }
+
+    /// The same sink, counting how many tasks wait at once when `count` is
+    /// set, for the summary's `peak_overlap`.
+    pub(crate) fn counting_overlap(self, count: bool) -> Sink {
+        Sink {
+            overlap: count.then(Overlap::default),
+            ..self
+        }
+    }
+
+    /// The most tasks that were waiting at the same moment, when counted.
+    pub(crate) fn peak_overlap(&self) -> Option<u32> {
+        self.overlap
+            .as_ref()
+            .map(|o| o.peak.load(Ordering::Relaxed))
     }
 
     /// Takes the lock. A panic while holding it cannot leave the state
@@ -411,6 +467,9 @@ impl Sink {
             Ending::Reply { .. } | Ending::Failed(_) => {
                 let failed = matches!(ending, Ending::Failed(_));
                 let text = self.demo.ending_text(id, &ending).unwrap_or_default();
+                if let Some(overlap) = &self.overlap {
+                    overlap.step(Phase::Last);
+                }
                 let mut state = self.lock();
                 if let Ending::Failed(why) = &ending {
                     state.failed += 1;
@@ -435,6 +494,9 @@ impl Sink {
     pub(crate) fn line(&self, id: u32, phase: Phase) {
         if phase == Phase::Last {
             self.completed.fetch_add(1, Ordering::Relaxed);
+        }
+        if let Some(overlap) = &self.overlap {
+            overlap.step(phase);
         }
         if self.counts_only.load(Ordering::Relaxed) {
             return;

@@ -43,8 +43,8 @@ pub fn explain(parse: clap::Error, args: &[OsString]) -> clap::Error {
         )
     } else {
         format!(
-            "compare takes no '{option}': it runs every mode itself, one row each; \
-             to run one of them, use e.g. 'asyncdemo count {given}'"
+            "compare takes no '{option}': it runs every mode itself, one row each \
+             (--ways picks which); to run one of them, use e.g. 'asyncdemo count {given}'"
         )
     };
     let mut command = Cli::command();

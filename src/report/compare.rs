@@ -31,19 +31,15 @@ pub(crate) fn describe(summary: &Summary) -> String {
 
 /// The verdict: what the measurement says, then why.
 ///
-/// The measurement is read as *rounds of waiting*: elapsed ÷ delay, rounded.
-/// One round means every wait overlapped; N rounds, one after another; in
-/// between, about N ÷ rounds at a time (3 tasks on 2 workers: 2 rounds, 2 at
-/// a time). Rounds shrug off a noisy machine better than raw ratios do, and
-/// the rounding leans down (0.3 of a round) because noise only ever makes a
-/// run slower: a 2-round run stretched to 2.7 delays still reads as 2.
+/// The measurement is the run's peak overlap ([`Summary::peak_overlap`]):
+/// the most tasks that were waiting at the same moment, counted from the
+/// order of its events. All of them means every wait overlapped; one, one
+/// after another; in between, that many at a time (3 tasks on 2 workers: 2
+/// at a time). It does not depend on how fast the machine was, so a busy
+/// machine or a tiny delay cannot make it say something else.
 ///
-/// `overhead` is what running the tasks costs besides their waits (see
-/// [`overhead`]). When it reaches half a delay, a round count is no longer
-/// a fact: the verdict stands only if reading the run with and without that
-/// cost gives the same answer (17,000 blocking tasks are one after another
-/// either way). Otherwise the delay is too short to tell, and the verdict
-/// says so rather than invent a concurrency figure.
+/// A row without that count (a run it was not counted for) is read from
+/// its timing instead, see [`rounds`].
 ///
 /// When the run timed its polls (`compare` always does), the verdict ends
 /// with the longest one, the figure that says *why*: about 0.000 s for
@@ -77,14 +73,38 @@ fn reading(summary: &Summary, why: &str, overhead: f64) -> String {
     if summary.delay_secs == 0.0 {
         return format!("no wait to overlap (delay 0): {why}");
     }
+    match summary.peak_overlap {
+        Some(peak) => format!("{}: {why}", at_once(u64::from(peak), tasks)),
+        None => rounds(summary, why, overhead),
+    }
+}
+
+/// How `at_once` of `tasks` tasks waiting together reads.
+fn at_once(at_once: u64, tasks: u64) -> String {
+    match at_once {
+        _ if tasks == 1 => "a single task".to_owned(),
+        n if n >= tasks => "all waits overlap".to_owned(),
+        0 | 1 => "one after another".to_owned(),
+        n => format!("{n} at a time"),
+    }
+}
+
+/// The verdict of a row whose overlap was not counted, read from its
+/// timing as *rounds of waiting*: elapsed ÷ delay, rounded. One round
+/// means every wait overlapped; N rounds, one after another; in between,
+/// about N ÷ rounds at a time. The rounding leans down (0.3 of a round)
+/// because noise only ever makes a run slower.
+///
+/// `overhead` is what running the tasks costs besides their waits (see
+/// [`overhead`]). When it reaches half a delay, a round count is no longer
+/// a fact: the verdict stands only if reading the run with and without that
+/// cost gives the same answer. Otherwise the delay is too short to tell,
+/// and the verdict says so rather than invent a concurrency figure.
+fn rounds(summary: &Summary, why: &str, overhead: f64) -> String {
+    let tasks = u64::from(summary.tasks);
     let reading = |elapsed: f64| {
         let rounds = (elapsed / summary.delay_secs - 0.3).round().max(1.0) as u64;
-        match rounds {
-            1 if tasks > 1 => "all waits overlap".to_owned(),
-            1 => "a single task".to_owned(),
-            r if r >= tasks => "one after another".to_owned(),
-            r => format!("{} at a time", tasks.div_ceil(r)),
-        }
+        at_once(tasks.div_ceil(rounds), tasks)
     };
     let measured = reading(summary.elapsed_secs);
     if overhead * 2.0 >= summary.delay_secs
@@ -137,59 +157,110 @@ fn cells(summary: &Summary, why: &str, overhead: f64) -> [String; 5] {
 
 const HEADERS: [&str; 5] = ["mode", "runtime", "elapsed", "speedup", "verdict"];
 
-/// The narrowest the verdict column gets (what is left of 80 columns in
-/// the usual table): below this, lines run past the terminal's edge
-/// rather than break every other word.
-const MIN_VERDICT_WIDTH: usize = 20;
+/// The runtime column's heading in the text table: with multi-thread rows,
+/// how many workers they had (`runtime (×2 = 2 workers)`), since that
+/// number decides how many blocked tasks can wait at once.
+fn runtime_heading(rows: &[Row]) -> String {
+    let workers = rows.iter().find_map(|row| row.summary.workers);
+    match workers {
+        Some(1) => "runtime (×1 = 1 worker)".to_owned(),
+        Some(n) => format!("runtime (×{n} = {n} workers)"),
+        None => HEADERS[1].to_owned(),
+    }
+}
+
+/// The narrowest verdict column worth having beside the figures: below
+/// it, a verdict of a hundred characters would take five lines or more
+/// and break between a number and its unit, so each verdict goes on lines
+/// of its own under its row instead.
+const MIN_VERDICT_WIDTH: usize = 40;
+
+/// How far a verdict under its row is indented.
+const VERDICT_INDENT: usize = 4;
+
+/// The gap between two columns.
+const GAP: usize = 2;
 
 /// Aligned columns for a terminal; `term.color` styles the header.
 ///
-/// When `term.columns` is known, the verdict column wraps at word
-/// boundaries to fit it, each continuation line indented to the column, so
-/// that the table still reads as columns in a narrow terminal. Unknown (a
-/// pipe without `COLUMNS`), each row stays on one line.
+/// Unknown width (a pipe without `COLUMNS`): each row on one line, so that
+/// `grep` finds whole rows. Known width, one of three layouts, the first
+/// that fits:
+///
+/// - the verdicts beside the figures, wrapped inside their column;
+/// - the figures as a table, each verdict on indented lines under its row
+///   (80 columns: the figures take about 60, too few remain beside them);
+/// - each way as a short paragraph: `async on current-thread`, then its
+///   figures and its verdict indented under it (40 columns).
+///
+/// Lines are measured in display width (`×` is one column, a CJK
+/// character two), and broken only at spaces: never inside a figure
+/// (`0.200 s`) or the parenthesis around it, never a hyphenated word.
 pub(crate) fn write_text(out: &mut impl Write, rows: &[Row], term: Term) -> io::Result<()> {
     let table = table(rows);
-    let mut widths = HEADERS.map(str::chars).map(Iterator::count);
+    let mut headers = HEADERS.map(str::to_owned);
+    headers[1] = runtime_heading(rows);
+    let mut widths = headers.each_ref().map(|h| width(h));
     for row in &table {
         for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
+            *width = (*width).max(self::width(cell));
         }
     }
     // Where the verdict column starts: four columns and their gaps.
-    let indent: usize = widths[..4].iter().map(|w| w + 2).sum();
-    let verdict_width = term
-        .columns
-        .map(|columns| columns.saturating_sub(indent).max(MIN_VERDICT_WIDTH));
-    let line = |cells: [&str; 5]| -> String {
+    let indent: usize = widths[..4].iter().map(|w| w + GAP).sum();
+    let figures = |cells: &[String; 5]| -> String {
         let mut text = String::new();
-        for (i, (cell, width)) in cells.iter().zip(widths).enumerate() {
-            // Numbers align right, words left; the last column is not padded.
+        for (i, (cell, width)) in cells[..4].iter().zip(widths).enumerate() {
+            // Numbers align right, words left.
+            let pad = " ".repeat(width.saturating_sub(self::width(cell)));
             match i {
-                2 | 3 => text.push_str(&format!("{cell:>width$}  ")),
-                4 => {
-                    let mut lines = wrap(cell, verdict_width.unwrap_or(usize::MAX)).into_iter();
-                    text.push_str(lines.next().unwrap_or_default());
-                    for more in lines {
-                        text.push('\n');
-                        text.push_str(&" ".repeat(indent));
-                        text.push_str(more);
-                    }
-                }
-                _ => text.push_str(&format!("{cell:<width$}  ")),
+                2 | 3 => text.push_str(&format!("{pad}{cell}")),
+                _ => text.push_str(&format!("{cell}{pad}")),
             }
+            text.push_str(&" ".repeat(GAP));
         }
         text
     };
-    let header = line(HEADERS);
-    if term.color {
-        let bold = anstyle::Style::new().bold();
-        writeln!(out, "{bold}{header}{bold:#}")?;
+    let bold = anstyle::Style::new().bold();
+    let heading = |out: &mut dyn Write, text: &str| -> io::Result<()> {
+        let text = text.trim_end();
+        if term.color {
+            writeln!(out, "{bold}{text}{bold:#}")
+        } else {
+            writeln!(out, "{text}")
+        }
+    };
+    let Some(columns) = term.columns else {
+        heading(out, &format!("{}{}", figures(&headers), headers[4]))?;
+        for row in &table {
+            writeln!(out, "{}{}", figures(row), row[4])?;
+        }
+        return python_note(out, rows);
+    };
+    if columns >= indent + MIN_VERDICT_WIDTH {
+        heading(out, &format!("{}{}", figures(&headers), headers[4]))?;
+        for row in &table {
+            let mut lines = wrap(&row[4], columns - indent).into_iter();
+            writeln!(out, "{}{}", figures(row), lines.next().unwrap_or_default())?;
+            for more in lines {
+                writeln!(out, "{}{more}", " ".repeat(indent))?;
+            }
+        }
+    } else if columns + GAP >= indent {
+        heading(out, &figures(&headers))?;
+        for row in &table {
+            writeln!(out, "{}", figures(row).trim_end())?;
+            write_indented(out, &row[4], VERDICT_INDENT, columns)?;
+        }
     } else {
-        writeln!(out, "{header}")?;
-    }
-    for row in &table {
-        writeln!(out, "{}", line(row.each_ref().map(String::as_str)))?;
+        for (row, way) in table.iter().zip(rows) {
+            for line in wrap(&describe(&way.summary), columns) {
+                heading(out, &line)?;
+            }
+            let figures = format!("elapsed {}, speedup {}", row[2], row[3]);
+            write_indented(out, &figures, GAP, columns)?;
+            write_indented(out, &row[4], VERDICT_INDENT, columns)?;
+        }
     }
     python_note(out, rows)
 }
@@ -210,31 +281,102 @@ fn python_note(out: &mut impl Write, rows: &[Row]) -> io::Result<()> {
 const PYTHON_NOTE: &str = "Python's start-up is not inside its elapsed, as in the notes: \
                            the clock starts just before asyncio.run(main()).";
 
-/// Breaks `text` into lines of at most `width` characters at spaces; a
-/// word longer than `width` gets a line of its own.
-fn wrap(text: &str, width: usize) -> Vec<&str> {
-    let mut lines = Vec::new();
-    let mut rest = text.trim();
-    while rest.chars().count() > width {
-        // The last space that keeps the line within the width, or else the
-        // first space after it (an overlong word).
-        let limit = rest
-            .char_indices()
-            .nth(width)
-            .map_or(rest.len(), |(i, _)| i);
-        let fits = if rest[limit..].starts_with(' ') {
-            Some(limit)
-        } else {
-            rest[..limit].rfind(' ')
-        };
-        let Some(cut) = fits.or_else(|| rest.find(' ')) else {
-            break;
-        };
-        lines.push(rest[..cut].trim_end());
-        rest = rest[cut..].trim_start();
+/// Writes `text` wrapped to `columns`, each line indented by `indent`.
+fn write_indented(
+    out: &mut dyn Write,
+    text: &str,
+    indent: usize,
+    columns: usize,
+) -> io::Result<()> {
+    let pad = " ".repeat(indent);
+    for line in wrap(text, columns.saturating_sub(indent)) {
+        writeln!(out, "{pad}{line}")?;
     }
-    lines.push(rest);
-    lines
+    Ok(())
+}
+
+/// The width of `text` on a terminal, in columns.
+fn width(text: &str) -> usize {
+    textwrap::core::display_width(text)
+}
+
+/// A no-break space: holds the parts of a figure together while wrapping.
+const GLUE: char = '\u{a0}';
+
+/// Breaks `text` into lines of at most `width` columns at spaces; a word
+/// wider than `width` gets a line of its own.
+///
+/// textwrap measures display width and balances the lines (its optimal
+/// fit). Breaks fall only at ASCII spaces, so hyphenated words
+/// (`spawn-blocking`) stay whole; and the spaces inside a figure are glued
+/// first: after a number (`0.200 s`, `2 at a time`) and inside a short
+/// parenthesis (`(longest poll 0.200 s)`).
+///
+/// A last line shorter than a third of the width reads as a lone fragment
+/// (`of its` / `own`): the same text is then wrapped a little narrower,
+/// as long as that takes no more lines, until its last line is longer.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let glued = glue_figures(text.trim());
+    let at = |width: usize| -> Vec<String> {
+        let options = textwrap::Options::new(width.max(1))
+            .word_separator(textwrap::WordSeparator::AsciiSpace)
+            .word_splitter(textwrap::WordSplitter::NoHyphenation)
+            .wrap_algorithm(textwrap::WrapAlgorithm::new_optimal_fit())
+            .break_words(false);
+        textwrap::wrap(&glued, options)
+            .into_iter()
+            .map(|line| line.replace(GLUE, " "))
+            .collect()
+    };
+    let lines = at(width);
+    let short = |lines: &[String]| {
+        lines.len() > 1 && lines.last().is_some_and(|l| self::width(l) * 3 < width)
+    };
+    if !short(&lines) {
+        return lines;
+    }
+    (width * 2 / 3..width)
+        .rev()
+        .map(at)
+        .find(|narrower| narrower.len() == lines.len() && !short(narrower))
+        .unwrap_or(lines)
+}
+
+/// `text` with the spaces that must not break replaced by [`GLUE`]: the
+/// space after a number, and those inside a short parenthesis (a figure
+/// such as `(longest poll 0.200 s)`; a long one may still break).
+fn glue_figures(text: &str) -> String {
+    /// The longest parenthesis kept on one line.
+    const SHORT: usize = 24;
+    let chars: Vec<char> = text.chars().collect();
+    let mut glue = vec![false; chars.len()];
+    let mut open = None;
+    for (i, &c) in chars.iter().enumerate() {
+        match c {
+            '(' => open = Some(i),
+            ')' => {
+                if let Some(start) = open.take().filter(|&start| i - start < SHORT) {
+                    glue[start..i].iter_mut().for_each(|g| *g = true);
+                }
+            }
+            ' ' => {
+                // The word before this space.
+                let word = chars[..i]
+                    .iter()
+                    .rposition(|&c| c == ' ')
+                    .map_or(0, |p| p + 1);
+                if chars.get(word).is_some_and(char::is_ascii_digit) {
+                    glue[i] = true;
+                }
+            }
+            _ => {}
+        }
+    }
+    chars
+        .iter()
+        .zip(glue)
+        .map(|(&c, glued)| if c == ' ' && glued { GLUE } else { c })
+        .collect()
 }
 
 /// A GitHub table, for a README or a slide.
@@ -321,6 +463,26 @@ mod tests {
         assert_eq!(verdict(&s, "why", 0.0), "one after another: why");
     }
 
+    #[test]
+    fn verdicts_read_the_peak_overlap_not_the_clock() {
+        let ms = Duration::from_millis;
+        // A busy machine stretched this async run to four delays; the
+        // events still say every wait overlapped.
+        let s = run(4, ms(200), ASYNC, ms(800), 4).with_peak_overlap(Some(4));
+        assert_eq!(verdict(&s, "why", 0.0), "all waits overlap: why");
+        let s = run(4, ms(200), BLOCKING, ms(801), 4).with_peak_overlap(Some(1));
+        assert_eq!(verdict(&s, "why", 0.0), "one after another: why");
+        let s = run(3, ms(200), SPAWNED, ms(700), 3).with_peak_overlap(Some(2));
+        assert_eq!(verdict(&s, "why", 0.0), "2 at a time: why");
+        let s = run(1, ms(200), ASYNC, ms(200), 1).with_peak_overlap(Some(1));
+        assert_eq!(verdict(&s, "why", 0.0), "a single task: why");
+        // A delay far below the cost of starting the tasks no longer
+        // hides the answer: 17,000 waits of 1 ms that overlapped did.
+        let s = run(17_000, ms(1), ASYNC, ms(5), 17_000).with_peak_overlap(Some(17_000));
+        assert_eq!(verdict(&s, "why", 0.004), "all waits overlap: why");
+    }
+
+    /// Rows whose overlap was not counted are read from their timing.
     #[test]
     fn verdicts_count_rounds_of_waiting() {
         let s = summary(Mode::Async, Some(Runtime::CurrentThread), false, 203);
@@ -432,9 +594,10 @@ mod tests {
         crate::compare::TRIALS
             .iter()
             .zip(ways)
-            .map(|(trial, (how, elapsed))| {
+            .zip([3, 1, 3, 3, 1, 2])
+            .map(|((trial, (how, elapsed)), peak)| {
                 row(
-                    run(3, ms(200), how, ms(elapsed), 3),
+                    run(3, ms(200), how, ms(elapsed), 3).with_peak_overlap(Some(peak)),
                     &trial.why(Demo::Count),
                 )
             })
@@ -451,52 +614,88 @@ mod tests {
         String::from_utf8(out).unwrap()
     }
 
-    /// Each verdict as the table shows it: its first line and the
-    /// continuation lines under it, joined again.
-    fn verdicts_in(table: &str) -> Vec<String> {
-        let header = table.lines().next().unwrap();
-        let column = header.find("verdict").unwrap();
-        let mut verdicts: Vec<String> = Vec::new();
-        for line in table.lines().skip(1) {
-            // By characters: the runtime and speedup columns hold `×`.
-            let at = line
-                .char_indices()
-                .nth(column)
-                .map_or(line.len(), |(i, _)| i);
-            let (left, verdict) = line.split_at(at);
-            if left.trim().is_empty() {
-                let last = verdicts.last_mut().expect("a continuation follows a row");
-                last.push(' ');
-                last.push_str(verdict);
-            } else {
-                verdicts.push(verdict.to_owned());
-            }
+    /// The six rows, each with the longest poll its way measures.
+    fn timed_rows() -> Vec<Row> {
+        let mut rows = six_rows();
+        for (row, poll) in rows.iter_mut().zip([0.0, 0.2, 0.0, 0.0, 0.2, 0.2]) {
+            row.summary.longest_poll_secs = (row.summary.mode != Mode::Threads).then_some(poll);
         }
-        verdicts
+        rows
+    }
+
+    /// `text` with every run of whitespace made one space.
+    fn collapsed(text: &str) -> String {
+        text.split_whitespace().collect::<Vec<_>>().join(" ")
     }
 
     #[test]
-    fn the_table_fits_the_terminal_width() {
-        let rows = six_rows();
+    fn every_layout_fits_its_width_and_keeps_each_verdict_whole() {
+        let rows = timed_rows();
         let overhead = overhead(&rows);
-        let expected: Vec<String> = rows
-            .iter()
-            .map(|r| verdict(&r.summary, &r.why, overhead))
-            .collect();
-        for columns in [80, 120] {
+        for columns in [200, 120, 80, 60, 40, 30] {
             let table = render_text(&rows, Some(columns));
             for line in table.lines() {
-                assert!(line.chars().count() <= columns, "{columns}: {line:?}");
+                assert!(width(line) <= columns, "{columns}: {line:?}\n{table}");
+                let last = line.split_whitespace().last().unwrap_or_default();
+                assert!(
+                    !last.chars().all(|c| c.is_ascii_digit() || c == '.'),
+                    "{columns}: a figure split: {line:?}\n{table}"
+                );
             }
-            // Nothing is lost or reordered by wrapping, and continuation
-            // lines sit under the verdict heading.
-            assert_eq!(verdicts_in(&table), expected, "{columns}:\n{table}");
-            assert!(table.lines().count() > 7, "{columns}: some verdict wraps");
+            // Nothing lost, nothing reordered: the verdicts read in order
+            // once the layout's spaces are gone.
+            let all = collapsed(&table);
+            let mut from = 0;
+            for row in &rows {
+                let verdict = collapsed(&verdict(&row.summary, &row.why, overhead));
+                let at = all[from..]
+                    .find(&verdict)
+                    .unwrap_or_else(|| panic!("{columns}: {verdict:?}\n{table}"));
+                from += at + verdict.len();
+            }
+            for poll in ["(longest poll 0.200 s)", "(longest poll 0.000 s)"] {
+                assert!(
+                    table.lines().any(|l| l.contains(poll)),
+                    "{columns}: {poll} split\n{table}"
+                );
+            }
         }
-        assert!(
-            render_text(&rows, Some(120)).lines().count()
-                < render_text(&rows, Some(80)).lines().count()
-        );
+    }
+
+    #[test]
+    fn wide_terminals_put_verdicts_beside_the_figures() {
+        let table = render_text(&timed_rows(), Some(400));
+        assert_eq!(table.lines().count(), 7, "{table}");
+        let table = render_text(&timed_rows(), Some(120));
+        let header = table.lines().next().unwrap();
+        let column = width(&header[..header.find("verdict").unwrap()]);
+        // Continuation lines sit under the verdict heading.
+        for line in table.lines().filter(|l| l.starts_with(' ')) {
+            assert_eq!(line.len() - line.trim_start().len(), column, "{table}");
+        }
+        assert!(table.lines().count() > 7, "{table}");
+    }
+
+    #[test]
+    fn at_80_columns_each_verdict_goes_under_its_row() {
+        let table = render_text(&timed_rows(), Some(80));
+        let lines: Vec<&str> = table.lines().collect();
+        assert!(!lines[0].contains("verdict"), "{table}");
+        assert!(lines[0].starts_with("mode "), "{table}");
+        assert!(lines[1].starts_with("async "), "{table}");
+        assert!(lines[1].ends_with('×'), "figures only: {table}");
+        assert!(lines[2].starts_with("    all waits overlap"), "{table}");
+        let indented = lines.iter().filter(|l| l.starts_with("    ")).count();
+        assert!(indented >= 6, "{table}");
+    }
+
+    #[test]
+    fn a_narrow_terminal_gets_a_paragraph_per_way() {
+        let table = render_text(&timed_rows(), Some(40));
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(lines[0], "async on current-thread", "{table}");
+        assert!(lines[1].starts_with("  elapsed "), "{table}");
+        assert!(lines[2].starts_with("    all waits overlap"), "{table}");
     }
 
     #[test]
@@ -508,32 +707,76 @@ mod tests {
     }
 
     #[test]
-    fn a_very_narrow_terminal_still_gets_readable_verdicts() {
+    fn the_header_says_how_many_workers_the_multi_thread_rows_had() {
         let rows = six_rows();
-        let table = render_text(&rows, Some(20));
-        let header = table.lines().next().unwrap();
-        let column = header.find("verdict").unwrap();
-        for line in table.lines() {
-            assert!(
-                line.chars().count() <= column + MIN_VERDICT_WIDTH,
-                "{line:?}"
-            );
+        let header = render_text(&rows, None).lines().next().unwrap().to_owned();
+        assert!(header.contains("runtime (×2 = 2 workers)"), "{header}");
+        let mut one = rows.clone();
+        for row in &mut one {
+            if row.summary.workers.is_some() {
+                row.summary.workers = Some(1);
+            }
         }
-        let overhead = overhead(&rows);
-        let expected: Vec<String> = rows
-            .iter()
-            .map(|r| verdict(&r.summary, &r.why, overhead))
-            .collect();
-        assert_eq!(verdicts_in(&table), expected);
+        let header = render_text(&one, None).lines().next().unwrap().to_owned();
+        assert!(header.contains("runtime (×1 = 1 worker)"), "{header}");
+        // Without a multi-thread row there are no workers to speak of.
+        let header = render_text(&rows[..2], None)
+            .lines()
+            .next()
+            .unwrap()
+            .to_owned();
+        assert!(!header.contains("worker"), "{header}");
     }
 
     #[test]
     fn wrapping_breaks_at_spaces_and_keeps_long_words_whole() {
         assert_eq!(wrap("abc def ghi", 5), ["abc", "def", "ghi"]);
-        assert_eq!(wrap("abc def ghi", 7), ["abc def", "ghi"]);
         assert_eq!(wrap("abcdefgh ij", 4), ["abcdefgh", "ij"]);
         assert_eq!(wrap("short", 40), ["short"]);
         assert_eq!(wrap("×× ×× ××", 5), ["×× ××", "××"]);
+        // Hyphens are no break.
+        assert_eq!(wrap("spawn-blocking runs", 10), ["spawn-blocking", "runs"]);
+    }
+
+    #[test]
+    fn wrapping_measures_display_width() {
+        // Each of these characters takes two columns.
+        assert_eq!(wrap("漢字 漢字 漢字", 9), ["漢字 漢字", "漢字"]);
+        assert_eq!(width("漢字"), 4);
+        assert_eq!(width("3.0×"), 4);
+    }
+
+    #[test]
+    fn wrapping_keeps_figures_whole() {
+        let text = "one after another: it blocks (longest poll 0.200 s)";
+        for width in 12..text.len() {
+            let lines = wrap(text, width);
+            assert!(
+                lines.iter().any(|l| l.contains("(longest poll 0.200 s)")),
+                "{width}: {lines:?}"
+            );
+        }
+        // A number keeps the word after it.
+        for width in 3..12 {
+            let lines = wrap("then 2 at a time", width);
+            assert!(
+                lines.iter().all(|l| !l.ends_with('2')),
+                "{width}: {lines:?}"
+            );
+            assert!(
+                lines.iter().any(|l| l.contains("2 at")),
+                "{width}: {lines:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn wrapping_leaves_no_lone_fragment() {
+        let text = "all waits overlap: each task holds an OS thread of its own";
+        let lines = wrap(text, 56);
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(width(lines.last().unwrap()) * 3 >= 56, "{lines:?}");
+        assert_eq!(lines.join(" "), text);
     }
 
     #[test]

@@ -78,9 +78,17 @@ pub(crate) struct Summary {
     /// tasks × delay: what running them one after another would take.
     pub(crate) serial_secs: f64,
     /// serial / elapsed: about N when the waits overlap, about 1 when they do
-    /// not. `None` (JSON `null`) when no time elapsed at all, or when some
-    /// tasks did not finish.
+    /// not. Since `serial_secs` is computed, not measured, this is N × delay
+    /// ÷ elapsed, a timing figure that a slow machine lowers; the
+    /// timing-free one is `peak_overlap`. `None` (JSON `null`) when no time
+    /// elapsed at all, or when some tasks did not finish.
     pub(crate) speedup: Option<f64>,
+    /// The most tasks that were waiting at the same moment, counted from
+    /// the order of the run's events rather than from its timing: N when
+    /// every wait overlapped, 1 when they ran one after another, however
+    /// slow the machine. `None` (JSON `null`) where it was not counted (the
+    /// text formats, which do not print it).
+    pub(crate) peak_overlap: Option<u32>,
     /// `--slow-poll`: the longest time one poll of one task held its thread,
     /// in seconds. `None` (JSON `null`) without the flag, and for `--mode
     /// threads`, which has no runtime thread to hold.
@@ -187,6 +195,7 @@ impl Summary {
             elapsed_secs: elapsed.as_secs_f64(),
             serial_secs,
             speedup: (finished && !elapsed.is_zero()).then(|| serial_secs / elapsed.as_secs_f64()),
+            peak_overlap: None,
             longest_poll_secs: outcome.polls.map(|p| p.longest.as_secs_f64()),
             slow_polls: outcome.polls.map(|p| p.slow),
             completed: outcome.completed,
@@ -199,6 +208,17 @@ impl Summary {
             language: None,
             ran: None,
             error: None,
+        }
+    }
+}
+
+impl Summary {
+    /// The same summary with the peak overlap its sink counted
+    /// ([`crate::sink::Sink::peak_overlap`]).
+    pub(crate) fn with_peak_overlap(self, peak_overlap: Option<u32>) -> Summary {
+        Summary {
+            peak_overlap,
+            ..self
         }
     }
 }
@@ -234,7 +254,8 @@ pub(crate) mod tests {
     async fn async_speedup_is_n_on_the_paused_clock() {
         for n in [1, 3, 1000] {
             let delay = Duration::from_millis(250);
-            let sink = Sink::new(Box::new(std::io::sink()), Demo::Count, Live::Silent, false);
+            let sink = Sink::new(Box::new(std::io::sink()), Demo::Count, Live::Silent, false)
+                .counting_overlap(true);
             let elapsed = join(&sink, n, &Sleep { delay }).await;
             let outcome = Outcome {
                 elapsed,
@@ -243,13 +264,41 @@ pub(crate) mod tests {
                 observed_delay: None,
                 polls: None,
             };
-            let summary = Summary::new(&config(n, delay, vec![]), outcome, None);
+            let summary = Summary::new(&config(n, delay, vec![]), outcome, None)
+                .with_peak_overlap(sink.peak_overlap());
+            // Every wait overlapped: all n tasks were waiting at once.
+            assert_eq!(summary.peak_overlap, Some(n));
             assert_eq!(summary.serial_secs, 0.25 * f64::from(n));
             assert_eq!(summary.elapsed_secs, 0.25);
             assert_eq!(summary.speedup, Some(f64::from(n)));
             assert_eq!(summary.completed, n);
             assert!(summary.passed);
         }
+    }
+
+    /// On the paused clock blocking tasks wait one at a time, and a sink
+    /// that was not asked to count reports nothing.
+    #[tokio::test(start_paused = true)]
+    async fn blocking_waits_peak_at_one_and_an_uncounted_run_says_null() {
+        use crate::wait::{Blocking, SleepCall};
+        use std::sync::Arc;
+        let delay = Duration::from_millis(1);
+        let sink = Arc::new(
+            Sink::new(Box::new(std::io::sink()), Demo::Count, Live::Silent, false)
+                .counting_overlap(true),
+        );
+        let wait = Blocking {
+            call: SleepCall { delay },
+            sink: Arc::clone(&sink),
+        };
+        join(&sink, 3, &wait).await;
+        assert_eq!(sink.peak_overlap(), Some(1));
+        let uncounted = Sink::new(Box::new(std::io::sink()), Demo::Count, Live::Silent, false);
+        assert_eq!(uncounted.peak_overlap(), None);
+        let summary = Summary::new(&config(3, delay, vec![]), Outcome::default(), None)
+            .with_peak_overlap(uncounted.peak_overlap());
+        let json = serde_json::to_value(&summary).unwrap();
+        assert!(json["peak_overlap"].is_null(), "{json}");
     }
 
     #[test]

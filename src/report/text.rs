@@ -70,6 +70,22 @@ pub(crate) fn write_failures(err: &mut impl Write, demo: Demo, summary: &Summary
     }
 }
 
+/// After Ctrl-C on a terminal, ends the line the terminal echoed `^C` on,
+/// so that what follows (the summary, a `--timeline`, the `compare`
+/// table) starts at the left margin instead of two columns in. Writes
+/// nothing into a pipe or a file, where no `^C` was echoed, and nothing
+/// for SIGTERM, which no key echoes.
+pub(crate) fn end_the_ctrl_c_line(
+    out: &mut impl Write,
+    signal: Option<Signal>,
+    terminal: bool,
+) -> io::Result<()> {
+    if terminal && signal == Some(Signal::Interrupt) {
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
 /// The stderr line for a failed check:
 /// `check failed: elapsed 3.00 s exceeds --max-elapsed 1.50 s`.
 ///

@@ -22,6 +22,7 @@ pub(crate) struct Summary {
     pub(crate) elapsed_secs: f64,
     pub(crate) serial_secs: f64,
     pub(crate) speedup: Option<f64>,
+    pub(crate) peak_overlap: Option<u32>,
     pub(crate) longest_poll_secs: Option<f64>,
     pub(crate) slow_polls: Option<u64>,
     pub(crate) completed: u32,

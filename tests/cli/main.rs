@@ -35,3 +35,4 @@ mod python;
 mod scale;
 mod slowpoll;
 mod usage;
+mod verdicts;

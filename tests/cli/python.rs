@@ -108,6 +108,11 @@ fn the_notes_programs_run_after_the_tokio_rows() {
     // serialises the sleeps, asyncio.sleep overlaps them.
     assert!(elapsed(blocking) >= 0.3, "{blocking}");
     assert!(elapsed(gather) < 0.75 * elapsed(blocking));
+    // The timing-free figure reads the same lesson, as for the tokio rows.
+    assert_eq!(gather["peak_overlap"], 3, "{gather}");
+    assert_eq!(blocking["peak_overlap"], 1, "{blocking}");
+    assert_eq!(threads["peak_overlap"], 3, "{threads}");
+    assert_eq!(offloaded["peak_overlap"], 3, "{offloaded}");
     assert_eq!(gather["mode"], "async");
     assert_eq!(blocking["mode"], "blocking");
     assert_eq!(offloaded["mode"], "spawn-blocking");
