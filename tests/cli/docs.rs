@@ -315,6 +315,7 @@ const OTHER_PROGRAMS_OPTIONS: &[(&str, &str)] = &[
     ("cargo", "--example"),
     ("cargo", "--profile"),
     ("RUSTFLAGS", "--cfg"),
+    ("bench/fetch.py", "--resident"),
 ];
 
 /// Every `--option` that README.md and docs/*.md name is one the program
