@@ -22,6 +22,16 @@ at or below aiohttp's, at the largest N.
 The file descriptor limit must allow N connections in each process (the
 server holds one per request too); the script raises the soft limit to the
 hard one and says so if that is not enough.
+
+    python3 bench/fetch.py --resident [--binary PATH] [--sizes 10000]
+
+instead says where asyncdemo's resident memory is (Linux, glibc, root or
+ptrace rights over the child): it starts one fetch of the largest N, stops
+it halfway through the server's delay (every request written, no reply back
+yet), and walks glibc's main heap chunk by chunk (sizes from the chunk
+headers, read through /proc/PID/mem) against the pages the kernel says are
+resident (/proc/PID/pagemap). A resident page is shared among the chunks it
+overlaps. Per chunk size: bytes asked and bytes resident, per request.
 """
 
 import argparse
@@ -67,6 +77,9 @@ def start_server(binary):
     server = subprocess.Popen(
         [binary, "serve", "-d", "%gs" % DELAY_SECS, "--client-timeout", "60s"],
         stdout=subprocess.PIPE,
+        # Its log, a line per request (20,000 per pair at 10k), would bury
+        # the figures; a server that fails shows as a client run that fails.
+        stderr=subprocess.DEVNULL,
         text=True,
     )
     line = server.stdout.readline()
@@ -89,6 +102,66 @@ def measure(argv):
     return wall, int(RSS_LINE.search(text).group(1)) * 1024
 
 
+def resident(binary, url, n):
+    """Prints, per glibc chunk size, the heap and resident bytes per request
+    of `asyncdemo fetch -n N` while all N requests wait for their replies."""
+    import collections
+    import struct
+
+    child = subprocess.Popen([binary, "fetch", "-n", str(n), "--url", url, "-q"], stdout=subprocess.DEVNULL)
+    # Connecting 10,000 sockets takes most of a second, and the first reply
+    # comes a second after its request: half a second later, all wait.
+    time.sleep(DELAY_SECS * 1.5)
+    os.kill(child.pid, 19)  # SIGSTOP: the heap holds still while it is read
+    try:
+        with open("/proc/%d/maps" % child.pid) as maps:
+            heap = [line.split()[0] for line in maps if line.rstrip().endswith("[heap]")]
+        lo, hi = (int(x, 16) for x in heap[0].split("-"))
+        # The pagemap first: reading the heap through /proc/PID/mem faults
+        # its untouched pages in, and they would all look resident.
+        with open("/proc/%d/pagemap" % child.pid, "rb") as pagemap:
+            pagemap.seek(lo // 4096 * 8)
+            raw = pagemap.read((hi - lo) // 4096 * 8)
+        present = [struct.unpack_from("<Q", raw, i * 8)[0] >> 63 for i in range(len(raw) // 8)]
+        with open("/proc/%d/mem" % child.pid, "rb") as mem:
+            mem.seek(lo)
+            data = mem.read(hi - lo)
+        with open("/proc/%d/status" % child.pid) as status:
+            rss = [line.split()[1] for line in status if line.startswith("VmRSS")][0]
+    finally:
+        os.kill(child.pid, 18)  # SIGCONT
+        child.wait()
+    # glibc's chunks: the size (low 3 bits are flags) at offset 8 of each;
+    # a chunk is in use when the next one's PREV_INUSE bit (1) says so.
+    chunks = []
+    at = 0
+    while at + 16 <= len(data):
+        size = struct.unpack_from("<Q", data, at + 8)[0] & ~7
+        if size == 0 or at + size > len(data):
+            break
+        chunks.append((at, size))
+        at += size
+    table = collections.defaultdict(lambda: [0, 0, 0])
+    for i, (at, size) in enumerate(chunks):
+        used = i + 1 == len(chunks) or struct.unpack_from("<Q", data, chunks[i + 1][0] + 8)[0] & 1
+        res = 0
+        page = at // 4096
+        while page * 4096 < at + size:
+            if present[page]:
+                res += min(at + size, (page + 1) * 4096) - max(at, page * 4096)
+            page += 1
+        row = table[(size if size > 512 else "<=512", "used" if used else "free")]
+        row[0] += 1
+        row[1] += size
+        row[2] += res
+    print("asyncdemo fetch -n %d, all waiting: RSS %s KiB; heap %.0f MB, %.0f MB resident"
+          % (n, rss, len(data) / 1e6, sum(present) * 4096 / 1e6))
+    print("  %8s %5s %8s %12s %12s" % ("chunk", "", "per req", "heap B/req", "resident B/req"))
+    for (size, used), (count, heap_bytes, res) in sorted(table.items(), key=lambda kv: -kv[1][2]):
+        if res / n >= 20:
+            print("  %8s %5s %8.2f %12.0f %12.0f" % (size, used, count / n, heap_bytes / n, res / n))
+
+
 def spread(values, fmt):
     return "%s (%s-%s)" % (fmt(statistics.median(values)), fmt(min(values)), fmt(max(values)))
 
@@ -98,8 +171,18 @@ def main():
     parser.add_argument("--binary", default=os.path.join(ROOT, "target", "release", "asyncdemo"))
     parser.add_argument("--sizes", default="10000,1000", help="request counts (default: 10000,1000)")
     parser.add_argument("--repeats", type=int, default=5, help="pairs per N (default: 5)")
+    parser.add_argument("--resident", action="store_true", help="where asyncdemo's resident memory is, at the largest N")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    if args.resident:
+        raise_descriptor_limit(max(sizes))
+        server, url = start_server(args.binary)
+        try:
+            resident(args.binary, url, max(sizes))
+        finally:
+            server.kill()
+            server.wait()
+        return
     python = ensure_aiohttp()
     raise_descriptor_limit(max(sizes))
     server, url = start_server(args.binary)

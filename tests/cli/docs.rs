@@ -326,6 +326,7 @@ const OTHER_PROGRAMS_OPTIONS: &[(&str, &str)] = &[
     ("cargo", "--profile"),
     ("cargo", "--features"),
     ("RUSTFLAGS", "--cfg"),
+    ("bench/fetch.py", "--resident"),
 ];
 
 /// Every `--option` that README.md and docs/*.md name is one the program
