@@ -9,7 +9,8 @@ use std::process::Command;
 /// printed on stderr; `None` where `man` is not installed.
 fn formatted() -> Option<(String, String)> {
     let page = stdout_of(&["man"]);
-    let file = std::env::temp_dir().join(format!("asyncdemo-{}.1", std::process::id()));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("asyncdemo.1");
     std::fs::write(&file, page).unwrap();
     let output = Command::new("man")
         .arg("-l")

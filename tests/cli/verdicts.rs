@@ -152,7 +152,8 @@ fn ways_picks_the_runs_in_the_lessons_order() {
 
 #[test]
 fn ways_picks_the_panels_of_the_picture() {
-    let path = std::env::temp_dir().join(format!("asyncdemo-ways-{}.svg", std::process::id()));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ways.svg");
     let svg = path.to_str().unwrap();
     asyncdemo(&[
         "compare",
