@@ -29,7 +29,7 @@
 
 use crate::events::{Follower, RunEvent, thread_number};
 use crate::report;
-use crate::vocab::{Demo, Ending, Event, Live, Park, Phase};
+use crate::vocab::{Demo, Ending, Event, Live, LockKind, LockStep, Park, Phase};
 use anyhow::Context;
 use std::borrow::Cow;
 use std::io::{self, Write};
@@ -197,7 +197,7 @@ impl Recorder {
                     self.parks.push(park);
                 }
             }
-            RunEvent::WaitBegan { .. } | RunEvent::WaitEnded { .. } => {}
+            RunEvent::WaitBegan { .. } | RunEvent::WaitEnded { .. } | RunEvent::Lock { .. } => {}
         }
     }
 }
@@ -482,6 +482,25 @@ impl Sink {
             parked,
         };
         self.tell(&mut state, &RunEvent::Thread(park));
+    }
+
+    /// Tells the followers that task `id` took `step` with the shared
+    /// `lock` of the `lock` demo, while `holder` held it. Nothing at all
+    /// when nobody follows (the demo's tasks call this; no other demo does).
+    pub(crate) fn lock_step(&self, id: u32, step: LockStep, lock: LockKind, holder: Option<u32>) {
+        let mut state = self.lock();
+        if !state.followed() || state.error.is_some() || state.closed {
+            return;
+        }
+        let event = RunEvent::Lock {
+            at: state.elapsed(),
+            task: id,
+            thread: thread_number(),
+            step,
+            lock,
+            holder,
+        };
+        self.tell(&mut state, &event);
     }
 
     /// Pushes buffered lines out because the program is about to wait.
@@ -795,6 +814,7 @@ pub(crate) mod tests {
                     format!("ended {task} failed={failed}")
                 }
                 RunEvent::Thread(park) => format!("parked={}", park.parked),
+                RunEvent::Lock { task, step, .. } => format!("lock {task} {step:?}"),
             };
             self.0.lock().unwrap().push(seen);
             Ok(())

@@ -78,7 +78,9 @@ pub(crate) fn task_spans(
     // the wait lasts until the last line.
     let ready_at = match waiting {
         Waiting::Free => first.at.saturating_add(delay).min(last),
-        Waiting::Blocked | Waiting::Offloaded => last,
+        // A busy loop is work, not a wait: it ends when its last line
+        // comes, however the loop shared the thread.
+        Waiting::Blocked | Waiting::Offloaded | Waiting::Spinning => last,
     };
     push(first.at, ready_at, State::Waiting(waiting));
     // Also for an unfinished task: its wait was over, and a signal stopped
@@ -113,7 +115,7 @@ impl Lanes {
         Lanes {
             threads,
             delay: Duration::from_secs_f64(summary.delay_secs),
-            waiting: Waiting::of(summary.mode),
+            waiting: Waiting::of(summary.mode, summary.work),
             end,
             shared,
             queued: driver != Driver::None,

@@ -55,6 +55,7 @@ const fn wait_colour(waiting: Waiting) -> &'static str {
         Waiting::Free => "#3a9d3a",
         Waiting::Blocked => "#d0312d",
         Waiting::Offloaded => "#3b75c4",
+        Waiting::Spinning => "#8e44ad",
     }
 }
 
@@ -65,6 +66,7 @@ const fn class(state: State) -> &'static str {
         State::Waiting(Waiting::Free) => "free",
         State::Waiting(Waiting::Blocked) => "blocked",
         State::Waiting(Waiting::Offloaded) => "offloaded",
+        State::Waiting(Waiting::Spinning) => "spinning",
     }
 }
 
@@ -79,7 +81,7 @@ fn colour(state: State) -> &'static str {
 fn meaning(state: State, summary: &Summary) -> &'static str {
     match state {
         State::Ready => "ready, waiting for the thread",
-        State::Waiting(waiting) => waiting.meaning(summary.demo),
+        State::Waiting(waiting) => waiting.meaning(summary.demo, summary.work),
     }
 }
 
@@ -143,6 +145,12 @@ pub(crate) fn command_line(summary: &Summary) -> String {
     }
     if summary.spawn {
         line.push_str(" --spawn");
+    }
+    if summary.work != crate::vocab::Work::Sleep {
+        let _ = write!(line, " --work {}", summary.work.name());
+    }
+    if let Some(lock) = summary.lock {
+        let _ = write!(line, " --lock {}", lock.name());
     }
     line
 }
@@ -495,10 +503,13 @@ fn legend(summaries: &[&Summary]) -> Vec<(&'static str, &'static str)> {
     let mut entries = vec![(RUNNING, "prints a line")];
     let mut seen: Vec<Waiting> = Vec::new();
     for summary in summaries {
-        let waiting = Waiting::of(summary.mode);
+        let waiting = Waiting::of(summary.mode, summary.work);
         if !seen.contains(&waiting) {
             seen.push(waiting);
-            entries.push((wait_colour(waiting), waiting.meaning(summary.demo)));
+            entries.push((
+                wait_colour(waiting),
+                waiting.meaning(summary.demo, summary.work),
+            ));
         }
     }
     entries.push((READY, "ready, waiting for the thread"));

@@ -28,6 +28,7 @@ const fn glyph(waiting: Waiting) -> char {
         Waiting::Free => '~',
         Waiting::Blocked => '#',
         Waiting::Offloaded => '=',
+        Waiting::Spinning => '%',
     }
 }
 
@@ -45,6 +46,7 @@ fn style(glyph: char) -> Style {
         '~' => AnsiColor::Green,
         '#' => AnsiColor::Red,
         '=' => AnsiColor::Yellow,
+        '%' => AnsiColor::Blue,
         READY => AnsiColor::Magenta,
         BUSY => AnsiColor::Cyan,
         'o' | '*' => return Style::new().bold(),
@@ -87,7 +89,7 @@ fn render(
     term: Term,
 ) -> String {
     let (tasks, demo) = (summary.tasks, summary.demo);
-    let waiting = Waiting::of(summary.mode);
+    let waiting = Waiting::of(summary.mode, summary.work);
     let shown = tasks.min(MAX_ROWS);
     let marks = marks::per_task(events, shown);
     let span = events.iter().map(|e| e.at).fold(elapsed, Duration::max);
@@ -211,7 +213,7 @@ fn render(
         picture,
         "        {} {}",
         paint(glyph(waiting)),
-        waiting.meaning(demo)
+        waiting.meaning(demo, summary.work)
     );
     if !threads.is_empty() {
         let _ = writeln!(
