@@ -10,6 +10,7 @@ mod export;
 mod json;
 mod limits;
 mod live_lines;
+mod lock;
 mod manpage;
 mod modes;
 #[cfg(feature = "http")]
@@ -22,4 +23,5 @@ mod pictures;
 mod polish;
 mod scale;
 mod slowpoll;
+mod spin;
 mod usage;
