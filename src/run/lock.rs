@@ -240,11 +240,11 @@ pub(crate) fn run(
         .context("starting the lock watchdog thread")?
     };
     let tasks = config.tasks;
-    let (sink_, watch) = (Arc::clone(sink), watch.cloned());
-    std::thread::Builder::new()
+    let (shared_sink, watch) = (Arc::clone(sink), watch.cloned());
+    let tasks_thread = std::thread::Builder::new()
         .name("lock-tasks".into())
         .spawn(move || {
-            let sink = &*sink_;
+            let sink = &*shared_sink;
             let demo = &*demo;
             let run = async {
                 match &watch {
@@ -267,14 +267,26 @@ pub(crate) fn run(
             let _ = ended.send(Ended::Finished(elapsed));
         })
         .context("starting the lock demo's thread")?;
-    // One of the two always comes: the tasks finish, or they are stuck and
-    // the watchdog says so. A deadlocked thread is left behind, blocked in
+    // One of the two comes: the tasks finish, or they are stuck and the
+    // watchdog says so. A deadlocked thread is left behind, blocked in
     // `lock()` for good; the process ends soon after (compare runs its
-    // other ways first), and takes it along.
-    match end.recv() {
-        Ok(Ended::Finished(elapsed)) => Ok((elapsed, None)),
-        Ok(Ended::Deadlock(deadlock)) => Ok((sink.lock().elapsed(), Some(deadlock))),
-        Err(_) => anyhow::bail!("the lock demo's thread ended without a word"),
+    // other ways first), and takes it along. The thread is also looked at
+    // now and then, so that one that died without a word (it cannot, short
+    // of a bug) ends the run with an error instead of a hang.
+    loop {
+        let ended = match end.recv_timeout(WATCH_EVERY * 5) {
+            Err(mpsc::RecvTimeoutError::Timeout) if !tasks_thread.is_finished() => continue,
+            // Finished: whatever it sent is there now.
+            Err(_) => end.try_recv().ok(),
+            Ok(ended) => Some(ended),
+        };
+        return match ended {
+            Some(Ended::Finished(elapsed)) => Ok((elapsed, None)),
+            Some(Ended::Deadlock(deadlock)) => Ok((sink.lock().elapsed(), Some(deadlock))),
+            None => Err(anyhow::anyhow!(
+                "the lock demo's thread stopped before its tasks finished"
+            )),
+        };
     }
 }
 
