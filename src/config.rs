@@ -481,7 +481,7 @@ pub(crate) fn usage_error(command: &str, message: String) -> clap::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::{Cli, Command};
+    use crate::cli::{Cli, Command, Workload};
     use clap::Parser;
 
     fn config(args: &[&str]) -> Result<Config, clap::Error> {
@@ -680,6 +680,57 @@ mod tests {
                 .contains("--delay 2m is over --max-delay 1m")
         );
         assert!(serve(&["asyncdemo", "serve", "-d", "2m", "--max-delay", "2m"]).is_ok());
+    }
+
+    #[test]
+    fn block_in_place_needs_a_multi_thread_runtime() {
+        for args in [
+            &["asyncdemo", "count", "-m", "block-in-place"][..],
+            &[
+                "asyncdemo",
+                "count",
+                "-m",
+                "block-in-place",
+                "--runtime",
+                "current-thread",
+            ],
+        ] {
+            let err = config(args).unwrap_err().to_string();
+            assert!(err.contains("needs a multi-thread runtime"), "{err}");
+        }
+        // --workers implies the multi-thread runtime, as everywhere.
+        let c = config(&[
+            "asyncdemo",
+            "count",
+            "-m",
+            "block-in-place",
+            "--workers",
+            "2",
+        ])
+        .unwrap();
+        assert_eq!(c.way.runtime, Some(Runtime::MultiThread(2)));
+    }
+
+    #[test]
+    fn work_comes_from_the_workload_and_only_lock_has_a_lock() {
+        let c = config(&["asyncdemo", "hello", "--work", "spin"]).unwrap();
+        assert_eq!((c.work, c.way.lock), (Work::Spin, None));
+        assert_eq!(config(&["asyncdemo", "count"]).unwrap().work, Work::Sleep);
+        let workload = Workload {
+            tasks: None,
+            delay: Duration::from_secs(1),
+            work: Work::Sleep,
+        };
+        let lock = Config::of_way(Demo::Lock, &workload, Way::with_lock(LockKind::Tokio));
+        assert_eq!((lock.tasks, lock.way.lock), (3, Some(LockKind::Tokio)));
+        let default = Config::of_way(
+            Demo::Lock,
+            &workload,
+            Way::with_defaults(Mode::Async, RuntimeKind::CurrentThread, false),
+        );
+        assert_eq!(default.way.lock, Some(LockKind::Std), "std's, unless told");
+        let count = Config::of_way(Demo::Count, &workload, Way::with_lock(LockKind::Std));
+        assert_eq!(count.way.lock, None);
     }
 
     #[test]
