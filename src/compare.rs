@@ -22,7 +22,9 @@ use crate::report::compare::{self, Row};
 use crate::run;
 use crate::sink::Sink;
 use crate::slowpoll::{self, Watch};
-use crate::vocab::{Demo, ExitCode, Language, Live, Mode, Outcome, RuntimeKind, Signal, Term};
+use crate::vocab::{
+    Demo, ExitCode, Language, Live, LockKind, Mode, Outcome, RuntimeKind, Signal, Term, Work,
+};
 use std::io::{self, Write};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -113,6 +115,97 @@ pub(crate) const TRIALS: [Trial; 6] = [
         why_fetch: None,
     },
 ];
+
+/// The runs of `compare --work spin`: the same ways, with a busy loop on
+/// the CPU in place of each sleep, and `block-in-place` joined and spawned.
+/// More threads help only as far as there are cores to run them.
+pub(crate) const SPIN_TRIALS: [Trial; 8] = [
+    Trial {
+        mode: Mode::Async,
+        runtime: RuntimeKind::CurrentThread,
+        spawn: false,
+        why: "yield_now makes the loops take turns on the one thread: fair, not faster",
+        why_fetch: None,
+    },
+    Trial {
+        mode: Mode::Blocking,
+        runtime: RuntimeKind::CurrentThread,
+        spawn: false,
+        why: "a loop that never yields holds the thread to its end",
+        why_fetch: None,
+    },
+    Trial {
+        mode: Mode::Threads,
+        runtime: RuntimeKind::CurrentThread,
+        spawn: false,
+        why: "each loop on an OS thread of its own, as many at once as there are cores",
+        why_fetch: None,
+    },
+    Trial {
+        mode: Mode::SpawnBlocking,
+        runtime: RuntimeKind::CurrentThread,
+        spawn: false,
+        why: "the loops run on tokio's blocking pool, as many at once as there are cores",
+        why_fetch: None,
+    },
+    Trial {
+        mode: Mode::Blocking,
+        runtime: RuntimeKind::MultiThread,
+        spawn: false,
+        why: "join_all is one future, which one thread polls: the loops run one after another",
+        why_fetch: None,
+    },
+    Trial {
+        mode: Mode::Blocking,
+        runtime: RuntimeKind::MultiThread,
+        spawn: true,
+        why: "each spawned loop runs on a worker, one worker per core",
+        why_fetch: None,
+    },
+    Trial {
+        mode: Mode::BlockInPlace,
+        runtime: RuntimeKind::MultiThread,
+        spawn: false,
+        why: "block_in_place moves a worker's other tasks away, but join_all's loops are one \
+              task, on the thread that blocks: they still run in turn",
+        why_fetch: None,
+    },
+    Trial {
+        mode: Mode::BlockInPlace,
+        runtime: RuntimeKind::MultiThread,
+        spawn: true,
+        why: "block_in_place hands each spinning worker's other tasks to a new thread, so \
+              the loops share the cores",
+        why_fetch: None,
+    },
+];
+
+/// The runs of `compare lock`: the three locks, the tasks joined on one
+/// thread, and why each behaves as it does.
+pub(crate) const LOCK_TRIALS: [(LockKind, &str); 3] = [
+    (
+        LockKind::Std,
+        "std's lock() blocks the only thread, which the guard's holder needs to be polled again",
+    ),
+    (
+        LockKind::Tokio,
+        "lock().await gives the thread back, but holding any lock across a wait serialises \
+         the tasks",
+    ),
+    (LockKind::None, "no lock: nothing keeps the waits apart"),
+];
+
+/// The ways `compare` runs `demo` with `work`, each with its explanation.
+fn ways(demo: Demo, work: Work) -> Vec<(Way, String)> {
+    match (demo, work) {
+        (Demo::Lock, _) => LOCK_TRIALS
+            .iter()
+            .map(|&(lock, why)| (Way::with_lock(lock), why.to_owned()))
+            .collect(),
+        (_, Work::Spin) => SPIN_TRIALS.iter().map(|t| (t.way(), t.why(demo))).collect(),
+        (_, Work::Sleep) => TRIALS.iter().map(|t| (t.way(), t.why(demo))).collect(),
+    }
+}
 
 /// The table as it fills up.
 struct Table {
@@ -218,6 +311,17 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
     if args.png.is_some() && !cfg!(feature = "png") {
         return Err(config::usage_error("compare", config::NO_PNG.into()).into());
     }
+    if args.workload.work == Work::Spin && matches!(args.demo, Demo::Fetch | Demo::Lock) {
+        return Err(config::usage_error(
+            "compare",
+            format!(
+                "--work spin replaces the sleeps of count and hello with busy loops; {} waits \
+                 in its own way",
+                args.demo.name()
+            ),
+        )
+        .into());
+    }
     // The SVG file is created first, so that a bad path fails before the
     // runs rather than after them.
     let shared = Arc::new(Shared {
@@ -239,13 +343,12 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
     // 1 for tasks that failed or a limit of the machine, 2 for any other
     // error.
     let mut code = ExitCode::Success;
-    for trial in TRIALS {
+    for (way, why) in ways(args.demo, args.workload.work) {
         let config = Config {
             // The picture needs every way's events.
             record: args.svg.is_some() || args.png.is_some(),
-            ..Config::of_way(args.demo, &args.workload, trial.way())
+            ..Config::of_way(args.demo, &args.workload, way)
         };
-        let why = trial.why(args.demo);
         // The label comes from an empty summary of the run about to start,
         // so the progress line and the table row describe it the same way.
         let label = compare::describe(&Summary::new(&config, Outcome::default(), None));
@@ -281,10 +384,15 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
         let outcome = match (result, error) {
             (Ok(outcome), None) if outcome.completed >= config.tasks => outcome,
             (Ok(outcome), None) => {
-                let line = format!(
-                    "error: {label}: only {} of {} tasks finished",
-                    outcome.completed, config.tasks
-                );
+                let line = match &outcome.deadlock {
+                    Some(deadlock) => {
+                        format!("error: {label}: {}", run::lock::diagnosis(deadlock))
+                    }
+                    None => format!(
+                        "error: {label}: only {} of {} tasks finished",
+                        outcome.completed, config.tasks
+                    ),
+                };
                 let _ = writeln!(io::stderr(), "{}", crate::style::label(&line));
                 code = worse(code, ExitCode::CheckFailed);
                 outcome

@@ -124,6 +124,7 @@ pub(crate) fn so_far(sink: &Sink, state: &State, watch: Option<&Watch>) -> Outco
         completed: sink.completed(),
         failed: state.failed(),
         observed_delay: None,
+        deadlock: None,
         polls: watch.map(Watch::polls),
     }
 }

@@ -203,7 +203,7 @@ impl Narrator {
             Mode::Async if config.demo == Demo::Fetch => Awaits::Request,
             Mode::Async => Awaits::Timer(config.delay),
             Mode::SpawnBlocking => Awaits::Pool(call),
-            Mode::Blocking | Mode::Threads => Awaits::InPlace(call),
+            Mode::Blocking | Mode::Threads | Mode::BlockInPlace => Awaits::InPlace(call),
         };
         let narrated = config.tasks.min(NARRATED);
         Narrator {
@@ -238,6 +238,7 @@ impl Narrator {
     fn step(&mut self, event: &RunEvent<'_>) -> Option<(Duration, Step)> {
         let (driver, awaits) = (self.driver, self.awaits);
         match *event {
+            RunEvent::Lock { .. } => None,
             RunEvent::Line { event, text } => {
                 let Some(state) = self.state(event.task) else {
                     if event.phase == Phase::Last {
@@ -546,6 +547,7 @@ mod tests {
         let workload = Workload {
             tasks: Some(tasks),
             delay: Duration::from_secs(1),
+            work: crate::vocab::Work::Sleep,
         };
         let way = Way::with_defaults(mode, RuntimeKind::CurrentThread, false);
         let mut config = Config::of_way(Demo::Count, &workload, way);

@@ -23,6 +23,9 @@ pub(crate) use super::format::runtime_label;
 /// What the progress line says before a way runs: `blocking on
 /// multi-thread ×2, spawned`.
 pub(crate) fn describe(summary: &Summary) -> String {
+    if let Some(lock) = summary.lock {
+        return format!("{} on {}", lock.type_name(), runtime_label(summary));
+    }
     match summary.runtime {
         Some(_) => format!("{} on {}", summary.mode.name(), runtime_label(summary)),
         None => format!("{} ({} OS threads)", summary.mode.name(), summary.tasks),
@@ -64,6 +67,9 @@ fn reading(summary: &Summary, why: &str, overhead: f64) -> String {
             "interrupted: {} of {tasks} tasks had finished",
             summary.completed
         );
+    }
+    if summary.deadlock.is_some() {
+        return format!("deadlocked: {why}");
     }
     if let Some(error) = &summary.error {
         return format!("run failed: {error}");
@@ -122,7 +128,11 @@ fn table(rows: &[Row]) -> Vec<[String; 5]> {
 /// One row of the table, as strings.
 fn cells(summary: &Summary, why: &str, overhead: f64) -> [String; 5] {
     [
-        summary.mode.name().to_owned(),
+        // A lock run's way is its lock: the mode is async in all three.
+        summary
+            .lock
+            .map_or(summary.mode.name(), |lock| lock.type_name())
+            .to_owned(),
         runtime_label(summary),
         format!("{:.2} s", summary.elapsed_secs),
         // With no delay there is nothing to speed up, and a run that did
@@ -276,6 +286,7 @@ mod tests {
             completed,
             failed: 0,
             observed_delay: None,
+            deadlock: None,
             polls: None,
         };
         Summary::new(&config, outcome, None)
@@ -400,6 +411,7 @@ mod tests {
             completed: 1,
             failed: 0,
             observed_delay: None,
+            deadlock: None,
             polls: None,
         };
         let interrupted = Summary::new(&config, outcome, Some(Signal::Interrupt));

@@ -81,7 +81,9 @@ pub(crate) fn task_spans(
     // the wait lasts until the last line.
     let ready_at = match waiting {
         Waiting::Free => first.at.saturating_add(delay).min(last),
-        Waiting::Blocked | Waiting::Offloaded => last,
+        // A busy loop is work, not a wait: it ends when its last line
+        // comes, however the loop shared the thread.
+        Waiting::Blocked | Waiting::Offloaded | Waiting::Spinning => last,
     };
     push(first.at, ready_at, State::Waiting(waiting));
     // Also for an unfinished task: its wait was over, and a signal stopped
@@ -111,7 +113,7 @@ impl Lanes {
     /// The lanes of the run `summary` describes, up to `end`.
     pub(crate) fn new(summary: &Summary, events: &[Event], parks: &[Park], end: Duration) -> Lanes {
         let driver = Driver::of(summary);
-        let waiting = Waiting::of(summary.mode);
+        let waiting = Waiting::of(summary.mode, summary.work);
         let threads = thread_lanes(parks, events, end, (driver, waiting));
         let shared = (driver == Driver::CurrentThread && threads.len() == 1).then_some(0);
         Lanes {

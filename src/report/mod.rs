@@ -41,7 +41,7 @@ pub(crate) mod timeline;
 pub(crate) mod trace;
 
 use crate::config::Config;
-use crate::vocab::{Demo, Language, Mode, Outcome, RuntimeKind, Signal};
+use crate::vocab::{Demo, Language, LockKind, Mode, Outcome, RuntimeKind, Signal, Work};
 use serde::Serialize;
 #[cfg(test)]
 pub(crate) use tests::config as test_config;
@@ -55,6 +55,20 @@ pub(crate) struct Summary {
     pub(crate) demo: Demo,
     /// How the tasks waited.
     pub(crate) mode: Mode,
+    /// What each wait was: `spin` (a busy loop on the CPU) with `--work
+    /// spin`; left out for a sleep, so the summary of every run that
+    /// sleeps reads as it always has.
+    #[serde(skip_serializing_if = "Work::is_sleep")]
+    pub(crate) work: Work,
+    /// For `lock`: the lock the tasks shared (`std`, `tokio`, `none`);
+    /// left out for the other demos.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) lock: Option<LockKind>,
+    /// For `lock --lock std`: the deadlock the watchdog found (the task
+    /// blocked in `lock()`, the task holding the guard); left out when
+    /// there was none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) deadlock: Option<DeadlockReport>,
     /// Which tokio runtime drove them; `None` (JSON `null`) for
     /// `--mode threads`, which uses none.
     pub(crate) runtime: Option<RuntimeKind>,
@@ -133,6 +147,17 @@ pub(crate) struct TaskFailure {
     pub(crate) reason: String,
 }
 
+/// The deadlock of a `lock --lock std` run, as the JSON summary shows it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub(crate) struct DeadlockReport {
+    /// The task blocked in `std::sync::Mutex::lock()`, holding the thread.
+    pub(crate) blocked_task: u32,
+    /// The task holding the guard across its `.await`.
+    pub(crate) holder_task: u32,
+    /// How long no task had made progress when the watchdog ended the run.
+    pub(crate) stalled_secs: f64,
+}
+
 /// One timing check in the summary.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub(crate) struct CheckResult {
@@ -177,6 +202,13 @@ impl Summary {
         Summary {
             demo: config.demo,
             mode: config.way.mode,
+            work: config.work,
+            lock: config.way.lock,
+            deadlock: outcome.deadlock.map(|d| DeadlockReport {
+                blocked_task: d.blocked_task,
+                holder_task: d.holder_task,
+                stalled_secs: d.stalled.as_secs_f64(),
+            }),
             runtime: config.way.runtime.map(|r| r.kind()),
             workers: config.way.runtime.and_then(|r| r.workers()),
             spawn: config.way.spawn,
@@ -220,6 +252,7 @@ pub(crate) mod tests {
         let workload = Workload {
             tasks: Some(tasks),
             delay,
+            work: Work::Sleep,
         };
         let way = Way::with_defaults(Mode::Async, RuntimeKind::CurrentThread, false);
         Config {
@@ -242,6 +275,7 @@ pub(crate) mod tests {
                 failed: 0,
                 observed_delay: None,
                 polls: None,
+                deadlock: None,
             };
             let summary = Summary::new(&config(n, delay, vec![]), outcome, None);
             assert_eq!(summary.serial_secs, 0.25 * f64::from(n));
@@ -279,6 +313,7 @@ pub(crate) mod tests {
             failed: 0,
             observed_delay: None,
             polls: None,
+            deadlock: None,
         };
         let summary = Summary::new(&config(20, Duration::from_secs(1), vec![]), outcome, None);
         assert!(!summary.interrupted);
@@ -291,6 +326,7 @@ pub(crate) mod tests {
             failed: 0,
             observed_delay: None,
             polls: None,
+            deadlock: None,
         };
         let summary = Summary::new(&config(20, Duration::from_secs(1), vec![]), outcome, None);
         assert!(!summary.passed);
@@ -305,6 +341,7 @@ pub(crate) mod tests {
             failed: 0,
             observed_delay: None,
             polls: None,
+            deadlock: None,
         };
         let summary = Summary::new(
             &config(3, Duration::from_millis(200), vec![]),

@@ -5,10 +5,10 @@
 //! Each role has an ANSI colour for the terminal and an SVG colour near
 //! what a terminal shows for it: green is a free thread, red a held one,
 //! blue the blocking pool, yellow (amber) a task ready but kept off its
-//! thread. A thread running code is the ink colour (the terminal's own
+//! thread, magenta (purple) a busy loop running its own code. A thread running code is the ink colour (the terminal's own
 //! foreground, dark grey on the page), a parked one pale.
 
-use crate::vocab::{Demo, Waiting};
+use crate::vocab::{Demo, Waiting, Work};
 use anstyle::{AnsiColor, Style};
 
 /// Something a lane shows.
@@ -31,11 +31,12 @@ pub(crate) enum Role {
 
 impl Role {
     /// Every role, in legend order.
-    pub(crate) const ALL: [Role; 8] = [
+    pub(crate) const ALL: [Role; 9] = [
         Role::Line,
         Role::Wait(Waiting::Free),
         Role::Wait(Waiting::Blocked),
         Role::Wait(Waiting::Offloaded),
+        Role::Wait(Waiting::Spinning),
         Role::Ready,
         Role::Running,
         Role::Held,
@@ -49,6 +50,7 @@ impl Role {
             Role::Wait(Waiting::Free) => "#3a9d3a",
             Role::Wait(Waiting::Blocked) => "#d0312d",
             Role::Wait(Waiting::Offloaded) => "#3b75c4",
+            Role::Wait(Waiting::Spinning) => "#8e44ad",
             Role::Ready => "#f5a623",
             Role::Running => "#4a4a4a",
             // The blocked red, paled: the same story (a held thread) on
@@ -65,6 +67,7 @@ impl Role {
             Role::Wait(Waiting::Free) => Some(AnsiColor::Green),
             Role::Wait(Waiting::Blocked) | Role::Held => Some(AnsiColor::Red),
             Role::Wait(Waiting::Offloaded) => Some(AnsiColor::Blue),
+            Role::Wait(Waiting::Spinning) => Some(AnsiColor::Magenta),
             Role::Ready => Some(AnsiColor::Yellow),
         }
     }
@@ -84,6 +87,7 @@ impl Role {
             Role::Wait(Waiting::Free) => '~',
             Role::Wait(Waiting::Blocked) => '#',
             Role::Wait(Waiting::Offloaded) => '=',
+            Role::Wait(Waiting::Spinning) => '%',
             Role::Ready => '.',
             Role::Running => 'x',
             Role::Held => 'H',
@@ -99,11 +103,12 @@ impl Role {
         }
     }
 
-    /// What it means, in a legend and a tooltip.
-    pub(crate) const fn meaning(self, demo: Demo) -> &'static str {
+    /// What it means, in a legend and a tooltip, for a run of `demo`
+    /// whose waits are `work`.
+    pub(crate) const fn meaning(self, demo: Demo, work: Work) -> &'static str {
         match self {
             Role::Line => "prints a line",
-            Role::Wait(waiting) => waiting.meaning(demo),
+            Role::Wait(waiting) => waiting.meaning(demo, work),
             Role::Ready => "ready, waiting for the thread",
             Role::Running => "runtime thread running code",
             Role::Held => "runtime thread held in a blocking call (no CPU)",
@@ -135,6 +140,7 @@ mod tests {
                 Some(AnsiColor::Red) => assert!(r > g && r > b, "{role:?}"),
                 Some(AnsiColor::Blue) => assert!(b > r && b > g, "{role:?}"),
                 Some(AnsiColor::Yellow) => assert!(r > b && g > b, "{role:?}"),
+                Some(AnsiColor::Magenta) => assert!(r > g && b > g, "{role:?}"),
                 None => assert!(r.abs_diff(g) < 8 && g.abs_diff(b) < 8, "{role:?} is grey"),
                 Some(other) => panic!("{role:?}: {other:?} has no SVG twin"),
             }

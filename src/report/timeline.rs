@@ -62,7 +62,7 @@ fn render(
     term: Term,
 ) -> String {
     let (tasks, demo) = (summary.tasks, summary.demo);
-    let waiting = Waiting::of(summary.mode);
+    let waiting = Waiting::of(summary.mode, summary.work);
     let shown = tasks.min(MAX_ROWS);
     let marks = marks::per_task(events, shown);
     let span = events.iter().map(|e| e.at).fold(elapsed, Duration::max);
@@ -190,13 +190,13 @@ fn render(
         picture,
         "legend: o first line  * last line  {} {}",
         paint(Role::Ready.glyph()),
-        Role::Ready.meaning(demo)
+        Role::Ready.meaning(demo, summary.work)
     );
     let _ = writeln!(
         picture,
         "        {} {}",
         paint(glyph(waiting)),
-        waiting.meaning(demo)
+        waiting.meaning(demo, summary.work)
     );
     if interrupted {
         // A task without a last line was stopped by a signal, or its wait
@@ -213,7 +213,7 @@ fn render(
             picture,
             "        {} {}  {} parked (idle)",
             paint(Role::Running.glyph()),
-            Role::Running.meaning(demo),
+            Role::Running.meaning(demo, summary.work),
             paint(Role::Parked.glyph())
         );
     }
@@ -222,7 +222,7 @@ fn render(
             picture,
             "        {} {}",
             paint(Role::Held.glyph()),
-            Role::Held.meaning(demo)
+            Role::Held.meaning(demo, summary.work)
         );
     }
     picture

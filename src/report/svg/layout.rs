@@ -155,6 +155,7 @@ const fn class(state: State) -> &'static str {
         State::Waiting(Waiting::Free) => "free",
         State::Waiting(Waiting::Blocked) => "blocked",
         State::Waiting(Waiting::Offloaded) => "offloaded",
+        State::Waiting(Waiting::Spinning) => "spinning",
     }
 }
 
@@ -324,7 +325,7 @@ fn draw_run(
             }
             let title = format!(
                 "task {task}: {}, for {:.3} s ({:.3} to {:.3} s)",
-                role(span.state).meaning(summary.demo),
+                role(span.state).meaning(summary.demo, summary.work),
                 secs(span.to - span.from),
                 secs(span.from),
                 secs(span.to)
@@ -600,7 +601,7 @@ impl Entry {
         Entry {
             fill: role.hex(),
             stroke: None,
-            words: role.meaning(summary.demo).to_owned(),
+            words: role.meaning(summary.demo, summary.work).to_owned(),
         }
     }
 }
@@ -613,7 +614,7 @@ fn legend(runs: &[(&Summary, &Lanes)]) -> Vec<Entry> {
     let mut entries = vec![Entry::of(Role::Line, first)];
     let mut seen: Vec<Waiting> = Vec::new();
     for (summary, _) in runs {
-        let waiting = Waiting::of(summary.mode);
+        let waiting = Waiting::of(summary.mode, summary.work);
         if !seen.contains(&waiting) {
             seen.push(waiting);
             entries.push(Entry::of(Role::Wait(waiting), summary));
