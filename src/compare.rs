@@ -69,7 +69,7 @@ impl Trial {
 }
 
 /// Every run `compare` makes, in the order of the lesson.
-pub(crate) const TRIALS: [Trial; 6] = [
+pub(crate) const TRIALS: [Trial; 8] = [
     Trial {
         mode: Mode::Async,
         runtime: RuntimeKind::CurrentThread,
@@ -113,6 +113,24 @@ pub(crate) const TRIALS: [Trial; 6] = [
         spawn: true,
         why: "each spawned task blocks only the worker it runs on",
         why_fetch: None,
+    },
+    Trial {
+        mode: Mode::BlockInPlace,
+        runtime: RuntimeKind::MultiThread,
+        spawn: false,
+        why: "block_in_place hands the worker's other tasks away, but join_all's coroutines are one task, polled by the thread that blocks: they still wait in turn",
+        why_fetch: Some(
+            "block_in_place hands the worker's other tasks away, but join_all's coroutines are one task, polled by the thread that blocks: the calls still run in turn",
+        ),
+    },
+    Trial {
+        mode: Mode::BlockInPlace,
+        runtime: RuntimeKind::MultiThread,
+        spawn: true,
+        why: "block_in_place hands each blocked worker's other tasks to a new thread, so the spawned sleeps overlap",
+        why_fetch: Some(
+            "block_in_place hands each blocked worker's other tasks to a new thread, so the spawned calls overlap",
+        ),
     },
 ];
 
