@@ -115,8 +115,11 @@ pub(crate) fn execute(
             elapsed
         }
     };
-    // The followers' last word before the summary (the narration's end).
-    sink.finished();
+    // The followers' last word before the summary (the narration's end);
+    // a deadlocked run did not finish, and the diagnosis says so instead.
+    if deadlock.is_none() {
+        sink.finished();
+    }
     Ok(Outcome {
         elapsed,
         completed: sink.completed(),

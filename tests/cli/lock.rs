@@ -273,3 +273,55 @@ fn compare_lock_shows_the_three_locks() {
     assert!(text.contains("deadlocked:"), "{text}");
     assert!(text.contains("serialises the tasks"), "{text}");
 }
+
+/// `asyncdemo lock ARGS --explain`: stdout and the exit code.
+fn explained(args: &[&str]) -> (String, Option<i32>) {
+    let output = asyncdemo(&[&["lock", "-d", "100ms", "--explain"][..], args].concat())
+        .timeout(Duration::from_secs_f64(LIMIT_SECS * 30.0))
+        .output()
+        .unwrap();
+    (
+        String::from_utf8(output.stdout).unwrap(),
+        output.status.code(),
+    )
+}
+
+/// The narration names the step that deadlocks: task 2's std `lock()`,
+/// which returns no Pending, while task 1 holds the guard; and it never
+/// says that the tasks are done.
+#[test]
+fn explain_narrates_the_std_lock_that_blocks_the_thread() {
+    let (out, code) = explained(&[]);
+    assert_eq!(code, Some(1), "{out}");
+    let asked = "task 2 asks for the lock: std's lock() blocks the thread (no Pending): \
+                 task 1, which holds the guard across its .await, can never be polled again.";
+    let first = out.find("task 1 has the lock").expect(&out);
+    let at = out.find(asked).unwrap_or_else(|| panic!("{out}"));
+    assert!(first < at, "task 2 asks after task 1's first line:\n{out}");
+    assert!(!out.contains("tasks are done"), "{out}");
+}
+
+/// With tokio's Mutex the narration says why nothing blocks: the waiting
+/// tasks' `lock().await` returns Pending, and each gets the lock in turn,
+/// after waiting at least one delay per task before it.
+#[test]
+fn explain_narrates_tokio_handing_the_lock_over() {
+    let (out, code) = explained(&["--lock", "tokio"]);
+    assert_eq!(code, Some(0), "{out}");
+    for task in [2, 3] {
+        let asked = format!(
+            "task {task} asks for the lock: it is held by task 1, so tokio::sync::Mutex's \
+             lock().await returns Pending and the thread is free."
+        );
+        assert!(out.contains(&asked), "{out}");
+        let got = format!("task {task} gets the tokio::sync::Mutex after ");
+        let waited: f64 = out
+            .split(&got)
+            .nth(1)
+            .and_then(|rest| rest.split(" ms").next())
+            .and_then(|ms| ms.parse().ok())
+            .unwrap_or_else(|| panic!("{out}"));
+        assert!(waited >= 100.0 * f64::from(task - 1), "{waited} ms\n{out}");
+    }
+    assert!(out.contains("all 3 tasks are done"), "{out}");
+}
