@@ -125,6 +125,7 @@ pub(crate) fn so_far(sink: &Sink, state: &State, watch: Option<&Watch>) -> Outco
         failed: state.failed(),
         observed_delay: None,
         deadlock: None,
+        locks: Vec::new(),
         polls: watch.map(Watch::polls),
     }
 }

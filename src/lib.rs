@@ -396,6 +396,7 @@ impl Lifecycle {
             let _ = state.out_and_events().0.flush();
         }
         self.finish_view();
+        let elapsed = outcome.elapsed;
         let mut summary = Summary::new(config, outcome, signal);
         summary.failures = state.failures().to_vec();
         // The trace first: once stdout says how the run ended, the trace
@@ -434,7 +435,7 @@ impl Lifecycle {
         }
         for (check, result) in config.checks.iter().zip(&summary.checks) {
             if !result.passed {
-                let _ = writeln!(err, "{}", text::check_failure(*check, outcome.elapsed));
+                let _ = writeln!(err, "{}", text::check_failure(*check, elapsed));
             }
         }
         Ok(ExitCode::CheckFailed)

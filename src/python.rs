@@ -513,6 +513,7 @@ fn measured(way: &Program, demo: Demo, workload: &Workload, parsed: Parsed) -> R
         observed_delay: parsed.observed,
         polls: parsed.polls,
         deadlock: None,
+        locks: Vec::new(),
     };
     let mut summary = Summary::new(&config, outcome, None);
     summary.language = Some(Language::Python);

@@ -561,13 +561,22 @@ impl Sink {
     /// Tells the followers that task `id` took `step` with the shared
     /// `lock` of the `lock` demo, while `holder` held it. Nothing at all
     /// when nobody follows (the demo's tasks call this; no other demo does).
-    pub(crate) fn lock_step(&self, id: u32, step: LockStep, lock: LockKind, holder: Option<u32>) {
+    ///
+    /// Returns the time of the step, on the run's clock, for the pictures.
+    pub(crate) fn lock_step(
+        &self,
+        id: u32,
+        step: LockStep,
+        lock: LockKind,
+        holder: Option<u32>,
+    ) -> Duration {
         let mut state = self.lock();
+        let at = state.elapsed();
         if !state.followed() || state.error.is_some() || state.closed {
-            return;
+            return at;
         }
         let event = RunEvent::Lock {
-            at: state.elapsed(),
+            at,
             task: id,
             thread: thread_number(),
             step,
@@ -575,6 +584,7 @@ impl Sink {
             holder,
         };
         self.tell(&mut state, &event);
+        at
     }
 
     /// Pushes buffered lines out because the program is about to wait.

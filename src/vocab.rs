@@ -305,11 +305,16 @@ impl Waiting {
     /// a busy loop, or a request to a server.
     pub(crate) const fn meaning(self, demo: Demo, work: Work) -> &'static str {
         match (self, demo) {
-            (Waiting::Spinning, _) => "spinning on the CPU: running its own code on its thread",
+            (Waiting::Spinning, _) => {
+                "spinning on the CPU: its own code on its thread (with yield_now, in turns)"
+            }
             (Waiting::Offloaded, _) if matches!(work, Work::Spin) => {
                 "awaiting a blocking-pool thread that spins for it"
             }
             (Waiting::Free, Demo::Lock) => "sleeping with the lock held, its thread free",
+            (Waiting::Blocked, Demo::Lock) => {
+                "blocked in std::sync::Mutex::lock(), holding its thread"
+            }
             (Waiting::Free, Demo::Fetch) => "awaiting its reply, its thread free for other tasks",
             (Waiting::Blocked, Demo::Fetch) => "blocked in a ureq call, holding its thread",
             (Waiting::Offloaded, Demo::Fetch) => {
@@ -483,8 +488,21 @@ pub(crate) struct Event {
     pub(crate) thread: u32,
 }
 
+/// When one task of the `lock` demo asked for the shared lock and when it
+/// got it (`None`: never, as the task blocked in a deadlocked std
+/// `lock()`), for the pictures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct LockMark {
+    /// The task, numbered from 1.
+    pub(crate) task: u32,
+    /// When it asked, since the start of the run.
+    pub(crate) asked: Duration,
+    /// When it got the guard.
+    pub(crate) got: Option<Duration>,
+}
+
 /// What a finished (or stopped) run measured.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Outcome {
     /// From the first task's start to the last task's end.
     pub(crate) elapsed: Duration,
@@ -499,6 +517,9 @@ pub(crate) struct Outcome {
     pub(crate) polls: Option<Polls>,
     /// The deadlock that stopped a `lock` run; `None` for every other run.
     pub(crate) deadlock: Option<Deadlock>,
+    /// For `lock` with a lock: each task's wait for it, in the order they
+    /// asked; empty for every other run.
+    pub(crate) locks: Vec<LockMark>,
 }
 
 /// A deadlock of the `lock` demo, as its watchdog found it: one task blocked

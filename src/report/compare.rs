@@ -287,6 +287,7 @@ mod tests {
             failed: 0,
             observed_delay: None,
             deadlock: None,
+            locks: Vec::new(),
             polls: None,
         };
         Summary::new(&config, outcome, None)
@@ -412,6 +413,7 @@ mod tests {
             failed: 0,
             observed_delay: None,
             deadlock: None,
+            locks: Vec::new(),
             polls: None,
         };
         let interrupted = Summary::new(&config, outcome, Some(Signal::Interrupt));

@@ -25,7 +25,7 @@
 
 use super::Summary;
 use super::marks::Marks;
-use crate::vocab::{Event, Park, Phase, RuntimeKind, Waiting};
+use crate::vocab::{Event, LockKind, LockMark, Park, Phase, RuntimeKind, Waiting};
 use std::time::Duration;
 
 /// What a task is doing during a span of its lane.
@@ -35,6 +35,10 @@ pub(crate) enum State {
     Ready,
     /// Waiting, in this way.
     Waiting(Waiting),
+    /// In the `lock` demo: waiting for the shared lock in tokio's
+    /// `lock().await`, which returned `Pending`, so its thread is free. (A
+    /// task inside std's `lock()` is `Waiting(Blocked)`: it holds the thread.)
+    Lock,
 }
 
 /// A stretch of one task's lane.
@@ -107,6 +111,8 @@ pub(crate) struct Lanes {
     shared: Option<usize>,
     /// Whether every task is ready from the start (see [`task_spans`]).
     queued: bool,
+    /// For `lock`: each task's wait for the lock, and which lock it was.
+    locks: (Vec<LockMark>, Option<LockKind>),
 }
 
 impl Lanes {
@@ -114,8 +120,16 @@ impl Lanes {
     pub(crate) fn new(summary: &Summary, events: &[Event], parks: &[Park], end: Duration) -> Lanes {
         let driver = Driver::of(summary);
         let waiting = Waiting::of(summary.mode, summary.work);
-        let threads = thread_lanes(parks, events, end, (driver, waiting));
+        let mut threads = thread_lanes(parks, events, end, (driver, waiting));
         let shared = (driver == Driver::CurrentThread && threads.len() == 1).then_some(0);
+        // A task blocked in std's `lock()` (a deadlock) holds the one
+        // thread from the moment it asked, with no line or park to say so:
+        // the lock's own marks do.
+        if let (Some(index), Some(LockKind::Std)) = (shared, summary.lock) {
+            for mark in summary.locks.iter().filter(|m| m.got.is_none()) {
+                hold(&mut threads[index], (mark.asked, end));
+            }
+        }
         Lanes {
             threads,
             delay: Duration::from_secs_f64(summary.delay_secs),
@@ -123,17 +137,90 @@ impl Lanes {
             end,
             shared,
             queued: driver != Driver::None,
+            locks: (summary.locks.clone(), summary.lock),
         }
     }
 
-    /// The spans of the task with these marks.
-    pub(crate) fn task(&self, mark: &Marks) -> Vec<Span> {
+    /// The spans of task number `task`, with these marks.
+    pub(crate) fn task(&self, task: u32, mark: &Marks) -> Vec<Span> {
         let spans = task_spans(mark, self.delay, self.waiting, (self.end, self.queued));
-        match self.shared {
+        let spans = match self.shared {
             Some(index) => refine(spans, &self.threads[index].busy, self.waiting),
             None => spans,
+        };
+        let (marks, lock) = &self.locks;
+        let Some(wait) = marks.iter().find(|m| m.task == task) else {
+            return spans;
+        };
+        // From asking to getting the lock the task waits for it, whatever
+        // the thread did meanwhile: in std's lock() it holds the thread (to
+        // the end, in a deadlock); in tokio's it has returned Pending.
+        let state = match lock {
+            Some(LockKind::Std) => State::Waiting(Waiting::Blocked),
+            _ => State::Lock,
+        };
+        overlay(spans, (wait.asked, wait.got.unwrap_or(self.end)), state)
+    }
+}
+
+/// `spans` with `state` from `from` to `to`, in place of what they said.
+fn overlay(spans: Vec<Span>, (from, to): (Duration, Duration), state: State) -> Vec<Span> {
+    if to <= from {
+        return spans;
+    }
+    let mut out = Vec::with_capacity(spans.len() + 2);
+    let mut placed = false;
+    for span in spans {
+        if span.to <= from || span.from >= to {
+            if span.from >= to && !placed {
+                out.push(Span { from, to, state });
+                placed = true;
+            }
+            out.push(span);
+            continue;
+        }
+        if span.from < from {
+            out.push(Span { to: from, ..span });
+        }
+        if !placed {
+            out.push(Span { from, to, state });
+            placed = true;
+        }
+        if span.to > to {
+            out.push(Span { from: to, ..span });
         }
     }
+    if !placed {
+        out.push(Span { from, to, state });
+    }
+    out
+}
+
+/// Marks `lane` held, unparked and running nothing, over `(from, to)`.
+fn hold(lane: &mut ThreadLane, (from, to): (Duration, Duration)) {
+    if to <= from {
+        return;
+    }
+    let cut = |list: &mut Vec<(Duration, Duration)>| {
+        let mut kept: Vec<(Duration, Duration)> = Vec::with_capacity(list.len() + 1);
+        for &(a, b) in list.iter() {
+            if b <= from || a >= to {
+                kept.push((a, b));
+                continue;
+            }
+            if a < from {
+                kept.push((a, from));
+            }
+            if b > to {
+                kept.push((to, b));
+            }
+        }
+        kept.push((from, to));
+        kept.sort_unstable();
+        *list = kept;
+    };
+    cut(&mut lane.busy);
+    cut(&mut lane.held);
 }
 
 /// What drove the tasks, as far as the thread lanes care.

@@ -69,6 +69,10 @@ pub(crate) struct Summary {
     /// there was none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) deadlock: Option<DeadlockReport>,
+    /// For `lock`: each task's wait for the lock, for the pictures (the
+    /// JSON has the steps in `--trace` instead).
+    #[serde(skip)]
+    pub(crate) locks: Vec<crate::vocab::LockMark>,
     /// Which tokio runtime drove them; `None` (JSON `null`) for
     /// `--mode threads`, which uses none.
     pub(crate) runtime: Option<RuntimeKind>,
@@ -209,6 +213,7 @@ impl Summary {
                 holder_task: d.holder_task,
                 stalled_secs: d.stalled.as_secs_f64(),
             }),
+            locks: outcome.locks.clone(),
             runtime: config.way.runtime.map(|r| r.kind()),
             workers: config.way.runtime.and_then(|r| r.workers()),
             spawn: config.way.spawn,
@@ -276,6 +281,7 @@ pub(crate) mod tests {
                 observed_delay: None,
                 polls: None,
                 deadlock: None,
+                locks: Vec::new(),
             };
             let summary = Summary::new(&config(n, delay, vec![]), outcome, None);
             assert_eq!(summary.serial_secs, 0.25 * f64::from(n));
@@ -314,6 +320,7 @@ pub(crate) mod tests {
             observed_delay: None,
             polls: None,
             deadlock: None,
+            locks: Vec::new(),
         };
         let summary = Summary::new(&config(20, Duration::from_secs(1), vec![]), outcome, None);
         assert!(!summary.interrupted);
@@ -327,6 +334,7 @@ pub(crate) mod tests {
             observed_delay: None,
             polls: None,
             deadlock: None,
+            locks: Vec::new(),
         };
         let summary = Summary::new(&config(20, Duration::from_secs(1), vec![]), outcome, None);
         assert!(!summary.passed);
@@ -342,10 +350,11 @@ pub(crate) mod tests {
             observed_delay: None,
             polls: None,
             deadlock: None,
+            locks: Vec::new(),
         };
         let summary = Summary::new(
             &config(3, Duration::from_millis(200), vec![]),
-            outcome,
+            outcome.clone(),
             None,
         );
         let json = serde_json::to_string(&summary).unwrap();

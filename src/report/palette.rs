@@ -20,6 +20,9 @@ pub(crate) enum Role {
     Wait(Waiting),
     /// A task ready to run, kept off the thread by another task.
     Ready,
+    /// A task of the `lock` demo waiting for tokio's lock: `Pending`, its
+    /// thread free (IDLE, not ready).
+    Lock,
     /// A runtime thread running code (polling tasks).
     Running,
     /// A runtime thread held in a blocking call: unparked, yet running no
@@ -31,13 +34,14 @@ pub(crate) enum Role {
 
 impl Role {
     /// Every role, in legend order.
-    pub(crate) const ALL: [Role; 9] = [
+    pub(crate) const ALL: [Role; 10] = [
         Role::Line,
         Role::Wait(Waiting::Free),
         Role::Wait(Waiting::Blocked),
         Role::Wait(Waiting::Offloaded),
         Role::Wait(Waiting::Spinning),
         Role::Ready,
+        Role::Lock,
         Role::Running,
         Role::Held,
         Role::Parked,
@@ -52,6 +56,7 @@ impl Role {
             Role::Wait(Waiting::Offloaded) => "#3b75c4",
             Role::Wait(Waiting::Spinning) => "#8e44ad",
             Role::Ready => "#f5a623",
+            Role::Lock => "#1f9ea8",
             Role::Running => "#4a4a4a",
             // The blocked red, paled: the same story (a held thread) on
             // the thread's side, set apart from the task that holds it.
@@ -69,6 +74,7 @@ impl Role {
             Role::Wait(Waiting::Offloaded) => Some(AnsiColor::Blue),
             Role::Wait(Waiting::Spinning) => Some(AnsiColor::Magenta),
             Role::Ready => Some(AnsiColor::Yellow),
+            Role::Lock => Some(AnsiColor::Cyan),
         }
     }
 
@@ -89,6 +95,7 @@ impl Role {
             Role::Wait(Waiting::Offloaded) => '=',
             Role::Wait(Waiting::Spinning) => '%',
             Role::Ready => '.',
+            Role::Lock => ':',
             Role::Running => 'x',
             Role::Held => 'H',
             Role::Parked => '_',
@@ -110,7 +117,11 @@ impl Role {
             Role::Line => "prints a line",
             Role::Wait(waiting) => waiting.meaning(demo, work),
             Role::Ready => "ready, waiting for the thread",
+            Role::Lock => "waiting for the lock (Pending), its thread free",
             Role::Running => "runtime thread running code",
+            Role::Held if matches!(demo, Demo::Lock) => {
+                "runtime thread held in std's lock() (no CPU)"
+            }
             Role::Held => "runtime thread held in a blocking call (no CPU)",
             Role::Parked => "runtime thread parked (idle)",
         }
@@ -141,6 +152,7 @@ mod tests {
                 Some(AnsiColor::Blue) => assert!(b > r && b > g, "{role:?}"),
                 Some(AnsiColor::Yellow) => assert!(r > b && g > b, "{role:?}"),
                 Some(AnsiColor::Magenta) => assert!(r > g && b > g, "{role:?}"),
+                Some(AnsiColor::Cyan) => assert!(g > r && b > r, "{role:?}"),
                 None => assert!(r.abs_diff(g) < 8 && g.abs_diff(b) < 8, "{role:?} is grey"),
                 Some(other) => panic!("{role:?}: {other:?} has no SVG twin"),
             }

@@ -37,11 +37,11 @@ use crate::config::Config;
 use crate::events::{self, Ticker};
 use crate::sink::Sink;
 use crate::slowpoll::{Watch, Watchdog};
-use crate::vocab::{Deadlock, LockKind, LockStep, Phase, Runtime};
+use crate::vocab::{Deadlock, LockKind, LockMark, LockStep, Phase, Runtime};
 use anyhow::Context;
 use std::future::Future;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::SeqCst};
-use std::sync::{Arc, PoisonError, mpsc};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::time::{Duration, Instant};
 
 /// How often the watchdog looks at the tasks' progress.
@@ -84,6 +84,9 @@ struct Tasks {
     holder: AtomicU32,
     /// The task inside a std `lock()` call right now; 0 when none is.
     blocked: AtomicU32,
+    /// Each task's wait for the lock, for the pictures: a few entries,
+    /// taken only by this demo's tasks, never across a wait.
+    marks: Mutex<Vec<LockMark>>,
 }
 
 impl Tasks {
@@ -100,6 +103,7 @@ impl Tasks {
             moved: AtomicU64::new(0),
             holder: AtomicU32::new(0),
             blocked: AtomicU32::new(0),
+            marks: Mutex::new(Vec::new()),
         }
     }
 
@@ -123,9 +127,32 @@ impl Tasks {
     /// Tells the run's followers that task `id` took `step`; without a
     /// lock there is no step to tell.
     fn tell(&self, sink: &Sink, id: u32, step: LockStep) {
-        if self.kind != LockKind::None {
-            sink.lock_step(id, step, self.kind, self.holder());
+        if self.kind == LockKind::None {
+            return;
         }
+        let at = sink.lock_step(id, step, self.kind, self.holder());
+        let mut marks = self.marks.lock().unwrap_or_else(PoisonError::into_inner);
+        match step {
+            LockStep::Asked => marks.push(LockMark {
+                task: id,
+                asked: at,
+                got: None,
+            }),
+            LockStep::Got => {
+                if let Some(mark) = marks.iter_mut().rev().find(|m| m.task == id) {
+                    mark.got = Some(at);
+                }
+            }
+            LockStep::Released => {}
+        }
+    }
+
+    /// The waits for the lock so far.
+    fn marks(&self) -> Vec<LockMark> {
+        self.marks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Task `id` takes the lock, telling the sink each step.
@@ -208,14 +235,15 @@ enum Ended {
     Deadlock(Deadlock),
 }
 
-/// Runs the `lock` demo with `kind`. Returns the elapsed time and the
-/// deadlock that stopped the run, if one did.
+/// Runs the `lock` demo with `kind`. Returns the elapsed time, the
+/// deadlock that stopped the run, if one did, and each task's wait for
+/// the lock.
 pub(crate) fn run(
     config: &Config,
     kind: LockKind,
     sink: &Arc<Sink>,
     watch: Option<&Arc<Watch>>,
-) -> anyhow::Result<(Duration, Option<Deadlock>)> {
+) -> anyhow::Result<(Duration, Option<Deadlock>, Vec<LockMark>)> {
     let runtime = config.way.runtime.unwrap_or(Runtime::CurrentThread);
     let rt = super::build_runtime(runtime, config, sink)?;
     let _slow_poll = match watch {
@@ -225,6 +253,7 @@ pub(crate) fn run(
         _ => None,
     };
     let demo = Arc::new(Tasks::new(kind, config.delay));
+    let marks_of = Arc::clone(&demo);
     let (ended, end) = mpsc::channel();
     // The watchdog: a thread that sees a deadlock from outside, since the
     // thread in it can see nothing any more.
@@ -283,8 +312,10 @@ pub(crate) fn run(
             Ok(ended) => Some(ended),
         };
         return match ended {
-            Some(Ended::Finished(elapsed)) => Ok((elapsed, None)),
-            Some(Ended::Deadlock(deadlock)) => Ok((sink.lock().elapsed(), Some(deadlock))),
+            Some(Ended::Finished(elapsed)) => Ok((elapsed, None, marks_of.marks())),
+            Some(Ended::Deadlock(deadlock)) => {
+                Ok((sink.lock().elapsed(), Some(deadlock), marks_of.marks()))
+            }
             None => Err(anyhow::anyhow!(
                 "the lock demo's thread stopped before its tasks finished"
             )),

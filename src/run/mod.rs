@@ -82,12 +82,12 @@ pub(crate) fn execute(
     let explain = explain::start(config, sink);
     let explain = explain.as_ref();
     let mut observed_delay = None;
-    let mut deadlock = None;
+    let (mut deadlock, mut locks) = (None, Vec::new());
     let delay = config.delay;
     let elapsed = match (&config.fetch, config.way.lock) {
         (_, Some(kind)) => {
-            let (elapsed, found) = lock::run(config, kind, sink, watch)?;
-            deadlock = found;
+            let (elapsed, found, marks) = lock::run(config, kind, sink, watch)?;
+            (deadlock, locks) = (found, marks);
             elapsed
         }
         (None, None) if config.work == Work::Spin => drive(
@@ -127,6 +127,7 @@ pub(crate) fn execute(
         observed_delay,
         polls: watch.map(|w| w.polls()),
         deadlock,
+        locks,
     })
 }
 

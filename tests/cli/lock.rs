@@ -325,3 +325,67 @@ fn explain_narrates_tokio_handing_the_lock_over() {
     }
     assert!(out.contains("all 3 tasks are done"), "{out}");
 }
+
+/// The rows of a `--timeline`, by their label.
+fn row<'a>(picture: &'a str, label: &str) -> &'a str {
+    picture
+        .lines()
+        // The label is padded: a demo line ("task 2 has the lock") is not.
+        .find_map(|l| l.strip_prefix(label).filter(|rest| rest.starts_with("  ")))
+        .unwrap_or_else(|| panic!("no {label:?} row:\n{picture}"))
+        .trim()
+}
+
+/// A deadlock, drawn from the lock's own steps: task 2 blocked in std's
+/// lock() (holding the thread) to the end, task 3 ready and never polled,
+/// and the runtime thread held, not parked, with a legend line for each.
+#[test]
+fn the_timeline_draws_the_deadlock_from_the_lock_steps() {
+    let output = asyncdemo(&["lock", "-d", "100ms", "--timeline"])
+        .timeout(Duration::from_secs_f64(LIMIT_SECS * 30.0))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let out = String::from_utf8(output.stdout).unwrap();
+    let blocked = row(&out, "task 2");
+    assert!(
+        blocked.trim_end_matches('!').chars().all(|c| c == '#'),
+        "{out}"
+    );
+    let never = row(&out, "task 3");
+    assert!(
+        never.trim_end_matches('!').chars().all(|c| c == '.'),
+        "{out}"
+    );
+    let thread = row(&out, "runtime thread");
+    assert!(!thread.contains('_') && thread.contains('H'), "{out}");
+    for legend in [
+        "# blocked in std::sync::Mutex::lock(), holding its thread",
+        "! never finished: the run deadlocked",
+        "H runtime thread held in std's lock() (no CPU)",
+    ] {
+        assert!(out.contains(legend), "{legend:?}:\n{out}");
+    }
+}
+
+/// tokio's lock: the tasks after the first wait for the lock (Pending, the
+/// thread free and parked), not for the thread.
+#[test]
+fn the_timeline_draws_a_wait_for_tokios_lock_as_its_own_state() {
+    let out = stdout_of(&["lock", "-d", "100ms", "--lock", "tokio", "--timeline"]);
+    for task in ["task 2", "task 3"] {
+        let lane = row(&out, task);
+        let before = lane.split('o').next().unwrap();
+        assert!(
+            !before.is_empty() && before.chars().all(|c| c == ':'),
+            "{out}"
+        );
+    }
+    assert!(row(&out, "runtime thread").contains('_'), "{out}");
+    assert!(
+        out.contains(": waiting for the lock (Pending), its thread free"),
+        "{out}"
+    );
+    let svg = stdout_of(&["lock", "-d", "100ms", "--lock", "tokio", "-q", "--svg", "-"]);
+    assert!(svg.contains(r#"class="lock""#), "{svg}");
+}

@@ -194,7 +194,7 @@ fn the_timeline_shows_a_spin_as_running_code() {
         "--timeline",
     ]);
     assert!(
-        out.contains("% spinning on the CPU: running its own code"),
+        out.contains("% spinning on the CPU: its own code on its thread"),
         "{out}"
     );
     assert!(!out.contains("blocked in std::thread::sleep"), "{out}");
