@@ -311,7 +311,7 @@ impl Waiting {
             (Waiting::Offloaded, _) if matches!(work, Work::Spin) => {
                 "awaiting a blocking-pool thread that spins for it"
             }
-            (Waiting::Free, Demo::Lock) => "sleeping with the lock held, its thread free",
+            (Waiting::Free, Demo::Lock) => "sleeping (holding the lock, if any), its thread free",
             (Waiting::Blocked, Demo::Lock) => {
                 "blocked in std::sync::Mutex::lock(), holding its thread"
             }

@@ -741,7 +741,12 @@ pub(super) fn compare(panels: &[Panel]) -> Picture {
             size: HEADING,
             anchor: Anchor::Start,
             fill: INK,
-            bold: s.mode.name().to_owned(),
+            // A lock run's way is its lock (the mode is async in all three),
+            // as in the table.
+            bold: s
+                .lock
+                .map_or(s.mode.name(), |lock| lock.type_name())
+                .to_owned(),
             body: format!(" {} · {}", runtime_label(s), outcome(s)),
         });
         // The verdict on lines of its own, wrapped: at a projector's size
