@@ -865,4 +865,45 @@ mod tests {
             ]
         );
     }
+
+    /// The lock's wait replaces what the spans said over its stretch, and
+    /// nothing else: a ready start before it, the wait after it.
+    #[test]
+    fn a_wait_for_the_lock_is_laid_over_the_spans() {
+        let span = |from, to, state| Span {
+            from: ms(from),
+            to: ms(to),
+            state,
+        };
+        let free = State::Waiting(Waiting::Free);
+        let spans = vec![span(0, 100, State::Ready), span(100, 200, free)];
+        assert_eq!(
+            overlay(spans.clone(), (ms(10), ms(100)), State::Lock),
+            [
+                span(0, 10, State::Ready),
+                span(10, 100, State::Lock),
+                span(100, 200, free)
+            ]
+        );
+        // Never got (a deadlock): to the end, over everything after.
+        assert_eq!(
+            overlay(spans, (ms(10), ms(300)), State::Lock),
+            [span(0, 10, State::Ready), span(10, 300, State::Lock)]
+        );
+    }
+
+    /// A thread blocked in std's lock() is busy and held from then on,
+    /// whatever the parks said.
+    #[test]
+    fn a_thread_in_a_deadlock_is_held_to_the_end() {
+        let mut lane = ThreadLane {
+            label: "runtime thread".into(),
+            busy: vec![(ms(0), ms(5)), (ms(50), ms(60))],
+            held: Vec::new(),
+        };
+        hold(&mut lane, (ms(4), ms(1000)));
+        assert_eq!(lane.busy, [(ms(0), ms(4)), (ms(4), ms(1000))]);
+        assert_eq!(lane.held, [(ms(4), ms(1000))]);
+        assert_eq!(lane.running(), [(ms(0), ms(4))]);
+    }
 }
