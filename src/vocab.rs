@@ -306,7 +306,7 @@ impl Waiting {
     pub(crate) const fn meaning(self, demo: Demo, work: Work) -> &'static str {
         match (self, demo) {
             (Waiting::Spinning, _) => {
-                "spinning on the CPU: its own code on its thread (with yield_now, in turns)"
+                "spinning on the CPU: its own code (with yield_now, in turns)"
             }
             (Waiting::Offloaded, _) if matches!(work, Work::Spin) => {
                 "awaiting a blocking-pool thread that spins for it"

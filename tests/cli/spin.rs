@@ -194,7 +194,7 @@ fn the_timeline_shows_a_spin_as_running_code() {
         "--timeline",
     ]);
     assert!(
-        out.contains("% spinning on the CPU: its own code on its thread"),
+        out.contains("% spinning on the CPU: its own code (with yield_now, in turns)"),
         "{out}"
     );
     assert!(!out.contains("blocked in std::thread::sleep"), "{out}");
