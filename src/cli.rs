@@ -5,7 +5,7 @@
 //! checks how they fit together. Everything past that point sees only a
 //! validated [`crate::config::Config`].
 
-use crate::vocab::{Demo, Format, Mode, RuntimeKind};
+use crate::vocab::{Demo, Format, LockKind, Mode, RuntimeKind, Work};
 use clap::{Args, Parser, Subcommand, ValueEnum, ValueHint};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -63,12 +63,20 @@ pub(crate) enum Command {
     /// and after: async with reqwest, or blocking with ureq (--blocking).
     #[command(mut_arg("tasks", |arg| arg.default_value("3")),
               mut_arg("mode", fetch_mode),
+              // A fetch's wait is its request; `--work spin` is refused.
+              mut_arg("work", |arg| arg.hide(true)),
               mut_arg("blocking", |arg| arg.help(
                   "Use a blocking client: shorthand for --mode blocking")),
               mut_arg("delay", |arg| arg.help(
                   "How long the built-in server waits before each reply, e.g. 250ms, 1.5s, 0")),
               after_help = examples_help("fetch"))]
     Fetch(FetchArgs),
+    /// Each task takes one shared lock, prints, waits --delay holding it,
+    /// prints and releases it: a std::sync::Mutex held across .await
+    /// deadlocks (and is caught), tokio's Mutex makes the tasks take turns.
+    #[command(mut_arg("tasks", |arg| arg.default_value("3")),
+              after_help = examples_help("lock"))]
+    Lock(LockArgs),
     /// Run a slow HTTP server: each GET / is answered after --delay.
     #[command(after_help = examples_help("serve"))]
     Serve(ServeArgs),
@@ -106,6 +114,9 @@ fn fetch_mode(arg: clap::Arg) -> clap::Arg {
             Mode::SpawnBlocking => {
                 "Each blocking request goes to tokio's blocking pool (spawn_blocking)"
             }
+            Mode::BlockInPlace => {
+                "Each blocking request inside block_in_place (multi-thread runtime only)"
+            }
         })
     });
     // Only the listed names get through, so the conversion cannot fail;
@@ -136,6 +147,17 @@ pub(crate) struct FetchArgs {
     pub(crate) timeout: Option<Duration>,
 }
 
+/// The options of `lock`: a demo's, plus which lock the tasks share.
+#[derive(Debug, Args)]
+pub(crate) struct LockArgs {
+    /// The options every demo takes; each task holds the lock for --delay.
+    #[command(flatten)]
+    pub(crate) run: RunArgs,
+
+    /// The lock the tasks share.
+    #[arg(long, value_enum, default_value_t = LockKind::Std)]
+    pub(crate) lock: LockKind,
+}
 /// The options of `serve`.
 #[derive(Debug, Args)]
 pub(crate) struct ServeArgs {
@@ -248,6 +270,10 @@ const HELLO_EXAMPLES: &[Example] = &[
         "asyncdemo hello --blocking --svg hello.svg",
         "draw the run as a picture for a slide",
     ),
+    (
+        "asyncdemo hello -d 200ms --work spin -v",
+        "busy loops that yield take turns: fair, not faster (about 0.4 s)",
+    ),
 ];
 
 /// Examples at the end of `asyncdemo fetch --help`.
@@ -270,6 +296,22 @@ const FETCH_EXAMPLES: &[Example] = &[
     ),
 ];
 
+/// Examples at the end of `asyncdemo lock --help`.
+const LOCK_EXAMPLES: &[Example] = &[
+    (
+        "asyncdemo lock -d 200ms",
+        "a std::sync::Mutex held across .await: deadlock, caught, exit 1",
+    ),
+    (
+        "asyncdemo lock -d 200ms --lock tokio",
+        "tokio's Mutex: no deadlock, the tasks take turns (about 0.6 s)",
+    ),
+    (
+        "asyncdemo lock -d 200ms --lock none",
+        "no lock: the waits overlap (about 0.2 s)",
+    ),
+];
+
 /// Examples at the end of `asyncdemo serve --help`.
 const SERVE_EXAMPLES: &[Example] = &[
     ("asyncdemo serve", "a free port on 127.0.0.1, 1 s per reply"),
@@ -281,11 +323,7 @@ const SERVE_EXAMPLES: &[Example] = &[
 
 /// Examples at the end of `asyncdemo compare --help`.
 const COMPARE_EXAMPLES: &[Example] = &[
-    ("asyncdemo compare count", "3 tasks of 1 s, six ways"),
-    (
-        "asyncdemo compare hello -n 4 --delay 200ms",
-        "a quicker comparison",
-    ),
+    ("asyncdemo compare count", "3 tasks of 1 s, eight ways"),
     (
         "asyncdemo compare count -d 200ms -f markdown",
         "a table for a README or a slide",
@@ -297,6 +335,10 @@ const COMPARE_EXAMPLES: &[Example] = &[
     (
         "asyncdemo compare count -d 200ms --svg compare.svg",
         "every way as one picture, on a shared time axis",
+    ),
+    (
+        "asyncdemo compare lock -d 200ms",
+        "std's Mutex, tokio's and none, one row each",
     ),
 ];
 
@@ -328,11 +370,12 @@ const MAN_EXAMPLES: &[Example] = &[
 /// Every example, by the subcommand it belongs to (`""` for the program
 /// itself). This table is the one list: each `--help` shows its own rows,
 /// the man page shows them all, and a test parses every one.
-pub(crate) const EXAMPLES: [(&str, &[Example]); 8] = [
+pub(crate) const EXAMPLES: [(&str, &[Example]); 9] = [
     ("", TOP_EXAMPLES),
     ("count", COUNT_EXAMPLES),
     ("hello", HELLO_EXAMPLES),
     ("fetch", FETCH_EXAMPLES),
+    ("lock", LOCK_EXAMPLES),
     ("serve", SERVE_EXAMPLES),
     ("compare", COMPARE_EXAMPLES),
     ("completions", COMPLETIONS_EXAMPLES),
@@ -393,9 +436,9 @@ pub(crate) struct CompareArgs {
           value_parser = humantime::parse_duration, value_hint = ValueHint::Other)]
     pub(crate) python_deadline: Option<Duration>,
 
-    /// Run only these ways, comma-separated (default: all six), e.g.
-    /// async,blocking. They run in the lesson's order, one row and one
-    /// --svg panel each.
+    /// Run only these ways, comma-separated (default: all of the demo's),
+    /// e.g. async,blocking; for `compare lock`, std-lock,tokio-lock,no-lock.
+    /// They run in the lesson's order, one row and one --svg panel each.
     #[arg(long, value_enum, value_delimiter = ',', value_name = "WAY,...")]
     pub(crate) ways: Vec<WayName>,
 }
@@ -415,6 +458,24 @@ pub(crate) enum WayName {
     MultiJoined,
     /// Blocking tasks, each spawned on a multi-thread runtime.
     MultiSpawned,
+    /// block_in_place in one join_all on a multi-thread runtime.
+    InPlaceJoined,
+    /// block_in_place in each spawned task on a multi-thread runtime.
+    InPlaceSpawned,
+    /// `compare lock`: std::sync::Mutex held across .await (it deadlocks).
+    StdLock,
+    /// `compare lock`: tokio::sync::Mutex held across .await.
+    TokioLock,
+    /// `compare lock`: no lock at all.
+    NoLock,
+}
+
+impl WayName {
+    /// The name as `--ways` takes it: `multi-joined`.
+    pub(crate) fn label(self) -> String {
+        self.to_possible_value()
+            .map_or_else(String::new, |value| value.get_name().to_owned())
+    }
 }
 
 /// The formats of the `compare` table.
@@ -445,6 +506,11 @@ pub(crate) struct Workload {
           value_parser = humantime::parse_duration,
           value_hint = ValueHint::Other, allow_negative_numbers = true)]
     pub(crate) delay: Duration,
+
+    /// What each task's wait is: a sleep, or a busy loop on the CPU for
+    /// --delay (count, hello and compare).
+    #[arg(long, value_enum, default_value_t = Work::Sleep)]
+    pub(crate) work: Work,
 }
 
 impl Workload {

@@ -22,7 +22,9 @@ use crate::report::{Summary, text};
 use crate::run;
 use crate::sink::Sink;
 use crate::slowpoll::{self, Watch};
-use crate::vocab::{Demo, ExitCode, Language, Live, Mode, Outcome, RuntimeKind, Signal, Term};
+use crate::vocab::{
+    Demo, ExitCode, Language, Live, LockKind, Mode, Outcome, RuntimeKind, Signal, Term, Work,
+};
 use std::io::{self, IsTerminal, Write};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -42,6 +44,8 @@ pub(crate) struct Trial {
     pub(crate) runtime: RuntimeKind,
     /// Spawn each task instead of joining them in one `join_all`.
     pub(crate) spawn: bool,
+    /// The lock the tasks share (`compare lock`); `None` for the others.
+    pub(crate) lock: Option<LockKind>,
     /// Why it behaves as it does, in plain words, for the sleeping demos.
     /// For `spawn-blocking` the pool's cap follows.
     pub(crate) why: &'static str,
@@ -104,27 +108,38 @@ impl Trial {
         let at_most = |limit: Option<usize>| {
             limit.map_or(tasks, |n| u32::try_from(n).unwrap_or(u32::MAX).min(tasks))
         };
+        // A lock held across the wait lets one task wait at a time.
+        if self.lock.is_some_and(|lock| lock != LockKind::None) {
+            return tasks.min(1);
+        }
         match self.mode {
             Mode::Async | Mode::Threads => tasks,
             Mode::SpawnBlocking => at_most(summary.blocking_threads),
             Mode::Blocking if self.spawn => at_most(Some(summary.workers.unwrap_or(1))),
             Mode::Blocking => tasks.min(1),
+            // Each blocked worker hands its other tasks to a new thread.
+            Mode::BlockInPlace if self.spawn => tasks,
+            Mode::BlockInPlace => tasks.min(1),
         }
     }
 
     /// How this trial drives the tasks, with tokio's defaults.
     pub(crate) fn way(&self) -> Way {
-        Way::with_defaults(self.mode, self.runtime, self.spawn)
+        match self.lock {
+            Some(lock) => Way::with_lock(lock),
+            None => Way::with_defaults(self.mode, self.runtime, self.spawn),
+        }
     }
 }
 
 /// Every run `compare` makes, in the order of the lesson.
-pub(crate) const TRIALS: [Trial; 6] = [
+pub(crate) const TRIALS: [Trial; 8] = [
     Trial {
         name: WayName::Async,
         mode: Mode::Async,
         runtime: RuntimeKind::CurrentThread,
         spawn: false,
+        lock: None,
         why: "tokio::time::sleep frees the thread while it waits",
         why_fetch: Some("reqwest frees the thread while it awaits the reply"),
     },
@@ -133,6 +148,7 @@ pub(crate) const TRIALS: [Trial; 6] = [
         mode: Mode::Blocking,
         runtime: RuntimeKind::CurrentThread,
         spawn: false,
+        lock: None,
         why: "std::thread::sleep blocks the executor",
         why_fetch: Some("a ureq call blocks the executor"),
     },
@@ -141,6 +157,7 @@ pub(crate) const TRIALS: [Trial; 6] = [
         mode: Mode::Threads,
         runtime: RuntimeKind::CurrentThread,
         spawn: false,
+        lock: None,
         why: "each task holds an OS thread of its own",
         why_fetch: None,
     },
@@ -149,6 +166,7 @@ pub(crate) const TRIALS: [Trial; 6] = [
         mode: Mode::SpawnBlocking,
         runtime: RuntimeKind::CurrentThread,
         spawn: false,
+        lock: None,
         why: "the sleeps run on tokio's blocking pool, which starts threads as the calls need them",
         why_fetch: Some(
             "the ureq calls run on tokio's blocking pool, which starts threads as the calls need them",
@@ -159,6 +177,7 @@ pub(crate) const TRIALS: [Trial; 6] = [
         mode: Mode::Blocking,
         runtime: RuntimeKind::MultiThread,
         spawn: false,
+        lock: None,
         why: "join_all is one future, which one thread polls at a time, so each block stalls every task in it; the workers idle",
         why_fetch: None,
     },
@@ -167,10 +186,177 @@ pub(crate) const TRIALS: [Trial; 6] = [
         mode: Mode::Blocking,
         runtime: RuntimeKind::MultiThread,
         spawn: true,
+        lock: None,
         why: "each spawned task blocks only the worker it runs on",
         why_fetch: None,
     },
+    Trial {
+        name: WayName::InPlaceJoined,
+        mode: Mode::BlockInPlace,
+        runtime: RuntimeKind::MultiThread,
+        spawn: false,
+        lock: None,
+        why: "block_in_place hands the worker's other tasks away, but join_all's coroutines are one task, polled by the thread that blocks: they still wait in turn",
+        why_fetch: Some(
+            "block_in_place hands the worker's other tasks away, but join_all's coroutines are one task, polled by the thread that blocks: the calls still run in turn",
+        ),
+    },
+    Trial {
+        name: WayName::InPlaceSpawned,
+        mode: Mode::BlockInPlace,
+        runtime: RuntimeKind::MultiThread,
+        spawn: true,
+        lock: None,
+        why: "block_in_place hands each blocked worker's other tasks to a new thread, so the spawned sleeps overlap",
+        why_fetch: Some(
+            "block_in_place hands each blocked worker's other tasks to a new thread, so the spawned calls overlap",
+        ),
+    },
 ];
+
+/// The runs of `compare --work spin`: the same ways, with a busy loop on
+/// the CPU in place of each sleep, and `block-in-place` joined and spawned.
+/// More threads help only as far as there are cores to run them.
+pub(crate) const SPIN_TRIALS: [Trial; 8] = [
+    Trial {
+        name: WayName::Async,
+        mode: Mode::Async,
+        runtime: RuntimeKind::CurrentThread,
+        spawn: false,
+        lock: None,
+        why: "yield_now makes the loops take turns on the one thread: fair, not faster",
+        why_fetch: None,
+    },
+    Trial {
+        name: WayName::Blocking,
+        mode: Mode::Blocking,
+        runtime: RuntimeKind::CurrentThread,
+        spawn: false,
+        lock: None,
+        why: "a loop that never yields holds the thread to its end",
+        why_fetch: None,
+    },
+    Trial {
+        name: WayName::Threads,
+        mode: Mode::Threads,
+        runtime: RuntimeKind::CurrentThread,
+        spawn: false,
+        lock: None,
+        why: "each loop on an OS thread of its own, as many at once as there are cores",
+        why_fetch: None,
+    },
+    Trial {
+        name: WayName::SpawnBlocking,
+        mode: Mode::SpawnBlocking,
+        runtime: RuntimeKind::CurrentThread,
+        spawn: false,
+        lock: None,
+        why: "the loops run on tokio's blocking pool, as many at once as there are cores",
+        why_fetch: None,
+    },
+    Trial {
+        name: WayName::MultiJoined,
+        mode: Mode::Blocking,
+        runtime: RuntimeKind::MultiThread,
+        spawn: false,
+        lock: None,
+        why: "join_all is one future, which one thread polls: the loops run one after another",
+        why_fetch: None,
+    },
+    Trial {
+        name: WayName::MultiSpawned,
+        mode: Mode::Blocking,
+        runtime: RuntimeKind::MultiThread,
+        spawn: true,
+        lock: None,
+        why: "each spawned loop runs on a worker, one worker per core",
+        why_fetch: None,
+    },
+    Trial {
+        name: WayName::InPlaceJoined,
+        mode: Mode::BlockInPlace,
+        runtime: RuntimeKind::MultiThread,
+        spawn: false,
+        lock: None,
+        why: "block_in_place moves a worker's other tasks away, but join_all's loops are one \
+              task, on the thread that blocks: they still run in turn",
+        why_fetch: None,
+    },
+    Trial {
+        name: WayName::InPlaceSpawned,
+        mode: Mode::BlockInPlace,
+        runtime: RuntimeKind::MultiThread,
+        spawn: true,
+        lock: None,
+        why: "block_in_place hands each spinning worker's other tasks to a new thread, so \
+              the loops share the cores",
+        why_fetch: None,
+    },
+];
+
+/// The runs of `compare lock`: the three locks, the tasks joined on one
+/// thread, and why each behaves as it does.
+pub(crate) const LOCK_TRIALS: [Trial; 3] = [
+    Trial {
+        name: WayName::StdLock,
+        mode: Mode::Async,
+        runtime: RuntimeKind::CurrentThread,
+        spawn: false,
+        lock: Some(LockKind::Std),
+        why: "std's lock() blocks the only thread, which the guard's holder needs to be polled again",
+        why_fetch: None,
+    },
+    Trial {
+        name: WayName::TokioLock,
+        mode: Mode::Async,
+        runtime: RuntimeKind::CurrentThread,
+        spawn: false,
+        lock: Some(LockKind::Tokio),
+        why: "lock().await gives the thread back, but holding any lock across a wait serialises \
+              the tasks",
+        why_fetch: None,
+    },
+    Trial {
+        name: WayName::NoLock,
+        mode: Mode::Async,
+        runtime: RuntimeKind::CurrentThread,
+        spawn: false,
+        lock: Some(LockKind::None),
+        why: "no lock: nothing keeps the waits apart",
+        why_fetch: None,
+    },
+];
+
+/// The runs `compare` makes of `args.demo` with its work: the lesson's
+/// ways, or those `--ways` picked, in the lesson's order. A picked way the
+/// demo does not run (`--ways std-lock` for count) is a usage error.
+fn chosen(demo: Demo, work: Work, ways: &[WayName]) -> Result<Vec<Trial>, clap::Error> {
+    let all: &[Trial] = match (demo, work) {
+        (Demo::Lock, _) => &LOCK_TRIALS,
+        (_, Work::Spin) => &SPIN_TRIALS,
+        (_, Work::Sleep) => &TRIALS,
+    };
+    if let Some(missing) = ways
+        .iter()
+        .find(|name| !all.iter().any(|trial| trial.name == **name))
+    {
+        let names: Vec<String> = all.iter().map(|trial| trial.name.label()).collect();
+        return Err(config::usage_error(
+            "compare",
+            format!(
+                "compare {} has no way '{}': it runs {}",
+                demo.name(),
+                missing.label(),
+                names.join(", ")
+            ),
+        ));
+    }
+    Ok(all
+        .iter()
+        .copied()
+        .filter(|trial| ways.is_empty() || ways.contains(&trial.name))
+        .collect())
+}
 
 /// The table as it fills up.
 struct Table {
@@ -284,11 +470,22 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
     if args.png.is_some() && !cfg!(feature = "png") {
         return Err(config::usage_error("compare", config::NO_PNG.into()).into());
     }
+    if args.workload.work == Work::Spin && matches!(args.demo, Demo::Fetch | Demo::Lock) {
+        return Err(config::usage_error(
+            "compare",
+            format!(
+                "--work spin replaces the sleeps of count and hello with busy loops; {} waits \
+                 in its own way",
+                args.demo.name()
+            ),
+        )
+        .into());
+    }
     // The SVG file is created first, so that a bad path fails before the
     // runs rather than after them.
     let shared = Arc::new(Shared {
         table: Mutex::new(Table {
-            rows: Vec::with_capacity(chosen(&args.ways).count()),
+            rows: Vec::with_capacity(TRIALS.len()),
             current: None,
         }),
         exports: Exports::for_compare(args.format, term, args.svg.as_deref(), args.png.as_deref())?,
@@ -305,7 +502,7 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
     // 1 for tasks that failed or a limit of the machine, 2 for any other
     // error.
     let mut code = ExitCode::Success;
-    for trial in chosen(&args.ways) {
+    for trial in chosen(args.demo, args.workload.work, &args.ways)? {
         let config = Config {
             // The picture needs every way's events.
             record: args.svg.is_some() || args.png.is_some(),
@@ -350,10 +547,15 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
         let outcome = match (result, error) {
             (Ok(outcome), None) if outcome.completed >= config.tasks => outcome,
             (Ok(outcome), None) => {
-                let line = format!(
-                    "error: {label}: only {} of {} tasks finished",
-                    outcome.completed, config.tasks
-                );
+                let line = match &outcome.deadlock {
+                    Some(deadlock) => {
+                        format!("error: {label}: {}", run::lock::diagnosis(deadlock))
+                    }
+                    None => format!(
+                        "error: {label}: only {} of {} tasks finished",
+                        outcome.completed, config.tasks
+                    ),
+                };
                 let _ = writeln!(io::stderr(), "{}", crate::style::label(&line));
                 code = worse(code, ExitCode::CheckFailed);
                 outcome
@@ -463,14 +665,6 @@ fn python_rows(args: &CompareArgs, shared: &Shared) -> ExitCode {
     code
 }
 
-/// The trials `--ways` picked, in the lesson's order; all of them when it
-/// named none.
-fn chosen(ways: &[WayName]) -> impl Iterator<Item = Trial> + '_ {
-    TRIALS
-        .into_iter()
-        .filter(move |trial| ways.is_empty() || ways.contains(&trial.name))
-}
-
 /// The more serious of two exit codes: an error (2) over a failed run (1)
 /// over success (0).
 fn worse(a: ExitCode, b: ExitCode) -> ExitCode {
@@ -526,6 +720,7 @@ mod tests {
         let workload = crate::cli::Workload {
             tasks: Some(tasks),
             delay: Duration::from_millis(200),
+            work: Work::Sleep,
         };
         let config = Config::of_way(Demo::Count, &workload, way);
         let outcome = Outcome {
@@ -589,14 +784,30 @@ mod tests {
 
     #[test]
     fn ways_picks_trials_in_the_lessons_order() {
-        assert_eq!(chosen(&[]).count(), TRIALS.len());
-        let names: Vec<WayName> = chosen(&[WayName::Blocking, WayName::Async])
+        let pick = |demo, ways: &[WayName]| chosen(demo, Work::Sleep, ways);
+        assert_eq!(pick(Demo::Count, &[]).unwrap().len(), TRIALS.len());
+        let names: Vec<WayName> = pick(Demo::Count, &[WayName::Blocking, WayName::Async])
+            .unwrap()
+            .iter()
             .map(|t| t.name)
             .collect();
         assert_eq!(names, [WayName::Async, WayName::Blocking]);
-        // Every name picks exactly one trial.
+        // Every name picks exactly one trial of the demo that runs it, and
+        // is refused by the others.
         for name in <WayName as clap::ValueEnum>::value_variants() {
-            assert_eq!(chosen(&[*name]).count(), 1, "{name:?}");
+            let count = pick(Demo::Count, &[*name]).map(|t| t.len());
+            let lock = pick(Demo::Lock, &[*name]).map(|t| t.len());
+            assert!(
+                matches!((&count, &lock), (Ok(1), Err(_)) | (Err(_), Ok(1))),
+                "{name:?}: {count:?} {lock:?}"
+            );
         }
+        // The spin runs have the same names as the sleeping ones.
+        assert_eq!(
+            chosen(Demo::Count, Work::Spin, &[WayName::InPlaceJoined])
+                .unwrap()
+                .len(),
+            1
+        );
     }
 }

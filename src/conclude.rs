@@ -124,6 +124,8 @@ pub(crate) fn so_far(sink: &Sink, state: &State, watch: Option<&Watch>) -> Outco
         completed: sink.completed(),
         failed: state.failed(),
         observed_delay: None,
+        deadlock: None,
+        locks: Vec::new(),
         polls: watch.map(Watch::polls),
     }
 }

@@ -10,7 +10,9 @@
 //! is, once per way.
 
 use crate::cli::{ColorChoice, FetchArgs, RunArgs, ServeArgs, Workload};
-use crate::vocab::{Check, Demo, Detail, Format, Live, Mode, Runtime, RuntimeKind, Term};
+use crate::vocab::{
+    Check, Demo, Detail, Format, Live, LockKind, Mode, Runtime, RuntimeKind, Term, Work,
+};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -57,6 +59,8 @@ pub(crate) struct Way {
     pub(crate) spawn: bool,
     /// The blocking pool's size, for `--mode spawn-blocking` only.
     pub(crate) blocking_threads: Option<usize>,
+    /// The lock the tasks share; `Some` exactly for the `lock` demo.
+    pub(crate) lock: Option<LockKind>,
 }
 
 impl Way {
@@ -72,6 +76,15 @@ impl Way {
             },
             spawn,
             blocking_threads: (mode == Mode::SpawnBlocking).then_some(DEFAULT_BLOCKING_THREADS),
+            lock: None,
+        }
+    }
+
+    /// The `lock` demo's way with `lock`: its tasks joined on one thread.
+    pub(crate) fn with_lock(lock: LockKind) -> Way {
+        Way {
+            lock: Some(lock),
+            ..Way::with_defaults(Mode::Async, RuntimeKind::CurrentThread, false)
         }
     }
 }
@@ -85,6 +98,8 @@ pub(crate) struct Config {
     pub(crate) tasks: u32,
     /// How long each task waits.
     pub(crate) delay: Duration,
+    /// What each wait is: a sleep or a busy loop (`--work`).
+    pub(crate) work: Work,
     /// How the tasks wait and what drives them.
     pub(crate) way: Way,
     /// Draw the timeline after the run.
@@ -215,7 +230,16 @@ impl Config {
             demo,
             tasks: workload.tasks_for(demo),
             delay: workload.delay,
-            way,
+            work: workload.work,
+            // The lock demo always shares a lock (std's unless told), and
+            // the other demos never do.
+            way: Way {
+                lock: match demo {
+                    Demo::Lock => Some(way.lock.unwrap_or_default()),
+                    _ => None,
+                },
+                ..way
+            },
             timeline: false,
             view: false,
             trace: None,
@@ -254,6 +278,49 @@ impl Config {
                 demo.name(),
                 "--mode threads runs each task on an OS thread of its own, without a tokio \
                  runtime: --runtime, --workers and --spawn do not apply"
+                    .into(),
+            ));
+        }
+        if demo == Demo::Fetch && args.workload.work == Work::Spin {
+            return Err(usage_error(
+                demo.name(),
+                "--work spin replaces each wait with a busy loop, and a fetch's wait is its \
+                 request: use count or hello for --work spin"
+                    .into(),
+            ));
+        }
+        if demo == Demo::Lock {
+            // The lock decides how a task treats the thread here; the wait
+            // while holding it is always tokio::time::sleep.
+            let refused = if args.spawn {
+                Some(
+                    "--spawn does not compile with a std::sync::MutexGuard held across .await: \
+                     the guard is !Send, so tokio::spawn refuses the task; lock joins its tasks",
+                )
+            } else if args.blocking || mode != Mode::Async {
+                Some(
+                    "--lock chooses how the tasks of lock wait; --mode and --blocking do not apply",
+                )
+            } else if args.workload.work == Work::Spin {
+                Some("each task of lock sleeps while it holds the lock; --work does not apply")
+            } else {
+                None
+            };
+            if let Some(message) = refused {
+                return Err(usage_error(demo.name(), message.into()));
+            }
+        }
+        let kind_asked = match (args.runtime, args.workers) {
+            (Some(kind), _) => kind,
+            (None, Some(_)) => RuntimeKind::MultiThread,
+            (None, None) => RuntimeKind::CurrentThread,
+        };
+        if mode == Mode::BlockInPlace && kind_asked == RuntimeKind::CurrentThread {
+            return Err(usage_error(
+                demo.name(),
+                "--mode block-in-place needs a multi-thread runtime: tokio's block_in_place \
+                 hands the worker's other tasks to another worker, and a current-thread runtime \
+                 has none (tokio panics there); add --runtime multi-thread or --workers K"
                     .into(),
             ));
         }
@@ -383,11 +450,7 @@ impl Config {
             }
         }
         // --workers implies a multi-thread runtime.
-        let kind = match (args.runtime, args.workers) {
-            (Some(kind), _) => kind,
-            (None, Some(_)) => RuntimeKind::MultiThread,
-            (None, None) => RuntimeKind::CurrentThread,
-        };
+        let kind = kind_asked;
         let mut way = Way::with_defaults(mode, kind, args.spawn);
         if let (Some(Runtime::MultiThread(_)), Some(workers)) = (way.runtime, args.workers) {
             way.runtime = Some(Runtime::MultiThread(usize::from(workers)));
@@ -485,7 +548,7 @@ pub(crate) fn usage_error(command: &str, message: String) -> clap::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::{Cli, Command};
+    use crate::cli::{Cli, Command, Workload};
     use clap::Parser;
 
     fn config(args: &[&str]) -> Result<Config, clap::Error> {
@@ -693,6 +756,57 @@ mod tests {
                 .contains("--delay 2m is over --max-delay 1m")
         );
         assert!(serve(&["asyncdemo", "serve", "-d", "2m", "--max-delay", "2m"]).is_ok());
+    }
+
+    #[test]
+    fn block_in_place_needs_a_multi_thread_runtime() {
+        for args in [
+            &["asyncdemo", "count", "-m", "block-in-place"][..],
+            &[
+                "asyncdemo",
+                "count",
+                "-m",
+                "block-in-place",
+                "--runtime",
+                "current-thread",
+            ],
+        ] {
+            let err = config(args).unwrap_err().to_string();
+            assert!(err.contains("needs a multi-thread runtime"), "{err}");
+        }
+        // --workers implies the multi-thread runtime, as everywhere.
+        let c = config(&[
+            "asyncdemo",
+            "count",
+            "-m",
+            "block-in-place",
+            "--workers",
+            "2",
+        ])
+        .unwrap();
+        assert_eq!(c.way.runtime, Some(Runtime::MultiThread(2)));
+    }
+
+    #[test]
+    fn work_comes_from_the_workload_and_only_lock_has_a_lock() {
+        let c = config(&["asyncdemo", "hello", "--work", "spin"]).unwrap();
+        assert_eq!((c.work, c.way.lock), (Work::Spin, None));
+        assert_eq!(config(&["asyncdemo", "count"]).unwrap().work, Work::Sleep);
+        let workload = Workload {
+            tasks: None,
+            delay: Duration::from_secs(1),
+            work: Work::Sleep,
+        };
+        let lock = Config::of_way(Demo::Lock, &workload, Way::with_lock(LockKind::Tokio));
+        assert_eq!((lock.tasks, lock.way.lock), (3, Some(LockKind::Tokio)));
+        let default = Config::of_way(
+            Demo::Lock,
+            &workload,
+            Way::with_defaults(Mode::Async, RuntimeKind::CurrentThread, false),
+        );
+        assert_eq!(default.way.lock, Some(LockKind::Std), "std's, unless told");
+        let count = Config::of_way(Demo::Count, &workload, Way::with_lock(LockKind::Std));
+        assert_eq!(count.way.lock, None);
     }
 
     #[test]

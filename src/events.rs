@@ -44,7 +44,7 @@
 //! hook, and the tasks are the plain coroutines, not wrapped for polls
 //! (`run` chooses their type once, so not even a branch per poll remains).
 
-use crate::vocab::{Event, Park};
+use crate::vocab::{Event, LockKind, LockStep, Park};
 use std::io::{self, Write};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
@@ -103,6 +103,26 @@ pub(crate) enum RunEvent<'a> {
         thread: u32,
         /// What happened.
         step: PollStep,
+    },
+    /// A task of the `lock` demo asked for the shared lock, got it, or
+    /// released it. Asked and got come before the task's first line,
+    /// released after its last.
+    Lock {
+        /// Time since the start of the run.
+        at: Duration,
+        /// The task, numbered from 1.
+        task: u32,
+        /// The OS thread it runs on.
+        thread: u32,
+        /// Which step this is.
+        step: LockStep,
+        /// Which lock: with `std`, asking means calling a `lock()` that
+        /// blocks the thread when the lock is taken (it never returns
+        /// `Pending`); with `tokio`, awaiting one that gives the thread back.
+        lock: LockKind,
+        /// The task holding the guard at that moment (for `Asked`: the task
+        /// it must wait for), if any.
+        holder: Option<u32>,
     },
     /// The thread that called `block_on` on a multi-thread runtime, which is
     /// none of its workers and so has no park hook, starts waiting (the

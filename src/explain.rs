@@ -23,7 +23,7 @@ use crate::config::Config;
 use crate::events::{Follower, PollFollower, PollStep, RunEvent};
 use crate::report::explain::{Awaits, Call, Driver, NARRATED, Step, write_step};
 use crate::sink::Sink;
-use crate::vocab::{Demo, Format, Mode, Phase};
+use crate::vocab::{Demo, Format, LockStep, Mode, Phase, Work};
 use std::io::{self, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -184,6 +184,12 @@ struct TaskState {
     pending_at: Option<Duration>,
     /// When it was woken, until the poll that follows.
     woken_at: Option<Duration>,
+    /// A spinning task past its first slice: its slices are no longer
+    /// told one by one (a 1 s loop has a thousand).
+    quiet: bool,
+    /// In the `lock` demo: when it asked for the lock, and whether another
+    /// task held it then, until it gets it.
+    lock_asked: Option<(Duration, bool)>,
 }
 
 impl Narrator {
@@ -194,16 +200,17 @@ impl Narrator {
             (_, Some(runtime)) => Driver::Joined(runtime),
         };
         // What the task's code awaits, from the wait `run` gives it.
-        let call = if config.demo == Demo::Fetch {
-            Call::Http
-        } else {
-            Call::Sleep(config.delay)
+        let call = match (config.demo, config.work) {
+            (Demo::Fetch, _) => Call::Http,
+            (_, Work::Spin) => Call::Spin(config.delay),
+            (_, Work::Sleep) => Call::Sleep(config.delay),
         };
         let awaits = match config.way.mode {
             Mode::Async if config.demo == Demo::Fetch => Awaits::Request,
+            Mode::Async if config.work == Work::Spin => Awaits::Yielding(config.delay),
             Mode::Async => Awaits::Timer(config.delay),
             Mode::SpawnBlocking => Awaits::Pool(call),
-            Mode::Blocking | Mode::Threads => Awaits::InPlace(call),
+            Mode::Blocking | Mode::Threads | Mode::BlockInPlace => Awaits::InPlace(call),
         };
         let narrated = config.tasks.min(NARRATED);
         Narrator {
@@ -238,6 +245,30 @@ impl Narrator {
     fn step(&mut self, event: &RunEvent<'_>) -> Option<(Duration, Step)> {
         let (driver, awaits) = (self.driver, self.awaits);
         match *event {
+            RunEvent::Lock {
+                at,
+                task,
+                step,
+                lock,
+                holder,
+                ..
+            } => {
+                let state = self.state(task)?;
+                match step {
+                    LockStep::Asked => {
+                        state.lock_asked = Some((at, holder.is_some()));
+                        Some((at, Step::LockAsked { task, lock, holder }))
+                    }
+                    // Getting a free lock is no news; getting it after a
+                    // wait is the hand-over.
+                    LockStep::Got => {
+                        let (asked, waited) = state.lock_asked.take()?;
+                        let after = at.saturating_sub(asked);
+                        waited.then_some((at, Step::LockGot { task, lock, after }))
+                    }
+                    LockStep::Released => None,
+                }
+            }
             RunEvent::Line { event, text } => {
                 let Some(state) = self.state(event.task) else {
                     if event.phase == Phase::Last {
@@ -315,7 +346,20 @@ impl Narrator {
                     self.pollers.push(thread);
                 }
                 let state = self.state(task)?;
+                let yielding = matches!(awaits, Awaits::Yielding(_));
                 match step {
+                    // A spinning task's slices after its first: said once.
+                    PollStep::Began if yielding && state.polls > 0 => {
+                        state.polls += 1;
+                        state.polling = Some(at);
+                        state.woken_at = None;
+                        let first = !std::mem::replace(&mut state.quiet, true);
+                        first.then_some((at, Step::Slices { task }))
+                    }
+                    PollStep::Ended { ready: false, .. } | PollStep::Woken if state.quiet => {
+                        state.polling = None;
+                        None
+                    }
                     PollStep::Began => {
                         let again = state.polls > 0;
                         state.polls += 1;
@@ -546,6 +590,7 @@ mod tests {
         let workload = Workload {
             tasks: Some(tasks),
             delay: Duration::from_secs(1),
+            work: crate::vocab::Work::Sleep,
         };
         let way = Way::with_defaults(mode, RuntimeKind::CurrentThread, false);
         let mut config = Config::of_way(Demo::Count, &workload, way);

@@ -69,7 +69,9 @@
 //!   watchdog thread that names a task while it holds its thread.
 //! - `run`: what drives the tasks (a tokio runtime, joined or spawned, or
 //!   an OS thread each), the machine's limits checked before they start,
-//!   and how long they took.
+//!   and how long they took; `run::lock` drives the `lock` demo, whose
+//!   tasks share one lock, and watches for the deadlock a
+//!   `std::sync::Mutex` held across `.await` makes.
 //! - `export`: every output of a finished run (summary, timeline, table,
 //!   picture) behind one `Exporter` trait, and the files they go to,
 //!   created in one place, `-` meaning stdout.
@@ -150,12 +152,13 @@ const TRACE_BUFFER_BYTES: usize = 256 * 1024;
 pub fn run_then_exit(cli: Cli) -> anyhow::Result<ExitCode> {
     run::limits::share_malloc_arena_under_address_limit();
     let term = config::detect_term(cli.color);
-    let (demo, args, fetch) = match cli.command {
-        Command::Count(args) => (Demo::Count, args, None),
-        Command::Hello(args) => (Demo::Hello, args, None),
+    let (demo, args, fetch, lock) = match cli.command {
+        Command::Count(args) => (Demo::Count, args, None, None),
+        Command::Hello(args) => (Demo::Hello, args, None, None),
+        Command::Lock(args) => (Demo::Lock, args.run, None, Some(args.lock)),
         Command::Fetch(args) => {
             let fetch = FetchOptions::new(&args);
-            (Demo::Fetch, args.run, Some(fetch))
+            (Demo::Fetch, args.run, Some(fetch), None)
         }
         Command::Serve(args) => {
             // Usage errors first, as in a build with HTTP.
@@ -171,7 +174,10 @@ pub fn run_then_exit(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Completions { shell } => return generate::print(&generate::completions(shell)),
         Command::Man => return generate::print(&generate::man_page()?),
     };
-    let config = Config::new(demo, args, fetch, term)?;
+    let mut config = Config::new(demo, args, fetch, term)?;
+    if lock.is_some() {
+        config.way.lock = lock;
+    }
     if demo == Demo::Fetch {
         // After the usage checks, so that a bad argument reads the same in
         // every build.
@@ -270,12 +276,12 @@ impl Lifecycle {
         if let Some(path) = &self.config.trace {
             // Created before the run, so that a bad path fails at once, and
             // written during it (see `report::trace::Stream`).
-            let (demo, mode) = (self.config.demo, self.config.way.mode);
+            let (demo, mode, work) = (self.config.demo, self.config.way.mode, self.config.work);
             self.sink.open_trace(|| {
                 let export::Target { out, what } = export::create(path, "trace")?;
                 let out: Box<dyn Write + Send> =
                     Box::new(io::BufWriter::with_capacity(TRACE_BUFFER_BYTES, out));
-                let stream = trace::Stream::start(out, demo, mode).context(what.clone())?;
+                let stream = trace::Stream::start(out, demo, mode, work).context(what.clone())?;
                 Ok((stream, what))
             })?;
         }
@@ -296,7 +302,15 @@ impl Lifecycle {
         }
         state.close();
         let outcome = match (state.take_error(), result) {
-            (None, Ok(outcome)) => outcome,
+            (None, Ok(outcome)) => {
+                if let Some(deadlock) = &outcome.deadlock {
+                    // Before the summary, which then says how far the
+                    // tasks got; a failed write to stderr changes nothing.
+                    let line = format!("error: {}", run::lock::diagnosis(deadlock));
+                    let _ = writeln!(io::stderr(), "{}", crate::style::label(&line));
+                }
+                outcome
+            }
             (Some(err), _) | (None, Err(err)) => {
                 // The run stopped early with an error; the trace file still
                 // gets its closing brackets, so what it holds can be opened.
@@ -386,6 +400,7 @@ impl Lifecycle {
             let _ = state.out_and_events().0.flush();
         }
         self.finish_view();
+        let elapsed = outcome.elapsed;
         let mut summary =
             Summary::new(config, outcome, signal).with_peak_overlap(self.sink.peak_overlap());
         summary.failures = state.failures().to_vec();
@@ -432,7 +447,7 @@ impl Lifecycle {
         }
         for (check, result) in config.checks.iter().zip(&summary.checks) {
             if !result.passed {
-                let _ = writeln!(err, "{}", text::check_failure(*check, outcome.elapsed));
+                let _ = writeln!(err, "{}", text::check_failure(*check, elapsed));
             }
         }
         Ok(ExitCode::CheckFailed)

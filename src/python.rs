@@ -133,6 +133,9 @@ pub(crate) fn ways(demo: Demo) -> &'static [Program] {
     match demo {
         Demo::Count | Demo::Hello => &SLEEPING,
         Demo::Fetch => &FETCHING,
+        // The notes have no lock lesson to run; how-it-works.md gives the
+        // Python counterparts in prose.
+        Demo::Lock => &[],
     }
 }
 
@@ -490,6 +493,7 @@ fn config_of(way: &Program, demo: Demo, workload: &Workload, executor: Option<us
         runtime: (way.mode != Mode::Threads).then_some(Runtime::CurrentThread),
         spawn: false,
         blocking_threads: executor.filter(|_| way.mode == Mode::SpawnBlocking),
+        lock: None,
     };
     Config::of_way(demo, workload, rust_way)
 }
@@ -508,6 +512,8 @@ fn measured(way: &Program, demo: Demo, workload: &Workload, parsed: Parsed) -> R
         failed: parsed.failed,
         observed_delay: parsed.observed,
         polls: parsed.polls,
+        deadlock: None,
+        locks: Vec::new(),
     };
     let mut summary =
         Summary::new(&config, outcome, None).with_peak_overlap(Some(peak_overlap(&parsed.events)));

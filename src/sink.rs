@@ -29,7 +29,7 @@
 
 use crate::events::{Follower, RunEvent, thread_number};
 use crate::report;
-use crate::vocab::{Demo, Ending, Event, Live, Park, Phase};
+use crate::vocab::{Demo, Ending, Event, Live, LockKind, LockStep, Park, Phase};
 use anyhow::Context;
 use std::borrow::Cow;
 use std::io::{self, Write};
@@ -208,6 +208,7 @@ impl Recorder {
             RunEvent::WaitBegan { .. }
             | RunEvent::WaitEnded { .. }
             | RunEvent::Poll { .. }
+            | RunEvent::Lock { .. }
             | RunEvent::Caller { .. }
             | RunEvent::Finished { .. } => {}
         }
@@ -619,6 +620,35 @@ impl Sink {
         self.tell(&mut state, &RunEvent::Thread(park));
     }
 
+    /// Tells the followers that task `id` took `step` with the shared
+    /// `lock` of the `lock` demo, while `holder` held it. Nothing at all
+    /// when nobody follows (the demo's tasks call this; no other demo does).
+    ///
+    /// Returns the time of the step, on the run's clock, for the pictures.
+    pub(crate) fn lock_step(
+        &self,
+        id: u32,
+        step: LockStep,
+        lock: LockKind,
+        holder: Option<u32>,
+    ) -> Duration {
+        let mut state = self.lock();
+        let at = state.elapsed();
+        if !state.followed() || state.error.is_some() || state.closed {
+            return at;
+        }
+        let event = RunEvent::Lock {
+            at,
+            task: id,
+            thread: thread_number(),
+            step,
+            lock,
+            holder,
+        };
+        self.tell(&mut state, &event);
+        at
+    }
+
     /// Pushes buffered lines out because the program is about to wait.
     ///
     /// Returns `false` if the output has failed, now or before: a caller that
@@ -951,6 +981,7 @@ pub(crate) mod tests {
                 RunEvent::Poll { task, .. } => format!("poll {task}"),
                 RunEvent::Caller { waiting, .. } => format!("caller waiting={waiting}"),
                 RunEvent::Finished { .. } => "finished".into(),
+                RunEvent::Lock { task, step, .. } => format!("lock {task} {step:?}"),
             };
             self.0.lock().unwrap().push(seen);
             Ok(())

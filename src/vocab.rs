@@ -23,6 +23,9 @@ pub(crate) enum Demo {
     Hello,
     /// `fetch N ...`, an HTTP request to a slow server, `... fetch N: 200 OK`.
     Fetch,
+    /// `task N has the lock ...`, a wait while holding one shared lock,
+    /// `... task N releases the lock` (3 tasks).
+    Lock,
 }
 
 /// Which language ran a `compare` row.
@@ -52,6 +55,7 @@ impl Demo {
             Demo::Count => "count",
             Demo::Hello => "hello",
             Demo::Fetch => "fetch",
+            Demo::Lock => "lock",
         }
     }
 
@@ -59,7 +63,7 @@ impl Demo {
     /// `gather(hello(), hello())`.
     pub(crate) const fn default_tasks(self) -> u32 {
         match self {
-            Demo::Count | Demo::Fetch => 3,
+            Demo::Count | Demo::Fetch | Demo::Lock => 3,
             Demo::Hello => 2,
         }
     }
@@ -76,7 +80,7 @@ impl Demo {
             (Demo::Count, Phase::Last) => Some("Two\n"),
             (Demo::Hello, Phase::First) => Some("Hello ...\n"),
             (Demo::Hello, Phase::Last) => Some("... World!\n"),
-            (Demo::Fetch, _) => None,
+            (Demo::Fetch | Demo::Lock, _) => None,
         }
     }
 
@@ -90,10 +94,14 @@ impl Demo {
 
     /// The line task `id` prints, without its newline (for JSON and pictures).
     pub(crate) fn text(self, id: u32, phase: Phase) -> Cow<'static, str> {
-        match (self.fixed_line(phase), phase) {
-            (Some(line), _) => Cow::Borrowed(&line[..line.len() - 1]),
-            (None, Phase::First) => Cow::Owned(format!("fetch {id} ...")),
-            (None, Phase::Last) => Cow::Owned(format!("... fetch {id}: got reply")),
+        match (self.fixed_line(phase), phase, self) {
+            (Some(line), _, _) => Cow::Borrowed(&line[..line.len() - 1]),
+            (None, Phase::First, Demo::Lock) => Cow::Owned(format!("task {id} has the lock ...")),
+            (None, Phase::Last, Demo::Lock) => {
+                Cow::Owned(format!("... task {id} releases the lock"))
+            }
+            (None, Phase::First, _) => Cow::Owned(format!("fetch {id} ...")),
+            (None, Phase::Last, _) => Cow::Owned(format!("... fetch {id}: got reply")),
         }
     }
 
@@ -162,6 +170,9 @@ pub(crate) enum Mode {
     Threads,
     /// Each task's blocking sleep goes to tokio's blocking pool (spawn_blocking).
     SpawnBlocking,
+    /// Each task blocks inside tokio::task::block_in_place: the worker hands
+    /// its other tasks to another thread first (multi-thread runtime only).
+    BlockInPlace,
 }
 
 impl Mode {
@@ -172,8 +183,96 @@ impl Mode {
             Mode::Blocking => "blocking",
             Mode::Threads => "threads",
             Mode::SpawnBlocking => "spawn-blocking",
+            Mode::BlockInPlace => "block-in-place",
         }
     }
+}
+
+/// What each task's wait *is* (`--work`): the modes then say how that wait
+/// treats the thread.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum Work {
+    /// A sleep: nothing runs during it (the notes' asyncio.sleep / time.sleep).
+    #[default]
+    Sleep,
+    /// A busy loop on the CPU for --delay: code that runs all the while.
+    Spin,
+}
+
+impl Work {
+    /// Whether this is the default, a sleep.
+    pub(crate) fn is_sleep(&self) -> bool {
+        *self == Work::Sleep
+    }
+
+    /// The name used on the command line and in every report.
+    pub(crate) const fn name(self) -> &'static str {
+        match self {
+            Work::Sleep => "sleep",
+            Work::Spin => "spin",
+        }
+    }
+}
+
+/// Which lock the tasks of the `lock` demo share (`--lock`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum LockKind {
+    /// std::sync::Mutex, held across `.await`: deadlocks on one thread.
+    #[default]
+    Std,
+    /// tokio::sync::Mutex: waiting for it is an `.await`, so no deadlock.
+    Tokio,
+    /// No lock at all, for contrast.
+    None,
+}
+
+impl LockKind {
+    /// The name used on the command line and in every report.
+    pub(crate) const fn name(self) -> &'static str {
+        match self {
+            LockKind::Std => "std",
+            LockKind::Tokio => "tokio",
+            LockKind::None => "none",
+        }
+    }
+
+    /// The type, as the lesson names it.
+    pub(crate) const fn type_name(self) -> &'static str {
+        match self {
+            LockKind::Std => "std::sync::Mutex",
+            LockKind::Tokio => "tokio::sync::Mutex",
+            LockKind::None => "no lock",
+        }
+    }
+}
+
+impl LockStep {
+    /// The step in words: `task 2 asks for the lock (held by task 1)`.
+    pub(crate) fn describe(self, task: u32, lock: LockKind, holder: Option<u32>) -> String {
+        let lock = lock.type_name();
+        match (self, holder) {
+            (LockStep::Asked, Some(holder)) => {
+                format!("task {task} asks for the {lock} (held by task {holder})")
+            }
+            (LockStep::Asked, None) => format!("task {task} asks for the {lock} (free)"),
+            (LockStep::Got, _) => format!("task {task} got the {lock}"),
+            (LockStep::Released, _) => format!("task {task} released the {lock}"),
+        }
+    }
+}
+
+/// A step of a task with the shared lock of the `lock` demo.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum LockStep {
+    /// The task calls `lock()` (std) or `lock().await` (tokio).
+    Asked,
+    /// The task holds the guard.
+    Got,
+    /// The task dropped the guard.
+    Released,
 }
 
 /// How a task spent its wait, as the pictures show it.
@@ -185,22 +284,37 @@ pub(crate) enum Waiting {
     Blocked,
     /// Awaiting a blocking-pool thread that waits for it.
     Offloaded,
+    /// Running a busy loop (`--work spin`): code on its thread all along,
+    /// not a wait that leaves the thread idle. In async mode the loop yields
+    /// now and then, so the tasks take turns on the thread.
+    Spinning,
 }
 
 impl Waiting {
-    /// How tasks wait in `mode`.
-    pub(crate) const fn of(mode: Mode) -> Waiting {
-        match mode {
-            Mode::Async => Waiting::Free,
-            Mode::Blocking | Mode::Threads => Waiting::Blocked,
-            Mode::SpawnBlocking => Waiting::Offloaded,
+    /// How tasks wait in `mode` when their wait is `work`.
+    pub(crate) const fn of(mode: Mode, work: Work) -> Waiting {
+        match (mode, work) {
+            (Mode::SpawnBlocking, _) => Waiting::Offloaded,
+            (_, Work::Spin) => Waiting::Spinning,
+            (Mode::Async, Work::Sleep) => Waiting::Free,
+            (Mode::Blocking | Mode::Threads | Mode::BlockInPlace, Work::Sleep) => Waiting::Blocked,
         }
     }
 
-    /// What the wait means, in the words of the demo: a sleep, or a request
-    /// to a server.
-    pub(crate) const fn meaning(self, demo: Demo) -> &'static str {
+    /// What the wait means, in the words of the demo and its work: a sleep,
+    /// a busy loop, or a request to a server.
+    pub(crate) const fn meaning(self, demo: Demo, work: Work) -> &'static str {
         match (self, demo) {
+            (Waiting::Spinning, _) => {
+                "spinning on the CPU: its own code (with yield_now, in turns)"
+            }
+            (Waiting::Offloaded, _) if matches!(work, Work::Spin) => {
+                "awaiting a blocking-pool thread that spins for it"
+            }
+            (Waiting::Free, Demo::Lock) => "sleeping (holding the lock, if any), its thread free",
+            (Waiting::Blocked, Demo::Lock) => {
+                "blocked in std::sync::Mutex::lock(), holding its thread"
+            }
             (Waiting::Free, Demo::Fetch) => "awaiting its reply, its thread free for other tasks",
             (Waiting::Blocked, Demo::Fetch) => "blocked in a ureq call, holding its thread",
             (Waiting::Offloaded, Demo::Fetch) => {
@@ -374,8 +488,21 @@ pub(crate) struct Event {
     pub(crate) thread: u32,
 }
 
+/// When one task of the `lock` demo asked for the shared lock and when it
+/// got it (`None`: never, as the task blocked in a deadlocked std
+/// `lock()`), for the pictures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct LockMark {
+    /// The task, numbered from 1.
+    pub(crate) task: u32,
+    /// When it asked, since the start of the run.
+    pub(crate) asked: Duration,
+    /// When it got the guard.
+    pub(crate) got: Option<Duration>,
+}
+
 /// What a finished (or stopped) run measured.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Outcome {
     /// From the first task's start to the last task's end.
     pub(crate) elapsed: Duration,
@@ -388,6 +515,24 @@ pub(crate) struct Outcome {
     pub(crate) observed_delay: Option<Duration>,
     /// What `--slow-poll` measured; `None` when nothing was watched.
     pub(crate) polls: Option<Polls>,
+    /// The deadlock that stopped a `lock` run; `None` for every other run.
+    pub(crate) deadlock: Option<Deadlock>,
+    /// For `lock` with a lock: each task's wait for it, in the order they
+    /// asked; empty for every other run.
+    pub(crate) locks: Vec<LockMark>,
+}
+
+/// A deadlock of the `lock` demo, as its watchdog found it: one task blocked
+/// inside `std::sync::Mutex::lock()`, holding the only thread, while the
+/// task that owns the guard waits to be polled on that same thread.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Deadlock {
+    /// The task blocked in `lock()`.
+    pub(crate) blocked_task: u32,
+    /// The task holding the guard across its `.await`.
+    pub(crate) holder_task: u32,
+    /// How long no task had made progress when the watchdog gave up.
+    pub(crate) stalled: Duration,
 }
 
 /// How long the tasks' polls held their thread (`--slow-poll`, and every

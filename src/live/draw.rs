@@ -76,6 +76,7 @@ fn task_glyph(state: TaskState) -> Option<(char, Color)> {
         TaskState::Waiting(Waiting::Free) => Some(('~', Color::Green)),
         TaskState::Waiting(Waiting::Blocked) => Some(('#', Color::Red)),
         TaskState::Waiting(Waiting::Offloaded) => Some(('=', Color::Yellow)),
+        TaskState::Waiting(Waiting::Spinning) => Some(('%', Color::Blue)),
         TaskState::Ready => Some(('.', Color::Magenta)),
         TaskState::Done | TaskState::NotStarted => None,
     }
@@ -297,6 +298,8 @@ pub(crate) fn counts_line(plan: &Plan, c: Counts) -> String {
             Waiting::Blocked if plan.one_thread => "holding the thread",
             Waiting::Blocked => "holding a thread",
             Waiting::Offloaded => "on the blocking pool",
+            Waiting::Spinning if plan.one_thread => "spinning, taking turns on the thread",
+            Waiting::Spinning => "spinning on the CPU",
         };
         parts.push(format!("{} {how}", c.waiting));
     }
@@ -321,6 +324,7 @@ fn legend(plan: &Plan) -> [Vec<Item>; 2] {
         Waiting::Free => " sleeping, thread free (IDLE)",
         Waiting::Blocked => " blocked, holding the thread (RUNNING)",
         Waiting::Offloaded => " on the blocking pool (IDLE)",
+        Waiting::Spinning => " spinning on the CPU (RUNNING)",
     };
     let tasks = vec![
         (None, Color::Reset, "tasks:"),

@@ -2,7 +2,7 @@
 
 use super::{LiveState, Plan, View};
 use crate::config::Config;
-use crate::vocab::{Mode, Runtime, Waiting};
+use crate::vocab::{Mode, Runtime, Waiting, Work};
 use std::io::{self, IsTerminal, Write};
 use std::sync::Arc;
 
@@ -34,7 +34,7 @@ pub(crate) fn start(
         );
         return (None, out, None);
     }
-    let state = Arc::new(LiveState::new(Waiting::of(config.way.mode)));
+    let state = Arc::new(LiveState::new(Waiting::of(config.way.mode, config.work)));
     match View::start(plan(config), Arc::clone(&state), out) {
         Ok((view, lines)) => (Some(view), lines, Some(state)),
         Err(err) => {
@@ -62,9 +62,13 @@ fn plan(config: &Config) -> Plan {
     };
     // How many delays the run takes, one after another: the first axis.
     let turns = match (way.mode, way.runtime) {
+        // One thread's worth of CPU, however the loops take turns on it.
+        (Mode::Async, Some(Runtime::CurrentThread)) if config.work == Work::Spin => tasks,
         (Mode::Async | Mode::Threads, _) | (_, None) => 1,
-        (Mode::Blocking, Some(Runtime::MultiThread(k))) if way.spawn => tasks.div_ceil(k as u64),
-        (Mode::Blocking, _) => tasks,
+        (Mode::Blocking | Mode::BlockInPlace, Some(Runtime::MultiThread(k))) if way.spawn => {
+            tasks.div_ceil(k as u64)
+        }
+        (Mode::Blocking | Mode::BlockInPlace, _) => tasks,
         (Mode::SpawnBlocking, _) => tasks.div_ceil(way.blocking_threads.unwrap_or(1).max(1) as u64),
     };
     let expected = config
@@ -77,7 +81,7 @@ fn plan(config: &Config) -> Plan {
         driver,
         tasks: config.tasks,
         delay: config.delay,
-        waiting: Waiting::of(way.mode),
+        waiting: Waiting::of(way.mode, config.work),
         runtime: way.runtime.is_some() && way.mode != Mode::Threads,
         one_thread,
         joined,

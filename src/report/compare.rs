@@ -23,6 +23,9 @@ pub(crate) use super::format::runtime_label;
 /// What the progress line says before a way runs: `blocking on
 /// multi-thread ×2, spawned`.
 pub(crate) fn describe(summary: &Summary) -> String {
+    if let Some(lock) = summary.lock {
+        return format!("{} on {}", lock.type_name(), runtime_label(summary));
+    }
     match summary.runtime {
         Some(_) => format!("{} on {}", summary.mode.name(), runtime_label(summary)),
         None => format!("{} ({} OS threads)", summary.mode.name(), summary.tasks),
@@ -60,6 +63,9 @@ fn reading(summary: &Summary, why: &str, overhead: f64) -> String {
             "interrupted: {} of {tasks} tasks had finished",
             summary.completed
         );
+    }
+    if summary.deadlock.is_some() {
+        return format!("deadlocked: {why}");
     }
     if let Some(error) = &summary.error {
         return format!("run failed: {error}");
@@ -142,7 +148,11 @@ fn table(rows: &[Row]) -> Vec<[String; 5]> {
 /// One row of the table, as strings.
 fn cells(summary: &Summary, why: &str, overhead: f64) -> [String; 5] {
     [
-        summary.mode.name().to_owned(),
+        // A lock run's way is its lock: the mode is async in all three.
+        summary
+            .lock
+            .map_or(summary.mode.name(), |lock| lock.type_name())
+            .to_owned(),
         runtime_label(summary),
         format!("{:.2} s", summary.elapsed_secs),
         // With no delay there is nothing to speed up, and a run that did
@@ -254,8 +264,15 @@ pub(crate) fn write_text(out: &mut impl Write, rows: &[Row], term: Term) -> io::
         }
     } else {
         for (row, way) in table.iter().zip(rows) {
-            for line in wrap(&describe(&way.summary), columns) {
-                heading(out, &line)?;
+            // A heading too long for the line goes on indented, so that
+            // only a way's first line starts at the margin.
+            let described = describe(&way.summary);
+            for (i, line) in wrap(&described, columns.saturating_sub(GAP))
+                .iter()
+                .enumerate()
+            {
+                let pad = if i == 0 { "" } else { "  " };
+                heading(out, &format!("{pad}{line}"))?;
             }
             let figures = format!("elapsed {}, speedup {}", row[2], row[3]);
             write_indented(out, &figures, GAP, columns)?;
@@ -418,6 +435,8 @@ mod tests {
             completed,
             failed: 0,
             observed_delay: None,
+            deadlock: None,
+            locks: Vec::new(),
             polls: None,
         };
         Summary::new(&config, outcome, None)
@@ -562,6 +581,8 @@ mod tests {
             completed: 1,
             failed: 0,
             observed_delay: None,
+            deadlock: None,
+            locks: Vec::new(),
             polls: None,
         };
         let interrupted = Summary::new(&config, outcome, Some(Signal::Interrupt));

@@ -8,7 +8,7 @@
 //! step (a lock that blocks, say) is one more variant here and one more
 //! arm in the narrator's match.
 
-use crate::vocab::Runtime;
+use crate::vocab::{LockKind, Runtime};
 use serde::Serialize;
 use std::io::{self, Write};
 use std::time::Duration;
@@ -51,6 +51,8 @@ pub(crate) enum Call {
     Sleep(Duration),
     /// A blocking HTTP request (ureq).
     Http,
+    /// A busy loop of this long on the CPU that never yields (`--work spin`).
+    Spin(Duration),
 }
 
 impl Call {
@@ -58,6 +60,7 @@ impl Call {
         match self {
             Call::Sleep(delay) => format!("std::thread::sleep({})", human(delay)),
             Call::Http => "ureq's blocking HTTP request".into(),
+            Call::Spin(delay) => format!("a busy loop of {} that never yields", human(delay)),
         }
     }
 }
@@ -73,6 +76,9 @@ pub(crate) enum Awaits {
     Pool(Call),
     /// This call, made right inside the coroutine.
     InPlace(Call),
+    /// A busy loop of this long that calls `yield_now().await` after every
+    /// slice of work (`--work spin` in async mode).
+    Yielding(Duration),
 }
 
 impl Awaits {
@@ -82,6 +88,11 @@ impl Awaits {
             Awaits::Request => "its HTTP request (reqwest)".into(),
             Awaits::Pool(call) => format!("spawn_blocking({})", call.name()),
             Awaits::InPlace(call) => format!("{}, called right inside the coroutine", call.name()),
+            Awaits::Yielding(delay) => format!(
+                "a busy loop of {} that calls tokio::task::yield_now().await after every \
+                 slice of about 1 ms",
+                human(delay)
+            ),
         }
     }
 
@@ -95,6 +106,7 @@ impl Awaits {
                 "the blocking-pool thread that finished it called its waker",
             ),
             Awaits::InPlace(_) => ("its waker", "somebody called it"),
+            Awaits::Yielding(_) => ("yield_now", "the task asked to be polled again at once"),
         }
     }
 
@@ -105,6 +117,10 @@ impl Awaits {
             Awaits::Request => "its socket is registered with tokio's I/O driver",
             Awaits::Pool(_) => "its call runs on a blocking-pool thread",
             Awaits::InPlace(_) => "it waits for a wake-up",
+            Awaits::Yielding(_) => {
+                "yield_now gave the thread up after a slice of work, and the task is \
+                 re-queued, ready, at once"
+            }
         }
     }
 
@@ -115,6 +131,7 @@ impl Awaits {
             Awaits::Request => "until a socket is ready (or a timer is due)",
             Awaits::Pool(_) => "until a blocking-pool thread wakes a task",
             Awaits::InPlace(_) => "until a task is woken",
+            Awaits::Yielding(_) => "until a task is ready",
         }
     }
 }
@@ -192,6 +209,22 @@ pub(crate) enum Step {
         parked: Duration,
         caller: bool,
     },
+    /// A spinning task's slices after its first, not told one by one:
+    /// said once, when the task has yielded its second time.
+    Slices { task: u32 },
+    /// A task of the `lock` demo asks for the shared lock, `holder` holding
+    /// it then (`None`: it is free).
+    LockAsked {
+        task: u32,
+        lock: LockKind,
+        holder: Option<u32>,
+    },
+    /// ... and gets it, `after` asking (told only when it had to wait).
+    LockGot {
+        task: u32,
+        lock: LockKind,
+        after: Duration,
+    },
     /// The tasks that were not narrated, summed up.
     Rest {
         first: u32,
@@ -223,6 +256,9 @@ impl Step {
             Step::ThreadDone { .. } => "thread-done",
             Step::Parks { .. } => "park",
             Step::Unparks { .. } => "unpark",
+            Step::Slices { .. } => "slices",
+            Step::LockAsked { .. } => "lock-asked",
+            Step::LockGot { .. } => "lock-got",
             Step::Rest { .. } => "rest",
             Step::Finished { .. } => "finished",
         }
@@ -238,7 +274,10 @@ impl Step {
             | Step::Failed { task, .. }
             | Step::Woken { task, .. }
             | Step::Ready { task, .. }
-            | Step::ThreadDone { task, .. } => Some(task),
+            | Step::ThreadDone { task, .. }
+            | Step::Slices { task }
+            | Step::LockAsked { task, .. }
+            | Step::LockGot { task, .. } => Some(task),
             Step::Intro { .. }
             | Step::Parks { .. }
             | Step::Unparks { .. }
@@ -320,11 +359,21 @@ impl Step {
                 ref printed,
                 awaits,
             } => match awaits {
+                Awaits::InPlace(call @ Call::Spin(_)) => format!(
+                    "task {task} printed {} and runs {}, right inside the coroutine.",
+                    quoted(printed),
+                    call.name()
+                ),
                 Awaits::InPlace(call) => format!(
                     "task {task} printed {} and makes a blocking call, {}, right inside the \
                      coroutine.",
                     quoted(printed),
                     call.name()
+                ),
+                Awaits::Yielding(_) => format!(
+                    "task {task} printed {} and runs {}.",
+                    quoted(printed),
+                    awaits.name()
                 ),
                 _ => format!(
                     "task {task} printed {} and awaits {}.",
@@ -436,6 +485,48 @@ impl Step {
                  join_all again.",
                 secs(at),
                 ms(parked)
+            ),
+            Step::Slices { task } => format!(
+                "task {task} goes on the same way, slice after slice (not told one by one): \
+                 the tasks' loops take turns on the thread, so each takes as long as all of \
+                 them together."
+            ),
+            Step::LockAsked {
+                task,
+                lock: LockKind::Std,
+                holder: Some(holder),
+            } => format!(
+                "task {task} asks for the lock: std's lock() blocks the thread (no Pending): \
+                 task {holder}, which holds the guard across its .await, can never be polled \
+                 again."
+            ),
+            Step::LockAsked {
+                task,
+                lock,
+                holder: Some(holder),
+            } => format!(
+                "task {task} asks for the lock: it is held by task {holder}, so \
+                 {}'s lock().await returns Pending and the thread is free.",
+                lock.type_name()
+            ),
+            Step::LockAsked {
+                task,
+                lock: LockKind::Std,
+                holder: None,
+            } => format!(
+                "task {task} asks for the lock: std's lock() finds it free and returns the \
+                 guard at once."
+            ),
+            Step::LockAsked {
+                task, holder: None, ..
+            } => format!(
+                "task {task} asks for the lock: it is free, so lock().await is Ready at once."
+            ),
+            Step::LockGot { task, lock, after } => format!(
+                "task {task} gets the {} after {} waiting: the task holding it released it \
+                 and woke the next in line, which the thread then polled.",
+                lock.type_name(),
+                ms(after)
             ),
             Step::Rest {
                 first,

@@ -70,6 +70,12 @@ pub(crate) fn command_line(summary: &Summary) -> String {
     if summary.spawn {
         line.push_str(" --spawn");
     }
+    if summary.work != crate::vocab::Work::Sleep {
+        let _ = write!(line, " --work {}", summary.work.name());
+    }
+    if let Some(lock) = summary.lock {
+        let _ = write!(line, " --lock {}", lock.name());
+    }
     line
 }
 

@@ -25,7 +25,7 @@
 
 use super::Summary;
 use super::marks::Marks;
-use crate::vocab::{Event, Park, Phase, RuntimeKind, Waiting};
+use crate::vocab::{Event, LockKind, LockMark, Park, Phase, RuntimeKind, Waiting};
 use std::time::Duration;
 
 /// What a task is doing during a span of its lane.
@@ -35,6 +35,10 @@ pub(crate) enum State {
     Ready,
     /// Waiting, in this way.
     Waiting(Waiting),
+    /// In the `lock` demo: waiting for the shared lock in tokio's
+    /// `lock().await`, which returned `Pending`, so its thread is free. (A
+    /// task inside std's `lock()` is `Waiting(Blocked)`: it holds the thread.)
+    Lock,
 }
 
 /// A stretch of one task's lane.
@@ -81,7 +85,9 @@ pub(crate) fn task_spans(
     // the wait lasts until the last line.
     let ready_at = match waiting {
         Waiting::Free => first.at.saturating_add(delay).min(last),
-        Waiting::Blocked | Waiting::Offloaded => last,
+        // A busy loop is work, not a wait: it ends when its last line
+        // comes, however the loop shared the thread.
+        Waiting::Blocked | Waiting::Offloaded | Waiting::Spinning => last,
     };
     push(first.at, ready_at, State::Waiting(waiting));
     // Also for an unfinished task: its wait was over, and a signal stopped
@@ -105,15 +111,25 @@ pub(crate) struct Lanes {
     shared: Option<usize>,
     /// Whether every task is ready from the start (see [`task_spans`]).
     queued: bool,
+    /// For `lock`: each task's wait for the lock, and which lock it was.
+    locks: (Vec<LockMark>, Option<LockKind>),
 }
 
 impl Lanes {
     /// The lanes of the run `summary` describes, up to `end`.
     pub(crate) fn new(summary: &Summary, events: &[Event], parks: &[Park], end: Duration) -> Lanes {
         let driver = Driver::of(summary);
-        let waiting = Waiting::of(summary.mode);
-        let threads = thread_lanes(parks, events, end, (driver, waiting));
+        let waiting = Waiting::of(summary.mode, summary.work);
+        let mut threads = thread_lanes(parks, events, end, (driver, waiting));
         let shared = (driver == Driver::CurrentThread && threads.len() == 1).then_some(0);
+        // A task blocked in std's `lock()` (a deadlock) holds the one
+        // thread from the moment it asked, with no line or park to say so:
+        // the lock's own marks do.
+        if let (Some(index), Some(LockKind::Std)) = (shared, summary.lock) {
+            for mark in summary.locks.iter().filter(|m| m.got.is_none()) {
+                hold(&mut threads[index], (mark.asked, end));
+            }
+        }
         Lanes {
             threads,
             delay: Duration::from_secs_f64(summary.delay_secs),
@@ -121,17 +137,90 @@ impl Lanes {
             end,
             shared,
             queued: driver != Driver::None,
+            locks: (summary.locks.clone(), summary.lock),
         }
     }
 
-    /// The spans of the task with these marks.
-    pub(crate) fn task(&self, mark: &Marks) -> Vec<Span> {
+    /// The spans of task number `task`, with these marks.
+    pub(crate) fn task(&self, task: u32, mark: &Marks) -> Vec<Span> {
         let spans = task_spans(mark, self.delay, self.waiting, (self.end, self.queued));
-        match self.shared {
+        let spans = match self.shared {
             Some(index) => refine(spans, &self.threads[index].busy, self.waiting),
             None => spans,
+        };
+        let (marks, lock) = &self.locks;
+        let Some(wait) = marks.iter().find(|m| m.task == task) else {
+            return spans;
+        };
+        // From asking to getting the lock the task waits for it, whatever
+        // the thread did meanwhile: in std's lock() it holds the thread (to
+        // the end, in a deadlock); in tokio's it has returned Pending.
+        let state = match lock {
+            Some(LockKind::Std) => State::Waiting(Waiting::Blocked),
+            _ => State::Lock,
+        };
+        overlay(spans, (wait.asked, wait.got.unwrap_or(self.end)), state)
+    }
+}
+
+/// `spans` with `state` from `from` to `to`, in place of what they said.
+fn overlay(spans: Vec<Span>, (from, to): (Duration, Duration), state: State) -> Vec<Span> {
+    if to <= from {
+        return spans;
+    }
+    let mut out = Vec::with_capacity(spans.len() + 2);
+    let mut placed = false;
+    for span in spans {
+        if span.to <= from || span.from >= to {
+            if span.from >= to && !placed {
+                out.push(Span { from, to, state });
+                placed = true;
+            }
+            out.push(span);
+            continue;
+        }
+        if span.from < from {
+            out.push(Span { to: from, ..span });
+        }
+        if !placed {
+            out.push(Span { from, to, state });
+            placed = true;
+        }
+        if span.to > to {
+            out.push(Span { from: to, ..span });
         }
     }
+    if !placed {
+        out.push(Span { from, to, state });
+    }
+    out
+}
+
+/// Marks `lane` held, unparked and running nothing, over `(from, to)`.
+fn hold(lane: &mut ThreadLane, (from, to): (Duration, Duration)) {
+    if to <= from {
+        return;
+    }
+    let cut = |list: &mut Vec<(Duration, Duration)>| {
+        let mut kept: Vec<(Duration, Duration)> = Vec::with_capacity(list.len() + 1);
+        for &(a, b) in list.iter() {
+            if b <= from || a >= to {
+                kept.push((a, b));
+                continue;
+            }
+            if a < from {
+                kept.push((a, from));
+            }
+            if b > to {
+                kept.push((to, b));
+            }
+        }
+        kept.push((from, to));
+        kept.sort_unstable();
+        *list = kept;
+    };
+    cut(&mut lane.busy);
+    cut(&mut lane.held);
 }
 
 /// What drove the tasks, as far as the thread lanes care.
@@ -775,5 +864,46 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    /// The lock's wait replaces what the spans said over its stretch, and
+    /// nothing else: a ready start before it, the wait after it.
+    #[test]
+    fn a_wait_for_the_lock_is_laid_over_the_spans() {
+        let span = |from, to, state| Span {
+            from: ms(from),
+            to: ms(to),
+            state,
+        };
+        let free = State::Waiting(Waiting::Free);
+        let spans = vec![span(0, 100, State::Ready), span(100, 200, free)];
+        assert_eq!(
+            overlay(spans.clone(), (ms(10), ms(100)), State::Lock),
+            [
+                span(0, 10, State::Ready),
+                span(10, 100, State::Lock),
+                span(100, 200, free)
+            ]
+        );
+        // Never got (a deadlock): to the end, over everything after.
+        assert_eq!(
+            overlay(spans, (ms(10), ms(300)), State::Lock),
+            [span(0, 10, State::Ready), span(10, 300, State::Lock)]
+        );
+    }
+
+    /// A thread blocked in std's lock() is busy and held from then on,
+    /// whatever the parks said.
+    #[test]
+    fn a_thread_in_a_deadlock_is_held_to_the_end() {
+        let mut lane = ThreadLane {
+            label: "runtime thread".into(),
+            busy: vec![(ms(0), ms(5)), (ms(50), ms(60))],
+            held: Vec::new(),
+        };
+        hold(&mut lane, (ms(4), ms(1000)));
+        assert_eq!(lane.busy, [(ms(0), ms(4)), (ms(4), ms(1000))]);
+        assert_eq!(lane.held, [(ms(4), ms(1000))]);
+        assert_eq!(lane.running(), [(ms(0), ms(4))]);
     }
 }

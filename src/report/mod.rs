@@ -41,7 +41,7 @@ pub(crate) mod timeline;
 pub(crate) mod trace;
 
 use crate::config::Config;
-use crate::vocab::{Demo, Language, Mode, Outcome, RuntimeKind, Signal};
+use crate::vocab::{Demo, Language, LockKind, Mode, Outcome, RuntimeKind, Signal, Work};
 use serde::Serialize;
 #[cfg(test)]
 pub(crate) use tests::config as test_config;
@@ -55,6 +55,24 @@ pub(crate) struct Summary {
     pub(crate) demo: Demo,
     /// How the tasks waited.
     pub(crate) mode: Mode,
+    /// What each wait was: `spin` (a busy loop on the CPU) with `--work
+    /// spin`; left out for a sleep, so the summary of every run that
+    /// sleeps reads as it always has.
+    #[serde(skip_serializing_if = "Work::is_sleep")]
+    pub(crate) work: Work,
+    /// For `lock`: the lock the tasks shared (`std`, `tokio`, `none`);
+    /// left out for the other demos.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) lock: Option<LockKind>,
+    /// For `lock --lock std`: the deadlock the watchdog found (the task
+    /// blocked in `lock()`, the task holding the guard); left out when
+    /// there was none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) deadlock: Option<DeadlockReport>,
+    /// For `lock`: each task's wait for the lock, for the pictures (the
+    /// JSON has the steps in `--trace` instead).
+    #[serde(skip)]
+    pub(crate) locks: Vec<crate::vocab::LockMark>,
     /// Which tokio runtime drove them; `None` (JSON `null`) for
     /// `--mode threads`, which uses none.
     pub(crate) runtime: Option<RuntimeKind>,
@@ -141,6 +159,17 @@ pub(crate) struct TaskFailure {
     pub(crate) reason: String,
 }
 
+/// The deadlock of a `lock --lock std` run, as the JSON summary shows it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub(crate) struct DeadlockReport {
+    /// The task blocked in `std::sync::Mutex::lock()`, holding the thread.
+    pub(crate) blocked_task: u32,
+    /// The task holding the guard across its `.await`.
+    pub(crate) holder_task: u32,
+    /// How long no task had made progress when the watchdog ended the run.
+    pub(crate) stalled_secs: f64,
+}
+
 /// One timing check in the summary.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub(crate) struct CheckResult {
@@ -185,6 +214,14 @@ impl Summary {
         Summary {
             demo: config.demo,
             mode: config.way.mode,
+            work: config.work,
+            lock: config.way.lock,
+            deadlock: outcome.deadlock.map(|d| DeadlockReport {
+                blocked_task: d.blocked_task,
+                holder_task: d.holder_task,
+                stalled_secs: d.stalled.as_secs_f64(),
+            }),
+            locks: outcome.locks.clone(),
             runtime: config.way.runtime.map(|r| r.kind()),
             workers: config.way.runtime.and_then(|r| r.workers()),
             spawn: config.way.spawn,
@@ -240,6 +277,7 @@ pub(crate) mod tests {
         let workload = Workload {
             tasks: Some(tasks),
             delay,
+            work: Work::Sleep,
         };
         let way = Way::with_defaults(Mode::Async, RuntimeKind::CurrentThread, false);
         Config {
@@ -263,6 +301,8 @@ pub(crate) mod tests {
                 failed: 0,
                 observed_delay: None,
                 polls: None,
+                deadlock: None,
+                locks: Vec::new(),
             };
             let summary = Summary::new(&config(n, delay, vec![]), outcome, None)
                 .with_peak_overlap(sink.peak_overlap());
@@ -328,6 +368,8 @@ pub(crate) mod tests {
             failed: 0,
             observed_delay: None,
             polls: None,
+            deadlock: None,
+            locks: Vec::new(),
         };
         let summary = Summary::new(&config(20, Duration::from_secs(1), vec![]), outcome, None);
         assert!(!summary.interrupted);
@@ -340,6 +382,8 @@ pub(crate) mod tests {
             failed: 0,
             observed_delay: None,
             polls: None,
+            deadlock: None,
+            locks: Vec::new(),
         };
         let summary = Summary::new(&config(20, Duration::from_secs(1), vec![]), outcome, None);
         assert!(!summary.passed);
@@ -354,10 +398,12 @@ pub(crate) mod tests {
             failed: 0,
             observed_delay: None,
             polls: None,
+            deadlock: None,
+            locks: Vec::new(),
         };
         let summary = Summary::new(
             &config(3, Duration::from_millis(200), vec![]),
-            outcome,
+            outcome.clone(),
             None,
         );
         let json = serde_json::to_string(&summary).unwrap();

@@ -5,10 +5,10 @@
 //! Each role has an ANSI colour for the terminal and an SVG colour near
 //! what a terminal shows for it: green is a free thread, red a held one,
 //! blue the blocking pool, yellow (amber) a task ready but kept off its
-//! thread. A thread running code is the ink colour (the terminal's own
+//! thread, magenta (purple) a busy loop running its own code. A thread running code is the ink colour (the terminal's own
 //! foreground, dark grey on the page), a parked one pale.
 
-use crate::vocab::{Demo, Waiting};
+use crate::vocab::{Demo, Waiting, Work};
 use anstyle::{AnsiColor, Style};
 
 /// Something a lane shows.
@@ -20,6 +20,9 @@ pub(crate) enum Role {
     Wait(Waiting),
     /// A task ready to run, kept off the thread by another task.
     Ready,
+    /// A task of the `lock` demo waiting for tokio's lock: `Pending`, its
+    /// thread free (IDLE, not ready).
+    Lock,
     /// A runtime thread running code (polling tasks).
     Running,
     /// A runtime thread held in a blocking call: unparked, yet running no
@@ -31,12 +34,14 @@ pub(crate) enum Role {
 
 impl Role {
     /// Every role, in legend order.
-    pub(crate) const ALL: [Role; 8] = [
+    pub(crate) const ALL: [Role; 10] = [
         Role::Line,
         Role::Wait(Waiting::Free),
         Role::Wait(Waiting::Blocked),
         Role::Wait(Waiting::Offloaded),
+        Role::Wait(Waiting::Spinning),
         Role::Ready,
+        Role::Lock,
         Role::Running,
         Role::Held,
         Role::Parked,
@@ -49,7 +54,9 @@ impl Role {
             Role::Wait(Waiting::Free) => "#3a9d3a",
             Role::Wait(Waiting::Blocked) => "#d0312d",
             Role::Wait(Waiting::Offloaded) => "#3b75c4",
+            Role::Wait(Waiting::Spinning) => "#8e44ad",
             Role::Ready => "#f5a623",
+            Role::Lock => "#1f9ea8",
             Role::Running => "#4a4a4a",
             // The blocked red, paled: the same story (a held thread) on
             // the thread's side, set apart from the task that holds it.
@@ -65,7 +72,9 @@ impl Role {
             Role::Wait(Waiting::Free) => Some(AnsiColor::Green),
             Role::Wait(Waiting::Blocked) | Role::Held => Some(AnsiColor::Red),
             Role::Wait(Waiting::Offloaded) => Some(AnsiColor::Blue),
+            Role::Wait(Waiting::Spinning) => Some(AnsiColor::Magenta),
             Role::Ready => Some(AnsiColor::Yellow),
+            Role::Lock => Some(AnsiColor::Cyan),
         }
     }
 
@@ -84,7 +93,9 @@ impl Role {
             Role::Wait(Waiting::Free) => '~',
             Role::Wait(Waiting::Blocked) => '#',
             Role::Wait(Waiting::Offloaded) => '=',
+            Role::Wait(Waiting::Spinning) => '%',
             Role::Ready => '.',
+            Role::Lock => ':',
             Role::Running => 'x',
             Role::Held => 'H',
             Role::Parked => '_',
@@ -99,13 +110,18 @@ impl Role {
         }
     }
 
-    /// What it means, in a legend and a tooltip.
-    pub(crate) const fn meaning(self, demo: Demo) -> &'static str {
+    /// What it means, in a legend and a tooltip, for a run of `demo`
+    /// whose waits are `work`.
+    pub(crate) const fn meaning(self, demo: Demo, work: Work) -> &'static str {
         match self {
             Role::Line => "prints a line",
-            Role::Wait(waiting) => waiting.meaning(demo),
+            Role::Wait(waiting) => waiting.meaning(demo, work),
             Role::Ready => "ready, waiting for the thread",
+            Role::Lock => "waiting for the lock (Pending), its thread free",
             Role::Running => "runtime thread running code",
+            Role::Held if matches!(demo, Demo::Lock) => {
+                "runtime thread held in std's lock() (no CPU)"
+            }
             Role::Held => "runtime thread held in a blocking call (no CPU)",
             Role::Parked => "runtime thread parked (idle)",
         }
@@ -135,6 +151,8 @@ mod tests {
                 Some(AnsiColor::Red) => assert!(r > g && r > b, "{role:?}"),
                 Some(AnsiColor::Blue) => assert!(b > r && b > g, "{role:?}"),
                 Some(AnsiColor::Yellow) => assert!(r > b && g > b, "{role:?}"),
+                Some(AnsiColor::Magenta) => assert!(r > g && b > g, "{role:?}"),
+                Some(AnsiColor::Cyan) => assert!(g > r && b > r, "{role:?}"),
                 None => assert!(r.abs_diff(g) < 8 && g.abs_diff(b) < 8, "{role:?} is grey"),
                 Some(other) => panic!("{role:?}: {other:?} has no SVG twin"),
             }

@@ -30,6 +30,12 @@ pub(crate) fn write_summary(
     let demo = summary.demo.name();
     let secs = summary.elapsed_secs;
     let line = match signal {
+        // The lock demo's watchdog ended a deadlocked run: say so, and how
+        // far the tasks got, as after a signal.
+        None if summary.deadlock.is_some() => format!(
+            "asyncdemo {demo} deadlocked after {secs:.2} seconds ({} of {} tasks finished).",
+            summary.completed, summary.tasks,
+        ),
         None if summary.failed > 0 => format!(
             "asyncdemo {demo} executed in {secs:.2} seconds ({} of {} tasks failed).",
             summary.failed, summary.tasks,

@@ -62,7 +62,7 @@ fn render(
     term: Term,
 ) -> String {
     let (tasks, demo) = (summary.tasks, summary.demo);
-    let waiting = Waiting::of(summary.mode);
+    let waiting = Waiting::of(summary.mode, summary.work);
     let shown = tasks.min(MAX_ROWS);
     let marks = marks::per_task(events, shown);
     let span = events.iter().map(|e| e.at).fold(elapsed, Duration::max);
@@ -105,11 +105,15 @@ fn render(
     let column_span = span / u32::try_from(width - 1).unwrap_or(u32::MAX);
     let mut picture = String::new();
     let mut interrupted = false;
-    for (index, mark) in marks.iter().enumerate() {
+    // States beside the tasks' own wait, drawn by the lock demo: each gets
+    // a legend line.
+    let mut others: Vec<State> = Vec::new();
+    for (task, mark) in (1..).zip(&marks) {
+        let index = task as usize - 1;
         let mut cells = vec![' '; width];
         // Every task's spans, a task that never started included: it was
         // ready all along, kept off the thread until a signal stopped the run.
-        for span in lanes.task(mark) {
+        for span in lanes.task(task, mark) {
             let fill = match span.state {
                 // A wait for the thread shorter than a column is noise at
                 // this scale (a thread starting up, a busy machine), and
@@ -117,7 +121,16 @@ fn render(
                 State::Ready if span.to - span.from < column_span => continue,
                 State::Ready => Role::Ready.glyph(),
                 State::Waiting(waiting) => glyph(waiting),
+                State::Lock => Role::Lock.glyph(),
             };
+            let other = match span.state {
+                State::Lock => true,
+                State::Waiting(w) => w != waiting,
+                State::Ready => false,
+            };
+            if other && !others.contains(&span.state) {
+                others.push(span.state);
+            }
             let (from, to) = (column(span.from), column(span.to).min(width - 1));
             cells[from..=to].fill(fill);
         }
@@ -190,19 +203,34 @@ fn render(
         picture,
         "legend: o first line  * last line  {} {}",
         paint(Role::Ready.glyph()),
-        Role::Ready.meaning(demo)
+        Role::Ready.meaning(demo, summary.work)
     );
     let _ = writeln!(
         picture,
         "        {} {}",
         paint(glyph(waiting)),
-        waiting.meaning(demo)
+        waiting.meaning(demo, summary.work)
     );
+    for state in others {
+        let role = match state {
+            State::Waiting(waiting) => Role::Wait(waiting),
+            State::Ready | State::Lock => Role::Lock,
+        };
+        let _ = writeln!(
+            picture,
+            "        {} {}",
+            paint(role.glyph()),
+            role.meaning(demo, summary.work)
+        );
+    }
     if interrupted {
-        // A task without a last line was stopped by a signal, or its wait
-        // failed (a fetch without a good reply records no last line).
+        // A task without a last line was stopped by a signal, its wait
+        // failed (a fetch without a good reply records no last line), or
+        // the lock demo deadlocked.
         let why = if summary.interrupted {
             "stopped by a signal, still waiting"
+        } else if summary.deadlock.is_some() {
+            "never finished: the run deadlocked"
         } else {
             "never finished: its wait failed"
         };
@@ -213,7 +241,7 @@ fn render(
             picture,
             "        {} {}  {} parked (idle)",
             paint(Role::Running.glyph()),
-            Role::Running.meaning(demo),
+            Role::Running.meaning(demo, summary.work),
             paint(Role::Parked.glyph())
         );
     }
@@ -222,7 +250,7 @@ fn render(
             picture,
             "        {} {}",
             paint(Role::Held.glyph()),
-            Role::Held.meaning(demo)
+            Role::Held.meaning(demo, summary.work)
         );
     }
     picture

@@ -18,7 +18,7 @@
 //! events ([`crate::events::Follower`]).
 
 use crate::events::{Follower, RunEvent};
-use crate::vocab::{Demo, Event, Mode, Phase, Waiting};
+use crate::vocab::{Demo, Event, Mode, Phase, Waiting, Work};
 use std::io::{self, Write};
 use std::time::Duration;
 
@@ -131,6 +131,8 @@ pub(crate) struct Stream<W: Write> {
     out: W,
     demo: Demo,
     waiting: Waiting,
+    /// What each wait is, for the words of the wait.
+    work: Work,
     /// The OS threads already named, by thread number.
     named: Vec<bool>,
 }
@@ -138,13 +140,14 @@ pub(crate) struct Stream<W: Write> {
 impl<W: Write> Stream<W> {
     /// Starts the file of a run of `demo` in `mode`: the opening bracket and
     /// the two groups' names.
-    pub(crate) fn start(mut out: W, demo: Demo, mode: Mode) -> io::Result<Stream<W>> {
+    pub(crate) fn start(mut out: W, demo: Demo, mode: Mode, work: Work) -> io::Result<Stream<W>> {
         let title = format!("asyncdemo {} --mode {}", demo.name(), mode.name());
         out.write_all(b"{\"traceEvents\":[\n")?;
         let mut stream = Stream {
             out,
             demo,
-            waiting: Waiting::of(mode),
+            waiting: Waiting::of(mode, work),
+            work,
             named: Vec::new(),
         };
         stream.put(&metadata(
@@ -190,7 +193,7 @@ impl<W: Write> Stream<W> {
     /// thread's row too if the wait held the thread.
     fn wait(&mut self, ph: &'static str, at: Where) -> io::Result<()> {
         self.name_thread(at.thread)?;
-        let wait = self.waiting.meaning(self.demo);
+        let wait = self.waiting.meaning(self.demo, self.work);
         self.next(&bound(ph, wait.to_owned(), TASKS_PID, at.task, at))?;
         if self.waiting == Waiting::Blocked {
             // A blocked wait holds its thread, so it ends on the thread it
@@ -248,6 +251,20 @@ impl<W: Write + Send> Follower for Stream<W> {
                 thread,
                 failed: false,
             } => self.wait("E", Where { at, task, thread }),
+            // The lock demo's steps, as instants on the task's row: when
+            // each task asked, got in and let go.
+            RunEvent::Lock {
+                at,
+                task,
+                thread,
+                step,
+                lock,
+                holder,
+            } => {
+                self.name_thread(thread)?;
+                let text = step.describe(task, lock, holder);
+                self.next(&instant(text, TASKS_PID, task, Where { at, task, thread }))
+            }
             RunEvent::WaitEnded { failed: true, .. }
             | RunEvent::Thread(_)
             | RunEvent::Poll { .. }
@@ -269,7 +286,7 @@ mod tests {
 
     fn trace(events: &[Event], mode: Mode) -> Value {
         let mut out = Vec::new();
-        let mut stream = Stream::start(&mut out, Demo::Count, mode).unwrap();
+        let mut stream = Stream::start(&mut out, Demo::Count, mode, Work::Sleep).unwrap();
         // The events in the order the sink hands them out.
         for &event in events {
             let text = Demo::Count.text(event.task, event.phase);

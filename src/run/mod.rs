@@ -10,6 +10,11 @@
 //! | `blocking`       | a tokio runtime, the waits hold its thread  | this file  |
 //! | `spawn-blocking` | a tokio runtime, the waits on its blocking pool | this file |
 //! | `threads`        | one OS thread per task, no runtime          | [`threads`] |
+//! | `block-in-place` | a multi-thread runtime, the waits inside `block_in_place` | this file |
+//!
+//! `--work spin` keeps the drivers and swaps each sleep for a busy loop
+//! ([`crate::wait::spin`]). The `lock` demo has a driver of its own
+//! ([`lock`]): its tasks share a lock, and one of its locks deadlocks.
 //!
 //! Under a tokio runtime the tasks are either polled together inside one
 //! `join_all` (the default, like `asyncio.gather`) or, with `--spawn`, each
@@ -17,6 +22,7 @@
 //! any of its workers.
 
 pub(crate) mod limits;
+pub(crate) mod lock;
 mod threads;
 
 use crate::config::{Config, FetchOptions};
@@ -26,8 +32,11 @@ use crate::explain::{self, Explainer};
 use crate::http;
 use crate::sink::Sink;
 use crate::slowpoll::{Watch, Watchdog};
-use crate::vocab::{MachineLimit, Mode, Outcome, Runtime};
-use crate::wait::{Blocking, BlockingCall, Sleep, SleepCall, SpawnBlocking, Wait};
+use crate::vocab::{MachineLimit, Mode, Outcome, Runtime, Work};
+use crate::wait::{
+    BlockInPlace, Blocking, BlockingCall, Sleep, SleepCall, SpawnBlocking, SpinCall, Wait,
+    YieldingSpin,
+};
 use anyhow::Context;
 use std::future::Future;
 use std::sync::Arc;
@@ -73,32 +82,52 @@ pub(crate) fn execute(
     let explain = explain::start(config, sink);
     let explain = explain.as_ref();
     let mut observed_delay = None;
-    let elapsed = match &config.fetch {
-        None => {
-            let delay = config.delay;
-            drive(
-                config,
-                sink,
-                (watch, explain),
-                teardown,
-                Sleep { delay },
-                SleepCall { delay },
-            )?
+    let (mut deadlock, mut locks) = (None, Vec::new());
+    let delay = config.delay;
+    let elapsed = match (&config.fetch, config.way.lock) {
+        (_, Some(kind)) => {
+            let (elapsed, found, marks) = lock::run(config, kind, sink, watch)?;
+            (deadlock, locks) = (found, marks);
+            elapsed
         }
-        Some(options) => {
+        (None, None) if config.work == Work::Spin => drive(
+            config,
+            sink,
+            (watch, explain),
+            teardown,
+            YieldingSpin {
+                delay,
+                sink: Arc::clone(sink),
+            },
+            SpinCall { delay },
+        )?,
+        (None, None) => drive(
+            config,
+            sink,
+            (watch, explain),
+            teardown,
+            Sleep { delay },
+            SleepCall { delay },
+        )?,
+        (Some(options), None) => {
             let (elapsed, observed) = fetch(config, sink, (watch, explain), teardown, options)?;
             observed_delay = observed;
             elapsed
         }
     };
-    // The followers' last word before the summary (the narration's end).
-    sink.finished();
+    // The followers' last word before the summary (the narration's end);
+    // a deadlocked run did not finish, and the diagnosis says so instead.
+    if deadlock.is_none() {
+        sink.finished();
+    }
     Ok(Outcome {
         elapsed,
         completed: sink.completed(),
         failed: sink.failed(),
         observed_delay,
         polls: watch.map(|w| w.polls()),
+        deadlock,
+        locks,
     })
 }
 
@@ -175,6 +204,13 @@ where
         (Mode::SpawnBlocking, Some(runtime)) => {
             let wait = SpawnBlocking {
                 call: Arc::new(blocking),
+            };
+            on_runtime(config, runtime, sink, watch, teardown, wait)
+        }
+        (Mode::BlockInPlace, Some(runtime)) => {
+            let wait = BlockInPlace {
+                call: blocking,
+                sink: Arc::clone(sink),
             };
             on_runtime(config, runtime, sink, watch, teardown, wait)
         }

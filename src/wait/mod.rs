@@ -13,10 +13,20 @@
 //! A [`BlockingCall`] is `std::thread::sleep` ([`SleepCall`]) for the
 //! sleeping demos, or a ureq HTTP request for `fetch` ([`fetch`], which also
 //! has the non-blocking reqwest client). `--mode threads` makes the same
-//! blocking call, one OS thread per task.
+//! blocking call, one OS thread per task, and `--mode block-in-place` makes
+//! it inside `tokio::task::block_in_place` ([`in_place`]).
+//!
+//! `--work spin` swaps the sleep for a busy loop ([`spin`]): [`SpinCall`]
+//! is the blocking call, and [`YieldingSpin`] the async wait, a loop that
+//! yields the thread every millisecond.
 
 #[cfg(feature = "http")]
 pub(crate) mod fetch;
+mod in_place;
+pub(crate) mod spin;
+
+pub(crate) use in_place::BlockInPlace;
+pub(crate) use spin::{SpinCall, YieldingSpin};
 
 use crate::sink::Sink;
 use crate::vocab::Ending;

@@ -173,7 +173,7 @@ fn the_compare_table_fits_columns_when_piped() {
         .stdout
         .clone();
     let table = String::from_utf8(output).unwrap();
-    assert_eq!(table.lines().count(), 7, "{table}");
+    assert_eq!(table.lines().count(), 9, "{table}");
 }
 
 /// Ctrl-C during `compare --svg` still leaves a whole picture: a panel per
@@ -220,7 +220,7 @@ fn a_way_refused_by_the_machine_makes_compare_exit_1() {
         .unwrap();
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     let rows: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(rows.len(), 6, "every way keeps its row");
+    assert_eq!(rows.len(), 8, "every way keeps its row");
     let threads = rows.iter().find(|r| r["mode"] == "threads").unwrap();
     assert_eq!(threads["passed"], false);
     assert!(String::from_utf8_lossy(&output.stderr).contains("threads"));

@@ -50,7 +50,7 @@ enum Expect {
 const CASES: &[(&str, Expect)] = &[
     (
         "asyncdemo compare ",
-        Expect::Values(&["count", "fetch", "hello"]),
+        Expect::Values(&["count", "fetch", "hello", "lock"]),
     ),
     (
         "asyncdemo completions ",

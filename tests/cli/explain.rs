@@ -313,3 +313,69 @@ fn fetch_is_narrated_as_a_request_or_a_blocking_call() {
     assert_eq!(held.len(), 2, "{out}");
     assert!(held.iter().all(|&ms| ms >= 60.0), "{held:?}");
 }
+
+/// `--work spin`: the blocking loop holds the thread in one poll (no
+/// Pending); the yielding loop returns Pending after each slice, is
+/// re-queued at once, and its later slices are summed up, so that the
+/// narration of a 100 ms loop stays short.
+#[test]
+fn explain_says_what_a_spin_does_with_the_thread() {
+    let out = stdout_of(&[
+        "count",
+        "-n",
+        "2",
+        "-d",
+        "100ms",
+        "--work",
+        "spin",
+        "--blocking",
+        "--explain",
+    ]);
+    let told = narration(&out);
+    for task in [1, 2] {
+        let line = told
+            .iter()
+            .find(|l| {
+                l.contains("that never yields returned after ")
+                    && l.contains(&format!("inside task {task}'s poll (no Pending)"))
+            })
+            .unwrap_or_else(|| panic!("{out}"));
+        assert!(millis_after(line, "after")[0] >= 100.0, "{line}");
+    }
+    assert!(!out.contains("yield_now"), "{out}");
+
+    let out = stdout_of(&[
+        "count",
+        "-n",
+        "2",
+        "-d",
+        "100ms",
+        "--work",
+        "spin",
+        "--explain",
+    ]);
+    let told = narration(&out);
+    for task in [1, 2] {
+        assert!(
+            told.iter().any(
+                |l| l.starts_with(&format!("task {task}'s poll returns Pending"))
+                    && l.contains("yield_now gave the thread up")
+            ),
+            "{out}"
+        );
+        assert!(
+            told.iter()
+                .any(|l| l.starts_with(&format!("task {task} goes on the same way"))),
+            "{out}"
+        );
+        assert!(
+            told.iter()
+                .any(|l| l.starts_with(&format!("task {task}'s poll returns Ready"))),
+            "{out}"
+        );
+    }
+    // About a hundred slices each, told in a few lines: each task's first
+    // slice, and the summing up.
+    assert!(told.len() < 20, "{} lines:\n{out}", told.len());
+    assert!(!out.contains("tokio::time::sleep"), "{out}");
+}

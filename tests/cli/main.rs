@@ -17,6 +17,7 @@ mod limits;
 #[cfg(feature = "live")]
 mod live;
 mod live_lines;
+mod lock;
 mod manpage;
 mod modes;
 #[cfg(feature = "http")]
@@ -34,5 +35,6 @@ mod pictures;
 mod python;
 mod scale;
 mod slowpoll;
+mod spin;
 mod usage;
 mod verdicts;

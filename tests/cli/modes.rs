@@ -285,6 +285,8 @@ fn compare_json_lists_every_way_in_the_summary_schema() {
         ("spawn-blocking", "current-thread", false),
         ("blocking", "multi-thread", false),
         ("blocking", "multi-thread", true),
+        ("block-in-place", "multi-thread", false),
+        ("block-in-place", "multi-thread", true),
     ]
     .map(|(m, r, s)| (m.to_owned(), r.to_owned(), s));
     assert_eq!(ways, expected);
@@ -294,6 +296,9 @@ fn compare_json_lists_every_way_in_the_summary_schema() {
     }
     // The lesson, as relations: async overlaps, blocking does not.
     assert!(elapsed(&runs[1]) >= 0.3 && elapsed(&runs[0]) < 0.75 * elapsed(&runs[1]));
+    // block_in_place cannot split join_all's one task, but spawned tasks
+    // each hand their worker's queue away and overlap.
+    assert!(elapsed(&runs[6]) >= 0.3 && elapsed(&runs[7]) < 0.75 * elapsed(&runs[6]));
 }
 
 #[test]
@@ -307,12 +312,12 @@ fn compare_text_announces_each_run_and_prints_one_row_per_way() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert_eq!(
         stderr.lines().filter(|l| l.starts_with("running ")).count(),
-        6,
+        8,
         "{stderr}"
     );
     let lines: Vec<&str> = stdout.lines().collect();
     assert!(lines[0].starts_with("mode "), "{stdout}");
-    assert_eq!(lines.len(), 7, "{stdout}");
+    assert_eq!(lines.len(), 9, "{stdout}");
     assert!(lines[2].contains("one after another"), "{stdout}");
     asyncdemo(&["compare", "count", "-d", "0", "-f", "markdown"])
         .assert()

@@ -419,7 +419,7 @@ fn fetch_works_against_pythons_http_server() {
 fn compare_fetch_runs_every_way_against_real_sockets() {
     let out = stdout_of(&["compare", "fetch", "-n", "3", "-d", "100ms", "-f", "json"]);
     let runs: Vec<Value> = serde_json::from_str(&out).unwrap();
-    assert_eq!(runs.len(), 6);
+    assert_eq!(runs.len(), 8);
     assert!(
         runs.iter()
             .all(|r| r["demo"] == "fetch" && r["completed"] == 3 && r["failed"] == 0)

@@ -104,7 +104,9 @@ fn compare_draws_every_way_in_one_picture() {
             "threads",
             "spawn-blocking",
             "blocking",
-            "blocking"
+            "blocking",
+            "block-in-place",
+            "block-in-place"
         ]
     );
 }

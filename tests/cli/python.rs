@@ -91,10 +91,10 @@ fn the_notes_programs_run_after_the_tokio_rows() {
     assert_eq!(code, 0);
     let rust = of(&rows, "rust");
     let python = of(&rows, "python");
-    assert_eq!(rust.len(), 6);
-    assert_eq!(rows.len(), 6 + python.len(), "only rust and python rows");
+    assert_eq!(rust.len(), 8);
+    assert_eq!(rows.len(), 8 + python.len(), "only rust and python rows");
     // The tokio rows come first, as without --python.
-    assert!(rows[..6].iter().all(|r| r["language"] == "rust"));
+    assert!(rows[..8].iter().all(|r| r["language"] == "rust"));
     let gather = row(&python, "asyncio.sleep under gather (Python 3.");
     let blocking = row(&python, "time.sleep inside the coroutines");
     let offloaded = row(&python, "asyncio.to_thread(time.sleep)");
@@ -169,7 +169,7 @@ fn a_python_that_exits_with_an_error_is_a_failed_row_with_its_reason() {
         stderr.contains("error: python3 asyncio.sleep under gather: python3 exited with status 1")
     );
     // The tokio rows are all there.
-    assert_eq!(of(&rows, "rust").len(), 6);
+    assert_eq!(of(&rows, "rust").len(), 8);
     let table = asyncdemo(&[
         "compare", "count", "-n", "2", "-d", "10ms", "--python", "-f", "markdown",
     ])
@@ -259,7 +259,7 @@ fn without_python3_the_tokio_rows_print_and_a_note_says_why() {
         empty.path(),
     );
     assert_eq!(code, 0);
-    assert_eq!(rows.len(), 6);
+    assert_eq!(rows.len(), 8);
     assert!(rows.iter().all(|r| r["language"] == "rust"));
     assert_eq!(stderr, "note: no Python rows: python3 is not on PATH\n");
 }
@@ -273,7 +273,7 @@ fn a_python_older_than_3_9_leaves_a_note_and_no_rows() {
     );
     let (code, rows, stderr) = compare_json(&["hello", "-d", "10ms", "--python"], dir.path());
     assert_eq!(code, 0);
-    assert_eq!(rows.len(), 6);
+    assert_eq!(rows.len(), 8);
     assert_eq!(
         stderr,
         "note: no Python rows: python3 is Python 3.8.10, and the Python rows need 3.9 \

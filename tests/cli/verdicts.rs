@@ -89,7 +89,7 @@ fn every_compare_row_has_its_peak_overlap() {
         .stdout
         .clone();
     let rows: Vec<Value> = serde_json::from_slice(&out).unwrap();
-    assert_eq!(rows.len(), 6);
+    assert_eq!(rows.len(), 8);
     for row in &rows {
         let workers = row["workers"].as_u64();
         let expected = match (
@@ -97,7 +97,7 @@ fn every_compare_row_has_its_peak_overlap() {
             row["spawn"].as_bool().unwrap(),
         ) {
             ("blocking", true) => workers.unwrap().min(3),
-            ("blocking", false) => 1,
+            ("blocking" | "block-in-place", false) => 1,
             _ => 3,
         };
         assert_eq!(row["peak_overlap"].as_u64(), Some(expected), "{row}");
@@ -248,16 +248,24 @@ fn the_table_fits_any_width_without_splitting_a_figure() {
                 "{columns}: a number without its unit: {line:?}\n{table}"
             );
             // Nothing wraps back to the left margin but a row's start.
-            let margin = ["mode", "async", "blocking", "threads", "spawn-blocking"];
+            let margin = [
+                "mode",
+                "async",
+                "blocking",
+                "threads",
+                "spawn-blocking",
+                "block-in-place",
+            ];
             assert!(
                 line.starts_with(' ') || margin.iter().any(|m| line.starts_with(m)),
                 "{columns}: {line:?}\n{table}"
             );
         }
         // Every way is there, once.
+        // Every way but threads has a runtime whose polls are timed.
         assert_eq!(
             table.matches("longest poll").count(),
-            5,
+            7,
             "{columns}:\n{table}"
         );
         assert_eq!(

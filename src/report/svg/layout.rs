@@ -17,7 +17,7 @@ use super::super::lanes::{Lanes, State, ThreadLane};
 use super::super::marks;
 use super::super::palette::Role;
 use super::{Panel, Run};
-use crate::vocab::Waiting;
+use crate::vocab::{LockKind, Waiting};
 use std::time::Duration;
 
 /// The picture's width, in user units (and CSS pixels).
@@ -155,6 +155,8 @@ const fn class(state: State) -> &'static str {
         State::Waiting(Waiting::Free) => "free",
         State::Waiting(Waiting::Blocked) => "blocked",
         State::Waiting(Waiting::Offloaded) => "offloaded",
+        State::Waiting(Waiting::Spinning) => "spinning",
+        State::Lock => "lock",
     }
 }
 
@@ -162,6 +164,7 @@ const fn role(state: State) -> Role {
     match state {
         State::Ready => Role::Ready,
         State::Waiting(waiting) => Role::Wait(waiting),
+        State::Lock => Role::Lock,
     }
 }
 
@@ -317,14 +320,14 @@ fn draw_run(
                 format!("task {task}"),
             );
         }
-        for span in lanes.task(mark) {
+        for span in lanes.task(task as u32, mark) {
             let (x0, x1) = (axis.x(span.from), axis.x(span.to));
             if x1 - x0 < MIN_WIDTH {
                 continue;
             }
             let title = format!(
                 "task {task}: {}, for {:.3} s ({:.3} to {:.3} s)",
-                role(span.state).meaning(summary.demo),
+                role(span.state).meaning(summary.demo, summary.work),
                 secs(span.to - span.from),
                 secs(span.from),
                 secs(span.to)
@@ -388,7 +391,7 @@ fn draw_run(
             Anchor::End,
             format!("… {} more", thousands(summary.tasks - shown)),
         );
-        draw_band(canvas, lanes, axis, rest, y, band);
+        draw_band(canvas, lanes, axis, (shown + 1, rest), y, band);
         y += band;
     }
     let threads = &lanes.threads;
@@ -428,7 +431,7 @@ fn draw_band(
     canvas: &mut Canvas,
     lanes: &Lanes,
     axis: Axis,
-    rest: &[marks::Marks],
+    (first, rest): (u32, &[marks::Marks]),
     y: f64,
     bar: f64,
 ) {
@@ -443,15 +446,15 @@ fn draw_band(
     // million tasks cost one pass.
     let mut waits = vec![0i64; BAND_COLUMNS + 2];
     let mut ready = vec![0i64; BAND_COLUMNS + 2];
-    for mark in rest {
-        for span in lanes.task(mark) {
+    for (task, mark) in (first..).zip(rest) {
+        for span in lanes.task(task, mark) {
             let (from, to) = (
                 column_of(span.from),
                 column_of(span.to).max(column_of(span.from) + 1),
             );
             let counts = match span.state {
                 State::Ready => &mut ready,
-                State::Waiting(_) => &mut waits,
+                State::Waiting(_) | State::Lock => &mut waits,
             };
             counts[from.min(BAND_COLUMNS)] += 1;
             counts[to.min(BAND_COLUMNS + 1)] -= 1;
@@ -600,7 +603,7 @@ impl Entry {
         Entry {
             fill: role.hex(),
             stroke: None,
-            words: role.meaning(summary.demo).to_owned(),
+            words: role.meaning(summary.demo, summary.work).to_owned(),
         }
     }
 }
@@ -613,17 +616,35 @@ fn legend(runs: &[(&Summary, &Lanes)]) -> Vec<Entry> {
     let mut entries = vec![Entry::of(Role::Line, first)];
     let mut seen: Vec<Waiting> = Vec::new();
     for (summary, _) in runs {
-        let waiting = Waiting::of(summary.mode);
+        let waiting = Waiting::of(summary.mode, summary.work);
         if !seen.contains(&waiting) {
             seen.push(waiting);
             entries.push(Entry::of(Role::Wait(waiting), summary));
         }
     }
+    // The lock demo's waits for the lock: in std's lock(), holding the
+    // thread (a deadlock); in tokio's, Pending with the thread free.
+    for (summary, _) in runs {
+        let (blocked, pending) = match summary.lock {
+            Some(LockKind::Std) => (summary.locks.iter().any(|m| m.got.is_none()), false),
+            Some(LockKind::Tokio) => (false, summary.locks.iter().any(|m| m.got > Some(m.asked))),
+            _ => (false, false),
+        };
+        if blocked && !seen.contains(&Waiting::Blocked) {
+            seen.push(Waiting::Blocked);
+            entries.push(Entry::of(Role::Wait(Waiting::Blocked), summary));
+        }
+        if pending && !entries.iter().any(|e| e.fill == Role::Lock.hex()) {
+            entries.push(Entry::of(Role::Lock, summary));
+        }
+    }
     entries.push(Entry::of(Role::Ready, first));
-    let unfinished = |s: &Summary| s.interrupted || s.failed > 0;
+    let unfinished = |s: &Summary| s.interrupted || s.failed > 0 || s.deadlock.is_some();
     if runs.iter().any(|(s, _)| unfinished(s)) {
         let words = if runs.iter().any(|(s, _)| s.interrupted) {
             "stopped by a signal: what it was doing then"
+        } else if runs.iter().any(|(s, _)| s.deadlock.is_some()) {
+            "never finished: the run deadlocked"
         } else {
             "never finished: its wait failed"
         };
@@ -650,6 +671,8 @@ fn legend(runs: &[(&Summary, &Lanes)]) -> Vec<Entry> {
 fn outcome(summary: &Summary) -> String {
     let stopped = if summary.interrupted {
         ", stopped by a signal"
+    } else if summary.deadlock.is_some() {
+        ", deadlocked"
     } else {
         ""
     };
@@ -718,7 +741,12 @@ pub(super) fn compare(panels: &[Panel]) -> Picture {
             size: HEADING,
             anchor: Anchor::Start,
             fill: INK,
-            bold: s.mode.name().to_owned(),
+            // A lock run's way is its lock (the mode is async in all three),
+            // as in the table.
+            bold: s
+                .lock
+                .map_or(s.mode.name(), |lock| lock.type_name())
+                .to_owned(),
             body: format!(" {} · {}", runtime_label(s), outcome(s)),
         });
         // The verdict on lines of its own, wrapped: at a projector's size
