@@ -1,7 +1,7 @@
 //! The `compare` table: one row per way of running the same demo.
 
 use super::Summary;
-use crate::vocab::{Event, Language, Park, Term};
+use crate::vocab::{Event, Language, Park, Term, Work};
 use std::io::{self, Write};
 
 /// One row of the table: a way's summary, why it behaves as it does, and
@@ -80,8 +80,33 @@ fn reading(summary: &Summary, why: &str, overhead: f64) -> String {
         return format!("no wait to overlap (delay 0): {why}");
     }
     match summary.peak_overlap {
+        // A busy loop's "wait" is work for a CPU: loops in flight together
+        // still run only as many at once as there are CPUs to run them, so
+        // the verdict says how many CPUs they kept busy, on average: the
+        // CPU time they did (tasks × delay) over the time it took.
+        Some(peak) if summary.work == Work::Spin && peak > 1 => {
+            let cpus = summary.speedup.unwrap_or(0.0);
+            let plural = if format!("{cpus:.1}") == "1.0" {
+                ""
+            } else {
+                "s"
+            };
+            format!(
+                "{} in flight, on {cpus:.1} CPU{plural} at a time: {why}",
+                in_flight(u64::from(peak), tasks)
+            )
+        }
         Some(peak) => format!("{}: {why}", at_once(u64::from(peak), tasks)),
         None => rounds(summary, why, overhead),
+    }
+}
+
+/// How many busy loops were in flight together: `all 3`, or `2 of 3`.
+fn in_flight(peak: u64, tasks: u64) -> String {
+    if peak >= tasks {
+        format!("all {tasks}")
+    } else {
+        format!("{peak} of {tasks}")
     }
 }
 
@@ -499,6 +524,32 @@ mod tests {
         // hides the answer: 17,000 waits of 1 ms that overlapped did.
         let s = run(17_000, ms(1), ASYNC, ms(5), 17_000).with_peak_overlap(Some(17_000));
         assert_eq!(verdict(&s, "why", 0.004), "all waits overlap: why");
+    }
+
+    /// Busy loops in flight together still share the CPUs: the verdict
+    /// says how many CPUs they kept busy, not that the waits overlapped.
+    #[test]
+    fn spinning_verdicts_say_how_many_cpus_the_loops_kept_busy() {
+        let ms = Duration::from_millis;
+        let spin = |s: Summary| Summary {
+            work: Work::Spin,
+            ..s
+        };
+        // yield_now: every loop started, on one CPU: fair, not faster.
+        let s = spin(run(3, ms(200), ASYNC, ms(600), 3).with_peak_overlap(Some(3)));
+        assert_eq!(
+            verdict(&s, "why", 0.0),
+            "all 3 in flight, on 1.0 CPU at a time: why"
+        );
+        // A thread per loop on two cores.
+        let s = spin(run(3, ms(200), ASYNC, ms(333), 3).with_peak_overlap(Some(3)));
+        assert_eq!(
+            verdict(&s, "why", 0.0),
+            "all 3 in flight, on 1.8 CPUs at a time: why"
+        );
+        // One at a time reads as it does for a sleep.
+        let s = spin(run(3, ms(200), BLOCKING, ms(600), 3).with_peak_overlap(Some(1)));
+        assert_eq!(verdict(&s, "why", 0.0), "one after another: why");
     }
 
     /// Rows whose overlap was not counted are read from their timing.
