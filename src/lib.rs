@@ -45,18 +45,19 @@
 //! - `report`: pure renderers. A `Summary` and the recorded events in;
 //!   text, JSON, NDJSON, the `--timeline` and `--svg` pictures, the
 //!   `--trace` file and the `compare` table out.
-//! - `live`: `--live`, the timeline drawn on the terminal while the run
-//!   goes (ratatui's inline viewport, on a thread of its own), a follower of
-//!   the run's events; behind the default cargo feature `live`.
 //! - `sink`: where task lines go during the run: one buffered writer,
 //!   flushed when the program is about to wait, and the events recorded
 //!   for the pictures.
+//! - `live`: `--live`, the timeline drawn on the terminal while the run
+//!   goes (ratatui's inline viewport, on a thread of its own), a follower of
+//!   the run's events; behind the default cargo feature `live`.
 //! - `server`: the slow HTTP server (hyper) that `fetch` talks to and
 //!   `serve` runs; behind the default cargo feature `http`, like the
 //!   clients in `wait::fetch`.
 //! - `wait`: the ways of waiting, the one thing that differs between
-//!   modes: a tokio timer, a blocking call in place, the blocking pool, and
-//!   the HTTP clients of `fetch` (reqwest and ureq).
+//!   modes: a tokio timer, a blocking call in place, the blocking pool,
+//!   `block_in_place`, a busy loop on the CPU (`--work spin`), and the HTTP
+//!   clients of `fetch` (reqwest and ureq).
 //! - `http`: the one place that looks at the `http` feature: an
 //!   `enabled.rs` (the server and the clients) or a `disabled.rs` with the
 //!   same API, which says that this build has no HTTP.
@@ -77,9 +78,9 @@
 //!   created in one place, `-` meaning stdout.
 //! - `conclude`: who concludes a run, exactly once (the normal end, a
 //!   signal, the reader hanging up), and what the others do.
-//! - `compare`: the `compare` command, one run per way of running.
 //! - `python`: `compare --python`, the notes' own Python programs run by
 //!   python3 with a deadline, their task lines read back as events.
+//! - `compare`: the `compare` command, one run per way of running.
 //! - `generate`: shell completions and the man page, from the CLI itself.
 //!
 //! This file owns the lifecycle of a run: it starts it, lets a signal
