@@ -365,20 +365,26 @@ mod tests {
         }
     }
 
-    /// A coroutine that waits once is polled twice, and the follower hears
-    /// of both polls, begun and ended.
-    #[test]
-    fn every_poll_is_told_begun_and_ended() {
-        let counting = Counting::default();
+    /// A coroutine that returns Pending once, waking itself at once, as a
+    /// wait that is over by the next poll would.
+    fn yields_once() -> impl std::future::Future<Output = ()> {
         let mut yielded = false;
-        let task = std::future::poll_fn(|cx| {
+        std::future::poll_fn(move |cx| {
             if yielded {
                 return std::task::Poll::Ready(());
             }
             yielded = true;
             cx.waker().wake_by_ref();
             std::task::Poll::Pending
-        });
+        })
+    }
+
+    /// A coroutine that waits once is polled twice, and the follower hears
+    /// of both polls, begun and ended.
+    #[test]
+    fn every_poll_is_told_begun_and_ended() {
+        let counting = Counting::default();
+        let task = yields_once();
         futures::executor::block_on(polled(&counting, 7, task));
         assert_eq!(counting.began.load(Ordering::Relaxed), 2);
         assert_eq!(counting.ended.load(Ordering::Relaxed), 2);
@@ -428,15 +434,7 @@ mod tests {
     #[test]
     fn a_follower_hears_the_wake_up_and_the_task_still_runs_to_its_end() {
         let waking = Waking::default();
-        let mut yielded = false;
-        let task = std::future::poll_fn(|cx| {
-            if yielded {
-                return std::task::Poll::Ready(());
-            }
-            yielded = true;
-            cx.waker().wake_by_ref();
-            std::task::Poll::Pending
-        });
+        let task = yields_once();
         futures::executor::block_on(polled(&waking, 1, task));
         assert_eq!(waking.woken.load(Ordering::SeqCst), 1);
         assert_eq!(
