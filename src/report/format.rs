@@ -3,9 +3,29 @@
 //! the round steps of a time axis.
 
 use super::Summary;
-use crate::vocab::Mode;
+use crate::vocab::{Language, Mode};
 use std::fmt::Write as _;
 use std::time::Duration;
+
+/// `text`, in the words of the language that ran `summary`'s run: a
+/// `compare --python` row's picture speaks of `time.sleep` and the event
+/// loop's thread, not of `std::thread::sleep` and a tokio runtime thread.
+/// The states are the same; only their names differ.
+pub(crate) fn in_words_of(summary: &Summary, text: &str) -> String {
+    if summary.language != Some(Language::Python) {
+        return text.to_owned();
+    }
+    [
+        ("std::thread::sleep", "time.sleep"),
+        ("a ureq call", "a requests call"),
+        ("a blocking-pool thread", "an executor thread"),
+        ("runtime thread", "event loop thread"),
+    ]
+    .into_iter()
+    .fold(text.to_owned(), |text, (rust, python)| {
+        text.replace(rust, python)
+    })
+}
 
 /// `99990` → `99,990`.
 pub(crate) fn thousands(n: u32) -> String {
@@ -122,6 +142,19 @@ pub(crate) fn tick_label(at: f64, ticks: &[f64]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_python_row_speaks_pythons_words() {
+        let config = crate::report::tests::config(2, Duration::from_millis(10), vec![]);
+        let mut summary = Summary::new(&config, crate::vocab::Outcome::default(), None);
+        let text = "runtime thread: blocked in std::thread::sleep, for a blocking-pool thread";
+        assert_eq!(in_words_of(&summary, text), text);
+        summary.language = Some(Language::Python);
+        assert_eq!(
+            in_words_of(&summary, text),
+            "event loop thread: blocked in time.sleep, for an executor thread"
+        );
+    }
 
     #[test]
     fn thousands_are_separated() {

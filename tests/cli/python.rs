@@ -370,6 +370,13 @@ fn the_svg_has_a_panel_per_python_row() {
             .any(|h| h.contains("time.sleep inside the coroutines")),
         "{headings:?}"
     );
+    // A Python panel speaks Python's words: its thread is the event
+    // loop's, and its tasks block in time.sleep.
+    assert!(text.contains(">event loop thread<"), "{text}");
+    assert!(
+        text.contains("blocked in time.sleep, holding its thread"),
+        "{text}"
+    );
     // The verdicts stand on lines of their own under each heading.
     let texts: String = doc
         .descendants()

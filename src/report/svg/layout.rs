@@ -11,7 +11,7 @@
 
 use super::super::Summary;
 use super::super::format::{
-    command_line, given_delay, runtime_label, thousands, tick_label, ticks,
+    command_line, given_delay, in_words_of, runtime_label, thousands, tick_label, ticks,
 };
 use super::super::lanes::{Lanes, State, ThreadLane};
 use super::super::marks;
@@ -327,7 +327,10 @@ fn draw_run(
             }
             let title = format!(
                 "task {task}: {}, for {:.3} s ({:.3} to {:.3} s)",
-                role(span.state).meaning(summary.demo, summary.work),
+                in_words_of(
+                    summary,
+                    role(span.state).meaning(summary.demo, summary.work)
+                ),
                 secs(span.to - span.from),
                 secs(span.from),
                 secs(span.to)
@@ -405,9 +408,16 @@ fn draw_run(
             (PLOT_LEFT - 8.0, baseline(y)),
             LABEL,
             Anchor::End,
-            thread.label.clone(),
+            in_words_of(summary, &thread.label),
         );
-        draw_thread(canvas, thread, axis, y, bar);
+        draw_thread(
+            canvas,
+            thread,
+            &in_words_of(summary, &thread.label),
+            axis,
+            y,
+            bar,
+        );
         y += lane;
     }
     if threads.len() > MAX_THREAD_LANES {
@@ -516,8 +526,7 @@ fn merge(stretches: &[(Duration, Duration)], axis: Axis) -> Vec<(f64, f64, Durat
 
 /// A runtime thread's lane: parked (pale) behind, running code (dark) and
 /// held in a blocking call (pale red) on top.
-fn draw_thread(canvas: &mut Canvas, lane: &ThreadLane, axis: Axis, y: f64, bar: f64) {
-    let label = &lane.label;
+fn draw_thread(canvas: &mut Canvas, lane: &ThreadLane, label: &str, axis: Axis, y: f64, bar: f64) {
     canvas.rect(
         (PLOT_LEFT, y, PLOT_RIGHT - PLOT_LEFT, bar),
         Role::Parked,
