@@ -364,6 +364,9 @@ struct Table {
     rows: Vec<Row>,
     /// The way running now, for the partial row a signal adds.
     current: Option<Running>,
+    /// The Python row running now, as a signal would leave it (python3
+    /// reports only at its end).
+    python: Option<Row>,
 }
 
 /// A way in progress: enough to summarise it when a signal stops it.
@@ -433,6 +436,9 @@ impl Shared {
                 parks,
             });
         }
+        if let Some(row) = table.python.take() {
+            table.rows.push(row);
+        }
         // Nothing useful can be done with an error here: the process ends
         // with the signal's code either way. Exit while holding the table,
         // so that nothing else is printed after it.
@@ -487,6 +493,7 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
         table: Mutex::new(Table {
             rows: Vec::with_capacity(TRIALS.len()),
             current: None,
+            python: None,
         }),
         exports: Exports::for_compare(args.format, term, args.svg.as_deref(), args.png.as_deref())?,
         conclusion: Conclusion::default(),
@@ -631,9 +638,11 @@ fn python_rows(args: &CompareArgs, shared: &Shared) -> ExitCode {
         if args.format == TableFormat::Text {
             let _ = writeln!(io::stderr(), "running python3: {} ...", way.ran);
         }
+        shared.lock().python = Some(python::interrupted(way, args.demo, &args.workload));
         let row = match python::run(way, args.demo, &args.workload, deadline) {
             python::Ran::Row(row) => *row,
             python::Ran::Skipped(why) => {
+                shared.lock().python = None;
                 let _ = writeln!(io::stderr(), "note: skipped {why}");
                 continue;
             }
@@ -660,8 +669,10 @@ fn python_rows(args: &CompareArgs, shared: &Shared) -> ExitCode {
             drop(table);
             conclude::park();
         }
+        table.python = None;
         table.rows.push(row);
     }
+    shared.lock().python = None;
     code
 }
 

@@ -19,7 +19,7 @@ use crate::config::{Config, Way};
 use crate::http;
 use crate::report::Summary;
 use crate::report::compare::Row;
-use crate::vocab::{Demo, Event, Language, Mode, Outcome, Park, Phase, Polls, Runtime};
+use crate::vocab::{Demo, Event, Language, Mode, Outcome, Park, Phase, Polls, Runtime, Signal};
 use std::io::{self, Read};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicI32, Ordering};
@@ -546,6 +546,23 @@ fn peak_overlap(events: &[Event]) -> u32 {
         }
     }
     peak
+}
+
+/// The row of `way` as a signal leaves it: python3 reports its lines only
+/// at its end, so a row stopped before then has no figures, only what ran
+/// and that it was interrupted, as a stopped tokio row says.
+pub(crate) fn interrupted(way: &Program, demo: Demo, workload: &Workload) -> Row {
+    let config = config_of(way, demo, workload, None);
+    // Any signal: the summary only records that one stopped the run.
+    let mut summary = Summary::new(&config, Outcome::default(), Some(Signal::Interrupt));
+    summary.language = Some(Language::Python);
+    summary.ran = Some(way.ran.to_owned());
+    Row {
+        summary,
+        why: way.why.to_owned(),
+        events: Vec::new(),
+        parks: Vec::new(),
+    }
 }
 
 /// The row of a run that failed as a whole, saying `why`.

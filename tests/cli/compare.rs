@@ -11,7 +11,7 @@ use std::time::Duration;
 /// Starts `compare ARGS`, waits until its stderr announces the `nth` way
 /// (so that the ways before it have finished), and sends Ctrl-C.
 /// Returns the exit code and stdout.
-fn interrupt_compare_at(args: &[&str], nth: usize) -> (Option<i32>, String) {
+pub fn interrupt_compare_at(args: &[&str], nth: usize) -> (Option<i32>, String) {
     let mut child = binary()
         .arg("compare")
         .args(args)

@@ -388,3 +388,33 @@ fn the_svg_has_a_panel_per_python_row() {
         "{texts}"
     );
 }
+
+/// Ctrl-C while a Python row runs: python3 is stopped with it, and the
+/// table marks that row interrupted after the finished ones, as it does a
+/// stopped tokio row.
+#[test]
+fn ctrl_c_during_a_python_row_marks_it_interrupted() {
+    if !python_usable("ctrl_c_during_a_python_row_marks_it_interrupted") {
+        return;
+    }
+    // The second `running` line announces the first Python row, after the
+    // one tokio row; its sleeps take 3 s, far longer than the signal takes
+    // to follow the announcement.
+    let (code, stdout) = crate::compare::interrupt_compare_at(
+        &[
+            "count", "-n", "2", "-d", "3s", "--python", "--ways", "async",
+        ],
+        2,
+    );
+    assert_eq!(code, Some(130), "{stdout}");
+    let rows: Vec<&str> = stdout.lines().filter(|l| !l.is_empty()).collect();
+    assert!(rows[1].starts_with("async "), "{stdout}");
+    let stopped = rows
+        .iter()
+        .find(|l| l.contains("asyncio.sleep under gather"))
+        .unwrap_or_else(|| panic!("no row for the stopped Python run: {stdout}"));
+    assert!(
+        stopped.contains("interrupted: 0 of 2 tasks had finished"),
+        "{stdout}"
+    );
+}
