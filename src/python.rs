@@ -17,8 +17,8 @@
 use crate::cli::Workload;
 use crate::config::{Config, Way};
 use crate::http;
-use crate::report::Summary;
 use crate::report::compare::Row;
+use crate::report::{Summary, marks};
 use crate::vocab::{Demo, Event, Language, Mode, Outcome, Park, Phase, Polls, Runtime, Signal};
 use std::io::{self, Read};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -515,8 +515,8 @@ fn measured(way: &Program, demo: Demo, workload: &Workload, parsed: Parsed) -> R
         deadlock: None,
         locks: Vec::new(),
     };
-    let mut summary =
-        Summary::new(&config, outcome, None).with_peak_overlap(Some(peak_overlap(&parsed.events)));
+    let mut summary = Summary::new(&config, outcome, None)
+        .with_peak_overlap(Some(marks::peak_overlap(&parsed.events)));
     summary.language = Some(Language::Python);
     summary.ran = Some(format!("{} (Python {})", way.ran, parsed.version));
     Row {
@@ -525,27 +525,6 @@ fn measured(way: &Program, demo: Demo, workload: &Workload, parsed: Parsed) -> R
         events: parsed.events,
         parks: parsed.parks,
     }
-}
-
-/// The most tasks that were waiting at the same moment: between their
-/// first and last lines, counted in the order the lines came, as a tokio
-/// run's sink counts them, so the figure reads the same for both languages.
-fn peak_overlap(events: &[Event]) -> u32 {
-    // The threads row records its lines from several threads: in time order
-    // first (a stable sort keeps the order of lines printed at one instant).
-    let mut in_order: Vec<&Event> = events.iter().collect();
-    in_order.sort_by_key(|event| event.at);
-    let (mut waiting, mut peak) = (0u32, 0u32);
-    for event in in_order {
-        match event.phase {
-            Phase::First => {
-                waiting += 1;
-                peak = peak.max(waiting);
-            }
-            Phase::Last => waiting = waiting.saturating_sub(1),
-        }
-    }
-    peak
 }
 
 /// The row of `way` as a signal leaves it: python3 reports its lines only
@@ -592,33 +571,6 @@ fn failed(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_peak_overlap_counts_the_waits_in_flight() {
-        let line = |ms: u64, task: u32, phase: Phase| Event {
-            at: Duration::from_millis(ms),
-            task,
-            phase,
-            thread: 1,
-        };
-        // gather: both start, then both end.
-        let gathered = [
-            line(0, 1, Phase::First),
-            line(0, 2, Phase::First),
-            line(100, 1, Phase::Last),
-            line(100, 2, Phase::Last),
-        ];
-        assert_eq!(peak_overlap(&gathered), 2);
-        // time.sleep: one after another, even when recorded out of order.
-        let blocked = [
-            line(101, 2, Phase::First),
-            line(100, 1, Phase::Last),
-            line(0, 1, Phase::First),
-            line(201, 2, Phase::Last),
-        ];
-        assert_eq!(peak_overlap(&blocked), 1);
-        assert_eq!(peak_overlap(&[]), 0);
-    }
 
     #[test]
     fn a_record_becomes_events_parks_and_an_elapsed_time() {

@@ -1,5 +1,6 @@
 //! When each task printed its two lines: the one computation of a task's
-//! marks, shared by the pictures (`--timeline` and `--trace`).
+//! marks, shared by the pictures (`--timeline` and `--trace`), and the
+//! peak overlap of recorded lines.
 
 use crate::vocab::{Event, Phase};
 
@@ -28,6 +29,28 @@ pub(crate) fn per_task(events: &[Event], tasks: u32) -> Vec<Marks> {
     marks
 }
 
+/// The most tasks that were waiting at the same moment: between their
+/// first and last lines, in the order of the lines' times. A tokio run's
+/// sink counts the same as its lines come (`Sink::peak_overlap`); this is
+/// the count for recorded lines that came from elsewhere (a Python row).
+pub(crate) fn peak_overlap(events: &[Event]) -> u32 {
+    // The threads row records its lines from several threads: in time order
+    // first (a stable sort keeps the order of lines printed at one instant).
+    let mut in_order: Vec<&Event> = events.iter().collect();
+    in_order.sort_by_key(|event| event.at);
+    let (mut waiting, mut peak) = (0u32, 0u32);
+    for event in in_order {
+        match event.phase {
+            Phase::First => {
+                waiting += 1;
+                peak = peak.max(waiting);
+            }
+            Phase::Last => waiting = waiting.saturating_sub(1),
+        }
+    }
+    peak
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -53,5 +76,31 @@ mod tests {
         assert_eq!(marks[0].last, Some(events[3]));
         assert_eq!(marks[1].first, Some(events[0]));
         assert_eq!(marks[1].last, None, "task 2 never finished");
+    }
+    #[test]
+    fn the_peak_overlap_counts_the_waits_in_flight() {
+        let line = |ms: u64, task: u32, phase: Phase| Event {
+            at: Duration::from_millis(ms),
+            task,
+            phase,
+            thread: 1,
+        };
+        // gather: both start, then both end.
+        let gathered = [
+            line(0, 1, Phase::First),
+            line(0, 2, Phase::First),
+            line(100, 1, Phase::Last),
+            line(100, 2, Phase::Last),
+        ];
+        assert_eq!(peak_overlap(&gathered), 2);
+        // time.sleep: one after another, even when recorded out of order.
+        let blocked = [
+            line(101, 2, Phase::First),
+            line(100, 1, Phase::Last),
+            line(0, 1, Phase::First),
+            line(201, 2, Phase::Last),
+        ];
+        assert_eq!(peak_overlap(&blocked), 1);
+        assert_eq!(peak_overlap(&[]), 0);
     }
 }
