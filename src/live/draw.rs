@@ -8,7 +8,9 @@
 //! so a learner who has seen one reads the other.
 
 use super::{Counts, Plan, Sample, Seen, TaskState, Thread, counts, span, task_state};
+use crate::report::palette::Role;
 use crate::vocab::Waiting;
+use anstyle::AnsiColor;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -69,26 +71,41 @@ impl Rows {
     }
 }
 
+/// The glyph and colour of `role`, from the one palette that the
+/// `--timeline` and the SVG use too, so a state looks the same in all three.
+/// A role without a colour of its own (running code, parked) is drawn in
+/// the terminal's own colour, and parked dim.
+fn cell(role: Role) -> (char, Color) {
+    let color = match role.ansi() {
+        Some(AnsiColor::Green) => Color::Green,
+        Some(AnsiColor::Red) => Color::Red,
+        Some(AnsiColor::Blue) => Color::Blue,
+        Some(AnsiColor::Magenta) => Color::Magenta,
+        Some(AnsiColor::Yellow) => Color::Yellow,
+        Some(AnsiColor::Cyan) => Color::Cyan,
+        _ if role == Role::Parked => Color::DarkGray,
+        _ => Color::Reset,
+    };
+    (role.glyph(), color)
+}
+
 /// The glyph and colour of a task's state; `None` draws nothing (done, or
 /// not begun on a thread of its own).
 fn task_glyph(state: TaskState) -> Option<(char, Color)> {
     match state {
-        TaskState::Waiting(Waiting::Free) => Some(('~', Color::Green)),
-        TaskState::Waiting(Waiting::Blocked) => Some(('#', Color::Red)),
-        TaskState::Waiting(Waiting::Offloaded) => Some(('=', Color::Yellow)),
-        TaskState::Waiting(Waiting::Spinning) => Some(('%', Color::Blue)),
-        TaskState::Ready => Some(('.', Color::Magenta)),
+        TaskState::Waiting(waiting) => Some(cell(Role::Wait(waiting))),
+        TaskState::Ready => Some(cell(Role::Ready)),
         TaskState::Done | TaskState::NotStarted => None,
     }
 }
 
 /// The glyph and colour of a runtime thread's state.
 fn thread_glyph(state: Thread) -> (char, Color) {
-    match state {
-        Thread::Running => ('x', Color::Cyan),
-        Thread::Holding => ('#', Color::Red),
-        Thread::Parked => ('_', Color::DarkGray),
-    }
+    cell(match state {
+        Thread::Running => Role::Running,
+        Thread::Holding => Role::Held,
+        Thread::Parked => Role::Parked,
+    })
 }
 
 /// The width of the lane labels.
@@ -326,20 +343,24 @@ fn legend(plan: &Plan) -> [Vec<Item>; 2] {
         Waiting::Offloaded => " on the blocking pool (IDLE)",
         Waiting::Spinning => " spinning on the CPU (RUNNING)",
     };
+    let item = |role: Role, words: &'static str| -> Item {
+        let (glyph, color) = cell(role);
+        (Some(glyph), color, words)
+    };
     let tasks = vec![
         (None, Color::Reset, "tasks:"),
         (Some(glyph), color, wait),
-        (Some('.'), Color::Magenta, " ready, waiting (SCHED)"),
+        item(Role::Ready, " ready, waiting (SCHED)"),
     ];
     let threads = if plan.runtime {
         let mut row = vec![
             (None, Color::Reset, "threads:"),
-            (Some('x'), Color::Cyan, " running code"),
+            item(Role::Running, " running code"),
         ];
         if plan.waiting == Waiting::Blocked {
-            row.push((Some('#'), Color::Red, " held in a blocking call"));
+            row.push(item(Role::Held, " held in a blocking call"));
         }
-        row.push((Some('_'), Color::DarkGray, " parked"));
+        row.push(item(Role::Parked, " parked"));
         row
     } else {
         vec![(
@@ -438,7 +459,8 @@ mod tests {
         );
         assert_eq!(plot(&rows[3]), ".".repeat(40), "{rows:#?}");
         assert!(rows[4].starts_with("runtime thread"), "{rows:#?}");
-        assert_eq!(plot(&rows[4]), "#".repeat(40), "{rows:#?}");
+        // Held, as the --timeline draws it: the same glyph from one palette.
+        assert_eq!(plot(&rows[4]), "H".repeat(40), "{rows:#?}");
         assert_eq!(
             rows[5],
             "1 of 3 done · 1 holding the thread · 1 ready, waiting"
@@ -449,7 +471,7 @@ mod tests {
         );
         assert_eq!(
             rows[7],
-            "threads:  x running code  # held in a blocking call  _ parked"
+            "threads:  x running code  H held in a blocking call  _ parked"
         );
     }
 
