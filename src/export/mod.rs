@@ -263,6 +263,16 @@ mod tests {
         }
     }
 
+    /// A finished run of `summary` that recorded nothing.
+    fn finished(summary: &Summary) -> Finished<'_> {
+        Finished {
+            summary,
+            events: &[],
+            parks: &[],
+            signal: None,
+        }
+    }
+
     fn summary() -> Summary {
         let config = test_config(2, Duration::from_millis(10), vec![]);
         Summary::new(&config, Outcome::default(), None)
@@ -271,12 +281,7 @@ mod tests {
     #[test]
     fn the_main_outputs_follow_each_other_and_each_file_is_written_once() {
         let summary = summary();
-        let run = Finished {
-            summary: &summary,
-            events: &[],
-            parks: &[],
-            signal: None,
-        };
+        let run = finished(&summary);
         let mut exports = Exports::<Single>::new();
         exports.add_main(Word("one "));
         exports.add_main(Word("two"));
@@ -312,12 +317,7 @@ mod tests {
     #[test]
     fn the_svg_text_is_what_the_svg_output_writes() {
         let summary = summary();
-        let run = Finished {
-            summary: &summary,
-            events: &[],
-            parks: &[],
-            signal: None,
-        };
+        let run = finished(&summary);
         let text = svg::Svg.render::<Single>(&run).unwrap();
         let mut written = Vec::new();
         Exporter::<Single>::write(&svg::Svg, &mut written, &run).unwrap();

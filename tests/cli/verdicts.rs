@@ -2,7 +2,7 @@
 //! every JSON format, `--ways`, the table at any width, verdicts that follow
 //! the measurement on one CPU, and the line after `^C` on a terminal.
 
-use crate::common::asyncdemo;
+use crate::common::{asyncdemo, run_json};
 use predicates::prelude::*;
 use serde_json::Value;
 use std::io::{Read, Write};
@@ -82,13 +82,9 @@ fn the_text_summary_does_not_count() {
 /// join_all, one per worker for spawned blocking tasks.
 #[test]
 fn every_compare_row_has_its_peak_overlap() {
-    let out = asyncdemo(&["compare", "count", "-n", "3", "-d", "100ms", "-f", "json"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let rows: Vec<Value> = serde_json::from_slice(&out).unwrap();
+    let rows: Vec<Value> = run_json(&["compare", "count", "-n", "3", "-d", "100ms", "-f", "json"])
+        .succeeded()
+        .summary;
     assert_eq!(rows.len(), 8);
     for row in &rows {
         let workers = row["workers"].as_u64();
@@ -104,47 +100,21 @@ fn every_compare_row_has_its_peak_overlap() {
     }
 }
 
+/// The rows of `compare count -n 2 -d 10ms -f json --ways WAYS`.
+fn compare_json(ways: &str) -> Vec<Value> {
+    let args = ["compare", "count", "-n", "2", "-d", "10ms", "-f", "json"];
+    run_json(&[&args[..], &["--ways", ways]].concat())
+        .succeeded()
+        .summary
+}
+
 #[test]
 fn ways_picks_the_runs_in_the_lessons_order() {
-    let out = asyncdemo(&[
-        "compare",
-        "count",
-        "-n",
-        "2",
-        "-d",
-        "10ms",
-        "-f",
-        "json",
-        "--ways",
-        "blocking,async",
-    ])
-    .assert()
-    .success()
-    .get_output()
-    .stdout
-    .clone();
-    let rows: Vec<Value> = serde_json::from_slice(&out).unwrap();
+    let rows = compare_json("blocking,async");
     let modes: Vec<&str> = rows.iter().map(|r| r["mode"].as_str().unwrap()).collect();
     assert_eq!(modes, ["async", "blocking"]);
     // The same selection given twice, and each multi-thread way by name.
-    let out = asyncdemo(&[
-        "compare",
-        "count",
-        "-n",
-        "2",
-        "-d",
-        "10ms",
-        "-f",
-        "json",
-        "--ways",
-        "multi-spawned,multi-joined,multi-spawned",
-    ])
-    .assert()
-    .success()
-    .get_output()
-    .stdout
-    .clone();
-    let rows: Vec<Value> = serde_json::from_slice(&out).unwrap();
+    let rows = compare_json("multi-spawned,multi-joined,multi-spawned");
     let spawned: Vec<bool> = rows.iter().map(|r| r["spawn"].as_bool().unwrap()).collect();
     assert_eq!(spawned, [false, true]);
     assert!(rows.iter().all(|r| r["runtime"] == "multi-thread"));
