@@ -25,23 +25,30 @@ fn blocking_under_join_all_stays_serial_even_on_two_workers() {
     assert_eq!(joined["spawn"], false);
 
     // Only --spawn lets two workers each block on a task at once: 0.4 s.
-    let spawned = json_summary(&[
-        "count",
-        "-n",
-        "4",
-        "--blocking",
-        "--workers",
-        "2",
-        "--spawn",
-        "-d",
-        "200ms",
-    ]);
-    assert!(elapsed(&spawned) >= 0.4, "{spawned}");
-    assert!(
-        elapsed(&spawned) < 0.75 * elapsed(&joined),
-        "spawned {spawned} vs joined {joined}"
-    );
-    assert_eq!(spawned["spawn"], true);
+    // Whether the second worker gets its tasks in time is tokio's
+    // scheduling, which promises nothing (on a loaded machine one worker
+    // now and then takes them all, and the run is as slow as joined), so
+    // the spawned run has up to five tries to show it.
+    let spawned = (0..5)
+        .map(|_| {
+            json_summary(&[
+                "count",
+                "-n",
+                "4",
+                "--blocking",
+                "--workers",
+                "2",
+                "--spawn",
+                "-d",
+                "200ms",
+            ])
+        })
+        .inspect(|spawned| {
+            assert!(elapsed(spawned) >= 0.4, "{spawned}");
+            assert_eq!(spawned["spawn"], true);
+        })
+        .find(|spawned| elapsed(spawned) < 0.75 * elapsed(&joined));
+    assert!(spawned.is_some(), "no spawned run beat joined {joined}");
 }
 
 #[test]

@@ -54,12 +54,26 @@ fn blocking_waits_one_at_a_time() {
     );
 }
 
+/// Spawned blocking tasks wait one per worker: never more than the
+/// workers, and two at a time when both workers get tasks. That is tokio's
+/// scheduling, which promises nothing: on a loaded machine one worker can
+/// take every task before the other wakes, and the tasks then run one
+/// after another on it (seen in about 1 run in 100 with four busy loops
+/// beside it). So the test asks for 2 in one of up to five runs, and for
+/// at most 2 in every one.
 #[test]
 fn spawned_blocking_tasks_wait_one_per_worker() {
-    assert_eq!(
-        peak_overlap(&["--blocking", "--workers", "2", "--spawn"]),
-        2
-    );
+    let way = ["--blocking", "--workers", "2", "--spawn"];
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        let peak = peak_overlap(&way);
+        assert!((1..=2).contains(&peak), "{peak} waits at once on 2 workers");
+        seen.push(peak);
+        if peak == 2 {
+            return;
+        }
+    }
+    panic!("no two waits at once in {} runs: {seen:?}", seen.len());
 }
 
 #[test]
@@ -79,7 +93,8 @@ fn the_text_summary_does_not_count() {
 
 /// Every row of `compare -f json` carries the figure its way allows:
 /// all tasks for async, threads and the pool, one for a blocking
-/// join_all, one per worker for spawned blocking tasks.
+/// join_all, and for spawned blocking tasks at most one per worker (how
+/// many at once is tokio's scheduling: see the test above).
 #[test]
 fn every_compare_row_has_its_peak_overlap() {
     let rows: Vec<Value> = run_json(&["compare", "count", "-n", "3", "-d", "100ms", "-f", "json"])
@@ -88,15 +103,17 @@ fn every_compare_row_has_its_peak_overlap() {
     assert_eq!(rows.len(), 8);
     for row in &rows {
         let workers = row["workers"].as_u64();
-        let expected = match (
+        let peak = row["peak_overlap"].as_u64().unwrap();
+        match (
             row["mode"].as_str().unwrap(),
             row["spawn"].as_bool().unwrap(),
         ) {
-            ("blocking", true) => workers.unwrap().min(3),
-            ("blocking" | "block-in-place", false) => 1,
-            _ => 3,
-        };
-        assert_eq!(row["peak_overlap"].as_u64(), Some(expected), "{row}");
+            ("blocking", true) => {
+                assert!((1..=workers.unwrap().min(3)).contains(&peak), "{row}")
+            }
+            ("blocking" | "block-in-place", false) => assert_eq!(peak, 1, "{row}"),
+            _ => assert_eq!(peak, 3, "{row}"),
+        }
     }
 }
 
