@@ -530,7 +530,7 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
         );
         // compare always times the polls (its runs are small), so that every
         // row can say how long one poll held a thread.
-        let watch = slowpoll::Watch::for_run(&config, SLOW_POLL, false);
+        let watch = slowpoll::Watch::for_run(&config, SLOW_POLL, slowpoll::Warnings::Silent);
         {
             let mut table = shared.lock();
             if shared.conclusion.is_claimed() {

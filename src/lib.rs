@@ -228,9 +228,17 @@ impl Lifecycle {
             // for the view's thread lanes.
             sink.follow_with(Box::new(live::Follow(live)), "drawing the live view".into());
         }
-        let watch = config
-            .slow_poll
-            .map(|threshold| slowpoll::Watch::for_run(&config, threshold, true));
+        let watch = config.slow_poll.map(|threshold| {
+            // With the view up on the terminal stderr shares, a warning goes
+            // above the view (it would be drawn over), else to stderr.
+            let warnings = match &view {
+                Some(view) if io::stderr().is_terminal() => {
+                    slowpoll::Warnings::Through(view.aside())
+                }
+                _ => slowpoll::Warnings::Stderr,
+            };
+            slowpoll::Watch::for_run(&config, threshold, warnings)
+        });
         Arc::new(Lifecycle {
             exports: Exports::for_run(&config),
             config,
@@ -257,6 +265,18 @@ impl Lifecycle {
         if let Some(view) = &self.view {
             view.finish();
         }
+    }
+
+    /// Takes the `--live` view down before anything is written below it:
+    /// the lines still in the sink's buffer go above the view first, and
+    /// a line written while the view is up (on stderr too) would be drawn
+    /// over by its last frame. (A failed flush fails again at the next
+    /// write, where it is reported.)
+    fn view_down(&self, state: &mut State) {
+        if self.view.is_some() {
+            let _ = state.out_and_events().0.flush();
+        }
+        self.finish_view();
     }
 
     /// Ends the process with `code`, the terminal left clean first: the
@@ -306,7 +326,9 @@ impl Lifecycle {
             (None, Ok(outcome)) => {
                 if let Some(deadlock) = &outcome.deadlock {
                     // Before the summary, which then says how far the
-                    // tasks got; a failed write to stderr changes nothing.
+                    // tasks got, and below the view; a failed write to
+                    // stderr changes nothing.
+                    self.view_down(&mut state);
                     let line = format!("error: {}", run::lock::diagnosis(deadlock));
                     let _ = writeln!(io::stderr(), "{}", crate::style::label(&line));
                 }
@@ -393,14 +415,9 @@ impl Lifecycle {
         signal: Option<Signal>,
     ) -> anyhow::Result<ExitCode> {
         let config = &self.config;
-        // The view comes down first, so that the summary is written below
-        // its last frame, on a line of its own; the lines still in the
-        // sink's buffer go above the view before that. (A failed flush
-        // fails again below, where it is reported.)
-        if self.view.is_some() {
-            let _ = state.out_and_events().0.flush();
-        }
-        self.finish_view();
+        // The summary is written below the view's last frame, on a line of
+        // its own.
+        self.view_down(state);
         let elapsed = outcome.elapsed;
         let mut summary =
             Summary::new(config, outcome, signal).with_peak_overlap(self.sink.peak_overlap());

@@ -21,8 +21,8 @@ use crate::report::text;
 use crate::vocab::{Demo, Polls, Runtime};
 use std::cell::Cell;
 use std::io::{self, Write};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// Threads that get a stamp the watchdog can read. A multi-thread runtime
@@ -55,6 +55,18 @@ pub(crate) struct Watch {
     slow: AtomicU64,
     /// Warnings on stderr, or `None` to measure silently (as `compare` does).
     warn: Option<Warner>,
+    /// Where the warnings go instead of stderr: above the `--live` view.
+    to: Option<Mutex<Box<dyn Write + Send>>>,
+}
+
+/// What a run's watch does with the slow polls it sees.
+pub(crate) enum Warnings {
+    /// Only counts and measures them (`compare`).
+    Silent,
+    /// Warns about each on stderr.
+    Stderr,
+    /// Warns about each through this writer (above the `--live` view).
+    Through(Box<dyn Write + Send>),
 }
 
 /// What the warnings say about the run.
@@ -98,12 +110,13 @@ impl Watch {
             longest: AtomicU64::new(0),
             slow: AtomicU64::new(0),
             warn,
+            to: None,
         }
     }
 
-    /// The watch of a run of `config`, with `threshold`; `warn` prints the
-    /// warnings on stderr (a demo run), else it only measures (`compare`).
-    pub(crate) fn for_run(config: &Config, threshold: Duration, warn: bool) -> Arc<Watch> {
+    /// The watch of a run of `config`, with `threshold`, doing `warnings`
+    /// with what it sees.
+    pub(crate) fn for_run(config: &Config, threshold: Duration, warnings: Warnings) -> Arc<Watch> {
         let spawned_on_workers =
             config.way.spawn && matches!(config.way.runtime, Some(Runtime::MultiThread(_)));
         let warner = Warner {
@@ -114,7 +127,32 @@ impl Watch {
                 "the runtime thread"
             },
         };
-        Arc::new(Watch::new(threshold, warn.then_some(warner)))
+        let (warn, to) = match warnings {
+            Warnings::Silent => (None, None),
+            Warnings::Stderr => (Some(warner), None),
+            Warnings::Through(out) => (Some(warner), Some(Mutex::new(out))),
+        };
+        Arc::new(Watch {
+            to,
+            ..Watch::new(threshold, warn)
+        })
+    }
+
+    /// Writes one warning line in a single write, so that lines from the
+    /// watchdog and from the tasks never interleave mid-line. A failed
+    /// write (stderr closed) changes nothing about the run.
+    fn say(&self, line: &str) {
+        let line = crate::style::label(line);
+        let mut bytes = Vec::with_capacity(line.len() + 1);
+        bytes.extend_from_slice(line.as_bytes());
+        bytes.push(b'\n');
+        let _ = match &self.to {
+            Some(out) => out
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .write_all(&bytes),
+            None => io::stderr().lock().write_all(&bytes),
+        };
     }
 
     /// Whether it prints warnings (and so needs a watchdog thread).
@@ -196,21 +234,10 @@ impl PollFollower for Watch {
             if let Some(warner) = self.warn {
                 let line =
                     text::slow_poll_done(id, warner.demo, warner.thread, took, self.threshold);
-                write_line(&line);
+                self.say(&line);
             }
         }
     }
-}
-
-/// Writes one warning line to stderr in a single write, so that lines from
-/// the watchdog and from the tasks never interleave mid-line. A failed
-/// write (stderr closed) changes nothing about the run.
-fn write_line(line: &str) {
-    let line = crate::style::label(line);
-    let mut bytes = Vec::with_capacity(line.len() + 1);
-    bytes.extend_from_slice(line.as_bytes());
-    bytes.push(b'\n');
-    let _ = io::stderr().lock().write_all(&bytes);
 }
 
 /// The thread that warns about a poll while it still blocks: a [`Ticker`]
@@ -237,7 +264,7 @@ impl Watchdog {
             for (task, so_far, stamp) in overdue {
                 if !warned.contains(&stamp) {
                     warned.push(stamp);
-                    write_line(&text::slow_poll_ongoing(
+                    watch.say(&text::slow_poll_ongoing(
                         task,
                         warner.demo,
                         warner.thread,

@@ -9,7 +9,7 @@
 
 use super::{Counts, Plan, Sample, Seen, TaskState, Thread, counts, span, task_state};
 use crate::report::palette::Role;
-use crate::vocab::Waiting;
+use crate::vocab::{LockKind, Waiting};
 use anstyle::AnsiColor;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -94,6 +94,10 @@ fn cell(role: Role) -> (char, Color) {
 fn task_glyph(state: TaskState) -> Option<(char, Color)> {
     match state {
         TaskState::Waiting(waiting) => Some(cell(Role::Wait(waiting))),
+        // Inside std's lock() a task holds its thread, as any blocking call
+        // does: the same glyph; tokio's lock has its own.
+        TaskState::Lock(LockKind::Std) => Some(cell(Role::Wait(Waiting::Blocked))),
+        TaskState::Lock(_) => Some(cell(Role::Lock)),
         TaskState::Ready => Some(cell(Role::Ready)),
         TaskState::Done | TaskState::NotStarted => None,
     }
@@ -146,9 +150,9 @@ pub(crate) fn render(plan: &Plan, seen: &Seen, rows: Rows, area: Rect, buf: &mut
         buf,
         &mut y,
         &format!(
-            "asyncdemo {} -m {} · {} · {:.1} s (axis {:.1} s)",
+            "asyncdemo {} {} · {} · {:.1} s (axis {:.1} s)",
             plan.demo,
-            plan.mode,
+            plan.way,
             plan.driver,
             now.at.as_secs_f64(),
             axis.as_secs_f64()
@@ -223,8 +227,16 @@ pub(crate) fn render(plan: &Plan, seen: &Seen, rows: Rows, area: Rect, buf: &mut
         if y >= bottom {
             break;
         }
+        // tokio-console's names for the states, where the row has room.
+        let full: usize = row
+            .iter()
+            .map(|(glyph, _, words, name)| {
+                usize::from(glyph.is_some()) + words.chars().count() + name.chars().count() + 2
+            })
+            .sum();
+        let named = full <= usize::from(area.width) + 2;
         let mut x = area.x;
-        for (glyph, color, words) in row {
+        for (glyph, color, words, name) in row {
             if x >= area.right() {
                 break;
             }
@@ -234,8 +246,9 @@ pub(crate) fn render(plan: &Plan, seen: &Seen, rows: Rows, area: Rect, buf: &mut
                 x += 1;
             }
             let room = usize::from(area.right().saturating_sub(x));
+            let name = if named { name } else { "" };
             x = buf
-                .set_stringn(x, y, format!("{words}  "), room, Style::default())
+                .set_stringn(x, y, format!("{words}{name}  "), room, Style::default())
                 .0;
         }
         y += 1;
@@ -252,22 +265,26 @@ fn band_state(
     t: Duration,
 ) -> Option<TaskState> {
     let all = counts(plan, seen, sample);
-    let (mut waiting, mut ready, mut not_started) = (all.waiting, all.ready, all.not_started);
+    let (mut waiting, mut ready, mut not_started, mut lock) =
+        (all.waiting, all.ready, all.not_started, all.lock);
     for marks in seen.marks.iter().take(lanes) {
         match task_state(plan, *marks, t) {
             TaskState::Waiting(_) => waiting = waiting.saturating_sub(1),
+            TaskState::Lock(_) => lock = lock.saturating_sub(1),
             TaskState::Ready => ready = ready.saturating_sub(1),
             TaskState::NotStarted => not_started = not_started.saturating_sub(1),
             TaskState::Done => {}
         }
     }
-    let busiest = waiting.max(ready).max(not_started);
+    let busiest = waiting.max(ready).max(not_started).max(lock);
     if busiest == 0 {
         None
     } else if waiting == busiest {
         Some(TaskState::Waiting(plan.waiting))
     } else if ready == busiest {
         Some(TaskState::Ready)
+    } else if lock == busiest {
+        plan.lock.map(TaskState::Lock)
     } else {
         Some(TaskState::NotStarted)
     }
@@ -320,6 +337,13 @@ pub(crate) fn counts_line(plan: &Plan, c: Counts) -> String {
         };
         parts.push(format!("{} {how}", c.waiting));
     }
+    if c.lock > 0 {
+        let how = match plan.lock {
+            Some(LockKind::Std) => "blocked in std's lock(), holding the thread",
+            _ => "waiting for the lock, thread free",
+        };
+        parts.push(format!("{} {how}", c.lock));
+    }
     if c.ready > 0 {
         parts.push(format!("{} ready, waiting", c.ready));
     }
@@ -329,43 +353,48 @@ pub(crate) fn counts_line(plan: &Plan, c: Counts) -> String {
     parts.join(" · ")
 }
 
-/// One item of the legend: a glyph (if any), its colour, and its words.
-type Item = (Option<char>, Color, &'static str);
+/// One item of the legend: a glyph (if any), its colour, its words, and
+/// tokio-console's name for the state (` (IDLE)`), shown where it fits.
+type Item = (Option<char>, Color, &'static str, &'static str);
 
 /// The legend, two rows: the tasks' states, with tokio-console's names,
 /// and the threads'.
 fn legend(plan: &Plan) -> [Vec<Item>; 2] {
     let (glyph, color) =
         task_glyph(TaskState::Waiting(plan.waiting)).unwrap_or((' ', Color::Reset));
-    let wait = match plan.waiting {
-        Waiting::Free => " sleeping, thread free (IDLE)",
-        Waiting::Blocked => " blocked, holding the thread (RUNNING)",
-        Waiting::Offloaded => " on the blocking pool (IDLE)",
-        Waiting::Spinning => " spinning on the CPU (RUNNING)",
+    let (wait, name) = match plan.waiting {
+        Waiting::Free => (" sleeping, thread free", " (IDLE)"),
+        Waiting::Blocked => (" blocked, holding the thread", " (RUNNING)"),
+        Waiting::Offloaded => (" on the blocking pool", " (IDLE)"),
+        Waiting::Spinning => (" spinning on the CPU", " (RUNNING)"),
     };
-    let item = |role: Role, words: &'static str| -> Item {
+    let item = |role: Role, words: &'static str, name: &'static str| -> Item {
         let (glyph, color) = cell(role);
-        (Some(glyph), color, words)
+        (Some(glyph), color, words, name)
     };
-    let tasks = vec![
-        (None, Color::Reset, "tasks:"),
-        (Some(glyph), color, wait),
-        item(Role::Ready, " ready, waiting (SCHED)"),
-    ];
+    let words = |words: &'static str| -> Item { (None, Color::Reset, words, "") };
+    let mut tasks = vec![words("tasks:"), (Some(glyph), color, wait, name)];
+    match plan.lock {
+        Some(LockKind::Std) => tasks.push(item(
+            Role::Wait(Waiting::Blocked),
+            " in std's lock()",
+            " (RUNNING)",
+        )),
+        Some(_) => tasks.push(item(Role::Lock, " waiting for the lock", " (IDLE)")),
+        None => {}
+    }
+    tasks.push(item(Role::Ready, " ready, waiting", " (SCHED)"));
     let threads = if plan.runtime {
-        let mut row = vec![
-            (None, Color::Reset, "threads:"),
-            item(Role::Running, " running code"),
-        ];
+        let mut row = vec![words("threads:"), item(Role::Running, " running code", "")];
         if plan.waiting == Waiting::Blocked {
-            row.push(item(Role::Held, " held in a blocking call"));
+            row.push(item(Role::Held, " held in a blocking call", ""));
+        } else if plan.lock == Some(LockKind::Std) {
+            row.push(item(Role::Held, " held in std's lock()", ""));
         }
-        row.push(item(Role::Parked, " parked"));
+        row.push(item(Role::Parked, " parked", ""));
         row
     } else {
-        vec![(
-            None,
-            Color::Reset,
+        vec![words(
             "threads: no runtime, each task on an OS thread of its own",
         )]
     };
@@ -390,6 +419,7 @@ mod tests {
             at: ms(at),
             started,
             done,
+            in_lock: 0,
             threads: threads.iter().map(|&t| (t, true)).collect(),
         }
     }
@@ -418,7 +448,7 @@ mod tests {
     fn blocking_at_two_seconds() -> (Plan, Seen) {
         let plan = Plan {
             waiting: Waiting::Blocked,
-            mode: "blocking",
+            way: "-m blocking".into(),
             expected: ms(3000),
             ..plan(Waiting::Blocked, 3)
         };
@@ -431,10 +461,12 @@ mod tests {
             Marks {
                 first: Some(ms(0)),
                 last: Some(ms(1000)),
+                ..Marks::default()
             },
             Marks {
                 first: Some(ms(1000)),
                 last: None,
+                ..Marks::default()
             },
             Marks::default(),
         ];
@@ -475,6 +507,137 @@ mod tests {
         );
     }
 
+    /// The lock demo, two seconds in: three one-second tasks, task 1
+    /// holding the lock across its sleep from 0.1 s, task 2 asking for it
+    /// at 0.2 s. With std's lock task 2 blocks the thread inside `lock()`
+    /// (task 3 is never polled); with tokio's, tasks 2 and 3 both ask and
+    /// return `Pending`, task 1 finishes at 1.1 s and task 2 gets the lock.
+    fn lock_at_two_seconds(lock: LockKind, width: u16) -> Vec<String> {
+        let plan = Plan {
+            demo: "lock",
+            way: format!("--lock {}", lock.name()),
+            lock: Some(lock),
+            expected: ms(3000),
+            ..plan(Waiting::Free, 3)
+        };
+        let std = lock == LockKind::Std;
+        let mut seen = Seen::default();
+        for at in (0..=2000).step_by(100) {
+            let (started, done, in_lock) = match at {
+                0 => (0, 0, 0),
+                100 => (1, 0, 0),
+                _ if std => (1, 0, 1),
+                _ if at < 1100 => (1, 0, 2),
+                _ => (2, 1, 1),
+            };
+            let thread = if std && at >= 200 {
+                Thread::Holding
+            } else if at >= 200 {
+                Thread::Parked
+            } else {
+                Thread::Running
+            };
+            seen.push(Sample {
+                in_lock,
+                ..sample(at, started, done, &[thread])
+            });
+        }
+        let asked = |at, got| Marks {
+            asked: Some(ms(at)),
+            got,
+            ..Marks::default()
+        };
+        seen.marks = vec![
+            Marks {
+                first: Some(ms(100)),
+                last: (!std).then_some(ms(1100)),
+                ..asked(100, Some(ms(100)))
+            },
+            if std {
+                asked(200, None)
+            } else {
+                Marks {
+                    first: Some(ms(1100)),
+                    ..asked(200, Some(ms(1100)))
+                }
+            },
+            if std {
+                Marks::default()
+            } else {
+                asked(200, None)
+            },
+        ];
+        screen(&plan, &seen, width)
+    }
+
+    #[test]
+    fn a_std_lock_held_across_await_draws_the_deadlock() {
+        let rows = lock_at_two_seconds(LockKind::Std, 100);
+        // 83 columns of plot for 3 s: about 28 a second, so 0.2 s is
+        // column 5 or 6.
+        let plot = |row: &str| row.get(17..).unwrap_or_default().to_owned();
+        assert!(
+            rows[0].starts_with("asyncdemo lock --lock std"),
+            "{rows:#?}"
+        );
+        // Task 2 is inside lock() from 0.2 s to now, holding the thread.
+        let task2 = plot(&rows[2]);
+        let before = task2.chars().take_while(|&c| c == '.').count();
+        assert!((5..=7).contains(&before), "{rows:#?}");
+        assert!(task2[before..].chars().all(|c| c == '#'), "{rows:#?}");
+        // Task 1 slept its second, then is ready for good: the thread is
+        // held by task 2 and never comes back to it.
+        let task1 = plot(&rows[1]);
+        assert!(task1.ends_with('.'), "{rows:#?}");
+        assert!(task1.trim_end_matches('.').ends_with('~'), "{rows:#?}");
+        assert!(plot(&rows[3]).chars().all(|c| c == '.'), "{rows:#?}");
+        assert!(plot(&rows[4]).ends_with("HHHH"), "{rows:#?}");
+        // Task 1's sleep is over, so it is ready, as task 3 is.
+        assert_eq!(
+            rows[5],
+            "0 of 3 done · 1 blocked in std's lock(), holding the thread · 2 ready, waiting"
+        );
+        assert_eq!(
+            rows[6],
+            "tasks:  ~ sleeping, thread free (IDLE)  # in std's lock() (RUNNING)  . ready, waiting (SCHED)"
+        );
+        assert_eq!(
+            rows[7],
+            "threads:  x running code  H held in std's lock()  _ parked"
+        );
+    }
+
+    #[test]
+    fn tokios_lock_draws_its_waiters_with_their_thread_free() {
+        let rows = lock_at_two_seconds(LockKind::Tokio, 100);
+        let plot = |row: &str| row.get(17..).unwrap_or_default().to_owned();
+        assert!(
+            rows[0].starts_with("asyncdemo lock --lock tokio"),
+            "{rows:#?}"
+        );
+        // Task 2 waits for the lock until task 1 releases it, then sleeps.
+        let task2 = plot(&rows[2]);
+        let waited = task2.chars().filter(|&c| c == ':').count();
+        assert!(waited >= 20 && task2.ends_with('~'), "{rows:#?}");
+        // Task 3 still waits, and the thread is parked: nobody holds it.
+        assert!(plot(&rows[3]).ends_with("::::"), "{rows:#?}");
+        assert!(plot(&rows[4]).ends_with("____"), "{rows:#?}");
+        assert_eq!(
+            rows[5],
+            "1 of 3 done · 1 sleeping, thread free · 1 waiting for the lock, thread free"
+        );
+        assert_eq!(
+            rows[6],
+            "tasks:  ~ sleeping, thread free (IDLE)  : waiting for the lock (IDLE)  . ready, waiting (SCHED)"
+        );
+        // At 80 columns the legend keeps every state, without the names.
+        let rows = lock_at_two_seconds(LockKind::Tokio, 80);
+        assert_eq!(
+            rows[6],
+            "tasks:  ~ sleeping, thread free  : waiting for the lock  . ready, waiting"
+        );
+    }
+
     #[test]
     fn the_lanes_fit_the_width() {
         let (plan, seen) = blocking_at_two_seconds();
@@ -508,6 +671,7 @@ mod tests {
             Marks {
                 first: Some(ms(100)),
                 last: None,
+                ..Marks::default()
             };
             super::super::MAX_LANES
         ];

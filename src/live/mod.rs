@@ -24,6 +24,11 @@
 //! RUNNING (and a task blocked inside its poll is still RUNNING: its poll
 //! has not returned), one waiting for a wake-up is IDLE, and one woken but
 //! not yet polled is SCHED.
+//!
+//! In the `lock` demo a task also waits for the shared lock, between asking
+//! for it and getting it, as `--timeline` draws it: inside std's `lock()`
+//! it holds the thread (and in a deadlock, holds it for good), while
+//! awaiting tokio's it is IDLE, its thread free.
 
 // Without the feature nothing reads the state: `--live` is refused before a
 // run starts, and only the sink's hooks (which then never fire) remain.
@@ -36,7 +41,7 @@ mod screen;
 mod start;
 
 use crate::events::{Follower, RunEvent};
-use crate::vocab::{Phase, Waiting};
+use crate::vocab::{LockKind, LockStep, Phase, Waiting};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -61,6 +66,10 @@ impl View {
         Err(std::io::Error::other(
             "this build has no live view (cargo feature `live`)",
         ))
+    }
+
+    pub(crate) fn aside(&self) -> Box<dyn std::io::Write + Send> {
+        Box::new(std::io::stderr())
     }
 
     pub(crate) fn finish(&self) {}
@@ -89,6 +98,14 @@ impl Follower for Follow {
                 ..
             } => self.0.line(task, Phase::Last, thread),
             RunEvent::Thread(park) => self.0.park(park.thread, park.parked),
+            RunEvent::Lock {
+                task,
+                thread,
+                step,
+                lock,
+                holder,
+                ..
+            } => self.0.lock_step(task, thread, step, lock, holder.is_some()),
             _ => {}
         }
         Ok(())
@@ -117,8 +134,11 @@ pub(crate) const MAX_THREADS: usize = 16;
 pub(crate) struct Plan {
     /// The demo's name, for the title.
     pub(crate) demo: &'static str,
-    /// How the tasks wait, in the words of the command line (`async`).
-    pub(crate) mode: &'static str,
+    /// How the tasks wait, as the command line says it (`-m async`, or
+    /// `--lock std` for the lock demo), for the title.
+    pub(crate) way: String,
+    /// The lock the tasks wait for, in the `lock` demo with a lock.
+    pub(crate) lock: Option<LockKind>,
     /// What drives them (`current-thread runtime`, `2 workers, spawned`).
     pub(crate) driver: String,
     /// How many tasks run.
@@ -198,6 +218,12 @@ pub(crate) struct LiveState {
     /// since the start plus one (0: not yet).
     firsts: [AtomicU64; MAX_LANES],
     lasts: [AtomicU64; MAX_LANES],
+    /// In the `lock` demo, when those tasks asked for the lock and got it,
+    /// the same way.
+    asked: [AtomicU64; MAX_LANES],
+    got: [AtomicU64; MAX_LANES],
+    /// Tasks that asked for the lock and do not have it yet.
+    in_lock: AtomicU32,
     /// The runtime threads, in order of first sight.
     threads: [ThreadSlot; MAX_THREADS],
 }
@@ -212,6 +238,9 @@ impl LiveState {
             done: AtomicU32::new(0),
             firsts: std::array::from_fn(|_| AtomicU64::new(0)),
             lasts: std::array::from_fn(|_| AtomicU64::new(0)),
+            asked: std::array::from_fn(|_| AtomicU64::new(0)),
+            got: std::array::from_fn(|_| AtomicU64::new(0)),
+            in_lock: AtomicU32::new(0),
             threads: std::array::from_fn(|_| ThreadSlot {
                 id: AtomicU32::new(0),
                 state: AtomicU8::new(RUNNING),
@@ -264,6 +293,41 @@ impl LiveState {
                     self.see_thread(thread);
                 }
             }
+        }
+    }
+
+    /// Task `id`, on thread `thread`, asked for `lock` (which another task
+    /// `held`, or not) or got it. Inside std's `lock()` a task that must
+    /// wait holds its thread: no `Pending`, so nothing else runs there.
+    pub(crate) fn lock_step(
+        &self,
+        id: u32,
+        thread: u32,
+        step: LockStep,
+        lock: LockKind,
+        held: bool,
+    ) {
+        let lane = (id as usize).checked_sub(1).filter(|&i| i < MAX_LANES);
+        match step {
+            LockStep::Asked => {
+                if let Some(lane) = lane {
+                    self.asked[lane].store(self.stamp(), Ordering::Relaxed);
+                }
+                self.in_lock.fetch_add(1, Ordering::Relaxed);
+                if lock == LockKind::Std && held {
+                    self.set_thread(thread, HOLDING);
+                }
+            }
+            LockStep::Got => {
+                if let Some(lane) = lane {
+                    self.got[lane].store(self.stamp(), Ordering::Relaxed);
+                }
+                self.in_lock.fetch_sub(1, Ordering::Relaxed);
+                if lock == LockKind::Std {
+                    self.set_thread(thread, RUNNING);
+                }
+            }
+            LockStep::Released => {}
         }
     }
 
@@ -326,11 +390,12 @@ impl LiveState {
             at: self.elapsed(),
             started: self.started.load(Ordering::Relaxed),
             done: self.done.load(Ordering::Relaxed),
+            in_lock: self.in_lock.load(Ordering::Relaxed),
             threads,
         }
     }
 
-    /// The first and last line of the task in lane `lane` (from 0).
+    /// The marks of the task in lane `lane` (from 0).
     pub(crate) fn marks(&self, lane: usize) -> Marks {
         let read = |slot: &AtomicU64| match slot.load(Ordering::Relaxed) {
             0 => None,
@@ -339,15 +404,20 @@ impl LiveState {
         Marks {
             first: read(&self.firsts[lane]),
             last: read(&self.lasts[lane]),
+            asked: read(&self.asked[lane]),
+            got: read(&self.got[lane]),
         }
     }
 }
 
-/// When one task printed its two lines, as far as the view has seen.
+/// When one task printed its two lines, and in the `lock` demo when it
+/// asked for the lock and got it, as far as the view has seen.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Marks {
     pub(crate) first: Option<Duration>,
     pub(crate) last: Option<Duration>,
+    pub(crate) asked: Option<Duration>,
+    pub(crate) got: Option<Duration>,
 }
 
 /// The run at one tick of the view.
@@ -359,6 +429,8 @@ pub(crate) struct Sample {
     pub(crate) started: u32,
     /// Tasks that ended.
     pub(crate) done: u32,
+    /// Tasks waiting for the lock: asked, not got.
+    pub(crate) in_lock: u32,
     /// Each runtime thread's state, and whether it ever parked.
     pub(crate) threads: Vec<(Thread, bool)>,
 }
@@ -372,6 +444,8 @@ pub(crate) enum TaskState {
     Ready,
     /// Waiting, in this way.
     Waiting(Waiting),
+    /// Waiting for this lock (the `lock` demo): asked for it, not got it.
+    Lock(LockKind),
     /// Finished.
     Done,
 }
@@ -385,6 +459,11 @@ pub(crate) fn task_state(plan: &Plan, marks: Marks, t: Duration) -> TaskState {
     } else {
         TaskState::NotStarted
     };
+    if let (Some(lock), Some(asked)) = (plan.lock, marks.asked) {
+        if t >= asked && marks.got.is_none_or(|got| t < got) {
+            return TaskState::Lock(lock);
+        }
+    }
     match marks {
         Marks { first: None, .. } => queued,
         Marks { first: Some(f), .. } if t < f => queued,
@@ -462,6 +541,8 @@ pub(crate) struct Counts {
     pub(crate) ready: u32,
     /// Not begun, on threads not started yet (`--mode threads`).
     pub(crate) not_started: u32,
+    /// Waiting for the lock (the `lock` demo).
+    pub(crate) lock: u32,
 }
 
 /// The counts at sample `now`. A free wait lasts `delay`, so the tasks that
@@ -479,10 +560,13 @@ pub(crate) fn counts(plan: &Plan, seen: &Seen, now: &Sample) -> Counts {
     } else {
         0
     };
+    // A task waiting for the lock has not printed its first line yet: it
+    // is one of those not begun.
+    let lock = now.in_lock.min(tasks - started);
     let (ready, not_started) = if plan.runtime {
-        (tasks - started + woken, 0)
+        (tasks - started - lock + woken, 0)
     } else {
-        (woken, tasks - started)
+        (woken, tasks - started - lock)
     };
     Counts {
         tasks,
@@ -490,6 +574,7 @@ pub(crate) fn counts(plan: &Plan, seen: &Seen, now: &Sample) -> Counts {
         waiting: in_wait - woken,
         ready,
         not_started,
+        lock,
     }
 }
 
@@ -516,7 +601,8 @@ mod tests {
     pub(crate) fn plan(waiting: Waiting, tasks: u32) -> Plan {
         Plan {
             demo: "count",
-            mode: "async",
+            way: "-m async".into(),
+            lock: None,
             driver: "current-thread runtime".into(),
             tasks,
             delay: ms(1000),
@@ -536,6 +622,7 @@ mod tests {
         let marks = Marks {
             first: Some(ms(10)),
             last: None,
+            ..Marks::default()
         };
         assert_eq!(task_state(&plan, marks, ms(5)), TaskState::Ready);
         assert_eq!(
@@ -587,6 +674,63 @@ mod tests {
     }
 
     #[test]
+    fn lock_steps_reach_the_sample_the_lanes_and_the_thread() {
+        // std: task 1 takes the free lock, task 2 asks while it is held and
+        // blocks the thread inside lock().
+        let state = LiveState::new(Waiting::Free);
+        state.start(Instant::now());
+        state.lock_step(1, 7, LockStep::Asked, LockKind::Std, false);
+        state.lock_step(1, 7, LockStep::Got, LockKind::Std, false);
+        state.line(1, Phase::First, 7);
+        assert_eq!(state.sample().threads, [(Thread::Running, false)]);
+        state.lock_step(2, 7, LockStep::Asked, LockKind::Std, true);
+        let sample = state.sample();
+        assert_eq!((sample.started, sample.in_lock), (1, 1));
+        assert_eq!(sample.threads, [(Thread::Holding, false)]);
+        let task2 = state.marks(1);
+        assert!(task2.asked.is_some() && task2.got.is_none() && task2.first.is_none());
+        // Getting it gives the thread back.
+        state.lock_step(2, 7, LockStep::Got, LockKind::Std, false);
+        assert_eq!(state.sample().in_lock, 0);
+        assert_eq!(state.sample().threads, [(Thread::Running, false)]);
+
+        // tokio: waiting for the lock returns Pending, so the thread is not
+        // held, and the task is drawn waiting for the lock, not ready.
+        let state = LiveState::new(Waiting::Free);
+        state.lock_step(2, 7, LockStep::Asked, LockKind::Tokio, true);
+        assert_eq!(state.sample().in_lock, 1);
+        assert!(
+            !state
+                .sample()
+                .threads
+                .iter()
+                .any(|&(thread, _)| thread == Thread::Holding)
+        );
+        let plan = Plan {
+            lock: Some(LockKind::Tokio),
+            ..plan(Waiting::Free, 3)
+        };
+        let marks = Marks {
+            asked: Some(ms(10)),
+            ..Marks::default()
+        };
+        assert_eq!(task_state(&plan, marks, ms(5)), TaskState::Ready);
+        assert_eq!(
+            task_state(&plan, marks, ms(500)),
+            TaskState::Lock(LockKind::Tokio)
+        );
+        let got = Marks {
+            got: Some(ms(600)),
+            first: Some(ms(600)),
+            ..marks
+        };
+        assert_eq!(
+            task_state(&plan, got, ms(700)),
+            TaskState::Waiting(Waiting::Free)
+        );
+    }
+
+    #[test]
     fn counts_split_the_tasks_by_state() {
         let plan = plan(Waiting::Free, 10);
         let mut seen = Seen::default();
@@ -594,6 +738,7 @@ mod tests {
             at: ms(at),
             started,
             done,
+            in_lock: 0,
             threads: Vec::new(),
         };
         seen.push(sample(0, 4, 0));
@@ -611,7 +756,8 @@ mod tests {
                 done: 3,
                 waiting: 6,
                 ready: 1,
-                not_started: 0
+                not_started: 0,
+                lock: 0,
             }
         );
         let blocked = Plan {

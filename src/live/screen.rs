@@ -68,6 +68,24 @@ impl Channel {
     fn lock(&self) -> MutexGuard<'_, Shared> {
         self.shared.lock().unwrap_or_else(PoisonError::into_inner)
     }
+
+    /// The shared state once a writer may go on: the pending lines have
+    /// room for more, or the view is down.
+    fn room(&self) -> MutexGuard<'_, Shared> {
+        let mut shared = self.lock();
+        while shared.through.is_none() && shared.pending.len() >= PENDING_LIMIT && !shared.stopped {
+            // Full: the drawing thread writes these out now rather than at
+            // its next tick, so a burst of lines goes as fast as without
+            // the view.
+            self.changed.notify_all();
+            shared = self
+                .changed
+                .wait_timeout(shared, TICK)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        shared
+    }
 }
 
 /// The live view of one run, drawn by a thread of its own.
@@ -107,6 +125,15 @@ impl View {
         Ok((View { channel }, writer))
     }
 
+    /// A writer for what the run says on stderr while the view is up (the
+    /// `--slow-poll` warnings), when stderr is the view's terminal too: a
+    /// line written straight to it would be drawn over by the next frame,
+    /// so it goes above the view with the demo's lines, in order. Once the
+    /// view is down, it writes to stderr.
+    pub(crate) fn aside(&self) -> Box<dyn Write + Send> {
+        Box::new(Aside(Arc::clone(&self.channel)))
+    }
+
     /// Takes the view down: the pending lines and a last frame are drawn,
     /// the cursor is shown again below the view, and the terminal is handed
     /// back to the writer, so what is written next (the summary) starts on
@@ -132,29 +159,33 @@ impl View {
     }
 }
 
+/// [`View::aside`]'s writer.
+struct Aside(Arc<Channel>);
+
+impl Write for Aside {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        let mut shared = self.0.room();
+        if shared.through.is_some() || shared.stopped {
+            drop(shared);
+            return io::stderr().write(bytes);
+        }
+        shared.pending.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        io::stderr().flush()
+    }
+}
+
 /// The writer the run's lines go through while the view is up.
 struct Lines(Arc<Channel>);
 
 impl Write for Lines {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        let mut shared = self.0.lock();
-        loop {
-            if let Some(out) = &mut shared.through {
-                return out.write(bytes);
-            }
-            if shared.pending.len() < PENDING_LIMIT || shared.stopped {
-                break;
-            }
-            // Full: the drawing thread writes these out now rather than at
-            // its next tick, so a burst of lines goes as fast as without
-            // the view.
-            self.0.changed.notify_all();
-            shared = self
-                .0
-                .changed
-                .wait_timeout(shared, TICK)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
+        let mut shared = self.0.room();
+        if let Some(out) = &mut shared.through {
+            return out.write(bytes);
         }
         shared.pending.extend_from_slice(bytes);
         Ok(bytes.len())

@@ -2,7 +2,7 @@
 
 use super::{LiveState, Plan, View};
 use crate::config::Config;
-use crate::vocab::{Mode, Runtime, Waiting, Work};
+use crate::vocab::{LockKind, Mode, Runtime, Waiting, Work};
 use std::io::{self, IsTerminal, Write};
 use std::sync::Arc;
 
@@ -77,7 +77,13 @@ fn plan(config: &Config) -> Plan {
         .mul_f64(1.1);
     Plan {
         demo: config.demo.name(),
-        mode: way.mode.name(),
+        // The lock demo is told its lock, not a mode (it always joins on
+        // one thread).
+        way: match way.lock {
+            Some(lock) => format!("--lock {}", lock.name()),
+            None => format!("-m {}", way.mode.name()),
+        },
+        lock: way.lock.filter(|&lock| lock != LockKind::None),
         driver,
         tasks: config.tasks,
         delay: config.delay,

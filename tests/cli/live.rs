@@ -179,12 +179,108 @@ fn the_lanes_grow_on_a_real_terminal() {
         .expect(&text);
     assert!(summary > counts, "{text}");
     // Three tasks one after another: task 3's lane starts late and ends last.
-    let task3 = row(&end, "task 3");
+    let task3 = row(&end, "task 3  ");
     assert!(
         task3.contains(".#"),
         "task 3 waited, then held the thread: {text}"
     );
     assert!(pane.cursor_shown(), "the cursor is still hidden");
+}
+
+/// The lock demo's deadlock, as it happens: task 2 inside std's `lock()`
+/// holding the runtime thread (`#`, `H`), and the view still drawing; then
+/// the watchdog's exit 1, one summary, and the diagnosis.
+#[test]
+fn a_std_lock_deadlock_is_drawn_while_it_holds_the_thread() {
+    let Some(pane) = Pane::run("lock -n 3 -d 1s --live") else {
+        return;
+    };
+    let held = pane.wait_for("task 2 blocked in lock()", |row| {
+        row.starts_with("task 2") && row.contains('#')
+    });
+    let text = held.join("\n");
+    assert!(
+        row(&held, "asyncdemo lock").starts_with("asyncdemo lock --lock std"),
+        "{text}"
+    );
+    assert!(row(&held, "runtime thread").contains('H'), "{text}");
+    assert!(
+        held.iter()
+            .any(|r| r.contains("1 blocked in std's lock(), holding the thread")),
+        "{text}"
+    );
+    // Task 3 is never polled: it was ready all along, and never asked.
+    assert!(!row(&held, "task 3  ").contains('#'), "{text}");
+    let end = pane.wait_for("exit code", |row| row.starts_with("rc="));
+    let text = end.join("\n");
+    assert!(end.iter().any(|r| r == "rc=1"), "{text}");
+    let summaries = end
+        .iter()
+        .filter(|r| r.starts_with("asyncdemo lock deadlocked"))
+        .count();
+    assert_eq!(summaries, 1, "{text}");
+    assert!(
+        text.contains("Task 2 is blocked in std::sync::Mutex::lock()"),
+        "{text}"
+    );
+    assert!(pane.cursor_shown(), "the cursor is still hidden");
+}
+
+/// `--slow-poll`'s warnings, on the terminal the view shares with stderr,
+/// go above the view with the demo's lines, in order, not under its next
+/// frame.
+#[test]
+fn slow_poll_warnings_print_above_the_view() {
+    let Some(pane) = Pane::run("count -n 2 -d 600ms --blocking --live --slow-poll=50ms") else {
+        return;
+    };
+    let end = pane.wait_for("exit code", |row| row.starts_with("rc="));
+    let text = end.join("\n");
+    assert!(end.iter().any(|r| r == "rc=0"), "{text}");
+    let title = end
+        .iter()
+        .position(|r| r.starts_with("asyncdemo count -m blocking"))
+        .expect(&text);
+    let warned = |task: &str| {
+        end[..title]
+            .iter()
+            .position(|r| r.starts_with(&format!("warning: task {task} (count) has held")))
+    };
+    let lines = |word: &str| -> Vec<usize> { (0..title).filter(|&i| end[i] == word).collect() };
+    let (ones, twos) = (lines("One"), lines("Two"));
+    assert_eq!((ones.len(), twos.len()), (2, 2), "{text}");
+    // Task 1's warning comes while it blocks: after its first line, before
+    // its last; the same for task 2.
+    let (first, second) = (warned("1").expect(&text), warned("2").expect(&text));
+    assert!(ones[0] < first && first < twos[0], "{text}");
+    assert!(ones[1] < second && second < twos[1], "{text}");
+}
+
+/// With tokio's lock the waiters are drawn waiting for the lock (`:`),
+/// their thread free, and take turns.
+#[test]
+fn tokios_lock_is_drawn_with_its_waiters_and_a_free_thread() {
+    let Some(pane) = Pane::run("lock -n 3 -d 600ms --lock tokio --live") else {
+        return;
+    };
+    let waiting = pane.wait_for("task 3 waiting for the lock", |row| {
+        row.starts_with("task 3") && row.contains(':')
+    });
+    let text = waiting.join("\n");
+    assert!(
+        waiting
+            .iter()
+            .any(|r| r.contains("waiting for the lock, thread free")),
+        "{text}"
+    );
+    let end = pane.wait_for("exit code", |row| row.starts_with("rc="));
+    let text = end.join("\n");
+    assert!(end.iter().any(|r| r == "rc=0"), "{text}");
+    // Task 3 waited for the lock, then slept: its wait came first.
+    let task3 = row(&end, "task 3  ");
+    let (colon, tilde) = (task3.find(':'), task3.rfind('~'));
+    assert!(colon.is_some() && colon < tilde, "{text}");
+    assert!(!row(&end, "runtime thread").contains('H'), "{text}");
 }
 
 /// Ctrl-C in the middle: one summary, on its own line below the view, the
