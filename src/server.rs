@@ -34,6 +34,8 @@
 //! - a request head may not exceed [`MAX_REQUEST_HEAD`] bytes;
 //! - a request followed by a half-close (`shutdown(SHUT_WR)`) is still
 //!   answered, as nginx and Python's http.server answer it;
+//! - the log is written by a thread of its own, so a stderr that nobody
+//!   reads never stops the server ([`RequestLog`]);
 //! - when `accept` fails because the descriptors are all in use, the server
 //!   backs off instead of spinning, and sheds connections that hold a
 //!   descriptor for nothing: first those idle between requests (closed
@@ -136,6 +138,8 @@ fn listen(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
 /// What the server shares between its connections.
 struct Shared {
     settings: ServeOptions,
+    /// The per-request log (`serve` without `-q`); `None` when silent.
+    log: Option<RequestLog>,
     /// Replies sent with `200 OK`.
     served: AtomicU64,
     /// Requests answered with an error status (a bad path, method or
@@ -163,9 +167,10 @@ enum Shedding {
 
 impl Shared {
     /// The state of a fresh server with `settings`.
-    fn new(settings: ServeOptions) -> Arc<Shared> {
+    fn new(settings: ServeOptions, log: Option<RequestLog>) -> Arc<Shared> {
         Arc::new(Shared {
             settings,
+            log,
             served: AtomicU64::new(0),
             refused: AtomicU64::new(0),
             shed: Notify::new(),
@@ -335,8 +340,8 @@ async fn connection(socket: tokio::net::TcpStream, shared: Arc<Shared>) {
             let started = Instant::now();
             let response = answer(&request, &shared).await;
             watch.enter(Phase::Idle);
-            if shared.settings.log {
-                log_request(&request, response.status(), started.elapsed());
+            if let Some(log) = &shared.log {
+                log.request(&request, response.status(), started.elapsed());
             }
             Ok::<_, Infallible>(response)
         }
@@ -401,23 +406,96 @@ async fn sleep_until(deadline: Option<Instant>) {
     }
 }
 
-/// The log line of one request on stderr: `GET /?delay=1s 200 1000.4 ms`.
-/// The method and path are the client's bytes: escaped.
-fn log_request<B>(request: &Request<B>, status: StatusCode, took: Duration) {
-    let target = request
-        .uri()
-        .path_and_query()
-        .map_or("/", hyper::http::uri::PathAndQuery::as_str);
-    let line = format!(
-        "{} {} {} {:.1} ms\n",
-        escaped(request.method().as_str()),
-        escaped(target),
-        status.as_u16(),
-        took.as_secs_f64() * 1e3
-    );
-    // One write per line, so that lines from a busy server never mix; a
-    // closed stderr loses the log, not the server.
-    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+/// At most this many log lines wait for stderr; past that, lines are
+/// dropped and counted. (A line is short: the path is cut, see
+/// [`escaped`].)
+const LOG_QUEUE: usize = 256;
+
+/// How long a stopping server waits for its log to reach stderr.
+const LOG_PATIENCE: Duration = Duration::from_millis(500);
+
+/// The per-request log on stderr, written by a thread of its own.
+///
+/// Why a thread: the server answers every connection from one runtime
+/// thread, and a write to a stderr that nobody reads (a pipe whose reader
+/// is busy or gone to sleep) blocks once the pipe is full. Written from
+/// the runtime thread, that one stalled line would stop every connection.
+/// So the runtime thread only hands the line over, without waiting; the
+/// log thread does the waiting, and lines that find the queue full are
+/// dropped and counted, the count said as soon as stderr takes lines
+/// again.
+struct RequestLog {
+    lines: std::sync::mpsc::SyncSender<String>,
+    counts: Arc<LogCounts>,
+}
+
+/// What the log thread and the server share.
+#[derive(Default)]
+struct LogCounts {
+    /// Lines handed over and not yet written.
+    queued: AtomicU64,
+    /// Lines dropped since the last count was said.
+    dropped: AtomicU64,
+}
+
+impl RequestLog {
+    /// Starts the log thread.
+    fn start() -> anyhow::Result<RequestLog> {
+        let (lines, queue) = std::sync::mpsc::sync_channel::<String>(LOG_QUEUE);
+        let counts = Arc::new(LogCounts::default());
+        let shared = Arc::clone(&counts);
+        std::thread::Builder::new()
+            .name("serve-log".into())
+            .spawn(move || {
+                for line in queue {
+                    // One write per line, so that lines never mix; a
+                    // closed stderr loses the log, not the server.
+                    let mut err = std::io::stderr().lock();
+                    let dropped = shared.dropped.swap(0, Ordering::Relaxed);
+                    if dropped > 0 {
+                        let _ = writeln!(
+                            err,
+                            "serve: {dropped} log lines dropped: stderr was not read fast enough"
+                        );
+                    }
+                    let _ = err.write_all(line.as_bytes());
+                    shared.queued.fetch_sub(1, Ordering::Relaxed);
+                }
+            })
+            .context("starting the thread that writes serve's log")?;
+        Ok(RequestLog { lines, counts })
+    }
+
+    /// Logs one request: `GET /?delay=1s 200 1000.4 ms`. The method and
+    /// path are the client's bytes: escaped.
+    fn request<B>(&self, request: &Request<B>, status: StatusCode, took: Duration) {
+        let target = request
+            .uri()
+            .path_and_query()
+            .map_or("/", hyper::http::uri::PathAndQuery::as_str);
+        let line = format!(
+            "{} {} {} {:.1} ms\n",
+            escaped(request.method().as_str()),
+            escaped(target),
+            status.as_u16(),
+            took.as_secs_f64() * 1e3
+        );
+        self.counts.queued.fetch_add(1, Ordering::Relaxed);
+        if self.lines.try_send(line).is_err() {
+            self.counts.queued.fetch_sub(1, Ordering::Relaxed);
+            self.counts.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Gives the lines still queued up to `patience` to reach stderr, as
+    /// the server stops: a stderr that is read gets them all.
+    fn drain(&self, patience: Duration) {
+        let deadline = std::time::Instant::now() + patience;
+        while self.counts.queued.load(Ordering::Relaxed) > 0 && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
 }
 
 /// A reply with a one-line text body.
@@ -548,10 +626,14 @@ pub(crate) fn serve(addr: &str, settings: ServeOptions) -> anyhow::Result<ExitCo
     }
     let (runtime, listener) = bound?;
     let local = listener.local_addr()?;
-    let shared = Shared::new(settings);
+    let log = settings.log.then(RequestLog::start).transpose()?;
+    let shared = Shared::new(settings, log);
     interrupt::on_signal({
         let shared = Arc::clone(&shared);
         move |signal| {
+            if let Some(log) = &shared.log {
+                log.drain(LOG_PATIENCE);
+            }
             // Stopping is the only way out, so it is also the clean way
             // out: say what was done, then exit with the signal's code.
             let mut out = std::io::stdout().lock();
@@ -623,7 +705,7 @@ impl BuiltIn {
             .map_err(|err| limit_or(err, "the built-in server"))?;
         let addr = listener.local_addr()?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let shared = Shared::new(ServeOptions::built_in(delay));
+        let shared = Shared::new(ServeOptions::built_in(delay), None);
         std::thread::Builder::new()
             .name("built-in server".into())
             .spawn(move || {
@@ -720,7 +802,7 @@ mod tests {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let delay = Duration::from_secs(5);
-        let shared = Shared::new(ServeOptions::built_in(delay));
+        let shared = Shared::new(ServeOptions::built_in(delay), None);
         tokio::spawn(accept_loop(listener, Arc::clone(&shared), |_| true));
 
         let start = tokio::time::Instant::now();
@@ -756,7 +838,7 @@ mod tests {
         use tokio::io::AsyncReadExt;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let shared = Shared::new(settings());
+        let shared = Shared::new(settings(), None);
         tokio::spawn(accept_loop(listener, shared, |_| true));
         let start = tokio::time::Instant::now();
         let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
@@ -773,7 +855,9 @@ mod tests {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        tokio::spawn(accept_loop(listener, Shared::new(settings()), |_| true));
+        tokio::spawn(accept_loop(listener, Shared::new(settings(), None), |_| {
+            true
+        }));
         let start = tokio::time::Instant::now();
         let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
         stream
@@ -795,7 +879,7 @@ mod tests {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let options = ServeOptions::built_in(Duration::ZERO);
-        tokio::spawn(accept_loop(listener, Shared::new(options), |_| true));
+        tokio::spawn(accept_loop(listener, Shared::new(options, None), |_| true));
         let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
         stream
             .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")

@@ -128,6 +128,67 @@ fn a_request_then_a_half_close_is_answered() {
     assert!(reply.ends_with("done after 0s\n"), "{reply:?}");
 }
 
+/// A stderr that nobody reads (a full pipe) never stops the server: the
+/// log waits on a thread of its own, and lines it cannot keep are dropped
+/// and counted, then said once stderr takes lines again.
+#[test]
+fn an_unread_stderr_never_stops_serve() {
+    let (child, _stdout, first) = spawn_until_first_line(&["serve", "-d", "0"]);
+    let mut server = Running(child);
+    let url = first
+        .trim_end()
+        .trim_start_matches("listening on ")
+        .to_owned();
+    let addr = authority(&url);
+    // Each 404 logs a line of about 100 bytes (the path is cut short):
+    // some 650 fill a 64 KB pipe, and the rest must still be answered,
+    // each within the read timeout.
+    let path = format!("/{}", "a".repeat(4096));
+    let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    let requests = 1500;
+    for i in 0..requests {
+        let mut stream = TcpStream::connect(addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut reply = Vec::new();
+        let read = stream.read_to_end(&mut reply);
+        let reply = String::from_utf8_lossy(&reply);
+        assert!(
+            read.is_ok() && reply.starts_with("HTTP/1.1 404 Not Found\r\n"),
+            "request {i} of {requests}: {read:?} {reply:?}"
+        );
+    }
+    // Now read stderr: the lines it kept, and the count of those dropped.
+    let stderr = server.0.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || rest(stderr));
+    // A last request once the pipe is read again: its line follows the
+    // count of the dropped ones.
+    std::thread::sleep(Duration::from_millis(300));
+    exchange(
+        addr,
+        b"GET /?delay=0s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        false,
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    send_signal(&server.0, "TERM");
+    wait_with_limit(&mut server.0, Duration::from_secs(30));
+    let log = reader.join().unwrap();
+    let kept = log.lines().filter(|l| l.starts_with("GET /aaa")).count();
+    let dropped: usize = log
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("serve: ")?
+                .split_once(" log lines dropped")
+                .map(|(n, _)| n.parse().unwrap())
+        })
+        .unwrap_or_else(|| panic!("no count of dropped lines in {} bytes of log", log.len()));
+    assert_eq!(kept + dropped, requests, "{kept} kept, {dropped} dropped");
+    assert!(dropped > 0);
+    assert!(log.trim_end().ends_with(" ms") && log.contains("GET /?delay=0s 200 "));
+}
+
 /// A 405 says which methods are served, as HTTP requires.
 #[test]
 fn a_405_names_the_allowed_methods() {
