@@ -7,6 +7,15 @@ use crate::vocab::{Language, Mode};
 use std::fmt::Write as _;
 use std::time::Duration;
 
+/// The names that differ between the two languages' runs of the same
+/// states: tokio's, then Python's.
+const TWINS: [(&str, &str); 4] = [
+    ("std::thread::sleep", "time.sleep"),
+    ("a ureq call", "a requests call"),
+    ("a blocking-pool thread", "an executor thread"),
+    ("runtime thread", "event loop thread"),
+];
+
 /// `text`, in the words of the language that ran `summary`'s run: a
 /// `compare --python` row's picture speaks of `time.sleep` and the event
 /// loop's thread, not of `std::thread::sleep` and a tokio runtime thread.
@@ -15,16 +24,21 @@ pub(crate) fn in_words_of(summary: &Summary, text: &str) -> String {
     if summary.language != Some(Language::Python) {
         return text.to_owned();
     }
-    [
-        ("std::thread::sleep", "time.sleep"),
-        ("a ureq call", "a requests call"),
-        ("a blocking-pool thread", "an executor thread"),
-        ("runtime thread", "event loop thread"),
-    ]
-    .into_iter()
-    .fold(text.to_owned(), |text, (rust, python)| {
-        text.replace(rust, python)
-    })
+    TWINS
+        .into_iter()
+        .fold(text.to_owned(), |text, (rust, python)| {
+            text.replace(rust, python)
+        })
+}
+
+/// `text` for a legend shared by rows of both languages: each name with
+/// its twin, `std::thread::sleep / time.sleep`.
+pub(crate) fn in_both_words(text: &str) -> String {
+    TWINS
+        .into_iter()
+        .fold(text.to_owned(), |text, (rust, python)| {
+            text.replace(rust, &format!("{rust} / {python}"))
+        })
 }
 
 /// `99990` → `99,990`.
@@ -142,6 +156,20 @@ pub(crate) fn tick_label(at: f64, ticks: &[f64]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shared_legend_names_both_languages_twins() {
+        assert_eq!(
+            in_both_words("blocked in std::thread::sleep, holding its thread"),
+            "blocked in std::thread::sleep / time.sleep, holding its thread"
+        );
+        assert_eq!(
+            in_both_words("runtime thread parked (idle)"),
+            "runtime thread / event loop thread parked (idle)"
+        );
+        // Words without a twin stay as they are.
+        assert_eq!(in_both_words("prints a line"), "prints a line");
+    }
 
     #[test]
     fn a_python_row_speaks_pythons_words() {

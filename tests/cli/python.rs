@@ -387,6 +387,29 @@ fn the_svg_has_a_panel_per_python_row() {
         texts.contains("time.sleep blocks the event loop"),
         "{texts}"
     );
+    // The legend, shared by the rows of both languages, names each state
+    // in both.
+    let legend: Vec<&str> = doc
+        .descendants()
+        .filter(|n| {
+            n.has_tag_name("text")
+                && n.prev_sibling_element()
+                    .is_some_and(|s| s.attribute("class") == Some("swatch"))
+        })
+        .filter_map(|n| n.text())
+        .collect();
+    assert!(
+        legend
+            .iter()
+            .any(|t| t.contains("blocked in std::thread::sleep / time.sleep")),
+        "{legend:?}"
+    );
+    assert!(
+        legend
+            .iter()
+            .any(|t| t.starts_with("runtime thread / event loop thread")),
+        "{legend:?}"
+    );
 }
 
 /// Ctrl-C while a Python row runs: python3 is stopped with it, and the

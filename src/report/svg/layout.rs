@@ -11,13 +11,14 @@
 
 use super::super::Summary;
 use super::super::format::{
-    command_line, given_delay, in_words_of, runtime_label, thousands, tick_label, ticks,
+    command_line, given_delay, in_both_words, in_words_of, runtime_label, thousands, tick_label,
+    ticks,
 };
 use super::super::lanes::{Lanes, State, ThreadLane};
 use super::super::marks;
 use super::super::palette::Role;
 use super::{Panel, Run};
-use crate::vocab::{LockKind, Waiting};
+use crate::vocab::{Language, LockKind, Waiting};
 use std::time::Duration;
 
 /// The picture's width, in user units (and CSS pixels).
@@ -672,6 +673,19 @@ fn legend(runs: &[(&Summary, &Lanes)]) -> Vec<Entry> {
             entries.push(Entry::of(Role::Held, first));
         }
         entries.push(Entry::of(Role::Parked, first));
+    }
+    // The meanings are in tokio's words. A legend shared with `compare
+    // --python`'s rows names each state in both languages; one for Python
+    // rows only, in Python's.
+    let python = |(s, _): &(&Summary, &Lanes)| s.language == Some(Language::Python);
+    if runs.iter().all(python) {
+        for entry in &mut entries {
+            entry.words = in_words_of(first, &entry.words);
+        }
+    } else if runs.iter().any(python) {
+        for entry in &mut entries {
+            entry.words = in_both_words(&entry.words);
+        }
     }
     entries
 }
