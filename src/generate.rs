@@ -19,6 +19,8 @@ pub(crate) fn completions(shell: Shell) -> Vec<u8> {
     clap_complete::generate(shell, &mut command, "asyncdemo", &mut script);
     if shell == Shell::Fish {
         script.extend_from_slice(fish_positionals(&command).as_bytes());
+        script.extend_from_slice(fish_global_values(&command).as_bytes());
+        script.extend_from_slice(fish_help_topics(&command).as_bytes());
     }
     script
 }
@@ -46,22 +48,10 @@ fn fish_positionals(command: &clap::Command) -> String {
                 continue;
             }
             let names: Vec<&str> = values.iter().map(|value| value.get_name()).collect();
-            // Each value with its help, as clap writes an option's values:
-            // NAME, a tab, the help in single quotes (taken literally).
-            let choices: Vec<String> = values
-                .iter()
-                .map(|value| {
-                    let help = value
-                        .get_help()
-                        .map(ToString::to_string)
-                        .unwrap_or_default();
-                    format!("{}\\t'{}'", value.get_name(), fish_single_quoted(&help))
-                })
-                .collect();
             lines.push_str(&format!(
                 "complete -c asyncdemo -n \"{when}; and not __fish_seen_subcommand_from {}\" -f -a \"{}\"\n",
                 names.join(" "),
-                fish_double_quoted(&choices.join("\n")),
+                fish_choices(&values),
             ));
         }
         if !takes_paths {
@@ -69,6 +59,67 @@ fn fish_positionals(command: &clap::Command) -> String {
         }
     }
     lines
+}
+
+/// Each value with its help, as clap writes an option's values for fish:
+/// NAME, a tab, the help in single quotes (taken literally), one per line,
+/// made literal for the double quotes of `complete -a "..."`.
+fn fish_choices<'a>(values: impl IntoIterator<Item = &'a clap::builder::PossibleValue>) -> String {
+    let choices: Vec<String> = values
+        .into_iter()
+        .filter(|value| !value.is_hide_set())
+        .map(|value| {
+            let help = value
+                .get_help()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            format!("{}\\t'{}'", value.get_name(), fish_single_quoted(&help))
+        })
+        .collect();
+    fish_double_quoted(&choices.join("\n"))
+}
+
+/// The values of a global option given before any subcommand
+/// (`asyncdemo --color <TAB>`). clap's line for them asks its
+/// `__fish_asyncdemo_needs_command`, which parses the line with the
+/// option's value still missing, fails, and so never offers them: fish
+/// fell back to file names. Here the condition is only that the option is
+/// the last word and no subcommand came before it.
+fn fish_global_values(command: &clap::Command) -> String {
+    let subcommands: Vec<&str> = command.get_subcommands().map(|s| s.get_name()).collect();
+    let mut lines = String::new();
+    for arg in command.get_arguments().filter(|a| !a.is_hide_set()) {
+        let (Some(long), values) = (arg.get_long(), arg.get_possible_values()) else {
+            continue;
+        };
+        if values.is_empty() {
+            continue;
+        }
+        lines.push_str(&format!(
+            "complete -c asyncdemo -n \"test (commandline -opc)[-1] = --{long}; and not __fish_seen_subcommand_from {}\" -f -a \"{}\"\n",
+            subcommands.join(" "),
+            fish_choices(&values),
+        ));
+    }
+    lines
+}
+
+/// `asyncdemo help <TAB>`: clap's lines offer the topics only while no
+/// subcommand is on the line, and count `help` itself as one, so they never
+/// fire. Here: while `help` is the last word.
+fn fish_help_topics(command: &clap::Command) -> String {
+    let topics: Vec<String> = command
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set())
+        .map(|s| {
+            let about = s.get_about().map(ToString::to_string).unwrap_or_default();
+            format!("{}\\t'{}'", s.get_name(), fish_single_quoted(&about))
+        })
+        .collect();
+    format!(
+        "complete -c asyncdemo -n \"test (commandline -opc)[-1] = help\" -f -a \"{}\"\n",
+        fish_double_quoted(&topics.join("\n")),
+    )
 }
 
 /// `text` made literal inside fish's single quotes, where only `\\` and

@@ -59,6 +59,25 @@ const CASES: &[(&str, Expect)] = &[
     ("asyncdemo count ", Expect::NoFiles),
     ("asyncdemo count --delay ", Expect::NoFiles),
     ("asyncdemo compare --svg ", Expect::Files),
+    // A global option's values, before any subcommand.
+    (
+        "asyncdemo --color ",
+        Expect::Values(&["always", "auto", "never"]),
+    ),
+    (
+        "asyncdemo help ",
+        Expect::Values(&[
+            "compare",
+            "completions",
+            "count",
+            "fetch",
+            "hello",
+            "help",
+            "lock",
+            "man",
+            "serve",
+        ]),
+    ),
 ];
 
 /// bash: `complete -p` names the function and its options; the function
