@@ -320,6 +320,23 @@ mod tests {
         assert!(polls.longest >= Duration::from_millis(8), "{polls:?}");
     }
 
+    /// A poll of exactly the threshold is slow, as asyncio's
+    /// `_run_once` counts `dt >= slow_callback_duration`; one a nanosecond
+    /// shorter is not.
+    #[test]
+    fn a_poll_of_exactly_the_threshold_is_slow() {
+        let threshold = Duration::from_millis(5);
+        let watch = Watch::new(threshold, None);
+        let start = Instant::now();
+        watch.poll_began(1, start);
+        watch.poll_ended(1, start, threshold - Duration::from_nanos(1));
+        assert_eq!(watch.polls().slow, 0);
+        watch.poll_began(2, start);
+        watch.poll_ended(2, start, threshold);
+        assert_eq!(watch.polls().slow, 1);
+        assert_eq!(watch.polls().longest, threshold);
+    }
+
     /// While a poll is in progress the watchdog's view names its task, and
     /// the figures include it; once it ends, nothing is overdue.
     #[test]
