@@ -133,12 +133,7 @@ fn a_request_then_a_half_close_is_answered() {
 /// and counted, then said once stderr takes lines again.
 #[test]
 fn an_unread_stderr_never_stops_serve() {
-    let (child, _stdout, first) = spawn_until_first_line(&["serve", "-d", "0"]);
-    let mut server = Running(child);
-    let url = first
-        .trim_end()
-        .trim_start_matches("listening on ")
-        .to_owned();
+    let (mut server, _stdout, url) = start_server(&["-d", "0"]);
     let addr = authority(&url);
     // Each 404 logs a line of about 100 bytes (the path is cut short):
     // some 650 fill a 64 KB pipe, and the rest must still be answered,
@@ -208,16 +203,11 @@ fn a_405_names_the_allowed_methods() {
 #[test]
 fn serve_logs_each_request_escaped_and_q_silences_it() {
     let log_of = |quiet: bool| {
-        let mut args = vec!["serve", "-d", "0"];
+        let mut args = vec!["-d", "0"];
         if quiet {
             args.push("-q");
         }
-        let (child, _stdout, first) = spawn_until_first_line(&args);
-        let mut server = Running(child);
-        let url = first
-            .trim_end()
-            .trim_start_matches("listening on ")
-            .to_owned();
+        let (mut server, _stdout, url) = start_server(&args);
         let addr = authority(&url);
         // A path holding U+202E, which reverses the text shown after it.
         exchange(
