@@ -397,10 +397,8 @@ impl Shared {
     /// way, then end the process with the signal's code.
     fn interrupted(&self, signal: Signal) {
         let closer = Closer::Signal(signal);
-        // A Python row in progress runs in a process group of its own,
-        // which the terminal's Ctrl-C does not reach.
-        python::stop_running();
         let Some(mut table) = interrupt::lock_within(&self.table, interrupt::LOCK_PATIENCE) else {
+            python::stop_running();
             // compare decides no code before its table is out, so this is
             // the signal's own.
             let (Stuck::Exit(code) | Stuck::Await(code)) = self.conclusion.stuck(closer);
@@ -410,6 +408,12 @@ impl Shared {
             // The loop is printing the finished table; it exits as usual.
             return;
         }
+        // A Python row in progress runs in a process group of its own,
+        // which the terminal's Ctrl-C does not reach. Stopped only now,
+        // with the table held and the conclusion claimed: stopped first,
+        // the loop could see python3 end and record it as a failed row,
+        // then start the next one, before this took the table.
+        python::stop_running();
         if let Some(Running {
             config,
             sink,
@@ -635,10 +639,13 @@ fn python_rows(args: &CompareArgs, shared: &Shared) -> ExitCode {
         if shared.conclusion.is_claimed() {
             conclude::park();
         }
+        // The row a signal would leave is in place before the row is
+        // announced: a Ctrl-C right after the announcement marks it
+        // interrupted instead of leaving it out.
+        shared.lock().python = Some(python::interrupted(way, args.demo, &args.workload));
         if args.format == TableFormat::Text {
             let _ = writeln!(io::stderr(), "running python3: {} ...", way.ran);
         }
-        shared.lock().python = Some(python::interrupted(way, args.demo, &args.workload));
         let row = match python::run(way, args.demo, &args.workload, deadline) {
             python::Ran::Row(row) => *row,
             python::Ran::Skipped(why) => {

@@ -22,7 +22,7 @@ use crate::report::{Summary, marks};
 use crate::vocab::{Demo, Event, Language, Mode, Outcome, Park, Phase, Polls, Runtime, Signal};
 use std::io::{self, Read};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -63,6 +63,11 @@ const TOO_OLD: i32 = 4;
 /// The process group of the python3 running now (0: none), for
 /// [`stop_running`].
 static RUNNING: AtomicI32 = AtomicI32::new(0);
+
+/// Set by [`stop_running`]: the process is ending, and a python3 started
+/// from now on (or between its spawn and its entry in [`RUNNING`]) is
+/// stopped by whoever started it.
+static STOPPING: AtomicBool = AtomicBool::new(false);
 
 /// One of the Python rows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -238,7 +243,12 @@ pub(crate) fn run(way: &Program, demo: Demo, workload: &Workload, deadline: Dura
 /// Stops the python3 running now, if any, with everything it started: the
 /// signal path of `compare`, which is about to end the process.
 pub(crate) fn stop_running() {
-    let group = RUNNING.swap(0, Ordering::SeqCst);
+    STOPPING.store(true, Ordering::SeqCst);
+    kill_group(RUNNING.swap(0, Ordering::SeqCst));
+}
+
+/// Kills process group `group` (nothing for 0).
+fn kill_group(group: i32) {
     if group > 0 {
         // SAFETY: kill(2) takes plain integers and touches no memory.
         unsafe {
@@ -285,6 +295,11 @@ fn execute(args: &[String], deadline: Duration, bound: u64) -> io::Result<Ended>
         .spawn()?;
     let group = i32::try_from(child.id()).unwrap_or(0);
     RUNNING.store(group, Ordering::SeqCst);
+    // A signal that came while this spawned found no group to stop: stop
+    // it here. (Both sides store, then look: one of them sees the other.)
+    if STOPPING.load(Ordering::SeqCst) {
+        kill_group(RUNNING.swap(0, Ordering::SeqCst));
+    }
     let stdout = read_in_background(child.stdout.take(), move |mut pipe| {
         let mut out = Vec::new();
         let _ = pipe.by_ref().take(bound).read_to_end(&mut out);
@@ -313,7 +328,8 @@ fn wait_until(child: &mut Child, group: i32, deadline: Instant) -> Option<ExitSt
             Ok(None) if Instant::now() < deadline => std::thread::sleep(POLL_EVERY),
             // Past the deadline, or the child cannot be waited for.
             _ => {
-                stop_running();
+                // This row only: the process goes on to the next one.
+                kill_group(RUNNING.swap(0, Ordering::SeqCst));
                 if group <= 0 {
                     let _ = child.kill();
                 }
