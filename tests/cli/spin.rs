@@ -91,17 +91,37 @@ fn the_blocking_pool_spins_as_many_at_once_as_os_threads_do() {
         args.push(mode);
         json_summary(&args)
     };
-    let threads = run("threads");
-    let pool = run("spawn-blocking");
-    assert_eq!(
-        (threads["completed"].clone(), pool["completed"].clone()),
-        (2.into(), 2.into())
-    );
-    // Every task still spun its whole delay.
-    assert!(elapsed(&pool) >= 0.150 && elapsed(&threads) >= 0.150);
+    // Busy loops compete for the CPU with whatever else the machine runs
+    // (the other tests, in a suite), and that can slow one run of a pair
+    // more than the other: up to three pairs, and one must show it.
+    let mut pairs = Vec::new();
+    for _ in 0..3 {
+        let threads = run("threads");
+        let pool = run("spawn-blocking");
+        assert_eq!(
+            (threads["completed"].clone(), pool["completed"].clone()),
+            (2.into(), 2.into())
+        );
+        // Every task still spun its whole delay.
+        assert!(elapsed(&pool) >= 0.150 && elapsed(&threads) >= 0.150);
+        // Timing-free: both loops were in flight at once, in both runs.
+        assert_eq!(
+            (
+                threads["peak_overlap"].clone(),
+                pool["peak_overlap"].clone()
+            ),
+            (2.into(), 2.into())
+        );
+        let fair = elapsed(&pool) < 1.5 * elapsed(&threads);
+        pairs.push((elapsed(&pool), elapsed(&threads)));
+        if fair {
+            break;
+        }
+    }
+    let (pool, threads) = pairs[pairs.len() - 1];
     assert!(
-        elapsed(&pool) < 1.5 * elapsed(&threads),
-        "pool {pool}, threads {threads}"
+        pool < 1.5 * threads,
+        "pool against threads, in seconds: {pairs:?}"
     );
     // The tasks hand their loops over at once: all start before any ends.
     let got = lines(&[
