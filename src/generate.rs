@@ -51,7 +51,7 @@ fn fish_positionals(command: &clap::Command) -> String {
             lines.push_str(&format!(
                 "complete -c asyncdemo -n \"{when}; and not __fish_seen_subcommand_from {}\" -f -a \"{}\"\n",
                 names.join(" "),
-                fish_choices(&values),
+                fish_values(&values),
             ));
         }
         if !takes_paths {
@@ -61,22 +61,30 @@ fn fish_positionals(command: &clap::Command) -> String {
     lines
 }
 
-/// Each value with its help, as clap writes an option's values for fish:
+/// Each choice with its help, as clap writes an option's values for fish:
 /// NAME, a tab, the help in single quotes (taken literally), one per line,
 /// made literal for the double quotes of `complete -a "..."`.
-fn fish_choices<'a>(values: impl IntoIterator<Item = &'a clap::builder::PossibleValue>) -> String {
-    let choices: Vec<String> = values
+fn fish_choices<'a>(choices: impl IntoIterator<Item = (&'a str, Option<String>)>) -> String {
+    let lines: Vec<String> = choices
         .into_iter()
-        .filter(|value| !value.is_hide_set())
-        .map(|value| {
-            let help = value
-                .get_help()
-                .map(ToString::to_string)
-                .unwrap_or_default();
-            format!("{}\\t'{}'", value.get_name(), fish_single_quoted(&help))
+        .map(|(name, help)| {
+            format!(
+                "{name}\\t'{}'",
+                fish_single_quoted(&help.unwrap_or_default())
+            )
         })
         .collect();
-    fish_double_quoted(&choices.join("\n"))
+    fish_double_quoted(&lines.join("\n"))
+}
+
+/// The shown values of an option or positional, as [`fish_choices`].
+fn fish_values(values: &[clap::builder::PossibleValue]) -> String {
+    fish_choices(
+        values
+            .iter()
+            .filter(|value| !value.is_hide_set())
+            .map(|value| (value.get_name(), value.get_help().map(ToString::to_string))),
+    )
 }
 
 /// The values of a global option given before any subcommand
@@ -89,16 +97,17 @@ fn fish_global_values(command: &clap::Command) -> String {
     let subcommands: Vec<&str> = command.get_subcommands().map(|s| s.get_name()).collect();
     let mut lines = String::new();
     for arg in command.get_arguments().filter(|a| !a.is_hide_set()) {
-        let (Some(long), values) = (arg.get_long(), arg.get_possible_values()) else {
+        let Some(long) = arg.get_long() else {
             continue;
         };
+        let values = arg.get_possible_values();
         if values.is_empty() {
             continue;
         }
         lines.push_str(&format!(
             "complete -c asyncdemo -n \"test (commandline -opc)[-1] = --{long}; and not __fish_seen_subcommand_from {}\" -f -a \"{}\"\n",
             subcommands.join(" "),
-            fish_choices(&values),
+            fish_values(&values),
         ));
     }
     lines
@@ -108,17 +117,13 @@ fn fish_global_values(command: &clap::Command) -> String {
 /// subcommand is on the line, and count `help` itself as one, so they never
 /// fire. Here: while `help` is the last word.
 fn fish_help_topics(command: &clap::Command) -> String {
-    let topics: Vec<String> = command
+    let topics = command
         .get_subcommands()
         .filter(|s| !s.is_hide_set())
-        .map(|s| {
-            let about = s.get_about().map(ToString::to_string).unwrap_or_default();
-            format!("{}\\t'{}'", s.get_name(), fish_single_quoted(&about))
-        })
-        .collect();
+        .map(|s| (s.get_name(), s.get_about().map(ToString::to_string)));
     format!(
         "complete -c asyncdemo -n \"test (commandline -opc)[-1] = help\" -f -a \"{}\"\n",
-        fish_double_quoted(&topics.join("\n")),
+        fish_choices(topics),
     )
 }
 
