@@ -109,6 +109,7 @@ mod run;
 mod server;
 mod sink;
 mod slowpoll;
+mod state;
 pub mod style;
 pub mod usage;
 mod vocab;
