@@ -431,8 +431,9 @@ impl Shared {
                     (outcome, events.to_vec(), parks.to_vec())
                 })
                 .unwrap_or_default();
-            let summary =
-                Summary::new(&config, outcome, Some(signal)).with_peak_overlap(sink.peak_overlap());
+            let summary = Summary::new(&config, outcome, Some(signal))
+                .with_peak_overlap(sink.peak_overlap())
+                .with_observed(sink.observed());
             table.rows.push(Row {
                 why: trial.explain(config.demo, &summary),
                 summary,
@@ -602,7 +603,9 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
             conclude::park();
         }
         table.current = None;
-        let summary = Summary::new(&config, outcome, None).with_peak_overlap(sink.peak_overlap());
+        let summary = Summary::new(&config, outcome, None)
+            .with_peak_overlap(sink.peak_overlap())
+            .with_observed(sink.observed());
         table.rows.push(Row {
             why: trial.explain(args.demo, &summary),
             summary: Summary {

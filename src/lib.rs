@@ -420,8 +420,9 @@ impl Lifecycle {
         // its own.
         self.view_down(state);
         let elapsed = outcome.elapsed;
-        let mut summary =
-            Summary::new(config, outcome, signal).with_peak_overlap(self.sink.peak_overlap());
+        let mut summary = Summary::new(config, outcome, signal)
+            .with_peak_overlap(self.sink.peak_overlap())
+            .with_observed(self.sink.observed());
         summary.failures = state.failures().to_vec();
         // The trace first: once stdout says how the run ended, the trace
         // file must be whole, whatever happens next.

@@ -29,12 +29,13 @@
 
 use crate::events::{Follower, RunEvent, thread_number};
 use crate::report;
+use crate::state::{Log, Observed, What};
 use crate::vocab::{Demo, Ending, Event, Live, LockKind, LockStep, Park, Phase};
 use anyhow::Context;
 use std::borrow::Cow;
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::time::Instant;
@@ -233,6 +234,10 @@ pub(crate) struct Sink {
     /// only when the summary reports `peak_overlap` (`--format json`,
     /// `ndjson`, `compare`); `None` costs a plain run one branch per line.
     overlap: Option<Overlap>,
+    /// What the task-state model is built from ([`crate::state`]): kept
+    /// only when a view asked for the model (the pictures), like the
+    /// recorder; `None` costs the waits one check per task.
+    log: Option<Arc<Log>>,
     state: Mutex<State>,
     /// Woken when the run must stop (say, `| head -1` closed the pipe, or a
     /// fetch failed), so that an async run stops waiting at once.
@@ -255,9 +260,20 @@ struct Overlap {
     now: AtomicU32,
     /// The most `now` ever was.
     peak: AtomicU32,
+    /// Whether the waits are blocking-pool calls, counted from when a pool
+    /// thread begins one to when it ends ([`Sink::pool_call`]), not from
+    /// the lines: a call queued for a pool thread is not in progress.
+    in_pool: AtomicBool,
 }
 
 impl Overlap {
+    /// A task's line: counts it in or out, unless the pool calls count.
+    fn line(&self, phase: Phase) {
+        if !self.in_pool.load(Ordering::Relaxed) {
+            self.step(phase);
+        }
+    }
+
     fn step(&self, phase: Phase) {
         match phase {
             Phase::First => {
@@ -299,6 +315,7 @@ impl Sink {
             counts_only: AtomicBool::new(live == Live::Silent && !record),
             completed: AtomicU32::new(0),
             overlap: None,
+            log: record.then(|| Arc::new(Log::new())),
             state: Mutex::new(State {
                 out: WholeLines::new(out),
                 start: None,
@@ -322,6 +339,53 @@ impl Sink {
         Sink {
             overlap: count.then(Overlap::default),
             ..self
+        }
+    }
+
+    /// The model's log of observations, when a view asked for the model.
+    pub(crate) fn log(&self) -> Option<&Arc<Log>> {
+        self.log.as_ref()
+    }
+
+    /// Everything the run observed for the model so far (empty unless a
+    /// view asked for it).
+    pub(crate) fn observed(&self) -> Vec<Observed> {
+        self.log.as_ref().map(|log| log.snapshot()).unwrap_or_default()
+    }
+
+    /// The waits are blocking-pool calls: `peak_overlap` counts them from
+    /// when a pool thread begins one ([`Sink::pool_call`]), not from the
+    /// lines.
+    pub(crate) fn overlap_in_pool(&self) {
+        if let Some(overlap) = &self.overlap {
+            overlap.in_pool.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Task `id`'s call is handed to the blocking pool: noted for the model.
+    pub(crate) fn pool_queued(&self, id: u32) {
+        if let Some(log) = &self.log {
+            log.note(id, What::Queued);
+        }
+    }
+
+    /// A blocking-pool thread begins (`began`) or ends task `id`'s call:
+    /// called by the closure itself, so a call that waited in the pool's
+    /// queue is seen to start late.
+    pub(crate) fn pool_call(&self, id: u32, began: bool) {
+        if let Some(overlap) = &self.overlap {
+            overlap.step(if began { Phase::First } else { Phase::Last });
+        }
+        if let Some(log) = &self.log {
+            log.note(id, if began { What::PoolStarted } else { What::PoolEnded });
+        }
+    }
+
+    /// Task `id` begins (`began`) or ends a blocking call inside its poll,
+    /// which holds the thread: noted for the model.
+    pub(crate) fn held(&self, id: u32, began: bool) {
+        if let Some(log) = &self.log {
+            log.note(id, if began { What::HeldBegan } else { What::HeldEnded });
         }
     }
 
@@ -351,6 +415,10 @@ impl Sink {
         &self,
         count: usize,
     ) -> Result<(), std::collections::TryReserveError> {
+        if let Some(log) = &self.log {
+            // Two polls, a timer and a wake per task, in most runs.
+            log.reserve(count.saturating_mul(2))?;
+        }
         match &mut self.lock().recorder {
             Some(recorder) => recorder.events.try_reserve_exact(count),
             None => Ok(()),
@@ -441,6 +509,9 @@ impl Sink {
 
     /// Marks the start of the run: `t = 0` for every timestamp.
     pub(crate) fn start(&self, at: Instant) {
+        if let Some(log) = &self.log {
+            log.started(at);
+        }
         let mut state = self.lock();
         state.start = Some(at);
         for followed in &mut state.followers {
@@ -469,7 +540,7 @@ impl Sink {
                 let failed = matches!(ending, Ending::Failed(_));
                 let text = self.demo.ending_text(id, &ending).unwrap_or_default();
                 if let Some(overlap) = &self.overlap {
-                    overlap.step(Phase::Last);
+                    overlap.line(Phase::Last);
                 }
                 let mut state = self.lock();
                 if let Ending::Failed(why) = &ending {
@@ -497,7 +568,7 @@ impl Sink {
             self.completed.fetch_add(1, Ordering::Relaxed);
         }
         if let Some(overlap) = &self.overlap {
-            overlap.step(phase);
+            overlap.line(phase);
         }
         if self.counts_only.load(Ordering::Relaxed) {
             return;
@@ -632,6 +703,21 @@ impl Sink {
         lock: LockKind,
         holder: Option<u32>,
     ) -> Duration {
+        if let Some(log) = &self.log {
+            // std's lock() is a blocking call inside the poll: from asking
+            // to getting it, the task holds its thread. tokio's returns
+            // Pending meanwhile.
+            let what = match (lock, step) {
+                (LockKind::Std, LockStep::Asked) => Some(What::HeldBegan),
+                (LockKind::Std, LockStep::Got) => Some(What::HeldEnded),
+                (LockKind::Tokio, LockStep::Asked) => Some(What::LockAsked),
+                (LockKind::Tokio, LockStep::Got) => Some(What::LockGot),
+                _ => None,
+            };
+            if let Some(what) = what {
+                log.note(id, what);
+            }
+        }
         let mut state = self.lock();
         let at = state.elapsed();
         if !state.followed() || state.error.is_some() || state.closed {

@@ -331,6 +331,29 @@ impl Model {
         peak as u32
     }
 
+    /// Every blocking call that held a thread: the thread, from, to (to
+    /// `end` for a call still in progress there). In task order.
+    pub(crate) fn held(&self, end: Duration) -> Vec<(u32, Duration, Duration)> {
+        let mut out = Vec::new();
+        for task in 1..=self.tasks() {
+            let mut open: Option<(u32, Duration)> = None;
+            for event in self.of(task) {
+                match (event.what, open) {
+                    (What::HeldBegan, _) => open = Some((event.thread, ns(event.at))),
+                    (What::HeldEnded, Some((thread, from))) => {
+                        out.push((thread, from, ns(event.at)));
+                        open = None;
+                    }
+                    _ => {}
+                }
+            }
+            if let Some((thread, from)) = open {
+                out.push((thread, from, end.max(from)));
+            }
+        }
+        out
+    }
+
     /// Task `task`'s record: time in each state, its polls, its longest.
     pub(crate) fn record(&self, task: u32) -> Record {
         let mut record = Record::default();

@@ -73,6 +73,11 @@ pub(crate) struct Summary {
     /// JSON has the steps in `--trace` instead).
     #[serde(skip)]
     pub(crate) locks: Vec<crate::vocab::LockMark>,
+    /// What the run observed for the task-state model ([`crate::state`]),
+    /// when a view asked for it: the pictures build the model from it.
+    /// Empty otherwise, and for a Python row, which reports only lines.
+    #[serde(skip)]
+    pub(crate) observed: std::sync::Arc<[crate::state::Observed]>,
     /// Which tokio runtime drove them; `None` (JSON `null`) for
     /// `--mode threads`, which uses none.
     pub(crate) runtime: Option<RuntimeKind>,
@@ -222,6 +227,7 @@ impl Summary {
                 stalled_secs: d.stalled.as_secs_f64(),
             }),
             locks: outcome.locks.clone(),
+            observed: std::sync::Arc::from(Vec::new()),
             runtime: config.way.runtime.map(|r| r.kind()),
             workers: config.way.runtime.and_then(|r| r.workers()),
             spawn: config.way.spawn,
@@ -250,6 +256,15 @@ impl Summary {
 }
 
 impl Summary {
+    /// The same summary with what its sink observed for the task-state
+    /// model ([`crate::sink::Sink::observed`]).
+    pub(crate) fn with_observed(self, observed: Vec<crate::state::Observed>) -> Summary {
+        Summary {
+            observed: observed.into(),
+            ..self
+        }
+    }
+
     /// The same summary with the peak overlap its sink counted
     /// ([`crate::sink::Sink::peak_overlap`]).
     pub(crate) fn with_peak_overlap(self, peak_overlap: Option<u32>) -> Summary {

@@ -107,29 +107,25 @@ fn render(
     let mut interrupted = false;
     // States beside the tasks' own wait, drawn by the lock demo: each gets
     // a legend line.
-    let mut others: Vec<State> = Vec::new();
+    let mut others: Vec<Role> = Vec::new();
     for (task, mark) in (1..).zip(&marks) {
         let index = task as usize - 1;
         let mut cells = vec![' '; width];
         // Every task's spans, a task that never started included: it was
         // ready all along, kept off the thread until a signal stopped the run.
         for span in lanes.task(task, mark) {
-            let fill = match span.state {
-                // A wait for the thread shorter than a column is noise at
-                // this scale (a thread starting up, a busy machine), and
-                // would come and go from run to run.
-                State::Ready if span.to - span.from < column_span => continue,
-                State::Ready => Role::Ready.glyph(),
-                State::Waiting(waiting) => glyph(waiting),
-                State::Lock => Role::Lock.glyph(),
-            };
-            let other = match span.state {
-                State::Lock => true,
-                State::Waiting(w) => w != waiting,
-                State::Ready => false,
-            };
-            if other && !others.contains(&span.state) {
-                others.push(span.state);
+            // A wait for the thread, or a poll, shorter than a column is
+            // noise at this scale (a thread starting up, a busy machine),
+            // and would come and go from run to run.
+            if span.to - span.from < column_span
+                && matches!(span.state, State::Ready | State::Polled)
+            {
+                continue;
+            }
+            let role = Role::of_state(span.state, summary.work);
+            let fill = role.glyph();
+            if role != Role::Wait(waiting) && role != Role::Ready && !others.contains(&role) {
+                others.push(role);
             }
             let (from, to) = (column(span.from), column(span.to).min(width - 1));
             cells[from..=to].fill(fill);
@@ -211,11 +207,7 @@ fn render(
         paint(glyph(waiting)),
         waiting.meaning(demo, summary.work)
     );
-    for state in others {
-        let role = match state {
-            State::Waiting(waiting) => Role::Wait(waiting),
-            State::Ready | State::Lock => Role::Lock,
-        };
+    for role in others {
         let _ = writeln!(
             picture,
             "        {} {}",

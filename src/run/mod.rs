@@ -32,6 +32,7 @@ use crate::explain::{self, Explainer};
 use crate::http;
 use crate::sink::Sink;
 use crate::slowpoll::{Watch, Watchdog};
+use crate::state;
 use crate::vocab::{MachineLimit, Mode, Outcome, Runtime, Work};
 use crate::wait::{
     BlockInPlace, Blocking, BlockingCall, Sleep, SleepCall, SpawnBlocking, SpinCall, Wait,
@@ -106,7 +107,10 @@ pub(crate) fn execute(
             sink,
             (watch, explain),
             teardown,
-            Sleep { delay },
+            Sleep {
+                delay,
+                log: sink.log().cloned(),
+            },
             SleepCall { delay },
         )?,
         (Some(options), None) => {
@@ -204,7 +208,9 @@ where
         (Mode::SpawnBlocking, Some(runtime)) => {
             let wait = SpawnBlocking {
                 call: Arc::new(blocking),
+                sink: Arc::clone(sink),
             };
+            sink.overlap_in_pool();
             on_runtime(config, runtime, sink, watch, teardown, wait)
         }
         (Mode::BlockInPlace, Some(runtime)) => {
@@ -238,8 +244,26 @@ fn on_runtime<W: Wait + Send + 'static>(
     // watched versions are separate functions, so the unwatched run pays
     // nothing for them, not even a branch per poll. `--explain` times the
     // polls as `--slow-poll` does, with its explainer for the watch.
+    // A view that asked for the task-state model (the pictures) has every
+    // poll noted and every waker wrapped: the model's watcher, alone or
+    // beside the watch or the explainer.
+    let model = sink.log().map(|log| Arc::new(state::Watcher(Arc::clone(log))));
     let run = async {
         match (config.way.spawn, watch, explain) {
+            (spawn, watch, explain) if model.is_some() => {
+                let model = model.clone().unwrap_or_else(|| unreachable!());
+                match (watch, explain) {
+                    (Some(watch), _) => {
+                        let both = Arc::new(state::Both(model, Arc::clone(watch)));
+                        watched(sink, config, spawn, wait, &both, teardown).await
+                    }
+                    (None, Some(explain)) => {
+                        let both = Arc::new(state::Both(model, Arc::clone(explain)));
+                        watched(sink, config, spawn, wait, &both, teardown).await
+                    }
+                    (None, None) => watched(sink, config, spawn, wait, &model, teardown).await,
+                }
+            }
             (false, None, None) => {
                 join_tasks(sink, config.tasks, teardown, |id| {
                     demo::task(id, sink, &wait)
@@ -480,6 +504,26 @@ async fn join_watched<W: Wait, P: events::PollFollower>(
         events::polled(watch, id, demo::task(id, sink, wait))
     })
     .await
+}
+
+/// The tasks, joined or `spawn`ed, with every poll told to `watch`.
+async fn watched<W, P>(
+    sink: &Arc<Sink>,
+    config: &Config,
+    spawn: bool,
+    wait: W,
+    watch: &Arc<P>,
+    teardown: Teardown,
+) -> Duration
+where
+    W: Wait + Send + 'static,
+    P: events::PollFollower + Send + 'static,
+{
+    if spawn {
+        spawn_watched(sink, config.tasks, wait, watch).await
+    } else {
+        join_watched(sink, config.tasks, &wait, &**watch, teardown).await
+    }
 }
 
 /// [`spawn_tasks`], with every poll of every task timed by `watch`.
