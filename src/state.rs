@@ -770,6 +770,18 @@ pub(crate) mod tests {
         )
     }
 
+    /// Task `task` of an async run, as observed: polled at 0, its timer
+    /// due at `deadline`, woken at `woken`, polled to its end at `last`
+    /// (all in ms).
+    pub(crate) fn slept(task: u32, deadline: f64, woken: f64, last: f64) -> [Observed; 4] {
+        [
+            poll(0.0, task, 0.0, false),
+            armed(0.0, task, deadline),
+            seen(woken, task, What::Woken),
+            poll(last, task, 0.0, true),
+        ]
+    }
+
     fn armed(at: f64, task: u32, deadline: f64) -> Observed {
         seen(
             at,

@@ -496,18 +496,13 @@ mod tests {
         };
         let parks = [park(1, true), park(1000, false), park(1002, true)];
         let events = [event(0, 1, Phase::First, 1)];
-        let lanes = thread_lanes(
-            &parks,
-            &events,
-            ms(1002),
-            (Driver::CurrentThread, Waiting::Free),
-        );
+        let lanes = thread_lanes(&parks, &events, ms(1002), Driver::CurrentThread, &[]);
         assert_eq!(lanes.len(), 1);
         assert_eq!(lanes[0].label, "runtime thread");
         assert_eq!(lanes[0].busy, [(ms(0), ms(1)), (ms(1000), ms(1002))]);
-        assert!(thread_lanes(&parks, &events, ms(1002), (Driver::None, Waiting::Free)).is_empty());
+        assert!(thread_lanes(&parks, &events, ms(1002), Driver::None, &[]).is_empty());
         // A worker that parked before doing anything was idle until woken.
-        let lanes = thread_lanes(&parks, &[], ms(1002), (Driver::Spawned, Waiting::Free));
+        let lanes = thread_lanes(&parks, &[], ms(1002), Driver::Spawned, &[]);
         assert_eq!(lanes[0].busy, [(ms(1000), ms(1002))]);
     }
 
@@ -526,28 +521,18 @@ mod tests {
             },
         ];
         let events = [event(0, 1, Phase::First, 1), event(600, 3, Phase::Last, 1)];
-        let lanes = thread_lanes(&parks, &events, ms(600), (Driver::Joined, Waiting::Free));
+        let lanes = thread_lanes(&parks, &events, ms(600), Driver::Joined, &[]);
         let labels: Vec<&str> = lanes.iter().map(|l| l.label.as_str()).collect();
         assert_eq!(labels, ["block_on thread", "worker 1", "worker 2"]);
         assert_eq!(lanes[0].busy, [(ms(0), ms(600))]);
         assert!(lanes[1].busy.is_empty(), "the workers idle all along");
         // A current-thread runtime that never parked was busy throughout.
-        let lanes = thread_lanes(
-            &[],
-            &events,
-            ms(600),
-            (Driver::CurrentThread, Waiting::Free),
-        );
+        let lanes = thread_lanes(&[], &events, ms(600), Driver::CurrentThread, &[]);
         assert_eq!(lanes[0].label, "runtime thread");
         assert_eq!(lanes[0].busy, [(ms(0), ms(600))]);
         // Spawned, the thread that never parked is a worker blocked all
         // along, not block_on's.
-        let lanes = thread_lanes(
-            &parks[..1],
-            &events,
-            ms(600),
-            (Driver::Spawned, Waiting::Free),
-        );
+        let lanes = thread_lanes(&parks[..1], &events, ms(600), Driver::Spawned, &[]);
         let labels: Vec<&str> = lanes.iter().map(|l| l.label.as_str()).collect();
         assert_eq!(labels, ["worker 1", "worker 2"]);
         assert_eq!(lanes[1].busy, [(ms(0), ms(600))]);
@@ -564,22 +549,12 @@ mod tests {
             event(201, 2, Phase::First, 1),
             event(401, 2, Phase::Last, 1),
         ];
-        let lanes = thread_lanes(
-            &[],
-            &events,
-            ms(402),
-            (Driver::CurrentThread, Waiting::Blocked),
-        );
+        let lanes = thread_lanes(&[], &events, ms(402), Driver::CurrentThread, &line_holds(&events, ms(402), Waiting::Blocked));
         assert_eq!(lanes[0].busy, [(ms(0), ms(401))]);
         assert_eq!(lanes[0].held, [(ms(0), ms(200)), (ms(201), ms(401))]);
         assert_eq!(lanes[0].running(), [(ms(200), ms(201))]);
         // The same lines in an async run hold nothing.
-        let lanes = thread_lanes(
-            &[],
-            &events,
-            ms(402),
-            (Driver::CurrentThread, Waiting::Free),
-        );
+        let lanes = thread_lanes(&[], &events, ms(402), Driver::CurrentThread, &[]);
         assert!(lanes[0].held.is_empty());
         assert_eq!(lanes[0].running(), lanes[0].busy);
     }
@@ -593,12 +568,7 @@ mod tests {
             event(200, 1, Phase::Last, 1),
             event(200, 2, Phase::First, 1),
         ];
-        let lanes = thread_lanes(
-            &[],
-            &events,
-            ms(300),
-            (Driver::CurrentThread, Waiting::Blocked),
-        );
+        let lanes = thread_lanes(&[], &events, ms(300), Driver::CurrentThread, &line_holds(&events, ms(300), Waiting::Blocked));
         assert_eq!(lanes[0].busy, [(ms(0), ms(300))]);
         assert_eq!(lanes[0].held, [(ms(0), ms(300))]);
         // Spawned on workers that park: the worker held by task 2 is held
@@ -615,12 +585,7 @@ mod tests {
                 parked: true,
             },
         ];
-        let lanes = thread_lanes(
-            &parks,
-            &events,
-            ms(300),
-            (Driver::Spawned, Waiting::Blocked),
-        );
+        let lanes = thread_lanes(&parks, &events, ms(300), Driver::Spawned, &line_holds(&events, ms(300), Waiting::Blocked));
         assert_eq!(lanes[0].held, [(ms(0), ms(300))]);
         assert!(lanes[1].busy.is_empty());
     }
@@ -649,12 +614,7 @@ mod tests {
                 ..event(0, 1, Phase::Last, 1)
             },
         ];
-        let lanes = thread_lanes(
-            &parks,
-            &events,
-            ms(1001),
-            (Driver::CurrentThread, Waiting::Free),
-        );
+        let lanes = thread_lanes(&parks, &events, ms(1001), Driver::CurrentThread, &[]);
         assert_eq!(
             lanes[0].busy,
             [

@@ -309,7 +309,7 @@ pub(crate) mod tests {
             let delay = Duration::from_millis(250);
             let sink = Sink::new(Box::new(std::io::sink()), Demo::Count, Live::Silent, false)
                 .counting_overlap(true);
-            let elapsed = join(&sink, n, &Sleep { delay }).await;
+            let elapsed = join(&sink, n, &Sleep { delay, log: None }).await;
             let outcome = Outcome {
                 elapsed,
                 completed: sink.completed(),

@@ -251,6 +251,7 @@ fn render(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::state::tests::slept;
     use crate::vocab::testing::event;
     use crate::vocab::{Mode, Outcome, Phase};
 
@@ -402,9 +403,9 @@ mod tests {
         assert!(painted.contains("\x1b[31m#"), "{painted:?}");
     }
 
-    /// A sleep that is over while the thread is busy elsewhere shows as
-    /// ready; while the thread is still parked it was not (the timer had
-    /// not fired). The runtime thread's lane shows it busy, then parked
+    /// A task woken while the thread is busy elsewhere shows as ready;
+    /// while the thread is still parked it was not (the timer had not
+    /// fired, nobody woke it). The runtime thread's lane shows it busy, then parked
     /// while every task sleeps, then busy again.
     #[test]
     fn the_thread_lane_and_a_late_last_line() {
@@ -422,9 +423,16 @@ mod tests {
         let parks = [park(1, true), park(499, false)];
         // Each task sleeps 250 ms, but the thread wakes only at 0.499 s;
         // it prints task 1's last line at 0.5 s and task 2's at 1 s.
+        // Both timers fire when the thread wakes; task 2 is ready from
+        // then until the thread gets to it.
+        let observed: Vec<_> = [slept(1, 250.0, 499.0, 500.0), slept(2, 250.0, 499.0, 1000.0)]
+            .concat();
         let picture = render(
             (&events, &parks),
-            &summary(Mode::Async, 2, 250, true),
+            &Summary {
+                observed: observed.into(),
+                ..summary(Mode::Async, 2, 250, true)
+            },
             Duration::from_millis(1000),
             NARROW,
         );

@@ -641,7 +641,7 @@ mod tests {
         for n in [1, 3, 1000] {
             let (sink, captured) = recording_sink(Demo::Count);
             let delay = Duration::from_secs(1);
-            let elapsed = join(&sink, n, &Sleep { delay }).await;
+            let elapsed = join(&sink, n, &Sleep { delay, log: None }).await;
             assert_eq!(elapsed, delay, "n = {n}");
 
             let state = sink.lock();
@@ -675,7 +675,7 @@ mod tests {
     async fn spawned_async_tasks_overlap_on_the_paused_clock() {
         let (sink, _) = recording_sink(Demo::Hello);
         let delay = Duration::from_millis(200);
-        let wait = Arc::new(Sleep { delay });
+        let wait = Arc::new(Sleep { delay, log: None });
         let elapsed = spawn_tasks(&sink, 50, |id| owned_task(id, &sink, &wait)).await;
         assert_eq!(elapsed, delay);
         let state = sink.lock();
@@ -700,6 +700,7 @@ mod tests {
         let (sink, _) = recording_sink(Demo::Count);
         let wait = Sleep {
             delay: Duration::ZERO,
+            log: None,
         };
         let per_task = Duration::from_millis(3);
         let elapsed = join_tasks(&sink, 10, Teardown::Drop, |id| {
@@ -740,6 +741,7 @@ mod tests {
         let (sink, _) = recording_sink(Demo::Count);
         let wait = Sleep {
             delay: Duration::from_secs(3600),
+            log: None,
         };
         // The output fails before the tasks run, so the run stops as soon
         // as every task waits, and drops all ten.
@@ -759,6 +761,7 @@ mod tests {
         let sink = Sink::new(Box::new(std::io::sink()), Demo::Count, Live::Plain, false);
         let wait = Sleep {
             delay: Duration::from_secs(1),
+            log: None,
         };
         let future = demo::task(1, &sink, &wait);
         let bytes = std::mem::size_of_val(&future);
@@ -781,6 +784,7 @@ mod tests {
         let sink = Sink::new(Box::new(std::io::sink()), Demo::Count, Live::Plain, false);
         let wait = Sleep {
             delay: Duration::from_secs(1),
+            log: None,
         };
         let watch = Watch::new(Duration::from_millis(100), None);
         let plain = std::mem::size_of_val(&demo::task(1, &sink, &wait));
