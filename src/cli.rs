@@ -88,6 +88,11 @@ pub(crate) enum Command {
                   "How many tasks each run has, from 1 to 10,000,000 \
                    [default: 3 for count and fetch, 2 for hello]")))]
     Compare(CompareArgs),
+    /// Play a run recorded with --record back: its lines, the --explain
+    /// narration, and every output the run could have written (--timeline,
+    /// --svg, --png, --trace, --format), without running it again.
+    #[command(after_help = examples_help("replay"))]
+    Replay(ReplayArgs),
     /// Print a shell completion script.
     #[command(after_help = examples_help("completions"))]
     Completions {
@@ -342,6 +347,22 @@ const COMPARE_EXAMPLES: &[Example] = &[
     ),
 ];
 
+/// Examples at the end of `asyncdemo replay --help`.
+const REPLAY_EXAMPLES: &[Example] = &[
+    (
+        "asyncdemo replay run.rec",
+        "the run's lines and the --explain narration, in order",
+    ),
+    (
+        "asyncdemo replay run.rec --svg run.svg",
+        "draw the recorded run, exactly as it happened",
+    ),
+    (
+        "asyncdemo replay run.rec -f json",
+        "the run's JSON summary, timings included",
+    ),
+];
+
 /// Examples at the end of `asyncdemo completions --help`.
 const COMPLETIONS_EXAMPLES: &[Example] = &[
     (
@@ -370,7 +391,7 @@ const MAN_EXAMPLES: &[Example] = &[
 /// Every example, by the subcommand it belongs to (`""` for the program
 /// itself). This table is the one list: each `--help` shows its own rows,
 /// the man page shows them all, and a test parses every one.
-pub(crate) const EXAMPLES: [(&str, &[Example]); 9] = [
+pub(crate) const EXAMPLES: [(&str, &[Example]); 10] = [
     ("", TOP_EXAMPLES),
     ("count", COUNT_EXAMPLES),
     ("hello", HELLO_EXAMPLES),
@@ -378,6 +399,7 @@ pub(crate) const EXAMPLES: [(&str, &[Example]); 9] = [
     ("lock", LOCK_EXAMPLES),
     ("serve", SERVE_EXAMPLES),
     ("compare", COMPARE_EXAMPLES),
+    ("replay", REPLAY_EXAMPLES),
     ("completions", COMPLETIONS_EXAMPLES),
     ("man", MAN_EXAMPLES),
 ];
@@ -520,6 +542,52 @@ impl Workload {
     }
 }
 
+/// The options of `replay`: the recording, and which of the run's outputs
+/// to write again.
+#[derive(Debug, Args)]
+pub(crate) struct ReplayArgs {
+    /// The recording, written by a demo's --record.
+    #[arg(value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub(crate) file: PathBuf,
+
+    /// After the lines, draw each task's wait on a time axis (text format).
+    #[arg(long)]
+    pub(crate) timeline: bool,
+
+    /// Write the recorded run as a Chrome trace-event JSON file. `-` writes
+    /// it to stdout, with -q only.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub(crate) trace: Option<PathBuf>,
+
+    /// Draw the recorded run as an SVG picture. `-` writes it to stdout,
+    /// with -q only.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub(crate) svg: Option<PathBuf>,
+
+    /// Draw the same picture as --svg as a PNG. `-` writes it to stdout,
+    /// with -q only.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub(crate) png: Option<PathBuf>,
+
+    /// Narrate the executor's steps between the lines, as --explain did
+    /// in the run. A plain replay (text, without -q or -v) narrates
+    /// anyway: a replay is for looking at the steps.
+    #[arg(long, conflicts_with = "quiet")]
+    pub(crate) explain: bool,
+
+    /// Output format, as the run's own --format.
+    #[arg(short, long, value_enum, default_value_t = Format::Text)]
+    pub(crate) format: Format,
+
+    /// Print only the summary line (text format).
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub(crate) quiet: bool,
+
+    /// Prefix each task line with its time since start and its task number.
+    #[arg(short, long)]
+    pub(crate) verbose: bool,
+}
+
 /// The options every demo takes.
 #[derive(Debug, Args)]
 pub(crate) struct RunArgs {
@@ -587,6 +655,12 @@ pub(crate) struct RunArgs {
     /// with -q only.
     #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub(crate) png: Option<PathBuf>,
+
+    /// Record the run into FILE for `asyncdemo replay`: every line, poll,
+    /// wake-up and park it observed, with its command line and outcome.
+    /// `-` writes it to stdout, with -q only.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub(crate) record: Option<PathBuf>,
 
     /// Warn on stderr when one poll of a task holds its runtime thread
     /// for THRESHOLD or longer (100ms when given without a value, as in

@@ -118,6 +118,8 @@ pub(crate) struct Config {
     pub(crate) record: bool,
     /// `--explain`: narrate the executor's steps between the task lines.
     pub(crate) explain: bool,
+    /// `--record`: write the run into this file for `replay` (`-`: stdout).
+    pub(crate) recording: Option<PathBuf>,
     /// `--slow-poll`: warn about polls that hold a runtime thread longer.
     pub(crate) slow_poll: Option<Duration>,
     /// Colour and width of the output.
@@ -247,6 +249,7 @@ impl Config {
             png: None,
             record: false,
             explain: false,
+            recording: None,
             slow_poll: None,
             term: Term::PLAIN,
             fetch: (demo == Demo::Fetch).then(|| FetchOptions::built_in(workload.delay)),
@@ -388,6 +391,7 @@ impl Config {
             ("--trace", &args.trace),
             ("--svg", &args.svg),
             ("--png", &args.png),
+            ("--record", &args.record),
         ]
         .into_iter()
         .filter(|(_, path)| path.as_deref().is_some_and(is_stdout))
@@ -401,12 +405,16 @@ impl Config {
                 ),
             ));
         }
-        for option in ["--svg", "--png"] {
+        for (option, what) in [
+            ("--svg", "the picture"),
+            ("--png", "the picture"),
+            ("--record", "the recording"),
+        ] {
             if on_stdout.contains(&option) && !(args.format == Format::Text && args.quiet) {
                 return Err(usage_error(
                     demo.name(),
                     format!(
-                        "{option} - writes the picture to stdout, where this run prints its own output: \
+                        "{option} - writes {what} to stdout, where this run prints its own output: \
                          add -q (its summary line then goes to stderr), or give {option} a file name"
                     ),
                 ));
@@ -470,7 +478,12 @@ impl Config {
             timeline: args.timeline,
             view: args.live,
             trace: args.trace,
-            record: args.timeline || args.svg.is_some() || args.png.is_some(),
+            // A recording holds what the pictures are drawn from.
+            record: args.timeline
+                || args.svg.is_some()
+                || args.png.is_some()
+                || args.record.is_some(),
+            recording: args.record,
             svg: args.svg,
             png: args.png,
             explain: args.explain,
@@ -503,7 +516,7 @@ impl Config {
     /// and so the run's own output (its summary line, under `-q`) goes to
     /// stderr.
     pub(crate) fn stdout_taken(&self) -> bool {
-        [&self.trace, &self.svg, &self.png]
+        [&self.trace, &self.svg, &self.png, &self.recording]
             .into_iter()
             .any(|path| path.as_deref().is_some_and(is_stdout))
     }

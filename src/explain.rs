@@ -37,28 +37,59 @@ pub(crate) struct Explainer {
     rest: Arc<Rest>,
 }
 
-/// What the tasks that are not narrated did, counted on the polling threads.
+/// What the tasks that are not narrated did, counted on the polling threads
+/// (or, in a replay, from the recorded observations).
 #[derive(Default)]
-struct Rest {
+pub(crate) struct Rest {
     polls: AtomicU64,
     pending: AtomicU64,
     longest_nanos: AtomicU64,
 }
 
+impl Rest {
+    /// One poll of a task not narrated returned after `took`.
+    pub(crate) fn poll(&self, took: Duration, ready: bool) {
+        self.polls.fetch_add(1, Relaxed);
+        if !ready {
+            self.pending.fetch_add(1, Relaxed);
+        }
+        let nanos = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
+        self.longest_nanos.fetch_max(nanos, Relaxed);
+    }
+}
+
 /// Starts narrating the run that `config` describes into `sink`: the
 /// narrator follows the sink from now on, and the returned explainer is
 /// for the runner to time the tasks' polls with. `None` without `--explain`.
+///
+/// `--record` forwards the same steps without narrating them: the
+/// recording keeps them for `replay`'s narration ([`forwards`]).
 pub(crate) fn start(config: &Config, sink: &Arc<Sink>) -> Option<Arc<Explainer>> {
-    if !config.explain {
+    if !forwards(config) {
         return None;
     }
     let rest = Arc::new(Rest::default());
-    let narrator = Narrator::new(config, Arc::clone(&rest));
-    sink.follow_with(Box::new(narrator), "writing the --explain narration".into());
+    if config.explain {
+        let narrator = Narrator::new(config, Arc::clone(&rest));
+        sink.follow_with(Box::new(narrator), "writing the --explain narration".into());
+    }
     Some(Arc::new(Explainer {
         sink: Arc::clone(sink),
         rest,
     }))
+}
+
+/// Whether the run forwards the narrated tasks' steps into the ordered
+/// lane: to narrate them (`--explain`), or to record them (`--record`).
+pub(crate) fn forwards(config: &Config) -> bool {
+    config.explain || config.recording.is_some()
+}
+
+/// The narrator of a recorded run (`replay`): it follows the recorded
+/// events as it followed the run's, and `rest` is counted by the replay
+/// from the recorded observations as their time comes.
+pub(crate) fn narrator(config: &Config, rest: Arc<Rest>) -> Box<dyn Follower> {
+    Box::new(Narrator::new(config, rest))
 }
 
 impl PollFollower for Explainer {
@@ -75,12 +106,7 @@ impl PollFollower for Explainer {
             self.sink.poll_step(id, PollStep::Ended { took, ready });
             return;
         }
-        self.rest.polls.fetch_add(1, Relaxed);
-        if !ready {
-            self.rest.pending.fetch_add(1, Relaxed);
-        }
-        let nanos = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
-        self.rest.longest_nanos.fetch_max(nanos, Relaxed);
+        self.rest.poll(took, ready);
     }
 
     fn waker(&self, id: u32, waker: &Waker) -> Option<Waker> {

@@ -103,6 +103,8 @@ mod interrupt;
 mod live;
 mod net;
 mod python;
+mod record;
+mod replay;
 mod report;
 mod run;
 #[cfg(feature = "http")]
@@ -173,6 +175,7 @@ pub fn run_then_exit(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             return compare::compare(args, term);
         }
+        Command::Replay(args) => return replay::replay(args, term),
         Command::Completions { shell } => return generate::print(&generate::completions(shell)),
         Command::Man => return generate::print(&generate::man_page()?),
     };
@@ -308,6 +311,9 @@ impl Lifecycle {
             })?;
         }
         self.exports.create_files(&self.config)?;
+        if let Some(path) = &self.config.recording {
+            record::start(&self.config, &self.sink, &self.exports, path)?;
+        }
         // A reader that goes away while every task waits (`| head -1` with
         // a long delay) would otherwise be noticed only at the next write.
         interrupt::on_hangup({

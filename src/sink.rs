@@ -350,7 +350,10 @@ impl Sink {
     /// Everything the run observed for the model so far (empty unless a
     /// view asked for it).
     pub(crate) fn observed(&self) -> Vec<Observed> {
-        self.log.as_ref().map(|log| log.snapshot()).unwrap_or_default()
+        self.log
+            .as_ref()
+            .map(|log| log.snapshot())
+            .unwrap_or_default()
     }
 
     /// The waits are blocking-pool calls: `peak_overlap` counts them from
@@ -377,7 +380,14 @@ impl Sink {
             overlap.step(if began { Phase::First } else { Phase::Last });
         }
         if let Some(log) = &self.log {
-            log.note(id, if began { What::PoolStarted } else { What::PoolEnded });
+            log.note(
+                id,
+                if began {
+                    What::PoolStarted
+                } else {
+                    What::PoolEnded
+                },
+            );
         }
     }
 
@@ -385,7 +395,14 @@ impl Sink {
     /// which holds the thread: noted for the model.
     pub(crate) fn held(&self, id: u32, began: bool) {
         if let Some(log) = &self.log {
-            log.note(id, if began { What::HeldBegan } else { What::HeldEnded });
+            log.note(
+                id,
+                if began {
+                    What::HeldBegan
+                } else {
+                    What::HeldEnded
+                },
+            );
         }
     }
 

@@ -804,13 +804,7 @@ pub(crate) mod tests {
     fn states(spans: &[Span]) -> Vec<(u64, u64, TaskState)> {
         spans
             .iter()
-            .map(|s| {
-                (
-                    s.from.as_millis() as u64,
-                    s.to.as_millis() as u64,
-                    s.state,
-                )
-            })
+            .map(|s| (s.from.as_millis() as u64, s.to.as_millis() as u64, s.state))
             .collect()
     }
 
@@ -866,7 +860,12 @@ pub(crate) mod tests {
         let model = Model::new(&events, &[], (2, Birth::AtStart), ms(401));
         assert_eq!(
             states(&model.spans(2)),
-            [(0, 200, Ready), (200, 200, Polled), (200, 400, Held), (400, 400, Polled)]
+            [
+                (0, 200, Ready),
+                (200, 200, Polled),
+                (200, 400, Held),
+                (400, 400, Polled)
+            ]
         );
         assert_eq!(model.peak_overlap(), 1);
         let record = model.record(2);
@@ -919,11 +918,21 @@ pub(crate) mod tests {
             seen(150.0, 1, What::Woken),
             poll(150.1, 1, 0.1, true),
         ];
-        let parks = [park(0, true), park(50, false), park(150, true), park(150, false)];
+        let parks = [
+            park(0, true),
+            park(50, false),
+            park(150, true),
+            park(150, false),
+        ];
         let model = Model::new(&busy, &parks, (1, Birth::AtStart), ms(151));
         assert_eq!(
             states(&model.spans(1))[1..],
-            [(0, 101, Sleeping), (101, 150, Overdue), (150, 150, Ready), (150, 150, Polled)]
+            [
+                (0, 101, Sleeping),
+                (101, 150, Overdue),
+                (150, 150, Ready),
+                (150, 150, Polled)
+            ]
         );
     }
 
@@ -939,7 +948,11 @@ pub(crate) mod tests {
             events.push(seen(t + 0.001, task, What::Queued));
             // Tasks 3 and 4 get the threads that tasks 1 and 2 free.
             // (after they woke their tasks).
-            let start = if task <= 2 { t + 0.1 } else { t - 0.02 + 0.1 + 300.0 + 0.001 };
+            let start = if task <= 2 {
+                t + 0.1
+            } else {
+                t - 0.02 + 0.1 + 300.0 + 0.001
+            };
             events.push(seen(start, task, What::PoolStarted));
             events.push(seen(start + 300.0, task, What::PoolEnded));
             events.push(seen(start + 300.0005, task, What::Woken));
@@ -954,7 +967,12 @@ pub(crate) mod tests {
         let started = Duration::from_nanos(((0.03 - 0.02 + 0.1 + 300.0 + 0.001) * 1e6) as u64);
         assert_eq!(queued[0].to, started);
         assert!(spans.iter().any(|s| s.state == InPool && s.from == started));
-        assert!(model.spans(1).iter().all(|s| s.state != Queued || s.to < ms(1)));
+        assert!(
+            model
+                .spans(1)
+                .iter()
+                .all(|s| s.state != Queued || s.to < ms(1))
+        );
         let queued_4 = model.record(4).time_in(Queued);
         assert!(queued_4 > ms(300) && queued_4 < ms(301), "{queued_4:?}");
     }
@@ -981,7 +999,11 @@ pub(crate) mod tests {
         let model = Model::new(&events, &parks, (2, Birth::AtStart), ms(700));
         assert_eq!(model.state_at(2, ms(100)), Some(Lock));
         assert_eq!(model.state_at(2, ms(400)), Some(Sleeping));
-        assert_eq!(model.peak_overlap(), 1, "the lock is not a wait in progress");
+        assert_eq!(
+            model.peak_overlap(),
+            1,
+            "the lock is not a wait in progress"
+        );
     }
 
     /// `--work spin` in async mode: each slice of the loop is a poll that

@@ -8,13 +8,13 @@
 //! exit code's number).
 
 use clap::ValueEnum;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::io::{self, Write};
 use std::time::Duration;
 
 /// One of the demos from the notes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum Demo {
     /// `One`, wait, `Two` (the notes' `countasync.py`, 3 tasks).
@@ -29,7 +29,7 @@ pub(crate) enum Demo {
 }
 
 /// Which language ran a `compare` row.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
     /// asyncdemo itself: tokio, or an OS thread per task.
@@ -159,7 +159,7 @@ impl std::fmt::Display for MachineLimit {
 impl std::error::Error for MachineLimit {}
 
 /// How each task waits.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub(crate) enum Mode {
     /// tokio::time::sleep: the task gives the thread back while it waits.
@@ -190,7 +190,7 @@ impl Mode {
 
 /// What each task's wait *is* (`--work`): the modes then say how that wait
 /// treats the thread.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub(crate) enum Work {
     /// A sleep: nothing runs during it (the notes' asyncio.sleep / time.sleep).
@@ -216,7 +216,7 @@ impl Work {
 }
 
 /// Which lock the tasks of the `lock` demo share (`--lock`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub(crate) enum LockKind {
     /// std::sync::Mutex, held across `.await`: deadlocks on one thread.
@@ -328,7 +328,7 @@ impl Waiting {
 }
 
 /// Which tokio runtime drives the tasks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub(crate) enum RuntimeKind {
     /// One thread runs every task, like asyncio's single-threaded event loop.

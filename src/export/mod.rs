@@ -130,7 +130,12 @@ impl<K: Kind> Exports<K> {
         path: &Path,
         kind: &str,
     ) -> anyhow::Result<()> {
-        let target = create(path, kind)?;
+        self.add_target(exporter, create(path, kind)?);
+        Ok(())
+    }
+
+    /// Adds a file output whose destination is already open.
+    pub(crate) fn add_target(&self, exporter: impl Exporter<K> + 'static, target: Target) {
         self.files
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -138,7 +143,6 @@ impl<K: Kind> Exports<K> {
                 exporter: Box::new(exporter),
                 target,
             });
-        Ok(())
     }
 
     /// Writes the run's own output into `out` and flushes it: flushed

@@ -18,8 +18,8 @@
 
 use super::Summary;
 use super::marks::Marks;
-pub(crate) use crate::state::{Span, TaskState as State};
 use crate::state::{Birth, Model};
+pub(crate) use crate::state::{Span, TaskState as State};
 use crate::vocab::{Event, LockKind, Park, Phase, RuntimeKind, Waiting};
 use std::time::Duration;
 
@@ -549,7 +549,13 @@ mod tests {
             event(201, 2, Phase::First, 1),
             event(401, 2, Phase::Last, 1),
         ];
-        let lanes = thread_lanes(&[], &events, ms(402), Driver::CurrentThread, &line_holds(&events, ms(402), Waiting::Blocked));
+        let lanes = thread_lanes(
+            &[],
+            &events,
+            ms(402),
+            Driver::CurrentThread,
+            &line_holds(&events, ms(402), Waiting::Blocked),
+        );
         assert_eq!(lanes[0].busy, [(ms(0), ms(401))]);
         assert_eq!(lanes[0].held, [(ms(0), ms(200)), (ms(201), ms(401))]);
         assert_eq!(lanes[0].running(), [(ms(200), ms(201))]);
@@ -568,7 +574,13 @@ mod tests {
             event(200, 1, Phase::Last, 1),
             event(200, 2, Phase::First, 1),
         ];
-        let lanes = thread_lanes(&[], &events, ms(300), Driver::CurrentThread, &line_holds(&events, ms(300), Waiting::Blocked));
+        let lanes = thread_lanes(
+            &[],
+            &events,
+            ms(300),
+            Driver::CurrentThread,
+            &line_holds(&events, ms(300), Waiting::Blocked),
+        );
         assert_eq!(lanes[0].busy, [(ms(0), ms(300))]);
         assert_eq!(lanes[0].held, [(ms(0), ms(300))]);
         // Spawned on workers that park: the worker held by task 2 is held
@@ -585,7 +597,13 @@ mod tests {
                 parked: true,
             },
         ];
-        let lanes = thread_lanes(&parks, &events, ms(300), Driver::Spawned, &line_holds(&events, ms(300), Waiting::Blocked));
+        let lanes = thread_lanes(
+            &parks,
+            &events,
+            ms(300),
+            Driver::Spawned,
+            &line_holds(&events, ms(300), Waiting::Blocked),
+        );
         assert_eq!(lanes[0].held, [(ms(0), ms(300))]);
         assert!(lanes[1].busy.is_empty());
     }

@@ -42,14 +42,15 @@ pub(crate) mod trace;
 
 use crate::config::Config;
 use crate::vocab::{Demo, Language, LockKind, Mode, Outcome, RuntimeKind, Signal, Work};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 #[cfg(test)]
 pub(crate) use tests::config as test_config;
 
 /// The result of one run, as the JSON formats print it.
 ///
 /// Every field is documented for script authors in `docs/ci.md`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+// Deserialize: a recording (`crate::record`) keeps the summary as this JSON.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Summary {
     /// Which demo ran.
     pub(crate) demo: Demo,
@@ -58,7 +59,7 @@ pub(crate) struct Summary {
     /// What each wait was: `spin` (a busy loop on the CPU) with `--work
     /// spin`; left out for a sleep, so the summary of every run that
     /// sleeps reads as it always has.
-    #[serde(skip_serializing_if = "Work::is_sleep")]
+    #[serde(default, skip_serializing_if = "Work::is_sleep")]
     pub(crate) work: Work,
     /// For `lock`: the lock the tasks shared (`std`, `tokio`, `none`);
     /// left out for the other demos.
@@ -156,7 +157,7 @@ pub(crate) struct Summary {
 pub(crate) const MAX_FAILURES_LISTED: usize = 100;
 
 /// One failed task in the summary: `{"task": 2, "reason": "connecting: ..."}`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct TaskFailure {
     /// The task's number, as its lines show it.
     pub(crate) task: u32,
@@ -165,7 +166,7 @@ pub(crate) struct TaskFailure {
 }
 
 /// The deadlock of a `lock --lock std` run, as the JSON summary shows it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub(crate) struct DeadlockReport {
     /// The task blocked in `std::sync::Mutex::lock()`, holding the thread.
     pub(crate) blocked_task: u32,
@@ -176,7 +177,7 @@ pub(crate) struct DeadlockReport {
 }
 
 /// One timing check in the summary.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub(crate) struct CheckResult {
     /// `max_elapsed` or `min_elapsed`.
     pub(crate) name: String,

@@ -247,7 +247,9 @@ fn on_runtime<W: Wait + Send + 'static>(
     // A view that asked for the task-state model (the pictures) has every
     // poll noted and every waker wrapped: the model's watcher, alone or
     // beside the watch or the explainer.
-    let model = sink.log().map(|log| Arc::new(state::Watcher(Arc::clone(log))));
+    let model = sink
+        .log()
+        .map(|log| Arc::new(state::Watcher(Arc::clone(log))));
     let run = async {
         match (config.way.spawn, watch, explain) {
             (spawn, watch, explain) if model.is_some() => {
@@ -293,7 +295,9 @@ fn on_runtime<W: Wait + Send + 'static>(
         // flush of its own, the lines the joined tasks printed on it would
         // sit in the buffer through the whole pause, and a pipe would get
         // `One` together with `Two`.
-        Runtime::MultiThread(_) => rt.block_on(flushed_when_waiting(sink, run, config.explain)),
+        Runtime::MultiThread(_) => {
+            rt.block_on(flushed_when_waiting(sink, run, explain::forwards(config)))
+        }
     };
     // Don't wait for leftovers: after a failed write the run ends early, and
     // a blocking-pool thread may still be inside a long sleep. Dropping the

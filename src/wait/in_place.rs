@@ -34,8 +34,6 @@ impl<B: BlockingCall> Wait for BlockInPlace<B> {
         // Still no `.await`: the poll blocks until the call ends. What
         // changes is that tokio has moved the worker's other tasks to a new
         // thread first (when this poll runs on a worker at all).
-        tokio::task::block_in_place(|| {
-            super::held(&self.sink, id, || self.call.call(id), B::HOLDS)
-        })
+        tokio::task::block_in_place(|| super::held(&self.sink, id, || self.call.call(id), B::HOLDS))
     }
 }

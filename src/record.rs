@@ -1,0 +1,527 @@
+//! `--record FILE`: the run kept in a file, for `asyncdemo replay`.
+//!
+//! A recording holds exactly what the outputs of a run are made from, so
+//! that a replay makes them again with the same code, without running
+//! anything:
+//!
+//! - the run's **ordered events** ([`RunEvent`]: each line with its text,
+//!   each wait begun and ended, each park of a runtime thread, the `lock`
+//!   demo's steps, and the polls and wake-ups of the first tasks that
+//!   `--explain` narrates), in the order the followers saw them. They are
+//!   written *while the run goes*, by a follower of the sink ([`Tape`]),
+//!   so a run killed mid-way leaves a file that replays up to where it
+//!   ends;
+//! - what the task-state model is built from ([`crate::state`]): every
+//!   [`Observed`] event and the threads' parks, written when the run
+//!   concludes, with the `lock` demo's waits and the [`Summary`] (as its
+//!   JSON), so that `replay -f json` prints the run's own figures;
+//! - a header first: the command line, the version, the runtime and its
+//!   workers, the CPU count, and the cut-off below.
+//!
+//! # The layout (format version 1)
+//!
+//! A binary file, because a million-task run observes about six events
+//! per task: at ~40 bytes an NDJSON event that is 240 MB, where these
+//! records take 8 to 12 bytes each (docs/ci.md gives the figures). Every
+//! integer is an unsigned LEB128 varint; a signed one (a difference that
+//! may go back) is zigzag-encoded first. Times are nanoseconds since the
+//! start of the run, each written as the difference from the previous
+//! time of its own chain (the ordered events, the parks, the
+//! observations), so a typical time takes one to three bytes.
+//!
+//! ```text
+//! magic    20 bytes   "asyncdemo-recording\n"
+//! version  2 bytes    little-endian u16: 1
+//! header   varint n, then n bytes of JSON (Header)
+//! records  one tag byte each, then its fields:
+//!   1 line (first)  Δat  task  thread  text
+//!   2 line (last)   Δat  task  thread  text
+//!                   text: varint 0 for the demo's own words, else
+//!                   len+1 and len bytes of UTF-8
+//!   3 wait began    Δat  task  thread
+//!   4 wait ended    Δat  task  thread  failed(0|1)
+//!   5 thread        Δat  thread  parked(0|1)
+//!   6 poll          Δat  task  thread  step(0 began, 1 Pending,
+//!                   2 Ready, 3 woken)  [took, for 1 and 2]
+//!   7 lock          Δat  task  thread  step(0 asked, 1 got,
+//!                   2 released)  lock(0 std, 1 tokio, 2 none)  holder+1
+//!   8 caller        Δat  thread  waiting(0|1)
+//!   9 finished      Δat
+//!  --- written when the run concludes:
+//!  16 park          Δat(parks)  thread  parked(0|1)
+//!  17 observed      Δat(observations, zigzag)  Δtask(zigzag)  thread
+//!                   kind(0 Polled Pending, 1 Polled Ready, 2 woken,
+//!                   3 armed, 4 queued, 5 pool started, 6 pool ended,
+//!                   7 held began, 8 held ended, 9 lock asked,
+//!                   10 lock got)  [took for 0, 1; deadline-at
+//!                   (zigzag) for 3]
+//!  18 lock wait     task  asked  got+1 (0: never)
+//!  19 summary       varint n, then n bytes of JSON (Concluded)
+//!  20 end           ordered events  parks  observations  lock waits
+//! ```
+//!
+//! A file that stops before its `end` record was cut (a run killed, a
+//! disk full): a replay plays what is there and says so.
+//!
+//! # The cut-off
+//!
+//! Past [`FULL_TASKS`] tasks, a task's own events are not recorded (its
+//! lines, waits, polls and observations): the first tasks are kept whole,
+//! the rest only in the summary's aggregates (completed, failed, elapsed,
+//! peak overlap). A replay of such a run says that its pictures, trace
+//! and event lines show the first tasks only. The threads' ordered events
+//! stop at [`MAX_THREAD_EVENTS`], for a long busy run.
+
+use crate::config::Config;
+use crate::events::{Follower, PollStep, RunEvent};
+use crate::export::{self, Exporter, Exports, Finished, Single};
+use crate::report::Summary;
+use crate::sink::Sink;
+use crate::state::{Observed, What};
+use crate::vocab::{Demo, LockKind, LockStep, Phase, Runtime, RuntimeKind, Signal};
+use serde::{Deserialize, Serialize};
+use std::io::{self, Write};
+use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// The first bytes of every recording.
+pub(crate) const MAGIC: &[u8; 20] = b"asyncdemo-recording\n";
+
+/// The format version this build writes, and the newest it reads.
+pub(crate) const VERSION: u16 = 1;
+
+/// The tasks whose every event a recording keeps; past them, only the
+/// summary's aggregates. A million tasks: the per-task JSON and pictures
+/// of any run up to that size replay exactly, and the file stays under
+/// 100 MB (docs/ci.md).
+pub(crate) const FULL_TASKS: u32 = 1_000_000;
+
+/// The most runtime-thread events (parks and wake-ups) the ordered
+/// events keep.
+pub(crate) const MAX_THREAD_EVENTS: u64 = 1_000_000;
+
+/// The record tags (see the layout above).
+pub(crate) mod tag {
+    pub(crate) const LINE_FIRST: u8 = 1;
+    pub(crate) const LINE_LAST: u8 = 2;
+    pub(crate) const WAIT_BEGAN: u8 = 3;
+    pub(crate) const WAIT_ENDED: u8 = 4;
+    pub(crate) const THREAD: u8 = 5;
+    pub(crate) const POLL: u8 = 6;
+    pub(crate) const LOCK: u8 = 7;
+    pub(crate) const CALLER: u8 = 8;
+    pub(crate) const FINISHED: u8 = 9;
+    pub(crate) const PARK: u8 = 16;
+    pub(crate) const OBSERVED: u8 = 17;
+    pub(crate) const LOCK_WAIT: u8 = 18;
+    pub(crate) const SUMMARY: u8 = 19;
+    pub(crate) const END: u8 = 20;
+}
+
+/// What a replay needs to know before the first event: how the run was
+/// started, and on what.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Header {
+    /// The command line as typed, program name first.
+    pub(crate) command: Vec<String>,
+    /// The version of asyncdemo that ran.
+    pub(crate) version: String,
+    /// Which demo ran.
+    pub(crate) demo: Demo,
+    /// How many tasks were started.
+    pub(crate) tasks: u32,
+    /// The tokio runtime; `None` for `--mode threads`.
+    pub(crate) runtime: Option<RuntimeKind>,
+    /// The multi-thread runtime's workers.
+    pub(crate) workers: Option<usize>,
+    /// The CPUs the machine offered the run.
+    pub(crate) cpus: usize,
+    /// [`FULL_TASKS`] when the run was recorded.
+    pub(crate) full_tasks: u32,
+    /// The `--delay` as typed, in seconds (the pictures' titles say it).
+    pub(crate) given_delay_secs: f64,
+}
+
+/// The conclusion's record: the summary as `--format json` prints it, and
+/// the signal that stopped the run.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct Concluded {
+    pub(crate) summary: Summary,
+    pub(crate) signal: Option<String>,
+}
+
+/// The word a recording uses for a signal.
+pub(crate) fn signal_word(signal: Signal) -> &'static str {
+    match signal {
+        Signal::Interrupt => "interrupt",
+        Signal::Terminate => "terminate",
+    }
+}
+
+/// A varint: seven bits a byte, low first, the high bit saying more follow.
+pub(crate) fn put(out: &mut impl Write, mut value: u64) -> io::Result<()> {
+    let mut bytes = [0u8; 10];
+    let mut n = 0;
+    loop {
+        let low = (value & 0x7f) as u8;
+        value >>= 7;
+        if value == 0 {
+            bytes[n] = low;
+            n += 1;
+            break;
+        }
+        bytes[n] = low | 0x80;
+        n += 1;
+    }
+    out.write_all(&bytes[..n])
+}
+
+/// A signed difference as a varint: 0, -1, 1, -2, ... become 0, 1, 2, 3.
+pub(crate) fn put_signed(out: &mut impl Write, value: i64) -> io::Result<()> {
+    put(out, ((value << 1) ^ (value >> 63)) as u64)
+}
+
+/// Undoes [`put_signed`]'s zigzag.
+pub(crate) fn unzigzag(value: u64) -> i64 {
+    ((value >> 1) as i64) ^ -((value & 1) as i64)
+}
+
+/// Nanoseconds, saturating (a run of 584 years).
+fn nanos(at: std::time::Duration) -> u64 {
+    u64::try_from(at.as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// The difference from `last` to `at`, and `at` kept as the new last.
+fn delta(last: &mut u64, at: u64) -> i64 {
+    let d = at.wrapping_sub(*last) as i64;
+    *last = at;
+    d
+}
+
+pub(crate) const fn lock_step_code(step: LockStep) -> u8 {
+    match step {
+        LockStep::Asked => 0,
+        LockStep::Got => 1,
+        LockStep::Released => 2,
+    }
+}
+
+pub(crate) const fn lock_kind_code(lock: LockKind) -> u8 {
+    match lock {
+        LockKind::Std => 0,
+        LockKind::Tokio => 1,
+        LockKind::None => 2,
+    }
+}
+
+/// An observation's kind byte and its payload.
+fn observed_code(what: What, at: u64) -> (u8, Option<i64>) {
+    match what {
+        What::Polled { took, ready } => (u8::from(ready), Some(took as i64)),
+        What::Woken => (2, None),
+        What::Armed { deadline } => (3, Some(deadline.wrapping_sub(at) as i64)),
+        What::Queued => (4, None),
+        What::PoolStarted => (5, None),
+        What::PoolEnded => (6, None),
+        What::HeldBegan => (7, None),
+        What::HeldEnded => (8, None),
+        What::LockAsked => (9, None),
+        What::LockGot => (10, None),
+    }
+}
+
+/// The recording's writer, shared by the follower that writes the ordered
+/// events during the run and the conclusion that ends the file.
+struct Writer {
+    out: io::BufWriter<Box<dyn Write + Send>>,
+    demo: Demo,
+    /// The time of the last ordered event.
+    last_at: u64,
+    /// Ordered events written.
+    written: u64,
+    /// Thread events written, up to [`MAX_THREAD_EVENTS`].
+    threads: u64,
+}
+
+impl Writer {
+    /// Writes one ordered event (or nothing, past the cut-off).
+    fn event(&mut self, event: &RunEvent<'_>) -> io::Result<()> {
+        let out = &mut self.out;
+        match *event {
+            RunEvent::Line { event, text } => {
+                if event.task > FULL_TASKS {
+                    return Ok(());
+                }
+                let tag = match event.phase {
+                    Phase::First => tag::LINE_FIRST,
+                    Phase::Last => tag::LINE_LAST,
+                };
+                out.write_all(&[tag])?;
+                put_signed(out, delta(&mut self.last_at, nanos(event.at)))?;
+                put(out, event.task.into())?;
+                put(out, event.thread.into())?;
+                // The demo's own words cost one byte; a reply's status or
+                // a failure's reason is written out.
+                if self.demo.text(event.task, event.phase) == text {
+                    put(out, 0)?;
+                } else {
+                    put(out, text.len() as u64 + 1)?;
+                    out.write_all(text.as_bytes())?;
+                }
+            }
+            RunEvent::WaitBegan { at, task, thread } => {
+                if task > FULL_TASKS {
+                    return Ok(());
+                }
+                out.write_all(&[tag::WAIT_BEGAN])?;
+                put_signed(out, delta(&mut self.last_at, nanos(at)))?;
+                put(out, task.into())?;
+                put(out, thread.into())?;
+            }
+            RunEvent::WaitEnded {
+                at,
+                task,
+                thread,
+                failed,
+            } => {
+                if task > FULL_TASKS {
+                    return Ok(());
+                }
+                out.write_all(&[tag::WAIT_ENDED])?;
+                put_signed(out, delta(&mut self.last_at, nanos(at)))?;
+                put(out, task.into())?;
+                put(out, thread.into())?;
+                out.write_all(&[u8::from(failed)])?;
+            }
+            RunEvent::Thread(park) => {
+                if self.threads >= MAX_THREAD_EVENTS {
+                    return Ok(());
+                }
+                self.threads += 1;
+                out.write_all(&[tag::THREAD])?;
+                put_signed(out, delta(&mut self.last_at, nanos(park.at)))?;
+                put(out, park.thread.into())?;
+                out.write_all(&[u8::from(park.parked)])?;
+            }
+            RunEvent::Poll {
+                at,
+                task,
+                thread,
+                step,
+            } => {
+                out.write_all(&[tag::POLL])?;
+                put_signed(out, delta(&mut self.last_at, nanos(at)))?;
+                put(out, task.into())?;
+                put(out, thread.into())?;
+                match step {
+                    PollStep::Began => out.write_all(&[0])?,
+                    PollStep::Ended { took, ready } => {
+                        out.write_all(&[1 + u8::from(ready)])?;
+                        put(out, nanos(took))?;
+                    }
+                    PollStep::Woken => out.write_all(&[3])?,
+                }
+            }
+            RunEvent::Lock {
+                at,
+                task,
+                thread,
+                step,
+                lock,
+                holder,
+            } => {
+                if task > FULL_TASKS {
+                    return Ok(());
+                }
+                out.write_all(&[tag::LOCK])?;
+                put_signed(out, delta(&mut self.last_at, nanos(at)))?;
+                put(out, task.into())?;
+                put(out, thread.into())?;
+                out.write_all(&[lock_step_code(step), lock_kind_code(lock)])?;
+                put(out, holder.map_or(0, |h| u64::from(h) + 1))?;
+            }
+            RunEvent::Caller {
+                at,
+                thread,
+                waiting,
+            } => {
+                out.write_all(&[tag::CALLER])?;
+                put_signed(out, delta(&mut self.last_at, nanos(at)))?;
+                put(out, thread.into())?;
+                out.write_all(&[u8::from(waiting)])?;
+            }
+            RunEvent::Finished { at } => {
+                out.write_all(&[tag::FINISHED])?;
+                put_signed(out, delta(&mut self.last_at, nanos(at)))?;
+            }
+        }
+        self.written += 1;
+        Ok(())
+    }
+
+    /// Writes the conclusion: the model's input, the lock waits, the
+    /// summary, and the end record; then flushes.
+    fn conclude(&mut self, run: &Finished<'_>) -> io::Result<()> {
+        let out = &mut self.out;
+        let mut last = 0u64;
+        for park in run.parks {
+            out.write_all(&[tag::PARK])?;
+            put_signed(out, delta(&mut last, nanos(park.at)))?;
+            put(out, park.thread.into())?;
+            out.write_all(&[u8::from(park.parked)])?;
+        }
+        let (mut last, mut last_task, mut observed) = (0u64, 0u64, 0u64);
+        for event in run.summary.observed.iter().filter(|e| e.task <= FULL_TASKS) {
+            write_observed(out, event, &mut last, &mut last_task)?;
+            observed += 1;
+        }
+        let locks = run.summary.locks.iter().filter(|m| m.task <= FULL_TASKS);
+        let mut lock_waits = 0u64;
+        for mark in locks {
+            out.write_all(&[tag::LOCK_WAIT])?;
+            put(out, mark.task.into())?;
+            put(out, nanos(mark.asked))?;
+            put(out, mark.got.map_or(0, |g| nanos(g).saturating_add(1)))?;
+            lock_waits += 1;
+        }
+        let concluded = Concluded {
+            summary: run.summary.clone(),
+            signal: run.signal.map(|s| signal_word(s).to_owned()),
+        };
+        let json = serde_json::to_vec(&concluded)?;
+        out.write_all(&[tag::SUMMARY])?;
+        put(out, json.len() as u64)?;
+        out.write_all(&json)?;
+        out.write_all(&[tag::END])?;
+        for count in [self.written, run.parks.len() as u64, observed, lock_waits] {
+            put(out, count)?;
+        }
+        out.flush()
+    }
+}
+
+/// Writes one observation (tag 17), its time and task as differences
+/// from the previous one's.
+pub(crate) fn write_observed(
+    out: &mut impl Write,
+    event: &Observed,
+    last: &mut u64,
+    last_task: &mut u64,
+) -> io::Result<()> {
+    out.write_all(&[tag::OBSERVED])?;
+    put_signed(out, delta(last, event.at))?;
+    put_signed(out, delta(last_task, event.task.into()))?;
+    put(out, event.thread.into())?;
+    let (kind, payload) = observed_code(event.what, event.at);
+    out.write_all(&[kind])?;
+    match (kind, payload) {
+        (0 | 1, Some(took)) => put(out, took as u64),
+        (_, Some(deadline)) => put_signed(out, deadline),
+        _ => Ok(()),
+    }
+}
+
+/// The follower that writes the ordered events into the recording while
+/// the run goes. Called under the sink's lock: a few varints into a
+/// buffer per event.
+struct Tape(Arc<Mutex<Writer>>);
+
+impl Follower for Tape {
+    fn follow(&mut self, event: &RunEvent<'_>, _out: &mut dyn Write) -> io::Result<()> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .event(event)
+    }
+
+    fn wants_threads(&self) -> bool {
+        true
+    }
+}
+
+/// The output that ends the recording when the run concludes.
+struct Conclusion(Arc<Mutex<Writer>>);
+
+impl Exporter<Single> for Conclusion {
+    /// Ends the recording through the writer the ordered events went
+    /// through, so that the conclusion follows them in the file; `out`,
+    /// the target's own writer, is a placeholder that takes nothing.
+    fn write(&self, _out: &mut dyn Write, run: &Finished<'_>) -> io::Result<()> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .conclude(run)
+    }
+}
+
+/// Starts recording the run of `config` into `path` (`-`: stdout): the
+/// file is created and its header written now, the ordered events follow
+/// the sink from here on, and the conclusion is one of the run's exports.
+pub(crate) fn start(
+    config: &Config,
+    sink: &Sink,
+    exports: &Exports<Single>,
+    path: &Path,
+) -> anyhow::Result<()> {
+    let export::Target { out, what } = export::create(path, "recording")?;
+    let header = Header {
+        command: std::env::args_os()
+            .map(|arg| arg.to_string_lossy().into_owned())
+            .collect(),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        demo: config.demo,
+        tasks: config.tasks,
+        runtime: config.way.runtime.map(Runtime::kind),
+        workers: config.way.runtime.and_then(Runtime::workers),
+        cpus: std::thread::available_parallelism().map_or(1, usize::from),
+        full_tasks: FULL_TASKS,
+        given_delay_secs: config.delay.as_secs_f64(),
+    };
+    let mut out = io::BufWriter::with_capacity(256 * 1024, out);
+    let written: io::Result<()> = (|| {
+        out.write_all(MAGIC)?;
+        out.write_all(&VERSION.to_le_bytes())?;
+        let json = serde_json::to_vec(&header)?;
+        put(&mut out, json.len() as u64)?;
+        out.write_all(&json)?;
+        // Out now, so that a run killed at once still leaves a recording
+        // that says what ran.
+        out.flush()
+    })();
+    anyhow::Context::context(written, what.clone())?;
+    let writer = Arc::new(Mutex::new(Writer {
+        out,
+        demo: config.demo,
+        last_at: 0,
+        written: 0,
+        threads: 0,
+    }));
+    sink.follow_with(Box::new(Tape(Arc::clone(&writer))), what.clone());
+    exports.add_target(
+        Conclusion(writer),
+        export::Target {
+            out: Box::new(io::sink()),
+            what,
+        },
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn varints_take_one_byte_below_128_and_zigzag_round_trips() {
+        let mut out = Vec::new();
+        put(&mut out, 127).unwrap();
+        assert_eq!(out, [127]);
+        out.clear();
+        put(&mut out, 300).unwrap();
+        assert_eq!(out, [0xac, 0x02]);
+        for value in [0i64, -1, 1, -2, i64::MAX, i64::MIN, 1_000_000_007] {
+            let zig = ((value << 1) ^ (value >> 63)) as u64;
+            assert_eq!(unzigzag(zig), value);
+        }
+    }
+}

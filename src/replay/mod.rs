@@ -1,0 +1,319 @@
+//! `asyncdemo replay FILE`: a recorded run ([`crate::record`]) played back
+//! without running it again.
+//!
+//! One drawing, two sources of events: the replay hands the recorded
+//! ordered events to the very followers that followed the run (the
+//! `--explain` narrator, the `--trace` writer), shows each line as the
+//! sink showed it, and concludes through the run's own exports (the
+//! summary in every `--format`, `--timeline`, `--svg`, `--png`), which
+//! read the recorded summary, lines, parks and observations. So a
+//! replay's JSON is the run's JSON, timings included.
+//!
+//! The run's command line, read back from the recording, is parsed again
+//! and checked by the one constructor of every run's `Config`, with the
+//! replay's output options in place of the run's: a replay accepts what
+//! the run would have accepted, in the same words.
+
+mod read;
+
+use crate::cli::{Cli, Command, ReplayArgs, RunArgs};
+use crate::config::{Config, FetchOptions};
+use crate::events::{Follower, RunEvent};
+use crate::explain::{self, Rest};
+use crate::export::{self, Exports, Finished, Single};
+use crate::net::escaped;
+use crate::report::explain::NARRATED;
+use crate::report::{text, trace};
+use crate::state::What;
+use crate::vocab::{Demo, ExitCode, Format, Live, Runtime};
+use anyhow::Context;
+use clap::Parser;
+use read::{Recorded, Recording};
+use std::io::{self, Write};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Replays the recording that `args` names, writing the outputs it asks
+/// for.
+pub(crate) fn replay(args: ReplayArgs, term: crate::vocab::Term) -> anyhow::Result<ExitCode> {
+    let name = args.file.display().to_string();
+    let recording =
+        read::read(&args.file).with_context(|| format!("replaying '{}'", escaped(&name)))?;
+    let config = config_of(&recording, args, term)
+        .with_context(|| format!("replaying '{}'", escaped(&name)))?;
+    let mut err = io::stderr().lock();
+    for note in notes(&recording) {
+        let line = format!("note: {note}");
+        let _ = writeln!(err, "{}", crate::style::label(&line));
+    }
+    drop(err);
+    let out: Box<dyn Write> = if config.stdout_taken() {
+        Box::new(io::stderr().lock())
+    } else {
+        Box::new(io::stdout().lock())
+    };
+    let mut out = io::BufWriter::with_capacity(64 * 1024, out);
+    play(&config, &recording, &mut out)?;
+    Ok(ExitCode::Success)
+}
+
+/// What the replay says on stderr before it plays: why it is partial or
+/// approximate, if it is.
+fn notes(recording: &Recording) -> Vec<String> {
+    let mut notes = recording.notes.clone();
+    let header = &recording.header;
+    if header.tasks > header.full_tasks {
+        notes.push(format!(
+            "the run had {} tasks and its recording keeps the events of the first {} only: \
+             the summary and JSON are the run's own, the lines, --timeline, --svg, --png and \
+             --trace show those first tasks",
+            header.tasks, header.full_tasks
+        ));
+    }
+    if recording.concluded.is_none() {
+        notes.push(
+            "the recording has no summary (its run never concluded): the summary is \
+             rebuilt from the lines it holds"
+                .into(),
+        );
+    }
+    notes
+}
+
+/// The `Config` of the recorded run, with the replay's outputs.
+fn config_of(
+    recording: &Recording,
+    args: ReplayArgs,
+    term: crate::vocab::Term,
+) -> anyhow::Result<Config> {
+    let command = &recording.header.command;
+    let shown = || escaped(&command.join(" "));
+    let cli = Cli::try_parse_from(command).map_err(|e| {
+        anyhow::anyhow!(
+            "its command line ({}) does not parse here: {}",
+            shown(),
+            escaped(e.kind().as_str().unwrap_or("not a command"))
+        )
+    })?;
+    let (demo, run, fetch, lock) = match cli.command {
+        Command::Count(run) => (Demo::Count, run, None, None),
+        Command::Hello(run) => (Demo::Hello, run, None, None),
+        Command::Lock(args) => (Demo::Lock, args.run, None, Some(args.lock)),
+        Command::Fetch(args) => {
+            let fetch = FetchOptions::new(&args);
+            (Demo::Fetch, args.run, Some(fetch), None)
+        }
+        _ => anyhow::bail!("its command line ({}) is not a demo's", shown()),
+    };
+    if demo != recording.header.demo {
+        anyhow::bail!(
+            "its header says {} but its command line ({}) runs another demo",
+            recording.header.demo.name(),
+            shown()
+        );
+    }
+    // Plain: the lines and the narration, as the issue of a replay is
+    // to look at the steps.
+    let plain = args.format == Format::Text && !args.quiet && !args.verbose;
+    let run = RunArgs {
+        timeline: args.timeline,
+        live: false,
+        trace: args.trace,
+        svg: args.svg,
+        png: args.png,
+        record: None,
+        slow_poll: None,
+        explain: args.explain || plain,
+        format: args.format,
+        quiet: args.quiet,
+        verbose: args.verbose,
+        ..run
+    };
+    let mut config = Config::new(demo, run, fetch, term)?;
+    if lock.is_some() {
+        config.way.lock = lock;
+    }
+    // The workers the run had, not this machine's default.
+    if let (Some(Runtime::MultiThread(_)), Some(workers)) =
+        (config.way.runtime, recording.header.workers)
+    {
+        config.way.runtime = Some(Runtime::MultiThread(workers));
+    }
+    Ok(config)
+}
+
+/// Plays `recording` into `out` as a run of `config` would have written.
+fn play(config: &Config, recording: &Recording, out: &mut impl Write) -> anyhow::Result<()> {
+    let mut followers: Vec<(Box<dyn Follower>, String)> = Vec::new();
+    if let Some(path) = &config.trace {
+        let export::Target { out, what } = export::create(path, "trace")?;
+        let out: Box<dyn Write + Send> = Box::new(io::BufWriter::new(out));
+        let stream = trace::Stream::start(out, config.demo, config.way.mode, config.work)
+            .context(what.clone())?;
+        followers.push((Box::new(stream), what));
+    }
+    // The polls of the tasks not narrated, by when they returned: the
+    // narrator counts them as the run goes.
+    let rest = Arc::new(Rest::default());
+    let mut rest_polls: Vec<(u64, u64, bool)> = Vec::new();
+    if config.explain {
+        followers.push((
+            explain::narrator(config, Arc::clone(&rest)),
+            "writing the --explain narration".into(),
+        ));
+        rest_polls = recording
+            .observed
+            .iter()
+            .filter(|e| e.task > NARRATED)
+            .filter_map(|e| match e.what {
+                What::Polled { took, ready } => Some((e.at.saturating_add(took), took, ready)),
+                _ => None,
+            })
+            .collect();
+        rest_polls.sort_unstable_by_key(|p| p.0);
+    }
+    let mut counted = 0;
+    let live = config.live();
+    let mut events = Vec::with_capacity(recording.tape.len() / 2);
+    let write = |r: io::Result<()>| r.context("writing output");
+    for recorded in &recording.tape {
+        let at = recorded.at();
+        let now = u64::try_from(at.as_nanos()).unwrap_or(u64::MAX);
+        while let Some(&(_, took, ready)) = rest_polls.get(counted).filter(|p| p.0 <= now) {
+            rest.poll(Duration::from_nanos(took), ready);
+            counted += 1;
+        }
+        let own;
+        let event = match recorded {
+            Recorded::Line { event, text } => {
+                events.push(*event);
+                own = match text {
+                    Some(text) => text.clone(),
+                    None => config.demo.text(event.task, event.phase).into_owned(),
+                };
+                RunEvent::Line {
+                    event: *event,
+                    text: &own,
+                }
+            }
+            Recorded::WaitBegan { at, task, thread } => RunEvent::WaitBegan {
+                at: *at,
+                task: *task,
+                thread: *thread,
+            },
+            Recorded::WaitEnded {
+                at,
+                task,
+                thread,
+                failed,
+            } => RunEvent::WaitEnded {
+                at: *at,
+                task: *task,
+                thread: *thread,
+                failed: *failed,
+            },
+            Recorded::Thread(park) => RunEvent::Thread(*park),
+            Recorded::Poll {
+                at,
+                task,
+                thread,
+                step,
+            } => RunEvent::Poll {
+                at: *at,
+                task: *task,
+                thread: *thread,
+                step: *step,
+            },
+            Recorded::Lock {
+                at,
+                task,
+                thread,
+                step,
+                lock,
+                holder,
+            } => RunEvent::Lock {
+                at: *at,
+                task: *task,
+                thread: *thread,
+                step: *step,
+                lock: *lock,
+                holder: *holder,
+            },
+            Recorded::Caller {
+                at,
+                thread,
+                waiting,
+            } => RunEvent::Caller {
+                at: *at,
+                thread: *thread,
+                waiting: *waiting,
+            },
+            Recorded::Finished { at } => {
+                // Every poll is in by the end.
+                for &(_, took, ready) in &rest_polls[counted..] {
+                    rest.poll(Duration::from_nanos(took), ready);
+                }
+                counted = rest_polls.len();
+                RunEvent::Finished { at: *at }
+            }
+        };
+        for (follower, what) in &mut followers {
+            follower.follow(&event, out).with_context(|| what.clone())?;
+        }
+        if let RunEvent::Line { event, text } = event {
+            write(show(out, live, event.at, event.task, text))?;
+        }
+    }
+    for (follower, what) in &mut followers {
+        follower.finish().with_context(|| what.clone())?;
+    }
+    let summary = match &recording.concluded {
+        Some((summary, _)) => summary.clone(),
+        None => rebuilt(config, &events),
+    };
+    let summary = crate::report::Summary {
+        observed: recording.observed.clone().into(),
+        locks: recording.locks.clone(),
+        given_delay_secs: recording.header.given_delay_secs,
+        ..summary
+    };
+    let signal = recording.concluded.as_ref().and_then(|c| c.1);
+    let finished = Finished {
+        summary: &summary,
+        events: &events,
+        parks: &recording.parks,
+        signal,
+    };
+    let terminal = std::io::IsTerminal::is_terminal(&io::stdout());
+    write(text::end_the_ctrl_c_line(out, signal, terminal))?;
+    let exports = Exports::<Single>::for_run(config);
+    exports.create_files(config)?;
+    exports.write_main(out, &finished)?;
+    exports.write_files(&finished)?;
+    Ok(())
+}
+
+/// Shows one line as the run showed it in the `live` style.
+fn show(out: &mut impl Write, live: Live, at: Duration, id: u32, text: &str) -> io::Result<()> {
+    match live {
+        Live::Plain => writeln!(out, "{text}"),
+        Live::Verbose => crate::report::text::write_verbose_line(out, at, id, text),
+        Live::Ndjson => crate::report::json::write_event(out, at, id, text),
+        Live::Silent => Ok(()),
+    }
+}
+
+/// A summary for a recording cut before its own: what its lines show.
+fn rebuilt(config: &Config, events: &[crate::vocab::Event]) -> crate::report::Summary {
+    let completed = events
+        .iter()
+        .filter(|e| e.phase == crate::vocab::Phase::Last)
+        .count() as u32;
+    let elapsed = events.iter().map(|e| e.at).max().unwrap_or_default();
+    let outcome = crate::vocab::Outcome {
+        elapsed,
+        completed,
+        ..Default::default()
+    };
+    crate::report::Summary::new(config, outcome, Some(crate::vocab::Signal::Interrupt))
+}
