@@ -315,7 +315,7 @@ impl Sink {
             counts_only: AtomicBool::new(live == Live::Silent && !record),
             completed: AtomicU32::new(0),
             overlap: None,
-            log: record.then(|| Arc::new(Log::new())),
+            log: record.then(|| Arc::new(Log::new(true))),
             state: Mutex::new(State {
                 out: WholeLines::new(out),
                 start: None,
@@ -386,6 +386,22 @@ impl Sink {
     pub(crate) fn held(&self, id: u32, began: bool) {
         if let Some(log) = &self.log {
             log.note(id, if began { What::HeldBegan } else { What::HeldEnded });
+        }
+    }
+
+    /// The same sink, keeping a tally of every task's state now for a view
+    /// drawn during the run (`--live`), when `tally` gives the tasks, when
+    /// they are born, and how many get a lane: the model's log then exists
+    /// even without the pictures.
+    pub(crate) fn tallying(self, tally: Option<(u32, crate::state::Birth, usize)>) -> Sink {
+        let Some((tasks, birth, lanes)) = tally else {
+            return self;
+        };
+        let log = self.log.unwrap_or_else(|| Arc::new(Log::new(false)));
+        log.tally(tasks, birth, lanes);
+        Sink {
+            log: Some(log),
+            ..self
         }
     }
 

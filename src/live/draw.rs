@@ -7,7 +7,8 @@
 //! counts; the legend. The glyphs and colours are those of `--timeline`,
 //! so a learner who has seen one reads the other.
 
-use super::{Counts, Plan, Sample, Seen, TaskState, Thread, counts, span, task_state};
+use super::{Counts, Plan, Sample, Seen, TaskState, Thread, counts, span};
+use crate::state;
 use crate::report::palette::Role;
 use crate::vocab::{LockKind, Waiting};
 use anstyle::AnsiColor;
@@ -78,6 +79,8 @@ impl Rows {
 fn cell(role: Role) -> (char, Color) {
     let color = match role.ansi() {
         Some(AnsiColor::Green) => Color::Green,
+        Some(AnsiColor::BrightGreen) => Color::LightGreen,
+        Some(AnsiColor::BrightBlue) => Color::LightBlue,
         Some(AnsiColor::Red) => Color::Red,
         Some(AnsiColor::Blue) => Color::Blue,
         Some(AnsiColor::Magenta) => Color::Magenta,
@@ -91,14 +94,11 @@ fn cell(role: Role) -> (char, Color) {
 
 /// The glyph and colour of a task's state; `None` draws nothing (done, or
 /// not begun on a thread of its own).
-fn task_glyph(state: TaskState) -> Option<(char, Color)> {
+fn task_glyph(plan: &Plan, state: TaskState) -> Option<(char, Color)> {
     match state {
-        TaskState::Waiting(waiting) => Some(cell(Role::Wait(waiting))),
         // Inside std's lock() a task holds its thread, as any blocking call
-        // does: the same glyph; tokio's lock has its own.
-        TaskState::Lock(LockKind::Std) => Some(cell(Role::Wait(Waiting::Blocked))),
-        TaskState::Lock(_) => Some(cell(Role::Lock)),
-        TaskState::Ready => Some(cell(Role::Ready)),
+        // does: the model says held, the same glyph.
+        TaskState::Is(state) => Some(cell(Role::of_state(state, plan.work))),
         TaskState::Done | TaskState::NotStarted => None,
     }
 }
@@ -177,20 +177,19 @@ pub(crate) fn render(plan: &Plan, seen: &Seen, rows: Rows, area: Rect, buf: &mut
                 }
             }
         };
-    for (index, marks) in seen.marks.iter().take(rows.lanes).enumerate() {
+    for index in 0..rows.lanes.min(seen.lanes.len()) {
         if y >= bottom {
             break;
         }
         let name = format!("task {}", index + 1);
-        lane(buf, y, &name, &|t| task_glyph(task_state(plan, *marks, t)));
+        lane(buf, y, &name, &|t| task_glyph(plan, seen.state(index, t)));
         y += 1;
     }
     if rows.band && y < bottom {
         let first = rows.lanes + 1;
         let name = format!("tasks {first}-{}", plan.tasks);
         lane(buf, y, &name, &|t| {
-            let sample = seen.at(t)?;
-            band_state(plan, seen, rows.lanes, sample, t).and_then(task_glyph)
+            band_state(seen, rows.lanes, t).and_then(|s| task_glyph(plan, s))
         });
         y += 1;
     }
@@ -221,7 +220,7 @@ pub(crate) fn render(plan: &Plan, seen: &Seen, rows: Rows, area: Rect, buf: &mut
         }
         y += (rows.threads - shown) as u16;
     }
-    let counted = counts(plan, seen, &now);
+    let counted = counts(plan, &now);
     line(buf, &mut y, &counts_line(plan, counted), Style::default());
     for row in legend(plan) {
         if y >= bottom {
@@ -257,37 +256,26 @@ pub(crate) fn render(plan: &Plan, seen: &Seen, rows: Rows, area: Rect, buf: &mut
 
 /// The state most of the tasks past the lanes are in at `t`; `None` when
 /// they have all ended.
-fn band_state(
-    plan: &Plan,
-    seen: &Seen,
-    lanes: usize,
-    sample: &Sample,
-    t: Duration,
-) -> Option<TaskState> {
-    let all = counts(plan, seen, sample);
-    let (mut waiting, mut ready, mut not_started, mut lock) =
-        (all.waiting, all.ready, all.not_started, all.lock);
-    for marks in seen.marks.iter().take(lanes) {
-        match task_state(plan, *marks, t) {
-            TaskState::Waiting(_) => waiting = waiting.saturating_sub(1),
-            TaskState::Lock(_) => lock = lock.saturating_sub(1),
-            TaskState::Ready => ready = ready.saturating_sub(1),
-            TaskState::NotStarted => not_started = not_started.saturating_sub(1),
-            TaskState::Done => {}
+fn band_state(seen: &Seen, lanes: usize, t: Duration) -> Option<TaskState> {
+    let sample = seen.at(t)?;
+    let all = sample.model;
+    let mut tally: Vec<(u32, TaskState)> = state::TaskState::ALL
+        .iter()
+        .map(|&s| (all.of(s), TaskState::Is(s)))
+        .collect();
+    tally.push((all.not_begun, TaskState::NotStarted));
+    for lane in 0..lanes.min(seen.lanes.len()) {
+        let mine = seen.state(lane, t);
+        if let Some(entry) = tally.iter_mut().find(|(_, s)| *s == mine) {
+            entry.0 = entry.0.saturating_sub(1);
         }
     }
-    let busiest = waiting.max(ready).max(not_started).max(lock);
-    if busiest == 0 {
-        None
-    } else if waiting == busiest {
-        Some(TaskState::Waiting(plan.waiting))
-    } else if ready == busiest {
-        Some(TaskState::Ready)
-    } else if lock == busiest {
-        plan.lock.map(TaskState::Lock)
-    } else {
-        Some(TaskState::NotStarted)
-    }
+    // The first in the model's order wins a tie.
+    let (busiest, state) = tally
+        .into_iter()
+        .rev()
+        .max_by_key(|(n, _)| *n)?;
+    (busiest > 0).then_some(state)
 }
 
 /// The state most threads are in.
@@ -321,31 +309,33 @@ fn thread_labels(plan: &Plan, now: &Sample) -> Vec<String> {
         .collect()
 }
 
-/// `3 of 10 done · 1 holding the thread · 6 ready, waiting for the thread`.
+/// `3 of 10 done · 1 holding the thread · 6 ready, waiting`: the model's
+/// tally, each state in words that fit the run.
 pub(crate) fn counts_line(plan: &Plan, c: Counts) -> String {
     let mut parts = vec![format!("{} of {} done", c.done, c.tasks)];
-    if c.waiting > 0 {
-        let how = match plan.waiting {
-            Waiting::Free if plan.demo == "fetch" => "awaiting a reply, thread free",
-            Waiting::Free => "sleeping, thread free",
-            Waiting::Blocked if !plan.runtime => "blocked, each on a thread of its own",
-            Waiting::Blocked if plan.one_thread => "holding the thread",
-            Waiting::Blocked => "holding a thread",
-            Waiting::Offloaded => "on the blocking pool",
-            Waiting::Spinning if plan.one_thread => "spinning, taking turns on the thread",
-            Waiting::Spinning => "spinning on the CPU",
+    for state in state::TaskState::ALL {
+        let n = c.model.of(state);
+        if n == 0 {
+            continue;
+        }
+        let how = match state {
+            state::TaskState::Sleeping if plan.demo == "fetch" => "awaiting a reply, thread free",
+            state::TaskState::Sleeping => "sleeping, thread free",
+            state::TaskState::Overdue => "overdue, their timers unfired",
+            state::TaskState::Held if plan.lock == Some(LockKind::Std) => {
+                "blocked in std's lock(), holding the thread"
+            }
+            state::TaskState::Held if !plan.runtime => "blocked, each on a thread of its own",
+            state::TaskState::Held if plan.one_thread => "holding the thread",
+            state::TaskState::Held => "holding a thread",
+            state::TaskState::InPool => "on the blocking pool",
+            state::TaskState::Queued => "queued for a pool thread",
+            state::TaskState::Polled if plan.waiting == Waiting::Spinning => "spinning on the CPU",
+            state::TaskState::Polled => "running",
+            state::TaskState::Lock => "waiting for the lock, thread free",
+            state::TaskState::Ready => "ready, waiting",
         };
-        parts.push(format!("{} {how}", c.waiting));
-    }
-    if c.lock > 0 {
-        let how = match plan.lock {
-            Some(LockKind::Std) => "blocked in std's lock(), holding the thread",
-            _ => "waiting for the lock, thread free",
-        };
-        parts.push(format!("{} {how}", c.lock));
-    }
-    if c.ready > 0 {
-        parts.push(format!("{} ready, waiting", c.ready));
+        parts.push(format!("{n} {how}"));
     }
     if c.not_started > 0 {
         parts.push(format!("{} not started", c.not_started));
@@ -360,8 +350,7 @@ type Item = (Option<char>, Color, &'static str, &'static str);
 /// The legend, two rows: the tasks' states, with tokio-console's names,
 /// and the threads'.
 fn legend(plan: &Plan) -> [Vec<Item>; 2] {
-    let (glyph, color) =
-        task_glyph(TaskState::Waiting(plan.waiting)).unwrap_or((' ', Color::Reset));
+    let (glyph, color) = cell(Role::Wait(plan.waiting));
     let (wait, name) = match plan.waiting {
         Waiting::Free => (" sleeping, thread free", " (IDLE)"),
         Waiting::Blocked => (" blocked, holding the thread", " (RUNNING)"),
@@ -384,6 +373,14 @@ fn legend(plan: &Plan) -> [Vec<Item>; 2] {
         None => {}
     }
     tasks.push(item(Role::Ready, " ready, waiting", " (SCHED)"));
+    // Only a run whose tasks sleep on timers can see a deadline pass with
+    // nobody to fire it; only the pool has a queue.
+    if plan.waiting == Waiting::Free || plan.lock.is_some() {
+        tasks.push(item(Role::Overdue, " overdue", " (IDLE)"));
+    }
+    if plan.waiting == Waiting::Offloaded {
+        tasks.push(item(Role::Queued, " queued for the pool", ""));
+    }
     let threads = if plan.runtime {
         let mut row = vec![words("threads:"), item(Role::Running, " running code", "")];
         if plan.waiting == Waiting::Blocked {
