@@ -792,6 +792,42 @@ impl LaneChange {
     }
 }
 
+#[cfg(test)]
+impl LaneChange {
+    /// A change at `at` to `state` (`None`: the task ended), a sleep due
+    /// at `due`: for the live view's tests.
+    pub(crate) fn test(at: Duration, state: Option<TaskState>, due: Option<Duration>) -> Self {
+        let state = state.map(|s| match s {
+            TaskState::Polled => State::Polled,
+            TaskState::Held => State::Held,
+            TaskState::Sleeping | TaskState::Overdue => State::Sleep(due),
+            TaskState::Ready => State::Ready,
+            TaskState::Queued => State::Queued,
+            TaskState::InPool => State::InPool,
+            TaskState::Lock => State::Lock,
+        });
+        LaneChange {
+            at,
+            state: Some(state.unwrap_or(State::Done)),
+        }
+    }
+}
+
+#[cfg(test)]
+impl Counts {
+    /// These many tasks in these states, `done` ended: for tests.
+    pub(crate) fn test(states: &[(TaskState, u32)], done: u32) -> Counts {
+        let mut counts = Counts {
+            done,
+            ..Counts::default()
+        };
+        for &(state, n) in states {
+            counts.states[state.index()] = n;
+        }
+        counts
+    }
+}
+
 impl Log {
     /// An empty log that keeps its observations when `keep` (the
     /// pictures); the run's start comes later ([`Log::started`]).

@@ -321,7 +321,7 @@ pub(crate) fn counts_line(plan: &Plan, c: Counts) -> String {
         let how = match state {
             state::TaskState::Sleeping if plan.demo == "fetch" => "awaiting a reply, thread free",
             state::TaskState::Sleeping => "sleeping, thread free",
-            state::TaskState::Overdue => "overdue, their timers unfired",
+            state::TaskState::Overdue => "overdue, not woken",
             state::TaskState::Held if plan.lock == Some(LockKind::Std) => {
                 "blocked in std's lock(), holding the thread"
             }
@@ -400,10 +400,10 @@ fn legend(plan: &Plan) -> [Vec<Item>; 2] {
 
 #[cfg(test)]
 mod tests {
+    use super::super::LiveState;
     use super::super::tests::plan;
-    use super::super::{LiveState, Marks};
     use super::*;
-    use crate::vocab::Phase;
+    use crate::state::{Counts as Tally, LaneChange, TaskState as S};
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
 
@@ -411,14 +411,23 @@ mod tests {
         Duration::from_millis(n)
     }
 
-    fn sample(at: u64, started: u32, done: u32, threads: &[Thread]) -> Sample {
+    /// A tick at `at` ms: the model's tally, and the threads.
+    fn sample(at: u64, model: Tally, threads: &[Thread]) -> Sample {
         Sample {
             at: ms(at),
-            started,
-            done,
-            in_lock: 0,
+            model,
             threads: threads.iter().map(|&t| (t, true)).collect(),
+            ..Sample::default()
         }
+    }
+
+    /// A lane: from each time (ms), the state (`None`: ended); a sleep is
+    /// due one second after it began.
+    fn lane(changes: &[(u64, Option<S>)]) -> Vec<LaneChange> {
+        changes
+            .iter()
+            .map(|&(at, state)| LaneChange::test(ms(at), state, Some(ms(at + 1000))))
+            .collect()
     }
 
     /// The screen's rows as text, trailing blanks dropped.
@@ -451,21 +460,17 @@ mod tests {
         };
         let mut seen = Seen::default();
         for at in (0..=2000).step_by(100) {
-            let started = if at < 1000 { 1 } else { 2 };
-            seen.push(sample(at, started, started - 1, &[Thread::Holding]));
+            let model = if at < 1000 {
+                Tally::test(&[(S::Held, 1), (S::Ready, 2)], 0)
+            } else {
+                Tally::test(&[(S::Held, 1), (S::Ready, 1)], 1)
+            };
+            seen.push(sample(at, model, &[Thread::Holding]));
         }
-        seen.marks = vec![
-            Marks {
-                first: Some(ms(0)),
-                last: Some(ms(1000)),
-                ..Marks::default()
-            },
-            Marks {
-                first: Some(ms(1000)),
-                last: None,
-                ..Marks::default()
-            },
-            Marks::default(),
+        seen.lanes = vec![
+            lane(&[(0, Some(S::Held)), (1000, None)]),
+            lane(&[(0, Some(S::Ready)), (1000, Some(S::Held))]),
+            lane(&[(0, Some(S::Ready))]),
         ];
         (plan, seen)
     }
@@ -520,12 +525,18 @@ mod tests {
         let std = lock == LockKind::Std;
         let mut seen = Seen::default();
         for at in (0..=2000).step_by(100) {
-            let (started, done, in_lock) = match at {
-                0 => (0, 0, 0),
-                100 => (1, 0, 0),
-                _ if std => (1, 0, 1),
-                _ if at < 1100 => (1, 0, 2),
-                _ => (2, 1, 1),
+            // As the model's tally would count: with std's lock the thread
+            // is held from 0.2 s, so task 1's deadline (1.1 s) passes with
+            // nobody to fire its timer.
+            let model = match at {
+                0 => Tally::test(&[(S::Ready, 3)], 0),
+                100 => Tally::test(&[(S::Sleeping, 1), (S::Ready, 2)], 0),
+                _ if std && at <= 1100 => {
+                    Tally::test(&[(S::Sleeping, 1), (S::Held, 1), (S::Ready, 1)], 0)
+                }
+                _ if std => Tally::test(&[(S::Overdue, 1), (S::Held, 1), (S::Ready, 1)], 0),
+                _ if at < 1100 => Tally::test(&[(S::Sleeping, 1), (S::Lock, 2)], 0),
+                _ => Tally::test(&[(S::Sleeping, 1), (S::Lock, 1)], 1),
             };
             let thread = if std && at >= 200 {
                 Thread::Holding
@@ -534,44 +545,33 @@ mod tests {
             } else {
                 Thread::Running
             };
-            seen.push(Sample {
-                in_lock,
-                ..sample(at, started, done, &[thread])
-            });
+            seen.push(sample(at, model, &[thread]));
         }
-        let asked = |at, got| Marks {
-            asked: Some(ms(at)),
-            got,
-            ..Marks::default()
+        seen.lanes = if std {
+            vec![
+                lane(&[(0, Some(S::Ready)), (100, Some(S::Sleeping))]),
+                lane(&[(0, Some(S::Ready)), (200, Some(S::Held))]),
+                lane(&[(0, Some(S::Ready))]),
+            ]
+        } else {
+            vec![
+                lane(&[(0, Some(S::Ready)), (100, Some(S::Sleeping)), (1100, None)]),
+                lane(&[
+                    (0, Some(S::Ready)),
+                    (200, Some(S::Lock)),
+                    (1100, Some(S::Sleeping)),
+                ]),
+                lane(&[(0, Some(S::Ready)), (200, Some(S::Lock))]),
+            ]
         };
-        seen.marks = vec![
-            Marks {
-                first: Some(ms(100)),
-                last: (!std).then_some(ms(1100)),
-                ..asked(100, Some(ms(100)))
-            },
-            if std {
-                asked(200, None)
-            } else {
-                Marks {
-                    first: Some(ms(1100)),
-                    ..asked(200, Some(ms(1100)))
-                }
-            },
-            if std {
-                Marks::default()
-            } else {
-                asked(200, None)
-            },
-        ];
         screen(&plan, &seen, width)
     }
 
     #[test]
     fn a_std_lock_held_across_await_draws_the_deadlock() {
-        let rows = lock_at_two_seconds(LockKind::Std, 100);
-        // 83 columns of plot for 3 s: about 28 a second, so 0.2 s is
-        // column 5 or 6.
+        let rows = lock_at_two_seconds(LockKind::Std, 110);
+        // 93 columns of plot for 3 s: about 31 a second, so 0.2 s is
+        // column 6 or 7.
         let plot = |row: &str| row.get(17..).unwrap_or_default().to_owned();
         assert!(
             rows[0].starts_with("asyncdemo lock --lock std"),
@@ -582,21 +582,22 @@ mod tests {
         let before = task2.chars().take_while(|&c| c == '.').count();
         assert!((5..=7).contains(&before), "{rows:#?}");
         assert!(task2[before..].chars().all(|c| c == '#'), "{rows:#?}");
-        // Task 1 slept its second, then is ready for good: the thread is
-        // held by task 2 and never comes back to it.
+        // Task 1 slept its second, then is overdue for good: the thread
+        // that would fire its timer is held by task 2, so nobody wakes it.
+        // (Not ready: its waker was never called.)
         let task1 = plot(&rows[1]);
-        assert!(task1.ends_with('.'), "{rows:#?}");
-        assert!(task1.trim_end_matches('.').ends_with('~'), "{rows:#?}");
+        assert!(task1.ends_with('^'), "{rows:#?}");
+        assert!(task1.trim_end_matches('^').ends_with('~'), "{rows:#?}");
         assert!(plot(&rows[3]).chars().all(|c| c == '.'), "{rows:#?}");
         assert!(plot(&rows[4]).ends_with("HHHH"), "{rows:#?}");
-        // Task 1's sleep is over, so it is ready, as task 3 is.
+        // Task 1 is overdue; only task 3 (never polled) is ready.
         assert_eq!(
             rows[5],
-            "0 of 3 done · 1 blocked in std's lock(), holding the thread · 2 ready, waiting"
+            "0 of 3 done · 1 blocked in std's lock(), holding the thread · 1 overdue, not woken · 1 ready, waiting"
         );
-        assert_eq!(
-            rows[6],
-            "tasks:  ~ sleeping, thread free (IDLE)  # in std's lock() (RUNNING)  . ready, waiting (SCHED)"
+        assert!(
+            rows[6].starts_with("tasks:  ~ sleeping, thread free  # in std's lock()  . ready, waiting  ^ overdue"),
+            "{rows:#?}"
         );
         assert_eq!(
             rows[7],
@@ -625,13 +626,7 @@ mod tests {
         );
         assert_eq!(
             rows[6],
-            "tasks:  ~ sleeping, thread free (IDLE)  : waiting for the lock (IDLE)  . ready, waiting (SCHED)"
-        );
-        // At 80 columns the legend keeps every state, without the names.
-        let rows = lock_at_two_seconds(LockKind::Tokio, 80);
-        assert_eq!(
-            rows[6],
-            "tasks:  ~ sleeping, thread free  : waiting for the lock  . ready, waiting"
+            "tasks:  ~ sleeping, thread free  : waiting for the lock  . ready, waiting  ^ overdue"
         );
     }
 
@@ -658,18 +653,18 @@ mod tests {
             ..plan(Waiting::Free, 1_000_000)
         };
         let mut seen = Seen::default();
-        // Every task starts by 0.4 s; 600,000 are done by 1.1 s.
+        // Every task is asleep by 0.4 s; by 1.1 s, 600,000 are done and the
+        // others woken, waiting to be polled.
         for at in (0..=1500).step_by(50) {
-            let started = if at < 400 { 0 } else { 1_000_000 };
-            let done = if at < 1100 { 0 } else { 600_000 };
-            seen.push(sample(at, started, done, &[Thread::Running]));
-        }
-        seen.marks = vec![
-            Marks {
-                first: Some(ms(100)),
-                last: None,
-                ..Marks::default()
+            let model = match at {
+                _ if at < 400 => Tally::test(&[(S::Ready, 1_000_000)], 0),
+                _ if at < 1100 => Tally::test(&[(S::Sleeping, 1_000_000)], 0),
+                _ => Tally::test(&[(S::Ready, 400_000)], 600_000),
             };
+            seen.push(sample(at, model, &[Thread::Running]));
+        }
+        seen.lanes = vec![
+            lane(&[(0, Some(S::Ready)), (100, Some(S::Sleeping)), (1100, Some(S::Ready))]);
             super::super::MAX_LANES
         ];
         let rows = Rows::fit(&plan, 30);
@@ -727,13 +722,22 @@ mod tests {
         };
         let state = LiveState::new(Waiting::Free);
         state.start(std::time::Instant::now());
-        state.line(1, Phase::First, 1);
+        let log = std::sync::Arc::new(crate::state::Log::new(false));
+        log.tally(1, crate::state::Birth::AtStart, 1);
+        log.started(tokio::time::Instant::now());
+        state.attach(std::sync::Arc::clone(&log));
+        // Task 1 is polled, arms a one-second timer and returns Pending.
+        let watcher = crate::state::Watcher(std::sync::Arc::clone(&log));
+        use crate::events::PollFollower;
+        watcher.poll_began(1, std::time::Instant::now());
+        log.armed(1, tokio::time::Instant::now() + ms(1000));
+        watcher.poll_returned(1, std::time::Instant::now(), Duration::ZERO, false);
         let mut seen = Seen::default();
         let mut lengths = Vec::new();
         for _ in 0..2 {
             std::thread::sleep(ms(60));
             seen.push(state.sample());
-            seen.marks = vec![state.marks(0)];
+            seen.lanes = vec![state.lane(0)];
             let rows = screen(&plan, &seen, 77);
             lengths.push(rows[1].matches('~').count());
         }

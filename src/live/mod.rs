@@ -610,36 +610,6 @@ mod tests {
     }
 
     #[test]
-    fn a_free_wait_is_ready_once_its_delay_is_over() {
-        let plan = plan(Waiting::Free, 3);
-        let marks = Marks {
-            first: Some(ms(10)),
-            last: None,
-            ..Marks::default()
-        };
-        assert_eq!(task_state(&plan, marks, ms(5)), TaskState::Ready);
-        assert_eq!(
-            task_state(&plan, marks, ms(500)),
-            TaskState::Waiting(Waiting::Free)
-        );
-        assert_eq!(task_state(&plan, marks, ms(1010)), TaskState::Ready);
-        let done = Marks {
-            last: Some(ms(1020)),
-            ..marks
-        };
-        assert_eq!(task_state(&plan, done, ms(1020)), TaskState::Done);
-        // A blocked task holds its thread until its last line, however long.
-        let plan = Plan {
-            waiting: Waiting::Blocked,
-            ..plan
-        };
-        assert_eq!(
-            task_state(&plan, marks, ms(5000)),
-            TaskState::Waiting(Waiting::Blocked)
-        );
-    }
-
-    #[test]
     fn events_reach_the_sample_and_the_lanes() {
         let state = LiveState::new(Waiting::Blocked);
         state.start(Instant::now());
@@ -699,67 +669,91 @@ mod tests {
                 .iter()
                 .any(|&(thread, _)| thread == Thread::Holding)
         );
-        let plan = Plan {
-            lock: Some(LockKind::Tokio),
-            ..plan(Waiting::Free, 3)
-        };
-        let marks = Marks {
-            asked: Some(ms(10)),
-            ..Marks::default()
-        };
-        assert_eq!(task_state(&plan, marks, ms(5)), TaskState::Ready);
-        assert_eq!(
-            task_state(&plan, marks, ms(500)),
-            TaskState::Lock(LockKind::Tokio)
-        );
-        let got = Marks {
-            got: Some(ms(600)),
-            first: Some(ms(600)),
-            ..marks
-        };
-        assert_eq!(
-            task_state(&plan, got, ms(700)),
-            TaskState::Waiting(Waiting::Free)
-        );
     }
 
-    #[test]
-    fn counts_split_the_tasks_by_state() {
-        let plan = plan(Waiting::Free, 10);
+    /// A tally fed by the model's watcher, on tokio's paused clock.
+    fn tallied(tasks: u32) -> (Arc<Log>, LiveState) {
+        let log = Arc::new(Log::new(false));
+        log.tally(tasks, state::Birth::AtStart, MAX_LANES);
+        log.started(tokio::time::Instant::now());
+        let live = LiveState::new(Waiting::Free);
+        live.start(Instant::now());
+        live.attach(Arc::clone(&log));
+        (log, live)
+    }
+
+    /// The bug this view had: 1.5 s into three 3-second sleeps, the counts
+    /// said `3 ready` (clock arithmetic saturated at the first sample). From
+    /// the model's tally they sleep; when their timers fire and they are
+    /// polled, they are done.
+    #[tokio::test(start_paused = true)]
+    async fn mid_wait_the_counts_say_sleeping_not_ready() {
+        let (log, live) = tallied(3);
+        let watcher = state::Watcher(Arc::clone(&log));
+        let tasks = (1..=3).map(|id| {
+            let log = Arc::clone(&log);
+            crate::events::polled(&watcher, id, async move {
+                let timer = tokio::time::sleep(ms(3000));
+                log.armed(id, timer.deadline());
+                timer.await;
+            })
+        });
+        let all = futures::future::join_all(tasks);
+        tokio::pin!(all);
+        // 1.5 s in: every task asleep, none ready, none done.
+        let mid = tokio::time::timeout(ms(1500), &mut all).await;
+        assert!(mid.is_err(), "still sleeping");
+        let counts = log.counts(ms(1500), true).unwrap();
+        assert_eq!(counts.of(state::TaskState::Sleeping), 3);
+        assert_eq!(counts.of(state::TaskState::Ready), 0);
+        assert_eq!(counts.done, 0);
+        // The view's line says so.
+        let now = live.sample();
+        assert_eq!(now.model.of(state::TaskState::Sleeping), 3);
+        #[cfg(feature = "live")]
+        {
+            let line = draw::counts_line(&plan(Waiting::Free, 3), super::counts(&plan(Waiting::Free, 3), &now));
+            assert!(line.contains("3 sleeping"), "{line}");
+            assert!(!line.contains("ready"), "{line}");
+        }
+        // Past the deadline with no thread parked to fire the timers, they
+        // are overdue, not ready: nobody has woken them.
+        let late = log.counts(ms(3500), false).unwrap();
+        assert_eq!(late.of(state::TaskState::Overdue), 3);
+        assert_eq!(late.of(state::TaskState::Ready), 0);
+        all.await;
+        assert_eq!(log.counts(ms(3001), true).unwrap().done, 3);
+        // The lanes kept task 1's changes: sleeping at 1 s, ended by 3.1 s.
         let mut seen = Seen::default();
-        let sample = |at, started, done| Sample {
-            at: ms(at),
-            started,
-            done,
-            in_lock: 0,
-            threads: Vec::new(),
-        };
-        seen.push(sample(0, 4, 0));
-        seen.push(sample(500, 10, 0));
-        seen.push(sample(1200, 10, 3));
-        // At 1.2 s the four tasks that started at 0 have slept their second:
-        // three are done, one is woken and waits for the thread; the six
-        // started at 0.5 s still sleep.
-        let now = seen.now();
-        let counts = counts(&plan, &seen, &now);
+        seen.push(live.sample());
+        seen.lanes = vec![live.lane(0)];
         assert_eq!(
-            counts,
-            Counts {
-                tasks: 10,
-                done: 3,
-                waiting: 6,
-                ready: 1,
-                not_started: 0,
-                lock: 0,
-            }
+            seen.state(0, ms(1000)),
+            TaskState::Is(state::TaskState::Sleeping)
         );
-        let blocked = Plan {
-            waiting: Waiting::Blocked,
-            ..plan
-        };
-        let now = sample(1200, 4, 3);
-        let counts = super::counts(&blocked, &seen, &now);
-        assert_eq!((counts.done, counts.waiting, counts.ready), (3, 1, 6));
+        assert_eq!(seen.state(0, ms(3100)), TaskState::Done);
+    }
+
+    /// tokio's lock: a task waiting for it is in the lock state (its thread
+    /// free), not ready; a pool call waits queued before a thread takes it.
+    #[tokio::test(start_paused = true)]
+    async fn the_tally_follows_the_lock_and_the_pool_queue() {
+        let (log, _live) = tallied(2);
+        let watcher = state::Watcher(Arc::clone(&log));
+        use crate::events::PollFollower;
+        watcher.poll_began(1, std::time::Instant::now());
+        log.note(1, state::What::LockAsked);
+        watcher.poll_returned(1, std::time::Instant::now(), Duration::ZERO, false);
+        watcher.poll_began(2, std::time::Instant::now());
+        log.note(2, state::What::Queued);
+        watcher.poll_returned(2, std::time::Instant::now(), Duration::ZERO, false);
+        let counts = log.counts(ms(1), true).unwrap();
+        assert_eq!(counts.of(state::TaskState::Lock), 1);
+        assert_eq!(counts.of(state::TaskState::Queued), 1);
+        log.note(2, state::What::PoolStarted);
+        let counts = log.counts(ms(2), true).unwrap();
+        assert_eq!(counts.of(state::TaskState::InPool), 1);
+        assert_eq!(counts.of(state::TaskState::Queued), 0);
     }
 
     #[test]
