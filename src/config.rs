@@ -470,7 +470,11 @@ impl Config {
             timeline: args.timeline,
             view: args.live,
             trace: args.trace,
-            record: args.timeline || args.svg.is_some() || args.png.is_some(),
+            // The JSON formats list each task's states (docs/ci.md).
+            record: args.timeline
+                || args.svg.is_some()
+                || args.png.is_some()
+                || args.format != Format::Text,
             svg: args.svg,
             png: args.png,
             explain: args.explain,
