@@ -160,3 +160,21 @@ fn block_in_place_holds_a_thread_per_task() {
         .count();
     assert!(held >= 2, "{picture}");
 }
+
+/// `--explain` tells how long task 2 waited, ready, before its first poll:
+/// the whole of task 1's blocking call, the figure the lesson is about.
+#[test]
+fn explain_tells_the_wait_before_task_2s_first_poll() {
+    let out = stdout_of(&["count", "-n", "2", "-d", "200ms", "--blocking", "--explain"]);
+    let line = out
+        .lines()
+        .find(|l| l.contains("polls task 2 (on thread 1) for the first time: it waited"))
+        .unwrap_or_else(|| panic!("{out}"));
+    let ms: f64 = line
+        .split("it waited ")
+        .nth(1)
+        .and_then(|rest| rest.split(" ms").next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{line}"));
+    assert!(ms >= 200.0, "{line}");
+}
