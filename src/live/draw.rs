@@ -321,7 +321,7 @@ pub(crate) fn counts_line(plan: &Plan, c: Counts) -> String {
         let how = match state {
             state::TaskState::Sleeping if plan.demo == "fetch" => "awaiting a reply, thread free",
             state::TaskState::Sleeping => "sleeping, thread free",
-            state::TaskState::Overdue => "overdue, not woken",
+            state::TaskState::Overdue => "overdue",
             state::TaskState::Held if plan.lock == Some(LockKind::Std) => {
                 "blocked in std's lock(), holding the thread"
             }
@@ -593,7 +593,7 @@ mod tests {
         // Task 1 is overdue; only task 3 (never polled) is ready.
         assert_eq!(
             rows[5],
-            "0 of 3 done · 1 blocked in std's lock(), holding the thread · 1 overdue, not woken · 1 ready, waiting"
+            "0 of 3 done · 1 blocked in std's lock(), holding the thread · 1 overdue · 1 ready, waiting"
         );
         assert!(
             rows[6].starts_with("tasks:  ~ sleeping, thread free  # in std's lock()  . ready, waiting  ^ overdue"),
