@@ -151,7 +151,11 @@ impl TaskState {
     /// `peak_overlap`: its wait is in progress (a timer armed or overdue,
     /// a pool thread on its call, a blocking call holding its thread).
     /// A call queued for a pool thread is not in progress yet, and a task
-    /// ready or polled is not waiting.
+    /// ready or polled is not waiting. The run's `peak_overlap` is counted
+    /// while it goes, by the sink, with the same rule for pool calls
+    /// (counted from a pool thread's start); the model's count, from these
+    /// states, is what the tests hold it to.
+    #[cfg(test)]
     pub(crate) const fn waits(self) -> bool {
         matches!(
             self,
@@ -159,8 +163,8 @@ impl TaskState {
         )
     }
 
-    /// Its name in JSON and NDJSON (snake case).
-    pub(crate) const fn key(self) -> &'static str {
+    /// Its name, in a trace file's slices.
+    pub(crate) const fn word(self) -> &'static str {
         match self {
             TaskState::Polled => "polled",
             TaskState::Held => "held",
@@ -168,8 +172,8 @@ impl TaskState {
             TaskState::Overdue => "overdue",
             TaskState::Ready => "ready",
             TaskState::Queued => "queued",
-            TaskState::InPool => "in_pool",
-            TaskState::Lock => "lock",
+            TaskState::InPool => "in the pool",
+            TaskState::Lock => "waiting for the lock",
         }
     }
 
@@ -285,6 +289,7 @@ impl Model {
 
     /// What task `task` was doing at `t`: `None` before it began or after
     /// it ended.
+    #[cfg(test)]
     pub(crate) fn state_at(&self, task: u32, t: Duration) -> Option<TaskState> {
         self.spans(task)
             .into_iter()
@@ -293,6 +298,7 @@ impl Model {
     }
 
     /// Whether task `task` ran to its end (its last poll returned `Ready`).
+    #[cfg(test)]
     pub(crate) fn finished(&self, task: u32) -> bool {
         self.of(task)
             .iter()
@@ -301,6 +307,7 @@ impl Model {
 
     /// The most tasks whose wait was in progress at one moment
     /// ([`TaskState::waits`]).
+    #[cfg(test)]
     pub(crate) fn peak_overlap(&self) -> u32 {
         let mut steps: Vec<(Duration, i32)> = Vec::new();
         for task in 1..=self.tasks() {
@@ -329,6 +336,29 @@ impl Model {
             peak = peak.max(now);
         }
         peak as u32
+    }
+
+    /// Each wake-up of task `task` and the poll it led to: when its waker
+    /// was first called after a poll began, and when the next poll began.
+    pub(crate) fn flows(&self, task: u32) -> Vec<(Duration, Duration)> {
+        let mut events: Vec<&Observed> = self.of(task).iter().collect();
+        events.sort_by_key(|e| e.at);
+        let mut out = Vec::new();
+        let mut woken: Option<Duration> = None;
+        for event in events {
+            match event.what {
+                What::Woken => {
+                    woken.get_or_insert(ns(event.at));
+                }
+                What::Polled { .. } => {
+                    if let Some(at) = woken.take() {
+                        out.push((at, ns(event.at).max(at)));
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
     }
 
     /// Every blocking call that held a thread: the thread, from, to (to
@@ -849,6 +879,22 @@ impl Log {
         self.lock().tally = Some(Tally::new(tasks, birth, lanes));
         self.tallying
             .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Keeps the observations from now on (a trace file asks for them
+    /// after a live view made the log).
+    pub(crate) fn keep(&self) {
+        self.lock().keep = true;
+    }
+
+    /// The observations of tasks 1 to `tasks` so far.
+    pub(crate) fn of_tasks(&self, tasks: u32) -> Vec<Observed> {
+        self.lock()
+            .events
+            .iter()
+            .filter(|e| e.task <= tasks)
+            .copied()
+            .collect()
     }
 
     /// Makes room for `count` events up front.

@@ -178,3 +178,43 @@ fn explain_tells_the_wait_before_task_2s_first_poll() {
         .unwrap_or_else(|| panic!("{line}"));
     assert!(ms >= 200.0, "{line}");
 }
+
+/// `--trace`: the model's states as slices on rows of their own, and an
+/// arrow from each wake-up to the poll it led to (Chrome trace flow
+/// events, which Perfetto draws).
+#[test]
+fn the_trace_has_state_slices_and_wake_arrows() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("run.json");
+    let path = path.to_str().unwrap();
+    asyncdemo(&["count", "-n", "2", "-d", "50ms", "-q", "--trace", path])
+        .assert()
+        .success();
+    let trace: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let events = trace["traceEvents"].as_array().unwrap();
+    let states: Vec<&serde_json::Value> = events.iter().filter(|e| e["pid"] == 3).collect();
+    let slices = |name: &str| {
+        states
+            .iter()
+            .filter(|e| e["ph"] == "X" && e["name"] == name)
+            .count()
+    };
+    // Each task slept once, and was polled twice.
+    assert_eq!(slices("sleeping"), 2, "{states:#?}");
+    assert_eq!(slices("polled"), 4, "{states:#?}");
+    // One arrow per task: its timer's wake-up to its second poll.
+    for task in [1, 2] {
+        let flow = |ph: &str| {
+            states
+                .iter()
+                .find(|e| e["ph"] == ph && e["tid"] == task)
+                .unwrap_or_else(|| panic!("no {ph} for task {task}: {states:#?}"))
+        };
+        let (start, end) = (flow("s"), flow("f"));
+        assert_eq!(start["id"], end["id"]);
+        assert!(end["ts"].as_f64() >= start["ts"].as_f64(), "{start} {end}");
+        // The wake-up came after the sleep's 50 ms.
+        assert!(start["ts"].as_f64().unwrap() >= 50_000.0, "{start}");
+    }
+}
