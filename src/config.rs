@@ -478,10 +478,12 @@ impl Config {
             timeline: args.timeline,
             view: args.live,
             trace: args.trace,
-            // A recording holds what the pictures are drawn from.
+            // The JSON formats list each task's states (docs/ci.md), and a
+            // recording holds what the pictures are drawn from.
             record: args.timeline
                 || args.svg.is_some()
                 || args.png.is_some()
+                || args.format != Format::Text
                 || args.record.is_some(),
             recording: args.record,
             svg: args.svg,

@@ -225,9 +225,13 @@ impl Lifecycle {
         // Only the JSON formats print `peak_overlap`, so only they count it.
         let sink = Arc::new(
             Sink::new(out, config.demo, config.live(), config.record)
-                .counting_overlap(config.format != Format::Text),
+                .counting_overlap(config.format != Format::Text)
+                .tallying(live.as_ref().map(|_| live::tally(&config))),
         );
         if let Some(live) = live {
+            if let Some(log) = sink.log() {
+                live.attach(Arc::clone(log));
+            }
             // Before the run starts, so that the runtime gets its park hooks
             // for the view's thread lanes.
             sink.follow_with(Box::new(live::Follow(live)), "drawing the live view".into());

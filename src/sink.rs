@@ -237,7 +237,9 @@ pub(crate) struct Sink {
     /// What the task-state model is built from ([`crate::state`]): kept
     /// only when a view asked for the model (the pictures), like the
     /// recorder; `None` costs the waits one check per task.
-    log: Option<Arc<Log>>,
+    /// Set once, before the run: at construction, by [`Sink::tallying`], or
+    /// by [`Sink::open_trace`].
+    log: std::sync::OnceLock<Arc<Log>>,
     state: Mutex<State>,
     /// Woken when the run must stop (say, `| head -1` closed the pipe, or a
     /// fetch failed), so that an async run stops waiting at once.
@@ -315,7 +317,10 @@ impl Sink {
             counts_only: AtomicBool::new(live == Live::Silent && !record),
             completed: AtomicU32::new(0),
             overlap: None,
-            log: record.then(|| Arc::new(Log::new())),
+            log: match record {
+                true => std::sync::OnceLock::from(Arc::new(Log::new(true))),
+                false => std::sync::OnceLock::new(),
+            },
             state: Mutex::new(State {
                 out: WholeLines::new(out),
                 start: None,
@@ -344,16 +349,13 @@ impl Sink {
 
     /// The model's log of observations, when a view asked for the model.
     pub(crate) fn log(&self) -> Option<&Arc<Log>> {
-        self.log.as_ref()
+        self.log.get()
     }
 
     /// Everything the run observed for the model so far (empty unless a
     /// view asked for it).
     pub(crate) fn observed(&self) -> Vec<Observed> {
-        self.log
-            .as_ref()
-            .map(|log| log.snapshot())
-            .unwrap_or_default()
+        self.log.get().map(|log| log.snapshot()).unwrap_or_default()
     }
 
     /// The waits are blocking-pool calls: `peak_overlap` counts them from
@@ -367,7 +369,7 @@ impl Sink {
 
     /// Task `id`'s call is handed to the blocking pool: noted for the model.
     pub(crate) fn pool_queued(&self, id: u32) {
-        if let Some(log) = &self.log {
+        if let Some(log) = self.log.get() {
             log.note(id, What::Queued);
         }
     }
@@ -379,31 +381,31 @@ impl Sink {
         if let Some(overlap) = &self.overlap {
             overlap.step(if began { Phase::First } else { Phase::Last });
         }
-        if let Some(log) = &self.log {
-            log.note(
-                id,
-                if began {
-                    What::PoolStarted
-                } else {
-                    What::PoolEnded
-                },
-            );
+        if let Some(log) = self.log.get() {
+            log.note(id, if began { What::PoolStarted } else { What::PoolEnded });
         }
     }
 
     /// Task `id` begins (`began`) or ends a blocking call inside its poll,
     /// which holds the thread: noted for the model.
     pub(crate) fn held(&self, id: u32, began: bool) {
-        if let Some(log) = &self.log {
-            log.note(
-                id,
-                if began {
-                    What::HeldBegan
-                } else {
-                    What::HeldEnded
-                },
-            );
+        if let Some(log) = self.log.get() {
+            log.note(id, if began { What::HeldBegan } else { What::HeldEnded });
         }
+    }
+
+    /// The same sink, keeping a tally of every task's state now for a view
+    /// drawn during the run (`--live`), when `tally` gives the tasks, when
+    /// they are born, and how many get a lane: the model's log then exists
+    /// even without the pictures.
+    pub(crate) fn tallying(self, tally: Option<(u32, crate::state::Birth, usize)>) -> Sink {
+        let Some((tasks, birth, lanes)) = tally else {
+            return self;
+        };
+        self.log
+            .get_or_init(|| Arc::new(Log::new(false)))
+            .tally(tasks, birth, lanes);
+        self
     }
 
     /// The most tasks that were waiting at the same moment, when counted.
@@ -432,7 +434,7 @@ impl Sink {
         &self,
         count: usize,
     ) -> Result<(), std::collections::TryReserveError> {
-        if let Some(log) = &self.log {
+        if let Some(log) = self.log.get() {
             // Two polls, a timer and a wake per task, in most runs.
             log.reserve(count.saturating_mul(2))?;
         }
@@ -454,7 +456,12 @@ impl Sink {
         open: impl FnOnce() -> anyhow::Result<(report::trace::Stream<Box<dyn Write + Send>>, String)>,
     ) -> anyhow::Result<()> {
         let mut state = self.lock();
-        let (stream, what) = open()?;
+        let (mut stream, what) = open()?;
+        // The file ends with the task-state model's spans and its wake-ups'
+        // arrows: the waits and polls are observed for it from now on.
+        let log = self.log.get_or_init(|| Arc::new(Log::new(true)));
+        log.keep();
+        stream.states(Arc::clone(log));
         self.add_follower(&mut state, Box::new(stream), what);
         Ok(())
     }
@@ -526,7 +533,7 @@ impl Sink {
 
     /// Marks the start of the run: `t = 0` for every timestamp.
     pub(crate) fn start(&self, at: Instant) {
-        if let Some(log) = &self.log {
+        if let Some(log) = self.log.get() {
             log.started(at);
         }
         let mut state = self.lock();
@@ -720,7 +727,7 @@ impl Sink {
         lock: LockKind,
         holder: Option<u32>,
     ) -> Duration {
-        if let Some(log) = &self.log {
+        if let Some(log) = self.log.get() {
             // std's lock() is a blocking call inside the poll: from asking
             // to getting it, the task holds its thread. tokio's returns
             // Pending meanwhile.

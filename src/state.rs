@@ -151,7 +151,11 @@ impl TaskState {
     /// `peak_overlap`: its wait is in progress (a timer armed or overdue,
     /// a pool thread on its call, a blocking call holding its thread).
     /// A call queued for a pool thread is not in progress yet, and a task
-    /// ready or polled is not waiting.
+    /// ready or polled is not waiting. The run's `peak_overlap` is counted
+    /// while it goes, by the sink, with the same rule for pool calls
+    /// (counted from a pool thread's start); the model's count, from these
+    /// states, is what the tests hold it to.
+    #[cfg(test)]
     pub(crate) const fn waits(self) -> bool {
         matches!(
             self,
@@ -159,8 +163,8 @@ impl TaskState {
         )
     }
 
-    /// Its name in JSON and NDJSON (snake case).
-    pub(crate) const fn key(self) -> &'static str {
+    /// Its name, in a trace file's slices.
+    pub(crate) const fn word(self) -> &'static str {
         match self {
             TaskState::Polled => "polled",
             TaskState::Held => "held",
@@ -168,8 +172,8 @@ impl TaskState {
             TaskState::Overdue => "overdue",
             TaskState::Ready => "ready",
             TaskState::Queued => "queued",
-            TaskState::InPool => "in_pool",
-            TaskState::Lock => "lock",
+            TaskState::InPool => "in the pool",
+            TaskState::Lock => "waiting for the lock",
         }
     }
 
@@ -285,6 +289,7 @@ impl Model {
 
     /// What task `task` was doing at `t`: `None` before it began or after
     /// it ended.
+    #[cfg(test)]
     pub(crate) fn state_at(&self, task: u32, t: Duration) -> Option<TaskState> {
         self.spans(task)
             .into_iter()
@@ -293,6 +298,7 @@ impl Model {
     }
 
     /// Whether task `task` ran to its end (its last poll returned `Ready`).
+    #[cfg(test)]
     pub(crate) fn finished(&self, task: u32) -> bool {
         self.of(task)
             .iter()
@@ -301,6 +307,7 @@ impl Model {
 
     /// The most tasks whose wait was in progress at one moment
     /// ([`TaskState::waits`]).
+    #[cfg(test)]
     pub(crate) fn peak_overlap(&self) -> u32 {
         let mut steps: Vec<(Duration, i32)> = Vec::new();
         for task in 1..=self.tasks() {
@@ -329,6 +336,29 @@ impl Model {
             peak = peak.max(now);
         }
         peak as u32
+    }
+
+    /// Each wake-up of task `task` and the poll it led to: when its waker
+    /// was first called after a poll began, and when the next poll began.
+    pub(crate) fn flows(&self, task: u32) -> Vec<(Duration, Duration)> {
+        let mut events: Vec<&Observed> = self.of(task).iter().collect();
+        events.sort_by_key(|e| e.at);
+        let mut out = Vec::new();
+        let mut woken: Option<Duration> = None;
+        for event in events {
+            match event.what {
+                What::Woken => {
+                    woken.get_or_insert(ns(event.at));
+                }
+                What::Polled { .. } => {
+                    if let Some(at) = woken.take() {
+                        out.push((at, ns(event.at).max(at)));
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
     }
 
     /// Every blocking call that held a thread: the thread, from, to (to
@@ -447,12 +477,6 @@ fn spans_of(
     end: Duration,
 ) -> Vec<Span> {
     // The changes of state, in time order: a poll is two (begin, return).
-    #[derive(Clone, Copy)]
-    enum Change {
-        Begin,
-        Return(bool),
-        Event(What),
-    }
     let mut changes: Vec<(Duration, u8, Change)> = Vec::with_capacity(events.len() + 2);
     for event in events {
         match event.what {
@@ -465,63 +489,14 @@ fn spans_of(
     }
     // At one instant: a poll begins before what it does, and returns after.
     changes.sort_by_key(|c| (c.0, c.1));
+    let mut sweep = Sweep::new(birth);
     let mut spans: Vec<(Duration, State)> = Vec::with_capacity(changes.len() + 1);
-    if birth == Birth::AtStart {
-        spans.push((Duration::ZERO, State::Ready));
+    if let Some(state) = sweep.now {
+        spans.push((Duration::ZERO, state));
     }
-    let (mut in_poll, mut woken, mut reason) = (false, false, Reason::Unknown);
-    // The state between polls, from what the task is waiting for.
-    let between = |woken: bool, reason: Reason| -> State {
-        match (woken, reason) {
-            (true, _) => State::Ready,
-            (_, Reason::Timer(deadline)) => State::Sleep(Some(deadline)),
-            (_, Reason::Unknown) => State::Sleep(None),
-            (_, Reason::Queued) => State::Queued,
-            (_, Reason::InPool) => State::InPool,
-            (_, Reason::Lock) => State::Lock,
-        }
-    };
     for (at, _, change) in changes {
-        let next = match change {
-            Change::Begin => {
-                in_poll = true;
-                woken = false;
-                Some(State::Polled)
-            }
-            Change::Return(true) => {
-                in_poll = false;
-                Some(State::Done)
-            }
-            Change::Return(false) => {
-                in_poll = false;
-                Some(between(woken, reason))
-            }
-            Change::Event(what) => {
-                match what {
-                    What::Woken => woken = true,
-                    What::Armed { deadline } => reason = Reason::Timer(ns(deadline)),
-                    What::Queued => reason = Reason::Queued,
-                    What::PoolStarted => reason = Reason::InPool,
-                    // After its call, the pool thread still completes the
-                    // task's join handle and calls its waker: in the pool
-                    // until that wake.
-                    What::PoolEnded => {}
-                    What::LockGot => reason = Reason::Unknown,
-                    What::LockAsked => reason = Reason::Lock,
-                    What::HeldBegan | What::HeldEnded | What::Polled { .. } => {}
-                }
-                match what {
-                    What::HeldBegan => Some(State::Held),
-                    What::HeldEnded => Some(State::Polled),
-                    _ if in_poll => None,
-                    _ if spans.last().is_some_and(|s| s.1 == State::Done) => None,
-                    _ => Some(between(woken, reason)),
-                }
-            }
-        };
-        if let Some(state) = next {
+        if let Some(state) = sweep.apply(change) {
             match spans.last_mut() {
-                Some(last) if last.1 == state => {}
                 Some(last) if last.0 == at => *last = (at, state),
                 _ => spans.push((at, state)),
             }
@@ -549,6 +524,97 @@ fn spans_of(
         }
     }
     out
+}
+
+/// One change in a task's life, in the order it happened: a poll begins,
+/// a poll returns (`Ready` or not), or something else was observed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Change {
+    Begin,
+    Return(bool),
+    Event(What),
+}
+
+/// Where one task stands as its changes come in: the one transition rule
+/// of the model, shared by the spans drawn after the run ([`spans_of`])
+/// and the tally a live view reads during it ([`Tally`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Sweep {
+    /// Its state now; `None` before it began (a thread of its own).
+    now: Option<State>,
+    in_poll: bool,
+    /// Its waker was called since its last poll began.
+    woken: bool,
+    /// What it waits for between polls.
+    reason: Reason,
+}
+
+impl Sweep {
+    fn new(birth: Birth) -> Sweep {
+        Sweep {
+            now: (birth == Birth::AtStart).then_some(State::Ready),
+            in_poll: false,
+            woken: false,
+            reason: Reason::Unknown,
+        }
+    }
+
+    /// The state between polls, from what the task waits for.
+    fn between(&self) -> State {
+        match (self.woken, self.reason) {
+            (true, _) => State::Ready,
+            (_, Reason::Timer(deadline)) => State::Sleep(Some(deadline)),
+            (_, Reason::Unknown) => State::Sleep(None),
+            (_, Reason::Queued) => State::Queued,
+            (_, Reason::InPool) => State::InPool,
+            (_, Reason::Lock) => State::Lock,
+        }
+    }
+
+    /// Takes `change`; returns the new state if it changed.
+    fn apply(&mut self, change: Change) -> Option<State> {
+        let next = match change {
+            Change::Begin => {
+                self.in_poll = true;
+                self.woken = false;
+                State::Polled
+            }
+            Change::Return(true) => {
+                self.in_poll = false;
+                State::Done
+            }
+            Change::Return(false) => {
+                self.in_poll = false;
+                self.between()
+            }
+            Change::Event(what) => {
+                match what {
+                    What::Woken => self.woken = true,
+                    What::Armed { deadline } => self.reason = Reason::Timer(ns(deadline)),
+                    What::Queued => self.reason = Reason::Queued,
+                    What::PoolStarted => self.reason = Reason::InPool,
+                    // After its call, the pool thread still completes the
+                    // task's join handle and calls its waker: in the pool
+                    // until that wake.
+                    What::PoolEnded => {}
+                    What::LockGot => self.reason = Reason::Unknown,
+                    What::LockAsked => self.reason = Reason::Lock,
+                    What::HeldBegan | What::HeldEnded | What::Polled { .. } => {}
+                }
+                match what {
+                    What::HeldBegan => State::Held,
+                    What::HeldEnded => State::Polled,
+                    _ if self.in_poll || self.now == Some(State::Done) => return None,
+                    _ => self.between(),
+                }
+            }
+        };
+        if self.now == Some(next) {
+            return None;
+        }
+        self.now = Some(next);
+        Some(next)
+    }
 }
 
 /// The model's states while it sweeps a task's changes: the spans' states,
@@ -599,24 +665,245 @@ fn overdue(
 /// poll wrapper (polls, and wakes through its waker), the waits (timers,
 /// pool calls, blocking calls), the `lock` demo. Shared by the tasks; one
 /// lock, taken briefly per observation.
+///
+/// It keeps the observations for the pictures drawn after the run, and,
+/// for a view drawn during it (`--live`), a [`Tally`]: every task's state
+/// now, moved by the same rule as the pictures' spans.
 pub(crate) struct Log {
     /// The run's `t = 0`; `None` until it starts.
     start: Mutex<Option<Instant>>,
-    events: Mutex<Vec<Observed>>,
+    inner: Mutex<Inner>,
+    /// Whether there is a tally: read without the lock at each poll's
+    /// beginning, which only a tally needs to hear.
+    tallying: std::sync::atomic::AtomicBool,
+}
+
+struct Inner {
+    /// Whether to keep the observations (for the pictures).
+    keep: bool,
+    events: Vec<Observed>,
+    /// The states now, for a live view.
+    tally: Option<Tally>,
+}
+
+/// Every task's state during the run, for a view that draws it live: how
+/// many tasks are in each state, the changes of the first few tasks (its
+/// lanes), and the deadlines of those asleep (to tell the overdue ones).
+struct Tally {
+    sweeps: Vec<Sweep>,
+    /// Tasks per [`Tally::slot`].
+    counts: [u32; SLOTS],
+    /// Tasks asleep on a timer, by the millisecond past which they are
+    /// overdue (deadline plus [`TIMER_ROUNDING`], rounded up).
+    due: std::collections::BTreeMap<u64, u32>,
+    /// The first tasks' changes: when, and the state from then on.
+    lanes: Vec<Vec<(Duration, Option<State>)>>,
+}
+
+/// The tally's slots: the eight [`TaskState`]s, done, and not begun.
+const SLOTS: usize = 10;
+const DONE: usize = 8;
+const NOT_BEGUN: usize = 9;
+
+impl Tally {
+    fn new(tasks: u32, birth: Birth, lanes: usize) -> Tally {
+        let sweep = Sweep::new(birth);
+        let mut counts = [0; SLOTS];
+        counts[Tally::slot(sweep.now)] = tasks;
+        let shown = lanes.min(tasks as usize);
+        Tally {
+            sweeps: vec![sweep; tasks as usize],
+            counts,
+            due: std::collections::BTreeMap::new(),
+            lanes: (0..shown).map(|_| vec![(Duration::ZERO, sweep.now)]).collect(),
+        }
+    }
+
+    fn slot(state: Option<State>) -> usize {
+        match state {
+            None => NOT_BEGUN,
+            Some(State::Done) => DONE,
+            Some(State::Sleep(_)) => TaskState::Sleeping.index(),
+            Some(State::Polled) => TaskState::Polled.index(),
+            Some(State::Held) => TaskState::Held.index(),
+            Some(State::Ready) => TaskState::Ready.index(),
+            Some(State::Queued) => TaskState::Queued.index(),
+            Some(State::InPool) => TaskState::InPool.index(),
+            Some(State::Lock) => TaskState::Lock.index(),
+        }
+    }
+
+    fn due_ms(state: Option<State>) -> Option<u64> {
+        match state {
+            Some(State::Sleep(Some(deadline))) => {
+                Some((deadline + TIMER_ROUNDING).as_nanos().div_ceil(1_000_000) as u64)
+            }
+            _ => None,
+        }
+    }
+
+    /// Task `task` took `change` at `at`.
+    fn apply(&mut self, task: u32, at: Duration, change: Change) {
+        let Some(sweep) = (task as usize).checked_sub(1).and_then(|i| self.sweeps.get_mut(i))
+        else {
+            return;
+        };
+        let before = sweep.now;
+        let Some(after) = sweep.apply(change) else {
+            return;
+        };
+        self.counts[Tally::slot(before)] -= 1;
+        self.counts[Tally::slot(Some(after))] += 1;
+        if let Some(ms) = Tally::due_ms(before) {
+            if let Some(n) = self.due.get_mut(&ms) {
+                *n -= 1;
+                if *n == 0 {
+                    self.due.remove(&ms);
+                }
+            }
+        }
+        if let Some(ms) = Tally::due_ms(Some(after)) {
+            *self.due.entry(ms).or_default() += 1;
+        }
+        if let Some(lane) = self.lanes.get_mut(task as usize - 1) {
+            lane.push((at, Some(after)));
+        }
+    }
+}
+
+/// What a live view reads of the tally at one moment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Counts {
+    /// Tasks in each state, indexed as [`TaskState::ALL`].
+    pub(crate) states: [u32; 8],
+    /// Tasks that ended.
+    pub(crate) done: u32,
+    /// Tasks not begun (on a thread of their own not started yet).
+    pub(crate) not_begun: u32,
+}
+
+impl Counts {
+    /// Tasks in `state`.
+    pub(crate) fn of(&self, state: TaskState) -> u32 {
+        self.states[state.index()]
+    }
+}
+
+/// One change of a live lane: from `at`, the task is in this state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct LaneChange {
+    pub(crate) at: Duration,
+    state: Option<State>,
+}
+
+impl LaneChange {
+    /// Whether the task had ended by then.
+    pub(crate) fn ended(&self) -> bool {
+        self.state == Some(State::Done)
+    }
+
+    /// The task's state at `t` (at or after this change, before the next),
+    /// when `timers_free` says whether a thread that could fire a timer was
+    /// parked then: `None` once it ended or before it began.
+    pub(crate) fn at(&self, t: Duration, timers_free: bool) -> Option<TaskState> {
+        match self.state? {
+            State::Done => None,
+            State::Sleep(Some(deadline)) if !timers_free && t > deadline + TIMER_ROUNDING => {
+                Some(TaskState::Overdue)
+            }
+            State::Sleep(_) => Some(TaskState::Sleeping),
+            State::Polled => Some(TaskState::Polled),
+            State::Held => Some(TaskState::Held),
+            State::Ready => Some(TaskState::Ready),
+            State::Queued => Some(TaskState::Queued),
+            State::InPool => Some(TaskState::InPool),
+            State::Lock => Some(TaskState::Lock),
+        }
+    }
+}
+
+#[cfg(test)]
+impl LaneChange {
+    /// A change at `at` to `state` (`None`: the task ended), a sleep due
+    /// at `due`: for the live view's tests.
+    pub(crate) fn test(at: Duration, state: Option<TaskState>, due: Option<Duration>) -> Self {
+        let state = state.map(|s| match s {
+            TaskState::Polled => State::Polled,
+            TaskState::Held => State::Held,
+            TaskState::Sleeping | TaskState::Overdue => State::Sleep(due),
+            TaskState::Ready => State::Ready,
+            TaskState::Queued => State::Queued,
+            TaskState::InPool => State::InPool,
+            TaskState::Lock => State::Lock,
+        });
+        LaneChange {
+            at,
+            state: Some(state.unwrap_or(State::Done)),
+        }
+    }
+}
+
+#[cfg(test)]
+impl Counts {
+    /// These many tasks in these states, `done` ended: for tests.
+    pub(crate) fn test(states: &[(TaskState, u32)], done: u32) -> Counts {
+        let mut counts = Counts {
+            done,
+            ..Counts::default()
+        };
+        for &(state, n) in states {
+            counts.states[state.index()] = n;
+        }
+        counts
+    }
 }
 
 impl Log {
-    /// An empty log; the run's start comes later ([`Log::started`]).
-    pub(crate) fn new() -> Log {
+    /// An empty log that keeps its observations when `keep` (the
+    /// pictures); the run's start comes later ([`Log::started`]).
+    pub(crate) fn new(keep: bool) -> Log {
         Log {
             start: Mutex::new(None),
-            events: Mutex::new(Vec::new()),
+            inner: Mutex::new(Inner {
+                keep,
+                events: Vec::new(),
+                tally: None,
+            }),
+            tallying: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// Also keeps every task's state now, and the changes of the first
+    /// `lanes` tasks, for a live view of `tasks` tasks born as `birth`.
+    pub(crate) fn tally(&self, tasks: u32, birth: Birth, lanes: usize) {
+        self.lock().tally = Some(Tally::new(tasks, birth, lanes));
+        self.tallying
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Keeps the observations from now on (a trace file asks for them
+    /// after a live view made the log).
+    pub(crate) fn keep(&self) {
+        self.lock().keep = true;
+    }
+
+    /// The observations of tasks 1 to `tasks` so far.
+    pub(crate) fn of_tasks(&self, tasks: u32) -> Vec<Observed> {
+        self.lock()
+            .events
+            .iter()
+            .filter(|e| e.task <= tasks)
+            .copied()
+            .collect()
     }
 
     /// Makes room for `count` events up front.
     pub(crate) fn reserve(&self, count: usize) -> Result<(), std::collections::TryReserveError> {
-        self.lock().try_reserve(count)
+        let mut inner = self.lock();
+        if inner.keep {
+            inner.events.try_reserve(count)?;
+        }
+        Ok(())
     }
 
     /// The run starts at `at`.
@@ -624,8 +911,8 @@ impl Log {
         *self.start.lock().unwrap_or_else(PoisonError::into_inner) = Some(at);
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Observed>> {
-        self.events.lock().unwrap_or_else(PoisonError::into_inner)
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Nanoseconds from the start of the run to `at`.
@@ -644,7 +931,37 @@ impl Log {
             thread: crate::events::thread_number(),
             what,
         };
-        self.lock().push(event);
+        let mut inner = self.lock();
+        if let Some(tally) = &mut inner.tally {
+            let change = match what {
+                // Its beginning was told when it began ([`Log::began`]).
+                What::Polled { ready, .. } => Change::Return(ready),
+                what => Change::Event(what),
+            };
+            let at = ns(event.at);
+            let at = match what {
+                What::Polled { took, .. } => at + ns(took),
+                _ => at,
+            };
+            tally.apply(task, at, change);
+        }
+        if inner.keep {
+            inner.events.push(event);
+        }
+    }
+
+    /// A poll of task `task` begins: only a live tally needs to know now
+    /// (the pictures learn of it when the poll returns, in one event).
+    fn began(&self, task: u32) {
+        if !self.tallying.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
+        let mut inner = self.lock();
+        let Inner { tally, .. } = &mut *inner;
+        if let Some(tally) = tally {
+            let at = ns(self.since_start(Instant::now()));
+            tally.apply(task, at, Change::Begin);
+        }
     }
 
     /// Notes that `what` happened to task `task` now, on this thread.
@@ -660,12 +977,45 @@ impl Log {
 
     /// A copy of everything observed so far.
     pub(crate) fn snapshot(&self) -> Vec<Observed> {
-        self.lock().clone()
+        self.lock().events.clone()
     }
 
-    /// Everything observed, taken out.
-    pub(crate) fn take(&self) -> Vec<Observed> {
-        std::mem::take(&mut *self.lock())
+    /// How many tasks are in each state at `now` (time since the start),
+    /// when `timers_free` says whether a thread that could fire a timer is
+    /// parked: the sleepers past their deadline are overdue when none is.
+    /// `None` without a tally.
+    pub(crate) fn counts(&self, now: Duration, timers_free: bool) -> Option<Counts> {
+        let inner = self.lock();
+        let tally = inner.tally.as_ref()?;
+        let mut counts = Counts {
+            states: [0; 8],
+            done: tally.counts[DONE],
+            not_begun: tally.counts[NOT_BEGUN],
+        };
+        counts.states.copy_from_slice(&tally.counts[..8]);
+        if !timers_free {
+            let now_ms = now.as_millis() as u64;
+            let overdue: u32 = tally.due.range(..now_ms).map(|(_, n)| n).sum();
+            counts.states[TaskState::Sleeping.index()] -= overdue;
+            counts.states[TaskState::Overdue.index()] += overdue;
+        }
+        Some(counts)
+    }
+
+    /// The changes of the live lane of task `task` so far (empty past the
+    /// lanes, or without a tally).
+    pub(crate) fn lane(&self, task: u32) -> Vec<LaneChange> {
+        let inner = self.lock();
+        let Some(lane) = inner
+            .tally
+            .as_ref()
+            .and_then(|t| t.lanes.get((task as usize).checked_sub(1)?))
+        else {
+            return Vec::new();
+        };
+        lane.iter()
+            .map(|&(at, state)| LaneChange { at, state })
+            .collect()
     }
 }
 
@@ -693,7 +1043,9 @@ impl std::task::Wake for Noting {
 pub(crate) struct Watcher(pub(crate) Arc<Log>);
 
 impl PollFollower for Watcher {
-    fn poll_began(&self, _: u32, _: std::time::Instant) {}
+    fn poll_began(&self, id: u32, _: std::time::Instant) {
+        self.0.began(id);
+    }
     fn poll_ended(&self, id: u32, _: std::time::Instant, took: Duration) {
         self.poll_returned(id, std::time::Instant::now(), took, false);
     }
@@ -1096,7 +1448,7 @@ pub(crate) mod tests {
     /// ready poll, on tokio's paused clock.
     #[tokio::test(start_paused = true)]
     async fn the_watcher_notes_polls_and_wakes_on_the_paused_clock() {
-        let log = Arc::new(Log::new());
+        let log = Arc::new(Log::new(true));
         log.started(Instant::now());
         let watcher = Watcher(Arc::clone(&log));
         let sleep = async {
@@ -1110,7 +1462,7 @@ pub(crate) mod tests {
         assert!(matches!(seen[1], What::Polled { ready: false, .. }));
         assert_eq!(seen[2], What::Woken);
         assert!(matches!(seen[3], What::Polled { ready: true, .. }));
-        let model = Model::new(&log.take(), &[], (1, Birth::AtStart), ms(100));
+        let model = Model::new(&log.snapshot(), &[], (1, Birth::AtStart), ms(100));
         assert_eq!(model.state_at(1, ms(50)), Some(Sleeping));
     }
 }

@@ -36,5 +36,6 @@ mod python;
 mod scale;
 mod slowpoll;
 mod spin;
+mod states;
 mod usage;
 mod verdicts;
