@@ -38,8 +38,9 @@
 //!   2 line (last)   Δat  task  thread  text
 //!                   text: varint 0 for the demo's own words, else
 //!                   len+1 and len bytes of UTF-8
-//!   3 wait began    Δat  task  thread
-//!   4 wait ended    Δat  task  thread  failed(0|1)
+//!   3 wait began    Δat  task  thread (not written: see below)
+//!   4 wait ended    Δat  task  thread  failed(0|1) (written only for
+//!                   a failed wait, which has no last line)
 //!   5 thread        Δat  thread  parked(0|1)
 //!   6 poll          Δat  task  thread  step(0 began, 1 Pending,
 //!                   2 Ready, 3 woken)  [took, for 1 and 2]
@@ -59,6 +60,12 @@
 //!  19 summary       varint n, then n bytes of JSON (Concluded)
 //!  20 end           ordered events  parks  observations  lock waits
 //! ```
+//!
+//! A task's wait begins as its first line is written and ends as its last
+//! is, at the same moment on the same thread, so those two events are not
+//! written: a replay tells them with the lines, as the sink did (the
+//! wait's end just before the last line, its beginning just after the
+//! first). Half the ordered events of a run, and a third of its file.
 //!
 //! A file that stops before its `end` record was cut (a run killed, a
 //! disk full): a replay plays what is there and says so.
@@ -269,15 +276,11 @@ impl Writer {
                     out.write_all(text.as_bytes())?;
                 }
             }
-            RunEvent::WaitBegan { at, task, thread } => {
-                if task > FULL_TASKS {
-                    return Ok(());
-                }
-                out.write_all(&[tag::WAIT_BEGAN])?;
-                put_signed(out, delta(&mut self.last_at, nanos(at)))?;
-                put(out, task.into())?;
-                put(out, thread.into())?;
-            }
+            // A wait begins with its task's first line and ends with its
+            // last, at the same moment on the same thread: the sink tells
+            // them together, and a replay tells them again from the lines.
+            // Only a failed wait, which has no last line, is written.
+            RunEvent::WaitBegan { .. } | RunEvent::WaitEnded { failed: false, .. } => return Ok(()),
             RunEvent::WaitEnded {
                 at,
                 task,

@@ -715,7 +715,9 @@ impl Tally {
             sweeps: vec![sweep; tasks as usize],
             counts,
             due: std::collections::BTreeMap::new(),
-            lanes: (0..shown).map(|_| vec![(Duration::ZERO, sweep.now)]).collect(),
+            lanes: (0..shown)
+                .map(|_| vec![(Duration::ZERO, sweep.now)])
+                .collect(),
         }
     }
 
@@ -744,7 +746,9 @@ impl Tally {
 
     /// Task `task` took `change` at `at`.
     fn apply(&mut self, task: u32, at: Duration, change: Change) {
-        let Some(sweep) = (task as usize).checked_sub(1).and_then(|i| self.sweeps.get_mut(i))
+        let Some(sweep) = (task as usize)
+            .checked_sub(1)
+            .and_then(|i| self.sweeps.get_mut(i))
         else {
             return;
         };
@@ -871,6 +875,14 @@ impl Log {
             }),
             tallying: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// A log that holds `observed` already: a recorded run's, for a replay
+    /// (`crate::record`).
+    pub(crate) fn of(observed: Vec<Observed>) -> Log {
+        let log = Log::new(true);
+        log.lock().events = observed;
+        log
     }
 
     /// Also keeps every task's state now, and the changes of the first

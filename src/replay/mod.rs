@@ -25,7 +25,7 @@ use crate::net::escaped;
 use crate::report::explain::NARRATED;
 use crate::report::{text, trace};
 use crate::state::What;
-use crate::vocab::{Demo, ExitCode, Format, Live, Runtime};
+use crate::vocab::{Demo, ExitCode, Format, Live, Phase, Runtime};
 use anyhow::Context;
 use clap::Parser;
 use read::{Recorded, Recording};
@@ -148,8 +148,12 @@ fn play(config: &Config, recording: &Recording, out: &mut impl Write) -> anyhow:
     if let Some(path) = &config.trace {
         let export::Target { out, what } = export::create(path, "trace")?;
         let out: Box<dyn Write + Send> = Box::new(io::BufWriter::new(out));
-        let stream = trace::Stream::start(out, config.demo, config.way.mode, config.work)
+        let mut stream = trace::Stream::start(out, config.demo, config.way.mode, config.work)
             .context(what.clone())?;
+        // The file ends with the model's states, from the recorded
+        // observations, as the run's did.
+        let log = crate::state::Log::of(recording.observed.clone());
+        stream.states(Arc::new(log));
         followers.push((Box::new(stream), what));
     }
     // The polls of the tasks not narrated, by when they returned: the
@@ -257,11 +261,35 @@ fn play(config: &Config, recording: &Recording, out: &mut impl Write) -> anyhow:
                 RunEvent::Finished { at: *at }
             }
         };
-        for (follower, what) in &mut followers {
-            follower.follow(&event, out).with_context(|| what.clone())?;
+        // The sink's order: a wait ends, a line is told and shown, a wait
+        // begins (see `record`: the waits' own events are not recorded).
+        let wait = |event: &crate::vocab::Event, ended: bool| {
+            let (at, task, thread) = (event.at, event.task, event.thread);
+            match ended {
+                true => RunEvent::WaitEnded {
+                    at,
+                    task,
+                    thread,
+                    failed: false,
+                },
+                false => RunEvent::WaitBegan { at, task, thread },
+            }
+        };
+        let (before, after) = match event {
+            RunEvent::Line { event, .. } if event.phase == Phase::Last => {
+                (Some(wait(&event, true)), None)
+            }
+            RunEvent::Line { event, .. } => (None, Some(wait(&event, false))),
+            _ => (None, None),
+        };
+        for told in before.iter().chain([&event]) {
+            tell(&mut followers, told, out)?;
         }
         if let RunEvent::Line { event, text } = event {
             write(show(out, live, event.at, event.task, text))?;
+        }
+        if let Some(after) = &after {
+            tell(&mut followers, after, out)?;
         }
     }
     for (follower, what) in &mut followers {
@@ -290,6 +318,18 @@ fn play(config: &Config, recording: &Recording, out: &mut impl Write) -> anyhow:
     exports.create_files(config)?;
     exports.write_main(out, &finished)?;
     exports.write_files(&finished)?;
+    Ok(())
+}
+
+/// Tells every follower `event`, as the sink does.
+fn tell(
+    followers: &mut [(Box<dyn Follower>, String)],
+    event: &RunEvent<'_>,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    for (follower, what) in followers {
+        follower.follow(event, out).with_context(|| what.clone())?;
+    }
     Ok(())
 }
 

@@ -454,7 +454,7 @@ impl Reading {
                     2 => LockKind::None,
                     other => return Err(Bad(format!("a lock of kind {other}"))),
                 };
-                let holder = match input.bounded(tasks, "a lock's holder")? {
+                let holder = match input.bounded(tasks + 1, "a lock's holder")? {
                     0 => None,
                     n => Some((n - 1) as u32),
                 };

@@ -72,7 +72,11 @@ fn a_deadline_passed_under_a_held_thread_is_overdue() {
     // The same run read as JSON: at least 0.3 s overdue (the watchdog
     // waits a second before calling it a deadlock).
     let run = run_json::<serde_json::Value>(&["lock", "-n", "3", "-d", "300ms", "-f", "json"]);
-    assert!(secs_in(&run.summary, 1, "overdue") >= 0.3, "{}", run.summary);
+    assert!(
+        secs_in(&run.summary, 1, "overdue") >= 0.3,
+        "{}",
+        run.summary
+    );
     assert!(secs_in(&run.summary, 2, "held") >= 0.3, "{}", run.summary);
 }
 
