@@ -33,6 +33,7 @@ mod numbers;
 mod peers;
 mod pictures;
 mod python;
+mod replay;
 mod scale;
 mod slowpoll;
 mod spin;
