@@ -248,16 +248,39 @@ struct Writer {
     written: u64,
     /// Thread events written, up to [`MAX_THREAD_EVENTS`].
     threads: u64,
+    /// Where one record is put together.
+    scratch: Vec<u8>,
 }
 
 impl Writer {
     /// Writes one ordered event (or nothing, past the cut-off).
     fn event(&mut self, event: &RunEvent<'_>) -> io::Result<()> {
-        let out = &mut self.out;
+        // Each record is put together in a scratch buffer and handed to
+        // the file's writer in one piece: a `Vec`'s writes are a copy each,
+        // a `BufWriter`'s a few checks more, and this runs under the
+        // sink's lock.
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        let result = self.encode(event, &mut scratch);
+        let written = match result {
+            Ok(true) => {
+                self.written += 1;
+                self.out.write_all(&scratch)
+            }
+            Ok(false) => Ok(()),
+            Err(e) => Err(e),
+        };
+        self.scratch = scratch;
+        written
+    }
+
+    /// Encodes one ordered event into `out`; `false` when it is not
+    /// recorded (past the cut-off).
+    fn encode(&mut self, event: &RunEvent<'_>, out: &mut Vec<u8>) -> io::Result<bool> {
         match *event {
             RunEvent::Line { event, text } => {
                 if event.task > FULL_TASKS {
-                    return Ok(());
+                    return Ok(false);
                 }
                 let tag = match event.phase {
                     Phase::First => tag::LINE_FIRST,
@@ -280,7 +303,9 @@ impl Writer {
             // last, at the same moment on the same thread: the sink tells
             // them together, and a replay tells them again from the lines.
             // Only a failed wait, which has no last line, is written.
-            RunEvent::WaitBegan { .. } | RunEvent::WaitEnded { failed: false, .. } => return Ok(()),
+            RunEvent::WaitBegan { .. } | RunEvent::WaitEnded { failed: false, .. } => {
+                return Ok(false);
+            }
             RunEvent::WaitEnded {
                 at,
                 task,
@@ -288,7 +313,7 @@ impl Writer {
                 failed,
             } => {
                 if task > FULL_TASKS {
-                    return Ok(());
+                    return Ok(false);
                 }
                 out.write_all(&[tag::WAIT_ENDED])?;
                 put_signed(out, delta(&mut self.last_at, nanos(at)))?;
@@ -298,7 +323,7 @@ impl Writer {
             }
             RunEvent::Thread(park) => {
                 if self.threads >= MAX_THREAD_EVENTS {
-                    return Ok(());
+                    return Ok(false);
                 }
                 self.threads += 1;
                 out.write_all(&[tag::THREAD])?;
@@ -334,7 +359,7 @@ impl Writer {
                 holder,
             } => {
                 if task > FULL_TASKS {
-                    return Ok(());
+                    return Ok(false);
                 }
                 out.write_all(&[tag::LOCK])?;
                 put_signed(out, delta(&mut self.last_at, nanos(at)))?;
@@ -358,14 +383,19 @@ impl Writer {
                 put_signed(out, delta(&mut self.last_at, nanos(at)))?;
             }
         }
-        self.written += 1;
-        Ok(())
+        Ok(true)
     }
 
     /// Writes the conclusion: the model's input, the lock waits, the
     /// summary, and the end record; then flushes.
     fn conclude(&mut self, run: &Finished<'_>) -> io::Result<()> {
-        let out = &mut self.out;
+        // Millions of small records: put together in a `Vec`, handed to
+        // the file's writer a chunk at a time.
+        let mut chunk = Chunked {
+            out: &mut self.out,
+            buf: Vec::with_capacity(CHUNK_BYTES + 64),
+        };
+        let out = &mut chunk;
         let mut last = 0u64;
         for park in run.parks {
             out.write_all(&[tag::PARK])?;
@@ -400,6 +430,32 @@ impl Writer {
             put(out, count)?;
         }
         out.flush()
+    }
+}
+
+/// The size of the chunks the conclusion hands to the file's writer.
+const CHUNK_BYTES: usize = 64 * 1024;
+
+/// A `Vec` in front of a writer, emptied into it when it holds a chunk.
+struct Chunked<'a, W: Write> {
+    out: &'a mut W,
+    buf: Vec<u8>,
+}
+
+impl<W: Write> Write for Chunked<'_, W> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.buf.extend_from_slice(bytes);
+        if self.buf.len() >= CHUNK_BYTES {
+            self.out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.write_all(&self.buf)?;
+        self.buf.clear();
+        self.out.flush()
     }
 }
 
@@ -498,6 +554,7 @@ pub(crate) fn start(
         last_at: 0,
         written: 0,
         threads: 0,
+        scratch: Vec::with_capacity(64),
     }));
     sink.follow_with(Box::new(Tape(Arc::clone(&writer))), what.clone());
     exports.add_target(
