@@ -586,6 +586,20 @@ pub(crate) struct ReplayArgs {
     /// Prefix each task line with its time since start and its task number.
     #[arg(short, long)]
     pub(crate) verbose: bool,
+
+    /// Play the lines and the narration back at this fraction of the
+    /// recorded speed (1 the run's own pace, 0.1 ten times slower),
+    /// rather than all at once.
+    #[arg(long, value_name = "FACTOR", value_parser = speed)]
+    pub(crate) speed: Option<f64>,
+}
+
+/// `--speed`: a factor from 0.001 to 1000.
+fn speed(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(factor) if (0.001..=1000.0).contains(&factor) => Ok(factor),
+        _ => Err("a factor from 0.001 to 1000, e.g. 1 or 0.1".into()),
+    }
 }
 
 /// The options every demo takes.

@@ -37,6 +37,7 @@ use std::time::Duration;
 /// for.
 pub(crate) fn replay(args: ReplayArgs, term: crate::vocab::Term) -> anyhow::Result<ExitCode> {
     let name = args.file.display().to_string();
+    let args_speed = args.speed;
     let recording =
         read::read(&args.file).with_context(|| format!("replaying '{}'", escaped(&name)))?;
     let config = config_of(&recording, args, term)
@@ -53,7 +54,7 @@ pub(crate) fn replay(args: ReplayArgs, term: crate::vocab::Term) -> anyhow::Resu
         Box::new(io::stdout().lock())
     };
     let mut out = io::BufWriter::with_capacity(64 * 1024, out);
-    play(&config, &recording, &mut out)?;
+    play(&config, &recording, args_speed, &mut out)?;
     Ok(ExitCode::Success)
 }
 
@@ -143,7 +144,16 @@ fn config_of(
 }
 
 /// Plays `recording` into `out` as a run of `config` would have written.
-fn play(config: &Config, recording: &Recording, out: &mut impl Write) -> anyhow::Result<()> {
+///
+/// With `speed`, each event waits for its time, scaled (0.1: ten times
+/// slower), and what it wrote is flushed before the next wait.
+fn play(
+    config: &Config,
+    recording: &Recording,
+    speed: Option<f64>,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let began = std::time::Instant::now();
     let mut followers: Vec<(Box<dyn Follower>, String)> = Vec::new();
     if let Some(path) = &config.trace {
         let export::Target { out, what } = export::create(path, "trace")?;
@@ -182,6 +192,13 @@ fn play(config: &Config, recording: &Recording, out: &mut impl Write) -> anyhow:
     let write = |r: io::Result<()>| r.context("writing output");
     for recorded in &recording.tape {
         let at = recorded.at();
+        if let Some(speed) = speed {
+            write(out.flush())?;
+            let due = at.div_f64(speed);
+            if let Some(wait) = due.checked_sub(began.elapsed()) {
+                std::thread::sleep(wait);
+            }
+        }
         let now = u64::try_from(at.as_nanos()).unwrap_or(u64::MAX);
         while let Some(&(_, took, ready)) = rest_polls.get(counted).filter(|p| p.0 <= now) {
             rest.poll(Duration::from_nanos(took), ready);

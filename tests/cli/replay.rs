@@ -404,3 +404,24 @@ fn a_run_past_the_cut_off_says_which_outputs_are_approximate() {
         "{err}"
     );
 }
+
+#[test]
+fn speed_paces_the_replay_and_changes_nothing_it_writes() {
+    let dir = Scratch::new();
+    let rec = dir.path("r.rec");
+    let rec = rec.to_str().unwrap();
+    stdout(&["count", "-n", "2", "-d", "100ms", "-q", "--record", rec]);
+    let at_once = stdout(&["replay", rec, "-v"]);
+    let began = std::time::Instant::now();
+    let paced = stdout(&["replay", rec, "-v", "--speed", "0.5"]);
+    // The last line came 100 ms into the run: at half speed, 200 ms in.
+    assert!(
+        began.elapsed() >= std::time::Duration::from_millis(200),
+        "{:?}",
+        began.elapsed()
+    );
+    assert_eq!(paced, at_once);
+    for bad in ["0", "-1", "fast", "5000"] {
+        asyncdemo(&["replay", rec, "--speed", bad]).assert().code(2);
+    }
+}
