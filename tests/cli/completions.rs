@@ -75,6 +75,7 @@ const CASES: &[(&str, Expect)] = &[
             "help",
             "lock",
             "man",
+            "replay",
             "serve",
         ]),
     ),
