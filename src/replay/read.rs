@@ -282,9 +282,7 @@ pub(crate) fn from_reader(reader: impl Read) -> Result<Recording, Refused> {
     }
     let header = input
         .json("header")
-        .and_then(|json| {
-            serde_json::from_slice::<Header>(&json).map_err(|e| Bad(format!("its header: {e}")))
-        })
+        .and_then(|json| serde_json::from_slice::<Header>(&json).map_err(|e| Bad(e.to_string())))
         .map_err(|Bad(why)| Refused(format!("its header is unreadable: {why}")))?;
     if header.tasks == 0 || header.tasks > crate::cli::MAX_TASKS {
         return Err(Refused(format!(
