@@ -531,7 +531,8 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
                 Live::Silent,
                 config.record,
             )
-            .counting_overlap(true),
+            .counting_overlap(true)
+            .observing(crate::report::observed_tasks(&config)),
         );
         // compare always times the polls (its runs are small), so that every
         // row can say how long one poll held a thread.

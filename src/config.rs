@@ -470,11 +470,7 @@ impl Config {
             timeline: args.timeline,
             view: args.live,
             trace: args.trace,
-            // The JSON formats list each task's states (docs/ci.md).
-            record: args.timeline
-                || args.svg.is_some()
-                || args.png.is_some()
-                || args.format != Format::Text,
+            record: args.timeline || args.svg.is_some() || args.png.is_some(),
             svg: args.svg,
             png: args.png,
             explain: args.explain,

@@ -223,6 +223,7 @@ impl Lifecycle {
         let sink = Arc::new(
             Sink::new(out, config.demo, config.live(), config.record)
                 .counting_overlap(config.format != Format::Text)
+                .observing(report::observed_tasks(&config))
                 .tallying(live.as_ref().map(|_| live::tally(&config))),
         );
         if let Some(live) = live {

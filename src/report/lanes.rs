@@ -84,8 +84,11 @@ impl Lanes {
             Driver::None => Birth::OnItsOwn,
             _ => Birth::AtStart,
         };
-        let model = (!summary.observed.is_empty())
-            .then(|| Model::new(&summary.observed, parks, (summary.tasks, birth), end));
+        let observed = &summary.observed;
+        // The model's own parks: the same hooks, kept with the observations.
+        let model = (!observed.events.is_empty()).then(|| {
+            Model::new(&observed.events, &observed.parks, (summary.tasks, birth), end)
+        });
         let held = match &model {
             Some(model) => model.held(end),
             None => line_holds(events, end, waiting),

@@ -29,7 +29,7 @@ const fn glyph(waiting: Waiting) -> char {
 }
 
 /// At most this many task rows; the rest are counted in one line.
-const MAX_ROWS: u32 = 10;
+pub(crate) const MAX_ROWS: u32 = 10;
 
 /// At most this many thread rows.
 const MAX_THREAD_ROWS: usize = 4;
@@ -430,7 +430,11 @@ mod tests {
         let picture = render(
             (&events, &parks),
             &Summary {
-                observed: observed.into(),
+                observed: crate::state::Observations {
+                    events: observed,
+                    parks: parks.to_vec(),
+                }
+                .into(),
                 ..summary(Mode::Async, 2, 250, true)
             },
             Duration::from_millis(1000),
