@@ -196,9 +196,9 @@ pub(crate) const TRIALS: [Trial; 8] = [
         runtime: RuntimeKind::MultiThread,
         spawn: false,
         lock: None,
-        why: "block_in_place hands the worker's other tasks away, but join_all's coroutines are one task, polled by the thread that blocks: they still wait in turn",
+        why: "join_all's coroutines are polled on block_on's thread, which holds no worker core: block_in_place has nothing to hand to another thread, so it simply blocks, and they wait in turn",
         why_fetch: Some(
-            "block_in_place hands the worker's other tasks away, but join_all's coroutines are one task, polled by the thread that blocks: the calls still run in turn",
+            "join_all's coroutines are polled on block_on's thread, which holds no worker core: block_in_place has nothing to hand to another thread, so it simply blocks, and the calls run in turn",
         ),
     },
     Trial {
