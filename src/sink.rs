@@ -471,6 +471,7 @@ impl Sink {
         let log = self.log.get_or_init(|| Arc::new(Log::new(true)));
         log.keep();
         log.limit(report::trace::STATE_TASKS, !fresh);
+        log.trace(report::trace::STATE_TASKS);
         stream.states(Arc::clone(log));
         self.add_follower(&mut state, Box::new(stream), what);
         Ok(())

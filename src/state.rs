@@ -708,6 +708,9 @@ struct Inner {
     events: Vec<Observed>,
     /// The runtime threads' parks and wake-ups, for the overdue spans.
     parks: Vec<Park>,
+    /// How many tasks a trace file draws at its end ([`Log::of_tasks`]),
+    /// and their observations, kept back when the summary takes the rest.
+    traced: (u32, Vec<Observed>),
     /// The states now, for a live view.
     tally: Option<Tally>,
 }
@@ -906,6 +909,7 @@ impl Log {
                 keep,
                 events: Vec::new(),
                 parks: Vec::new(),
+                traced: (0, Vec::new()),
                 tally: None,
             }),
             tallying: std::sync::atomic::AtomicBool::new(false),
@@ -951,14 +955,26 @@ impl Log {
         }
     }
 
-    /// The observations of tasks 1 to `tasks` so far.
-    pub(crate) fn of_tasks(&self, tasks: u32) -> Vec<Observed> {
-        self.lock()
-            .events
-            .iter()
-            .filter(|e| e.task <= tasks)
-            .copied()
-            .collect()
+    /// A trace file will ask for the observations of tasks 1 to `tasks`
+    /// ([`Log::of_tasks`]) when it ends, which may be after the summary
+    /// took them.
+    pub(crate) fn trace(&self, tasks: u32) {
+        self.lock().traced.0 = tasks;
+    }
+
+    /// The observations of the tasks a trace file draws.
+    pub(crate) fn of_tasks(&self) -> Vec<Observed> {
+        let mut inner = self.lock();
+        let tasks = inner.traced.0;
+        if inner.traced.1.is_empty() {
+            inner.traced.1 = inner
+                .events
+                .iter()
+                .filter(|e| e.task <= tasks)
+                .copied()
+                .collect();
+        }
+        inner.traced.1.clone()
     }
 
     /// Makes room for `count` events up front.
@@ -1050,6 +1066,15 @@ impl Log {
     /// Everything observed, and the parks, taken out for the summary.
     pub(crate) fn take(&self) -> Observations {
         let mut inner = self.lock();
+        let tasks = inner.traced.0;
+        if tasks > 0 && inner.traced.1.is_empty() {
+            inner.traced.1 = inner
+                .events
+                .iter()
+                .filter(|e| e.task <= tasks)
+                .copied()
+                .collect();
+        }
         Observations {
             events: std::mem::take(&mut inner.events),
             parks: std::mem::take(&mut inner.parks),

@@ -32,14 +32,9 @@ impl<B: BlockingCall> Wait for BlockInPlace<B> {
         if !self.call.blocks() {
             return self.call.call(id);
         }
-        if !self.sink.flush() {
-            return Ending::Stopped;
-        }
         // Still no `.await`: the poll blocks until the call ends. What
-        // changes is that tokio has moved the worker's other tasks to a new
-        // thread first (when this poll runs on a worker at all).
-        tokio::task::block_in_place(|| {
-            super::held(&self.sink, id, || self.call.call(id), B::HOLDS)
-        })
+        // changes is that tokio has moved the worker's core to a new thread
+        // first (when this poll runs on a worker at all).
+        tokio::task::block_in_place(|| super::held(&self.sink, id, B::HOLDS, || self.call.call(id)))
     }
 }
