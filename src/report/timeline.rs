@@ -114,11 +114,12 @@ fn render(
         // Every task's spans, a task that never started included: it was
         // ready all along, kept off the thread until a signal stopped the run.
         for span in lanes.task(task, mark) {
-            // A wait for the thread, or a poll, shorter than a column is
-            // noise at this scale (a thread starting up, a busy machine),
-            // and would come and go from run to run.
+            // A wait for the thread or for a pool thread, or a poll,
+            // shorter than a column is noise at this scale (a thread
+            // starting up, a busy machine), and would come and go from run
+            // to run.
             if span.to - span.from < column_span
-                && matches!(span.state, State::Ready | State::Polled)
+                && matches!(span.state, State::Ready | State::Polled | State::Queued)
             {
                 continue;
             }
