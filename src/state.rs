@@ -942,6 +942,11 @@ impl Log {
         }
     }
 
+    /// How many tasks are observed (see [`Log::observes`]).
+    pub(crate) fn observed_tasks(&self) -> u32 {
+        self.limit.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Whether task `task`'s polls, wakes, timers and lines are observed.
     pub(crate) fn observes(&self, task: u32) -> bool {
         task <= self.limit.load(std::sync::atomic::Ordering::Relaxed)

@@ -261,6 +261,16 @@ fn on_runtime<W: Wait + Send + 'static>(
                         let both = Arc::new(state::Both(model, Arc::clone(explain)));
                         watched(sink, config, spawn, wait, &both, teardown).await
                     }
+                    // Joined, only the tasks the model observes are
+                    // wrapped: the others stay the plain coroutines, as
+                    // small and as cheap to poll as in a run with no view.
+                    (None, None) if !spawn && model.0.observed_tasks() < config.tasks => {
+                        let observed = model.0.observed_tasks();
+                        join_split(sink, (observed, config.tasks), teardown, |id| {
+                            demo::task(id, sink, &wait)
+                        }, &*model)
+                        .await
+                    }
                     (None, None) => watched(sink, config, spawn, wait, &model, teardown).await,
                 }
             }
@@ -488,6 +498,28 @@ async fn join_tasks<F: Future>(
 ) -> Duration {
     timed(sink, teardown, || {
         futures_buffered::join_all((1..=tasks).map(task))
+    })
+    .await
+}
+
+/// [`join_tasks`], with the polls of tasks 1 to `observed` (of `tasks`)
+/// told to `watch`, and the rest plain: two arrays, one of wrapped
+/// coroutines and one of plain ones, joined together, polled in task order.
+async fn join_split<F: Future, P: events::PollFollower>(
+    sink: &Sink,
+    (observed, tasks): (u32, u32),
+    teardown: Teardown,
+    mut task: impl FnMut(u32) -> F,
+    watch: &P,
+) -> Duration {
+    timed(sink, teardown, || {
+        // Built one after the other, in task order: `task` is `FnMut`.
+        let watched: Vec<_> = (1..=observed)
+            .map(|id| events::polled(watch, id, task(id)))
+            .collect();
+        let watched = futures_buffered::join_all(watched);
+        let plain = futures_buffered::join_all((observed + 1..=tasks).map(task));
+        futures::future::join(watched, plain)
     })
     .await
 }
