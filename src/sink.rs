@@ -390,7 +390,14 @@ impl Sink {
             overlap.step(if began { Phase::First } else { Phase::Last });
         }
         if let Some(log) = self.log.get() {
-            log.note(id, if began { What::PoolStarted } else { What::PoolEnded });
+            log.note(
+                id,
+                if began {
+                    What::PoolStarted
+                } else {
+                    What::PoolEnded
+                },
+            );
         }
     }
 
@@ -398,7 +405,14 @@ impl Sink {
     /// which holds the thread: noted for the model.
     pub(crate) fn held(&self, id: u32, began: bool) {
         if let Some(log) = self.log.get() {
-            log.note(id, if began { What::HeldBegan } else { What::HeldEnded });
+            log.note(
+                id,
+                if began {
+                    What::HeldBegan
+                } else {
+                    What::HeldEnded
+                },
+            );
         }
     }
 

@@ -613,10 +613,8 @@ impl Sweep {
                     What::PoolEnded => {}
                     What::LockGot => self.reason = Reason::Unknown,
                     What::LockAsked => self.reason = Reason::Lock,
-                    What::HeldBegan
-                    | What::HeldEnded
-                    | What::Polled { .. }
-                    | What::Line { .. } => {}
+                    What::HeldBegan | What::HeldEnded | What::Polled { .. } | What::Line { .. } => {
+                    }
                 }
                 match what {
                     What::Line { .. } => return None,
@@ -755,7 +753,9 @@ impl Tally {
             sweeps: vec![sweep; tasks as usize],
             counts,
             due: std::collections::BTreeMap::new(),
-            lanes: (0..shown).map(|_| vec![(Duration::ZERO, sweep.now)]).collect(),
+            lanes: (0..shown)
+                .map(|_| vec![(Duration::ZERO, sweep.now)])
+                .collect(),
         }
     }
 
@@ -784,7 +784,9 @@ impl Tally {
 
     /// Task `task` took `change` at `at`.
     fn apply(&mut self, task: u32, at: Duration, change: Change) {
-        let Some(sweep) = (task as usize).checked_sub(1).and_then(|i| self.sweeps.get_mut(i))
+        let Some(sweep) = (task as usize)
+            .checked_sub(1)
+            .and_then(|i| self.sweeps.get_mut(i))
         else {
             return;
         };
@@ -824,6 +826,9 @@ pub(crate) struct Counts {
 
 impl Counts {
     /// Tasks in `state`.
+    // The live view's counts line reads it; a build without the view
+    // (`--no-default-features`) has only the tests.
+    #[cfg_attr(not(feature = "live"), allow(dead_code))]
     pub(crate) fn of(&self, state: TaskState) -> u32 {
         self.states[state.index()]
     }
@@ -863,6 +868,7 @@ impl LaneChange {
 }
 
 #[cfg(test)]
+#[cfg_attr(not(feature = "live"), allow(dead_code))]
 impl LaneChange {
     /// A change at `at` to `state` (`None`: the task ended), a sleep due
     /// at `due`: for the live view's tests.
@@ -884,6 +890,7 @@ impl LaneChange {
 }
 
 #[cfg(test)]
+#[cfg_attr(not(feature = "live"), allow(dead_code))]
 impl Counts {
     /// These many tasks in these states, `done` ended: for tests.
     pub(crate) fn test(states: &[(TaskState, u32)], done: u32) -> Counts {
@@ -1270,13 +1277,7 @@ pub(crate) mod tests {
     fn states(spans: &[Span]) -> Vec<(u64, u64, TaskState)> {
         spans
             .iter()
-            .map(|s| {
-                (
-                    s.from.as_millis() as u64,
-                    s.to.as_millis() as u64,
-                    s.state,
-                )
-            })
+            .map(|s| (s.from.as_millis() as u64, s.to.as_millis() as u64, s.state))
             .collect()
     }
 
@@ -1332,7 +1333,12 @@ pub(crate) mod tests {
         let model = Model::new(&events, &[], (2, Birth::AtStart), ms(401));
         assert_eq!(
             states(&model.spans(2)),
-            [(0, 200, Ready), (200, 200, Polled), (200, 400, Held), (400, 400, Polled)]
+            [
+                (0, 200, Ready),
+                (200, 200, Polled),
+                (200, 400, Held),
+                (400, 400, Polled)
+            ]
         );
         assert_eq!(model.peak_overlap(), 1);
         let record = model.record(2);
@@ -1385,11 +1391,21 @@ pub(crate) mod tests {
             seen(150.0, 1, What::Woken),
             poll(150.1, 1, 0.1, true),
         ];
-        let parks = [park(0, true), park(50, false), park(150, true), park(150, false)];
+        let parks = [
+            park(0, true),
+            park(50, false),
+            park(150, true),
+            park(150, false),
+        ];
         let model = Model::new(&busy, &parks, (1, Birth::AtStart), ms(151));
         assert_eq!(
             states(&model.spans(1))[1..],
-            [(0, 101, Sleeping), (101, 150, Overdue), (150, 150, Ready), (150, 150, Polled)]
+            [
+                (0, 101, Sleeping),
+                (101, 150, Overdue),
+                (150, 150, Ready),
+                (150, 150, Polled)
+            ]
         );
     }
 
@@ -1405,7 +1421,11 @@ pub(crate) mod tests {
             events.push(seen(t + 0.001, task, What::Queued));
             // Tasks 3 and 4 get the threads that tasks 1 and 2 free.
             // (after they woke their tasks).
-            let start = if task <= 2 { t + 0.1 } else { t - 0.02 + 0.1 + 300.0 + 0.001 };
+            let start = if task <= 2 {
+                t + 0.1
+            } else {
+                t - 0.02 + 0.1 + 300.0 + 0.001
+            };
             events.push(seen(start, task, What::PoolStarted));
             events.push(seen(start + 300.0, task, What::PoolEnded));
             events.push(seen(start + 300.0005, task, What::Woken));
@@ -1420,7 +1440,12 @@ pub(crate) mod tests {
         let started = Duration::from_nanos(((0.03 - 0.02 + 0.1 + 300.0 + 0.001) * 1e6) as u64);
         assert_eq!(queued[0].to, started);
         assert!(spans.iter().any(|s| s.state == InPool && s.from == started));
-        assert!(model.spans(1).iter().all(|s| s.state != Queued || s.to < ms(1)));
+        assert!(
+            model
+                .spans(1)
+                .iter()
+                .all(|s| s.state != Queued || s.to < ms(1))
+        );
         let queued_4 = model.record(4).time_in(Queued);
         assert!(queued_4 > ms(300) && queued_4 < ms(301), "{queued_4:?}");
     }
@@ -1447,7 +1472,11 @@ pub(crate) mod tests {
         let model = Model::new(&events, &parks, (2, Birth::AtStart), ms(700));
         assert_eq!(model.state_at(2, ms(100)), Some(Lock));
         assert_eq!(model.state_at(2, ms(400)), Some(Sleeping));
-        assert_eq!(model.peak_overlap(), 1, "the lock is not a wait in progress");
+        assert_eq!(
+            model.peak_overlap(),
+            1,
+            "the lock is not a wait in progress"
+        );
     }
 
     /// `--work spin` in async mode: each slice of the loop is a poll that

@@ -8,8 +8,8 @@
 //! so a learner who has seen one reads the other.
 
 use super::{Counts, Plan, Sample, Seen, TaskState, Thread, counts, span};
-use crate::state;
 use crate::report::palette::Role;
+use crate::state;
 use crate::vocab::{LockKind, Waiting};
 use anstyle::AnsiColor;
 use ratatui::buffer::Buffer;
@@ -271,10 +271,7 @@ fn band_state(seen: &Seen, lanes: usize, t: Duration) -> Option<TaskState> {
         }
     }
     // The first in the model's order wins a tie.
-    let (busiest, state) = tally
-        .into_iter()
-        .rev()
-        .max_by_key(|(n, _)| *n)?;
+    let (busiest, state) = tally.into_iter().rev().max_by_key(|(n, _)| *n)?;
     (busiest > 0).then_some(state)
 }
 
@@ -596,7 +593,9 @@ mod tests {
             "0 of 3 done · 1 blocked in std's lock(), holding the thread · 1 overdue · 1 ready, waiting"
         );
         assert!(
-            rows[6].starts_with("tasks:  ~ sleeping, thread free  # in std's lock()  . ready, waiting  ^ overdue"),
+            rows[6].starts_with(
+                "tasks:  ~ sleeping, thread free  # in std's lock()  . ready, waiting  ^ overdue"
+            ),
             "{rows:#?}"
         );
         assert_eq!(
@@ -664,7 +663,11 @@ mod tests {
             seen.push(sample(at, model, &[Thread::Running]));
         }
         seen.lanes = vec![
-            lane(&[(0, Some(S::Ready)), (100, Some(S::Sleeping)), (1100, Some(S::Ready))]);
+            lane(&[
+                (0, Some(S::Ready)),
+                (100, Some(S::Sleeping)),
+                (1100, Some(S::Ready))
+            ]);
             super::super::MAX_LANES
         ];
         let rows = Rows::fit(&plan, 30);

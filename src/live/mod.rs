@@ -43,8 +43,8 @@ mod start;
 use crate::events::{Follower, RunEvent};
 use crate::state::{self, LaneChange, Log};
 use crate::vocab::{LockKind, LockStep, Phase, Waiting, Work};
-use std::sync::{Arc, OnceLock};
 use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 #[cfg(feature = "live")]
@@ -712,7 +712,10 @@ mod tests {
         assert_eq!(now.model.of(state::TaskState::Sleeping), 3);
         #[cfg(feature = "live")]
         {
-            let line = draw::counts_line(&plan(Waiting::Free, 3), super::counts(&plan(Waiting::Free, 3), &now));
+            let line = draw::counts_line(
+                &plan(Waiting::Free, 3),
+                super::counts(&plan(Waiting::Free, 3), &now),
+            );
             assert!(line.contains("3 sleeping"), "{line}");
             assert!(!line.contains("ready"), "{line}");
         }

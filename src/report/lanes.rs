@@ -18,8 +18,8 @@
 
 use super::Summary;
 use super::marks::Marks;
-pub(crate) use crate::state::{Span, TaskState as State};
 use crate::state::{Birth, Model};
+pub(crate) use crate::state::{Span, TaskState as State};
 use crate::vocab::{Event, LockKind, Park, Phase, RuntimeKind, Waiting};
 use std::time::Duration;
 
@@ -87,7 +87,12 @@ impl Lanes {
         let observed = &summary.observed;
         // The model's own parks: the same hooks, kept with the observations.
         let model = (!observed.events.is_empty()).then(|| {
-            Model::new(&observed.events, &observed.parks, (summary.tasks, birth), end)
+            Model::new(
+                &observed.events,
+                &observed.parks,
+                (summary.tasks, birth),
+                end,
+            )
         });
         let held = match &model {
             Some(model) => model.held(end),
@@ -553,7 +558,13 @@ mod tests {
             event(201, 2, Phase::First, 1),
             event(401, 2, Phase::Last, 1),
         ];
-        let lanes = thread_lanes(&[], &events, ms(402), Driver::CurrentThread, &line_holds(&events, ms(402), Waiting::Blocked));
+        let lanes = thread_lanes(
+            &[],
+            &events,
+            ms(402),
+            Driver::CurrentThread,
+            &line_holds(&events, ms(402), Waiting::Blocked),
+        );
         assert_eq!(lanes[0].busy, [(ms(0), ms(401))]);
         assert_eq!(lanes[0].held, [(ms(0), ms(200)), (ms(201), ms(401))]);
         assert_eq!(lanes[0].running(), [(ms(200), ms(201))]);
@@ -572,7 +583,13 @@ mod tests {
             event(200, 1, Phase::Last, 1),
             event(200, 2, Phase::First, 1),
         ];
-        let lanes = thread_lanes(&[], &events, ms(300), Driver::CurrentThread, &line_holds(&events, ms(300), Waiting::Blocked));
+        let lanes = thread_lanes(
+            &[],
+            &events,
+            ms(300),
+            Driver::CurrentThread,
+            &line_holds(&events, ms(300), Waiting::Blocked),
+        );
         assert_eq!(lanes[0].busy, [(ms(0), ms(300))]);
         assert_eq!(lanes[0].held, [(ms(0), ms(300))]);
         // Spawned on workers that park: the worker held by task 2 is held
@@ -589,7 +606,13 @@ mod tests {
                 parked: true,
             },
         ];
-        let lanes = thread_lanes(&parks, &events, ms(300), Driver::Spawned, &line_holds(&events, ms(300), Waiting::Blocked));
+        let lanes = thread_lanes(
+            &parks,
+            &events,
+            ms(300),
+            Driver::Spawned,
+            &line_holds(&events, ms(300), Waiting::Blocked),
+        );
         assert_eq!(lanes[0].held, [(ms(0), ms(300))]);
         assert!(lanes[1].busy.is_empty());
     }

@@ -426,8 +426,11 @@ mod tests {
         // it prints task 1's last line at 0.5 s and task 2's at 1 s.
         // Both timers fire when the thread wakes; task 2 is ready from
         // then until the thread gets to it.
-        let observed: Vec<_> = [slept(1, 250.0, 499.0, 500.0), slept(2, 250.0, 499.0, 1000.0)]
-            .concat();
+        let observed: Vec<_> = [
+            slept(1, 250.0, 499.0, 500.0),
+            slept(2, 250.0, 499.0, 1000.0),
+        ]
+        .concat();
         let picture = render(
             (&events, &parks),
             &Summary {

@@ -27,8 +27,8 @@
 use crate::events::{Follower, RunEvent};
 use crate::state::{Birth, Log, Model};
 use crate::vocab::{Demo, Event, Mode, Park, Phase, Waiting, Work};
-use std::sync::Arc;
 use std::io::{self, Write};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The `pid` of the per-task rows.

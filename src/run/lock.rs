@@ -36,8 +36,8 @@ use super::Teardown;
 use crate::config::Config;
 use crate::events::{self, Ticker};
 use crate::sink::Sink;
-use crate::state;
 use crate::slowpoll::{Watch, Watchdog};
+use crate::state;
 use crate::vocab::{Deadlock, LockKind, LockMark, LockStep, Phase, Runtime};
 use anyhow::Context;
 use std::future::Future;
@@ -285,7 +285,10 @@ pub(crate) fn run(
                 let model = sink.log().map(|log| state::Watcher(Arc::clone(log)));
                 match (&watch, &model) {
                     (None, Some(model)) => {
-                        join(sink, tasks, |id| events::polled(model, id, task(id, sink, demo))).await
+                        join(sink, tasks, |id| {
+                            events::polled(model, id, task(id, sink, demo))
+                        })
+                        .await
                     }
                     (None, None) => join(sink, tasks, |id| task(id, sink, demo)).await,
                     (Some(watch), _) => {

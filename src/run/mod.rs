@@ -247,7 +247,9 @@ fn on_runtime<W: Wait + Send + 'static>(
     // A view that asked for the task-state model (the pictures) has every
     // poll noted and every waker wrapped: the model's watcher, alone or
     // beside the watch or the explainer.
-    let model = sink.log().map(|log| Arc::new(state::Watcher(Arc::clone(log))));
+    let model = sink
+        .log()
+        .map(|log| Arc::new(state::Watcher(Arc::clone(log))));
     let run = async {
         match (config.way.spawn, watch, explain) {
             (spawn, watch, explain) if model.is_some() => {
@@ -266,9 +268,13 @@ fn on_runtime<W: Wait + Send + 'static>(
                     // small and as cheap to poll as in a run with no view.
                     (None, None) if !spawn && model.0.observed_tasks() < config.tasks => {
                         let observed = model.0.observed_tasks();
-                        join_split(sink, (observed, config.tasks), teardown, |id| {
-                            demo::task(id, sink, &wait)
-                        }, &*model)
+                        join_split(
+                            sink,
+                            (observed, config.tasks),
+                            teardown,
+                            |id| demo::task(id, sink, &wait),
+                            &*model,
+                        )
                         .await
                     }
                     (None, None) => watched(sink, config, spawn, wait, &model, teardown).await,

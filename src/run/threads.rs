@@ -8,8 +8,8 @@
 use super::limits::MapBudget;
 use crate::demo;
 use crate::events;
-use crate::state;
 use crate::sink::Sink;
+use crate::state;
 use crate::vocab::MachineLimit;
 use crate::wait::Wait;
 use std::io;

@@ -194,7 +194,7 @@ impl<B: BlockingCall> Wait for SpawnBlocking<B> {
                 ending
             })
             .await
-                .unwrap_or_else(|err| Ending::Failed(format!("the blocking call failed: {err}")))
+            .unwrap_or_else(|err| Ending::Failed(format!("the blocking call failed: {err}")))
         }
     }
 }

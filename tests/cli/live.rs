@@ -451,10 +451,7 @@ fn a_deadline_under_a_held_thread_is_drawn_overdue_live() {
         row.starts_with("task 1") && row.contains('^')
     });
     let text = overdue.join("\n");
-    assert!(
-        overdue.iter().any(|r| r.contains("1 overdue")),
-        "{text}"
-    );
+    assert!(overdue.iter().any(|r| r.contains("1 overdue")), "{text}");
     let end = pane.wait_for("exit code", |row| row.starts_with("rc="));
     assert!(end.iter().any(|r| r == "rc=1"), "{}", end.join("\n"));
 }

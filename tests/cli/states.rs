@@ -72,7 +72,11 @@ fn a_deadline_passed_under_a_held_thread_is_overdue() {
     // The same run read as JSON: at least 0.3 s overdue (the watchdog
     // waits a second before calling it a deadlock).
     let run = run_json::<serde_json::Value>(&["lock", "-n", "3", "-d", "300ms", "-f", "json"]);
-    assert!(secs_in(&run.summary, 1, "overdue") >= 0.3, "{}", run.summary);
+    assert!(
+        secs_in(&run.summary, 1, "overdue") >= 0.3,
+        "{}",
+        run.summary
+    );
     assert!(secs_in(&run.summary, 2, "held") >= 0.3, "{}", run.summary);
 }
 
@@ -226,7 +230,10 @@ fn the_trace_has_state_slices_and_wake_arrows() {
 #[test]
 fn to_thread_waits_count_from_the_executor_threads_start() {
     let usable = std::process::Command::new("python3")
-        .args(["-c", "import sys; sys.exit(0 if sys.version_info >= (3, 9) else 1)"])
+        .args([
+            "-c",
+            "import sys; sys.exit(0 if sys.version_info >= (3, 9) else 1)",
+        ])
         .output()
         .is_ok_and(|o| o.status.success());
     if !usable {
@@ -250,7 +257,9 @@ fn to_thread_waits_count_from_the_executor_threads_start() {
         .find(|l| l.contains("asyncio.to_thread"))
         .unwrap_or_else(|| panic!("{table}"));
     assert!(
-        line.contains(&format!("asyncio's default executor has {threads} threads here")),
+        line.contains(&format!(
+            "asyncio's default executor has {threads} threads here"
+        )),
         "{line}"
     );
 }
