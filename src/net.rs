@@ -5,14 +5,6 @@
 //! A leaf: it uses nothing else of the crate, so the argument parser and
 //! the server and clients can all call it.
 
-/// Whether an I/O error means the process (or the system) has no file
-/// descriptor left: EMFILE or ENFILE, the same numbers on Linux and macOS.
-/// Sockets are what a run opens most, so this is where it runs out; the
-/// one classification of machine limits (`Limit`) builds on this test.
-pub(crate) fn out_of_descriptors(err: &std::io::Error) -> bool {
-    matches!(err.raw_os_error(), Some(23 | 24))
-}
-
 /// The longest quote of a peer's text (a status line, a body line, a
 /// request path) that a message carries.
 #[cfg_attr(not(feature = "http"), allow(dead_code))]
@@ -105,13 +97,6 @@ fn parse(_text: &str, _example: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn emfile_and_enfile_mean_out_of_descriptors() {
-        assert!(out_of_descriptors(&std::io::Error::from_raw_os_error(24)));
-        assert!(out_of_descriptors(&std::io::Error::from_raw_os_error(23)));
-        assert!(!out_of_descriptors(&std::io::Error::from_raw_os_error(111)));
-    }
 
     #[test]
     fn control_characters_and_bidi_marks_are_escaped() {

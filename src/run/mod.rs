@@ -21,7 +21,6 @@
 //! spawned as its own tokio task, which a multi-thread runtime may run on
 //! any of its workers.
 
-pub(crate) mod limits;
 pub(crate) mod lock;
 mod threads;
 
@@ -30,9 +29,10 @@ use crate::demo;
 use crate::events;
 use crate::explain::{self, Explainer};
 use crate::http;
+use crate::limits::{self, MachineLimit};
 use crate::sink::Sink;
 use crate::slowpoll::{Watch, Watchdog};
-use crate::vocab::{MachineLimit, Mode, Outcome, Runtime, Work};
+use crate::vocab::{Mode, Outcome, Runtime, Work};
 use crate::wait::{
     BlockInPlace, Blocking, BlockingCall, Sleep, SleepCall, SpawnBlocking, SpinCall, Wait,
     YieldingSpin,
@@ -71,7 +71,7 @@ pub(crate) fn execute(
     // Refuse a run the machine cannot hold before anything starts, and
     // take the one large allocation (the recorded events) while a failure
     // can still be an error rather than an abort.
-    limits::check(config)?;
+    limits::check(config, task_thread_stack(config))?;
     let events = 2 * config.tasks as usize;
     sink.reserve_events(events).map_err(|_| {
         anyhow::Error::new(MachineLimit(format!(
@@ -304,6 +304,18 @@ async fn flushed_when_waiting<F: Future>(sink: &Sink, future: F, tell: bool) -> 
         poll
     })
     .await
+}
+
+/// The stack of a `--mode threads` thread: what its blocking call needs
+/// ([`BlockingCall::STACK_BYTES`]): a sleep needs little, an HTTP client
+/// more.
+fn task_thread_stack(config: &Config) -> u64 {
+    #[cfg(feature = "http")]
+    if config.fetch.is_some() {
+        return crate::wait::fetch::BlockingFetch::STACK_BYTES as u64;
+    }
+    let _ = config;
+    crate::wait::SleepCall::STACK_BYTES as u64
 }
 
 /// The tokio runtime for a run.

@@ -5,10 +5,9 @@
 //! fails and `--mode async` carries on. Most of this file is about failing
 //! cleanly at that count.
 
-use super::limits::MapBudget;
 use crate::demo;
+use crate::limits::{MachineLimit, MapBudget};
 use crate::sink::Sink;
-use crate::vocab::MachineLimit;
 use crate::wait::Wait;
 use std::io;
 use std::sync::Arc;

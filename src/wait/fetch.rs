@@ -23,8 +23,8 @@
 //! same way, so it stops the run at once with an error naming the limit.
 
 use super::{BlockingCall, Wait};
-use crate::net::{escaped, out_of_descriptors};
-use crate::server::{FEWER_TASKS, descriptor_error};
+use crate::limits::{FEWER_TASKS, descriptor_error, out_of_descriptors};
+use crate::net::escaped;
 use crate::sink::Sink;
 use crate::vocab::Ending;
 use std::future::Future;
@@ -65,7 +65,7 @@ impl Client {
         sink: Arc<Sink>,
     ) -> anyhow::Result<Client> {
         // Read now, while a descriptor is still free to read it with.
-        crate::server::descriptor_limit();
+        crate::limits::descriptor_limit();
         let reqwest = reqwest::Client::builder()
             .timeout(timeout)
             .no_proxy()
