@@ -254,7 +254,7 @@ pub(crate) fn spawn<T: Send + 'static>(
 ) -> anyhow::Result<JoinHandle<T>> {
     builder
         .spawn(body)
-        .map_err(|err| thread_refused(what, &err, ""))
+        .map_err(|err| thread_refused(what, Some(&err), ""))
 }
 
 /// The one-line error for the OS refusing to start `what` (a thread, a
@@ -266,10 +266,18 @@ pub(crate) fn spawn<T: Send + 'static>(
 /// `pids.max` or `kernel.threads-max` cap them for everyone. Each makes
 /// `clone` fail with EAGAIN ("Resource temporarily unavailable"), which
 /// alone does not say which limit was met.
-pub(crate) fn thread_refused(what: &str, err: &io::Error, instead: &str) -> anyhow::Error {
+///
+/// `err` is the OS's answer, when the caller has it (tokio reports a
+/// refused worker only by panicking).
+pub(crate) fn thread_refused(what: &str, err: Option<&io::Error>, instead: &str) -> anyhow::Error {
     let limit = thread_limit().map_or_else(String::new, |n| format!(" (ulimit -u is {n})"));
+    // EAGAIN ("Resource temporarily unavailable") is what "out of threads"
+    // says in words; any other answer is quoted.
+    let err = err
+        .filter(|err| err.raw_os_error() != Some(libc::EAGAIN))
+        .map_or_else(String::new, |err| format!(" ({err})"));
     limit_error(format!(
-        "the OS refused to start {what} ({err}): out of threads{limit}; raise the \
+        "the OS refused to start {what}{err}: out of threads{limit}; raise the \
          limit with `ulimit -u`, or end other processes of this user{instead}"
     ))
 }

@@ -46,7 +46,9 @@
 
 use crate::config::ServeOptions;
 use crate::interrupt;
-use crate::limits::{FEWER_TASKS, descriptor_error, descriptor_limit, out_of_descriptors};
+use crate::limits::{
+    FEWER_TASKS, descriptor_error, descriptor_limit, out_of_descriptors, thread_refused,
+};
 use crate::net::escaped;
 use crate::sink::Sink;
 use crate::vocab::ExitCode;
@@ -435,7 +437,7 @@ impl RequestLog {
                     shared.queued.fetch_sub(1, Ordering::Relaxed);
                 }
             })
-            .context("starting the thread that writes serve's log")?;
+            .map_err(|err| thread_refused("the thread that writes serve's log", Some(&err), ""))?;
         Ok(RequestLog { lines, counts })
     }
 
@@ -698,7 +700,7 @@ impl BuiltIn {
                 });
                 // Replies still waiting are dropped with the runtime here.
             })
-            .context("starting the built-in server's thread")?;
+            .map_err(|err| thread_refused("the built-in server's thread", Some(&err), ""))?;
         Ok(BuiltIn { addr, _stop: stop })
     }
 

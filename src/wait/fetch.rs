@@ -55,6 +55,45 @@ pub(crate) struct Client {
     ureq: ureq::Agent,
 }
 
+/// ureq's resolver, except that an IP address is used as it is.
+///
+/// Under a timeout, ureq's own resolver looks every host up on a thread
+/// of its own, `127.0.0.1` included, and panics when the OS refuses that
+/// thread (`ulimit -u`): in `--mode threads` that doubled the threads a
+/// run needs and turned the limit into a crash. An address needs no
+/// lookup; a name still gets ureq's.
+#[derive(Debug, Default)]
+struct AddressAsIs(ureq::unversioned::resolver::DefaultResolver);
+
+impl ureq::unversioned::resolver::Resolver for AddressAsIs {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &ureq::config::Config,
+        timeout: ureq::unversioned::transport::NextTimeout,
+    ) -> Result<ureq::unversioned::resolver::ResolvedSocketAddrs, ureq::Error> {
+        let address = uri.authority().and_then(|authority| {
+            let host = authority
+                .host()
+                .trim_start_matches('[')
+                .trim_end_matches(']');
+            let ip = host.parse::<std::net::IpAddr>().ok()?;
+            Some(std::net::SocketAddr::new(
+                ip,
+                authority.port_u16().unwrap_or(80),
+            ))
+        });
+        match address {
+            Some(address) => {
+                let mut addresses = self.empty();
+                addresses.push(address);
+                Ok(addresses)
+            }
+            None => self.0.resolve(uri, config, timeout),
+        }
+    }
+}
+
 impl Client {
     /// A client of `url` (the built-in server's if `built_in`) that gives
     /// up on a request after `timeout`.
@@ -76,14 +115,18 @@ impl Client {
             // aiohttp).
             .pool_max_idle_per_host(0)
             .build()?;
-        let ureq = ureq::Agent::config_builder()
+        let config = ureq::Agent::config_builder()
             .timeout_global(Some(timeout))
             // A 404 is a reply like any other here: the status is checked
             // below, the same way for both clients.
             .http_status_as_error(false)
             .proxy(None)
-            .build()
-            .into();
+            .build();
+        let ureq = ureq::Agent::with_parts(
+            config,
+            ureq::unversioned::transport::DefaultConnector::default(),
+            AddressAsIs::default(),
+        );
         Ok(Client {
             url,
             built_in,

@@ -36,5 +36,6 @@ mod python;
 mod scale;
 mod slowpoll;
 mod spin;
+mod threads;
 mod usage;
 mod verdicts;
