@@ -306,7 +306,9 @@ fn execute(args: &[String], deadline: Duration, bound: u64) -> io::Result<Ended>
         out
     });
     let stderr = read_in_background(child.stderr.take(), |pipe| tail(pipe, STDERR_TAIL));
-    let status = wait_until(&mut child, group, Instant::now() + deadline);
+    // Past the clock's range (a deadline of centuries times many tasks)
+    // there is no deadline at all.
+    let status = wait_until(&mut child, group, Instant::now().checked_add(deadline));
     let stdout = stdout.recv_timeout(PIPE_GRACE).unwrap_or_default();
     let stderr = stderr.recv_timeout(PIPE_GRACE).unwrap_or_default();
     Ok(Ended {
@@ -316,16 +318,18 @@ fn execute(args: &[String], deadline: Duration, bound: u64) -> io::Result<Ended>
     })
 }
 
-/// Waits for `child`; at `deadline`, kills its process `group` and returns
-/// `None`.
-fn wait_until(child: &mut Child, group: i32, deadline: Instant) -> Option<ExitStatus> {
+/// Waits for `child`; at `deadline` (if any), kills its process `group`
+/// and returns `None`.
+fn wait_until(child: &mut Child, group: i32, deadline: Option<Instant>) -> Option<ExitStatus> {
     loop {
         match child.try_wait() {
             Ok(Some(status)) => {
                 RUNNING.store(0, Ordering::SeqCst);
                 return Some(status);
             }
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(POLL_EVERY),
+            Ok(None) if deadline.is_none_or(|d| Instant::now() < d) => {
+                std::thread::sleep(POLL_EVERY)
+            }
             // Past the deadline, or the child cannot be waited for.
             _ => {
                 // This row only: the process goes on to the next one.

@@ -8,6 +8,7 @@ mod common;
 mod compare;
 mod completions;
 mod docs;
+mod durations;
 mod examples;
 mod explain;
 mod export;
