@@ -49,7 +49,7 @@ use crate::interrupt;
 use crate::limits::{
     FEWER_TASKS, descriptor_error, descriptor_limit, out_of_descriptors, thread_refused,
 };
-use crate::net::escaped;
+use crate::net::{QUOTE_CHARS, escaped};
 use crate::sink::Sink;
 use crate::vocab::ExitCode;
 use anyhow::{Context, anyhow};
@@ -450,8 +450,8 @@ impl RequestLog {
             .map_or("/", hyper::http::uri::PathAndQuery::as_str);
         let line = format!(
             "{} {} {} {:.1} ms\n",
-            escaped(request.method().as_str()),
-            escaped(target),
+            escaped(request.method().as_str(), QUOTE_CHARS),
+            escaped(target, QUOTE_CHARS),
             status.as_u16(),
             took.as_secs_f64() * 1e3
         );

@@ -24,7 +24,7 @@
 
 use super::{BlockingCall, Wait};
 use crate::limits::{FEWER_TASKS, descriptor_error, out_of_descriptors};
-use crate::net::escaped;
+use crate::net::{QUOTE_CHARS, escaped};
 use crate::sink::Sink;
 use crate::vocab::Ending;
 use std::future::Future;
@@ -227,7 +227,7 @@ fn check_status(
         let line = line.lines().map(str::trim).find(|l| !l.is_empty());
         if let Some(line) = line {
             why.push_str(": ");
-            why.push_str(&escaped(line));
+            why.push_str(&escaped(line, QUOTE_CHARS));
         }
     }
     Err(Failure::Task(why))
@@ -253,7 +253,7 @@ fn root_message(err: &(dyn std::error::Error + 'static)) -> String {
     while let Some(source) = root.source() {
         root = source;
     }
-    escaped(&root.to_string())
+    escaped(&root.to_string(), QUOTE_CHARS)
 }
 
 /// The non-blocking client: reqwest, like aiohttp.
@@ -339,7 +339,7 @@ fn worded(client: &Client, io: &std::io::Error, stage: Stage) -> Option<Failure>
 fn plain_io(io: &std::io::Error) -> String {
     match io.raw_os_error() {
         Some(code) => std::io::Error::from_raw_os_error(code).to_string(),
-        None => escaped(&io.to_string()),
+        None => escaped(&io.to_string(), QUOTE_CHARS),
     }
 }
 
@@ -434,7 +434,7 @@ fn describe_ureq(client: &Client, err: &ureq::Error, stage: Stage) -> Failure {
         other => Failure::Task(format!(
             "{}: {}",
             stage.prefix(),
-            escaped(&other.to_string())
+            escaped(&other.to_string(), QUOTE_CHARS)
         )),
     }
 }
@@ -453,9 +453,13 @@ fn describe_ureq_io(client: &Client, io: &std::io::Error, stage: Stage) -> Failu
         Some(inner) => Failure::Task(format!(
             "{}: {}",
             stage.prefix(),
-            escaped(&inner.to_string())
+            escaped(&inner.to_string(), QUOTE_CHARS)
         )),
-        None => Failure::Task(format!("{}: {}", stage.prefix(), escaped(&io.to_string()))),
+        None => Failure::Task(format!(
+            "{}: {}",
+            stage.prefix(),
+            escaped(&io.to_string(), QUOTE_CHARS)
+        )),
     }
 }
 
