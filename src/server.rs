@@ -535,12 +535,10 @@ fn route(
     let Some(asked) = asked else {
         return Ok(settings.delay);
     };
-    let delay = humantime::parse_duration(asked).map_err(|err| {
-        (
-            StatusCode::BAD_REQUEST,
-            format!("delay {asked:?} is not a duration ({err}): try ?delay=250ms"),
-        )
-    })?;
+    // The command line's own parser and words: `invalid duration 'abc':
+    // give a number and a unit, such as 250ms, 1.5s or 2m`.
+    let delay =
+        crate::cli::duration(asked).map_err(|bad| (StatusCode::BAD_REQUEST, bad.to_string()))?;
     if delay > settings.max_delay {
         return Err((
             StatusCode::BAD_REQUEST,
@@ -784,7 +782,13 @@ mod tests {
         );
         let (status, why) = route(&get, "/", Some("delay=soon"), &s).unwrap_err();
         assert_eq!(status, StatusCode::BAD_REQUEST);
-        assert!(why.starts_with("delay \"soon\" is not a duration"), "{why}");
+        assert_eq!(
+            why,
+            "invalid duration 'soon': give a number and a unit, such as 250ms, 1.5s or 2m"
+        );
+        let (status, why) = route(&get, "/", Some("delay=-1s"), &s).unwrap_err();
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(why.contains("cannot be negative"), "{why}");
     }
 
     #[test]
