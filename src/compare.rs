@@ -477,6 +477,13 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
             .into());
         }
     }
+    config::one_file_each(
+        "compare",
+        &[
+            ("--svg", args.svg.as_deref()),
+            ("--png", args.png.as_deref()),
+        ],
+    )?;
     if args.png.is_some() && !cfg!(feature = "png") {
         return Err(config::usage_error("compare", config::NO_PNG.into()).into());
     }
