@@ -377,7 +377,7 @@ fn piped_it_runs_without_the_view_and_says_so() {
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(
         stderr,
-        "asyncdemo: --live: stdout is not a terminal; running without the view\n"
+        "warning: --live: stdout is not a terminal; running without the view\n"
     );
 }
 
@@ -404,8 +404,9 @@ fn a_dumb_terminal_gets_no_view() {
     let text = end.join("\n");
     assert!(end.iter().any(|r| r == "rc=0"), "{text}");
     assert!(
-        end.iter().any(|r| r
-            == "asyncdemo: --live: TERM=dumb cannot move the cursor; running without the view"),
+        end.iter()
+            .any(|r| r
+                == "warning: --live: TERM=dumb cannot move the cursor; running without the view"),
         "{text}"
     );
     assert!(
