@@ -33,19 +33,12 @@ pub(crate) fn detect_term(choice: ColorChoice) -> Term {
     // Piped, the shell's COLUMNS is the only hint of the width the reader
     // will see (`asyncdemo compare count | less`); without it, a table
     // keeps its lines whole so that `grep` finds complete rows.
-    let columns = size.or_else(|| columns_from(std::env::var("COLUMNS").ok().as_deref()));
+    let columns = size.or_else(crate::wrap::columns_from_env);
     Term {
         color,
         width: size.unwrap_or(80),
         columns,
     }
-}
-
-/// A usable `COLUMNS` value: a positive number of columns.
-fn columns_from(value: Option<&str>) -> Option<usize> {
-    value
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .filter(|&w| w > 0)
 }
 
 /// How the tasks are driven: the part of a run that `compare` varies.
@@ -682,15 +675,6 @@ mod tests {
                 .unwrap()
                 .stdout_taken()
         );
-    }
-
-    #[test]
-    fn columns_must_be_a_positive_number() {
-        assert_eq!(columns_from(Some("120")), Some(120));
-        assert_eq!(columns_from(Some(" 80 ")), Some(80));
-        assert_eq!(columns_from(Some("0")), None);
-        assert_eq!(columns_from(Some("wide")), None);
-        assert_eq!(columns_from(None), None);
     }
 
     #[test]

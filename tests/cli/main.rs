@@ -11,6 +11,7 @@ mod docs;
 mod examples;
 mod explain;
 mod export;
+mod fit;
 mod help;
 mod json;
 mod limits;
@@ -29,6 +30,7 @@ mod no_http;
 #[cfg(not(feature = "live"))]
 mod no_live;
 mod numbers;
+mod pane;
 #[cfg(feature = "http")]
 mod peers;
 mod pictures;
