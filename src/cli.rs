@@ -341,15 +341,15 @@ const COMPARE_EXAMPLES: &[Example] = &[
 const COMPLETIONS_EXAMPLES: &[Example] = &[
     (
         "asyncdemo completions bash > ~/.local/share/bash-completion/completions/asyncdemo",
-        "bash",
+        "bash (after mkdir -p ~/.local/share/bash-completion/completions)",
     ),
     (
         "asyncdemo completions zsh > ~/.zfunc/_asyncdemo",
-        "zsh (with ~/.zfunc on $fpath)",
+        "zsh (after mkdir -p ~/.zfunc; with ~/.zfunc on $fpath)",
     ),
     (
         "asyncdemo completions fish > ~/.config/fish/completions/asyncdemo.fish",
-        "fish",
+        "fish (after mkdir -p ~/.config/fish/completions)",
     ),
 ];
 
@@ -597,7 +597,7 @@ pub(crate) struct RunArgs {
     pub(crate) slow_poll: Option<Duration>,
 
     /// Narrate what the executor does, step by step, between the task
-    /// lines (each narration line starts with `  │ `; with --format ndjson,
+    /// lines (each narration line starts with a │ gutter; with --format ndjson,
     /// each step is an object of type "explain"): which task is polled and
     /// by whom, what it awaits, Pending or a held thread and for how long,
     /// each wake-up and park. The first 3 tasks are narrated; the others are
