@@ -158,3 +158,30 @@ fn serve_ends_the_ctrl_c_line_before_its_summary() {
     );
     assert!(screen.iter().any(|row| row == "rc=130"));
 }
+
+/// The README's Ctrl-C capture is what a terminal really shows (its
+/// figures aside): the `^C` the terminal echoes, then the summary on a
+/// line of its own.
+#[test]
+fn the_readmes_ctrl_c_capture_is_what_prints() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let command = "asyncdemo count -n 3 --blocking --delay 500years";
+    let block: Vec<&str> = readme
+        .lines()
+        .skip_while(|l| *l != format!("$ {command}"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("```"))
+        .collect();
+    assert!(block.len() >= 2, "no capture of `{command}` in the README");
+    let Some(pane) = Pane::sized(100, 20, command.trim_start_matches("asyncdemo ")) else {
+        return;
+    };
+    pane.wait_for("the first line", |row| row == "One");
+    let _ = pane.tmux(&["send-keys", "C-c"]);
+    let screen = pane.wait_for("the exit code", |row| row.starts_with("rc="));
+    let digits = |l: &str| -> String { l.chars().filter(|c| !c.is_ascii_digit()).collect() };
+    let shown: Vec<String> = output_rows(&screen).iter().map(|l| digits(l)).collect();
+    let documented: Vec<String> = block.iter().map(|l| digits(l)).collect();
+    assert_eq!(shown, documented, "{}", screen.join("\n"));
+}
