@@ -314,3 +314,42 @@ fn a_dumb_terminal_gets_no_view() {
         "{text}"
     );
 }
+
+/// At 40 columns every row of the view fits, with no word cut: the
+/// header, the lane labels, the counts and the legend drop or shorten
+/// items whole (the terminal wraps no row, and none ends mid-word).
+#[test]
+fn a_40_column_terminal_gets_whole_words() {
+    let Some(pane) = Pane::sized(40, 30, "count -n 3 -d 2s --blocking --live") else {
+        return;
+    };
+    let screen = pane.wait_for("the legend", |row| row.starts_with("threads:"));
+    let text = screen.join("\n");
+    let joined = pane.screen_joined();
+    let trimmed: Vec<String> = screen.iter().map(|r| r.trim_end().to_owned()).collect();
+    assert_eq!(
+        joined[..trimmed.len().min(joined.len())],
+        trimmed[..trimmed.len().min(joined.len())],
+        "a row was too wide:\n{text}"
+    );
+    assert!(
+        row(&screen, "asyncdemo count").starts_with("asyncdemo count -m blocking"),
+        "{text}"
+    );
+    let label = row(&screen, "runtime");
+    assert!(
+        label.starts_with("runtime ") && !label.starts_with("runtime t"),
+        "{text}"
+    );
+    assert!(
+        row(&screen, "threads:").trim_end().ends_with("parked"),
+        "{text}"
+    );
+    let counts = row(&screen, "0 of 3 done");
+    let last = counts.trim_end().rsplit(' ').next().unwrap();
+    assert!(["thread", "waiting", "…"].contains(&last), "{text}");
+    assert!(
+        row(&screen, "tasks:").trim_end().ends_with("ready"),
+        "{text}"
+    );
+}
