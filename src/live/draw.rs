@@ -871,7 +871,7 @@ mod tests {
             sample.started = 1_000_000;
             sample.done = 400_000;
         }
-        wide.marks = vec![wide.marks[1]; super::super::MAX_LANES];
+        wide.lanes = vec![wide.lanes[1].clone(); super::super::MAX_LANES];
         views.push((band, wide));
         views
     }
