@@ -196,9 +196,9 @@ pub(crate) const TRIALS: [Trial; 8] = [
         runtime: RuntimeKind::MultiThread,
         spawn: false,
         lock: None,
-        why: "block_in_place hands the worker's other tasks away, but join_all's coroutines are one task, polled by the thread that blocks: they still wait in turn",
+        why: "join_all's coroutines are polled on block_on's thread, which holds no worker core: block_in_place has nothing to hand to another thread, so it simply blocks, and they wait in turn",
         why_fetch: Some(
-            "block_in_place hands the worker's other tasks away, but join_all's coroutines are one task, polled by the thread that blocks: the calls still run in turn",
+            "join_all's coroutines are polled on block_on's thread, which holds no worker core: block_in_place has nothing to hand to another thread, so it simply blocks, and the calls run in turn",
         ),
     },
     Trial {
@@ -478,6 +478,13 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
             .into());
         }
     }
+    config::one_file_each(
+        "compare",
+        &[
+            ("--svg", args.svg.as_deref()),
+            ("--png", args.png.as_deref()),
+        ],
+    )?;
     if args.png.is_some() && !cfg!(feature = "png") {
         return Err(config::usage_error("compare", config::NO_PNG.into()).into());
     }
@@ -531,7 +538,8 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
                 Live::Silent,
                 config.record,
             )
-            .counting_overlap(true),
+            .counting_overlap(true)
+            .observing(crate::report::observed_tasks(&config)),
         );
         // compare always times the polls (its runs are small), so that every
         // row can say how long one poll held a thread.
@@ -577,8 +585,8 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
             (Ok(_), Some(err)) | (Err(err), _) => {
                 // The same classification as a single run's: a limit of the
                 // machine, named, is exit 1.
-                let limit = crate::run::limits::Limit::of(&err);
-                let hint = limit.map_or("", crate::run::limits::Limit::hint);
+                let limit = crate::limits::Limit::of(&err);
+                let hint = limit.map(crate::limits::Limit::hint).unwrap_or_default();
                 let line = format!("error: {label}: {err:#}{hint}");
                 let _ = writeln!(io::stderr(), "{}", crate::style::label(&line));
                 code = worse(
@@ -638,7 +646,15 @@ fn python_rows(args: &CompareArgs, shared: &Shared) -> ExitCode {
         .python_deadline
         .unwrap_or_else(|| python::default_deadline(tasks, args.workload.delay));
     let mut code = ExitCode::Success;
-    for way in python::ways(args.demo) {
+    let ways = python_twins(args.demo, &args.ways);
+    if ways.is_empty() && !python::ways(args.demo).is_empty() {
+        let _ = writeln!(
+            io::stderr(),
+            "note: no Python rows: none of the ways picked has a Python twin \
+             (async, blocking, spawn-blocking and threads have)"
+        );
+    }
+    for way in ways {
         if shared.conclusion.is_claimed() {
             conclude::park();
         }
@@ -684,6 +700,25 @@ fn python_rows(args: &CompareArgs, shared: &Shared) -> ExitCode {
     }
     shared.lock().python = None;
     code
+}
+
+/// The Python rows of `demo` that `--ways` picked: the twins of the
+/// picked tokio ways, those that wait the same way on one event loop (or a
+/// thread each); all of them when `--ways` picked none. The multi-thread
+/// ways have no twin: asyncio's event loop is one thread.
+fn python_twins(demo: Demo, ways: &[WayName]) -> Vec<&'static python::Program> {
+    let twin = |name: &WayName| match name {
+        WayName::Async => Some(Mode::Async),
+        WayName::Blocking => Some(Mode::Blocking),
+        WayName::SpawnBlocking => Some(Mode::SpawnBlocking),
+        WayName::Threads => Some(Mode::Threads),
+        _ => None,
+    };
+    let modes: Vec<Mode> = ways.iter().filter_map(twin).collect();
+    python::ways(demo)
+        .iter()
+        .filter(|program| ways.is_empty() || modes.contains(&program.mode))
+        .collect()
 }
 
 /// The more serious of two exit codes: an error (2) over a failed run (1)

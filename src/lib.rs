@@ -29,19 +29,28 @@
 //!   that take them while the run goes: the recorder for the pictures, the
 //!   `--trace` writer, the `--slow-poll` watch, and a `Ticker` thread for
 //!   views that read shared state at a steady rate.
+//! - `wrap`: text fitted to a width, broken at spaces and never inside a
+//!   figure: the compare verdicts, the `--explain` narration and long
+//!   `error:`/`warning:` lines. A leaf.
 //! - `net`: what crosses the network's edge: the `--url` checked when the
 //!   arguments are parsed, and a peer's text escaped before it reaches a
 //!   terminal. A leaf, like `vocab`.
 //! - `interrupt`: Ctrl-C and SIGTERM, received on a thread of their own,
 //!   and the patient try-lock their handlers take.
 //! - `cli`: what the user can say: clap derive types, and the one list of
-//!   examples that `--help` and the man page show.
+//!   examples that `--help` and the man page show; `cli::values` reads
+//!   every duration and count, and words what is wrong with one.
 //! - `style`: colour, decided the same way for each stream, clap's help
 //!   and usage errors included, and the coloured `error:`/`warning:` prefix.
 //! - `usage`: the usage errors that clap would word for another case
 //!   (`compare count --blocking`).
 //! - `config`: the arguments checked against each other, defaults
 //!   settled; one constructor builds every run's `Config`.
+//! - `limits`: the machine's limits in one room (threads, memory, stack,
+//!   file descriptors): the check made before a run starts, the thread
+//!   start that turns the OS's refusal into a named limit, the words of
+//!   every such error, and the one classification (exit 1) all commands
+//!   use.
 //! - `report`: pure renderers. A `Summary` and the recorded events in;
 //!   text, JSON, NDJSON, the `--timeline` and `--svg` pictures, the
 //!   `--trace` file and the `compare` table out.
@@ -69,9 +78,9 @@
 //! - `slowpoll`: `--slow-poll`, each coroutine's polls timed, and a
 //!   watchdog thread that names a task while it holds its thread.
 //! - `run`: what drives the tasks (a tokio runtime, joined or spawned, or
-//!   an OS thread each), the machine's limits checked before they start,
-//!   and how long they took; `run::lock` drives the `lock` demo, whose
-//!   tasks share one lock, and watches for the deadlock a
+//!   an OS thread each), the machine's limits checked (`limits`) before
+//!   they start, and how long they took; `run::lock` drives the `lock`
+//!   demo, whose tasks share one lock, and watches for the deadlock a
 //!   `std::sync::Mutex` held across `.await` makes.
 //! - `export`: every output of a finished run (summary, timeline, table,
 //!   picture) behind one `Exporter` trait, and the files they go to,
@@ -100,6 +109,7 @@ mod export;
 mod generate;
 mod http;
 mod interrupt;
+mod limits;
 mod live;
 mod net;
 mod python;
@@ -116,10 +126,11 @@ pub mod style;
 pub mod usage;
 mod vocab;
 mod wait;
+mod wrap;
 
 pub use crate::cli::{Cli, ColorChoice};
-pub use crate::run::limits::Limit;
-pub use crate::vocab::{ExitCode, MachineLimit};
+pub use crate::limits::{Limit, MachineLimit};
+pub use crate::vocab::ExitCode;
 
 use crate::cli::Command;
 use crate::conclude::{Closer, Conclusion, Stuck, Turn};
@@ -154,7 +165,7 @@ const TRACE_BUFFER_BYTES: usize = 256 * 1024;
 /// Usage errors come back as a `clap::Error` inside the `anyhow::Error`, so
 /// that `main` can print them in clap's own style.
 pub fn run_then_exit(cli: Cli) -> anyhow::Result<ExitCode> {
-    run::limits::share_malloc_arena_under_address_limit();
+    limits::share_malloc_arena_under_address_limit();
     let term = config::detect_term(cli.color);
     let (demo, args, fetch, lock) = match cli.command {
         Command::Count(args) => (Demo::Count, args, None, None),
@@ -226,6 +237,7 @@ impl Lifecycle {
         let sink = Arc::new(
             Sink::new(out, config.demo, config.live(), config.record)
                 .counting_overlap(config.format != Format::Text)
+                .observing(report::observed_tasks(&config))
                 .tallying(live.as_ref().map(|_| live::tally(&config))),
         );
         if let Some(live) = live {

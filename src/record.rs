@@ -54,11 +54,13 @@
 //!                   kind(0 Polled Pending, 1 Polled Ready, 2 woken,
 //!                   3 armed, 4 queued, 5 pool started, 6 pool ended,
 //!                   7 held began, 8 held ended, 9 lock asked,
-//!                   10 lock got)  [took for 0, 1; deadline-at
-//!                   (zigzag) for 3]
+//!                   10 lock got, 11 first line, 12 last line)
+//!                   [took for 0, 1; deadline-at (zigzag) for 3]
 //!  18 lock wait     task  asked  got+1 (0: never)
 //!  19 summary       varint n, then n bytes of JSON (Concluded)
 //!  20 end           ordered events  parks  observations  lock waits
+//!  21 model park    Δat(model parks)  thread  parked(0|1): the parks the
+//!                   model was built with (16 are the pictures')
 //! ```
 //!
 //! A task's wait begins as its first line is written and ends as its last
@@ -72,7 +74,7 @@
 //!
 //! # The cut-off
 //!
-//! Past [`FULL_TASKS`] tasks, a task's own events are not recorded (its
+//! Past [`FULL_TASKS`] tasks (10,000), a task's own events are not recorded (its
 //! lines, waits, polls and observations): the first tasks are kept whole,
 //! the rest only in the summary's aggregates (completed, failed, elapsed,
 //! peak overlap). A replay of such a run says that its pictures, trace
@@ -98,10 +100,12 @@ pub(crate) const MAGIC: &[u8; 20] = b"asyncdemo-recording\n";
 pub(crate) const VERSION: u16 = 1;
 
 /// The tasks whose every event a recording keeps; past them, only the
-/// summary's aggregates. A million tasks: the per-task JSON and pictures
-/// of any run up to that size replay exactly, and the file stays under
-/// 100 MB (docs/ci.md).
-pub(crate) const FULL_TASKS: u32 = 1_000_000;
+/// summary's aggregates. The JSON's per-task cut-off: the task-state model
+/// observes no more tasks for the JSON (its distributions past that are of
+/// these tasks too), so every recorded run's JSON replays exactly, and a
+/// run past it pays for observing these tasks only, its other tasks staying
+/// the plain coroutines.
+pub(crate) const FULL_TASKS: u32 = crate::report::json::MAX_TASK_RECORDS;
 
 /// The most runtime-thread events (parks and wake-ups) the ordered
 /// events keep.
@@ -123,6 +127,7 @@ pub(crate) mod tag {
     pub(crate) const LOCK_WAIT: u8 = 18;
     pub(crate) const SUMMARY: u8 = 19;
     pub(crate) const END: u8 = 20;
+    pub(crate) const MODEL_PARK: u8 = 21;
 }
 
 /// What a replay needs to know before the first event: how the run was
@@ -234,6 +239,8 @@ fn observed_code(what: What, at: u64) -> (u8, Option<i64>) {
         What::HeldEnded => (8, None),
         What::LockAsked => (9, None),
         What::LockGot => (10, None),
+        What::Line { first: true } => (11, None),
+        What::Line { first: false } => (12, None),
     }
 }
 
@@ -404,9 +411,17 @@ impl Writer {
             out.write_all(&[u8::from(park.parked)])?;
         }
         let (mut last, mut last_task, mut observed) = (0u64, 0u64, 0u64);
-        for event in run.summary.observed.iter().filter(|e| e.task <= FULL_TASKS) {
+        let observations = &run.summary.observed;
+        for event in observations.events.iter().filter(|e| e.task <= FULL_TASKS) {
             write_observed(out, event, &mut last, &mut last_task)?;
             observed += 1;
+        }
+        let mut last = 0u64;
+        for park in &observations.parks {
+            out.write_all(&[tag::MODEL_PARK])?;
+            put_signed(out, delta(&mut last, nanos(park.at)))?;
+            put(out, park.thread.into())?;
+            out.write_all(&[u8::from(park.parked)])?;
         }
         let locks = run.summary.locks.iter().filter(|m| m.task <= FULL_TASKS);
         let mut lock_waits = 0u64;

@@ -29,7 +29,7 @@
 
 use crate::events::{Follower, RunEvent, thread_number};
 use crate::report;
-use crate::state::{Log, Observed, What};
+use crate::state::{Log, Observations, What};
 use crate::vocab::{Demo, Ending, Event, Live, LockKind, LockStep, Park, Phase};
 use anyhow::Context;
 use std::borrow::Cow;
@@ -317,10 +317,7 @@ impl Sink {
             counts_only: AtomicBool::new(live == Live::Silent && !record),
             completed: AtomicU32::new(0),
             overlap: None,
-            log: match record {
-                true => std::sync::OnceLock::from(Arc::new(Log::new(true))),
-                false => std::sync::OnceLock::new(),
-            },
+            log: std::sync::OnceLock::new(),
             state: Mutex::new(State {
                 out: WholeLines::new(out),
                 start: None,
@@ -352,10 +349,21 @@ impl Sink {
         self.log.get()
     }
 
-    /// Everything the run observed for the model so far (empty unless a
-    /// view asked for it).
-    pub(crate) fn observed(&self) -> Vec<Observed> {
-        self.log.get().map(|log| log.snapshot()).unwrap_or_default()
+    /// Everything the run observed for the model, taken out for the
+    /// summary (empty unless a view asked for it).
+    pub(crate) fn observed(&self) -> Observations {
+        self.log.get().map(|log| log.take()).unwrap_or_default()
+    }
+
+    /// The same sink, observing the first `tasks` tasks for the task-state
+    /// model when a view asked for it ([`crate::report::observed_tasks`]).
+    pub(crate) fn observing(self, tasks: Option<u32>) -> Sink {
+        if let Some(tasks) = tasks {
+            let log = self.log.get_or_init(|| Arc::new(Log::new(true)));
+            log.keep();
+            log.limit(tasks, false);
+        }
+        self
     }
 
     /// The waits are blocking-pool calls: `peak_overlap` counts them from
@@ -473,8 +481,11 @@ impl Sink {
         let (mut stream, what) = open()?;
         // The file ends with the task-state model's spans and its wake-ups'
         // arrows: the waits and polls are observed for it from now on.
+        let fresh = self.log.get().is_none();
         let log = self.log.get_or_init(|| Arc::new(Log::new(true)));
         log.keep();
+        log.limit(report::trace::STATE_TASKS, !fresh);
+        log.trace(report::trace::STATE_TASKS);
         stream.states(Arc::clone(log));
         self.add_follower(&mut state, Box::new(stream), what);
         Ok(())
@@ -542,7 +553,9 @@ impl Sink {
     /// only then does the runtime get park hooks that report them.
     pub(crate) fn follows_threads(&self) -> bool {
         let state = self.lock();
-        state.recorder.is_some() || state.followers.iter().any(|f| f.follower.wants_threads())
+        state.recorder.is_some()
+            || self.log.get().is_some()
+            || state.followers.iter().any(|f| f.follower.wants_threads())
     }
 
     /// Marks the start of the run: `t = 0` for every timestamp.
@@ -580,6 +593,9 @@ impl Sink {
                 if let Some(overlap) = &self.overlap {
                     overlap.line(Phase::Last);
                 }
+                if !failed {
+                    self.note_line(id, Phase::Last);
+                }
                 let mut state = self.lock();
                 if let Ending::Failed(why) = &ending {
                     state.failed += 1;
@@ -600,6 +616,21 @@ impl Sink {
         }
     }
 
+    /// Notes task `id`'s `phase` line for the model's JSON records, when it
+    /// observes that task.
+    fn note_line(&self, id: u32, phase: Phase) {
+        if let Some(log) = self.log.get() {
+            if log.observes(id) {
+                log.note(
+                    id,
+                    What::Line {
+                        first: phase == Phase::First,
+                    },
+                );
+            }
+        }
+    }
+
     /// Task `id` prints its `phase` line. The hot path.
     pub(crate) fn line(&self, id: u32, phase: Phase) {
         if phase == Phase::Last {
@@ -608,6 +639,7 @@ impl Sink {
         if let Some(overlap) = &self.overlap {
             overlap.line(phase);
         }
+        self.note_line(id, phase);
         if self.counts_only.load(Ordering::Relaxed) {
             return;
         }
@@ -726,6 +758,9 @@ impl Sink {
             thread: thread_number(),
             parked,
         };
+        if let Some(log) = self.log.get() {
+            log.park(park);
+        }
         self.tell(&mut state, &RunEvent::Thread(park));
     }
 

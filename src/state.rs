@@ -87,6 +87,12 @@ pub(crate) enum What {
     },
     /// Somebody called the task's waker.
     Woken,
+    /// The task printed its first line (`true`) or its last: kept for the
+    /// JSON records, no change of state.
+    Line {
+        /// The first line, rather than the last.
+        first: bool,
+    },
     /// The task created a timer that is due at `deadline` (nanoseconds
     /// since the start of the run).
     Armed {
@@ -391,9 +397,14 @@ impl Model {
             record.time[span.state.index()] += span.to - span.from;
         }
         for event in self.of(task) {
-            if let What::Polled { took, .. } = event.what {
-                record.polls += 1;
-                record.longest_poll = record.longest_poll.max(ns(took));
+            match event.what {
+                What::Polled { took, .. } => {
+                    record.polls += 1;
+                    record.longest_poll = record.longest_poll.max(ns(took));
+                }
+                What::Line { first: true } => record.first_line = Some(ns(event.at)),
+                What::Line { first: false } => record.last_line = Some(ns(event.at)),
+                _ => {}
             }
         }
         record
@@ -410,6 +421,9 @@ pub(crate) struct Record {
     pub(crate) polls: u32,
     /// The longest poll.
     pub(crate) longest_poll: Duration,
+    /// When it printed its first and its last line.
+    pub(crate) first_line: Option<Duration>,
+    pub(crate) last_line: Option<Duration>,
 }
 
 impl Record {
@@ -599,9 +613,11 @@ impl Sweep {
                     What::PoolEnded => {}
                     What::LockGot => self.reason = Reason::Unknown,
                     What::LockAsked => self.reason = Reason::Lock,
-                    What::HeldBegan | What::HeldEnded | What::Polled { .. } => {}
+                    What::HeldBegan | What::HeldEnded | What::Polled { .. } | What::Line { .. } => {
+                    }
                 }
                 match what {
+                    What::Line { .. } => return None,
                     What::HeldBegan => State::Held,
                     What::HeldEnded => State::Polled,
                     _ if self.in_poll || self.now == Some(State::Done) => return None,
@@ -670,8 +686,14 @@ fn overdue(
 /// for a view drawn during it (`--live`), a [`Tally`]: every task's state
 /// now, moved by the same rule as the pictures' spans.
 pub(crate) struct Log {
-    /// The run's `t = 0`; `None` until it starts.
-    start: Mutex<Option<Instant>>,
+    /// The run's `t = 0`; unset until it starts.
+    start: std::sync::OnceLock<Instant>,
+    /// The highest task whose polls, wakes, timers and lines are observed:
+    /// a view asks only for the tasks it shows (`--timeline` draws ten,
+    /// the JSON lists 10,000), so a million-task run observes no more. The
+    /// calls that hold a thread, the pool's calls and the lock's steps are
+    /// observed for every task (the thread lanes draw them all).
+    limit: std::sync::atomic::AtomicU32,
     inner: Mutex<Inner>,
     /// Whether there is a tally: read without the lock at each poll's
     /// beginning, which only a tally needs to hear.
@@ -682,8 +704,24 @@ struct Inner {
     /// Whether to keep the observations (for the pictures).
     keep: bool,
     events: Vec<Observed>,
+    /// The runtime threads' parks and wake-ups, for the overdue spans.
+    parks: Vec<Park>,
+    /// How many tasks a trace file draws at its end ([`Log::of_tasks`]),
+    /// and their observations, kept back when the summary takes the rest.
+    traced: (u32, Vec<Observed>),
     /// The states now, for a live view.
     tally: Option<Tally>,
+}
+
+/// At most this many parks and wake-ups are kept (16 bytes each).
+const MAX_PARKS: usize = 100_000;
+
+/// What the model is built from: the observations and the threads' parks,
+/// as a finished run hands them over (and as a recording would keep them).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Observations {
+    pub(crate) events: Vec<Observed>,
+    pub(crate) parks: Vec<Park>,
 }
 
 /// Every task's state during the run, for a view that draws it live: how
@@ -788,6 +826,9 @@ pub(crate) struct Counts {
 
 impl Counts {
     /// Tasks in `state`.
+    // The live view's counts line reads it; a build without the view
+    // (`--no-default-features`) has only the tests.
+    #[cfg_attr(not(feature = "live"), allow(dead_code))]
     pub(crate) fn of(&self, state: TaskState) -> u32 {
         self.states[state.index()]
     }
@@ -827,6 +868,7 @@ impl LaneChange {
 }
 
 #[cfg(test)]
+#[cfg_attr(not(feature = "live"), allow(dead_code))]
 impl LaneChange {
     /// A change at `at` to `state` (`None`: the task ended), a sleep due
     /// at `due`: for the live view's tests.
@@ -848,6 +890,7 @@ impl LaneChange {
 }
 
 #[cfg(test)]
+#[cfg_attr(not(feature = "live"), allow(dead_code))]
 impl Counts {
     /// These many tasks in these states, `done` ended: for tests.
     pub(crate) fn test(states: &[(TaskState, u32)], done: u32) -> Counts {
@@ -867,10 +910,13 @@ impl Log {
     /// pictures); the run's start comes later ([`Log::started`]).
     pub(crate) fn new(keep: bool) -> Log {
         Log {
-            start: Mutex::new(None),
+            start: std::sync::OnceLock::new(),
+            limit: std::sync::atomic::AtomicU32::new(u32::MAX),
             inner: Mutex::new(Inner {
                 keep,
                 events: Vec::new(),
+                parks: Vec::new(),
+                traced: (0, Vec::new()),
                 tally: None,
             }),
             tallying: std::sync::atomic::AtomicBool::new(false),
@@ -899,14 +945,56 @@ impl Log {
         self.lock().keep = true;
     }
 
-    /// The observations of tasks 1 to `tasks` so far.
-    pub(crate) fn of_tasks(&self, tasks: u32) -> Vec<Observed> {
-        self.lock()
-            .events
-            .iter()
-            .filter(|e| e.task <= tasks)
-            .copied()
-            .collect()
+    /// Observes the polls, wakes, timers and lines of tasks 1 to `tasks`
+    /// only (see [`Log::observes`]); a later call may widen it, never
+    /// narrow it below what another view asked for.
+    pub(crate) fn limit(&self, tasks: u32, widen: bool) {
+        use std::sync::atomic::Ordering::Relaxed;
+        if widen {
+            self.limit.fetch_max(tasks, Relaxed);
+        } else {
+            self.limit.store(tasks, Relaxed);
+        }
+    }
+
+    /// How many tasks are observed (see [`Log::observes`]).
+    pub(crate) fn observed_tasks(&self) -> u32 {
+        self.limit.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Whether task `task`'s polls, wakes, timers and lines are observed.
+    pub(crate) fn observes(&self, task: u32) -> bool {
+        task <= self.limit.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// A runtime thread parked or woke.
+    pub(crate) fn park(&self, park: Park) {
+        let mut inner = self.lock();
+        if inner.parks.len() < MAX_PARKS {
+            inner.parks.push(park);
+        }
+    }
+
+    /// A trace file will ask for the observations of tasks 1 to `tasks`
+    /// ([`Log::of_tasks`]) when it ends, which may be after the summary
+    /// took them.
+    pub(crate) fn trace(&self, tasks: u32) {
+        self.lock().traced.0 = tasks;
+    }
+
+    /// The observations of the tasks a trace file draws.
+    pub(crate) fn of_tasks(&self) -> Vec<Observed> {
+        let mut inner = self.lock();
+        let tasks = inner.traced.0;
+        if inner.traced.1.is_empty() {
+            inner.traced.1 = inner
+                .events
+                .iter()
+                .filter(|e| e.task <= tasks)
+                .copied()
+                .collect();
+        }
+        inner.traced.1.clone()
     }
 
     /// Makes room for `count` events up front.
@@ -920,7 +1008,7 @@ impl Log {
 
     /// The run starts at `at`.
     pub(crate) fn started(&self, at: Instant) {
-        *self.start.lock().unwrap_or_else(PoisonError::into_inner) = Some(at);
+        let _ = self.start.set(at);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -929,9 +1017,8 @@ impl Log {
 
     /// Nanoseconds from the start of the run to `at`.
     fn since_start(&self, at: Instant) -> u64 {
-        let start = *self.start.lock().unwrap_or_else(PoisonError::into_inner);
-        start.map_or(0, |s| {
-            u64::try_from(at.saturating_duration_since(s).as_nanos()).unwrap_or(u64::MAX)
+        self.start.get().map_or(0, |s| {
+            u64::try_from(at.saturating_duration_since(*s).as_nanos()).unwrap_or(u64::MAX)
         })
     }
 
@@ -983,13 +1070,35 @@ impl Log {
 
     /// Task `task` armed a timer due at `deadline`.
     pub(crate) fn armed(&self, task: u32, deadline: Instant) {
+        if !self.observes(task) {
+            return;
+        }
         let deadline = self.since_start(deadline);
         self.note(task, What::Armed { deadline });
     }
 
     /// A copy of everything observed so far.
+    #[cfg(test)]
     pub(crate) fn snapshot(&self) -> Vec<Observed> {
         self.lock().events.clone()
+    }
+
+    /// Everything observed, and the parks, taken out for the summary.
+    pub(crate) fn take(&self) -> Observations {
+        let mut inner = self.lock();
+        let tasks = inner.traced.0;
+        if tasks > 0 && inner.traced.1.is_empty() {
+            inner.traced.1 = inner
+                .events
+                .iter()
+                .filter(|e| e.task <= tasks)
+                .copied()
+                .collect();
+        }
+        Observations {
+            events: std::mem::take(&mut inner.events),
+            parks: std::mem::take(&mut inner.parks),
+        }
     }
 
     /// How many tasks are in each state at `now` (time since the start),
@@ -1056,12 +1165,17 @@ pub(crate) struct Watcher(pub(crate) Arc<Log>);
 
 impl PollFollower for Watcher {
     fn poll_began(&self, id: u32, _: std::time::Instant) {
-        self.0.began(id);
+        if self.0.observes(id) {
+            self.0.began(id);
+        }
     }
     fn poll_ended(&self, id: u32, _: std::time::Instant, took: Duration) {
         self.poll_returned(id, std::time::Instant::now(), took, false);
     }
     fn poll_returned(&self, id: u32, _: std::time::Instant, took: Duration, ready: bool) {
+        if !self.0.observes(id) {
+            return;
+        }
         // On the run's own clock (tokio's, which a test may pause): the
         // poll began `took` ago.
         let now = Instant::now();
@@ -1070,6 +1184,9 @@ impl PollFollower for Watcher {
         self.0.note_at(id, began, What::Polled { took, ready });
     }
     fn waker(&self, id: u32, waker: &Waker) -> Option<Waker> {
+        if !self.0.observes(id) {
+            return None;
+        }
         Some(Waker::from(Arc::new(Noting {
             log: Arc::clone(&self.0),
             task: id,

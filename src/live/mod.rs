@@ -712,10 +712,11 @@ mod tests {
         assert_eq!(now.model.of(state::TaskState::Sleeping), 3);
         #[cfg(feature = "live")]
         {
-            let line = draw::counts_line(
+            let line = draw::counts_parts(
                 &plan(Waiting::Free, 3),
                 super::counts(&plan(Waiting::Free, 3), &now),
-            );
+            )
+            .join(" · ");
             assert!(line.contains("3 sleeping"), "{line}");
             assert!(!line.contains("ready"), "{line}");
         }

@@ -29,20 +29,18 @@ pub(crate) fn start(
         None
     };
     if let Some(why) = why_not {
-        let _ = writeln!(
-            io::stderr(),
-            "asyncdemo: --live: {why}; running without the view"
-        );
+        let line = format!("warning: --live: {why}; running without the view");
+        let _ = writeln!(io::stderr(), "{}", crate::style::label(&line));
         return (None, out, None);
     }
     let state = Arc::new(LiveState::new(Waiting::of(config.way.mode, config.work)));
     match View::start(plan(config), Arc::clone(&state), out) {
         Ok((view, lines)) => (Some(view), lines, Some(state)),
         Err(err) => {
-            let _ = writeln!(
-                io::stderr(),
-                "asyncdemo: --live: cannot draw on this terminal ({err}); running without the view"
+            let line = format!(
+                "warning: --live: cannot draw on this terminal ({err}); running without the view"
             );
+            let _ = writeln!(io::stderr(), "{}", crate::style::label(&line));
             (None, Box::new(io::stdout()), None)
         }
     }

@@ -38,10 +38,10 @@ use std::time::Duration;
 pub(crate) fn replay(args: ReplayArgs, term: crate::vocab::Term) -> anyhow::Result<ExitCode> {
     let name = args.file.display().to_string();
     let args_speed = args.speed;
-    let recording =
-        read::read(&args.file).with_context(|| format!("replaying '{}'", escaped(&name)))?;
+    let recording = read::read(&args.file)
+        .with_context(|| format!("replaying '{}'", escaped(&name, crate::net::QUOTE_CHARS)))?;
     let config = config_of(&recording, args, term)
-        .with_context(|| format!("replaying '{}'", escaped(&name)))?;
+        .with_context(|| format!("replaying '{}'", escaped(&name, crate::net::QUOTE_CHARS)))?;
     let mut err = io::stderr().lock();
     for note in notes(&recording) {
         let line = format!("note: {note}");
@@ -66,7 +66,7 @@ fn notes(recording: &Recording) -> Vec<String> {
     if header.tasks > header.full_tasks {
         notes.push(format!(
             "the run had {} tasks and its recording keeps the events of the first {} only: \
-             the summary and JSON are the run's own, the lines, --timeline, --svg, --png and \
+             the summary and JSON are the run's own; the lines, --timeline, --svg, --png and \
              --trace show those first tasks",
             header.tasks, header.full_tasks
         ));
@@ -88,12 +88,15 @@ fn config_of(
     term: crate::vocab::Term,
 ) -> anyhow::Result<Config> {
     let command = &recording.header.command;
-    let shown = || escaped(&command.join(" "));
+    let shown = || escaped(&command.join(" "), crate::net::QUOTE_CHARS);
     let cli = Cli::try_parse_from(command).map_err(|e| {
         anyhow::anyhow!(
             "its command line ({}) does not parse here: {}",
             shown(),
-            escaped(e.kind().as_str().unwrap_or("not a command"))
+            escaped(
+                e.kind().as_str().unwrap_or("not a command"),
+                crate::net::QUOTE_CHARS
+            )
         )
     })?;
     let (demo, run, fetch, lock) = match cli.command {
@@ -163,6 +166,7 @@ fn play(
         // The file ends with the model's states, from the recorded
         // observations, as the run's did.
         let log = crate::state::Log::of(recording.observed.clone());
+        log.trace(trace::STATE_TASKS);
         stream.states(Arc::new(log));
         followers.push((Box::new(stream), what));
     }
@@ -317,16 +321,25 @@ fn play(
         None => rebuilt(config, &events),
     };
     let summary = crate::report::Summary {
-        observed: recording.observed.clone().into(),
+        observed: Arc::new(crate::state::Observations {
+            events: recording.observed.clone(),
+            parks: recording.model_parks.clone(),
+        }),
         locks: recording.locks.clone(),
         given_delay_secs: recording.header.given_delay_secs,
         ..summary
     };
     let signal = recording.concluded.as_ref().and_then(|c| c.1);
+    // The pictures' parks, kept when the run drew a picture; else the
+    // model's, which keep the shortest idles too.
+    let pictures_parks = match recording.parks.is_empty() {
+        true => &recording.model_parks[..],
+        false => &recording.parks[..],
+    };
     let finished = Finished {
         summary: &summary,
         events: &events,
-        parks: &recording.parks,
+        parks: pictures_parks,
         signal,
     };
     let terminal = std::io::IsTerminal::is_terminal(&io::stdout());

@@ -104,8 +104,11 @@ pub(crate) struct Recording {
     pub(crate) header: Header,
     /// The ordered events, in order.
     pub(crate) tape: Vec<Recorded>,
+    /// The pictures' parks.
     pub(crate) parks: Vec<Park>,
     pub(crate) observed: Vec<Observed>,
+    /// The parks the model was built with.
+    pub(crate) model_parks: Vec<Park>,
     pub(crate) locks: Vec<LockMark>,
     /// The summary and the signal; `None` when the file ends before them.
     pub(crate) concluded: Option<(Summary, Option<Signal>)>,
@@ -296,6 +299,7 @@ pub(crate) fn from_reader(reader: impl Read) -> Result<Recording, Refused> {
         tape: Vec::new(),
         parks: Vec::new(),
         observed: Vec::new(),
+        model_parks: Vec::new(),
         locks: Vec::new(),
         concluded: None,
         notes: Vec::new(),
@@ -303,6 +307,7 @@ pub(crate) fn from_reader(reader: impl Read) -> Result<Recording, Refused> {
     let mut reading = Reading {
         tape_clock: Clock(0),
         park_clock: Clock(0),
+        model_park_clock: Clock(0),
         observed_clock: Clock(0),
         last_task: 0,
         ended: false,
@@ -350,6 +355,7 @@ pub(crate) fn from_reader(reader: impl Read) -> Result<Recording, Refused> {
 struct Reading {
     tape_clock: Clock,
     park_clock: Clock,
+    model_park_clock: Clock,
     observed_clock: Clock,
     last_task: u64,
     ended: bool,
@@ -384,7 +390,10 @@ impl Reading {
                     0 => None,
                     n => {
                         let bytes = input.bytes(n - 1)?;
-                        Some(escaped(&String::from_utf8_lossy(&bytes)))
+                        Some(escaped(
+                            &String::from_utf8_lossy(&bytes),
+                            MAX_TEXT_BYTES as usize,
+                        ))
                     }
                 };
                 let phase = if tag == tag::LINE_FIRST {
@@ -481,6 +490,14 @@ impl Reading {
                 });
                 return Ok(());
             }
+            tag::MODEL_PARK => {
+                recording.model_parks.push(Park {
+                    at: self.model_park_clock.next(input)?,
+                    thread: thread(input)?,
+                    parked: input.flag()?,
+                });
+                return Ok(());
+            }
             tag::OBSERVED => {
                 let at = self.observed_clock.next(input)?;
                 let d = record::unzigzag(input.varint()?);
@@ -518,6 +535,8 @@ impl Reading {
                     8 => What::HeldEnded,
                     9 => What::LockAsked,
                     10 => What::LockGot,
+                    11 => What::Line { first: true },
+                    12 => What::Line { first: false },
                     other => return Err(Bad(format!("an observation of kind {other}"))),
                 };
                 recording.observed.push(Observed {
@@ -570,25 +589,31 @@ impl Reading {
 /// The summary with every text in it escaped: it came from a file.
 fn escaped_summary(summary: Summary) -> Summary {
     Summary {
-        version: escaped(&summary.version),
+        version: escaped(&summary.version, MAX_TEXT_BYTES as usize),
         failures: summary
             .failures
             .into_iter()
             .map(|f| crate::report::TaskFailure {
                 task: f.task,
-                reason: escaped(&f.reason),
+                reason: escaped(&f.reason, MAX_TEXT_BYTES as usize),
             })
             .collect(),
         checks: summary
             .checks
             .into_iter()
             .map(|c| crate::report::CheckResult {
-                name: escaped(&c.name),
+                name: escaped(&c.name, MAX_TEXT_BYTES as usize),
                 ..c
             })
             .collect(),
-        ran: summary.ran.as_deref().map(escaped),
-        error: summary.error.as_deref().map(escaped),
+        ran: summary
+            .ran
+            .as_deref()
+            .map(|t| escaped(t, MAX_TEXT_BYTES as usize)),
+        error: summary
+            .error
+            .as_deref()
+            .map(|t| escaped(t, MAX_TEXT_BYTES as usize)),
         ..summary
     }
 }

@@ -3,7 +3,6 @@
 
 use super::Summary;
 use super::lanes::Driver;
-use super::marks;
 use crate::state::{Birth, Model, TaskState};
 use crate::vocab::{Event, Park};
 use serde::Serialize;
@@ -52,7 +51,7 @@ pub(crate) const MAX_TASK_RECORDS: u32 = 10_000;
 #[serde(rename_all = "snake_case")]
 enum TaskStates {
     Tasks(Vec<TaskRecord>),
-    Distributions(StateTimes<Distribution>),
+    Distributions(Box<StateTimes<Distribution>>),
 }
 
 /// One task: how long it spent in each state, its polls, its lines.
@@ -124,8 +123,8 @@ impl Distribution {
 
 /// The tasks' states of the run `summary` describes, from the model built
 /// of what it observed; `None` when it observed nothing (a Python row).
-fn task_states(summary: &Summary, events: &[Event], parks: &[Park]) -> Option<TaskStates> {
-    if summary.observed.is_empty() {
+fn task_states(summary: &Summary, events: &[Event]) -> Option<TaskStates> {
+    if summary.observed.events.is_empty() {
         return None;
     }
     let birth = match Driver::of(summary) {
@@ -136,31 +135,32 @@ fn task_states(summary: &Summary, events: &[Event], parks: &[Park]) -> Option<Ta
         .iter()
         .map(|e| e.at)
         .fold(Duration::from_secs_f64(summary.elapsed_secs), Duration::max);
-    let model = Model::new(&summary.observed, parks, (summary.tasks, birth), end);
+    let observed = &summary.observed;
+    // Only the first MAX_TASK_RECORDS tasks were observed for the JSON.
+    let tasks = summary.tasks.min(MAX_TASK_RECORDS);
+    let model = Model::new(&observed.events, &observed.parks, (tasks, birth), end);
     if summary.tasks > MAX_TASK_RECORDS {
-        let mut times: Vec<Vec<f64>> = vec![Vec::with_capacity(summary.tasks as usize); 8];
-        for task in 1..=summary.tasks {
+        let mut times: Vec<Vec<f64>> = (0..8).map(|_| Vec::with_capacity(tasks as usize)).collect();
+        for task in 1..=tasks {
             let record = model.record(task);
             for (i, state) in TaskState::ALL.into_iter().enumerate() {
                 times[i].push(record.time_in(state).as_secs_f64());
             }
         }
         let mut times = times.into_iter();
-        return Some(TaskStates::Distributions(StateTimes::by(|_| {
+        return Some(TaskStates::Distributions(Box::new(StateTimes::by(|_| {
             Distribution::of(times.next().unwrap_or_default())
-        })));
+        }))));
     }
-    let marks = marks::per_task(events, summary.tasks);
-    let records = (1..=summary.tasks)
-        .zip(&marks)
-        .map(|(task, mark)| {
+    let records = (1..=tasks)
+        .map(|task| {
             let record = model.record(task);
             TaskRecord {
                 task,
                 polls: record.polls,
                 longest_poll_secs: record.longest_poll.as_secs_f64(),
-                first_line_secs: mark.first.map(|e| e.at.as_secs_f64()),
-                last_line_secs: mark.last.map(|e| e.at.as_secs_f64()),
+                first_line_secs: record.first_line.map(|at| at.as_secs_f64()),
+                last_line_secs: record.last_line.map(|at| at.as_secs_f64()),
                 secs: StateTimes::by(|state| record.time_in(state).as_secs_f64()),
             }
         })
@@ -191,11 +191,11 @@ pub(crate) fn write_event(
 pub(crate) fn write_summary(
     out: &mut impl Write,
     summary: &Summary,
-    (events, parks): (&[Event], &[Park]),
+    (events, _parks): (&[Event], &[Park]),
 ) -> io::Result<()> {
     let with = WithTasks {
         summary,
-        task_states: task_states(summary, events, parks),
+        task_states: task_states(summary, events),
     };
     serde_json::to_writer_pretty(&mut *out, &with)?;
     out.write_all(b"\n")
@@ -205,12 +205,12 @@ pub(crate) fn write_summary(
 pub(crate) fn write_summary_line(
     out: &mut impl Write,
     summary: &Summary,
-    (events, parks): (&[Event], &[Park]),
+    (events, _parks): (&[Event], &[Park]),
 ) -> io::Result<()> {
     let line = SummaryLine {
         kind: "summary",
         summary,
-        task_states: task_states(summary, events, parks),
+        task_states: task_states(summary, events),
     };
     serde_json::to_writer(&mut *out, &line)?;
     out.write_all(b"\n")

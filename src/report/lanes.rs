@@ -84,8 +84,16 @@ impl Lanes {
             Driver::None => Birth::OnItsOwn,
             _ => Birth::AtStart,
         };
-        let model = (!summary.observed.is_empty())
-            .then(|| Model::new(&summary.observed, parks, (summary.tasks, birth), end));
+        let observed = &summary.observed;
+        // The model's own parks: the same hooks, kept with the observations.
+        let model = (!observed.events.is_empty()).then(|| {
+            Model::new(
+                &observed.events,
+                &observed.parks,
+                (summary.tasks, birth),
+                end,
+            )
+        });
         let held = match &model {
             Some(model) => model.held(end),
             None => line_holds(events, end, waiting),
@@ -240,9 +248,10 @@ impl ThreadLane {
 /// A wake-up shorter than this in which the thread printed no line is the
 /// runtime's own housekeeping, left out of the pictures. The one a learner
 /// would see on every async timeline is tokio's timer wheel: a sleep sits in
-/// a coarse level of the wheel until it is close, and at about 96% of it the
-/// driver wakes up to move the entry to a finer level (tokio's
-/// `time/wheel`), polls no task and parks again. Drawn, it is a busy mark in
+/// a coarse slot of the wheel, the driver parks until the next occupied
+/// slot, which ends before the deadline (how early depends on the delay),
+/// and there it moves the entry to a finer level (tokio's `time/wheel`),
+/// polls no task and parks again. Drawn, it is a busy mark in
 /// the middle of every sleep that the lesson cannot explain, so it is left
 /// out rather than explained: the picture is about tasks, and this is no
 /// task's work. A wake-up that prints a line, or lasts longer, is drawn.

@@ -78,7 +78,7 @@ pub(crate) struct Summary {
     /// when a view asked for it: the pictures build the model from it.
     /// Empty otherwise, and for a Python row, which reports only lines.
     #[serde(skip)]
-    pub(crate) observed: std::sync::Arc<[crate::state::Observed]>,
+    pub(crate) observed: std::sync::Arc<crate::state::Observations>,
     /// Which tokio runtime drove them; `None` (JSON `null`) for
     /// `--mode threads`, which uses none.
     pub(crate) runtime: Option<RuntimeKind>,
@@ -228,7 +228,7 @@ impl Summary {
                 stalled_secs: d.stalled.as_secs_f64(),
             }),
             locks: outcome.locks.clone(),
-            observed: std::sync::Arc::from(Vec::new()),
+            observed: std::sync::Arc::default(),
             runtime: config.way.runtime.map(|r| r.kind()),
             workers: config.way.runtime.and_then(|r| r.workers()),
             spawn: config.way.spawn,
@@ -256,10 +256,34 @@ impl Summary {
     }
 }
 
+/// How many tasks the task-state model must observe for the views `config`
+/// asks for (`None`: no view reads it). Each view asks for the tasks it
+/// shows: `--timeline` its rows, the JSON its records, the SVG every task
+/// (its band draws them all). Observing costs a lock per poll, wake and
+/// timer, so a million-task `--timeline` observes ten of them.
+pub(crate) fn observed_tasks(config: &Config) -> Option<u32> {
+    let mut tasks = None;
+    let mut ask = |n: u32| tasks = Some(tasks.map_or(n, |t: u32| t.max(n)));
+    if config.timeline {
+        ask(timeline::MAX_ROWS);
+    }
+    if config.svg.is_some() || config.png.is_some() {
+        ask(u32::MAX);
+    }
+    // A recording keeps what the JSON is made of (`crate::record`).
+    if config.format == crate::vocab::Format::Json
+        || config.format == crate::vocab::Format::Ndjson
+        || config.recording.is_some()
+    {
+        ask(json::MAX_TASK_RECORDS);
+    }
+    tasks
+}
+
 impl Summary {
     /// The same summary with what its sink observed for the task-state
     /// model ([`crate::sink::Sink::observed`]).
-    pub(crate) fn with_observed(self, observed: Vec<crate::state::Observed>) -> Summary {
+    pub(crate) fn with_observed(self, observed: crate::state::Observations) -> Summary {
         Summary {
             observed: observed.into(),
             ..self

@@ -297,7 +297,11 @@ mod tests {
                 .flat_map(|e| slept(e.task, 1000.0, 1000.0, e.at.as_secs_f64() * 1e3))
                 .collect();
             let summary = Summary {
-                observed: observed.into(),
+                observed: crate::state::Observations {
+                    events: observed,
+                    parks: Vec::new(),
+                }
+                .into(),
                 ..summary
             };
             let svg = render(&Run {

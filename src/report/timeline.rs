@@ -29,7 +29,7 @@ const fn glyph(waiting: Waiting) -> char {
 }
 
 /// At most this many task rows; the rest are counted in one line.
-const MAX_ROWS: u32 = 10;
+pub(crate) const MAX_ROWS: u32 = 10;
 
 /// At most this many thread rows.
 const MAX_THREAD_ROWS: usize = 4;
@@ -114,11 +114,12 @@ fn render(
         // Every task's spans, a task that never started included: it was
         // ready all along, kept off the thread until a signal stopped the run.
         for span in lanes.task(task, mark) {
-            // A wait for the thread, or a poll, shorter than a column is
-            // noise at this scale (a thread starting up, a busy machine),
-            // and would come and go from run to run.
+            // A wait for the thread or for a pool thread, or a poll,
+            // shorter than a column is noise at this scale (a thread
+            // starting up, a busy machine), and would come and go from run
+            // to run.
             if span.to - span.from < column_span
-                && matches!(span.state, State::Ready | State::Polled)
+                && matches!(span.state, State::Ready | State::Polled | State::Queued)
             {
                 continue;
             }
@@ -433,7 +434,11 @@ mod tests {
         let picture = render(
             (&events, &parks),
             &Summary {
-                observed: observed.into(),
+                observed: crate::state::Observations {
+                    events: observed,
+                    parks: parks.to_vec(),
+                }
+                .into(),
                 ..summary(Mode::Async, 2, 250, true)
             },
             Duration::from_millis(1000),

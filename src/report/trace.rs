@@ -279,7 +279,7 @@ impl<W: Write> Stream<W> {
         let Some(log) = self.log.take() else {
             return Ok(());
         };
-        let observed = log.of_tasks(STATE_TASKS);
+        let observed = log.of_tasks();
         let tasks = observed.iter().map(|e| e.task).max().unwrap_or(0);
         let end = observed
             .iter()

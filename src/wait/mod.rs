@@ -132,27 +132,32 @@ impl<B: BlockingCall> Wait for Blocking<B> {
             return self.call.call(id);
         }
         // The thread is about to block, and the runtime cannot run its park
-        // hook while it does: flush here, or the lines would sit in the
-        // buffer for the whole wait. If the run has stopped (the output is
-        // gone, or another fetch failed), skip the wait: nobody will see
-        // what follows it.
-        if !self.sink.flush() {
-            return Ending::Stopped;
-        }
+        // hook while it does: flush first ([`held`]), or the lines would sit
+        // in the buffer for the whole wait.
         // No `.await`: the poll itself does not return until the call
         // ends, so the executor cannot run any other task on this thread.
         // This is the mistake the demo exists to show.
-        held(&self.sink, id, || self.call.call(id), B::HOLDS)
+        held(&self.sink, id, B::HOLDS, || self.call.call(id))
     }
 }
 
-/// `call()`, told to the model as a blocking call that holds the thread
-/// when `holds`.
-pub(crate) fn held(sink: &Sink, id: u32, call: impl FnOnce() -> Ending, holds: bool) -> Ending {
+/// `call()` after a flush, told to the model as a blocking call that holds
+/// the thread when `holds`; `Stopped` without the call if the run has
+/// stopped (the output is gone, or another fetch failed: nobody will see
+/// what follows).
+///
+/// The call is told *before* the flush: once the flushed line is out, a
+/// signal may conclude the run at any moment, and its picture must already
+/// show the thread held.
+pub(crate) fn held(sink: &Sink, id: u32, holds: bool, call: impl FnOnce() -> Ending) -> Ending {
     if holds {
         sink.held(id, true);
     }
-    let ending = call();
+    let ending = if sink.flush() {
+        call()
+    } else {
+        Ending::Stopped
+    };
     if holds {
         sink.held(id, false);
     }

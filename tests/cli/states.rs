@@ -222,3 +222,44 @@ fn the_trace_has_state_slices_and_wake_arrows() {
         assert!(start["ts"].as_f64().unwrap() >= 50_000.0, "{start}");
     }
 }
+
+/// `compare --python`, 12 tasks: the `to_thread` row counts a wait from
+/// when an executor thread begins the call (the script wraps the
+/// function), so its peak_overlap is at most the executor's size, and the
+/// verdict names that size.
+#[test]
+fn to_thread_waits_count_from_the_executor_threads_start() {
+    let usable = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys; sys.exit(0 if sys.version_info >= (3, 9) else 1)",
+        ])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !usable {
+        eprintln!("skipped: no python3 3.9 or newer on PATH");
+        return;
+    }
+    let run = run_json::<serde_json::Value>(&[
+        "compare", "count", "-n", "12", "-d", "100ms", "--python", "-f", "json",
+    ]);
+    let rows = run.summary.as_array().unwrap();
+    let row = rows
+        .iter()
+        .find(|r| r["language"] == "python" && r["mode"] == "spawn-blocking")
+        .unwrap_or_else(|| panic!("{rows:#?}"));
+    let threads = row["blocking_threads"].as_u64().unwrap();
+    let peak = row["peak_overlap"].as_u64().unwrap();
+    assert!(peak >= 1 && peak <= threads.min(12), "{row}");
+    let table = stdout_of(&["compare", "count", "-n", "12", "-d", "100ms", "--python"]);
+    let line = table
+        .lines()
+        .find(|l| l.contains("asyncio.to_thread"))
+        .unwrap_or_else(|| panic!("{table}"));
+    assert!(
+        line.contains(&format!(
+            "asyncio's default executor has {threads} threads here"
+        )),
+        "{line}"
+    );
+}
