@@ -29,6 +29,12 @@
 //!   that take them while the run goes: the recorder for the pictures, the
 //!   `--trace` writer, the `--slow-poll` watch, and a `Ticker` thread for
 //!   views that read shared state at a steady rate.
+//! - `state`: the task-state model, the one place a task's state is
+//!   decided (polled, held, sleeping, overdue, ready, queued, in the pool,
+//!   waiting for the lock), built only from what the run observed: polls,
+//!   wakes through a wrapped waker, timers' deadlines, pool calls' starts,
+//!   blocking calls, parks. The pictures, `--live`, `--trace`, the JSON's
+//!   `task_states` and `--explain`'s waits read it.
 //! - `wrap`: text fitted to a width, broken at spaces and never inside a
 //!   figure: the compare verdicts, the `--explain` narration and long
 //!   `error:`/`warning:` lines. A leaf.

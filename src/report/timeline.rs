@@ -125,7 +125,13 @@ fn render(
             }
             let role = Role::of_state(span.state, summary.work);
             let fill = role.glyph();
-            if role != Role::Wait(waiting) && role != Role::Ready && !others.contains(&role) {
+            // A poll is drawn in the threads' running colour, which their
+            // legend line names.
+            if role != Role::Wait(waiting)
+                && role != Role::Ready
+                && role != Role::Running
+                && !others.contains(&role)
+            {
                 others.push(role);
             }
             let (from, to) = (column(span.from), column(span.to).min(width - 1));
