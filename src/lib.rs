@@ -93,6 +93,12 @@
 //!   created in one place, `-` meaning stdout.
 //! - `conclude`: who concludes a run, exactly once (the normal end, a
 //!   signal, the reader hanging up), and what the others do.
+//! - `record`: `--record FILE`, the run kept for a replay: a follower that
+//!   writes the ordered events as they come, and an export that ends the
+//!   file with the model's observations and the summary (its layout and
+//!   version are documented there and in docs/ci.md).
+//! - `replay`: `asyncdemo replay FILE`, a recording read back (every byte
+//!   checked) and played through the run's own followers and exports.
 //! - `python`: `compare --python`, the notes' own Python programs run by
 //!   python3 with a deadline, their task lines read back as events.
 //! - `compare`: the `compare` command, one run per way of running.
