@@ -80,9 +80,14 @@ pub(crate) fn start(config: &Config, sink: &Arc<Sink>) -> Option<Arc<Explainer>>
 }
 
 /// Whether the run forwards the narrated tasks' steps into the ordered
-/// lane: to narrate them (`--explain`), or to record them (`--record`).
+/// lane: to narrate them (`--explain`), or to record them (`--record`, up
+/// to the recording's cut-off). Forwarding wraps every task's polls, which
+/// doubles the cost of a million plain tasks; past the cut-off a replay
+/// rebuilds the narrated tasks' polls from the model's observations
+/// instead (`crate::replay`).
 pub(crate) fn forwards(config: &Config) -> bool {
-    config.explain || config.recording.is_some()
+    config.explain
+        || (config.recording.is_some() && config.tasks <= crate::report::json::MAX_TASK_RECORDS)
 }
 
 /// The narrator of a recorded run (`replay`): it follows the recorded

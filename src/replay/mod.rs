@@ -67,7 +67,8 @@ fn notes(recording: &Recording) -> Vec<String> {
         notes.push(format!(
             "the run had {} tasks and its recording keeps the events of the first {} only: \
              the summary and JSON are the run's own; the lines, --timeline, --svg, --png and \
-             --trace show those first tasks",
+             --trace show those first tasks, and the narration's polls and wake-ups are \
+             rebuilt from what the run observed",
             header.tasks, header.full_tasks
         ));
     }
@@ -190,11 +191,29 @@ fn play(
             .collect();
         rest_polls.sort_unstable_by_key(|p| p.0);
     }
+    // A recorded run past the cut-off forwarded no polls (see
+    // `explain::forwards`): the narrated tasks' are rebuilt from the
+    // observations, each poll's beginning and end, and each wake-up.
+    let rebuilt_polls;
+    let header = &recording.header;
+    let tape: &[Recorded] = match config.explain
+        && header.tasks > header.full_tasks
+        && !recording
+            .tape
+            .iter()
+            .any(|r| matches!(r, Recorded::Poll { .. }))
+    {
+        true => {
+            rebuilt_polls = with_polls(&recording.tape, &recording.observed);
+            &rebuilt_polls
+        }
+        false => &recording.tape,
+    };
     let mut counted = 0;
     let live = config.live();
     let mut events = Vec::with_capacity(recording.tape.len() / 2);
     let write = |r: io::Result<()>| r.context("writing output");
-    for recorded in &recording.tape {
+    for recorded in tape {
         let at = recorded.at();
         if let Some(speed) = speed {
             write(out.flush())?;
@@ -349,6 +368,66 @@ fn play(
     exports.write_main(out, &finished)?;
     exports.write_files(&finished)?;
     Ok(())
+}
+
+/// `tape` with the narrated tasks' polls and wake-ups, rebuilt from the
+/// model's observations, in time order: a poll begins before what it does
+/// at the same moment, and returns after it.
+fn with_polls(tape: &[Recorded], observed: &[crate::state::Observed]) -> Vec<Recorded> {
+    use crate::events::PollStep;
+    // (time, order at that time, event): 0 a poll begins, 1 the tape's own
+    // events and wake-ups, 2 a poll returns.
+    let mut steps: Vec<(Duration, u8, Recorded)> = Vec::new();
+    for e in observed.iter().filter(|e| e.task <= NARRATED) {
+        let at = Duration::from_nanos(e.at);
+        let (task, thread) = (e.task, e.thread);
+        match e.what {
+            What::Polled { took, ready } => {
+                let step = PollStep::Began;
+                steps.push((
+                    at,
+                    0,
+                    Recorded::Poll {
+                        at,
+                        task,
+                        thread,
+                        step,
+                    },
+                ));
+                let took = Duration::from_nanos(took);
+                let step = PollStep::Ended { took, ready };
+                let at = at.saturating_add(took);
+                steps.push((
+                    at,
+                    2,
+                    Recorded::Poll {
+                        at,
+                        task,
+                        thread,
+                        step,
+                    },
+                ));
+            }
+            What::Woken => {
+                let step = PollStep::Woken;
+                steps.push((
+                    at,
+                    1,
+                    Recorded::Poll {
+                        at,
+                        task,
+                        thread,
+                        step,
+                    },
+                ));
+            }
+            _ => {}
+        }
+    }
+    steps.extend(tape.iter().map(|r| (r.at(), 1, r.clone())));
+    // Stable: the tape keeps its own order.
+    steps.sort_by_key(|s| (s.0, s.1));
+    steps.into_iter().map(|s| s.2).collect()
 }
 
 /// Tells every follower `event`, as the sink does.

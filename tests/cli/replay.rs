@@ -425,3 +425,38 @@ fn speed_paces_the_replay_and_changes_nothing_it_writes() {
         asyncdemo(&["replay", rec, "--speed", bad]).assert().code(2);
     }
 }
+
+#[test]
+fn past_the_cut_off_a_replay_still_narrates_the_first_tasks() {
+    let dir = Scratch::new();
+    let rec = dir.path("r.rec");
+    let rec = rec.to_str().unwrap();
+    let run = asyncdemo(&["count", "-n", "10001", "-d", "20ms", "-q", "--record", rec])
+        .assert()
+        .success();
+    drop(run);
+    let out = asyncdemo(&["replay", rec])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let (text, err) = (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    );
+    assert!(
+        err.contains("keeps the events of the first 10000 only"),
+        "{err}"
+    );
+    let lines: Vec<&str> = text.lines().collect();
+    let pending = lines
+        .iter()
+        .position(|l| l.contains("task 1's poll returns Pending"))
+        .unwrap_or_else(|| panic!("no Pending told: {err}"));
+    let ready = lines
+        .iter()
+        .position(|l| l.contains("task 1's poll returns Ready"))
+        .unwrap_or_else(|| panic!("no Ready told"));
+    assert!(pending < ready);
+    assert_eq!(lines.iter().filter(|l| **l == "One").count(), 10_000);
+}
