@@ -225,6 +225,9 @@ pub(crate) struct Sink {
     /// lock and only bumps [`Sink::completed`]: at ten million tasks, two
     /// lock round trips per task are a tenth of the run's overhead.
     counts_only: AtomicBool,
+    /// The tasks whose lines go to the followers when nothing is shown;
+    /// the others' only count ([`Sink::follow_first`]). All by default.
+    followed_tasks: AtomicU32,
     /// Tasks that printed their last line. Outside the lock, for the
     /// counting-only lines above; a counter needs no ordering with anything
     /// else, and whoever reads it for a summary has stopped the tasks or is
@@ -315,6 +318,7 @@ impl Sink {
             demo,
             live,
             counts_only: AtomicBool::new(live == Live::Silent && !record),
+            followed_tasks: AtomicU32::new(u32::MAX),
             completed: AtomicU32::new(0),
             overlap: None,
             log: std::sync::OnceLock::new(),
@@ -640,7 +644,9 @@ impl Sink {
             overlap.line(phase);
         }
         self.note_line(id, phase);
-        if self.counts_only.load(Ordering::Relaxed) {
+        if self.counts_only.load(Ordering::Relaxed)
+            || id > self.followed_tasks.load(Ordering::Relaxed)
+        {
             return;
         }
         let mut state = self.lock();
@@ -648,6 +654,13 @@ impl Sink {
             return;
         }
         self.put(&mut state, id, phase, None, false);
+    }
+
+    /// Nothing is shown and the followers want the lines of tasks 1 to
+    /// `tasks` only (a recording, past its cut-off): the other tasks' lines
+    /// only count, as in a run nobody follows.
+    pub(crate) fn follow_first(&self, tasks: u32) {
+        self.followed_tasks.store(tasks, Ordering::Relaxed);
     }
 
     /// Writes task `id`'s `phase` line, with the demo's words or its `own`
