@@ -600,6 +600,74 @@ pub(crate) fn start(
 mod tests {
     use super::*;
 
+    /// Bytes written, shared with the test.
+    #[derive(Clone, Default)]
+    struct Bytes(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Bytes {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Bytes {
+        fn bytes(&self) -> Vec<u8> {
+            self.0.lock().unwrap().clone()
+        }
+    }
+
+    /// A writer into a buffer, for `demo`.
+    fn writer(demo: Demo) -> (Writer, Bytes) {
+        let captured = Bytes::default();
+        let writer = Writer {
+            out: io::BufWriter::new(Box::new(captured.clone())),
+            demo,
+            last_at: 0,
+            written: 0,
+            threads: 0,
+            scratch: Vec::new(),
+        };
+        (writer, captured)
+    }
+
+    fn line(task: u32, at_ns: u64, text: &str) -> RunEvent<'_> {
+        RunEvent::Line {
+            event: crate::vocab::Event {
+                at: std::time::Duration::from_nanos(at_ns),
+                task,
+                phase: Phase::First,
+                thread: 1,
+            },
+            text,
+        }
+    }
+
+    #[test]
+    fn a_line_of_the_demos_own_words_takes_five_bytes_and_past_the_cut_off_none() {
+        let (mut w, captured) = writer(Demo::Count);
+        w.event(&line(1, 1000, "One")).unwrap();
+        w.event(&line(FULL_TASKS + 1, 2000, "One")).unwrap();
+        w.out.flush().unwrap();
+        // tag, Δat 1000 zigzagged (2 bytes), task, thread, text 0.
+        assert_eq!(captured.bytes(), [tag::LINE_FIRST, 0xd0, 0x0f, 1, 1, 0]);
+        assert_eq!(w.written, 1);
+    }
+
+    #[test]
+    fn a_line_of_other_words_is_written_out() {
+        let (mut w, captured) = writer(Demo::Count);
+        w.event(&line(2, 0, "Uno")).unwrap();
+        w.out.flush().unwrap();
+        assert_eq!(
+            captured.bytes(),
+            [tag::LINE_FIRST, 0, 2, 1, 4, b'U', b'n', b'o']
+        );
+    }
+
     #[test]
     fn varints_take_one_byte_below_128_and_zigzag_round_trips() {
         let mut out = Vec::new();

@@ -460,3 +460,19 @@ fn past_the_cut_off_a_replay_still_narrates_the_first_tasks() {
     assert!(pending < ready);
     assert_eq!(lines.iter().filter(|l| **l == "One").count(), 10_000);
 }
+
+#[test]
+fn record_and_another_output_may_not_share_a_file() {
+    let dir = Scratch::new();
+    let same = dir.path("same");
+    let same = same.to_str().unwrap();
+    let out = asyncdemo(&[
+        "count", "-n", "1", "-d", "0", "--svg", same, "--record", same,
+    ])
+    .assert()
+    .code(2)
+    .get_output()
+    .clone();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("name the same file"), "{err}");
+}
