@@ -13,6 +13,17 @@ use std::ffi::OsStr;
 use std::fmt;
 use std::time::Duration;
 
+/// The longest duration any option takes: a thousand years.
+///
+/// Far longer than any run (`--delay 500years` is how the docs show a wait
+/// that only a signal ends), and far below where clock arithmetic breaks:
+/// `Instant + Duration` panics past about 292 billion years, which
+/// humantime still parses (`300000000000years`). With every duration
+/// under this one, a deadline made of a few of them (N × delay + slack)
+/// cannot overflow either.
+/// (A year is humantime's, 365.25 days, so that `1000years` is allowed.)
+pub(crate) const MAX_DURATION: Duration = Duration::from_secs(1000 * 31_557_600);
+
 /// How a duration is written, in the words `--help` uses.
 const DURATION_FORM: &str = "give a number and a unit, such as 250ms, 1.5s or 2m";
 
@@ -25,6 +36,8 @@ pub(crate) enum BadDuration {
     Negative(String),
     /// Zero, where the option needs a wait (`--client-timeout 0`).
     Zero(String),
+    /// Longer than [`MAX_DURATION`].
+    TooLong(String),
 }
 
 impl BadDuration {
@@ -34,12 +47,17 @@ impl BadDuration {
             BadDuration::Unreadable(text) => (text, DURATION_FORM),
             BadDuration::Negative(text) => (text, "a duration cannot be negative"),
             BadDuration::Zero(text) => (text, "it must be longer than 0, such as 250ms or 10s"),
+            BadDuration::TooLong(text) => (text, "too long: at most "),
         };
         write!(f, "invalid duration '{text}'")?;
         if let Some(place) = place {
             write!(f, " for {place}")?;
         }
-        write!(f, ": {why}")
+        write!(f, ": {why}")?;
+        if let BadDuration::TooLong(_) = self {
+            write!(f, "{}", humantime::format_duration(MAX_DURATION))?;
+        }
+        Ok(())
     }
 
     /// The message for a command-line option: `invalid duration 'abc' for
@@ -62,9 +80,8 @@ impl fmt::Display for BadDuration {
 /// A duration as the user writes it: `250ms`, `1.5s`, `2m`, `0`.
 ///
 /// humantime does the reading; this adds the sign check (humantime reads
-/// `-1s` as "expected number at 0") and the one message. A limit on the
-/// longest duration belongs here too, beside the sign check, so that every
-/// option and `?delay=` get it at once.
+/// `-1s` as "expected number at 0"), the limit of [`MAX_DURATION`], and
+/// the one message, so that every option and `?delay=` get them at once.
 pub(crate) fn duration(text: &str) -> Result<Duration, BadDuration> {
     let trimmed = text.trim();
     // `-1s` and `-.5s`, not `--blocking` (a forgotten value reads as
@@ -73,7 +90,11 @@ pub(crate) fn duration(text: &str) -> Result<Duration, BadDuration> {
     if trimmed.strip_prefix('-').is_some_and(number) {
         return Err(BadDuration::Negative(text.to_owned()));
     }
-    humantime::parse_duration(trimmed).map_err(|_| BadDuration::Unreadable(text.to_owned()))
+    match humantime::parse_duration(trimmed) {
+        Ok(d) if d > MAX_DURATION => Err(BadDuration::TooLong(text.to_owned())),
+        Ok(d) => Ok(d),
+        Err(_) => Err(BadDuration::Unreadable(text.to_owned())),
+    }
 }
 
 /// A duration longer than zero.
@@ -257,6 +278,12 @@ mod tests {
             );
         }
         assert!(positive_duration("0s").is_err());
+        assert_eq!(duration("1000years"), Ok(MAX_DURATION));
+        let err = duration("1001years").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid duration '1001years': too long: at most 1000years"
+        );
         assert_eq!(positive_duration("1ms"), Ok(Duration::from_millis(1)));
     }
 
