@@ -19,7 +19,9 @@
 //!
 //! Stderr gets its own decision, since it may be a terminal while stdout is
 //! piped: [`init_stderr`] takes it once, and [`label`] then colours the
-//! `error:` and `warning:` prefixes as clap colours its own `error:`.
+//! `error:` and `warning:` prefixes as clap colours its own `error:`, and
+//! wraps a long one at stderr's width (its terminal's, or `COLUMNS`), the
+//! narration's gutter on each further line.
 
 use crate::cli::ColorChoice;
 use std::borrow::Cow;
