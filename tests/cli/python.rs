@@ -448,112 +448,6 @@ fn ctrl_c_during_a_python_row_marks_it_interrupted() {
     );
 }
 
-/// `--ways` picks the Python rows too: only the twins of the picked tokio
-/// ways run (a fake python3 that fails at once shows which were started).
-#[test]
-fn ways_pick_the_python_twins_only() {
-    let dir = fake_python("exit 1");
-    let (_, rows, _) = compare_json(
-        &[
-            "count",
-            "-n",
-            "2",
-            "-d",
-            "10ms",
-            "--python",
-            "--ways",
-            "async,blocking",
-        ],
-        dir.path(),
-    );
-    let rust: Vec<Value> = of(&rows, "rust")
-        .iter()
-        .map(|r| r["mode"].clone())
-        .collect();
-    assert_eq!(rust, ["async", "blocking"]);
-    let python: Vec<String> = of(&rows, "python")
-        .iter()
-        .map(|r| r["ran"].as_str().unwrap().to_owned())
-        .collect();
-    assert_eq!(
-        python,
-        [
-            "asyncio.sleep under gather",
-            "time.sleep inside the coroutines",
-            "asyncio.sleep under gather, on uvloop"
-        ],
-        "{rows:?}"
-    );
-    let (_, rows, _) = compare_json(
-        &[
-            "count", "-n", "2", "-d", "10ms", "--python", "--ways", "threads",
-        ],
-        dir.path(),
-    );
-    let python: Vec<Value> = of(&rows, "python");
-    assert_eq!(python.len(), 1, "{python:?}");
-    assert_eq!(python[0]["ran"], "a threading.Thread per task");
-    // A way with no Python twin: no Python row, and a note says why.
-    let (code, rows, stderr) = compare_json(
-        &[
-            "count",
-            "-n",
-            "2",
-            "-d",
-            "10ms",
-            "--python",
-            "--ways",
-            "multi-joined",
-        ],
-        dir.path(),
-    );
-    assert_eq!(code, 0, "{stderr}");
-    assert!(of(&rows, "python").is_empty(), "{rows:?}");
-    assert!(
-        stderr.contains("none of the ways picked has a Python twin"),
-        "{stderr}"
-    );
-}
-
-/// More panels than one slide holds (the eight ways and five Python rows
-/// of forty tasks): the page grows taller than 16:9 and stderr says how to
-/// pick fewer with --ways; picked, they fit.
-#[test]
-fn a_picture_too_big_for_a_slide_says_how_to_pick_fewer_ways() {
-    let dir = fake_python("exit 1");
-    let svg = dir.path().join("many.svg");
-    let svg_text = svg.to_str().unwrap().to_owned();
-    let run = |extra: &[&str]| {
-        let mut args = vec![
-            "compare", "count", "-n", "40", "-d", "5ms", "--python", "--svg", &svg_text,
-        ];
-        args.extend(extra);
-        let output = asyncdemo(&args).env("PATH", dir.path()).output().unwrap();
-        let text = std::fs::read_to_string(&svg).unwrap();
-        let doc = roxmltree::Document::parse(&text).unwrap();
-        let height: f64 = doc
-            .root_element()
-            .attribute("viewBox")
-            .unwrap()
-            .split(' ')
-            .nth(3)
-            .unwrap()
-            .parse()
-            .unwrap();
-        (String::from_utf8(output.stderr).unwrap(), height)
-    };
-    let (stderr, height) = run(&[]);
-    assert!(
-        stderr.contains("13 panels do not fit one 16:9 slide"),
-        "{stderr}"
-    );
-    assert!(stderr.contains("pick them with --ways"), "{stderr}");
-    assert!(height > 1080.0, "{height}");
-    let (stderr, height) = run(&["--ways", "async,blocking"]);
-    assert!(!stderr.contains("16:9"), "{stderr}");
-    assert_eq!(height, 1080.0);
-}
-
 /// A record of one task that a fake python3 prints (`count -n 1`), after a
 /// version line `version`, in the shell's printf (octal escapes).
 fn record(version: &str) -> String {
@@ -700,4 +594,110 @@ fn a_hostile_python3_fails_its_row_with_a_reason_and_nothing_else() {
         );
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
     }
+}
+
+/// `--ways` picks the Python rows too: only the twins of the picked tokio
+/// ways run (a fake python3 that fails at once shows which were started).
+#[test]
+fn ways_pick_the_python_twins_only() {
+    let dir = fake_python("exit 1");
+    let (_, rows, _) = compare_json(
+        &[
+            "count",
+            "-n",
+            "2",
+            "-d",
+            "10ms",
+            "--python",
+            "--ways",
+            "async,blocking",
+        ],
+        dir.path(),
+    );
+    let rust: Vec<Value> = of(&rows, "rust")
+        .iter()
+        .map(|r| r["mode"].clone())
+        .collect();
+    assert_eq!(rust, ["async", "blocking"]);
+    let python: Vec<String> = of(&rows, "python")
+        .iter()
+        .map(|r| r["ran"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        python,
+        [
+            "asyncio.sleep under gather",
+            "time.sleep inside the coroutines",
+            "asyncio.sleep under gather, on uvloop"
+        ],
+        "{rows:?}"
+    );
+    let (_, rows, _) = compare_json(
+        &[
+            "count", "-n", "2", "-d", "10ms", "--python", "--ways", "threads",
+        ],
+        dir.path(),
+    );
+    let python: Vec<Value> = of(&rows, "python");
+    assert_eq!(python.len(), 1, "{python:?}");
+    assert_eq!(python[0]["ran"], "a threading.Thread per task");
+    // A way with no Python twin: no Python row, and a note says why.
+    let (code, rows, stderr) = compare_json(
+        &[
+            "count",
+            "-n",
+            "2",
+            "-d",
+            "10ms",
+            "--python",
+            "--ways",
+            "multi-joined",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(of(&rows, "python").is_empty(), "{rows:?}");
+    assert!(
+        stderr.contains("none of the ways picked has a Python twin"),
+        "{stderr}"
+    );
+}
+
+/// More panels than one slide holds (the eight ways and five Python rows
+/// of forty tasks): the page grows taller than 16:9 and stderr says how to
+/// pick fewer with --ways; picked, they fit.
+#[test]
+fn a_picture_too_big_for_a_slide_says_how_to_pick_fewer_ways() {
+    let dir = fake_python("exit 1");
+    let svg = dir.path().join("many.svg");
+    let svg_text = svg.to_str().unwrap().to_owned();
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "compare", "count", "-n", "40", "-d", "5ms", "--python", "--svg", &svg_text,
+        ];
+        args.extend(extra);
+        let output = asyncdemo(&args).env("PATH", dir.path()).output().unwrap();
+        let text = std::fs::read_to_string(&svg).unwrap();
+        let doc = roxmltree::Document::parse(&text).unwrap();
+        let height: f64 = doc
+            .root_element()
+            .attribute("viewBox")
+            .unwrap()
+            .split(' ')
+            .nth(3)
+            .unwrap()
+            .parse()
+            .unwrap();
+        (String::from_utf8(output.stderr).unwrap(), height)
+    };
+    let (stderr, height) = run(&[]);
+    assert!(
+        stderr.contains("13 panels do not fit one 16:9 slide"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("pick them with --ways"), "{stderr}");
+    assert!(height > 1080.0, "{height}");
+    let (stderr, height) = run(&["--ways", "async,blocking"]);
+    assert!(!stderr.contains("16:9"), "{stderr}");
+    assert_eq!(height, 1080.0);
 }
