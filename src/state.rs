@@ -826,8 +826,6 @@ pub(crate) struct Counts {
 
 impl Counts {
     /// Tasks in `state`.
-    // The live view's counts line reads it; a build without the view
-    // (`--no-default-features`) has only the tests.
     #[cfg_attr(not(feature = "live"), allow(dead_code))]
     pub(crate) fn of(&self, state: TaskState) -> u32 {
         self.states[state.index()]
@@ -867,8 +865,7 @@ impl LaneChange {
     }
 }
 
-#[cfg(test)]
-#[cfg_attr(not(feature = "live"), allow(dead_code))]
+#[cfg(all(test, feature = "live"))]
 impl LaneChange {
     /// A change at `at` to `state` (`None`: the task ended), a sleep due
     /// at `due`: for the live view's tests.
@@ -889,8 +886,7 @@ impl LaneChange {
     }
 }
 
-#[cfg(test)]
-#[cfg_attr(not(feature = "live"), allow(dead_code))]
+#[cfg(all(test, feature = "live"))]
 impl Counts {
     /// These many tasks in these states, `done` ended: for tests.
     pub(crate) fn test(states: &[(TaskState, u32)], done: u32) -> Counts {
