@@ -713,6 +713,21 @@ struct Inner {
     tally: Option<Tally>,
 }
 
+impl Inner {
+    /// Keeps back the observations of the tasks a trace file draws, once.
+    fn keep_traced(&mut self) {
+        let tasks = self.traced.0;
+        if tasks > 0 && self.traced.1.is_empty() {
+            self.traced.1 = self
+                .events
+                .iter()
+                .filter(|e| e.task <= tasks)
+                .copied()
+                .collect();
+        }
+    }
+}
+
 /// At most this many parks and wake-ups are kept (16 bytes each).
 const MAX_PARKS: usize = 100_000;
 
@@ -973,15 +988,7 @@ impl Log {
     /// The observations of the tasks a trace file draws.
     pub(crate) fn of_tasks(&self) -> Vec<Observed> {
         let mut inner = self.lock();
-        let tasks = inner.traced.0;
-        if inner.traced.1.is_empty() {
-            inner.traced.1 = inner
-                .events
-                .iter()
-                .filter(|e| e.task <= tasks)
-                .copied()
-                .collect();
-        }
+        inner.keep_traced();
         inner.traced.1.clone()
     }
 
@@ -1074,15 +1081,7 @@ impl Log {
     /// Everything observed, and the parks, taken out for the summary.
     pub(crate) fn take(&self) -> Observations {
         let mut inner = self.lock();
-        let tasks = inner.traced.0;
-        if tasks > 0 && inner.traced.1.is_empty() {
-            inner.traced.1 = inner
-                .events
-                .iter()
-                .filter(|e| e.task <= tasks)
-                .copied()
-                .collect();
-        }
+        inner.keep_traced();
         Observations {
             events: std::mem::take(&mut inner.events),
             parks: std::mem::take(&mut inner.parks),
