@@ -141,6 +141,8 @@ pub(crate) fn ways(demo: Demo) -> &'static [Program] {
         // The notes have no lock lesson to run; how-it-works.md gives the
         // Python counterparts in prose.
         Demo::Lock => &[],
+        // Not yet: sqlite3, aiosqlite, asyncpg and psycopg rows.
+        Demo::Query => &[],
     }
 }
 

@@ -249,15 +249,31 @@ pub(crate) struct Sink {
 /// take no lock; every count is one read-modify-write of one atomic, so
 /// the counts are exact in the order the atomic saw them, even with
 /// several workers.
+///
+/// A query is different: between its lines it may wait for a free
+/// connection, or for its turn on a connection, and such a query is queued,
+/// not in progress. For `query` the lines count nothing; the database
+/// driver says when a query really started on its connection and when its
+/// answer came ([`Sink::query_began`], [`Sink::query_ended`]), so one
+/// connection gives a peak of 1 however many tasks are queued on it.
 #[derive(Default)]
 struct Overlap {
     /// Tasks between their first line and their last.
     now: AtomicU32,
     /// The most `now` ever was.
     peak: AtomicU32,
+    /// Counted from the driver's observations, not from the lines (`query`).
+    observed: bool,
 }
 
 impl Overlap {
+    /// A task printed its `phase` line.
+    fn line(&self, phase: Phase) {
+        if !self.observed {
+            self.step(phase);
+        }
+    }
+
     fn step(&self, phase: Phase) {
         match phase {
             Phase::First => {
@@ -320,8 +336,30 @@ impl Sink {
     /// set, for the summary's `peak_overlap`.
     pub(crate) fn counting_overlap(self, count: bool) -> Sink {
         Sink {
-            overlap: count.then(Overlap::default),
+            overlap: count.then(|| Overlap {
+                observed: self.demo == Demo::Query,
+                ..Overlap::default()
+            }),
             ..self
+        }
+    }
+
+    /// A query really started on its connection: the connection's thread
+    /// picked it up, or it was sent once the connection's previous answer
+    /// had come. Counts it in progress (see [`Overlap`]).
+    #[cfg_attr(not(feature = "db"), allow(dead_code))]
+    pub(crate) fn query_began(&self) {
+        if let Some(overlap) = &self.overlap {
+            overlap.step(Phase::First);
+        }
+    }
+
+    /// The query counted in by [`Sink::query_began`] has its answer (or
+    /// failed): no longer in progress.
+    #[cfg_attr(not(feature = "db"), allow(dead_code))]
+    pub(crate) fn query_ended(&self) {
+        if let Some(overlap) = &self.overlap {
+            overlap.step(Phase::Last);
         }
     }
 
@@ -465,11 +503,11 @@ impl Sink {
             // The sleeping demos' path: exactly the plain last line.
             Ending::Done => self.line(id, Phase::Last),
             Ending::Stopped => {}
-            Ending::Reply { .. } | Ending::Failed(_) => {
+            Ending::Reply { .. } | Ending::Answered(_) | Ending::Failed(_) => {
                 let failed = matches!(ending, Ending::Failed(_));
                 let text = self.demo.ending_text(id, &ending).unwrap_or_default();
                 if let Some(overlap) = &self.overlap {
-                    overlap.step(Phase::Last);
+                    overlap.line(Phase::Last);
                 }
                 let mut state = self.lock();
                 if let Ending::Failed(why) = &ending {
@@ -497,7 +535,7 @@ impl Sink {
             self.completed.fetch_add(1, Ordering::Relaxed);
         }
         if let Some(overlap) = &self.overlap {
-            overlap.step(phase);
+            overlap.line(phase);
         }
         if self.counts_only.load(Ordering::Relaxed) {
             return;

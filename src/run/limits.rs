@@ -34,7 +34,9 @@ fn task_thread_stack(config: &Config) -> u64 {
     if config.fetch.is_some() {
         return crate::wait::fetch::BlockingFetch::STACK_BYTES as u64;
     }
-    let _ = config;
+    if config.query.is_some() {
+        return crate::db::STACK_BYTES as u64;
+    }
     SleepCall::STACK_BYTES as u64
 }
 /// Address space a thread takes besides its stack: the guard page, std's

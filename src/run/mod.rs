@@ -25,7 +25,8 @@ pub(crate) mod limits;
 pub(crate) mod lock;
 mod threads;
 
-use crate::config::{Config, FetchOptions};
+use crate::config::{Config, FetchOptions, QueryOptions};
+use crate::db;
 use crate::demo;
 use crate::events;
 use crate::explain::{self, Explainer};
@@ -90,6 +91,10 @@ pub(crate) fn execute(
             (deadlock, locks) = (found, marks);
             elapsed
         }
+        (None, None) if config.query.is_some() => {
+            let options = config.query.as_ref().expect("checked by the guard");
+            query(config, sink, (watch, explain), teardown, options)?
+        }
         (None, None) if config.work == Work::Spin => drive(
             config,
             sink,
@@ -140,24 +145,42 @@ fn fetch(
     teardown: Teardown,
     options: &FetchOptions,
 ) -> anyhow::Result<(Duration, Option<Duration>)> {
-    /// [`drive`], once the HTTP side has made the waits.
-    struct Drive<'a>(&'a Config, &'a Arc<Sink>, Watched<'a>, Teardown);
-    impl http::Driver for Drive<'_> {
-        fn drive<A, B>(self, nonblocking: A, blocking: B) -> anyhow::Result<Duration>
-        where
-            A: Wait + Send + 'static,
-            B: BlockingCall,
-        {
-            let Drive(config, sink, watch, teardown) = self;
-            drive(config, sink, watch, teardown, nonblocking, blocking)
-        }
-    }
     http::fetch(
         config.delay,
         sink,
         options,
         Drive(config, sink, watch, teardown),
     )
+}
+
+/// Runs the query demo: the tasks' waits are database queries ([`db`]).
+fn query(
+    config: &Config,
+    sink: &Arc<Sink>,
+    watch: Watched<'_>,
+    teardown: Teardown,
+    options: &QueryOptions,
+) -> anyhow::Result<Duration> {
+    db::query(
+        config.delay,
+        sink,
+        options,
+        Drive(config, sink, watch, teardown),
+    )
+}
+
+/// [`drive`], once the HTTP or database side has made the waits.
+struct Drive<'a>(&'a Config, &'a Arc<Sink>, Watched<'a>, Teardown);
+
+impl http::Driver for Drive<'_> {
+    fn drive<A, B>(self, nonblocking: A, blocking: B) -> anyhow::Result<Duration>
+    where
+        A: Wait + Send + 'static,
+        B: BlockingCall,
+    {
+        let Drive(config, sink, watch, teardown) = self;
+        drive(config, sink, watch, teardown, nonblocking, blocking)
+    }
 }
 
 /// Who times the tasks' polls: `--slow-poll`'s watch and `--explain`'s
@@ -329,7 +352,7 @@ fn build_runtime(
     }
     // Sockets need tokio's I/O driver; the sleeping demos don't, and go
     // without it (their runtime then parks on a plain condition variable).
-    if config.fetch.is_some() {
+    if config.fetch.is_some() || config.query.is_some() {
         builder.enable_io();
     }
     let threads_followed = sink.follows_threads();
