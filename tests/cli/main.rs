@@ -24,6 +24,8 @@ mod modes;
 mod net;
 // Compiled only into a build without `http` (`cargo test
 // --no-default-features`, which CI runs too): there fetch and serve refuse.
+#[cfg(not(feature = "db"))]
+mod no_db;
 #[cfg(not(feature = "http"))]
 mod no_http;
 #[cfg(not(feature = "live"))]
@@ -32,7 +34,11 @@ mod numbers;
 #[cfg(feature = "http")]
 mod peers;
 mod pictures;
+#[cfg(feature = "db")]
+mod postgres;
 mod python;
+#[cfg(feature = "db")]
+mod query;
 mod scale;
 mod slowpoll;
 mod spin;
