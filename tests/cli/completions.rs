@@ -50,7 +50,7 @@ enum Expect {
 const CASES: &[(&str, Expect)] = &[
     (
         "asyncdemo compare ",
-        Expect::Values(&["count", "fetch", "hello", "lock"]),
+        Expect::Values(&["count", "fetch", "hello", "lock", "query"]),
     ),
     (
         "asyncdemo completions ",
