@@ -13,7 +13,7 @@
 
 use crate::cli::{CompareArgs, TableFormat, WayName};
 use crate::conclude::{self, Closer, Conclusion, Stuck, Turn};
-use crate::config::{self, Config, DEFAULT_BLOCKING_THREADS, Way};
+use crate::config::{self, Config, DEFAULT_BLOCKING_THREADS, QueryOptions, Way};
 use crate::export::{Compared, Exports};
 use crate::interrupt;
 use crate::python;
@@ -56,8 +56,9 @@ pub(crate) struct Trial {
 impl Trial {
     /// The explanation in the words of `demo`'s wait.
     pub(crate) fn why(&self, demo: Demo) -> String {
+        // A query's blocking call is a call, as a fetch's is, not a sleep.
         let why = match (demo, self.why_fetch) {
-            (Demo::Fetch, Some(why)) => why,
+            (Demo::Fetch | Demo::Query, Some(why)) => why,
             _ => self.why,
         };
         match self.mode {
@@ -480,7 +481,18 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
     if args.png.is_some() && !cfg!(feature = "png") {
         return Err(config::usage_error("compare", config::NO_PNG.into()).into());
     }
-    if args.workload.work == Work::Spin && matches!(args.demo, Demo::Fetch | Demo::Lock) {
+    if args.demo == Demo::Query {
+        crate::db::require("compare query")?;
+    } else if args.db.db.is_some() || args.db.connections.is_some() {
+        return Err(config::usage_error(
+            "compare",
+            "--db and --connections choose the database of compare query".into(),
+        )
+        .into());
+    }
+    if args.workload.work == Work::Spin
+        && matches!(args.demo, Demo::Fetch | Demo::Query | Demo::Lock)
+    {
         return Err(config::usage_error(
             "compare",
             format!(
@@ -514,10 +526,15 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
     // error.
     let mut code = ExitCode::Success;
     for trial in chosen(args.demo, args.workload.work, &args.ways)? {
+        let base = Config::of_way(args.demo, &args.workload, trial.way());
         let config = Config {
             // The picture needs every way's events.
             record: args.svg.is_some() || args.png.is_some(),
-            ..Config::of_way(args.demo, &args.workload, trial.way())
+            query: base
+                .query
+                .as_ref()
+                .map(|_| QueryOptions::new(&args.db, base.tasks)),
+            ..base
         };
         // The label comes from an empty summary of the run about to start,
         // so the progress line and the table row describe it the same way.
@@ -604,7 +621,10 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
         table.current = None;
         let summary = Summary::new(&config, outcome, None).with_peak_overlap(sink.peak_overlap());
         table.rows.push(Row {
-            why: trial.explain(args.demo, &summary),
+            why: match &config.query {
+                Some(query) => query_verdict(&trial, query, &summary),
+                None => trial.explain(args.demo, &summary),
+            },
             summary: Summary {
                 language: Some(Language::Rust),
                 ..summary
@@ -624,6 +644,42 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
     }
     shared.write(&table.rows)?;
     Ok(code)
+}
+
+/// Why a way of running `compare query` overlapped as it did, read from
+/// the observed overlap: a pool of fewer connections than tasks caps it,
+/// and then the connections are the reason, whatever the way.
+fn query_verdict(trial: &Trial, query: &QueryOptions, summary: &Summary) -> String {
+    let server = matches!(query.db, crate::dburl::Database::Postgres(_));
+    let finished = !summary.interrupted && summary.completed >= summary.tasks;
+    let capped = query.connections < summary.tasks
+        && finished
+        && summary.peak_overlap == Some(query.connections);
+    match (capped, query.connections, trial.mode, server) {
+        (true, 1, _, true) => {
+            "one connection, the server runs a connection's queries in turn".to_owned()
+        }
+        (true, 1, _, false) => "one connection, whose thread runs its queries in turn".to_owned(),
+        (true, k, _, _) => format!("{k} connections"),
+        (false, _, Mode::Async, true) => {
+            "tokio-postgres frees the thread while the server runs each query".to_owned()
+        }
+        (false, _, Mode::Async, false) => "each query runs on its connection's own thread: \
+                                           async SQLite is a blocking call on its own thread"
+            .to_owned(),
+        (false, _, Mode::Blocking, true) if summary.failed > 0 => {
+            "tokio refuses the sync postgres client inside a task: it panics (see the error)"
+                .to_owned()
+        }
+        (false, _, Mode::SpawnBlocking, _) => format!(
+            "the queries run on tokio's blocking pool, which starts threads as the calls need \
+             them, up to {DEFAULT_BLOCKING_THREADS}"
+        ),
+        (false, _, Mode::Blocking, false) if !trial.spawn => {
+            "rusqlite's query blocks the executor".to_owned()
+        }
+        _ => trial.explain(Demo::Query, summary),
+    }
 }
 
 /// `compare --python`: the Python rows, after the tokio rows. A missing

@@ -69,9 +69,12 @@ fn postgres(
         AsyncPostgres::new(Arc::clone(&shared)),
         BlockingPostgres::new(Arc::clone(&shared)),
     )?;
-    if let Some(why) = shared.refusal() {
-        // Once, after the task lines: each failed task said only tokio's
-        // words. A failed write to stderr changes nothing.
+    // Once, after the task lines (each failed task said only tokio's
+    // words), and once per process: `compare query` has three ways that
+    // are refused alike. A failed write to stderr changes nothing.
+    static EXPLAINED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    let first = |_: &str| !EXPLAINED.swap(true, std::sync::atomic::Ordering::Relaxed);
+    if let Some(why) = shared.refusal().filter(|why| first(why)) {
         let line = format!("error: {}", refusal_lesson(why));
         let _ = writeln!(std::io::stderr(), "{}", crate::style::label(&line));
     }

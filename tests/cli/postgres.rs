@@ -273,6 +273,40 @@ fn postgres_overlap_follows_the_connections_and_the_sync_client_is_refused_in_a_
         assert_eq!(run.code, 0, "{way:?}: {}", run.stderr);
         assert_eq!(run.summary["completed"], 3, "{way:?}");
     }
+    // compare query: the PostgreSQL ways, each verdict from its overlap.
+    let compare = asyncdemo(&[
+        "compare",
+        "query",
+        "--db",
+        &db,
+        "-n",
+        "3",
+        "-d",
+        "100ms",
+        "--connections",
+        "1",
+        "--ways",
+        "async,blocking,spawn-blocking",
+    ])
+    .output()
+    .unwrap();
+    let table = String::from_utf8(compare.stdout).unwrap();
+    let stderr = String::from_utf8(compare.stderr).unwrap();
+    assert_eq!(compare.status.code(), Some(1), "{table}{stderr}");
+    let rows: Vec<&str> = table.lines().skip(1).collect();
+    assert_eq!(rows.len(), 3, "{table}");
+    let one = "one after another: one connection, the server runs a connection's queries in turn";
+    assert!(rows[0].contains(one), "{table}");
+    assert!(
+        rows[1].contains("run failed: 0 of 3 tasks finished"),
+        "{table}"
+    );
+    assert!(rows[2].contains(one), "{table}");
+    assert_eq!(
+        stderr.matches("Python's sync drivers").count(),
+        1,
+        "{stderr}"
+    );
     // More connections than the server has: one line naming the limit.
     let too_many = asyncdemo(&[
         "query",

@@ -200,3 +200,64 @@ fn a_bad_file_fails_each_task_with_the_reason_and_the_json_stays_whole() {
     assert!(out.contains("... query 1: failed: "), "{out}");
     assert!(!out.contains('\x1b'), "{out:?}");
 }
+
+#[test]
+fn compare_query_reads_its_verdicts_off_the_connections() {
+    let table = stdout_of(&[
+        "compare",
+        "query",
+        "-n",
+        "4",
+        "-d",
+        "200ms",
+        "--connections",
+        "2",
+        "--ways",
+        "async,threads,spawn-blocking",
+    ]);
+    let rows: Vec<&str> = table.lines().skip(1).collect();
+    assert_eq!(rows.len(), 3, "{table}");
+    for row in &rows {
+        assert!(row.contains("2 at a time: 2 connections"), "{table}");
+    }
+    let table = stdout_of(&[
+        "compare",
+        "query",
+        "-n",
+        "3",
+        "-d",
+        "100ms",
+        "--ways",
+        "async,blocking",
+    ]);
+    assert!(
+        table.contains("all waits overlap: each query runs on its connection's own thread"),
+        "{table}"
+    );
+    assert!(
+        table.contains("one after another: rusqlite's query blocks the executor"),
+        "{table}"
+    );
+    let table = stdout_of(&[
+        "compare",
+        "query",
+        "-n",
+        "3",
+        "-d",
+        "100ms",
+        "--connections",
+        "1",
+        "--ways",
+        "async",
+    ]);
+    assert!(
+        table.contains("one after another: one connection, whose thread runs its queries in turn"),
+        "{table}"
+    );
+    asyncdemo(&["compare", "count", "--db", "sqlite::memory:"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "choose the database of compare query",
+        ));
+}
