@@ -29,7 +29,6 @@ use crate::net::escaped;
 use crate::sink::Sink;
 use crate::vocab::Ending;
 use std::cell::Cell;
-use std::future::Future;
 use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
@@ -302,34 +301,32 @@ impl AsyncSqlite {
 }
 
 impl Wait for AsyncSqlite {
-    fn wait(&self, _id: u32) -> impl Future<Output = Ending> + Send {
-        async move {
-            // Queued until a connection is free: the thread runs the other
-            // tasks meanwhile.
-            let Ok(_permit) = self.pool.permits.acquire().await else {
-                return Ending::Stopped;
-            };
-            let worker = match self.pool.pop() {
-                Some(worker) => worker,
-                None => match self.start_worker().await {
-                    Ok(worker) => worker,
-                    Err(why) => return Ending::Failed(why),
-                },
-            };
-            let (answer, answered) = tokio::sync::oneshot::channel();
-            if worker.0.send(Job { answer }).is_err() {
-                return Ending::Failed("the connection's thread has ended".into());
-            }
-            // Awaiting the answer gives the thread back: the query runs on
-            // the connection's own thread.
-            let ending = match answered.await {
-                Ok(Ok(took)) => Ending::Answered(took),
-                Ok(Err(why)) => Ending::Failed(why),
-                Err(_) => Ending::Failed("the connection's thread has ended".into()),
-            };
-            self.pool.put(worker);
-            ending
+    async fn wait(&self, _id: u32) -> Ending {
+        // Queued until a connection is free: the thread runs the other
+        // tasks meanwhile.
+        let Ok(_permit) = self.pool.permits.acquire().await else {
+            return Ending::Stopped;
+        };
+        let worker = match self.pool.pop() {
+            Some(worker) => worker,
+            None => match self.start_worker().await {
+                Ok(worker) => worker,
+                Err(why) => return Ending::Failed(why),
+            },
+        };
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        if worker.0.send(Job { answer }).is_err() {
+            return Ending::Failed("the connection's thread has ended".into());
         }
+        // Awaiting the answer gives the thread back: the query runs on
+        // the connection's own thread.
+        let ending = match answered.await {
+            Ok(Ok(took)) => Ending::Answered(took),
+            Ok(Err(why)) => Ending::Failed(why),
+            Err(_) => Ending::Failed("the connection's thread has ended".into()),
+        };
+        self.pool.put(worker);
+        ending
     }
 }
 
@@ -482,39 +479,37 @@ impl AsyncPostgres {
 }
 
 impl Wait for AsyncPostgres {
-    fn wait(&self, _id: u32) -> impl Future<Output = Ending> + Send {
-        async move {
-            // Queued until a connection is free. Holding the connection for
-            // the whole query, rather than pipelining several tasks'
-            // queries on it, changes nothing on the server (it runs a
-            // connection's queries one at a time) and lets the start of
-            // each be observed: it is sent once the previous answer came.
-            let Ok(_permit) = self.pool.permits.acquire().await else {
-                return Ending::Stopped;
-            };
-            let conn = match self.pool.pop() {
-                Some(conn) => conn,
-                None => match self.connect().await {
-                    Ok(conn) => conn,
-                    Err(why) => return Ending::Failed(why),
-                },
-            };
-            let running = InProgress::begin(&self.shared.sink);
-            let result = conn
-                .client
-                .execute(&conn.statement, &[&self.shared.secs])
-                .await;
-            let took = running.took();
-            drop(running);
-            // A connection the server closed is not given back: the next
-            // task opens another.
-            if !conn.client.is_closed() {
-                self.pool.put(conn);
-            }
-            match result {
-                Ok(_) => Ending::Answered(took),
-                Err(err) => Ending::Failed(pg_error(&err)),
-            }
+    async fn wait(&self, _id: u32) -> Ending {
+        // Queued until a connection is free. Holding the connection for
+        // the whole query, rather than pipelining several tasks'
+        // queries on it, changes nothing on the server (it runs a
+        // connection's queries one at a time) and lets the start of
+        // each be observed: it is sent once the previous answer came.
+        let Ok(_permit) = self.pool.permits.acquire().await else {
+            return Ending::Stopped;
+        };
+        let conn = match self.pool.pop() {
+            Some(conn) => conn,
+            None => match self.connect().await {
+                Ok(conn) => conn,
+                Err(why) => return Ending::Failed(why),
+            },
+        };
+        let running = InProgress::begin(&self.shared.sink);
+        let result = conn
+            .client
+            .execute(&conn.statement, &[&self.shared.secs])
+            .await;
+        let took = running.took();
+        drop(running);
+        // A connection the server closed is not given back: the next
+        // task opens another.
+        if !conn.client.is_closed() {
+            self.pool.put(conn);
+        }
+        match result {
+            Ok(_) => Ending::Answered(took),
+            Err(err) => Ending::Failed(pg_error(&err)),
         }
     }
 }
