@@ -208,7 +208,7 @@ pub(crate) struct FetchArgs {
     pub(crate) url: Option<String>,
 
     /// Give up on a request after this long [default: --delay + 10s].
-    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration,
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration,
           value_hint = ValueHint::Other,
           allow_negative_numbers = true)]
     pub(crate) timeout: Option<Duration>,
@@ -237,13 +237,13 @@ pub(crate) struct ServeArgs {
 
     /// How long the server waits before answering each request.
     #[arg(short, long, value_name = "DURATION", default_value = "1s",
-          value_parser = humantime::parse_duration,
+          value_parser = parse_duration,
           value_hint = ValueHint::Other, allow_negative_numbers = true)]
     pub(crate) delay: Duration,
 
     /// The longest delay a request may ask for with `GET /?delay=DURATION`.
     #[arg(long, value_name = "DURATION", default_value = "1m",
-          value_parser = humantime::parse_duration, allow_negative_numbers = true,
+          value_parser = parse_duration, allow_negative_numbers = true,
           value_hint = ValueHint::Other)]
     pub(crate) max_delay: Duration,
 
@@ -259,12 +259,33 @@ pub(crate) struct ServeArgs {
     pub(crate) quiet: bool,
 }
 
+/// The longest duration any option takes: a thousand years.
+///
+/// Far longer than any run (`--delay 500years` is how the docs show a wait
+/// that only a signal ends), and far below where clock arithmetic breaks:
+/// `Instant + Duration` panics past about 292 billion years, which
+/// humantime still parses (`300000000000years`). With every duration
+/// under this one, a deadline made of a few of them (N × delay + slack)
+/// cannot overflow either.
+/// (A year is humantime's, 365.25 days, so that `1000years` is allowed.)
+pub(crate) const MAX_DURATION: Duration = Duration::from_secs(1000 * 31_557_600);
+
+/// A duration, at most [`MAX_DURATION`]: the parser of every option that
+/// takes one.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let duration = humantime::parse_duration(text).map_err(|err| err.to_string())?;
+    if duration > MAX_DURATION {
+        let max = humantime::format_duration(MAX_DURATION);
+        return Err(format!("too long: at most {max}"));
+    }
+    Ok(duration)
+}
+
 /// A duration longer than zero.
 fn parse_positive_duration(text: &str) -> Result<Duration, String> {
-    match humantime::parse_duration(text) {
+    match parse_duration(text) {
         Ok(d) if d.is_zero() => Err("must be longer than 0".into()),
-        Ok(d) => Ok(d),
-        Err(err) => Err(err.to_string()),
+        other => other,
     }
 }
 
@@ -521,7 +542,7 @@ pub(crate) struct CompareArgs {
     /// Stop a Python row that runs longer than this, and fail it
     /// [default: N × delay + 10s].
     #[arg(long, value_name = "DURATION", requires = "python",
-          value_parser = humantime::parse_duration, value_hint = ValueHint::Other)]
+          value_parser = parse_duration, value_hint = ValueHint::Other)]
     pub(crate) python_deadline: Option<Duration>,
 
     /// Run only these ways, comma-separated (default: all of the demo's),
@@ -595,7 +616,7 @@ pub(crate) struct Workload {
     // `allow_negative_numbers` lets `-d -1` reach the parser, which then
     // says why it is wrong, instead of clap reading `-1` as a flag.
     #[arg(short, long, value_name = "DURATION", default_value = "1s",
-          value_parser = humantime::parse_duration,
+          value_parser = parse_duration,
           value_hint = ValueHint::Other, allow_negative_numbers = true)]
     pub(crate) delay: Duration,
 
@@ -687,7 +708,7 @@ pub(crate) struct RunArgs {
     /// thread, so there is no shared thread to hold.
     #[arg(long, value_name = "THRESHOLD", num_args = 0..=1, require_equals = true,
           value_hint = ValueHint::Other,
-          default_missing_value = "100ms", value_parser = humantime::parse_duration)]
+          default_missing_value = "100ms", value_parser = parse_duration)]
     pub(crate) slow_poll: Option<Duration>,
 
     /// Narrate what the executor does, step by step, between the task
@@ -715,13 +736,13 @@ pub(crate) struct RunArgs {
     pub(crate) verbose: bool,
 
     /// Fail (exit 1) if the run takes longer than this.
-    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration,
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration,
           value_hint = ValueHint::Other,
           allow_negative_numbers = true)]
     pub(crate) max_elapsed: Option<Duration>,
 
     /// Fail (exit 1) if the run takes less time than this.
-    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration,
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration,
           value_hint = ValueHint::Other,
           allow_negative_numbers = true)]
     pub(crate) min_elapsed: Option<Duration>,

@@ -593,8 +593,8 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
             (Ok(_), Some(err)) | (Err(err), _) => {
                 // The same classification as a single run's: a limit of the
                 // machine, named, is exit 1.
-                let limit = crate::run::limits::Limit::of(&err);
-                let hint = limit.map_or("", crate::run::limits::Limit::hint);
+                let limit = crate::limits::Limit::of(&err);
+                let hint = limit.map(crate::limits::Limit::hint).unwrap_or_default();
                 let line = format!("error: {label}: {err:#}{hint}");
                 let _ = writeln!(io::stderr(), "{}", crate::style::label(&line));
                 code = worse(

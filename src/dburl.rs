@@ -8,7 +8,13 @@
 //! syntax (port, options) is checked by tokio-postgres's parser before the
 //! run starts (`db::enabled`).
 
+use crate::net::{QUOTE_CHARS, escaped};
 use std::fmt;
+
+/// How much of a `--db` text, a path or a socket directory an error
+/// quotes: all of any real path (Linux's `PATH_MAX`), while a runaway
+/// argument is still cut.
+pub(crate) const SHOWN_CHARS: usize = 4096;
 use std::path::{Path, PathBuf};
 
 /// The database the queries go to.
@@ -90,11 +96,11 @@ pub(crate) fn parse(text: &str) -> Result<Database, String> {
     if text.contains('=') && !text.contains("://") {
         return key_values(text).map(|()| Database::Postgres(text.to_owned()));
     }
-    let shown = crate::net::escaped(text);
+    let shown = escaped(text, SHOWN_CHARS);
     match text.split_once("://") {
         Some((scheme, _)) => Err(format!(
             "unknown database scheme {}://; {TAKES}",
-            crate::net::escaped(scheme)
+            escaped(scheme, QUOTE_CHARS)
         )),
         None => Err(format!("not a database URL: {shown}; {TAKES}")),
     }
@@ -103,7 +109,7 @@ pub(crate) fn parse(text: &str) -> Result<Database, String> {
 /// A SQLite file the demo may open: it must exist (the demo creates
 /// nothing), and be a file.
 fn sqlite_file(path: &Path) -> Result<PathBuf, String> {
-    let shown = crate::net::escaped(&path.display().to_string());
+    let shown = escaped(&path.display().to_string(), SHOWN_CHARS);
     if path.as_os_str().is_empty() {
         return Err(format!("sqlite: needs a file name; {TAKES}"));
     }
@@ -114,7 +120,7 @@ fn sqlite_file(path: &Path) -> Result<PathBuf, String> {
     if !dir.is_dir() {
         return Err(format!(
             "sqlite:{shown}: the directory {} does not exist",
-            crate::net::escaped(&dir.display().to_string())
+            escaped(&dir.display().to_string(), SHOWN_CHARS)
         ));
     }
     if path.is_dir() {
@@ -136,13 +142,13 @@ fn key_values(text: &str) -> Result<(), String> {
         let Some((key, value)) = pair.split_once('=') else {
             return Err(format!(
                 "{} is not key=value; {TAKES}",
-                crate::net::escaped(pair)
+                escaped(pair, QUOTE_CHARS)
             ));
         };
         if key == "host" && value.starts_with('/') && !Path::new(value).is_dir() {
             return Err(format!(
                 "host={}: the socket directory does not exist",
-                crate::net::escaped(value)
+                escaped(value, SHOWN_CHARS)
             ));
         }
     }

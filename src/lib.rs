@@ -45,6 +45,11 @@
 //!   (`compare count --blocking`).
 //! - `config`: the arguments checked against each other, defaults
 //!   settled; one constructor builds every run's `Config`.
+//! - `limits`: the machine's limits in one room (threads, memory, stack,
+//!   file descriptors): the check made before a run starts, the thread
+//!   start that turns the OS's refusal into a named limit, the words of
+//!   every such error, and the one classification (exit 1) all commands
+//!   use.
 //! - `report`: pure renderers. A `Summary` and the recorded events in;
 //!   text, JSON, NDJSON, the `--timeline` and `--svg` pictures, the
 //!   `--trace` file and the `compare` table out.
@@ -78,9 +83,9 @@
 //! - `slowpoll`: `--slow-poll`, each coroutine's polls timed, and a
 //!   watchdog thread that names a task while it holds its thread.
 //! - `run`: what drives the tasks (a tokio runtime, joined or spawned, or
-//!   an OS thread each), the machine's limits checked before they start,
-//!   and how long they took; `run::lock` drives the `lock` demo, whose
-//!   tasks share one lock, and watches for the deadlock a
+//!   an OS thread each), the machine's limits checked (`limits`) before
+//!   they start, and how long they took; `run::lock` drives the `lock`
+//!   demo, whose tasks share one lock, and watches for the deadlock a
 //!   `std::sync::Mutex` held across `.await` makes.
 //! - `export`: every output of a finished run (summary, timeline, table,
 //!   picture) behind one `Exporter` trait, and the files they go to,
@@ -111,6 +116,7 @@ mod export;
 mod generate;
 mod http;
 mod interrupt;
+mod limits;
 mod live;
 mod net;
 mod python;
@@ -126,8 +132,8 @@ mod vocab;
 mod wait;
 
 pub use crate::cli::{Cli, ColorChoice};
-pub use crate::run::limits::Limit;
-pub use crate::vocab::{ExitCode, MachineLimit};
+pub use crate::limits::{Limit, MachineLimit};
+pub use crate::vocab::ExitCode;
 
 use crate::cli::Command;
 use crate::conclude::{Closer, Conclusion, Stuck, Turn};
@@ -162,7 +168,7 @@ const TRACE_BUFFER_BYTES: usize = 256 * 1024;
 /// Usage errors come back as a `clap::Error` inside the `anyhow::Error`, so
 /// that `main` can print them in clap's own style.
 pub fn run_then_exit(cli: Cli) -> anyhow::Result<ExitCode> {
-    run::limits::share_malloc_arena_under_address_limit();
+    limits::share_malloc_arena_under_address_limit();
     let term = config::detect_term(cli.color);
     let mut query = None;
     let (demo, args, fetch, lock) = match cli.command {

@@ -71,7 +71,7 @@ fn report_error(err: &anyhow::Error, color: ColorChoice) -> ExitCode {
     let limit = asyncdemo::Limit::of(err);
     // `{:#}` prints the whole context chain on one line:
     // `error: writing output: No space left on device (os error 28)`.
-    let hint = limit.map_or("", asyncdemo::Limit::hint);
+    let hint = limit.map(asyncdemo::Limit::hint).unwrap_or_default();
     let line = format!("error: {err:#}{hint}");
     let _ = writeln!(io::stderr(), "{}", style::label(&line));
     if limit.is_some() {

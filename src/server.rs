@@ -46,9 +46,12 @@
 
 use crate::config::ServeOptions;
 use crate::interrupt;
-use crate::net::{escaped, out_of_descriptors};
+use crate::limits::{
+    FEWER_TASKS, descriptor_error, descriptor_limit, out_of_descriptors, thread_refused,
+};
+use crate::net::{QUOTE_CHARS, escaped};
 use crate::sink::Sink;
-use crate::vocab::{ExitCode, MachineLimit};
+use crate::vocab::ExitCode;
 use anyhow::{Context, anyhow};
 use http_body_util::Full;
 use hyper::body::Bytes;
@@ -92,34 +95,6 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// which added a whole second to `fetch -n 5000`. The kernel caps this at
 /// `net.core.somaxconn`.
 const BACKLOG: u32 = 65_535;
-
-/// The process's descriptor limit (`ulimit -n`), if it can be read.
-///
-/// Read once, early ([`BuiltIn::start`] and the fetch client call it
-/// first): reading it opens a file, which is exactly what fails once the
-/// descriptors have run out.
-pub(crate) fn descriptor_limit() -> Option<u64> {
-    static LIMIT: std::sync::OnceLock<Option<u64>> = std::sync::OnceLock::new();
-    *LIMIT.get_or_init(|| {
-        // /proc is Linux only; elsewhere the message does without the number.
-        let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
-        let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
-        line.split_whitespace().nth(3)?.parse().ok()
-    })
-}
-
-/// The one-line error for running out of descriptors: names the limit,
-/// says why (`detail`) and what to do instead (`instead`).
-pub(crate) fn descriptor_error(who: &str, detail: &str, instead: &str) -> anyhow::Error {
-    let limit = descriptor_limit().map_or_else(String::new, |n| format!(" (ulimit -n is {n})"));
-    anyhow!(MachineLimit(format!(
-        "{who} ran out of file descriptors{limit}: {detail}; raise the limit \
-         with `ulimit -n`{instead}"
-    )))
-}
-
-/// What a `fetch` can do instead of raising the limit.
-pub(crate) const FEWER_TASKS: &str = ", or run fewer tasks (-n)";
 
 /// Listens on `addr` with a deep accept queue. Needs a tokio runtime
 /// context (the listener registers with its reactor).
@@ -462,7 +437,7 @@ impl RequestLog {
                     shared.queued.fetch_sub(1, Ordering::Relaxed);
                 }
             })
-            .context("starting the thread that writes serve's log")?;
+            .map_err(|err| thread_refused("the thread that writes serve's log", Some(&err), ""))?;
         Ok(RequestLog { lines, counts })
     }
 
@@ -475,8 +450,8 @@ impl RequestLog {
             .map_or("/", hyper::http::uri::PathAndQuery::as_str);
         let line = format!(
             "{} {} {} {:.1} ms\n",
-            escaped(request.method().as_str()),
-            escaped(target),
+            escaped(request.method().as_str(), QUOTE_CHARS),
+            escaped(target, QUOTE_CHARS),
             status.as_u16(),
             took.as_secs_f64() * 1e3
         );
@@ -725,7 +700,7 @@ impl BuiltIn {
                 });
                 // Replies still waiting are dropped with the runtime here.
             })
-            .context("starting the built-in server's thread")?;
+            .map_err(|err| thread_refused("the built-in server's thread", Some(&err), ""))?;
         Ok(BuiltIn { addr, _stop: stop })
     }
 

@@ -4,8 +4,8 @@
 use crate::config::{QueryOptions, usage_error};
 use crate::dburl::Database;
 use crate::http::Driver;
+use crate::limits::MachineLimit;
 use crate::sink::Sink;
-use crate::vocab::MachineLimit;
 use crate::wait::query::{
     AsyncPostgres, AsyncSqlite, BlockingPostgres, BlockingSqlite, Postgres, Sqlite,
 };
@@ -106,8 +106,8 @@ fn pg_config(text: &str) -> Result<tokio_postgres::Config, clap::Error> {
                 "query",
                 format!(
                     "invalid value '{}' for '--db <URL>': {}",
-                    crate::net::escaped(&shown),
-                    crate::net::escaped(&err.to_string())
+                    crate::net::escaped(&shown, crate::dburl::SHOWN_CHARS),
+                    crate::net::escaped(&err.to_string(), crate::net::QUOTE_CHARS)
                 ),
             )
         })?;

@@ -21,7 +21,6 @@
 //! spawned as its own tokio task, which a multi-thread runtime may run on
 //! any of its workers.
 
-pub(crate) mod limits;
 pub(crate) mod lock;
 mod threads;
 
@@ -31,9 +30,10 @@ use crate::demo;
 use crate::events;
 use crate::explain::{self, Explainer};
 use crate::http;
+use crate::limits::{self, MachineLimit};
 use crate::sink::Sink;
 use crate::slowpoll::{Watch, Watchdog};
-use crate::vocab::{MachineLimit, Mode, Outcome, Runtime, Work};
+use crate::vocab::{Mode, Outcome, Runtime, Work};
 use crate::wait::{
     BlockInPlace, Blocking, BlockingCall, Sleep, SleepCall, SpawnBlocking, SpinCall, Wait,
     YieldingSpin,
@@ -72,7 +72,7 @@ pub(crate) fn execute(
     // Refuse a run the machine cannot hold before anything starts, and
     // take the one large allocation (the recorded events) while a failure
     // can still be an error rather than an abort.
-    limits::check(config)?;
+    limits::check(config, task_thread_stack(config))?;
     let events = 2 * config.tasks as usize;
     sink.reserve_events(events).map_err(|_| {
         anyhow::Error::new(MachineLimit(format!(
@@ -252,9 +252,7 @@ fn on_runtime<W: Wait + Send + 'static>(
     let rt = build_runtime(runtime, config, sink)?;
     // Started before the tasks and stopped (dropped) after them.
     let _watchdog = match watch {
-        Some(watch) if watch.warns() => {
-            Some(Watchdog::start(watch).context("starting the --slow-poll watchdog thread")?)
-        }
+        Some(watch) if watch.warns() => Some(Watchdog::start(watch)?),
         _ => None,
     };
     // Without a watch the tasks are exactly the plain coroutines: the
@@ -329,6 +327,21 @@ async fn flushed_when_waiting<F: Future>(sink: &Sink, future: F, tell: bool) -> 
     .await
 }
 
+/// The stack of a `--mode threads` thread: what its blocking call needs
+/// ([`BlockingCall::STACK_BYTES`]): a sleep needs little, an HTTP client
+/// more.
+fn task_thread_stack(config: &Config) -> u64 {
+    #[cfg(feature = "http")]
+    if config.fetch.is_some() {
+        return crate::wait::fetch::BlockingFetch::STACK_BYTES as u64;
+    }
+    if config.query.is_some() {
+        return crate::db::STACK_BYTES as u64;
+    }
+    let _ = config;
+    crate::wait::SleepCall::STACK_BYTES as u64
+}
+
 /// The tokio runtime for a run.
 ///
 /// The default, a current-thread runtime, makes the comparison with the notes
@@ -395,12 +408,14 @@ fn build_runtime(
     // own that the run does not wait for past a deadline, and the workers
     // are counted as they start.
     let refused = |started: usize| {
-        anyhow::Error::new(MachineLimit(format!(
-            "the OS refused a worker thread after {started} started; use fewer --workers"
-        )))
+        limits::thread_refused(
+            &format!("a worker thread after {started} started"),
+            None,
+            ", or use fewer --workers",
+        )
     };
     let deadline = std::time::Instant::now() + WORKER_START_PATIENCE;
-    let built = build_within(builder, WORKER_START_PATIENCE);
+    let built = build_within(builder, WORKER_START_PATIENCE)?;
     let rt = match built {
         Some(Ok(rt)) => rt,
         Some(Err(err)) => return Err(err).context("starting the tokio runtime"),
@@ -425,27 +440,28 @@ const WORKER_START_PATIENCE: Duration = Duration::from_millis(1500);
 /// Builds the runtime on a thread of its own and waits for it at most
 /// `patience`: `None` if the build panicked or did not end in time (the
 /// thread is then left behind; the process is about to end with an error).
+/// The OS refusing that thread is the error.
 fn build_within(
     mut builder: tokio::runtime::Builder,
     patience: Duration,
-) -> Option<std::io::Result<tokio::runtime::Runtime>> {
+) -> anyhow::Result<Option<std::io::Result<tokio::runtime::Runtime>>> {
     let (done, built) = std::sync::mpsc::channel();
     // The panic is reported as one line by the caller; tokio's message and
     // backtrace would only add noise.
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
-    let spawned = std::thread::Builder::new()
-        .name("runtime-builder".into())
-        .spawn(move || {
+    let thread = std::thread::Builder::new().name("runtime-builder".into());
+    let spawned = limits::spawn(
+        thread,
+        "the thread that starts the tokio runtime",
+        move || {
             let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| builder.build()));
             if let Ok(built) = built {
                 let _ = done.send(built);
             }
-        });
-    let result = match spawned {
-        Ok(_) => built.recv_timeout(patience).ok(),
-        Err(err) => Some(Err(err)),
-    };
+        },
+    );
+    let result = spawned.map(|_| built.recv_timeout(patience).ok());
     std::panic::set_hook(hook);
     result
 }

@@ -25,7 +25,8 @@
 //! query really starting on its connection.
 
 use super::{BlockingCall, Wait};
-use crate::net::escaped;
+use crate::limits;
+use crate::net::{QUOTE_CHARS, escaped};
 use crate::sink::Sink;
 use crate::vocab::Ending;
 use std::cell::Cell;
@@ -198,7 +199,12 @@ fn open_sqlite(path: Option<&PathBuf>) -> Result<rusqlite::Connection, String> {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         ),
     }
-    .map_err(|err| format!("opening the database: {}", escaped(&err.to_string())))?;
+    .map_err(|err| {
+        format!(
+            "opening the database: {}",
+            escaped(&err.to_string(), QUOTE_CHARS)
+        )
+    })?;
     conn.create_scalar_function(
         "sleep",
         1,
@@ -212,7 +218,12 @@ fn open_sqlite(path: Option<&PathBuf>) -> Result<rusqlite::Connection, String> {
             Ok(ms)
         },
     )
-    .map_err(|err| format!("registering sleep(): {}", escaped(&err.to_string())))?;
+    .map_err(|err| {
+        format!(
+            "registering sleep(): {}",
+            escaped(&err.to_string(), QUOTE_CHARS)
+        )
+    })?;
     Ok(conn)
 }
 
@@ -222,7 +233,12 @@ fn sqlite_sleep(conn: &rusqlite::Connection, delay: Duration) -> Result<(), Stri
     let ms = delay.as_secs_f64() * 1000.0;
     conn.prepare_cached(SQLITE_SLEEP)
         .and_then(|mut statement| statement.query_row([ms], |_| Ok(())))
-        .map_err(|err| format!("the query failed: {}", escaped(&err.to_string())))
+        .map_err(|err| {
+            format!(
+                "the query failed: {}",
+                escaped(&err.to_string(), QUOTE_CHARS)
+            )
+        })
 }
 
 /// What both SQLite drivers share.
@@ -261,41 +277,48 @@ impl AsyncSqlite {
     }
 
     /// Starts a connection's thread, and waits (without holding the
-    /// caller's thread) until it has opened its connection.
-    async fn start_worker(&self) -> Result<Worker, String> {
+    /// caller's thread) until it has opened its connection; or the task's
+    /// ending if it could not. The OS refusing the thread is a limit of the
+    /// machine, which stops the whole run, as it would every task.
+    async fn start_worker(&self) -> Result<Worker, Ending> {
         let (jobs, inbox) = std::sync::mpsc::channel::<Job>();
         let (opened, is_open) = tokio::sync::oneshot::channel();
         let shared = Arc::clone(&self.shared);
-        std::thread::Builder::new()
+        let builder = std::thread::Builder::new()
             .name("sqlite-connection".into())
-            .stack_size(STACK_BYTES)
-            .spawn(move || {
-                let conn = match open_sqlite(shared.path.as_ref()) {
-                    Ok(conn) => {
-                        let _ = opened.send(Ok(()));
-                        conn
-                    }
-                    Err(why) => {
-                        let _ = opened.send(Err(why));
-                        return;
-                    }
-                };
-                // The thread lives as long as its connection's sender: the
-                // pool's, dropped at the end of the run.
-                for job in inbox {
-                    // The connection's thread picked the query up: from now
-                    // on it is in progress.
-                    let running = InProgress::begin(&shared.sink);
-                    let result = sqlite_sleep(&conn, shared.delay).map(|()| running.took());
-                    drop(running);
-                    let _ = job.answer.send(result);
+            .stack_size(STACK_BYTES);
+        let started = limits::spawn(builder, "a SQLite connection's thread", move || {
+            let conn = match open_sqlite(shared.path.as_ref()) {
+                Ok(conn) => {
+                    let _ = opened.send(Ok(()));
+                    conn
                 }
-            })
-            .map_err(|err| format!("starting the connection's thread: {err}"))?;
+                Err(why) => {
+                    let _ = opened.send(Err(why));
+                    return;
+                }
+            };
+            // The thread lives as long as its connection's sender: the
+            // pool's, dropped at the end of the run.
+            for job in inbox {
+                // The connection's thread picked the query up: from now
+                // on it is in progress.
+                let running = InProgress::begin(&shared.sink);
+                let result = sqlite_sleep(&conn, shared.delay).map(|()| running.took());
+                drop(running);
+                let _ = job.answer.send(result);
+            }
+        });
+        if let Err(err) = started {
+            self.shared.sink.abort(err);
+            return Err(Ending::Stopped);
+        }
         match is_open.await {
             Ok(Ok(())) => Ok(Worker(jobs)),
-            Ok(Err(why)) => Err(why),
-            Err(_) => Err("the connection's thread ended before opening it".into()),
+            Ok(Err(why)) => Err(Ending::Failed(why)),
+            Err(_) => Err(Ending::Failed(
+                "the connection's thread ended before opening it".into(),
+            )),
         }
     }
 }
@@ -311,7 +334,7 @@ impl Wait for AsyncSqlite {
             Some(worker) => worker,
             None => match self.start_worker().await {
                 Ok(worker) => worker,
-                Err(why) => return Ending::Failed(why),
+                Err(ending) => return ending,
             },
         };
         let (answer, answered) = tokio::sync::oneshot::channel();
@@ -434,7 +457,7 @@ pub(crate) fn pg_error(err: &tokio_postgres::Error) -> String {
             text
         }
     };
-    escaped(&text)
+    escaped(&text, QUOTE_CHARS)
 }
 
 /// An async connection with its prepared query.
@@ -636,9 +659,12 @@ impl Drop for BlockingPostgres {
         // Sent once the thread runs, so that a thread refused by the OS
         // does not drop them here with its closure.
         let (give, take) = std::sync::mpsc::channel::<Vec<SyncConn>>();
-        let closing = std::thread::Builder::new()
-            .name("postgres-close".into())
-            .spawn(move || drop(take.recv()));
+        let builder = std::thread::Builder::new().name("postgres-close".into());
+        let closing = limits::spawn(
+            builder,
+            "the thread that closes the connections",
+            move || drop(take.recv()),
+        );
         match closing {
             Ok(thread) => {
                 let _ = give.send(conns);
@@ -696,6 +722,6 @@ fn quietly<R>(call: impl FnOnce() -> R) -> Result<R, String> {
             .next()
             .unwrap_or(&text)
             .trim_end_matches('.');
-        escaped(first)
+        escaped(first, QUOTE_CHARS)
     })
 }
