@@ -691,7 +691,18 @@ fn python_rows(args: &CompareArgs, shared: &Shared) -> ExitCode {
         .python_deadline
         .unwrap_or_else(|| python::default_deadline(tasks, args.workload.delay));
     let mut code = ExitCode::Success;
-    for way in python::ways(args.demo) {
+    // query's rows depend on the database, and are told it.
+    let (ways, extra) = match args.demo {
+        Demo::Query => {
+            let query = QueryOptions::new(&args.db, tasks);
+            (
+                python::query_ways(&query.db),
+                python::query_args(&query.db, query.connections),
+            )
+        }
+        _ => (python::ways(args.demo), Vec::new()),
+    };
+    for way in ways {
         if shared.conclusion.is_claimed() {
             conclude::park();
         }
@@ -702,7 +713,7 @@ fn python_rows(args: &CompareArgs, shared: &Shared) -> ExitCode {
         if args.format == TableFormat::Text {
             let _ = writeln!(io::stderr(), "running python3: {} ...", way.ran);
         }
-        let row = match python::run(way, args.demo, &args.workload, deadline) {
+        let row = match python::run(way, args.demo, &args.workload, deadline, &extra) {
             python::Ran::Row(row) => *row,
             python::Ran::Skipped(why) => {
                 shared.lock().python = None;

@@ -422,3 +422,32 @@ fn ctrl_c_mid_query_leaves_no_query_running_on_the_server() {
         wait_until("the server to end the queries", || server.sleeping() == 0);
     }
 }
+
+#[test]
+fn compare_query_python_runs_asyncpg_and_psycopg_or_says_what_is_missing() {
+    let Some(server) = Server::start("compare query --python on PostgreSQL", 30) else {
+        return;
+    };
+    let db = server.db("postgres", "");
+    let (table, stderr) = crate::query::compare_python(&[
+        "compare", "query", "--db", &db, "-n", "3", "-d", "200ms", "--ways", "async", "--python",
+    ]);
+    if stderr.contains("note: no Python rows") {
+        eprintln!("skipped: no usable python3 ({stderr})");
+        return;
+    }
+    crate::query::python_row(
+        &table,
+        &stderr,
+        "an asyncpg pool under gather",
+        "asyncpg",
+        "all waits overlap: asyncpg gives the event loop back",
+    );
+    crate::query::python_row(
+        &table,
+        &stderr,
+        "sync psycopg inside the coroutines",
+        "psycopg",
+        "one after another: a sync psycopg call blocks the event loop, silently",
+    );
+}

@@ -261,3 +261,56 @@ fn compare_query_reads_its_verdicts_off_the_connections() {
             "choose the database of compare query",
         ));
 }
+
+/// `compare ARGS` (with `--python`), which must exit 0: a missing Python
+/// package is a note, not a failure. Returns the table and stderr.
+pub(crate) fn compare_python(args: &[&str]) -> (String, String) {
+    let output = asyncdemo(args).output().unwrap();
+    let table = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{table}{stderr}");
+    (table, stderr)
+}
+
+/// Checks the Python row `ran` of a table: present with `verdict`, or
+/// skipped with a note naming the package to install.
+pub(crate) fn python_row(table: &str, stderr: &str, ran: &str, package: &str, verdict: &str) {
+    if stderr.contains(&format!("note: skipped {ran}")) {
+        assert!(
+            stderr.contains(&format!("pip install {package}")),
+            "{stderr}"
+        );
+        eprintln!("skipped the {package} row: {package} is not installed for python3");
+        return;
+    }
+    let row = table
+        .lines()
+        .find(|l| l.contains(ran))
+        .unwrap_or_else(|| panic!("no {ran} row: {table}{stderr}"));
+    assert!(row.contains(verdict), "{row}");
+}
+
+#[test]
+fn compare_query_python_runs_sqlite3_and_aiosqlite_or_says_what_is_missing() {
+    let (table, stderr) = compare_python(&[
+        "compare", "query", "-n", "3", "-d", "200ms", "--ways", "async", "--python",
+    ]);
+    if stderr.contains("note: no Python rows") {
+        eprintln!("skipped: no usable python3 ({stderr})");
+        return;
+    }
+    python_row(
+        &table,
+        &stderr,
+        "sqlite3 inside the coroutines",
+        "sqlite3",
+        "one after another: a sqlite3 call blocks the event loop",
+    );
+    python_row(
+        &table,
+        &stderr,
+        "aiosqlite under gather",
+        "aiosqlite",
+        "all waits overlap: aiosqlite runs each connection's queries on a thread of its own",
+    );
+}
