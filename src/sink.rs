@@ -864,6 +864,34 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_query_counts_in_progress_from_its_observed_start_not_its_first_line() {
+        let sink = Sink::new(Box::new(io::sink()), Demo::Query, Live::Silent, false)
+            .counting_overlap(true);
+        // Three tasks print their first line; one connection takes them in
+        // turn: the others are queued, and count for nothing.
+        for id in 1..=3 {
+            sink.line(id, Phase::First);
+        }
+        assert_eq!(sink.peak_overlap(), Some(0));
+        for id in 1..=3 {
+            sink.query_began();
+            sink.query_ended();
+            sink.end(id, Ending::Answered(Duration::from_millis(300)));
+        }
+        assert_eq!(sink.peak_overlap(), Some(1));
+        // Two connections at once.
+        sink.query_began();
+        sink.query_began();
+        assert_eq!(sink.peak_overlap(), Some(2));
+        // The sleeping demos still count from their lines.
+        let count = Sink::new(Box::new(io::sink()), Demo::Count, Live::Silent, false)
+            .counting_overlap(true);
+        count.line(1, Phase::First);
+        count.line(2, Phase::First);
+        assert_eq!(count.peak_overlap(), Some(2));
+    }
+
+    #[test]
     fn whole_lines_end_at_a_line_break_within_the_limit() {
         assert_eq!(whole_lines(b"ab\ncd\nef", 7), 6);
         assert_eq!(whole_lines(b"ab\ncd\nef", 5), 3);

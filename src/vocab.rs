@@ -708,6 +708,23 @@ mod tests {
     }
 
     #[test]
+    fn query_lines_name_their_task_and_the_query_time() {
+        assert_eq!(line(Demo::Query, 4, Phase::First), "query 4 ...\n");
+        assert_eq!(
+            Demo::Query
+                .ending_text(4, &Ending::Answered(Duration::from_millis(304)))
+                .unwrap(),
+            "... query 4: done in 0.30 s"
+        );
+        assert_eq!(
+            Demo::Query
+                .ending_text(2, &Ending::Failed("FATAL: gone".into()))
+                .unwrap(),
+            "... query 2: failed: FATAL: gone"
+        );
+    }
+
+    #[test]
     fn defaults_are_the_notes_gather_calls() {
         assert_eq!(Demo::Count.default_tasks(), 3);
         assert_eq!(Demo::Hello.default_tasks(), 2);

@@ -314,3 +314,36 @@ fn compare_query_python_runs_sqlite3_and_aiosqlite_or_says_what_is_missing() {
         "all waits overlap: aiosqlite runs each connection's queries on a thread of its own",
     );
 }
+
+#[test]
+fn ctrl_c_mid_query_exits_130_with_one_summary() {
+    // Held inside SQLite by the blocking driver, or awaiting connection
+    // threads: either way the signal thread concludes, once.
+    for mode in ["blocking", "async"] {
+        let mut child = binary()
+            .args(["query", "-n", "3", "-d", "600s", "-f", "json", "-m", mode])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        wait_until("the signal handler", || catches_sigint(child.id()));
+        send_signal(&child, "INT");
+        let status = wait_with_limit(&mut child, std::time::Duration::from_secs(30));
+        assert_eq!(status.code(), Some(130), "{mode}");
+        let out = rest(child.stdout.take().unwrap());
+        let summary: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+        assert_eq!(summary["interrupted"], true, "{mode}");
+        assert_eq!(summary["completed"], 0, "{mode}");
+    }
+}
+
+#[test]
+fn one_connection_counts_one_query_in_progress_however_many_tasks_queue() {
+    // The overlap of one connection is 1 whatever the task count: the
+    // queries queue for it, and a queued query is not in progress.
+    for tasks in ["2", "5"] {
+        let run = query_json(&["-n", tasks, "-d", "30ms", "--connections", "1"]).succeeded();
+        assert_eq!(run.summary["peak_overlap"], 1, "{tasks}: {}", run.summary);
+        assert_eq!(run.summary["completed"].to_string(), tasks);
+    }
+}
