@@ -650,7 +650,7 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
 /// the observed overlap: a pool of fewer connections than tasks caps it,
 /// and then the connections are the reason, whatever the way.
 fn query_verdict(trial: &Trial, query: &QueryOptions, summary: &Summary) -> String {
-    let server = matches!(query.db, crate::dburl::Database::Postgres(_));
+    let server = query.db.is_postgres();
     let finished = !summary.interrupted && summary.completed >= summary.tasks;
     let capped = query.connections < summary.tasks
         && finished

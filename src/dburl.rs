@@ -32,6 +32,13 @@ pub(crate) enum Database {
     Postgres(String),
 }
 
+impl Database {
+    /// Whether the queries go to a PostgreSQL server.
+    pub(crate) fn is_postgres(&self) -> bool {
+        matches!(self, Database::Postgres(_))
+    }
+}
+
 impl fmt::Display for Database {
     /// How reports name it: `sqlite::memory:`, `sqlite:PATH`, or the
     /// PostgreSQL target without its password.

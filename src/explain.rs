@@ -199,10 +199,7 @@ impl Narrator {
             (_, Some(runtime)) if config.way.spawn => Driver::Spawned(runtime),
             (_, Some(runtime)) => Driver::Joined(runtime),
         };
-        let postgres = config
-            .query
-            .as_ref()
-            .is_some_and(|q| matches!(q.db, crate::dburl::Database::Postgres(_)));
+        let postgres = config.query.as_ref().is_some_and(|q| q.db.is_postgres());
         // What the task's code awaits, from the wait `run` gives it.
         let call = match (config.demo, config.work) {
             (Demo::Fetch, _) => Call::Http,

@@ -117,7 +117,15 @@ fn threads(config: &Config) -> (u64, u64) {
     };
     // `fetch` without --url starts its server on a thread of its own.
     let server = u64::from(config.fetch.as_ref().is_some_and(|f| f.url.is_none()));
-    (workers + pool + server, TOKIO_STACK)
+    // `query` on SQLite, async: a thread per connection (a smaller stack
+    // than tokio's, counted as tokio's: the check errs on the safe side).
+    let connections = match &config.query {
+        Some(query) if config.way.mode == Mode::Async && !query.db.is_postgres() => {
+            u64::from(query.connections.min(config.tasks))
+        }
+        _ => 0,
+    };
+    (workers + pool + server + connections, TOKIO_STACK)
 }
 
 /// What a run of `config` needs.
