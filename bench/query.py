@@ -26,21 +26,19 @@ The server is stopped at the end, whatever happens.
 import argparse
 import glob
 import os
-import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# One run measured, and a spread of runs, as fetch.py takes and quotes them.
+sys.path.insert(0, HERE)
+from fetch import measure, spread  # noqa: E402
 ROOT = os.path.dirname(HERE)
 VENV = os.path.join(HERE, ".venv")
 VENV_PYTHON = os.path.join(VENV, "bin", "python")
 PEER = os.path.join(HERE, "peers", "asyncpg_query.py")
-GNU_TIME = "/usr/bin/time"
-RSS_LINE = re.compile(r"Maximum resident set size \(kbytes\): (\d+)")
 
 
 def ensure_asyncpg():
@@ -90,22 +88,6 @@ class Server:
     def stop(self):
         self.run("pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop", check=False)
         shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def measure(argv):
-    """One run under GNU time: (wall seconds, peak RSS bytes)."""
-    with tempfile.NamedTemporaryFile("r") as report:
-        start = time.monotonic()
-        done = subprocess.run([GNU_TIME, "-v", "-o", report.name, *argv], stdout=subprocess.DEVNULL)
-        wall = time.monotonic() - start
-        text = report.read()
-    if done.returncode != 0:
-        sys.exit("failed (%d): %s" % (done.returncode, " ".join(argv)))
-    return wall, int(RSS_LINE.search(text).group(1)) * 1024
-
-
-def spread(values, fmt):
-    return "%s (%s-%s)" % (fmt(statistics.median(values)), fmt(min(values)), fmt(max(values)))
 
 
 def main():
