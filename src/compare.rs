@@ -197,9 +197,9 @@ pub(crate) const TRIALS: [Trial; 8] = [
         runtime: RuntimeKind::MultiThread,
         spawn: false,
         lock: None,
-        why: "block_in_place hands the worker's other tasks away, but join_all's coroutines are one task, polled by the thread that blocks: they still wait in turn",
+        why: "join_all's coroutines are polled on block_on's thread, which holds no worker core: block_in_place has nothing to hand to another thread, so it simply blocks, and they wait in turn",
         why_fetch: Some(
-            "block_in_place hands the worker's other tasks away, but join_all's coroutines are one task, polled by the thread that blocks: the calls still run in turn",
+            "join_all's coroutines are polled on block_on's thread, which holds no worker core: block_in_place has nothing to hand to another thread, so it simply blocks, and the calls run in turn",
         ),
     },
     Trial {
@@ -432,8 +432,9 @@ impl Shared {
                     (outcome, events.to_vec(), parks.to_vec())
                 })
                 .unwrap_or_default();
-            let summary =
-                Summary::new(&config, outcome, Some(signal)).with_peak_overlap(sink.peak_overlap());
+            let summary = Summary::new(&config, outcome, Some(signal))
+                .with_peak_overlap(sink.peak_overlap())
+                .with_observed(sink.observed());
             table.rows.push(Row {
                 why: trial.explain(config.demo, &summary),
                 summary,
@@ -478,6 +479,13 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
             .into());
         }
     }
+    config::one_file_each(
+        "compare",
+        &[
+            ("--svg", args.svg.as_deref()),
+            ("--png", args.png.as_deref()),
+        ],
+    )?;
     if args.png.is_some() && !cfg!(feature = "png") {
         return Err(config::usage_error("compare", config::NO_PNG.into()).into());
     }
@@ -547,7 +555,8 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
                 Live::Silent,
                 config.record,
             )
-            .counting_overlap(true),
+            .counting_overlap(true)
+            .observing(crate::report::observed_tasks(&config)),
         );
         // compare always times the polls (its runs are small), so that every
         // row can say how long one poll held a thread.
@@ -619,7 +628,9 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
             conclude::park();
         }
         table.current = None;
-        let summary = Summary::new(&config, outcome, None).with_peak_overlap(sink.peak_overlap());
+        let summary = Summary::new(&config, outcome, None)
+            .with_peak_overlap(sink.peak_overlap())
+            .with_observed(sink.observed());
         table.rows.push(Row {
             why: match &config.query {
                 Some(query) => query_verdict(&trial, query, &summary),
@@ -692,7 +703,7 @@ fn python_rows(args: &CompareArgs, shared: &Shared) -> ExitCode {
         .unwrap_or_else(|| python::default_deadline(tasks, args.workload.delay));
     let mut code = ExitCode::Success;
     // query's rows depend on the database, and are told it.
-    let (ways, extra) = match args.demo {
+    let (all, extra) = match args.demo {
         Demo::Query => {
             let query = QueryOptions::new(&args.db, tasks);
             (
@@ -702,6 +713,14 @@ fn python_rows(args: &CompareArgs, shared: &Shared) -> ExitCode {
         }
         _ => (python::ways(args.demo), Vec::new()),
     };
+    let ways = python_twins(all, &args.ways);
+    if ways.is_empty() && !all.is_empty() {
+        let _ = writeln!(
+            io::stderr(),
+            "note: no Python rows: none of the ways picked has a Python twin \
+             (async, blocking, spawn-blocking and threads have)"
+        );
+    }
     for way in ways {
         if shared.conclusion.is_claimed() {
             conclude::park();
@@ -748,6 +767,27 @@ fn python_rows(args: &CompareArgs, shared: &Shared) -> ExitCode {
     }
     shared.lock().python = None;
     code
+}
+
+/// The Python rows among `all` (a demo's) that `--ways` picked: the twins of the
+/// picked tokio ways, those that wait the same way on one event loop (or a
+/// thread each); all of them when `--ways` picked none. The multi-thread
+/// ways have no twin: asyncio's event loop is one thread.
+fn python_twins(
+    all: &'static [python::Program],
+    ways: &[WayName],
+) -> Vec<&'static python::Program> {
+    let twin = |name: &WayName| match name {
+        WayName::Async => Some(Mode::Async),
+        WayName::Blocking => Some(Mode::Blocking),
+        WayName::SpawnBlocking => Some(Mode::SpawnBlocking),
+        WayName::Threads => Some(Mode::Threads),
+        _ => None,
+    };
+    let modes: Vec<Mode> = ways.iter().filter_map(twin).collect();
+    all.iter()
+        .filter(|program| ways.is_empty() || modes.contains(&program.mode))
+        .collect()
 }
 
 /// The more serious of two exit codes: an error (2) over a failed run (1)

@@ -29,6 +29,9 @@
 //!   that take them while the run goes: the recorder for the pictures, the
 //!   `--trace` writer, the `--slow-poll` watch, and a `Ticker` thread for
 //!   views that read shared state at a steady rate.
+//! - `wrap`: text fitted to a width, broken at spaces and never inside a
+//!   figure: the compare verdicts, the `--explain` narration and long
+//!   `error:`/`warning:` lines. A leaf.
 //! - `net`: what crosses the network's edge: the `--url` checked when the
 //!   arguments are parsed, and a peer's text escaped before it reaches a
 //!   terminal. A leaf, like `vocab`.
@@ -38,7 +41,8 @@
 //! - `interrupt`: Ctrl-C and SIGTERM, received on a thread of their own,
 //!   and the patient try-lock their handlers take.
 //! - `cli`: what the user can say: clap derive types, and the one list of
-//!   examples that `--help` and the man page show.
+//!   examples that `--help` and the man page show; `cli::values` reads
+//!   every duration and count, and words what is wrong with one.
 //! - `style`: colour, decided the same way for each stream, clap's help
 //!   and usage errors included, and the coloured `error:`/`warning:` prefix.
 //! - `usage`: the usage errors that clap would word for another case
@@ -126,10 +130,12 @@ mod run;
 mod server;
 mod sink;
 mod slowpoll;
+mod state;
 pub mod style;
 pub mod usage;
 mod vocab;
 mod wait;
+mod wrap;
 
 pub use crate::cli::{Cli, ColorChoice};
 pub use crate::limits::{Limit, MachineLimit};
@@ -248,9 +254,14 @@ impl Lifecycle {
         // Only the JSON formats print `peak_overlap`, so only they count it.
         let sink = Arc::new(
             Sink::new(out, config.demo, config.live(), config.record)
-                .counting_overlap(config.format != Format::Text),
+                .counting_overlap(config.format != Format::Text)
+                .observing(report::observed_tasks(&config))
+                .tallying(live.as_ref().map(|_| live::tally(&config))),
         );
         if let Some(live) = live {
+            if let Some(log) = sink.log() {
+                live.attach(Arc::clone(log));
+            }
             // Before the run starts, so that the runtime gets its park hooks
             // for the view's thread lanes.
             sink.follow_with(Box::new(live::Follow(live)), "drawing the live view".into());
@@ -446,8 +457,9 @@ impl Lifecycle {
         // its own.
         self.view_down(state);
         let elapsed = outcome.elapsed;
-        let mut summary =
-            Summary::new(config, outcome, signal).with_peak_overlap(self.sink.peak_overlap());
+        let mut summary = Summary::new(config, outcome, signal)
+            .with_peak_overlap(self.sink.peak_overlap())
+            .with_observed(self.sink.observed());
         summary.failures = state.failures().to_vec();
         // The trace first: once stdout says how the run ended, the trace
         // file must be whole, whatever happens next.

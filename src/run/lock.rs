@@ -38,6 +38,7 @@ use crate::events::{self, Ticker};
 use crate::limits;
 use crate::sink::Sink;
 use crate::slowpoll::{Watch, Watchdog};
+use crate::state;
 use crate::vocab::{Deadlock, LockKind, LockMark, LockStep, Phase, Runtime};
 use std::future::Future;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::SeqCst};
@@ -221,7 +222,11 @@ async fn task(id: u32, sink: &Sink, demo: &Tasks) {
     sink.line(id, Phase::First);
     demo.moved();
     // The wait, with the guard alive across it: the mistake.
-    tokio::time::sleep(demo.delay).await;
+    let sleep = tokio::time::sleep(demo.delay);
+    if let Some(log) = sink.log() {
+        log.armed(id, sleep.deadline());
+    }
+    sleep.await;
     sink.line(id, Phase::Last);
     demo.moved();
     demo.release(id, guard, sink);
@@ -272,9 +277,17 @@ pub(crate) fn run(
         let sink = &*shared_sink;
         let demo = &*demo;
         let run = async {
-            match &watch {
-                None => join(sink, tasks, |id| task(id, sink, demo)).await,
-                Some(watch) => {
+            // The task-state model's watcher, when a view asked for it.
+            let model = sink.log().map(|log| state::Watcher(Arc::clone(log)));
+            match (&watch, &model) {
+                (None, Some(model)) => {
+                    join(sink, tasks, |id| {
+                        events::polled(model, id, task(id, sink, demo))
+                    })
+                    .await
+                }
+                (None, None) => join(sink, tasks, |id| task(id, sink, demo)).await,
+                (Some(watch), _) => {
                     join(sink, tasks, |id| {
                         events::polled(&**watch, id, task(id, sink, demo))
                     })

@@ -62,15 +62,17 @@ const CLIENT_CHECK: &str = "SET client_connection_check_interval = 100";
 /// one to feed a model of task states (queued, in progress) with.
 pub(crate) struct InProgress<'a> {
     sink: &'a Sink,
+    id: u32,
     started: Instant,
 }
 
 impl<'a> InProgress<'a> {
-    /// The query starts now.
-    fn begin(sink: &'a Sink) -> InProgress<'a> {
-        sink.query_began();
+    /// Task `id`'s query starts now.
+    fn begin(sink: &'a Sink, id: u32) -> InProgress<'a> {
+        sink.query_began(id);
         InProgress {
             sink,
+            id,
             started: Instant::now(),
         }
     }
@@ -83,7 +85,7 @@ impl<'a> InProgress<'a> {
 
 impl Drop for InProgress<'_> {
     fn drop(&mut self) {
-        self.sink.query_ended();
+        self.sink.query_ended(self.id);
     }
 }
 
@@ -255,6 +257,8 @@ pub(crate) struct Sqlite {
 
 /// A query for a connection's thread: who asks, and where the answer goes.
 struct Job {
+    /// The task that asks.
+    id: u32,
     answer: tokio::sync::oneshot::Sender<Result<Duration, String>>,
 }
 
@@ -303,7 +307,7 @@ impl AsyncSqlite {
             for job in inbox {
                 // The connection's thread picked the query up: from now
                 // on it is in progress.
-                let running = InProgress::begin(&shared.sink);
+                let running = InProgress::begin(&shared.sink, job.id);
                 let result = sqlite_sleep(&conn, shared.delay).map(|()| running.took());
                 drop(running);
                 let _ = job.answer.send(result);
@@ -324,7 +328,7 @@ impl AsyncSqlite {
 }
 
 impl Wait for AsyncSqlite {
-    async fn wait(&self, _id: u32) -> Ending {
+    async fn wait(&self, id: u32) -> Ending {
         // Queued until a connection is free: the thread runs the other
         // tasks meanwhile.
         let Ok(_permit) = self.pool.permits.acquire().await else {
@@ -338,7 +342,7 @@ impl Wait for AsyncSqlite {
             },
         };
         let (answer, answered) = tokio::sync::oneshot::channel();
-        if worker.0.send(Job { answer }).is_err() {
+        if worker.0.send(Job { id, answer }).is_err() {
             return Ending::Failed("the connection's thread has ended".into());
         }
         // Awaiting the answer gives the thread back: the query runs on
@@ -372,7 +376,7 @@ impl BlockingSqlite {
 impl BlockingCall for BlockingSqlite {
     const STACK_BYTES: usize = STACK_BYTES;
 
-    fn call(&self, _id: u32) -> Ending {
+    fn call(&self, id: u32) -> Ending {
         if self.shared.sink.is_stopped() {
             return Ending::Stopped;
         }
@@ -386,7 +390,7 @@ impl BlockingCall for BlockingSqlite {
                 }
             },
         };
-        let running = InProgress::begin(&self.shared.sink);
+        let running = InProgress::begin(&self.shared.sink, id);
         let result = sqlite_sleep(&conn, self.shared.delay).map(|()| running.took());
         drop(running);
         self.pool.put(conn);
@@ -502,7 +506,7 @@ impl AsyncPostgres {
 }
 
 impl Wait for AsyncPostgres {
-    async fn wait(&self, _id: u32) -> Ending {
+    async fn wait(&self, id: u32) -> Ending {
         // Queued until a connection is free. Holding the connection for
         // the whole query, rather than pipelining several tasks'
         // queries on it, changes nothing on the server (it runs a
@@ -518,7 +522,7 @@ impl Wait for AsyncPostgres {
                 Err(why) => return Ending::Failed(why),
             },
         };
-        let running = InProgress::begin(&self.shared.sink);
+        let running = InProgress::begin(&self.shared.sink, id);
         let result = conn
             .client
             .execute(&conn.statement, &[&self.shared.secs])
@@ -595,7 +599,7 @@ impl BlockingPostgres {
 impl BlockingCall for BlockingPostgres {
     const STACK_BYTES: usize = STACK_BYTES;
 
-    fn call(&self, _id: u32) -> Ending {
+    fn call(&self, id: u32) -> Ending {
         if self.shared.sink.is_stopped() {
             return Ending::Stopped;
         }
@@ -618,7 +622,7 @@ impl BlockingCall for BlockingPostgres {
                 }
             },
         };
-        let running = InProgress::begin(&self.shared.sink);
+        let running = InProgress::begin(&self.shared.sink, id);
         let result = quietly(|| conn.client.execute(&conn.statement, &[&self.shared.secs]));
         let took = running.took();
         drop(running);

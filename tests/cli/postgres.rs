@@ -430,7 +430,17 @@ fn compare_query_python_runs_asyncpg_and_psycopg_or_says_what_is_missing() {
     };
     let db = server.db("postgres", "");
     let (table, stderr) = crate::query::compare_python(&[
-        "compare", "query", "--db", &db, "-n", "3", "-d", "200ms", "--ways", "async", "--python",
+        "compare",
+        "query",
+        "--db",
+        &db,
+        "-n",
+        "3",
+        "-d",
+        "200ms",
+        "--ways",
+        "async,blocking",
+        "--python",
     ]);
     if stderr.contains("note: no Python rows") {
         eprintln!("skipped: no usable python3 ({stderr})");

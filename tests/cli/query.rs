@@ -293,7 +293,15 @@ pub(crate) fn python_row(table: &str, stderr: &str, ran: &str, package: &str, ve
 #[test]
 fn compare_query_python_runs_sqlite3_and_aiosqlite_or_says_what_is_missing() {
     let (table, stderr) = compare_python(&[
-        "compare", "query", "-n", "3", "-d", "200ms", "--ways", "async", "--python",
+        "compare",
+        "query",
+        "-n",
+        "3",
+        "-d",
+        "200ms",
+        "--ways",
+        "async,blocking",
+        "--python",
     ]);
     if stderr.contains("note: no Python rows") {
         eprintln!("skipped: no usable python3 ({stderr})");
