@@ -191,11 +191,11 @@ pub(crate) struct DbArgs {
           value_hint = ValueHint::Other)]
     pub(crate) db: Option<crate::dburl::Database>,
 
-    /// How many connections the queries may use at once [default: one per
-    /// task, at most 10, as asyncpg's and sqlx's pools]. Fewer than the
-    /// tasks: the queries run in waves.
+    /// How many connections the queries may use at once, from 1 to 10,000
+    /// [default: one per task, at most 10, as asyncpg's and sqlx's pools].
+    /// Fewer than the tasks: the queries run in waves.
     #[arg(long, value_name = "K", value_hint = ValueHint::Other,
-          value_parser = clap::value_parser!(u32).range(1..=10_000))]
+          value_parser = values::counts(1u32, 10_000), allow_negative_numbers = true)]
     pub(crate) connections: Option<u32>,
 }
 

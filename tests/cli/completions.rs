@@ -94,6 +94,7 @@ const CASES: &[(&str, Expect)] = &[
             "help",
             "lock",
             "man",
+            "query",
             "serve",
         ]),
     ),

@@ -429,19 +429,23 @@ fn compare_query_python_runs_asyncpg_and_psycopg_or_says_what_is_missing() {
         return;
     };
     let db = server.db("postgres", "");
-    let (table, stderr) = crate::query::compare_python(&[
-        "compare",
-        "query",
-        "--db",
-        &db,
-        "-n",
-        "3",
-        "-d",
-        "200ms",
-        "--ways",
-        "async,blocking",
-        "--python",
-    ]);
+    // Exit 1: the tokio blocking row is the sync client refused.
+    let (table, stderr) = crate::query::compare_python(
+        1,
+        &[
+            "compare",
+            "query",
+            "--db",
+            &db,
+            "-n",
+            "3",
+            "-d",
+            "200ms",
+            "--ways",
+            "async,blocking",
+            "--python",
+        ],
+    );
     if stderr.contains("note: no Python rows") {
         eprintln!("skipped: no usable python3 ({stderr})");
         return;

@@ -262,13 +262,13 @@ fn compare_query_reads_its_verdicts_off_the_connections() {
         ));
 }
 
-/// `compare ARGS` (with `--python`), which must exit 0: a missing Python
-/// package is a note, not a failure. Returns the table and stderr.
-pub(crate) fn compare_python(args: &[&str]) -> (String, String) {
+/// `compare ARGS` (with `--python`), which must exit `code`: a missing
+/// Python package is a note, not a failure. Returns the table and stderr.
+pub(crate) fn compare_python(code: i32, args: &[&str]) -> (String, String) {
     let output = asyncdemo(args).output().unwrap();
     let table = String::from_utf8(output.stdout).unwrap();
     let stderr = String::from_utf8(output.stderr).unwrap();
-    assert_eq!(output.status.code(), Some(0), "{table}{stderr}");
+    assert_eq!(output.status.code(), Some(code), "{table}{stderr}");
     (table, stderr)
 }
 
@@ -292,17 +292,20 @@ pub(crate) fn python_row(table: &str, stderr: &str, ran: &str, package: &str, ve
 
 #[test]
 fn compare_query_python_runs_sqlite3_and_aiosqlite_or_says_what_is_missing() {
-    let (table, stderr) = compare_python(&[
-        "compare",
-        "query",
-        "-n",
-        "3",
-        "-d",
-        "200ms",
-        "--ways",
-        "async,blocking",
-        "--python",
-    ]);
+    let (table, stderr) = compare_python(
+        0,
+        &[
+            "compare",
+            "query",
+            "-n",
+            "3",
+            "-d",
+            "200ms",
+            "--ways",
+            "async,blocking",
+            "--python",
+        ],
+    );
     if stderr.contains("note: no Python rows") {
         eprintln!("skipped: no usable python3 ({stderr})");
         return;
