@@ -18,6 +18,8 @@ mod limits;
 #[cfg(feature = "live")]
 mod live;
 mod live_lines;
+#[cfg(feature = "live")]
+mod live_start;
 mod lock;
 mod manpage;
 mod modes;
