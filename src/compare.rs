@@ -477,6 +477,13 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
             .into());
         }
     }
+    config::one_file_each(
+        "compare",
+        &[
+            ("--svg", args.svg.as_deref()),
+            ("--png", args.png.as_deref()),
+        ],
+    )?;
     if args.png.is_some() && !cfg!(feature = "png") {
         return Err(config::usage_error("compare", config::NO_PNG.into()).into());
     }
@@ -635,7 +642,15 @@ fn python_rows(args: &CompareArgs, shared: &Shared) -> ExitCode {
         .python_deadline
         .unwrap_or_else(|| python::default_deadline(tasks, args.workload.delay));
     let mut code = ExitCode::Success;
-    for way in python::ways(args.demo) {
+    let ways = python_twins(args.demo, &args.ways);
+    if ways.is_empty() && !python::ways(args.demo).is_empty() {
+        let _ = writeln!(
+            io::stderr(),
+            "note: no Python rows: none of the ways picked has a Python twin \
+             (async, blocking, spawn-blocking and threads have)"
+        );
+    }
+    for way in ways {
         if shared.conclusion.is_claimed() {
             conclude::park();
         }
@@ -681,6 +696,25 @@ fn python_rows(args: &CompareArgs, shared: &Shared) -> ExitCode {
     }
     shared.lock().python = None;
     code
+}
+
+/// The Python rows of `demo` that `--ways` picked: the twins of the
+/// picked tokio ways, those that wait the same way on one event loop (or a
+/// thread each); all of them when `--ways` picked none. The multi-thread
+/// ways have no twin: asyncio's event loop is one thread.
+fn python_twins(demo: Demo, ways: &[WayName]) -> Vec<&'static python::Program> {
+    let twin = |name: &WayName| match name {
+        WayName::Async => Some(Mode::Async),
+        WayName::Blocking => Some(Mode::Blocking),
+        WayName::SpawnBlocking => Some(Mode::SpawnBlocking),
+        WayName::Threads => Some(Mode::Threads),
+        _ => None,
+    };
+    let modes: Vec<Mode> = ways.iter().filter_map(twin).collect();
+    python::ways(demo)
+        .iter()
+        .filter(|program| ways.is_empty() || modes.contains(&program.mode))
+        .collect()
 }
 
 /// The more serious of two exit codes: an error (2) over a failed run (1)

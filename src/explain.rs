@@ -131,6 +131,9 @@ struct Narrator {
     narrated: u32,
     ndjson: bool,
     color: bool,
+    /// The width narration lines wrap at (the terminal's, or `COLUMNS`);
+    /// `None` keeps each step on one line, as a pipe wants it.
+    columns: Option<usize>,
     /// Whether the opening sentence is out.
     introduced: bool,
     /// The narrated tasks, by id - 1.
@@ -220,6 +223,7 @@ impl Narrator {
             narrated,
             ndjson: config.format == Format::Ndjson,
             color: config.term.color && config.format == Format::Text,
+            columns: config.term.columns,
             introduced: false,
             states: (0..narrated).map(|_| TaskState::default()).collect(),
             pollers: Vec::new(),
@@ -233,7 +237,7 @@ impl Narrator {
     }
 
     fn say(&self, out: &mut dyn Write, at: Duration, step: &Step) -> io::Result<()> {
-        write_step(out, at, step, self.ndjson, self.color)
+        write_step(out, at, step, self.ndjson, self.color, self.columns)
     }
 
     fn state(&mut self, task: u32) -> Option<&mut TaskState> {

@@ -29,13 +29,17 @@
 //!   that take them while the run goes: the recorder for the pictures, the
 //!   `--trace` writer, the `--slow-poll` watch, and a `Ticker` thread for
 //!   views that read shared state at a steady rate.
+//! - `wrap`: text fitted to a width, broken at spaces and never inside a
+//!   figure: the compare verdicts, the `--explain` narration and long
+//!   `error:`/`warning:` lines. A leaf.
 //! - `net`: what crosses the network's edge: the `--url` checked when the
 //!   arguments are parsed, and a peer's text escaped before it reaches a
 //!   terminal. A leaf, like `vocab`.
 //! - `interrupt`: Ctrl-C and SIGTERM, received on a thread of their own,
 //!   and the patient try-lock their handlers take.
 //! - `cli`: what the user can say: clap derive types, and the one list of
-//!   examples that `--help` and the man page show.
+//!   examples that `--help` and the man page show; `cli::values` reads
+//!   every duration and count, and words what is wrong with one.
 //! - `style`: colour, decided the same way for each stream, clap's help
 //!   and usage errors included, and the coloured `error:`/`warning:` prefix.
 //! - `usage`: the usage errors that clap would word for another case
@@ -119,6 +123,7 @@ pub mod style;
 pub mod usage;
 mod vocab;
 mod wait;
+mod wrap;
 
 pub use crate::cli::{Cli, ColorChoice};
 pub use crate::limits::{Limit, MachineLimit};

@@ -78,8 +78,8 @@ pub(crate) struct Program {
     /// The row's name in the script.
     key: &'static str,
     /// The tokio mode that waits the same way: it decides how the pictures
-    /// colour the waits.
-    mode: Mode,
+    /// colour the waits, and which rows `compare --ways` picks.
+    pub(crate) mode: Mode,
     /// What ran, in Python's words.
     pub(crate) ran: &'static str,
     /// Why it behaves as it does, for the verdict.

@@ -146,19 +146,7 @@ pub(crate) fn render(plan: &Plan, seen: &Seen, rows: Rows, area: Rect, buf: &mut
             *y += 1;
         }
     };
-    line(
-        buf,
-        &mut y,
-        &format!(
-            "asyncdemo {} {} · {} · {:.1} s (axis {:.1} s)",
-            plan.demo,
-            plan.way,
-            plan.driver,
-            now.at.as_secs_f64(),
-            axis.as_secs_f64()
-        ),
-        bold,
-    );
+    line(buf, &mut y, &header(plan, now.at, axis, area.width), bold);
     // The time at the end of column `c`, and whether the run has reached
     // its start.
     // The time at the start of column `c`, if the run has got past it.
@@ -169,6 +157,7 @@ pub(crate) fn render(plan: &Plan, seen: &Seen, rows: Rows, area: Rect, buf: &mut
     let lane =
         |buf: &mut Buffer, y: u16, name: &str, cell: &dyn Fn(Duration) -> Option<(char, Color)>| {
             buf.set_stringn(area.x, y, name, usize::from(label), Style::default());
+            // (Each caller has fitted `name` to the label's width.)
             for c in 0..plot {
                 let Some(t) = column(c) else { break };
                 if let Some((glyph, color)) = cell(t) {
@@ -181,13 +170,23 @@ pub(crate) fn render(plan: &Plan, seen: &Seen, rows: Rows, area: Rect, buf: &mut
         if y >= bottom {
             break;
         }
-        let name = format!("task {}", index + 1);
+        let n = index + 1;
+        let name = fit_label(&[format!("task {n}"), format!("#{n}")], label);
         lane(buf, y, &name, &|t| task_glyph(task_state(plan, *marks, t)));
         y += 1;
     }
     if rows.band && y < bottom {
         let first = rows.lanes + 1;
-        let name = format!("tasks {first}-{}", plan.tasks);
+        let last = plan.tasks;
+        let name = fit_label(
+            &[
+                format!("tasks {first}-{last}"),
+                format!("{first}-{last}"),
+                format!("tasks {first}+"),
+                format!("{first}+"),
+            ],
+            label,
+        );
         lane(buf, y, &name, &|t| {
             let sample = seen.at(t)?;
             band_state(plan, seen, rows.lanes, sample, t).and_then(task_glyph)
@@ -203,11 +202,17 @@ pub(crate) fn render(plan: &Plan, seen: &Seen, rows: Rows, area: Rect, buf: &mut
             }
             // The last row stands for every thread past it.
             let rest = index + 1 == rows.threads && labels.len() > rows.threads;
-            let name = if rest {
-                format!("+{} threads", labels.len() - index)
+            let names = if rest {
+                let more = labels.len() - index;
+                vec![
+                    format!("+{more} threads"),
+                    format!("+{more} more"),
+                    format!("+{more}"),
+                ]
             } else {
-                name.clone()
+                short_labels(name)
             };
+            let name = fit_label(&names, label);
             lane(buf, y, &name, &|t| {
                 let sample = seen.at(t)?;
                 let state = if rest {
@@ -222,37 +227,178 @@ pub(crate) fn render(plan: &Plan, seen: &Seen, rows: Rows, area: Rect, buf: &mut
         y += (rows.threads - shown) as u16;
     }
     let counted = counts(plan, seen, &now);
-    line(buf, &mut y, &counts_line(plan, counted), Style::default());
+    let width = usize::from(area.width);
+    line(
+        buf,
+        &mut y,
+        &fit_parts(&counts_parts(plan, counted), width),
+        Style::default(),
+    );
     for row in legend(plan) {
         if y >= bottom {
             break;
         }
-        // tokio-console's names for the states, where the row has room.
-        let full: usize = row
-            .iter()
-            .map(|(glyph, _, words, name)| {
-                usize::from(glyph.is_some()) + words.chars().count() + name.chars().count() + 2
-            })
-            .sum();
-        let named = full <= usize::from(area.width) + 2;
         let mut x = area.x;
-        for (glyph, color, words, name) in row {
-            if x >= area.right() {
-                break;
-            }
-            let room = usize::from(area.right() - x);
+        for (glyph, color, words) in legend_fitted(&row, width) {
             if let Some(glyph) = glyph {
-                buf.set_stringn(x, y, glyph.to_string(), room, style(color));
+                buf.set_stringn(x, y, glyph.to_string(), 1, style(color));
                 x += 1;
             }
             let room = usize::from(area.right().saturating_sub(x));
-            let name = if named { name } else { "" };
-            x = buf
-                .set_stringn(x, y, format!("{words}{name}  "), room, Style::default())
-                .0;
+            x = buf.set_stringn(x, y, words, room, Style::default()).0;
         }
         y += 1;
     }
+}
+
+/// The width of `text` on a terminal.
+fn width_of(text: &str) -> usize {
+    crate::wrap::width(text)
+}
+
+/// `text` within `width` columns: whole, or cut after the last word that
+/// fits, ending with `…`; a first word wider than that is cut.
+fn ellipsized(text: &str, width: usize) -> String {
+    if width_of(text) <= width {
+        return text.to_owned();
+    }
+    let room = width.saturating_sub(1);
+    let mut kept = String::new();
+    for word in text.split(' ') {
+        let next = if kept.is_empty() {
+            word.to_owned()
+        } else {
+            format!("{kept} {word}")
+        };
+        if width_of(&next) > room {
+            break;
+        }
+        kept = next;
+    }
+    if kept.is_empty() {
+        kept = text.chars().take(room).collect();
+    }
+    let kept = kept.trim_end_matches([' ', '·', ',', ':']).to_owned();
+    if width == 0 { kept } else { kept + "…" }
+}
+
+/// `parts` joined by ` · ` within `width`: as many as fit, from the
+/// first, whole, then ` · …` when some were left out; the first alone,
+/// ellipsized, when even it does not fit.
+fn fit_parts(parts: &[String], width: usize) -> String {
+    for keep in (1..=parts.len()).rev() {
+        let mut text = parts[..keep].join(" · ");
+        if keep < parts.len() {
+            text.push_str(" · …");
+        }
+        if width_of(&text) <= width {
+            return text;
+        }
+    }
+    ellipsized(parts.first().map_or("", String::as_str), width)
+}
+
+/// The first of `names` (longest first) that fits `width`, or the last,
+/// ellipsized.
+fn fit_label(names: &[String], width: u16) -> String {
+    let width = usize::from(width);
+    names
+        .iter()
+        .find(|name| width_of(name) <= width)
+        .cloned()
+        .unwrap_or_else(|| ellipsized(names.last().map_or("", String::as_str), width))
+}
+
+/// A thread lane's label and its shorter forms: `runtime thread`, then
+/// `thread`.
+fn short_labels(name: &str) -> Vec<String> {
+    let mut names = vec![name.to_owned()];
+    if let Some(n) = name.strip_prefix("worker ") {
+        names.push(format!("w{n}"));
+    } else if let Some(first) = name.strip_suffix(" thread") {
+        names.push(first.to_owned());
+        names.push("thread".to_owned());
+    }
+    names
+}
+
+/// The title row: the demo and its way, the driver, the time and the
+/// axis, the less needed left out first where the row is narrow.
+fn header(plan: &Plan, now: Duration, axis: Duration, width: u16) -> String {
+    let title = format!("asyncdemo {} {}", plan.demo, plan.way);
+    let time = format!("{:.1} s", now.as_secs_f64());
+    let timed = format!("{time} (axis {:.1} s)", axis.as_secs_f64());
+    let driver = plan.driver.clone();
+    let candidates = [
+        vec![title.clone(), driver.clone(), timed.clone()],
+        vec![title.clone(), driver, time.clone()],
+        vec![title.clone(), timed],
+        vec![title.clone(), time],
+    ];
+    let width = usize::from(width);
+    candidates
+        .iter()
+        .map(|parts| parts.join(" · "))
+        .find(|text| width_of(text) <= width)
+        .unwrap_or_else(|| ellipsized(&title, width))
+}
+
+/// The legend row `row` as drawn in `width` columns: tokio-console's names
+/// where they fit, else the full words, else the short ones; items left
+/// out whole from the end (a `…` says so) when even those do not fit.
+fn legend_fitted(row: &[Item], width: usize) -> Vec<(Option<char>, Color, String)> {
+    let render = |items: &[Item], words: fn(&Item) -> String, cut: bool| {
+        let mut out: Vec<(Option<char>, Color, String)> = items
+            .iter()
+            .map(|item| (item.glyph, item.color, words(item)))
+            .collect();
+        if cut {
+            out.push((None, Color::Reset, "…".to_owned()));
+        }
+        out
+    };
+    let columns = |drawn: &[(Option<char>, Color, String)]| -> usize {
+        let gaps = drawn.len().saturating_sub(1) * 2;
+        gaps + drawn
+            .iter()
+            .map(|(glyph, _, words)| usize::from(glyph.is_some()) + width_of(words))
+            .sum::<usize>()
+    };
+    let forms: [fn(&Item) -> String; 3] = [
+        |item| format!("{}{}", item.words, item.name),
+        |item| item.words.to_owned(),
+        |item| item.short.to_owned(),
+    ];
+    for words in forms {
+        let drawn = render(row, words, false);
+        if columns(&drawn) <= width {
+            return spaced(drawn);
+        }
+    }
+    // Items left out whole from the end, the row's heading kept.
+    for keep in (1..row.len()).rev() {
+        let drawn = render(&row[..keep], forms[2], true);
+        if columns(&drawn) <= width {
+            return spaced(drawn);
+        }
+    }
+    let first = row
+        .first()
+        .map_or(String::new(), |item| item.words.to_owned());
+    vec![(None, Color::Reset, ellipsized(&first, width))]
+}
+
+/// The items of a legend row with two spaces between them.
+fn spaced(items: Vec<(Option<char>, Color, String)>) -> Vec<(Option<char>, Color, String)> {
+    let last = items.len().saturating_sub(1);
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, (glyph, color, words))| {
+            let gap = if i < last { "  " } else { "" };
+            (glyph, color, format!("{words}{gap}"))
+        })
+        .collect()
 }
 
 /// The state most of the tasks past the lanes are in at `t`; `None` when
@@ -321,8 +467,9 @@ fn thread_labels(plan: &Plan, now: &Sample) -> Vec<String> {
         .collect()
 }
 
-/// `3 of 10 done · 1 holding the thread · 6 ready, waiting for the thread`.
-pub(crate) fn counts_line(plan: &Plan, c: Counts) -> String {
+/// The parts of the counts row, most needed first: `3 of 10 done`, `1
+/// holding the thread`, `6 ready, waiting`, joined by ` · `.
+fn counts_parts(plan: &Plan, c: Counts) -> Vec<String> {
     let mut parts = vec![format!("{} of {} done", c.done, c.tasks)];
     if c.waiting > 0 {
         let how = match plan.waiting {
@@ -350,52 +497,91 @@ pub(crate) fn counts_line(plan: &Plan, c: Counts) -> String {
     if c.not_started > 0 {
         parts.push(format!("{} not started", c.not_started));
     }
-    parts.join(" · ")
+    parts
 }
 
-/// One item of the legend: a glyph (if any), its colour, its words, and
-/// tokio-console's name for the state (` (IDLE)`), shown where it fits.
-type Item = (Option<char>, Color, &'static str, &'static str);
+/// One item of the legend: a glyph (if any), its colour, its words, the
+/// words for a narrow row, and tokio-console's name for the state
+/// (` (IDLE)`), shown where it fits.
+#[derive(Clone, Copy)]
+struct Item {
+    glyph: Option<char>,
+    color: Color,
+    words: &'static str,
+    short: &'static str,
+    name: &'static str,
+}
 
 /// The legend, two rows: the tasks' states, with tokio-console's names,
 /// and the threads'.
 fn legend(plan: &Plan) -> [Vec<Item>; 2] {
     let (glyph, color) =
         task_glyph(TaskState::Waiting(plan.waiting)).unwrap_or((' ', Color::Reset));
-    let (wait, name) = match plan.waiting {
-        Waiting::Free => (" sleeping, thread free", " (IDLE)"),
-        Waiting::Blocked => (" blocked, holding the thread", " (RUNNING)"),
-        Waiting::Offloaded => (" on the blocking pool", " (IDLE)"),
-        Waiting::Spinning => (" spinning on the CPU", " (RUNNING)"),
+    let (wait, short, name) = match plan.waiting {
+        Waiting::Free => (" sleeping, thread free", " sleeping", " (IDLE)"),
+        Waiting::Blocked => (" blocked, holding the thread", " blocked", " (RUNNING)"),
+        Waiting::Offloaded => (" on the blocking pool", " on the pool", " (IDLE)"),
+        Waiting::Spinning => (" spinning on the CPU", " spinning", " (RUNNING)"),
     };
-    let item = |role: Role, words: &'static str, name: &'static str| -> Item {
+    let item = |role: Role, words: &'static str, short: &'static str, name: &'static str| {
         let (glyph, color) = cell(role);
-        (Some(glyph), color, words, name)
+        Item {
+            glyph: Some(glyph),
+            color,
+            words,
+            short,
+            name,
+        }
     };
-    let words = |words: &'static str| -> Item { (None, Color::Reset, words, "") };
-    let mut tasks = vec![words("tasks:"), (Some(glyph), color, wait, name)];
+    let words = |words: &'static str, short: &'static str| Item {
+        glyph: None,
+        color: Color::Reset,
+        words,
+        short,
+        name: "",
+    };
+    let mut tasks = vec![
+        words("tasks:", "tasks:"),
+        Item {
+            glyph: Some(glyph),
+            color,
+            words: wait,
+            short,
+            name,
+        },
+    ];
     match plan.lock {
         Some(LockKind::Std) => tasks.push(item(
             Role::Wait(Waiting::Blocked),
             " in std's lock()",
+            " in lock()",
             " (RUNNING)",
         )),
-        Some(_) => tasks.push(item(Role::Lock, " waiting for the lock", " (IDLE)")),
+        Some(_) => tasks.push(item(
+            Role::Lock,
+            " waiting for the lock",
+            " lock wait",
+            " (IDLE)",
+        )),
         None => {}
     }
-    tasks.push(item(Role::Ready, " ready, waiting", " (SCHED)"));
+    tasks.push(item(Role::Ready, " ready, waiting", " ready", " (SCHED)"));
     let threads = if plan.runtime {
-        let mut row = vec![words("threads:"), item(Role::Running, " running code", "")];
+        let mut row = vec![
+            words("threads:", "threads:"),
+            item(Role::Running, " running code", " running", ""),
+        ];
         if plan.waiting == Waiting::Blocked {
-            row.push(item(Role::Held, " held in a blocking call", ""));
+            row.push(item(Role::Held, " held in a blocking call", " held", ""));
         } else if plan.lock == Some(LockKind::Std) {
-            row.push(item(Role::Held, " held in std's lock()", ""));
+            row.push(item(Role::Held, " held in std's lock()", " held", ""));
         }
-        row.push(item(Role::Parked, " parked", ""));
+        row.push(item(Role::Parked, " parked", " parked", ""));
         row
     } else {
         vec![words(
             "threads: no runtime, each task on an OS thread of its own",
+            "threads: none, an OS thread per task",
         )]
     };
     [tasks, threads]
@@ -636,6 +822,161 @@ mod tests {
             rows[6],
             "tasks:  ~ sleeping, thread free  : waiting for the lock  . ready, waiting"
         );
+    }
+
+    /// The runs the narrow-width test draws: each kind of driver, a lock,
+    /// no runtime, and a band of a million tasks.
+    fn every_kind_of_view() -> Vec<(Plan, Seen)> {
+        let (blocking, seen) = blocking_at_two_seconds();
+        let mut views = vec![(blocking.clone(), seen.clone())];
+        let workers = Plan {
+            driver: "4 workers, joined".into(),
+            way: "-m block-in-place".into(),
+            one_thread: false,
+            joined: true,
+            threads: 5,
+            ..blocking.clone()
+        };
+        let mut many = seen.clone();
+        for sample in &mut many.samples {
+            sample.threads = vec![(Thread::Running, false)];
+            sample.threads.extend([(Thread::Holding, true); 4]);
+        }
+        views.push((workers, many));
+        for lock in [LockKind::Std, LockKind::Tokio] {
+            let plan = Plan {
+                demo: "lock",
+                way: format!(
+                    "--lock {}",
+                    if lock == LockKind::Std {
+                        "std"
+                    } else {
+                        "tokio"
+                    }
+                ),
+                lock: Some(lock),
+                waiting: Waiting::Free,
+                ..blocking.clone()
+            };
+            views.push((plan, seen.clone()));
+        }
+        let threads = Plan {
+            way: "-m threads".into(),
+            driver: "a thread per task".into(),
+            runtime: false,
+            one_thread: false,
+            threads: 0,
+            ..blocking.clone()
+        };
+        views.push((threads, seen.clone()));
+        let band = Plan {
+            tasks: 1_000_000,
+            way: "-m spawn-blocking".into(),
+            waiting: Waiting::Offloaded,
+            ..blocking
+        };
+        let mut wide = seen;
+        for sample in &mut wide.samples {
+            sample.started = 1_000_000;
+            sample.done = 400_000;
+        }
+        wide.marks = vec![wide.marks[1]; super::super::MAX_LANES];
+        views.push((band, wide));
+        views
+    }
+
+    /// The words of `row` (whitespace-separated), `…` aside.
+    fn words(row: &str) -> Vec<&str> {
+        row.split_whitespace().filter(|w| *w != "…").collect()
+    }
+
+    /// At 40 and 60 columns every row of the view fits, and every word on
+    /// it is a whole word of the same view drawn wide: items are dropped
+    /// whole or shortened to words of their own, never cut mid-word.
+    #[test]
+    fn every_row_fits_a_narrow_terminal_without_cutting_a_word() {
+        for (plan, seen) in every_kind_of_view() {
+            let wide = screen(&plan, &seen, 300);
+            let wide_words: Vec<&str> = wide.iter().flat_map(|row| words(row)).collect();
+            // The short forms a narrow row may use instead.
+            let short = [
+                "runtime", "block_on", "w1", "w2", "w3", "w4", "blocked", "sleeping", "ready",
+                "lock", "wait", "lock()", "running", "held", "pool", "none,", "an", "OS", "per",
+                "task", "more",
+            ];
+            for width in [40u16, 60] {
+                let rows = screen(&plan, &seen, width);
+                assert_eq!(rows.len(), wide.len(), "{rows:#?}");
+                for row in &rows {
+                    assert!(
+                        width_of(row) <= usize::from(width),
+                        "{width}: {row:?} is too wide"
+                    );
+                }
+                let label = usize::from(label_width(width));
+                let lanes = 1..rows.len() - 3;
+                for (i, row) in rows.iter().enumerate() {
+                    // A lane's label, not its glyphs.
+                    let text = if lanes.contains(&i) {
+                        row.chars().take(label).collect::<String>()
+                    } else {
+                        row.clone()
+                    };
+                    for word in words(&text) {
+                        let word = word.trim_end_matches('…');
+                        assert!(
+                            wide_words.contains(&word)
+                                || short.contains(&word)
+                                || word.ends_with('+'),
+                            "{width}: {word:?} of {text:?} is cut\n{rows:#?}\nwide: {wide:#?}"
+                        );
+                    }
+                }
+                // Every state the wide legend explains and the lanes draw
+                // is still in the legend.
+                let legend = rows[rows.len() - 2..].join(" ");
+                let wide_legend = wide[wide.len() - 2..].join(" ");
+                for glyph in ['#', '.', 'H'] {
+                    let drawn = rows[lanes.clone()]
+                        .iter()
+                        .any(|r| r.chars().skip(label).any(|c| c == glyph));
+                    let item = format!("{glyph} ");
+                    if drawn && wide_legend.contains(&item) {
+                        assert!(
+                            legend.contains(&item),
+                            "{width}: {glyph} unexplained: {rows:#?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn narrow_rows_drop_items_whole_or_end_with_an_ellipsis() {
+        let parts: Vec<String> = ["1 of 3 done", "1 holding the thread", "1 ready, waiting"]
+            .map(str::to_owned)
+            .to_vec();
+        assert_eq!(fit_parts(&parts, 80), parts.join(" · "));
+        assert_eq!(
+            fit_parts(&parts, 40),
+            "1 of 3 done · 1 holding the thread · …"
+        );
+        assert_eq!(fit_parts(&parts, 20), "1 of 3 done · …");
+        assert_eq!(fit_parts(&parts, 10), "1 of 3…");
+        assert_eq!(ellipsized("current-thread runtime", 18), "current-thread…");
+        assert_eq!(ellipsized("abcdefgh", 4), "abc…");
+        let label = |names: &[&str], width| {
+            fit_label(
+                &names.iter().map(|n| n.to_string()).collect::<Vec<_>>(),
+                width,
+            )
+        };
+        assert_eq!(
+            label(&["runtime thread", "runtime", "thread"], 9),
+            "runtime"
+        );
+        assert_eq!(label(&["runtime thread", "runtime"], 16), "runtime thread");
     }
 
     #[test]

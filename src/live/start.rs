@@ -42,10 +42,8 @@ pub(crate) fn start(
     let cursor = match cursor {
         Ok(cursor) => cursor,
         Err(why) => {
-            let _ = writeln!(
-                io::stderr(),
-                "asyncdemo: --live: {why}; running without the view"
-            );
+            let line = format!("warning: --live: {why}; running without the view");
+            let _ = writeln!(io::stderr(), "{}", crate::style::label(&line));
             return (None, out, None);
         }
     };
@@ -53,10 +51,10 @@ pub(crate) fn start(
     match View::start(plan(config), Arc::clone(&state), out, cursor) {
         Ok((view, lines)) => (Some(view), lines, Some(state)),
         Err(err) => {
-            let _ = writeln!(
-                io::stderr(),
-                "asyncdemo: --live: cannot draw on this terminal ({err}); running without the view"
+            let line = format!(
+                "warning: --live: cannot draw on this terminal ({err}); running without the view"
             );
+            let _ = writeln!(io::stderr(), "{}", crate::style::label(&line));
             (None, Box::new(io::stdout()), None)
         }
     }

@@ -12,6 +12,7 @@ mod durations;
 mod examples;
 mod explain;
 mod export;
+mod fit;
 mod help;
 mod json;
 mod limits;
@@ -32,6 +33,7 @@ mod no_http;
 #[cfg(not(feature = "live"))]
 mod no_live;
 mod numbers;
+mod pane;
 #[cfg(feature = "http")]
 mod peers;
 mod pictures;

@@ -589,3 +589,70 @@ fn a_hostile_python3_fails_its_row_with_a_reason_and_nothing_else() {
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
     }
 }
+
+/// `--ways` picks the Python rows too: only the twins of the picked tokio
+/// ways run (a fake python3 that fails at once shows which were started).
+#[test]
+fn ways_pick_the_python_twins_only() {
+    let dir = fake_python("exit 1");
+    let (_, rows, _) = compare_json(
+        &[
+            "count",
+            "-n",
+            "2",
+            "-d",
+            "10ms",
+            "--python",
+            "--ways",
+            "async,blocking",
+        ],
+        dir.path(),
+    );
+    let rust: Vec<Value> = of(&rows, "rust")
+        .iter()
+        .map(|r| r["mode"].clone())
+        .collect();
+    assert_eq!(rust, ["async", "blocking"]);
+    let python: Vec<String> = of(&rows, "python")
+        .iter()
+        .map(|r| r["ran"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        python,
+        [
+            "asyncio.sleep under gather",
+            "time.sleep inside the coroutines",
+            "asyncio.sleep under gather, on uvloop"
+        ],
+        "{rows:?}"
+    );
+    let (_, rows, _) = compare_json(
+        &[
+            "count", "-n", "2", "-d", "10ms", "--python", "--ways", "threads",
+        ],
+        dir.path(),
+    );
+    let python: Vec<Value> = of(&rows, "python");
+    assert_eq!(python.len(), 1, "{python:?}");
+    assert_eq!(python[0]["ran"], "a threading.Thread per task");
+    // A way with no Python twin: no Python row, and a note says why.
+    let (code, rows, stderr) = compare_json(
+        &[
+            "count",
+            "-n",
+            "2",
+            "-d",
+            "10ms",
+            "--python",
+            "--ways",
+            "multi-joined",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(of(&rows, "python").is_empty(), "{rows:?}");
+    assert!(
+        stderr.contains("none of the ways picked has a Python twin"),
+        "{stderr}"
+    );
+}
