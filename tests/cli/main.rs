@@ -26,6 +26,7 @@ mod manpage;
 mod modes;
 #[cfg(feature = "http")]
 mod net;
+mod new_surface;
 // Compiled only into a build without `http` (`cargo test
 // --no-default-features`, which CI runs too): there fetch and serve refuse.
 #[cfg(not(feature = "http"))]
