@@ -9,6 +9,7 @@
 //! root (no other user to become) the tests skip with a message.
 
 use crate::common::*;
+use std::ffi::OsStr;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
@@ -52,12 +53,12 @@ fn lonely_uid() -> u32 {
 /// `asyncdemo ARGS` as a user of its own whose `ulimit -u` is `threads`
 /// (the main thread included), with stdout and stderr piped. A run that
 /// outlives 20 s fails the test: that catches a hang.
-fn under_ulimit_u(binary: &PathBuf, threads: u64, args: &[&str]) -> Output {
+fn under_ulimit_u(binary: &PathBuf, threads: u64, args: &[&str], path: &OsStr) -> Output {
     let uid = lonely_uid();
     let mut command = Command::new(binary);
     command
         .args(args)
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("PATH", path)
         .current_dir("/")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -96,10 +97,16 @@ fn under_ulimit_u(binary: &PathBuf, threads: u64, args: &[&str]) -> Output {
 /// thread limit (`max_lines` at most: compare says one per way refused).
 /// Returns how many runs were refused.
 fn sweep(test: &str, args: &[&str], max_lines: usize) -> Option<u64> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    sweep_on(test, args, max_lines, &path)
+}
+
+/// [`sweep`] with `path` as PATH.
+fn sweep_on(test: &str, args: &[&str], max_lines: usize, path: &OsStr) -> Option<u64> {
     let binary = shared_binary(test)?;
     let started = Instant::now();
     for threads in 1..64 {
-        let output = under_ulimit_u(&binary, threads, args);
+        let output = under_ulimit_u(&binary, threads, args, path);
         let stderr = String::from_utf8_lossy(&output.stderr);
         // The command's own end (a deadlocked `lock` exits 1 too).
         if !stderr.contains("ulimit -u") {
@@ -173,4 +180,23 @@ fn every_command_names_the_thread_limit_at_every_thread_it_starts() {
         };
         eprintln!("{args:?}: {refused} thread starts refused, each named");
     }
+}
+
+#[test]
+fn compare_python_names_the_thread_limit_for_python3_and_its_readers() {
+    use std::os::unix::fs::PermissionsExt;
+    // A fake python3 with a good record, that the run's user may run.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let fake = dir.path().join("python3");
+    let record = "#!/bin/sh\necho 'python 3.12.0'\necho 'event 1000 1 first 1'\n\
+                  echo 'event 2000 1 last 1'\necho 'elapsed 3000'\n";
+    std::fs::write(&fake, record).unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let args = [
+        "compare", "count", "-n", "1", "-d", "0", "--python", "--ways", "async",
+    ];
+    // One line per way refused: the tokio row, and its two Python twins
+    // (asyncio's loop and uvloop's).
+    sweep_on("compare_python", &args, 3, dir.path().as_os_str());
 }
