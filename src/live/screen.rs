@@ -102,11 +102,14 @@ impl View {
     /// until [`View::finish`] has returned, and call `finish` on every way
     /// out: the normal end, an error, and a signal, before the process
     /// exits (`std::process::exit` runs no destructors).
+    ///
+    /// The view is placed below the cursor, so the terminal is asked where
+    /// that is first; one that does not answer soon ([`ANSWER_PATIENCE`])
+    /// cannot place it, and gets no view, as TERM=dumb.
     pub(crate) fn start(
         plan: Plan,
         state: Arc<LiveState>,
         out: Box<dyn Write + Send>,
-        cursor: Position,
     ) -> io::Result<(View, Box<dyn Write + Send>)> {
         let channel = Arc::new(Channel {
             shared: Mutex::new(Shared {
@@ -117,6 +120,12 @@ impl View {
             }),
             changed: Condvar::new(),
         });
+        let cursor = cursor_position(ANSWER_PATIENCE).ok_or_else(|| {
+            io::Error::other(format!(
+                "it did not say where its cursor is within {} ms",
+                ANSWER_PATIENCE.as_millis()
+            ))
+        })?;
         let screen = Screen::open(out, &plan, cursor)?;
         let thread = Arc::clone(&channel);
         let spawned = std::thread::Builder::new()
@@ -376,7 +385,7 @@ impl Screen {
 
 /// How long the terminal has to say where its cursor is: a terminal
 /// answers within milliseconds, over a slow ssh link in a round trip.
-pub(super) const ANSWER_PATIENCE: Duration = Duration::from_millis(200);
+const ANSWER_PATIENCE: Duration = Duration::from_millis(200);
 
 /// Asks the terminal where its cursor is (`ESC [ 6 n`, answered with
 /// `ESC [ row ; column R` on its input), waiting at most `patience`;
@@ -388,7 +397,7 @@ pub(super) const ANSWER_PATIENCE: Duration = Duration::from_millis(200);
 /// answer is awaited (so that it arrives at once and is not shown), Ctrl-C
 /// stays Ctrl-C, and the terminal's settings are put back before this
 /// returns.
-pub(super) fn cursor_position(patience: Duration) -> Option<Position> {
+fn cursor_position(patience: Duration) -> Option<Position> {
     use std::os::fd::AsRawFd;
     let tty = std::fs::OpenOptions::new()
         .read(true)

@@ -1,6 +1,5 @@
 //! From a run's configuration to a view on the terminal, or to none.
 
-use super::screen::{ANSWER_PATIENCE, cursor_position};
 use super::{LiveState, Plan, View};
 use crate::config::Config;
 use crate::vocab::{LockKind, Mode, Runtime, Waiting, Work};
@@ -22,33 +21,19 @@ pub(crate) fn start(
         return (None, out, None);
     }
     let why_not = if !io::stdout().is_terminal() {
-        Some("stdout is not a terminal".to_owned())
+        Some("stdout is not a terminal")
     } else if std::env::var_os("TERM").is_some_and(|term| term == "dumb") {
-        Some("TERM=dumb cannot move the cursor".to_owned())
+        Some("TERM=dumb cannot move the cursor")
     } else {
         None
     };
-    // The view is placed below the cursor, so the terminal is asked where
-    // that is; one that does not answer soon cannot place it, as TERM=dumb.
-    let cursor = match why_not {
-        Some(why) => Err(why),
-        None => cursor_position(ANSWER_PATIENCE).ok_or_else(|| {
-            format!(
-                "the terminal did not say where its cursor is within {} ms",
-                ANSWER_PATIENCE.as_millis()
-            )
-        }),
-    };
-    let cursor = match cursor {
-        Ok(cursor) => cursor,
-        Err(why) => {
-            let line = format!("warning: --live: {why}; running without the view");
-            let _ = writeln!(io::stderr(), "{}", crate::style::label(&line));
-            return (None, out, None);
-        }
-    };
+    if let Some(why) = why_not {
+        let line = format!("warning: --live: {why}; running without the view");
+        let _ = writeln!(io::stderr(), "{}", crate::style::label(&line));
+        return (None, out, None);
+    }
     let state = Arc::new(LiveState::new(Waiting::of(config.way.mode, config.work)));
-    match View::start(plan(config), Arc::clone(&state), out, cursor) {
+    match View::start(plan(config), Arc::clone(&state), out) {
         Ok((view, lines)) => (Some(view), lines, Some(state)),
         Err(err) => {
             let line = format!(

@@ -116,7 +116,10 @@ fn a_terminal_that_does_not_answer_gets_no_view_and_keeps_its_settings() {
     let text = run.text();
     assert!(text.contains("\x1b[6n"), "the view asked: {text:?}");
     assert!(
-        text.contains("--live: the terminal did not say where its cursor is within 200 ms; running without the view"),
+        text.contains(
+            "--live: cannot draw on this terminal (it did not say where its cursor is \
+             within 200 ms); running without the view"
+        ),
         "{text:?}"
     );
     assert!(text.contains("asyncdemo count executed in"), "{text:?}");
