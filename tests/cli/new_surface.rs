@@ -286,16 +286,8 @@ fn a_signal_at_the_end_of_a_run_still_leaves_one_summary() {
             for (offset, (signal, code)) in
                 [(20, ("INT", 130)), (45, ("TERM", 143)), (70, ("INT", 130))]
             {
-                let mut child = binary()
-                    .args(args)
-                    .args(["-f", format])
-                    .stdout(Stdio::piped())
-                    .stderr(Stdio::piped())
-                    .spawn()
-                    .unwrap();
-                let mut stdout = BufReader::new(child.stdout.take().unwrap());
-                let mut first = String::new();
-                stdout.read_line(&mut first).unwrap();
+                let with_format = [args, &["-f", format]].concat();
+                let (mut child, stdout, first) = spawn_until_first_line(&with_format);
                 std::thread::sleep(Duration::from_millis(offset));
                 send_signal(&child, signal);
                 let reading = std::thread::spawn(move || rest(stdout));
