@@ -196,9 +196,9 @@ pub(crate) const TRIALS: [Trial; 8] = [
         runtime: RuntimeKind::MultiThread,
         spawn: false,
         lock: None,
-        why: "block_in_place hands the worker's other tasks away, but join_all's coroutines are one task, polled by the thread that blocks: they still wait in turn",
+        why: "join_all's coroutines are polled on block_on's thread, which holds no worker core: block_in_place has nothing to hand to another thread, so it simply blocks, and they wait in turn",
         why_fetch: Some(
-            "block_in_place hands the worker's other tasks away, but join_all's coroutines are one task, polled by the thread that blocks: the calls still run in turn",
+            "join_all's coroutines are polled on block_on's thread, which holds no worker core: block_in_place has nothing to hand to another thread, so it simply blocks, and the calls run in turn",
         ),
     },
     Trial {
@@ -448,8 +448,9 @@ impl Shared {
                     (outcome, events.to_vec(), parks.to_vec())
                 })
                 .unwrap_or_default();
-            let summary =
-                Summary::new(&config, outcome, Some(signal)).with_peak_overlap(sink.peak_overlap());
+            let summary = Summary::new(&config, outcome, Some(signal))
+                .with_peak_overlap(sink.peak_overlap())
+                .with_observed(sink.observed());
             table.rows.push(Row {
                 why: trial.explain(config.demo, &summary),
                 summary,
@@ -560,7 +561,8 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
                 Live::Silent,
                 config.record,
             )
-            .counting_overlap(true),
+            .counting_overlap(true)
+            .observing(crate::report::observed_tasks(&config)),
         );
         // compare always times the polls (its runs are small), so that every
         // row can say how long one poll held a thread.
@@ -632,7 +634,9 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
             conclude::park();
         }
         table.current = None;
-        let summary = Summary::new(&config, outcome, None).with_peak_overlap(sink.peak_overlap());
+        let summary = Summary::new(&config, outcome, None)
+            .with_peak_overlap(sink.peak_overlap())
+            .with_observed(sink.observed());
         table.rows.push(Row {
             why: trial.explain(args.demo, &summary),
             summary: Summary {

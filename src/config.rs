@@ -312,8 +312,9 @@ impl Config {
             return Err(usage_error(
                 demo.name(),
                 "--mode block-in-place needs a multi-thread runtime: tokio's block_in_place \
-                 hands the worker's other tasks to another worker, and a current-thread runtime \
-                 has none (tokio panics there); add --runtime multi-thread or --workers K"
+                 hands the worker's core to a new thread and blocks this one, and a \
+                 current-thread runtime has no core to hand over (tokio panics there); add \
+                 --runtime multi-thread or --workers K"
                     .into(),
             ));
         }

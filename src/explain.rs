@@ -369,7 +369,16 @@ impl Narrator {
                         state.polls += 1;
                         state.polling = Some(at);
                         state.first_poll.get_or_insert(at);
-                        let ready_for = state.woken_at.take().map(|w| at.saturating_sub(w));
+                        // Before its first poll a task of a runtime was
+                        // ready since the start (join_all and spawn make
+                        // every task at once); before a later one, since
+                        // its waker was called.
+                        let woken = state.woken_at.take();
+                        let ready_for = match (woken, again, driver) {
+                            (Some(w), _, _) => Some(at.saturating_sub(w)),
+                            (None, false, Driver::Joined(_) | Driver::Spawned(_)) => Some(at),
+                            (None, _, _) => None,
+                        };
                         Some((
                             at,
                             Step::Polled {

@@ -119,6 +119,7 @@ mod run;
 mod server;
 mod sink;
 mod slowpoll;
+mod state;
 pub mod style;
 pub mod usage;
 mod vocab;
@@ -234,9 +235,14 @@ impl Lifecycle {
         // Only the JSON formats print `peak_overlap`, so only they count it.
         let sink = Arc::new(
             Sink::new(out, config.demo, config.live(), config.record)
-                .counting_overlap(config.format != Format::Text),
+                .counting_overlap(config.format != Format::Text)
+                .observing(report::observed_tasks(&config))
+                .tallying(live.as_ref().map(|_| live::tally(&config))),
         );
         if let Some(live) = live {
+            if let Some(log) = sink.log() {
+                live.attach(Arc::clone(log));
+            }
             // Before the run starts, so that the runtime gets its park hooks
             // for the view's thread lanes.
             sink.follow_with(Box::new(live::Follow(live)), "drawing the live view".into());
@@ -432,8 +438,9 @@ impl Lifecycle {
         // its own.
         self.view_down(state);
         let elapsed = outcome.elapsed;
-        let mut summary =
-            Summary::new(config, outcome, signal).with_peak_overlap(self.sink.peak_overlap());
+        let mut summary = Summary::new(config, outcome, signal)
+            .with_peak_overlap(self.sink.peak_overlap())
+            .with_observed(self.sink.observed());
         summary.failures = state.failures().to_vec();
         // The trace first: once stdout says how the run ended, the trace
         // file must be whole, whatever happens next.

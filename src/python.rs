@@ -104,7 +104,7 @@ const SLEEPING: [Program; 5] = [
         key: "to_thread",
         mode: Mode::SpawnBlocking,
         ran: "asyncio.to_thread(time.sleep) under gather",
-        why: "the sleeps run on asyncio's default executor of min(32, CPUs + 4) threads",
+        why: "the sleeps run on asyncio's default executor of at most min(32, CPUs + 4) threads, started as the calls need them",
     },
     Program {
         key: "threads",
@@ -475,6 +475,9 @@ struct Parsed {
     polls: Option<Polls>,
     /// The default executor's size (to_thread).
     executor: Option<usize>,
+    /// When an executor thread began (`true`) or ended each task's
+    /// to_thread call: the row's waits, as they were observed.
+    calls: Vec<(Duration, bool)>,
     /// The measured part.
     elapsed: Duration,
 }
@@ -534,6 +537,15 @@ fn parse(stdout: &str, tasks: u32) -> Result<Parsed, String> {
             Some("executor") => {
                 parsed.executor = Some(number(words.next())? as usize).filter(|&n| n > 0)
             }
+            Some("call") => {
+                let at = nanos(words.next())?;
+                let task = number(words.next())?;
+                let began = number(words.next())? == 1;
+                if !(1..=tasks).contains(&task) {
+                    return Err(format!("a call of task {task}"));
+                }
+                parsed.calls.push((at, began));
+            }
             Some("polls") => {
                 let longest = nanos(words.next())?;
                 let slow = number(words.next())?;
@@ -583,16 +595,46 @@ fn measured(way: &Program, demo: Demo, workload: &Workload, parsed: Parsed) -> R
         deadlock: None,
         locks: Vec::new(),
     };
-    let mut summary = Summary::new(&config, outcome, None)
-        .with_peak_overlap(Some(marks::peak_overlap(&parsed.events)));
+    // A to_thread wait is in progress from when an executor thread began
+    // its call, not from the coroutine's first line: a call queued for a
+    // free thread is not waiting yet (as tokio's pool calls are counted).
+    let peak = if parsed.calls.is_empty() {
+        marks::peak_overlap(&parsed.events)
+    } else {
+        calls_in_flight(&parsed.calls)
+    };
+    let mut summary = Summary::new(&config, outcome, None).with_peak_overlap(Some(peak));
     summary.language = Some(Language::Python);
     summary.ran = Some(format!("{} (Python {})", way.ran, parsed.version));
+    let why = match parsed.executor.filter(|_| way.mode == Mode::SpawnBlocking) {
+        Some(threads) => format!(
+            "asyncio's default executor has {threads} threads here (min(32, CPUs + 4)), \
+             started as the calls need them"
+        ),
+        None => way.why.to_owned(),
+    };
     Row {
         summary,
-        why: way.why.to_owned(),
+        why,
         events: parsed.events,
         parks: parsed.parks,
     }
+}
+
+/// The most calls in progress at one moment: each counted from its
+/// `began` to its end, an end before a start at the same instant.
+fn calls_in_flight(calls: &[(Duration, bool)]) -> u32 {
+    let mut steps: Vec<(Duration, i64)> = calls
+        .iter()
+        .map(|&(at, began)| (at, if began { 1 } else { -1 }))
+        .collect();
+    steps.sort_unstable();
+    let (mut now, mut peak) = (0i64, 0i64);
+    for (_, step) in steps {
+        now += step;
+        peak = peak.max(now);
+    }
+    u32::try_from(peak).unwrap_or(0)
 }
 
 /// The row of `way` as a signal leaves it: python3 reports its lines only

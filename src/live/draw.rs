@@ -7,8 +7,9 @@
 //! counts; the legend. The glyphs and colours are those of `--timeline`,
 //! so a learner who has seen one reads the other.
 
-use super::{Counts, Plan, Sample, Seen, TaskState, Thread, counts, span, task_state};
+use super::{Counts, Plan, Sample, Seen, TaskState, Thread, counts, span};
 use crate::report::palette::Role;
+use crate::state;
 use crate::vocab::{LockKind, Waiting};
 use anstyle::AnsiColor;
 use ratatui::buffer::Buffer;
@@ -78,6 +79,8 @@ impl Rows {
 fn cell(role: Role) -> (char, Color) {
     let color = match role.ansi() {
         Some(AnsiColor::Green) => Color::Green,
+        Some(AnsiColor::BrightGreen) => Color::LightGreen,
+        Some(AnsiColor::BrightBlue) => Color::LightBlue,
         Some(AnsiColor::Red) => Color::Red,
         Some(AnsiColor::Blue) => Color::Blue,
         Some(AnsiColor::Magenta) => Color::Magenta,
@@ -91,14 +94,11 @@ fn cell(role: Role) -> (char, Color) {
 
 /// The glyph and colour of a task's state; `None` draws nothing (done, or
 /// not begun on a thread of its own).
-fn task_glyph(state: TaskState) -> Option<(char, Color)> {
+fn task_glyph(plan: &Plan, state: TaskState) -> Option<(char, Color)> {
     match state {
-        TaskState::Waiting(waiting) => Some(cell(Role::Wait(waiting))),
         // Inside std's lock() a task holds its thread, as any blocking call
-        // does: the same glyph; tokio's lock has its own.
-        TaskState::Lock(LockKind::Std) => Some(cell(Role::Wait(Waiting::Blocked))),
-        TaskState::Lock(_) => Some(cell(Role::Lock)),
-        TaskState::Ready => Some(cell(Role::Ready)),
+        // does: the model says held, the same glyph.
+        TaskState::Is(state) => Some(cell(Role::of_state(state, plan.work))),
         TaskState::Done | TaskState::NotStarted => None,
     }
 }
@@ -166,13 +166,13 @@ pub(crate) fn render(plan: &Plan, seen: &Seen, rows: Rows, area: Rect, buf: &mut
                 }
             }
         };
-    for (index, marks) in seen.marks.iter().take(rows.lanes).enumerate() {
+    for index in 0..rows.lanes.min(seen.lanes.len()) {
         if y >= bottom {
             break;
         }
         let n = index + 1;
         let name = fit_label(&[format!("task {n}"), format!("#{n}")], label);
-        lane(buf, y, &name, &|t| task_glyph(task_state(plan, *marks, t)));
+        lane(buf, y, &name, &|t| task_glyph(plan, seen.state(index, t)));
         y += 1;
     }
     if rows.band && y < bottom {
@@ -188,8 +188,7 @@ pub(crate) fn render(plan: &Plan, seen: &Seen, rows: Rows, area: Rect, buf: &mut
             label,
         );
         lane(buf, y, &name, &|t| {
-            let sample = seen.at(t)?;
-            band_state(plan, seen, rows.lanes, sample, t).and_then(task_glyph)
+            band_state(seen, rows.lanes, t).and_then(|s| task_glyph(plan, s))
         });
         y += 1;
     }
@@ -226,7 +225,7 @@ pub(crate) fn render(plan: &Plan, seen: &Seen, rows: Rows, area: Rect, buf: &mut
         }
         y += (rows.threads - shown) as u16;
     }
-    let counted = counts(plan, seen, &now);
+    let counted = counts(plan, &now);
     let width = usize::from(area.width);
     line(
         buf,
@@ -403,37 +402,23 @@ fn spaced(items: Vec<(Option<char>, Color, String)>) -> Vec<(Option<char>, Color
 
 /// The state most of the tasks past the lanes are in at `t`; `None` when
 /// they have all ended.
-fn band_state(
-    plan: &Plan,
-    seen: &Seen,
-    lanes: usize,
-    sample: &Sample,
-    t: Duration,
-) -> Option<TaskState> {
-    let all = counts(plan, seen, sample);
-    let (mut waiting, mut ready, mut not_started, mut lock) =
-        (all.waiting, all.ready, all.not_started, all.lock);
-    for marks in seen.marks.iter().take(lanes) {
-        match task_state(plan, *marks, t) {
-            TaskState::Waiting(_) => waiting = waiting.saturating_sub(1),
-            TaskState::Lock(_) => lock = lock.saturating_sub(1),
-            TaskState::Ready => ready = ready.saturating_sub(1),
-            TaskState::NotStarted => not_started = not_started.saturating_sub(1),
-            TaskState::Done => {}
+fn band_state(seen: &Seen, lanes: usize, t: Duration) -> Option<TaskState> {
+    let sample = seen.at(t)?;
+    let all = sample.model;
+    let mut tally: Vec<(u32, TaskState)> = state::TaskState::ALL
+        .iter()
+        .map(|&s| (all.of(s), TaskState::Is(s)))
+        .collect();
+    tally.push((all.not_begun, TaskState::NotStarted));
+    for lane in 0..lanes.min(seen.lanes.len()) {
+        let mine = seen.state(lane, t);
+        if let Some(entry) = tally.iter_mut().find(|(_, s)| *s == mine) {
+            entry.0 = entry.0.saturating_sub(1);
         }
     }
-    let busiest = waiting.max(ready).max(not_started).max(lock);
-    if busiest == 0 {
-        None
-    } else if waiting == busiest {
-        Some(TaskState::Waiting(plan.waiting))
-    } else if ready == busiest {
-        Some(TaskState::Ready)
-    } else if lock == busiest {
-        plan.lock.map(TaskState::Lock)
-    } else {
-        Some(TaskState::NotStarted)
-    }
+    // The first in the model's order wins a tie.
+    let (busiest, state) = tally.into_iter().rev().max_by_key(|(n, _)| *n)?;
+    (busiest > 0).then_some(state)
 }
 
 /// The state most threads are in.
@@ -468,31 +453,33 @@ fn thread_labels(plan: &Plan, now: &Sample) -> Vec<String> {
 }
 
 /// The parts of the counts row, most needed first: `3 of 10 done`, `1
-/// holding the thread`, `6 ready, waiting`, joined by ` · `.
-fn counts_parts(plan: &Plan, c: Counts) -> Vec<String> {
+/// holding the thread`, `6 ready, waiting`: the model's tally, each state
+/// in words that fit the run, joined by ` · ` where they fit.
+pub(crate) fn counts_parts(plan: &Plan, c: Counts) -> Vec<String> {
     let mut parts = vec![format!("{} of {} done", c.done, c.tasks)];
-    if c.waiting > 0 {
-        let how = match plan.waiting {
-            Waiting::Free if plan.demo == "fetch" => "awaiting a reply, thread free",
-            Waiting::Free => "sleeping, thread free",
-            Waiting::Blocked if !plan.runtime => "blocked, each on a thread of its own",
-            Waiting::Blocked if plan.one_thread => "holding the thread",
-            Waiting::Blocked => "holding a thread",
-            Waiting::Offloaded => "on the blocking pool",
-            Waiting::Spinning if plan.one_thread => "spinning, taking turns on the thread",
-            Waiting::Spinning => "spinning on the CPU",
+    for state in state::TaskState::ALL {
+        let n = c.model.of(state);
+        if n == 0 {
+            continue;
+        }
+        let how = match state {
+            state::TaskState::Sleeping if plan.demo == "fetch" => "awaiting a reply, thread free",
+            state::TaskState::Sleeping => "sleeping, thread free",
+            state::TaskState::Overdue => "overdue",
+            state::TaskState::Held if plan.lock == Some(LockKind::Std) => {
+                "blocked in std's lock(), holding the thread"
+            }
+            state::TaskState::Held if !plan.runtime => "blocked, each on a thread of its own",
+            state::TaskState::Held if plan.one_thread => "holding the thread",
+            state::TaskState::Held => "holding a thread",
+            state::TaskState::InPool => "on the blocking pool",
+            state::TaskState::Queued => "queued for a pool thread",
+            state::TaskState::Polled if plan.waiting == Waiting::Spinning => "spinning on the CPU",
+            state::TaskState::Polled => "running",
+            state::TaskState::Lock => "waiting for the lock, thread free",
+            state::TaskState::Ready => "ready, waiting",
         };
-        parts.push(format!("{} {how}", c.waiting));
-    }
-    if c.lock > 0 {
-        let how = match plan.lock {
-            Some(LockKind::Std) => "blocked in std's lock(), holding the thread",
-            _ => "waiting for the lock, thread free",
-        };
-        parts.push(format!("{} {how}", c.lock));
-    }
-    if c.ready > 0 {
-        parts.push(format!("{} ready, waiting", c.ready));
+        parts.push(format!("{n} {how}"));
     }
     if c.not_started > 0 {
         parts.push(format!("{} not started", c.not_started));
@@ -515,8 +502,7 @@ struct Item {
 /// The legend, two rows: the tasks' states, with tokio-console's names,
 /// and the threads'.
 fn legend(plan: &Plan) -> [Vec<Item>; 2] {
-    let (glyph, color) =
-        task_glyph(TaskState::Waiting(plan.waiting)).unwrap_or((' ', Color::Reset));
+    let (glyph, color) = cell(Role::Wait(plan.waiting));
     let (wait, short, name) = match plan.waiting {
         Waiting::Free => (" sleeping, thread free", " sleeping", " (IDLE)"),
         Waiting::Blocked => (" blocked, holding the thread", " blocked", " (RUNNING)"),
@@ -566,6 +552,14 @@ fn legend(plan: &Plan) -> [Vec<Item>; 2] {
         None => {}
     }
     tasks.push(item(Role::Ready, " ready, waiting", " ready", " (SCHED)"));
+    // Only a run whose tasks sleep on timers can see a deadline pass with
+    // nobody to fire it; only the pool has a queue.
+    if plan.waiting == Waiting::Free || plan.lock.is_some() {
+        tasks.push(item(Role::Overdue, " overdue", " overdue", " (IDLE)"));
+    }
+    if plan.waiting == Waiting::Offloaded {
+        tasks.push(item(Role::Queued, " queued for the pool", " queued", ""));
+    }
     let threads = if plan.runtime {
         let mut row = vec![
             words("threads:", "threads:"),
@@ -589,10 +583,10 @@ fn legend(plan: &Plan) -> [Vec<Item>; 2] {
 
 #[cfg(test)]
 mod tests {
+    use super::super::LiveState;
     use super::super::tests::plan;
-    use super::super::{LiveState, Marks};
     use super::*;
-    use crate::vocab::Phase;
+    use crate::state::{Counts as Tally, LaneChange, TaskState as S};
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
 
@@ -600,14 +594,23 @@ mod tests {
         Duration::from_millis(n)
     }
 
-    fn sample(at: u64, started: u32, done: u32, threads: &[Thread]) -> Sample {
+    /// A tick at `at` ms: the model's tally, and the threads.
+    fn sample(at: u64, model: Tally, threads: &[Thread]) -> Sample {
         Sample {
             at: ms(at),
-            started,
-            done,
-            in_lock: 0,
+            model,
             threads: threads.iter().map(|&t| (t, true)).collect(),
+            ..Sample::default()
         }
+    }
+
+    /// A lane: from each time (ms), the state (`None`: ended); a sleep is
+    /// due one second after it began.
+    fn lane(changes: &[(u64, Option<S>)]) -> Vec<LaneChange> {
+        changes
+            .iter()
+            .map(|&(at, state)| LaneChange::test(ms(at), state, Some(ms(at + 1000))))
+            .collect()
     }
 
     /// The screen's rows as text, trailing blanks dropped.
@@ -640,21 +643,17 @@ mod tests {
         };
         let mut seen = Seen::default();
         for at in (0..=2000).step_by(100) {
-            let started = if at < 1000 { 1 } else { 2 };
-            seen.push(sample(at, started, started - 1, &[Thread::Holding]));
+            let model = if at < 1000 {
+                Tally::test(&[(S::Held, 1), (S::Ready, 2)], 0)
+            } else {
+                Tally::test(&[(S::Held, 1), (S::Ready, 1)], 1)
+            };
+            seen.push(sample(at, model, &[Thread::Holding]));
         }
-        seen.marks = vec![
-            Marks {
-                first: Some(ms(0)),
-                last: Some(ms(1000)),
-                ..Marks::default()
-            },
-            Marks {
-                first: Some(ms(1000)),
-                last: None,
-                ..Marks::default()
-            },
-            Marks::default(),
+        seen.lanes = vec![
+            lane(&[(0, Some(S::Held)), (1000, None)]),
+            lane(&[(0, Some(S::Ready)), (1000, Some(S::Held))]),
+            lane(&[(0, Some(S::Ready))]),
         ];
         (plan, seen)
     }
@@ -709,12 +708,18 @@ mod tests {
         let std = lock == LockKind::Std;
         let mut seen = Seen::default();
         for at in (0..=2000).step_by(100) {
-            let (started, done, in_lock) = match at {
-                0 => (0, 0, 0),
-                100 => (1, 0, 0),
-                _ if std => (1, 0, 1),
-                _ if at < 1100 => (1, 0, 2),
-                _ => (2, 1, 1),
+            // As the model's tally would count: with std's lock the thread
+            // is held from 0.2 s, so task 1's deadline (1.1 s) passes with
+            // nobody to fire its timer.
+            let model = match at {
+                0 => Tally::test(&[(S::Ready, 3)], 0),
+                100 => Tally::test(&[(S::Sleeping, 1), (S::Ready, 2)], 0),
+                _ if std && at <= 1100 => {
+                    Tally::test(&[(S::Sleeping, 1), (S::Held, 1), (S::Ready, 1)], 0)
+                }
+                _ if std => Tally::test(&[(S::Overdue, 1), (S::Held, 1), (S::Ready, 1)], 0),
+                _ if at < 1100 => Tally::test(&[(S::Sleeping, 1), (S::Lock, 2)], 0),
+                _ => Tally::test(&[(S::Sleeping, 1), (S::Lock, 1)], 1),
             };
             let thread = if std && at >= 200 {
                 Thread::Holding
@@ -723,44 +728,33 @@ mod tests {
             } else {
                 Thread::Running
             };
-            seen.push(Sample {
-                in_lock,
-                ..sample(at, started, done, &[thread])
-            });
+            seen.push(sample(at, model, &[thread]));
         }
-        let asked = |at, got| Marks {
-            asked: Some(ms(at)),
-            got,
-            ..Marks::default()
+        seen.lanes = if std {
+            vec![
+                lane(&[(0, Some(S::Ready)), (100, Some(S::Sleeping))]),
+                lane(&[(0, Some(S::Ready)), (200, Some(S::Held))]),
+                lane(&[(0, Some(S::Ready))]),
+            ]
+        } else {
+            vec![
+                lane(&[(0, Some(S::Ready)), (100, Some(S::Sleeping)), (1100, None)]),
+                lane(&[
+                    (0, Some(S::Ready)),
+                    (200, Some(S::Lock)),
+                    (1100, Some(S::Sleeping)),
+                ]),
+                lane(&[(0, Some(S::Ready)), (200, Some(S::Lock))]),
+            ]
         };
-        seen.marks = vec![
-            Marks {
-                first: Some(ms(100)),
-                last: (!std).then_some(ms(1100)),
-                ..asked(100, Some(ms(100)))
-            },
-            if std {
-                asked(200, None)
-            } else {
-                Marks {
-                    first: Some(ms(1100)),
-                    ..asked(200, Some(ms(1100)))
-                }
-            },
-            if std {
-                Marks::default()
-            } else {
-                asked(200, None)
-            },
-        ];
         screen(&plan, &seen, width)
     }
 
     #[test]
     fn a_std_lock_held_across_await_draws_the_deadlock() {
-        let rows = lock_at_two_seconds(LockKind::Std, 100);
-        // 83 columns of plot for 3 s: about 28 a second, so 0.2 s is
-        // column 5 or 6.
+        let rows = lock_at_two_seconds(LockKind::Std, 110);
+        // 93 columns of plot for 3 s: about 31 a second, so 0.2 s is
+        // column 6 or 7.
         let plot = |row: &str| row.get(17..).unwrap_or_default().to_owned();
         assert!(
             rows[0].starts_with("asyncdemo lock --lock std"),
@@ -771,21 +765,24 @@ mod tests {
         let before = task2.chars().take_while(|&c| c == '.').count();
         assert!((5..=7).contains(&before), "{rows:#?}");
         assert!(task2[before..].chars().all(|c| c == '#'), "{rows:#?}");
-        // Task 1 slept its second, then is ready for good: the thread is
-        // held by task 2 and never comes back to it.
+        // Task 1 slept its second, then is overdue for good: the thread
+        // that would fire its timer is held by task 2, so nobody wakes it.
+        // (Not ready: its waker was never called.)
         let task1 = plot(&rows[1]);
-        assert!(task1.ends_with('.'), "{rows:#?}");
-        assert!(task1.trim_end_matches('.').ends_with('~'), "{rows:#?}");
+        assert!(task1.ends_with('^'), "{rows:#?}");
+        assert!(task1.trim_end_matches('^').ends_with('~'), "{rows:#?}");
         assert!(plot(&rows[3]).chars().all(|c| c == '.'), "{rows:#?}");
         assert!(plot(&rows[4]).ends_with("HHHH"), "{rows:#?}");
-        // Task 1's sleep is over, so it is ready, as task 3 is.
+        // Task 1 is overdue; only task 3 (never polled) is ready.
         assert_eq!(
             rows[5],
-            "0 of 3 done · 1 blocked in std's lock(), holding the thread · 2 ready, waiting"
+            "0 of 3 done · 1 blocked in std's lock(), holding the thread · 1 overdue · 1 ready, waiting"
         );
-        assert_eq!(
-            rows[6],
-            "tasks:  ~ sleeping, thread free (IDLE)  # in std's lock() (RUNNING)  . ready, waiting (SCHED)"
+        assert!(
+            rows[6].starts_with(
+                "tasks:  ~ sleeping, thread free  # in std's lock()  . ready, waiting  ^ overdue"
+            ),
+            "{rows:#?}"
         );
         assert_eq!(
             rows[7],
@@ -814,13 +811,7 @@ mod tests {
         );
         assert_eq!(
             rows[6],
-            "tasks:  ~ sleeping, thread free (IDLE)  : waiting for the lock (IDLE)  . ready, waiting (SCHED)"
-        );
-        // At 80 columns the legend keeps every state, without the names.
-        let rows = lock_at_two_seconds(LockKind::Tokio, 80);
-        assert_eq!(
-            rows[6],
-            "tasks:  ~ sleeping, thread free  : waiting for the lock  . ready, waiting"
+            "tasks:  ~ sleeping, thread free  : waiting for the lock  . ready, waiting  ^ overdue"
         );
     }
 
@@ -880,7 +871,7 @@ mod tests {
             sample.started = 1_000_000;
             sample.done = 400_000;
         }
-        wide.marks = vec![wide.marks[1]; super::super::MAX_LANES];
+        wide.lanes = vec![wide.lanes[1].clone(); super::super::MAX_LANES];
         views.push((band, wide));
         views
     }
@@ -1002,18 +993,22 @@ mod tests {
             ..plan(Waiting::Free, 1_000_000)
         };
         let mut seen = Seen::default();
-        // Every task starts by 0.4 s; 600,000 are done by 1.1 s.
+        // Every task is asleep by 0.4 s; by 1.1 s, 600,000 are done and the
+        // others woken, waiting to be polled.
         for at in (0..=1500).step_by(50) {
-            let started = if at < 400 { 0 } else { 1_000_000 };
-            let done = if at < 1100 { 0 } else { 600_000 };
-            seen.push(sample(at, started, done, &[Thread::Running]));
-        }
-        seen.marks = vec![
-            Marks {
-                first: Some(ms(100)),
-                last: None,
-                ..Marks::default()
+            let model = match at {
+                _ if at < 400 => Tally::test(&[(S::Ready, 1_000_000)], 0),
+                _ if at < 1100 => Tally::test(&[(S::Sleeping, 1_000_000)], 0),
+                _ => Tally::test(&[(S::Ready, 400_000)], 600_000),
             };
+            seen.push(sample(at, model, &[Thread::Running]));
+        }
+        seen.lanes = vec![
+            lane(&[
+                (0, Some(S::Ready)),
+                (100, Some(S::Sleeping)),
+                (1100, Some(S::Ready))
+            ]);
             super::super::MAX_LANES
         ];
         let rows = Rows::fit(&plan, 30);
@@ -1071,13 +1066,22 @@ mod tests {
         };
         let state = LiveState::new(Waiting::Free);
         state.start(std::time::Instant::now());
-        state.line(1, Phase::First, 1);
+        let log = std::sync::Arc::new(crate::state::Log::new(false));
+        log.tally(1, crate::state::Birth::AtStart, 1);
+        log.started(tokio::time::Instant::now());
+        state.attach(std::sync::Arc::clone(&log));
+        // Task 1 is polled, arms a one-second timer and returns Pending.
+        let watcher = crate::state::Watcher(std::sync::Arc::clone(&log));
+        use crate::events::PollFollower;
+        watcher.poll_began(1, std::time::Instant::now());
+        log.armed(1, tokio::time::Instant::now() + ms(1000));
+        watcher.poll_returned(1, std::time::Instant::now(), Duration::ZERO, false);
         let mut seen = Seen::default();
         let mut lengths = Vec::new();
         for _ in 0..2 {
             std::thread::sleep(ms(60));
             seen.push(state.sample());
-            seen.marks = vec![state.marks(0)];
+            seen.lanes = vec![state.lane(0)];
             let rows = screen(&plan, &seen, 77);
             lengths.push(rows[1].matches('~').count());
         }

@@ -2,6 +2,7 @@
 
 use super::{LiveState, Plan, View};
 use crate::config::Config;
+use crate::state::Birth;
 use crate::vocab::{LockKind, Mode, Runtime, Waiting, Work};
 use std::io::{self, IsTerminal, Write};
 use std::sync::Arc;
@@ -45,6 +46,18 @@ pub(crate) fn start(
     }
 }
 
+/// What the view's tally of the task states needs ([`crate::state`]):
+/// the tasks, when they are born (all at once on a runtime, each with its
+/// thread otherwise), and how many get a lane.
+pub(crate) fn tally(config: &Config) -> (u32, Birth, usize) {
+    let birth = if config.way.runtime.is_some() && config.way.mode != Mode::Threads {
+        Birth::AtStart
+    } else {
+        Birth::OnItsOwn
+    };
+    (config.tasks, birth, super::MAX_LANES)
+}
+
 /// What the live view needs to know of the run before it starts.
 fn plan(config: &Config) -> Plan {
     let way = config.way;
@@ -86,6 +99,7 @@ fn plan(config: &Config) -> Plan {
         tasks: config.tasks,
         delay: config.delay,
         waiting: Waiting::of(way.mode, config.work),
+        work: config.work,
         runtime: way.runtime.is_some() && way.mode != Mode::Threads,
         one_thread,
         joined,

@@ -145,8 +145,9 @@ pub(crate) enum Step {
         tasks: u32,
         narrated: u32,
     },
-    /// `poll` is called; `ready_for` is how long the task had been woken
-    /// (ready, waiting for the thread), for a poll that follows a wake-up.
+    /// `poll` is called; `ready_for` is how long the task had been ready,
+    /// waiting for the thread: since its wake-up, or for its first poll
+    /// since the start (every task of a runtime is made ready at once).
     Polled {
         task: u32,
         driver: Driver,
@@ -343,7 +344,12 @@ impl Step {
             } => {
                 let poller = driver.poller();
                 match (again, ready_for) {
-                    (false, _) => format!("{poller} polls task {task} (on thread {thread})."),
+                    (false, Some(ready)) => format!(
+                        "{poller} polls task {task} (on thread {thread}) for the first time: it \
+                         waited {}, ready since the start, for the thread.",
+                        ms(ready)
+                    ),
+                    (false, None) => format!("{poller} polls task {task} (on thread {thread})."),
                     (true, Some(ready)) => format!(
                         "{poller} polls task {task} again (on thread {thread}): it waited {}, \
                          ready, for the thread.",

@@ -38,6 +38,7 @@ use crate::events::{self, Ticker};
 use crate::limits;
 use crate::sink::Sink;
 use crate::slowpoll::{Watch, Watchdog};
+use crate::state;
 use crate::vocab::{Deadlock, LockKind, LockMark, LockStep, Phase, Runtime};
 use std::future::Future;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::SeqCst};
@@ -230,7 +231,7 @@ async fn task(id: u32, sink: &Sink, demo: &Tasks) {
     sink.line(id, Phase::First);
     demo.moved();
     // The wait, with the guard alive across it: the mistake.
-    hold(demo.delay).await;
+    hold(id, sink, demo.delay).await;
     sink.line(id, Phase::Last);
     demo.moved();
     demo.release(id, guard, sink);
@@ -245,12 +246,19 @@ async fn task(id: u32, sink: &Sink, demo: &Tasks) {
 /// take their turns one after another: `-n 100000 -d 0` took 110 s. The
 /// yield is still an `.await` with the guard alive across it, so `--lock
 /// std` deadlocks just as it does with a delay.
-async fn hold(delay: Duration) {
+///
+/// An armed timer is told to the task-state model (`Sink::log`), as the
+/// sleeping demos tell theirs; the yield arms none.
+async fn hold(id: u32, sink: &Sink, delay: Duration) {
     if delay.is_zero() {
         tokio::task::yield_now().await;
-    } else {
-        tokio::time::sleep(delay).await;
+        return;
     }
+    let sleep = tokio::time::sleep(delay);
+    if let Some(log) = sink.log() {
+        log.armed(id, sleep.deadline());
+    }
+    sleep.await;
 }
 
 /// How the run on the tasks' thread ended.
@@ -298,9 +306,17 @@ pub(crate) fn run(
         let sink = &*shared_sink;
         let demo = &*demo;
         let run = async {
-            match &watch {
-                None => join(sink, tasks, |id| task(id, sink, demo)).await,
-                Some(watch) => {
+            // The task-state model's watcher, when a view asked for it.
+            let model = sink.log().map(|log| state::Watcher(Arc::clone(log)));
+            match (&watch, &model) {
+                (None, Some(model)) => {
+                    join(sink, tasks, |id| {
+                        events::polled(model, id, task(id, sink, demo))
+                    })
+                    .await
+                }
+                (None, None) => join(sink, tasks, |id| task(id, sink, demo)).await,
+                (Some(watch), _) => {
                     join(sink, tasks, |id| {
                         events::polled(&**watch, id, task(id, sink, demo))
                     })

@@ -32,6 +32,7 @@ use crate::http;
 use crate::limits::{self, MachineLimit};
 use crate::sink::Sink;
 use crate::slowpoll::{Watch, Watchdog};
+use crate::state;
 use crate::vocab::{Mode, Outcome, Runtime, Work};
 use crate::wait::{
     BlockInPlace, Blocking, BlockingCall, Sleep, SleepCall, SpawnBlocking, SpinCall, Wait,
@@ -106,7 +107,10 @@ pub(crate) fn execute(
             sink,
             (watch, explain),
             teardown,
-            Sleep { delay },
+            Sleep {
+                delay,
+                log: sink.log().cloned(),
+            },
             SleepCall { delay },
         )?,
         (Some(options), None) => {
@@ -204,7 +208,9 @@ where
         (Mode::SpawnBlocking, Some(runtime)) => {
             let wait = SpawnBlocking {
                 call: Arc::new(blocking),
+                sink: Arc::clone(sink),
             };
+            sink.overlap_in_pool();
             on_runtime(config, runtime, sink, watch, teardown, wait)
         }
         (Mode::BlockInPlace, Some(runtime)) => {
@@ -239,8 +245,28 @@ fn on_runtime<W: Wait + Send + 'static>(
     // watched versions are separate functions, so the unwatched run pays
     // nothing for them, not even a branch per poll. `--explain` times the
     // polls as `--slow-poll` does, with its explainer for the watch.
+    // A view that asked for the task-state model (the pictures) has every
+    // poll noted and every waker wrapped: the model's watcher, alone or
+    // beside the watch or the explainer.
+    let model = sink
+        .log()
+        .map(|log| Arc::new(state::Watcher(Arc::clone(log))));
     let run = async {
         match (config.way.spawn, watch, explain) {
+            (spawn, watch, explain) if model.is_some() => {
+                let model = model.clone().unwrap_or_else(|| unreachable!());
+                match (watch, explain) {
+                    (Some(watch), _) => {
+                        let both = Arc::new(state::Both(model, Arc::clone(watch)));
+                        watched(sink, config, spawn, wait, &both, teardown).await
+                    }
+                    (None, Some(explain)) => {
+                        let both = Arc::new(state::Both(model, Arc::clone(explain)));
+                        watched(sink, config, spawn, wait, &both, teardown).await
+                    }
+                    (None, None) => watched(sink, config, spawn, wait, &model, teardown).await,
+                }
+            }
             (false, None, None) => {
                 join_tasks(sink, config.tasks, teardown, |id| {
                     demo::task(id, sink, &wait)
@@ -520,6 +546,26 @@ async fn join_watched<W: Wait, P: events::PollFollower>(
     .await
 }
 
+/// The tasks, joined or `spawn`ed, with every poll told to `watch`.
+async fn watched<W, P>(
+    sink: &Arc<Sink>,
+    config: &Config,
+    spawn: bool,
+    wait: W,
+    watch: &Arc<P>,
+    teardown: Teardown,
+) -> Duration
+where
+    W: Wait + Send + 'static,
+    P: events::PollFollower + Send + 'static,
+{
+    if spawn {
+        spawn_watched(sink, config.tasks, wait, watch).await
+    } else {
+        join_watched(sink, config.tasks, &wait, &**watch, teardown).await
+    }
+}
+
 /// [`spawn_tasks`], with every poll of every task timed by `watch`.
 async fn spawn_watched<W, P>(sink: &Arc<Sink>, tasks: u32, wait: W, watch: &Arc<P>) -> Duration
 where
@@ -635,7 +681,7 @@ mod tests {
         for n in [1, 3, 1000] {
             let (sink, captured) = recording_sink(Demo::Count);
             let delay = Duration::from_secs(1);
-            let elapsed = join(&sink, n, &Sleep { delay }).await;
+            let elapsed = join(&sink, n, &Sleep { delay, log: None }).await;
             assert_eq!(elapsed, delay, "n = {n}");
 
             let state = sink.lock();
@@ -669,7 +715,7 @@ mod tests {
     async fn spawned_async_tasks_overlap_on_the_paused_clock() {
         let (sink, _) = recording_sink(Demo::Hello);
         let delay = Duration::from_millis(200);
-        let wait = Arc::new(Sleep { delay });
+        let wait = Arc::new(Sleep { delay, log: None });
         let elapsed = spawn_tasks(&sink, 50, |id| owned_task(id, &sink, &wait)).await;
         assert_eq!(elapsed, delay);
         let state = sink.lock();
@@ -694,6 +740,7 @@ mod tests {
         let (sink, _) = recording_sink(Demo::Count);
         let wait = Sleep {
             delay: Duration::ZERO,
+            log: None,
         };
         let per_task = Duration::from_millis(3);
         let elapsed = join_tasks(&sink, 10, Teardown::Drop, |id| {
@@ -734,6 +781,7 @@ mod tests {
         let (sink, _) = recording_sink(Demo::Count);
         let wait = Sleep {
             delay: Duration::from_secs(3600),
+            log: None,
         };
         // The output fails before the tasks run, so the run stops as soon
         // as every task waits, and drops all ten.
@@ -753,6 +801,7 @@ mod tests {
         let sink = Sink::new(Box::new(std::io::sink()), Demo::Count, Live::Plain, false);
         let wait = Sleep {
             delay: Duration::from_secs(1),
+            log: None,
         };
         let future = demo::task(1, &sink, &wait);
         let bytes = std::mem::size_of_val(&future);
@@ -775,6 +824,7 @@ mod tests {
         let sink = Sink::new(Box::new(std::io::sink()), Demo::Count, Live::Plain, false);
         let wait = Sleep {
             delay: Duration::from_secs(1),
+            log: None,
         };
         let watch = Watch::new(Duration::from_millis(100), None);
         let plain = std::mem::size_of_val(&demo::task(1, &sink, &wait));

@@ -6,8 +6,10 @@
 //! cleanly at that count.
 
 use crate::demo;
+use crate::events;
 use crate::limits::{self, MachineLimit, MapBudget};
 use crate::sink::Sink;
+use crate::state;
 use crate::wait::Wait;
 use std::io;
 use std::sync::Arc;
@@ -33,7 +35,15 @@ pub(super) fn on_threads<W: Wait + Send + 'static>(
     let mut threads = Vec::with_capacity(tasks as usize);
     for id in 1..=tasks {
         let (sink, wait) = (Arc::clone(sink), Arc::clone(&wait));
-        let body = Box::new(move || futures::executor::block_on(demo::task(id, &sink, &*wait)));
+        let body = Box::new(move || {
+            let task = demo::task(id, &sink, &*wait);
+            // Its one poll (it blocks inside it) told to the task-state
+            // model, when a view asked for it.
+            match sink.log().map(|log| state::Watcher(Arc::clone(log))) {
+                Some(watcher) => futures::executor::block_on(events::polled(&watcher, id, task)),
+                None => futures::executor::block_on(task),
+            }
+        });
         match spawn(id - 1, body) {
             Ok(thread) => threads.push(thread),
             // The threads already started are asleep and cannot be woken;

@@ -353,3 +353,40 @@ fn a_40_column_terminal_gets_whole_words() {
         "{text}"
     );
 }
+
+/// Mid-wait, the counts line reads the model: three tasks asleep on their
+/// timers, none ready (it once said `3 ready` here, from clock arithmetic).
+#[test]
+fn mid_wait_the_counts_say_sleeping_not_ready() {
+    let Some(pane) = Pane::run("count -n 3 -d 3s --live") else {
+        return;
+    };
+    let asleep = pane.wait_for("three tasks asleep", |row| {
+        row.starts_with("0 of 3 done") && row.contains("3 sleeping")
+    });
+    // Well into the wait (at least a second later), still asleep.
+    std::thread::sleep(Duration::from_millis(1000));
+    let later = pane.screen();
+    let counts = row(&later, "0 of 3 done");
+    assert!(counts.contains("3 sleeping"), "{}", later.join("\n"));
+    assert!(!counts.contains("ready"), "{}", asleep.join("\n"));
+    let end = pane.wait_for("exit code", |row| row.starts_with("rc="));
+    assert!(end.iter().any(|r| r == "rc=0"), "{}", end.join("\n"));
+}
+
+/// The std lock's deadlock, live: task 1's deadline passes while task 2
+/// holds the thread in lock(), and it is drawn overdue (`^`), counted
+/// overdue, not ready.
+#[test]
+fn a_deadline_under_a_held_thread_is_drawn_overdue_live() {
+    let Some(pane) = Pane::run("lock -n 3 -d 300ms --live") else {
+        return;
+    };
+    let overdue = pane.wait_for("task 1 overdue", |row| {
+        row.starts_with("task 1") && row.contains('^')
+    });
+    let text = overdue.join("\n");
+    assert!(overdue.iter().any(|r| r.contains("1 overdue")), "{text}");
+    let end = pane.wait_for("exit code", |row| row.starts_with("rc="));
+    assert!(end.iter().any(|r| r == "rc=1"), "{}", end.join("\n"));
+}

@@ -44,6 +44,7 @@ mod python;
 mod scale;
 mod slowpoll;
 mod spin;
+mod states;
 mod threads;
 mod usage;
 mod verdicts;
