@@ -178,9 +178,25 @@ fn interrupt(
     }
     send_signal(&child, signal);
     let reading = std::thread::spawn(move || rest(stdout));
-    let status = wait_with_limit(&mut child, Duration::from_secs(20));
+    let stderr = child.stderr.take().unwrap();
+    let reading_err = std::thread::spawn(move || rest(stderr));
+    // A hang fails the test, saying which case hung and what it printed.
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if start.elapsed() > Duration::from_secs(30) {
+            child.kill().unwrap();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
     let stdout = format!("{first}{}", reading.join().unwrap());
-    let stderr = rest(child.stderr.take().unwrap());
+    let stderr = reading_err.join().unwrap();
+    let Some(status) = status else {
+        panic!("{args:?} -f {format}, SIG{signal} {moment:?} did not end: {stdout}\n{stderr}");
+    };
     (status.code(), stdout, stderr)
 }
 
