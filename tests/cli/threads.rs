@@ -65,6 +65,22 @@ fn lonely_uid() -> u32 {
 /// (the main thread included), with stdout and stderr piped. A run that
 /// outlives 20 s fails the test: that catches a hang.
 fn under_ulimit_u(binary: &PathBuf, threads: u64, args: &[&str], path: &OsStr) -> Output {
+    let mut child = command_under_ulimit_u(binary, threads, args, path)
+        .spawn()
+        .unwrap();
+    let (stdout, stderr) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
+    let out = std::thread::spawn(move || rest(stdout));
+    let err = std::thread::spawn(move || rest(stderr));
+    let status = wait_with_limit(&mut child, Duration::from_secs(20));
+    Output {
+        status,
+        stdout: out.join().unwrap().into_bytes(),
+        stderr: err.join().unwrap().into_bytes(),
+    }
+}
+
+/// The command [`under_ulimit_u`] runs.
+fn command_under_ulimit_u(binary: &PathBuf, threads: u64, args: &[&str], path: &OsStr) -> Command {
     let uid = lonely_uid();
     let mut command = Command::new(binary);
     command
@@ -90,16 +106,7 @@ fn under_ulimit_u(binary: &PathBuf, threads: u64, args: &[&str], path: &OsStr) -
             Ok(())
         });
     }
-    let mut child = command.spawn().unwrap();
-    let (stdout, stderr) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
-    let out = std::thread::spawn(move || rest(stdout));
-    let err = std::thread::spawn(move || rest(stderr));
-    let status = wait_with_limit(&mut child, Duration::from_secs(20));
-    Output {
-        status,
-        stdout: out.join().unwrap().into_bytes(),
-        stderr: err.join().unwrap().into_bytes(),
-    }
+    command
 }
 
 /// Runs `args` under `ulimit -u` 1, 2, 3... until it runs as without a
@@ -210,4 +217,39 @@ fn compare_python_names_the_thread_limit_for_python3_and_its_readers() {
     // One line per way refused: the tokio row, and its two Python twins
     // (asyncio's loop and uvloop's).
     sweep_on("compare_python", &args, 3, dir.path().as_os_str());
+}
+
+#[cfg(feature = "http")]
+#[test]
+fn serve_names_the_thread_limit_until_it_can_listen() {
+    use std::io::BufRead;
+    let Some(binary) = shared_binary("serve_names_the_thread_limit") else {
+        return;
+    };
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    for threads in 1..64 {
+        let mut child = command_under_ulimit_u(&binary, threads, &["serve"], &path)
+            .spawn()
+            .unwrap();
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut first = String::new();
+        // Either it listens (and says where), or it ends, saying why.
+        let _ = stdout.read_line(&mut first);
+        if first.starts_with("listening on ") {
+            send_signal(&child, "TERM");
+            wait_with_limit(&mut child, Duration::from_secs(20));
+            assert!(threads > 1, "serve listened without a thread of its own");
+            return;
+        }
+        let status = wait_with_limit(&mut child, Duration::from_secs(20));
+        let stderr = rest(child.stderr.take().unwrap());
+        let context = format!("serve under ulimit -u {threads}: {first}{stderr}");
+        assert_eq!(status.code(), Some(1), "{context}");
+        assert_eq!(stderr.lines().count(), 1, "{context}");
+        assert!(
+            stderr.contains("out of threads") && stderr.contains("ulimit -u"),
+            "{context}"
+        );
+    }
+    panic!("serve never listened under ulimit -u 63");
 }
