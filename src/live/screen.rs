@@ -131,7 +131,12 @@ impl View {
         let spawned = std::thread::Builder::new()
             .name("live-view".into())
             .spawn(move || screen.run(&plan, &state, &thread));
-        spawned?;
+        // Refused, the run goes on without the view and says why, in the
+        // words of the thread limit.
+        spawned.map_err(|err| {
+            let named = crate::limits::thread_refused("the view's thread", Some(&err), "");
+            io::Error::other(format!("{named:#}"))
+        })?;
         let writer = Box::new(Lines(Arc::clone(&channel)));
         Ok((View { channel }, writer))
     }
