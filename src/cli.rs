@@ -12,7 +12,7 @@ use std::time::Duration;
 
 mod values;
 
-// `serve`'s `?delay=` reads durations as the options do.
+// serve's `?delay=` reads durations as the options do.
 #[cfg_attr(not(feature = "http"), allow(unused_imports))]
 pub(crate) use values::duration;
 
@@ -412,7 +412,9 @@ pub(crate) struct CompareArgs {
     pub(crate) format: TableFormat,
 
     /// Also draw every way as a panel of one SVG picture, on a shared time
-    /// axis, labelled with its verdict. A file: stdout holds the table.
+    /// axis, labelled with its verdict: a 16:9 slide that scales to the
+    /// window (more ways than fit make it taller; --ways picks fewer). A
+    /// file: stdout holds the table.
     #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub(crate) svg: Option<PathBuf>,
 

@@ -657,6 +657,11 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
         conclude::park();
     }
     shared.write(&table.rows)?;
+    if args.svg.is_some() || args.png.is_some() {
+        if let Some(note) = crate::export::svg::slide_note(&table.rows) {
+            let _ = writeln!(io::stderr(), "{}", crate::style::label(&note));
+        }
+    }
     Ok(code)
 }
 

@@ -823,6 +823,7 @@ pub(crate) struct Counts {
 
 impl Counts {
     /// Tasks in `state`.
+    #[cfg_attr(not(feature = "live"), allow(dead_code))]
     pub(crate) fn of(&self, state: TaskState) -> u32 {
         self.states[state.index()]
     }
@@ -861,7 +862,7 @@ impl LaneChange {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "live"))]
 impl LaneChange {
     /// A change at `at` to `state` (`None`: the task ended), a sleep due
     /// at `due`: for the live view's tests.
@@ -882,7 +883,7 @@ impl LaneChange {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "live"))]
 impl Counts {
     /// These many tasks in these states, `done` ended: for tests.
     pub(crate) fn test(states: &[(TaskState, u32)], done: u32) -> Counts {

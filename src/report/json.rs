@@ -51,7 +51,8 @@ pub(crate) const MAX_TASK_RECORDS: u32 = 10_000;
 #[serde(rename_all = "snake_case")]
 enum TaskStates {
     Tasks(Vec<TaskRecord>),
-    Distributions(StateTimes<Distribution>),
+    // Boxed: eight distributions are far bigger than the other variant.
+    Distributions(Box<StateTimes<Distribution>>),
 }
 
 /// One task: how long it spent in each state, its polls, its lines.
@@ -140,7 +141,7 @@ fn task_states(summary: &Summary, events: &[Event]) -> Option<TaskStates> {
     let tasks = summary.tasks.min(MAX_TASK_RECORDS);
     let model = Model::new(&observed.events, &observed.parks, (tasks, birth), end);
     if summary.tasks > MAX_TASK_RECORDS {
-        let mut times: Vec<Vec<f64>> = vec![Vec::with_capacity(tasks as usize); 8];
+        let mut times: Vec<Vec<f64>> = (0..8).map(|_| Vec::with_capacity(tasks as usize)).collect();
         for task in 1..=tasks {
             let record = model.record(task);
             for (i, state) in TaskState::ALL.into_iter().enumerate() {
@@ -148,9 +149,9 @@ fn task_states(summary: &Summary, events: &[Event]) -> Option<TaskStates> {
             }
         }
         let mut times = times.into_iter();
-        return Some(TaskStates::Distributions(StateTimes::by(|_| {
+        return Some(TaskStates::Distributions(Box::new(StateTimes::by(|_| {
             Distribution::of(times.next().unwrap_or_default())
-        })));
+        }))));
     }
     let records = (1..=tasks)
         .map(|task| {
