@@ -34,8 +34,6 @@ mod no_http;
 #[cfg(not(feature = "live"))]
 mod no_live;
 mod numbers;
-// Its `run` serves only the `live` tests.
-#[cfg_attr(not(feature = "live"), allow(dead_code))]
 mod pane;
 #[cfg(feature = "http")]
 mod peers;
