@@ -396,6 +396,23 @@ impl Shared {
 
     /// The signal thread's path: print the rows so far and the stopped
     /// way, then end the process with the signal's code.
+    /// The hang-up thread's path: the reader of stdout went away, so the
+    /// table would go nowhere. Stops a Python row in progress and ends the
+    /// process quietly (exit 0), unless the table is being written already
+    /// (its write then fails with a broken pipe, which ends as quietly).
+    fn hung_up(&self) {
+        let Some(_table) = interrupt::lock_within(&self.table, interrupt::LOCK_PATIENCE) else {
+            python::stop_running();
+            let (Stuck::Exit(code) | Stuck::Await(code)) = self.conclusion.stuck(Closer::HangUp);
+            conclude::exit(code);
+        };
+        if self.conclusion.claim(Closer::HangUp) == Turn::Leave {
+            return;
+        }
+        python::stop_running();
+        conclude::exit(ExitCode::Success);
+    }
+
     fn interrupted(&self, signal: Signal) {
         let closer = Closer::Signal(signal);
         let Some(mut table) = interrupt::lock_within(&self.table, interrupt::LOCK_PATIENCE) else {
@@ -527,6 +544,12 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
     interrupt::on_signal({
         let shared = Arc::clone(&shared);
         move |signal| shared.interrupted(signal)
+    })?;
+    // Nobody left to read the table: the ways still to run are not run
+    // (a Python row would wait out its deadline), as a demo's run ends.
+    interrupt::on_hangup({
+        let shared = Arc::clone(&shared);
+        move || shared.hung_up()
     })?;
 
     // The worst way's ending decides the exit code, as a demo run's would:

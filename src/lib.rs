@@ -225,6 +225,8 @@ pub fn run_then_exit(cli: Cli) -> anyhow::Result<ExitCode> {
     } else {
         Box::new(io::stdout())
     };
+    // Before anything touches the terminal (`--live` asks it a question).
+    interrupt::catch_early()?;
     Lifecycle::new(config, out).run(Teardown::LeaveToExit)
 }
 

@@ -74,6 +74,10 @@ fn per_task(config: &Config, task_stack: u64) -> (u64, u64) {
         // server's task and the buffers (measured 61 KiB of address space
         // under a limit, 42 KiB touched).
         (_, true, _) => 80 << 10,
+        // `lock`: a joined task, its place in the lock's queue, its mark
+        // for the pictures and what the task-state model keeps of it
+        // (measured 408 bytes).
+        _ if config.way.lock.is_some() => 544,
         // A queued blocking call besides the task (measured 625 bytes).
         (Mode::SpawnBlocking, false, _) => 1024,
         // A spawned tokio task: its own allocation (measured 584 bytes).

@@ -256,6 +256,9 @@ fn on_runtime<W: Wait + Send + 'static>(
     wait: W,
 ) -> anyhow::Result<Duration> {
     let rt = build_runtime(runtime, config, sink)?;
+    if matches!(config.way.mode, Mode::SpawnBlocking | Mode::BlockInPlace) {
+        start_blocking_pool(&rt)?;
+    }
     // Started before the tasks and stopped (dropped) after them.
     let _watchdog = match watch {
         Some(watch) if watch.warns() => Some(Watchdog::start(watch)?),
@@ -457,6 +460,28 @@ fn build_runtime(
         }
     }
     Ok(rt)
+}
+
+/// Starts the first thread of tokio's blocking pool before the tasks run.
+///
+/// tokio starts the pool's threads on demand, and when the OS refuses the
+/// first one (`ulimit -u`) it panics inside the task that asked ("OS can't
+/// spawn worker thread"), a panic no task can turn into an error; once
+/// one thread exists, a refused one only queues the call for it. So the
+/// first is asked for here, where a refusal is still the thread-limit
+/// error. It waits, idle, for the first call (`spawn_blocking`, or the
+/// worker `block_in_place` hands its others to), which it then takes as a
+/// thread started for it would.
+fn start_blocking_pool(rt: &tokio::runtime::Runtime) -> anyhow::Result<()> {
+    // tokio's message and backtrace would only add noise to the one line.
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let started =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rt.spawn_blocking(|| ())));
+    std::panic::set_hook(hook);
+    started
+        .map(drop)
+        .map_err(|_| limits::thread_refused("the first thread of tokio's blocking pool", None, ""))
 }
 
 /// How long the workers of a multi-thread runtime may take to start. A

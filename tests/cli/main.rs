@@ -19,11 +19,14 @@ mod limits;
 #[cfg(feature = "live")]
 mod live;
 mod live_lines;
+#[cfg(feature = "live")]
+mod live_start;
 mod lock;
 mod manpage;
 mod modes;
 #[cfg(feature = "http")]
 mod net;
+mod new_surface;
 // Compiled only into a build without `http` (`cargo test
 // --no-default-features`, which CI runs too): there fetch and serve refuse.
 #[cfg(not(feature = "db"))]
