@@ -13,7 +13,7 @@
 
 use crate::cli::{CompareArgs, TableFormat, WayName};
 use crate::conclude::{self, Closer, Conclusion, Stuck, Turn};
-use crate::config::{self, Config, DEFAULT_BLOCKING_THREADS, Way};
+use crate::config::{self, Config, DEFAULT_BLOCKING_THREADS, QueryOptions, Way};
 use crate::export::{Compared, Exports};
 use crate::interrupt;
 use crate::python;
@@ -56,8 +56,9 @@ pub(crate) struct Trial {
 impl Trial {
     /// The explanation in the words of `demo`'s wait.
     pub(crate) fn why(&self, demo: Demo) -> String {
+        // A query's blocking call is a call, as a fetch's is, not a sleep.
         let why = match (demo, self.why_fetch) {
-            (Demo::Fetch, Some(why)) => why,
+            (Demo::Fetch | Demo::Query, Some(why)) => why,
             _ => self.why,
         };
         match self.mode {
@@ -395,6 +396,23 @@ impl Shared {
 
     /// The signal thread's path: print the rows so far and the stopped
     /// way, then end the process with the signal's code.
+    /// The hang-up thread's path: the reader of stdout went away, so the
+    /// table would go nowhere. Stops a Python row in progress and ends the
+    /// process quietly (exit 0), unless the table is being written already
+    /// (its write then fails with a broken pipe, which ends as quietly).
+    fn hung_up(&self) {
+        let Some(_table) = interrupt::lock_within(&self.table, interrupt::LOCK_PATIENCE) else {
+            python::stop_running();
+            let (Stuck::Exit(code) | Stuck::Await(code)) = self.conclusion.stuck(Closer::HangUp);
+            conclude::exit(code);
+        };
+        if self.conclusion.claim(Closer::HangUp) == Turn::Leave {
+            return;
+        }
+        python::stop_running();
+        conclude::exit(ExitCode::Success);
+    }
+
     fn interrupted(&self, signal: Signal) {
         let closer = Closer::Signal(signal);
         let Some(mut table) = interrupt::lock_within(&self.table, interrupt::LOCK_PATIENCE) else {
@@ -488,7 +506,18 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
     if args.png.is_some() && !cfg!(feature = "png") {
         return Err(config::usage_error("compare", config::NO_PNG.into()).into());
     }
-    if args.workload.work == Work::Spin && matches!(args.demo, Demo::Fetch | Demo::Lock) {
+    if args.demo == Demo::Query {
+        crate::db::require("compare query")?;
+    } else if args.db.db.is_some() || args.db.connections.is_some() {
+        return Err(config::usage_error(
+            "compare",
+            "--db and --connections choose the database of compare query".into(),
+        )
+        .into());
+    }
+    if args.workload.work == Work::Spin
+        && matches!(args.demo, Demo::Fetch | Demo::Query | Demo::Lock)
+    {
         return Err(config::usage_error(
             "compare",
             format!(
@@ -516,16 +545,27 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
         let shared = Arc::clone(&shared);
         move |signal| shared.interrupted(signal)
     })?;
+    // Nobody left to read the table: the ways still to run are not run
+    // (a Python row would wait out its deadline), as a demo's run ends.
+    interrupt::on_hangup({
+        let shared = Arc::clone(&shared);
+        move || shared.hung_up()
+    })?;
 
     // The worst way's ending decides the exit code, as a demo run's would:
     // 1 for tasks that failed or a limit of the machine, 2 for any other
     // error.
     let mut code = ExitCode::Success;
     for trial in chosen(args.demo, args.workload.work, &args.ways)? {
+        let base = Config::of_way(args.demo, &args.workload, trial.way());
         let config = Config {
             // The picture needs every way's events.
             record: args.svg.is_some() || args.png.is_some(),
-            ..Config::of_way(args.demo, &args.workload, trial.way())
+            query: base
+                .query
+                .as_ref()
+                .map(|_| QueryOptions::new(&args.db, base.tasks)),
+            ..base
         };
         // The label comes from an empty summary of the run about to start,
         // so the progress line and the table row describe it the same way.
@@ -615,7 +655,10 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
             .with_peak_overlap(sink.peak_overlap())
             .with_observed(sink.observed());
         table.rows.push(Row {
-            why: trial.explain(args.demo, &summary),
+            why: match &config.query {
+                Some(query) => query_verdict(&trial, query, &summary),
+                None => trial.explain(args.demo, &summary),
+            },
             summary: Summary {
                 language: Some(Language::Rust),
                 ..summary
@@ -634,7 +677,48 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
         conclude::park();
     }
     shared.write(&table.rows)?;
+    if args.svg.is_some() || args.png.is_some() {
+        if let Some(note) = crate::export::svg::slide_note(&table.rows) {
+            let _ = writeln!(io::stderr(), "{}", crate::style::label(&note));
+        }
+    }
     Ok(code)
+}
+
+/// Why a way of running `compare query` overlapped as it did, read from
+/// the observed overlap: a pool of fewer connections than tasks caps it,
+/// and then the connections are the reason, whatever the way.
+fn query_verdict(trial: &Trial, query: &QueryOptions, summary: &Summary) -> String {
+    let server = query.db.is_postgres();
+    let finished = !summary.interrupted && summary.completed >= summary.tasks;
+    let capped = query.connections < summary.tasks
+        && finished
+        && summary.peak_overlap == Some(query.connections);
+    match (capped, query.connections, trial.mode, server) {
+        (true, 1, _, true) => {
+            "one connection, the server runs a connection's queries in turn".to_owned()
+        }
+        (true, 1, _, false) => "one connection, whose thread runs its queries in turn".to_owned(),
+        (true, k, _, _) => format!("{k} connections"),
+        (false, _, Mode::Async, true) => {
+            "tokio-postgres frees the thread while the server runs each query".to_owned()
+        }
+        (false, _, Mode::Async, false) => "each query runs on its connection's own thread: \
+                                           async SQLite is a blocking call on its own thread"
+            .to_owned(),
+        (false, _, Mode::Blocking, true) if summary.failed > 0 => {
+            "tokio refuses the sync postgres client inside a task: it panics (see the error)"
+                .to_owned()
+        }
+        (false, _, Mode::SpawnBlocking, _) => format!(
+            "the queries run on tokio's blocking pool, which starts threads as the calls need \
+             them, up to {DEFAULT_BLOCKING_THREADS}"
+        ),
+        (false, _, Mode::Blocking, false) if !trial.spawn => {
+            "rusqlite's query blocks the executor".to_owned()
+        }
+        _ => trial.explain(Demo::Query, summary),
+    }
 }
 
 /// `compare --python`: the Python rows, after the tokio rows. A missing
@@ -646,8 +730,19 @@ fn python_rows(args: &CompareArgs, shared: &Shared) -> ExitCode {
         .python_deadline
         .unwrap_or_else(|| python::default_deadline(tasks, args.workload.delay));
     let mut code = ExitCode::Success;
-    let ways = python_twins(args.demo, &args.ways);
-    if ways.is_empty() && !python::ways(args.demo).is_empty() {
+    // query's rows depend on the database, and are told it.
+    let (all, extra) = match args.demo {
+        Demo::Query => {
+            let query = QueryOptions::new(&args.db, tasks);
+            (
+                python::query_ways(&query.db),
+                python::query_args(&query.db, query.connections),
+            )
+        }
+        _ => (python::ways(args.demo), Vec::new()),
+    };
+    let ways = python_twins(all, &args.ways);
+    if ways.is_empty() && !all.is_empty() {
         let _ = writeln!(
             io::stderr(),
             "note: no Python rows: none of the ways picked has a Python twin \
@@ -665,7 +760,7 @@ fn python_rows(args: &CompareArgs, shared: &Shared) -> ExitCode {
         if args.format == TableFormat::Text {
             let _ = writeln!(io::stderr(), "running python3: {} ...", way.ran);
         }
-        let row = match python::run(way, args.demo, &args.workload, deadline) {
+        let row = match python::run(way, args.demo, &args.workload, deadline, &extra) {
             python::Ran::Row(row) => *row,
             python::Ran::Skipped(why) => {
                 shared.lock().python = None;
@@ -702,11 +797,14 @@ fn python_rows(args: &CompareArgs, shared: &Shared) -> ExitCode {
     code
 }
 
-/// The Python rows of `demo` that `--ways` picked: the twins of the
+/// The Python rows among `all` (a demo's) that `--ways` picked: the twins of the
 /// picked tokio ways, those that wait the same way on one event loop (or a
 /// thread each); all of them when `--ways` picked none. The multi-thread
 /// ways have no twin: asyncio's event loop is one thread.
-fn python_twins(demo: Demo, ways: &[WayName]) -> Vec<&'static python::Program> {
+fn python_twins(
+    all: &'static [python::Program],
+    ways: &[WayName],
+) -> Vec<&'static python::Program> {
     let twin = |name: &WayName| match name {
         WayName::Async => Some(Mode::Async),
         WayName::Blocking => Some(Mode::Blocking),
@@ -715,8 +813,7 @@ fn python_twins(demo: Demo, ways: &[WayName]) -> Vec<&'static python::Program> {
         _ => None,
     };
     let modes: Vec<Mode> = ways.iter().filter_map(twin).collect();
-    python::ways(demo)
-        .iter()
+    all.iter()
         .filter(|program| ways.is_empty() || modes.contains(&program.mode))
         .collect()
 }

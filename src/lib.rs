@@ -41,6 +41,9 @@
 //! - `net`: what crosses the network's edge: the `--url` checked when the
 //!   arguments are parsed, and a peer's text escaped before it reaches a
 //!   terminal. A leaf, like `vocab`.
+//! - `dburl`: what `--db` names (in-memory SQLite, a SQLite file, a
+//!   PostgreSQL server), checked when the arguments are parsed, and shown
+//!   without its password. A leaf, like `net`.
 //! - `interrupt`: Ctrl-C and SIGTERM, received on a thread of their own,
 //!   and the patient try-lock their handlers take.
 //! - `cli`: what the user can say: clap derive types, and the one list of
@@ -72,10 +75,16 @@
 //! - `wait`: the ways of waiting, the one thing that differs between
 //!   modes: a tokio timer, a blocking call in place, the blocking pool,
 //!   `block_in_place`, a busy loop on the CPU (`--work spin`), and the HTTP
-//!   clients of `fetch` (reqwest and ureq).
+//!   clients of `fetch` (reqwest and ureq), and the database drivers of
+//!   `query` (SQLite on a thread per connection or in place, tokio-postgres
+//!   or the sync `postgres` client), which observe when a query really
+//!   starts on its connection.
 //! - `http`: the one place that looks at the `http` feature: an
 //!   `enabled.rs` (the server and the clients) or a `disabled.rs` with the
 //!   same API, which says that this build has no HTTP.
+//! - `db`: the same for the `db` feature: the drivers of `query` made for
+//!   the database `--db` names, and PostgreSQL's `max_connections` checked
+//!   before the run; or the word that this build has none.
 //! - `demo`: the task coroutine itself: print, wait, print.
 //! - `explain`: `--explain`, the executor narrated between the lines: a
 //!   poll follower that forwards the first few tasks' polls and wake-ups
@@ -114,6 +123,8 @@ mod cli;
 mod compare;
 mod conclude;
 mod config;
+mod db;
+mod dburl;
 mod demo;
 mod events;
 mod explain;
@@ -179,6 +190,7 @@ const TRACE_BUFFER_BYTES: usize = 256 * 1024;
 pub fn run_then_exit(cli: Cli) -> anyhow::Result<ExitCode> {
     limits::share_malloc_arena_under_address_limit();
     let term = config::detect_term(cli.color);
+    let mut query = None;
     let (demo, args, fetch, lock) = match cli.command {
         Command::Count(args) => (Demo::Count, args, None, None),
         Command::Hello(args) => (Demo::Hello, args, None, None),
@@ -186,6 +198,11 @@ pub fn run_then_exit(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Fetch(args) => {
             let fetch = FetchOptions::new(&args);
             (Demo::Fetch, args.run, Some(fetch), None)
+        }
+        Command::Query(args) => {
+            let tasks = args.run.workload.tasks_for(Demo::Query);
+            query = Some(config::QueryOptions::new(&args.db, tasks));
+            (Demo::Query, args.run, None, None)
         }
         Command::Serve(args) => {
             // Usage errors first, as in a build with HTTP.
@@ -206,6 +223,10 @@ pub fn run_then_exit(cli: Cli) -> anyhow::Result<ExitCode> {
     if lock.is_some() {
         config.way.lock = lock;
     }
+    if query.is_some() {
+        config.query = query;
+        db::require("query")?;
+    }
     if demo == Demo::Fetch {
         // After the usage checks, so that a bad argument reads the same in
         // every build.
@@ -219,6 +240,8 @@ pub fn run_then_exit(cli: Cli) -> anyhow::Result<ExitCode> {
     } else {
         Box::new(io::stdout())
     };
+    // Before anything touches the terminal (`--live` asks it a question).
+    interrupt::catch_early()?;
     Lifecycle::new(config, out).run(Teardown::LeaveToExit)
 }
 

@@ -713,6 +713,21 @@ struct Inner {
     tally: Option<Tally>,
 }
 
+impl Inner {
+    /// Keeps back the observations of the tasks a trace file draws, once.
+    fn keep_traced(&mut self) {
+        let tasks = self.traced.0;
+        if tasks > 0 && self.traced.1.is_empty() {
+            self.traced.1 = self
+                .events
+                .iter()
+                .filter(|e| e.task <= tasks)
+                .copied()
+                .collect();
+        }
+    }
+}
+
 /// At most this many parks and wake-ups are kept (16 bytes each).
 const MAX_PARKS: usize = 100_000;
 
@@ -826,8 +841,6 @@ pub(crate) struct Counts {
 
 impl Counts {
     /// Tasks in `state`.
-    // The live view's counts line reads it; a build without the view
-    // (`--no-default-features`) has only the tests.
     #[cfg_attr(not(feature = "live"), allow(dead_code))]
     pub(crate) fn of(&self, state: TaskState) -> u32 {
         self.states[state.index()]
@@ -867,8 +880,7 @@ impl LaneChange {
     }
 }
 
-#[cfg(test)]
-#[cfg_attr(not(feature = "live"), allow(dead_code))]
+#[cfg(all(test, feature = "live"))]
 impl LaneChange {
     /// A change at `at` to `state` (`None`: the task ended), a sleep due
     /// at `due`: for the live view's tests.
@@ -889,8 +901,7 @@ impl LaneChange {
     }
 }
 
-#[cfg(test)]
-#[cfg_attr(not(feature = "live"), allow(dead_code))]
+#[cfg(all(test, feature = "live"))]
 impl Counts {
     /// These many tasks in these states, `done` ended: for tests.
     pub(crate) fn test(states: &[(TaskState, u32)], done: u32) -> Counts {
@@ -985,15 +996,7 @@ impl Log {
     /// The observations of the tasks a trace file draws.
     pub(crate) fn of_tasks(&self) -> Vec<Observed> {
         let mut inner = self.lock();
-        let tasks = inner.traced.0;
-        if inner.traced.1.is_empty() {
-            inner.traced.1 = inner
-                .events
-                .iter()
-                .filter(|e| e.task <= tasks)
-                .copied()
-                .collect();
-        }
+        inner.keep_traced();
         inner.traced.1.clone()
     }
 
@@ -1086,15 +1089,7 @@ impl Log {
     /// Everything observed, and the parks, taken out for the summary.
     pub(crate) fn take(&self) -> Observations {
         let mut inner = self.lock();
-        let tasks = inner.traced.0;
-        if tasks > 0 && inner.traced.1.is_empty() {
-            inner.traced.1 = inner
-                .events
-                .iter()
-                .filter(|e| e.task <= tasks)
-                .copied()
-                .collect();
-        }
+        inner.keep_traced();
         Observations {
             events: std::mem::take(&mut inner.events),
             parks: std::mem::take(&mut inner.parks),

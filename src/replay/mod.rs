@@ -100,8 +100,14 @@ fn config_of(
             )
         )
     })?;
+    let mut query = None;
     let (demo, run, fetch, lock) = match cli.command {
         Command::Count(run) => (Demo::Count, run, None, None),
+        Command::Query(args) => {
+            let tasks = args.run.workload.tasks_for(Demo::Query);
+            query = Some(crate::config::QueryOptions::new(&args.db, tasks));
+            (Demo::Query, args.run, None, None)
+        }
         Command::Hello(run) => (Demo::Hello, run, None, None),
         Command::Lock(args) => (Demo::Lock, args.run, None, Some(args.lock)),
         Command::Fetch(args) => {
@@ -137,6 +143,9 @@ fn config_of(
     let mut config = Config::new(demo, run, fetch, term)?;
     if lock.is_some() {
         config.way.lock = lock;
+    }
+    if query.is_some() {
+        config.query = query;
     }
     // The workers the run had, not this machine's default.
     if let (Some(Runtime::MultiThread(_)), Some(workers)) =

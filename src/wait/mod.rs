@@ -23,6 +23,8 @@
 #[cfg(feature = "http")]
 pub(crate) mod fetch;
 mod in_place;
+#[cfg(feature = "db")]
+pub(crate) mod query;
 pub(crate) mod spin;
 
 pub(crate) use in_place::BlockInPlace;

@@ -476,3 +476,17 @@ fn record_and_another_output_may_not_share_a_file() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("name the same file"), "{err}");
 }
+
+#[cfg(feature = "db")]
+#[test]
+fn a_query_run_replays_too() {
+    let dir = Scratch::new();
+    let rec = dir.path("q.rec");
+    let rec = rec.to_str().unwrap();
+    let run = stdout(&[
+        "query", "-n", "3", "-d", "20ms", "-f", "ndjson", "--record", rec,
+    ]);
+    let replayed = stdout(&["replay", rec, "-f", "ndjson"]);
+    assert_eq!(replayed, run);
+    assert!(run.contains("query 1 ..."), "{run}");
+}
