@@ -272,7 +272,16 @@ impl Writer {
         let written = match result {
             Ok(true) => {
                 self.written += 1;
-                self.out.write_all(&scratch)
+                let written = self.out.write_all(&scratch);
+                // A runtime thread going idle is the run's moment to wait:
+                // what it did so far goes to the file, so that a run killed
+                // during the wait leaves it there.
+                match event {
+                    RunEvent::Thread(park) if park.parked => {
+                        written.and_then(|()| self.out.flush())
+                    }
+                    _ => written,
+                }
             }
             Ok(false) => Ok(()),
             Err(e) => Err(e),

@@ -490,3 +490,46 @@ fn a_query_run_replays_too() {
     assert_eq!(replayed, run);
     assert!(run.contains("query 1 ..."), "{run}");
 }
+
+#[test]
+fn a_run_stopped_by_a_signal_or_killed_still_replays() {
+    use crate::common::{send_signal, spawn_until_first_line, wait_with_limit};
+    let dir = Scratch::new();
+    // Ctrl-C: the run concludes, and so does its recording.
+    let rec = dir.path("int.rec");
+    let rec = rec.to_str().unwrap();
+    let (mut child, _out, first) =
+        spawn_until_first_line(&["count", "-n", "3", "-d", "30s", "--record", rec]);
+    assert_eq!(first, "One\n");
+    send_signal(&child, "INT");
+    wait_with_limit(&mut child, std::time::Duration::from_secs(10));
+    let json = stdout(&["replay", rec, "-f", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(json["interrupted"], true, "{json}");
+    // SIGKILL: no conclusion; the ordered events written so far replay,
+    // with a note.
+    let rec = dir.path("kill.rec");
+    let rec = rec.to_str().unwrap();
+    let (mut child, _out, _) =
+        spawn_until_first_line(&["count", "-n", "3", "-d", "30s", "--record", rec]);
+    // The runtime thread parks for the 30 s wait, and the recording is
+    // flushed as it does: three lines of five bytes past the header.
+    crate::common::wait_until("the recording's first lines", || {
+        std::fs::read(rec).is_ok_and(|b| b.len() > 24 && b.len() >= header_end(&b) + 15)
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let out = asyncdemo(&["replay", rec, "-v"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("was cut") && err.contains("no summary"),
+        "{err}"
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("task 3  One"), "{text}");
+    assert!(!text.contains("Two"), "{text}");
+}
