@@ -18,7 +18,7 @@
 //!   the pictures.
 //! - [`palette`]: the colour and glyph of everything a lane shows, one
 //!   palette for the terminal and the SVG;
-//! - [`format`]: formatting that several renderers share (numbers, the
+//! - [`format`](mod@format): formatting that several renderers share (numbers, the
 //!   runtime's label, a picture's title, round axis ticks);
 //! - `png` (feature `png`): the SVG picture rendered as a PNG, for slides.
 //!
