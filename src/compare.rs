@@ -8,11 +8,10 @@
 //! by the loop that runs the ways and the signal thread, and whichever of
 //! the two concludes first prints the table, once: the loop at the end,
 //! or the signal thread with the rows so far plus the way it stopped,
-//! marked as interrupted. The same [`Conclusion`] decides as for a demo
-//! run.
+//! marked as interrupted. The same [`Guarded`] decides as for a demo run.
 
 use crate::cli::{CompareArgs, TableFormat, WayName};
-use crate::conclude::{self, Closer, Conclusion, Stuck, Turn};
+use crate::conclude::{self, Claim, Closer, Guarded};
 use crate::config::{self, Config, DEFAULT_BLOCKING_THREADS, Way};
 use crate::export::{Compared, Exports};
 use crate::interrupt;
@@ -26,7 +25,7 @@ use crate::vocab::{
     Demo, ExitCode, Language, Live, LockKind, Mode, Outcome, RuntimeKind, Signal, Term, Work,
 };
 use std::io::{self, IsTerminal, Write};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// What compare counts as a slow poll: asyncio's `slow_callback_duration`.
@@ -381,33 +380,27 @@ struct Running {
 
 /// What the signal thread and the loop share.
 struct Shared {
-    table: Mutex<Table>,
+    /// The rows, with which of the loop and a signal prints the table.
+    table: Guarded<Table>,
     /// The table on stdout, and the `--svg` file, created before the runs.
     exports: Exports<Compared>,
-    /// Which of the loop and a signal prints the table.
-    conclusion: Conclusion,
 }
 
 impl Shared {
-    fn lock(&self) -> MutexGuard<'_, Table> {
-        self.table.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
     /// The signal thread's path: print the rows so far and the stopped
     /// way, then end the process with the signal's code.
     fn interrupted(&self, signal: Signal) {
-        let closer = Closer::Signal(signal);
-        let Some(mut table) = interrupt::lock_within(&self.table, interrupt::LOCK_PATIENCE) else {
-            python::stop_running();
+        let mut table = match self.table.claim(Closer::Signal(signal)) {
+            Claim::Won(table) => table,
+            // The loop is printing the finished table; it exits as usual.
+            Claim::Lost => return,
             // compare decides no code before its table is out, so this is
             // the signal's own.
-            let (Stuck::Exit(code) | Stuck::Await(code)) = self.conclusion.stuck(closer);
-            conclude::exit(code);
+            Claim::Stuck(code) => {
+                python::stop_running();
+                conclude::exit(code);
+            }
         };
-        if self.conclusion.claim(closer) == Turn::Leave {
-            // The loop is printing the finished table; it exits as usual.
-            return;
-        }
         // A Python row in progress runs in a process group of its own,
         // which the terminal's Ctrl-C does not reach. Stopped only now,
         // with the table held and the conclusion claimed: stopped first,
@@ -426,7 +419,7 @@ impl Shared {
             let (outcome, events, parks) = sink
                 .lock_within(interrupt::LOCK_PATIENCE)
                 .map(|mut state| {
-                    let outcome = conclude::so_far(&sink, &state, Some(&watch));
+                    let outcome = sink.so_far(&state, Some(watch.polls()));
                     let (_, events, parks) = state.out_and_events();
                     (outcome, events.to_vec(), parks.to_vec())
                 })
@@ -494,13 +487,12 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
     // The SVG file is created first, so that a bad path fails before the
     // runs rather than after them.
     let shared = Arc::new(Shared {
-        table: Mutex::new(Table {
+        table: Guarded::new(Table {
             rows: Vec::with_capacity(TRIALS.len()),
             current: None,
             python: None,
         }),
         exports: Exports::for_compare(args.format, term, args.svg.as_deref(), args.png.as_deref())?,
-        conclusion: Conclusion::default(),
     });
     // A run in progress may be blocked in `std::thread::sleep`; as for a
     // demo, the signal is handled on its own thread.
@@ -535,19 +527,14 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
         // compare always times the polls (its runs are small), so that every
         // row can say how long one poll held a thread.
         let watch = slowpoll::Watch::for_run(&config, SLOW_POLL, slowpoll::Warnings::Silent);
-        {
-            let mut table = shared.lock();
-            if shared.conclusion.is_claimed() {
-                drop(table);
-                conclude::park();
-            }
-            table.current = Some(Running {
-                config: config.clone(),
-                sink: Arc::clone(&sink),
-                trial,
-                watch: Arc::clone(&watch),
-            });
-        }
+        // Past a signal's conclusion nothing more runs: the signal thread
+        // is printing the table and ending the process.
+        shared.table.lock_or_park().current = Some(Running {
+            config: config.clone(),
+            sink: Arc::clone(&sink),
+            trial,
+            watch: Arc::clone(&watch),
+        });
         if args.format == TableFormat::Text {
             // On stderr, so that stdout holds only the table.
             let _ = writeln!(io::stderr(), "running {label} ...");
@@ -588,7 +575,7 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
                         ExitCode::Error
                     },
                 );
-                conclude::so_far(&sink, &sink.lock(), Some(&watch))
+                sink.so_far(&sink.lock(), Some(watch.polls()))
             }
         };
         let (events, parks) = {
@@ -596,11 +583,7 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
             let (_, events, parks) = state.out_and_events();
             (events.to_vec(), parks.to_vec())
         };
-        let mut table = shared.lock();
-        if shared.conclusion.is_claimed() {
-            drop(table);
-            conclude::park();
-        }
+        let mut table = shared.table.lock_or_park();
         table.current = None;
         let summary = Summary::new(&config, outcome, None).with_peak_overlap(sink.peak_overlap());
         table.rows.push(Row {
@@ -617,11 +600,9 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
         code = worse(code, python_rows(&args, &shared));
     }
 
-    let table = shared.lock();
-    if shared.conclusion.claim(Closer::End) == Turn::Park {
-        drop(table);
-        conclude::park();
-    }
+    // If a signal concluded first, its thread is printing the table and
+    // ending the process, and this one parks.
+    let table = shared.table.claim_end();
     shared.write(&table.rows)?;
     Ok(code)
 }
@@ -636,20 +617,18 @@ fn python_rows(args: &CompareArgs, shared: &Shared) -> ExitCode {
         .unwrap_or_else(|| python::default_deadline(tasks, args.workload.delay));
     let mut code = ExitCode::Success;
     for way in python::ways(args.demo) {
-        if shared.conclusion.is_claimed() {
-            conclude::park();
-        }
         // The row a signal would leave is in place before the row is
         // announced: a Ctrl-C right after the announcement marks it
         // interrupted instead of leaving it out.
-        shared.lock().python = Some(python::interrupted(way, args.demo, &args.workload));
+        shared.table.lock_or_park().python =
+            Some(python::interrupted(way, args.demo, &args.workload));
         if args.format == TableFormat::Text {
             let _ = writeln!(io::stderr(), "running python3: {} ...", way.ran);
         }
         let row = match python::run(way, args.demo, &args.workload, deadline) {
             python::Ran::Row(row) => *row,
             python::Ran::Skipped(why) => {
-                shared.lock().python = None;
+                shared.table.lock().python = None;
                 let _ = writeln!(io::stderr(), "note: skipped {why}");
                 continue;
             }
@@ -671,15 +650,11 @@ fn python_rows(args: &CompareArgs, shared: &Shared) -> ExitCode {
             let _ = writeln!(io::stderr(), "{}", crate::style::label(&line));
             code = worse(code, ExitCode::CheckFailed);
         }
-        let mut table = shared.lock();
-        if shared.conclusion.is_claimed() {
-            drop(table);
-            conclude::park();
-        }
+        let mut table = shared.table.lock_or_park();
         table.python = None;
         table.rows.push(row);
     }
-    shared.lock().python = None;
+    shared.table.lock().python = None;
     code
 }
 

@@ -34,6 +34,9 @@
 //!   terminal. A leaf, like `vocab`.
 //! - `interrupt`: Ctrl-C and SIGTERM, received on a thread of their own,
 //!   and the patient try-lock their handlers take.
+//! - `conclude`: who concludes a run, exactly once (the normal end, a
+//!   signal, the reader hanging up), and what the others do: the run's
+//!   output and the claim behind one lock, which callers only ask.
 //! - `cli`: what the user can say: clap derive types, and the one list of
 //!   examples that `--help` and the man page show.
 //! - `style`: colour, decided the same way for each stream, clap's help
@@ -76,8 +79,6 @@
 //! - `export`: every output of a finished run (summary, timeline, table,
 //!   picture) behind one `Exporter` trait, and the files they go to,
 //!   created in one place, `-` meaning stdout.
-//! - `conclude`: who concludes a run, exactly once (the normal end, a
-//!   signal, the reader hanging up), and what the others do.
 //! - `python`: `compare --python`, the notes' own Python programs run by
 //!   python3 with a deadline, their task lines read back as events.
 //! - `compare`: the `compare` command, one run per way of running.

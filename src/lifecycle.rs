@@ -9,7 +9,7 @@
 //! turns its result or error into an exit code.
 
 use crate::cli::{Cli, Command};
-use crate::conclude::{Closer, Conclusion, Stuck, Turn};
+use crate::conclude::{Claim, Closer};
 use crate::config::{Config, FetchOptions};
 use crate::export::{Exports, Finished, Single};
 use crate::report::{Summary, text, trace};
@@ -20,12 +20,6 @@ use crate::{compare, conclude, config, export, generate, http, interrupt, live, 
 use anyhow::Context;
 use std::io::{self, IsTerminal, Write};
 use std::sync::Arc;
-use std::time::Duration;
-
-/// How much longer the signal thread waits when the run has already ended
-/// and its conclusion is being written: a big `--timeline` takes a while,
-/// and cutting it short would lose the summary that the exit code reports.
-const CONCLUSION_PATIENCE: Duration = Duration::from_secs(1);
 
 /// The size of the `--trace` file's buffer: a million-task trace is
 /// hundreds of megabytes, written during the run under the sink's lock.
@@ -99,8 +93,6 @@ struct Lifecycle {
     exports: Exports<Single>,
     /// `--slow-poll`'s timing of every poll; `None` without the flag.
     watch: Option<Arc<slowpoll::Watch>>,
-    /// Which of the normal end, a signal and a hang-up concludes the run.
-    conclusion: Conclusion,
     /// `--live`'s view while it is up; `None` without the flag or without
     /// a terminal to draw on. It owns stdout: the sink writes through it.
     view: Option<live::View>,
@@ -135,7 +127,6 @@ impl Lifecycle {
             config,
             sink,
             watch,
-            conclusion: Conclusion::default(),
             view,
         })
     }
@@ -194,14 +185,9 @@ impl Lifecycle {
             move || run.hung_up()
         })?;
         let result = run::execute(&self.config, &self.sink, self.watch.as_ref(), teardown);
-        let mut state = self.sink.lock();
-        if self.conclusion.claim(Closer::End) == Turn::Park {
-            // A signal (or the reader hanging up) concluded the run, and
-            // that thread is ending the process while it holds the output.
-            drop(state);
-            conclude::park();
-        }
-        state.close();
+        // If a signal (or the reader hanging up) concluded the run first,
+        // that thread is ending the process, and this one parks.
+        let mut state = self.sink.conclusion().claim_end();
         let outcome = match (state.take_error(), result) {
             (None, Ok(outcome)) => {
                 if let Some(deadlock) = &outcome.deadlock {
@@ -245,16 +231,13 @@ impl Lifecycle {
     /// read anything more, so end now, quietly and with code 0, as a write
     /// into the closed pipe would, without waiting out the tasks' sleeps.
     fn hung_up(&self) {
-        let Some(mut state) = self.sink.lock_within(interrupt::LOCK_PATIENCE) else {
-            self.stuck(Closer::HangUp);
-            return;
-        };
-        if self.conclusion.claim(Closer::HangUp) == Turn::Leave {
+        let mut state = match self.sink.conclusion().claim(Closer::HangUp) {
+            Claim::Won(state) => state,
             // Concluded already: its next write fails with a broken pipe,
             // and main ends quietly.
-            return;
-        }
-        state.close();
+            Claim::Lost => return,
+            Claim::Stuck(code) => self.exit(code),
+        };
         let _ = state.finish_trace();
         self.exit(ExitCode::Success);
     }
@@ -266,40 +249,23 @@ impl Lifecycle {
         // stuck in `std::thread::sleep`. Take the writer (its lock is never
         // held across a wait) and add the partial summary after the lines
         // already written.
-        let Some(mut state) = self.sink.lock_within(interrupt::LOCK_PATIENCE) else {
-            // The writer is stuck: a reader that does not read holds the
-            // pipe full.
-            self.stuck(Closer::Signal(signal));
-            return;
-        };
-        if self.conclusion.claim(Closer::Signal(signal)) == Turn::Leave {
+        let mut state = match self.sink.conclusion().claim(Closer::Signal(signal)) {
+            Claim::Won(state) => state,
             // The run concluded just before the signal: its summary is
             // out, and main exits with the code that summary implies.
-            return;
-        }
-        state.close();
-        let outcome = conclude::so_far(&self.sink, &state, self.watch.as_deref());
+            Claim::Lost => return,
+            // The writer is stuck: a reader that does not read holds the
+            // pipe full.
+            Claim::Stuck(code) => self.exit(code),
+        };
+        let polls = self.watch.as_deref().map(slowpoll::Watch::polls);
+        let outcome = self.sink.so_far(&state, polls);
         // Nothing useful can be done with an error here: the process is
         // ending either way, with the signal's exit code.
         let _ = self.conclude(&mut state, outcome, Some(signal));
         // Exit while still holding the lock, so that no task line can
         // follow the summary.
         self.exit(signal.exit_code());
-    }
-
-    /// What `closer` does when the writer stays taken: exit now, or give
-    /// the normal end's conclusion a little longer and exit with its code
-    /// if even that does not come free. Returns only when the normal end
-    /// wrote its conclusion meanwhile, and main exits with its code.
-    fn stuck(&self, closer: Closer) {
-        match self.conclusion.stuck(closer) {
-            Stuck::Exit(code) => self.exit(code),
-            Stuck::Await(code) => {
-                if self.sink.lock_within(CONCLUSION_PATIENCE).is_none() {
-                    self.exit(code);
-                }
-            }
-        }
     }
 
     /// Writes the end of the run (timeline, summary, trace file, pictures,
@@ -330,7 +296,7 @@ impl Lifecycle {
             None => ExitCode::CheckFailed,
         };
         if signal.is_none() {
-            self.conclusion.decide(code);
+            self.sink.conclusion().decide(code);
         }
         // The output is stdout, or stderr when a document took stdout.
         let terminal = if config.stdout_taken() {

@@ -27,14 +27,14 @@
 //!   clock reading and stores nothing per task; it only counts the tasks
 //!   that finished.
 
+use crate::conclude::{Guard, Guarded};
 use crate::events::{Follower, RunEvent, thread_number};
 use crate::report;
-use crate::vocab::{Demo, Ending, Event, Live, LockKind, LockStep, Park, Phase};
+use crate::vocab::{Demo, Ending, Event, Live, LockKind, LockStep, Outcome, Park, Phase, Polls};
 use anyhow::Context;
 use std::borrow::Cow;
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::time::Instant;
@@ -62,9 +62,6 @@ pub(crate) struct State {
     /// follower's failed write, or a failed wait (a fetch whose server
     /// refused).
     error: Option<anyhow::Error>,
-    /// Set by whoever writes the run's summary, under this lock, so that the
-    /// summary is written once and no task line can follow it.
-    closed: bool,
 }
 
 /// A follower, with what to call it in an error (`writing trace file
@@ -99,16 +96,6 @@ impl State {
     /// The error that stopped the run, if one did.
     pub(crate) fn take_error(&mut self) -> Option<anyhow::Error> {
         self.error.take()
-    }
-
-    /// Closes the sink for the run's conclusion; `false` if it was closed
-    /// already, in which case somebody else concluded the run.
-    ///
-    /// This is the one transition the normal end and a signal race for: it
-    /// happens under the lock that every task line takes, so whoever wins
-    /// writes the only summary, and nothing is written after it.
-    pub(crate) fn close(&mut self) -> bool {
-        !std::mem::replace(&mut self.closed, true)
     }
 
     /// The output with the recorded events and thread parks, for writing
@@ -233,7 +220,10 @@ pub(crate) struct Sink {
     /// only when the summary reports `peak_overlap` (`--format json`,
     /// `ndjson`, `compare`); `None` costs a plain run one branch per line.
     overlap: Option<Overlap>,
-    state: Mutex<State>,
+    /// The output and the followers, with who concludes the run: the
+    /// conclusion is claimed under the lock every task line takes, so
+    /// whoever wins writes the only summary, and no line follows it.
+    state: Guarded<State>,
     /// Woken when the run must stop (say, `| head -1` closed the pipe, or a
     /// fetch failed), so that an async run stops waiting at once.
     stop: Notify,
@@ -299,7 +289,7 @@ impl Sink {
             counts_only: AtomicBool::new(live == Live::Silent && !record),
             completed: AtomicU32::new(0),
             overlap: None,
-            state: Mutex::new(State {
+            state: Guarded::new(State {
                 out: WholeLines::new(out),
                 start: None,
                 failed: 0,
@@ -310,7 +300,6 @@ impl Sink {
                 followers: Vec::new(),
                 failures: Vec::new(),
                 error: None,
-                closed: false,
             }),
             stop: Notify::new(),
         }
@@ -334,14 +323,35 @@ impl Sink {
 
     /// Takes the lock. A panic while holding it cannot leave the state
     /// half-written in a way that matters here, so a poisoned lock is used as is.
-    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    pub(crate) fn lock(&self) -> Guard<'_, State> {
+        self.state.lock()
     }
 
     /// Takes the lock if it comes free within `patience`. For the signal
     /// thread, which must end the program promptly even if a write is stuck.
-    pub(crate) fn lock_within(&self, patience: Duration) -> Option<MutexGuard<'_, State>> {
-        crate::interrupt::lock_within(&self.state, patience)
+    pub(crate) fn lock_within(&self, patience: Duration) -> Option<Guard<'_, State>> {
+        self.state.lock_within(patience)
+    }
+
+    /// The output with who concludes the run, for the paths that race to
+    /// conclude it (the normal end, a signal, a hang-up).
+    pub(crate) fn conclusion(&self) -> &Guarded<State> {
+        &self.state
+    }
+
+    /// What a run stopped early had done by now: its time so far, the tasks
+    /// that finished or failed, and its `polls` when they were timed.
+    /// `state` is this sink's, locked by the caller.
+    pub(crate) fn so_far(&self, state: &State, polls: Option<Polls>) -> Outcome {
+        Outcome {
+            elapsed: state.elapsed(),
+            completed: self.completed(),
+            failed: state.failed(),
+            observed_delay: None,
+            deadlock: None,
+            locks: Vec::new(),
+            polls,
+        }
     }
 
     /// Makes room for `count` recorded events up front, so that a run too
@@ -394,7 +404,7 @@ impl Sink {
     /// few tasks it narrates, and nobody else sends them.
     pub(crate) fn poll_step(&self, id: u32, step: crate::events::PollStep) {
         let mut state = self.lock();
-        if state.error.is_some() || state.closed {
+        if stopped(&state) {
             return;
         }
         let event = RunEvent::Poll {
@@ -410,7 +420,7 @@ impl Sink {
     /// waiting (`waiting`) or is back; only `--explain` asks for this.
     pub(crate) fn caller_waits(&self, waiting: bool) {
         let mut state = self.lock();
-        if state.error.is_some() || state.closed {
+        if stopped(&state) {
             return;
         }
         let event = RunEvent::Caller {
@@ -425,7 +435,7 @@ impl Sink {
     /// end; once per run, just before the summary.
     pub(crate) fn finished(&self) {
         let mut state = self.lock();
-        if !state.followed() || state.error.is_some() || state.closed {
+        if !state.followed() || stopped(&state) {
             return;
         }
         let at = state.elapsed();
@@ -483,7 +493,7 @@ impl Sink {
                 } else {
                     self.completed.fetch_add(1, Ordering::Relaxed);
                 }
-                if state.error.is_some() || state.closed {
+                if stopped(&state) {
                     return;
                 }
                 self.put(&mut state, id, Phase::Last, Some(&text), failed);
@@ -503,7 +513,7 @@ impl Sink {
             return;
         }
         let mut state = self.lock();
-        if state.error.is_some() || state.closed {
+        if stopped(&state) {
             return;
         }
         self.put(&mut state, id, phase, None, false);
@@ -634,7 +644,7 @@ impl Sink {
     ) -> Duration {
         let mut state = self.lock();
         let at = state.elapsed();
-        if !state.followed() || state.error.is_some() || state.closed {
+        if !state.followed() || stopped(&state) {
             return at;
         }
         let event = RunEvent::Lock {
@@ -694,6 +704,13 @@ impl Sink {
     pub(crate) async fn stopped(&self) {
         self.stop.notified().await;
     }
+}
+
+/// Whether the run has stopped, so that nothing more is written or told:
+/// an error stopped it, or it has been concluded (the summary is out, or
+/// being written, and no task line may follow it).
+fn stopped(state: &Guard<'_, State>) -> bool {
+    state.error.is_some() || state.is_concluded()
 }
 
 /// A buffered writer that hands its destination whole lines only, at most
@@ -783,7 +800,7 @@ impl<W: Write> Write for WholeLines<W> {
 pub(crate) mod tests {
     use super::*;
     use std::io;
-    use std::sync::Arc;
+    use std::sync::{Arc, Mutex};
 
     /// A writer whose bytes the test can read back after the sink is done.
     #[derive(Clone, Default)]
