@@ -13,6 +13,7 @@
 use crate::cli::{CompareArgs, TableFormat, WayName};
 use crate::conclude::{self, Claim, Closer, Guarded};
 use crate::config::{self, Config, DEFAULT_BLOCKING_THREADS, Way};
+use crate::exit_code::{self, ExitCode};
 use crate::export::{Compared, Exports};
 use crate::interrupt;
 use crate::python;
@@ -22,7 +23,7 @@ use crate::run;
 use crate::sink::Sink;
 use crate::slowpoll::{self, Watch};
 use crate::vocab::{
-    Demo, ExitCode, Language, Live, LockKind, Mode, Outcome, RuntimeKind, Signal, Term, Work,
+    Demo, Language, Live, LockKind, Mode, Outcome, RuntimeKind, Signal, Term, Work,
 };
 use std::io::{self, IsTerminal, Write};
 use std::sync::Arc;
@@ -545,17 +546,19 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
         let outcome = match (result, error) {
             (Ok(outcome), None) if outcome.completed >= config.tasks => outcome,
             (Ok(outcome), None) => {
-                let line = match &outcome.deadlock {
+                match &outcome.deadlock {
                     Some(deadlock) => {
-                        format!("error: {label}: {}", run::lock::diagnosis(deadlock))
+                        exit_code::error(format_args!(
+                            "{label}: {}",
+                            run::lock::diagnosis(deadlock)
+                        ));
                     }
-                    None => format!(
-                        "error: {label}: only {} of {} tasks finished",
+                    None => exit_code::error(format_args!(
+                        "{label}: only {} of {} tasks finished",
                         outcome.completed, config.tasks
-                    ),
-                };
-                let _ = writeln!(io::stderr(), "{}", crate::style::label(&line));
-                code = worse(code, ExitCode::CheckFailed);
+                    )),
+                }
+                code = code.worse(ExitCode::CheckFailed);
                 outcome
             }
             // One way failing (the OS refusing threads, say) still leaves
@@ -563,18 +566,7 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
             (Ok(_), Some(err)) | (Err(err), _) => {
                 // The same classification as a single run's: a limit of the
                 // machine, named, is exit 1.
-                let limit = crate::run::limits::Limit::of(&err);
-                let hint = limit.map_or("", crate::run::limits::Limit::hint);
-                let line = format!("error: {label}: {err:#}{hint}");
-                let _ = writeln!(io::stderr(), "{}", crate::style::label(&line));
-                code = worse(
-                    code,
-                    if limit.is_some() {
-                        ExitCode::CheckFailed
-                    } else {
-                        ExitCode::Error
-                    },
-                );
+                code = code.worse(exit_code::report_failure(Some(&label), &err));
                 sink.so_far(&sink.lock(), Some(watch.polls()))
             }
         };
@@ -597,7 +589,7 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
         });
     }
     if args.python {
-        code = worse(code, python_rows(&args, &shared));
+        code = code.worse(python_rows(&args, &shared));
     }
 
     // If a signal concluded first, its thread is printing the table and
@@ -639,16 +631,14 @@ fn python_rows(args: &CompareArgs, shared: &Shared) -> ExitCode {
         };
         let label = compare::runtime_label(&row.summary);
         if let Some(error) = &row.summary.error {
-            let line = format!("error: python3 {label}: {error}");
-            let _ = writeln!(io::stderr(), "{}", crate::style::label(&line));
-            code = worse(code, ExitCode::CheckFailed);
+            exit_code::error(format_args!("python3 {label}: {error}"));
+            code = code.worse(ExitCode::CheckFailed);
         } else if row.summary.completed < tasks {
-            let line = format!(
-                "error: python3 {label}: only {} of {tasks} tasks finished",
+            exit_code::error(format_args!(
+                "python3 {label}: only {} of {tasks} tasks finished",
                 row.summary.completed
-            );
-            let _ = writeln!(io::stderr(), "{}", crate::style::label(&line));
-            code = worse(code, ExitCode::CheckFailed);
+            ));
+            code = code.worse(ExitCode::CheckFailed);
         }
         let mut table = shared.table.lock_or_park();
         table.python = None;
@@ -656,17 +646,6 @@ fn python_rows(args: &CompareArgs, shared: &Shared) -> ExitCode {
     }
     shared.table.lock().python = None;
     code
-}
-
-/// The more serious of two exit codes: an error (2) over a failed run (1)
-/// over success (0).
-fn worse(a: ExitCode, b: ExitCode) -> ExitCode {
-    let rank = |code| match code {
-        ExitCode::Error => 2,
-        ExitCode::CheckFailed => 1,
-        _ => 0,
-    };
-    if rank(b) > rank(a) { b } else { a }
 }
 
 #[cfg(test)]

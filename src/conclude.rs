@@ -25,8 +25,9 @@
 //! (mini-redis's `shutdown.rs` keeps its rule the same way: callers only
 //! `recv()`.)
 
+use crate::exit_code::ExitCode;
 use crate::interrupt;
-use crate::vocab::{ExitCode, Signal};
+use crate::vocab::Signal;
 use std::ops::{Deref, DerefMut};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;

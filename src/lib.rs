@@ -19,11 +19,11 @@
 //! Each module uses only the ones listed before it (`module-graph src`
 //! checks there is no cycle), so a newcomer can read the house from the
 //! bottom up. The modules are private (the library's one public door is
-//! [`run_then_exit`], with [`Cli`] and [`ExitCode`]); `cargo doc
+//! [`run_then_exit`], with [`Cli`], [`ExitCode`] and [`report_error`]); `cargo doc
 //! --document-private-items` shows them all:
 //!
 //! - `vocab`: the shared words (demo, phase, mode, runtime, format, event,
-//!   outcome, signal, exit code). Uses nothing of the crate.
+//!   outcome, signal). Uses nothing of the crate.
 //! - `events`: the run's events as one stream (a line, a wait begun and
 //!   ended, a runtime thread parked and woken, a poll), and the followers
 //!   that take them while the run goes: the recorder for the pictures, the
@@ -41,6 +41,9 @@
 //!   examples that `--help` and the man page show.
 //! - `style`: colour, decided the same way for each stream, clap's help
 //!   and usage errors included, and the coloured `error:`/`warning:` prefix.
+//! - `exit_code`: how the process ends: the exit codes, how two merge,
+//!   which error means which code (a limit of the machine is 1), and the
+//!   one writer of `error:` lines.
 //! - `usage`: the usage errors that clap would word for another case
 //!   (`compare count --blocking`).
 //! - `config`: the arguments checked against each other, defaults
@@ -97,6 +100,7 @@ mod conclude;
 mod config;
 mod demo;
 mod events;
+mod exit_code;
 mod explain;
 mod export;
 mod generate;
@@ -118,6 +122,6 @@ mod vocab;
 mod wait;
 
 pub use crate::cli::{Cli, ColorChoice};
+pub use crate::exit_code::{ExitCode, report_error};
 pub use crate::lifecycle::run_then_exit;
-pub use crate::run::limits::Limit;
-pub use crate::vocab::{ExitCode, MachineLimit};
+pub use crate::vocab::MachineLimit;

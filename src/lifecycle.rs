@@ -11,11 +11,12 @@
 use crate::cli::{Cli, Command};
 use crate::conclude::{Claim, Closer};
 use crate::config::{Config, FetchOptions};
+use crate::exit_code::{self, ExitCode};
 use crate::export::{Exports, Finished, Single};
 use crate::report::{Summary, text, trace};
 use crate::run::Teardown;
 use crate::sink::{Sink, State};
-use crate::vocab::{Demo, ExitCode, Format, Outcome, Signal};
+use crate::vocab::{Demo, Format, Outcome, Signal};
 use crate::{compare, conclude, config, export, generate, http, interrupt, live, run, slowpoll};
 use anyhow::Context;
 use std::io::{self, IsTerminal, Write};
@@ -195,8 +196,7 @@ impl Lifecycle {
                     // tasks got, and below the view; a failed write to
                     // stderr changes nothing.
                     self.view_down(&mut state);
-                    let line = format!("error: {}", run::lock::diagnosis(deadlock));
-                    let _ = writeln!(io::stderr(), "{}", crate::style::label(&line));
+                    exit_code::error(run::lock::diagnosis(deadlock));
                 }
                 outcome
             }

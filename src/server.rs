@@ -45,10 +45,11 @@
 //!   queue then get their turn. A request in flight is never shed.
 
 use crate::config::ServeOptions;
+use crate::exit_code::ExitCode;
 use crate::interrupt;
 use crate::net::{escaped, out_of_descriptors};
 use crate::sink::Sink;
-use crate::vocab::{ExitCode, MachineLimit};
+use crate::vocab::MachineLimit;
 use anyhow::{Context, anyhow};
 use http_body_util::Full;
 use hyper::body::Bytes;

@@ -3,8 +3,8 @@
 
 use super::Driver;
 use crate::config::{FetchOptions, ServeOptions};
+use crate::exit_code::ExitCode;
 use crate::sink::Sink;
-use crate::vocab::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 

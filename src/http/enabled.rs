@@ -2,9 +2,9 @@
 
 use super::Driver;
 use crate::config::{FetchOptions, ServeOptions};
+use crate::exit_code::ExitCode;
 use crate::server;
 use crate::sink::Sink;
-use crate::vocab::ExitCode;
 use crate::wait::fetch::{AsyncFetch, BlockingFetch, Client};
 use anyhow::Context;
 use std::sync::Arc;

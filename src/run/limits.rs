@@ -19,7 +19,6 @@
 //! figures, and a smaller run that fits; `main` exits with code 1.
 
 use crate::config::Config;
-use crate::net::out_of_descriptors;
 use crate::vocab::{MachineLimit, Mode, Runtime};
 use crate::wait::{BlockingCall, SleepCall};
 use std::io;
@@ -180,48 +179,6 @@ fn fewer_threads(config: &Config) -> &'static str {
         (Mode::SpawnBlocking, _) => "use a smaller --blocking-threads",
         (_, Some(Runtime::MultiThread(_))) => "use fewer --workers",
         _ => "use --mode async",
-    }
-}
-
-/// A limit of the machine, as the exit code and the error line see it.
-///
-/// One classification for every command: a single run, `compare` and
-/// `serve` all decide with it whether an error is the machine's answer
-/// (exit 1) or not (exit 2).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Limit {
-    /// The error names its limit itself (a [`MachineLimit`]).
-    Named,
-    /// Somewhere in the error's chain, a library ran out of file
-    /// descriptors (tokio starting its runtime, say) and said only
-    /// "Too many open files".
-    Descriptors,
-}
-
-impl Limit {
-    /// Which limit of the machine `err` ran into, if any.
-    pub fn of(err: &anyhow::Error) -> Option<Limit> {
-        if err.chain().any(|cause| cause.is::<MachineLimit>()) {
-            return Some(Limit::Named);
-        }
-        let descriptors = err.chain().any(|cause| {
-            cause
-                .downcast_ref::<io::Error>()
-                .is_some_and(out_of_descriptors)
-        });
-        descriptors.then_some(Limit::Descriptors)
-    }
-
-    /// What the error line adds after the error: the limit's name and what
-    /// to do, when the error does not say so itself.
-    pub fn hint(self) -> &'static str {
-        match self {
-            Limit::Named => "",
-            Limit::Descriptors => {
-                ": out of file descriptors; raise the limit with `ulimit -n`, \
-                 or run fewer tasks (-n)"
-            }
-        }
     }
 }
 
@@ -428,7 +385,6 @@ impl MapBudget {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use anyhow::Context;
 
     #[test]
     fn kib_fields_are_read_in_bytes() {
@@ -436,20 +392,5 @@ mod tests {
         assert_eq!(kib_field(status, "VmSize:"), Some(1024 * 1024));
         assert_eq!(kib_field(status, "VmRSS:"), None);
         assert_eq!(kib_field("MemAvailable: lots kB", "MemAvailable:"), None);
-    }
-
-    #[test]
-    fn running_out_of_descriptors_is_a_limit_however_deep_it_sits() {
-        // As tokio's runtime fails to start under `ulimit -n` inside compare.
-        let deep = Err::<(), _>(io::Error::from_raw_os_error(24))
-            .context("starting the tokio runtime")
-            .context("async")
-            .unwrap_err();
-        assert_eq!(Limit::of(&deep), Some(Limit::Descriptors));
-        assert!(Limit::Descriptors.hint().contains("ulimit -n"));
-        let named = anyhow::Error::new(MachineLimit("ulimit -v".into())).context("count");
-        assert_eq!(Limit::of(&named), Some(Limit::Named));
-        let refused = anyhow::Error::new(io::Error::from_raw_os_error(111));
-        assert_eq!(Limit::of(&refused), None);
     }
 }
