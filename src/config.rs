@@ -210,7 +210,6 @@ impl ServeOptions {
     }
 
     /// The built-in server of `fetch`: `delay`, and `serve`'s defaults.
-    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(crate) fn built_in(delay: Duration) -> ServeOptions {
         ServeOptions {
             delay,

@@ -57,16 +57,15 @@
 //! - `live`: `--live`, the timeline drawn on the terminal while the run
 //!   goes (ratatui's inline viewport, on a thread of its own), a follower of
 //!   the run's events; behind the default cargo feature `live`.
-//! - `server`: the slow HTTP server (hyper) that `fetch` talks to and
-//!   `serve` runs; behind the default cargo feature `http`, like the
-//!   clients in `wait::fetch`.
 //! - `wait`: the ways of waiting, the one thing that differs between
 //!   modes: a tokio timer, a blocking call in place, the blocking pool,
-//!   `block_in_place`, a busy loop on the CPU (`--work spin`), and the HTTP
-//!   clients of `fetch` (reqwest and ureq).
-//! - `http`: the one place that looks at the `http` feature: an
-//!   `enabled.rs` (the server and the clients) or a `disabled.rs` with the
-//!   same API, which says that this build has no HTTP.
+//!   `block_in_place`, a busy loop on the CPU (`--work spin`).
+//! - `http`: everything HTTP, and the one place that looks at the `http`
+//!   feature: the slow server (`http::server`, hyper) that `fetch` talks
+//!   to and `serve` runs, the clients of `fetch` (`http::client`, reqwest
+//!   and ureq, whose waits are `wait`'s), and an `enabled.rs` or a
+//!   `disabled.rs` with the same API, which says that this build has no
+//!   HTTP.
 //! - `demo`: the task coroutine itself: print, wait, print.
 //! - `explain`: `--explain`, the executor narrated between the lines: a
 //!   poll follower that forwards the first few tasks' polls and wake-ups
@@ -112,8 +111,6 @@ mod net;
 mod python;
 mod report;
 mod run;
-#[cfg(feature = "http")]
-mod server;
 mod sink;
 mod slowpoll;
 pub mod style;

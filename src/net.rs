@@ -15,7 +15,6 @@ pub(crate) fn out_of_descriptors(err: &std::io::Error) -> bool {
 
 /// The longest quote of a peer's text (a status line, a body line, a
 /// request path) that a message carries.
-#[cfg_attr(not(feature = "http"), allow(dead_code))]
 pub(crate) const QUOTE_CHARS: usize = 80;
 
 /// `text` as it may be shown on a terminal: every control character (ESC,
@@ -27,7 +26,6 @@ pub(crate) const QUOTE_CHARS: usize = 80;
 ///
 /// Bytes from a peer can say anything; written raw, an ESC sequence would
 /// act on the user's terminal and a CR would overwrite the line before it.
-#[cfg_attr(not(feature = "http"), allow(dead_code))]
 pub(crate) fn escaped(text: &str) -> String {
     let mut out = String::with_capacity(text.len().min(4 * QUOTE_CHARS));
     for (taken, c) in text.chars().enumerate() {
@@ -47,7 +45,6 @@ pub(crate) fn escaped(text: &str) -> String {
 }
 
 /// The invisible characters that change the order text is shown in.
-#[cfg_attr(not(feature = "http"), allow(dead_code))]
 fn reorders(c: char) -> bool {
     matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }

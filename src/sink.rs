@@ -675,14 +675,12 @@ impl Sink {
 
     /// Stops the run with `err` (the first error wins). Tasks still running
     /// see it through [`Sink::is_stopped`] and [`Sink::stopped`].
-    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(crate) fn abort(&self, err: anyhow::Error) {
         let mut state = self.lock();
         self.stop_with(&mut state, err);
     }
 
     /// Whether the run has been stopped by an error.
-    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(crate) fn is_stopped(&self) -> bool {
         self.lock().error.is_some()
     }

@@ -128,10 +128,6 @@ pub(crate) enum Ending {
     /// The wait is over: the demo's own last line (`Two`, `... World!`).
     Done,
     /// A reply came with this HTTP status: `... fetch 1: 200 OK`.
-    #[cfg_attr(
-        not(feature = "http"),
-        allow(dead_code, reason = "only the HTTP clients get replies")
-    )]
     Reply {
         /// The status code.
         status: u16,

@@ -29,11 +29,9 @@ const TOKIO_STACK: u64 = 2 << 20;
 /// ([`BlockingCall::STACK_BYTES`]): a sleep needs little, an HTTP client
 /// more.
 fn task_thread_stack(config: &Config) -> u64 {
-    #[cfg(feature = "http")]
     if config.fetch.is_some() {
-        return crate::wait::fetch::BlockingFetch::STACK_BYTES as u64;
+        return crate::http::CLIENT_STACK_BYTES as u64;
     }
-    let _ = config;
     SleepCall::STACK_BYTES as u64
 }
 /// Address space a thread takes besides its stack: the guard page, std's

@@ -22,11 +22,11 @@
 //! Running out of file descriptors is different: every task would fail the
 //! same way, so it stops the run at once with an error naming the limit.
 
-use super::{BlockingCall, Wait};
+use super::server::{FEWER_TASKS, descriptor_error};
 use crate::net::{escaped, out_of_descriptors};
-use crate::server::{FEWER_TASKS, descriptor_error};
 use crate::sink::Sink;
 use crate::vocab::Ending;
+use crate::wait::{BlockingCall, Wait};
 use std::future::Future;
 use std::io::Read;
 use std::sync::Arc;
@@ -65,7 +65,7 @@ impl Client {
         sink: Arc<Sink>,
     ) -> anyhow::Result<Client> {
         // Read now, while a descriptor is still free to read it with.
-        crate::server::descriptor_limit();
+        super::server::descriptor_limit();
         let reqwest = reqwest::Client::builder()
             .timeout(timeout)
             .no_proxy()
