@@ -471,7 +471,7 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
             .into());
         }
     }
-    if args.png.is_some() && !cfg!(feature = "png") {
+    if args.png.is_some() && !crate::png::ENABLED {
         return Err(config::usage_error("compare", config::NO_PNG.into()).into());
     }
     if args.workload.work == Work::Spin && matches!(args.demo, Demo::Fetch | Demo::Lock) {

@@ -411,7 +411,7 @@ impl Config {
                 ));
             }
         }
-        if args.png.is_some() && !cfg!(feature = "png") {
+        if args.png.is_some() && !crate::png::ENABLED {
             return Err(usage_error(demo.name(), NO_PNG.into()));
         }
         if args.explain && args.format == Format::Json {

@@ -32,6 +32,9 @@
 //! - `net`: what crosses the network's edge: the `--url` checked when the
 //!   arguments are parsed, and a peer's text escaped before it reaches a
 //!   terminal. A leaf, like `vocab`.
+//! - `png`: the one place that looks at the `png` feature: the SVG
+//!   picture rendered as a PNG (resvg), or a `disabled.rs` with the same
+//!   API. A leaf.
 //! - `interrupt`: Ctrl-C and SIGTERM, received on a thread of their own,
 //!   and the patient try-lock their handlers take.
 //! - `conclude`: who concludes a run, exactly once (the normal end, a
@@ -108,6 +111,7 @@ mod interrupt;
 mod lifecycle;
 mod live;
 mod net;
+mod png;
 mod python;
 mod report;
 mod run;

@@ -20,7 +20,6 @@
 //!   palette for the terminal and the SVG;
 //! - [`format`](mod@format): formatting that several renderers share (numbers, the
 //!   runtime's label, a picture's title, round axis ticks);
-//! - `png` (feature `png`): the SVG picture rendered as a PNG, for slides.
 //!
 //! The live task lines are drawn here too (the sink calls
 //! [`text::write_verbose_line`] and [`json::write_event`]), so every byte of
@@ -33,8 +32,6 @@ pub(crate) mod json;
 pub(crate) mod lanes;
 pub(crate) mod marks;
 pub(crate) mod palette;
-#[cfg(feature = "png")]
-pub(crate) mod png;
 pub(crate) mod svg;
 pub(crate) mod text;
 pub(crate) mod timeline;
