@@ -360,13 +360,6 @@ impl Config {
                     .into(),
             ));
         }
-        if args.live && !cfg!(feature = "live") {
-            return Err(usage_error(
-                demo.name(),
-                "this build has no --live view: it was built without the cargo feature `live`"
-                    .into(),
-            ));
-        }
         // `--trace -` puts the trace on stdout, as hyperfine's `--export-json
         // -` does. Two documents cannot share one stream, so it needs a run
         // that prints nothing else there: `-q`, whose one summary line then

@@ -59,7 +59,8 @@
 //!   for the pictures.
 //! - `live`: `--live`, the timeline drawn on the terminal while the run
 //!   goes (ratatui's inline viewport, on a thread of its own), a follower of
-//!   the run's events; behind the default cargo feature `live`.
+//!   the run's events; the one place that looks at the default cargo
+//!   feature `live` (`enabled.rs`, or a `disabled.rs` with the same API).
 //! - `wait`: the ways of waiting, the one thing that differs between
 //!   modes: a tokio timer, a blocking call in place, the blocking pool,
 //!   `block_in_place`, a busy loop on the CPU (`--work spin`).

@@ -62,6 +62,7 @@ pub fn run_then_exit(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Man => return generate::print(&generate::man_page()?),
     };
     let mut config = Config::new(demo, args, fetch, term)?;
+    live::require(&config)?;
     if lock.is_some() {
         config.way.lock = lock;
     }
