@@ -35,6 +35,7 @@ mod pictures;
 mod python;
 mod scale;
 mod slowpoll;
+mod snapshots;
 mod spin;
 mod usage;
 mod verdicts;
