@@ -38,6 +38,18 @@ const SLOW_POLL: Duration = Duration::from_millis(100);
 pub(crate) struct Trial {
     /// What `--ways` calls it.
     pub(crate) name: WayName,
+    /// Why it behaves as it does, in plain words, for the sleeping demos.
+    /// For `spawn-blocking` the pool's cap follows.
+    pub(crate) why: &'static str,
+    /// The same for `fetch`, where its words differ.
+    pub(crate) why_fetch: Option<&'static str>,
+}
+
+/// How a way runs the tasks. Every table of trials (the sleeps, the busy
+/// loops, the locks) runs a way the same way; only the words differ, so
+/// the tables hold the words and this holds the rest, once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Shape {
     /// How each task waits.
     pub(crate) mode: Mode,
     /// The runtime (ignored by `threads`, which uses none).
@@ -46,21 +58,48 @@ pub(crate) struct Trial {
     pub(crate) spawn: bool,
     /// The lock the tasks share (`compare lock`); `None` for the others.
     pub(crate) lock: Option<LockKind>,
-    /// Why it behaves as it does, in plain words, for the sleeping demos.
-    /// For `spawn-blocking` the pool's cap follows.
-    pub(crate) why: &'static str,
-    /// The same for `fetch`, where its words differ.
-    pub(crate) why_fetch: Option<&'static str>,
+}
+
+impl Shape {
+    /// The shape of the way `--ways` calls `name`.
+    pub(crate) const fn of(name: WayName) -> Shape {
+        use RuntimeKind::{CurrentThread, MultiThread};
+        let (mode, runtime, spawn, lock) = match name {
+            WayName::Async => (Mode::Async, CurrentThread, false, None),
+            WayName::Blocking => (Mode::Blocking, CurrentThread, false, None),
+            WayName::Threads => (Mode::Threads, CurrentThread, false, None),
+            WayName::SpawnBlocking => (Mode::SpawnBlocking, CurrentThread, false, None),
+            WayName::MultiJoined => (Mode::Blocking, MultiThread, false, None),
+            WayName::MultiSpawned => (Mode::Blocking, MultiThread, true, None),
+            WayName::InPlaceJoined => (Mode::BlockInPlace, MultiThread, false, None),
+            WayName::InPlaceSpawned => (Mode::BlockInPlace, MultiThread, true, None),
+            // The lock demo's ways: the tasks joined on one thread.
+            WayName::StdLock => (Mode::Async, CurrentThread, false, Some(LockKind::Std)),
+            WayName::TokioLock => (Mode::Async, CurrentThread, false, Some(LockKind::Tokio)),
+            WayName::NoLock => (Mode::Async, CurrentThread, false, Some(LockKind::None)),
+        };
+        Shape {
+            mode,
+            runtime,
+            spawn,
+            lock,
+        }
+    }
 }
 
 impl Trial {
+    /// How this trial runs the tasks.
+    pub(crate) const fn shape(&self) -> Shape {
+        Shape::of(self.name)
+    }
+
     /// The explanation in the words of `demo`'s wait.
     pub(crate) fn why(&self, demo: Demo) -> String {
         let why = match (demo, self.why_fetch) {
             (Demo::Fetch, Some(why)) => why,
             _ => self.why,
         };
-        match self.mode {
+        match self.shape().mode {
             Mode::SpawnBlocking => format!("{why}, up to {DEFAULT_BLOCKING_THREADS}"),
             _ => why.to_owned(),
         }
@@ -108,26 +147,28 @@ impl Trial {
         let at_most = |limit: Option<usize>| {
             limit.map_or(tasks, |n| u32::try_from(n).unwrap_or(u32::MAX).min(tasks))
         };
+        let shape = self.shape();
         // A lock held across the wait lets one task wait at a time.
-        if self.lock.is_some_and(|lock| lock != LockKind::None) {
+        if shape.lock.is_some_and(|lock| lock != LockKind::None) {
             return tasks.min(1);
         }
-        match self.mode {
+        match shape.mode {
             Mode::Async | Mode::Threads => tasks,
             Mode::SpawnBlocking => at_most(summary.blocking_threads),
-            Mode::Blocking if self.spawn => at_most(Some(summary.workers.unwrap_or(1))),
+            Mode::Blocking if shape.spawn => at_most(Some(summary.workers.unwrap_or(1))),
             Mode::Blocking => tasks.min(1),
             // Each blocked worker hands its other tasks to a new thread.
-            Mode::BlockInPlace if self.spawn => tasks,
+            Mode::BlockInPlace if shape.spawn => tasks,
             Mode::BlockInPlace => tasks.min(1),
         }
     }
 
     /// How this trial drives the tasks, with tokio's defaults.
     pub(crate) fn way(&self) -> Way {
-        match self.lock {
+        let shape = self.shape();
+        match shape.lock {
             Some(lock) => Way::with_lock(lock),
-            None => Way::with_defaults(self.mode, self.runtime, self.spawn),
+            None => Way::with_defaults(shape.mode, shape.runtime, shape.spawn),
         }
     }
 }
@@ -136,37 +177,21 @@ impl Trial {
 pub(crate) const TRIALS: [Trial; 8] = [
     Trial {
         name: WayName::Async,
-        mode: Mode::Async,
-        runtime: RuntimeKind::CurrentThread,
-        spawn: false,
-        lock: None,
         why: "tokio::time::sleep frees the thread while it waits",
         why_fetch: Some("reqwest frees the thread while it awaits the reply"),
     },
     Trial {
         name: WayName::Blocking,
-        mode: Mode::Blocking,
-        runtime: RuntimeKind::CurrentThread,
-        spawn: false,
-        lock: None,
         why: "std::thread::sleep blocks the executor",
         why_fetch: Some("a ureq call blocks the executor"),
     },
     Trial {
         name: WayName::Threads,
-        mode: Mode::Threads,
-        runtime: RuntimeKind::CurrentThread,
-        spawn: false,
-        lock: None,
         why: "each task holds an OS thread of its own",
         why_fetch: None,
     },
     Trial {
         name: WayName::SpawnBlocking,
-        mode: Mode::SpawnBlocking,
-        runtime: RuntimeKind::CurrentThread,
-        spawn: false,
-        lock: None,
         why: "the sleeps run on tokio's blocking pool, which starts threads as the calls need them",
         why_fetch: Some(
             "the ureq calls run on tokio's blocking pool, which starts threads as the calls need them",
@@ -174,28 +199,16 @@ pub(crate) const TRIALS: [Trial; 8] = [
     },
     Trial {
         name: WayName::MultiJoined,
-        mode: Mode::Blocking,
-        runtime: RuntimeKind::MultiThread,
-        spawn: false,
-        lock: None,
         why: "join_all is one future, which one thread polls at a time, so each block stalls every task in it; the workers idle",
         why_fetch: None,
     },
     Trial {
         name: WayName::MultiSpawned,
-        mode: Mode::Blocking,
-        runtime: RuntimeKind::MultiThread,
-        spawn: true,
-        lock: None,
         why: "each spawned task blocks only the worker it runs on",
         why_fetch: None,
     },
     Trial {
         name: WayName::InPlaceJoined,
-        mode: Mode::BlockInPlace,
-        runtime: RuntimeKind::MultiThread,
-        spawn: false,
-        lock: None,
         why: "block_in_place hands the worker's other tasks away, but join_all's coroutines are one task, polled by the thread that blocks: they still wait in turn",
         why_fetch: Some(
             "block_in_place hands the worker's other tasks away, but join_all's coroutines are one task, polled by the thread that blocks: the calls still run in turn",
@@ -203,10 +216,6 @@ pub(crate) const TRIALS: [Trial; 8] = [
     },
     Trial {
         name: WayName::InPlaceSpawned,
-        mode: Mode::BlockInPlace,
-        runtime: RuntimeKind::MultiThread,
-        spawn: true,
-        lock: None,
         why: "block_in_place hands each blocked worker's other tasks to a new thread, so the spawned sleeps overlap",
         why_fetch: Some(
             "block_in_place hands each blocked worker's other tasks to a new thread, so the spawned calls overlap",
@@ -220,74 +229,42 @@ pub(crate) const TRIALS: [Trial; 8] = [
 pub(crate) const SPIN_TRIALS: [Trial; 8] = [
     Trial {
         name: WayName::Async,
-        mode: Mode::Async,
-        runtime: RuntimeKind::CurrentThread,
-        spawn: false,
-        lock: None,
         why: "yield_now makes the loops take turns on the one thread: fair, not faster",
         why_fetch: None,
     },
     Trial {
         name: WayName::Blocking,
-        mode: Mode::Blocking,
-        runtime: RuntimeKind::CurrentThread,
-        spawn: false,
-        lock: None,
         why: "a loop that never yields holds the thread to its end",
         why_fetch: None,
     },
     Trial {
         name: WayName::Threads,
-        mode: Mode::Threads,
-        runtime: RuntimeKind::CurrentThread,
-        spawn: false,
-        lock: None,
         why: "each loop on an OS thread of its own, as many at once as there are cores",
         why_fetch: None,
     },
     Trial {
         name: WayName::SpawnBlocking,
-        mode: Mode::SpawnBlocking,
-        runtime: RuntimeKind::CurrentThread,
-        spawn: false,
-        lock: None,
         why: "the loops run on tokio's blocking pool, as many at once as there are cores",
         why_fetch: None,
     },
     Trial {
         name: WayName::MultiJoined,
-        mode: Mode::Blocking,
-        runtime: RuntimeKind::MultiThread,
-        spawn: false,
-        lock: None,
         why: "join_all is one future, which one thread polls: the loops run one after another",
         why_fetch: None,
     },
     Trial {
         name: WayName::MultiSpawned,
-        mode: Mode::Blocking,
-        runtime: RuntimeKind::MultiThread,
-        spawn: true,
-        lock: None,
         why: "each spawned loop runs on a worker, one worker per core",
         why_fetch: None,
     },
     Trial {
         name: WayName::InPlaceJoined,
-        mode: Mode::BlockInPlace,
-        runtime: RuntimeKind::MultiThread,
-        spawn: false,
-        lock: None,
         why: "block_in_place moves a worker's other tasks away, but join_all's loops are one \
               task, on the thread that blocks: they still run in turn",
         why_fetch: None,
     },
     Trial {
         name: WayName::InPlaceSpawned,
-        mode: Mode::BlockInPlace,
-        runtime: RuntimeKind::MultiThread,
-        spawn: true,
-        lock: None,
         why: "block_in_place hands each spinning worker's other tasks to a new thread, so \
               the loops share the cores",
         why_fetch: None,
@@ -299,29 +276,17 @@ pub(crate) const SPIN_TRIALS: [Trial; 8] = [
 pub(crate) const LOCK_TRIALS: [Trial; 3] = [
     Trial {
         name: WayName::StdLock,
-        mode: Mode::Async,
-        runtime: RuntimeKind::CurrentThread,
-        spawn: false,
-        lock: Some(LockKind::Std),
         why: "std's lock() blocks the only thread, which the guard's holder needs to be polled again",
         why_fetch: None,
     },
     Trial {
         name: WayName::TokioLock,
-        mode: Mode::Async,
-        runtime: RuntimeKind::CurrentThread,
-        spawn: false,
-        lock: Some(LockKind::Tokio),
         why: "lock().await gives the thread back, but holding any lock across a wait serialises \
               the tasks",
         why_fetch: None,
     },
     Trial {
         name: WayName::NoLock,
-        mode: Mode::Async,
-        runtime: RuntimeKind::CurrentThread,
-        spawn: false,
-        lock: Some(LockKind::None),
         why: "no lock: nothing keeps the waits apart",
         why_fetch: None,
     },
@@ -459,32 +424,7 @@ impl Shared {
 
 /// Runs every way and prints the table.
 pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode> {
-    for (option, path) in [("--svg", &args.svg), ("--png", &args.png)] {
-        if path.as_deref().is_some_and(config::is_stdout) {
-            return Err(config::usage_error(
-                "compare",
-                format!(
-                    "{option} - writes the picture to stdout, where compare prints its table: \
-                     give {option} a file name"
-                ),
-            )
-            .into());
-        }
-    }
-    if args.png.is_some() && !crate::png::ENABLED {
-        return Err(config::usage_error("compare", config::NO_PNG.into()).into());
-    }
-    if args.workload.work == Work::Spin && matches!(args.demo, Demo::Fetch | Demo::Lock) {
-        return Err(config::usage_error(
-            "compare",
-            format!(
-                "--work spin replaces the sleeps of count and hello with busy loops; {} waits \
-                 in its own way",
-                args.demo.name()
-            ),
-        )
-        .into());
-    }
+    config::check_compare(&args)?;
     // The SVG file is created first, so that a bad path fails before the
     // runs rather than after them.
     let shared = Arc::new(Shared {
@@ -507,86 +447,7 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
     // error.
     let mut code = ExitCode::Success;
     for trial in chosen(args.demo, args.workload.work, &args.ways)? {
-        let config = Config {
-            // The picture needs every way's events.
-            record: args.svg.is_some() || args.png.is_some(),
-            ..Config::of_way(args.demo, &args.workload, trial.way())
-        };
-        // The label comes from an empty summary of the run about to start,
-        // so the progress line and the table row describe it the same way.
-        let label = compare::describe(&Summary::new(&config, Outcome::default(), None));
-        // Every row reads its verdict off the peak overlap.
-        let sink = Arc::new(
-            Sink::new(
-                Box::new(io::sink()),
-                config.demo,
-                Live::Silent,
-                config.record,
-            )
-            .counting_overlap(true),
-        );
-        // compare always times the polls (its runs are small), so that every
-        // row can say how long one poll held a thread.
-        let watch = slowpoll::Watch::for_run(&config, SLOW_POLL, slowpoll::Warnings::Silent);
-        // Past a signal's conclusion nothing more runs: the signal thread
-        // is printing the table and ending the process.
-        shared.table.lock_or_park().current = Some(Running {
-            config: config.clone(),
-            sink: Arc::clone(&sink),
-            trial,
-            watch: Arc::clone(&watch),
-        });
-        if args.format == TableFormat::Text {
-            // On stderr, so that stdout holds only the table.
-            let _ = writeln!(io::stderr(), "running {label} ...");
-        }
-        let result = run::execute(&config, &sink, Some(&watch), run::Teardown::Drop);
-        // A task's failure (a fetch refused, say) is kept by the sink.
-        let error = sink.lock().take_error();
-        let outcome = match (result, error) {
-            (Ok(outcome), None) if outcome.completed >= config.tasks => outcome,
-            (Ok(outcome), None) => {
-                match &outcome.deadlock {
-                    Some(deadlock) => {
-                        exit_code::error(format_args!(
-                            "{label}: {}",
-                            run::lock::diagnosis(deadlock)
-                        ));
-                    }
-                    None => exit_code::error(format_args!(
-                        "{label}: only {} of {} tasks finished",
-                        outcome.completed, config.tasks
-                    )),
-                }
-                code = code.worse(ExitCode::CheckFailed);
-                outcome
-            }
-            // One way failing (the OS refusing threads, say) still leaves
-            // the others worth showing; its row says how far it got.
-            (Ok(_), Some(err)) | (Err(err), _) => {
-                // The same classification as a single run's: a limit of the
-                // machine, named, is exit 1.
-                code = code.worse(exit_code::report_failure(Some(&label), &err));
-                sink.so_far(&sink.lock(), Some(watch.polls()))
-            }
-        };
-        let (events, parks) = {
-            let mut state = sink.lock();
-            let (_, events, parks) = state.out_and_events();
-            (events.to_vec(), parks.to_vec())
-        };
-        let mut table = shared.table.lock_or_park();
-        table.current = None;
-        let summary = Summary::new(&config, outcome, None).with_peak_overlap(sink.peak_overlap());
-        table.rows.push(Row {
-            why: trial.explain(args.demo, &summary),
-            summary: Summary {
-                language: Some(Language::Rust),
-                ..summary
-            },
-            events,
-            parks,
-        });
+        code = code.worse(run_way(&args, &shared, trial));
     }
     if args.python {
         code = code.worse(python_rows(&args, &shared));
@@ -597,6 +458,100 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
     let table = shared.table.claim_end();
     shared.write(&table.rows)?;
     Ok(code)
+}
+
+/// Runs one way of `compare` and adds its row to the table; returns the
+/// exit code its ending implies.
+fn run_way(args: &CompareArgs, shared: &Shared, trial: Trial) -> ExitCode {
+    let config = Config {
+        // The picture needs every way's events.
+        record: args.svg.is_some() || args.png.is_some(),
+        ..Config::of_way(args.demo, &args.workload, trial.way())
+    };
+    // The label comes from an empty summary of the run about to start,
+    // so the progress line and the table row describe it the same way.
+    let label = compare::describe(&Summary::new(&config, Outcome::default(), None));
+    // Every row reads its verdict off the peak overlap.
+    let sink = Arc::new(
+        Sink::new(
+            Box::new(io::sink()),
+            config.demo,
+            Live::Silent,
+            config.record,
+        )
+        .counting_overlap(true),
+    );
+    // compare always times the polls (its runs are small), so that every
+    // row can say how long one poll held a thread.
+    let watch = slowpoll::Watch::for_run(&config, SLOW_POLL, slowpoll::Warnings::Silent);
+    // Past a signal's conclusion nothing more runs: the signal thread
+    // is printing the table and ending the process.
+    shared.table.lock_or_park().current = Some(Running {
+        config: config.clone(),
+        sink: Arc::clone(&sink),
+        trial,
+        watch: Arc::clone(&watch),
+    });
+    if args.format == TableFormat::Text {
+        // On stderr, so that stdout holds only the table.
+        let _ = writeln!(io::stderr(), "running {label} ...");
+    }
+    let result = run::execute(&config, &sink, Some(&watch), run::Teardown::Drop);
+    let (outcome, code) = judged(result, &label, &config, &sink, &watch);
+    let (events, parks) = {
+        let mut state = sink.lock();
+        let (_, events, parks) = state.out_and_events();
+        (events.to_vec(), parks.to_vec())
+    };
+    let mut table = shared.table.lock_or_park();
+    table.current = None;
+    let summary = Summary::new(&config, outcome, None).with_peak_overlap(sink.peak_overlap());
+    table.rows.push(Row {
+        why: trial.explain(args.demo, &summary),
+        summary: Summary {
+            language: Some(Language::Rust),
+            ..summary
+        },
+        events,
+        parks,
+    });
+    code
+}
+
+/// What a way's run came to: its outcome (how far it got, if it failed)
+/// and the exit code that implies. Says on stderr why a way fell short.
+fn judged(
+    result: anyhow::Result<Outcome>,
+    label: &str,
+    config: &Config,
+    sink: &Sink,
+    watch: &Watch,
+) -> (Outcome, ExitCode) {
+    // A task's failure (a fetch refused, say) is kept by the sink.
+    let error = sink.lock().take_error();
+    match (result, error) {
+        (Ok(outcome), None) if outcome.completed >= config.tasks => (outcome, ExitCode::Success),
+        (Ok(outcome), None) => {
+            match &outcome.deadlock {
+                Some(deadlock) => {
+                    exit_code::error(format_args!("{label}: {}", run::lock::diagnosis(deadlock)));
+                }
+                None => exit_code::error(format_args!(
+                    "{label}: only {} of {} tasks finished",
+                    outcome.completed, config.tasks
+                )),
+            }
+            (outcome, ExitCode::CheckFailed)
+        }
+        // One way failing (the OS refusing threads, say) still leaves
+        // the others worth showing; its row says how far it got.
+        (Ok(_), Some(err)) | (Err(err), _) => {
+            // The same classification as a single run's: a limit of the
+            // machine, named, is exit 1.
+            let code = exit_code::report_failure(Some(label), &err);
+            (sink.so_far(&sink.lock(), Some(watch.polls())), code)
+        }
+    }
 }
 
 /// `compare --python`: the Python rows, after the tokio rows. A missing
@@ -656,7 +611,7 @@ mod tests {
     fn the_blocking_pool_is_described_at_its_configured_size() {
         let pool = TRIALS
             .iter()
-            .find(|t| t.mode == Mode::SpawnBlocking)
+            .find(|t| t.shape().mode == Mode::SpawnBlocking)
             .unwrap();
         let size = DEFAULT_BLOCKING_THREADS.to_string();
         for demo in [Demo::Count, Demo::Fetch] {
@@ -668,6 +623,24 @@ mod tests {
         assert_eq!(pool.way().blocking_threads, Some(DEFAULT_BLOCKING_THREADS));
         // Only the pool's words carry a size.
         assert!(!TRIALS[0].why(Demo::Count).contains(&size));
+    }
+
+    #[test]
+    fn every_table_runs_each_of_its_ways_differently() {
+        for table in [&TRIALS[..], &SPIN_TRIALS, &LOCK_TRIALS] {
+            for (i, a) in table.iter().enumerate() {
+                for b in &table[i + 1..] {
+                    assert_ne!(a.name, b.name);
+                    assert_ne!(a.way(), b.way(), "{:?} and {:?}", a.name, b.name);
+                }
+            }
+        }
+        // The sleeps and the busy loops are the same ways, in the same order.
+        let names = |table: &[Trial]| table.iter().map(|t| t.name).collect::<Vec<_>>();
+        assert_eq!(names(&TRIALS), names(&SPIN_TRIALS));
+        // Only the lock demo's ways share a lock.
+        assert!(LOCK_TRIALS.iter().all(|t| t.shape().lock.is_some()));
+        assert!(TRIALS.iter().all(|t| t.shape().lock.is_none()));
     }
 
     #[test]
