@@ -23,7 +23,7 @@ use crate::run;
 use crate::sink::Sink;
 use crate::slowpoll::{self, Watch};
 use crate::vocab::{
-    Demo, Language, Live, LockKind, Mode, Outcome, RuntimeKind, Signal, Term, Work,
+    Demo, Language, LineStyle, LockKind, Mode, Outcome, RuntimeKind, Signal, Term, Work,
 };
 use std::io::{self, IsTerminal, Write};
 use std::sync::Arc;
@@ -476,7 +476,7 @@ fn run_way(args: &CompareArgs, shared: &Shared, trial: Trial) -> ExitCode {
         Sink::new(
             Box::new(io::sink()),
             config.demo,
-            Live::Silent,
+            LineStyle::Silent,
             config.record,
         )
         .counting_overlap(true),

@@ -11,7 +11,7 @@
 
 use crate::cli::{ColorChoice, CompareArgs, FetchArgs, RunArgs, ServeArgs, Workload};
 use crate::vocab::{
-    Check, Demo, Detail, Format, Live, LockKind, Mode, Runtime, RuntimeKind, Term, Work,
+    Check, Demo, Format, LineStyle, LockKind, Mode, Runtime, RuntimeKind, Term, Work,
 };
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -105,7 +105,7 @@ pub(crate) struct Config {
     /// Draw the timeline after the run.
     pub(crate) timeline: bool,
     /// `--live`: draw the timeline on the terminal while the run goes.
-    pub(crate) view: bool,
+    pub(crate) live: bool,
     /// Write a Chrome trace to this file.
     pub(crate) trace: Option<PathBuf>,
     /// Draw the run as an SVG picture in this file (`-`: stdout).
@@ -240,7 +240,7 @@ impl Config {
                 ..way
             },
             timeline: false,
-            view: false,
+            live: false,
             trace: None,
             svg: None,
             png: None,
@@ -292,7 +292,7 @@ impl Config {
         let base = Config::of_way(demo, &args.workload, way);
         Ok(Config {
             timeline: args.timeline,
-            view: args.live,
+            live: args.live,
             trace: args.trace,
             record: args.timeline || args.svg.is_some() || args.png.is_some(),
             svg: args.svg,
@@ -313,12 +313,12 @@ impl Config {
     }
 
     /// How task lines are shown while the run is in progress.
-    pub(crate) fn live(&self) -> Live {
+    pub(crate) fn line_style(&self) -> LineStyle {
         match (self.format, self.detail) {
-            (Format::Text, Detail::Normal) => Live::Plain,
-            (Format::Text, Detail::Verbose) => Live::Verbose,
-            (Format::Text, Detail::Quiet) | (Format::Json, _) => Live::Silent,
-            (Format::Ndjson, _) => Live::Ndjson,
+            (Format::Text, Detail::Normal) => LineStyle::Plain,
+            (Format::Text, Detail::Verbose) => LineStyle::Verbose,
+            (Format::Text, Detail::Quiet) | (Format::Json, _) => LineStyle::Silent,
+            (Format::Ndjson, _) => LineStyle::Ndjson,
         }
     }
 
@@ -330,11 +330,6 @@ impl Config {
         [&self.trace, &self.svg, &self.png]
             .into_iter()
             .any(|path| path.as_deref().is_some_and(is_stdout))
-    }
-
-    /// Whether the run keeps every event: [`Config::record`].
-    pub(crate) fn record(&self) -> bool {
-        self.record
     }
 }
 
@@ -561,6 +556,17 @@ pub(crate) fn check_compare(args: &CompareArgs) -> Result<(), clap::Error> {
     Ok(())
 }
 
+/// How much the text format prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Detail {
+    /// Only the summary line (`--quiet`).
+    Quiet,
+    /// The task lines, as the notes print them, and the summary line.
+    Normal,
+    /// The task lines with time and task number (`--verbose`).
+    Verbose,
+}
+
 /// The worker count of a multi-thread runtime without `--workers`: one per
 /// CPU, as tokio itself would choose.
 fn default_workers() -> usize {
@@ -734,7 +740,7 @@ mod tests {
 
     #[test]
     fn only_the_timeline_makes_a_run_record_its_events() {
-        assert!(!config(&["asyncdemo", "count", "-v"]).unwrap().record());
+        assert!(!config(&["asyncdemo", "count", "-v"]).unwrap().record);
         assert!(
             !config(&["asyncdemo", "count", "-f", "ndjson"])
                 .unwrap()
@@ -892,15 +898,18 @@ mod tests {
     }
 
     #[test]
-    fn live_style_follows_format_and_detail() {
-        let live = |a: &[&str]| config(a).unwrap().live();
-        assert_eq!(live(&["asyncdemo", "count"]), Live::Plain);
-        assert_eq!(live(&["asyncdemo", "count", "-v"]), Live::Verbose);
-        assert_eq!(live(&["asyncdemo", "count", "-q"]), Live::Silent);
+    fn the_line_style_follows_format_and_detail() {
+        let style = |a: &[&str]| config(a).unwrap().line_style();
+        assert_eq!(style(&["asyncdemo", "count"]), LineStyle::Plain);
+        assert_eq!(style(&["asyncdemo", "count", "-v"]), LineStyle::Verbose);
+        assert_eq!(style(&["asyncdemo", "count", "-q"]), LineStyle::Silent);
         assert_eq!(
-            live(&["asyncdemo", "count", "-f", "json", "-v"]),
-            Live::Silent
+            style(&["asyncdemo", "count", "-f", "json", "-v"]),
+            LineStyle::Silent
         );
-        assert_eq!(live(&["asyncdemo", "count", "-f", "ndjson"]), Live::Ndjson);
+        assert_eq!(
+            style(&["asyncdemo", "count", "-f", "ndjson"]),
+            LineStyle::Ndjson
+        );
     }
 }

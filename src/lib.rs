@@ -19,7 +19,7 @@
 //! Each module uses only the ones listed before it (`module-graph src`
 //! checks there is no cycle), so a newcomer can read the house from the
 //! bottom up. The modules are private (the library's one public door is
-//! [`run_then_exit`], with [`Cli`], [`ExitCode`] and [`report_error`]); `cargo doc
+//! [`run_before_exit`], with [`Cli`], [`ExitCode`] and [`report_error`]); `cargo doc
 //! --document-private-items` shows them all:
 //!
 //! - `vocab`: the shared words (demo, phase, mode, runtime, format, event,
@@ -95,7 +95,7 @@
 //!   exit code picked).
 //!
 //! This file is only the map. `main.rs` parses the command line, calls
-//! [`run_then_exit`] and turns its result or error into an exit code.
+//! [`run_before_exit`] and turns its result or error into an exit code.
 
 mod cli;
 mod compare;
@@ -125,5 +125,5 @@ mod wait;
 
 pub use crate::cli::{Cli, ColorChoice};
 pub use crate::exit_code::{ExitCode, report_error};
-pub use crate::lifecycle::run_then_exit;
+pub use crate::lifecycle::run_before_exit;
 pub use crate::vocab::MachineLimit;

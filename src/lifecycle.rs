@@ -1,11 +1,11 @@
 //! The lifecycle of one command, from the parsed command line to the exit
-//! code: [`run_then_exit`] hands each command to the room that runs it,
+//! code: [`run_before_exit`] hands each command to the room that runs it,
 //! and a demo run's [`Lifecycle`] starts the run, lets a signal or the
 //! reader hanging up interrupt it, concludes it (summary, trace file,
 //! pictures, check verdicts) through `conclude` and `export`, and picks
 //! the exit code.
 //!
-//! `main.rs` only parses the command line, calls [`run_then_exit`] and
+//! `main.rs` only parses the command line, calls [`run_before_exit`] and
 //! turns its result or error into an exit code.
 
 use crate::cli::{Cli, Command};
@@ -36,7 +36,7 @@ const TRACE_BUFFER_BYTES: usize = 256 * 1024;
 ///
 /// Usage errors come back as a `clap::Error` inside the `anyhow::Error`, so
 /// that `main` can print them in clap's own style.
-pub fn run_then_exit(cli: Cli) -> anyhow::Result<ExitCode> {
+pub fn run_before_exit(cli: Cli) -> anyhow::Result<ExitCode> {
     run::limits::share_malloc_arena_under_address_limit();
     let term = config::detect_term(cli.color);
     let (demo, args, fetch, lock) = match cli.command {
@@ -105,7 +105,7 @@ impl Lifecycle {
         let (view, out, live) = live::start(&config, out);
         // Only the JSON formats print `peak_overlap`, so only they count it.
         let sink = Arc::new(
-            Sink::new(out, config.demo, config.live(), config.record)
+            Sink::new(out, config.demo, config.line_style(), config.record)
                 .counting_overlap(config.format != Format::Text),
         );
         if let Some(live) = live {
@@ -323,7 +323,7 @@ impl Lifecycle {
         let mut err = io::stderr().lock();
         // Under -q no task line said why a task failed: say it here.
         if config.format == crate::vocab::Format::Text
-            && config.live() == crate::vocab::Live::Silent
+            && config.line_style() == crate::vocab::LineStyle::Silent
         {
             text::write_failures(&mut err, config.demo, &summary);
         }

@@ -19,9 +19,9 @@ fn main() -> std::process::ExitCode {
             return print_parse_result(&parse, color).into();
         }
     };
-    // `run_then_exit`: this process ends as soon as it returns, so the
+    // `run_before_exit`: this process ends as soon as it returns, so the
     // finished tasks' memory is left for the OS to take back in one go.
-    match asyncdemo::run_then_exit(cli) {
+    match asyncdemo::run_before_exit(cli) {
         Ok(code) => code.into(),
         Err(err) => asyncdemo::report_error(&err, color).into(),
     }

@@ -30,7 +30,9 @@
 use crate::conclude::{Guard, Guarded};
 use crate::events::{Follower, RunEvent, thread_number};
 use crate::report;
-use crate::vocab::{Demo, Ending, Event, Live, LockKind, LockStep, Outcome, Park, Phase, Polls};
+use crate::vocab::{
+    Demo, Ending, Event, LineStyle, LockKind, LockStep, Outcome, Park, Phase, Polls,
+};
 use anyhow::Context;
 use std::borrow::Cow;
 use std::io::{self, Write};
@@ -205,7 +207,7 @@ impl Recorder {
 /// The destination of the tasks' lines, shared by every task of a run.
 pub(crate) struct Sink {
     demo: Demo,
-    live: Live,
+    line_style: LineStyle,
     /// Whether a line does nothing but count: nothing is shown and nobody
     /// follows (`-q`, `--format json`, `compare`). Such a line skips the
     /// lock and only bumps [`Sink::completed`]: at ten million tasks, two
@@ -282,11 +284,16 @@ const PIPE_BUF: usize = 4096;
 impl Sink {
     /// A sink writing `demo`'s lines to `out` in the `live` style; `record`
     /// keeps every event for the pictures drawn after the run.
-    pub(crate) fn new(out: Box<dyn Write + Send>, demo: Demo, live: Live, record: bool) -> Sink {
+    pub(crate) fn new(
+        out: Box<dyn Write + Send>,
+        demo: Demo,
+        line_style: LineStyle,
+        record: bool,
+    ) -> Sink {
         Sink {
             demo,
-            live,
-            counts_only: AtomicBool::new(live == Live::Silent && !record),
+            line_style,
+            counts_only: AtomicBool::new(line_style == LineStyle::Silent && !record),
             completed: AtomicU32::new(0),
             overlap: None,
             state: Guarded::new(State {
@@ -527,7 +534,7 @@ impl Sink {
     /// happened.
     fn put(&self, state: &mut State, id: u32, phase: Phase, own: Option<&str>, failed: bool) {
         let followed = state.followed();
-        if own.is_none() && !followed && self.live == Live::Plain {
+        if own.is_none() && !followed && self.line_style == LineStyle::Plain {
             // A plain run's line: the demo's words, one `write_all` of a
             // constant, no clock reading, nobody to tell.
             let written = self.demo.write_line(&mut state.out, id, phase);
@@ -535,7 +542,7 @@ impl Sink {
             return;
         }
         // Read the clock only when a line or a follower will use the time.
-        let at = if self.live.needs_time() || followed {
+        let at = if self.line_style.needs_time() || followed {
             state.elapsed()
         } else {
             Duration::ZERO
@@ -586,11 +593,11 @@ impl Sink {
     /// Shows one line, which reads `text`, in the live style: the one place
     /// that decides what a line looks like while the run goes.
     fn show(&self, out: &mut impl Write, at: Duration, id: u32, text: &str) -> io::Result<()> {
-        match self.live {
-            Live::Plain => writeln!(out, "{text}"),
-            Live::Verbose => report::text::write_verbose_line(out, at, id, text),
-            Live::Ndjson => report::json::write_event(out, at, id, text),
-            Live::Silent => Ok(()),
+        match self.line_style {
+            LineStyle::Plain => writeln!(out, "{text}"),
+            LineStyle::Verbose => report::text::write_verbose_line(out, at, id, text),
+            LineStyle::Ndjson => report::json::write_event(out, at, id, text),
+            LineStyle::Silent => Ok(()),
         }
     }
 
@@ -824,7 +831,7 @@ pub(crate) mod tests {
     /// test to read back.
     pub(crate) fn recording_sink(demo: Demo) -> (Arc<Sink>, Captured) {
         let captured = Captured::default();
-        let sink = Sink::new(Box::new(captured.clone()), demo, Live::Plain, true);
+        let sink = Sink::new(Box::new(captured.clone()), demo, LineStyle::Plain, true);
         (Arc::new(sink), captured)
     }
 
@@ -854,7 +861,12 @@ pub(crate) mod tests {
     #[test]
     fn plain_lines_wait_in_the_buffer_until_a_flush() {
         let captured = Captured::default();
-        let sink = Sink::new(Box::new(captured.clone()), Demo::Count, Live::Plain, false);
+        let sink = Sink::new(
+            Box::new(captured.clone()),
+            Demo::Count,
+            LineStyle::Plain,
+            false,
+        );
         sink.line(1, Phase::First);
         sink.line(2, Phase::First);
         assert_eq!(captured.text(), "", "a line must not cost a system call");
@@ -917,13 +929,13 @@ pub(crate) mod tests {
     /// one that records still keeps every event.
     #[test]
     fn silent_lines_count_and_record_only_when_asked() {
-        let sink = Sink::new(Box::new(io::sink()), Demo::Count, Live::Silent, false);
+        let sink = Sink::new(Box::new(io::sink()), Demo::Count, LineStyle::Silent, false);
         sink.line(1, Phase::First);
         sink.line(1, Phase::Last);
         assert_eq!(sink.completed(), 1);
         assert!(sink.lock().recorder.is_none());
         let (sink, _) = recording_sink(Demo::Count);
-        let silent = Sink::new(Box::new(io::sink()), Demo::Count, Live::Silent, true);
+        let silent = Sink::new(Box::new(io::sink()), Demo::Count, LineStyle::Silent, true);
         for sink in [&*sink, &silent] {
             sink.line(1, Phase::First);
             sink.line(1, Phase::Last);
@@ -934,18 +946,18 @@ pub(crate) mod tests {
 
     #[test]
     fn a_plain_run_records_nothing() {
-        let sink = Sink::new(Box::new(io::sink()), Demo::Count, Live::Plain, false);
+        let sink = Sink::new(Box::new(io::sink()), Demo::Count, LineStyle::Plain, false);
         sink.line(1, Phase::First);
         assert!(sink.lock().recorder.is_none());
     }
 
     #[test]
     fn parks_are_recorded_only_when_recording_and_tiny_idles_are_dropped() {
-        let sink = Sink::new(Box::new(io::sink()), Demo::Count, Live::Plain, false);
+        let sink = Sink::new(Box::new(io::sink()), Demo::Count, LineStyle::Plain, false);
         sink.park(true);
         assert!(sink.lock().recorder.is_none());
 
-        let sink = Sink::new(Box::new(io::sink()), Demo::Count, Live::Plain, true);
+        let sink = Sink::new(Box::new(io::sink()), Demo::Count, LineStyle::Plain, true);
         sink.start(Instant::now());
         sink.park(true);
         sink.park(false); // at once: an idle nobody could see
@@ -959,7 +971,7 @@ pub(crate) mod tests {
 
     #[test]
     fn a_failed_write_is_kept_and_later_lines_are_dropped() {
-        let sink = Sink::new(Box::new(Full), Demo::Hello, Live::Plain, false);
+        let sink = Sink::new(Box::new(Full), Demo::Hello, LineStyle::Plain, false);
         sink.line(1, Phase::First);
         assert!(!sink.flush(), "the flush reaches the full disk");
         let state = sink.lock();
@@ -1012,7 +1024,12 @@ pub(crate) mod tests {
     #[test]
     fn a_follower_sees_the_events_in_order_and_writes_between_the_lines() {
         let captured = Captured::default();
-        let sink = Sink::new(Box::new(captured.clone()), Demo::Fetch, Live::Plain, false);
+        let sink = Sink::new(
+            Box::new(captured.clone()),
+            Demo::Fetch,
+            LineStyle::Plain,
+            false,
+        );
         let seen = Arc::new(Mutex::new(Vec::new()));
         assert!(!sink.follows_threads());
         {
@@ -1066,7 +1083,12 @@ pub(crate) mod tests {
             }
         }
         let captured = Captured::default();
-        let sink = Sink::new(Box::new(captured.clone()), Demo::Count, Live::Plain, false);
+        let sink = Sink::new(
+            Box::new(captured.clone()),
+            Demo::Count,
+            LineStyle::Plain,
+            false,
+        );
         {
             let mut state = sink.lock();
             sink.add_follower(&mut state, Box::new(Broken), "writing the follower".into());

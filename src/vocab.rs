@@ -382,20 +382,9 @@ pub(crate) enum Format {
     Ndjson,
 }
 
-/// How much the text format prints.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Detail {
-    /// Only the summary line (`--quiet`).
-    Quiet,
-    /// The task lines, as the notes print them, and the summary line.
-    Normal,
-    /// The task lines with time and task number (`--verbose`).
-    Verbose,
-}
-
 /// How task lines are shown while the run is in progress.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Live {
+pub(crate) enum LineStyle {
     /// The demo's own words, exactly as the Python notes print them.
     Plain,
     /// The words prefixed with the time since start and the task number.
@@ -406,10 +395,10 @@ pub(crate) enum Live {
     Silent,
 }
 
-impl Live {
+impl LineStyle {
     /// Whether showing a line needs the time it happened.
     pub(crate) const fn needs_time(self) -> bool {
-        matches!(self, Live::Verbose | Live::Ndjson)
+        matches!(self, LineStyle::Verbose | LineStyle::Ndjson)
     }
 }
 

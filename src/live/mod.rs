@@ -63,7 +63,7 @@ pub(crate) use start::start;
 /// checks, as `http::require` is, so that a bad argument reads the same in
 /// every build.
 pub(crate) fn require(config: &crate::config::Config) -> Result<(), clap::Error> {
-    if config.view && !imp::ENABLED {
+    if config.live && !imp::ENABLED {
         return Err(crate::config::usage_error(
             config.demo.name(),
             "this build has no --live view: it was built without the cargo feature `live`".into(),

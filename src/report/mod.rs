@@ -18,7 +18,7 @@
 //!   the pictures.
 //! - [`palette`]: the colour and glyph of everything a lane shows, one
 //!   palette for the terminal and the SVG;
-//! - [`format`](mod@format): formatting that several renderers share (numbers, the
+//! - [`labels`]: the labels several renderers share (numbers, the
 //!   runtime's label, a picture's title, round axis ticks);
 //!
 //! The live task lines are drawn here too (the sink calls
@@ -27,8 +27,8 @@
 
 pub(crate) mod compare;
 pub(crate) mod explain;
-pub(crate) mod format;
 pub(crate) mod json;
+pub(crate) mod labels;
 pub(crate) mod lanes;
 pub(crate) mod marks;
 pub(crate) mod palette;
@@ -264,7 +264,7 @@ pub(crate) mod tests {
     use crate::config::Way;
     use crate::run::join;
     use crate::sink::Sink;
-    use crate::vocab::{Check, Live, RuntimeKind};
+    use crate::vocab::{Check, LineStyle, RuntimeKind};
     use crate::wait::Sleep;
     use std::time::Duration;
 
@@ -289,8 +289,13 @@ pub(crate) mod tests {
     async fn async_speedup_is_n_on_the_paused_clock() {
         for n in [1, 3, 1000] {
             let delay = Duration::from_millis(250);
-            let sink = Sink::new(Box::new(std::io::sink()), Demo::Count, Live::Silent, false)
-                .counting_overlap(true);
+            let sink = Sink::new(
+                Box::new(std::io::sink()),
+                Demo::Count,
+                LineStyle::Silent,
+                false,
+            )
+            .counting_overlap(true);
             let elapsed = join(&sink, n, &Sleep { delay }).await;
             let outcome = Outcome {
                 elapsed,
@@ -321,8 +326,13 @@ pub(crate) mod tests {
         use std::sync::Arc;
         let delay = Duration::from_millis(1);
         let sink = Arc::new(
-            Sink::new(Box::new(std::io::sink()), Demo::Count, Live::Silent, false)
-                .counting_overlap(true),
+            Sink::new(
+                Box::new(std::io::sink()),
+                Demo::Count,
+                LineStyle::Silent,
+                false,
+            )
+            .counting_overlap(true),
         );
         let wait = Blocking {
             call: SleepCall { delay },
@@ -330,7 +340,12 @@ pub(crate) mod tests {
         };
         join(&sink, 3, &wait).await;
         assert_eq!(sink.peak_overlap(), Some(1));
-        let uncounted = Sink::new(Box::new(std::io::sink()), Demo::Count, Live::Silent, false);
+        let uncounted = Sink::new(
+            Box::new(std::io::sink()),
+            Demo::Count,
+            LineStyle::Silent,
+            false,
+        );
         assert_eq!(uncounted.peak_overlap(), None);
         let summary = Summary::new(&config(3, delay, vec![]), Outcome::default(), None)
             .with_peak_overlap(uncounted.peak_overlap());

@@ -80,7 +80,7 @@ fn render_compare(panels: &[Panel]) -> String {
 mod tests {
     use super::layout::{PLOT_LEFT, PLOT_RIGHT};
     use super::*;
-    use crate::report::format::thousands;
+    use crate::report::labels::thousands;
     use crate::report::palette::Role;
     use crate::vocab::testing::event;
     use crate::vocab::{Mode, Outcome, Phase, Waiting};

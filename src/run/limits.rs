@@ -65,7 +65,7 @@ fn per_task(config: &Config) -> (u64, u64) {
         (_, false, false) => 320,
     };
     // `--timeline` and `--svg` keep two events per task.
-    let recorded = if config.record() {
+    let recorded = if config.record {
         2 * std::mem::size_of::<crate::vocab::Event>() as u64
     } else {
         0
