@@ -10,6 +10,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum, ValueHint};
 use std::path::PathBuf;
 use std::time::Duration;
 
+mod values;
+
+pub(crate) use values::duration;
+
 /// The largest `--tasks`. Ten million waiting tasks fit in a few GB of
 /// memory; the limit keeps a typo (one zero too many) from eating the machine.
 pub(crate) const MAX_TASKS: u32 = 10_000_000;
@@ -141,9 +145,9 @@ pub(crate) struct FetchArgs {
     pub(crate) url: Option<String>,
 
     /// Give up on a request after this long [default: --delay + 10s].
-    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration,
+    #[arg(long, value_name = "DURATION", value_parser = values::durations(),
           value_hint = ValueHint::Other,
-          allow_negative_numbers = true)]
+          allow_hyphen_values = true)]
     pub(crate) timeout: Option<Duration>,
 }
 
@@ -170,35 +174,26 @@ pub(crate) struct ServeArgs {
 
     /// How long the server waits before answering each request.
     #[arg(short, long, value_name = "DURATION", default_value = "1s",
-          value_parser = humantime::parse_duration,
-          value_hint = ValueHint::Other, allow_negative_numbers = true)]
+          value_parser = values::durations(),
+          value_hint = ValueHint::Other, allow_hyphen_values = true)]
     pub(crate) delay: Duration,
 
     /// The longest delay a request may ask for with `GET /?delay=DURATION`.
     #[arg(long, value_name = "DURATION", default_value = "1m",
-          value_parser = humantime::parse_duration, allow_negative_numbers = true,
+          value_parser = values::durations(), allow_hyphen_values = true,
           value_hint = ValueHint::Other)]
     pub(crate) max_delay: Duration,
 
     /// Close a connection whose client has not sent its request within
     /// this long, or that sits idle between requests for this long.
     #[arg(long, value_name = "DURATION", default_value = "10s",
-          value_parser = parse_positive_duration, allow_negative_numbers = true,
+          value_parser = values::positive_durations(), allow_hyphen_values = true,
           value_hint = ValueHint::Other)]
     pub(crate) client_timeout: Duration,
 
     /// Print no line per request on stderr (method, path, status, time).
     #[arg(short, long)]
     pub(crate) quiet: bool,
-}
-
-/// A duration longer than zero.
-fn parse_positive_duration(text: &str) -> Result<Duration, String> {
-    match humantime::parse_duration(text) {
-        Ok(d) if d.is_zero() => Err("must be longer than 0".into()),
-        Ok(d) => Ok(d),
-        Err(err) => Err(err.to_string()),
-    }
 }
 
 /// An example invocation and what it shows.
@@ -346,15 +341,15 @@ const COMPARE_EXAMPLES: &[Example] = &[
 const COMPLETIONS_EXAMPLES: &[Example] = &[
     (
         "asyncdemo completions bash > ~/.local/share/bash-completion/completions/asyncdemo",
-        "bash",
+        "bash (after mkdir -p ~/.local/share/bash-completion/completions)",
     ),
     (
         "asyncdemo completions zsh > ~/.zfunc/_asyncdemo",
-        "zsh (with ~/.zfunc on $fpath)",
+        "zsh (after mkdir -p ~/.zfunc; with ~/.zfunc on $fpath)",
     ),
     (
         "asyncdemo completions fish > ~/.config/fish/completions/asyncdemo.fish",
-        "fish",
+        "fish (after mkdir -p ~/.config/fish/completions)",
     ),
 ];
 
@@ -433,7 +428,8 @@ pub(crate) struct CompareArgs {
     /// Stop a Python row that runs longer than this, and fail it
     /// [default: N × delay + 10s].
     #[arg(long, value_name = "DURATION", requires = "python",
-          value_parser = humantime::parse_duration, value_hint = ValueHint::Other)]
+          value_parser = values::durations(), value_hint = ValueHint::Other,
+          allow_hyphen_values = true)]
     pub(crate) python_deadline: Option<Duration>,
 
     /// Run only these ways, comma-separated (default: all of the demo's),
@@ -495,16 +491,17 @@ pub(crate) enum TableFormat {
 pub(crate) struct Workload {
     /// How many tasks to run, from 1 to 10,000,000.
     #[arg(short = 'n', long, value_name = "N", value_hint = ValueHint::Other,
-          value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_TASKS)),
+          value_parser = values::counts(1, MAX_TASKS),
           allow_negative_numbers = true)]
     pub(crate) tasks: Option<u32>,
 
     /// How long each task waits, e.g. 250ms, 1.5s, 2m, 0.
-    // `allow_negative_numbers` lets `-d -1` reach the parser, which then
-    // says why it is wrong, instead of clap reading `-1` as a flag.
+    // `allow_hyphen_values` lets `-d -1s` reach the parser, which then says
+    // a duration cannot be negative, instead of clap reading `-1s` as an
+    // option (it only lets through what parses as a number).
     #[arg(short, long, value_name = "DURATION", default_value = "1s",
-          value_parser = humantime::parse_duration,
-          value_hint = ValueHint::Other, allow_negative_numbers = true)]
+          value_parser = values::durations(),
+          value_hint = ValueHint::Other, allow_hyphen_values = true)]
     pub(crate) delay: Duration,
 
     /// What each task's wait is: a sleep, or a busy loop on the CPU for
@@ -540,10 +537,10 @@ pub(crate) struct RunArgs {
     #[arg(long, value_enum)]
     pub(crate) runtime: Option<RuntimeKind>,
 
-    /// Worker threads of the multi-thread runtime; implies --runtime
-    /// multi-thread [default: the number of CPUs].
+    /// Worker threads of the multi-thread runtime, from 1 to 1,024; implies
+    /// --runtime multi-thread [default: the number of CPUs].
     #[arg(long, value_name = "K", value_hint = ValueHint::Other,
-          value_parser = clap::value_parser!(u16).range(1..=1024))]
+          value_parser = values::counts(1u16, 1024), allow_negative_numbers = true)]
     pub(crate) workers: Option<u16>,
 
     /// Spawn each task with tokio::spawn instead of polling all of them
@@ -553,9 +550,10 @@ pub(crate) struct RunArgs {
     pub(crate) spawn: bool,
 
     /// The most threads tokio's blocking pool starts for --mode
-    /// spawn-blocking; it starts them as calls need them [default: 512].
+    /// spawn-blocking, from 1 to 100,000; it starts them as calls need them
+    /// [default: 512].
     #[arg(long, value_name = "K", value_hint = ValueHint::Other,
-          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+          value_parser = values::counts(1u32, 100_000), allow_negative_numbers = true)]
     pub(crate) blocking_threads: Option<u32>,
 
     /// After the run, draw each task's wait on a time axis (text format).
@@ -595,11 +593,11 @@ pub(crate) struct RunArgs {
     /// thread, so there is no shared thread to hold.
     #[arg(long, value_name = "THRESHOLD", num_args = 0..=1, require_equals = true,
           value_hint = ValueHint::Other,
-          default_missing_value = "100ms", value_parser = humantime::parse_duration)]
+          default_missing_value = "100ms", value_parser = values::durations())]
     pub(crate) slow_poll: Option<Duration>,
 
     /// Narrate what the executor does, step by step, between the task
-    /// lines (each narration line starts with `  │ `; with --format ndjson,
+    /// lines (each narration line starts with a │ gutter; with --format ndjson,
     /// each step is an object of type "explain"): which task is polled and
     /// by whom, what it awaits, Pending or a held thread and for how long,
     /// each wake-up and park. The first 3 tasks are narrated; the others are
@@ -623,15 +621,15 @@ pub(crate) struct RunArgs {
     pub(crate) verbose: bool,
 
     /// Fail (exit 1) if the run takes longer than this.
-    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration,
+    #[arg(long, value_name = "DURATION", value_parser = values::durations(),
           value_hint = ValueHint::Other,
-          allow_negative_numbers = true)]
+          allow_hyphen_values = true)]
     pub(crate) max_elapsed: Option<Duration>,
 
     /// Fail (exit 1) if the run takes less time than this.
-    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration,
+    #[arg(long, value_name = "DURATION", value_parser = values::durations(),
           value_hint = ValueHint::Other,
-          allow_negative_numbers = true)]
+          allow_hyphen_values = true)]
     pub(crate) min_elapsed: Option<Duration>,
 }
 

@@ -209,9 +209,9 @@ pub(crate) const TRIALS: [Trial; 8] = [
     },
     Trial {
         name: WayName::InPlaceJoined,
-        why: "block_in_place hands the worker's other tasks away, but join_all's coroutines are one task, polled by the thread that blocks: they still wait in turn",
+        why: "join_all's coroutines are polled on block_on's thread, which holds no worker core: block_in_place has nothing to hand to another thread, so it simply blocks, and they wait in turn",
         why_fetch: Some(
-            "block_in_place hands the worker's other tasks away, but join_all's coroutines are one task, polled by the thread that blocks: the calls still run in turn",
+            "join_all's coroutines are polled on block_on's thread, which holds no worker core: block_in_place has nothing to hand to another thread, so it simply blocks, and the calls run in turn",
         ),
     },
     Trial {
@@ -390,8 +390,9 @@ impl Shared {
                     (outcome, events.to_vec(), parks.to_vec())
                 })
                 .unwrap_or_default();
-            let summary =
-                Summary::new(&config, outcome, Some(signal)).with_peak_overlap(sink.peak_overlap());
+            let summary = Summary::new(&config, outcome, Some(signal))
+                .with_peak_overlap(sink.peak_overlap())
+                .with_observed(sink.observed());
             table.rows.push(Row {
                 why: trial.explain(config.demo, &summary),
                 summary,
@@ -479,7 +480,8 @@ fn run_way(args: &CompareArgs, shared: &Shared, trial: Trial) -> ExitCode {
             LineStyle::Silent,
             config.record,
         )
-        .counting_overlap(true),
+        .counting_overlap(true)
+        .observing(crate::report::observed_tasks(&config)),
     );
     // compare always times the polls (its runs are small), so that every
     // row can say how long one poll held a thread.
@@ -505,7 +507,9 @@ fn run_way(args: &CompareArgs, shared: &Shared, trial: Trial) -> ExitCode {
     };
     let mut table = shared.table.lock_or_park();
     table.current = None;
-    let summary = Summary::new(&config, outcome, None).with_peak_overlap(sink.peak_overlap());
+    let summary = Summary::new(&config, outcome, None)
+        .with_peak_overlap(sink.peak_overlap())
+        .with_observed(sink.observed());
     table.rows.push(Row {
         why: trial.explain(args.demo, &summary),
         summary: Summary {
@@ -563,7 +567,15 @@ fn python_rows(args: &CompareArgs, shared: &Shared) -> ExitCode {
         .python_deadline
         .unwrap_or_else(|| python::default_deadline(tasks, args.workload.delay));
     let mut code = ExitCode::Success;
-    for way in python::ways(args.demo) {
+    let ways = python_twins(args.demo, &args.ways);
+    if ways.is_empty() && !python::ways(args.demo).is_empty() {
+        let _ = writeln!(
+            io::stderr(),
+            "note: no Python rows: none of the ways picked has a Python twin \
+             (async, blocking, spawn-blocking and threads have)"
+        );
+    }
+    for way in ways {
         // The row a signal would leave is in place before the row is
         // announced: a Ctrl-C right after the announcement marks it
         // interrupted instead of leaving it out.
@@ -601,6 +613,25 @@ fn python_rows(args: &CompareArgs, shared: &Shared) -> ExitCode {
     }
     shared.table.lock().python = None;
     code
+}
+
+/// The Python rows of `demo` that `--ways` picked: the twins of the
+/// picked tokio ways, those that wait the same way on one event loop (or a
+/// thread each); all of them when `--ways` picked none. The multi-thread
+/// ways have no twin: asyncio's event loop is one thread.
+fn python_twins(demo: Demo, ways: &[WayName]) -> Vec<&'static python::Program> {
+    // The ways of one thread, joined, with no lock: async, blocking,
+    // spawn-blocking and threads.
+    let twin = |name: &WayName| {
+        let shape = Shape::of(*name);
+        let one_thread = shape.runtime == RuntimeKind::CurrentThread && !shape.spawn;
+        (one_thread && shape.lock.is_none()).then_some(shape.mode)
+    };
+    let modes: Vec<Mode> = ways.iter().filter_map(twin).collect();
+    python::ways(demo)
+        .iter()
+        .filter(|program| ways.is_empty() || modes.contains(&program.mode))
+        .collect()
 }
 
 #[cfg(test)]

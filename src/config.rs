@@ -33,19 +33,12 @@ pub(crate) fn detect_term(choice: ColorChoice) -> Term {
     // Piped, the shell's COLUMNS is the only hint of the width the reader
     // will see (`asyncdemo compare count | less`); without it, a table
     // keeps its lines whole so that `grep` finds complete rows.
-    let columns = size.or_else(|| columns_from(std::env::var("COLUMNS").ok().as_deref()));
+    let columns = size.or_else(crate::wrap::columns_from_env);
     Term {
         color,
         width: size.unwrap_or(80),
         columns,
     }
-}
-
-/// A usable `COLUMNS` value: a positive number of columns.
-fn columns_from(value: Option<&str>) -> Option<usize> {
-    value
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .filter(|&w| w > 0)
 }
 
 /// How the tasks are driven: the part of a run that `compare` varies.
@@ -387,8 +380,9 @@ fn check_way(demo: Demo, args: &RunArgs, mode: Mode) -> Result<RuntimeKind, clap
         return Err(usage_error(
             demo.name(),
             "--mode block-in-place needs a multi-thread runtime: tokio's block_in_place \
-                 hands the worker's other tasks to another worker, and a current-thread runtime \
-                 has none (tokio panics there); add --runtime multi-thread or --workers K"
+             hands the worker's core to a new thread and blocks this one, and a \
+             current-thread runtime has no core to hand over (tokio panics there); add \
+             --runtime multi-thread or --workers K"
                 .into(),
         ));
     }
@@ -468,6 +462,14 @@ fn check_outputs(demo: Demo, args: &RunArgs) -> Result<(), clap::Error> {
             ),
         ));
     }
+    one_file_each(
+        demo.name(),
+        &[
+            ("--trace", args.trace.as_deref()),
+            ("--svg", args.svg.as_deref()),
+            ("--png", args.png.as_deref()),
+        ],
+    )?;
     for option in ["--svg", "--png"] {
         if on_stdout.contains(&option) && !(args.format == Format::Text && args.quiet) {
             return Err(usage_error(
@@ -525,6 +527,37 @@ fn check_watching(demo: Demo, args: &RunArgs, mode: Mode) -> Result<(), clap::Er
     Ok(())
 }
 
+/// Refuses two outputs of `command` given one file (`--svg x --png x`, or
+/// `--svg x --trace ./x`): the second would silently replace the first.
+/// `-` (stdout) is checked apart, with its own words.
+pub(crate) fn one_file_each(
+    command: &str,
+    outputs: &[(&str, Option<&std::path::Path>)],
+) -> Result<(), clap::Error> {
+    let files: Vec<(&str, &std::path::Path, PathBuf)> = outputs
+        .iter()
+        .filter_map(|&(option, path)| Some((option, path?)))
+        .filter(|(_, path)| !is_stdout(path))
+        .map(|(option, path)| (option, path, file_identity(path)))
+        .collect();
+    for (i, (first, first_path, first_id)) in files.iter().enumerate() {
+        if let Some((second, second_path, _)) =
+            files[i + 1..].iter().find(|(_, _, id)| id == first_id)
+        {
+            return Err(usage_error(
+                command,
+                format!(
+                    "{first} {} and {second} {} name the same file, and one output would \
+                     replace the other: give each its own file",
+                    first_path.display(),
+                    second_path.display()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The checks of `compare`'s arguments that clap cannot make, before any
 /// way runs: its pictures cannot share stdout with its table, and `--work
 /// spin` replaces only the sleeps of count and hello.
@@ -540,6 +573,13 @@ pub(crate) fn check_compare(args: &CompareArgs) -> Result<(), clap::Error> {
             ));
         }
     }
+    one_file_each(
+        "compare",
+        &[
+            ("--svg", args.svg.as_deref()),
+            ("--png", args.png.as_deref()),
+        ],
+    )?;
     if args.png.is_some() && !crate::png::ENABLED {
         return Err(usage_error("compare", NO_PNG.into()));
     }
@@ -565,6 +605,36 @@ pub(crate) enum Detail {
     Normal,
     /// The task lines with time and task number (`--verbose`).
     Verbose,
+}
+
+/// What a path names, spelled one way: `x`, `./x` and `dir/../x` alike.
+/// An existing file is resolved fully (a symbolic link to it names it
+/// too); a new one by its directory, or by its spelling where even that
+/// does not exist yet (the write then fails with its own error).
+fn file_identity(path: &std::path::Path) -> PathBuf {
+    use std::path::Component;
+    if let Ok(real) = path.canonicalize() {
+        return real;
+    }
+    let absolute =
+        std::env::current_dir().map_or_else(|_| path.to_path_buf(), |dir| dir.join(path));
+    let mut lexical = PathBuf::new();
+    for part in absolute.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                lexical.pop();
+            }
+            other => lexical.push(other),
+        }
+    }
+    match (
+        lexical.parent().map(std::path::Path::canonicalize),
+        lexical.file_name(),
+    ) {
+        (Some(Ok(dir)), Some(name)) => dir.join(name),
+        _ => lexical,
+    }
 }
 
 /// The worker count of a multi-thread runtime without `--workers`: one per
@@ -661,15 +731,6 @@ mod tests {
                 .unwrap()
                 .stdout_taken()
         );
-    }
-
-    #[test]
-    fn columns_must_be_a_positive_number() {
-        assert_eq!(columns_from(Some("120")), Some(120));
-        assert_eq!(columns_from(Some(" 80 ")), Some(80));
-        assert_eq!(columns_from(Some("0")), None);
-        assert_eq!(columns_from(Some("wide")), None);
-        assert_eq!(columns_from(None), None);
     }
 
     #[test]

@@ -44,6 +44,7 @@
 //! hook, and the tasks are the plain coroutines, not wrapped for polls
 //! (`run` chooses their type once, so not even a branch per poll remains).
 
+use crate::limits;
 use crate::vocab::{Event, LockKind, LockStep, Park};
 use std::io::{self, Write};
 use std::sync::mpsc;
@@ -301,18 +302,18 @@ impl Ticker {
         name: &str,
         every: Duration,
         mut tick: impl FnMut() + Send + 'static,
-    ) -> io::Result<Ticker> {
+    ) -> anyhow::Result<Ticker> {
         let (stop, stopped) = mpsc::channel::<()>();
-        let thread = std::thread::Builder::new()
+        let builder = std::thread::Builder::new()
             .name(name.into())
-            .stack_size(64 * 1024)
-            .spawn(move || {
-                // A channel's timeout doubles as the sleep, and its
-                // disconnection (the sender dropped) as the stop.
-                while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(every) {
-                    tick();
-                }
-            })?;
+            .stack_size(64 * 1024);
+        let thread = limits::spawn(builder, &format!("the {name} thread"), move || {
+            // A channel's timeout doubles as the sleep, and its
+            // disconnection (the sender dropped) as the stop.
+            while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(every) {
+                tick();
+            }
+        })?;
         Ok(Ticker {
             stop: Some(stop),
             thread: Some(thread),

@@ -6,9 +6,9 @@
 //! `serve` alike.
 
 use crate::cli::ColorChoice;
-use crate::net::out_of_descriptors;
+use crate::limits::Limit;
 use crate::style;
-use crate::vocab::{MachineLimit, Signal};
+use crate::vocab::Signal;
 use std::fmt::Display;
 use std::io::{self, Write};
 
@@ -25,7 +25,7 @@ pub enum ExitCode {
     Success,
     /// The run finished but a `--max-elapsed` / `--min-elapsed` check
     /// failed, or a task failed (a `fetch` without a good reply); or a limit
-    /// of the machine stopped it ([`MachineLimit`]).
+    /// of the machine stopped it (`limits::MachineLimit`).
     CheckFailed,
     /// A usage error (clap uses 2 as well) or a runtime error such as a full disk.
     Error,
@@ -50,8 +50,9 @@ impl ExitCode {
         match self {
             ExitCode::Success => "the run finished and every timing check passed",
             ExitCode::CheckFailed => {
-                "a --max-elapsed or --min-elapsed check failed, a fetch failed, or a limit \
-                 of the machine (threads, memory, file descriptors) was hit"
+                "a --max-elapsed or --min-elapsed check failed, a fetch failed, the lock \
+                 demo deadlocked, or a limit of the machine (threads, memory, file \
+                 descriptors) was hit"
             }
             ExitCode::Error => "a usage error, or a runtime error such as a full disk",
             ExitCode::Interrupted => "stopped by SIGINT (Ctrl-C)",
@@ -117,48 +118,6 @@ impl Signal {
     }
 }
 
-/// A limit of the machine, as the exit code and the error line see it.
-///
-/// One classification for every command: a single run, `compare` and
-/// `serve` all decide with it whether an error is the machine's answer
-/// (exit 1) or not (exit 2).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Limit {
-    /// The error names its limit itself (a [`MachineLimit`]).
-    Named,
-    /// Somewhere in the error's chain, a library ran out of file
-    /// descriptors (tokio starting its runtime, say) and said only
-    /// "Too many open files".
-    Descriptors,
-}
-
-impl Limit {
-    /// Which limit of the machine `err` ran into, if any.
-    pub(crate) fn of(err: &anyhow::Error) -> Option<Limit> {
-        if err.chain().any(|cause| cause.is::<MachineLimit>()) {
-            return Some(Limit::Named);
-        }
-        let descriptors = err.chain().any(|cause| {
-            cause
-                .downcast_ref::<io::Error>()
-                .is_some_and(out_of_descriptors)
-        });
-        descriptors.then_some(Limit::Descriptors)
-    }
-
-    /// What the error line adds after the error: the limit's name and what
-    /// to do, when the error does not say so itself.
-    pub(crate) fn hint(self) -> &'static str {
-        match self {
-            Limit::Named => "",
-            Limit::Descriptors => {
-                ": out of file descriptors; raise the limit with `ulimit -n`, \
-                 or run fewer tasks (-n)"
-            }
-        }
-    }
-}
-
 /// Says on stderr why the command failed, as one `error:` line, and
 /// picks the exit code: `main`'s way out for every error.
 pub fn report_error(err: &anyhow::Error, color: ColorChoice) -> ExitCode {
@@ -193,7 +152,7 @@ pub(crate) fn report_failure(what: Option<&str>, err: &anyhow::Error) -> ExitCod
 /// inside a library (tokio starting its runtime, say) gets the limit named
 /// after it.
 fn failure_message(what: Option<&str>, err: &anyhow::Error) -> String {
-    let hint = Limit::of(err).map_or("", Limit::hint);
+    let hint = Limit::of(err).map(Limit::hint).unwrap_or_default();
     match what {
         Some(what) => format!("{what}: {err:#}{hint}"),
         None => format!("{err:#}{hint}"),
@@ -252,7 +211,8 @@ mod tests {
             .context("starting the tokio runtime")
             .unwrap_err();
         assert_eq!(ExitCode::of_failure(&deep), ExitCode::CheckFailed);
-        let named = anyhow::Error::new(MachineLimit("ulimit -v".into())).context("count");
+        let named =
+            anyhow::Error::new(crate::limits::MachineLimit("ulimit -v".into())).context("count");
         assert_eq!(ExitCode::of_failure(&named), ExitCode::CheckFailed);
         let full = anyhow::Error::new(io::Error::from_raw_os_error(28)).context("writing output");
         assert_eq!(ExitCode::of_failure(&full), ExitCode::Error);
@@ -267,22 +227,7 @@ mod tests {
         let deep = anyhow::Error::new(io::Error::from_raw_os_error(24)).context("async");
         let message = failure_message(Some("count, spawn"), &deep);
         assert!(message.starts_with("count, spawn: async: "), "{message}");
-        assert!(message.ends_with(Limit::Descriptors.hint()), "{message}");
+        assert!(message.ends_with(&Limit::Descriptors.hint()), "{message}");
         assert!(Limit::Descriptors.hint().contains("ulimit -n"));
-    }
-
-    #[test]
-    fn running_out_of_descriptors_is_a_limit_however_deep_it_sits() {
-        // As tokio's runtime fails to start under `ulimit -n` inside compare.
-        let deep = Err::<(), _>(io::Error::from_raw_os_error(24))
-            .context("starting the tokio runtime")
-            .context("async")
-            .unwrap_err();
-        assert_eq!(Limit::of(&deep), Some(Limit::Descriptors));
-        assert!(Limit::Descriptors.hint().contains("ulimit -n"));
-        let named = anyhow::Error::new(MachineLimit("ulimit -v".into())).context("count");
-        assert_eq!(Limit::of(&named), Some(Limit::Named));
-        let refused = anyhow::Error::new(io::Error::from_raw_os_error(111));
-        assert_eq!(Limit::of(&refused), None);
     }
 }

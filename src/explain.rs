@@ -131,6 +131,9 @@ struct Narrator {
     narrated: u32,
     ndjson: bool,
     color: bool,
+    /// The width narration lines wrap at (the terminal's, or `COLUMNS`);
+    /// `None` keeps each step on one line, as a pipe wants it.
+    columns: Option<usize>,
     /// Whether the opening sentence is out.
     introduced: bool,
     /// The narrated tasks, by id - 1.
@@ -220,6 +223,7 @@ impl Narrator {
             narrated,
             ndjson: config.format == Format::Ndjson,
             color: config.term.color && config.format == Format::Text,
+            columns: config.term.columns,
             introduced: false,
             states: (0..narrated).map(|_| TaskState::default()).collect(),
             pollers: Vec::new(),
@@ -233,7 +237,7 @@ impl Narrator {
     }
 
     fn say(&self, out: &mut dyn Write, at: Duration, step: &Step) -> io::Result<()> {
-        write_step(out, at, step, self.ndjson, self.color)
+        write_step(out, at, step, self.ndjson, self.color, self.columns)
     }
 
     fn state(&mut self, task: u32) -> Option<&mut TaskState> {
@@ -365,7 +369,16 @@ impl Narrator {
                         state.polls += 1;
                         state.polling = Some(at);
                         state.first_poll.get_or_insert(at);
-                        let ready_for = state.woken_at.take().map(|w| at.saturating_sub(w));
+                        // Before its first poll a task of a runtime was
+                        // ready since the start (join_all and spawn make
+                        // every task at once); before a later one, since
+                        // its waker was called.
+                        let woken = state.woken_at.take();
+                        let ready_for = match (woken, again, driver) {
+                            (Some(w), _, _) => Some(at.saturating_sub(w)),
+                            (None, false, Driver::Joined(_) | Driver::Spawned(_)) => Some(at),
+                            (None, _, _) => None,
+                        };
                         Some((
                             at,
                             Step::Polled {

@@ -22,7 +22,21 @@ pub(crate) fn completions(shell: Shell) -> Vec<u8> {
         script.extend_from_slice(fish_global_values(&command).as_bytes());
         script.extend_from_slice(fish_help_topics(&command).as_bytes());
     }
-    script
+    plain_descriptions(shell, script)
+}
+
+/// The script with the help's markdown backticks (`` `One` ``) taken out
+/// of its descriptions: zsh and fish show them beside each candidate as
+/// plain text. Neither script uses a backtick as code (zsh's are all
+/// escaped descriptions, `\``, and fish has no backtick syntax).
+fn plain_descriptions(shell: Shell, script: Vec<u8>) -> Vec<u8> {
+    let text = String::from_utf8_lossy(&script);
+    let plain = match shell {
+        Shell::Zsh => text.replace("\\`", ""),
+        Shell::Fish => text.replace('`', ""),
+        _ => return script,
+    };
+    plain.into_bytes()
 }
 
 /// What clap_complete's fish script leaves out. Its generator completes

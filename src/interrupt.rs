@@ -7,6 +7,7 @@
 //! not be stopped. So the signals are received on a thread of their own,
 //! which never blocks on the demo and can always act.
 
+use crate::limits;
 use crate::vocab::Signal;
 use anyhow::Context;
 use signal_hook::consts::{SIGINT, SIGTERM};
@@ -41,18 +42,16 @@ pub(crate) fn lock_within<T>(mutex: &Mutex<T>, patience: Duration) -> Option<Mut
 /// handler decides what happens, and is expected to exit.
 pub(crate) fn on_signal(handler: impl FnOnce(Signal) + Send + 'static) -> anyhow::Result<()> {
     let mut signals = Signals::new([SIGINT, SIGTERM]).context("installing the signal handler")?;
-    std::thread::Builder::new()
-        .name("signals".into())
-        .spawn(move || {
-            if let Some(number) = signals.forever().next() {
-                handler(if number == SIGTERM {
-                    Signal::Terminate
-                } else {
-                    Signal::Interrupt
-                });
-            }
-        })
-        .context("starting the signal thread")?;
+    let thread = std::thread::Builder::new().name("signals".into());
+    limits::spawn(thread, "the signal thread", move || {
+        if let Some(number) = signals.forever().next() {
+            handler(if number == SIGTERM {
+                Signal::Terminate
+            } else {
+                Signal::Interrupt
+            });
+        }
+    })?;
     Ok(())
 }
 
@@ -81,31 +80,30 @@ pub(crate) fn on_hangup(handler: impl FnOnce() + Send + 'static) -> anyhow::Resu
         // A terminal or a file has no reader to lose.
         return Ok(());
     }
-    std::thread::Builder::new()
+    let thread = std::thread::Builder::new()
         .name("hangup".into())
-        .stack_size(64 * 1024)
-        .spawn(move || {
-            loop {
-                let mut watch = libc::pollfd {
-                    fd,
-                    events: 0,
-                    revents: 0,
-                };
-                // SAFETY: one valid `pollfd`, and a count of one.
-                let ready = unsafe { libc::poll(&mut watch, 1, -1) };
-                if ready < 0
-                    && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted
-                {
-                    continue;
-                }
-                if ready > 0 && watch.revents & (libc::POLLERR | libc::POLLHUP) != 0 {
-                    handler();
-                }
-                // Anything else (stdout closed under us) is nothing to act on.
-                return;
+        .stack_size(64 * 1024);
+    limits::spawn(thread, "the thread that watches stdout", move || {
+        loop {
+            let mut watch = libc::pollfd {
+                fd,
+                events: 0,
+                revents: 0,
+            };
+            // SAFETY: one valid `pollfd`, and a count of one.
+            let ready = unsafe { libc::poll(&mut watch, 1, -1) };
+            if ready < 0
+                && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted
+            {
+                continue;
             }
-        })
-        .context("starting the thread that watches stdout")?;
+            if ready > 0 && watch.revents & (libc::POLLERR | libc::POLLHUP) != 0 {
+                handler();
+            }
+            // Anything else (stdout closed under us) is nothing to act on.
+            return;
+        }
+    })?;
     Ok(())
 }
 

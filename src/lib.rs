@@ -29,28 +29,37 @@
 //!   that take them while the run goes: the recorder for the pictures, the
 //!   `--trace` writer, the `--slow-poll` watch, and a `Ticker` thread for
 //!   views that read shared state at a steady rate.
+//! - `wrap`: text fitted to a width, broken at spaces and never inside a
+//!   figure: the compare verdicts, the `--explain` narration and long
+//!   `error:`/`warning:` lines. A leaf.
 //! - `net`: what crosses the network's edge: the `--url` checked when the
 //!   arguments are parsed, and a peer's text escaped before it reaches a
 //!   terminal. A leaf, like `vocab`.
 //! - `png`: the one place that looks at the `png` feature: the SVG
 //!   picture rendered as a PNG (resvg), or a `disabled.rs` with the same
 //!   API. A leaf.
-//! - `interrupt`: Ctrl-C and SIGTERM, received on a thread of their own,
-//!   and the patient try-lock their handlers take.
-//! - `conclude`: who concludes a run, exactly once (the normal end, a
-//!   signal, the reader hanging up), and what the others do: the run's
-//!   output and the claim behind one lock, which callers only ask.
 //! - `cli`: what the user can say: clap derive types, and the one list of
-//!   examples that `--help` and the man page show.
+//!   examples that `--help` and the man page show; `cli::values` reads
+//!   every duration and count, and words what is wrong with one.
 //! - `style`: colour, decided the same way for each stream, clap's help
 //!   and usage errors included, and the coloured `error:`/`warning:` prefix.
-//! - `exit_code`: how the process ends: the exit codes, how two merge,
-//!   which error means which code (a limit of the machine is 1), and the
-//!   one writer of `error:` lines.
 //! - `usage`: the usage errors that clap would word for another case
 //!   (`compare count --blocking`).
 //! - `config`: the arguments checked against each other, defaults
 //!   settled; one constructor builds every run's `Config`.
+//! - `limits`: the machine's limits in one room (threads, memory, stack,
+//!   file descriptors): the check made before a run starts, the thread
+//!   start that turns the OS's refusal into a named limit, the words of
+//!   every such error, and the one classification (exit 1) all commands
+//!   use.
+//! - `interrupt`: Ctrl-C and SIGTERM, received on a thread of their own,
+//!   and the patient try-lock their handlers take.
+//! - `exit_code`: how the process ends: the exit codes, how two merge,
+//!   which error means which code (a limit of the machine is 1), and the
+//!   one writer of `error:` lines.
+//! - `conclude`: who concludes a run, exactly once (the normal end, a
+//!   signal, the reader hanging up), and what the others do: the run's
+//!   output and the claim behind one lock, which callers only ask.
 //! - `report`: pure renderers. A `Summary` and the recorded events in;
 //!   text, JSON, NDJSON, the `--timeline` and `--svg` pictures, the
 //!   `--trace` file and the `compare` table out.
@@ -78,9 +87,9 @@
 //! - `slowpoll`: `--slow-poll`, each coroutine's polls timed, and a
 //!   watchdog thread that names a task while it holds its thread.
 //! - `run`: what drives the tasks (a tokio runtime, joined or spawned, or
-//!   an OS thread each), the machine's limits checked before they start,
-//!   and how long they took; `run::lock` drives the `lock` demo, whose
-//!   tasks share one lock, and watches for the deadlock a
+//!   an OS thread each), the machine's limits checked (`limits`) before
+//!   they start, and how long they took; `run::lock` drives the `lock`
+//!   demo, whose tasks share one lock, and watches for the deadlock a
 //!   `std::sync::Mutex` held across `.await` makes.
 //! - `export`: every output of a finished run (summary, timeline, table,
 //!   picture) behind one `Exporter` trait, and the files they go to,
@@ -110,6 +119,7 @@ mod generate;
 mod http;
 mod interrupt;
 mod lifecycle;
+mod limits;
 mod live;
 mod net;
 mod png;
@@ -118,12 +128,14 @@ mod report;
 mod run;
 mod sink;
 mod slowpoll;
+mod state;
 pub mod style;
 pub mod usage;
 mod vocab;
 mod wait;
+mod wrap;
 
 pub use crate::cli::{Cli, ColorChoice};
 pub use crate::exit_code::{ExitCode, report_error};
 pub use crate::lifecycle::run_before_exit;
-pub use crate::vocab::MachineLimit;
+pub use crate::limits::MachineLimit;

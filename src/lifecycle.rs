@@ -17,7 +17,10 @@ use crate::report::{Summary, text, trace};
 use crate::run::Teardown;
 use crate::sink::{Sink, State};
 use crate::vocab::{Demo, Format, Outcome, Signal};
-use crate::{compare, conclude, config, export, generate, http, interrupt, live, run, slowpoll};
+use crate::{
+    compare, conclude, config, export, generate, http, interrupt, limits, live, report, run,
+    slowpoll,
+};
 use anyhow::Context;
 use std::io::{self, IsTerminal, Write};
 use std::sync::Arc;
@@ -37,7 +40,7 @@ const TRACE_BUFFER_BYTES: usize = 256 * 1024;
 /// Usage errors come back as a `clap::Error` inside the `anyhow::Error`, so
 /// that `main` can print them in clap's own style.
 pub fn run_before_exit(cli: Cli) -> anyhow::Result<ExitCode> {
-    run::limits::share_malloc_arena_under_address_limit();
+    limits::share_malloc_arena_under_address_limit();
     let term = config::detect_term(cli.color);
     let (demo, args, fetch, lock) = match cli.command {
         Command::Count(args) => (Demo::Count, args, None, None),
@@ -106,9 +109,14 @@ impl Lifecycle {
         // Only the JSON formats print `peak_overlap`, so only they count it.
         let sink = Arc::new(
             Sink::new(out, config.demo, config.line_style(), config.record)
-                .counting_overlap(config.format != Format::Text),
+                .counting_overlap(config.format != Format::Text)
+                .observing(report::observed_tasks(&config))
+                .tallying(live.as_ref().map(|_| live::tally(&config))),
         );
         if let Some(live) = live {
+            if let Some(log) = sink.log() {
+                live.attach(Arc::clone(log));
+            }
             // Before the run starts, so that the runtime gets its park hooks
             // for the view's thread lanes.
             sink.follow_with(Box::new(live::Follow(live)), "drawing the live view".into());
@@ -283,8 +291,9 @@ impl Lifecycle {
         // its own.
         self.view_down(state);
         let elapsed = outcome.elapsed;
-        let mut summary =
-            Summary::new(config, outcome, signal).with_peak_overlap(self.sink.peak_overlap());
+        let mut summary = Summary::new(config, outcome, signal)
+            .with_peak_overlap(self.sink.peak_overlap())
+            .with_observed(self.sink.observed());
         summary.failures = state.failures().to_vec();
         // The trace first: once stdout says how the run ended, the trace
         // file must be whole, whatever happens next.

@@ -5,14 +5,6 @@
 //! A leaf: it uses nothing else of the crate, so the argument parser and
 //! the server and clients can all call it.
 
-/// Whether an I/O error means the process (or the system) has no file
-/// descriptor left: EMFILE or ENFILE, the same numbers on Linux and macOS.
-/// Sockets are what a run opens most, so this is where it runs out; the
-/// one classification of machine limits (`Limit`) builds on this test.
-pub(crate) fn out_of_descriptors(err: &std::io::Error) -> bool {
-    matches!(err.raw_os_error(), Some(23 | 24))
-}
-
 /// The longest quote of a peer's text (a status line, a body line, a
 /// request path) that a message carries.
 pub(crate) const QUOTE_CHARS: usize = 80;
@@ -21,15 +13,18 @@ pub(crate) const QUOTE_CHARS: usize = 80;
 /// NUL, a bare CR, the bytes of a title-setting sequence) and every
 /// character that reorders text (the bidirectional overrides) written as
 /// an escape, as `{:?}` writes it, and the rest unchanged. At most
-/// [`QUOTE_CHARS`] characters of `text` are kept, and a cut is marked
-/// with `...`.
+/// `max_chars` characters of `text` are kept ([`QUOTE_CHARS`] for a quote
+/// in a message), and a cut is marked with `...`.
 ///
-/// Bytes from a peer can say anything; written raw, an ESC sequence would
-/// act on the user's terminal and a CR would overwrite the line before it.
-pub(crate) fn escaped(text: &str) -> String {
-    let mut out = String::with_capacity(text.len().min(4 * QUOTE_CHARS));
+/// Bytes from a peer (a server, a client, python3) can say anything;
+/// written raw, an ESC sequence would act on the user's terminal, a CR
+/// would overwrite the line before it, and a right-to-left override would
+/// show the rest of the line backwards. This is the one function that
+/// makes such text safe, whatever the format it goes to.
+pub(crate) fn escaped(text: &str, max_chars: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(4 * max_chars));
     for (taken, c) in text.chars().enumerate() {
-        if taken == QUOTE_CHARS {
+        if taken == max_chars {
             out.push_str("...");
             break;
         }
@@ -104,30 +99,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn emfile_and_enfile_mean_out_of_descriptors() {
-        assert!(out_of_descriptors(&std::io::Error::from_raw_os_error(24)));
-        assert!(out_of_descriptors(&std::io::Error::from_raw_os_error(23)));
-        assert!(!out_of_descriptors(&std::io::Error::from_raw_os_error(111)));
-    }
-
-    #[test]
     fn control_characters_and_bidi_marks_are_escaped() {
-        assert_eq!(escaped("plain words, é ü"), "plain words, é ü");
-        assert_eq!(escaped("a\x1b[31mred"), "a\\u{1b}[31mred");
-        assert_eq!(escaped("nul\0 cr\r lf\n"), "nul\\0 cr\\r lf\\n");
-        assert_eq!(escaped("\x1b]0;title\x07"), "\\u{1b}]0;title\\u{7}");
-        assert_eq!(escaped("a\u{202E}b"), "a\\u{202e}b");
+        assert_eq!(escaped("plain words, é ü", QUOTE_CHARS), "plain words, é ü");
+        assert_eq!(escaped("a\x1b[31mred", QUOTE_CHARS), "a\\u{1b}[31mred");
+        assert_eq!(
+            escaped("nul\0 cr\r lf\n", QUOTE_CHARS),
+            "nul\\0 cr\\r lf\\n"
+        );
+        assert_eq!(
+            escaped("\x1b]0;title\x07", QUOTE_CHARS),
+            "\\u{1b}]0;title\\u{7}"
+        );
+        assert_eq!(escaped("a\u{202E}b", QUOTE_CHARS), "a\\u{202e}b");
         // Nothing unescaped is left below space, nor DEL.
         let all: String = (0u8..=127).map(char::from).collect();
-        assert!(!escaped(&all).chars().any(|c| c.is_control()));
+        assert!(!escaped(&all, QUOTE_CHARS).chars().any(|c| c.is_control()));
     }
 
     #[test]
     fn a_long_quote_is_cut_and_marked() {
         let long = "x".repeat(200);
-        assert_eq!(escaped(&long), format!("{}...", "x".repeat(QUOTE_CHARS)));
+        assert_eq!(
+            escaped(&long, QUOTE_CHARS),
+            format!("{}...", "x".repeat(QUOTE_CHARS))
+        );
         let exact = "y".repeat(QUOTE_CHARS);
-        assert_eq!(escaped(&exact), exact);
+        assert_eq!(escaped(&exact, QUOTE_CHARS), exact);
     }
 
     #[test]

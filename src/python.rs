@@ -10,13 +10,16 @@
 //! the interpreter's start-up and its imports are not inside the elapsed.
 //!
 //! Every run has a deadline. python3 runs in a process group of its own, so
-//! that a run past its deadline is killed with everything it started, and
-//! Ctrl-C in the terminal reaches asyncdemo, which then stops it
-//! ([`stop_running`]).
+//! that the group can be ended as a whole: when python3 exits (once what it
+//! printed is in), at its deadline, or on Ctrl-C, which in the terminal
+//! reaches asyncdemo alone ([`stop_running`]). Nothing a row started
+//! outlives the row, unless it left the group on purpose (`setsid`).
 
 use crate::cli::Workload;
 use crate::config::{Config, Way};
 use crate::http;
+use crate::limits;
+use crate::net::escaped;
 use crate::report::compare::Row;
 use crate::report::{Summary, marks};
 use crate::vocab::{Demo, Event, Language, Mode, Outcome, Park, Phase, Polls, Runtime, Signal};
@@ -75,8 +78,8 @@ pub(crate) struct Program {
     /// The row's name in the script.
     key: &'static str,
     /// The tokio mode that waits the same way: it decides how the pictures
-    /// colour the waits.
-    mode: Mode,
+    /// colour the waits, and which rows `compare --ways` picks.
+    pub(crate) mode: Mode,
     /// What ran, in Python's words.
     pub(crate) ran: &'static str,
     /// Why it behaves as it does, for the verdict.
@@ -101,7 +104,7 @@ const SLEEPING: [Program; 5] = [
         key: "to_thread",
         mode: Mode::SpawnBlocking,
         ran: "asyncio.to_thread(time.sleep) under gather",
-        why: "the sleeps run on asyncio's default executor of min(32, CPUs + 4) threads",
+        why: "the sleeps run on asyncio's default executor of at most min(32, CPUs + 4) threads, started as the calls need them",
     },
     Program {
         key: "threads",
@@ -190,10 +193,21 @@ pub(crate) fn run(way: &Program, demo: Demo, workload: &Workload, deadline: Dura
     let bound = (u64::from(tasks) * 2 + 200_100).saturating_mul(BYTES_PER_LINE);
     let ended = match execute(&args, deadline, bound) {
         Ok(ended) => ended,
-        Err(err) if err.kind() == io::ErrorKind::NotFound => {
+        Err(NotRun::Start(err)) if err.kind() == io::ErrorKind::NotFound => {
             return Ran::NoPython(format!("{PROGRAM} is not on PATH"));
         }
-        Err(err) => return Ran::NoPython(format!("{PROGRAM} cannot be started: {err}")),
+        Err(NotRun::Start(err)) => {
+            return Ran::NoPython(format!("{PROGRAM} cannot be started: {err}"));
+        }
+        Err(NotRun::Refused(err)) => {
+            return Ran::Row(Box::new(failed(
+                way,
+                demo,
+                workload,
+                None,
+                format!("{err:#}"),
+            )));
+        }
     };
     let stdout = String::from_utf8_lossy(&ended.stdout);
     let version = stdout
@@ -278,9 +292,23 @@ struct Ended {
     stderr: Vec<u8>,
 }
 
+/// Why python3 could not run.
+enum NotRun {
+    /// Starting python3 failed (not on PATH, not executable, a directory).
+    Start(io::Error),
+    /// The OS refused a process or a thread (`ulimit -u`): a limit of the
+    /// machine, named by the row's error.
+    Refused(anyhow::Error),
+}
+
 /// Runs the script with `args` until it ends or `deadline` passes, reading
 /// at most `bound` bytes of its stdout.
-fn execute(args: &[String], deadline: Duration, bound: u64) -> io::Result<Ended> {
+///
+/// When python3 exits, what it printed is all in the pipes already (or
+/// read): its process group is then ended, so that a child it left
+/// behind, which would hold the pipes open, neither outlives the row nor
+/// keeps its record from being read.
+fn execute(args: &[String], deadline: Duration, bound: u64) -> Result<Ended, NotRun> {
     use std::os::unix::process::CommandExt;
     let mut child = Command::new(PROGRAM)
         .arg("-c")
@@ -292,7 +320,11 @@ fn execute(args: &[String], deadline: Duration, bound: u64) -> io::Result<Ended>
         // A group of its own: the deadline kills what it started too, and
         // the terminal's Ctrl-C goes to asyncdemo alone, which stops it.
         .process_group(0)
-        .spawn()?;
+        .spawn()
+        .map_err(|err| match err.raw_os_error() {
+            Some(libc::EAGAIN) => NotRun::Refused(limits::thread_refused(PROGRAM, Some(&err), "")),
+            _ => NotRun::Start(err),
+        })?;
     let group = i32::try_from(child.id()).unwrap_or(0);
     RUNNING.store(group, Ordering::SeqCst);
     // A signal that came while this spawned found no group to stop: stop
@@ -300,13 +332,26 @@ fn execute(args: &[String], deadline: Duration, bound: u64) -> io::Result<Ended>
     if STOPPING.load(Ordering::SeqCst) {
         kill_group(RUNNING.swap(0, Ordering::SeqCst));
     }
-    let stdout = read_in_background(child.stdout.take(), move |mut pipe| {
+    let readers = read_in_background(child.stdout.take(), move |mut pipe| {
         let mut out = Vec::new();
         let _ = pipe.by_ref().take(bound).read_to_end(&mut out);
         out
+    })
+    .and_then(|stdout| {
+        let stderr = read_in_background(child.stderr.take(), |pipe| tail(pipe, STDERR_TAIL))?;
+        Ok((stdout, stderr))
     });
-    let stderr = read_in_background(child.stderr.take(), |pipe| tail(pipe, STDERR_TAIL));
-    let status = wait_until(&mut child, group, Instant::now() + deadline);
+    let (stdout, stderr) = match readers {
+        Ok(readers) => readers,
+        Err(err) => {
+            // Unread, python3 would block on a full pipe until its
+            // deadline: stop it now.
+            kill_group(RUNNING.swap(0, Ordering::SeqCst));
+            let _ = child.wait();
+            return Err(NotRun::Refused(err));
+        }
+    };
+    let status = wait_until(&mut child, group, Instant::now().checked_add(deadline));
     let stdout = stdout.recv_timeout(PIPE_GRACE).unwrap_or_default();
     let stderr = stderr.recv_timeout(PIPE_GRACE).unwrap_or_default();
     Ok(Ended {
@@ -316,16 +361,22 @@ fn execute(args: &[String], deadline: Duration, bound: u64) -> io::Result<Ended>
     })
 }
 
-/// Waits for `child`; at `deadline`, kills its process `group` and returns
-/// `None`.
-fn wait_until(child: &mut Child, group: i32, deadline: Instant) -> Option<ExitStatus> {
+/// Waits for `child`, then ends its process `group`; at `deadline` (if
+/// any), ends the group and returns `None`. (Past the clock's range, a
+/// deadline of centuries times many tasks, there is no deadline at all.)
+fn wait_until(child: &mut Child, group: i32, deadline: Option<Instant>) -> Option<ExitStatus> {
     loop {
-        match child.try_wait() {
-            Ok(Some(status)) => {
-                RUNNING.store(0, Ordering::SeqCst);
-                return Some(status);
+        match exited(child) {
+            Ok(true) => {
+                // python3 is a zombie until it is reaped below, so its
+                // group's id cannot have been given to anyone else: what
+                // is killed is only what it left behind.
+                kill_group(RUNNING.swap(0, Ordering::SeqCst));
+                return child.wait().ok();
             }
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(POLL_EVERY),
+            Ok(false) if deadline.is_none_or(|d| Instant::now() < d) => {
+                std::thread::sleep(POLL_EVERY)
+            }
             // Past the deadline, or the child cannot be waited for.
             _ => {
                 // This row only: the process goes on to the next one.
@@ -340,27 +391,40 @@ fn wait_until(child: &mut Child, group: i32, deadline: Instant) -> Option<ExitSt
     }
 }
 
+/// Whether `child` has exited, without reaping it (`WNOWAIT`).
+fn exited(child: &Child) -> io::Result<bool> {
+    let pid = libc::id_t::from(child.id());
+    // SAFETY: `siginfo_t` is plain data that zeroes are valid for, and
+    // waitid writes only the one it is given.
+    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    let flags = libc::WEXITED | libc::WNOHANG | libc::WNOWAIT;
+    // SAFETY: as above; P_PID with the child's own pid.
+    if unsafe { libc::waitid(libc::P_PID, pid, &mut info, flags) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // With WNOHANG, a child that has not exited leaves `si_pid` zero.
+    // SAFETY: waitid filled in a SIGCHLD-type siginfo.
+    Ok(unsafe { info.si_pid() } != 0)
+}
+
 /// Reads `pipe` on a thread of its own with `read`; the result arrives on
-/// the channel (an empty one without a pipe).
+/// the channel (an empty one without a pipe). The OS refusing the thread
+/// is the thread-limit error.
 fn read_in_background<R: Read + Send + 'static>(
     pipe: Option<R>,
     read: impl FnOnce(R) -> Vec<u8> + Send + 'static,
-) -> mpsc::Receiver<Vec<u8>> {
+) -> anyhow::Result<mpsc::Receiver<Vec<u8>>> {
     let (send, receive) = mpsc::channel();
     match pipe {
         Some(pipe) => {
-            let spawned = std::thread::Builder::new()
-                .name("python3 output".into())
-                .spawn(move || {
-                    let _ = send.send(read(pipe));
-                });
-            // Without a thread the output is lost; the row then fails as
-            // one that printed nothing.
-            drop(spawned);
+            let thread = std::thread::Builder::new().name("python3 output".into());
+            limits::spawn(thread, "a thread to read python3's output", move || {
+                let _ = send.send(read(pipe));
+            })?;
         }
         None => drop(send.send(Vec::new())),
     }
-    receive
+    Ok(receive)
 }
 
 /// The last `keep` bytes (about) of everything on `pipe`.
@@ -389,23 +453,11 @@ fn last_line(stderr: &[u8]) -> String {
     }
 }
 
-/// `text` with every control character escaped (`\u{1b}`), so that bytes
-/// from python3 never reach the terminal raw, cut at
+/// Text from python3 as it may reach a terminal (and every format made
+/// from it): escaped by the one escaping function, cut at
 /// [`MAX_REASON_CHARS`].
 fn printable(text: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in text.chars().enumerate() {
-        if i == MAX_REASON_CHARS {
-            out.push_str("...");
-            break;
-        }
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    escaped(text, MAX_REASON_CHARS)
 }
 
 /// What a finished run of the script recorded.
@@ -423,6 +475,9 @@ struct Parsed {
     polls: Option<Polls>,
     /// The default executor's size (to_thread).
     executor: Option<usize>,
+    /// When an executor thread began (`true`) or ended each task's
+    /// to_thread call: the row's waits, as they were observed.
+    calls: Vec<(Duration, bool)>,
     /// The measured part.
     elapsed: Duration,
 }
@@ -482,6 +537,15 @@ fn parse(stdout: &str, tasks: u32) -> Result<Parsed, String> {
             Some("executor") => {
                 parsed.executor = Some(number(words.next())? as usize).filter(|&n| n > 0)
             }
+            Some("call") => {
+                let at = nanos(words.next())?;
+                let task = number(words.next())?;
+                let began = number(words.next())? == 1;
+                if !(1..=tasks).contains(&task) {
+                    return Err(format!("a call of task {task}"));
+                }
+                parsed.calls.push((at, began));
+            }
             Some("polls") => {
                 let longest = nanos(words.next())?;
                 let slow = number(words.next())?;
@@ -531,16 +595,46 @@ fn measured(way: &Program, demo: Demo, workload: &Workload, parsed: Parsed) -> R
         deadlock: None,
         locks: Vec::new(),
     };
-    let mut summary = Summary::new(&config, outcome, None)
-        .with_peak_overlap(Some(marks::peak_overlap(&parsed.events)));
+    // A to_thread wait is in progress from when an executor thread began
+    // its call, not from the coroutine's first line: a call queued for a
+    // free thread is not waiting yet (as tokio's pool calls are counted).
+    let peak = if parsed.calls.is_empty() {
+        marks::peak_overlap(&parsed.events)
+    } else {
+        calls_in_flight(&parsed.calls)
+    };
+    let mut summary = Summary::new(&config, outcome, None).with_peak_overlap(Some(peak));
     summary.language = Some(Language::Python);
     summary.ran = Some(format!("{} (Python {})", way.ran, parsed.version));
+    let why = match parsed.executor.filter(|_| way.mode == Mode::SpawnBlocking) {
+        Some(threads) => format!(
+            "asyncio's default executor has {threads} threads here (min(32, CPUs + 4)), \
+             started as the calls need them"
+        ),
+        None => way.why.to_owned(),
+    };
     Row {
         summary,
-        why: way.why.to_owned(),
+        why,
         events: parsed.events,
         parks: parsed.parks,
     }
+}
+
+/// The most calls in progress at one moment: each counted from its
+/// `began` to its end, an end before a start at the same instant.
+fn calls_in_flight(calls: &[(Duration, bool)]) -> u32 {
+    let mut steps: Vec<(Duration, i64)> = calls
+        .iter()
+        .map(|&(at, began)| (at, if began { 1 } else { -1 }))
+        .collect();
+    steps.sort_unstable();
+    let (mut now, mut peak) = (0i64, 0i64);
+    for (_, step) in steps {
+        now += step;
+        peak = peak.max(now);
+    }
+    u32::try_from(peak).unwrap_or(0)
 }
 
 /// The row of `way` as a signal leaves it: python3 reports its lines only
@@ -633,6 +727,11 @@ mod tests {
     #[test]
     fn text_from_python_reaches_the_terminal_escaped_and_short() {
         assert_eq!(printable("a\u{1b}[2Jb\r"), "a\\u{1b}[2Jb\\r");
+        // Bidi controls too, which C0/C1 escaping alone let through.
+        assert_eq!(
+            printable("3.12\u{202E}evil\u{2066}"),
+            "3.12\\u{202e}evil\\u{2066}"
+        );
         let long = "x".repeat(500);
         assert_eq!(printable(&long).chars().count(), MAX_REASON_CHARS + 3);
         assert_eq!(

@@ -30,12 +30,14 @@
 use crate::conclude::{Guard, Guarded};
 use crate::events::{Follower, RunEvent, thread_number};
 use crate::report;
+use crate::state::{Log, Observations, What};
 use crate::vocab::{
     Demo, Ending, Event, LineStyle, LockKind, LockStep, Outcome, Park, Phase, Polls,
 };
 use anyhow::Context;
 use std::borrow::Cow;
 use std::io::{self, Write};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -222,6 +224,12 @@ pub(crate) struct Sink {
     /// only when the summary reports `peak_overlap` (`--format json`,
     /// `ndjson`, `compare`); `None` costs a plain run one branch per line.
     overlap: Option<Overlap>,
+    /// What the task-state model is built from ([`crate::state`]): kept
+    /// only when a view asked for the model (the pictures), like the
+    /// recorder; `None` costs the waits one check per task.
+    /// Set once, before the run: at construction, by [`Sink::tallying`], or
+    /// by [`Sink::open_trace`].
+    log: std::sync::OnceLock<Arc<Log>>,
     /// The output and the followers, with who concludes the run: the
     /// conclusion is claimed under the lock every task line takes, so
     /// whoever wins writes the only summary, and no line follows it.
@@ -247,9 +255,20 @@ struct Overlap {
     now: AtomicU32,
     /// The most `now` ever was.
     peak: AtomicU32,
+    /// Whether the waits are blocking-pool calls, counted from when a pool
+    /// thread begins one to when it ends ([`Sink::pool_call`]), not from
+    /// the lines: a call queued for a pool thread is not in progress.
+    in_pool: AtomicBool,
 }
 
 impl Overlap {
+    /// A task's line: counts it in or out, unless the pool calls count.
+    fn line(&self, phase: Phase) {
+        if !self.in_pool.load(Ordering::Relaxed) {
+            self.step(phase);
+        }
+    }
+
     fn step(&self, phase: Phase) {
         match phase {
             Phase::First => {
@@ -296,6 +315,7 @@ impl Sink {
             counts_only: AtomicBool::new(line_style == LineStyle::Silent && !record),
             completed: AtomicU32::new(0),
             overlap: None,
+            log: std::sync::OnceLock::new(),
             state: Guarded::new(State {
                 out: WholeLines::new(out),
                 start: None,
@@ -319,6 +339,92 @@ impl Sink {
             overlap: count.then(Overlap::default),
             ..self
         }
+    }
+
+    /// The model's log of observations, when a view asked for the model.
+    pub(crate) fn log(&self) -> Option<&Arc<Log>> {
+        self.log.get()
+    }
+
+    /// Everything the run observed for the model, taken out for the
+    /// summary (empty unless a view asked for it).
+    pub(crate) fn observed(&self) -> Observations {
+        self.log.get().map(|log| log.take()).unwrap_or_default()
+    }
+
+    /// The same sink, observing the first `tasks` tasks for the task-state
+    /// model when a view asked for it ([`crate::report::observed_tasks`]).
+    pub(crate) fn observing(self, tasks: Option<u32>) -> Sink {
+        if let Some(tasks) = tasks {
+            let log = self.log.get_or_init(|| Arc::new(Log::new(true)));
+            log.keep();
+            log.limit(tasks, false);
+        }
+        self
+    }
+
+    /// The waits are blocking-pool calls: `peak_overlap` counts them from
+    /// when a pool thread begins one ([`Sink::pool_call`]), not from the
+    /// lines.
+    pub(crate) fn overlap_in_pool(&self) {
+        if let Some(overlap) = &self.overlap {
+            overlap.in_pool.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Task `id`'s call is handed to the blocking pool: noted for the model.
+    pub(crate) fn pool_queued(&self, id: u32) {
+        if let Some(log) = self.log.get() {
+            log.note(id, What::Queued);
+        }
+    }
+
+    /// A blocking-pool thread begins (`began`) or ends task `id`'s call:
+    /// called by the closure itself, so a call that waited in the pool's
+    /// queue is seen to start late.
+    pub(crate) fn pool_call(&self, id: u32, began: bool) {
+        if let Some(overlap) = &self.overlap {
+            overlap.step(if began { Phase::First } else { Phase::Last });
+        }
+        if let Some(log) = self.log.get() {
+            log.note(
+                id,
+                if began {
+                    What::PoolStarted
+                } else {
+                    What::PoolEnded
+                },
+            );
+        }
+    }
+
+    /// Task `id` begins (`began`) or ends a blocking call inside its poll,
+    /// which holds the thread: noted for the model.
+    pub(crate) fn held(&self, id: u32, began: bool) {
+        if let Some(log) = self.log.get() {
+            log.note(
+                id,
+                if began {
+                    What::HeldBegan
+                } else {
+                    What::HeldEnded
+                },
+            );
+        }
+    }
+
+    /// The same sink, keeping a tally of every task's state now for a view
+    /// drawn during the run (`--live`), when `tally` gives the tasks, when
+    /// they are born, and how many get a lane: the model's log then exists
+    /// even without the pictures.
+    pub(crate) fn tallying(self, tally: Option<(u32, crate::state::Birth, usize)>) -> Sink {
+        let Some((tasks, birth, lanes)) = tally else {
+            return self;
+        };
+        self.log
+            .get_or_init(|| Arc::new(Log::new(false)))
+            .tally(tasks, birth, lanes);
+        self
     }
 
     /// The most tasks that were waiting at the same moment, when counted.
@@ -368,6 +474,10 @@ impl Sink {
         &self,
         count: usize,
     ) -> Result<(), std::collections::TryReserveError> {
+        if let Some(log) = self.log.get() {
+            // Two polls, a timer and a wake per task, in most runs.
+            log.reserve(count.saturating_mul(2))?;
+        }
         match &mut self.lock().recorder {
             Some(recorder) => recorder.events.try_reserve_exact(count),
             None => Ok(()),
@@ -386,7 +496,14 @@ impl Sink {
         open: impl FnOnce() -> anyhow::Result<(report::trace::Stream<Box<dyn Write + Send>>, String)>,
     ) -> anyhow::Result<()> {
         let mut state = self.lock();
-        let (stream, what) = open()?;
+        let (mut stream, what) = open()?;
+        // The file ends with the task-state model's spans and its wake-ups'
+        // arrows: the waits and polls are observed for it from now on.
+        let fresh = self.log.get().is_none();
+        let log = self.log.get_or_init(|| Arc::new(Log::new(true)));
+        log.keep();
+        log.limit(report::trace::STATE_TASKS, !fresh);
+        stream.states(Arc::clone(log));
         self.add_follower(&mut state, Box::new(stream), what);
         Ok(())
     }
@@ -453,11 +570,16 @@ impl Sink {
     /// only then does the runtime get park hooks that report them.
     pub(crate) fn follows_threads(&self) -> bool {
         let state = self.lock();
-        state.recorder.is_some() || state.followers.iter().any(|f| f.follower.wants_threads())
+        state.recorder.is_some()
+            || self.log.get().is_some()
+            || state.followers.iter().any(|f| f.follower.wants_threads())
     }
 
     /// Marks the start of the run: `t = 0` for every timestamp.
     pub(crate) fn start(&self, at: Instant) {
+        if let Some(log) = self.log.get() {
+            log.started(at);
+        }
         let mut state = self.lock();
         state.start = Some(at);
         for followed in &mut state.followers {
@@ -486,7 +608,10 @@ impl Sink {
                 let failed = matches!(ending, Ending::Failed(_));
                 let text = self.demo.ending_text(id, &ending).unwrap_or_default();
                 if let Some(overlap) = &self.overlap {
-                    overlap.step(Phase::Last);
+                    overlap.line(Phase::Last);
+                }
+                if !failed {
+                    self.note_line(id, Phase::Last);
                 }
                 let mut state = self.lock();
                 if let Ending::Failed(why) = &ending {
@@ -508,14 +633,30 @@ impl Sink {
         }
     }
 
+    /// Notes task `id`'s `phase` line for the model's JSON records, when it
+    /// observes that task.
+    fn note_line(&self, id: u32, phase: Phase) {
+        if let Some(log) = self.log.get() {
+            if log.observes(id) {
+                log.note(
+                    id,
+                    What::Line {
+                        first: phase == Phase::First,
+                    },
+                );
+            }
+        }
+    }
+
     /// Task `id` prints its `phase` line. The hot path.
     pub(crate) fn line(&self, id: u32, phase: Phase) {
         if phase == Phase::Last {
             self.completed.fetch_add(1, Ordering::Relaxed);
         }
         if let Some(overlap) = &self.overlap {
-            overlap.step(phase);
+            overlap.line(phase);
         }
+        self.note_line(id, phase);
         if self.counts_only.load(Ordering::Relaxed) {
             return;
         }
@@ -634,6 +775,9 @@ impl Sink {
             thread: thread_number(),
             parked,
         };
+        if let Some(log) = self.log.get() {
+            log.park(park);
+        }
         self.tell(&mut state, &RunEvent::Thread(park));
     }
 
@@ -649,6 +793,21 @@ impl Sink {
         lock: LockKind,
         holder: Option<u32>,
     ) -> Duration {
+        if let Some(log) = self.log.get() {
+            // std's lock() is a blocking call inside the poll: from asking
+            // to getting it, the task holds its thread. tokio's returns
+            // Pending meanwhile.
+            let what = match (lock, step) {
+                (LockKind::Std, LockStep::Asked) => Some(What::HeldBegan),
+                (LockKind::Std, LockStep::Got) => Some(What::HeldEnded),
+                (LockKind::Tokio, LockStep::Asked) => Some(What::LockAsked),
+                (LockKind::Tokio, LockStep::Got) => Some(What::LockGot),
+                _ => None,
+            };
+            if let Some(what) = what {
+                log.note(id, what);
+            }
+        }
         let mut state = self.lock();
         let at = state.elapsed();
         if !state.followed() || stopped(&state) {

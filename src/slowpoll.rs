@@ -248,7 +248,7 @@ pub(crate) struct Watchdog {
 
 impl Watchdog {
     /// Starts watching `watch`'s polls in progress.
-    pub(crate) fn start(watch: &Arc<Watch>) -> io::Result<Watchdog> {
+    pub(crate) fn start(watch: &Arc<Watch>) -> anyhow::Result<Watchdog> {
         let watch = Arc::clone(watch);
         // Often enough that the warning comes soon after the threshold, and
         // rarely enough to cost nothing: a look at 64 words every 10 ms.

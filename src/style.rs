@@ -25,7 +25,7 @@ use crate::cli::ColorChoice;
 use std::borrow::Cow;
 use std::ffi::OsString;
 use std::io::{self, IsTerminal, Write};
-use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 
 /// Whether to colour a stream that `is_terminal` (or not), with `env`
 /// reading an environment variable. Pure, so that tests can give it any
@@ -117,17 +117,46 @@ pub fn print_clap(parse: &clap::Error, choice: ColorChoice) -> io::Result<()> {
 /// Whether stderr's `error:` and `warning:` prefixes are coloured.
 static STDERR_COLOR: AtomicBool = AtomicBool::new(false);
 
-/// Takes stderr's colour decision, once, at start-up. Until then (and in
-/// tests that call the library directly) stderr stays plain.
+/// The width `error:` and `warning:` lines wrap at: stderr's terminal's,
+/// or `COLUMNS` when stderr is not a terminal; 0 for none (one line each).
+static STDERR_COLUMNS: AtomicUsize = AtomicUsize::new(0);
+
+/// Takes stderr's colour and width decisions, once, at start-up. Until
+/// then (and in tests that call the library directly) stderr stays plain
+/// and unwrapped.
 pub fn init_stderr(choice: ColorChoice) {
-    STDERR_COLOR.store(use_color_here(choice, io::stderr().is_terminal()), Relaxed);
+    let stderr = io::stderr();
+    STDERR_COLOR.store(use_color_here(choice, stderr.is_terminal()), Relaxed);
+    let columns = terminal_size::terminal_size_of(&stderr)
+        .map(|(w, _)| usize::from(w.0))
+        .filter(|_| stderr.is_terminal())
+        .or_else(crate::wrap::columns_from_env);
+    STDERR_COLUMNS.store(columns.unwrap_or(0), Relaxed);
 }
 
 /// `line` with its leading `error:` (bold red, as clap writes it) or
-/// `warning:` (bold yellow) coloured, when stderr is coloured; otherwise, or
-/// for any other line, `line` unchanged.
+/// `warning:` (bold yellow) coloured, when stderr is coloured, and wrapped
+/// to stderr's width with the narration's gutter (`  │ `) on each further
+/// line; otherwise, or for any other line, `line` unchanged.
 pub fn label(line: &str) -> Cow<'_, str> {
-    paint(line, STDERR_COLOR.load(Relaxed))
+    let columns = Some(STDERR_COLUMNS.load(Relaxed)).filter(|&c| c > 0);
+    paint(&fitted(line, columns), STDERR_COLOR.load(Relaxed))
+        .into_owned()
+        .into()
+}
+
+/// `line`, wrapped to `columns` when it is an `error:` or `warning:` line.
+fn fitted(line: &str, columns: Option<usize>) -> Cow<'_, str> {
+    let prefix = ["error: ", "warning: "]
+        .into_iter()
+        .find(|prefix| line.starts_with(prefix));
+    match prefix {
+        Some(prefix) if columns.is_some() && !line.contains('\n') => Cow::Owned(
+            crate::wrap::hanging(&line[prefix.len()..], prefix, crate::wrap::GUTTER, columns)
+                .join("\n"),
+        ),
+        _ => Cow::Borrowed(line),
+    }
 }
 
 fn paint(line: &str, color: bool) -> Cow<'_, str> {
@@ -147,6 +176,28 @@ fn paint(line: &str, color: bool) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_errors_and_warnings_wrap_with_the_gutter() {
+        let line = "error: deadlock: task 2 waits for the std::sync::Mutex that task 1 holds across .await";
+        let wrapped = fitted(line, Some(60));
+        let lines: Vec<&str> = wrapped.lines().collect();
+        assert!(lines.len() >= 2, "{wrapped}");
+        assert!(lines[0].starts_with("error: deadlock"), "{wrapped}");
+        assert!(
+            lines[1..].iter().all(|l| l.starts_with("  │ ")),
+            "{wrapped}"
+        );
+        assert!(lines.iter().all(|l| l.chars().count() <= 60), "{wrapped}");
+        // No width, another kind of line, or a short one: as it was.
+        assert_eq!(fitted(line, None), line);
+        assert_eq!(fitted("served 2 requests", Some(10)), "served 2 requests");
+        assert_eq!(fitted("warning: short", Some(60)), "warning: short");
+        // The colour still lands on the prefix of the first line.
+        let painted = paint(&fitted(line, Some(60)), true).into_owned();
+        assert!(painted.starts_with("\u{1b}["), "{painted:?}");
+        assert_eq!(painted.matches("error:").count(), 1);
+    }
 
     /// An environment of `pairs`, nothing else set.
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<OsString> {

@@ -26,13 +26,44 @@ const WAY_OPTIONS: [&str; 8] = [
 /// `parse`, or a clearer usage error in its place when it is a way-picking
 /// option given to `compare` (`args` are the raw arguments, program first).
 pub fn explain(parse: clap::Error, args: &[OsString]) -> clap::Error {
-    if parse.kind() != ErrorKind::UnknownArgument || subcommand(args) != Some("compare") {
+    if parse.kind() != ErrorKind::UnknownArgument {
         return parse;
     }
     let Some(ContextValue::String(given)) = parse.get(ContextKind::InvalidArg) else {
         return parse;
     };
+    let Some(command) = subcommand(args) else {
+        return parse;
+    };
+    // `--slow-poll 50ms`: the threshold is optional, so clap only takes it
+    // after an equals sign, and reads `50ms` as a stray argument.
+    let after_slow_poll = args
+        .windows(2)
+        .any(|pair| pair[0] == "--slow-poll" && pair[1] == given.as_str());
+    if after_slow_poll && command != "compare" {
+        return error_in(
+            command,
+            format!(
+                "unexpected argument '{given}': --slow-poll takes its threshold after an \
+                 equals sign, as it may be given alone (for 100ms): use --slow-poll={given}"
+            ),
+            parse,
+        );
+    }
+    if command != "compare" {
+        return parse;
+    }
     let option = given.split('=').next().unwrap_or_default();
+    if option == "--trace" {
+        return error_in(
+            command,
+            "compare writes no trace: it runs every way, one row each, and --svg FILE or \
+             --png FILE draws them all on one time axis; to trace one way, run it alone, \
+             e.g. 'asyncdemo count --blocking --trace t.json'"
+                .to_owned(),
+            parse,
+        );
+    }
     if !WAY_OPTIONS.contains(&option) {
         return parse;
     }
@@ -47,11 +78,17 @@ pub fn explain(parse: clap::Error, args: &[OsString]) -> clap::Error {
              (--ways picks which); to run one of them, use e.g. 'asyncdemo count {given}'"
         )
     };
-    let mut command = Cli::command();
+    error_in(command, message, parse)
+}
+
+/// `message` as a usage error of `command`, or `parse` if there is no such
+/// subcommand.
+fn error_in(command: &str, message: String, parse: clap::Error) -> clap::Error {
+    let mut cli = Cli::command();
     // Built first, so that the usage line names `asyncdemo compare`.
-    command.build();
-    match command.find_subcommand_mut("compare") {
-        Some(compare) => compare.error(ErrorKind::UnknownArgument, message),
+    cli.build();
+    match cli.find_subcommand_mut(command) {
+        Some(command) => command.error(ErrorKind::UnknownArgument, message),
         None => parse,
     }
 }

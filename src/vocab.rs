@@ -140,20 +140,6 @@ pub(crate) enum Ending {
     Stopped,
 }
 
-/// An error that a limit of the machine caused (file descriptors, threads,
-/// memory), not the command line: the process exits 1, not 2. The message
-/// names the limit and what to do instead.
-#[derive(Debug)]
-pub struct MachineLimit(pub(crate) String);
-
-impl std::fmt::Display for MachineLimit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for MachineLimit {}
-
 /// How each task waits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize)]
 #[serde(rename_all = "kebab-case")]

@@ -32,7 +32,7 @@ pub(crate) struct Json;
 
 impl Exporter<Single> for Json {
     fn write(&self, mut out: &mut dyn Write, run: &Finished) -> io::Result<()> {
-        json::write_summary(&mut out, run.summary)
+        json::write_summary(&mut out, run.summary, (run.events, run.parks))
     }
 }
 
@@ -41,6 +41,6 @@ pub(crate) struct Ndjson;
 
 impl Exporter<Single> for Ndjson {
     fn write(&self, mut out: &mut dyn Write, run: &Finished) -> io::Result<()> {
-        json::write_summary_line(&mut out, run.summary)
+        json::write_summary_line(&mut out, run.summary, (run.events, run.parks))
     }
 }

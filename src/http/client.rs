@@ -22,8 +22,8 @@
 //! Running out of file descriptors is different: every task would fail the
 //! same way, so it stops the run at once with an error naming the limit.
 
-use super::server::{FEWER_TASKS, descriptor_error};
-use crate::net::{escaped, out_of_descriptors};
+use crate::limits::{FEWER_TASKS, descriptor_error, out_of_descriptors};
+use crate::net::{QUOTE_CHARS, escaped};
 use crate::sink::Sink;
 use crate::vocab::Ending;
 use crate::wait::{BlockingCall, Wait};
@@ -55,6 +55,45 @@ pub(crate) struct Client {
     ureq: ureq::Agent,
 }
 
+/// ureq's resolver, except that an IP address is used as it is.
+///
+/// Under a timeout, ureq's own resolver looks every host up on a thread
+/// of its own, `127.0.0.1` included, and panics when the OS refuses that
+/// thread (`ulimit -u`): in `--mode threads` that doubled the threads a
+/// run needs and turned the limit into a crash. An address needs no
+/// lookup; a name still gets ureq's.
+#[derive(Debug, Default)]
+struct AddressAsIs(ureq::unversioned::resolver::DefaultResolver);
+
+impl ureq::unversioned::resolver::Resolver for AddressAsIs {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &ureq::config::Config,
+        timeout: ureq::unversioned::transport::NextTimeout,
+    ) -> Result<ureq::unversioned::resolver::ResolvedSocketAddrs, ureq::Error> {
+        let address = uri.authority().and_then(|authority| {
+            let host = authority
+                .host()
+                .trim_start_matches('[')
+                .trim_end_matches(']');
+            let ip = host.parse::<std::net::IpAddr>().ok()?;
+            Some(std::net::SocketAddr::new(
+                ip,
+                authority.port_u16().unwrap_or(80),
+            ))
+        });
+        match address {
+            Some(address) => {
+                let mut addresses = self.empty();
+                addresses.push(address);
+                Ok(addresses)
+            }
+            None => self.0.resolve(uri, config, timeout),
+        }
+    }
+}
+
 impl Client {
     /// A client of `url` (the built-in server's if `built_in`) that gives
     /// up on a request after `timeout`.
@@ -65,7 +104,7 @@ impl Client {
         sink: Arc<Sink>,
     ) -> anyhow::Result<Client> {
         // Read now, while a descriptor is still free to read it with.
-        super::server::descriptor_limit();
+        crate::limits::descriptor_limit();
         let reqwest = reqwest::Client::builder()
             .timeout(timeout)
             .no_proxy()
@@ -76,14 +115,18 @@ impl Client {
             // aiohttp).
             .pool_max_idle_per_host(0)
             .build()?;
-        let ureq = ureq::Agent::config_builder()
+        let config = ureq::Agent::config_builder()
             .timeout_global(Some(timeout))
             // A 404 is a reply like any other here: the status is checked
             // below, the same way for both clients.
             .http_status_as_error(false)
             .proxy(None)
-            .build()
-            .into();
+            .build();
+        let ureq = ureq::Agent::with_parts(
+            config,
+            ureq::unversioned::transport::DefaultConnector::default(),
+            AddressAsIs::default(),
+        );
         Ok(Client {
             url,
             built_in,
@@ -184,7 +227,7 @@ fn check_status(
         let line = line.lines().map(str::trim).find(|l| !l.is_empty());
         if let Some(line) = line {
             why.push_str(": ");
-            why.push_str(&escaped(line));
+            why.push_str(&escaped(line, QUOTE_CHARS));
         }
     }
     Err(Failure::Task(why))
@@ -210,7 +253,7 @@ fn root_message(err: &(dyn std::error::Error + 'static)) -> String {
     while let Some(source) = root.source() {
         root = source;
     }
-    escaped(&root.to_string())
+    escaped(&root.to_string(), QUOTE_CHARS)
 }
 
 /// The non-blocking client: reqwest, like aiohttp.
@@ -296,7 +339,7 @@ fn worded(client: &Client, io: &std::io::Error, stage: Stage) -> Option<Failure>
 fn plain_io(io: &std::io::Error) -> String {
     match io.raw_os_error() {
         Some(code) => std::io::Error::from_raw_os_error(code).to_string(),
-        None => escaped(&io.to_string()),
+        None => escaped(&io.to_string(), QUOTE_CHARS),
     }
 }
 
@@ -391,7 +434,7 @@ fn describe_ureq(client: &Client, err: &ureq::Error, stage: Stage) -> Failure {
         other => Failure::Task(format!(
             "{}: {}",
             stage.prefix(),
-            escaped(&other.to_string())
+            escaped(&other.to_string(), QUOTE_CHARS)
         )),
     }
 }
@@ -410,9 +453,13 @@ fn describe_ureq_io(client: &Client, io: &std::io::Error, stage: Stage) -> Failu
         Some(inner) => Failure::Task(format!(
             "{}: {}",
             stage.prefix(),
-            escaped(&inner.to_string())
+            escaped(&inner.to_string(), QUOTE_CHARS)
         )),
-        None => Failure::Task(format!("{}: {}", stage.prefix(), escaped(&io.to_string()))),
+        None => Failure::Task(format!(
+            "{}: {}",
+            stage.prefix(),
+            escaped(&io.to_string(), QUOTE_CHARS)
+        )),
     }
 }
 

@@ -25,8 +25,9 @@ pub(crate) const CLIENT_STACK_BYTES: usize = SleepCall::STACK_BYTES;
 const _: () = {
     let _ = Sink::abort;
     let _ = Sink::is_stopped;
-    let _ = crate::net::escaped;
     let _ = crate::net::QUOTE_CHARS;
+    let _ = crate::limits::descriptor_error;
+    let _ = crate::cli::duration;
     let _ = ServeOptions::built_in;
     let _ = |status, reason| Ending::Reply { status, reason };
 };

@@ -47,15 +47,19 @@
 use crate::config::ServeOptions;
 use crate::exit_code::ExitCode;
 use crate::interrupt;
-use crate::net::{escaped, out_of_descriptors};
+use crate::limits::{
+    FEWER_TASKS, descriptor_error, descriptor_limit, out_of_descriptors, thread_refused,
+};
+use crate::net::{QUOTE_CHARS, escaped};
+use crate::report::text;
 use crate::sink::Sink;
-use crate::vocab::MachineLimit;
+use crate::vocab::Signal;
 use anyhow::{Context, anyhow};
 use http_body_util::Full;
 use hyper::body::Bytes;
 use hyper::{Method, Request, Response, StatusCode};
 use std::convert::Infallible;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -94,34 +98,6 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// `net.core.somaxconn`.
 const BACKLOG: u32 = 65_535;
 
-/// The process's descriptor limit (`ulimit -n`), if it can be read.
-///
-/// Read once, early ([`BuiltIn::start`] and the fetch client call it
-/// first): reading it opens a file, which is exactly what fails once the
-/// descriptors have run out.
-pub(crate) fn descriptor_limit() -> Option<u64> {
-    static LIMIT: std::sync::OnceLock<Option<u64>> = std::sync::OnceLock::new();
-    *LIMIT.get_or_init(|| {
-        // /proc is Linux only; elsewhere the message does without the number.
-        let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
-        let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
-        line.split_whitespace().nth(3)?.parse().ok()
-    })
-}
-
-/// The one-line error for running out of descriptors: names the limit,
-/// says why (`detail`) and what to do instead (`instead`).
-pub(crate) fn descriptor_error(who: &str, detail: &str, instead: &str) -> anyhow::Error {
-    let limit = descriptor_limit().map_or_else(String::new, |n| format!(" (ulimit -n is {n})"));
-    anyhow!(MachineLimit(format!(
-        "{who} ran out of file descriptors{limit}: {detail}; raise the limit \
-         with `ulimit -n`{instead}"
-    )))
-}
-
-/// What a `fetch` can do instead of raising the limit.
-pub(crate) const FEWER_TASKS: &str = ", or run fewer tasks (-n)";
-
 /// Listens on `addr` with a deep accept queue. Needs a tokio runtime
 /// context (the listener registers with its reactor).
 fn listen(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
@@ -152,6 +128,13 @@ struct Shared {
     /// How hard the current shortage sheds ([`Shedding`] as a number):
     /// raised each time `accept` fails again, reset when it succeeds.
     shedding: AtomicU8,
+    /// Set when `serve` is told to stop: each connection then finishes the
+    /// request it is answering and closes ([`SHUTDOWN_GRACE`]).
+    stop: tokio::sync::watch::Sender<bool>,
+    /// Requests whose reply is not ready yet: those a stop would cut off.
+    in_flight: AtomicU64,
+    /// Connections open, so that a stopping server knows when it is done.
+    open: AtomicU64,
 }
 
 /// Which connections a descriptor shortage closes, mildest first.
@@ -176,6 +159,9 @@ impl Shared {
             refused: AtomicU64::new(0),
             shed: Notify::new(),
             shedding: AtomicU8::new(0),
+            stop: tokio::sync::watch::Sender::new(false),
+            in_flight: AtomicU64::new(0),
+            open: AtomicU64::new(0),
         })
     }
 
@@ -330,6 +316,8 @@ impl AsyncWrite for Watched {
 /// One connection: hyper serves it, while this watches that it does not
 /// hold its descriptor for nothing.
 async fn connection(socket: tokio::net::TcpStream, shared: Arc<Shared>) {
+    let _open = Open::count(&shared);
+    let mut stop = shared.stop.subscribe();
     let watch = Watch::new();
     let client_timeout = shared.settings.client_timeout;
     let head_timeout = HEAD_TIMEOUT.min(client_timeout);
@@ -338,8 +326,10 @@ async fn connection(socket: tokio::net::TcpStream, shared: Arc<Shared>) {
         let watch = Arc::clone(&watch);
         async move {
             watch.enter(Phase::Busy);
+            shared.in_flight.fetch_add(1, Ordering::Relaxed);
             let started = Instant::now();
             let response = answer(&request, &shared).await;
+            shared.in_flight.fetch_sub(1, Ordering::Relaxed);
             watch.enter(Phase::Idle);
             if let Some(log) = &shared.log {
                 log.request(&request, response.status(), started.elapsed());
@@ -382,6 +372,17 @@ async fn connection(socket: tokio::net::TcpStream, shared: Arc<Shared>) {
                     return;
                 }
             }
+            // The server stops: a request being answered gets its reply
+            // (hyper closes the connection once it is written), an idle
+            // connection closes at once, and one that has sent no whole
+            // request has nothing to finish.
+            Ok(_) = stop.wait_for(|stop| *stop), if !closing => match watch.phase() {
+                Phase::Silent | Phase::Head => return,
+                Phase::Busy | Phase::Idle => {
+                    closing = true;
+                    served.as_mut().graceful_shutdown();
+                }
+            },
             () = shared.shed.notified() => match watch.phase() {
                 // Closed once the reply (if one is being written) is out.
                 Phase::Idle if !closing && shared.sheds(Shedding::Idle) => {
@@ -398,6 +399,27 @@ async fn connection(socket: tokio::net::TcpStream, shared: Arc<Shared>) {
         }
     }
 }
+
+/// One open connection, counted in [`Shared::open`] while it lives.
+struct Open(Arc<Shared>);
+
+impl Open {
+    fn count(shared: &Arc<Shared>) -> Open {
+        shared.open.fetch_add(1, Ordering::Relaxed);
+        Open(Arc::clone(shared))
+    }
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0.open.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// How long a stopping `serve` lets the requests in flight finish: long
+/// enough for the default 1 s delay, short enough that Ctrl-C still stops
+/// promptly. A request that asked for more is cut off, and counted.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
 /// Sleeps until `deadline`, or for ever without one.
 async fn sleep_until(deadline: Option<Instant>) {
@@ -463,7 +485,7 @@ impl RequestLog {
                     shared.queued.fetch_sub(1, Ordering::Relaxed);
                 }
             })
-            .context("starting the thread that writes serve's log")?;
+            .map_err(|err| thread_refused("the thread that writes serve's log", Some(&err), ""))?;
         Ok(RequestLog { lines, counts })
     }
 
@@ -476,8 +498,8 @@ impl RequestLog {
             .map_or("/", hyper::http::uri::PathAndQuery::as_str);
         let line = format!(
             "{} {} {} {:.1} ms\n",
-            escaped(request.method().as_str()),
-            escaped(target),
+            escaped(request.method().as_str(), QUOTE_CHARS),
+            escaped(target, QUOTE_CHARS),
             status.as_u16(),
             took.as_secs_f64() * 1e3
         );
@@ -536,12 +558,10 @@ fn route(
     let Some(asked) = asked else {
         return Ok(settings.delay);
     };
-    let delay = humantime::parse_duration(asked).map_err(|err| {
-        (
-            StatusCode::BAD_REQUEST,
-            format!("delay {asked:?} is not a duration ({err}): try ?delay=250ms"),
-        )
-    })?;
+    // The command line's own parser and words: `invalid duration 'abc':
+    // give a number and a unit, such as 250ms, 1.5s or 2m`.
+    let delay =
+        crate::cli::duration(asked).map_err(|bad| (StatusCode::BAD_REQUEST, bad.to_string()))?;
     if delay > settings.max_delay {
         return Err((
             StatusCode::BAD_REQUEST,
@@ -629,26 +649,19 @@ pub(crate) fn serve(addr: &str, settings: ServeOptions) -> anyhow::Result<ExitCo
     let local = listener.local_addr()?;
     let log = settings.log.then(RequestLog::start).transpose()?;
     let shared = Shared::new(settings, log);
+    // The signal thread only says "stop" (after ending the `^C` line): the
+    // runtime thread stops accepting, lets the requests in flight finish,
+    // and then says what was done.
+    let (signalled, mut signal) = tokio::sync::watch::channel(None::<Signal>);
     interrupt::on_signal({
         let shared = Arc::clone(&shared);
-        move |signal| {
-            if let Some(log) = &shared.log {
-                log.drain(LOG_PATIENCE);
-            }
-            // Stopping is the only way out, so it is also the clean way
-            // out: say what was done, then exit with the signal's code.
-            let mut out = std::io::stdout().lock();
-            let served = shared.served.load(Ordering::Relaxed);
-            let refused = shared.refused.load(Ordering::Relaxed);
-            let _ = match refused {
-                0 => writeln!(out, "served {served} requests"),
-                _ => writeln!(
-                    out,
-                    "served {served} requests ({refused} more answered with an error)"
-                ),
-            };
+        move |caught| {
+            let mut out = std::io::stdout();
+            let terminal = out.is_terminal();
+            let _ = text::end_the_ctrl_c_line(&mut out, Some(caught), terminal);
             let _ = out.flush();
-            std::process::exit(signal.exit_code().code().into());
+            signalled.send_replace(Some(caught));
+            shared.stop.send_replace(true);
         }
     })?;
     // The first line tells scripts and tests where to connect; flushed at
@@ -661,7 +674,7 @@ pub(crate) fn serve(addr: &str, settings: ServeOptions) -> anyhow::Result<ExitCo
     // Read now: once the descriptors have run out, it cannot be read.
     descriptor_limit();
     let mut last_said = None::<std::time::Instant>;
-    runtime.block_on(accept_loop(listener, shared, |_| {
+    let accepting = accept_loop(listener, Arc::clone(&shared), |_| {
         // A standing server rides out the shortage: it sheds idle
         // clients and retries. Say so on stderr, at most once a minute.
         if last_said.is_none_or(|at| at.elapsed() >= Duration::from_secs(60)) {
@@ -677,8 +690,55 @@ pub(crate) fn serve(addr: &str, settings: ServeOptions) -> anyhow::Result<ExitCo
             );
         }
         true
-    }));
-    unreachable!("serve's accept loop only ends with the process")
+    });
+    let caught = runtime.block_on(async {
+        // The accept loop never ends by itself: only a signal stops it.
+        let caught = tokio::select! {
+            () = accepting => None,
+            Ok(caught) = signal.wait_for(Option::is_some) => *caught,
+        };
+        // The listener is gone with the loop, so new clients are refused
+        // while the last replies go out.
+        let deadline = Instant::now() + SHUTDOWN_GRACE;
+        while shared.open.load(Ordering::Relaxed) > 0 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        caught
+    });
+    if let Some(log) = &shared.log {
+        log.drain(LOG_PATIENCE);
+    }
+    // Stopping is the only way out, so it is also the clean way out: say
+    // what was done, then exit with the signal's code.
+    let line = stop_summary(
+        shared.served.load(Ordering::Relaxed),
+        shared.refused.load(Ordering::Relaxed),
+        shared.in_flight.load(Ordering::Relaxed),
+    );
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}").and_then(|()| out.flush());
+    drop(out);
+    let code = caught.map_or(ExitCode::Error, Signal::exit_code);
+    std::process::exit(code.code().into());
+}
+
+/// What a stopped `serve` says it did: `served 1 request`, `served 3
+/// requests (1 more answered with an error)`, and the requests still
+/// waiting for their reply when [`SHUTDOWN_GRACE`] ran out.
+fn stop_summary(served: u64, refused: u64, cut_off: u64) -> String {
+    let requests = |n: u64| if n == 1 { "request" } else { "requests" };
+    let mut line = format!("served {served} {}", requests(served));
+    if refused > 0 {
+        line.push_str(&format!(" ({refused} more answered with an error)"));
+    }
+    if cut_off > 0 {
+        line.push_str(&format!(
+            "; {cut_off} {} cut off, still waiting after {} of grace",
+            requests(cut_off),
+            humantime::format_duration(SHUTDOWN_GRACE)
+        ));
+    }
+    line
 }
 
 /// The server `fetch` starts for itself when no `--url` is given.
@@ -726,7 +786,7 @@ impl BuiltIn {
                 });
                 // Replies still waiting are dropped with the runtime here.
             })
-            .context("starting the built-in server's thread")?;
+            .map_err(|err| thread_refused("the built-in server's thread", Some(&err), ""))?;
         Ok(BuiltIn { addr, _stop: stop })
     }
 
@@ -785,7 +845,31 @@ mod tests {
         );
         let (status, why) = route(&get, "/", Some("delay=soon"), &s).unwrap_err();
         assert_eq!(status, StatusCode::BAD_REQUEST);
-        assert!(why.starts_with("delay \"soon\" is not a duration"), "{why}");
+        assert_eq!(
+            why,
+            "invalid duration 'soon': give a number and a unit, such as 250ms, 1.5s or 2m"
+        );
+        let (status, why) = route(&get, "/", Some("delay=-1s"), &s).unwrap_err();
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(why.contains("cannot be negative"), "{why}");
+    }
+
+    #[test]
+    fn the_stop_summary_counts_in_words() {
+        assert_eq!(stop_summary(0, 0, 0), "served 0 requests");
+        assert_eq!(stop_summary(1, 0, 0), "served 1 request");
+        assert_eq!(
+            stop_summary(2, 1, 0),
+            "served 2 requests (1 more answered with an error)"
+        );
+        assert_eq!(
+            stop_summary(1, 0, 1),
+            "served 1 request; 1 request cut off, still waiting after 2s of grace"
+        );
+        assert!(
+            stop_summary(0, 0, 3)
+                .ends_with("; 3 requests cut off, still waiting after 2s of grace")
+        );
     }
 
     #[test]

@@ -7,8 +7,9 @@
 //! counts; the legend. The glyphs and colours are those of `--timeline`,
 //! so a learner who has seen one reads the other.
 
-use super::{Counts, Plan, Sample, Seen, TaskState, Thread, counts, span, task_state};
+use super::{Counts, Plan, Sample, Seen, TaskState, Thread, counts, span};
 use crate::report::palette::Role;
+use crate::state;
 use crate::vocab::{LockKind, Waiting};
 use anstyle::AnsiColor;
 use ratatui::buffer::Buffer;
@@ -78,6 +79,8 @@ impl Rows {
 fn cell(role: Role) -> (char, Color) {
     let color = match role.ansi() {
         Some(AnsiColor::Green) => Color::Green,
+        Some(AnsiColor::BrightGreen) => Color::LightGreen,
+        Some(AnsiColor::BrightBlue) => Color::LightBlue,
         Some(AnsiColor::Red) => Color::Red,
         Some(AnsiColor::Blue) => Color::Blue,
         Some(AnsiColor::Magenta) => Color::Magenta,
@@ -91,14 +94,11 @@ fn cell(role: Role) -> (char, Color) {
 
 /// The glyph and colour of a task's state; `None` draws nothing (done, or
 /// not begun on a thread of its own).
-fn task_glyph(state: TaskState) -> Option<(char, Color)> {
+fn task_glyph(plan: &Plan, state: TaskState) -> Option<(char, Color)> {
     match state {
-        TaskState::Waiting(waiting) => Some(cell(Role::Wait(waiting))),
         // Inside std's lock() a task holds its thread, as any blocking call
-        // does: the same glyph; tokio's lock has its own.
-        TaskState::Lock(LockKind::Std) => Some(cell(Role::Wait(Waiting::Blocked))),
-        TaskState::Lock(_) => Some(cell(Role::Lock)),
-        TaskState::Ready => Some(cell(Role::Ready)),
+        // does: the model says held, the same glyph.
+        TaskState::Is(state) => Some(cell(Role::of_state(state, plan.work))),
         TaskState::Done | TaskState::NotStarted => None,
     }
 }
@@ -146,19 +146,7 @@ pub(crate) fn render(plan: &Plan, seen: &Seen, rows: Rows, area: Rect, buf: &mut
             *y += 1;
         }
     };
-    line(
-        buf,
-        &mut y,
-        &format!(
-            "asyncdemo {} {} · {} · {:.1} s (axis {:.1} s)",
-            plan.demo,
-            plan.way,
-            plan.driver,
-            now.at.as_secs_f64(),
-            axis.as_secs_f64()
-        ),
-        bold,
-    );
+    line(buf, &mut y, &header(plan, now.at, axis, area.width), bold);
     // The time at the end of column `c`, and whether the run has reached
     // its start.
     // The time at the start of column `c`, if the run has got past it.
@@ -169,6 +157,7 @@ pub(crate) fn render(plan: &Plan, seen: &Seen, rows: Rows, area: Rect, buf: &mut
     let lane =
         |buf: &mut Buffer, y: u16, name: &str, cell: &dyn Fn(Duration) -> Option<(char, Color)>| {
             buf.set_stringn(area.x, y, name, usize::from(label), Style::default());
+            // (Each caller has fitted `name` to the label's width.)
             for c in 0..plot {
                 let Some(t) = column(c) else { break };
                 if let Some((glyph, color)) = cell(t) {
@@ -177,20 +166,29 @@ pub(crate) fn render(plan: &Plan, seen: &Seen, rows: Rows, area: Rect, buf: &mut
                 }
             }
         };
-    for (index, marks) in seen.marks.iter().take(rows.lanes).enumerate() {
+    for index in 0..rows.lanes.min(seen.lanes.len()) {
         if y >= bottom {
             break;
         }
-        let name = format!("task {}", index + 1);
-        lane(buf, y, &name, &|t| task_glyph(task_state(plan, *marks, t)));
+        let n = index + 1;
+        let name = fit_label(&[format!("task {n}"), format!("#{n}")], label);
+        lane(buf, y, &name, &|t| task_glyph(plan, seen.state(index, t)));
         y += 1;
     }
     if rows.band && y < bottom {
         let first = rows.lanes + 1;
-        let name = format!("tasks {first}-{}", plan.tasks);
+        let last = plan.tasks;
+        let name = fit_label(
+            &[
+                format!("tasks {first}-{last}"),
+                format!("{first}-{last}"),
+                format!("tasks {first}+"),
+                format!("{first}+"),
+            ],
+            label,
+        );
         lane(buf, y, &name, &|t| {
-            let sample = seen.at(t)?;
-            band_state(plan, seen, rows.lanes, sample, t).and_then(task_glyph)
+            band_state(seen, rows.lanes, t).and_then(|s| task_glyph(plan, s))
         });
         y += 1;
     }
@@ -203,11 +201,17 @@ pub(crate) fn render(plan: &Plan, seen: &Seen, rows: Rows, area: Rect, buf: &mut
             }
             // The last row stands for every thread past it.
             let rest = index + 1 == rows.threads && labels.len() > rows.threads;
-            let name = if rest {
-                format!("+{} threads", labels.len() - index)
+            let names = if rest {
+                let more = labels.len() - index;
+                vec![
+                    format!("+{more} threads"),
+                    format!("+{more} more"),
+                    format!("+{more}"),
+                ]
             } else {
-                name.clone()
+                short_labels(name)
             };
+            let name = fit_label(&names, label);
             lane(buf, y, &name, &|t| {
                 let sample = seen.at(t)?;
                 let state = if rest {
@@ -221,73 +225,200 @@ pub(crate) fn render(plan: &Plan, seen: &Seen, rows: Rows, area: Rect, buf: &mut
         }
         y += (rows.threads - shown) as u16;
     }
-    let counted = counts(plan, seen, &now);
-    line(buf, &mut y, &counts_line(plan, counted), Style::default());
+    let counted = counts(plan, &now);
+    let width = usize::from(area.width);
+    line(
+        buf,
+        &mut y,
+        &fit_parts(&counts_parts(plan, counted), width),
+        Style::default(),
+    );
     for row in legend(plan) {
         if y >= bottom {
             break;
         }
-        // tokio-console's names for the states, where the row has room.
-        let full: usize = row
-            .iter()
-            .map(|(glyph, _, words, name)| {
-                usize::from(glyph.is_some()) + words.chars().count() + name.chars().count() + 2
-            })
-            .sum();
-        let named = full <= usize::from(area.width) + 2;
         let mut x = area.x;
-        for (glyph, color, words, name) in row {
-            if x >= area.right() {
-                break;
-            }
-            let room = usize::from(area.right() - x);
+        for (glyph, color, words) in legend_fitted(&row, width) {
             if let Some(glyph) = glyph {
-                buf.set_stringn(x, y, glyph.to_string(), room, style(color));
+                buf.set_stringn(x, y, glyph.to_string(), 1, style(color));
                 x += 1;
             }
             let room = usize::from(area.right().saturating_sub(x));
-            let name = if named { name } else { "" };
-            x = buf
-                .set_stringn(x, y, format!("{words}{name}  "), room, Style::default())
-                .0;
+            x = buf.set_stringn(x, y, words, room, Style::default()).0;
         }
         y += 1;
     }
 }
 
-/// The state most of the tasks past the lanes are in at `t`; `None` when
-/// they have all ended.
-fn band_state(
-    plan: &Plan,
-    seen: &Seen,
-    lanes: usize,
-    sample: &Sample,
-    t: Duration,
-) -> Option<TaskState> {
-    let all = counts(plan, seen, sample);
-    let (mut waiting, mut ready, mut not_started, mut lock) =
-        (all.waiting, all.ready, all.not_started, all.lock);
-    for marks in seen.marks.iter().take(lanes) {
-        match task_state(plan, *marks, t) {
-            TaskState::Waiting(_) => waiting = waiting.saturating_sub(1),
-            TaskState::Lock(_) => lock = lock.saturating_sub(1),
-            TaskState::Ready => ready = ready.saturating_sub(1),
-            TaskState::NotStarted => not_started = not_started.saturating_sub(1),
-            TaskState::Done => {}
+/// The width of `text` on a terminal.
+fn width_of(text: &str) -> usize {
+    crate::wrap::width(text)
+}
+
+/// `text` within `width` columns: whole, or cut after the last word that
+/// fits, ending with `…`; a first word wider than that is cut.
+fn ellipsized(text: &str, width: usize) -> String {
+    if width_of(text) <= width {
+        return text.to_owned();
+    }
+    let room = width.saturating_sub(1);
+    let mut kept = String::new();
+    for word in text.split(' ') {
+        let next = if kept.is_empty() {
+            word.to_owned()
+        } else {
+            format!("{kept} {word}")
+        };
+        if width_of(&next) > room {
+            break;
+        }
+        kept = next;
+    }
+    if kept.is_empty() {
+        kept = text.chars().take(room).collect();
+    }
+    let kept = kept.trim_end_matches([' ', '·', ',', ':']).to_owned();
+    if width == 0 { kept } else { kept + "…" }
+}
+
+/// `parts` joined by ` · ` within `width`: as many as fit, from the
+/// first, whole, then ` · …` when some were left out; the first alone,
+/// ellipsized, when even it does not fit.
+fn fit_parts(parts: &[String], width: usize) -> String {
+    for keep in (1..=parts.len()).rev() {
+        let mut text = parts[..keep].join(" · ");
+        if keep < parts.len() {
+            text.push_str(" · …");
+        }
+        if width_of(&text) <= width {
+            return text;
         }
     }
-    let busiest = waiting.max(ready).max(not_started).max(lock);
-    if busiest == 0 {
-        None
-    } else if waiting == busiest {
-        Some(TaskState::Waiting(plan.waiting))
-    } else if ready == busiest {
-        Some(TaskState::Ready)
-    } else if lock == busiest {
-        plan.lock.map(TaskState::Lock)
-    } else {
-        Some(TaskState::NotStarted)
+    ellipsized(parts.first().map_or("", String::as_str), width)
+}
+
+/// The first of `names` (longest first) that fits `width`, or the last,
+/// ellipsized.
+fn fit_label(names: &[String], width: u16) -> String {
+    let width = usize::from(width);
+    names
+        .iter()
+        .find(|name| width_of(name) <= width)
+        .cloned()
+        .unwrap_or_else(|| ellipsized(names.last().map_or("", String::as_str), width))
+}
+
+/// A thread lane's label and its shorter forms: `runtime thread`, then
+/// `thread`.
+fn short_labels(name: &str) -> Vec<String> {
+    let mut names = vec![name.to_owned()];
+    if let Some(n) = name.strip_prefix("worker ") {
+        names.push(format!("w{n}"));
+    } else if let Some(first) = name.strip_suffix(" thread") {
+        names.push(first.to_owned());
+        names.push("thread".to_owned());
     }
+    names
+}
+
+/// The title row: the demo and its way, the driver, the time and the
+/// axis, the less needed left out first where the row is narrow.
+fn header(plan: &Plan, now: Duration, axis: Duration, width: u16) -> String {
+    let title = format!("asyncdemo {} {}", plan.demo, plan.way);
+    let time = format!("{:.1} s", now.as_secs_f64());
+    let timed = format!("{time} (axis {:.1} s)", axis.as_secs_f64());
+    let driver = plan.driver.clone();
+    let candidates = [
+        vec![title.clone(), driver.clone(), timed.clone()],
+        vec![title.clone(), driver, time.clone()],
+        vec![title.clone(), timed],
+        vec![title.clone(), time],
+    ];
+    let width = usize::from(width);
+    candidates
+        .iter()
+        .map(|parts| parts.join(" · "))
+        .find(|text| width_of(text) <= width)
+        .unwrap_or_else(|| ellipsized(&title, width))
+}
+
+/// The legend row `row` as drawn in `width` columns: tokio-console's names
+/// where they fit, else the full words, else the short ones; items left
+/// out whole from the end (a `…` says so) when even those do not fit.
+fn legend_fitted(row: &[Item], width: usize) -> Vec<(Option<char>, Color, String)> {
+    let render = |items: &[Item], words: fn(&Item) -> String, cut: bool| {
+        let mut out: Vec<(Option<char>, Color, String)> = items
+            .iter()
+            .map(|item| (item.glyph, item.color, words(item)))
+            .collect();
+        if cut {
+            out.push((None, Color::Reset, "…".to_owned()));
+        }
+        out
+    };
+    let columns = |drawn: &[(Option<char>, Color, String)]| -> usize {
+        let gaps = drawn.len().saturating_sub(1) * 2;
+        gaps + drawn
+            .iter()
+            .map(|(glyph, _, words)| usize::from(glyph.is_some()) + width_of(words))
+            .sum::<usize>()
+    };
+    let forms: [fn(&Item) -> String; 3] = [
+        |item| format!("{}{}", item.words, item.name),
+        |item| item.words.to_owned(),
+        |item| item.short.to_owned(),
+    ];
+    for words in forms {
+        let drawn = render(row, words, false);
+        if columns(&drawn) <= width {
+            return spaced(drawn);
+        }
+    }
+    // Items left out whole from the end, the row's heading kept.
+    for keep in (1..row.len()).rev() {
+        let drawn = render(&row[..keep], forms[2], true);
+        if columns(&drawn) <= width {
+            return spaced(drawn);
+        }
+    }
+    let first = row
+        .first()
+        .map_or(String::new(), |item| item.words.to_owned());
+    vec![(None, Color::Reset, ellipsized(&first, width))]
+}
+
+/// The items of a legend row with two spaces between them.
+fn spaced(items: Vec<(Option<char>, Color, String)>) -> Vec<(Option<char>, Color, String)> {
+    let last = items.len().saturating_sub(1);
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, (glyph, color, words))| {
+            let gap = if i < last { "  " } else { "" };
+            (glyph, color, format!("{words}{gap}"))
+        })
+        .collect()
+}
+
+/// The state most of the tasks past the lanes are in at `t`; `None` when
+/// they have all ended.
+fn band_state(seen: &Seen, lanes: usize, t: Duration) -> Option<TaskState> {
+    let sample = seen.at(t)?;
+    let all = sample.model;
+    let mut tally: Vec<(u32, TaskState)> = state::TaskState::ALL
+        .iter()
+        .map(|&s| (all.of(s), TaskState::Is(s)))
+        .collect();
+    tally.push((all.not_begun, TaskState::NotStarted));
+    for lane in 0..lanes.min(seen.lanes.len()) {
+        let mine = seen.state(lane, t);
+        if let Some(entry) = tally.iter_mut().find(|(_, s)| *s == mine) {
+            entry.0 = entry.0.saturating_sub(1);
+        }
+    }
+    // The first in the model's order wins a tie.
+    let (busiest, state) = tally.into_iter().rev().max_by_key(|(n, _)| *n)?;
+    (busiest > 0).then_some(state)
 }
 
 /// The state most threads are in.
@@ -321,81 +452,130 @@ fn thread_labels(plan: &Plan, now: &Sample) -> Vec<String> {
         .collect()
 }
 
-/// `3 of 10 done · 1 holding the thread · 6 ready, waiting for the thread`.
-pub(crate) fn counts_line(plan: &Plan, c: Counts) -> String {
+/// The parts of the counts row, most needed first: `3 of 10 done`, `1
+/// holding the thread`, `6 ready, waiting`: the model's tally, each state
+/// in words that fit the run, joined by ` · ` where they fit.
+pub(crate) fn counts_parts(plan: &Plan, c: Counts) -> Vec<String> {
     let mut parts = vec![format!("{} of {} done", c.done, c.tasks)];
-    if c.waiting > 0 {
-        let how = match plan.waiting {
-            Waiting::Free if plan.demo == "fetch" => "awaiting a reply, thread free",
-            Waiting::Free => "sleeping, thread free",
-            Waiting::Blocked if !plan.runtime => "blocked, each on a thread of its own",
-            Waiting::Blocked if plan.one_thread => "holding the thread",
-            Waiting::Blocked => "holding a thread",
-            Waiting::Offloaded => "on the blocking pool",
-            Waiting::Spinning if plan.one_thread => "spinning, taking turns on the thread",
-            Waiting::Spinning => "spinning on the CPU",
+    for state in state::TaskState::ALL {
+        let n = c.model.of(state);
+        if n == 0 {
+            continue;
+        }
+        let how = match state {
+            state::TaskState::Sleeping if plan.demo == "fetch" => "awaiting a reply, thread free",
+            state::TaskState::Sleeping => "sleeping, thread free",
+            state::TaskState::Overdue => "overdue",
+            state::TaskState::Held if plan.lock == Some(LockKind::Std) => {
+                "blocked in std's lock(), holding the thread"
+            }
+            state::TaskState::Held if !plan.runtime => "blocked, each on a thread of its own",
+            state::TaskState::Held if plan.one_thread => "holding the thread",
+            state::TaskState::Held => "holding a thread",
+            state::TaskState::InPool => "on the blocking pool",
+            state::TaskState::Queued => "queued for a pool thread",
+            state::TaskState::Polled if plan.waiting == Waiting::Spinning => "spinning on the CPU",
+            state::TaskState::Polled => "running",
+            state::TaskState::Lock => "waiting for the lock, thread free",
+            state::TaskState::Ready => "ready, waiting",
         };
-        parts.push(format!("{} {how}", c.waiting));
-    }
-    if c.lock > 0 {
-        let how = match plan.lock {
-            Some(LockKind::Std) => "blocked in std's lock(), holding the thread",
-            _ => "waiting for the lock, thread free",
-        };
-        parts.push(format!("{} {how}", c.lock));
-    }
-    if c.ready > 0 {
-        parts.push(format!("{} ready, waiting", c.ready));
+        parts.push(format!("{n} {how}"));
     }
     if c.not_started > 0 {
         parts.push(format!("{} not started", c.not_started));
     }
-    parts.join(" · ")
+    parts
 }
 
-/// One item of the legend: a glyph (if any), its colour, its words, and
-/// tokio-console's name for the state (` (IDLE)`), shown where it fits.
-type Item = (Option<char>, Color, &'static str, &'static str);
+/// One item of the legend: a glyph (if any), its colour, its words, the
+/// words for a narrow row, and tokio-console's name for the state
+/// (` (IDLE)`), shown where it fits.
+#[derive(Clone, Copy)]
+struct Item {
+    glyph: Option<char>,
+    color: Color,
+    words: &'static str,
+    short: &'static str,
+    name: &'static str,
+}
 
 /// The legend, two rows: the tasks' states, with tokio-console's names,
 /// and the threads'.
 fn legend(plan: &Plan) -> [Vec<Item>; 2] {
-    let (glyph, color) =
-        task_glyph(TaskState::Waiting(plan.waiting)).unwrap_or((' ', Color::Reset));
-    let (wait, name) = match plan.waiting {
-        Waiting::Free => (" sleeping, thread free", " (IDLE)"),
-        Waiting::Blocked => (" blocked, holding the thread", " (RUNNING)"),
-        Waiting::Offloaded => (" on the blocking pool", " (IDLE)"),
-        Waiting::Spinning => (" spinning on the CPU", " (RUNNING)"),
+    let (glyph, color) = cell(Role::Wait(plan.waiting));
+    let (wait, short, name) = match plan.waiting {
+        Waiting::Free => (" sleeping, thread free", " sleeping", " (IDLE)"),
+        Waiting::Blocked => (" blocked, holding the thread", " blocked", " (RUNNING)"),
+        Waiting::Offloaded => (" on the blocking pool", " on the pool", " (IDLE)"),
+        Waiting::Spinning => (" spinning on the CPU", " spinning", " (RUNNING)"),
     };
-    let item = |role: Role, words: &'static str, name: &'static str| -> Item {
+    let item = |role: Role, words: &'static str, short: &'static str, name: &'static str| {
         let (glyph, color) = cell(role);
-        (Some(glyph), color, words, name)
+        Item {
+            glyph: Some(glyph),
+            color,
+            words,
+            short,
+            name,
+        }
     };
-    let words = |words: &'static str| -> Item { (None, Color::Reset, words, "") };
-    let mut tasks = vec![words("tasks:"), (Some(glyph), color, wait, name)];
+    let words = |words: &'static str, short: &'static str| Item {
+        glyph: None,
+        color: Color::Reset,
+        words,
+        short,
+        name: "",
+    };
+    let mut tasks = vec![
+        words("tasks:", "tasks:"),
+        Item {
+            glyph: Some(glyph),
+            color,
+            words: wait,
+            short,
+            name,
+        },
+    ];
     match plan.lock {
         Some(LockKind::Std) => tasks.push(item(
             Role::Wait(Waiting::Blocked),
             " in std's lock()",
+            " in lock()",
             " (RUNNING)",
         )),
-        Some(_) => tasks.push(item(Role::Lock, " waiting for the lock", " (IDLE)")),
+        Some(_) => tasks.push(item(
+            Role::Lock,
+            " waiting for the lock",
+            " lock wait",
+            " (IDLE)",
+        )),
         None => {}
     }
-    tasks.push(item(Role::Ready, " ready, waiting", " (SCHED)"));
+    tasks.push(item(Role::Ready, " ready, waiting", " ready", " (SCHED)"));
+    // Only a run whose tasks sleep on timers can see a deadline pass with
+    // nobody to fire it; only the pool has a queue.
+    if plan.waiting == Waiting::Free || plan.lock.is_some() {
+        tasks.push(item(Role::Overdue, " overdue", " overdue", " (IDLE)"));
+    }
+    if plan.waiting == Waiting::Offloaded {
+        tasks.push(item(Role::Queued, " queued for the pool", " queued", ""));
+    }
     let threads = if plan.runtime {
-        let mut row = vec![words("threads:"), item(Role::Running, " running code", "")];
+        let mut row = vec![
+            words("threads:", "threads:"),
+            item(Role::Running, " running code", " running", ""),
+        ];
         if plan.waiting == Waiting::Blocked {
-            row.push(item(Role::Held, " held in a blocking call", ""));
+            row.push(item(Role::Held, " held in a blocking call", " held", ""));
         } else if plan.lock == Some(LockKind::Std) {
-            row.push(item(Role::Held, " held in std's lock()", ""));
+            row.push(item(Role::Held, " held in std's lock()", " held", ""));
         }
-        row.push(item(Role::Parked, " parked", ""));
+        row.push(item(Role::Parked, " parked", " parked", ""));
         row
     } else {
         vec![words(
             "threads: no runtime, each task on an OS thread of its own",
+            "threads: none, an OS thread per task",
         )]
     };
     [tasks, threads]
@@ -403,10 +583,10 @@ fn legend(plan: &Plan) -> [Vec<Item>; 2] {
 
 #[cfg(test)]
 mod tests {
+    use super::super::LiveState;
     use super::super::tests::plan;
-    use super::super::{LiveState, Marks};
     use super::*;
-    use crate::vocab::Phase;
+    use crate::state::{Counts as Tally, LaneChange, TaskState as S};
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
 
@@ -414,14 +594,23 @@ mod tests {
         Duration::from_millis(n)
     }
 
-    fn sample(at: u64, started: u32, done: u32, threads: &[Thread]) -> Sample {
+    /// A tick at `at` ms: the model's tally, and the threads.
+    fn sample(at: u64, model: Tally, threads: &[Thread]) -> Sample {
         Sample {
             at: ms(at),
-            started,
-            done,
-            in_lock: 0,
+            model,
             threads: threads.iter().map(|&t| (t, true)).collect(),
+            ..Sample::default()
         }
+    }
+
+    /// A lane: from each time (ms), the state (`None`: ended); a sleep is
+    /// due one second after it began.
+    fn lane(changes: &[(u64, Option<S>)]) -> Vec<LaneChange> {
+        changes
+            .iter()
+            .map(|&(at, state)| LaneChange::test(ms(at), state, Some(ms(at + 1000))))
+            .collect()
     }
 
     /// The screen's rows as text, trailing blanks dropped.
@@ -454,21 +643,17 @@ mod tests {
         };
         let mut seen = Seen::default();
         for at in (0..=2000).step_by(100) {
-            let started = if at < 1000 { 1 } else { 2 };
-            seen.push(sample(at, started, started - 1, &[Thread::Holding]));
+            let model = if at < 1000 {
+                Tally::test(&[(S::Held, 1), (S::Ready, 2)], 0)
+            } else {
+                Tally::test(&[(S::Held, 1), (S::Ready, 1)], 1)
+            };
+            seen.push(sample(at, model, &[Thread::Holding]));
         }
-        seen.marks = vec![
-            Marks {
-                first: Some(ms(0)),
-                last: Some(ms(1000)),
-                ..Marks::default()
-            },
-            Marks {
-                first: Some(ms(1000)),
-                last: None,
-                ..Marks::default()
-            },
-            Marks::default(),
+        seen.lanes = vec![
+            lane(&[(0, Some(S::Held)), (1000, None)]),
+            lane(&[(0, Some(S::Ready)), (1000, Some(S::Held))]),
+            lane(&[(0, Some(S::Ready))]),
         ];
         (plan, seen)
     }
@@ -523,12 +708,18 @@ mod tests {
         let std = lock == LockKind::Std;
         let mut seen = Seen::default();
         for at in (0..=2000).step_by(100) {
-            let (started, done, in_lock) = match at {
-                0 => (0, 0, 0),
-                100 => (1, 0, 0),
-                _ if std => (1, 0, 1),
-                _ if at < 1100 => (1, 0, 2),
-                _ => (2, 1, 1),
+            // As the model's tally would count: with std's lock the thread
+            // is held from 0.2 s, so task 1's deadline (1.1 s) passes with
+            // nobody to fire its timer.
+            let model = match at {
+                0 => Tally::test(&[(S::Ready, 3)], 0),
+                100 => Tally::test(&[(S::Sleeping, 1), (S::Ready, 2)], 0),
+                _ if std && at <= 1100 => {
+                    Tally::test(&[(S::Sleeping, 1), (S::Held, 1), (S::Ready, 1)], 0)
+                }
+                _ if std => Tally::test(&[(S::Overdue, 1), (S::Held, 1), (S::Ready, 1)], 0),
+                _ if at < 1100 => Tally::test(&[(S::Sleeping, 1), (S::Lock, 2)], 0),
+                _ => Tally::test(&[(S::Sleeping, 1), (S::Lock, 1)], 1),
             };
             let thread = if std && at >= 200 {
                 Thread::Holding
@@ -537,44 +728,33 @@ mod tests {
             } else {
                 Thread::Running
             };
-            seen.push(Sample {
-                in_lock,
-                ..sample(at, started, done, &[thread])
-            });
+            seen.push(sample(at, model, &[thread]));
         }
-        let asked = |at, got| Marks {
-            asked: Some(ms(at)),
-            got,
-            ..Marks::default()
+        seen.lanes = if std {
+            vec![
+                lane(&[(0, Some(S::Ready)), (100, Some(S::Sleeping))]),
+                lane(&[(0, Some(S::Ready)), (200, Some(S::Held))]),
+                lane(&[(0, Some(S::Ready))]),
+            ]
+        } else {
+            vec![
+                lane(&[(0, Some(S::Ready)), (100, Some(S::Sleeping)), (1100, None)]),
+                lane(&[
+                    (0, Some(S::Ready)),
+                    (200, Some(S::Lock)),
+                    (1100, Some(S::Sleeping)),
+                ]),
+                lane(&[(0, Some(S::Ready)), (200, Some(S::Lock))]),
+            ]
         };
-        seen.marks = vec![
-            Marks {
-                first: Some(ms(100)),
-                last: (!std).then_some(ms(1100)),
-                ..asked(100, Some(ms(100)))
-            },
-            if std {
-                asked(200, None)
-            } else {
-                Marks {
-                    first: Some(ms(1100)),
-                    ..asked(200, Some(ms(1100)))
-                }
-            },
-            if std {
-                Marks::default()
-            } else {
-                asked(200, None)
-            },
-        ];
         screen(&plan, &seen, width)
     }
 
     #[test]
     fn a_std_lock_held_across_await_draws_the_deadlock() {
-        let rows = lock_at_two_seconds(LockKind::Std, 100);
-        // 83 columns of plot for 3 s: about 28 a second, so 0.2 s is
-        // column 5 or 6.
+        let rows = lock_at_two_seconds(LockKind::Std, 110);
+        // 93 columns of plot for 3 s: about 31 a second, so 0.2 s is
+        // column 6 or 7.
         let plot = |row: &str| row.get(17..).unwrap_or_default().to_owned();
         assert!(
             rows[0].starts_with("asyncdemo lock --lock std"),
@@ -585,21 +765,24 @@ mod tests {
         let before = task2.chars().take_while(|&c| c == '.').count();
         assert!((5..=7).contains(&before), "{rows:#?}");
         assert!(task2[before..].chars().all(|c| c == '#'), "{rows:#?}");
-        // Task 1 slept its second, then is ready for good: the thread is
-        // held by task 2 and never comes back to it.
+        // Task 1 slept its second, then is overdue for good: the thread
+        // that would fire its timer is held by task 2, so nobody wakes it.
+        // (Not ready: its waker was never called.)
         let task1 = plot(&rows[1]);
-        assert!(task1.ends_with('.'), "{rows:#?}");
-        assert!(task1.trim_end_matches('.').ends_with('~'), "{rows:#?}");
+        assert!(task1.ends_with('^'), "{rows:#?}");
+        assert!(task1.trim_end_matches('^').ends_with('~'), "{rows:#?}");
         assert!(plot(&rows[3]).chars().all(|c| c == '.'), "{rows:#?}");
         assert!(plot(&rows[4]).ends_with("HHHH"), "{rows:#?}");
-        // Task 1's sleep is over, so it is ready, as task 3 is.
+        // Task 1 is overdue; only task 3 (never polled) is ready.
         assert_eq!(
             rows[5],
-            "0 of 3 done · 1 blocked in std's lock(), holding the thread · 2 ready, waiting"
+            "0 of 3 done · 1 blocked in std's lock(), holding the thread · 1 overdue · 1 ready, waiting"
         );
-        assert_eq!(
-            rows[6],
-            "tasks:  ~ sleeping, thread free (IDLE)  # in std's lock() (RUNNING)  . ready, waiting (SCHED)"
+        assert!(
+            rows[6].starts_with(
+                "tasks:  ~ sleeping, thread free  # in std's lock()  . ready, waiting  ^ overdue"
+            ),
+            "{rows:#?}"
         );
         assert_eq!(
             rows[7],
@@ -628,14 +811,163 @@ mod tests {
         );
         assert_eq!(
             rows[6],
-            "tasks:  ~ sleeping, thread free (IDLE)  : waiting for the lock (IDLE)  . ready, waiting (SCHED)"
+            "tasks:  ~ sleeping, thread free  : waiting for the lock  . ready, waiting  ^ overdue"
         );
-        // At 80 columns the legend keeps every state, without the names.
-        let rows = lock_at_two_seconds(LockKind::Tokio, 80);
+    }
+
+    /// The runs the narrow-width test draws: each kind of driver, a lock,
+    /// no runtime, and a band of a million tasks.
+    fn every_kind_of_view() -> Vec<(Plan, Seen)> {
+        let (blocking, seen) = blocking_at_two_seconds();
+        let mut views = vec![(blocking.clone(), seen.clone())];
+        let workers = Plan {
+            driver: "4 workers, joined".into(),
+            way: "-m block-in-place".into(),
+            one_thread: false,
+            joined: true,
+            threads: 5,
+            ..blocking.clone()
+        };
+        let mut many = seen.clone();
+        for sample in &mut many.samples {
+            sample.threads = vec![(Thread::Running, false)];
+            sample.threads.extend([(Thread::Holding, true); 4]);
+        }
+        views.push((workers, many));
+        for lock in [LockKind::Std, LockKind::Tokio] {
+            let plan = Plan {
+                demo: "lock",
+                way: format!(
+                    "--lock {}",
+                    if lock == LockKind::Std {
+                        "std"
+                    } else {
+                        "tokio"
+                    }
+                ),
+                lock: Some(lock),
+                waiting: Waiting::Free,
+                ..blocking.clone()
+            };
+            views.push((plan, seen.clone()));
+        }
+        let threads = Plan {
+            way: "-m threads".into(),
+            driver: "a thread per task".into(),
+            runtime: false,
+            one_thread: false,
+            threads: 0,
+            ..blocking.clone()
+        };
+        views.push((threads, seen.clone()));
+        let band = Plan {
+            tasks: 1_000_000,
+            way: "-m spawn-blocking".into(),
+            waiting: Waiting::Offloaded,
+            ..blocking
+        };
+        let mut wide = seen;
+        for sample in &mut wide.samples {
+            sample.started = 1_000_000;
+            sample.done = 400_000;
+        }
+        wide.lanes = vec![wide.lanes[1].clone(); super::super::MAX_LANES];
+        views.push((band, wide));
+        views
+    }
+
+    /// The words of `row` (whitespace-separated), `…` aside.
+    fn words(row: &str) -> Vec<&str> {
+        row.split_whitespace().filter(|w| *w != "…").collect()
+    }
+
+    /// At 40 and 60 columns every row of the view fits, and every word on
+    /// it is a whole word of the same view drawn wide: items are dropped
+    /// whole or shortened to words of their own, never cut mid-word.
+    #[test]
+    fn every_row_fits_a_narrow_terminal_without_cutting_a_word() {
+        for (plan, seen) in every_kind_of_view() {
+            let wide = screen(&plan, &seen, 300);
+            let wide_words: Vec<&str> = wide.iter().flat_map(|row| words(row)).collect();
+            // The short forms a narrow row may use instead.
+            let short = [
+                "runtime", "block_on", "w1", "w2", "w3", "w4", "blocked", "sleeping", "ready",
+                "lock", "wait", "lock()", "running", "held", "pool", "none,", "an", "OS", "per",
+                "task", "more",
+            ];
+            for width in [40u16, 60] {
+                let rows = screen(&plan, &seen, width);
+                assert_eq!(rows.len(), wide.len(), "{rows:#?}");
+                for row in &rows {
+                    assert!(
+                        width_of(row) <= usize::from(width),
+                        "{width}: {row:?} is too wide"
+                    );
+                }
+                let label = usize::from(label_width(width));
+                let lanes = 1..rows.len() - 3;
+                for (i, row) in rows.iter().enumerate() {
+                    // A lane's label, not its glyphs.
+                    let text = if lanes.contains(&i) {
+                        row.chars().take(label).collect::<String>()
+                    } else {
+                        row.clone()
+                    };
+                    for word in words(&text) {
+                        let word = word.trim_end_matches('…');
+                        assert!(
+                            wide_words.contains(&word)
+                                || short.contains(&word)
+                                || word.ends_with('+'),
+                            "{width}: {word:?} of {text:?} is cut\n{rows:#?}\nwide: {wide:#?}"
+                        );
+                    }
+                }
+                // Every state the wide legend explains and the lanes draw
+                // is still in the legend.
+                let legend = rows[rows.len() - 2..].join(" ");
+                let wide_legend = wide[wide.len() - 2..].join(" ");
+                for glyph in ['#', '.', 'H'] {
+                    let drawn = rows[lanes.clone()]
+                        .iter()
+                        .any(|r| r.chars().skip(label).any(|c| c == glyph));
+                    let item = format!("{glyph} ");
+                    if drawn && wide_legend.contains(&item) {
+                        assert!(
+                            legend.contains(&item),
+                            "{width}: {glyph} unexplained: {rows:#?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn narrow_rows_drop_items_whole_or_end_with_an_ellipsis() {
+        let parts: Vec<String> = ["1 of 3 done", "1 holding the thread", "1 ready, waiting"]
+            .map(str::to_owned)
+            .to_vec();
+        assert_eq!(fit_parts(&parts, 80), parts.join(" · "));
         assert_eq!(
-            rows[6],
-            "tasks:  ~ sleeping, thread free  : waiting for the lock  . ready, waiting"
+            fit_parts(&parts, 40),
+            "1 of 3 done · 1 holding the thread · …"
         );
+        assert_eq!(fit_parts(&parts, 20), "1 of 3 done · …");
+        assert_eq!(fit_parts(&parts, 10), "1 of 3…");
+        assert_eq!(ellipsized("current-thread runtime", 18), "current-thread…");
+        assert_eq!(ellipsized("abcdefgh", 4), "abc…");
+        let label = |names: &[&str], width| {
+            fit_label(
+                &names.iter().map(|n| n.to_string()).collect::<Vec<_>>(),
+                width,
+            )
+        };
+        assert_eq!(
+            label(&["runtime thread", "runtime", "thread"], 9),
+            "runtime"
+        );
+        assert_eq!(label(&["runtime thread", "runtime"], 16), "runtime thread");
     }
 
     #[test]
@@ -661,18 +993,22 @@ mod tests {
             ..plan(Waiting::Free, 1_000_000)
         };
         let mut seen = Seen::default();
-        // Every task starts by 0.4 s; 600,000 are done by 1.1 s.
+        // Every task is asleep by 0.4 s; by 1.1 s, 600,000 are done and the
+        // others woken, waiting to be polled.
         for at in (0..=1500).step_by(50) {
-            let started = if at < 400 { 0 } else { 1_000_000 };
-            let done = if at < 1100 { 0 } else { 600_000 };
-            seen.push(sample(at, started, done, &[Thread::Running]));
-        }
-        seen.marks = vec![
-            Marks {
-                first: Some(ms(100)),
-                last: None,
-                ..Marks::default()
+            let model = match at {
+                _ if at < 400 => Tally::test(&[(S::Ready, 1_000_000)], 0),
+                _ if at < 1100 => Tally::test(&[(S::Sleeping, 1_000_000)], 0),
+                _ => Tally::test(&[(S::Ready, 400_000)], 600_000),
             };
+            seen.push(sample(at, model, &[Thread::Running]));
+        }
+        seen.lanes = vec![
+            lane(&[
+                (0, Some(S::Ready)),
+                (100, Some(S::Sleeping)),
+                (1100, Some(S::Ready))
+            ]);
             super::super::MAX_LANES
         ];
         let rows = Rows::fit(&plan, 30);
@@ -730,13 +1066,22 @@ mod tests {
         };
         let state = LiveState::new(Waiting::Free);
         state.start(std::time::Instant::now());
-        state.line(1, Phase::First, 1);
+        let log = std::sync::Arc::new(crate::state::Log::new(false));
+        log.tally(1, crate::state::Birth::AtStart, 1);
+        log.started(tokio::time::Instant::now());
+        state.attach(std::sync::Arc::clone(&log));
+        // Task 1 is polled, arms a one-second timer and returns Pending.
+        let watcher = crate::state::Watcher(std::sync::Arc::clone(&log));
+        use crate::events::PollFollower;
+        watcher.poll_began(1, std::time::Instant::now());
+        log.armed(1, tokio::time::Instant::now() + ms(1000));
+        watcher.poll_returned(1, std::time::Instant::now(), Duration::ZERO, false);
         let mut seen = Seen::default();
         let mut lengths = Vec::new();
         for _ in 0..2 {
             std::thread::sleep(ms(60));
             seen.push(state.sample());
-            seen.marks = vec![state.marks(0)];
+            seen.lanes = vec![state.lane(0)];
             let rows = screen(&plan, &seen, 77);
             lengths.push(rows[1].matches('~').count());
         }

@@ -41,9 +41,10 @@ mod screen;
 mod start;
 
 use crate::events::{Follower, RunEvent};
-use crate::vocab::{LockKind, LockStep, Phase, Waiting};
-use std::sync::OnceLock;
+use crate::state::{self, LaneChange, Log};
+use crate::vocab::{LockKind, LockStep, Phase, Waiting, Work};
 use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 // The view itself (`screen`, `draw`) or, without the feature, a `View`
@@ -56,7 +57,7 @@ mod imp;
 mod imp;
 
 pub(crate) use imp::View;
-pub(crate) use start::start;
+pub(crate) use start::{start, tally};
 
 /// Checks that this build can draw `--live` when `config` asks for it: a
 /// usage error of `config`'s kind if not. Called after `config`'s own
@@ -144,6 +145,9 @@ pub(crate) struct Plan {
     pub(crate) delay: Duration,
     /// How a task spends its wait.
     pub(crate) waiting: Waiting,
+    /// What each wait is (a sleep, a busy loop): a poll of a busy loop is
+    /// drawn as the loop.
+    pub(crate) work: Work,
     /// Whether a runtime drives the tasks: then every task is ready from the
     /// start (created at once), and runtime threads get lanes. `false` for
     /// `--mode threads`, where a task begins with its own thread.
@@ -223,6 +227,9 @@ pub(crate) struct LiveState {
     in_lock: AtomicU32,
     /// The runtime threads, in order of first sight.
     threads: [ThreadSlot; MAX_THREADS],
+    /// The task-state model's log, with its tally of every task's state
+    /// now: what the lanes and the counts show.
+    log: OnceLock<Arc<Log>>,
 }
 
 impl LiveState {
@@ -243,7 +250,21 @@ impl LiveState {
                 state: AtomicU8::new(RUNNING),
                 parked_ever: AtomicU8::new(0),
             }),
+            log: OnceLock::new(),
         }
+    }
+
+    /// Reads the task states from `log`'s tally from now on.
+    pub(crate) fn attach(&self, log: Arc<Log>) {
+        let _ = self.log.set(log);
+    }
+
+    /// The model's changes of the task in lane `lane` (from 0) so far.
+    pub(crate) fn lane(&self, lane: usize) -> Vec<LaneChange> {
+        self.log
+            .get()
+            .map(|log| log.lane(lane as u32 + 1))
+            .unwrap_or_default()
     }
 
     /// Marks `t = 0`, once.
@@ -383,11 +404,18 @@ impl LiveState {
                 slot.parked_ever.load(Ordering::Relaxed) == 1,
             ));
         }
+        let at = self.elapsed();
+        let timers_free = threads.iter().any(|(t, _)| *t == Thread::Parked);
         Sample {
-            at: self.elapsed(),
+            at,
             started: self.started.load(Ordering::Relaxed),
             done: self.done.load(Ordering::Relaxed),
             in_lock: self.in_lock.load(Ordering::Relaxed),
+            model: self
+                .log
+                .get()
+                .and_then(|log| log.counts(at, timers_free))
+                .unwrap_or_default(),
             threads,
         }
     }
@@ -430,6 +458,16 @@ pub(crate) struct Sample {
     pub(crate) in_lock: u32,
     /// Each runtime thread's state, and whether it ever parked.
     pub(crate) threads: Vec<(Thread, bool)>,
+    /// How many tasks were in each state, by the model's tally.
+    pub(crate) model: state::Counts,
+}
+
+impl Sample {
+    /// Whether a thread that could fire a timer was parked: only then is a
+    /// sleep past its deadline merely late, not overdue.
+    pub(crate) fn timers_free(&self) -> bool {
+        self.threads.iter().any(|(t, _)| *t == Thread::Parked)
+    }
 }
 
 /// What a task is doing at one moment, as its lane shows it.
@@ -437,44 +475,10 @@ pub(crate) struct Sample {
 pub(crate) enum TaskState {
     /// Not begun, on a thread of its own that has not started yet.
     NotStarted,
-    /// Ready to run, but the thread is busy with another task (SCHED).
-    Ready,
-    /// Waiting, in this way.
-    Waiting(Waiting),
-    /// Waiting for this lock (the `lock` demo): asked for it, not got it.
-    Lock(LockKind),
+    /// In this state of the task-state model ([`crate::state`]).
+    Is(state::TaskState),
     /// Finished.
     Done,
-}
-
-/// The state at `t` of a task with these marks: the same reading of the
-/// two lines as the after-the-run pictures (`report::lanes`), applied to
-/// a run still in progress.
-pub(crate) fn task_state(plan: &Plan, marks: Marks, t: Duration) -> TaskState {
-    let queued = if plan.runtime {
-        TaskState::Ready
-    } else {
-        TaskState::NotStarted
-    };
-    if let (Some(lock), Some(asked)) = (plan.lock, marks.asked) {
-        if t >= asked && marks.got.is_none_or(|got| t < got) {
-            return TaskState::Lock(lock);
-        }
-    }
-    match marks {
-        Marks { first: None, .. } => queued,
-        Marks { first: Some(f), .. } if t < f => queued,
-        Marks { last: Some(l), .. } if t >= l => TaskState::Done,
-        Marks { first: Some(f), .. } => {
-            // Only a free wait ends by itself; the task is then ready (woken,
-            // SCHED) until the thread gets to it.
-            if plan.waiting == Waiting::Free && t >= f.saturating_add(plan.delay) {
-                TaskState::Ready
-            } else {
-                TaskState::Waiting(plan.waiting)
-            }
-        }
-    }
 }
 
 /// Everything the view has seen so far: the samples of its ticks, and the
@@ -487,6 +491,8 @@ pub(crate) struct Seen {
     pub(crate) samples: Vec<Sample>,
     /// The marks of the first tasks, one per lane.
     pub(crate) marks: Vec<Marks>,
+    /// The model's changes of the first tasks, one list per lane.
+    pub(crate) lanes: Vec<Vec<LaneChange>>,
 }
 
 /// The longest history kept before it is thinned.
@@ -518,9 +524,23 @@ impl Seen {
         self.samples.get(after.saturating_sub(1))
     }
 
-    /// How many tasks had printed their first line by `t`.
-    fn started_by(&self, t: Duration) -> u32 {
-        self.at(t).map_or(0, |s| s.started)
+    /// The state at `t` of the task in lane `lane` (from 0), as the model
+    /// moved it; overdue where the sample of that moment has no thread
+    /// parked to fire its timer.
+    pub(crate) fn state(&self, lane: usize, t: Duration) -> TaskState {
+        let Some(changes) = self.lanes.get(lane) else {
+            return TaskState::NotStarted;
+        };
+        let Some(change) = changes.iter().rev().find(|c| c.at <= t) else {
+            return TaskState::NotStarted;
+        };
+        if change.ended() {
+            return TaskState::Done;
+        }
+        let timers_free = self.at(t).is_some_and(Sample::timers_free);
+        change
+            .at(t, timers_free)
+            .map_or(TaskState::NotStarted, TaskState::Is)
     }
 }
 
@@ -531,47 +551,19 @@ pub(crate) struct Counts {
     pub(crate) tasks: u32,
     /// Finished.
     pub(crate) done: u32,
-    /// In their wait, in the run's way.
-    pub(crate) waiting: u32,
-    /// Ready, waiting for the thread (including those not begun yet on a
-    /// runtime, which creates every task at once).
-    pub(crate) ready: u32,
     /// Not begun, on threads not started yet (`--mode threads`).
     pub(crate) not_started: u32,
-    /// Waiting for the lock (the `lock` demo).
-    pub(crate) lock: u32,
+    /// The others, by their state in the model.
+    pub(crate) model: state::Counts,
 }
 
-/// The counts at sample `now`. A free wait lasts `delay`, so the tasks that
-/// started more than `delay` ago and have not ended are ready: woken, not
-/// yet polled.
-pub(crate) fn counts(plan: &Plan, seen: &Seen, now: &Sample) -> Counts {
-    let tasks = plan.tasks;
-    let started = now.started.min(tasks);
-    let done = now.done.min(started);
-    let in_wait = started - done;
-    let woken = if plan.waiting == Waiting::Free {
-        seen.started_by(now.at.saturating_sub(plan.delay))
-            .saturating_sub(done)
-            .min(in_wait)
-    } else {
-        0
-    };
-    // A task waiting for the lock has not printed its first line yet: it
-    // is one of those not begun.
-    let lock = now.in_lock.min(tasks - started);
-    let (ready, not_started) = if plan.runtime {
-        (tasks - started - lock + woken, 0)
-    } else {
-        (woken, tasks - started - lock)
-    };
+/// The counts at sample `now`: the model's tally, read at that tick.
+pub(crate) fn counts(plan: &Plan, now: &Sample) -> Counts {
     Counts {
-        tasks,
-        done,
-        waiting: in_wait - woken,
-        ready,
-        not_started,
-        lock,
+        tasks: plan.tasks,
+        done: now.model.done,
+        not_started: now.model.not_begun,
+        model: now.model,
     }
 }
 
@@ -604,6 +596,7 @@ mod tests {
             tasks,
             delay: ms(1000),
             waiting,
+            work: Work::Sleep,
             runtime: true,
             one_thread: true,
             joined: false,
@@ -611,36 +604,6 @@ mod tests {
             expected: ms(1000),
             color: false,
         }
-    }
-
-    #[test]
-    fn a_free_wait_is_ready_once_its_delay_is_over() {
-        let plan = plan(Waiting::Free, 3);
-        let marks = Marks {
-            first: Some(ms(10)),
-            last: None,
-            ..Marks::default()
-        };
-        assert_eq!(task_state(&plan, marks, ms(5)), TaskState::Ready);
-        assert_eq!(
-            task_state(&plan, marks, ms(500)),
-            TaskState::Waiting(Waiting::Free)
-        );
-        assert_eq!(task_state(&plan, marks, ms(1010)), TaskState::Ready);
-        let done = Marks {
-            last: Some(ms(1020)),
-            ..marks
-        };
-        assert_eq!(task_state(&plan, done, ms(1020)), TaskState::Done);
-        // A blocked task holds its thread until its last line, however long.
-        let plan = Plan {
-            waiting: Waiting::Blocked,
-            ..plan
-        };
-        assert_eq!(
-            task_state(&plan, marks, ms(5000)),
-            TaskState::Waiting(Waiting::Blocked)
-        );
     }
 
     #[test]
@@ -703,67 +666,95 @@ mod tests {
                 .iter()
                 .any(|&(thread, _)| thread == Thread::Holding)
         );
-        let plan = Plan {
-            lock: Some(LockKind::Tokio),
-            ..plan(Waiting::Free, 3)
-        };
-        let marks = Marks {
-            asked: Some(ms(10)),
-            ..Marks::default()
-        };
-        assert_eq!(task_state(&plan, marks, ms(5)), TaskState::Ready);
-        assert_eq!(
-            task_state(&plan, marks, ms(500)),
-            TaskState::Lock(LockKind::Tokio)
-        );
-        let got = Marks {
-            got: Some(ms(600)),
-            first: Some(ms(600)),
-            ..marks
-        };
-        assert_eq!(
-            task_state(&plan, got, ms(700)),
-            TaskState::Waiting(Waiting::Free)
-        );
     }
 
-    #[test]
-    fn counts_split_the_tasks_by_state() {
-        let plan = plan(Waiting::Free, 10);
+    /// A tally fed by the model's watcher, on tokio's paused clock.
+    fn tallied(tasks: u32) -> (Arc<Log>, LiveState) {
+        let log = Arc::new(Log::new(false));
+        log.tally(tasks, state::Birth::AtStart, MAX_LANES);
+        log.started(tokio::time::Instant::now());
+        let live = LiveState::new(Waiting::Free);
+        live.start(Instant::now());
+        live.attach(Arc::clone(&log));
+        (log, live)
+    }
+
+    /// The bug this view had: 1.5 s into three 3-second sleeps, the counts
+    /// said `3 ready` (clock arithmetic saturated at the first sample). From
+    /// the model's tally they sleep; when their timers fire and they are
+    /// polled, they are done.
+    #[tokio::test(start_paused = true)]
+    async fn mid_wait_the_counts_say_sleeping_not_ready() {
+        let (log, live) = tallied(3);
+        let watcher = state::Watcher(Arc::clone(&log));
+        let tasks = (1..=3).map(|id| {
+            let log = Arc::clone(&log);
+            crate::events::polled(&watcher, id, async move {
+                let timer = tokio::time::sleep(ms(3000));
+                log.armed(id, timer.deadline());
+                timer.await;
+            })
+        });
+        let all = futures::future::join_all(tasks);
+        tokio::pin!(all);
+        // 1.5 s in: every task asleep, none ready, none done.
+        let mid = tokio::time::timeout(ms(1500), &mut all).await;
+        assert!(mid.is_err(), "still sleeping");
+        let counts = log.counts(ms(1500), true).unwrap();
+        assert_eq!(counts.of(state::TaskState::Sleeping), 3);
+        assert_eq!(counts.of(state::TaskState::Ready), 0);
+        assert_eq!(counts.done, 0);
+        // The view's line says so.
+        let now = live.sample();
+        assert_eq!(now.model.of(state::TaskState::Sleeping), 3);
+        #[cfg(feature = "live")]
+        {
+            let line = draw::counts_parts(
+                &plan(Waiting::Free, 3),
+                super::counts(&plan(Waiting::Free, 3), &now),
+            )
+            .join(" · ");
+            assert!(line.contains("3 sleeping"), "{line}");
+            assert!(!line.contains("ready"), "{line}");
+        }
+        // Past the deadline with no thread parked to fire the timers, they
+        // are overdue, not ready: nobody has woken them.
+        let late = log.counts(ms(3500), false).unwrap();
+        assert_eq!(late.of(state::TaskState::Overdue), 3);
+        assert_eq!(late.of(state::TaskState::Ready), 0);
+        all.await;
+        assert_eq!(log.counts(ms(3001), true).unwrap().done, 3);
+        // The lanes kept task 1's changes: sleeping at 1 s, ended by 3.1 s.
         let mut seen = Seen::default();
-        let sample = |at, started, done| Sample {
-            at: ms(at),
-            started,
-            done,
-            in_lock: 0,
-            threads: Vec::new(),
-        };
-        seen.push(sample(0, 4, 0));
-        seen.push(sample(500, 10, 0));
-        seen.push(sample(1200, 10, 3));
-        // At 1.2 s the four tasks that started at 0 have slept their second:
-        // three are done, one is woken and waits for the thread; the six
-        // started at 0.5 s still sleep.
-        let now = seen.now();
-        let counts = counts(&plan, &seen, &now);
+        seen.push(live.sample());
+        seen.lanes = vec![live.lane(0)];
         assert_eq!(
-            counts,
-            Counts {
-                tasks: 10,
-                done: 3,
-                waiting: 6,
-                ready: 1,
-                not_started: 0,
-                lock: 0,
-            }
+            seen.state(0, ms(1000)),
+            TaskState::Is(state::TaskState::Sleeping)
         );
-        let blocked = Plan {
-            waiting: Waiting::Blocked,
-            ..plan
-        };
-        let now = sample(1200, 4, 3);
-        let counts = super::counts(&blocked, &seen, &now);
-        assert_eq!((counts.done, counts.waiting, counts.ready), (3, 1, 6));
+        assert_eq!(seen.state(0, ms(3100)), TaskState::Done);
+    }
+
+    /// tokio's lock: a task waiting for it is in the lock state (its thread
+    /// free), not ready; a pool call waits queued before a thread takes it.
+    #[tokio::test(start_paused = true)]
+    async fn the_tally_follows_the_lock_and_the_pool_queue() {
+        let (log, _live) = tallied(2);
+        let watcher = state::Watcher(Arc::clone(&log));
+        use crate::events::PollFollower;
+        watcher.poll_began(1, std::time::Instant::now());
+        log.note(1, state::What::LockAsked);
+        watcher.poll_returned(1, std::time::Instant::now(), Duration::ZERO, false);
+        watcher.poll_began(2, std::time::Instant::now());
+        log.note(2, state::What::Queued);
+        watcher.poll_returned(2, std::time::Instant::now(), Duration::ZERO, false);
+        let counts = log.counts(ms(1), true).unwrap();
+        assert_eq!(counts.of(state::TaskState::Lock), 1);
+        assert_eq!(counts.of(state::TaskState::Queued), 1);
+        log.note(2, state::What::PoolStarted);
+        let counts = log.counts(ms(2), true).unwrap();
+        assert_eq!(counts.of(state::TaskState::InPool), 1);
+        assert_eq!(counts.of(state::TaskState::Queued), 0);
     }
 
     #[test]

@@ -273,6 +273,7 @@ impl Screen {
             };
             seen.push(state.sample());
             seen.marks = (0..lanes).map(|lane| state.marks(lane)).collect();
+            seen.lanes = (0..lanes).map(|lane| state.lane(lane)).collect();
             if stop && !failed {
                 // The last frame is drawn whole: a `^C` that the terminal
                 // echoed at the cursor, or keys typed during the run, are

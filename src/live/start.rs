@@ -2,6 +2,7 @@
 
 use super::{LiveState, Plan, View};
 use crate::config::Config;
+use crate::state::Birth;
 use crate::vocab::{LockKind, Mode, Runtime, Waiting, Work};
 use std::io::{self, IsTerminal, Write};
 use std::sync::Arc;
@@ -28,23 +29,33 @@ pub(crate) fn start(
         None
     };
     if let Some(why) = why_not {
-        let _ = writeln!(
-            io::stderr(),
-            "asyncdemo: --live: {why}; running without the view"
-        );
+        let line = format!("warning: --live: {why}; running without the view");
+        let _ = writeln!(io::stderr(), "{}", crate::style::label(&line));
         return (None, out, None);
     }
     let state = Arc::new(LiveState::new(Waiting::of(config.way.mode, config.work)));
     match View::start(plan(config), Arc::clone(&state), out) {
         Ok((view, lines)) => (Some(view), lines, Some(state)),
         Err(err) => {
-            let _ = writeln!(
-                io::stderr(),
-                "asyncdemo: --live: cannot draw on this terminal ({err}); running without the view"
+            let line = format!(
+                "warning: --live: cannot draw on this terminal ({err}); running without the view"
             );
+            let _ = writeln!(io::stderr(), "{}", crate::style::label(&line));
             (None, Box::new(io::stdout()), None)
         }
     }
+}
+
+/// What the view's tally of the task states needs ([`crate::state`]):
+/// the tasks, when they are born (all at once on a runtime, each with its
+/// thread otherwise), and how many get a lane.
+pub(crate) fn tally(config: &Config) -> (u32, Birth, usize) {
+    let birth = if config.way.runtime.is_some() && config.way.mode != Mode::Threads {
+        Birth::AtStart
+    } else {
+        Birth::OnItsOwn
+    };
+    (config.tasks, birth, super::MAX_LANES)
 }
 
 /// What the live view needs to know of the run before it starts.
@@ -88,6 +99,7 @@ fn plan(config: &Config) -> Plan {
         tasks: config.tasks,
         delay: config.delay,
         waiting: Waiting::of(way.mode, config.work),
+        work: config.work,
         runtime: way.runtime.is_some() && way.mode != Mode::Threads,
         one_thread,
         joined,

@@ -23,6 +23,9 @@ is printed after the measured part, one fact per line:
   observed NS                the quickest request's round trip
   park NS THREAD 1|0         the loop's thread went idle (1) or woke (0)
   executor THREADS           the default executor's size (to_thread)
+  call NS TASK 1|0 THREAD    an executor thread began (1) or ended (0) a
+                             task's call (to_thread): a call queued for a
+                             free executor thread has not begun
   polls LONGEST_NS SLOW      the longest callback of the event loop
   elapsed NS                 the measured part, as the notes time it
 
@@ -153,11 +156,25 @@ async def blocks(task, delay):
     line(task, "last")
 
 
+# Each to_thread call's start and end on its executor thread:
+# (nanoseconds since the start, task, 1 began or 0 ended, thread).
+calls = []
+
+
+def offloaded(task, delay):
+    """The call to_thread hands to the executor: it notes when a thread
+    really began it, which a call queued for a free thread has not."""
+    calls.append((time.perf_counter_ns() - start_ns, task, 1, thread_number()))
+    time.sleep(delay)
+    calls.append((time.perf_counter_ns() - start_ns, task, 0, thread_number()))
+
+
 async def offloads(task, delay):
     line(task, "first")
     # The sleep runs on the loop's default executor, a ThreadPoolExecutor of
-    # min(32, os.cpu_count() + 4) threads; the coroutine awaits it.
-    await asyncio.to_thread(time.sleep, delay)
+    # at most min(32, os.cpu_count() + 4) threads, started as calls need
+    # them; the coroutine awaits it.
+    await asyncio.to_thread(offloaded, task, delay)
     line(task, "last")
 
 
@@ -310,6 +327,8 @@ def main(argv):
         out.append("park %d %d %d\n" % (at, thread, parked))
     if executor:
         out.append("executor %d\n" % executor[0])
+    for at, task, began, thread in calls:
+        out.append("call %d %d %d %d\n" % (at, task, began, thread))
     if polls["timed"]:
         out.append("polls %d %d\n" % (polls["longest"], polls["slow"]))
     out.append("elapsed %d\n" % elapsed)

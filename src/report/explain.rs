@@ -20,7 +20,7 @@ pub(crate) const NARRATED: u32 = 3;
 
 /// The mark in front of every narration line, so that the demo's own lines
 /// stay exactly as they are and `grep -v '│'` gives them back.
-pub(crate) const MARK: &str = "  │ ";
+pub(crate) const MARK: &str = crate::wrap::GUTTER;
 
 /// What drives the tasks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -145,8 +145,9 @@ pub(crate) enum Step {
         tasks: u32,
         narrated: u32,
     },
-    /// `poll` is called; `ready_for` is how long the task had been woken
-    /// (ready, waiting for the thread), for a poll that follows a wake-up.
+    /// `poll` is called; `ready_for` is how long the task had been ready,
+    /// waiting for the thread: since its wake-up, or for its first poll
+    /// since the start (every task of a runtime is made ready at once).
     Polled {
         task: u32,
         driver: Driver,
@@ -343,7 +344,12 @@ impl Step {
             } => {
                 let poller = driver.poller();
                 match (again, ready_for) {
-                    (false, _) => format!("{poller} polls task {task} (on thread {thread})."),
+                    (false, Some(ready)) => format!(
+                        "{poller} polls task {task} (on thread {thread}) for the first time: it \
+                         waited {}, ready since the start, for the thread.",
+                        ms(ready)
+                    ),
+                    (false, None) => format!("{poller} polls task {task} (on thread {thread})."),
                     (true, Some(ready)) => format!(
                         "{poller} polls task {task} again (on thread {thread}): it waited {}, \
                          ready, for the thread.",
@@ -609,14 +615,16 @@ struct ExplainLine<'a> {
     text: &'a str,
 }
 
-/// Writes `step`, which happened `at`, as one marked text line (dim when
-/// `color`) or, with `ndjson`, as one NDJSON object.
+/// Writes `step`, which happened `at`, as marked text (dim when `color`),
+/// wrapped to `columns` when known with the mark on every line, or, with
+/// `ndjson`, as one NDJSON object.
 pub(crate) fn write_step(
     out: &mut dyn Write,
     at: Duration,
     step: &Step,
     ndjson: bool,
     color: bool,
+    columns: Option<usize>,
 ) -> io::Result<()> {
     let words = step.words();
     if ndjson {
@@ -630,12 +638,18 @@ pub(crate) fn write_step(
         serde_json::to_writer(&mut *out, &line)?;
         return out.write_all(b"\n");
     }
-    if color {
-        let dim = anstyle::Style::new().dimmed();
-        writeln!(out, "{dim}{MARK}{words}{dim:#}")
-    } else {
-        writeln!(out, "{MARK}{words}")
+    // One write for the step, so that no task line lands inside it.
+    let mut text = String::new();
+    for line in crate::wrap::hanging(&words, MARK, MARK, columns) {
+        if color {
+            let dim = anstyle::Style::new().dimmed();
+            text.push_str(&format!("{dim}{line}{dim:#}\n"));
+        } else {
+            text.push_str(&line);
+            text.push('\n');
+        }
     }
+    out.write_all(text.as_bytes())
 }
 
 #[cfg(test)]
@@ -651,20 +665,38 @@ mod tests {
             driver: Driver::Joined(Runtime::CurrentThread),
         };
         let mut text = Vec::new();
-        write_step(&mut text, Duration::ZERO, &step, false, false).unwrap();
+        write_step(&mut text, Duration::ZERO, &step, false, false, None).unwrap();
         assert_eq!(
             String::from_utf8(text).unwrap(),
             "  │ task 2's poll returns Pending after 0.012 ms: its timer is registered, \
              and the thread goes back to join_all.\n"
         );
         let mut json = Vec::new();
-        write_step(&mut json, Duration::from_micros(5), &step, true, false).unwrap();
+        write_step(
+            &mut json,
+            Duration::from_micros(5),
+            &step,
+            true,
+            false,
+            Some(40),
+        )
+        .unwrap();
         let value: serde_json::Value = serde_json::from_slice(&json).unwrap();
         assert_eq!(value["type"], "explain");
         assert_eq!(value["task"], 2);
         assert_eq!(value["step"], "pending");
         assert_eq!(value["t_secs"], 0.000005);
         assert!(value["text"].as_str().unwrap().starts_with("task 2's poll"));
+        // Given a width, the step wraps, the mark on every line.
+        let mut text = Vec::new();
+        write_step(&mut text, Duration::ZERO, &step, false, false, Some(40)).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        assert!(text.lines().count() >= 3, "{text}");
+        assert!(
+            text.lines()
+                .all(|l| l.starts_with(MARK) && crate::wrap::width(l) <= 40),
+            "{text}"
+        );
     }
 
     /// A line from outside (a server's reason phrase) is quoted escaped.

@@ -2,6 +2,9 @@
 //! data, never by pasting strings together.
 
 use super::Summary;
+use super::lanes::Driver;
+use crate::state::{Birth, Model, TaskState};
+use crate::vocab::{Event, Park};
 use serde::Serialize;
 use std::io::{self, Write};
 use std::time::Duration;
@@ -24,6 +27,146 @@ struct SummaryLine<'a> {
     kind: &'static str,
     #[serde(flatten)]
     summary: &'a Summary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    task_states: Option<TaskStates>,
+}
+
+/// The summary with every task's account from the task-state model.
+#[derive(Serialize)]
+struct WithTasks<'a> {
+    #[serde(flatten)]
+    summary: &'a Summary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    task_states: Option<TaskStates>,
+}
+
+/// Up to this many tasks, the JSON lists one record per task; past it,
+/// one distribution per state (a million records would be hundreds of
+/// megabytes that no script wants to read).
+pub(crate) const MAX_TASK_RECORDS: u32 = 10_000;
+
+/// What the JSON says of the tasks' states: one record each, or, for a
+/// run past [`MAX_TASK_RECORDS`], a distribution per state.
+#[derive(Serialize)]
+#[serde(rename_all = "snake_case")]
+enum TaskStates {
+    Tasks(Vec<TaskRecord>),
+    // Boxed: eight distributions are far bigger than a Vec's three words.
+    Distributions(Box<StateTimes<Distribution>>),
+}
+
+/// One task: how long it spent in each state, its polls, its lines.
+#[derive(Serialize)]
+struct TaskRecord {
+    task: u32,
+    polls: u32,
+    longest_poll_secs: f64,
+    /// When it printed its first and last line; `null` if it did not.
+    first_line_secs: Option<f64>,
+    last_line_secs: Option<f64>,
+    /// Seconds in each state.
+    secs: StateTimes<f64>,
+}
+
+/// One figure per state of the model, in its words.
+#[derive(Serialize)]
+struct StateTimes<T> {
+    polled: T,
+    held: T,
+    sleeping: T,
+    overdue: T,
+    ready: T,
+    queued: T,
+    in_pool: T,
+    lock: T,
+}
+
+impl<T> StateTimes<T> {
+    /// The figure of each state, by `of`.
+    fn by(mut of: impl FnMut(TaskState) -> T) -> StateTimes<T> {
+        StateTimes {
+            polled: of(TaskState::Polled),
+            held: of(TaskState::Held),
+            sleeping: of(TaskState::Sleeping),
+            overdue: of(TaskState::Overdue),
+            ready: of(TaskState::Ready),
+            queued: of(TaskState::Queued),
+            in_pool: of(TaskState::InPool),
+            lock: of(TaskState::Lock),
+        }
+    }
+}
+
+/// How one state's time spread over the tasks, in seconds.
+#[derive(Serialize)]
+struct Distribution {
+    min_secs: f64,
+    median_secs: f64,
+    p99_secs: f64,
+    max_secs: f64,
+}
+
+impl Distribution {
+    fn of(mut values: Vec<f64>) -> Distribution {
+        values.sort_unstable_by(f64::total_cmp);
+        let at = |q: f64| {
+            let i = ((values.len() as f64 - 1.0) * q).round() as usize;
+            values.get(i).copied().unwrap_or(0.0)
+        };
+        Distribution {
+            min_secs: at(0.0),
+            median_secs: at(0.5),
+            p99_secs: at(0.99),
+            max_secs: at(1.0),
+        }
+    }
+}
+
+/// The tasks' states of the run `summary` describes, from the model built
+/// of what it observed; `None` when it observed nothing (a Python row).
+fn task_states(summary: &Summary, events: &[Event]) -> Option<TaskStates> {
+    if summary.observed.events.is_empty() {
+        return None;
+    }
+    let birth = match Driver::of(summary) {
+        Driver::None => Birth::OnItsOwn,
+        _ => Birth::AtStart,
+    };
+    let end = events
+        .iter()
+        .map(|e| e.at)
+        .fold(Duration::from_secs_f64(summary.elapsed_secs), Duration::max);
+    let observed = &summary.observed;
+    // Only the first MAX_TASK_RECORDS tasks were observed for the JSON.
+    let tasks = summary.tasks.min(MAX_TASK_RECORDS);
+    let model = Model::new(&observed.events, &observed.parks, (tasks, birth), end);
+    if summary.tasks > MAX_TASK_RECORDS {
+        let mut times: Vec<Vec<f64>> = (0..8).map(|_| Vec::with_capacity(tasks as usize)).collect();
+        for task in 1..=tasks {
+            let record = model.record(task);
+            for (i, state) in TaskState::ALL.into_iter().enumerate() {
+                times[i].push(record.time_in(state).as_secs_f64());
+            }
+        }
+        let mut times = times.into_iter();
+        return Some(TaskStates::Distributions(Box::new(StateTimes::by(|_| {
+            Distribution::of(times.next().unwrap_or_default())
+        }))));
+    }
+    let records = (1..=tasks)
+        .map(|task| {
+            let record = model.record(task);
+            TaskRecord {
+                task,
+                polls: record.polls,
+                longest_poll_secs: record.longest_poll.as_secs_f64(),
+                first_line_secs: record.first_line.map(|at| at.as_secs_f64()),
+                last_line_secs: record.last_line.map(|at| at.as_secs_f64()),
+                secs: StateTimes::by(|state| record.time_in(state).as_secs_f64()),
+            }
+        })
+        .collect();
+    Some(TaskStates::Tasks(records))
 }
 
 /// Writes one task line as an NDJSON event.
@@ -43,17 +186,32 @@ pub(crate) fn write_event(
     out.write_all(b"\n")
 }
 
-/// `--format json`: the summary, pretty-printed, as the only thing on stdout.
-pub(crate) fn write_summary(out: &mut impl Write, summary: &Summary) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, summary)?;
+/// `--format json`: the summary, pretty-printed, as the only thing on
+/// stdout, with the tasks' states (`task_states`) when the run observed
+/// them; `events` and `parks` are its recorded lines and thread parks.
+pub(crate) fn write_summary(
+    out: &mut impl Write,
+    summary: &Summary,
+    (events, _parks): (&[Event], &[Park]),
+) -> io::Result<()> {
+    let with = WithTasks {
+        summary,
+        task_states: task_states(summary, events),
+    };
+    serde_json::to_writer_pretty(&mut *out, &with)?;
     out.write_all(b"\n")
 }
 
 /// `--format ndjson`: the summary as one line after the events.
-pub(crate) fn write_summary_line(out: &mut impl Write, summary: &Summary) -> io::Result<()> {
+pub(crate) fn write_summary_line(
+    out: &mut impl Write,
+    summary: &Summary,
+    (events, _parks): (&[Event], &[Park]),
+) -> io::Result<()> {
     let line = SummaryLine {
         kind: "summary",
         summary,
+        task_states: task_states(summary, events),
     };
     serde_json::to_writer(&mut *out, &line)?;
     out.write_all(b"\n")

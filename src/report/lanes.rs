@@ -1,76 +1,46 @@
-//! What the pictures draw in each lane, derived once from the recorded
-//! events and thread parks, for the text `--timeline` and the `--svg` file.
+//! What the pictures draw in each lane, for the text `--timeline` and the
+//! `--svg` file.
 //!
-//! A task lane is a list of [`Span`]s:
-//!
-//! - **ready, waiting for the thread**: the task could run but another task
-//!   holds the thread. Every coroutine is ready at the start (`join_all` and
-//!   `spawn` create them all at once), so the time before its first line is
-//!   this; and its wait is over at its first line plus the delay, so a last
-//!   line later than that is this too. No tool draws this state, and it is
-//!   the heart of the lesson: the staircase of a blocking run is tasks
-//!   ready to go, kept off the thread.
-//! - **waiting**: between its first line and the end of its wait, coloured by
-//!   how it waits ([`Waiting`]). Only a free wait can end while another task
-//!   holds the thread; a blocked task holds it itself, and a blocking-pool
-//!   call may first queue for a pool thread, so for those the whole gap to
-//!   the last line counts as waiting.
+//! A task lane is the task's spans in the task-state model
+//! ([`crate::state`]), built from what the run observed: its polls, its
+//! waker's calls, its timer's deadline, its pool call's start, the blocking
+//! calls that held its thread. This file decides no state; it asks the
+//! model. The one exception is a run that observed nothing but its lines (a
+//! Python row of `compare --python`: python3 reports only when a task
+//! printed), drawn from its lines alone by [`line_spans`], and said so.
 //!
 //! A thread lane is the intervals in which a runtime thread was unparked,
 //! from tokio's `on_thread_park` / `on_thread_unpark` hooks; the rest of
 //! the lane it was parked (idle). Unparked is not the same as running code:
-//! while a task of a blocking mode is inside its wait on that thread, the
-//! thread is *held* in a blocking call (it uses no CPU, and runs nothing
-//! else). The lane tells the two apart ([`ThreadLane::held`]).
+//! while a task's blocking call holds the thread, the thread is *held*
+//! (it uses no CPU, and runs nothing else). The lane tells the two apart
+//! ([`ThreadLane::held`]), from the model's held spans.
 
 use super::Summary;
 use super::marks::Marks;
-use crate::vocab::{Event, LockKind, LockMark, Park, Phase, RuntimeKind, Waiting};
+use crate::state::{Birth, Model};
+pub(crate) use crate::state::{Span, TaskState as State};
+use crate::vocab::{Event, LockKind, Park, Phase, RuntimeKind, Waiting};
 use std::time::Duration;
 
-/// What a task is doing during a span of its lane.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum State {
-    /// Ready to run, but another task holds the thread.
-    Ready,
-    /// Waiting, in this way.
-    Waiting(Waiting),
-    /// In the `lock` demo: waiting for the shared lock in tokio's
-    /// `lock().await`, which returned `Pending`, so its thread is free. (A
-    /// task inside std's `lock()` is `Waiting(Blocked)`: it holds the thread.)
-    Lock,
-}
-
-/// A stretch of one task's lane.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Span {
-    pub(crate) from: Duration,
-    pub(crate) to: Duration,
-    pub(crate) state: State,
-}
-
-/// The spans of one task, given its marks, each task's `delay`, how it
-/// waits, and the end of the picture (where an unfinished task's wait
-/// ends). Empty spans are left out.
-///
-/// `queued` says whether a task is ready from the start: true for the
-/// runtime drivers, which create every coroutine at once; false for `--mode
-/// threads`, where a task begins when its own thread does.
-pub(crate) fn task_spans(
+/// The spans of one task of a run that reported only its lines (a Python
+/// row): between its two lines it waited in the row's own way (the only
+/// thing the row says), and before its first line it was ready, kept off
+/// the thread, when `queued` (every coroutine exists from the start).
+/// Nothing here is observed beyond the lines; the runs of this program
+/// are drawn from the model instead.
+pub(crate) fn line_spans(
     mark: &Marks,
-    delay: Duration,
     waiting: Waiting,
     (end, queued): (Duration, bool),
 ) -> Vec<Span> {
-    let mut spans = Vec::with_capacity(3);
+    let mut spans = Vec::with_capacity(2);
     let mut push = |from: Duration, to: Duration, state| {
         if to > from {
             spans.push(Span { from, to, state });
         }
     };
     let Some(first) = mark.first else {
-        // Never started: ready all along, kept off the thread (a run that
-        // a signal stopped before this task's turn).
         push(Duration::ZERO, end, State::Ready);
         return spans;
     };
@@ -78,21 +48,13 @@ pub(crate) fn task_spans(
         push(Duration::ZERO, first.at, State::Ready);
     }
     let last = mark.last.map_or(end, |e| e.at);
-    // Only a free wait ends by itself: its timer fires (or its reply
-    // arrives) and the task must then get the thread back. A blocked task
-    // holds the thread through its wait and prints right after it, and a
-    // blocking-pool call may queue for a pool thread first, so for both
-    // the wait lasts until the last line.
-    let ready_at = match waiting {
-        Waiting::Free => first.at.saturating_add(delay).min(last),
-        // A busy loop is work, not a wait: it ends when its last line
-        // comes, however the loop shared the thread.
-        Waiting::Blocked | Waiting::Offloaded | Waiting::Spinning => last,
+    let state = match waiting {
+        Waiting::Free => State::Sleeping,
+        Waiting::Blocked => State::Held,
+        Waiting::Offloaded => State::InPool,
+        Waiting::Spinning => State::Polled,
     };
-    push(first.at, ready_at, State::Waiting(waiting));
-    // Also for an unfinished task: its wait was over, and a signal stopped
-    // the run before the thread got to it.
-    push(ready_at, last, State::Ready);
+    push(first.at, last, state);
     spans
 }
 
@@ -100,19 +62,17 @@ pub(crate) fn task_spans(
 pub(crate) struct Lanes {
     /// The runtime threads' lanes.
     pub(crate) threads: Vec<ThreadLane>,
-    /// Each task's wait.
-    delay: Duration,
-    /// How the tasks wait.
+    /// How the tasks wait, for the legend's main entry.
     pub(crate) waiting: Waiting,
     /// Where the picture ends.
     pub(crate) end: Duration,
-    /// On a current-thread runtime, every task shares the one thread: its
-    /// busy intervals refine the tasks' ready spans ([`refine`]).
-    shared: Option<usize>,
-    /// Whether every task is ready from the start (see [`task_spans`]).
+    /// The task-state model, when the run observed one.
+    model: Option<Model>,
+    /// Whether every task is ready from the start (a runtime's tasks).
     queued: bool,
-    /// For `lock`: each task's wait for the lock, and which lock it was.
-    locks: (Vec<LockMark>, Option<LockKind>),
+    /// The states of the spans handed out so far, one bit each, for the
+    /// legend: it lists what the picture drew.
+    drawn: std::cell::Cell<u16>,
 }
 
 impl Lanes {
@@ -120,7 +80,25 @@ impl Lanes {
     pub(crate) fn new(summary: &Summary, events: &[Event], parks: &[Park], end: Duration) -> Lanes {
         let driver = Driver::of(summary);
         let waiting = Waiting::of(summary.mode, summary.work);
-        let mut threads = thread_lanes(parks, events, end, (driver, waiting));
+        let birth = match driver {
+            Driver::None => Birth::OnItsOwn,
+            _ => Birth::AtStart,
+        };
+        let observed = &summary.observed;
+        // The model's own parks: the same hooks, kept with the observations.
+        let model = (!observed.events.is_empty()).then(|| {
+            Model::new(
+                &observed.events,
+                &observed.parks,
+                (summary.tasks, birth),
+                end,
+            )
+        });
+        let held = match &model {
+            Some(model) => model.held(end),
+            None => line_holds(events, end, waiting),
+        };
+        let mut threads = thread_lanes(parks, events, end, driver, &held);
         let shared = (driver == Driver::CurrentThread && threads.len() == 1).then_some(0);
         // A task blocked in std's `lock()` (a deadlock) holds the one
         // thread from the moment it asked, with no line or park to say so:
@@ -132,68 +110,45 @@ impl Lanes {
         }
         Lanes {
             threads,
-            delay: Duration::from_secs_f64(summary.delay_secs),
             waiting,
             end,
-            shared,
+            model,
             queued: driver != Driver::None,
-            locks: (summary.locks.clone(), summary.lock),
+            drawn: std::cell::Cell::new(0),
         }
     }
 
-    /// The spans of task number `task`, with these marks.
+    /// Whether a span in `state` was handed out for drawing.
+    pub(crate) fn drew(&self, state: State) -> bool {
+        self.drawn.get() & (1 << state as u16) != 0
+    }
+
+    /// The spans of task number `task`, with these marks (read only for a
+    /// run that reported nothing but its lines).
     pub(crate) fn task(&self, task: u32, mark: &Marks) -> Vec<Span> {
-        let spans = task_spans(mark, self.delay, self.waiting, (self.end, self.queued));
-        let spans = match self.shared {
-            Some(index) => refine(spans, &self.threads[index].busy, self.waiting),
-            None => spans,
+        let spans = match &self.model {
+            Some(model) => model.spans(task),
+            None => line_spans(mark, self.waiting, (self.end, self.queued)),
         };
-        let (marks, lock) = &self.locks;
-        let Some(wait) = marks.iter().find(|m| m.task == task) else {
-            return spans;
-        };
-        // From asking to getting the lock the task waits for it, whatever
-        // the thread did meanwhile: in std's lock() it holds the thread (to
-        // the end, in a deadlock); in tokio's it has returned Pending.
-        let state = match lock {
-            Some(LockKind::Std) => State::Waiting(Waiting::Blocked),
-            _ => State::Lock,
-        };
-        overlay(spans, (wait.asked, wait.got.unwrap_or(self.end)), state)
+        let drawn = spans
+            .iter()
+            .fold(self.drawn.get(), |bits, s| bits | 1 << s.state as u16);
+        self.drawn.set(drawn);
+        spans
     }
 }
 
-/// `spans` with `state` from `from` to `to`, in place of what they said.
-fn overlay(spans: Vec<Span>, (from, to): (Duration, Duration), state: State) -> Vec<Span> {
-    if to <= from {
-        return spans;
+/// The blocking calls of a run that reported only its lines, for its
+/// thread lanes: a blocked task's wait, from its first line to its last
+/// (or to `end`), on the thread that printed its first line.
+fn line_holds(events: &[Event], end: Duration, waiting: Waiting) -> Vec<(u32, Duration, Duration)> {
+    if waiting != Waiting::Blocked {
+        return Vec::new();
     }
-    let mut out = Vec::with_capacity(spans.len() + 2);
-    let mut placed = false;
-    for span in spans {
-        if span.to <= from || span.from >= to {
-            if span.from >= to && !placed {
-                out.push(Span { from, to, state });
-                placed = true;
-            }
-            out.push(span);
-            continue;
-        }
-        if span.from < from {
-            out.push(Span { to: from, ..span });
-        }
-        if !placed {
-            out.push(Span { from, to, state });
-            placed = true;
-        }
-        if span.to > to {
-            out.push(Span { from: to, ..span });
-        }
-    }
-    if !placed {
-        out.push(Span { from, to, state });
-    }
-    out
+    blocking_waits(events, end)
+        .into_iter()
+        .map(|(thread, from, to, _)| (thread, from, to))
+        .collect()
 }
 
 /// Marks `lane` held, unparked and running nothing, over `(from, to)`.
@@ -293,9 +248,10 @@ impl ThreadLane {
 /// A wake-up shorter than this in which the thread printed no line is the
 /// runtime's own housekeeping, left out of the pictures. The one a learner
 /// would see on every async timeline is tokio's timer wheel: a sleep sits in
-/// a coarse level of the wheel until it is close, and at about 96% of it the
-/// driver wakes up to move the entry to a finer level (tokio's
-/// `time/wheel`), polls no task and parks again. Drawn, it is a busy mark in
+/// a coarse slot of the wheel, the driver parks until the next occupied
+/// slot, which ends before the deadline (how early depends on the delay),
+/// and there it moves the entry to a finer level (tokio's `time/wheel`),
+/// polls no task and parks again. Drawn, it is a busy mark in
 /// the middle of every sleep that the lesson cannot explain, so it is left
 /// out rather than explained: the picture is about tasks, and this is no
 /// task's work. A wake-up that prints a line, or lasts longer, is drawn.
@@ -312,24 +268,21 @@ const HOUSEKEEPING: Duration = Duration::from_millis(1);
 /// along, or the thread inside `Runtime::block_on` of a multi-thread
 /// runtime, which is not a worker, so the hooks never fire on it.
 ///
-/// When the tasks wait `waiting` = [`Waiting::Blocked`], each task's wait
-/// (from its first line to its last, or to `end`) holds the thread that
-/// printed its first line: that part of the lane is [`ThreadLane::held`].
+/// `held` are the blocking calls that held a thread (the thread, from,
+/// to): those parts of the lane are [`ThreadLane::held`].
 pub(crate) fn thread_lanes(
     parks: &[Park],
     events: &[Event],
     end: Duration,
-    (driver, waiting): (Driver, Waiting),
+    driver: Driver,
+    held: &[(u32, Duration, Duration)],
 ) -> Vec<ThreadLane> {
     if driver == Driver::None {
         return Vec::new();
     }
-    let waits = if waiting == Waiting::Blocked {
-        blocking_waits(events, end)
-    } else {
-        Vec::new()
-    };
-    let open_on = |thread: u32| waits.iter().any(|w| w.0 == thread && w.3);
+    let mut waits = held.to_vec();
+    waits.sort_by_key(|w| (w.0, w.1));
+    let open_on = |thread: u32| waits.iter().any(|w| w.0 == thread && w.2 >= end);
     let mut threads: Vec<u32> = Vec::new();
     for park in parks {
         if !threads.contains(&park.thread) {
@@ -378,8 +331,8 @@ pub(crate) fn thread_lanes(
             None => outside.push((event.thread, event.at)),
         }
     }
-    // Held to the end by a wait that a signal interrupted: the thread did
-    // not go idle after its last line, it was blocked in that wait.
+    // Held to the end by a call that a signal interrupted: the thread did
+    // not go idle after its last line, it was blocked in that call.
     for (thread, last) in &mut outside {
         if open_on(*thread) {
             *last = end.max(*last);
@@ -502,53 +455,6 @@ fn without_housekeeping(
         .collect()
 }
 
-/// Refines a task's spans with its thread's busy intervals: a task is
-/// ready *and waiting for the thread* only while that thread is busy with
-/// something else. While the thread is parked, the wait was simply not
-/// over yet (a timer that fired late, a reply still on its way), so that
-/// part of a ready span counts as waiting.
-pub(crate) fn refine(
-    spans: Vec<Span>,
-    busy: &[(Duration, Duration)],
-    waiting: Waiting,
-) -> Vec<Span> {
-    if !spans.iter().any(|s| s.state == State::Ready) {
-        return spans;
-    }
-    let mut out = Vec::with_capacity(spans.len() + 2);
-    let mut push = |from: Duration, to: Duration, state: State| {
-        if to <= from {
-            return;
-        }
-        match out.last_mut() {
-            Some(Span {
-                to: end,
-                state: last,
-                ..
-            }) if *last == state && *end == from => *end = to,
-            _ => out.push(Span { from, to, state }),
-        }
-    };
-    for span in spans {
-        if span.state != State::Ready {
-            push(span.from, span.to, span.state);
-            continue;
-        }
-        // The busy intervals that overlap this span, found by bisection:
-        // the band of a million tasks refines each one.
-        let first = busy.partition_point(|&(_, to)| to <= span.from);
-        let mut at = span.from;
-        for &(from, to) in busy[first..].iter().take_while(|(from, _)| *from < span.to) {
-            let (from, to) = (from.max(span.from), to.min(span.to));
-            push(at, from, State::Waiting(waiting));
-            push(from, to, State::Ready);
-            at = to;
-        }
-        push(at, span.to, State::Waiting(waiting));
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -558,30 +464,11 @@ mod tests {
         Duration::from_millis(n)
     }
 
-    fn marks(first: u64, last: Option<u64>) -> Marks {
-        Marks {
-            first: Some(event(first, 1, Phase::First, 1)),
-            last: last.map(|at| event(at, 1, Phase::Last, 1)),
-        }
-    }
-
+    /// A Python row's task, which reports only its lines, is drawn from
+    /// them: ready before its first line, its row's wait after.
     #[test]
-    fn a_blocked_task_waits_for_the_thread_before_its_first_line_only() {
-        // A sleep that overshoots is still the task holding the thread.
-        let spans = task_spans(
-            &marks(0, Some(210)),
-            ms(200),
-            Waiting::Blocked,
-            (ms(210), true),
-        );
-        assert_eq!(spans.len(), 1);
-        assert_eq!(spans[0].to, ms(210));
-        let spans = task_spans(
-            &marks(200, Some(400)),
-            ms(200),
-            Waiting::Blocked,
-            (ms(600), true),
-        );
+    fn a_run_that_reported_only_lines_is_drawn_from_them() {
+        let spans = line_spans(&marks(200, Some(400)), Waiting::Blocked, (ms(600), true));
         assert_eq!(
             spans,
             [
@@ -593,66 +480,20 @@ mod tests {
                 Span {
                     from: ms(200),
                     to: ms(400),
-                    state: State::Waiting(Waiting::Blocked)
+                    state: State::Held
                 },
             ]
         );
+        let spans = line_spans(&marks(5, None), Waiting::Free, (ms(900), false));
+        assert_eq!(spans.len(), 1, "not queued on a thread of its own");
+        assert_eq!((spans[0].to, spans[0].state), (ms(900), State::Sleeping));
     }
 
-    #[test]
-    fn a_task_on_a_thread_of_its_own_is_not_queued_before_it_starts() {
-        let spans = task_spans(
-            &marks(5, Some(205)),
-            ms(200),
-            Waiting::Blocked,
-            (ms(205), false),
-        );
-        assert_eq!(spans.len(), 1);
-        assert_eq!(spans[0].state, State::Waiting(Waiting::Blocked));
-    }
-
-    #[test]
-    fn a_sleep_that_ends_while_the_thread_is_busy_is_ready_until_its_last_line() {
-        let spans = task_spans(
-            &marks(0, Some(1300)),
-            ms(1000),
-            Waiting::Free,
-            (ms(1300), true),
-        );
-        assert_eq!(
-            spans,
-            [
-                Span {
-                    from: ms(0),
-                    to: ms(1000),
-                    state: State::Waiting(Waiting::Free)
-                },
-                Span {
-                    from: ms(1000),
-                    to: ms(1300),
-                    state: State::Ready
-                },
-            ]
-        );
-    }
-
-    #[test]
-    fn an_offloaded_wait_lasts_to_its_last_line_and_an_unfinished_one_to_the_end() {
-        let spans = task_spans(
-            &marks(0, Some(400)),
-            ms(200),
-            Waiting::Offloaded,
-            (ms(400), true),
-        );
-        assert_eq!(spans.len(), 1);
-        assert_eq!(spans[0].state, State::Waiting(Waiting::Offloaded));
-        assert_eq!(spans[0].to, ms(400));
-        let spans = task_spans(&marks(0, None), ms(1000), Waiting::Blocked, (ms(900), true));
-        assert_eq!(spans.len(), 1);
-        assert_eq!(spans[0].to, ms(900), "an interrupted wait runs to the end");
-        let spans = task_spans(&marks(0, None), ms(200), Waiting::Free, (ms(900), true));
-        assert_eq!(spans[1].state, State::Ready, "its wait was over");
-        assert_eq!((spans[1].from, spans[1].to), (ms(200), ms(900)));
+    fn marks(first: u64, last: Option<u64>) -> Marks {
+        Marks {
+            first: Some(event(first, 1, Phase::First, 1)),
+            last: last.map(|at| event(at, 1, Phase::Last, 1)),
+        }
     }
 
     #[test]
@@ -664,18 +505,13 @@ mod tests {
         };
         let parks = [park(1, true), park(1000, false), park(1002, true)];
         let events = [event(0, 1, Phase::First, 1)];
-        let lanes = thread_lanes(
-            &parks,
-            &events,
-            ms(1002),
-            (Driver::CurrentThread, Waiting::Free),
-        );
+        let lanes = thread_lanes(&parks, &events, ms(1002), Driver::CurrentThread, &[]);
         assert_eq!(lanes.len(), 1);
         assert_eq!(lanes[0].label, "runtime thread");
         assert_eq!(lanes[0].busy, [(ms(0), ms(1)), (ms(1000), ms(1002))]);
-        assert!(thread_lanes(&parks, &events, ms(1002), (Driver::None, Waiting::Free)).is_empty());
+        assert!(thread_lanes(&parks, &events, ms(1002), Driver::None, &[]).is_empty());
         // A worker that parked before doing anything was idle until woken.
-        let lanes = thread_lanes(&parks, &[], ms(1002), (Driver::Spawned, Waiting::Free));
+        let lanes = thread_lanes(&parks, &[], ms(1002), Driver::Spawned, &[]);
         assert_eq!(lanes[0].busy, [(ms(1000), ms(1002))]);
     }
 
@@ -694,62 +530,21 @@ mod tests {
             },
         ];
         let events = [event(0, 1, Phase::First, 1), event(600, 3, Phase::Last, 1)];
-        let lanes = thread_lanes(&parks, &events, ms(600), (Driver::Joined, Waiting::Free));
+        let lanes = thread_lanes(&parks, &events, ms(600), Driver::Joined, &[]);
         let labels: Vec<&str> = lanes.iter().map(|l| l.label.as_str()).collect();
         assert_eq!(labels, ["block_on thread", "worker 1", "worker 2"]);
         assert_eq!(lanes[0].busy, [(ms(0), ms(600))]);
         assert!(lanes[1].busy.is_empty(), "the workers idle all along");
         // A current-thread runtime that never parked was busy throughout.
-        let lanes = thread_lanes(
-            &[],
-            &events,
-            ms(600),
-            (Driver::CurrentThread, Waiting::Free),
-        );
+        let lanes = thread_lanes(&[], &events, ms(600), Driver::CurrentThread, &[]);
         assert_eq!(lanes[0].label, "runtime thread");
         assert_eq!(lanes[0].busy, [(ms(0), ms(600))]);
         // Spawned, the thread that never parked is a worker blocked all
         // along, not block_on's.
-        let lanes = thread_lanes(
-            &parks[..1],
-            &events,
-            ms(600),
-            (Driver::Spawned, Waiting::Free),
-        );
+        let lanes = thread_lanes(&parks[..1], &events, ms(600), Driver::Spawned, &[]);
         let labels: Vec<&str> = lanes.iter().map(|l| l.label.as_str()).collect();
         assert_eq!(labels, ["worker 1", "worker 2"]);
         assert_eq!(lanes[1].busy, [(ms(0), ms(600))]);
-    }
-
-    /// A sleep whose end the thread slept through (the timer fired late)
-    /// was still waiting; only the time the thread was busy elsewhere is
-    /// "ready, waiting for the thread".
-    #[test]
-    fn a_task_is_ready_only_while_its_thread_is_busy() {
-        let spans = task_spans(
-            &marks(0, Some(300)),
-            ms(100),
-            Waiting::Free,
-            (ms(300), true),
-        );
-        let busy = [(ms(0), ms(1)), (ms(250), ms(300))];
-        let refined = refine(spans, &busy, Waiting::Free);
-        let free = State::Waiting(Waiting::Free);
-        assert_eq!(
-            refined,
-            [
-                Span {
-                    from: ms(0),
-                    to: ms(250),
-                    state: free
-                },
-                Span {
-                    from: ms(250),
-                    to: ms(300),
-                    state: State::Ready
-                },
-            ]
-        );
     }
 
     /// A blocking run's thread is unparked all along, but runs code only
@@ -767,18 +562,14 @@ mod tests {
             &[],
             &events,
             ms(402),
-            (Driver::CurrentThread, Waiting::Blocked),
+            Driver::CurrentThread,
+            &line_holds(&events, ms(402), Waiting::Blocked),
         );
         assert_eq!(lanes[0].busy, [(ms(0), ms(401))]);
         assert_eq!(lanes[0].held, [(ms(0), ms(200)), (ms(201), ms(401))]);
         assert_eq!(lanes[0].running(), [(ms(200), ms(201))]);
         // The same lines in an async run hold nothing.
-        let lanes = thread_lanes(
-            &[],
-            &events,
-            ms(402),
-            (Driver::CurrentThread, Waiting::Free),
-        );
+        let lanes = thread_lanes(&[], &events, ms(402), Driver::CurrentThread, &[]);
         assert!(lanes[0].held.is_empty());
         assert_eq!(lanes[0].running(), lanes[0].busy);
     }
@@ -796,7 +587,8 @@ mod tests {
             &[],
             &events,
             ms(300),
-            (Driver::CurrentThread, Waiting::Blocked),
+            Driver::CurrentThread,
+            &line_holds(&events, ms(300), Waiting::Blocked),
         );
         assert_eq!(lanes[0].busy, [(ms(0), ms(300))]);
         assert_eq!(lanes[0].held, [(ms(0), ms(300))]);
@@ -818,7 +610,8 @@ mod tests {
             &parks,
             &events,
             ms(300),
-            (Driver::Spawned, Waiting::Blocked),
+            Driver::Spawned,
+            &line_holds(&events, ms(300), Waiting::Blocked),
         );
         assert_eq!(lanes[0].held, [(ms(0), ms(300))]);
         assert!(lanes[1].busy.is_empty());
@@ -848,12 +641,7 @@ mod tests {
                 ..event(0, 1, Phase::Last, 1)
             },
         ];
-        let lanes = thread_lanes(
-            &parks,
-            &events,
-            ms(1001),
-            (Driver::CurrentThread, Waiting::Free),
-        );
+        let lanes = thread_lanes(&parks, &events, ms(1001), Driver::CurrentThread, &[]);
         assert_eq!(
             lanes[0].busy,
             [
@@ -863,32 +651,6 @@ mod tests {
                     Duration::from_micros(1_000_040)
                 ),
             ]
-        );
-    }
-
-    /// The lock's wait replaces what the spans said over its stretch, and
-    /// nothing else: a ready start before it, the wait after it.
-    #[test]
-    fn a_wait_for_the_lock_is_laid_over_the_spans() {
-        let span = |from, to, state| Span {
-            from: ms(from),
-            to: ms(to),
-            state,
-        };
-        let free = State::Waiting(Waiting::Free);
-        let spans = vec![span(0, 100, State::Ready), span(100, 200, free)];
-        assert_eq!(
-            overlay(spans.clone(), (ms(10), ms(100)), State::Lock),
-            [
-                span(0, 10, State::Ready),
-                span(10, 100, State::Lock),
-                span(100, 200, free)
-            ]
-        );
-        // Never got (a deadlock): to the end, over everything after.
-        assert_eq!(
-            overlay(spans, (ms(10), ms(300)), State::Lock),
-            [span(0, 10, State::Ready), span(10, 300, State::Lock)]
         );
     }
 

@@ -70,6 +70,11 @@ pub(crate) struct Summary {
     /// JSON has the steps in `--trace` instead).
     #[serde(skip)]
     pub(crate) locks: Vec<crate::vocab::LockMark>,
+    /// What the run observed for the task-state model ([`crate::state`]),
+    /// when a view asked for it: the pictures build the model from it.
+    /// Empty otherwise, and for a Python row, which reports only lines.
+    #[serde(skip)]
+    pub(crate) observed: std::sync::Arc<crate::state::Observations>,
     /// Which tokio runtime drove them; `None` (JSON `null`) for
     /// `--mode threads`, which uses none.
     pub(crate) runtime: Option<RuntimeKind>,
@@ -219,6 +224,7 @@ impl Summary {
                 stalled_secs: d.stalled.as_secs_f64(),
             }),
             locks: outcome.locks.clone(),
+            observed: std::sync::Arc::default(),
             runtime: config.way.runtime.map(|r| r.kind()),
             workers: config.way.runtime.and_then(|r| r.workers()),
             spawn: config.way.spawn,
@@ -246,7 +252,37 @@ impl Summary {
     }
 }
 
+/// How many tasks the task-state model must observe for the views `config`
+/// asks for (`None`: no view reads it). Each view asks for the tasks it
+/// shows: `--timeline` its rows, the JSON its records, the SVG every task
+/// (its band draws them all). Observing costs a lock per poll, wake and
+/// timer, so a million-task `--timeline` observes ten of them.
+pub(crate) fn observed_tasks(config: &Config) -> Option<u32> {
+    let mut tasks = None;
+    let mut ask = |n: u32| tasks = Some(tasks.map_or(n, |t: u32| t.max(n)));
+    if config.timeline {
+        ask(timeline::MAX_ROWS);
+    }
+    if config.svg.is_some() || config.png.is_some() {
+        ask(u32::MAX);
+    }
+    if config.format == crate::vocab::Format::Json || config.format == crate::vocab::Format::Ndjson
+    {
+        ask(json::MAX_TASK_RECORDS);
+    }
+    tasks
+}
+
 impl Summary {
+    /// The same summary with what its sink observed for the task-state
+    /// model ([`crate::sink::Sink::observed`]).
+    pub(crate) fn with_observed(self, observed: crate::state::Observations) -> Summary {
+        Summary {
+            observed: observed.into(),
+            ..self
+        }
+    }
+
     /// The same summary with the peak overlap its sink counted
     /// ([`crate::sink::Sink::peak_overlap`]).
     pub(crate) fn with_peak_overlap(self, peak_overlap: Option<u32>) -> Summary {
@@ -296,7 +332,7 @@ pub(crate) mod tests {
                 false,
             )
             .counting_overlap(true);
-            let elapsed = join(&sink, n, &Sleep { delay }).await;
+            let elapsed = join(&sink, n, &Sleep { delay, log: None }).await;
             let outcome = Outcome {
                 elapsed,
                 completed: sink.completed(),

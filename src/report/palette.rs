@@ -8,6 +8,7 @@
 //! thread, magenta (purple) a busy loop running its own code. A thread running code is the ink colour (the terminal's own
 //! foreground, dark grey on the page), a parked one pale.
 
+use crate::state::TaskState;
 use crate::vocab::{Demo, Waiting, Work};
 use anstyle::{AnsiColor, Style};
 
@@ -20,6 +21,11 @@ pub(crate) enum Role {
     Wait(Waiting),
     /// A task ready to run, kept off the thread by another task.
     Ready,
+    /// A task whose timer is past its deadline while no thread could fire
+    /// it ([`TaskState::Overdue`]).
+    Overdue,
+    /// A task whose call waits for a free blocking-pool thread.
+    Queued,
     /// A task of the `lock` demo waiting for tokio's lock: `Pending`, its
     /// thread free (IDLE, not ready).
     Lock,
@@ -34,18 +40,38 @@ pub(crate) enum Role {
 
 impl Role {
     /// Every role, in legend order.
-    pub(crate) const ALL: [Role; 10] = [
+    pub(crate) const ALL: [Role; 12] = [
         Role::Line,
         Role::Wait(Waiting::Free),
         Role::Wait(Waiting::Blocked),
         Role::Wait(Waiting::Offloaded),
         Role::Wait(Waiting::Spinning),
         Role::Ready,
+        Role::Overdue,
+        Role::Queued,
         Role::Lock,
         Role::Running,
         Role::Held,
         Role::Parked,
     ];
+
+    /// The role that draws a task in `state`, in a run whose waits are
+    /// `work`: the one mapping from the model's states to the pictures.
+    /// A poll is the task's own code: a busy loop's colour under `--work
+    /// spin`, else the colour of a thread running code.
+    pub(crate) const fn of_state(state: TaskState, work: Work) -> Role {
+        match state {
+            TaskState::Polled if matches!(work, Work::Spin) => Role::Wait(Waiting::Spinning),
+            TaskState::Polled => Role::Running,
+            TaskState::Held => Role::Wait(Waiting::Blocked),
+            TaskState::Sleeping => Role::Wait(Waiting::Free),
+            TaskState::Overdue => Role::Overdue,
+            TaskState::Ready => Role::Ready,
+            TaskState::Queued => Role::Queued,
+            TaskState::InPool => Role::Wait(Waiting::Offloaded),
+            TaskState::Lock => Role::Lock,
+        }
+    }
 
     /// The fill of its marks in the SVG picture.
     pub(crate) const fn hex(self) -> &'static str {
@@ -56,6 +82,10 @@ impl Role {
             Role::Wait(Waiting::Offloaded) => "#3b75c4",
             Role::Wait(Waiting::Spinning) => "#8e44ad",
             Role::Ready => "#f5a623",
+            // The sleep's green, paled: still asleep, past its time.
+            Role::Overdue => "#a8d08d",
+            // The pool's blue, paled: in line for it.
+            Role::Queued => "#a9c4ea",
             Role::Lock => "#1f9ea8",
             Role::Running => "#4a4a4a",
             // The blocked red, paled: the same story (a held thread) on
@@ -74,6 +104,8 @@ impl Role {
             Role::Wait(Waiting::Offloaded) => Some(AnsiColor::Blue),
             Role::Wait(Waiting::Spinning) => Some(AnsiColor::Magenta),
             Role::Ready => Some(AnsiColor::Yellow),
+            Role::Overdue => Some(AnsiColor::BrightGreen),
+            Role::Queued => Some(AnsiColor::BrightBlue),
             Role::Lock => Some(AnsiColor::Cyan),
         }
     }
@@ -95,6 +127,8 @@ impl Role {
             Role::Wait(Waiting::Offloaded) => '=',
             Role::Wait(Waiting::Spinning) => '%',
             Role::Ready => '.',
+            Role::Overdue => '^',
+            Role::Queued => ',',
             Role::Lock => ':',
             Role::Running => 'x',
             Role::Held => 'H',
@@ -117,6 +151,10 @@ impl Role {
             Role::Line => "prints a line",
             Role::Wait(waiting) => waiting.meaning(demo, work),
             Role::Ready => "ready, waiting for the thread",
+            Role::Overdue => {
+                "overdue: its deadline passed, but no thread is free to fire its timer"
+            }
+            Role::Queued => "queued: its call waits for a free blocking-pool thread",
             Role::Lock => "waiting for the lock (Pending), its thread free",
             Role::Running => "runtime thread running code",
             Role::Held if matches!(demo, Demo::Lock) => {
@@ -147,7 +185,10 @@ mod tests {
         for role in Role::ALL {
             let (r, g, b) = hue(role.hex());
             match role.ansi() {
-                Some(AnsiColor::Green) => assert!(g > r && g > b, "{role:?}"),
+                Some(AnsiColor::Green | AnsiColor::BrightGreen) => {
+                    assert!(g > r && g > b, "{role:?}")
+                }
+                Some(AnsiColor::BrightBlue) => assert!(b > r && b > g, "{role:?}"),
                 Some(AnsiColor::Red) => assert!(r > g && r > b, "{role:?}"),
                 Some(AnsiColor::Blue) => assert!(b > r && b > g, "{role:?}"),
                 Some(AnsiColor::Yellow) => assert!(r > b && g > b, "{role:?}"),

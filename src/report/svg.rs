@@ -82,6 +82,7 @@ mod tests {
     use super::*;
     use crate::report::labels::thousands;
     use crate::report::palette::Role;
+    use crate::state::tests::slept;
     use crate::vocab::testing::event;
     use crate::vocab::{Mode, Outcome, Phase, Waiting};
 
@@ -290,6 +291,19 @@ mod tests {
                     )
                 }))
                 .collect();
+            // All woken at 1 s, each polled at its last line.
+            let observed: Vec<_> = events[tasks as usize..]
+                .iter()
+                .flat_map(|e| slept(e.task, 1000.0, 1000.0, e.at.as_secs_f64() * 1e3))
+                .collect();
+            let summary = Summary {
+                observed: crate::state::Observations {
+                    events: observed,
+                    parks: Vec::new(),
+                }
+                .into(),
+                ..summary
+            };
             let svg = render(&Run {
                 summary: &summary,
                 events: &events,

@@ -29,7 +29,7 @@ const fn glyph(waiting: Waiting) -> char {
 }
 
 /// At most this many task rows; the rest are counted in one line.
-const MAX_ROWS: u32 = 10;
+pub(crate) const MAX_ROWS: u32 = 10;
 
 /// At most this many thread rows.
 const MAX_THREAD_ROWS: usize = 4;
@@ -107,29 +107,25 @@ fn render(
     let mut interrupted = false;
     // States beside the tasks' own wait, drawn by the lock demo: each gets
     // a legend line.
-    let mut others: Vec<State> = Vec::new();
+    let mut others: Vec<Role> = Vec::new();
     for (task, mark) in (1..).zip(&marks) {
         let index = task as usize - 1;
         let mut cells = vec![' '; width];
         // Every task's spans, a task that never started included: it was
         // ready all along, kept off the thread until a signal stopped the run.
         for span in lanes.task(task, mark) {
-            let fill = match span.state {
-                // A wait for the thread shorter than a column is noise at
-                // this scale (a thread starting up, a busy machine), and
-                // would come and go from run to run.
-                State::Ready if span.to - span.from < column_span => continue,
-                State::Ready => Role::Ready.glyph(),
-                State::Waiting(waiting) => glyph(waiting),
-                State::Lock => Role::Lock.glyph(),
-            };
-            let other = match span.state {
-                State::Lock => true,
-                State::Waiting(w) => w != waiting,
-                State::Ready => false,
-            };
-            if other && !others.contains(&span.state) {
-                others.push(span.state);
+            // A wait for the thread, or a poll, shorter than a column is
+            // noise at this scale (a thread starting up, a busy machine),
+            // and would come and go from run to run.
+            if span.to - span.from < column_span
+                && matches!(span.state, State::Ready | State::Polled)
+            {
+                continue;
+            }
+            let role = Role::of_state(span.state, summary.work);
+            let fill = role.glyph();
+            if role != Role::Wait(waiting) && role != Role::Ready && !others.contains(&role) {
+                others.push(role);
             }
             let (from, to) = (column(span.from), column(span.to).min(width - 1));
             cells[from..=to].fill(fill);
@@ -211,11 +207,7 @@ fn render(
         paint(glyph(waiting)),
         waiting.meaning(demo, summary.work)
     );
-    for state in others {
-        let role = match state {
-            State::Waiting(waiting) => Role::Wait(waiting),
-            State::Ready | State::Lock => Role::Lock,
-        };
+    for role in others {
         let _ = writeln!(
             picture,
             "        {} {}",
@@ -259,6 +251,7 @@ fn render(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::state::tests::slept;
     use crate::vocab::testing::event;
     use crate::vocab::{Mode, Outcome, Phase};
 
@@ -410,9 +403,9 @@ mod tests {
         assert!(painted.contains("\x1b[31m#"), "{painted:?}");
     }
 
-    /// A sleep that is over while the thread is busy elsewhere shows as
-    /// ready; while the thread is still parked it was not (the timer had
-    /// not fired). The runtime thread's lane shows it busy, then parked
+    /// A task woken while the thread is busy elsewhere shows as ready;
+    /// while the thread is still parked it was not (the timer had not
+    /// fired, nobody woke it). The runtime thread's lane shows it busy, then parked
     /// while every task sleeps, then busy again.
     #[test]
     fn the_thread_lane_and_a_late_last_line() {
@@ -430,9 +423,23 @@ mod tests {
         let parks = [park(1, true), park(499, false)];
         // Each task sleeps 250 ms, but the thread wakes only at 0.499 s;
         // it prints task 1's last line at 0.5 s and task 2's at 1 s.
+        // Both timers fire when the thread wakes; task 2 is ready from
+        // then until the thread gets to it.
+        let observed: Vec<_> = [
+            slept(1, 250.0, 499.0, 500.0),
+            slept(2, 250.0, 499.0, 1000.0),
+        ]
+        .concat();
         let picture = render(
             (&events, &parks),
-            &summary(Mode::Async, 2, 250, true),
+            &Summary {
+                observed: crate::state::Observations {
+                    events: observed,
+                    parks: parks.to_vec(),
+                }
+                .into(),
+                ..summary(Mode::Async, 2, 250, true)
+            },
             Duration::from_millis(1000),
             NARROW,
         );

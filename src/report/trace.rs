@@ -12,23 +12,41 @@
 //!   wait draws nothing there, because the thread was free: that empty row is
 //!   the lesson.
 //!
+//! - **task states**: one row per task again, with the task-state model's
+//!   spans as complete slices (`"ph": "X"`: polled, held, sleeping,
+//!   overdue, ready, queued, in the pool, waiting for the lock), and a flow
+//!   arrow (`"ph": "s"` then `"f"`) from each call of the task's waker to
+//!   the poll it led to: the ready-queue wait is the arrow's length. Written
+//!   when the run ends, for the first [`STATE_TASKS`] tasks.
+//!
 //! The file is written during the run, event by event ([`Stream`]), so a
 //! million-task trace is never held in memory, and ending the run at any
 //! moment leaves a whole file: the writer is one follower of the run's
 //! events ([`crate::events::Follower`]).
 
 use crate::events::{Follower, RunEvent};
-use crate::vocab::{Demo, Event, Mode, Phase, Waiting, Work};
+use crate::state::{Birth, Log, Model};
+use crate::vocab::{Demo, Event, Mode, Park, Phase, Waiting, Work};
 use std::io::{self, Write};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The `pid` of the per-task rows.
 const TASKS_PID: u32 = 1;
 /// The `pid` of the per-thread rows.
 const THREADS_PID: u32 = 2;
+/// The `pid` of the task-state rows.
+const STATES_PID: u32 = 3;
+
+/// The tasks whose states the file draws: the end of a run writes them,
+/// and a signal may be waiting for that end, so it stays short.
+pub(crate) const STATE_TASKS: u32 = 1000;
+
+/// At most this many thread parks are kept for the model's overdue spans.
+const MAX_PARKS: usize = 100_000;
 
 /// One trace event, in the Trace Event Format's field names.
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, Default)]
 struct TraceEvent {
     name: String,
     /// Phase: `M` metadata, `B` and `E` the begin and end of a wait, `i`
@@ -44,6 +62,18 @@ struct TraceEvent {
     s: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     args: Option<Args>,
+    /// A complete slice's length, in microseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dur: Option<f64>,
+    /// A flow's id, which ties its start to its end.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<u64>,
+    /// A flow's category.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cat: Option<&'static str>,
+    /// A flow end's binding: `e`, to the slice that begins there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bp: Option<&'static str>,
 }
 
 #[derive(serde::Serialize)]
@@ -72,6 +102,7 @@ fn metadata(kind: &str, pid: u32, tid: u32, name: String) -> TraceEvent {
         ts: None,
         s: None,
         args: Some(Args::Name { name }),
+        ..TraceEvent::default()
     }
 }
 
@@ -95,6 +126,7 @@ fn instant(name: String, pid: u32, tid: u32, at: Where) -> TraceEvent {
             task: at.task,
             thread: at.thread,
         }),
+        ..TraceEvent::default()
     }
 }
 
@@ -111,6 +143,7 @@ fn bound(ph: &'static str, name: String, pid: u32, tid: u32, at: Where) -> Trace
             task: at.task,
             thread: at.thread,
         }),
+        ..TraceEvent::default()
     }
 }
 
@@ -135,6 +168,15 @@ pub(crate) struct Stream<W: Write> {
     work: Work,
     /// The OS threads already named, by thread number.
     named: Vec<bool>,
+    /// Whether the tasks are born at once (a runtime) or each on its own
+    /// thread (`--mode threads`), for the model.
+    birth: Birth,
+    /// The task-state model's log, drawn at the end ([`Stream::states`]).
+    log: Option<Arc<Log>>,
+    /// The runtime threads' parks, for the model's overdue spans.
+    parks: Vec<Park>,
+    /// The latest time an event came, where the model's spans end.
+    last: Duration,
 }
 
 impl<W: Write> Stream<W> {
@@ -149,6 +191,13 @@ impl<W: Write> Stream<W> {
             waiting: Waiting::of(mode, work),
             work,
             named: Vec::new(),
+            birth: match mode {
+                Mode::Threads => Birth::OnItsOwn,
+                _ => Birth::AtStart,
+            },
+            log: None,
+            parks: Vec::new(),
+            last: Duration::ZERO,
         };
         stream.put(&metadata(
             "process_name",
@@ -218,8 +267,74 @@ impl<W: Write> Stream<W> {
         self.next(&metadata("thread_name", THREADS_PID, thread, name))
     }
 
-    /// Ends the file (closing brackets) and flushes it.
+    /// Draws the task-state model of what `log` observed at the end of the
+    /// file.
+    pub(crate) fn states(&mut self, log: Arc<Log>) {
+        self.log = Some(log);
+    }
+
+    /// The task-state rows: each task's spans as slices, and an arrow from
+    /// each wake-up to the poll it led to, for the first [`STATE_TASKS`].
+    fn write_states(&mut self) -> io::Result<()> {
+        let Some(log) = self.log.take() else {
+            return Ok(());
+        };
+        let observed = log.of_tasks(STATE_TASKS);
+        let tasks = observed.iter().map(|e| e.task).max().unwrap_or(0);
+        let end = observed
+            .iter()
+            .map(|e| Duration::from_nanos(e.at))
+            .fold(self.last, Duration::max);
+        let model = Model::new(&observed, &self.parks, (tasks, self.birth), end);
+        self.next(&metadata(
+            "process_name",
+            STATES_PID,
+            0,
+            "task states (tokio-console: polled RUNNING, sleeping/overdue IDLE, ready SCHED)"
+                .to_owned(),
+        ))?;
+        let mut flow = 0u64;
+        for task in 1..=tasks {
+            self.next(&metadata(
+                "thread_name",
+                STATES_PID,
+                task,
+                format!("task {task}"),
+            ))?;
+            for span in model.spans(task) {
+                self.next(&TraceEvent {
+                    name: span.state.word().to_owned(),
+                    ph: "X",
+                    pid: STATES_PID,
+                    tid: task,
+                    ts: micros(span.from),
+                    dur: micros(span.to - span.from),
+                    ..TraceEvent::default()
+                })?;
+            }
+            for (woken, polled) in model.flows(task) {
+                flow += 1;
+                for (ph, at, bp) in [("s", woken, None), ("f", polled, Some("e"))] {
+                    self.next(&TraceEvent {
+                        name: "wake".to_owned(),
+                        cat: Some("wake"),
+                        ph,
+                        pid: STATES_PID,
+                        tid: task,
+                        ts: micros(at),
+                        id: Some(flow),
+                        bp,
+                        ..TraceEvent::default()
+                    })?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends the file (the task states, closing brackets) and flushes it.
     pub(crate) fn finish(&mut self) -> io::Result<()> {
+        self.write_states()?;
         self.out.write_all(b"\n],\"displayTimeUnit\":\"ms\"}\n")?;
         self.out.flush()
     }
@@ -265,12 +380,26 @@ impl<W: Write + Send> Follower for Stream<W> {
                 let text = step.describe(task, lock, holder);
                 self.next(&instant(text, TASKS_PID, task, Where { at, task, thread }))
             }
+            RunEvent::Thread(park) => {
+                if self.parks.len() < MAX_PARKS {
+                    self.parks.push(park);
+                }
+                self.last = self.last.max(park.at);
+                Ok(())
+            }
+            RunEvent::Finished { at } => {
+                self.last = self.last.max(at);
+                Ok(())
+            }
             RunEvent::WaitEnded { failed: true, .. }
-            | RunEvent::Thread(_)
             | RunEvent::Poll { .. }
-            | RunEvent::Caller { .. }
-            | RunEvent::Finished { .. } => Ok(()),
+            | RunEvent::Caller { .. } => Ok(()),
         }
+    }
+
+    /// The model's overdue spans need to know when a thread was parked.
+    fn wants_threads(&self) -> bool {
+        self.log.is_some()
     }
 
     fn finish(&mut self) -> io::Result<()> {

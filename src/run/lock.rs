@@ -35,10 +35,11 @@
 use super::Teardown;
 use crate::config::Config;
 use crate::events::{self, Ticker};
+use crate::limits;
 use crate::sink::Sink;
 use crate::slowpoll::{Watch, Watchdog};
+use crate::state;
 use crate::vocab::{Deadlock, LockKind, LockMark, LockStep, Phase, Runtime};
-use anyhow::Context;
 use std::future::Future;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::SeqCst};
 use std::sync::{Arc, Mutex, PoisonError, mpsc};
@@ -221,7 +222,11 @@ async fn task(id: u32, sink: &Sink, demo: &Tasks) {
     sink.line(id, Phase::First);
     demo.moved();
     // The wait, with the guard alive across it: the mistake.
-    tokio::time::sleep(demo.delay).await;
+    let sleep = tokio::time::sleep(demo.delay);
+    if let Some(log) = sink.log() {
+        log.armed(id, sleep.deadline());
+    }
+    sleep.await;
     sink.line(id, Phase::Last);
     demo.moved();
     demo.release(id, guard, sink);
@@ -247,9 +252,7 @@ pub(crate) fn run(
     let runtime = config.way.runtime.unwrap_or(Runtime::CurrentThread);
     let rt = super::build_runtime(runtime, config, sink)?;
     let _slow_poll = match watch {
-        Some(watch) if watch.warns() => {
-            Some(Watchdog::start(watch).context("starting the --slow-poll watchdog thread")?)
-        }
+        Some(watch) if watch.warns() => Some(Watchdog::start(watch)?),
         _ => None,
     };
     let demo = Arc::new(Tasks::new(kind, config.delay));
@@ -265,39 +268,42 @@ pub(crate) fn run(
                 told = true;
                 let _ = ended.send(Ended::Deadlock(deadlock));
             }
-        })
-        .context("starting the lock watchdog thread")?
+        })?
     };
     let tasks = config.tasks;
     let (shared_sink, watch) = (Arc::clone(sink), watch.cloned());
-    let tasks_thread = std::thread::Builder::new()
-        .name("lock-tasks".into())
-        .spawn(move || {
-            let sink = &*shared_sink;
-            let demo = &*demo;
-            let run = async {
-                match &watch {
-                    None => join(sink, tasks, |id| task(id, sink, demo)).await,
-                    Some(watch) => {
-                        join(sink, tasks, |id| {
-                            events::polled(&**watch, id, task(id, sink, demo))
-                        })
-                        .await
-                    }
+    let builder = std::thread::Builder::new().name("lock-tasks".into());
+    let tasks_thread = limits::spawn(builder, "the lock demo's thread", move || {
+        let sink = &*shared_sink;
+        let demo = &*demo;
+        let run = async {
+            // The task-state model's watcher, when a view asked for it.
+            let model = sink.log().map(|log| state::Watcher(Arc::clone(log)));
+            match (&watch, &model) {
+                (None, Some(model)) => {
+                    join(sink, tasks, |id| {
+                        events::polled(model, id, task(id, sink, demo))
+                    })
+                    .await
                 }
-            };
-            let elapsed = match runtime {
-                Runtime::CurrentThread => rt.block_on(run),
-                // As in `run::on_runtime`: the calling thread is no worker,
-                // so it flushes when it is about to wait.
-                Runtime::MultiThread(_) => {
-                    rt.block_on(super::flushed_when_waiting(sink, run, false))
+                (None, None) => join(sink, tasks, |id| task(id, sink, demo)).await,
+                (Some(watch), _) => {
+                    join(sink, tasks, |id| {
+                        events::polled(&**watch, id, task(id, sink, demo))
+                    })
+                    .await
                 }
-            };
-            rt.shutdown_background();
-            let _ = ended.send(Ended::Finished(elapsed));
-        })
-        .context("starting the lock demo's thread")?;
+            }
+        };
+        let elapsed = match runtime {
+            Runtime::CurrentThread => rt.block_on(run),
+            // As in `run::on_runtime`: the calling thread is no worker,
+            // so it flushes when it is about to wait.
+            Runtime::MultiThread(_) => rt.block_on(super::flushed_when_waiting(sink, run, false)),
+        };
+        rt.shutdown_background();
+        let _ = ended.send(Ended::Finished(elapsed));
+    })?;
     // One of the two comes: the tasks finish, or they are stuck and the
     // watchdog says so. A deadlocked thread is left behind, blocked in
     // `lock()` for good; the process ends soon after (compare runs its

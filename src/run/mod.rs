@@ -21,7 +21,6 @@
 //! spawned as its own tokio task, which a multi-thread runtime may run on
 //! any of its workers.
 
-pub(crate) mod limits;
 pub(crate) mod lock;
 mod threads;
 
@@ -30,9 +29,11 @@ use crate::demo;
 use crate::events;
 use crate::explain::{self, Explainer};
 use crate::http;
+use crate::limits::{self, MachineLimit};
 use crate::sink::Sink;
 use crate::slowpoll::{Watch, Watchdog};
-use crate::vocab::{MachineLimit, Mode, Outcome, Runtime, Work};
+use crate::state;
+use crate::vocab::{Mode, Outcome, Runtime, Work};
 use crate::wait::{
     BlockInPlace, Blocking, BlockingCall, Sleep, SleepCall, SpawnBlocking, SpinCall, Wait,
     YieldingSpin,
@@ -71,7 +72,7 @@ pub(crate) fn execute(
     // Refuse a run the machine cannot hold before anything starts, and
     // take the one large allocation (the recorded events) while a failure
     // can still be an error rather than an abort.
-    limits::check(config)?;
+    limits::check(config, task_thread_stack(config))?;
     let events = 2 * config.tasks as usize;
     sink.reserve_events(events).map_err(|_| {
         anyhow::Error::new(MachineLimit(format!(
@@ -106,7 +107,10 @@ pub(crate) fn execute(
             sink,
             (watch, explain),
             teardown,
-            Sleep { delay },
+            Sleep {
+                delay,
+                log: sink.log().cloned(),
+            },
             SleepCall { delay },
         )?,
         (Some(options), None) => {
@@ -204,7 +208,9 @@ where
         (Mode::SpawnBlocking, Some(runtime)) => {
             let wait = SpawnBlocking {
                 call: Arc::new(blocking),
+                sink: Arc::clone(sink),
             };
+            sink.overlap_in_pool();
             on_runtime(config, runtime, sink, watch, teardown, wait)
         }
         (Mode::BlockInPlace, Some(runtime)) => {
@@ -229,17 +235,35 @@ fn on_runtime<W: Wait + Send + 'static>(
     let rt = build_runtime(runtime, config, sink)?;
     // Started before the tasks and stopped (dropped) after them.
     let _watchdog = match watch {
-        Some(watch) if watch.warns() => {
-            Some(Watchdog::start(watch).context("starting the --slow-poll watchdog thread")?)
-        }
+        Some(watch) if watch.warns() => Some(Watchdog::start(watch)?),
         _ => None,
     };
     // Without a watch the tasks are exactly the plain coroutines: the
     // watched versions are separate functions, so the unwatched run pays
     // nothing for them, not even a branch per poll. `--explain` times the
     // polls as `--slow-poll` does, with its explainer for the watch.
+    // A view that asked for the task-state model (the pictures) has every
+    // poll noted and every waker wrapped: the model's watcher, alone or
+    // beside the watch or the explainer.
+    let model = sink
+        .log()
+        .map(|log| Arc::new(state::Watcher(Arc::clone(log))));
     let run = async {
         match (config.way.spawn, watch, explain) {
+            (spawn, watch, explain) if model.is_some() => {
+                let model = model.clone().unwrap_or_else(|| unreachable!());
+                match (watch, explain) {
+                    (Some(watch), _) => {
+                        let both = Arc::new(state::Both(model, Arc::clone(watch)));
+                        watched(sink, config, spawn, wait, &both, teardown).await
+                    }
+                    (None, Some(explain)) => {
+                        let both = Arc::new(state::Both(model, Arc::clone(explain)));
+                        watched(sink, config, spawn, wait, &both, teardown).await
+                    }
+                    (None, None) => watched(sink, config, spawn, wait, &model, teardown).await,
+                }
+            }
             (false, None, None) => {
                 join_tasks(sink, config.tasks, teardown, |id| {
                     demo::task(id, sink, &wait)
@@ -304,6 +328,16 @@ async fn flushed_when_waiting<F: Future>(sink: &Sink, future: F, tell: bool) -> 
         poll
     })
     .await
+}
+
+/// The stack of a `--mode threads` thread: what its blocking call needs
+/// ([`BlockingCall::STACK_BYTES`]): a sleep needs little, an HTTP client
+/// more.
+fn task_thread_stack(config: &Config) -> u64 {
+    if config.fetch.is_some() {
+        return crate::http::CLIENT_STACK_BYTES as u64;
+    }
+    crate::wait::SleepCall::STACK_BYTES as u64
 }
 
 /// The tokio runtime for a run.
@@ -372,12 +406,14 @@ fn build_runtime(
     // own that the run does not wait for past a deadline, and the workers
     // are counted as they start.
     let refused = |started: usize| {
-        anyhow::Error::new(MachineLimit(format!(
-            "the OS refused a worker thread after {started} started; use fewer --workers"
-        )))
+        limits::thread_refused(
+            &format!("a worker thread after {started} started"),
+            None,
+            ", or use fewer --workers",
+        )
     };
     let deadline = std::time::Instant::now() + WORKER_START_PATIENCE;
-    let built = build_within(builder, WORKER_START_PATIENCE);
+    let built = build_within(builder, WORKER_START_PATIENCE)?;
     let rt = match built {
         Some(Ok(rt)) => rt,
         Some(Err(err)) => return Err(err).context("starting the tokio runtime"),
@@ -402,27 +438,28 @@ const WORKER_START_PATIENCE: Duration = Duration::from_millis(1500);
 /// Builds the runtime on a thread of its own and waits for it at most
 /// `patience`: `None` if the build panicked or did not end in time (the
 /// thread is then left behind; the process is about to end with an error).
+/// The OS refusing that thread is the error.
 fn build_within(
     mut builder: tokio::runtime::Builder,
     patience: Duration,
-) -> Option<std::io::Result<tokio::runtime::Runtime>> {
+) -> anyhow::Result<Option<std::io::Result<tokio::runtime::Runtime>>> {
     let (done, built) = std::sync::mpsc::channel();
     // The panic is reported as one line by the caller; tokio's message and
     // backtrace would only add noise.
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
-    let spawned = std::thread::Builder::new()
-        .name("runtime-builder".into())
-        .spawn(move || {
+    let thread = std::thread::Builder::new().name("runtime-builder".into());
+    let spawned = limits::spawn(
+        thread,
+        "the thread that starts the tokio runtime",
+        move || {
             let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| builder.build()));
             if let Ok(built) = built {
                 let _ = done.send(built);
             }
-        });
-    let result = match spawned {
-        Ok(_) => built.recv_timeout(patience).ok(),
-        Err(err) => Some(Err(err)),
-    };
+        },
+    );
+    let result = spawned.map(|_| built.recv_timeout(patience).ok());
     std::panic::set_hook(hook);
     result
 }
@@ -480,6 +517,26 @@ async fn join_watched<W: Wait, P: events::PollFollower>(
         events::polled(watch, id, demo::task(id, sink, wait))
     })
     .await
+}
+
+/// The tasks, joined or `spawn`ed, with every poll told to `watch`.
+async fn watched<W, P>(
+    sink: &Arc<Sink>,
+    config: &Config,
+    spawn: bool,
+    wait: W,
+    watch: &Arc<P>,
+    teardown: Teardown,
+) -> Duration
+where
+    W: Wait + Send + 'static,
+    P: events::PollFollower + Send + 'static,
+{
+    if spawn {
+        spawn_watched(sink, config.tasks, wait, watch).await
+    } else {
+        join_watched(sink, config.tasks, &wait, &**watch, teardown).await
+    }
 }
 
 /// [`spawn_tasks`], with every poll of every task timed by `watch`.
@@ -597,7 +654,7 @@ mod tests {
         for n in [1, 3, 1000] {
             let (sink, captured) = recording_sink(Demo::Count);
             let delay = Duration::from_secs(1);
-            let elapsed = join(&sink, n, &Sleep { delay }).await;
+            let elapsed = join(&sink, n, &Sleep { delay, log: None }).await;
             assert_eq!(elapsed, delay, "n = {n}");
 
             let state = sink.lock();
@@ -631,7 +688,7 @@ mod tests {
     async fn spawned_async_tasks_overlap_on_the_paused_clock() {
         let (sink, _) = recording_sink(Demo::Hello);
         let delay = Duration::from_millis(200);
-        let wait = Arc::new(Sleep { delay });
+        let wait = Arc::new(Sleep { delay, log: None });
         let elapsed = spawn_tasks(&sink, 50, |id| owned_task(id, &sink, &wait)).await;
         assert_eq!(elapsed, delay);
         let state = sink.lock();
@@ -656,6 +713,7 @@ mod tests {
         let (sink, _) = recording_sink(Demo::Count);
         let wait = Sleep {
             delay: Duration::ZERO,
+            log: None,
         };
         let per_task = Duration::from_millis(3);
         let elapsed = join_tasks(&sink, 10, Teardown::Drop, |id| {
@@ -696,6 +754,7 @@ mod tests {
         let (sink, _) = recording_sink(Demo::Count);
         let wait = Sleep {
             delay: Duration::from_secs(3600),
+            log: None,
         };
         // The output fails before the tasks run, so the run stops as soon
         // as every task waits, and drops all ten.
@@ -720,6 +779,7 @@ mod tests {
         );
         let wait = Sleep {
             delay: Duration::from_secs(1),
+            log: None,
         };
         let future = demo::task(1, &sink, &wait);
         let bytes = std::mem::size_of_val(&future);
@@ -747,6 +807,7 @@ mod tests {
         );
         let wait = Sleep {
             delay: Duration::from_secs(1),
+            log: None,
         };
         let watch = Watch::new(Duration::from_millis(100), None);
         let plain = std::mem::size_of_val(&demo::task(1, &sink, &wait));

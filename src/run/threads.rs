@@ -5,10 +5,11 @@
 //! fails and `--mode async` carries on. Most of this file is about failing
 //! cleanly at that count.
 
-use super::limits::MapBudget;
 use crate::demo;
+use crate::events;
+use crate::limits::{self, MachineLimit, MapBudget};
 use crate::sink::Sink;
-use crate::vocab::MachineLimit;
+use crate::state;
 use crate::wait::Wait;
 use std::io;
 use std::sync::Arc;
@@ -34,12 +35,29 @@ pub(super) fn on_threads<W: Wait + Send + 'static>(
     let mut threads = Vec::with_capacity(tasks as usize);
     for id in 1..=tasks {
         let (sink, wait) = (Arc::clone(sink), Arc::clone(&wait));
-        let body = Box::new(move || futures::executor::block_on(demo::task(id, &sink, &*wait)));
+        let body = Box::new(move || {
+            let task = demo::task(id, &sink, &*wait);
+            // Its one poll (it blocks inside it) told to the task-state
+            // model, when a view asked for it.
+            match sink.log().map(|log| state::Watcher(Arc::clone(log))) {
+                Some(watcher) => futures::executor::block_on(events::polled(&watcher, id, task)),
+                None => futures::executor::block_on(task),
+            }
+        });
         match spawn(id - 1, body) {
             Ok(thread) => threads.push(thread),
             // The threads already started are asleep and cannot be woken;
             // returning the error ends the process (exit 1, a limit of the
             // machine), which ends them.
+            // The OS's own refusal names the limit on threads; the map
+            // budget's says what it is itself.
+            Err(err) if err.raw_os_error().is_some() => {
+                return Err(limits::thread_refused(
+                    &format!("thread {id} of {tasks} after {} started", id - 1),
+                    Some(&err),
+                    ", or use --mode async: a waiting task needs no thread",
+                ));
+            }
             Err(err) => {
                 return Err(anyhow::Error::new(MachineLimit(format!(
                     "could not start thread {id} of {tasks} after {} started \
@@ -121,11 +139,15 @@ mod tests {
         let err = on_threads(100, &sink, wait, refuse_after_three).unwrap_err();
         let message = format!("{err:#}");
         assert!(
-            message.starts_with("could not start thread 4 of 100 after 3 started"),
+            message.starts_with("the OS refused to start thread 4 of 100 after 3 started"),
             "{message}"
         );
         assert!(message.contains("--mode async"), "{message}");
-        assert!(message.contains("os error 11"), "{message}");
+        // EAGAIN named as the limit it is, not quoted raw.
+        assert!(message.contains("out of threads"), "{message}");
+        assert!(message.contains("`ulimit -u`"), "{message}");
+        assert!(!message.contains("os error 11"), "{message}");
+        assert!(crate::limits::Limit::of(&err).is_some());
     }
 
     #[test]

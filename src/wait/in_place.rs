@@ -2,13 +2,17 @@
 //! about to block, move the others away" call.
 //!
 //! On a multi-thread runtime, a worker that enters `block_in_place` first
-//! hands its queue of other tasks to a fresh thread, then blocks. So a
-//! *spawned* task that blocks this way stalls nobody: its neighbours run on.
-//! But the call cannot split a task: coroutines joined inside one
-//! `join_all` are one tokio task, and the thread that polls them is the one
-//! blocking. They still wait, exactly as in `--blocking`. On a
-//! current-thread runtime there is no other thread to hand anything to,
-//! and tokio panics; the config refuses that combination before the run.
+//! hands its core (its queue of other tasks, and the turn at the drivers)
+//! to a new thread from the blocking pool, then blocks (tokio's
+//! `multi_thread/worker.rs`). So a *spawned* task that blocks this way
+//! stalls nobody: its neighbours run on, on the thread that took the core
+//! over. But the call cannot split a task: coroutines joined inside one
+//! `join_all` are polled on `block_on`'s thread, which holds no core, so
+//! there is nothing to hand over and it simply blocks. They still wait,
+//! exactly as in `--blocking`. On a current-thread runtime there is no core
+//! to hand to a new thread, and tokio panics ("can call blocking only when
+//! running on the multi-threaded runtime"); the config refuses that
+//! combination before the run.
 
 use super::{BlockingCall, Wait};
 use crate::sink::Sink;
@@ -34,6 +38,6 @@ impl<B: BlockingCall> Wait for BlockInPlace<B> {
         // Still no `.await`: the poll blocks until the call ends. What
         // changes is that tokio has moved the worker's other tasks to a new
         // thread first (when this poll runs on a worker at all).
-        tokio::task::block_in_place(|| self.call.call(id))
+        tokio::task::block_in_place(|| super::held(&self.sink, id, || self.call.call(id), B::HOLDS))
     }
 }

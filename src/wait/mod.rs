@@ -28,6 +28,7 @@ pub(crate) use in_place::BlockInPlace;
 pub(crate) use spin::{SpinCall, YieldingSpin};
 
 use crate::sink::Sink;
+use crate::state::Log;
 use crate::vocab::Ending;
 use std::future::Future;
 use std::sync::Arc;
@@ -48,10 +49,19 @@ pub(crate) trait Wait: Sync {
 pub(crate) struct Sleep {
     /// How long each task waits.
     pub(crate) delay: Duration,
+    /// Told each timer's deadline when a view asked for the task-state
+    /// model; `None` otherwise.
+    pub(crate) log: Option<Arc<Log>>,
 }
 
 impl Wait for Sleep {
-    fn wait(&self, _id: u32) -> impl Future<Output = Ending> + Send {
+    fn wait(&self, id: u32) -> impl Future<Output = Ending> + Send {
+        let sleep = tokio::time::sleep(self.delay);
+        // The deadline, from the timer itself: the model draws the sleep
+        // *overdue* past it while no thread could fire the timer.
+        if let Some(log) = &self.log {
+            log.armed(id, sleep.deadline());
+        }
         // `sleep` registers a timer and returns `Pending`; the executor then
         // polls the other tasks and, once all of them wait, parks the thread
         // until the earliest timer is due. Nobody holds the thread meanwhile.
@@ -60,7 +70,7 @@ impl Wait for Sleep {
         // block keeps the captured `Sleep` *and* a second copy in its await
         // slot, which doubled this future, and a million-task run holds a
         // million.
-        futures::FutureExt::map(tokio::time::sleep(self.delay), |()| Ending::Done)
+        futures::FutureExt::map(sleep, |()| Ending::Done)
     }
 }
 
@@ -72,6 +82,11 @@ pub(crate) trait BlockingCall: Send + Sync + 'static {
     /// The stack a thread making this call needs (`--mode threads` gives
     /// each task a thread of exactly this size). A sleep needs almost none.
     const STACK_BYTES: usize = 64 * 1024;
+
+    /// Whether the call holds its thread idle (a sleep, a request), as
+    /// opposed to running code on it (a busy loop): the model draws the
+    /// first *held*, the second *polled*.
+    const HOLDS: bool = true;
 
     /// Waits for task `id`, and says how the wait ended.
     fn call(&self, id: u32) -> Ending;
@@ -126,8 +141,21 @@ impl<B: BlockingCall> Wait for Blocking<B> {
         // No `.await`: the poll itself does not return until the call
         // ends, so the executor cannot run any other task on this thread.
         // This is the mistake the demo exists to show.
-        self.call.call(id)
+        held(&self.sink, id, || self.call.call(id), B::HOLDS)
     }
+}
+
+/// `call()`, told to the model as a blocking call that holds the thread
+/// when `holds`.
+pub(crate) fn held(sink: &Sink, id: u32, call: impl FnOnce() -> Ending, holds: bool) -> Ending {
+    if holds {
+        sink.held(id, true);
+    }
+    let ending = call();
+    if holds {
+        sink.held(id, false);
+    }
+    ending
 }
 
 /// The fix for a blocking call in async code: the analog of
@@ -135,20 +163,32 @@ impl<B: BlockingCall> Wait for Blocking<B> {
 pub(crate) struct SpawnBlocking<B> {
     /// The call, shared with the blocking-pool threads that make it.
     pub(crate) call: Arc<B>,
+    /// Told when a call is handed over, and when a pool thread begins and
+    /// ends it (the model's *queued* and *in the pool*; `peak_overlap`).
+    pub(crate) sink: Arc<Sink>,
 }
 
 impl<B: BlockingCall> Wait for SpawnBlocking<B> {
     fn wait(&self, id: u32) -> impl Future<Output = Ending> + Send {
-        let call = Arc::clone(&self.call);
+        let (call, sink) = (Arc::clone(&self.call), Arc::clone(&self.sink));
         async move {
             // The blocking call moves to a thread of tokio's blocking pool,
             // and this task awaits its completion like any other future: the
             // executor thread stays free. The pool has `max_blocking_threads`
             // threads (512 by default); further calls queue for a free one.
             // A join error would mean the call panicked; count it as failed.
-            tokio::task::spawn_blocking(move || call.call(id))
-                .await
-                .unwrap_or_else(|err| Ending::Failed(format!("the blocking call failed: {err}")))
+            //
+            // The closure tells its own start: with every pool thread busy,
+            // it waits in the pool's queue first, and that is not the wait.
+            sink.pool_queued(id);
+            tokio::task::spawn_blocking(move || {
+                sink.pool_call(id, true);
+                let ending = call.call(id);
+                sink.pool_call(id, false);
+                ending
+            })
+            .await
+            .unwrap_or_else(|err| Ending::Failed(format!("the blocking call failed: {err}")))
         }
     }
 }

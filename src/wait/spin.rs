@@ -107,6 +107,9 @@ pub(crate) struct SpinCall {
 }
 
 impl BlockingCall for SpinCall {
+    /// A busy loop runs code: its task is polled, not held.
+    const HOLDS: bool = false;
+
     fn call(&self, _id: u32) -> Ending {
         spin_for(self.delay);
         Ending::Done

@@ -137,7 +137,9 @@ fn the_task_range_is_named_in_the_error() {
         asyncdemo(&["count", "-n", n])
             .assert()
             .code(2)
-            .stderr(predicate::str::contains("is not in 1..=10000000"));
+            .stderr(predicate::str::contains(
+                "--tasks must be a whole number from 1 to 10,000,000",
+            ));
     }
 }
 

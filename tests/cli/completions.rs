@@ -19,6 +19,25 @@ fn completions_are_printed_for_every_shell() {
     asyncdemo(&["completions", "tcsh"]).assert().code(2);
 }
 
+/// zsh and fish show each candidate's description as plain text: the
+/// help's markdown backticks (`` `One` ``) are left out, the words kept.
+#[test]
+fn zsh_and_fish_descriptions_have_no_markdown_backticks() {
+    for shell in ["zsh", "fish"] {
+        let script = stdout_of(&["completions", shell]);
+        assert!(!script.contains('`'), "{shell}: a backtick is left");
+        // The descriptions that had them are still there, in plain words.
+        assert!(
+            script.contains("held across .await (it deadlocks)"),
+            "{shell}"
+        );
+        assert!(
+            script.contains("Hello ..., wait, ... World! (the notes"),
+            "{shell}"
+        );
+    }
+}
+
 #[test]
 fn generated_output_into_a_closed_pipe_ends_quietly() {
     // Completions are generated into memory first: their generators would

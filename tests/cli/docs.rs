@@ -504,3 +504,73 @@ fn long_options_are_read_like_a_shell_reads_them() {
     assert!(long_options("|---|---| x--y -- `--` ---").is_empty());
     assert_eq!(long_options("cargo test -- --ignored"), ["--ignored"]);
 }
+
+/// The README's completion install lines work on a fresh account, where
+/// none of the directories exists yet: each is run with an empty `HOME`.
+#[test]
+fn the_completion_install_lines_work_in_an_empty_home() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let binary = PathBuf::from(env!("CARGO_BIN_EXE_asyncdemo"));
+    let path = format!(
+        "{}:{}",
+        binary.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut ran = 0;
+    for shell in ["bash", "zsh", "fish"] {
+        let row = readme
+            .lines()
+            .find(|l| l.starts_with(&format!("| {shell} | `")))
+            .unwrap_or_else(|| panic!("no install row for {shell}"));
+        // The install command: the first `code` of the row.
+        let line = row.split('`').nth(1).unwrap();
+        let home = tempfile::tempdir().unwrap();
+        let status = Command::new("sh")
+            .arg("-c")
+            .arg(line)
+            .env("HOME", home.path())
+            .env("PATH", &path)
+            .status()
+            .unwrap();
+        assert!(
+            status.success(),
+            "{shell}: `{line}` failed in an empty HOME"
+        );
+        // The script is where the line said it would be, and whole.
+        let target = line
+            .rsplit("> ")
+            .next()
+            .unwrap()
+            .replace('~', &home.path().display().to_string());
+        let script = std::fs::read_to_string(&target).unwrap_or_else(|e| panic!("{target}: {e}"));
+        assert!(script.len() > 1000, "{target}");
+        ran += 1;
+    }
+    assert_eq!(ran, 3);
+}
+
+/// Both exit-code tables (the README's and the man page's EXIT STATUS)
+/// count the lock demo's deadlock under exit code 1, as the program does.
+#[test]
+fn the_exit_code_tables_name_the_lock_deadlock() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let row = readme.lines().find(|l| l.starts_with("| 1 |")).unwrap();
+    assert!(row.contains("`lock` demo deadlocked"), "{row}");
+    let page = crate::common::stdout_of(&["man"]);
+    let status = page
+        .split(".SH \"EXIT STATUS\"")
+        .nth(1)
+        .or_else(|| page.split(".SH EXIT STATUS").nth(1))
+        .unwrap();
+    let one = status
+        .split(".TP")
+        .find(|entry| entry.contains("\\fB1\\fR"))
+        .unwrap_or_else(|| panic!("{status}"));
+    assert!(one.contains("deadlocked"), "{one}");
+    // And the program does exit 1 on it.
+    crate::common::asyncdemo(&["lock", "-n", "2", "-d", "50ms", "-q"])
+        .assert()
+        .code(1);
+}

@@ -84,6 +84,56 @@ fn svg_dash_without_quiet_is_refused() {
     assert!(!dir.0.join("-").exists());
 }
 
+/// Two outputs on one file would leave only the one written last: refused
+/// before the run, whatever the spelling of the path, and nothing written.
+#[test]
+fn two_outputs_on_one_file_are_refused() {
+    let dir = Scratch::new("same-file");
+    std::fs::create_dir(dir.0.join("sub")).unwrap();
+    // `old` exists: found the same through a symbolic link to it.
+    std::fs::write(dir.0.join("old"), "kept").unwrap();
+    std::os::unix::fs::symlink("old", dir.0.join("link")).unwrap();
+    let png = cfg!(feature = "png");
+    let mut cases: Vec<Vec<&str>> = vec![
+        vec!["count", "--svg", "y", "--trace", "y"],
+        vec!["hello", "--trace", "./y", "--svg", "y"],
+        vec!["count", "--svg", "sub/../y", "--trace", "y"],
+        vec!["count", "--svg", "sub/y", "--trace", "./sub/./y"],
+        vec!["count", "--svg", "old", "--trace", "link"],
+        vec!["lock", "--trace", "y", "--svg", "./y"],
+    ];
+    if png {
+        cases.extend([
+            vec!["count", "--svg", "x", "--png", "x"],
+            vec!["count", "--png", "x", "--svg", "./x"],
+            vec!["compare", "count", "--svg", "x", "--png", "./x"],
+        ]);
+    }
+    for args in cases {
+        let mut args = args;
+        args.extend(["-n", "1", "-d", "1ms"]);
+        asyncdemo(&args)
+            .current_dir(&dir.0)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::contains("name the same file"))
+            .stderr(predicate::str::contains("Usage: asyncdemo"));
+    }
+    for name in ["x", "y", "sub/y"] {
+        assert!(!dir.0.join(name).exists(), "{name} was written");
+    }
+    assert_eq!(std::fs::read_to_string(dir.0.join("old")).unwrap(), "kept");
+    // Two files of their own are fine.
+    asyncdemo(&[
+        "count", "-n", "1", "-d", "1ms", "-q", "--svg", "a.svg", "--trace", "a.json",
+    ])
+    .current_dir(&dir.0)
+    .assert()
+    .success();
+    assert!(dir.0.join("a.svg").exists() && dir.0.join("a.json").exists());
+}
+
 #[test]
 fn an_svg_file_that_cannot_be_created_fails_before_the_run() {
     // A directory where the file should be: refused at once, with the path.

@@ -32,6 +32,9 @@ pub(crate) struct Summary {
     checks: Vec<Check>,
     pub(crate) passed: bool,
     version: String,
+    /// Each task's time in each state (docs/ci.md), read in states.rs.
+    #[allow(dead_code)]
+    task_states: Option<serde_json::Value>,
 }
 
 /// One failed task in the summary's `failures`.

@@ -3,114 +3,9 @@
 //! so, where tmux is not installed.
 
 use crate::common::{asyncdemo, binary};
+use crate::pane::Pane;
 use predicates::prelude::*;
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant};
-
-/// A tmux server of the test's own (its own socket), with one pane running
-/// one command; killed when dropped.
-struct Pane {
-    socket: String,
-}
-
-/// How long a screen may take to show what a test waits for. Generous: a
-/// loaded machine is slow, and the wait ends as soon as it is seen.
-const PATIENCE: Duration = Duration::from_secs(30);
-
-impl Pane {
-    /// Starts `args` (after `env`, so `NAME=value` may come first) in a
-    /// new pane, or `None` without tmux. The pane stays open after the
-    /// command ends, with `rc=N` (its exit code) printed below its output.
-    fn run(args: &str) -> Option<Pane> {
-        static NEXT: AtomicU32 = AtomicU32::new(0);
-        let installed = Command::new("tmux")
-            .arg("-V")
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if !installed {
-            eprintln!("skipped: tmux is not installed, so there is no pseudo-terminal to read");
-            return None;
-        }
-        let socket = format!(
-            "asyncdemo-live-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
-        let bin = env!("CARGO_BIN_EXE_asyncdemo");
-        let shell = format!(
-            "env -u NO_COLOR -u CLICOLOR -u CLICOLOR_FORCE {args_env} {bin} {rest}; echo rc=$?; sleep 600",
-            args_env = args
-                .split(' ')
-                .take_while(|a| a.contains('='))
-                .collect::<Vec<_>>()
-                .join(" "),
-            rest = args
-                .split(' ')
-                .skip_while(|a| a.contains('='))
-                .collect::<Vec<_>>()
-                .join(" "),
-        );
-        let pane = Pane { socket };
-        let started = pane
-            .tmux(&["new-session", "-d", "-x", "100", "-y", "30", &shell])
-            .status
-            .success();
-        assert!(started, "tmux could not start a session");
-        Some(pane)
-    }
-
-    fn tmux(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .args(["-L", &self.socket, "-f", "/dev/null"])
-            .args(args)
-            .output()
-            .expect("running tmux")
-    }
-
-    /// The screen as text, one string per row.
-    fn screen(&self) -> Vec<String> {
-        let out = self.tmux(&["capture-pane", "-p"]);
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(str::to_owned)
-            .collect()
-    }
-
-    /// The screen with its escape codes (`capture-pane -e`).
-    fn screen_with_styles(&self) -> String {
-        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-e"]).stdout).into_owned()
-    }
-
-    /// Waits until some row satisfies `test`, and returns the screen then.
-    fn wait_for(&self, what: &str, test: impl Fn(&str) -> bool) -> Vec<String> {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            let screen = self.screen();
-            if screen.iter().any(|row| test(row)) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no {what} on the screen:\n{}",
-                screen.join("\n")
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    /// Whether the cursor is shown (tmux's `cursor_flag`).
-    fn cursor_shown(&self) -> bool {
-        let out = self.tmux(&["display-message", "-p", "#{cursor_flag}"]);
-        String::from_utf8_lossy(&out.stdout).trim() == "1"
-    }
-}
-
-impl Drop for Pane {
-    fn drop(&mut self) {
-        let _ = self.tmux(&["kill-server"]);
-    }
-}
+use std::time::Duration;
 
 /// The glyphs drawn in the lanes of a screen: rows from `task 1` to the
 /// counts line, after the 17 columns of labels.
@@ -377,7 +272,7 @@ fn piped_it_runs_without_the_view_and_says_so() {
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(
         stderr,
-        "asyncdemo: --live: stdout is not a terminal; running without the view\n"
+        "warning: --live: stdout is not a terminal; running without the view\n"
     );
 }
 
@@ -404,8 +299,9 @@ fn a_dumb_terminal_gets_no_view() {
     let text = end.join("\n");
     assert!(end.iter().any(|r| r == "rc=0"), "{text}");
     assert!(
-        end.iter().any(|r| r
-            == "asyncdemo: --live: TERM=dumb cannot move the cursor; running without the view"),
+        end.iter()
+            .any(|r| r
+                == "warning: --live: TERM=dumb cannot move the cursor; running without the view"),
         "{text}"
     );
     assert!(
@@ -417,4 +313,80 @@ fn a_dumb_terminal_gets_no_view() {
             .any(|r| r.starts_with("asyncdemo count executed in")),
         "{text}"
     );
+}
+
+/// At 40 columns every row of the view fits, with no word cut: the
+/// header, the lane labels, the counts and the legend drop or shorten
+/// items whole (the terminal wraps no row, and none ends mid-word).
+#[test]
+fn a_40_column_terminal_gets_whole_words() {
+    let Some(pane) = Pane::sized(40, 30, "count -n 3 -d 2s --blocking --live") else {
+        return;
+    };
+    let screen = pane.wait_for("the legend", |row| row.starts_with("threads:"));
+    let text = screen.join("\n");
+    let joined = pane.screen_joined();
+    let trimmed: Vec<String> = screen.iter().map(|r| r.trim_end().to_owned()).collect();
+    assert_eq!(
+        joined[..trimmed.len().min(joined.len())],
+        trimmed[..trimmed.len().min(joined.len())],
+        "a row was too wide:\n{text}"
+    );
+    assert!(
+        row(&screen, "asyncdemo count").starts_with("asyncdemo count -m blocking"),
+        "{text}"
+    );
+    let label = row(&screen, "runtime");
+    assert!(
+        label.starts_with("runtime ") && !label.starts_with("runtime t"),
+        "{text}"
+    );
+    assert!(
+        row(&screen, "threads:").trim_end().ends_with("parked"),
+        "{text}"
+    );
+    let counts = row(&screen, "0 of 3 done");
+    let last = counts.trim_end().rsplit(' ').next().unwrap();
+    assert!(["thread", "waiting", "…"].contains(&last), "{text}");
+    assert!(
+        row(&screen, "tasks:").trim_end().ends_with("ready"),
+        "{text}"
+    );
+}
+
+/// Mid-wait, the counts line reads the model: three tasks asleep on their
+/// timers, none ready (it once said `3 ready` here, from clock arithmetic).
+#[test]
+fn mid_wait_the_counts_say_sleeping_not_ready() {
+    let Some(pane) = Pane::run("count -n 3 -d 3s --live") else {
+        return;
+    };
+    let asleep = pane.wait_for("three tasks asleep", |row| {
+        row.starts_with("0 of 3 done") && row.contains("3 sleeping")
+    });
+    // Well into the wait (at least a second later), still asleep.
+    std::thread::sleep(Duration::from_millis(1000));
+    let later = pane.screen();
+    let counts = row(&later, "0 of 3 done");
+    assert!(counts.contains("3 sleeping"), "{}", later.join("\n"));
+    assert!(!counts.contains("ready"), "{}", asleep.join("\n"));
+    let end = pane.wait_for("exit code", |row| row.starts_with("rc="));
+    assert!(end.iter().any(|r| r == "rc=0"), "{}", end.join("\n"));
+}
+
+/// The std lock's deadlock, live: task 1's deadline passes while task 2
+/// holds the thread in lock(), and it is drawn overdue (`^`), counted
+/// overdue, not ready.
+#[test]
+fn a_deadline_under_a_held_thread_is_drawn_overdue_live() {
+    let Some(pane) = Pane::run("lock -n 3 -d 300ms --live") else {
+        return;
+    };
+    let overdue = pane.wait_for("task 1 overdue", |row| {
+        row.starts_with("task 1") && row.contains('^')
+    });
+    let text = overdue.join("\n");
+    assert!(overdue.iter().any(|r| r.contains("1 overdue")), "{text}");
+    let end = pane.wait_for("exit code", |row| row.starts_with("rc="));
+    assert!(end.iter().any(|r| r == "rc=1"), "{}", end.join("\n"));
 }

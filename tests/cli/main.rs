@@ -8,9 +8,11 @@ mod common;
 mod compare;
 mod completions;
 mod docs;
+mod durations;
 mod examples;
 mod explain;
 mod export;
+mod fit;
 mod help;
 mod json;
 mod limits;
@@ -29,6 +31,7 @@ mod no_http;
 #[cfg(not(feature = "live"))]
 mod no_live;
 mod numbers;
+mod pane;
 #[cfg(feature = "http")]
 mod peers;
 mod pictures;
@@ -37,5 +40,7 @@ mod scale;
 mod slowpoll;
 mod snapshots;
 mod spin;
+mod states;
+mod threads;
 mod usage;
 mod verdicts;

@@ -190,6 +190,58 @@ fn serve_speaks_http_and_exits_143_on_sigterm() {
     assert_eq!(rest, "served 2 requests (2 more answered with an error)\n");
 }
 
+/// Sends a request and returns the connection, its reply still to come.
+fn request_in_flight(addr: &str, target: &str) -> TcpStream {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "GET {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    stream
+}
+
+/// Ctrl-C while a request waits: the server stops accepting, the request
+/// gets its reply, and the summary counts it, in the singular.
+#[test]
+fn serve_finishes_a_request_in_flight_at_ctrl_c() {
+    let (mut server, mut stdout, url) = start_server(&["-d", "800ms", "-q"]);
+    let addr = authority(&url).to_owned();
+    let mut stream = request_in_flight(&addr, "/");
+    // Long enough for the server to read a request sent on loopback; the
+    // reply is due 800 ms after that.
+    std::thread::sleep(Duration::from_millis(300));
+    send_signal(&server.0, "INT");
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).unwrap();
+    assert!(reply.starts_with("HTTP/1.1 200 OK\r\n"), "{reply:?}");
+    assert!(reply.ends_with("done after 800ms\n"), "{reply:?}");
+    let status = wait_with_limit(&mut server.0, Duration::from_secs(10));
+    assert_eq!(status.code(), Some(130));
+    assert_eq!(rest(&mut stdout), "served 1 request\n");
+}
+
+/// A request that would outlast the grace period is cut off, and said to
+/// be: the server still stops within the grace period.
+#[test]
+fn serve_says_how_many_requests_ctrl_c_cut_off() {
+    let (mut server, mut stdout, url) = start_server(&["-d", "1h", "--max-delay", "1h", "-q"]);
+    let addr = authority(&url).to_owned();
+    let mut stream = request_in_flight(&addr, "/");
+    std::thread::sleep(Duration::from_millis(300));
+    send_signal(&server.0, "INT");
+    let status = wait_with_limit(&mut server.0, Duration::from_secs(10));
+    assert_eq!(status.code(), Some(130));
+    assert_eq!(
+        rest(&mut stdout),
+        "served 0 requests; 1 request cut off, still waiting after 2s of grace\n"
+    );
+    // The client learns at once: its connection closed without a reply.
+    let mut reply = String::new();
+    let _ = stream.read_to_string(&mut reply);
+    assert_eq!(reply, "");
+}
+
 #[test]
 fn serve_refuses_what_it_cannot_do() {
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();

@@ -441,3 +441,218 @@ fn ctrl_c_during_a_python_row_marks_it_interrupted() {
         "{stdout}"
     );
 }
+
+/// A record of one task that a fake python3 prints (`count -n 1`), after a
+/// version line `version`, in the shell's printf (octal escapes).
+fn record(version: &str) -> String {
+    format!(
+        "printf 'python {version}\\n'\necho 'event 1000 1 first 1'\n\
+         echo 'event 2000 1 last 1'\necho 'elapsed 3000'"
+    )
+}
+
+/// U+202E (right-to-left override) and U+2066 (left-to-right isolate) in
+/// printf's octal, and what either becomes escaped.
+const BIDI: &str = "\\342\\200\\256\\342\\201\\246";
+const BIDI_ESCAPED: &str = "\\u{202e}\\u{2066}";
+
+/// Whether `text` holds a control, bidi or escape character raw.
+fn raw_controls(text: &str) -> bool {
+    text.chars().any(|c| {
+        (c.is_control() && c != '\n')
+            || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    })
+}
+
+#[test]
+fn python3s_bytes_are_escaped_in_every_format_and_on_stderr() {
+    let fakes = [
+        // A good record, its version string hostile: the row's label.
+        record(&format!("3.12{BIDI}x")),
+        // A failed row: the reason in the verdict and the error line.
+        format!("printf 'ValueError: {BIDI}\\033[2J boom\\n' >&2\nexit 1"),
+        // A package that does not import: "note: skipped".
+        format!("printf 'No module named {BIDI}uvloop\\n' >&2\nexit 3"),
+        // Too old: "note: no Python rows", quoting the version.
+        format!("printf 'python 3.8{BIDI}\\n'\nexit 4"),
+    ];
+    for fake in &fakes {
+        let dir = fake_python(fake);
+        let svg = dir.path().join("rows.svg");
+        for format in ["text", "json", "markdown"] {
+            let output = asyncdemo(&["compare", "count", "-n", "1", "-d", "0", "--python"])
+                .args(["-f", format, "--svg"])
+                .arg(&svg)
+                .env("PATH", dir.path())
+                .output()
+                .unwrap();
+            let stdout = String::from_utf8(output.stdout).unwrap();
+            let stderr = String::from_utf8(output.stderr).unwrap();
+            let picture = std::fs::read_to_string(&svg).unwrap();
+            let context = format!("{fake}\n-f {format}\nstdout: {stdout}\nstderr: {stderr}");
+            assert!(!raw_controls(&stdout), "{context}");
+            assert!(!raw_controls(&stderr), "{context}");
+            assert!(!raw_controls(&picture), "{context}\n{picture}");
+            // The text itself got through, escaped: where it shows depends on
+            // the fake (a row's label, its error, a note).
+            let shown = format!("{stdout}{stderr}").replace("\\\\", "\\");
+            assert!(shown.contains(BIDI_ESCAPED), "{context}");
+            if format == "json" {
+                serde_json::from_str::<Value>(&stdout).expect(&context);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_child_python3_leaves_behind_neither_outlives_the_row_nor_costs_its_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let pids = dir.path().join("pids");
+    // The child holds python3's stdout and stderr open for 1000 s.
+    let bin = fake_python(&format!(
+        "PATH=/usr/bin:/bin\nsleep 1000 &\necho $! >> '{}'\n{}",
+        pids.display(),
+        record("3.12.0")
+    ));
+    let (code, rows, stderr) =
+        compare_json(&["count", "-n", "1", "-d", "0", "--python"], bin.path());
+    assert_eq!(code, 0, "{stderr}");
+    let python = of(&rows, "python");
+    assert_eq!(python.len(), 5, "{rows:?}");
+    for r in &python {
+        assert!(r["error"].is_null(), "the record was read: {r}");
+        assert_eq!(r["completed"], 1, "{r}");
+    }
+    // Every child was ended with its row: by the time asyncdemo is done,
+    // each is gone (or a zombie about to be reaped by init).
+    let started = std::fs::read_to_string(&pids).unwrap();
+    assert_eq!(started.lines().count(), 5);
+    for pid in started.lines() {
+        wait_until(&format!("the fake's sleep {pid} to end"), || !running(pid));
+    }
+}
+
+#[test]
+fn a_hostile_python3_fails_its_row_with_a_reason_and_nothing_else() {
+    use std::os::unix::fs::PermissionsExt;
+    // (fake python3's body, what the row's error or the note says)
+    let cases = [
+        // 10 MB of output and no record.
+        (
+            "head -c 10000000 /dev/zero | tr '\\0' 'x'\necho",
+            "python3 printed no result",
+        ),
+        // Records that do not fit.
+        (
+            "echo 'event 1 99 first 1'\necho 'elapsed 5'",
+            "python3 printed no result: an event of task 99",
+        ),
+        ("echo 'elapsed soon'", "python3 printed no result"),
+        ("printf 'event\\0\\n'", "python3 printed no result"),
+        // Its stdout closed before anything.
+        ("exec 1>&-\nexit 0", "python3 printed no result"),
+        // Exit 0 with nothing printed.
+        ("exit 0", "python3 printed no result: no elapsed time"),
+        // Killed by a signal.
+        ("kill -9 $$", "python3 was killed by signal 9"),
+    ];
+    for (body, says) in cases {
+        let dir = fake_python(&format!("PATH=/usr/bin:/bin\n{body}"));
+        let (code, rows, stderr) =
+            compare_json(&["count", "-n", "1", "-d", "0", "--python"], dir.path());
+        let context = format!("{body}: {stderr}");
+        assert_eq!(code, 1, "{context}");
+        assert_eq!(of(&rows, "rust").len(), 8, "{context}");
+        let python = of(&rows, "python");
+        assert_eq!(python.len(), 5, "{context}");
+        for r in &python {
+            let error = r["error"].as_str().unwrap_or_default();
+            assert!(error.starts_with(says), "{context}: {r}");
+        }
+        assert!(!raw_controls(&stderr), "{context}");
+        assert!(!stderr.contains("panicked"), "{context}");
+    }
+    // A python3 that cannot be run at all: no Python rows, a note why.
+    let not_executable = fake_python("exit 0");
+    let path = not_executable.path().join("python3");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let directory = tempfile::tempdir().unwrap();
+    std::fs::create_dir(directory.path().join("python3")).unwrap();
+    for dir in [not_executable.path(), directory.path()] {
+        let (code, rows, stderr) = compare_json(&["count", "-n", "1", "-d", "0", "--python"], dir);
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(rows.len(), 8);
+        assert!(
+            stderr.starts_with("note: no Python rows: python3 "),
+            "{stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    }
+}
+
+/// `--ways` picks the Python rows too: only the twins of the picked tokio
+/// ways run (a fake python3 that fails at once shows which were started).
+#[test]
+fn ways_pick_the_python_twins_only() {
+    let dir = fake_python("exit 1");
+    let (_, rows, _) = compare_json(
+        &[
+            "count",
+            "-n",
+            "2",
+            "-d",
+            "10ms",
+            "--python",
+            "--ways",
+            "async,blocking",
+        ],
+        dir.path(),
+    );
+    let rust: Vec<Value> = of(&rows, "rust")
+        .iter()
+        .map(|r| r["mode"].clone())
+        .collect();
+    assert_eq!(rust, ["async", "blocking"]);
+    let python: Vec<String> = of(&rows, "python")
+        .iter()
+        .map(|r| r["ran"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        python,
+        [
+            "asyncio.sleep under gather",
+            "time.sleep inside the coroutines",
+            "asyncio.sleep under gather, on uvloop"
+        ],
+        "{rows:?}"
+    );
+    let (_, rows, _) = compare_json(
+        &[
+            "count", "-n", "2", "-d", "10ms", "--python", "--ways", "threads",
+        ],
+        dir.path(),
+    );
+    let python: Vec<Value> = of(&rows, "python");
+    assert_eq!(python.len(), 1, "{python:?}");
+    assert_eq!(python[0]["ran"], "a threading.Thread per task");
+    // A way with no Python twin: no Python row, and a note says why.
+    let (code, rows, stderr) = compare_json(
+        &[
+            "count",
+            "-n",
+            "2",
+            "-d",
+            "10ms",
+            "--python",
+            "--ways",
+            "multi-joined",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(of(&rows, "python").is_empty(), "{rows:?}");
+    assert!(
+        stderr.contains("none of the ways picked has a Python twin"),
+        "{stderr}"
+    );
+}

@@ -148,24 +148,22 @@ impl Canvas {
     }
 }
 
-/// The class of a task's state, so that tests (and style sheets) can find
-/// its marks.
-const fn class(state: State) -> &'static str {
-    match state {
-        State::Ready => "ready",
-        State::Waiting(Waiting::Free) => "free",
-        State::Waiting(Waiting::Blocked) => "blocked",
-        State::Waiting(Waiting::Offloaded) => "offloaded",
-        State::Waiting(Waiting::Spinning) => "spinning",
-        State::Lock => "lock",
-    }
-}
-
-const fn role(state: State) -> Role {
-    match state {
-        State::Ready => Role::Ready,
-        State::Waiting(waiting) => Role::Wait(waiting),
-        State::Lock => Role::Lock,
+/// The class of a role's marks, so that tests (and style sheets) can
+/// find them.
+const fn class(role: Role) -> &'static str {
+    match role {
+        Role::Ready => "ready",
+        Role::Wait(Waiting::Free) => "free",
+        Role::Wait(Waiting::Blocked) => "blocked",
+        Role::Wait(Waiting::Offloaded) => "offloaded",
+        Role::Wait(Waiting::Spinning) => "spinning",
+        Role::Lock => "lock",
+        Role::Overdue => "overdue",
+        Role::Queued => "queued",
+        Role::Running => "polled",
+        Role::Line => "line",
+        Role::Held => "held",
+        Role::Parked => "parked",
     }
 }
 
@@ -326,22 +324,15 @@ fn draw_run(
             if x1 - x0 < MIN_WIDTH {
                 continue;
             }
+            let role = Role::of_state(span.state, summary.work);
             let title = format!(
                 "task {task}: {}, for {:.3} s ({:.3} to {:.3} s)",
-                in_words_of(
-                    summary,
-                    role(span.state).meaning(summary.demo, summary.work)
-                ),
+                in_words_of(summary, role.meaning(summary.demo, summary.work)),
                 secs(span.to - span.from),
                 secs(span.from),
                 secs(span.to)
             );
-            canvas.rect(
-                (x0, y, x1 - x0, bar),
-                role(span.state),
-                class(span.state),
-                title,
-            );
+            canvas.rect((x0, y, x1 - x0, bar), role, class(role), title);
         }
         for (event, word) in [(mark.first, "first"), (mark.last, "last")] {
             if let Some(event) = event {
@@ -465,7 +456,9 @@ fn draw_band(
             );
             let counts = match span.state {
                 State::Ready => &mut ready,
-                State::Waiting(_) | State::Lock => &mut waits,
+                // In line for a pool thread: neither waiting nor ready.
+                State::Queued => continue,
+                _ => &mut waits,
             };
             counts[from.min(BAND_COLUMNS)] += 1;
             counts[to.min(BAND_COLUMNS + 1)] -= 1;
@@ -649,6 +642,15 @@ fn legend(runs: &[(&Summary, &Lanes)]) -> Vec<Entry> {
         }
     }
     entries.push(Entry::of(Role::Ready, first));
+    // The model's states that the lanes drew besides the waits above.
+    for (state, role) in [
+        (State::Overdue, Role::Overdue),
+        (State::Queued, Role::Queued),
+    ] {
+        if let Some((summary, _)) = runs.iter().find(|(_, l)| l.drew(state)) {
+            entries.push(Entry::of(role, summary));
+        }
+    }
     let unfinished = |s: &Summary| s.interrupted || s.failed > 0 || s.deadlock.is_some();
     if runs.iter().any(|(s, _)| unfinished(s)) {
         let words = if runs.iter().any(|(s, _)| s.interrupted) {

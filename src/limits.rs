@@ -1,4 +1,6 @@
-//! The machine's limits, checked before a run starts.
+//! The machine's limits, in one room: each limit (threads, memory,
+//! descriptors, stack), the check made before a run starts, and the words
+//! an error uses to name the limit and say what to do instead.
 //!
 //! A run past a limit of the machine used to die in the middle: `malloc`
 //! failing inside `join_all` (an abort), a thread that the OS refused
@@ -15,25 +17,36 @@
 //! - **memory**: the cgroup's `memory.max` and the system's `MemAvailable`
 //!   bound what the run may actually touch.
 //!
+//! What cannot be estimated is met where it happens, and worded here:
+//! running out of file descriptors ([`descriptor_error`]) and the OS
+//! refusing a thread ([`spawn`], [`thread_refused`]: `ulimit -u`, a
+//! cgroup's `pids.max`).
+//!
 //! A run that does not fit is refused with one line naming the limit, both
-//! figures, and a smaller run that fits; `main` exits with code 1.
+//! figures, and a smaller run that fits; the process exits with code 1
+//! ([`Limit::of`] is the one classification every command uses).
 
 use crate::config::Config;
-use crate::vocab::{MachineLimit, Mode, Runtime};
-use crate::wait::{BlockingCall, SleepCall};
+use crate::vocab::{Mode, Runtime};
 use std::io;
+use std::thread::JoinHandle;
+
+/// An error that a limit of the machine caused (file descriptors, threads,
+/// memory), not the command line: the process exits 1, not 2. The message
+/// names the limit and what to do instead.
+#[derive(Debug)]
+pub struct MachineLimit(pub(crate) String);
+
+impl std::fmt::Display for MachineLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for MachineLimit {}
 
 /// The stack tokio gives its worker and blocking-pool threads (its default).
 const TOKIO_STACK: u64 = 2 << 20;
-/// The stack of a `--mode threads` thread: what its blocking call needs
-/// ([`BlockingCall::STACK_BYTES`]): a sleep needs little, an HTTP client
-/// more.
-fn task_thread_stack(config: &Config) -> u64 {
-    if config.fetch.is_some() {
-        return crate::http::CLIENT_STACK_BYTES as u64;
-    }
-    SleepCall::STACK_BYTES as u64
-}
 /// Address space a thread takes besides its stack: the guard page, std's
 /// signal stack with its guard, and thread-local storage (measured: under
 /// 64 KiB).
@@ -50,7 +63,11 @@ const FIXED: u64 = 32 << 20;
 /// with `/usr/bin/time -v` as the growth of the peak from one to two
 /// million tasks (docs/limits.md), then rounded up by about a third, so
 /// that a run that passes the check does not fail later.
-fn per_task(config: &Config) -> (u64, u64) {
+///
+/// `task_stack` is the stack of a `--mode threads` thread: what its
+/// blocking call needs (`BlockingCall::STACK_BYTES`, which the caller
+/// knows: a sleep needs little, an HTTP client more).
+fn per_task(config: &Config, task_stack: u64) -> (u64, u64) {
     let fetch = config.fetch.is_some();
     let driven: u64 = match (config.way.mode, fetch, config.way.spawn) {
         // An HTTP request each, with its connection on both ends, the
@@ -79,7 +96,7 @@ fn per_task(config: &Config) -> (u64, u64) {
         let (address, resident) = if fetch {
             (2 << 20, 192 << 10)
         } else {
-            (task_thread_stack(config) + THREAD_EXTRA, THREAD_RESIDENT)
+            (task_stack + THREAD_EXTRA, THREAD_RESIDENT)
         };
         return (address + recorded, resident + recorded);
     }
@@ -105,7 +122,7 @@ fn threads(config: &Config) -> (u64, u64) {
 
 /// What a run of `config` needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) struct Need {
+pub(crate) struct Need {
     /// Threads the run starts (not counting `--mode threads`' own, which
     /// are budgeted one by one as they start).
     pub threads: u64,
@@ -118,9 +135,9 @@ pub(super) struct Need {
 }
 
 impl Need {
-    pub(super) fn of(config: &Config) -> Need {
+    pub(crate) fn of(config: &Config, task_stack: u64) -> Need {
         let (threads, stack) = threads(config);
-        let (address, resident) = per_task(config);
+        let (address, resident) = per_task(config, task_stack);
         let tasks = u64::from(config.tasks);
         Need {
             threads,
@@ -134,7 +151,7 @@ impl Need {
 /// One limit of the machine on memory: its name for the error, and how
 /// many bytes it leaves this process.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) struct Room {
+pub(crate) struct Room {
     /// `address space (ulimit -v)`, `memory (the cgroup's memory.max)`...
     pub what: &'static str,
     pub bytes: u64,
@@ -142,9 +159,10 @@ pub(super) struct Room {
     pub address: bool,
 }
 
-/// Checks a run of `config` against every limit this machine reports.
-pub(crate) fn check(config: &Config) -> anyhow::Result<()> {
-    let need = Need::of(config);
+/// Checks a run of `config` against every limit this machine reports;
+/// `task_stack` as for [`Need::of`].
+pub(crate) fn check(config: &Config, task_stack: u64) -> anyhow::Result<()> {
+    let need = Need::of(config, task_stack);
     if let Some(budget) = MapBudget::read() {
         let task_threads = if config.way.mode == Mode::Threads {
             0
@@ -152,7 +170,7 @@ pub(crate) fn check(config: &Config) -> anyhow::Result<()> {
             need.threads
         };
         if task_threads > budget.threads() {
-            return Err(limit(format!(
+            return Err(limit_error(format!(
                 "{task_threads} threads would pass the kernel's limit of {} memory mappings \
                  (vm.max_map_count; each thread takes {}, {} fit): {}",
                 budget.max,
@@ -163,7 +181,7 @@ pub(crate) fn check(config: &Config) -> anyhow::Result<()> {
         }
     }
     for room in rooms() {
-        check_room(config, &need, &room).map_err(limit)?;
+        check_room(config, &need, &room).map_err(limit_error)?;
     }
     Ok(())
 }
@@ -180,12 +198,165 @@ fn fewer_threads(config: &Config) -> &'static str {
     }
 }
 
-fn limit(message: String) -> anyhow::Error {
+/// Whether an I/O error means the process (or the system) has no file
+/// descriptor left: EMFILE or ENFILE, the same numbers on Linux and macOS.
+/// Sockets are what a run opens most, so this is where it runs out; the
+/// one classification of machine limits ([`Limit`]) builds on this test.
+pub(crate) fn out_of_descriptors(err: &io::Error) -> bool {
+    matches!(err.raw_os_error(), Some(23 | 24))
+}
+
+/// The process's descriptor limit (`ulimit -n`), if it can be read.
+///
+/// Read once, early (the built-in server and the fetch client call it
+/// first): reading it opens a file, which is exactly what fails once the
+/// descriptors have run out.
+pub(crate) fn descriptor_limit() -> Option<u64> {
+    static LIMIT: std::sync::OnceLock<Option<u64>> = std::sync::OnceLock::new();
+    *LIMIT.get_or_init(|| {
+        // /proc is Linux only; elsewhere the message does without the number.
+        let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+        let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+        line.split_whitespace().nth(3)?.parse().ok()
+    })
+}
+
+/// The one-line error for running out of descriptors: names the limit,
+/// says why (`detail`) and what to do instead (`instead`).
+pub(crate) fn descriptor_error(who: &str, detail: &str, instead: &str) -> anyhow::Error {
+    limit_error(format!(
+        "{who} ran {}: {detail}; {RAISE_DESCRIPTORS}{instead}",
+        descriptors_named()
+    ))
+}
+
+/// "out of file descriptors (ulimit -n is 1024)": the limit, named.
+fn descriptors_named() -> String {
+    let limit = descriptor_limit().map_or_else(String::new, |n| format!(" (ulimit -n is {n})"));
+    format!("out of file descriptors{limit}")
+}
+
+/// What to do first when the descriptors have run out.
+const RAISE_DESCRIPTORS: &str = "raise the limit with `ulimit -n`";
+
+/// What a run can do instead of raising the descriptor limit.
+pub(crate) const FEWER_TASKS: &str = ", or run fewer tasks (-n)";
+
+/// Starts a thread with `builder`; `what` names it for the error
+/// ("the signal thread"). The OS refusing it is a limit of the machine
+/// ([`thread_refused`]), whichever thread it is: the first thread a plain
+/// `count` starts is refused under `ulimit -u` just as a worker is.
+pub(crate) fn spawn<T: Send + 'static>(
+    builder: std::thread::Builder,
+    what: &str,
+    body: impl FnOnce() -> T + Send + 'static,
+) -> anyhow::Result<JoinHandle<T>> {
+    builder
+        .spawn(body)
+        .map_err(|err| thread_refused(what, Some(&err), ""))
+}
+
+/// The one-line error for the OS refusing to start `what` (a thread, a
+/// runtime's worker) with `err`: names the limit on threads and what to
+/// do (`instead`, after "raise the limit", as [`FEWER_TASKS`] is).
+///
+/// Linux counts every thread as a process: `ulimit -u` (`RLIMIT_NPROC`)
+/// caps this user's processes and threads together, and a cgroup's
+/// `pids.max` or `kernel.threads-max` cap them for everyone. Each makes
+/// `clone` fail with EAGAIN ("Resource temporarily unavailable"), which
+/// alone does not say which limit was met.
+///
+/// `err` is the OS's answer, when the caller has it (tokio reports a
+/// refused worker only by panicking).
+pub(crate) fn thread_refused(what: &str, err: Option<&io::Error>, instead: &str) -> anyhow::Error {
+    let limit = thread_limit().map_or_else(String::new, |n| format!(" (ulimit -u is {n})"));
+    // EAGAIN ("Resource temporarily unavailable") is what "out of threads"
+    // says in words; any other answer is quoted.
+    let err = err
+        .filter(|err| err.raw_os_error() != Some(libc::EAGAIN))
+        .map_or_else(String::new, |err| format!(" ({err})"));
+    limit_error(format!(
+        "the OS refused to start {what}{err}: out of threads{limit}; raise the \
+         limit with `ulimit -u`, or end other processes of this user{instead}"
+    ))
+}
+
+/// The type of an `RLIMIT_*` constant, which glibc spells its own way.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+type Resource = libc::__rlimit_resource_t;
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+type Resource = libc::c_int;
+
+/// `RLIMIT_NPROC` (`ulimit -u`), if set.
+fn thread_limit() -> Option<u64> {
+    rlimit(libc::RLIMIT_NPROC)
+}
+
+/// The soft limit `resource` (an `RLIMIT_*`), if set.
+#[allow(clippy::useless_conversion)] // `rlim_t` is u64 here, not everywhere
+fn rlimit(resource: Resource) -> Option<u64> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `getrlimit` writes the `rlimit` it is given.
+    if unsafe { libc::getrlimit(resource, &mut limit) } != 0 {
+        return None;
+    }
+    (limit.rlim_cur != libc::RLIM_INFINITY).then(|| u64::from(limit.rlim_cur))
+}
+
+/// A limit of the machine, as the exit code and the error line see it.
+///
+/// One classification for every command: a single run, `compare` and
+/// `serve` all decide with it whether an error is the machine's answer
+/// (exit 1) or not (exit 2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Limit {
+    /// The error names its limit itself (a [`MachineLimit`]).
+    Named,
+    /// Somewhere in the error's chain, a library ran out of file
+    /// descriptors (tokio starting its runtime, say) and said only
+    /// "Too many open files".
+    Descriptors,
+}
+
+impl Limit {
+    /// Which limit of the machine `err` ran into, if any.
+    pub(crate) fn of(err: &anyhow::Error) -> Option<Limit> {
+        if err.chain().any(|cause| cause.is::<MachineLimit>()) {
+            return Some(Limit::Named);
+        }
+        let descriptors = err.chain().any(|cause| {
+            cause
+                .downcast_ref::<io::Error>()
+                .is_some_and(out_of_descriptors)
+        });
+        descriptors.then_some(Limit::Descriptors)
+    }
+
+    /// What the error line adds after the error: the limit's name and what
+    /// to do, when the error does not say so itself.
+    pub(crate) fn hint(self) -> String {
+        match self {
+            Limit::Named => String::new(),
+            Limit::Descriptors => {
+                format!(
+                    ": {}; {RAISE_DESCRIPTORS}{FEWER_TASKS}",
+                    descriptors_named()
+                )
+            }
+        }
+    }
+}
+
+/// A [`MachineLimit`] saying `message`.
+fn limit_error(message: String) -> anyhow::Error {
     anyhow::Error::new(MachineLimit(message))
 }
 
 /// The error for a run that `room` cannot hold, if it cannot.
-pub(super) fn check_room(config: &Config, need: &Need, room: &Room) -> Result<(), String> {
+pub(crate) fn check_room(config: &Config, need: &Need, room: &Room) -> Result<(), String> {
     let (needed, per_task) = if room.address {
         (need.address, need.per_task.0)
     } else {
@@ -264,17 +435,9 @@ fn rooms() -> Vec<Room> {
     rooms
 }
 
-/// `RLIMIT_AS`, if set.
+/// `RLIMIT_AS` (`ulimit -v`), if set.
 fn address_limit() -> Option<u64> {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: `getrlimit` writes the `rlimit` it is given.
-    if unsafe { libc::getrlimit(libc::RLIMIT_AS, &mut limit) } != 0 {
-        return None;
-    }
-    (limit.rlim_cur != libc::RLIM_INFINITY).then_some(limit.rlim_cur)
+    rlimit(libc::RLIMIT_AS)
 }
 
 /// A field of a /proc file that counts in kB (`MemAvailable:   812 kB`),
@@ -338,7 +501,7 @@ pub(crate) fn share_malloc_arena_under_address_limit() {
 /// cannot map its signal stack, and std aborts the whole process from
 /// inside it, with no error to return. So the budget is checked before a
 /// thread starts, while a clean error is still possible.
-pub(super) struct MapBudget {
+pub(crate) struct MapBudget {
     /// The kernel's limit on this process's memory mappings.
     pub max: u64,
     /// Mappings in use when the run started.
@@ -352,7 +515,7 @@ impl MapBudget {
     const RESERVE: u64 = 1024;
 
     /// Reads the limit and the current count; `None` where /proc says nothing.
-    pub(super) fn read() -> Option<MapBudget> {
+    pub(crate) fn read() -> Option<MapBudget> {
         let max = std::fs::read_to_string("/proc/sys/vm/max_map_count").ok()?;
         let maps = std::fs::read_to_string("/proc/self/maps").ok()?;
         Some(MapBudget {
@@ -362,12 +525,12 @@ impl MapBudget {
     }
 
     /// How many threads fit.
-    pub(super) fn threads(&self) -> u64 {
+    pub(crate) fn threads(&self) -> u64 {
         self.max.saturating_sub(self.in_use + Self::RESERVE) / Self::PER_THREAD
     }
 
     /// Whether one more thread fits after `started` threads.
-    pub(super) fn check(&self, started: u32) -> io::Result<()> {
+    pub(crate) fn check(&self, started: u32) -> io::Result<()> {
         if u64::from(started) + 1 > self.threads() {
             return Err(io::Error::other(format!(
                 "one more would pass the kernel's limit of {} memory mappings \
@@ -383,6 +546,7 @@ impl MapBudget {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use anyhow::Context;
 
     #[test]
     fn kib_fields_are_read_in_bytes() {
@@ -390,5 +554,27 @@ mod tests {
         assert_eq!(kib_field(status, "VmSize:"), Some(1024 * 1024));
         assert_eq!(kib_field(status, "VmRSS:"), None);
         assert_eq!(kib_field("MemAvailable: lots kB", "MemAvailable:"), None);
+    }
+
+    #[test]
+    fn emfile_and_enfile_mean_out_of_descriptors() {
+        assert!(out_of_descriptors(&io::Error::from_raw_os_error(24)));
+        assert!(out_of_descriptors(&io::Error::from_raw_os_error(23)));
+        assert!(!out_of_descriptors(&io::Error::from_raw_os_error(111)));
+    }
+
+    #[test]
+    fn running_out_of_descriptors_is_a_limit_however_deep_it_sits() {
+        // As tokio's runtime fails to start under `ulimit -n` inside compare.
+        let deep = Err::<(), _>(io::Error::from_raw_os_error(24))
+            .context("starting the tokio runtime")
+            .context("async")
+            .unwrap_err();
+        assert_eq!(Limit::of(&deep), Some(Limit::Descriptors));
+        assert!(Limit::Descriptors.hint().contains("ulimit -n"));
+        let named = anyhow::Error::new(MachineLimit("ulimit -v".into())).context("count");
+        assert_eq!(Limit::of(&named), Some(Limit::Named));
+        let refused = anyhow::Error::new(io::Error::from_raw_os_error(111));
+        assert_eq!(Limit::of(&refused), None);
     }
 }
