@@ -966,6 +966,12 @@ pub(crate) mod tests {
     use std::io;
     use std::sync::{Arc, Mutex};
 
+    /// A sink of `demo`'s lines into `out`, shown as the notes print them,
+    /// recording nothing: what most tests of a run start from.
+    pub(crate) fn plain(out: impl Write + Send + 'static, demo: Demo) -> Sink {
+        Sink::new(Box::new(out), demo, LineStyle::Plain, false)
+    }
+
     /// A writer whose bytes the test can read back after the sink is done.
     #[derive(Clone, Default)]
     pub(crate) struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -1020,12 +1026,7 @@ pub(crate) mod tests {
     #[test]
     fn plain_lines_wait_in_the_buffer_until_a_flush() {
         let captured = Captured::default();
-        let sink = Sink::new(
-            Box::new(captured.clone()),
-            Demo::Count,
-            LineStyle::Plain,
-            false,
-        );
+        let sink = plain(captured.clone(), Demo::Count);
         sink.line(1, Phase::First);
         sink.line(2, Phase::First);
         assert_eq!(captured.text(), "", "a line must not cost a system call");
@@ -1183,12 +1184,7 @@ pub(crate) mod tests {
     #[test]
     fn a_follower_sees_the_events_in_order_and_writes_between_the_lines() {
         let captured = Captured::default();
-        let sink = Sink::new(
-            Box::new(captured.clone()),
-            Demo::Fetch,
-            LineStyle::Plain,
-            false,
-        );
+        let sink = plain(captured.clone(), Demo::Fetch);
         let seen = Arc::new(Mutex::new(Vec::new()));
         assert!(!sink.follows_threads());
         {
@@ -1242,12 +1238,7 @@ pub(crate) mod tests {
             }
         }
         let captured = Captured::default();
-        let sink = Sink::new(
-            Box::new(captured.clone()),
-            Demo::Count,
-            LineStyle::Plain,
-            false,
-        );
+        let sink = plain(captured.clone(), Demo::Count);
         {
             let mut state = sink.lock();
             sink.add_follower(&mut state, Box::new(Broken), "writing the follower".into());

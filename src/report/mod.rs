@@ -413,11 +413,7 @@ pub(crate) mod tests {
         let outcome = Outcome {
             elapsed: Duration::from_micros(250),
             completed: 0,
-            failed: 0,
-            observed_delay: None,
-            polls: None,
-            deadlock: None,
-            locks: Vec::new(),
+            ..Outcome::default()
         };
         let summary = Summary::new(&config(20, Duration::from_secs(1), vec![]), outcome, None);
         assert!(!summary.interrupted);
@@ -427,11 +423,7 @@ pub(crate) mod tests {
         let outcome = Outcome {
             elapsed: Duration::from_secs(1),
             completed: 19,
-            failed: 0,
-            observed_delay: None,
-            polls: None,
-            deadlock: None,
-            locks: Vec::new(),
+            ..Outcome::default()
         };
         let summary = Summary::new(&config(20, Duration::from_secs(1), vec![]), outcome, None);
         assert!(!summary.passed);

@@ -641,7 +641,7 @@ async fn timed<F: Future>(sink: &Sink, teardown: Teardown, build: impl FnOnce() 
 mod tests {
     use super::*;
     use crate::sink::tests::recording_sink;
-    use crate::vocab::{Demo, Event, LineStyle, Phase};
+    use crate::vocab::{Demo, Event, Phase};
 
     fn phases(events: &[Event]) -> Vec<(u32, Phase)> {
         events.iter().map(|e| (e.task, e.phase)).collect()
@@ -771,12 +771,7 @@ mod tests {
     /// `Sleep` is most of it.
     #[test]
     fn the_async_task_future_stays_small() {
-        let sink = Sink::new(
-            Box::new(std::io::sink()),
-            Demo::Count,
-            LineStyle::Plain,
-            false,
-        );
+        let sink = crate::sink::tests::plain(std::io::sink(), Demo::Count);
         let wait = Sleep {
             delay: Duration::from_secs(1),
             log: None,
@@ -799,12 +794,7 @@ mod tests {
     /// a wrapper that copied the coroutine would double a million-task run.
     #[test]
     fn a_watched_task_future_adds_only_a_reference_and_an_id() {
-        let sink = Sink::new(
-            Box::new(std::io::sink()),
-            Demo::Count,
-            LineStyle::Plain,
-            false,
-        );
+        let sink = crate::sink::tests::plain(std::io::sink(), Demo::Count);
         let wait = Sleep {
             delay: Duration::from_secs(1),
             log: None,
