@@ -58,58 +58,33 @@ fn redaction_keeps_words_and_counts_and_hides_measurements() {
     );
 }
 
-/// Runs `asyncdemo ARGS` to success; its stdout, redacted.
-fn redacted_stdout(args: &[&str]) -> String {
-    redacted(&stdout_of(args))
+/// Runs `asyncdemo ARGS` (split at spaces) to success; its stdout,
+/// redacted.
+fn redacted_stdout(args: &str) -> String {
+    let args: Vec<&str> = args.split_whitespace().collect();
+    redacted(&stdout_of(&args))
 }
 
 #[test]
 fn the_compare_table_in_text() {
-    insta::assert_snapshot!(redacted_stdout(&[
-        "compare",
-        "count",
-        "-d",
-        "20ms",
-        "--ways",
-        "async,blocking",
-    ]));
+    insta::assert_snapshot!(redacted_stdout(
+        "compare count -d 20ms --ways async,blocking"
+    ));
 }
 
 #[test]
 fn the_compare_table_in_markdown() {
-    insta::assert_snapshot!(redacted_stdout(&[
-        "compare",
-        "count",
-        "-d",
-        "20ms",
-        "--ways",
-        "async,blocking,multi-joined,in-place-joined",
-        "-f",
-        "markdown",
-    ]));
+    insta::assert_snapshot!(redacted_stdout(
+        "compare count -d 20ms --ways async,blocking,multi-joined,in-place-joined -f markdown"
+    ));
 }
 
 #[test]
 fn explain_narrates_one_async_task() {
-    insta::assert_snapshot!(redacted_stdout(&[
-        "count",
-        "-n",
-        "1",
-        "-d",
-        "20ms",
-        "--explain",
-    ]));
+    insta::assert_snapshot!(redacted_stdout("count -n 1 -d 20ms --explain"));
 }
 
 #[test]
 fn explain_narrates_two_blocking_tasks() {
-    insta::assert_snapshot!(redacted_stdout(&[
-        "count",
-        "-n",
-        "2",
-        "-d",
-        "20ms",
-        "--blocking",
-        "--explain",
-    ]));
+    insta::assert_snapshot!(redacted_stdout("count -n 2 -d 20ms --blocking --explain"));
 }
