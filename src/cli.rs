@@ -12,6 +12,7 @@ use std::time::Duration;
 
 mod values;
 
+// serve's `?delay=` reads durations as the options do.
 pub(crate) use values::duration;
 
 /// The largest `--tasks`. Ten million waiting tasks fit in a few GB of
@@ -75,6 +76,19 @@ pub(crate) enum Command {
                   "How long the built-in server waits before each reply, e.g. 250ms, 1.5s, 0")),
               after_help = examples_help("fetch"))]
     Fetch(FetchArgs),
+    /// Each task runs a slow database query and prints a line before and
+    /// after: in-memory SQLite by default, or PostgreSQL (--db); an async
+    /// driver, or a blocking one (--blocking).
+    #[command(mut_arg("tasks", |arg| arg.default_value("3")),
+              mut_arg("mode", query_mode),
+              // A query's wait is the query; `--work spin` is refused.
+              mut_arg("work", |arg| arg.hide(true)),
+              mut_arg("blocking", |arg| arg.help(
+                  "Use a blocking driver: shorthand for --mode blocking")),
+              mut_arg("delay", |arg| arg.help(
+                  "How long each query takes in the database, e.g. 300ms, 1.5s, 0")),
+              after_help = examples_help("query"))]
+    Query(QueryArgs),
     /// Each task takes one shared lock, prints, waits --delay holding it,
     /// prints and releases it: a std::sync::Mutex held across .await
     /// deadlocks (and is caught), tokio's Mutex makes the tasks take turns.
@@ -128,6 +142,60 @@ fn fetch_mode(arg: clap::Arg) -> clap::Arg {
     let parser = PossibleValuesParser::new(modes)
         .try_map(|name| <Mode as ValueEnum>::from_str(&name, false));
     arg.help("How each request waits").value_parser(parser)
+}
+
+/// `--mode` as `query` describes it: the same modes, in the words of a
+/// database driver.
+fn query_mode(arg: clap::Arg) -> clap::Arg {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    let modes = Mode::value_variants().iter().map(|mode| {
+        PossibleValue::new(mode.name()).help(match mode {
+            Mode::Async => "An async driver: tokio-postgres, or SQLite on a thread per connection",
+            Mode::Blocking => {
+                "A blocking driver inside the coroutines: rusqlite, or the sync postgres client"
+            }
+            Mode::Threads => "Each task on an OS thread of its own, with a blocking driver",
+            Mode::SpawnBlocking => {
+                "Each blocking query goes to tokio's blocking pool (spawn_blocking)"
+            }
+            Mode::BlockInPlace => {
+                "Each blocking query inside block_in_place (multi-thread runtime only)"
+            }
+        })
+    });
+    let parser = PossibleValuesParser::new(modes)
+        .try_map(|name| <Mode as ValueEnum>::from_str(&name, false));
+    arg.help("How each query waits").value_parser(parser)
+}
+
+/// The options of `query`: a demo's, plus which database.
+#[derive(Debug, Args)]
+pub(crate) struct QueryArgs {
+    /// The options every demo takes; --delay is each query's duration.
+    #[command(flatten)]
+    pub(crate) run: RunArgs,
+
+    /// Where the queries go.
+    #[command(flatten)]
+    pub(crate) db: DbArgs,
+}
+
+/// The database options that `query` and `compare query` share.
+#[derive(Debug, Args)]
+pub(crate) struct DbArgs {
+    /// The database: sqlite::memory: (the default: nothing installed,
+    /// nothing written), sqlite:PATH (an existing file, opened read-only),
+    /// postgres://USER@HOST/DB, or host=/socket/dir user=USER dbname=DB.
+    #[arg(long, value_name = "URL", value_parser = crate::dburl::parse,
+          value_hint = ValueHint::Other)]
+    pub(crate) db: Option<crate::dburl::Database>,
+
+    /// How many connections the queries may use at once, from 1 to 10,000
+    /// [default: one per task, at most 10, as asyncpg's and sqlx's pools].
+    /// Fewer than the tasks: the queries run in waves.
+    #[arg(long, value_name = "K", value_hint = ValueHint::Other,
+          value_parser = values::counts(1u32, 10_000), allow_negative_numbers = true)]
+    pub(crate) connections: Option<u32>,
 }
 
 /// The options of `fetch`: a demo's, plus where the server is.
@@ -291,6 +359,26 @@ const FETCH_EXAMPLES: &[Example] = &[
     ),
 ];
 
+/// Examples at the end of `asyncdemo query --help`.
+const QUERY_EXAMPLES: &[Example] = &[
+    (
+        "asyncdemo query -n 3 -d 300ms",
+        "three SQLite queries at once, each on its connection's thread: about 0.3 s",
+    ),
+    (
+        "asyncdemo query -n 3 -d 300ms --blocking",
+        "rusqlite called inside the coroutines: one after another, about 0.9 s",
+    ),
+    (
+        "asyncdemo query -n 6 -d 300ms --connections 2",
+        "two connections: the queries run in three waves",
+    ),
+    (
+        "asyncdemo query --db postgres://localhost/postgres --blocking",
+        "the sync postgres client inside tokio: refused, and why",
+    ),
+];
+
 /// Examples at the end of `asyncdemo lock --help`.
 const LOCK_EXAMPLES: &[Example] = &[
     (
@@ -365,11 +453,12 @@ const MAN_EXAMPLES: &[Example] = &[
 /// Every example, by the subcommand it belongs to (`""` for the program
 /// itself). This table is the one list: each `--help` shows its own rows,
 /// the man page shows them all, and a test parses every one.
-pub(crate) const EXAMPLES: [(&str, &[Example]); 9] = [
+pub(crate) const EXAMPLES: [(&str, &[Example]); 10] = [
     ("", TOP_EXAMPLES),
     ("count", COUNT_EXAMPLES),
     ("hello", HELLO_EXAMPLES),
     ("fetch", FETCH_EXAMPLES),
+    ("query", QUERY_EXAMPLES),
     ("lock", LOCK_EXAMPLES),
     ("serve", SERVE_EXAMPLES),
     ("compare", COMPARE_EXAMPLES),
@@ -410,7 +499,9 @@ pub(crate) struct CompareArgs {
     pub(crate) format: TableFormat,
 
     /// Also draw every way as a panel of one SVG picture, on a shared time
-    /// axis, labelled with its verdict. A file: stdout holds the table.
+    /// axis, labelled with its verdict: a 16:9 slide that scales to the
+    /// window (more ways than fit make it taller; --ways picks fewer). A
+    /// file: stdout holds the table.
     #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub(crate) svg: Option<PathBuf>,
 
@@ -437,6 +528,10 @@ pub(crate) struct CompareArgs {
     /// They run in the lesson's order, one row and one --svg panel each.
     #[arg(long, value_enum, value_delimiter = ',', value_name = "WAY,...")]
     pub(crate) ways: Vec<WayName>,
+
+    /// `compare query`: the database and its connections.
+    #[command(flatten)]
+    pub(crate) db: DbArgs,
 }
 
 /// A way of running the tasks that `compare --ways` can pick.

@@ -12,7 +12,7 @@
 
 use crate::cli::{CompareArgs, TableFormat, WayName};
 use crate::conclude::{self, Claim, Closer, Guarded};
-use crate::config::{self, Config, DEFAULT_BLOCKING_THREADS, Way};
+use crate::config::{self, Config, DEFAULT_BLOCKING_THREADS, QueryOptions, Way};
 use crate::exit_code::{self, ExitCode};
 use crate::export::{Compared, Exports};
 use crate::interrupt;
@@ -95,8 +95,9 @@ impl Trial {
 
     /// The explanation in the words of `demo`'s wait.
     pub(crate) fn why(&self, demo: Demo) -> String {
+        // A query's blocking call is a call, as a fetch's is, not a sleep.
         let why = match (demo, self.why_fetch) {
-            (Demo::Fetch, Some(why)) => why,
+            (Demo::Fetch | Demo::Query, Some(why)) => why,
             _ => self.why,
         };
         match self.shape().mode {
@@ -353,6 +354,22 @@ struct Shared {
 }
 
 impl Shared {
+    /// The hang-up thread's path: the reader of stdout went away, so the
+    /// table would go nowhere. Stops a Python row in progress and ends the
+    /// process quietly (exit 0), unless the table is being written already
+    /// (its write then fails with a broken pipe, which ends as quietly).
+    fn hung_up(&self) {
+        // Exit while holding the table (when it came free), so that no
+        // more ways run meanwhile.
+        let (_table, code) = match self.table.claim(Closer::HangUp) {
+            Claim::Won(table) => (Some(table), ExitCode::Success),
+            Claim::Lost => return,
+            Claim::Stuck(code) => (None, code),
+        };
+        python::stop_running();
+        conclude::exit(code);
+    }
+
     /// The signal thread's path: print the rows so far and the stopped
     /// way, then end the process with the signal's code.
     fn interrupted(&self, signal: Signal) {
@@ -426,6 +443,9 @@ impl Shared {
 /// Runs every way and prints the table.
 pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode> {
     config::check_compare(&args)?;
+    if args.demo == Demo::Query {
+        crate::db::require("compare query")?;
+    }
     // The SVG file is created first, so that a bad path fails before the
     // runs rather than after them.
     let shared = Arc::new(Shared {
@@ -441,6 +461,12 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
     interrupt::on_signal({
         let shared = Arc::clone(&shared);
         move |signal| shared.interrupted(signal)
+    })?;
+    // Nobody left to read the table: the ways still to run are not run
+    // (a Python row would wait out its deadline), as a demo's run ends.
+    interrupt::on_hangup({
+        let shared = Arc::clone(&shared);
+        move || shared.hung_up()
     })?;
 
     // The worst way's ending decides the exit code, as a demo run's would:
@@ -458,16 +484,26 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
     // ending the process, and this one parks.
     let table = shared.table.claim_end();
     shared.write(&table.rows)?;
+    if args.svg.is_some() || args.png.is_some() {
+        if let Some(note) = crate::export::svg::slide_note(&table.rows) {
+            let _ = writeln!(io::stderr(), "{}", crate::style::label(&note));
+        }
+    }
     Ok(code)
 }
 
 /// Runs one way of `compare` and adds its row to the table; returns the
 /// exit code its ending implies.
 fn run_way(args: &CompareArgs, shared: &Shared, trial: Trial) -> ExitCode {
+    let base = Config::of_way(args.demo, &args.workload, trial.way());
     let config = Config {
         // The picture needs every way's events.
         record: args.svg.is_some() || args.png.is_some(),
-        ..Config::of_way(args.demo, &args.workload, trial.way())
+        query: base
+            .query
+            .as_ref()
+            .map(|_| QueryOptions::new(&args.db, base.tasks)),
+        ..base
     };
     // The label comes from an empty summary of the run about to start,
     // so the progress line and the table row describe it the same way.
@@ -511,7 +547,10 @@ fn run_way(args: &CompareArgs, shared: &Shared, trial: Trial) -> ExitCode {
         .with_peak_overlap(sink.peak_overlap())
         .with_observed(sink.observed());
     table.rows.push(Row {
-        why: trial.explain(args.demo, &summary),
+        why: match &config.query {
+            Some(query) => query_verdict(&trial, query, &summary),
+            None => trial.explain(args.demo, &summary),
+        },
         summary: Summary {
             language: Some(Language::Rust),
             ..summary
@@ -558,6 +597,42 @@ fn judged(
     }
 }
 
+/// Why a way of running `compare query` overlapped as it did, read from
+/// the observed overlap: a pool of fewer connections than tasks caps it,
+/// and then the connections are the reason, whatever the way.
+fn query_verdict(trial: &Trial, query: &QueryOptions, summary: &Summary) -> String {
+    let server = query.db.is_postgres();
+    let finished = !summary.interrupted && summary.completed >= summary.tasks;
+    let capped = query.connections < summary.tasks
+        && finished
+        && summary.peak_overlap == Some(query.connections);
+    match (capped, query.connections, trial.shape().mode, server) {
+        (true, 1, _, true) => {
+            "one connection, the server runs a connection's queries in turn".to_owned()
+        }
+        (true, 1, _, false) => "one connection, whose thread runs its queries in turn".to_owned(),
+        (true, k, _, _) => format!("{k} connections"),
+        (false, _, Mode::Async, true) => {
+            "tokio-postgres frees the thread while the server runs each query".to_owned()
+        }
+        (false, _, Mode::Async, false) => "each query runs on its connection's own thread: \
+                                           async SQLite is a blocking call on its own thread"
+            .to_owned(),
+        (false, _, Mode::Blocking, true) if summary.failed > 0 => {
+            "tokio refuses the sync postgres client inside a task: it panics (see the error)"
+                .to_owned()
+        }
+        (false, _, Mode::SpawnBlocking, _) => format!(
+            "the queries run on tokio's blocking pool, which starts threads as the calls need \
+             them, up to {DEFAULT_BLOCKING_THREADS}"
+        ),
+        (false, _, Mode::Blocking, false) if !trial.shape().spawn => {
+            "rusqlite's query blocks the executor".to_owned()
+        }
+        _ => trial.explain(Demo::Query, summary),
+    }
+}
+
 /// `compare --python`: the Python rows, after the tokio rows. A missing
 /// python3 or package is a note on stderr, not a failure; a Python run
 /// that fails or passes its deadline is a failed row, and exit code 1.
@@ -567,8 +642,19 @@ fn python_rows(args: &CompareArgs, shared: &Shared) -> ExitCode {
         .python_deadline
         .unwrap_or_else(|| python::default_deadline(tasks, args.workload.delay));
     let mut code = ExitCode::Success;
-    let ways = python_twins(args.demo, &args.ways);
-    if ways.is_empty() && !python::ways(args.demo).is_empty() {
+    // query's rows depend on the database, and are told it.
+    let (all, extra) = match args.demo {
+        Demo::Query => {
+            let query = QueryOptions::new(&args.db, tasks);
+            (
+                python::query_ways(&query.db),
+                python::query_args(&query.db, query.connections),
+            )
+        }
+        _ => (python::ways(args.demo), Vec::new()),
+    };
+    let ways = python_twins(all, &args.ways);
+    if ways.is_empty() && !all.is_empty() {
         let _ = writeln!(
             io::stderr(),
             "note: no Python rows: none of the ways picked has a Python twin \
@@ -584,7 +670,7 @@ fn python_rows(args: &CompareArgs, shared: &Shared) -> ExitCode {
         if args.format == TableFormat::Text {
             let _ = writeln!(io::stderr(), "running python3: {} ...", way.ran);
         }
-        let row = match python::run(way, args.demo, &args.workload, deadline) {
+        let row = match python::run(way, args.demo, &args.workload, deadline, &extra) {
             python::Ran::Row(row) => *row,
             python::Ran::Skipped(why) => {
                 shared.table.lock().python = None;
@@ -615,11 +701,14 @@ fn python_rows(args: &CompareArgs, shared: &Shared) -> ExitCode {
     code
 }
 
-/// The Python rows of `demo` that `--ways` picked: the twins of the
+/// The Python rows among `all` (a demo's) that `--ways` picked: the twins of the
 /// picked tokio ways, those that wait the same way on one event loop (or a
 /// thread each); all of them when `--ways` picked none. The multi-thread
 /// ways have no twin: asyncio's event loop is one thread.
-fn python_twins(demo: Demo, ways: &[WayName]) -> Vec<&'static python::Program> {
+fn python_twins(
+    all: &'static [python::Program],
+    ways: &[WayName],
+) -> Vec<&'static python::Program> {
     // The ways of one thread, joined, with no lock: async, blocking,
     // spawn-blocking and threads.
     let twin = |name: &WayName| {
@@ -628,8 +717,7 @@ fn python_twins(demo: Demo, ways: &[WayName]) -> Vec<&'static python::Program> {
         (one_thread && shape.lock.is_none()).then_some(shape.mode)
     };
     let modes: Vec<Mode> = ways.iter().filter_map(twin).collect();
-    python::ways(demo)
-        .iter()
+    all.iter()
         .filter(|program| ways.is_empty() || modes.contains(&program.mode))
         .collect()
 }

@@ -9,7 +9,8 @@
 //! ([`Config::new`]) adds what the user asked to see; `compare` uses it as it
 //! is, once per way.
 
-use crate::cli::{ColorChoice, CompareArgs, FetchArgs, RunArgs, ServeArgs, Workload};
+use crate::cli::{ColorChoice, CompareArgs, DbArgs, FetchArgs, RunArgs, ServeArgs, Workload};
+use crate::dburl::Database;
 use crate::vocab::{
     Check, Demo, Format, LineStyle, LockKind, Mode, Runtime, RuntimeKind, Term, Work,
 };
@@ -117,6 +118,8 @@ pub(crate) struct Config {
     pub(crate) term: Term,
     /// Where `fetch` sends its requests; `Some` exactly for the fetch demo.
     pub(crate) fetch: Option<FetchOptions>,
+    /// Where `query` sends its queries; `Some` exactly for the query demo.
+    pub(crate) query: Option<QueryOptions>,
     /// The shape of the output.
     pub(crate) format: Format,
     /// How much text the text format prints.
@@ -158,6 +161,35 @@ impl FetchOptions {
     /// fails in bounded time.
     fn default_timeout(delay: Duration) -> Duration {
         delay.saturating_add(Duration::from_secs(10))
+    }
+}
+
+/// The options of the `query` demo.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct QueryOptions {
+    /// The database the queries go to.
+    pub(crate) db: Database,
+    /// How many connections the queries may use at once.
+    pub(crate) connections: u32,
+}
+
+impl QueryOptions {
+    /// The most connections a run opens unless `--connections` says more:
+    /// asyncpg's and sqlx's pools hold at most 10 by default, and each
+    /// connection costs a thread (SQLite) or a server process (PostgreSQL,
+    /// whose default `max_connections` is 100, three of them reserved), so
+    /// `query -n 1000` against a shared server does not take all of it.
+    pub(crate) const DEFAULT_MAX_CONNECTIONS: u32 = 10;
+
+    /// The options `query` (or `compare query`) was given, for `tasks`
+    /// tasks: by default one connection per task, up to the cap.
+    pub(crate) fn new(args: &DbArgs, tasks: u32) -> QueryOptions {
+        QueryOptions {
+            db: args.db.clone().unwrap_or_default(),
+            connections: args
+                .connections
+                .unwrap_or_else(|| tasks.min(Self::DEFAULT_MAX_CONNECTIONS)),
+        }
     }
 }
 
@@ -242,6 +274,12 @@ impl Config {
             slow_poll: None,
             term: Term::PLAIN,
             fetch: (demo == Demo::Fetch).then(|| FetchOptions::built_in(workload.delay)),
+            query: (demo == Demo::Query).then(|| QueryOptions {
+                db: Database::Memory,
+                connections: workload
+                    .tasks_for(demo)
+                    .min(QueryOptions::DEFAULT_MAX_CONNECTIONS),
+            }),
             format: Format::Json,
             detail: Detail::Quiet,
             checks: Vec::new(),
@@ -344,12 +382,17 @@ fn check_way(demo: Demo, args: &RunArgs, mode: Mode) -> Result<RuntimeKind, clap
                 .into(),
         ));
     }
-    if demo == Demo::Fetch && args.workload.work == Work::Spin {
+    if matches!(demo, Demo::Fetch | Demo::Query) && args.workload.work == Work::Spin {
+        let wait = match demo {
+            Demo::Query => "a query's wait is the query",
+            _ => "a fetch's wait is its request",
+        };
         return Err(usage_error(
             demo.name(),
-            "--work spin replaces each wait with a busy loop, and a fetch's wait is its \
-                 request: use count or hello for --work spin"
-                .into(),
+            format!(
+                "--work spin replaces each wait with a busy loop, and {wait}: use count or \
+                 hello for --work spin"
+            ),
         ));
     }
     if demo == Demo::Lock {
@@ -583,7 +626,15 @@ pub(crate) fn check_compare(args: &CompareArgs) -> Result<(), clap::Error> {
     if args.png.is_some() && !crate::png::ENABLED {
         return Err(usage_error("compare", NO_PNG.into()));
     }
-    if args.workload.work == Work::Spin && matches!(args.demo, Demo::Fetch | Demo::Lock) {
+    if args.demo != Demo::Query && (args.db.db.is_some() || args.db.connections.is_some()) {
+        return Err(usage_error(
+            "compare",
+            "--db and --connections choose the database of compare query".into(),
+        ));
+    }
+    if args.workload.work == Work::Spin
+        && matches!(args.demo, Demo::Fetch | Demo::Query | Demo::Lock)
+    {
         return Err(usage_error(
             "compare",
             format!(

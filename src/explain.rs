@@ -202,14 +202,17 @@ impl Narrator {
             (_, Some(runtime)) if config.way.spawn => Driver::Spawned(runtime),
             (_, Some(runtime)) => Driver::Joined(runtime),
         };
+        let postgres = config.query.as_ref().is_some_and(|q| q.db.is_postgres());
         // What the task's code awaits, from the wait `run` gives it.
         let call = match (config.demo, config.work) {
             (Demo::Fetch, _) => Call::Http,
+            (Demo::Query, _) => Call::Query(postgres),
             (_, Work::Spin) => Call::Spin(config.delay),
             (_, Work::Sleep) => Call::Sleep(config.delay),
         };
         let awaits = match config.way.mode {
             Mode::Async if config.demo == Demo::Fetch => Awaits::Request,
+            Mode::Async if config.demo == Demo::Query => Awaits::Query(postgres),
             Mode::Async if config.work == Work::Spin => Awaits::Yielding(config.delay),
             Mode::Async => Awaits::Timer(config.delay),
             Mode::SpawnBlocking => Awaits::Pool(call),

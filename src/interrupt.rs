@@ -37,11 +37,37 @@ pub(crate) fn lock_within<T>(mutex: &Mutex<T>, patience: Duration) -> Option<Mut
     }
 }
 
+/// SIGINT and SIGTERM caught by [`catch_early`], kept for [`on_signal`].
+static EARLY: Mutex<Option<Signals>> = Mutex::new(None);
+
+/// Catches SIGINT and SIGTERM from now on, before their handler exists:
+/// one that arrives meanwhile waits for [`on_signal`], which then handles
+/// it at once.
+///
+/// For what comes before the run, and must not be cut short: `--live`
+/// asks the terminal where its cursor is with echo off, and a signal that
+/// killed the process then would leave the terminal without echo.
+pub(crate) fn catch_early() -> anyhow::Result<()> {
+    let signals = Signals::new([SIGINT, SIGTERM]).context("installing the signal handler")?;
+    *EARLY
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(signals);
+    Ok(())
+}
+
 /// Calls `handler` on a dedicated thread when the first SIGINT or SIGTERM
-/// arrives. From then on those signals no longer kill the process: the
-/// handler decides what happens, and is expected to exit.
+/// arrives (or has arrived, if [`catch_early`] caught it). From then on
+/// those signals no longer kill the process: the handler decides what
+/// happens, and is expected to exit.
 pub(crate) fn on_signal(handler: impl FnOnce(Signal) + Send + 'static) -> anyhow::Result<()> {
-    let mut signals = Signals::new([SIGINT, SIGTERM]).context("installing the signal handler")?;
+    let early = EARLY
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .take();
+    let mut signals = match early {
+        Some(signals) => signals,
+        None => Signals::new([SIGINT, SIGTERM]).context("installing the signal handler")?,
+    };
     let thread = std::thread::Builder::new().name("signals".into());
     limits::spawn(thread, "the signal thread", move || {
         if let Some(number) = signals.forever().next() {

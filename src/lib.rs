@@ -38,6 +38,9 @@
 //! - `png`: the one place that looks at the `png` feature: the SVG
 //!   picture rendered as a PNG (resvg), or a `disabled.rs` with the same
 //!   API. A leaf.
+//! - `dburl`: what `--db` names (in-memory SQLite, a SQLite file, a
+//!   PostgreSQL server), checked when the arguments are parsed, and shown
+//!   without its password. A leaf, like `net`.
 //! - `cli`: what the user can say: clap derive types, and the one list of
 //!   examples that `--help` and the man page show; `cli::values` reads
 //!   every duration and count, and words what is wrong with one.
@@ -72,13 +75,19 @@
 //!   feature `live` (`enabled.rs`, or a `disabled.rs` with the same API).
 //! - `wait`: the ways of waiting, the one thing that differs between
 //!   modes: a tokio timer, a blocking call in place, the blocking pool,
-//!   `block_in_place`, a busy loop on the CPU (`--work spin`).
+//!   `block_in_place`, a busy loop on the CPU (`--work spin`), and the
+//!   database drivers of `query` (SQLite on a thread per connection or in
+//!   place, tokio-postgres or the sync `postgres` client), which observe
+//!   when a query really starts on its connection.
 //! - `http`: everything HTTP, and the one place that looks at the `http`
 //!   feature: the slow server (`http::server`, hyper) that `fetch` talks
 //!   to and `serve` runs, the clients of `fetch` (`http::client`, reqwest
 //!   and ureq, whose waits are `wait`'s), and an `enabled.rs` or a
 //!   `disabled.rs` with the same API, which says that this build has no
 //!   HTTP.
+//! - `db`: the same for the `db` feature: the drivers of `query` made for
+//!   the database `--db` names, and PostgreSQL's `max_connections` checked
+//!   before the run; or the word that this build has none.
 //! - `demo`: the task coroutine itself: print, wait, print.
 //! - `explain`: `--explain`, the executor narrated between the lines: a
 //!   poll follower that forwards the first few tasks' polls and wake-ups
@@ -110,6 +119,8 @@ mod cli;
 mod compare;
 mod conclude;
 mod config;
+mod db;
+mod dburl;
 mod demo;
 mod events;
 mod exit_code;

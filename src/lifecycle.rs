@@ -18,7 +18,7 @@ use crate::run::Teardown;
 use crate::sink::{Sink, State};
 use crate::vocab::{Demo, Format, Outcome, Signal};
 use crate::{
-    compare, conclude, config, export, generate, http, interrupt, limits, live, report, run,
+    compare, conclude, config, db, export, generate, http, interrupt, limits, live, report, run,
     slowpoll,
 };
 use anyhow::Context;
@@ -42,6 +42,7 @@ const TRACE_BUFFER_BYTES: usize = 256 * 1024;
 pub fn run_before_exit(cli: Cli) -> anyhow::Result<ExitCode> {
     limits::share_malloc_arena_under_address_limit();
     let term = config::detect_term(cli.color);
+    let mut query = None;
     let (demo, args, fetch, lock) = match cli.command {
         Command::Count(args) => (Demo::Count, args, None, None),
         Command::Hello(args) => (Demo::Hello, args, None, None),
@@ -49,6 +50,11 @@ pub fn run_before_exit(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Fetch(args) => {
             let fetch = FetchOptions::new(&args);
             (Demo::Fetch, args.run, Some(fetch), None)
+        }
+        Command::Query(args) => {
+            let tasks = args.run.workload.tasks_for(Demo::Query);
+            query = Some(config::QueryOptions::new(&args.db, tasks));
+            (Demo::Query, args.run, None, None)
         }
         Command::Serve(args) => {
             // Usage errors first, as in a build with HTTP.
@@ -69,6 +75,10 @@ pub fn run_before_exit(cli: Cli) -> anyhow::Result<ExitCode> {
     if lock.is_some() {
         config.way.lock = lock;
     }
+    if query.is_some() {
+        config.query = query;
+        db::require("query")?;
+    }
     if demo == Demo::Fetch {
         // After the usage checks, so that a bad argument reads the same in
         // every build.
@@ -82,6 +92,8 @@ pub fn run_before_exit(cli: Cli) -> anyhow::Result<ExitCode> {
     } else {
         Box::new(io::stdout())
     };
+    // Before anything touches the terminal (`--live` asks it a question).
+    interrupt::catch_early()?;
     Lifecycle::new(config, out).run(Teardown::LeaveToExit)
 }
 

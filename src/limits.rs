@@ -74,6 +74,10 @@ fn per_task(config: &Config, task_stack: u64) -> (u64, u64) {
         // server's task and the buffers (measured 61 KiB of address space
         // under a limit, 42 KiB touched).
         (_, true, _) => 80 << 10,
+        // `lock`: a joined task, its place in the lock's queue, its mark
+        // for the pictures and what the task-state model keeps of it
+        // (measured 408 bytes).
+        _ if config.way.lock.is_some() => 544,
         // A queued blocking call besides the task (measured 625 bytes).
         (Mode::SpawnBlocking, false, _) => 1024,
         // A spawned tokio task: its own allocation (measured 584 bytes).
@@ -117,7 +121,15 @@ fn threads(config: &Config) -> (u64, u64) {
     };
     // `fetch` without --url starts its server on a thread of its own.
     let server = u64::from(config.fetch.as_ref().is_some_and(|f| f.url.is_none()));
-    (workers + pool + server, TOKIO_STACK)
+    // `query` on SQLite, async: a thread per connection (a smaller stack
+    // than tokio's, counted as tokio's: the check errs on the safe side).
+    let connections = match &config.query {
+        Some(query) if config.way.mode == Mode::Async && !query.db.is_postgres() => {
+            u64::from(query.connections.min(config.tasks))
+        }
+        _ => 0,
+    };
+    (workers + pool + server + connections, TOKIO_STACK)
 }
 
 /// What a run of `config` needs.

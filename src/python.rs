@@ -17,6 +17,7 @@
 
 use crate::cli::Workload;
 use crate::config::{Config, Way};
+use crate::dburl::Database;
 use crate::http;
 use crate::limits;
 use crate::net::escaped;
@@ -136,7 +137,59 @@ const FETCHING: [Program; 2] = [
     },
 ];
 
-/// The Python rows of `demo`.
+/// The rows of `query` on SQLite: the blocking module and the async one.
+const QUERYING_SQLITE: [Program; 2] = [
+    Program {
+        key: "aiosqlite",
+        mode: Mode::Async,
+        ran: "aiosqlite under gather",
+        why: "aiosqlite runs each connection's queries on a thread of its own, the loop free",
+    },
+    Program {
+        key: "sqlite3",
+        mode: Mode::Blocking,
+        ran: "sqlite3 inside the coroutines",
+        why: "a sqlite3 call blocks the event loop",
+    },
+];
+
+/// The rows of `query` on PostgreSQL: asyncpg's pool, and sync psycopg,
+/// which blocks the loop silently where Rust's sync client refuses.
+const QUERYING_POSTGRES: [Program; 2] = [
+    Program {
+        key: "asyncpg",
+        mode: Mode::Async,
+        ran: "an asyncpg pool under gather",
+        why: "asyncpg gives the event loop back while the server runs each query",
+    },
+    Program {
+        key: "psycopg",
+        mode: Mode::Blocking,
+        ran: "sync psycopg inside the coroutines",
+        why: "a sync psycopg call blocks the event loop, silently (Rust's sync client refuses)",
+    },
+];
+
+/// The Python rows of `query` against `db`.
+pub(crate) fn query_ways(db: &Database) -> &'static [Program] {
+    match db {
+        Database::Postgres(_) => &QUERYING_POSTGRES,
+        Database::Memory | Database::File(_) => &QUERYING_SQLITE,
+    }
+}
+
+/// What the query rows pass the script after the delay: the database, as
+/// Python's drivers take it, and how many connections.
+pub(crate) fn query_args(db: &Database, connections: u32) -> Vec<String> {
+    let db = match db {
+        Database::Memory => ":memory:".to_owned(),
+        Database::File(path) => path.display().to_string(),
+        Database::Postgres(text) => text.clone(),
+    };
+    vec![db, connections.to_string()]
+}
+
+/// The Python rows of `demo` (for `query`, see [`query_ways`]).
 pub(crate) fn ways(demo: Demo) -> &'static [Program] {
     match demo {
         Demo::Count | Demo::Hello => &SLEEPING,
@@ -144,6 +197,7 @@ pub(crate) fn ways(demo: Demo) -> &'static [Program] {
         // The notes have no lock lesson to run; how-it-works.md gives the
         // Python counterparts in prose.
         Demo::Lock => &[],
+        Demo::Query => &QUERYING_SQLITE,
     }
 }
 
@@ -172,7 +226,14 @@ pub(crate) enum Ran {
 
 /// Runs `way` for `demo` with the workload of the tokio rows, killing it
 /// after `deadline`.
-pub(crate) fn run(way: &Program, demo: Demo, workload: &Workload, deadline: Duration) -> Ran {
+/// `extra` follows the delay (the database of `query`, see [`query_args`]).
+pub(crate) fn run(
+    way: &Program,
+    demo: Demo,
+    workload: &Workload,
+    deadline: Duration,
+    extra: &[String],
+) -> Ran {
     let tasks = workload.tasks_for(demo);
     let mut args = vec![
         way.key.to_owned(),
@@ -180,6 +241,7 @@ pub(crate) fn run(way: &Program, demo: Demo, workload: &Workload, deadline: Dura
         tasks.to_string(),
         format!("{}", workload.delay.as_secs_f64()),
     ];
+    args.extend_from_slice(extra);
     // fetch talks to a server of its own, as each tokio row does; it
     // stops when `_server` is dropped.
     let _server = match serve(demo, workload.delay) {
@@ -759,7 +821,12 @@ mod tests {
 
     #[test]
     fn every_row_of_the_script_is_one_the_script_knows() {
-        for way in SLEEPING.iter().chain(&FETCHING) {
+        for way in SLEEPING
+            .iter()
+            .chain(&FETCHING)
+            .chain(&QUERYING_SQLITE)
+            .chain(&QUERYING_POSTGRES)
+        {
             assert!(
                 SCRIPT.contains(&format!("row == \"{}\"", way.key)),
                 "{}",

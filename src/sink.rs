@@ -249,6 +249,13 @@ pub(crate) struct Sink {
 /// take no lock; every count is one read-modify-write of one atomic, so
 /// the counts are exact in the order the atomic saw them, even with
 /// several workers.
+///
+/// A query is different: between its lines it may wait for a free
+/// connection, or for its turn on a connection, and such a query is queued,
+/// not in progress. For `query` the lines count nothing; the database
+/// driver says when a query really started on its connection and when its
+/// answer came ([`Sink::query_began`], [`Sink::query_ended`]), so one
+/// connection gives a peak of 1 however many tasks are queued on it.
 #[derive(Default)]
 struct Overlap {
     /// Tasks between their first line and their last.
@@ -259,12 +266,17 @@ struct Overlap {
     /// thread begins one to when it ends ([`Sink::pool_call`]), not from
     /// the lines: a call queued for a pool thread is not in progress.
     in_pool: AtomicBool,
+    /// Counted from the database driver's observations (`query`): neither
+    /// the lines nor the pool calls, since a pool thread may itself wait
+    /// for a free connection.
+    observed: bool,
 }
 
 impl Overlap {
-    /// A task's line: counts it in or out, unless the pool calls count.
+    /// A task's line: counts it in or out, unless the pool calls or the
+    /// queries count.
     fn line(&self, phase: Phase) {
-        if !self.in_pool.load(Ordering::Relaxed) {
+        if !self.observed && !self.in_pool.load(Ordering::Relaxed) {
             self.step(phase);
         }
     }
@@ -336,8 +348,31 @@ impl Sink {
     /// set, for the summary's `peak_overlap`.
     pub(crate) fn counting_overlap(self, count: bool) -> Sink {
         Sink {
-            overlap: count.then(Overlap::default),
+            overlap: count.then(|| Overlap {
+                observed: self.demo == Demo::Query,
+                ..Overlap::default()
+            }),
             ..self
+        }
+    }
+
+    /// Task `id`'s query really started on its connection: the
+    /// connection's thread picked it up, or it was sent once the
+    /// connection's previous answer had come. Counts it in progress (see
+    /// [`Overlap`]). Not yet a state of the task-state model, which has no
+    /// word for a query in progress on another thread or a server; the
+    /// observation is here for it, with the task's number.
+    pub(crate) fn query_began(&self, _id: u32) {
+        if let Some(overlap) = &self.overlap {
+            overlap.step(Phase::First);
+        }
+    }
+
+    /// The query counted in by [`Sink::query_began`] has its answer (or
+    /// failed): no longer in progress.
+    pub(crate) fn query_ended(&self, _id: u32) {
+        if let Some(overlap) = &self.overlap {
+            overlap.step(Phase::Last);
         }
     }
 
@@ -383,7 +418,7 @@ impl Sink {
     /// called by the closure itself, so a call that waited in the pool's
     /// queue is seen to start late.
     pub(crate) fn pool_call(&self, id: u32, began: bool) {
-        if let Some(overlap) = &self.overlap {
+        if let Some(overlap) = self.overlap.as_ref().filter(|o| !o.observed) {
             overlap.step(if began { Phase::First } else { Phase::Last });
         }
         if let Some(log) = self.log.get() {
@@ -604,7 +639,7 @@ impl Sink {
             // The sleeping demos' path: exactly the plain last line.
             Ending::Done => self.line(id, Phase::Last),
             Ending::Stopped => {}
-            Ending::Reply { .. } | Ending::Failed(_) => {
+            Ending::Reply { .. } | Ending::Answered(_) | Ending::Failed(_) => {
                 let failed = matches!(ending, Ending::Failed(_));
                 let text = self.demo.ending_text(id, &ending).unwrap_or_default();
                 if let Some(overlap) = &self.overlap {
@@ -1010,6 +1045,34 @@ pub(crate) mod tests {
         fn flush(&mut self) -> io::Result<()> {
             Ok(())
         }
+    }
+
+    #[test]
+    fn a_query_counts_in_progress_from_its_observed_start_not_its_first_line() {
+        let sink = Sink::new(Box::new(io::sink()), Demo::Query, LineStyle::Silent, false)
+            .counting_overlap(true);
+        // Three tasks print their first line; one connection takes them in
+        // turn: the others are queued, and count for nothing.
+        for id in 1..=3 {
+            sink.line(id, Phase::First);
+        }
+        assert_eq!(sink.peak_overlap(), Some(0));
+        for id in 1..=3 {
+            sink.query_began(id);
+            sink.query_ended(id);
+            sink.end(id, Ending::Answered(Duration::from_millis(300)));
+        }
+        assert_eq!(sink.peak_overlap(), Some(1));
+        // Two connections at once.
+        sink.query_began(1);
+        sink.query_began(2);
+        assert_eq!(sink.peak_overlap(), Some(2));
+        // The sleeping demos still count from their lines.
+        let count = Sink::new(Box::new(io::sink()), Demo::Count, LineStyle::Silent, false)
+            .counting_overlap(true);
+        count.line(1, Phase::First);
+        count.line(2, Phase::First);
+        assert_eq!(count.peak_overlap(), Some(2));
     }
 
     #[test]

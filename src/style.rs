@@ -19,7 +19,9 @@
 //!
 //! Stderr gets its own decision, since it may be a terminal while stdout is
 //! piped: [`init_stderr`] takes it once, and [`label`] then colours the
-//! `error:` and `warning:` prefixes as clap colours its own `error:`.
+//! `error:` and `warning:` prefixes as clap colours its own `error:`, and
+//! wraps a long one at stderr's width (its terminal's, or `COLUMNS`), the
+//! narration's gutter on each further line.
 
 use crate::cli::ColorChoice;
 use std::borrow::Cow;
@@ -106,6 +108,20 @@ pub fn print_clap(parse: &clap::Error, choice: ColorChoice) -> io::Result<()> {
     } else {
         anstream::ColorChoice::Never
     });
+    if parse.use_stderr() {
+        // A usage error too long for the terminal wraps as our own
+        // `error:` lines do (clap does not wrap its errors): plain, but
+        // for the coloured prefix.
+        let columns = Some(STDERR_COLUMNS.load(Relaxed)).filter(|&c| c > 0);
+        let plain = parse.render().to_string();
+        let (first, rest) = plain.split_once('\n').unwrap_or((&plain, ""));
+        if let Cow::Owned(wrapped) = fitted(first, columns) {
+            let color = use_color_here(choice, io::stderr().is_terminal());
+            let mut err = io::stderr().lock();
+            write!(err, "{}\n{rest}", paint(&wrapped, color))?;
+            return err.flush();
+        }
+    }
     parse.print()?;
     if parse.use_stderr() {
         io::stderr().flush()
@@ -150,8 +166,9 @@ fn fitted(line: &str, columns: Option<usize>) -> Cow<'_, str> {
     let prefix = ["error: ", "warning: "]
         .into_iter()
         .find(|prefix| line.starts_with(prefix));
+    let long = columns.is_some_and(|c| crate::wrap::width(line) > c);
     match prefix {
-        Some(prefix) if columns.is_some() && !line.contains('\n') => Cow::Owned(
+        Some(prefix) if long && !line.contains('\n') => Cow::Owned(
             crate::wrap::hanging(&line[prefix.len()..], prefix, crate::wrap::GUTTER, columns)
                 .join("\n"),
         ),

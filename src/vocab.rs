@@ -23,6 +23,8 @@ pub(crate) enum Demo {
     Hello,
     /// `fetch N ...`, an HTTP request to a slow server, `... fetch N: 200 OK`.
     Fetch,
+    /// `query N ...`, a slow database query, `... query N: done in 0.30 s`.
+    Query,
     /// `task N has the lock ...`, a wait while holding one shared lock,
     /// `... task N releases the lock` (3 tasks).
     Lock,
@@ -55,6 +57,7 @@ impl Demo {
             Demo::Count => "count",
             Demo::Hello => "hello",
             Demo::Fetch => "fetch",
+            Demo::Query => "query",
             Demo::Lock => "lock",
         }
     }
@@ -63,7 +66,7 @@ impl Demo {
     /// `gather(hello(), hello())`.
     pub(crate) const fn default_tasks(self) -> u32 {
         match self {
-            Demo::Count | Demo::Fetch | Demo::Lock => 3,
+            Demo::Count | Demo::Fetch | Demo::Query | Demo::Lock => 3,
             Demo::Hello => 2,
         }
     }
@@ -80,7 +83,7 @@ impl Demo {
             (Demo::Count, Phase::Last) => Some("Two\n"),
             (Demo::Hello, Phase::First) => Some("Hello ...\n"),
             (Demo::Hello, Phase::Last) => Some("... World!\n"),
-            (Demo::Fetch | Demo::Lock, _) => None,
+            (Demo::Fetch | Demo::Query | Demo::Lock, _) => None,
         }
     }
 
@@ -100,6 +103,8 @@ impl Demo {
             (None, Phase::Last, Demo::Lock) => {
                 Cow::Owned(format!("... task {id} releases the lock"))
             }
+            (None, Phase::First, Demo::Query) => Cow::Owned(format!("query {id} ...")),
+            (None, Phase::Last, Demo::Query) => Cow::Owned(format!("... query {id}: done")),
             (None, Phase::First, _) => Cow::Owned(format!("fetch {id} ...")),
             (None, Phase::Last, _) => Cow::Owned(format!("... fetch {id}: got reply")),
         }
@@ -113,6 +118,11 @@ impl Demo {
         match ending {
             Ending::Done | Ending::Stopped => None,
             Ending::Reply { status, reason } => Some(format!("... fetch {id}: {status} {reason}")),
+            Ending::Answered(took) => Some(format!(
+                "... {} {id}: done in {:.2} s",
+                self.name(),
+                took.as_secs_f64()
+            )),
             Ending::Failed(why) => Some(format!("... {} {id}: failed: {why}", self.name())),
         }
     }
@@ -134,6 +144,10 @@ pub(crate) enum Ending {
         /// Its reason phrase (`OK`).
         reason: &'static str,
     },
+    /// A query's answer came, this long after the query really started on
+    /// its connection (a wait for a free connection not counted):
+    /// `... query 1: done in 0.30 s`.
+    Answered(Duration),
     /// The wait failed: `... fetch 2: failed: HTTP 404 Not Found`.
     Failed(String),
     /// The run is stopping (its output is gone): no last line at all.
@@ -301,6 +315,11 @@ impl Waiting {
             (Waiting::Blocked, Demo::Fetch) => "blocked in a ureq call, holding its thread",
             (Waiting::Offloaded, Demo::Fetch) => {
                 "awaiting a blocking-pool thread that waits for the reply"
+            }
+            (Waiting::Free, Demo::Query) => "awaiting its query's answer, its thread free",
+            (Waiting::Blocked, Demo::Query) => "blocked in a database call, holding its thread",
+            (Waiting::Offloaded, Demo::Query) => {
+                "awaiting a blocking-pool thread that waits for the query"
             }
             (Waiting::Free, _) => "sleeping, its thread free for other tasks",
             (Waiting::Blocked, _) => "blocked in std::thread::sleep, holding its thread",
@@ -594,6 +613,23 @@ mod tests {
             "... fetch 12: got reply\n"
         );
         assert_eq!(Demo::Fetch.text(3, Phase::Last), "... fetch 3: got reply");
+    }
+
+    #[test]
+    fn query_lines_name_their_task_and_the_query_time() {
+        assert_eq!(line(Demo::Query, 4, Phase::First), "query 4 ...\n");
+        assert_eq!(
+            Demo::Query
+                .ending_text(4, &Ending::Answered(Duration::from_millis(304)))
+                .unwrap(),
+            "... query 4: done in 0.30 s"
+        );
+        assert_eq!(
+            Demo::Query
+                .ending_text(2, &Ending::Failed("FATAL: gone".into()))
+                .unwrap(),
+            "... query 2: failed: FATAL: gone"
+        );
     }
 
     #[test]

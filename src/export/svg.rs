@@ -37,18 +37,32 @@ impl Exporter<Single> for Svg {
 /// One panel per way, the interrupted one included, each with its verdict.
 impl Exporter<Compared> for Svg {
     fn write(&self, mut out: &mut dyn Write, rows: &[Row]) -> io::Result<()> {
-        let overhead = compare::overhead(rows);
-        let panels: Vec<svg::Panel> = rows
-            .iter()
-            .map(|row| svg::Panel {
-                run: svg::Run {
-                    summary: &row.summary,
-                    events: &row.events,
-                    parks: &row.parks,
-                },
-                verdict: compare::verdict(&row.summary, &row.why, overhead),
-            })
-            .collect();
-        svg::write_compare(&mut out, &panels)
+        svg::write_compare(&mut out, &panels(rows))
     }
+}
+
+/// The panels of the compare picture: a way each, with its verdict.
+fn panels(rows: &[Row]) -> Vec<svg::Panel<'_>> {
+    let overhead = compare::overhead(rows);
+    rows.iter()
+        .map(|row| svg::Panel {
+            run: svg::Run {
+                summary: &row.summary,
+                events: &row.events,
+                parks: &row.parks,
+            },
+            verdict: compare::verdict(&row.summary, &row.why, overhead),
+        })
+        .collect()
+}
+
+/// What to say when the compare picture of `rows` is more than one 16:9
+/// slide holds: how to pick fewer ways.
+pub(crate) fn slide_note(rows: &[Row]) -> Option<String> {
+    let height = svg::taller_than_a_slide(&panels(rows))?;
+    Some(format!(
+        "note: {} panels do not fit one 16:9 slide, so the picture is {height:.0} units tall \
+         for 1920 wide; to show fewer, pick them with --ways (e.g. --ways async,blocking,threads)",
+        rows.len()
+    ))
 }

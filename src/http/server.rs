@@ -700,6 +700,20 @@ pub(crate) fn serve(addr: &str, settings: ServeOptions) -> anyhow::Result<ExitCo
         // The listener is gone with the loop, so new clients are refused
         // while the last replies go out.
         let deadline = Instant::now() + SHUTDOWN_GRACE;
+        // Said, so that the wait after Ctrl-C is not a silence.
+        let waiting = shared.in_flight.load(Ordering::Relaxed);
+        if waiting > 0 {
+            let (requests, get) = if waiting == 1 {
+                ("request", "gets")
+            } else {
+                ("requests", "get")
+            };
+            let _ = writeln!(
+                std::io::stderr(),
+                "serve: stopping; {waiting} {requests} in flight {get} up to {} to finish",
+                humantime::format_duration(SHUTDOWN_GRACE)
+            );
+        }
         while shared.open.load(Ordering::Relaxed) > 0 && Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }

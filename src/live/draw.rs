@@ -374,11 +374,14 @@ fn legend_fitted(row: &[Item], width: usize) -> Vec<(Option<char>, Color, String
             return spaced(drawn);
         }
     }
-    // Items left out whole from the end, the row's heading kept.
+    // Items left out whole from the end (the rarest states come last),
+    // the row's heading kept; a `…` says so where it has room.
     for keep in (1..row.len()).rev() {
-        let drawn = render(&row[..keep], forms[2], true);
-        if columns(&drawn) <= width {
-            return spaced(drawn);
+        for cut in [true, false] {
+            let drawn = render(&row[..keep], forms[2], cut);
+            if columns(&drawn) <= width {
+                return spaced(drawn);
+            }
         }
     }
     let first = row
@@ -870,6 +873,7 @@ mod tests {
         for sample in &mut wide.samples {
             sample.started = 1_000_000;
             sample.done = 400_000;
+            sample.model = Tally::test(&[(S::InPool, 400_000), (S::Ready, 200_000)], 400_000);
         }
         wide.lanes = vec![wide.lanes[1].clone(); super::super::MAX_LANES];
         views.push((band, wide));

@@ -13,7 +13,8 @@
 //! is placed again below them, exactly where `insert_before` would have
 //! put it. The backend keeps track of the cursor row itself, so this needs
 //! no round trip to the terminal; one cursor query at the start places the
-//! view (as ratatui does), and one more follows a resize.
+//! view (as ratatui does, but with a patience of our own:
+//! [`cursor_position`]), and one more follows a resize.
 //!
 //! No raw mode: the view reads no keys, so Ctrl-C stays the terminal's
 //! SIGINT, which the program's signal thread handles as always. The only
@@ -101,6 +102,10 @@ impl View {
     /// until [`View::finish`] has returned, and call `finish` on every way
     /// out: the normal end, an error, and a signal, before the process
     /// exits (`std::process::exit` runs no destructors).
+    ///
+    /// The view is placed below the cursor, so the terminal is asked where
+    /// that is first; one that does not answer soon ([`ANSWER_PATIENCE`])
+    /// cannot place it, and gets no view, as TERM=dumb.
     pub(crate) fn start(
         plan: Plan,
         state: Arc<LiveState>,
@@ -115,12 +120,23 @@ impl View {
             }),
             changed: Condvar::new(),
         });
-        let screen = Screen::open(out, &plan)?;
+        let cursor = cursor_position(ANSWER_PATIENCE).ok_or_else(|| {
+            io::Error::other(format!(
+                "it did not say where its cursor is within {} ms",
+                ANSWER_PATIENCE.as_millis()
+            ))
+        })?;
+        let screen = Screen::open(out, &plan, cursor)?;
         let thread = Arc::clone(&channel);
         let spawned = std::thread::Builder::new()
             .name("live-view".into())
             .spawn(move || screen.run(&plan, &state, &thread));
-        spawned?;
+        // Refused, the run goes on without the view and says why, in the
+        // words of the thread limit.
+        spawned.map_err(|err| {
+            let named = crate::limits::thread_refused("the view's thread", Some(&err), "");
+            io::Error::other(format!("{named:#}"))
+        })?;
         let writer = Box::new(Lines(Arc::clone(&channel)));
         Ok((View { channel }, writer))
     }
@@ -207,24 +223,16 @@ struct Screen {
 }
 
 impl Screen {
-    /// Places the view below the cursor.
-    fn open(out: Box<dyn Write + Send>, plan: &Plan) -> io::Result<Screen> {
+    /// Places the view below the cursor, which is at `cursor` (as the
+    /// terminal said: [`cursor_position`]).
+    fn open(out: Box<dyn Write + Send>, plan: &Plan, cursor: Position) -> io::Result<Screen> {
         let mut backend = Tracked {
             // One system call per frame, not one per cell or command.
             inner: CrosstermBackend::new(io::BufWriter::with_capacity(1 << 16, out)),
             cursor: Position::ORIGIN,
         };
         let size = backend.size()?;
-        // One question to the terminal, as ratatui asks it: where is the
-        // cursor? Without an answer, the view goes to the bottom row.
-        backend.cursor = match crossterm_position() {
-            Some(position) => position,
-            None => {
-                let bottom = size.height.saturating_sub(1);
-                backend.set_cursor_position(Position::new(0, bottom))?;
-                Position::new(0, bottom)
-            }
-        };
+        backend.cursor = cursor;
         let rows = Rows::fit(plan, size.height);
         let viewport = Viewport::Inline(rows.height().min(size.height));
         let terminal = Terminal::with_options(backend, TerminalOptions { viewport })?;
@@ -323,7 +331,7 @@ impl Screen {
         let top = if resized {
             // The terminal has moved the view's rows as it saw fit; ask it
             // where the cursor (left at the view's top) is now.
-            let top = crossterm_position().map_or(area.y, |p| p.y);
+            let top = cursor_position(ANSWER_PATIENCE).map_or(area.y, |p| p.y);
             top.min(size.height.saturating_sub(1))
         } else {
             area.y
@@ -381,11 +389,104 @@ impl Screen {
     }
 }
 
-/// Where the terminal says the cursor is; `None` if it does not answer.
-fn crossterm_position() -> Option<Position> {
-    ratatui::crossterm::cursor::position()
-        .ok()
-        .map(|(x, y)| Position::new(x, y))
+/// How long the terminal has to say where its cursor is: a terminal
+/// answers within milliseconds, over a slow ssh link in a round trip.
+const ANSWER_PATIENCE: Duration = Duration::from_millis(200);
+
+/// Asks the terminal where its cursor is (`ESC [ 6 n`, answered with
+/// `ESC [ row ; column R` on its input), waiting at most `patience`;
+/// `None` when no answer came (or there is no terminal to ask).
+///
+/// crossterm asks the same question, but waits a fixed 2 s for a terminal
+/// that does not answer, and in raw mode, in which Ctrl-C is a plain byte
+/// rather than SIGINT. Here only line editing and echo are off while the
+/// answer is awaited (so that it arrives at once and is not shown), Ctrl-C
+/// stays Ctrl-C, and the terminal's settings are put back before this
+/// returns.
+fn cursor_position(patience: Duration) -> Option<Position> {
+    use std::os::fd::AsRawFd;
+    let tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .ok()?;
+    let fd = tty.as_raw_fd();
+    // SAFETY: `termios` is plain data that zeroes are valid for, and
+    // tcgetattr fills it in.
+    let mut saved: libc::termios = unsafe { std::mem::zeroed() };
+    // SAFETY: a valid descriptor and a valid `termios`.
+    if unsafe { libc::tcgetattr(fd, &mut saved) } != 0 {
+        return None;
+    }
+    let mut quiet = saved;
+    quiet.c_lflag &= !(libc::ICANON | libc::ECHO);
+    quiet.c_cc[libc::VMIN] = 0;
+    quiet.c_cc[libc::VTIME] = 0;
+    // SAFETY: as above.
+    if unsafe { libc::tcsetattr(fd, libc::TCSANOW, &quiet) } != 0 {
+        return None;
+    }
+    let answer = ask(&tty, patience);
+    // SAFETY: as above; the settings as they were.
+    unsafe {
+        libc::tcsetattr(fd, libc::TCSANOW, &saved);
+    }
+    answer
+}
+
+/// Writes the question to `tty` and reads until the answer or `patience`.
+fn ask(mut tty: &std::fs::File, patience: Duration) -> Option<Position> {
+    use std::io::Read;
+    use std::os::fd::AsRawFd;
+    tty.write_all(b"\x1b[6n").ok()?;
+    let deadline = Instant::now() + patience;
+    let mut heard = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return None;
+        }
+        let mut wait = libc::pollfd {
+            fd: tty.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let millis = i32::try_from(left.as_millis()).unwrap_or(i32::MAX).max(1);
+        // SAFETY: one valid `pollfd`, and a count of one.
+        let ready = unsafe { libc::poll(&mut wait, 1, millis) };
+        if ready < 0 && io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
+            continue;
+        }
+        if ready <= 0 {
+            return None;
+        }
+        let mut bytes = [0; 64];
+        match tty.read(&mut bytes) {
+            Ok(0) | Err(_) => return None,
+            Ok(read) => heard.extend_from_slice(&bytes[..read]),
+        }
+        if let Some(position) = parse_position(&heard) {
+            return Some(position);
+        }
+        // Keys typed meanwhile come first; keep only the tail.
+        if heard.len() > 256 {
+            heard.drain(..heard.len() - 64);
+        }
+    }
+}
+
+/// The cursor position in a terminal's answer (`ESC [ 12 ; 1 R` is row 12,
+/// column 1, counted from one), zero-based, if `bytes` end with one.
+fn parse_position(bytes: &[u8]) -> Option<Position> {
+    let end = bytes.iter().rposition(|&b| b == b'R')?;
+    let start = bytes[..end].windows(2).rposition(|w| w == b"\x1b[")?;
+    let text = std::str::from_utf8(&bytes[start + 2..end]).ok()?;
+    let (row, column) = text.split_once(';')?;
+    let (row, column): (u16, u16) = (row.parse().ok()?, column.parse().ok()?);
+    Some(Position::new(
+        column.saturating_sub(1),
+        row.saturating_sub(1),
+    ))
 }
 
 /// ratatui's crossterm backend, keeping track of the cursor itself.
@@ -521,5 +622,14 @@ mod tests {
         assert_eq!(backend.cursor, Position::new(0, 29), "at the bottom row");
         backend.write_lines(b"", size).unwrap();
         assert_eq!(backend.cursor, Position::new(0, 29));
+    }
+
+    #[test]
+    fn a_cursor_answer_is_read_after_whatever_came_before_it() {
+        assert_eq!(parse_position(b"\x1b[12;1R"), Some(Position::new(0, 11)));
+        // A key typed before the answer, and an answer cut short.
+        assert_eq!(parse_position(b"x\x1b[3;40R"), Some(Position::new(39, 2)));
+        assert_eq!(parse_position(b"\x1b[3;4"), None);
+        assert_eq!(parse_position(b"\x1b[A;4R"), None);
     }
 }

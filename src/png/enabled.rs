@@ -17,12 +17,13 @@ pub(crate) const ENABLED: bool = true;
 const REGULAR: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 const BOLD: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
 
-/// Pixels per SVG unit: the SVG is 1200 units wide, and a slide shown full
-/// screen on a 1920 px projector (or a 4K screen) wants more pixels than
-/// that to stay crisp, so twice as many.
-pub(crate) const SCALE: f32 = 2.0;
+/// The PNG's width in pixels: a slide shown full screen on a 1920 px
+/// projector (or a 4K screen) wants more pixels than that to stay crisp.
+/// A run's picture is 1200 units wide (two pixels a unit), compare's slide
+/// 1920 (1.25).
+const WIDTH_PX: f32 = 2400.0;
 
-/// Renders an SVG document as PNG bytes, [`SCALE`] pixels per unit.
+/// Renders an SVG document as PNG bytes, [`WIDTH_PX`] pixels wide.
 // Its caller is the `--png FILE` output, which writes the `--svg` picture
 // into memory and hands it here.
 pub(crate) fn render(svg: &str) -> anyhow::Result<Vec<u8>> {
@@ -37,16 +38,17 @@ pub(crate) fn render(svg: &str) -> anyhow::Result<Vec<u8>> {
         ..usvg::Options::default()
     };
     let tree = usvg::Tree::from_str(svg, &options).context("reading the SVG picture")?;
+    let scale = WIDTH_PX / tree.size().width();
     let size = tree
         .size()
         .to_int_size()
-        .scale_by(SCALE)
+        .scale_by(scale)
         .context("sizing the PNG")?;
     let mut pixmap = tiny_skia::Pixmap::new(size.width(), size.height())
         .with_context(|| format!("a {}×{} PNG is too large", size.width(), size.height()))?;
     resvg::render(
         &tree,
-        tiny_skia::Transform::from_scale(SCALE, SCALE),
+        tiny_skia::Transform::from_scale(scale, scale),
         &mut pixmap.as_mut(),
     );
     pixmap.encode_png().context("encoding the PNG")
@@ -55,6 +57,9 @@ pub(crate) fn render(svg: &str) -> anyhow::Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Pixels per unit of the 1200-unit pictures these tests draw.
+    const SCALE: f32 = 2.0;
 
     /// Decodes PNG bytes with tiny-skia's decoder (a separate code path
     /// from the encoder: the `png` crate's reader).
@@ -131,7 +136,7 @@ mod tests {
         assert!(render("").is_err());
     }
 
-    /// The committed pictures (docs/*.svg) render at twice their width.
+    /// The committed pictures (docs/*.svg) render 2400 px wide.
     /// With `ASYNCDEMO_PNG_DIR` set, the PNGs are written there, to look at.
     #[test]
     fn the_docs_pictures_render() {
@@ -146,16 +151,19 @@ mod tests {
             let png = render(&svg).unwrap();
             let pixmap = decode(&png);
             let doc = roxmltree::Document::parse(&svg).unwrap();
-            let height: f32 = doc
+            // The viewBox gives the size: the compare slide has no other.
+            let view_box: Vec<f32> = doc
                 .root_element()
-                .attribute("height")
+                .attribute("viewBox")
                 .unwrap()
-                .parse()
-                .unwrap();
+                .split(' ')
+                .map(|n| n.parse().unwrap())
+                .collect();
+            let (width, height) = (view_box[2], view_box[3]);
             assert_eq!(pixmap.width(), 2400, "{}", path.display());
             assert_eq!(
                 pixmap.height() as f32,
-                (height * SCALE).round(),
+                (height * 2400.0 / width).round(),
                 "{}",
                 path.display()
             );

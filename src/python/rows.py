@@ -12,6 +12,14 @@ and delay as its own rows. ROW is one of
   uvloop       asyncio.sleep under gather, on uvloop's event loop
   aiohttp      fetch: one aiohttp session, its requests under gather
   requests     fetch: a requests call inside each coroutine
+  sqlite3      query: sqlite3 called inside each coroutine
+  aiosqlite    query: aiosqlite, its queries under gather
+  psycopg      query: sync psycopg called inside each coroutine (PostgreSQL)
+  asyncpg      query: an asyncpg pool, its queries under gather (PostgreSQL)
+
+For query, the fifth argument is the database (a SQLite file, ":memory:",
+or PostgreSQL's key=value or postgresql:// form) and the sixth the number
+of connections.
 
 Nothing is printed while the tasks run (asyncdemo's own compare rows print
 into nothing too): each task line is recorded with its time, and the record
@@ -260,6 +268,133 @@ async def fetch_requests(n, delay, url, session):
     await asyncio.gather(*(fetch(task) for task in range(1, n + 1)))
 
 
+# --- query: a slow query, the drivers the notes' lesson contrasts ----------
+
+
+def sqlite_sleep(ms):
+    """The SQL function sleep(ms), as asyncdemo registers it on SQLite."""
+    time.sleep(ms / 1000.0)
+    return ms
+
+
+def sqlite_target(db):
+    """sqlite3's way to open `db` read-only (a file), or in memory."""
+    if db == ":memory:":
+        return db, False
+    return "file:%s?mode=ro" % db, True
+
+
+async def query_sqlite3(n, delay, db, connections):
+    import sqlite3
+
+    target, uri = sqlite_target(db)
+    conns = []
+    for _ in range(connections):
+        conn = sqlite3.connect(target, uri=uri)
+        conn.create_function("sleep", 1, sqlite_sleep)
+        conns.append(conn)
+    watch_idle()
+
+    async def query(task):
+        line(task, "first")
+        try:
+            # Blocking: the loop runs nothing else until SQLite returns.
+            conns[(task - 1) % connections].execute("SELECT sleep(?)", (delay * 1000,)).fetchall()
+            line(task, "last")
+        except Exception as err:
+            failures.append((task, "%s: %s" % (type(err).__name__, err)))
+
+    await asyncio.gather(*(query(task) for task in range(1, n + 1)))
+
+
+async def query_aiosqlite(n, delay, db, connections):
+    import aiosqlite
+
+    target, uri = sqlite_target(db)
+    # Each aiosqlite connection is a thread of its own that runs its
+    # queries in turn, as asyncdemo's async SQLite connections are.
+    conns = []
+    for _ in range(connections):
+        conn = await aiosqlite.connect(target, uri=uri)
+        await conn.create_function("sleep", 1, sqlite_sleep)
+        conns.append(conn)
+    watch_idle()
+
+    async def query(task):
+        line(task, "first")
+        try:
+            conn = conns[(task - 1) % connections]
+            async with conn.execute("SELECT sleep(?)", (delay * 1000,)) as cursor:
+                await cursor.fetchall()
+            line(task, "last")
+        except Exception as err:
+            failures.append((task, "%s: %s" % (type(err).__name__, err)))
+
+    try:
+        await asyncio.gather(*(query(task) for task in range(1, n + 1)))
+    finally:
+        for conn in conns:
+            await conn.close()
+
+
+def pg_params(db):
+    """PostgreSQL's key=value form as keyword arguments (asyncpg takes a
+    URL or keywords; psycopg takes either as it is)."""
+    if "://" in db:
+        return {"dsn": db}
+    params = dict(pair.split("=", 1) for pair in db.split())
+    if "dbname" in params:
+        params["database"] = params.pop("dbname")
+    params.pop("application_name", None)
+    return params
+
+
+async def query_asyncpg(n, delay, db, connections):
+    import asyncpg
+
+    pool = await asyncpg.create_pool(min_size=connections, max_size=connections, **pg_params(db))
+    watch_idle()
+
+    async def query(task):
+        line(task, "first")
+        try:
+            # A connection refuses a second query while one runs ("another
+            # operation is in progress"): the pool hands each task its own.
+            async with pool.acquire() as conn:
+                await conn.execute("SELECT pg_sleep($1)", delay)
+            line(task, "last")
+        except Exception as err:
+            failures.append((task, "%s: %s" % (type(err).__name__, err)))
+
+    try:
+        await asyncio.gather(*(query(task) for task in range(1, n + 1)))
+    finally:
+        await pool.close()
+
+
+async def query_psycopg(n, delay, db, connections):
+    import psycopg
+
+    conns = [psycopg.connect(db, autocommit=True) for _ in range(connections)]
+    watch_idle()
+
+    async def query(task):
+        line(task, "first")
+        try:
+            # Blocking, and silently so: the loop runs nothing else until
+            # the server answers. (Rust's sync client refuses instead.)
+            conns[(task - 1) % connections].execute("SELECT pg_sleep(%s)", (delay,))
+            line(task, "last")
+        except Exception as err:
+            failures.append((task, "%s: %s" % (type(err).__name__, err)))
+
+    try:
+        await asyncio.gather(*(query(task) for task in range(1, n + 1)))
+    finally:
+        for conn in conns:
+            conn.close()
+
+
 def missing(package):
     sys.stderr.write("%s is not installed (pip install %s)\n" % (package, package))
     sys.exit(3)
@@ -294,6 +429,14 @@ def main(argv):
         session = requests.Session()
         # Like asyncdemo's clients: no proxy from the environment.
         session.trust_env = False
+    for package in ("aiosqlite", "asyncpg", "psycopg"):
+        if row == package:
+            try:
+                __import__(package)
+            except ImportError:
+                missing(package)
+    db = argv[4] if len(argv) > 4 else None
+    connections = int(argv[5]) if len(argv) > 5 else n
     if row != "uvloop" and row != "threads":
         time_callbacks()
 
@@ -310,6 +453,14 @@ def main(argv):
         run(fetch_aiohttp(n, delay, url))
     elif row == "requests":
         run(fetch_requests(n, delay, url, session))
+    elif row == "sqlite3":
+        run(query_sqlite3(n, delay, db, connections))
+    elif row == "aiosqlite":
+        run(query_aiosqlite(n, delay, db, connections))
+    elif row == "psycopg":
+        run(query_psycopg(n, delay, db, connections))
+    elif row == "asyncpg":
+        run(query_asyncpg(n, delay, db, connections))
     else:
         sys.stderr.write("no such row: %s\n" % row)
         sys.exit(2)

@@ -51,6 +51,9 @@ pub(crate) enum Call {
     Sleep(Duration),
     /// A blocking HTTP request (ureq).
     Http,
+    /// A blocking database query: the sync `postgres` client (`true`), or
+    /// rusqlite (`false`).
+    Query(bool),
     /// A busy loop of this long on the CPU that never yields (`--work spin`).
     Spin(Duration),
 }
@@ -60,6 +63,8 @@ impl Call {
         match self {
             Call::Sleep(delay) => format!("std::thread::sleep({})", human(delay)),
             Call::Http => "ureq's blocking HTTP request".into(),
+            Call::Query(true) => "the sync postgres client's query".into(),
+            Call::Query(false) => "rusqlite's query".into(),
             Call::Spin(delay) => format!("a busy loop of {} that never yields", human(delay)),
         }
     }
@@ -72,6 +77,9 @@ pub(crate) enum Awaits {
     Timer(Duration),
     /// An HTTP request made with reqwest, on tokio's sockets.
     Request,
+    /// A query's answer from an async driver: tokio-postgres on the
+    /// server's socket (`true`), or SQLite on its connection's thread.
+    Query(bool),
     /// `spawn_blocking` of this call.
     Pool(Call),
     /// This call, made right inside the coroutine.
@@ -86,6 +94,10 @@ impl Awaits {
         match self {
             Awaits::Timer(delay) => format!("tokio::time::sleep({})", human(delay)),
             Awaits::Request => "its HTTP request (reqwest)".into(),
+            Awaits::Query(true) => "its query's answer from the server (tokio-postgres)".into(),
+            Awaits::Query(false) => "its query's answer from its connection's thread (async \
+                                     SQLite is a blocking call on its own thread)"
+                .into(),
             Awaits::Pool(call) => format!("spawn_blocking({})", call.name()),
             Awaits::InPlace(call) => format!("{}, called right inside the coroutine", call.name()),
             Awaits::Yielding(delay) => format!(
@@ -101,6 +113,14 @@ impl Awaits {
         match self {
             Awaits::Timer(_) => ("its timer", "tokio's timer driver called its waker"),
             Awaits::Request => ("its HTTP request", "tokio's I/O driver saw its socket move"),
+            Awaits::Query(true) => (
+                "its query",
+                "tokio's I/O driver saw the server's answer, or a connection came free",
+            ),
+            Awaits::Query(false) => (
+                "its query",
+                "its connection's thread sent the answer, or a connection came free",
+            ),
             Awaits::Pool(_) => (
                 "its call",
                 "the blocking-pool thread that finished it called its waker",
@@ -115,6 +135,10 @@ impl Awaits {
         match self {
             Awaits::Timer(_) => "its timer is registered",
             Awaits::Request => "its socket is registered with tokio's I/O driver",
+            Awaits::Query(true) => "its query went to the server, or it waits for a connection",
+            Awaits::Query(false) => {
+                "its query went to its connection's thread, or it waits for a connection"
+            }
             Awaits::Pool(_) => "its call runs on a blocking-pool thread",
             Awaits::InPlace(_) => "it waits for a wake-up",
             Awaits::Yielding(_) => {
@@ -129,6 +153,8 @@ impl Awaits {
         match self {
             Awaits::Timer(_) => "until the next timer is due",
             Awaits::Request => "until a socket is ready (or a timer is due)",
+            Awaits::Query(true) => "until a socket is ready",
+            Awaits::Query(false) => "until a connection's thread wakes a task",
             Awaits::Pool(_) => "until a blocking-pool thread wakes a task",
             Awaits::InPlace(_) => "until a task is woken",
             Awaits::Yielding(_) => "until a task is ready",

@@ -51,7 +51,7 @@ pub(crate) const MAX_TASK_RECORDS: u32 = 10_000;
 #[serde(rename_all = "snake_case")]
 enum TaskStates {
     Tasks(Vec<TaskRecord>),
-    // Boxed: eight distributions are far bigger than a Vec's three words.
+    // Boxed: eight distributions are far bigger than the other variant.
     Distributions(Box<StateTimes<Distribution>>),
 }
 

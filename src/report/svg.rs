@@ -59,6 +59,13 @@ pub(crate) fn write_compare(out: &mut impl Write, panels: &[Panel]) -> io::Resul
     writer::write(out, &layout::compare(panels))
 }
 
+/// The height of the compare picture of `panels` when it is more than one
+/// 16:9 slide holds; `None` when it fits.
+pub(crate) fn taller_than_a_slide(panels: &[Panel]) -> Option<f64> {
+    let grid = layout::grid(panels);
+    (!grid.fits).then_some(grid.height)
+}
+
 /// The picture of one run as a string.
 #[cfg(test)]
 fn render(run: &Run) -> String {
@@ -78,7 +85,7 @@ fn render_compare(panels: &[Panel]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::layout::{PLOT_LEFT, PLOT_RIGHT};
+    use super::layout::{PLOT_LEFT, PLOT_RIGHT, SLIDE};
     use super::*;
     use crate::report::labels::thousands;
     use crate::report::palette::Role;
@@ -372,16 +379,27 @@ mod tests {
             .collect();
         let at = |t: &str| texts.iter().position(|x| *x == t).unwrap();
         assert!(at("all waits overlap: <tokio> & friends") < at("one after another"));
-        // One axis for both: the async run's waits end a third of the way.
+        // One axis for both: the async run's waits end a third of the way
+        // along the axis line (dark) under their column.
         let free = segments(&doc, "free");
         let x = |n: &roxmltree::Node, a| n.attribute(a).unwrap().parse::<f64>().unwrap();
         let end = x(&free[0], "x") + x(&free[0], "width");
-        let third = PLOT_LEFT + (PLOT_RIGHT - PLOT_LEFT) / 3.0;
+        let axes: Vec<roxmltree::Node> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("line") && n.attribute("stroke") == Some("#222222"))
+            .collect();
+        assert_eq!(axes.len(), 1, "two panels fit one column");
+        let (left, right) = (x(&axes[0], "x1"), x(&axes[0], "x2"));
+        let third = left + (right - left) / 3.0;
         assert!((end - third).abs() < 1.0, "{end} vs {third}");
+        let blocked = segments(&doc, "blocked");
+        let last = blocked.last().unwrap();
+        assert!((x(last, "x") + x(last, "width") - right).abs() < 1.0);
     }
 
     /// Text sized for a projector: nothing a learner must read is under
-    /// 16 px in a picture 1200 px wide, in one run's picture or compare's.
+    /// 16 px in a picture 1200 px wide (one run's) or 1920 (compare's
+    /// slide).
     #[test]
     fn text_is_large_enough_for_a_slide() {
         let blocking = summary(Mode::Blocking, 3, 200, 600);
@@ -398,9 +416,10 @@ mod tests {
                       for every task of the run, until the last"
                 .to_owned(),
         }];
-        for svg in [render(&run()), render_compare(&panels)] {
+        for (svg, page) in [(render(&run()), 1200.0), (render_compare(&panels), 1920.0)] {
             let doc = roxmltree::Document::parse(&svg).unwrap();
-            assert_eq!(doc.root_element().attribute("width"), Some("1200"));
+            let view_box = doc.root_element().attribute("viewBox").unwrap();
+            assert!(view_box.starts_with(&format!("0 0 {page} ")), "{view_box}");
             let sizes: Vec<(f64, String)> = doc
                 .descendants()
                 .filter(|n| n.has_tag_name("text"))
@@ -422,9 +441,152 @@ mod tests {
             // line of it is longer than the page holds at its size.
             for (size, text) in &sizes {
                 let width = text.chars().count() as f64 * size * 0.56;
-                assert!(width <= 1200.0 - 20.0, "{text:?} is about {width} px wide");
+                assert!(width <= page - 20.0, "{text:?} is about {width} px wide");
             }
         }
+    }
+
+    /// `count`'s eight ways, as compare draws them: blocking staircases of
+    /// three tasks (the tallest panels a default run makes).
+    fn eight_panels<'a>(blocking: &'a Summary, events: &'a [Event]) -> Vec<Panel<'a>> {
+        (0..8)
+            .map(|_| Panel {
+                run: Run {
+                    summary: blocking,
+                    events,
+                    parks: &[],
+                },
+                verdict: "one after another: join_all is one future, which one thread polls \
+                          at a time, so each block stalls every task in it (longest poll 0.200 s)"
+                    .to_owned(),
+            })
+            .collect()
+    }
+
+    /// Where a text element reaches, about: (left, right, baseline).
+    fn text_box(node: roxmltree::Node) -> (f64, f64, f64) {
+        let num = |a| node.attribute(a).unwrap().parse::<f64>().unwrap();
+        let (x, y, size) = (num("x"), num("y"), num("font-size"));
+        let text: String = node
+            .descendants()
+            .filter(|c| c.is_text())
+            .filter_map(|c| c.text())
+            .collect();
+        let width = text.chars().count() as f64 * size * 0.56;
+        match node.attribute("text-anchor") {
+            Some("end") => (x - width, x, y),
+            Some("middle") => (x - width / 2.0, x + width / 2.0, y),
+            _ => (x, x + width, y),
+        }
+    }
+
+    /// The default compare picture is a 16:9 slide that scales to the
+    /// window: a viewBox and no fixed size, and everything (the panels,
+    /// the legend, the time axis) inside it.
+    #[test]
+    fn compare_is_a_16_9_slide_that_scales_to_the_window() {
+        let blocking = summary(Mode::Blocking, 3, 200, 600);
+        let events = staircase();
+        let svg = render_compare(&eight_panels(&blocking, &events));
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let root = doc.root_element();
+        assert_eq!(
+            root.attribute("width"),
+            None,
+            "a fixed width keeps it from scaling"
+        );
+        assert_eq!(root.attribute("height"), None);
+        let view_box: Vec<f64> = root
+            .attribute("viewBox")
+            .unwrap()
+            .split(' ')
+            .map(|n| n.parse().unwrap())
+            .collect();
+        let (width, height) = (view_box[2], view_box[3]);
+        assert_eq!((width, height), SLIDE);
+        assert!((width / height - 16.0 / 9.0).abs() < 1e-9);
+        for text in doc.descendants().filter(|n| n.has_tag_name("text")) {
+            let (left, right, y) = text_box(text);
+            assert!(
+                left >= 0.0 && right <= width && y <= height,
+                "{:?} is off the slide",
+                text_box(text)
+            );
+        }
+        for rect in doc.descendants().filter(|n| n.has_tag_name("rect")) {
+            let num = |a| rect.attribute(a).unwrap().parse::<f64>().unwrap();
+            assert!(num("y") + num("height") <= height + 0.5, "{rect:?}");
+            assert!(num("x") + num("width") <= width + 0.5, "{rect:?}");
+        }
+        // Eight panels, every one with its lanes, and the legend above
+        // them.
+        let headings: Vec<f64> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("tspan"))
+            .map(|n| text_box(n.parent().unwrap()).2)
+            .collect();
+        assert_eq!(headings.len(), 8);
+        assert_eq!(segments(&doc, "blocked").len(), 24);
+        let swatches = segments(&doc, "swatch");
+        assert!(!swatches.is_empty());
+        let first = headings.iter().copied().fold(f64::MAX, f64::min);
+        for swatch in swatches {
+            assert!(swatch.attribute("y").unwrap().parse::<f64>().unwrap() < first);
+        }
+        // A grid, not a column: several panels share a row.
+        let rows: std::collections::BTreeSet<i64> = headings.iter().map(|y| *y as i64).collect();
+        assert!(rows.len() < 8, "{rows:?}");
+        // The time axis labels are on the slide, under the panels.
+        let ticks: Vec<f64> = doc
+            .descendants()
+            .filter(|n| {
+                n.has_tag_name("text")
+                    && n.text()
+                        .is_some_and(|t| t.ends_with(" s") && t.starts_with("0."))
+            })
+            .map(|n| text_box(n).2)
+            .collect();
+        assert!(!ticks.is_empty());
+        assert!(ticks.iter().all(|y| *y > first && *y <= height));
+        let title = root.children().find(|n| n.has_tag_name("title")).unwrap();
+        assert!(!title.text().unwrap().contains("side by side"));
+        assert!(layout::grid(&eight_panels(&blocking, &events)).fits);
+    }
+
+    /// More ways than a slide holds: the page grows taller than 16:9 (and
+    /// compare says on stderr how to pick fewer).
+    #[test]
+    fn too_many_panels_for_a_slide_make_a_taller_page() {
+        let blocking = summary(Mode::Blocking, 6, 200, 1200);
+        let events: Vec<Event> = (1..=6)
+            .flat_map(|t| {
+                let at = u64::from(t - 1) * 200;
+                [
+                    event(at, t, Phase::First, 1),
+                    event(at + 200, t, Phase::Last, 1),
+                ]
+            })
+            .collect();
+        let panels: Vec<Panel> = (0..24)
+            .map(|_| Panel {
+                run: Run {
+                    summary: &blocking,
+                    events: &events,
+                    parks: &[],
+                },
+                verdict: "one after another".to_owned(),
+            })
+            .collect();
+        let grid = layout::grid(&panels);
+        assert!(!grid.fits);
+        let svg = render_compare(&panels);
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let view_box = doc.root_element().attribute("viewBox").unwrap();
+        let height: f64 = view_box.split(' ').nth(3).unwrap().parse().unwrap();
+        assert!(height > SLIDE.1, "{view_box}");
+        assert_eq!(doc.root_element().attribute("width"), None);
+        // Still whole: every panel's lanes are drawn.
+        assert_eq!(segments(&doc, "blocked").len(), 24 * 6);
     }
 
     /// compare draws any subset of its ways: one panel, or several, each

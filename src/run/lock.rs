@@ -127,25 +127,34 @@ impl Tasks {
 
     /// Tells the run's followers that task `id` took `step`; without a
     /// lock there is no step to tell.
-    fn tell(&self, sink: &Sink, id: u32, step: LockStep) {
+    ///
+    /// `mark` is where the task's wait is in the marks: what `Asked`
+    /// returns, for `Got` to fill in. Looked up by its place, not searched
+    /// for: with every task queued for the lock, a search from the end
+    /// cost a pass over the queue per task, and `-n 100000` took seconds.
+    fn tell(&self, sink: &Sink, id: u32, step: LockStep, mark: usize) -> usize {
         if self.kind == LockKind::None {
-            return;
+            return mark;
         }
         let at = sink.lock_step(id, step, self.kind, self.holder());
         let mut marks = self.marks.lock().unwrap_or_else(PoisonError::into_inner);
         match step {
-            LockStep::Asked => marks.push(LockMark {
-                task: id,
-                asked: at,
-                got: None,
-            }),
+            LockStep::Asked => {
+                marks.push(LockMark {
+                    task: id,
+                    asked: at,
+                    got: None,
+                });
+                return marks.len() - 1;
+            }
             LockStep::Got => {
-                if let Some(mark) = marks.iter_mut().rev().find(|m| m.task == id) {
+                if let Some(mark) = marks.get_mut(mark).filter(|m| m.task == id) {
                     mark.got = Some(at);
                 }
             }
             LockStep::Released => {}
         }
+        mark
     }
 
     /// The waits for the lock so far.
@@ -159,7 +168,7 @@ impl Tasks {
     /// Task `id` takes the lock, telling the sink each step.
     async fn take(&self, id: u32, sink: &Sink) -> Guard<'_> {
         self.moved();
-        self.tell(sink, id, LockStep::Asked);
+        let mark = self.tell(sink, id, LockStep::Asked, 0);
         let guard = match &self.lock {
             Shared::Std(mutex) => {
                 // Whatever is printed so far must be on screen: if this
@@ -182,7 +191,7 @@ impl Tasks {
             self.holder.store(id, SeqCst);
         }
         self.moved();
-        self.tell(sink, id, LockStep::Got);
+        self.tell(sink, id, LockStep::Got, mark);
         guard
     }
 
@@ -193,7 +202,7 @@ impl Tasks {
         }
         drop(guard);
         self.moved();
-        self.tell(sink, id, LockStep::Released);
+        self.tell(sink, id, LockStep::Released, 0);
     }
 
     /// The deadlock, if the run is in one now.
@@ -222,14 +231,34 @@ async fn task(id: u32, sink: &Sink, demo: &Tasks) {
     sink.line(id, Phase::First);
     demo.moved();
     // The wait, with the guard alive across it: the mistake.
-    let sleep = tokio::time::sleep(demo.delay);
+    hold(id, sink, demo.delay).await;
+    sink.line(id, Phase::Last);
+    demo.moved();
+    demo.release(id, guard, sink);
+}
+
+/// The wait a task makes while it holds the lock: `delay` on tokio's
+/// timer, or, for no delay, one `.await` that gives the thread back at
+/// once (`yield_now`).
+///
+/// Why not `sleep(ZERO)`: tokio's timer counts in whole milliseconds, so
+/// even a zero sleep waits for the next tick (about 1.1 ms), and the tasks
+/// take their turns one after another: `-n 100000 -d 0` took 110 s. The
+/// yield is still an `.await` with the guard alive across it, so `--lock
+/// std` deadlocks just as it does with a delay.
+///
+/// An armed timer is told to the task-state model (`Sink::log`), as the
+/// sleeping demos tell theirs; the yield arms none.
+async fn hold(id: u32, sink: &Sink, delay: Duration) {
+    if delay.is_zero() {
+        tokio::task::yield_now().await;
+        return;
+    }
+    let sleep = tokio::time::sleep(delay);
     if let Some(log) = sink.log() {
         log.armed(id, sleep.deadline());
     }
     sleep.await;
-    sink.line(id, Phase::Last);
-    demo.moved();
-    demo.release(id, guard, sink);
 }
 
 /// How the run on the tasks' thread ended.
@@ -394,6 +423,19 @@ mod tests {
             "{}",
             captured.text()
         );
+        assert_eq!(demo.holder(), None);
+    }
+
+    /// With no delay the tasks still take turns, but nothing waits for a
+    /// timer: no virtual time passes (a zero `sleep` waited a timer tick,
+    /// about a millisecond, per task).
+    #[tokio::test(start_paused = true)]
+    async fn a_zero_delay_arms_no_timer() {
+        let (sink, _) = recording_sink(Demo::Lock);
+        let demo = Tasks::new(LockKind::Tokio, Duration::ZERO);
+        let elapsed = join(&sink, 100, |id| task(id, &sink, &demo)).await;
+        assert_eq!(elapsed, Duration::ZERO);
+        assert_eq!(phases(&sink).len(), 200);
         assert_eq!(demo.holder(), None);
     }
 

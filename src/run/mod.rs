@@ -24,7 +24,8 @@
 pub(crate) mod lock;
 mod threads;
 
-use crate::config::{Config, FetchOptions};
+use crate::config::{Config, FetchOptions, QueryOptions};
+use crate::db;
 use crate::demo;
 use crate::events;
 use crate::explain::{self, Explainer};
@@ -91,6 +92,10 @@ pub(crate) fn execute(
             (deadlock, locks) = (found, marks);
             elapsed
         }
+        (None, None) if config.query.is_some() => {
+            let options = config.query.as_ref().expect("checked by the guard");
+            query(config, sink, (watch, explain), teardown, options)?
+        }
         (None, None) if config.work == Work::Spin => drive(
             config,
             sink,
@@ -144,24 +149,42 @@ fn fetch(
     teardown: Teardown,
     options: &FetchOptions,
 ) -> anyhow::Result<(Duration, Option<Duration>)> {
-    /// [`drive`], once the HTTP side has made the waits.
-    struct Drive<'a>(&'a Config, &'a Arc<Sink>, Watched<'a>, Teardown);
-    impl http::Driver for Drive<'_> {
-        fn drive<A, B>(self, nonblocking: A, blocking: B) -> anyhow::Result<Duration>
-        where
-            A: Wait + Send + 'static,
-            B: BlockingCall,
-        {
-            let Drive(config, sink, watch, teardown) = self;
-            drive(config, sink, watch, teardown, nonblocking, blocking)
-        }
-    }
     http::fetch(
         config.delay,
         sink,
         options,
         Drive(config, sink, watch, teardown),
     )
+}
+
+/// Runs the query demo: the tasks' waits are database queries ([`db`]).
+fn query(
+    config: &Config,
+    sink: &Arc<Sink>,
+    watch: Watched<'_>,
+    teardown: Teardown,
+    options: &QueryOptions,
+) -> anyhow::Result<Duration> {
+    db::query(
+        config.delay,
+        sink,
+        options,
+        Drive(config, sink, watch, teardown),
+    )
+}
+
+/// [`drive`], once the HTTP or database side has made the waits.
+struct Drive<'a>(&'a Config, &'a Arc<Sink>, Watched<'a>, Teardown);
+
+impl http::Driver for Drive<'_> {
+    fn drive<A, B>(self, nonblocking: A, blocking: B) -> anyhow::Result<Duration>
+    where
+        A: Wait + Send + 'static,
+        B: BlockingCall,
+    {
+        let Drive(config, sink, watch, teardown) = self;
+        drive(config, sink, watch, teardown, nonblocking, blocking)
+    }
 }
 
 /// Who times the tasks' polls: `--slow-poll`'s watch and `--explain`'s
@@ -233,6 +256,9 @@ fn on_runtime<W: Wait + Send + 'static>(
     wait: W,
 ) -> anyhow::Result<Duration> {
     let rt = build_runtime(runtime, config, sink)?;
+    if matches!(config.way.mode, Mode::SpawnBlocking | Mode::BlockInPlace) {
+        start_blocking_pool(&rt)?;
+    }
     // Started before the tasks and stopped (dropped) after them.
     let _watchdog = match watch {
         Some(watch) if watch.warns() => Some(Watchdog::start(watch)?),
@@ -337,6 +363,9 @@ fn task_thread_stack(config: &Config) -> u64 {
     if config.fetch.is_some() {
         return crate::http::CLIENT_STACK_BYTES as u64;
     }
+    if config.query.is_some() {
+        return crate::db::STACK_BYTES as u64;
+    }
     crate::wait::SleepCall::STACK_BYTES as u64
 }
 
@@ -363,7 +392,7 @@ fn build_runtime(
     }
     // Sockets need tokio's I/O driver; the sleeping demos don't, and go
     // without it (their runtime then parks on a plain condition variable).
-    if config.fetch.is_some() {
+    if config.fetch.is_some() || config.query.is_some() {
         builder.enable_io();
     }
     let threads_followed = sink.follows_threads();
@@ -429,6 +458,28 @@ fn build_runtime(
         }
     }
     Ok(rt)
+}
+
+/// Starts the first thread of tokio's blocking pool before the tasks run.
+///
+/// tokio starts the pool's threads on demand, and when the OS refuses the
+/// first one (`ulimit -u`) it panics inside the task that asked ("OS can't
+/// spawn worker thread"), a panic no task can turn into an error; once
+/// one thread exists, a refused one only queues the call for it. So the
+/// first is asked for here, where a refusal is still the thread-limit
+/// error. It waits, idle, for the first call (`spawn_blocking`, or the
+/// worker `block_in_place` hands its others to), which it then takes as a
+/// thread started for it would.
+fn start_blocking_pool(rt: &tokio::runtime::Runtime) -> anyhow::Result<()> {
+    // tokio's message and backtrace would only add noise to the one line.
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let started =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rt.spawn_blocking(|| ())));
+    std::panic::set_hook(hook);
+    started
+        .map(drop)
+        .map_err(|_| limits::thread_refused("the first thread of tokio's blocking pool", None, ""))
 }
 
 /// How long the workers of a multi-thread runtime may take to start. A

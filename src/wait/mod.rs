@@ -22,6 +22,8 @@
 //! yields the thread every millisecond.
 
 mod in_place;
+#[cfg(feature = "db")]
+pub(crate) mod query;
 pub(crate) mod spin;
 
 pub(crate) use in_place::BlockInPlace;

@@ -69,7 +69,7 @@ enum Expect {
 const CASES: &[(&str, Expect)] = &[
     (
         "asyncdemo compare ",
-        Expect::Values(&["count", "fetch", "hello", "lock"]),
+        Expect::Values(&["count", "fetch", "hello", "lock", "query"]),
     ),
     (
         "asyncdemo completions ",
@@ -94,6 +94,7 @@ const CASES: &[(&str, Expect)] = &[
             "help",
             "lock",
             "man",
+            "query",
             "serve",
         ]),
     ),

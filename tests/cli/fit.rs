@@ -185,3 +185,36 @@ fn the_readmes_ctrl_c_capture_is_what_prints() {
     let documented: Vec<String> = block.iter().map(|l| digits(l)).collect();
     assert_eq!(shown, documented, "{}", screen.join("\n"));
 }
+
+/// A usage error too long for the terminal wraps too, the gutter on each
+/// further line, above clap's usage line.
+#[test]
+fn a_long_usage_error_wraps_at_60_columns() {
+    let Some(pane) = Pane::sized(60, 20, "compare count --trace t.json") else {
+        return;
+    };
+    let screen = pane.wait_for("the exit code", |row| row.starts_with("rc="));
+    let rows = output_rows(&screen);
+    assert!(
+        rows[0].starts_with("error: compare writes no trace"),
+        "{}",
+        screen.join("\n")
+    );
+    let more: Vec<&str> = rows[1..]
+        .iter()
+        .copied()
+        .take_while(|r| !r.starts_with("Usage:"))
+        .collect();
+    assert!(more.len() >= 2, "{}", screen.join("\n"));
+    assert!(
+        more.iter().all(|r| r.starts_with("  │ ")),
+        "{}",
+        screen.join("\n")
+    );
+    assert_eq!(
+        output_rows(&pane.screen_joined()),
+        rows,
+        "the terminal broke a line"
+    );
+    assert!(screen.iter().any(|row| row == "rc=2"));
+}

@@ -19,13 +19,18 @@ mod limits;
 #[cfg(feature = "live")]
 mod live;
 mod live_lines;
+#[cfg(feature = "live")]
+mod live_start;
 mod lock;
 mod manpage;
 mod modes;
 #[cfg(feature = "http")]
 mod net;
+mod new_surface;
 // Compiled only into a build without `http` (`cargo test
 // --no-default-features`, which CI runs too): there fetch and serve refuse.
+#[cfg(not(feature = "db"))]
+mod no_db;
 #[cfg(not(feature = "http"))]
 mod no_http;
 #[cfg(not(feature = "live"))]
@@ -35,7 +40,11 @@ mod pane;
 #[cfg(feature = "http")]
 mod peers;
 mod pictures;
+#[cfg(feature = "db")]
+mod postgres;
 mod python;
+#[cfg(feature = "db")]
+mod query;
 mod scale;
 mod slowpoll;
 mod snapshots;

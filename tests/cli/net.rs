@@ -236,6 +236,12 @@ fn serve_says_how_many_requests_ctrl_c_cut_off() {
         rest(&mut stdout),
         "served 0 requests; 1 request cut off, still waiting after 2s of grace\n"
     );
+    // While it waited, stderr said why.
+    let stderr = rest(server.0.stderr.take().unwrap());
+    assert!(
+        stderr.contains("serve: stopping; 1 request in flight gets up to 2s to finish"),
+        "{stderr}"
+    );
     // The client learns at once: its connection closed without a reply.
     let mut reply = String::new();
     let _ = stream.read_to_string(&mut reply);

@@ -20,8 +20,7 @@ impl Pane {
     /// Starts `args` (after `env`, so `NAME=value` may come first) in a
     /// new pane, or `None` without tmux. The pane stays open after the
     /// command ends, with `rc=N` (its exit code) printed below its output.
-    /// Only the --live tests start one so (tests/cli/live.rs).
-    #[cfg(feature = "live")]
+    #[cfg_attr(not(feature = "live"), allow(dead_code))]
     pub(crate) fn run(args: &str) -> Option<Pane> {
         Pane::sized(100, 30, args)
     }

@@ -111,6 +111,35 @@ fn compare_draws_every_way_in_one_picture() {
     );
 }
 
+/// The compare picture is a 16:9 slide that scales to the window (a
+/// viewBox, no fixed size), and its PNG is 2400 px wide, 1350 high.
+#[test]
+fn compare_draws_a_16_9_slide_that_scales() {
+    let (dir, path) = temp("slide.svg");
+    let mut args = vec!["compare", "count", "-n", "3", "-d", "20ms", "--svg"];
+    let path_text = path.to_str().unwrap().to_owned();
+    args.push(&path_text);
+    let png = dir.path().join("slide.png");
+    let png_text = png.to_str().unwrap().to_owned();
+    if cfg!(feature = "png") {
+        args.extend(["--png", &png_text]);
+    }
+    let output = asyncdemo(&args).assert().success().get_output().clone();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(!stderr.contains("16:9"), "{stderr}");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    let root = doc.root_element();
+    assert_eq!(root.attribute("viewBox"), Some("0 0 1920 1080"));
+    assert_eq!(root.attribute("width"), None);
+    assert_eq!(root.attribute("height"), None);
+    if cfg!(feature = "png") {
+        let bytes = std::fs::read(&png).unwrap();
+        let size = |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
+        assert_eq!((size(16), size(20)), (2400, 1350));
+    }
+}
+
 /// The text timeline marks a task kept off the thread and draws the
 /// runtime thread's lane.
 #[test]

@@ -364,11 +364,16 @@ fn the_svg_has_a_panel_per_python_row() {
         .filter(|t| t.contains("(Python 3."))
         .collect();
     assert_eq!(headings.len(), python.len(), "{headings:?}");
+    // A long heading wraps in a narrow panel: its lines read in order.
+    let heading_text: String = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text") && n.attribute("font-size") == Some("19.0"))
+        .map(|n| n.descendants().filter_map(|d| d.text()).collect::<String>())
+        .collect::<Vec<_>>()
+        .join(" ");
     assert!(
-        headings
-            .iter()
-            .any(|h| h.contains("time.sleep inside the coroutines")),
-        "{headings:?}"
+        heading_text.contains("time.sleep inside the coroutines (Python 3."),
+        "{heading_text}"
     );
     // A Python panel speaks Python's words: its thread is the event
     // loop's, and its tasks block in time.sleep.
@@ -381,6 +386,7 @@ fn the_svg_has_a_panel_per_python_row() {
     let texts: String = doc
         .descendants()
         .filter_map(|n| n.text())
+        .flat_map(str::split_whitespace)
         .collect::<Vec<_>>()
         .join(" ");
     assert!(
@@ -655,4 +661,43 @@ fn ways_pick_the_python_twins_only() {
         stderr.contains("none of the ways picked has a Python twin"),
         "{stderr}"
     );
+}
+
+/// More panels than one slide holds (the eight ways and five Python rows
+/// of forty tasks): the page grows taller than 16:9 and stderr says how to
+/// pick fewer with --ways; picked, they fit.
+#[test]
+fn a_picture_too_big_for_a_slide_says_how_to_pick_fewer_ways() {
+    let dir = fake_python("exit 1");
+    let svg = dir.path().join("many.svg");
+    let svg_text = svg.to_str().unwrap().to_owned();
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "compare", "count", "-n", "40", "-d", "5ms", "--python", "--svg", &svg_text,
+        ];
+        args.extend(extra);
+        let output = asyncdemo(&args).env("PATH", dir.path()).output().unwrap();
+        let text = std::fs::read_to_string(&svg).unwrap();
+        let doc = roxmltree::Document::parse(&text).unwrap();
+        let height: f64 = doc
+            .root_element()
+            .attribute("viewBox")
+            .unwrap()
+            .split(' ')
+            .nth(3)
+            .unwrap()
+            .parse()
+            .unwrap();
+        (String::from_utf8(output.stderr).unwrap(), height)
+    };
+    let (stderr, height) = run(&[]);
+    assert!(
+        stderr.contains("13 panels do not fit one 16:9 slide"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("pick them with --ways"), "{stderr}");
+    assert!(height > 1080.0, "{height}");
+    let (stderr, height) = run(&["--ways", "async,blocking"]);
+    assert!(!stderr.contains("16:9"), "{stderr}");
+    assert_eq!(height, 1080.0);
 }

@@ -9,6 +9,7 @@
 //! root (no other user to become) the tests skip with a message.
 
 use crate::common::*;
+use std::ffi::OsStr;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
@@ -31,12 +32,23 @@ fn shared_binary(test: &str) -> Option<PathBuf> {
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).ok()?;
         let path = dir.path().join("asyncdemo");
         std::fs::copy(env!("CARGO_BIN_EXE_asyncdemo"), &path).ok()?;
-        Some((dir, path))
+        // Root in a container may still be refused another user id.
+        let uid = lonely_uid();
+        let runs = Command::new(&path)
+            .arg("--version")
+            .uid(uid)
+            .gid(uid)
+            .output()
+            .is_ok_and(|o| o.status.success());
+        runs.then_some((dir, path))
     });
     match copy {
         Some((_, path)) => Some(path.clone()),
         None => {
-            eprintln!("skipped {test}: needs root, to run as a user held to ulimit -u");
+            eprintln!(
+                "skipped {test}: needs root that may run the binary as another user, \
+                 one held to ulimit -u"
+            );
             None
         }
     }
@@ -52,12 +64,28 @@ fn lonely_uid() -> u32 {
 /// `asyncdemo ARGS` as a user of its own whose `ulimit -u` is `threads`
 /// (the main thread included), with stdout and stderr piped. A run that
 /// outlives 20 s fails the test: that catches a hang.
-fn under_ulimit_u(binary: &PathBuf, threads: u64, args: &[&str]) -> Output {
+fn under_ulimit_u(binary: &PathBuf, threads: u64, args: &[&str], path: &OsStr) -> Output {
+    let mut child = command_under_ulimit_u(binary, threads, args, path)
+        .spawn()
+        .unwrap();
+    let (stdout, stderr) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
+    let out = std::thread::spawn(move || rest(stdout));
+    let err = std::thread::spawn(move || rest(stderr));
+    let status = wait_with_limit(&mut child, Duration::from_secs(20));
+    Output {
+        status,
+        stdout: out.join().unwrap().into_bytes(),
+        stderr: err.join().unwrap().into_bytes(),
+    }
+}
+
+/// The command [`under_ulimit_u`] runs.
+fn command_under_ulimit_u(binary: &PathBuf, threads: u64, args: &[&str], path: &OsStr) -> Command {
     let uid = lonely_uid();
     let mut command = Command::new(binary);
     command
         .args(args)
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("PATH", path)
         .current_dir("/")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -78,16 +106,7 @@ fn under_ulimit_u(binary: &PathBuf, threads: u64, args: &[&str]) -> Output {
             Ok(())
         });
     }
-    let mut child = command.spawn().unwrap();
-    let (stdout, stderr) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
-    let out = std::thread::spawn(move || rest(stdout));
-    let err = std::thread::spawn(move || rest(stderr));
-    let status = wait_with_limit(&mut child, Duration::from_secs(20));
-    Output {
-        status,
-        stdout: out.join().unwrap().into_bytes(),
-        stderr: err.join().unwrap().into_bytes(),
-    }
+    command
 }
 
 /// Runs `args` under `ulimit -u` 1, 2, 3... until it runs as without a
@@ -96,10 +115,16 @@ fn under_ulimit_u(binary: &PathBuf, threads: u64, args: &[&str]) -> Output {
 /// thread limit (`max_lines` at most: compare says one per way refused).
 /// Returns how many runs were refused.
 fn sweep(test: &str, args: &[&str], max_lines: usize) -> Option<u64> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    sweep_on(test, args, max_lines, &path)
+}
+
+/// [`sweep`] with `path` as PATH.
+fn sweep_on(test: &str, args: &[&str], max_lines: usize, path: &OsStr) -> Option<u64> {
     let binary = shared_binary(test)?;
     let started = Instant::now();
     for threads in 1..64 {
-        let output = under_ulimit_u(&binary, threads, args);
+        let output = under_ulimit_u(&binary, threads, args, path);
         let stderr = String::from_utf8_lossy(&output.stderr);
         // The command's own end (a deadlocked `lock` exits 1 too).
         if !stderr.contains("ulimit -u") {
@@ -173,4 +198,58 @@ fn every_command_names_the_thread_limit_at_every_thread_it_starts() {
         };
         eprintln!("{args:?}: {refused} thread starts refused, each named");
     }
+}
+
+#[test]
+fn compare_python_names_the_thread_limit_for_python3_and_its_readers() {
+    use std::os::unix::fs::PermissionsExt;
+    // A fake python3 with a good record, that the run's user may run.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let fake = dir.path().join("python3");
+    let record = "#!/bin/sh\necho 'python 3.12.0'\necho 'event 1000 1 first 1'\n\
+                  echo 'event 2000 1 last 1'\necho 'elapsed 3000'\n";
+    std::fs::write(&fake, record).unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let args = [
+        "compare", "count", "-n", "1", "-d", "0", "--python", "--ways", "async",
+    ];
+    // One line per way refused: the tokio row, and its two Python twins
+    // (asyncio's loop and uvloop's).
+    sweep_on("compare_python", &args, 3, dir.path().as_os_str());
+}
+
+#[cfg(feature = "http")]
+#[test]
+fn serve_names_the_thread_limit_until_it_can_listen() {
+    use std::io::BufRead;
+    let Some(binary) = shared_binary("serve_names_the_thread_limit") else {
+        return;
+    };
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    for threads in 1..64 {
+        let mut child = command_under_ulimit_u(&binary, threads, &["serve"], &path)
+            .spawn()
+            .unwrap();
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut first = String::new();
+        // Either it listens (and says where), or it ends, saying why.
+        let _ = stdout.read_line(&mut first);
+        if first.starts_with("listening on ") {
+            send_signal(&child, "TERM");
+            wait_with_limit(&mut child, Duration::from_secs(20));
+            assert!(threads > 1, "serve listened without a thread of its own");
+            return;
+        }
+        let status = wait_with_limit(&mut child, Duration::from_secs(20));
+        let stderr = rest(child.stderr.take().unwrap());
+        let context = format!("serve under ulimit -u {threads}: {first}{stderr}");
+        assert_eq!(status.code(), Some(1), "{context}");
+        assert_eq!(stderr.lines().count(), 1, "{context}");
+        assert!(
+            stderr.contains("out of threads") && stderr.contains("ulimit -u"),
+            "{context}"
+        );
+    }
+    panic!("serve never listened under ulimit -u 63");
 }

@@ -44,6 +44,9 @@ const BAND_GAP: f64 = 14.0;
 const MIN_WIDTH: f64 = 0.5;
 /// Task lanes per panel of a `compare` picture.
 const PANEL_LANES: u32 = 6;
+/// Thread lanes per panel: a machine of many CPUs gives a multi-thread
+/// runtime as many workers, and the panel still has to fit the slide.
+const PANEL_THREADS: usize = 4;
 
 /// Text sizes, in px at 1200 px wide: a slide shows 16 px as a projector's
 /// smallest readable size.
@@ -103,6 +106,9 @@ pub(super) struct Picture {
     pub(super) title: String,
     /// In drawing order: later shapes cover earlier ones.
     pub(super) shapes: Vec<Shape>,
+    /// Whether it scales to the window that shows it (its `viewBox` only,
+    /// no fixed size): the compare slide does.
+    pub(super) scales: bool,
 }
 
 /// The shapes of a picture, drawn in two layers: the grid behind, the rest
@@ -136,14 +142,15 @@ impl Canvas {
         });
     }
 
-    fn finish(self, height: f64, title: String) -> Picture {
+    fn finish(self, (width, height): (f64, f64), title: String, scales: bool) -> Picture {
         let mut shapes = self.back;
         shapes.extend(self.front);
         Picture {
-            width: WIDTH,
+            width,
             height: height.ceil(),
             title,
             shapes,
+            scales,
         }
     }
 }
@@ -167,18 +174,35 @@ const fn class(role: Role) -> &'static str {
     }
 }
 
-/// Maps time to x within the plot.
+/// Maps time to x within a plot that runs from `left` to `right`; lane
+/// labels end just left of it.
 #[derive(Clone, Copy)]
 struct Axis {
     span: f64,
+    left: f64,
+    right: f64,
 }
 
 impl Axis {
+    /// The plot of a one-run picture, as wide as the page allows.
+    fn page(span: f64) -> Axis {
+        Axis {
+            span,
+            left: PLOT_LEFT,
+            right: PLOT_RIGHT,
+        }
+    }
+
     fn x(self, at: Duration) -> f64 {
         if self.span <= 0.0 {
-            return PLOT_LEFT;
+            return self.left;
         }
-        PLOT_LEFT + (at.as_secs_f64() / self.span).min(1.0) * (PLOT_RIGHT - PLOT_LEFT)
+        self.left + (at.as_secs_f64() / self.span).min(1.0) * (self.right - self.left)
+    }
+
+    /// Where lane labels end (right-aligned).
+    fn label_x(self) -> f64 {
+        self.left - 8.0
     }
 }
 
@@ -191,32 +215,15 @@ fn text_width(text: &str, size: f64) -> f64 {
     text.chars().count() as f64 * size * CHAR_EM
 }
 
-/// Splits `text` at spaces into lines about `width` wide at `size`, of
-/// about equal length, so that no line is a lone fragment.
+/// Splits `text` at spaces into lines about `width` wide at `size`, as
+/// the terminal's text is wrapped ([`crate::wrap::wrap`]): figures kept
+/// whole, and no lone fragment on the last line.
 fn wrap(text: &str, size: f64, width: f64) -> Vec<String> {
     let most = ((width / (size * CHAR_EM)) as usize).max(10);
-    let words: Vec<&str> = text.split(' ').filter(|w| !w.is_empty()).collect();
-    let total = words.iter().map(|w| w.chars().count() + 1).sum::<usize>();
-    let count = total.div_ceil(most).max(1);
-    // Aim at an equal share of the text per line, with room for the word
-    // that would cross it.
-    let longest = words.iter().map(|w| w.chars().count()).max().unwrap_or(0);
-    let aim = (total.div_ceil(count) + longest / 2).min(most);
-    let mut lines: Vec<String> = Vec::new();
-    let mut line = String::new();
-    for word in words {
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > aim {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
+    if text.trim().is_empty() {
+        return Vec::new();
     }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    lines
+    crate::wrap::wrap(text, most)
 }
 
 /// The size of a run's lanes: how high each is, and how many rows of each
@@ -224,16 +231,20 @@ fn wrap(text: &str, size: f64, width: f64) -> Vec<String> {
 struct Rows {
     tasks: u32,
     band: bool,
+    /// Thread rows: the lanes, and one `… N more threads` line past
+    /// `max_threads`.
     threads: usize,
+    max_threads: usize,
 }
 
 impl Rows {
-    fn of(run: &Run, lanes: &Lanes, max_lanes: u32) -> Rows {
+    fn of(run: &Run, lanes: &Lanes, (max_lanes, max_threads): (u32, usize)) -> Rows {
         let tasks = run.summary.tasks.min(max_lanes);
         Rows {
             tasks,
             band: run.summary.tasks > tasks,
-            threads: lanes.threads.len().min(MAX_THREAD_LANES + 1),
+            threads: lanes.threads.len().min(max_threads + 1),
+            max_threads,
         }
     }
 
@@ -313,7 +324,7 @@ fn draw_run(
         let task = index + 1;
         if index % label_every as usize == 0 || task == shown as usize {
             canvas.text(
-                (PLOT_LEFT - 8.0, baseline(y)),
+                (axis.label_x(), baseline(y)),
                 LABEL,
                 Anchor::End,
                 format!("task {task}"),
@@ -381,7 +392,7 @@ fn draw_run(
         let band = bar.max(BAND_HEIGHT);
         y += BAND_GAP;
         canvas.text(
-            (PLOT_LEFT - 8.0, y + band / 2.0 + LABEL * 0.36),
+            (axis.label_x(), y + band / 2.0 + LABEL * 0.36),
             LABEL,
             Anchor::End,
             format!("… {} more", thousands(summary.tasks - shown)),
@@ -395,9 +406,9 @@ fn draw_run(
     }
     let (lane, bar) = (thread_lane(lane), thread_lane(lane) * 0.72);
     let baseline = |y: f64| y + bar / 2.0 + LABEL * 0.36;
-    for thread in threads.iter().take(MAX_THREAD_LANES) {
+    for thread in threads.iter().take(rows.max_threads) {
         canvas.text(
-            (PLOT_LEFT - 8.0, baseline(y)),
+            (axis.label_x(), baseline(y)),
             LABEL,
             Anchor::End,
             in_words_of(summary, &thread.label),
@@ -412,14 +423,17 @@ fn draw_run(
         );
         y += lane;
     }
-    if threads.len() > MAX_THREAD_LANES {
+    if threads.len() > rows.max_threads {
         canvas.front.push(Shape::Text {
-            at: (PLOT_LEFT - 8.0, baseline(y)),
+            at: (axis.label_x(), baseline(y)),
             size: LABEL,
             anchor: Anchor::End,
             fill: FAINT,
             bold: String::new(),
-            body: format!("… {} more threads", threads.len() - MAX_THREAD_LANES),
+            body: match threads.len() - rows.max_threads {
+                1 => "… 1 more thread".to_owned(),
+                more => format!("… {more} more threads"),
+            },
         });
         y += lane;
     }
@@ -465,12 +479,12 @@ fn draw_band(
         }
     }
     let total = rest.len() as f64;
-    let width = (PLOT_RIGHT - PLOT_LEFT) / BAND_COLUMNS as f64;
+    let width = (axis.right - axis.left) / BAND_COLUMNS as f64;
     let (mut in_wait, mut in_ready) = (0i64, 0i64);
     for column in 0..BAND_COLUMNS {
         in_wait += waits[column];
         in_ready += ready[column];
-        let x = PLOT_LEFT + column as f64 * width;
+        let x = axis.left + column as f64 * width;
         let at = axis.span * column as f64 / BAND_COLUMNS as f64;
         for (count, role, class, dy, what) in [
             (in_wait, Role::Wait(waiting), "band-wait", 0.0, "waiting"),
@@ -522,7 +536,7 @@ fn merge(stretches: &[(Duration, Duration)], axis: Axis) -> Vec<(f64, f64, Durat
 /// held in a blocking call (pale red) on top.
 fn draw_thread(canvas: &mut Canvas, lane: &ThreadLane, label: &str, axis: Axis, y: f64, bar: f64) {
     canvas.rect(
-        (PLOT_LEFT, y, PLOT_RIGHT - PLOT_LEFT, bar),
+        (axis.left, y, axis.right - axis.left, bar),
         Role::Parked,
         "parked",
         format!("{label}: parked, nothing to run"),
@@ -563,16 +577,16 @@ fn draw_axis(canvas: &mut Canvas, axis: Axis, top: f64, y: f64) {
         canvas.text((x, y + 22.0), LABEL, Anchor::Middle, tick_label(at, &ticks));
     }
     canvas.front.push(Shape::Line {
-        from: (PLOT_LEFT, y),
-        to: (PLOT_RIGHT, y),
+        from: (axis.left, y),
+        to: (axis.right, y),
         stroke: INK,
     });
 }
 
 /// The legend: a swatch and a few words for each colour in the picture,
 /// flowed in rows; returns where it ends.
-fn draw_legend(canvas: &mut Canvas, entries: &[Entry], y: f64) -> f64 {
-    let (left, right) = (20.0, WIDTH - 20.0);
+fn draw_legend(canvas: &mut Canvas, entries: &[Entry], y: f64, width: f64) -> f64 {
+    let (left, right) = (20.0, width - 20.0);
     let (mut x, mut y) = (left, y);
     for entry in entries {
         let width = 22.0 + text_width(&entry.words, LABEL) + 28.0;
@@ -708,95 +722,274 @@ fn outcome(summary: &Summary) -> String {
 pub(super) fn run(run: &Run) -> Picture {
     let summary = run.summary;
     let span = run.span();
-    let axis = Axis { span: secs(span) };
+    let axis = Axis::page(secs(span));
     let lanes = run.lanes();
     let title = format!("{}: {}", command_line(summary), outcome(summary));
     let mut canvas = Canvas::default();
     canvas.text((20.0, 38.0), TITLE, Anchor::Start, title.clone());
-    let rows = Rows::of(run, &lanes, MAX_LANES);
+    let rows = Rows::of(run, &lanes, (MAX_LANES, MAX_THREAD_LANES));
     // As high as fits: a few lanes get tall ones (up to 56), many share
     // the room that the band's fixed height leaves.
     let top = 66.0;
     let lane = rows.fit(LANES_HEIGHT);
     let end = draw_run(&mut canvas, run, &lanes, axis, top, lane, &rows);
     draw_axis(&mut canvas, axis, top - 6.0, end + 4.0);
-    let end = draw_legend(&mut canvas, &legend(&[(summary, &lanes)]), end + 62.0);
-    canvas.finish(end + 16.0, title)
+    let end = draw_legend(
+        &mut canvas,
+        &legend(&[(summary, &lanes)]),
+        end + 62.0,
+        WIDTH,
+    );
+    canvas.finish((WIDTH, end + 16.0), title, false)
 }
 
-/// `compare --svg`: one panel per way, on a shared time axis, in the order
-/// given; any subset of the ways draws.
+/// The compare picture's page: a 16:9 slide, 1920 × 1080 units, where
+/// text of 16 px reads as it does on a full-HD projector.
+pub(super) const SLIDE: (f64, f64) = (1920.0, 1080.0);
+/// The page's margin, and the gap between two columns of panels.
+const MARGIN: f64 = 20.0;
+const GUTTER: f64 = 40.0;
+/// The room of the lane labels, left of each panel's plot.
+const LABEL_ROOM: f64 = 165.0;
+/// The most columns of panels: more would leave each plot too narrow to
+/// read a staircase.
+const MAX_COLUMNS: usize = 4;
+/// The lane heights a slide tries, tallest first: as tall as fits.
+const SLIDE_LANES: [f64; 5] = [40.0, 36.0, 32.0, 28.0, 24.0];
+
+/// Where the panels of a compare picture go: how many columns, how high a
+/// lane, and whether it all fits the slide.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct Grid {
+    pub(super) columns: usize,
+    lane: f64,
+    /// The page's height: the slide's, or more when the panels do not fit.
+    pub(super) height: f64,
+    pub(super) fits: bool,
+}
+
+/// One panel's geometry, measured before it is drawn.
+struct Measured<'p, 'a> {
+    panel: &'p Panel<'a>,
+    lanes: Lanes,
+    rows: Rows,
+    /// The heading's way (bold), and its lines: the first starts with the
+    /// way; a Python row's is long enough to wrap in a narrow panel.
+    way: String,
+    heading: Vec<String>,
+    verdict: Vec<String>,
+}
+
+impl Measured<'_, '_> {
+    /// The panel's height, lanes `lane` high.
+    fn height(&self, lane: f64) -> f64 {
+        self.heading.len() as f64 * (HEADING + 8.0)
+            + self.verdict.len() as f64 * LABEL * 1.35
+            + 12.0
+            + self.rows.height(lane)
+            + 8.0
+    }
+}
+
+/// The width of one panel when there are `columns`.
+fn panel_width(columns: usize) -> f64 {
+    let columns = columns.max(1) as f64;
+    (SLIDE.0 - 2.0 * MARGIN - (columns - 1.0) * GUTTER) / columns
+}
+
+/// The panels measured for `columns`.
+fn measure<'p, 'a>(panels: &'p [Panel<'a>], columns: usize) -> Vec<Measured<'p, 'a>> {
+    let width = panel_width(columns);
+    panels
+        .iter()
+        .map(|panel| {
+            let lanes = panel.run.lanes();
+            let s = panel.run.summary;
+            // A lock run's way is its lock (the mode is async in all
+            // three), as in the table.
+            let way = s.lock.map_or(s.mode.name(), |lock| lock.type_name());
+            let heading = format!("{way} {} · {}", runtime_label(s), outcome(s));
+            Measured {
+                rows: Rows::of(&panel.run, &lanes, (PANEL_LANES, PANEL_THREADS)),
+                lanes,
+                way: way.to_owned(),
+                // Bold text is a little wider than CHAR_EM says.
+                heading: wrap(&heading, HEADING * 1.08, width),
+                verdict: wrap(&panel.verdict, LABEL, width - 20.0),
+                panel,
+            }
+        })
+        .collect()
+}
+
+/// The height the panels take in rows of `columns`, lanes `lane` high.
+fn grid_height(measured: &[Measured], columns: usize, lane: f64) -> f64 {
+    measured
+        .chunks(columns.max(1))
+        .map(|row| row.iter().map(|m| m.height(lane)).fold(0.0, f64::max))
+        .sum()
+}
+
+/// The legend's entries for the runs of `measured`.
+fn legend_of(measured: &[Measured]) -> Vec<Entry> {
+    let runs: Vec<(&Summary, &Lanes)> = measured
+        .iter()
+        .map(|m| (m.panel.run.summary, &m.lanes))
+        .collect();
+    legend(&runs)
+}
+
+/// Where the legend ends, flowed across the slide from under the title.
+fn legend_end(entries: &[Entry]) -> f64 {
+    let mut canvas = Canvas::default();
+    draw_legend(&mut canvas, entries, LEGEND_TOP, SLIDE.0)
+}
+
+/// Where the legend's first row sits: under the title.
+const LEGEND_TOP: f64 = 60.0 + LABEL;
+
+/// The room under the panels: the time axis and its labels.
+const AXIS_ROOM: f64 = 4.0 + 22.0 + 24.0;
+
+/// The grid for `panels`: the fewest columns whose panels fit the slide,
+/// their lanes as tall as fits; or, when no grid fits, the shortest one,
+/// on a page taller than the slide.
+pub(super) fn grid(panels: &[Panel]) -> Grid {
+    let most = panels.len().clamp(1, MAX_COLUMNS);
+    let mut shortest: Option<Grid> = None;
+    for columns in 1..=most {
+        let measured = measure(panels, columns);
+        let top = legend_end(&legend_of(&measured)) + 16.0;
+        let room = SLIDE.1 - top - AXIS_ROOM;
+        if let Some(&lane) = SLIDE_LANES
+            .iter()
+            .find(|&&lane| grid_height(&measured, columns, lane) <= room)
+        {
+            return Grid {
+                columns,
+                lane,
+                height: SLIDE.1,
+                fits: true,
+            };
+        }
+        let lane = SLIDE_LANES[SLIDE_LANES.len() - 1];
+        let height = top + grid_height(&measured, columns, lane) + AXIS_ROOM;
+        if shortest.is_none_or(|g| height < g.height) {
+            shortest = Some(Grid {
+                columns,
+                lane,
+                height,
+                fits: false,
+            });
+        }
+    }
+    shortest.unwrap_or(Grid {
+        columns: 1,
+        lane: SLIDE_LANES[0],
+        height: SLIDE.1,
+        fits: true,
+    })
+}
+
+/// `compare --svg`: one panel per way, in the order given (any subset of
+/// the ways draws), laid out for a 16:9 slide: the title and the legend
+/// across the top, the panels in as few columns as fit, and a time axis
+/// under each column, every column on the same scale.
 pub(super) fn compare(panels: &[Panel]) -> Picture {
     let span = panels
         .iter()
         .map(|p| secs(p.run.span()))
         .fold(0.0, f64::max);
-    let axis = Axis { span };
-    let lane = 24.0;
+    let grid = grid(panels);
+    let width = panel_width(grid.columns);
     let title = match panels.first().map(|p| p.run.summary) {
         Some(s) => format!(
             "asyncdemo compare {} -n {} -d {}: {}",
             s.demo.name(),
             s.tasks,
             given_delay(s),
-            if panels.len() > 1 {
-                "the ways side by side"
-            } else {
-                "one way"
+            match panels.len() {
+                1 => "one way".to_owned(),
+                n => format!("{n} ways on one time scale"),
             }
         ),
         None => "asyncdemo compare".to_owned(),
     };
     let mut canvas = Canvas::default();
-    canvas.text((20.0, 38.0), TITLE, Anchor::Start, title.clone());
-    let top = 60.0;
-    let mut y = top;
-    let mut seen = Vec::with_capacity(panels.len());
-    for panel in panels {
-        let s = panel.run.summary;
-        let lanes = panel.run.lanes();
-        canvas.front.push(Shape::Line {
-            from: (20.0, y),
-            to: (WIDTH - 20.0, y),
-            stroke: GRID,
-        });
-        y += HEADING + 8.0;
-        canvas.front.push(Shape::Text {
-            at: (20.0, y),
-            size: HEADING,
-            anchor: Anchor::Start,
-            fill: INK,
-            // A lock run's way is its lock (the mode is async in all three),
-            // as in the table.
-            bold: s
-                .lock
-                .map_or(s.mode.name(), |lock| lock.type_name())
-                .to_owned(),
-            body: format!(" {} · {}", runtime_label(s), outcome(s)),
-        });
-        // The verdict on lines of its own, wrapped: at a projector's size
-        // it would not fit beside the heading.
-        for line in wrap(&panel.verdict, LABEL, WIDTH - 60.0) {
-            y += LABEL * 1.35;
-            canvas.front.push(Shape::Text {
-                at: (40.0, y),
-                size: LABEL,
-                anchor: Anchor::Start,
-                fill: FAINT,
-                bold: String::new(),
-                body: line,
-            });
+    canvas.text((MARGIN, 38.0), TITLE, Anchor::Start, title.clone());
+    let measured = measure(panels, grid.columns);
+    // The legend first, under the title: on a slide it must not fall off
+    // the bottom.
+    let legend_end = draw_legend(&mut canvas, &legend_of(&measured), LEGEND_TOP, SLIDE.0);
+    let top = legend_end + 16.0;
+    let axis_of = |column: usize| {
+        let x0 = MARGIN + column as f64 * (width + GUTTER);
+        Axis {
+            span,
+            left: x0 + LABEL_ROOM,
+            right: x0 + width - 10.0,
         }
-        y += 12.0;
-        let rows = Rows::of(&panel.run, &lanes, PANEL_LANES);
-        draw_run(&mut canvas, &panel.run, &lanes, axis, y, lane, &rows);
-        y += rows.height(lane) + 8.0;
-        seen.push((s, lanes));
+    };
+    let mut y = top;
+    for row in measured.chunks(grid.columns.max(1)) {
+        let mut row_height: f64 = 0.0;
+        for (column, m) in row.iter().enumerate() {
+            let axis = axis_of(column);
+            let x0 = axis.left - LABEL_ROOM;
+            let mut py = y;
+            canvas.front.push(Shape::Line {
+                from: (x0, py),
+                to: (x0 + width, py),
+                stroke: GRID,
+            });
+            for (i, line) in m.heading.iter().enumerate() {
+                py += HEADING + 8.0;
+                // The way in bold, at the start of the first line.
+                let (bold, body) = match line.strip_prefix(m.way.as_str()) {
+                    Some(rest) if i == 0 => (m.way.clone(), rest.to_owned()),
+                    _ => (String::new(), line.clone()),
+                };
+                canvas.front.push(Shape::Text {
+                    at: (x0, py),
+                    size: HEADING,
+                    anchor: Anchor::Start,
+                    fill: INK,
+                    bold,
+                    body,
+                });
+            }
+            // The verdict on lines of its own, wrapped to the panel.
+            for line in &m.verdict {
+                py += LABEL * 1.35;
+                canvas.front.push(Shape::Text {
+                    at: (x0 + 20.0, py),
+                    size: LABEL,
+                    anchor: Anchor::Start,
+                    fill: FAINT,
+                    bold: String::new(),
+                    body: line.clone(),
+                });
+            }
+            py += 12.0;
+            draw_run(
+                &mut canvas,
+                &m.panel.run,
+                &m.lanes,
+                axis,
+                py,
+                grid.lane,
+                &m.rows,
+            );
+            row_height = row_height.max(m.height(grid.lane));
+        }
+        y += row_height;
     }
-    draw_axis(&mut canvas, axis, top, y + 4.0);
-    let runs: Vec<(&Summary, &Lanes)> = seen.iter().map(|(s, l)| (*s, l)).collect();
-    let end = draw_legend(&mut canvas, &legend(&runs), y + 62.0);
-    canvas.finish(end + 16.0, title)
+    // A time axis under each column, its grid lines through the panels.
+    for column in 0..grid.columns.min(panels.len()) {
+        draw_axis(&mut canvas, axis_of(column), top, y + 4.0);
+    }
+    let height = if grid.fits { SLIDE.1 } else { y + AXIS_ROOM };
+    canvas.finish((SLIDE.0, height), title, true)
 }
 
 #[cfg(test)]

@@ -22,14 +22,14 @@ pub(super) fn write(out: &mut impl Write, picture: &Picture) -> io::Result<()> {
     newline(&mut xml)?;
     let (width, height) = (num(picture.width), num(picture.height.ceil()));
     let view_box = format!("0 0 {width} {height}");
-    let root = BytesStart::new("svg").with_attributes([
-        ("xmlns", "http://www.w3.org/2000/svg"),
-        ("version", "1.1"),
-        ("width", width.as_str()),
-        ("height", height.as_str()),
-        ("viewBox", view_box.as_str()),
-        ("font-family", FONT),
-    ]);
+    let mut root = BytesStart::new("svg")
+        .with_attributes([("xmlns", "http://www.w3.org/2000/svg"), ("version", "1.1")]);
+    // A picture that scales has no fixed size: a browser fits its viewBox
+    // to the window, whole (SVG's default width and height are 100%).
+    if !picture.scales {
+        root.extend_attributes([("width", width.as_str()), ("height", height.as_str())]);
+    }
+    root.extend_attributes([("viewBox", view_box.as_str()), ("font-family", FONT)]);
     xml.write_event(Event::Start(root))?;
     newline(&mut xml)?;
     title(&mut xml, &picture.title)?;

@@ -1,0 +1,467 @@
+//! Black-box tests of `query` against a real PostgreSQL: a throwaway
+//! server per test, in a temporary directory, listening only on a Unix
+//! socket there, stopped when the test ends, pass or fail ([`Server`]'s
+//! Drop). Where no server can be had (no PostgreSQL installed, or not
+//! allowed to run it), each test says so on stderr and passes without
+//! checking anything.
+
+use crate::common::*;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+/// A PostgreSQL server of the test's own.
+pub(crate) struct Server {
+    /// Its directory: the data, the log and the socket. Owned by the
+    /// `postgres` user when the tests run as root (initdb refuses root).
+    dir: tempfile::TempDir,
+    /// Where initdb, pg_ctl and psql are.
+    bin: PathBuf,
+    /// Whether its commands run as `postgres` (the tests run as root).
+    as_postgres: bool,
+}
+
+impl Server {
+    /// Starts a server that allows `max_connections` connections, or says
+    /// why it cannot and returns `None`.
+    pub(crate) fn start(test: &str, max_connections: u32) -> Option<Server> {
+        let skip = |why: &str| {
+            eprintln!("skipping {test}: {why}");
+            None
+        };
+        let Some(bin) = bindir() else {
+            return skip("no PostgreSQL server binaries (initdb, pg_ctl) found");
+        };
+        let as_postgres = unsafe_is_root();
+        if as_postgres && !runs(Command::new("id").arg("postgres")) {
+            return skip("running as root, and there is no `postgres` user to run initdb as");
+        }
+        // Short: a Unix socket's path has room for about 100 bytes.
+        let dir = tempfile::Builder::new()
+            .prefix("adpg")
+            .tempdir_in("/tmp")
+            .ok()?;
+        if as_postgres && !runs(Command::new("chown").arg("postgres").arg(dir.path())) {
+            return skip("could not give the temporary directory to `postgres`");
+        }
+        let server = Server {
+            dir,
+            bin,
+            as_postgres,
+        };
+        let data = server.dir.path().join("data");
+        let init = server
+            .command("initdb")
+            .args(["-A", "trust", "-U", "postgres", "-D"])
+            .arg(&data)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        if !init.is_ok_and(|s| s.success()) {
+            return skip("initdb failed");
+        }
+        // One role that needs a password, for the wrong-password test.
+        std::fs::write(
+            data.join("pg_hba.conf"),
+            "local all withpass scram-sha-256\nlocal all all trust\n",
+        )
+        .ok()?;
+        let options = format!(
+            "-k {} -c listen_addresses= -c max_connections={max_connections} -c fsync=off",
+            server.dir.path().display()
+        );
+        let started = server
+            .command("pg_ctl")
+            .arg("-D")
+            .arg(&data)
+            .arg("-l")
+            .arg(server.dir.path().join("log"))
+            .args(["-o", &options, "-w", "-t", "60", "start"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        if !started.is_ok_and(|s| s.success()) {
+            let log = std::fs::read_to_string(server.dir.path().join("log")).unwrap_or_default();
+            eprintln!("{log}");
+            return skip("pg_ctl could not start the server");
+        }
+        server.psql("CREATE ROLE withpass LOGIN PASSWORD 'right'");
+        Some(server)
+    }
+
+    /// A command of the server's binaries, run as its owner.
+    fn command(&self, name: &str) -> Command {
+        let program = self.bin.join(name);
+        if self.as_postgres {
+            let mut command = Command::new("runuser");
+            command.args(["-u", "postgres", "--"]).arg(program);
+            command
+        } else {
+            Command::new(program)
+        }
+    }
+
+    /// The socket directory.
+    pub(crate) fn socket_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `--db` for `user`, in the key=value form, plus `extra`.
+    pub(crate) fn db(&self, user: &str, extra: &str) -> String {
+        format!(
+            "host={} user={user} dbname=postgres {extra}",
+            self.socket_dir().display()
+        )
+        .trim_end()
+        .to_owned()
+    }
+
+    /// Runs `sql` with psql as the superuser; returns its output, unaligned.
+    pub(crate) fn psql(&self, sql: &str) -> String {
+        let output = Command::new(self.bin.join("psql"))
+            .arg("-h")
+            .arg(self.socket_dir())
+            .args(["-U", "postgres", "-d", "postgres", "-At", "-c", sql])
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "psql {sql}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap().trim().to_owned()
+    }
+
+    /// How many `pg_sleep` queries of asyncdemo's the server runs now.
+    pub(crate) fn sleeping(&self) -> usize {
+        self.psql(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'asyncdemo' \
+             AND state = 'active' AND query LIKE '%pg_sleep%'",
+        )
+        .parse()
+        .unwrap()
+    }
+
+    /// Stops the server at once, as a crash would.
+    pub(crate) fn kill(&self) {
+        let _ = self
+            .command("pg_ctl")
+            .arg("-D")
+            .arg(self.dir.path().join("data"))
+            .args(["-m", "immediate", "-w", "stop"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Where the PostgreSQL server binaries are: `pg_config --bindir`, or the
+/// newest /usr/lib/postgresql/*/bin (Debian keeps them off PATH).
+fn bindir() -> Option<PathBuf> {
+    let has_initdb = |dir: &Path| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file();
+    let from_config = Command::new("pg_config")
+        .arg("--bindir")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
+    if let Some(dir) = from_config.filter(|d| has_initdb(d)) {
+        return Some(dir);
+    }
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+        .filter(|d| has_initdb(d))
+        .collect();
+    dirs.sort_by_key(|d| {
+        d.parent()
+            .and_then(|v| v.file_name())
+            .and_then(|v| v.to_str())
+            .and_then(|v| v.parse::<u32>().ok())
+    });
+    dirs.pop()
+}
+
+/// Whether the tests run as root (initdb then runs as `postgres`).
+fn unsafe_is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// Whether `command` runs and succeeds, quietly.
+fn runs(command: &mut Command) -> bool {
+    command
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// `query ARGS -f json --db DB`, whatever its exit code.
+fn query_json(db: &str, args: &[&str]) -> JsonRun<Value> {
+    let mut all = vec!["query", "--db", db, "-f", "json"];
+    all.extend_from_slice(args);
+    run_json(&all)
+}
+
+/// The failure reasons of a JSON summary.
+fn reasons(summary: &Value) -> Vec<String> {
+    summary["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["reason"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn postgres_overlap_follows_the_connections_and_the_sync_client_is_refused_in_a_coroutine() {
+    let Some(server) = Server::start("the PostgreSQL ways", 30) else {
+        return;
+    };
+    let db = server.db("postgres", "");
+    // tokio-postgres, a connection per task: three queries at once.
+    let run = query_json(&db, &["-n", "3", "-d", "300ms"]).succeeded();
+    assert_eq!(run.summary["peak_overlap"], 3, "{}", run.summary);
+    // One connection: the server runs its queries in turn, so one at a
+    // time is in progress, and the others queued.
+    let one = query_json(&db, &["-n", "3", "-d", "200ms", "--connections", "1"]).succeeded();
+    assert_eq!(one.summary["peak_overlap"], 1, "{}", one.summary);
+    assert!(elapsed(&one.summary) >= 0.6, "{}", one.summary);
+    // The sync client inside a coroutine: tokio refuses, the run says why
+    // once, exit 1, the JSON whole, and no panic message of Rust's.
+    for way in [
+        &["--blocking"][..],
+        &["--blocking", "--workers", "2", "--spawn"],
+    ] {
+        let mut args = vec!["-n", "3", "-d", "100ms"];
+        args.extend_from_slice(way);
+        let refused = query_json(&db, &args);
+        assert_eq!(refused.code, 1, "{way:?}: {}", refused.stderr);
+        assert_eq!(refused.summary["failed"], 3, "{way:?}");
+        for reason in reasons(&refused.summary) {
+            assert!(
+                reason.contains("Cannot start a runtime from within a runtime"),
+                "{reason}"
+            );
+        }
+        let stderr = &refused.stderr;
+        assert_eq!(stderr.matches("error: ").count(), 1, "{stderr}");
+        assert!(stderr.contains("Python's sync drivers"), "{stderr}");
+        assert!(stderr.contains("-m spawn-blocking"), "{stderr}");
+        assert!(!stderr.contains("panicked at"), "{stderr}");
+    }
+    // Through an escape, the same sync client works.
+    for way in [
+        &["-m", "spawn-blocking"][..],
+        &["-m", "threads"],
+        &["-m", "block-in-place", "--workers", "2", "--spawn"],
+        &["-m", "block-in-place", "--workers", "2"],
+    ] {
+        let mut args = vec!["-n", "3", "-d", "50ms"];
+        args.extend_from_slice(way);
+        let run = query_json(&db, &args);
+        assert_eq!(run.code, 0, "{way:?}: {}", run.stderr);
+        assert_eq!(run.summary["completed"], 3, "{way:?}");
+    }
+    // compare query: the PostgreSQL ways, each verdict from its overlap.
+    let compare = asyncdemo(&[
+        "compare",
+        "query",
+        "--db",
+        &db,
+        "-n",
+        "3",
+        "-d",
+        "100ms",
+        "--connections",
+        "1",
+        "--ways",
+        "async,blocking,spawn-blocking",
+    ])
+    .output()
+    .unwrap();
+    let table = String::from_utf8(compare.stdout).unwrap();
+    let stderr = String::from_utf8(compare.stderr).unwrap();
+    assert_eq!(compare.status.code(), Some(1), "{table}{stderr}");
+    let rows: Vec<&str> = table.lines().skip(1).collect();
+    assert_eq!(rows.len(), 3, "{table}");
+    let one = "one after another: one connection, the server runs a connection's queries in turn";
+    assert!(rows[0].contains(one), "{table}");
+    assert!(
+        rows[1].contains("run failed: 0 of 3 tasks finished"),
+        "{table}"
+    );
+    assert!(rows[2].contains(one), "{table}");
+    assert_eq!(
+        stderr.matches("Python's sync drivers").count(),
+        1,
+        "{stderr}"
+    );
+    // More connections than the server has: one line naming the limit.
+    let too_many = asyncdemo(&[
+        "query",
+        "--db",
+        &db,
+        "-n",
+        "40",
+        "-d",
+        "0",
+        "--connections",
+        "40",
+    ])
+    .output()
+    .unwrap();
+    let stderr = String::from_utf8(too_many.stderr).unwrap();
+    assert_eq!(too_many.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("max_connections is 30"), "{stderr}");
+    assert!(stderr.contains("--connections"), "{stderr}");
+}
+
+#[test]
+fn postgres_faults_fail_their_tasks_with_the_reason_and_the_others_go_on() {
+    let Some(server) = Server::start("the PostgreSQL faults", 30) else {
+        return;
+    };
+    // A wrong password: each task fails with the server's words.
+    let wrong = server.db("withpass", "password=wrong");
+    let run = query_json(&wrong, &["-n", "2", "-d", "10ms"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.summary["failed"], 2);
+    for reason in reasons(&run.summary) {
+        assert!(
+            reason.contains("password authentication failed"),
+            "{reason}"
+        );
+    }
+    let right = server.db("withpass", "password=right");
+    query_json(&right, &["-n", "2", "-d", "10ms"]).succeeded();
+    // Nobody listening: the connection is refused.
+    let run = query_json("postgres://me@127.0.0.1:1/db", &["-n", "2", "-d", "10ms"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    for reason in reasons(&run.summary) {
+        assert!(reason.contains("refused"), "{reason}");
+    }
+    // A query that errors (a statement timeout shorter than the query).
+    let timeout = server.db("postgres", "options=-cstatement_timeout=50");
+    let run = query_json(&timeout, &["-n", "2", "-d", "2s"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    for reason in reasons(&run.summary) {
+        assert!(reason.contains("statement timeout"), "{reason}");
+    }
+    // One session ended under its query: that task fails, the others finish.
+    let db = server.db("postgres", "");
+    let mut args = vec!["query", "--db", &db, "-n", "3", "-d", "4s", "-f", "json"];
+    let mut child = binary()
+        .args(&args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until("three queries on the server", || server.sleeping() == 3);
+    server.psql(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE application_name = 'asyncdemo' AND query LIKE '%pg_sleep%' LIMIT 1",
+    );
+    let status = wait_with_limit(&mut child, Duration::from_secs(60));
+    let summary: Value = serde_json::from_str(&rest(child.stdout.take().unwrap())).unwrap();
+    assert_eq!(status.code(), Some(1));
+    assert_eq!(summary["failed"], 1, "{summary}");
+    assert_eq!(summary["completed"], 2, "{summary}");
+    // The server dies mid-run: every query in progress fails, once each.
+    args[6] = "30s";
+    let mut child = binary()
+        .args(&args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until("three queries on the server", || server.sleeping() == 3);
+    server.kill();
+    let status = wait_with_limit(&mut child, Duration::from_secs(60));
+    let summary: Value = serde_json::from_str(&rest(child.stdout.take().unwrap())).unwrap();
+    assert_eq!(status.code(), Some(1));
+    assert_eq!(summary["failed"], 3, "{summary}");
+}
+
+#[test]
+fn ctrl_c_mid_query_leaves_no_query_running_on_the_server() {
+    let Some(server) = Server::start("Ctrl-C against PostgreSQL", 30) else {
+        return;
+    };
+    let db = server.db("postgres", "");
+    for mode in ["async", "spawn-blocking"] {
+        let mut child = binary()
+            .args([
+                "query", "--db", &db, "-n", "3", "-d", "600s", "-f", "json", "-m", mode,
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        wait_until("three queries on the server", || server.sleeping() == 3);
+        send_signal(&child, "INT");
+        let status = wait_with_limit(&mut child, Duration::from_secs(30));
+        assert_eq!(status.code(), Some(130), "{mode}");
+        let out = rest(child.stdout.take().unwrap());
+        let summary: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+        assert_eq!(summary["interrupted"], true, "{mode}");
+        // The server notices the client is gone and cancels its queries,
+        // long before they would have ended (wait_until gives up after a
+        // minute).
+        wait_until("the server to end the queries", || server.sleeping() == 0);
+    }
+}
+
+#[test]
+fn compare_query_python_runs_asyncpg_and_psycopg_or_says_what_is_missing() {
+    let Some(server) = Server::start("compare query --python on PostgreSQL", 30) else {
+        return;
+    };
+    let db = server.db("postgres", "");
+    // Exit 1: the tokio blocking row is the sync client refused.
+    let (table, stderr) = crate::query::compare_python(
+        1,
+        &[
+            "compare",
+            "query",
+            "--db",
+            &db,
+            "-n",
+            "3",
+            "-d",
+            "200ms",
+            "--ways",
+            "async,blocking",
+            "--python",
+        ],
+    );
+    if stderr.contains("note: no Python rows") {
+        eprintln!("skipped: no usable python3 ({stderr})");
+        return;
+    }
+    crate::query::python_row(
+        &table,
+        &stderr,
+        "an asyncpg pool under gather",
+        "asyncpg",
+        "all waits overlap: asyncpg gives the event loop back",
+    );
+    crate::query::python_row(
+        &table,
+        &stderr,
+        "sync psycopg inside the coroutines",
+        "psycopg",
+        "one after another: a sync psycopg call blocks the event loop, silently",
+    );
+}
