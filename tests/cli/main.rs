@@ -47,6 +47,7 @@ mod python;
 mod query;
 mod scale;
 mod slowpoll;
+mod snapshots;
 mod spin;
 mod states;
 mod threads;
