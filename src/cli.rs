@@ -13,7 +13,6 @@ use std::time::Duration;
 mod values;
 
 // serve's `?delay=` reads durations as the options do.
-#[cfg_attr(not(feature = "http"), allow(unused_imports))]
 pub(crate) use values::duration;
 
 /// The largest `--tasks`. Ten million waiting tasks fit in a few GB of

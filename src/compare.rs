@@ -8,12 +8,12 @@
 //! by the loop that runs the ways and the signal thread, and whichever of
 //! the two concludes first prints the table, once: the loop at the end,
 //! or the signal thread with the rows so far plus the way it stopped,
-//! marked as interrupted. The same [`Conclusion`] decides as for a demo
-//! run.
+//! marked as interrupted. The same [`Guarded`] decides as for a demo run.
 
 use crate::cli::{CompareArgs, TableFormat, WayName};
-use crate::conclude::{self, Closer, Conclusion, Stuck, Turn};
+use crate::conclude::{self, Claim, Closer, Guarded};
 use crate::config::{self, Config, DEFAULT_BLOCKING_THREADS, QueryOptions, Way};
+use crate::exit_code::{self, ExitCode};
 use crate::export::{Compared, Exports};
 use crate::interrupt;
 use crate::python;
@@ -23,10 +23,10 @@ use crate::run;
 use crate::sink::Sink;
 use crate::slowpoll::{self, Watch};
 use crate::vocab::{
-    Demo, ExitCode, Language, Live, LockKind, Mode, Outcome, RuntimeKind, Signal, Term, Work,
+    Demo, Language, LineStyle, LockKind, Mode, Outcome, RuntimeKind, Signal, Term, Work,
 };
 use std::io::{self, IsTerminal, Write};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// What compare counts as a slow poll: asyncio's `slow_callback_duration`.
@@ -38,6 +38,18 @@ const SLOW_POLL: Duration = Duration::from_millis(100);
 pub(crate) struct Trial {
     /// What `--ways` calls it.
     pub(crate) name: WayName,
+    /// Why it behaves as it does, in plain words, for the sleeping demos.
+    /// For `spawn-blocking` the pool's cap follows.
+    pub(crate) why: &'static str,
+    /// The same for `fetch`, where its words differ.
+    pub(crate) why_fetch: Option<&'static str>,
+}
+
+/// How a way runs the tasks. Every table of trials (the sleeps, the busy
+/// loops, the locks) runs a way the same way; only the words differ, so
+/// the tables hold the words and this holds the rest, once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Shape {
     /// How each task waits.
     pub(crate) mode: Mode,
     /// The runtime (ignored by `threads`, which uses none).
@@ -46,14 +58,41 @@ pub(crate) struct Trial {
     pub(crate) spawn: bool,
     /// The lock the tasks share (`compare lock`); `None` for the others.
     pub(crate) lock: Option<LockKind>,
-    /// Why it behaves as it does, in plain words, for the sleeping demos.
-    /// For `spawn-blocking` the pool's cap follows.
-    pub(crate) why: &'static str,
-    /// The same for `fetch`, where its words differ.
-    pub(crate) why_fetch: Option<&'static str>,
+}
+
+impl Shape {
+    /// The shape of the way `--ways` calls `name`.
+    pub(crate) const fn of(name: WayName) -> Shape {
+        use RuntimeKind::{CurrentThread, MultiThread};
+        let (mode, runtime, spawn, lock) = match name {
+            WayName::Async => (Mode::Async, CurrentThread, false, None),
+            WayName::Blocking => (Mode::Blocking, CurrentThread, false, None),
+            WayName::Threads => (Mode::Threads, CurrentThread, false, None),
+            WayName::SpawnBlocking => (Mode::SpawnBlocking, CurrentThread, false, None),
+            WayName::MultiJoined => (Mode::Blocking, MultiThread, false, None),
+            WayName::MultiSpawned => (Mode::Blocking, MultiThread, true, None),
+            WayName::InPlaceJoined => (Mode::BlockInPlace, MultiThread, false, None),
+            WayName::InPlaceSpawned => (Mode::BlockInPlace, MultiThread, true, None),
+            // The lock demo's ways: the tasks joined on one thread.
+            WayName::StdLock => (Mode::Async, CurrentThread, false, Some(LockKind::Std)),
+            WayName::TokioLock => (Mode::Async, CurrentThread, false, Some(LockKind::Tokio)),
+            WayName::NoLock => (Mode::Async, CurrentThread, false, Some(LockKind::None)),
+        };
+        Shape {
+            mode,
+            runtime,
+            spawn,
+            lock,
+        }
+    }
 }
 
 impl Trial {
+    /// How this trial runs the tasks.
+    pub(crate) const fn shape(&self) -> Shape {
+        Shape::of(self.name)
+    }
+
     /// The explanation in the words of `demo`'s wait.
     pub(crate) fn why(&self, demo: Demo) -> String {
         // A query's blocking call is a call, as a fetch's is, not a sleep.
@@ -61,7 +100,7 @@ impl Trial {
             (Demo::Fetch | Demo::Query, Some(why)) => why,
             _ => self.why,
         };
-        match self.mode {
+        match self.shape().mode {
             Mode::SpawnBlocking => format!("{why}, up to {DEFAULT_BLOCKING_THREADS}"),
             _ => why.to_owned(),
         }
@@ -109,26 +148,28 @@ impl Trial {
         let at_most = |limit: Option<usize>| {
             limit.map_or(tasks, |n| u32::try_from(n).unwrap_or(u32::MAX).min(tasks))
         };
+        let shape = self.shape();
         // A lock held across the wait lets one task wait at a time.
-        if self.lock.is_some_and(|lock| lock != LockKind::None) {
+        if shape.lock.is_some_and(|lock| lock != LockKind::None) {
             return tasks.min(1);
         }
-        match self.mode {
+        match shape.mode {
             Mode::Async | Mode::Threads => tasks,
             Mode::SpawnBlocking => at_most(summary.blocking_threads),
-            Mode::Blocking if self.spawn => at_most(Some(summary.workers.unwrap_or(1))),
+            Mode::Blocking if shape.spawn => at_most(Some(summary.workers.unwrap_or(1))),
             Mode::Blocking => tasks.min(1),
             // Each blocked worker hands its other tasks to a new thread.
-            Mode::BlockInPlace if self.spawn => tasks,
+            Mode::BlockInPlace if shape.spawn => tasks,
             Mode::BlockInPlace => tasks.min(1),
         }
     }
 
     /// How this trial drives the tasks, with tokio's defaults.
     pub(crate) fn way(&self) -> Way {
-        match self.lock {
+        let shape = self.shape();
+        match shape.lock {
             Some(lock) => Way::with_lock(lock),
-            None => Way::with_defaults(self.mode, self.runtime, self.spawn),
+            None => Way::with_defaults(shape.mode, shape.runtime, shape.spawn),
         }
     }
 }
@@ -137,37 +178,21 @@ impl Trial {
 pub(crate) const TRIALS: [Trial; 8] = [
     Trial {
         name: WayName::Async,
-        mode: Mode::Async,
-        runtime: RuntimeKind::CurrentThread,
-        spawn: false,
-        lock: None,
         why: "tokio::time::sleep frees the thread while it waits",
         why_fetch: Some("reqwest frees the thread while it awaits the reply"),
     },
     Trial {
         name: WayName::Blocking,
-        mode: Mode::Blocking,
-        runtime: RuntimeKind::CurrentThread,
-        spawn: false,
-        lock: None,
         why: "std::thread::sleep blocks the executor",
         why_fetch: Some("a ureq call blocks the executor"),
     },
     Trial {
         name: WayName::Threads,
-        mode: Mode::Threads,
-        runtime: RuntimeKind::CurrentThread,
-        spawn: false,
-        lock: None,
         why: "each task holds an OS thread of its own",
         why_fetch: None,
     },
     Trial {
         name: WayName::SpawnBlocking,
-        mode: Mode::SpawnBlocking,
-        runtime: RuntimeKind::CurrentThread,
-        spawn: false,
-        lock: None,
         why: "the sleeps run on tokio's blocking pool, which starts threads as the calls need them",
         why_fetch: Some(
             "the ureq calls run on tokio's blocking pool, which starts threads as the calls need them",
@@ -175,28 +200,16 @@ pub(crate) const TRIALS: [Trial; 8] = [
     },
     Trial {
         name: WayName::MultiJoined,
-        mode: Mode::Blocking,
-        runtime: RuntimeKind::MultiThread,
-        spawn: false,
-        lock: None,
         why: "join_all is one future, which one thread polls at a time, so each block stalls every task in it; the workers idle",
         why_fetch: None,
     },
     Trial {
         name: WayName::MultiSpawned,
-        mode: Mode::Blocking,
-        runtime: RuntimeKind::MultiThread,
-        spawn: true,
-        lock: None,
         why: "each spawned task blocks only the worker it runs on",
         why_fetch: None,
     },
     Trial {
         name: WayName::InPlaceJoined,
-        mode: Mode::BlockInPlace,
-        runtime: RuntimeKind::MultiThread,
-        spawn: false,
-        lock: None,
         why: "join_all's coroutines are polled on block_on's thread, which holds no worker core: block_in_place has nothing to hand to another thread, so it simply blocks, and they wait in turn",
         why_fetch: Some(
             "join_all's coroutines are polled on block_on's thread, which holds no worker core: block_in_place has nothing to hand to another thread, so it simply blocks, and the calls run in turn",
@@ -204,10 +217,6 @@ pub(crate) const TRIALS: [Trial; 8] = [
     },
     Trial {
         name: WayName::InPlaceSpawned,
-        mode: Mode::BlockInPlace,
-        runtime: RuntimeKind::MultiThread,
-        spawn: true,
-        lock: None,
         why: "block_in_place hands each blocked worker's other tasks to a new thread, so the spawned sleeps overlap",
         why_fetch: Some(
             "block_in_place hands each blocked worker's other tasks to a new thread, so the spawned calls overlap",
@@ -221,74 +230,42 @@ pub(crate) const TRIALS: [Trial; 8] = [
 pub(crate) const SPIN_TRIALS: [Trial; 8] = [
     Trial {
         name: WayName::Async,
-        mode: Mode::Async,
-        runtime: RuntimeKind::CurrentThread,
-        spawn: false,
-        lock: None,
         why: "yield_now makes the loops take turns on the one thread: fair, not faster",
         why_fetch: None,
     },
     Trial {
         name: WayName::Blocking,
-        mode: Mode::Blocking,
-        runtime: RuntimeKind::CurrentThread,
-        spawn: false,
-        lock: None,
         why: "a loop that never yields holds the thread to its end",
         why_fetch: None,
     },
     Trial {
         name: WayName::Threads,
-        mode: Mode::Threads,
-        runtime: RuntimeKind::CurrentThread,
-        spawn: false,
-        lock: None,
         why: "each loop on an OS thread of its own, as many at once as there are cores",
         why_fetch: None,
     },
     Trial {
         name: WayName::SpawnBlocking,
-        mode: Mode::SpawnBlocking,
-        runtime: RuntimeKind::CurrentThread,
-        spawn: false,
-        lock: None,
         why: "the loops run on tokio's blocking pool, as many at once as there are cores",
         why_fetch: None,
     },
     Trial {
         name: WayName::MultiJoined,
-        mode: Mode::Blocking,
-        runtime: RuntimeKind::MultiThread,
-        spawn: false,
-        lock: None,
         why: "join_all is one future, which one thread polls: the loops run one after another",
         why_fetch: None,
     },
     Trial {
         name: WayName::MultiSpawned,
-        mode: Mode::Blocking,
-        runtime: RuntimeKind::MultiThread,
-        spawn: true,
-        lock: None,
         why: "each spawned loop runs on a worker, one worker per core",
         why_fetch: None,
     },
     Trial {
         name: WayName::InPlaceJoined,
-        mode: Mode::BlockInPlace,
-        runtime: RuntimeKind::MultiThread,
-        spawn: false,
-        lock: None,
         why: "block_in_place moves a worker's other tasks away, but join_all's loops are one \
               task, on the thread that blocks: they still run in turn",
         why_fetch: None,
     },
     Trial {
         name: WayName::InPlaceSpawned,
-        mode: Mode::BlockInPlace,
-        runtime: RuntimeKind::MultiThread,
-        spawn: true,
-        lock: None,
         why: "block_in_place hands each spinning worker's other tasks to a new thread, so \
               the loops share the cores",
         why_fetch: None,
@@ -300,29 +277,17 @@ pub(crate) const SPIN_TRIALS: [Trial; 8] = [
 pub(crate) const LOCK_TRIALS: [Trial; 3] = [
     Trial {
         name: WayName::StdLock,
-        mode: Mode::Async,
-        runtime: RuntimeKind::CurrentThread,
-        spawn: false,
-        lock: Some(LockKind::Std),
         why: "std's lock() blocks the only thread, which the guard's holder needs to be polled again",
         why_fetch: None,
     },
     Trial {
         name: WayName::TokioLock,
-        mode: Mode::Async,
-        runtime: RuntimeKind::CurrentThread,
-        spawn: false,
-        lock: Some(LockKind::Tokio),
         why: "lock().await gives the thread back, but holding any lock across a wait serialises \
               the tasks",
         why_fetch: None,
     },
     Trial {
         name: WayName::NoLock,
-        mode: Mode::Async,
-        runtime: RuntimeKind::CurrentThread,
-        spawn: false,
-        lock: Some(LockKind::None),
         why: "no lock: nothing keeps the waits apart",
         why_fetch: None,
     },
@@ -382,50 +347,43 @@ struct Running {
 
 /// What the signal thread and the loop share.
 struct Shared {
-    table: Mutex<Table>,
+    /// The rows, with which of the loop and a signal prints the table.
+    table: Guarded<Table>,
     /// The table on stdout, and the `--svg` file, created before the runs.
     exports: Exports<Compared>,
-    /// Which of the loop and a signal prints the table.
-    conclusion: Conclusion,
 }
 
 impl Shared {
-    fn lock(&self) -> MutexGuard<'_, Table> {
-        self.table.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// The signal thread's path: print the rows so far and the stopped
-    /// way, then end the process with the signal's code.
     /// The hang-up thread's path: the reader of stdout went away, so the
     /// table would go nowhere. Stops a Python row in progress and ends the
     /// process quietly (exit 0), unless the table is being written already
     /// (its write then fails with a broken pipe, which ends as quietly).
     fn hung_up(&self) {
-        let Some(_table) = interrupt::lock_within(&self.table, interrupt::LOCK_PATIENCE) else {
-            python::stop_running();
-            let (Stuck::Exit(code) | Stuck::Await(code)) = self.conclusion.stuck(Closer::HangUp);
-            conclude::exit(code);
+        // Exit while holding the table (when it came free), so that no
+        // more ways run meanwhile.
+        let (_table, code) = match self.table.claim(Closer::HangUp) {
+            Claim::Won(table) => (Some(table), ExitCode::Success),
+            Claim::Lost => return,
+            Claim::Stuck(code) => (None, code),
         };
-        if self.conclusion.claim(Closer::HangUp) == Turn::Leave {
-            return;
-        }
         python::stop_running();
-        conclude::exit(ExitCode::Success);
+        conclude::exit(code);
     }
 
+    /// The signal thread's path: print the rows so far and the stopped
+    /// way, then end the process with the signal's code.
     fn interrupted(&self, signal: Signal) {
-        let closer = Closer::Signal(signal);
-        let Some(mut table) = interrupt::lock_within(&self.table, interrupt::LOCK_PATIENCE) else {
-            python::stop_running();
+        let mut table = match self.table.claim(Closer::Signal(signal)) {
+            Claim::Won(table) => table,
+            // The loop is printing the finished table; it exits as usual.
+            Claim::Lost => return,
             // compare decides no code before its table is out, so this is
             // the signal's own.
-            let (Stuck::Exit(code) | Stuck::Await(code)) = self.conclusion.stuck(closer);
-            conclude::exit(code);
+            Claim::Stuck(code) => {
+                python::stop_running();
+                conclude::exit(code);
+            }
         };
-        if self.conclusion.claim(closer) == Turn::Leave {
-            // The loop is printing the finished table; it exits as usual.
-            return;
-        }
         // A Python row in progress runs in a process group of its own,
         // which the terminal's Ctrl-C does not reach. Stopped only now,
         // with the table held and the conclusion claimed: stopped first,
@@ -444,7 +402,7 @@ impl Shared {
             let (outcome, events, parks) = sink
                 .lock_within(interrupt::LOCK_PATIENCE)
                 .map(|mut state| {
-                    let outcome = conclude::so_far(&sink, &state, Some(&watch));
+                    let outcome = sink.so_far(&state, Some(watch.polls()));
                     let (_, events, parks) = state.out_and_events();
                     (outcome, events.to_vec(), parks.to_vec())
                 })
@@ -484,60 +442,19 @@ impl Shared {
 
 /// Runs every way and prints the table.
 pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode> {
-    for (option, path) in [("--svg", &args.svg), ("--png", &args.png)] {
-        if path.as_deref().is_some_and(config::is_stdout) {
-            return Err(config::usage_error(
-                "compare",
-                format!(
-                    "{option} - writes the picture to stdout, where compare prints its table: \
-                     give {option} a file name"
-                ),
-            )
-            .into());
-        }
-    }
-    config::one_file_each(
-        "compare",
-        &[
-            ("--svg", args.svg.as_deref()),
-            ("--png", args.png.as_deref()),
-        ],
-    )?;
-    if args.png.is_some() && !cfg!(feature = "png") {
-        return Err(config::usage_error("compare", config::NO_PNG.into()).into());
-    }
+    config::check_compare(&args)?;
     if args.demo == Demo::Query {
         crate::db::require("compare query")?;
-    } else if args.db.db.is_some() || args.db.connections.is_some() {
-        return Err(config::usage_error(
-            "compare",
-            "--db and --connections choose the database of compare query".into(),
-        )
-        .into());
-    }
-    if args.workload.work == Work::Spin
-        && matches!(args.demo, Demo::Fetch | Demo::Query | Demo::Lock)
-    {
-        return Err(config::usage_error(
-            "compare",
-            format!(
-                "--work spin replaces the sleeps of count and hello with busy loops; {} waits \
-                 in its own way",
-                args.demo.name()
-            ),
-        )
-        .into());
     }
     // The SVG file is created first, so that a bad path fails before the
     // runs rather than after them.
     let shared = Arc::new(Shared {
-        table: Mutex::new(Table {
+        table: Guarded::new(Table {
             rows: Vec::with_capacity(TRIALS.len()),
             current: None,
             python: None,
         }),
         exports: Exports::for_compare(args.format, term, args.svg.as_deref(), args.png.as_deref())?,
-        conclusion: Conclusion::default(),
     });
     // A run in progress may be blocked in `std::thread::sleep`; as for a
     // demo, the signal is handled on its own thread.
@@ -557,125 +474,15 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
     // error.
     let mut code = ExitCode::Success;
     for trial in chosen(args.demo, args.workload.work, &args.ways)? {
-        let base = Config::of_way(args.demo, &args.workload, trial.way());
-        let config = Config {
-            // The picture needs every way's events.
-            record: args.svg.is_some() || args.png.is_some(),
-            query: base
-                .query
-                .as_ref()
-                .map(|_| QueryOptions::new(&args.db, base.tasks)),
-            ..base
-        };
-        // The label comes from an empty summary of the run about to start,
-        // so the progress line and the table row describe it the same way.
-        let label = compare::describe(&Summary::new(&config, Outcome::default(), None));
-        // Every row reads its verdict off the peak overlap.
-        let sink = Arc::new(
-            Sink::new(
-                Box::new(io::sink()),
-                config.demo,
-                Live::Silent,
-                config.record,
-            )
-            .counting_overlap(true)
-            .observing(crate::report::observed_tasks(&config)),
-        );
-        // compare always times the polls (its runs are small), so that every
-        // row can say how long one poll held a thread.
-        let watch = slowpoll::Watch::for_run(&config, SLOW_POLL, slowpoll::Warnings::Silent);
-        {
-            let mut table = shared.lock();
-            if shared.conclusion.is_claimed() {
-                drop(table);
-                conclude::park();
-            }
-            table.current = Some(Running {
-                config: config.clone(),
-                sink: Arc::clone(&sink),
-                trial,
-                watch: Arc::clone(&watch),
-            });
-        }
-        if args.format == TableFormat::Text {
-            // On stderr, so that stdout holds only the table.
-            let _ = writeln!(io::stderr(), "running {label} ...");
-        }
-        let result = run::execute(&config, &sink, Some(&watch), run::Teardown::Drop);
-        // A task's failure (a fetch refused, say) is kept by the sink.
-        let error = sink.lock().take_error();
-        let outcome = match (result, error) {
-            (Ok(outcome), None) if outcome.completed >= config.tasks => outcome,
-            (Ok(outcome), None) => {
-                let line = match &outcome.deadlock {
-                    Some(deadlock) => {
-                        format!("error: {label}: {}", run::lock::diagnosis(deadlock))
-                    }
-                    None => format!(
-                        "error: {label}: only {} of {} tasks finished",
-                        outcome.completed, config.tasks
-                    ),
-                };
-                let _ = writeln!(io::stderr(), "{}", crate::style::label(&line));
-                code = worse(code, ExitCode::CheckFailed);
-                outcome
-            }
-            // One way failing (the OS refusing threads, say) still leaves
-            // the others worth showing; its row says how far it got.
-            (Ok(_), Some(err)) | (Err(err), _) => {
-                // The same classification as a single run's: a limit of the
-                // machine, named, is exit 1.
-                let limit = crate::limits::Limit::of(&err);
-                let hint = limit.map(crate::limits::Limit::hint).unwrap_or_default();
-                let line = format!("error: {label}: {err:#}{hint}");
-                let _ = writeln!(io::stderr(), "{}", crate::style::label(&line));
-                code = worse(
-                    code,
-                    if limit.is_some() {
-                        ExitCode::CheckFailed
-                    } else {
-                        ExitCode::Error
-                    },
-                );
-                conclude::so_far(&sink, &sink.lock(), Some(&watch))
-            }
-        };
-        let (events, parks) = {
-            let mut state = sink.lock();
-            let (_, events, parks) = state.out_and_events();
-            (events.to_vec(), parks.to_vec())
-        };
-        let mut table = shared.lock();
-        if shared.conclusion.is_claimed() {
-            drop(table);
-            conclude::park();
-        }
-        table.current = None;
-        let summary = Summary::new(&config, outcome, None)
-            .with_peak_overlap(sink.peak_overlap())
-            .with_observed(sink.observed());
-        table.rows.push(Row {
-            why: match &config.query {
-                Some(query) => query_verdict(&trial, query, &summary),
-                None => trial.explain(args.demo, &summary),
-            },
-            summary: Summary {
-                language: Some(Language::Rust),
-                ..summary
-            },
-            events,
-            parks,
-        });
+        code = code.worse(run_way(&args, &shared, trial));
     }
     if args.python {
-        code = worse(code, python_rows(&args, &shared));
+        code = code.worse(python_rows(&args, &shared));
     }
 
-    let table = shared.lock();
-    if shared.conclusion.claim(Closer::End) == Turn::Park {
-        drop(table);
-        conclude::park();
-    }
+    // If a signal concluded first, its thread is printing the table and
+    // ending the process, and this one parks.
+    let table = shared.table.claim_end();
     shared.write(&table.rows)?;
     if args.svg.is_some() || args.png.is_some() {
         if let Some(note) = crate::export::svg::slide_note(&table.rows) {
@@ -683,6 +490,111 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
         }
     }
     Ok(code)
+}
+
+/// Runs one way of `compare` and adds its row to the table; returns the
+/// exit code its ending implies.
+fn run_way(args: &CompareArgs, shared: &Shared, trial: Trial) -> ExitCode {
+    let base = Config::of_way(args.demo, &args.workload, trial.way());
+    let config = Config {
+        // The picture needs every way's events.
+        record: args.svg.is_some() || args.png.is_some(),
+        query: base
+            .query
+            .as_ref()
+            .map(|_| QueryOptions::new(&args.db, base.tasks)),
+        ..base
+    };
+    // The label comes from an empty summary of the run about to start,
+    // so the progress line and the table row describe it the same way.
+    let label = compare::describe(&Summary::new(&config, Outcome::default(), None));
+    // Every row reads its verdict off the peak overlap.
+    let sink = Arc::new(
+        Sink::new(
+            Box::new(io::sink()),
+            config.demo,
+            LineStyle::Silent,
+            config.record,
+        )
+        .counting_overlap(true)
+        .observing(crate::report::observed_tasks(&config)),
+    );
+    // compare always times the polls (its runs are small), so that every
+    // row can say how long one poll held a thread.
+    let watch = slowpoll::Watch::for_run(&config, SLOW_POLL, slowpoll::Warnings::Silent);
+    // Past a signal's conclusion nothing more runs: the signal thread
+    // is printing the table and ending the process.
+    shared.table.lock_or_park().current = Some(Running {
+        config: config.clone(),
+        sink: Arc::clone(&sink),
+        trial,
+        watch: Arc::clone(&watch),
+    });
+    if args.format == TableFormat::Text {
+        // On stderr, so that stdout holds only the table.
+        let _ = writeln!(io::stderr(), "running {label} ...");
+    }
+    let result = run::execute(&config, &sink, Some(&watch), run::Teardown::Drop);
+    let (outcome, code) = judged(result, &label, &config, &sink, &watch);
+    let (events, parks) = {
+        let mut state = sink.lock();
+        let (_, events, parks) = state.out_and_events();
+        (events.to_vec(), parks.to_vec())
+    };
+    let mut table = shared.table.lock_or_park();
+    table.current = None;
+    let summary = Summary::new(&config, outcome, None)
+        .with_peak_overlap(sink.peak_overlap())
+        .with_observed(sink.observed());
+    table.rows.push(Row {
+        why: match &config.query {
+            Some(query) => query_verdict(&trial, query, &summary),
+            None => trial.explain(args.demo, &summary),
+        },
+        summary: Summary {
+            language: Some(Language::Rust),
+            ..summary
+        },
+        events,
+        parks,
+    });
+    code
+}
+
+/// What a way's run came to: its outcome (how far it got, if it failed)
+/// and the exit code that implies. Says on stderr why a way fell short.
+fn judged(
+    result: anyhow::Result<Outcome>,
+    label: &str,
+    config: &Config,
+    sink: &Sink,
+    watch: &Watch,
+) -> (Outcome, ExitCode) {
+    // A task's failure (a fetch refused, say) is kept by the sink.
+    let error = sink.lock().take_error();
+    match (result, error) {
+        (Ok(outcome), None) if outcome.completed >= config.tasks => (outcome, ExitCode::Success),
+        (Ok(outcome), None) => {
+            match &outcome.deadlock {
+                Some(deadlock) => {
+                    exit_code::error(format_args!("{label}: {}", run::lock::diagnosis(deadlock)));
+                }
+                None => exit_code::error(format_args!(
+                    "{label}: only {} of {} tasks finished",
+                    outcome.completed, config.tasks
+                )),
+            }
+            (outcome, ExitCode::CheckFailed)
+        }
+        // One way failing (the OS refusing threads, say) still leaves
+        // the others worth showing; its row says how far it got.
+        (Ok(_), Some(err)) | (Err(err), _) => {
+            // The same classification as a single run's: a limit of the
+            // machine, named, is exit 1.
+            let code = exit_code::report_failure(Some(label), &err);
+            (sink.so_far(&sink.lock(), Some(watch.polls())), code)
+        }
+    }
 }
 
 /// Why a way of running `compare query` overlapped as it did, read from
@@ -694,7 +606,7 @@ fn query_verdict(trial: &Trial, query: &QueryOptions, summary: &Summary) -> Stri
     let capped = query.connections < summary.tasks
         && finished
         && summary.peak_overlap == Some(query.connections);
-    match (capped, query.connections, trial.mode, server) {
+    match (capped, query.connections, trial.shape().mode, server) {
         (true, 1, _, true) => {
             "one connection, the server runs a connection's queries in turn".to_owned()
         }
@@ -714,7 +626,7 @@ fn query_verdict(trial: &Trial, query: &QueryOptions, summary: &Summary) -> Stri
             "the queries run on tokio's blocking pool, which starts threads as the calls need \
              them, up to {DEFAULT_BLOCKING_THREADS}"
         ),
-        (false, _, Mode::Blocking, false) if !trial.spawn => {
+        (false, _, Mode::Blocking, false) if !trial.shape().spawn => {
             "rusqlite's query blocks the executor".to_owned()
         }
         _ => trial.explain(Demo::Query, summary),
@@ -750,20 +662,18 @@ fn python_rows(args: &CompareArgs, shared: &Shared) -> ExitCode {
         );
     }
     for way in ways {
-        if shared.conclusion.is_claimed() {
-            conclude::park();
-        }
         // The row a signal would leave is in place before the row is
         // announced: a Ctrl-C right after the announcement marks it
         // interrupted instead of leaving it out.
-        shared.lock().python = Some(python::interrupted(way, args.demo, &args.workload));
+        shared.table.lock_or_park().python =
+            Some(python::interrupted(way, args.demo, &args.workload));
         if args.format == TableFormat::Text {
             let _ = writeln!(io::stderr(), "running python3: {} ...", way.ran);
         }
         let row = match python::run(way, args.demo, &args.workload, deadline, &extra) {
             python::Ran::Row(row) => *row,
             python::Ran::Skipped(why) => {
-                shared.lock().python = None;
+                shared.table.lock().python = None;
                 let _ = writeln!(io::stderr(), "note: skipped {why}");
                 continue;
             }
@@ -774,26 +684,20 @@ fn python_rows(args: &CompareArgs, shared: &Shared) -> ExitCode {
         };
         let label = compare::runtime_label(&row.summary);
         if let Some(error) = &row.summary.error {
-            let line = format!("error: python3 {label}: {error}");
-            let _ = writeln!(io::stderr(), "{}", crate::style::label(&line));
-            code = worse(code, ExitCode::CheckFailed);
+            exit_code::error(format_args!("python3 {label}: {error}"));
+            code = code.worse(ExitCode::CheckFailed);
         } else if row.summary.completed < tasks {
-            let line = format!(
-                "error: python3 {label}: only {} of {tasks} tasks finished",
+            exit_code::error(format_args!(
+                "python3 {label}: only {} of {tasks} tasks finished",
                 row.summary.completed
-            );
-            let _ = writeln!(io::stderr(), "{}", crate::style::label(&line));
-            code = worse(code, ExitCode::CheckFailed);
+            ));
+            code = code.worse(ExitCode::CheckFailed);
         }
-        let mut table = shared.lock();
-        if shared.conclusion.is_claimed() {
-            drop(table);
-            conclude::park();
-        }
+        let mut table = shared.table.lock_or_park();
         table.python = None;
         table.rows.push(row);
     }
-    shared.lock().python = None;
+    shared.table.lock().python = None;
     code
 }
 
@@ -805,28 +709,17 @@ fn python_twins(
     all: &'static [python::Program],
     ways: &[WayName],
 ) -> Vec<&'static python::Program> {
-    let twin = |name: &WayName| match name {
-        WayName::Async => Some(Mode::Async),
-        WayName::Blocking => Some(Mode::Blocking),
-        WayName::SpawnBlocking => Some(Mode::SpawnBlocking),
-        WayName::Threads => Some(Mode::Threads),
-        _ => None,
+    // The ways of one thread, joined, with no lock: async, blocking,
+    // spawn-blocking and threads.
+    let twin = |name: &WayName| {
+        let shape = Shape::of(*name);
+        let one_thread = shape.runtime == RuntimeKind::CurrentThread && !shape.spawn;
+        (one_thread && shape.lock.is_none()).then_some(shape.mode)
     };
     let modes: Vec<Mode> = ways.iter().filter_map(twin).collect();
     all.iter()
         .filter(|program| ways.is_empty() || modes.contains(&program.mode))
         .collect()
-}
-
-/// The more serious of two exit codes: an error (2) over a failed run (1)
-/// over success (0).
-fn worse(a: ExitCode, b: ExitCode) -> ExitCode {
-    let rank = |code| match code {
-        ExitCode::Error => 2,
-        ExitCode::CheckFailed => 1,
-        _ => 0,
-    };
-    if rank(b) > rank(a) { b } else { a }
 }
 
 #[cfg(test)]
@@ -837,7 +730,7 @@ mod tests {
     fn the_blocking_pool_is_described_at_its_configured_size() {
         let pool = TRIALS
             .iter()
-            .find(|t| t.mode == Mode::SpawnBlocking)
+            .find(|t| t.shape().mode == Mode::SpawnBlocking)
             .unwrap();
         let size = DEFAULT_BLOCKING_THREADS.to_string();
         for demo in [Demo::Count, Demo::Fetch] {
@@ -849,6 +742,24 @@ mod tests {
         assert_eq!(pool.way().blocking_threads, Some(DEFAULT_BLOCKING_THREADS));
         // Only the pool's words carry a size.
         assert!(!TRIALS[0].why(Demo::Count).contains(&size));
+    }
+
+    #[test]
+    fn every_table_runs_each_of_its_ways_differently() {
+        for table in [&TRIALS[..], &SPIN_TRIALS, &LOCK_TRIALS] {
+            for (i, a) in table.iter().enumerate() {
+                for b in &table[i + 1..] {
+                    assert_ne!(a.name, b.name);
+                    assert_ne!(a.way(), b.way(), "{:?} and {:?}", a.name, b.name);
+                }
+            }
+        }
+        // The sleeps and the busy loops are the same ways, in the same order.
+        let names = |table: &[Trial]| table.iter().map(|t| t.name).collect::<Vec<_>>();
+        assert_eq!(names(&TRIALS), names(&SPIN_TRIALS));
+        // Only the lock demo's ways share a lock.
+        assert!(LOCK_TRIALS.iter().all(|t| t.shape().lock.is_some()));
+        assert!(TRIALS.iter().all(|t| t.shape().lock.is_none()));
     }
 
     #[test]

@@ -9,10 +9,10 @@
 //! ([`Config::new`]) adds what the user asked to see; `compare` uses it as it
 //! is, once per way.
 
-use crate::cli::{ColorChoice, DbArgs, FetchArgs, RunArgs, ServeArgs, Workload};
+use crate::cli::{ColorChoice, CompareArgs, DbArgs, FetchArgs, RunArgs, ServeArgs, Workload};
 use crate::dburl::Database;
 use crate::vocab::{
-    Check, Demo, Detail, Format, Live, LockKind, Mode, Runtime, RuntimeKind, Term, Work,
+    Check, Demo, Format, LineStyle, LockKind, Mode, Runtime, RuntimeKind, Term, Work,
 };
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -99,7 +99,7 @@ pub(crate) struct Config {
     /// Draw the timeline after the run.
     pub(crate) timeline: bool,
     /// `--live`: draw the timeline on the terminal while the run goes.
-    pub(crate) view: bool,
+    pub(crate) live: bool,
     /// Write a Chrome trace to this file.
     pub(crate) trace: Option<PathBuf>,
     /// Draw the run as an SVG picture in this file (`-`: stdout).
@@ -237,7 +237,6 @@ impl ServeOptions {
     }
 
     /// The built-in server of `fetch`: `delay`, and `serve`'s defaults.
-    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(crate) fn built_in(delay: Duration) -> ServeOptions {
         ServeOptions {
             delay,
@@ -268,7 +267,7 @@ impl Config {
                 ..way
             },
             timeline: false,
-            view: false,
+            live: false,
             trace: None,
             svg: None,
             png: None,
@@ -306,205 +305,10 @@ impl Config {
         } else {
             args.mode
         };
-        if mode == Mode::Threads && (args.runtime.is_some() || args.workers.is_some() || args.spawn)
-        {
-            return Err(usage_error(
-                demo.name(),
-                "--mode threads runs each task on an OS thread of its own, without a tokio \
-                 runtime: --runtime, --workers and --spawn do not apply"
-                    .into(),
-            ));
-        }
-        if matches!(demo, Demo::Fetch | Demo::Query) && args.workload.work == Work::Spin {
-            let wait = match demo {
-                Demo::Query => "a query's wait is the query",
-                _ => "a fetch's wait is its request",
-            };
-            return Err(usage_error(
-                demo.name(),
-                format!(
-                    "--work spin replaces each wait with a busy loop, and {wait}: use count or \
-                     hello for --work spin"
-                ),
-            ));
-        }
-        if demo == Demo::Lock {
-            // The lock decides how a task treats the thread here; the wait
-            // while holding it is always tokio::time::sleep.
-            let refused = if args.spawn {
-                Some(
-                    "--spawn does not compile with a std::sync::MutexGuard held across .await: \
-                     the guard is !Send, so tokio::spawn refuses the task; lock joins its tasks",
-                )
-            } else if args.blocking || mode != Mode::Async {
-                Some(
-                    "--lock chooses how the tasks of lock wait; --mode and --blocking do not apply",
-                )
-            } else if args.workload.work == Work::Spin {
-                Some("each task of lock sleeps while it holds the lock; --work does not apply")
-            } else {
-                None
-            };
-            if let Some(message) = refused {
-                return Err(usage_error(demo.name(), message.into()));
-            }
-        }
-        let kind_asked = match (args.runtime, args.workers) {
-            (Some(kind), _) => kind,
-            (None, Some(_)) => RuntimeKind::MultiThread,
-            (None, None) => RuntimeKind::CurrentThread,
-        };
-        if mode == Mode::BlockInPlace && kind_asked == RuntimeKind::CurrentThread {
-            return Err(usage_error(
-                demo.name(),
-                "--mode block-in-place needs a multi-thread runtime: tokio's block_in_place \
-                 hands the worker's core to a new thread and blocks this one, and a \
-                 current-thread runtime has no core to hand over (tokio panics there); add \
-                 --runtime multi-thread or --workers K"
-                    .into(),
-            ));
-        }
-        if args.runtime == Some(RuntimeKind::CurrentThread) && args.workers.is_some() {
-            return Err(usage_error(
-                demo.name(),
-                "--workers sizes a multi-thread runtime; a current-thread runtime has one thread"
-                    .into(),
-            ));
-        }
-        if args.blocking_threads.is_some() && mode != Mode::SpawnBlocking {
-            return Err(usage_error(
-                demo.name(),
-                "--blocking-threads sizes the pool of --mode spawn-blocking".into(),
-            ));
-        }
-        if args.timeline && args.format != Format::Text {
-            return Err(usage_error(
-                demo.name(),
-                "--timeline draws in the text format; with --format json or ndjson, \
-                 use --trace FILE for a picture"
-                    .into(),
-            ));
-        }
-        if args.live && args.format != Format::Text {
-            return Err(usage_error(
-                demo.name(),
-                "--live draws on the terminal, where --format json and ndjson write JSON: \
-                 use --trace FILE for a picture"
-                    .into(),
-            ));
-        }
-        if args.live && args.trace.as_deref().is_some_and(is_stdout) {
-            return Err(usage_error(
-                demo.name(),
-                "--live draws on the terminal, where --trace - writes the trace: \
-                 give --trace a file name"
-                    .into(),
-            ));
-        }
-        if args.live && !cfg!(feature = "live") {
-            return Err(usage_error(
-                demo.name(),
-                "this build has no --live view: it was built without the cargo feature `live`"
-                    .into(),
-            ));
-        }
-        // `--trace -` puts the trace on stdout, as hyperfine's `--export-json
-        // -` does. Two documents cannot share one stream, so it needs a run
-        // that prints nothing else there: `-q`, whose one summary line then
-        // goes to stderr.
-        if args.trace.as_deref().is_some_and(is_stdout)
-            && !(args.format == Format::Text && args.quiet)
-        {
-            return Err(usage_error(
-                demo.name(),
-                "--trace - writes the trace to stdout, where this run prints its own output: \
-                 add -q (its summary line then goes to stderr), or give --trace a file name"
-                    .into(),
-            ));
-        }
-        // `--svg -` and `--png -` likewise, and only one document can have
-        // stdout.
-        let on_stdout: Vec<&str> = [
-            ("--trace", &args.trace),
-            ("--svg", &args.svg),
-            ("--png", &args.png),
-            ("--record", &args.record),
-        ]
-        .into_iter()
-        .filter(|(_, path)| path.as_deref().is_some_and(is_stdout))
-        .map(|(option, _)| option)
-        .collect();
-        if let [first, second, ..] = on_stdout[..] {
-            return Err(usage_error(
-                demo.name(),
-                format!(
-                    "{first} - and {second} - would both write to stdout: give one of them a file name"
-                ),
-            ));
-        }
-        one_file_each(
-            demo.name(),
-            &[
-                ("--trace", args.trace.as_deref()),
-                ("--svg", args.svg.as_deref()),
-                ("--png", args.png.as_deref()),
-                ("--record", args.record.as_deref()),
-            ],
-        )?;
-        for (option, what) in [
-            ("--svg", "the picture"),
-            ("--png", "the picture"),
-            ("--record", "the recording"),
-        ] {
-            if on_stdout.contains(&option) && !(args.format == Format::Text && args.quiet) {
-                return Err(usage_error(
-                    demo.name(),
-                    format!(
-                        "{option} - writes {what} to stdout, where this run prints its own output: \
-                         add -q (its summary line then goes to stderr), or give {option} a file name"
-                    ),
-                ));
-            }
-        }
-        if args.png.is_some() && !cfg!(feature = "png") {
-            return Err(usage_error(demo.name(), NO_PNG.into()));
-        }
-        if args.explain && args.format == Format::Json {
-            return Err(usage_error(
-                demo.name(),
-                "--explain narrates between the task lines, and --format json prints none: \
-                 use --format ndjson, whose narration steps are objects of type \"explain\""
-                    .into(),
-            ));
-        }
-        if args.slow_poll.is_some() && mode == Mode::Threads {
-            return Err(usage_error(
-                demo.name(),
-                "--slow-poll watches the threads of a tokio runtime; with --mode threads each \
-                 task owns an OS thread, so a blocking call there holds up no other task"
-                    .into(),
-            ));
-        }
-        if args.slow_poll.is_some_and(|t| t.is_zero()) {
-            return Err(usage_error(
-                demo.name(),
-                "--slow-poll needs a threshold above zero, e.g. --slow-poll=100ms".into(),
-            ));
-        }
-        if let (Some(min), Some(max)) = (args.min_elapsed, args.max_elapsed) {
-            if min > max {
-                return Err(usage_error(
-                    demo.name(),
-                    format!(
-                        "--min-elapsed {} is longer than --max-elapsed {}: no run can pass both",
-                        humantime::format_duration(min),
-                        humantime::format_duration(max)
-                    ),
-                ));
-            }
-        }
+        let kind = check_way(demo, &args, mode)?;
+        check_outputs(demo, &args)?;
+        check_watching(demo, &args, mode)?;
         // --workers implies a multi-thread runtime.
-        let kind = kind_asked;
         let mut way = Way::with_defaults(mode, kind, args.spawn);
         if let (Some(Runtime::MultiThread(_)), Some(workers)) = (way.runtime, args.workers) {
             way.runtime = Some(Runtime::MultiThread(usize::from(workers)));
@@ -522,7 +326,7 @@ impl Config {
         let base = Config::of_way(demo, &args.workload, way);
         Ok(Config {
             timeline: args.timeline,
-            view: args.live,
+            live: args.live,
             trace: args.trace,
             record: args.timeline || args.svg.is_some() || args.png.is_some(),
             recording: args.record,
@@ -544,12 +348,12 @@ impl Config {
     }
 
     /// How task lines are shown while the run is in progress.
-    pub(crate) fn live(&self) -> Live {
+    pub(crate) fn line_style(&self) -> LineStyle {
         match (self.format, self.detail) {
-            (Format::Text, Detail::Normal) => Live::Plain,
-            (Format::Text, Detail::Verbose) => Live::Verbose,
-            (Format::Text, Detail::Quiet) | (Format::Json, _) => Live::Silent,
-            (Format::Ndjson, _) => Live::Ndjson,
+            (Format::Text, Detail::Normal) => LineStyle::Plain,
+            (Format::Text, Detail::Verbose) => LineStyle::Verbose,
+            (Format::Text, Detail::Quiet) | (Format::Json, _) => LineStyle::Silent,
+            (Format::Ndjson, _) => LineStyle::Ndjson,
         }
     }
 
@@ -562,16 +366,218 @@ impl Config {
             .into_iter()
             .any(|path| path.as_deref().is_some_and(is_stdout))
     }
-
-    /// Whether the run keeps every event: [`Config::record`].
-    pub(crate) fn record(&self) -> bool {
-        self.record
-    }
 }
 
 /// Whether a path names stdout: `-`, as in most command-line tools.
 pub(crate) fn is_stdout(path: &std::path::Path) -> bool {
     path.as_os_str() == "-"
+}
+
+/// The checks of how a run drives its tasks (mode, runtime, workers,
+/// spawn, the blocking pool, the lock demo's ways), in `Config::new`'s
+/// order; returns the runtime kind asked for (`--workers` implies a
+/// multi-thread one).
+fn check_way(demo: Demo, args: &RunArgs, mode: Mode) -> Result<RuntimeKind, clap::Error> {
+    if mode == Mode::Threads && (args.runtime.is_some() || args.workers.is_some() || args.spawn) {
+        return Err(usage_error(
+            demo.name(),
+            "--mode threads runs each task on an OS thread of its own, without a tokio \
+                 runtime: --runtime, --workers and --spawn do not apply"
+                .into(),
+        ));
+    }
+    if matches!(demo, Demo::Fetch | Demo::Query) && args.workload.work == Work::Spin {
+        let wait = match demo {
+            Demo::Query => "a query's wait is the query",
+            _ => "a fetch's wait is its request",
+        };
+        return Err(usage_error(
+            demo.name(),
+            format!(
+                "--work spin replaces each wait with a busy loop, and {wait}: use count or \
+                 hello for --work spin"
+            ),
+        ));
+    }
+    if demo == Demo::Lock {
+        // The lock decides how a task treats the thread here; the wait
+        // while holding it is always tokio::time::sleep.
+        let refused = if args.spawn {
+            Some(
+                "--spawn does not compile with a std::sync::MutexGuard held across .await: \
+                     the guard is !Send, so tokio::spawn refuses the task; lock joins its tasks",
+            )
+        } else if args.blocking || mode != Mode::Async {
+            Some("--lock chooses how the tasks of lock wait; --mode and --blocking do not apply")
+        } else if args.workload.work == Work::Spin {
+            Some("each task of lock sleeps while it holds the lock; --work does not apply")
+        } else {
+            None
+        };
+        if let Some(message) = refused {
+            return Err(usage_error(demo.name(), message.into()));
+        }
+    }
+    let kind_asked = match (args.runtime, args.workers) {
+        (Some(kind), _) => kind,
+        (None, Some(_)) => RuntimeKind::MultiThread,
+        (None, None) => RuntimeKind::CurrentThread,
+    };
+    if mode == Mode::BlockInPlace && kind_asked == RuntimeKind::CurrentThread {
+        return Err(usage_error(
+            demo.name(),
+            "--mode block-in-place needs a multi-thread runtime: tokio's block_in_place \
+             hands the worker's core to a new thread and blocks this one, and a \
+             current-thread runtime has no core to hand over (tokio panics there); add \
+             --runtime multi-thread or --workers K"
+                .into(),
+        ));
+    }
+    if args.runtime == Some(RuntimeKind::CurrentThread) && args.workers.is_some() {
+        return Err(usage_error(
+            demo.name(),
+            "--workers sizes a multi-thread runtime; a current-thread runtime has one thread"
+                .into(),
+        ));
+    }
+    if args.blocking_threads.is_some() && mode != Mode::SpawnBlocking {
+        return Err(usage_error(
+            demo.name(),
+            "--blocking-threads sizes the pool of --mode spawn-blocking".into(),
+        ));
+    }
+    Ok(kind_asked)
+}
+
+/// The checks of what a run writes and where (`--timeline`, `--live`,
+/// `--trace`, `--svg`, `--png`, `--explain`): formats that do not mix, and
+/// at most one document on stdout.
+fn check_outputs(demo: Demo, args: &RunArgs) -> Result<(), clap::Error> {
+    if args.timeline && args.format != Format::Text {
+        return Err(usage_error(
+            demo.name(),
+            "--timeline draws in the text format; with --format json or ndjson, \
+                 use --trace FILE for a picture"
+                .into(),
+        ));
+    }
+    if args.live && args.format != Format::Text {
+        return Err(usage_error(
+            demo.name(),
+            "--live draws on the terminal, where --format json and ndjson write JSON: \
+                 use --trace FILE for a picture"
+                .into(),
+        ));
+    }
+    if args.live && args.trace.as_deref().is_some_and(is_stdout) {
+        return Err(usage_error(
+            demo.name(),
+            "--live draws on the terminal, where --trace - writes the trace: \
+                 give --trace a file name"
+                .into(),
+        ));
+    }
+    // `--trace -` puts the trace on stdout, as hyperfine's `--export-json
+    // -` does. Two documents cannot share one stream, so it needs a run
+    // that prints nothing else there: `-q`, whose one summary line then
+    // goes to stderr.
+    if args.trace.as_deref().is_some_and(is_stdout) && !(args.format == Format::Text && args.quiet)
+    {
+        return Err(usage_error(
+            demo.name(),
+            "--trace - writes the trace to stdout, where this run prints its own output: \
+                 add -q (its summary line then goes to stderr), or give --trace a file name"
+                .into(),
+        ));
+    }
+    // `--svg -` and `--png -` likewise, and only one document can have
+    // stdout.
+    let on_stdout: Vec<&str> = [
+        ("--trace", &args.trace),
+        ("--svg", &args.svg),
+        ("--png", &args.png),
+        ("--record", &args.record),
+    ]
+    .into_iter()
+    .filter(|(_, path)| path.as_deref().is_some_and(is_stdout))
+    .map(|(option, _)| option)
+    .collect();
+    if let [first, second, ..] = on_stdout[..] {
+        return Err(usage_error(
+            demo.name(),
+            format!(
+                "{first} - and {second} - would both write to stdout: give one of them a file name"
+            ),
+        ));
+    }
+    one_file_each(
+        demo.name(),
+        &[
+            ("--trace", args.trace.as_deref()),
+            ("--svg", args.svg.as_deref()),
+            ("--png", args.png.as_deref()),
+            ("--record", args.record.as_deref()),
+        ],
+    )?;
+    for (option, what) in [
+        ("--svg", "the picture"),
+        ("--png", "the picture"),
+        ("--record", "the recording"),
+    ] {
+        if on_stdout.contains(&option) && !(args.format == Format::Text && args.quiet) {
+            return Err(usage_error(
+                demo.name(),
+                format!(
+                    "{option} - writes {what} to stdout, where this run prints its own output: \
+                         add -q (its summary line then goes to stderr), or give {option} a file name"
+                ),
+            ));
+        }
+    }
+    if args.png.is_some() && !crate::png::ENABLED {
+        return Err(usage_error(demo.name(), NO_PNG.into()));
+    }
+    if args.explain && args.format == Format::Json {
+        return Err(usage_error(
+            demo.name(),
+            "--explain narrates between the task lines, and --format json prints none: \
+                 use --format ndjson, whose narration steps are objects of type \"explain\""
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The checks of what watches a run (`--slow-poll`) and judges it
+/// (`--min-elapsed`, `--max-elapsed`).
+fn check_watching(demo: Demo, args: &RunArgs, mode: Mode) -> Result<(), clap::Error> {
+    if args.slow_poll.is_some() && mode == Mode::Threads {
+        return Err(usage_error(
+            demo.name(),
+            "--slow-poll watches the threads of a tokio runtime; with --mode threads each \
+                 task owns an OS thread, so a blocking call there holds up no other task"
+                .into(),
+        ));
+    }
+    if args.slow_poll.is_some_and(|t| t.is_zero()) {
+        return Err(usage_error(
+            demo.name(),
+            "--slow-poll needs a threshold above zero, e.g. --slow-poll=100ms".into(),
+        ));
+    }
+    if let (Some(min), Some(max)) = (args.min_elapsed, args.max_elapsed) {
+        if min > max {
+            return Err(usage_error(
+                demo.name(),
+                format!(
+                    "--min-elapsed {} is longer than --max-elapsed {}: no run can pass both",
+                    humantime::format_duration(min),
+                    humantime::format_duration(max)
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Refuses two outputs of `command` given one file (`--svg x --png x`, or
@@ -603,6 +609,63 @@ pub(crate) fn one_file_each(
         }
     }
     Ok(())
+}
+
+/// The checks of `compare`'s arguments that clap cannot make, before any
+/// way runs: its pictures cannot share stdout with its table, and `--work
+/// spin` replaces only the sleeps of count and hello.
+pub(crate) fn check_compare(args: &CompareArgs) -> Result<(), clap::Error> {
+    for (option, path) in [("--svg", &args.svg), ("--png", &args.png)] {
+        if path.as_deref().is_some_and(is_stdout) {
+            return Err(usage_error(
+                "compare",
+                format!(
+                    "{option} - writes the picture to stdout, where compare prints its table: \
+                     give {option} a file name"
+                ),
+            ));
+        }
+    }
+    one_file_each(
+        "compare",
+        &[
+            ("--svg", args.svg.as_deref()),
+            ("--png", args.png.as_deref()),
+        ],
+    )?;
+    if args.png.is_some() && !crate::png::ENABLED {
+        return Err(usage_error("compare", NO_PNG.into()));
+    }
+    if args.demo != Demo::Query && (args.db.db.is_some() || args.db.connections.is_some()) {
+        return Err(usage_error(
+            "compare",
+            "--db and --connections choose the database of compare query".into(),
+        ));
+    }
+    if args.workload.work == Work::Spin
+        && matches!(args.demo, Demo::Fetch | Demo::Query | Demo::Lock)
+    {
+        return Err(usage_error(
+            "compare",
+            format!(
+                "--work spin replaces the sleeps of count and hello with busy loops; {} waits \
+                 in its own way",
+                args.demo.name()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// How much the text format prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Detail {
+    /// Only the summary line (`--quiet`).
+    Quiet,
+    /// The task lines, as the notes print them, and the summary line.
+    Normal,
+    /// The task lines with time and task number (`--verbose`).
+    Verbose,
 }
 
 /// What a path names, spelled one way: `x`, `./x` and `dir/../x` alike.
@@ -799,7 +862,7 @@ mod tests {
 
     #[test]
     fn only_the_timeline_makes_a_run_record_its_events() {
-        assert!(!config(&["asyncdemo", "count", "-v"]).unwrap().record());
+        assert!(!config(&["asyncdemo", "count", "-v"]).unwrap().record);
         assert!(
             !config(&["asyncdemo", "count", "-f", "ndjson"])
                 .unwrap()
@@ -957,15 +1020,18 @@ mod tests {
     }
 
     #[test]
-    fn live_style_follows_format_and_detail() {
-        let live = |a: &[&str]| config(a).unwrap().live();
-        assert_eq!(live(&["asyncdemo", "count"]), Live::Plain);
-        assert_eq!(live(&["asyncdemo", "count", "-v"]), Live::Verbose);
-        assert_eq!(live(&["asyncdemo", "count", "-q"]), Live::Silent);
+    fn the_line_style_follows_format_and_detail() {
+        let style = |a: &[&str]| config(a).unwrap().line_style();
+        assert_eq!(style(&["asyncdemo", "count"]), LineStyle::Plain);
+        assert_eq!(style(&["asyncdemo", "count", "-v"]), LineStyle::Verbose);
+        assert_eq!(style(&["asyncdemo", "count", "-q"]), LineStyle::Silent);
         assert_eq!(
-            live(&["asyncdemo", "count", "-f", "json", "-v"]),
-            Live::Silent
+            style(&["asyncdemo", "count", "-f", "json", "-v"]),
+            LineStyle::Silent
         );
-        assert_eq!(live(&["asyncdemo", "count", "-f", "ndjson"]), Live::Ndjson);
+        assert_eq!(
+            style(&["asyncdemo", "count", "-f", "ndjson"]),
+            LineStyle::Ndjson
+        );
     }
 }

@@ -13,8 +13,9 @@
 //! which is the whole point of the lesson.
 //!
 //! A third demo, `fetch`, has the same shape with a real wait: an HTTP
-//! request to a slow server ([`crate::wait::fetch`]), the practical version
-//! of the notes' warning about `requests` inside asyncio.
+//! request to a slow server (`http::client`, in a build with the `http`
+//! feature), the practical version of the notes' warning about `requests`
+//! inside asyncio.
 
 use crate::sink::Sink;
 use crate::vocab::Phase;

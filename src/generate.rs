@@ -3,7 +3,7 @@
 //! the options the program really takes.
 
 use crate::cli::Cli;
-use crate::vocab::ExitCode;
+use crate::exit_code::ExitCode;
 use anyhow::Context;
 use clap::CommandFactory;
 use clap_complete::Shell;

@@ -86,7 +86,7 @@ fn per_task(config: &Config, task_stack: u64) -> (u64, u64) {
         (_, false, false) => 320,
     };
     // `--timeline` and `--svg` keep two events per task.
-    let recorded = if config.record() {
+    let recorded = if config.record {
         2 * std::mem::size_of::<crate::vocab::Event>() as u64
     } else {
         0
@@ -235,7 +235,6 @@ pub(crate) fn descriptor_limit() -> Option<u64> {
 
 /// The one-line error for running out of descriptors: names the limit,
 /// says why (`detail`) and what to do instead (`instead`).
-#[cfg_attr(not(feature = "http"), allow(dead_code))]
 pub(crate) fn descriptor_error(who: &str, detail: &str, instead: &str) -> anyhow::Error {
     limit_error(format!(
         "{who} ran {}: {detail}; {RAISE_DESCRIPTORS}{instead}",
@@ -325,7 +324,7 @@ fn rlimit(resource: Resource) -> Option<u64> {
 /// `serve` all decide with it whether an error is the machine's answer
 /// (exit 1) or not (exit 2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Limit {
+pub(crate) enum Limit {
     /// The error names its limit itself (a [`MachineLimit`]).
     Named,
     /// Somewhere in the error's chain, a library ran out of file
@@ -336,7 +335,7 @@ pub enum Limit {
 
 impl Limit {
     /// Which limit of the machine `err` ran into, if any.
-    pub fn of(err: &anyhow::Error) -> Option<Limit> {
+    pub(crate) fn of(err: &anyhow::Error) -> Option<Limit> {
         if err.chain().any(|cause| cause.is::<MachineLimit>()) {
             return Some(Limit::Named);
         }
@@ -350,7 +349,7 @@ impl Limit {
 
     /// What the error line adds after the error: the limit's name and what
     /// to do, when the error does not say so itself.
-    pub fn hint(self) -> String {
+    pub(crate) fn hint(self) -> String {
         match self {
             Limit::Named => String::new(),
             Limit::Descriptors => {

@@ -7,7 +7,6 @@
 
 /// The longest quote of a peer's text (a status line, a body line, a
 /// request path) that a message carries.
-#[cfg_attr(not(feature = "http"), allow(dead_code))]
 pub(crate) const QUOTE_CHARS: usize = 80;
 
 /// `text` as it may be shown on a terminal: every control character (ESC,

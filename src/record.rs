@@ -87,7 +87,7 @@ use crate::export::{self, Exporter, Exports, Finished, Single};
 use crate::report::Summary;
 use crate::sink::Sink;
 use crate::state::{Observed, What};
-use crate::vocab::{Demo, Live, LockKind, LockStep, Phase, Runtime, RuntimeKind, Signal};
+use crate::vocab::{Demo, LineStyle, LockKind, LockStep, Phase, Runtime, RuntimeKind, Signal};
 use serde::{Deserialize, Serialize};
 use std::io::{self, Write};
 use std::path::Path;
@@ -591,8 +591,8 @@ pub(crate) fn start(
     sink.follow_with(Box::new(Tape(Arc::clone(&writer))), what.clone());
     // When nobody else follows the lines and none is shown, the lines past
     // the cut-off cost what a plain run's do: a count, no lock.
-    let others = config.record || config.trace.is_some() || config.view || config.explain;
-    if config.live() == Live::Silent && !others {
+    let others = config.record || config.trace.is_some() || config.live || config.explain;
+    if config.line_style() == LineStyle::Silent && !others {
         sink.follow_first(FULL_TASKS);
     }
     exports.add_target(

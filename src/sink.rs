@@ -27,15 +27,18 @@
 //!   clock reading and stores nothing per task; it only counts the tasks
 //!   that finished.
 
+use crate::conclude::{Guard, Guarded};
 use crate::events::{Follower, RunEvent, thread_number};
 use crate::report;
 use crate::state::{Log, Observations, What};
-use crate::vocab::{Demo, Ending, Event, Live, LockKind, LockStep, Park, Phase};
+use crate::vocab::{
+    Demo, Ending, Event, LineStyle, LockKind, LockStep, Outcome, Park, Phase, Polls,
+};
 use anyhow::Context;
 use std::borrow::Cow;
 use std::io::{self, Write};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::time::Instant;
@@ -63,9 +66,6 @@ pub(crate) struct State {
     /// follower's failed write, or a failed wait (a fetch whose server
     /// refused).
     error: Option<anyhow::Error>,
-    /// Set by whoever writes the run's summary, under this lock, so that the
-    /// summary is written once and no task line can follow it.
-    closed: bool,
 }
 
 /// A follower, with what to call it in an error (`writing trace file
@@ -100,16 +100,6 @@ impl State {
     /// The error that stopped the run, if one did.
     pub(crate) fn take_error(&mut self) -> Option<anyhow::Error> {
         self.error.take()
-    }
-
-    /// Closes the sink for the run's conclusion; `false` if it was closed
-    /// already, in which case somebody else concluded the run.
-    ///
-    /// This is the one transition the normal end and a signal race for: it
-    /// happens under the lock that every task line takes, so whoever wins
-    /// writes the only summary, and nothing is written after it.
-    pub(crate) fn close(&mut self) -> bool {
-        !std::mem::replace(&mut self.closed, true)
     }
 
     /// The output with the recorded events and thread parks, for writing
@@ -219,7 +209,7 @@ impl Recorder {
 /// The destination of the tasks' lines, shared by every task of a run.
 pub(crate) struct Sink {
     demo: Demo,
-    live: Live,
+    line_style: LineStyle,
     /// Whether a line does nothing but count: nothing is shown and nobody
     /// follows (`-q`, `--format json`, `compare`). Such a line skips the
     /// lock and only bumps [`Sink::completed`]: at ten million tasks, two
@@ -243,7 +233,10 @@ pub(crate) struct Sink {
     /// Set once, before the run: at construction, by [`Sink::tallying`], or
     /// by [`Sink::open_trace`].
     log: std::sync::OnceLock<Arc<Log>>,
-    state: Mutex<State>,
+    /// The output and the followers, with who concludes the run: the
+    /// conclusion is claimed under the lock every task line takes, so
+    /// whoever wins writes the only summary, and no line follows it.
+    state: Guarded<State>,
     /// Woken when the run must stop (say, `| head -1` closed the pipe, or a
     /// fetch failed), so that an async run stops waiting at once.
     stop: Notify,
@@ -325,16 +318,21 @@ const PIPE_BUF: usize = 4096;
 impl Sink {
     /// A sink writing `demo`'s lines to `out` in the `live` style; `record`
     /// keeps every event for the pictures drawn after the run.
-    pub(crate) fn new(out: Box<dyn Write + Send>, demo: Demo, live: Live, record: bool) -> Sink {
+    pub(crate) fn new(
+        out: Box<dyn Write + Send>,
+        demo: Demo,
+        line_style: LineStyle,
+        record: bool,
+    ) -> Sink {
         Sink {
             demo,
-            live,
-            counts_only: AtomicBool::new(live == Live::Silent && !record),
+            line_style,
+            counts_only: AtomicBool::new(line_style == LineStyle::Silent && !record),
             followed_tasks: AtomicU32::new(u32::MAX),
             completed: AtomicU32::new(0),
             overlap: None,
             log: std::sync::OnceLock::new(),
-            state: Mutex::new(State {
+            state: Guarded::new(State {
                 out: WholeLines::new(out),
                 start: None,
                 failed: 0,
@@ -345,7 +343,6 @@ impl Sink {
                 followers: Vec::new(),
                 failures: Vec::new(),
                 error: None,
-                closed: false,
             }),
             stop: Notify::new(),
         }
@@ -369,7 +366,6 @@ impl Sink {
     /// [`Overlap`]). Not yet a state of the task-state model, which has no
     /// word for a query in progress on another thread or a server; the
     /// observation is here for it, with the task's number.
-    #[cfg_attr(not(feature = "db"), allow(dead_code))]
     pub(crate) fn query_began(&self, _id: u32) {
         if let Some(overlap) = &self.overlap {
             overlap.step(Phase::First);
@@ -378,7 +374,6 @@ impl Sink {
 
     /// The query counted in by [`Sink::query_began`] has its answer (or
     /// failed): no longer in progress.
-    #[cfg_attr(not(feature = "db"), allow(dead_code))]
     pub(crate) fn query_ended(&self, _id: u32) {
         if let Some(overlap) = &self.overlap {
             overlap.step(Phase::Last);
@@ -480,14 +475,35 @@ impl Sink {
 
     /// Takes the lock. A panic while holding it cannot leave the state
     /// half-written in a way that matters here, so a poisoned lock is used as is.
-    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    pub(crate) fn lock(&self) -> Guard<'_, State> {
+        self.state.lock()
     }
 
     /// Takes the lock if it comes free within `patience`. For the signal
     /// thread, which must end the program promptly even if a write is stuck.
-    pub(crate) fn lock_within(&self, patience: Duration) -> Option<MutexGuard<'_, State>> {
-        crate::interrupt::lock_within(&self.state, patience)
+    pub(crate) fn lock_within(&self, patience: Duration) -> Option<Guard<'_, State>> {
+        self.state.lock_within(patience)
+    }
+
+    /// The output with who concludes the run, for the paths that race to
+    /// conclude it (the normal end, a signal, a hang-up).
+    pub(crate) fn conclusion(&self) -> &Guarded<State> {
+        &self.state
+    }
+
+    /// What a run stopped early had done by now: its time so far, the tasks
+    /// that finished or failed, and its `polls` when they were timed.
+    /// `state` is this sink's, locked by the caller.
+    pub(crate) fn so_far(&self, state: &State, polls: Option<Polls>) -> Outcome {
+        Outcome {
+            elapsed: state.elapsed(),
+            completed: self.completed(),
+            failed: state.failed(),
+            observed_delay: None,
+            deadlock: None,
+            locks: Vec::new(),
+            polls,
+        }
     }
 
     /// Makes room for `count` recorded events up front, so that a run too
@@ -552,7 +568,7 @@ impl Sink {
     /// few tasks it narrates, and nobody else sends them.
     pub(crate) fn poll_step(&self, id: u32, step: crate::events::PollStep) {
         let mut state = self.lock();
-        if state.error.is_some() || state.closed {
+        if stopped(&state) {
             return;
         }
         let event = RunEvent::Poll {
@@ -568,7 +584,7 @@ impl Sink {
     /// waiting (`waiting`) or is back; only `--explain` asks for this.
     pub(crate) fn caller_waits(&self, waiting: bool) {
         let mut state = self.lock();
-        if state.error.is_some() || state.closed {
+        if stopped(&state) {
             return;
         }
         let event = RunEvent::Caller {
@@ -583,7 +599,7 @@ impl Sink {
     /// end; once per run, just before the summary.
     pub(crate) fn finished(&self) {
         let mut state = self.lock();
-        if !state.followed() || state.error.is_some() || state.closed {
+        if !state.followed() || stopped(&state) {
             return;
         }
         let at = state.elapsed();
@@ -649,7 +665,7 @@ impl Sink {
                 } else {
                     self.completed.fetch_add(1, Ordering::Relaxed);
                 }
-                if state.error.is_some() || state.closed {
+                if stopped(&state) {
                     return;
                 }
                 self.put(&mut state, id, Phase::Last, Some(&text), failed);
@@ -687,7 +703,7 @@ impl Sink {
             return;
         }
         let mut state = self.lock();
-        if state.error.is_some() || state.closed {
+        if stopped(&state) {
             return;
         }
         self.put(&mut state, id, phase, None, false);
@@ -708,7 +724,7 @@ impl Sink {
     /// happened.
     fn put(&self, state: &mut State, id: u32, phase: Phase, own: Option<&str>, failed: bool) {
         let followed = state.followed();
-        if own.is_none() && !followed && self.live == Live::Plain {
+        if own.is_none() && !followed && self.line_style == LineStyle::Plain {
             // A plain run's line: the demo's words, one `write_all` of a
             // constant, no clock reading, nobody to tell.
             let written = self.demo.write_line(&mut state.out, id, phase);
@@ -716,7 +732,7 @@ impl Sink {
             return;
         }
         // Read the clock only when a line or a follower will use the time.
-        let at = if self.live.needs_time() || followed {
+        let at = if self.line_style.needs_time() || followed {
             state.elapsed()
         } else {
             Duration::ZERO
@@ -767,11 +783,11 @@ impl Sink {
     /// Shows one line, which reads `text`, in the live style: the one place
     /// that decides what a line looks like while the run goes.
     fn show(&self, out: &mut impl Write, at: Duration, id: u32, text: &str) -> io::Result<()> {
-        match self.live {
-            Live::Plain => writeln!(out, "{text}"),
-            Live::Verbose => report::text::write_verbose_line(out, at, id, text),
-            Live::Ndjson => report::json::write_event(out, at, id, text),
-            Live::Silent => Ok(()),
+        match self.line_style {
+            LineStyle::Plain => writeln!(out, "{text}"),
+            LineStyle::Verbose => report::text::write_verbose_line(out, at, id, text),
+            LineStyle::Ndjson => report::json::write_event(out, at, id, text),
+            LineStyle::Silent => Ok(()),
         }
     }
 
@@ -843,7 +859,7 @@ impl Sink {
         }
         let mut state = self.lock();
         let at = state.elapsed();
-        if !state.followed() || state.error.is_some() || state.closed {
+        if !state.followed() || stopped(&state) {
             return at;
         }
         let event = RunEvent::Lock {
@@ -874,14 +890,12 @@ impl Sink {
 
     /// Stops the run with `err` (the first error wins). Tasks still running
     /// see it through [`Sink::is_stopped`] and [`Sink::stopped`].
-    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(crate) fn abort(&self, err: anyhow::Error) {
         let mut state = self.lock();
         self.stop_with(&mut state, err);
     }
 
     /// Whether the run has been stopped by an error.
-    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(crate) fn is_stopped(&self) -> bool {
         self.lock().error.is_some()
     }
@@ -903,6 +917,13 @@ impl Sink {
     pub(crate) async fn stopped(&self) {
         self.stop.notified().await;
     }
+}
+
+/// Whether the run has stopped, so that nothing more is written or told:
+/// an error stopped it, or it has been concluded (the summary is out, or
+/// being written, and no task line may follow it).
+fn stopped(state: &Guard<'_, State>) -> bool {
+    state.error.is_some() || state.is_concluded()
 }
 
 /// A buffered writer that hands its destination whole lines only, at most
@@ -992,7 +1013,13 @@ impl<W: Write> Write for WholeLines<W> {
 pub(crate) mod tests {
     use super::*;
     use std::io;
-    use std::sync::Arc;
+    use std::sync::{Arc, Mutex};
+
+    /// A sink of `demo`'s lines into `out`, shown as the notes print them,
+    /// recording nothing: what most tests of a run start from.
+    pub(crate) fn plain(out: impl Write + Send + 'static, demo: Demo) -> Sink {
+        Sink::new(Box::new(out), demo, LineStyle::Plain, false)
+    }
 
     /// A writer whose bytes the test can read back after the sink is done.
     #[derive(Clone, Default)]
@@ -1018,7 +1045,7 @@ pub(crate) mod tests {
     /// test to read back.
     pub(crate) fn recording_sink(demo: Demo) -> (Arc<Sink>, Captured) {
         let captured = Captured::default();
-        let sink = Sink::new(Box::new(captured.clone()), demo, Live::Plain, true);
+        let sink = Sink::new(Box::new(captured.clone()), demo, LineStyle::Plain, true);
         (Arc::new(sink), captured)
     }
 
@@ -1036,7 +1063,7 @@ pub(crate) mod tests {
 
     #[test]
     fn a_query_counts_in_progress_from_its_observed_start_not_its_first_line() {
-        let sink = Sink::new(Box::new(io::sink()), Demo::Query, Live::Silent, false)
+        let sink = Sink::new(Box::new(io::sink()), Demo::Query, LineStyle::Silent, false)
             .counting_overlap(true);
         // Three tasks print their first line; one connection takes them in
         // turn: the others are queued, and count for nothing.
@@ -1055,7 +1082,7 @@ pub(crate) mod tests {
         sink.query_began(2);
         assert_eq!(sink.peak_overlap(), Some(2));
         // The sleeping demos still count from their lines.
-        let count = Sink::new(Box::new(io::sink()), Demo::Count, Live::Silent, false)
+        let count = Sink::new(Box::new(io::sink()), Demo::Count, LineStyle::Silent, false)
             .counting_overlap(true);
         count.line(1, Phase::First);
         count.line(2, Phase::First);
@@ -1076,7 +1103,7 @@ pub(crate) mod tests {
     #[test]
     fn plain_lines_wait_in_the_buffer_until_a_flush() {
         let captured = Captured::default();
-        let sink = Sink::new(Box::new(captured.clone()), Demo::Count, Live::Plain, false);
+        let sink = plain(captured.clone(), Demo::Count);
         sink.line(1, Phase::First);
         sink.line(2, Phase::First);
         assert_eq!(captured.text(), "", "a line must not cost a system call");
@@ -1139,13 +1166,13 @@ pub(crate) mod tests {
     /// one that records still keeps every event.
     #[test]
     fn silent_lines_count_and_record_only_when_asked() {
-        let sink = Sink::new(Box::new(io::sink()), Demo::Count, Live::Silent, false);
+        let sink = Sink::new(Box::new(io::sink()), Demo::Count, LineStyle::Silent, false);
         sink.line(1, Phase::First);
         sink.line(1, Phase::Last);
         assert_eq!(sink.completed(), 1);
         assert!(sink.lock().recorder.is_none());
         let (sink, _) = recording_sink(Demo::Count);
-        let silent = Sink::new(Box::new(io::sink()), Demo::Count, Live::Silent, true);
+        let silent = Sink::new(Box::new(io::sink()), Demo::Count, LineStyle::Silent, true);
         for sink in [&*sink, &silent] {
             sink.line(1, Phase::First);
             sink.line(1, Phase::Last);
@@ -1156,18 +1183,18 @@ pub(crate) mod tests {
 
     #[test]
     fn a_plain_run_records_nothing() {
-        let sink = Sink::new(Box::new(io::sink()), Demo::Count, Live::Plain, false);
+        let sink = Sink::new(Box::new(io::sink()), Demo::Count, LineStyle::Plain, false);
         sink.line(1, Phase::First);
         assert!(sink.lock().recorder.is_none());
     }
 
     #[test]
     fn parks_are_recorded_only_when_recording_and_tiny_idles_are_dropped() {
-        let sink = Sink::new(Box::new(io::sink()), Demo::Count, Live::Plain, false);
+        let sink = Sink::new(Box::new(io::sink()), Demo::Count, LineStyle::Plain, false);
         sink.park(true);
         assert!(sink.lock().recorder.is_none());
 
-        let sink = Sink::new(Box::new(io::sink()), Demo::Count, Live::Plain, true);
+        let sink = Sink::new(Box::new(io::sink()), Demo::Count, LineStyle::Plain, true);
         sink.start(Instant::now());
         sink.park(true);
         sink.park(false); // at once: an idle nobody could see
@@ -1181,7 +1208,7 @@ pub(crate) mod tests {
 
     #[test]
     fn a_failed_write_is_kept_and_later_lines_are_dropped() {
-        let sink = Sink::new(Box::new(Full), Demo::Hello, Live::Plain, false);
+        let sink = Sink::new(Box::new(Full), Demo::Hello, LineStyle::Plain, false);
         sink.line(1, Phase::First);
         assert!(!sink.flush(), "the flush reaches the full disk");
         let state = sink.lock();
@@ -1234,7 +1261,7 @@ pub(crate) mod tests {
     #[test]
     fn a_follower_sees_the_events_in_order_and_writes_between_the_lines() {
         let captured = Captured::default();
-        let sink = Sink::new(Box::new(captured.clone()), Demo::Fetch, Live::Plain, false);
+        let sink = plain(captured.clone(), Demo::Fetch);
         let seen = Arc::new(Mutex::new(Vec::new()));
         assert!(!sink.follows_threads());
         {
@@ -1288,7 +1315,7 @@ pub(crate) mod tests {
             }
         }
         let captured = Captured::default();
-        let sink = Sink::new(Box::new(captured.clone()), Demo::Count, Live::Plain, false);
+        let sink = plain(captured.clone(), Demo::Count);
         {
             let mut state = sink.lock();
             sink.add_follower(&mut state, Box::new(Broken), "writing the follower".into());

@@ -841,7 +841,6 @@ pub(crate) struct Counts {
 
 impl Counts {
     /// Tasks in `state`.
-    #[cfg_attr(not(feature = "live"), allow(dead_code))]
     pub(crate) fn of(&self, state: TaskState) -> u32 {
         self.states[state.index()]
     }
@@ -880,7 +879,7 @@ impl LaneChange {
     }
 }
 
-#[cfg(all(test, feature = "live"))]
+#[cfg(test)]
 impl LaneChange {
     /// A change at `at` to `state` (`None`: the task ended), a sleep due
     /// at `due`: for the live view's tests.
@@ -901,7 +900,7 @@ impl LaneChange {
     }
 }
 
-#[cfg(all(test, feature = "live"))]
+#[cfg(test)]
 impl Counts {
     /// These many tasks in these states, `done` ended: for tests.
     pub(crate) fn test(states: &[(TaskState, u32)], done: u32) -> Counts {

@@ -138,10 +138,6 @@ pub(crate) enum Ending {
     /// The wait is over: the demo's own last line (`Two`, `... World!`).
     Done,
     /// A reply came with this HTTP status: `... fetch 1: 200 OK`.
-    #[cfg_attr(
-        not(feature = "http"),
-        allow(dead_code, reason = "only the HTTP clients get replies")
-    )]
     Reply {
         /// The status code.
         status: u16,
@@ -151,10 +147,6 @@ pub(crate) enum Ending {
     /// A query's answer came, this long after the query really started on
     /// its connection (a wait for a free connection not counted):
     /// `... query 1: done in 0.30 s`.
-    #[cfg_attr(
-        not(feature = "db"),
-        allow(dead_code, reason = "only the database drivers answer queries")
-    )]
     Answered(Duration),
     /// The wait failed: `... fetch 2: failed: HTTP 404 Not Found`.
     Failed(String),
@@ -395,20 +387,9 @@ pub(crate) enum Format {
     Ndjson,
 }
 
-/// How much the text format prints.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Detail {
-    /// Only the summary line (`--quiet`).
-    Quiet,
-    /// The task lines, as the notes print them, and the summary line.
-    Normal,
-    /// The task lines with time and task number (`--verbose`).
-    Verbose,
-}
-
 /// How task lines are shown while the run is in progress.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Live {
+pub(crate) enum LineStyle {
     /// The demo's own words, exactly as the Python notes print them.
     Plain,
     /// The words prefixed with the time since start and the task number.
@@ -419,10 +400,10 @@ pub(crate) enum Live {
     Silent,
 }
 
-impl Live {
+impl LineStyle {
     /// Whether showing a line needs the time it happened.
     pub(crate) const fn needs_time(self) -> bool {
-        matches!(self, Live::Verbose | Live::Ndjson)
+        matches!(self, LineStyle::Verbose | LineStyle::Ndjson)
     }
 }
 
@@ -577,86 +558,12 @@ pub(crate) enum Signal {
 }
 
 impl Signal {
-    /// The exit code for a run this signal stopped.
-    pub(crate) const fn exit_code(self) -> ExitCode {
-        match self {
-            Signal::Interrupt => ExitCode::Interrupted,
-            Signal::Terminate => ExitCode::Terminated,
-        }
-    }
-
     /// The word the text summary uses.
     pub(crate) const fn verb(self) -> &'static str {
         match self {
             Signal::Interrupt => "interrupted",
             Signal::Terminate => "terminated",
         }
-    }
-}
-
-/// How the process ends.
-///
-/// Scripts branch on these, so they are part of the interface and never
-/// change meaning: `0` the run finished (and every timing check passed), `1`
-/// a timing check failed, a task failed or a limit of the machine was hit, `2` the command line or the environment was wrong,
-/// `130` and `143` a signal stopped the run (the shell convention: 128 +
-/// signal number).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ExitCode {
-    /// The run finished and every timing check passed.
-    Success,
-    /// The run finished but a `--max-elapsed` / `--min-elapsed` check
-    /// failed, or a task failed (a `fetch` without a good reply); or a limit
-    /// of the machine stopped it (`limits::MachineLimit`).
-    CheckFailed,
-    /// A usage error (clap uses 2 as well) or a runtime error such as a full disk.
-    Error,
-    /// Stopped by SIGINT (Ctrl-C): 128 + 2.
-    Interrupted,
-    /// Stopped by SIGTERM: 128 + 15.
-    Terminated,
-}
-
-impl ExitCode {
-    /// Every exit code, in numeric order.
-    pub(crate) const ALL: [ExitCode; 5] = [
-        ExitCode::Success,
-        ExitCode::CheckFailed,
-        ExitCode::Error,
-        ExitCode::Interrupted,
-        ExitCode::Terminated,
-    ];
-
-    /// What the code means, for the man page.
-    pub(crate) const fn meaning(self) -> &'static str {
-        match self {
-            ExitCode::Success => "the run finished and every timing check passed",
-            ExitCode::CheckFailed => {
-                "a --max-elapsed or --min-elapsed check failed, a fetch failed, the lock \
-                 demo deadlocked, or a limit of the machine (threads, memory, file \
-                 descriptors) was hit"
-            }
-            ExitCode::Error => "a usage error, or a runtime error such as a full disk",
-            ExitCode::Interrupted => "stopped by SIGINT (Ctrl-C)",
-            ExitCode::Terminated => "stopped by SIGTERM",
-        }
-    }
-
-    /// The number the process exits with.
-    pub const fn code(self) -> u8 {
-        match self {
-            ExitCode::Success => 0,
-            ExitCode::CheckFailed => 1,
-            ExitCode::Error => 2,
-            ExitCode::Interrupted => 130,
-            ExitCode::Terminated => 143,
-        }
-    }
-}
-
-impl From<ExitCode> for std::process::ExitCode {
-    fn from(code: ExitCode) -> Self {
-        std::process::ExitCode::from(code.code())
     }
 }
 
@@ -738,19 +645,5 @@ mod tests {
         assert!(!Check::MaxElapsed(second).passes(second + Duration::from_nanos(1)));
         assert!(Check::MinElapsed(second).passes(second));
         assert!(!Check::MinElapsed(second).passes(second - Duration::from_nanos(1)));
-    }
-
-    #[test]
-    fn exit_codes_follow_the_shell_conventions() {
-        assert_eq!(ExitCode::Success.code(), 0);
-        assert_eq!(ExitCode::CheckFailed.code(), 1);
-        // The same code clap uses for usage errors, so every "you asked for
-        // something wrong" ends the same way.
-        assert_eq!(ExitCode::Error.code(), 2);
-        // 128 + the signal's number: SIGINT is 2, SIGTERM is 15.
-        assert_eq!(ExitCode::Interrupted.code(), 128 + 2);
-        assert_eq!(ExitCode::Terminated.code(), 128 + 15);
-        assert_eq!(Signal::Interrupt.exit_code(), ExitCode::Interrupted);
-        assert_eq!(Signal::Terminate.exit_code(), ExitCode::Terminated);
     }
 }

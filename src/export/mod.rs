@@ -10,12 +10,11 @@
 //!
 //! One room per output: [`summary`] (text, JSON, NDJSON and the
 //! `--timeline` picture, into the run's own output), [`table`] (the
-//! `compare` table), [`svg`] (the `--svg` picture) and `png` (the same
-//! picture rasterised, `--png`, with the cargo feature `png`). The `--trace` file
+//! `compare` table), [`svg`] (the `--svg` picture) and [`png`] (the same
+//! picture rasterised, `--png`, by `crate::png`). The `--trace` file
 //! is written during the run (see `report::trace::Stream`); only its
 //! creation is here.
 
-#[cfg(feature = "png")]
 pub(crate) mod png;
 pub(crate) mod summary;
 pub(crate) mod svg;
@@ -204,7 +203,7 @@ impl Exports<Single> {
             self.add_file(svg::Svg, path, "SVG")?;
         }
         if let Some(path) = &config.png {
-            add_png(self, path)?;
+            self.add_file(png::Png, path, "PNG")?;
         }
         Ok(())
     }
@@ -229,24 +228,9 @@ impl Exports<Compared> {
             exports.add_file(svg::Svg, path, "SVG")?;
         }
         if let Some(path) = png {
-            add_png(&exports, path)?;
+            exports.add_file(png::Png, path, "PNG")?;
         }
         Ok(exports)
-    }
-}
-
-/// Adds the `--png` file output. Without the cargo feature `png` the
-/// arguments are refused before a run gets here (`config::NO_PNG`).
-fn add_png<K: Kind>(exports: &Exports<K>, path: &Path) -> anyhow::Result<()>
-where
-    svg::Svg: Exporter<K>,
-{
-    #[cfg(feature = "png")]
-    return exports.add_file(png::Png, path, "PNG");
-    #[cfg(not(feature = "png"))]
-    {
-        let _ = (exports, path);
-        anyhow::bail!(config::NO_PNG)
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::{Exporter, Kind};
 use crate::export::svg::Svg;
-use crate::report::png;
+use crate::png;
 use std::io::{self, Write};
 
 /// The PNG picture.

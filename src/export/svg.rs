@@ -13,10 +13,6 @@ pub(crate) struct Svg;
 
 impl Svg {
     /// The picture of `run` as SVG text.
-    #[cfg_attr(
-        not(feature = "png"),
-        allow(dead_code, reason = "the entry point of the `--png` output")
-    )]
     pub(crate) fn render<K: Kind>(&self, run: &K::Run<'_>) -> io::Result<String>
     where
         Svg: Exporter<K>,

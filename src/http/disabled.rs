@@ -3,13 +3,34 @@
 
 use super::Driver;
 use crate::config::{FetchOptions, ServeOptions};
+use crate::exit_code::ExitCode;
 use crate::sink::Sink;
-use crate::vocab::ExitCode;
+use crate::vocab::Ending;
+use crate::wait::{BlockingCall, SleepCall};
 use std::sync::Arc;
 use std::time::Duration;
 
 /// This build does not speak HTTP.
 pub(super) const ENABLED: bool = false;
+
+/// No fetch runs in this build (`require` refuses it first), so a thread
+/// of `--mode threads` only ever needs a sleep's stack.
+pub(crate) const CLIENT_STACK_BYTES: usize = SleepCall::STACK_BYTES;
+
+// What only the server and the clients use, named here so that a build
+// without them does not call it dead code: the rooms that hold it (the
+// sink, the escaping, the server's settings, a task's ending) stay the
+// same in both builds, and this is the one place that knows the feature
+// is off. A `const _` is never run; it only counts as a use.
+const _: () = {
+    let _ = Sink::abort;
+    let _ = Sink::is_stopped;
+    let _ = crate::net::QUOTE_CHARS;
+    let _ = crate::limits::descriptor_error;
+    let _ = crate::cli::duration;
+    let _ = ServeOptions::built_in;
+    let _ = |status, reason| Ending::Reply { status, reason };
+};
 
 /// `asyncdemo serve` needs a server this build does not have.
 pub(crate) fn serve(_addr: &str, _settings: ServeOptions) -> anyhow::Result<ExitCode> {

@@ -1,17 +1,22 @@
 //! A build with HTTP: hyper's server and the reqwest and ureq clients.
 
 use super::Driver;
+use super::client::{AsyncFetch, BlockingFetch, Client};
+use super::server;
 use crate::config::{FetchOptions, ServeOptions};
-use crate::server;
+use crate::exit_code::ExitCode;
 use crate::sink::Sink;
-use crate::vocab::ExitCode;
-use crate::wait::fetch::{AsyncFetch, BlockingFetch, Client};
+use crate::wait::BlockingCall;
 use anyhow::Context;
 use std::sync::Arc;
 use std::time::Duration;
 
 /// This build speaks HTTP.
 pub(super) const ENABLED: bool = true;
+
+/// The stack a `--mode threads` thread needs for a blocking fetch: ureq's
+/// request takes far more than a sleep.
+pub(crate) const CLIENT_STACK_BYTES: usize = BlockingFetch::STACK_BYTES;
 
 /// `asyncdemo serve`: the slow server, until a signal stops it.
 pub(crate) fn serve(addr: &str, settings: ServeOptions) -> anyhow::Result<ExitCode> {
@@ -60,7 +65,7 @@ impl Server {
         let sink = Arc::new(Sink::new(
             Box::new(std::io::sink()),
             crate::vocab::Demo::Fetch,
-            crate::vocab::Live::Silent,
+            crate::vocab::LineStyle::Silent,
             false,
         ));
         let server = server::BuiltIn::start(delay, sink).context("starting the built-in server")?;

@@ -15,7 +15,14 @@ mod imp;
 #[path = "disabled.rs"]
 mod imp;
 
-pub(crate) use imp::{Server, fetch, serve};
+// The server (`fetch`'s built-in one and `serve`) and the two clients exist
+// only in a build with HTTP; `enabled.rs` is their only caller.
+#[cfg(feature = "http")]
+mod client;
+#[cfg(feature = "http")]
+mod server;
+
+pub(crate) use imp::{CLIENT_STACK_BYTES, Server, fetch, serve};
 
 use crate::wait::{BlockingCall, Wait};
 use std::time::Duration;

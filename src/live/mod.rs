@@ -47,33 +47,30 @@ use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
+// The view itself (`screen`, `draw`) or, without the feature, a `View`
+// with the same API that says so: `enabled.rs` / `disabled.rs`.
 #[cfg(feature = "live")]
-pub(crate) use screen::View;
+#[path = "enabled.rs"]
+mod imp;
+#[cfg(not(feature = "live"))]
+#[path = "disabled.rs"]
+mod imp;
+
+pub(crate) use imp::View;
 pub(crate) use start::{start, tally};
 
-/// A build without the feature has no view to start; `--live` is refused
-/// before a run gets here (`config`), so this only keeps the callers the
-/// same in both builds.
-#[cfg(not(feature = "live"))]
-pub(crate) struct View;
-
-#[cfg(not(feature = "live"))]
-impl View {
-    pub(crate) fn start(
-        _plan: Plan,
-        _state: std::sync::Arc<LiveState>,
-        _out: Box<dyn std::io::Write + Send>,
-    ) -> std::io::Result<(View, Box<dyn std::io::Write + Send>)> {
-        Err(std::io::Error::other(
-            "this build has no live view (cargo feature `live`)",
-        ))
+/// Checks that this build can draw `--live` when `config` asks for it: a
+/// usage error of `config`'s kind if not. Called after `config`'s own
+/// checks, as `http::require` is, so that a bad argument reads the same in
+/// every build.
+pub(crate) fn require(config: &crate::config::Config) -> Result<(), clap::Error> {
+    if config.live && !imp::ENABLED {
+        return Err(crate::config::usage_error(
+            config.demo.name(),
+            "this build has no --live view: it was built without the cargo feature `live`".into(),
+        ));
     }
-
-    pub(crate) fn aside(&self) -> Box<dyn std::io::Write + Send> {
-        Box::new(std::io::stderr())
-    }
-
-    pub(crate) fn finish(&self) {}
+    Ok(())
 }
 
 /// The view's follower of the run's events: it turns each into a few

@@ -18,7 +18,7 @@ pub(crate) fn start(
     config: &Config,
     out: Box<dyn Write + Send>,
 ) -> (Option<View>, Box<dyn Write + Send>, Option<Arc<LiveState>>) {
-    if !config.view {
+    if !config.live {
         return (None, out, None);
     }
     let why_not = if !io::stdout().is_terminal() {

@@ -19,13 +19,14 @@ mod read;
 use crate::cli::{Cli, Command, ReplayArgs, RunArgs};
 use crate::config::{Config, FetchOptions};
 use crate::events::{Follower, RunEvent};
+use crate::exit_code::ExitCode;
 use crate::explain::{self, Rest};
 use crate::export::{self, Exports, Finished, Single};
 use crate::net::escaped;
 use crate::report::explain::NARRATED;
 use crate::report::{text, trace};
 use crate::state::What;
-use crate::vocab::{Demo, ExitCode, Format, Live, Phase, Runtime};
+use crate::vocab::{Demo, Format, LineStyle, Phase, Runtime};
 use anyhow::Context;
 use clap::Parser;
 use read::{Recorded, Recording};
@@ -219,7 +220,7 @@ fn play(
         false => &recording.tape,
     };
     let mut counted = 0;
-    let live = config.live();
+    let live = config.line_style();
     let mut events = Vec::with_capacity(recording.tape.len() / 2);
     let write = |r: io::Result<()>| r.context("writing output");
     for recorded in tape {
@@ -452,12 +453,18 @@ fn tell(
 }
 
 /// Shows one line as the run showed it in the `live` style.
-fn show(out: &mut impl Write, live: Live, at: Duration, id: u32, text: &str) -> io::Result<()> {
+fn show(
+    out: &mut impl Write,
+    live: LineStyle,
+    at: Duration,
+    id: u32,
+    text: &str,
+) -> io::Result<()> {
     match live {
-        Live::Plain => writeln!(out, "{text}"),
-        Live::Verbose => crate::report::text::write_verbose_line(out, at, id, text),
-        Live::Ndjson => crate::report::json::write_event(out, at, id, text),
-        Live::Silent => Ok(()),
+        LineStyle::Plain => writeln!(out, "{text}"),
+        LineStyle::Verbose => crate::report::text::write_verbose_line(out, at, id, text),
+        LineStyle::Ndjson => crate::report::json::write_event(out, at, id, text),
+        LineStyle::Silent => Ok(()),
     }
 }
 

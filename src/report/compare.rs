@@ -19,7 +19,7 @@ pub(crate) struct Row {
     pub(crate) parks: Vec<Park>,
 }
 
-pub(crate) use super::format::runtime_label;
+pub(crate) use super::labels::runtime_label;
 
 /// What the progress line says before a way runs: `blocking on
 /// multi-thread ×2, spawned`.

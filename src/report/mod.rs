@@ -18,9 +18,8 @@
 //!   the pictures.
 //! - [`palette`]: the colour and glyph of everything a lane shows, one
 //!   palette for the terminal and the SVG;
-//! - [`format`](mod@format): formatting that several renderers share (numbers, the
+//! - [`labels`]: the labels several renderers share (numbers, the
 //!   runtime's label, a picture's title, round axis ticks);
-//! - `png` (feature `png`): the SVG picture rendered as a PNG, for slides.
 //!
 //! The live task lines are drawn here too (the sink calls
 //! [`text::write_verbose_line`] and [`json::write_event`]), so every byte of
@@ -28,13 +27,11 @@
 
 pub(crate) mod compare;
 pub(crate) mod explain;
-pub(crate) mod format;
 pub(crate) mod json;
+pub(crate) mod labels;
 pub(crate) mod lanes;
 pub(crate) mod marks;
 pub(crate) mod palette;
-#[cfg(feature = "png")]
-pub(crate) mod png;
 pub(crate) mod svg;
 pub(crate) mod text;
 pub(crate) mod timeline;
@@ -307,7 +304,7 @@ pub(crate) mod tests {
     use crate::config::Way;
     use crate::run::join;
     use crate::sink::Sink;
-    use crate::vocab::{Check, Live, RuntimeKind};
+    use crate::vocab::{Check, LineStyle, RuntimeKind};
     use crate::wait::Sleep;
     use std::time::Duration;
 
@@ -332,8 +329,13 @@ pub(crate) mod tests {
     async fn async_speedup_is_n_on_the_paused_clock() {
         for n in [1, 3, 1000] {
             let delay = Duration::from_millis(250);
-            let sink = Sink::new(Box::new(std::io::sink()), Demo::Count, Live::Silent, false)
-                .counting_overlap(true);
+            let sink = Sink::new(
+                Box::new(std::io::sink()),
+                Demo::Count,
+                LineStyle::Silent,
+                false,
+            )
+            .counting_overlap(true);
             let elapsed = join(&sink, n, &Sleep { delay, log: None }).await;
             let outcome = Outcome {
                 elapsed,
@@ -364,8 +366,13 @@ pub(crate) mod tests {
         use std::sync::Arc;
         let delay = Duration::from_millis(1);
         let sink = Arc::new(
-            Sink::new(Box::new(std::io::sink()), Demo::Count, Live::Silent, false)
-                .counting_overlap(true),
+            Sink::new(
+                Box::new(std::io::sink()),
+                Demo::Count,
+                LineStyle::Silent,
+                false,
+            )
+            .counting_overlap(true),
         );
         let wait = Blocking {
             call: SleepCall { delay },
@@ -373,7 +380,12 @@ pub(crate) mod tests {
         };
         join(&sink, 3, &wait).await;
         assert_eq!(sink.peak_overlap(), Some(1));
-        let uncounted = Sink::new(Box::new(std::io::sink()), Demo::Count, Live::Silent, false);
+        let uncounted = Sink::new(
+            Box::new(std::io::sink()),
+            Demo::Count,
+            LineStyle::Silent,
+            false,
+        );
         assert_eq!(uncounted.peak_overlap(), None);
         let summary = Summary::new(&config(3, delay, vec![]), Outcome::default(), None)
             .with_peak_overlap(uncounted.peak_overlap());
@@ -405,11 +417,7 @@ pub(crate) mod tests {
         let outcome = Outcome {
             elapsed: Duration::from_micros(250),
             completed: 0,
-            failed: 0,
-            observed_delay: None,
-            polls: None,
-            deadlock: None,
-            locks: Vec::new(),
+            ..Outcome::default()
         };
         let summary = Summary::new(&config(20, Duration::from_secs(1), vec![]), outcome, None);
         assert!(!summary.interrupted);
@@ -419,11 +427,7 @@ pub(crate) mod tests {
         let outcome = Outcome {
             elapsed: Duration::from_secs(1),
             completed: 19,
-            failed: 0,
-            observed_delay: None,
-            polls: None,
-            deadlock: None,
-            locks: Vec::new(),
+            ..Outcome::default()
         };
         let summary = Summary::new(&config(20, Duration::from_secs(1), vec![]), outcome, None);
         assert!(!summary.passed);

@@ -87,7 +87,7 @@ fn render_compare(panels: &[Panel]) -> String {
 mod tests {
     use super::layout::{PLOT_LEFT, PLOT_RIGHT, SLIDE};
     use super::*;
-    use crate::report::format::thousands;
+    use crate::report::labels::thousands;
     use crate::report::palette::Role;
     use crate::state::tests::slept;
     use crate::vocab::testing::event;

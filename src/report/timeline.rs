@@ -14,7 +14,7 @@
 //! between a task's two marks says *how* it waited, which is the lesson.
 
 use super::Summary;
-use super::format::{thousands, tick_label, ticks};
+use super::labels::{thousands, tick_label, ticks};
 use super::lanes::{Lanes, State};
 use super::marks;
 use super::palette::{INTERRUPTED, Role};

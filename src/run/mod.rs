@@ -376,14 +376,12 @@ async fn flushed_when_waiting<F: Future>(sink: &Sink, future: F, tell: bool) -> 
 /// ([`BlockingCall::STACK_BYTES`]): a sleep needs little, an HTTP client
 /// more.
 fn task_thread_stack(config: &Config) -> u64 {
-    #[cfg(feature = "http")]
     if config.fetch.is_some() {
-        return crate::wait::fetch::BlockingFetch::STACK_BYTES as u64;
+        return crate::http::CLIENT_STACK_BYTES as u64;
     }
     if config.query.is_some() {
         return crate::db::STACK_BYTES as u64;
     }
-    let _ = config;
     crate::wait::SleepCall::STACK_BYTES as u64
 }
 
@@ -732,7 +730,7 @@ async fn timed<F: Future>(sink: &Sink, teardown: Teardown, build: impl FnOnce() 
 mod tests {
     use super::*;
     use crate::sink::tests::recording_sink;
-    use crate::vocab::{Demo, Event, Live, Phase};
+    use crate::vocab::{Demo, Event, Phase};
 
     fn phases(events: &[Event]) -> Vec<(u32, Phase)> {
         events.iter().map(|e| (e.task, e.phase)).collect()
@@ -862,7 +860,7 @@ mod tests {
     /// `Sleep` is most of it.
     #[test]
     fn the_async_task_future_stays_small() {
-        let sink = Sink::new(Box::new(std::io::sink()), Demo::Count, Live::Plain, false);
+        let sink = crate::sink::tests::plain(std::io::sink(), Demo::Count);
         let wait = Sleep {
             delay: Duration::from_secs(1),
             log: None,
@@ -885,7 +883,7 @@ mod tests {
     /// a wrapper that copied the coroutine would double a million-task run.
     #[test]
     fn a_watched_task_future_adds_only_a_reference_and_an_id() {
-        let sink = Sink::new(Box::new(std::io::sink()), Demo::Count, Live::Plain, false);
+        let sink = crate::sink::tests::plain(std::io::sink(), Demo::Count);
         let wait = Sleep {
             delay: Duration::from_secs(1),
             log: None,

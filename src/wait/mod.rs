@@ -11,8 +11,9 @@
 //! | [`SpawnBlocking`]     | `spawn_blocking(call).await`      | a blocking-pool thread waits, the executor runs on |
 //!
 //! A [`BlockingCall`] is `std::thread::sleep` ([`SleepCall`]) for the
-//! sleeping demos, or a ureq HTTP request for `fetch` ([`fetch`], which also
-//! has the non-blocking reqwest client). `--mode threads` makes the same
+//! sleeping demos, or a ureq HTTP request for `fetch` (`http::client`, in a
+//! build with the `http` feature, which also has the non-blocking reqwest
+//! client). `--mode threads` makes the same
 //! blocking call, one OS thread per task, and `--mode block-in-place` makes
 //! it inside `tokio::task::block_in_place` ([`in_place`]).
 //!
@@ -20,8 +21,6 @@
 //! is the blocking call, and [`YieldingSpin`] the async wait, a loop that
 //! yields the thread every millisecond.
 
-#[cfg(feature = "http")]
-pub(crate) mod fetch;
 mod in_place;
 #[cfg(feature = "db")]
 pub(crate) mod query;

@@ -104,13 +104,16 @@ fn the_deadlocked_text_run_prints_what_happened_and_one_summary() {
 fn ctrl_c_during_the_deadlock_ends_it_at_once_with_one_summary() {
     // A long delay, so that only Ctrl-C can end the run before the test's
     // limit: the watchdog would wait 2 × 1 h.
-    let (mut child, stdout, first) = spawn_until_first_line(&["lock", "-d", "1h", "-f", "ndjson"]);
+    let (mut child, stdout, first) =
+        spawn_until_first_line(&["lock", "-d", "1h", "-f", "ndjson", "--slow-poll=50ms"]);
     let event: Value = serde_json::from_str(&first).unwrap();
     assert_eq!(event["text"], "task 1 has the lock ...");
-    // Task 2 is in lock() right after task 1's line; give it a moment.
-    std::thread::sleep(Duration::from_millis(200));
+    // Task 2 is in lock() right after task 1's line: the deadlock has begun
+    // once the slow-poll watch names task 2 holding the thread.
+    let warning = deadlock_warning(&mut child);
     send_signal(&child, "INT");
     let status = wait_with_limit(&mut child, Duration::from_secs(10));
+    assert_names_task_2(&warning);
     assert_eq!(status.code(), Some(130));
     let rest: Vec<Value> = stdout
         .lines()
@@ -126,21 +129,40 @@ fn ctrl_c_during_the_deadlock_ends_it_at_once_with_one_summary() {
 #[test]
 fn ctrl_c_during_the_deadlock_leaves_valid_json() {
     let mut child = binary()
-        .args(["lock", "-d", "1h", "-f", "json"])
+        .args(["lock", "-d", "1h", "-f", "json", "--slow-poll=50ms"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // No line to wait for in json: the run is in its deadlock well before
-    // this (task 2 calls lock() at once).
-    std::thread::sleep(Duration::from_millis(500));
+    // No task line in json: the slow-poll warning on stderr says when the
+    // deadlock has begun.
+    let warning = deadlock_warning(&mut child);
     send_signal(&child, "INT");
     let status = wait_with_limit(&mut child, Duration::from_secs(10));
+    assert_names_task_2(&warning);
     assert_eq!(status.code(), Some(130));
     let s: Value = serde_json::from_str(&rest(child.stdout.take().unwrap())).unwrap();
     assert_eq!(
         (s["interrupted"].clone(), s["lock"].clone()),
         (true.into(), "std".into())
+    );
+}
+
+/// The `--slow-poll` warning that names task 2 blocked in `lock()`: once
+/// it is out, the deadlock is in progress. Checked with
+/// [`assert_names_task_2`] after the child is stopped, so that a failed
+/// check leaves no process behind.
+fn deadlock_warning(child: &mut std::process::Child) -> String {
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut warning = String::new();
+    stderr.read_line(&mut warning).unwrap();
+    warning
+}
+
+fn assert_names_task_2(warning: &str) {
+    assert!(
+        warning.starts_with("warning: task 2 (lock) has held the runtime thread for 0."),
+        "{warning}"
     );
 }
 
@@ -152,18 +174,13 @@ fn slow_poll_names_the_poll_blocked_in_lock_while_it_blocks() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
-    let mut warning = String::new();
-    stderr.read_line(&mut warning).unwrap();
+    let warning = deadlock_warning(&mut child);
     send_signal(&child, "INT");
     assert_eq!(
         wait_with_limit(&mut child, Duration::from_secs(10)).code(),
         Some(130)
     );
-    assert!(
-        warning.starts_with("warning: task 2 (lock) has held the runtime thread for 0."),
-        "{warning}"
-    );
+    assert_names_task_2(&warning);
 }
 
 /// tokio's Mutex: no deadlock, but the tasks take turns, N × delay.
@@ -222,9 +239,8 @@ fn lock_refuses_spawn_and_modes_with_the_reason() {
 /// The lock's steps are events of the run: the trace file has them.
 #[test]
 fn the_trace_tells_who_asked_for_the_lock_and_who_held_it() {
-    let dir = std::env::temp_dir().join(format!("asyncdemo-lock-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("lock.json");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("lock.json");
     let path = file.to_str().unwrap();
     asyncdemo(&[
         "lock", "-n", "2", "-d", "20ms", "--lock", "tokio", "-q", "--trace", path,

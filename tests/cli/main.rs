@@ -48,6 +48,7 @@ mod query;
 mod replay;
 mod scale;
 mod slowpoll;
+mod snapshots;
 mod spin;
 mod states;
 mod threads;

@@ -155,21 +155,39 @@ fn an_unread_stderr_never_stops_serve() {
             "request {i} of {requests}: {read:?} {reply:?}"
         );
     }
-    // Now read stderr: the lines it kept, and the count of those dropped.
-    let stderr = server.0.stderr.take().unwrap();
-    let reader = std::thread::spawn(move || rest(stderr));
+    // Now read stderr, line by line: the lines it kept, and the count of
+    // those dropped, said as soon as stderr takes lines again.
+    let stderr = BufReader::new(server.0.stderr.take().unwrap());
+    let (lines, read) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in stderr.lines() {
+            let _ = lines.send(line.unwrap());
+        }
+    });
+    let mut log = String::new();
+    let mut read_until = |what: &str| loop {
+        let line = read
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("no line with {what:?} in {} bytes of log", log.len()));
+        log.push_str(&line);
+        log.push('\n');
+        if line.contains(what) {
+            break;
+        }
+    };
+    read_until(" log lines dropped");
     // A last request once the pipe is read again: its line follows the
     // count of the dropped ones.
-    std::thread::sleep(Duration::from_millis(300));
     exchange(
         addr,
         b"GET /?delay=0s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
         false,
     );
-    std::thread::sleep(Duration::from_millis(300));
+    read_until("GET /?delay=0s 200 ");
     send_signal(&server.0, "TERM");
     wait_with_limit(&mut server.0, Duration::from_secs(30));
-    let log = reader.join().unwrap();
+    // Whatever serve said as it stopped.
+    log.extend(read.iter().map(|line| line + "\n"));
     let kept = log.lines().filter(|l| l.starts_with("GET /aaa")).count();
     let dropped: usize = log
         .lines()

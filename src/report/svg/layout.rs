@@ -10,7 +10,7 @@
 //! out or merged.
 
 use super::super::Summary;
-use super::super::format::{
+use super::super::labels::{
     command_line, given_delay, in_both_words, in_words_of, runtime_label, thousands, tick_label,
     ticks,
 };

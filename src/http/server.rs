@@ -45,6 +45,7 @@
 //!   queue then get their turn. A request in flight is never shed.
 
 use crate::config::ServeOptions;
+use crate::exit_code::ExitCode;
 use crate::interrupt;
 use crate::limits::{
     FEWER_TASKS, descriptor_error, descriptor_limit, out_of_descriptors, thread_refused,
@@ -52,7 +53,7 @@ use crate::limits::{
 use crate::net::{QUOTE_CHARS, escaped};
 use crate::report::text;
 use crate::sink::Sink;
-use crate::vocab::{ExitCode, Signal};
+use crate::vocab::Signal;
 use anyhow::{Context, anyhow};
 use http_body_util::Full;
 use hyper::body::Bytes;

@@ -22,11 +22,11 @@
 //! Running out of file descriptors is different: every task would fail the
 //! same way, so it stops the run at once with an error naming the limit.
 
-use super::{BlockingCall, Wait};
 use crate::limits::{FEWER_TASKS, descriptor_error, out_of_descriptors};
 use crate::net::{QUOTE_CHARS, escaped};
 use crate::sink::Sink;
 use crate::vocab::Ending;
+use crate::wait::{BlockingCall, Wait};
 use std::future::Future;
 use std::io::Read;
 use std::sync::Arc;

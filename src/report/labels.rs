@@ -1,4 +1,4 @@
-//! Formatting that more than one renderer shares: numbers with thousands
+//! The labels that more than one renderer shares: numbers with thousands
 //! separators, the runtime a run used, the command that reproduces it, and
 //! the round steps of a time axis.
 

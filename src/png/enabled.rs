@@ -10,6 +10,9 @@ use anyhow::Context as _;
 use resvg::{tiny_skia, usvg};
 use std::sync::Arc;
 
+/// This build renders PNGs.
+pub(crate) const ENABLED: bool = true;
+
 /// The fonts the pictures use, compiled in.
 const REGULAR: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 const BOLD: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
