@@ -241,6 +241,7 @@ fn observed_code(what: What, at: u64) -> (u8, Option<i64>) {
         What::LockGot => (10, None),
         What::Line { first: true } => (11, None),
         What::Line { first: false } => (12, None),
+        What::Sent => (13, None),
     }
 }
 

@@ -363,9 +363,8 @@ impl Sink {
     /// Task `id`'s query really started on its connection: the
     /// connection's thread picked it up, or it was sent once the
     /// connection's previous answer had come. Counts it in progress (see
-    /// [`Overlap`]). Not yet a state of the task-state model, which has no
-    /// word for a query in progress on another thread or a server; the
-    /// observation is here for it, with the task's number.
+    /// [`Overlap`]); an async driver also tells the task-state model
+    /// ([`Sink::query_sent`]).
     pub(crate) fn query_began(&self, _id: u32) {
         if let Some(overlap) = &self.overlap {
             overlap.step(Phase::First);
@@ -377,6 +376,27 @@ impl Sink {
     pub(crate) fn query_ended(&self, _id: u32) {
         if let Some(overlap) = &self.overlap {
             overlap.step(Phase::Last);
+        }
+    }
+
+    /// Task `id`, under an async driver, waits for a free connection: for
+    /// the task-state model it is queued (Pending, its thread free, its
+    /// query not yet running anywhere) until [`Sink::query_sent`].
+    pub(crate) fn query_queued(&self, id: u32) {
+        self.note_query(id, What::Queued);
+    }
+
+    /// Task `id`'s query was taken by its connection (the connection's
+    /// own thread for SQLite, the server for PostgreSQL): from now on the
+    /// task awaits its answer, its thread free.
+    pub(crate) fn query_sent(&self, id: u32) {
+        self.note_query(id, What::Sent);
+    }
+
+    /// Notes `what` of task `id`'s query, for the tasks the model observes.
+    fn note_query(&self, id: u32, what: What) {
+        if let Some(log) = self.log.get().filter(|log| log.observes(id)) {
+            log.note(id, what);
         }
     }
 

@@ -113,6 +113,11 @@ pub(crate) enum What {
     LockAsked,
     /// The task got tokio's lock.
     LockGot,
+    /// The task's call began elsewhere, and it awaits the answer with its
+    /// thread free: `query`'s async drivers, once a connection has taken
+    /// the query (the connection's own thread for SQLite, the server for
+    /// PostgreSQL). Until then, since [`What::Queued`], it was queued.
+    Sent,
 }
 
 /// What a task is doing during a span of its lane.
@@ -611,7 +616,7 @@ impl Sweep {
                     // task's join handle and calls its waker: in the pool
                     // until that wake.
                     What::PoolEnded => {}
-                    What::LockGot => self.reason = Reason::Unknown,
+                    What::LockGot | What::Sent => self.reason = Reason::Unknown,
                     What::LockAsked => self.reason = Reason::Lock,
                     What::HeldBegan | What::HeldEnded | What::Polled { .. } | What::Line { .. } => {
                     }
@@ -1450,6 +1455,44 @@ pub(crate) mod tests {
         );
         let queued_4 = model.record(4).time_in(Queued);
         assert!(queued_4 > ms(300) && queued_4 < ms(301), "{queued_4:?}");
+    }
+
+    /// `query --connections 1`: task 2 waits for the connection (queued,
+    /// not in progress), and once the connection takes its query it
+    /// awaits the answer, its thread free, until the answer wakes it.
+    #[test]
+    fn a_query_queued_for_a_connection_awaits_its_answer_once_sent() {
+        let events = [
+            poll(0.0, 1, 0.01, false),
+            seen(0.001, 1, What::Queued),
+            seen(0.002, 1, What::Sent),
+            poll(0.02, 2, 0.01, false),
+            seen(0.021, 2, What::Queued),
+            seen(100.0, 1, What::Woken),
+            poll(100.1, 1, 0.01, true),
+            seen(100.2, 2, What::Sent),
+            seen(200.2, 2, What::Woken),
+            poll(200.3, 2, 0.01, true),
+        ];
+        let model = Model::new(&events, &[park(0, true)], (2, Birth::AtStart), ms(201));
+        let states =
+            |task| -> Vec<TaskState> { model.spans(task).iter().map(|s| s.state).collect() };
+        // Task 1 had the connection at once: it never queued.
+        assert!(!states(1).contains(&Queued), "{:?}", model.spans(1));
+        // Task 2 queued from its Pending until the connection took its
+        // query, then slept (awaiting the answer) until woken.
+        let spans = model.spans(2);
+        let queued: Vec<_> = spans.iter().filter(|s| s.state == Queued).collect();
+        assert_eq!(queued.len(), 1, "{spans:?}");
+        assert_eq!(queued[0].to, ms(100) + Duration::from_micros(200));
+        assert!(
+            spans
+                .iter()
+                .any(|s| s.state == Sleeping && s.from == queued[0].to),
+            "{spans:?}"
+        );
+        // A queued query is not in progress: one at a time.
+        assert_eq!(model.peak_overlap(), 1);
     }
 
     /// `lock --lock tokio`: task 2 asks, returns Pending (waiting for the

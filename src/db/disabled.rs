@@ -29,5 +29,7 @@ pub(crate) fn query(
 const _: () = {
     let _ = Sink::query_began;
     let _ = Sink::query_ended;
+    let _ = Sink::query_queued;
+    let _ = Sink::query_sent;
     let _ = crate::vocab::Ending::Answered;
 };

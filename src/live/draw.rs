@@ -476,6 +476,7 @@ pub(crate) fn counts_parts(plan: &Plan, c: Counts) -> Vec<String> {
             state::TaskState::Held if plan.one_thread => "holding the thread",
             state::TaskState::Held => "holding a thread",
             state::TaskState::InPool => "on the blocking pool",
+            state::TaskState::Queued if plan.demo == "query" => "queued for a connection",
             state::TaskState::Queued => "queued for a pool thread",
             state::TaskState::Polled if plan.waiting == Waiting::Spinning => "spinning on the CPU",
             state::TaskState::Polled => "running",
@@ -560,7 +561,14 @@ fn legend(plan: &Plan) -> [Vec<Item>; 2] {
     if plan.waiting == Waiting::Free || plan.lock.is_some() {
         tasks.push(item(Role::Overdue, " overdue", " overdue", " (IDLE)"));
     }
-    if plan.waiting == Waiting::Offloaded {
+    if plan.demo == "query" {
+        tasks.push(item(
+            Role::Queued,
+            " queued for a connection",
+            " queued",
+            "",
+        ));
+    } else if plan.waiting == Waiting::Offloaded {
         tasks.push(item(Role::Queued, " queued for the pool", " queued", ""));
     }
     let threads = if plan.runtime {

@@ -537,6 +537,7 @@ impl Reading {
                     10 => What::LockGot,
                     11 => What::Line { first: true },
                     12 => What::Line { first: false },
+                    13 => What::Sent,
                     other => return Err(Bad(format!("an observation of kind {other}"))),
                 };
                 recording.observed.push(Observed {

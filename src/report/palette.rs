@@ -154,6 +154,9 @@ impl Role {
             Role::Overdue => {
                 "overdue: its deadline passed, but no thread is free to fire its timer"
             }
+            Role::Queued if matches!(demo, Demo::Query) => {
+                "queued: its query waits for a free connection"
+            }
             Role::Queued => "queued: its call waits for a free blocking-pool thread",
             Role::Lock => "waiting for the lock (Pending), its thread free",
             Role::Running => "runtime thread running code",

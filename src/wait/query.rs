@@ -77,6 +77,13 @@ impl<'a> InProgress<'a> {
         }
     }
 
+    /// Task `id`'s query, made by an async driver, starts now: the task
+    /// awaits its answer with its thread free, no longer queued.
+    fn sent(sink: &'a Sink, id: u32) -> InProgress<'a> {
+        sink.query_sent(id);
+        InProgress::begin(sink, id)
+    }
+
     /// How long it has run.
     fn took(&self) -> Duration {
         self.started.elapsed()
@@ -307,7 +314,7 @@ impl AsyncSqlite {
             for job in inbox {
                 // The connection's thread picked the query up: from now
                 // on it is in progress.
-                let running = InProgress::begin(&shared.sink, job.id);
+                let running = InProgress::sent(&shared.sink, job.id);
                 let result = sqlite_sleep(&conn, shared.delay).map(|()| running.took());
                 drop(running);
                 let _ = job.answer.send(result);
@@ -331,6 +338,7 @@ impl Wait for AsyncSqlite {
     async fn wait(&self, id: u32) -> Ending {
         // Queued until a connection is free: the thread runs the other
         // tasks meanwhile.
+        self.shared.sink.query_queued(id);
         let Ok(_permit) = self.pool.permits.acquire().await else {
             return Ending::Stopped;
         };
@@ -512,6 +520,7 @@ impl Wait for AsyncPostgres {
         // queries on it, changes nothing on the server (it runs a
         // connection's queries one at a time) and lets the start of
         // each be observed: it is sent once the previous answer came.
+        self.shared.sink.query_queued(id);
         let Ok(_permit) = self.pool.permits.acquire().await else {
             return Ending::Stopped;
         };
@@ -522,7 +531,7 @@ impl Wait for AsyncPostgres {
                 Err(why) => return Ending::Failed(why),
             },
         };
-        let running = InProgress::begin(&self.shared.sink, id);
+        let running = InProgress::sent(&self.shared.sink, id);
         let result = conn
             .client
             .execute(&conn.statement, &[&self.shared.secs])

@@ -237,6 +237,15 @@ fn postgres_overlap_follows_the_connections_and_the_sync_client_is_refused_in_a_
     let one = query_json(&db, &["-n", "3", "-d", "200ms", "--connections", "1"]).succeeded();
     assert_eq!(one.summary["peak_overlap"], 1, "{}", one.summary);
     assert!(elapsed(&one.summary) >= 0.6, "{}", one.summary);
+    // ... as the task-state model saw it: task 1 never queued, task 3
+    // queued behind two whole queries.
+    use crate::query::secs_in;
+    assert!(secs_in(&one.summary, 1, "queued") < 0.1, "{}", one.summary);
+    assert!(
+        secs_in(&one.summary, 3, "queued") >= 0.35,
+        "{}",
+        one.summary
+    );
     // The sync client inside a coroutine: tokio refuses, the run says why
     // once, exit 1, the JSON whole, and no panic message of Rust's.
     for way in [

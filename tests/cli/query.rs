@@ -62,6 +62,75 @@ fn fewer_connections_than_tasks_queue_the_rest() {
     assert_eq!(many.summary["peak_overlap"], 10, "{}", many.summary);
 }
 
+/// The seconds task `task` (from 1) spent in `state`, from the JSON's
+/// per-task records of the task-state model.
+pub(crate) fn secs_in(summary: &Value, task: usize, state: &str) -> f64 {
+    summary["task_states"]["tasks"][task - 1]["secs"][state]
+        .as_f64()
+        .unwrap_or_else(|| panic!("no {state} secs for task {task}: {summary}"))
+}
+
+#[test]
+fn a_query_waiting_for_a_connection_is_drawn_and_counted_queued() {
+    // Four tasks, two connections, the async driver: tasks 3 and 4 wait
+    // for a connection, a whole query long, before theirs is taken. The
+    // model sees it (the driver says when it waits and when a connection
+    // takes the query), not the clock: tasks 1 and 2 never queue.
+    let run = query_json(&["-n", "4", "-d", "200ms", "--connections", "2"]).succeeded();
+    for task in [1, 2] {
+        assert!(
+            secs_in(&run.summary, task, "queued") < 0.1,
+            "{}",
+            run.summary
+        );
+        assert!(
+            secs_in(&run.summary, task, "sleeping") >= 0.19,
+            "{}",
+            run.summary
+        );
+    }
+    for task in [3, 4] {
+        assert!(
+            secs_in(&run.summary, task, "queued") >= 0.15,
+            "{}",
+            run.summary
+        );
+        assert!(
+            secs_in(&run.summary, task, "sleeping") >= 0.19,
+            "{}",
+            run.summary
+        );
+    }
+    // The timeline draws the queue with its own glyph, in the lanes of
+    // tasks 3 and 4 only, and its legend says what they wait for.
+    let out = asyncdemo(&[
+        "query",
+        "-n",
+        "4",
+        "-d",
+        "200ms",
+        "--connections",
+        "2",
+        "--timeline",
+    ])
+    .output()
+    .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lane = |task: &str| {
+        text.lines()
+            .find(|l| l.starts_with(task))
+            .unwrap_or_else(|| panic!("no lane {task}:\n{text}"))
+            .to_owned()
+    };
+    assert!(!lane("task 1 ").contains(','), "{text}");
+    assert!(lane("task 3 ").contains(",,,"), "{text}");
+    assert!(lane("task 4 ").contains(",,,"), "{text}");
+    assert!(
+        text.contains("queued: its query waits for a free connection"),
+        "{text}"
+    );
+}
+
 #[test]
 fn each_task_says_how_long_its_query_took() {
     let out = stdout_of(&["query", "-n", "2", "-d", "100ms"]);
