@@ -55,6 +55,26 @@ fn console_blocks(markdown: &str) -> Vec<Vec<Step>> {
 }
 
 /// Numbers to `N`, glyph runs to one glyph, space runs to one space.
+/// `line` without the runs of `glyph` at most `short` long.
+fn drop_short_runs(line: &str, glyph: char, short: usize) -> String {
+    let mut out = String::new();
+    let mut run = 0;
+    for c in line.chars().chain(std::iter::once('\n')) {
+        if c == glyph {
+            run += 1;
+            continue;
+        }
+        if run > short {
+            out.extend(std::iter::repeat_n(glyph, run));
+        }
+        run = 0;
+        if c != '\n' {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn normalise(line: &str) -> String {
     // In a timeline's task row, a busy machine can hand a task its thread a
     // moment after its wait ends, which draws a few `.` marks that a quiet
@@ -66,8 +86,17 @@ fn normalise(line: &str) -> String {
             number.chars().all(|c| c.is_ascii_digit())
                 && marks.chars().all(|c| "o*~#=.,^ ".contains(c))
         });
+    // Likewise a loaded machine starts the blocking pool's first threads
+    // late, which draws a short run of `,` (queued for a pool thread)
+    // before a call that a quiet machine starts at once; a queue of a
+    // column or three is dropped, a real one (a pool too small for the
+    // tasks: a whole wait long) stays.
     let line: String = if row {
-        line.chars().filter(|&c| c != '.').collect()
+        drop_short_runs(
+            &line.chars().filter(|&c| c != '.').collect::<String>(),
+            ',',
+            3,
+        )
     } else {
         line.to_owned()
     };
@@ -278,6 +307,16 @@ fn normalising_keeps_words_and_shape_but_not_timings() {
         normalise("task 2  .....o###..*")
     );
     assert_ne!(normalise("task 2  o####*"), normalise("task 2  o~~~~*"));
+    // A pool thread started a few columns late is load; a queue a whole
+    // wait long is the picture's point.
+    assert_eq!(
+        normalise("task 1  o,,=====*"),
+        normalise("task 1  o=======*")
+    );
+    assert_ne!(
+        normalise("task 3  o,,,,,,,,=====*"),
+        normalise("task 3  o=============*")
+    );
     assert_ne!(normalise("Hello ..."), normalise("Hello"));
 }
 
