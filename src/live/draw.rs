@@ -467,6 +467,7 @@ pub(crate) fn counts_parts(plan: &Plan, c: Counts) -> Vec<String> {
         }
         let how = match state {
             state::TaskState::Sleeping if plan.demo == "fetch" => "awaiting a reply, thread free",
+            state::TaskState::Sleeping if plan.demo == "query" => "awaiting an answer, thread free",
             state::TaskState::Sleeping => "sleeping, thread free",
             state::TaskState::Overdue => "overdue",
             state::TaskState::Held if plan.lock == Some(LockKind::Std) => {
@@ -507,7 +508,13 @@ struct Item {
 /// and the threads'.
 fn legend(plan: &Plan) -> [Vec<Item>; 2] {
     let (glyph, color) = cell(Role::Wait(plan.waiting));
+    // A task of fetch or query awaits a socket or its connection, not a
+    // timer: it has no deadline, so it is never overdue either.
+    let awaits_an_answer = matches!(plan.demo, "fetch" | "query");
     let (wait, short, name) = match plan.waiting {
+        Waiting::Free if awaits_an_answer => {
+            (" awaiting an answer, thread free", " awaiting", " (IDLE)")
+        }
         Waiting::Free => (" sleeping, thread free", " sleeping", " (IDLE)"),
         Waiting::Blocked => (" blocked, holding the thread", " blocked", " (RUNNING)"),
         Waiting::Offloaded => (" on the blocking pool", " on the pool", " (IDLE)"),
@@ -558,7 +565,7 @@ fn legend(plan: &Plan) -> [Vec<Item>; 2] {
     tasks.push(item(Role::Ready, " ready, waiting", " ready", " (SCHED)"));
     // Only a run whose tasks sleep on timers can see a deadline pass with
     // nobody to fire it; only the pool has a queue.
-    if plan.waiting == Waiting::Free || plan.lock.is_some() {
+    if (plan.waiting == Waiting::Free && !awaits_an_answer) || plan.lock.is_some() {
         tasks.push(item(Role::Overdue, " overdue", " overdue", " (IDLE)"));
     }
     if plan.demo == "query" {
@@ -667,6 +674,27 @@ mod tests {
             lane(&[(0, Some(S::Ready))]),
         ];
         (plan, seen)
+    }
+
+    /// A query's legend says what its tasks wait for (an answer, or a
+    /// free connection), and has no overdue: nothing there arms a timer.
+    #[test]
+    fn a_query_legend_names_the_answer_and_the_connection_queue() {
+        let query = Plan {
+            demo: "query",
+            ..plan(Waiting::Free, 4)
+        };
+        let words =
+            |plan: &Plan| -> String { legend(plan)[0].iter().map(|item| item.words).collect() };
+        let said = words(&query);
+        assert!(said.contains("awaiting an answer, thread free"), "{said}");
+        assert!(said.contains("queued for a connection"), "{said}");
+        assert!(!said.contains("overdue"), "{said}");
+        let count = words(&plan(Waiting::Free, 4));
+        assert!(
+            count.contains("sleeping, thread free") && count.contains("overdue"),
+            "{count}"
+        );
     }
 
     #[test]
