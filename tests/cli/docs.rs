@@ -54,7 +54,6 @@ fn console_blocks(markdown: &str) -> Vec<Vec<Step>> {
     blocks
 }
 
-/// Numbers to `N`, glyph runs to one glyph, space runs to one space.
 /// `line` without the runs of `glyph` at most `short` long.
 fn drop_short_runs(line: &str, glyph: char, short: usize) -> String {
     let mut out = String::new();
@@ -75,6 +74,7 @@ fn drop_short_runs(line: &str, glyph: char, short: usize) -> String {
     out
 }
 
+/// Numbers to `N`, glyph runs to one glyph, space runs to one space.
 fn normalise(line: &str) -> String {
     // In a timeline's task row, a busy machine can hand a task its thread a
     // moment after its wait ends, which draws a few `.` marks that a quiet
@@ -84,8 +84,10 @@ fn normalise(line: &str) -> String {
         .and_then(|rest| rest.split_once(char::is_whitespace))
         .is_some_and(|(number, marks)| {
             number.chars().all(|c| c.is_ascii_digit())
-                && marks.chars().all(|c| "o*~#=.,^ ".contains(c))
+                && marks.chars().all(|c| "o*~#=.,^x ".contains(c))
         });
+    // So can a poll long enough to fill a column (`x`: the task's own code
+    // runs), such as a first `spawn_blocking` that starts a pool thread.
     // Likewise a loaded machine starts the blocking pool's first threads
     // late, which draws a short run of `,` (queued for a pool thread)
     // before a call that a quiet machine starts at once; a queue of a
@@ -93,7 +95,10 @@ fn normalise(line: &str) -> String {
     // tasks: a whole wait long) stays.
     let line: String = if row {
         drop_short_runs(
-            &line.chars().filter(|&c| c != '.').collect::<String>(),
+            &line
+                .chars()
+                .filter(|&c| c != '.' && c != 'x')
+                .collect::<String>(),
             ',',
             3,
         )
@@ -312,6 +317,10 @@ fn normalising_keeps_words_and_shape_but_not_timings() {
     assert_eq!(
         normalise("task 1  o,,=====*"),
         normalise("task 1  o=======*")
+    );
+    assert_eq!(
+        normalise("task 1  oxx=====*"),
+        normalise("task 1  ..o=====*")
     );
     assert_ne!(
         normalise("task 3  o,,,,,,,,=====*"),
