@@ -126,51 +126,51 @@ pub(crate) enum Command {
 /// `--mode` as `fetch` describes it: the same modes, in the words of a
 /// request instead of a sleep.
 fn fetch_mode(arg: clap::Arg) -> clap::Arg {
-    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
-    let modes = Mode::value_variants().iter().map(|mode| {
-        PossibleValue::new(mode.name()).help(match mode {
-            Mode::Async => "An async client: the thread is free while a request waits",
-            Mode::Blocking => {
-                "A blocking client inside the coroutines: each request holds the thread"
-            }
-            Mode::Threads => "Each task on an OS thread of its own, with a blocking client",
-            Mode::SpawnBlocking => {
-                "Each blocking request goes to tokio's blocking pool (spawn_blocking)"
-            }
-            Mode::BlockInPlace => {
-                "Each blocking request inside block_in_place (multi-thread runtime only)"
-            }
-        })
-    });
-    // Only the listed names get through, so the conversion cannot fail;
-    // `try_map` still turns a mismatch into an error rather than a panic.
-    let parser = PossibleValuesParser::new(modes)
-        .try_map(|name| <Mode as ValueEnum>::from_str(&name, false));
-    arg.help("How each request waits").value_parser(parser)
+    described_mode(arg, "How each request waits", |mode| match mode {
+        Mode::Async => "An async client: the thread is free while a request waits",
+        Mode::Blocking => "A blocking client inside the coroutines: each request holds the thread",
+        Mode::Threads => "Each task on an OS thread of its own, with a blocking client",
+        Mode::SpawnBlocking => {
+            "Each blocking request goes to tokio's blocking pool (spawn_blocking)"
+        }
+        Mode::BlockInPlace => {
+            "Each blocking request inside block_in_place (multi-thread runtime only)"
+        }
+    })
 }
 
 /// `--mode` as `query` describes it: the same modes, in the words of a
 /// database driver.
 fn query_mode(arg: clap::Arg) -> clap::Arg {
+    described_mode(arg, "How each query waits", |mode| match mode {
+        Mode::Async => "An async driver: tokio-postgres, or SQLite on a thread per connection",
+        Mode::Blocking => {
+            "A blocking driver inside the coroutines: rusqlite, or the sync postgres client"
+        }
+        Mode::Threads => "Each task on an OS thread of its own, with a blocking driver",
+        Mode::SpawnBlocking => "Each blocking query goes to tokio's blocking pool (spawn_blocking)",
+        Mode::BlockInPlace => {
+            "Each blocking query inside block_in_place (multi-thread runtime only)"
+        }
+    })
+}
+
+/// `--mode` with `help`, each mode explained by `words`: the same values
+/// and parser for every demo, only the words differ.
+fn described_mode(
+    arg: clap::Arg,
+    help: &'static str,
+    words: fn(Mode) -> &'static str,
+) -> clap::Arg {
     use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
-    let modes = Mode::value_variants().iter().map(|mode| {
-        PossibleValue::new(mode.name()).help(match mode {
-            Mode::Async => "An async driver: tokio-postgres, or SQLite on a thread per connection",
-            Mode::Blocking => {
-                "A blocking driver inside the coroutines: rusqlite, or the sync postgres client"
-            }
-            Mode::Threads => "Each task on an OS thread of its own, with a blocking driver",
-            Mode::SpawnBlocking => {
-                "Each blocking query goes to tokio's blocking pool (spawn_blocking)"
-            }
-            Mode::BlockInPlace => {
-                "Each blocking query inside block_in_place (multi-thread runtime only)"
-            }
-        })
-    });
+    let modes = Mode::value_variants()
+        .iter()
+        .map(|&mode| PossibleValue::new(mode.name()).help(words(mode)));
+    // Only the listed names get through, so the conversion cannot fail;
+    // `try_map` still turns a mismatch into an error rather than a panic.
     let parser = PossibleValuesParser::new(modes)
         .try_map(|name| <Mode as ValueEnum>::from_str(&name, false));
-    arg.help("How each query waits").value_parser(parser)
+    arg.help(help).value_parser(parser)
 }
 
 /// The options of `query`: a demo's, plus which database.
