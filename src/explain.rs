@@ -20,10 +20,14 @@
 //! follower.
 
 use crate::config::Config;
-use crate::events::{Follower, PollFollower, PollStep, RunEvent};
-use crate::report::explain::{Awaits, Call, Driver, NARRATED, Step, write_step};
+use crate::events::{CallStep, Follower, PollFollower, PollStep, RunEvent};
+use crate::report::explain::{
+    Awaits, Call, CallSeen, Meanwhile, NARRATED, Overdue, Poller, Step, write_step,
+};
 use crate::sink::Sink;
-use crate::vocab::{Demo, Format, LockStep, Mode, Phase, Work};
+use crate::state::{Birth, Model, Observed, TaskState, What};
+use crate::vocab::{Demo, Event, Format, LockKind, LockStep, Mode, Park, Phase, Runtime, Work};
+use std::collections::VecDeque;
 use std::io::{self, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -69,6 +73,9 @@ pub(crate) fn start(config: &Config, sink: &Arc<Sink>) -> Option<Arc<Explainer>>
         return None;
     }
     let rest = Arc::new(Rest::default());
+    // The narrated tasks' waits tell their own steps (a timer's deadline,
+    // a call queued or started) into the same ordered lane.
+    sink.narrate_calls(NARRATED);
     if config.explain {
         let narrator = Narrator::new(config, Arc::clone(&rest));
         sink.follow_with(Box::new(narrator), "writing the --explain narration".into());
@@ -154,9 +161,18 @@ impl Wake for Told {
 /// are counted in the closing summary (a busy multi-thread run parks often).
 const PARKS_TOLD: u32 = 8;
 
+/// At most this many polls of the narrated tasks are kept, per run, to say
+/// who had a thread while a ready task waited for it (a spinning task
+/// polls a thousand times a second; the wait concerns only recent ones).
+const POLLS_KEPT: usize = 256;
+
+/// At most this many parks are kept for the task-state model's overdue
+/// spans (as the model's own log keeps at most so many).
+const PARKS_KEPT: usize = 100_000;
+
 /// The ordered side of `--explain`: turns the run's events into steps.
 struct Narrator {
-    driver: Driver,
+    poller: Poller,
     awaits: Awaits,
     tasks: u32,
     narrated: u32,
@@ -168,7 +184,7 @@ struct Narrator {
     /// Whether the opening sentence is out.
     introduced: bool,
     /// The narrated tasks, by id - 1.
-    states: Vec<TaskState>,
+    notes: Vec<TaskNotes>,
     /// The runtime threads that polled a narrated task: only their parks are
     /// told (the idle workers of a joined run say nothing worth reading).
     pollers: Vec<u32>,
@@ -183,6 +199,17 @@ struct Narrator {
     /// Tasks not narrated that printed their last line.
     rest_finished: u32,
     rest: Arc<Rest>,
+    /// The narrated tasks' recent polls, oldest first: who had a thread
+    /// while a ready task waited for it.
+    polls: VecDeque<PollSeen>,
+    /// When each runtime thread last woke up from a park.
+    unparked: Vec<(u32, Duration)>,
+    /// The task-state model's input for the narrated tasks whose timers
+    /// may be overdue (a timer's deadline, their polls and wake-ups), as
+    /// the narrator saw it, and every park of the runtime threads: the
+    /// overdue state is the model's to decide ([`Model`]), not ours.
+    seen: Vec<Observed>,
+    parks: Vec<Park>,
 }
 
 /// A parked runtime thread, as the narrator follows it.
@@ -201,15 +228,24 @@ struct Parking {
     quiet: Option<(Duration, u64)>,
 }
 
+/// One poll of a narrated task: on which thread, from when to when (`None`
+/// while it runs).
+struct PollSeen {
+    thread: u32,
+    task: u32,
+    began: Duration,
+    ended: Option<Duration>,
+}
+
 /// What the narrator remembers of one narrated task.
 #[derive(Default)]
-struct TaskState {
+struct TaskNotes {
     /// Its first line, until its wait begins.
     printed: String,
-    /// When its first poll began.
-    first_poll: Option<Duration>,
     /// When the poll in progress began, while one is.
     polling: Option<Duration>,
+    /// The thread of its latest poll.
+    thread: Option<u32>,
     /// How many polls began.
     polls: u32,
     /// When its wait began, while it lasts.
@@ -218,20 +254,27 @@ struct TaskState {
     pending_at: Option<Duration>,
     /// When it was woken, until the poll that follows.
     woken_at: Option<Duration>,
+    /// How many polls of the tasks not narrated had returned when its wait
+    /// for the thread began (its wake-up, or the start).
+    rest_polls_then: u64,
     /// A spinning task past its first slice: its slices are no longer
     /// told one by one (a 1 s loop has a thousand).
     quiet: bool,
     /// In the `lock` demo: when it asked for the lock, and whether another
     /// task held it then, until it gets it.
     lock_asked: Option<(Duration, bool)>,
+    /// What its wait has shown of its call since it last asked, and when
+    /// it handed the call over or asked for a connection.
+    call: CallSeen,
+    asked: Option<Duration>,
 }
 
 impl Narrator {
     fn new(config: &Config, rest: Arc<Rest>) -> Narrator {
-        let driver = match (config.way.mode, config.way.runtime) {
-            (Mode::Threads, _) | (_, None) => Driver::Threads,
-            (_, Some(runtime)) if config.way.spawn => Driver::Spawned(runtime),
-            (_, Some(runtime)) => Driver::Joined(runtime),
+        let poller = match (config.way.mode, config.way.runtime) {
+            (Mode::Threads, _) | (_, None) => Poller::Threads,
+            (_, Some(runtime)) if config.way.spawn => Poller::Spawned(runtime),
+            (_, Some(runtime)) => Poller::Joined(runtime),
         };
         let postgres = config.query.as_ref().is_some_and(|q| q.db.is_postgres());
         // What the task's code awaits, from the wait `run` gives it.
@@ -251,7 +294,7 @@ impl Narrator {
         };
         let narrated = config.tasks.min(NARRATED);
         Narrator {
-            driver,
+            poller,
             awaits,
             tasks: config.tasks,
             narrated,
@@ -259,7 +302,7 @@ impl Narrator {
             color: config.term.color && config.format == Format::Text,
             columns: config.term.columns,
             introduced: false,
-            states: (0..narrated).map(|_| TaskState::default()).collect(),
+            notes: (0..narrated).map(|_| TaskNotes::default()).collect(),
             pollers: Vec::new(),
             parked: Vec::new(),
             parks_told: 0,
@@ -267,6 +310,10 @@ impl Narrator {
             done: 0,
             rest_finished: 0,
             rest,
+            polls: VecDeque::new(),
+            unparked: Vec::new(),
+            seen: Vec::new(),
+            parks: Vec::new(),
         }
     }
 
@@ -274,14 +321,31 @@ impl Narrator {
         write_step(out, at, step, self.ndjson, self.color, self.columns)
     }
 
-    fn state(&mut self, task: u32) -> Option<&mut TaskState> {
-        self.states.get_mut(task.checked_sub(1)? as usize)
+    fn notes(&mut self, task: u32) -> Option<&mut TaskNotes> {
+        self.notes.get_mut(task.checked_sub(1)? as usize)
+    }
+
+    /// Whether the narrated tasks await timers, whose overdue spans the
+    /// model decides: only then is its input kept.
+    fn keeps_model(&self) -> bool {
+        matches!(self.awaits, Awaits::Timer(_))
+    }
+
+    /// Keeps `what` of task `task` at `at` for the model.
+    fn observe(&mut self, at: Duration, task: u32, thread: u32, what: What) {
+        if self.keeps_model() {
+            self.seen.push(Observed {
+                at: nanos(at),
+                task,
+                thread,
+                what,
+            });
+        }
     }
 
     /// The step that `event` is, if it is one worth telling; updates the
-    /// state it keeps either way.
+    /// notes it keeps either way. One method per kind of event.
     fn step(&mut self, event: &RunEvent<'_>) -> Option<(Duration, Step)> {
-        let (driver, awaits) = (self.driver, self.awaits);
         match *event {
             RunEvent::Lock {
                 at,
@@ -290,183 +354,31 @@ impl Narrator {
                 lock,
                 holder,
                 ..
-            } => {
-                let state = self.state(task)?;
-                match step {
-                    LockStep::Asked => {
-                        state.lock_asked = Some((at, holder.is_some()));
-                        Some((at, Step::LockAsked { task, lock, holder }))
-                    }
-                    // Getting a free lock is no news; getting it after a
-                    // wait is the hand-over.
-                    LockStep::Got => {
-                        let (asked, waited) = state.lock_asked.take()?;
-                        let after = at.saturating_sub(asked);
-                        waited.then_some((at, Step::LockGot { task, lock, after }))
-                    }
-                    LockStep::Released => None,
-                }
-            }
-            RunEvent::Line { event, text } => {
-                let Some(state) = self.state(event.task) else {
-                    if event.phase == Phase::Last {
-                        self.rest_finished += 1;
-                    }
-                    return None;
-                };
-                match event.phase {
-                    Phase::First => {
-                        state.printed = text.to_owned();
-                        None
-                    }
-                    // Without an executor, the last line is the end of the
-                    // coroutine: no `Ready` is seen by anyone else.
-                    Phase::Last if driver == Driver::Threads => Some((
-                        event.at,
-                        Step::ThreadDone {
-                            task: event.task,
-                            thread: event.thread,
-                        },
-                    )),
-                    Phase::Last => None,
-                }
-            }
-            RunEvent::WaitBegan { at, task, .. } => {
-                let state = self.state(task)?;
-                state.waiting = Some(at);
-                let printed = std::mem::take(&mut state.printed);
-                Some((
-                    at,
-                    Step::Awaits {
-                        task,
-                        printed,
-                        awaits,
-                    },
-                ))
-            }
+            } => self.lock(at, task, step, lock, holder),
+            RunEvent::Line { event, text } => self.line(&event, text),
+            RunEvent::WaitBegan { at, task, .. } => self.wait_began(at, task),
             RunEvent::WaitEnded {
                 at,
                 task,
                 thread,
                 failed,
-            } => {
-                let state = self.state(task)?;
-                let began = state.waiting.take()?;
-                let after = at.saturating_sub(began);
-                if failed {
-                    return Some((at, Step::Failed { task, after }));
-                }
-                // The wait ended inside the poll that began it: the call
-                // held the thread (or, without an executor, its own thread).
-                let in_same_poll = state.polling.is_some_and(|p| p <= began);
-                let call = match awaits {
-                    Awaits::InPlace(call) => call,
-                    _ => return None,
-                };
-                (in_same_poll || driver == Driver::Threads).then_some((
-                    at,
-                    Step::Held {
-                        task,
-                        call,
-                        held: after,
-                        thread,
-                        driver,
-                    },
-                ))
-            }
+            } => self.wait_ended(at, task, thread, failed),
             RunEvent::Poll {
                 at,
                 task,
                 thread,
                 step,
             } => {
-                if !self.pollers.contains(&thread) && step != PollStep::Woken {
+                if !self.pollers.contains(&thread)
+                    && matches!(step, PollStep::Began | PollStep::Ended { .. })
+                {
                     self.pollers.push(thread);
                 }
-                let state = self.state(task)?;
-                let yielding = matches!(awaits, Awaits::Yielding(_));
                 match step {
-                    // A spinning task's slices after its first: said once.
-                    PollStep::Began if yielding && state.polls > 0 => {
-                        state.polls += 1;
-                        state.polling = Some(at);
-                        state.woken_at = None;
-                        let first = !std::mem::replace(&mut state.quiet, true);
-                        first.then_some((at, Step::Slices { task }))
-                    }
-                    PollStep::Ended { ready: false, .. } | PollStep::Woken if state.quiet => {
-                        state.polling = None;
-                        None
-                    }
-                    PollStep::Began => {
-                        let again = state.polls > 0;
-                        state.polls += 1;
-                        state.polling = Some(at);
-                        state.first_poll.get_or_insert(at);
-                        // Before its first poll a task of a runtime was
-                        // ready since the start (join_all and spawn make
-                        // every task at once); before a later one, since
-                        // its waker was called.
-                        let woken = state.woken_at.take();
-                        let ready_for = match (woken, again, driver) {
-                            (Some(w), _, _) => Some(at.saturating_sub(w)),
-                            (None, false, Driver::Joined(_) | Driver::Spawned(_)) => Some(at),
-                            (None, _, _) => None,
-                        };
-                        Some((
-                            at,
-                            Step::Polled {
-                                task,
-                                driver,
-                                thread,
-                                again,
-                                ready_for,
-                            },
-                        ))
-                    }
-                    PollStep::Ended { took, ready } => {
-                        state.polling = None;
-                        if ready {
-                            let whole = state.polls == 1;
-                            self.done += 1;
-                            return Some((at, Step::Ready { task, took, whole }));
-                        }
-                        state.pending_at = Some(at);
-                        Some((
-                            at,
-                            Step::Pending {
-                                task,
-                                took,
-                                awaits,
-                                driver,
-                            },
-                        ))
-                    }
-                    PollStep::Woken => {
-                        // A waker may be called more than once before the
-                        // poll it asks for; the first call is the wake-up.
-                        if state.woken_at.is_some() {
-                            return None;
-                        }
-                        for parking in &mut self.parked {
-                            parking.woken = true;
-                        }
-                        let state = self.state(task)?;
-                        state.woken_at = Some(at);
-                        let after = match state.polling {
-                            Some(_) => None,
-                            None => state.pending_at.map(|p| at.saturating_sub(p)),
-                        };
-                        Some((
-                            at,
-                            Step::Woken {
-                                task,
-                                awaits,
-                                thread,
-                                after,
-                            },
-                        ))
-                    }
+                    PollStep::Began => self.began(at, task, thread),
+                    PollStep::Ended { took, ready } => self.ended(at, task, took, ready),
+                    PollStep::Woken => self.woken(at, task, thread),
+                    PollStep::Call(call) => self.call(at, task, thread, call),
                 }
             }
             // Told by `threads`, before this.
@@ -476,9 +388,425 @@ impl Narrator {
                 Step::Finished {
                     at,
                     tasks: self.tasks,
-                    driver,
+                    poller: self.poller,
                 },
             )),
+            // Told by `stalled`, with a step per overdue task.
+            RunEvent::Stalled { .. } => None,
+        }
+    }
+
+    /// A task of the `lock` demo asked for the lock, or got it.
+    fn lock(
+        &mut self,
+        at: Duration,
+        task: u32,
+        step: LockStep,
+        lock: LockKind,
+        holder: Option<u32>,
+    ) -> Option<(Duration, Step)> {
+        let notes = self.notes(task)?;
+        match step {
+            LockStep::Asked => {
+                notes.lock_asked = Some((at, holder.is_some()));
+                Some((at, Step::LockAsked { task, lock, holder }))
+            }
+            // Getting a free lock is no news; getting it after a wait is
+            // the hand-over.
+            LockStep::Got => {
+                let (asked, waited) = notes.lock_asked.take()?;
+                let after = at.saturating_sub(asked);
+                waited.then_some((at, Step::LockGot { task, lock, after }))
+            }
+            LockStep::Released => None,
+        }
+    }
+
+    /// A task printed a line.
+    fn line(&mut self, event: &Event, text: &str) -> Option<(Duration, Step)> {
+        let poller = self.poller;
+        let Some(notes) = self.notes(event.task) else {
+            if event.phase == Phase::Last {
+                self.rest_finished += 1;
+            }
+            return None;
+        };
+        match event.phase {
+            Phase::First => {
+                notes.printed = text.to_owned();
+                None
+            }
+            // Without an executor, the last line is the end of the
+            // coroutine: no `Ready` is seen by anyone else.
+            Phase::Last if poller == Poller::Threads => Some((
+                event.at,
+                Step::ThreadDone {
+                    task: event.task,
+                    thread: event.thread,
+                },
+            )),
+            Phase::Last => None,
+        }
+    }
+
+    /// A task printed its first line and begins its wait.
+    fn wait_began(&mut self, at: Duration, task: u32) -> Option<(Duration, Step)> {
+        let awaits = self.awaits;
+        let notes = self.notes(task)?;
+        notes.waiting = Some(at);
+        let printed = std::mem::take(&mut notes.printed);
+        Some((
+            at,
+            Step::Awaits {
+                task,
+                printed,
+                awaits,
+            },
+        ))
+    }
+
+    /// A task's wait is over: a blocking call that held the thread, said
+    /// with its measured time, or a failure.
+    fn wait_ended(
+        &mut self,
+        at: Duration,
+        task: u32,
+        thread: u32,
+        failed: bool,
+    ) -> Option<(Duration, Step)> {
+        let (poller, awaits) = (self.poller, self.awaits);
+        let notes = self.notes(task)?;
+        let began = notes.waiting.take()?;
+        let after = at.saturating_sub(began);
+        if failed {
+            return Some((at, Step::Failed { task, after }));
+        }
+        // The wait ended inside the poll that began it: the call held the
+        // thread (or, without an executor, its own thread).
+        let in_same_poll = notes.polling.is_some_and(|p| p <= began);
+        let Awaits::InPlace(call) = awaits else {
+            return None;
+        };
+        (in_same_poll || poller == Poller::Threads).then_some((
+            at,
+            Step::Held {
+                task,
+                call,
+                held: after,
+                thread,
+                poller,
+            },
+        ))
+    }
+
+    /// The executor calls a task's `poll`: how long it waited for it, and
+    /// who had the thread meanwhile.
+    fn began(&mut self, at: Duration, task: u32, thread: u32) -> Option<(Duration, Step)> {
+        let (poller, yielding) = (self.poller, matches!(self.awaits, Awaits::Yielding(_)));
+        let notes = self.notes(task)?;
+        // A spinning task's slices after its first: said once.
+        if yielding && notes.polls > 0 {
+            notes.polls += 1;
+            notes.polling = Some(at);
+            notes.thread = Some(thread);
+            notes.woken_at = None;
+            let first = !std::mem::replace(&mut notes.quiet, true);
+            self.keep_poll(thread, task, at);
+            return first.then_some((at, Step::Slices { task }));
+        }
+        let again = notes.polls > 0;
+        notes.polls += 1;
+        notes.polling = Some(at);
+        notes.thread = Some(thread);
+        // Before its first poll a task of a runtime was ready since the
+        // start (join_all and spawn make every task at once); before a
+        // later one, since its waker was called.
+        let woken = notes.woken_at.take();
+        let ready_for = match (woken, again, poller) {
+            (Some(w), _, _) => Some(at.saturating_sub(w)),
+            (None, false, Poller::Joined(_) | Poller::Spawned(_)) => Some(at),
+            (None, _, _) => None,
+        };
+        let rest_then = notes.rest_polls_then;
+        let meanwhile =
+            ready_for.and_then(|w| self.meanwhile(task, thread, (at - w, at), rest_then));
+        self.keep_poll(thread, task, at);
+        Some((
+            at,
+            Step::Polled {
+                task,
+                poller,
+                thread,
+                again,
+                ready_for,
+                meanwhile,
+            },
+        ))
+    }
+
+    /// Keeps a poll that began, for [`Narrator::meanwhile`].
+    fn keep_poll(&mut self, thread: u32, task: u32, began: Duration) {
+        if self.polls.len() >= POLLS_KEPT {
+            self.polls.pop_front();
+        }
+        self.polls.push_back(PollSeen {
+            thread,
+            task,
+            began,
+            ended: None,
+        });
+    }
+
+    /// Who had `thread` while task `task` waited for it, ready, over
+    /// `(since, until)`: the polls seen there, or its park. `rest_then`:
+    /// the polls of the tasks not narrated that had returned at `since`.
+    fn meanwhile(
+        &self,
+        task: u32,
+        thread: u32,
+        (since, until): (Duration, Duration),
+        rest_then: u64,
+    ) -> Option<Meanwhile> {
+        let mut tasks: Vec<(u32, Duration)> = Vec::new();
+        for poll in self
+            .polls
+            .iter()
+            .filter(|p| p.thread == thread && p.task != task)
+        {
+            let (from, to) = (
+                poll.began.max(since),
+                poll.ended.unwrap_or(until).min(until),
+            );
+            if to <= from && !(poll.ended.is_none() && poll.began <= until) {
+                continue;
+            }
+            let took = to.saturating_sub(from);
+            match tasks.iter_mut().find(|(t, _)| *t == poll.task) {
+                Some((_, sum)) => *sum += took,
+                None => tasks.push((poll.task, took)),
+            }
+        }
+        // The tasks not narrated are polled on the one thread that polls
+        // every task (join_all's, or a current-thread runtime's); spawned
+        // on several workers, their polls' threads are not known.
+        let one_poller = !matches!(self.poller, Poller::Spawned(Runtime::MultiThread(_)));
+        let others = if one_poller {
+            self.rest.polls.load(Relaxed).saturating_sub(rest_then)
+        } else {
+            0
+        };
+        match (tasks.as_slice(), others) {
+            ([(task, held)], 0) => Some(Meanwhile::Poll {
+                task: *task,
+                held: *held,
+            }),
+            ([], 0) => self
+                .unparked
+                .iter()
+                .find(|(t, at)| *t == thread && *at > since && *at <= until)
+                .map(|&(_, at)| Meanwhile::Parked { woke: at - since }),
+            _ => Some(Meanwhile::Polls { tasks, others }),
+        }
+    }
+
+    /// A task's `poll` returned.
+    fn ended(
+        &mut self,
+        at: Duration,
+        task: u32,
+        took: Duration,
+        ready: bool,
+    ) -> Option<(Duration, Step)> {
+        let (poller, awaits) = (self.poller, self.awaits);
+        let notes = self.notes(task)?;
+        let began = notes.polling.take();
+        let thread = notes.thread.unwrap_or_default();
+        let quiet = notes.quiet && !ready;
+        if !ready {
+            notes.pending_at = Some(at);
+        }
+        let seen = notes.call;
+        if let Some(poll) = self
+            .polls
+            .iter_mut()
+            .rev()
+            .find(|p| p.task == task && p.ended.is_none())
+        {
+            poll.ended = Some(at);
+        }
+        if let Some(began) = began {
+            self.observe(
+                began,
+                task,
+                thread,
+                What::Polled {
+                    took: nanos(took),
+                    ready,
+                },
+            );
+        }
+        if quiet {
+            return None;
+        }
+        if ready {
+            let whole = self.notes(task)?.polls == 1;
+            self.done += 1;
+            return Some((at, Step::Ready { task, took, whole }));
+        }
+        Some((
+            at,
+            Step::Pending {
+                task,
+                took,
+                awaits,
+                seen,
+                poller,
+            },
+        ))
+    }
+
+    /// A task's waker was called: by whom, and whether its timer had been
+    /// overdue before that (the model's overdue span, up to now).
+    fn woken(&mut self, at: Duration, task: u32, thread: u32) -> Option<(Duration, Step)> {
+        let awaits = self.awaits;
+        let rest_now = self.rest.polls.load(Relaxed);
+        let notes = self.notes(task)?;
+        if notes.quiet {
+            notes.polling = None;
+            return None;
+        }
+        // A waker may be called more than once before the poll it asks
+        // for; the first call is the wake-up.
+        if notes.woken_at.is_some() {
+            return None;
+        }
+        notes.woken_at = Some(at);
+        notes.rest_polls_then = rest_now;
+        let after = match notes.polling {
+            Some(_) => None,
+            None => notes.pending_at.map(|p| at.saturating_sub(p)),
+        };
+        let seen = notes.call;
+        let overdue = self.overdue(task, at).filter(|_| after.is_some());
+        self.observe(at, task, thread, What::Woken);
+        for parking in &mut self.parked {
+            parking.woken = true;
+        }
+        Some((
+            at,
+            Step::Woken {
+                task,
+                awaits,
+                seen,
+                thread,
+                after,
+                overdue,
+            },
+        ))
+    }
+
+    /// Task `task`'s timer, if the task-state model has it overdue at
+    /// `now`: how long, which thread would fire it, and which narrated
+    /// task's poll holds that thread.
+    fn overdue(&self, task: u32, now: Duration) -> Option<Overdue> {
+        if !self.keeps_model() {
+            return None;
+        }
+        let birth = match self.poller {
+            Poller::Threads => Birth::OnItsOwn,
+            _ => Birth::AtStart,
+        };
+        let model = Model::new(&self.seen, &self.parks, (self.narrated, birth), now);
+        let spans = model.spans(task);
+        let last = spans
+            .last()
+            .filter(|s| s.state == TaskState::Overdue && s.to >= now)?;
+        // The overdue stretch that ends now: the spans back to its start.
+        let from = spans
+            .iter()
+            .rev()
+            .take_while(|s| s.state == TaskState::Overdue)
+            .last()
+            .map_or(last.from, |s| s.from);
+        let thread = self.notes.get(task as usize - 1)?.thread?;
+        let holder = self.notes.iter().enumerate().find_map(|(i, n)| {
+            (n.polling.is_some() && n.thread == Some(thread)).then_some(i as u32 + 1)
+        });
+        Some(Overdue {
+            late: now.saturating_sub(from),
+            thread,
+            holder,
+        })
+    }
+
+    /// A narrated task's wait observed a step of its call.
+    fn call(
+        &mut self,
+        at: Duration,
+        task: u32,
+        thread: u32,
+        call: CallStep,
+    ) -> Option<(Duration, Step)> {
+        let postgres = matches!(self.awaits, Awaits::Query(true));
+        let notes = self.notes(task)?;
+        // Told as a step of its own only when the task's poll has
+        // returned meanwhile; inside the poll, the `Pending` says it.
+        let after_pending = notes.polling.is_none();
+        let queued = at.saturating_sub(notes.asked.unwrap_or(at));
+        match call {
+            CallStep::Armed { due } => {
+                self.observe(
+                    at,
+                    task,
+                    thread,
+                    What::Armed {
+                        deadline: nanos(due),
+                    },
+                );
+                None
+            }
+            CallStep::PoolQueued => {
+                (notes.call, notes.asked) = (CallSeen::PoolQueued, Some(at));
+                None
+            }
+            CallStep::PoolStarted => {
+                notes.call = CallSeen::PoolRunning { thread };
+                after_pending.then_some((
+                    at,
+                    Step::PoolStarted {
+                        task,
+                        thread,
+                        queued,
+                    },
+                ))
+            }
+            CallStep::QueryQueued { busy, connections } => {
+                notes.call = CallSeen::QueryQueued { busy, connections };
+                notes.asked = Some(at);
+                None
+            }
+            CallStep::QuerySent { connection } => {
+                notes.call = CallSeen::QuerySent { connection };
+                after_pending.then_some((
+                    at,
+                    Step::QuerySent {
+                        task,
+                        connection,
+                        queued,
+                        postgres,
+                    },
+                ))
+            }
+        }
+    }
+
+    /// The run stalled (nothing moves any more): each narrated task whose
+    /// timer the model has overdue now is said to be.
+    fn stalled(&self, at: Duration, told: &mut Vec<(Duration, Step)>) {
+        for task in 1..=self.narrated {
+            if let Some(overdue) = self.overdue(task, at) {
+                told.push((at, Step::Overdue { task, overdue }));
+            }
         }
     }
 
@@ -486,6 +814,17 @@ impl Narrator {
     /// a wake-up with work to do, or a quiet wake-up, told late, once it
     /// turns out that the thread did work after it.
     fn threads(&mut self, event: &RunEvent<'_>, told: &mut Vec<(Duration, Step)>) {
+        if let RunEvent::Thread(park) = *event {
+            if self.keeps_model() && self.parks.len() < PARKS_KEPT {
+                self.parks.push(park);
+            }
+            if !park.parked {
+                match self.unparked.iter_mut().find(|(t, _)| *t == park.thread) {
+                    Some(slot) => slot.1 = park.at,
+                    None => self.unparked.push((park.thread, park.at)),
+                }
+            }
+        }
         let polls = self.rest.polls.load(Relaxed);
         let caller = matches!(event, RunEvent::Caller { .. });
         let (thread, at, parked) = match *event {
@@ -510,53 +849,10 @@ impl Narrator {
             }
             return;
         }
-        let index = self.parked.iter().position(|p| p.thread == thread);
-        // A quiet wake-up that was not only a look at the clock: the thread
-        // polled something since. Told now, with its own time.
-        if let Some(i) = index {
-            if let Some((woke, at_polls)) = self.parked[i].quiet {
-                let again = parked == Some(true) && polls == at_polls;
-                if again {
-                    self.parked[i].quiet = None;
-                    return;
-                }
-                let Parking { since, caller, .. } = self.parked.swap_remove(i);
-                told.push((
-                    woke,
-                    Step::Unparks {
-                        thread,
-                        at: woke,
-                        parked: woke.saturating_sub(since),
-                        caller,
-                    },
-                ));
-            }
-        }
+        self.quiet_wake_up(thread, parked, polls, told);
         let index = self.parked.iter().position(|p| p.thread == thread);
         match (parked, index) {
-            (Some(true), None) => {
-                if self.parks_told >= PARKS_TOLD {
-                    self.parks_untold += 1;
-                    return;
-                }
-                self.parks_told += 1;
-                self.parked.push(Parking {
-                    thread,
-                    since: at,
-                    woken: false,
-                    caller,
-                    quiet: None,
-                });
-                let awaits = self.awaits;
-                told.push((
-                    at,
-                    Step::Parks {
-                        thread,
-                        awaits,
-                        caller,
-                    },
-                ));
-            }
+            (Some(true), None) => self.parks(thread, at, caller, told),
             (Some(false), Some(i)) if self.parked[i].woken => {
                 let Parking { since, caller, .. } = self.parked.swap_remove(i);
                 told.push((
@@ -574,12 +870,69 @@ impl Narrator {
         }
     }
 
+    /// A quiet wake-up that was not only a look at the clock: the thread
+    /// polled something since. Told now, with its own time.
+    fn quiet_wake_up(
+        &mut self,
+        thread: u32,
+        parked: Option<bool>,
+        polls: u64,
+        told: &mut Vec<(Duration, Step)>,
+    ) {
+        let Some(i) = self.parked.iter().position(|p| p.thread == thread) else {
+            return;
+        };
+        let Some((woke, at_polls)) = self.parked[i].quiet else {
+            return;
+        };
+        if parked == Some(true) && polls == at_polls {
+            self.parked[i].quiet = None;
+            return;
+        }
+        let Parking { since, caller, .. } = self.parked.swap_remove(i);
+        told.push((
+            woke,
+            Step::Unparks {
+                thread,
+                at: woke,
+                parked: woke.saturating_sub(since),
+                caller,
+            },
+        ));
+    }
+
+    /// A thread that polled the narrated tasks parks: told, up to
+    /// [`PARKS_TOLD`] times.
+    fn parks(&mut self, thread: u32, at: Duration, caller: bool, told: &mut Vec<(Duration, Step)>) {
+        if self.parks_told >= PARKS_TOLD {
+            self.parks_untold += 1;
+            return;
+        }
+        self.parks_told += 1;
+        self.parked.push(Parking {
+            thread,
+            since: at,
+            woken: false,
+            caller,
+            quiet: None,
+        });
+        let awaits = self.awaits;
+        told.push((
+            at,
+            Step::Parks {
+                thread,
+                awaits,
+                caller,
+            },
+        ));
+    }
+
     /// The closing line about the tasks that were not narrated, if any.
     fn rest(&self) -> Option<Step> {
         if self.tasks <= self.narrated {
             return None;
         }
-        let polls = (self.driver != Driver::Threads).then(|| {
+        let polls = (self.poller != Poller::Threads).then(|| {
             (
                 self.rest.polls.load(Relaxed),
                 self.rest.pending.load(Relaxed),
@@ -596,12 +949,17 @@ impl Narrator {
     }
 }
 
+/// Nanoseconds on the model's clock.
+fn nanos(at: Duration) -> u64 {
+    u64::try_from(at.as_nanos()).unwrap_or(u64::MAX)
+}
+
 impl Follower for Narrator {
     fn follow(&mut self, event: &RunEvent<'_>, out: &mut dyn Write) -> io::Result<()> {
         if !self.introduced {
             self.introduced = true;
             let intro = Step::Intro {
-                driver: self.driver,
+                poller: self.poller,
                 tasks: self.tasks,
                 narrated: self.narrated,
             };
@@ -609,8 +967,10 @@ impl Follower for Narrator {
         }
         let mut told = Vec::new();
         self.threads(event, &mut told);
-        if let RunEvent::Finished { at } = *event {
-            told.extend(self.rest().map(|rest| (at, rest)));
+        match *event {
+            RunEvent::Finished { at } => told.extend(self.rest().map(|rest| (at, rest))),
+            RunEvent::Stalled { at } => self.stalled(at, &mut told),
+            _ => {}
         }
         told.extend(self.step(event));
         for (at, step) in &told {
@@ -620,7 +980,7 @@ impl Follower for Narrator {
     }
 
     fn wants_threads(&self) -> bool {
-        self.driver != Driver::Threads
+        self.poller != Poller::Threads
     }
 }
 

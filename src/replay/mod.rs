@@ -310,6 +310,7 @@ fn play(
                 counted = rest_polls.len();
                 RunEvent::Finished { at: *at }
             }
+            Recorded::Stalled { at } => RunEvent::Stalled { at: *at },
         };
         // The sink's order: a wait ends, a line is told and shown, a wait
         // begins (see `record`: the waits' own events are not recorded).

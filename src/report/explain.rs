@@ -22,9 +22,11 @@ pub(crate) const NARRATED: u32 = 3;
 /// stay exactly as they are and `grep -v '│'` gives them back.
 pub(crate) const MARK: &str = crate::wrap::GUTTER;
 
-/// What drives the tasks.
+/// Who calls a task's `poll`: what drives the tasks, as the narration
+/// tells it (the thread lanes' `report::lanes::Driver` draws threads by
+/// role and needs no worker count).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Driver {
+pub(crate) enum Poller {
     /// One `join_all`, polled by `block_on`, polls every coroutine.
     Joined(Runtime),
     /// Each coroutine is a tokio task of its own (`--spawn`).
@@ -33,13 +35,13 @@ pub(crate) enum Driver {
     Threads,
 }
 
-impl Driver {
+impl Poller {
     /// Who calls a task's `poll`.
-    fn poller(self) -> &'static str {
+    fn name(self) -> &'static str {
         match self {
-            Driver::Joined(_) => "join_all",
-            Driver::Spawned(_) => "tokio's scheduler",
-            Driver::Threads => "its thread's block_on",
+            Poller::Joined(_) => "join_all",
+            Poller::Spawned(_) => "tokio's scheduler",
+            Poller::Threads => "its thread's block_on",
         }
     }
 }
@@ -89,6 +91,26 @@ pub(crate) enum Awaits {
     Yielding(Duration),
 }
 
+/// What a task's wait had observed of its call at a moment: by the time
+/// its poll returned `Pending`, or its waker was called. `Nothing` where
+/// the wait tells nothing of its own (a timer, a socket), or where a
+/// recording past its cut-off kept no such steps.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum CallSeen {
+    #[default]
+    Nothing,
+    /// Its call was handed to the blocking pool, and no pool thread has
+    /// begun it yet.
+    PoolQueued,
+    /// Blocking-pool thread `thread` began its call.
+    PoolRunning { thread: u32 },
+    /// Its query asked for a connection when `busy` of the driver's
+    /// `connections` were taken, and no connection has taken it yet.
+    QueryQueued { busy: u32, connections: u32 },
+    /// Connection `connection` took its query.
+    QuerySent { connection: u32 },
+}
+
 impl Awaits {
     fn name(self) -> String {
         match self {
@@ -108,43 +130,95 @@ impl Awaits {
         }
     }
 
-    /// What wakes a task that awaits this, and who calls its waker.
-    fn waker(self) -> (&'static str, &'static str) {
-        match self {
-            Awaits::Timer(_) => ("its timer", "tokio's timer driver called its waker"),
-            Awaits::Request => ("its HTTP request", "tokio's I/O driver saw its socket move"),
-            Awaits::Query(true) => (
+    /// What wakes a task that awaits this, and who calls its waker, given
+    /// what its call had shown by then (`seen`).
+    fn waker(self, seen: CallSeen) -> (&'static str, &'static str) {
+        match (self, seen) {
+            (Awaits::Timer(_), _) => ("its timer", "tokio's timer driver called its waker"),
+            (Awaits::Request, _) => ("its HTTP request", "tokio's I/O driver saw its socket move"),
+            (Awaits::Query(true), CallSeen::QuerySent { .. }) => {
+                ("its query", "tokio's I/O driver saw the server's answer")
+            }
+            (Awaits::Query(false), CallSeen::QuerySent { .. }) => {
+                ("its query", "its connection's thread sent the answer")
+            }
+            (Awaits::Query(_), CallSeen::QueryQueued { busy, connections })
+                if busy >= connections =>
+            {
+                (
+                    "its query",
+                    "a connection came free; its query was not sent yet",
+                )
+            }
+            (Awaits::Query(_), CallSeen::QueryQueued { .. }) => (
+                "its query",
+                "the connection being opened for it moved on; its query was not sent yet",
+            ),
+            (Awaits::Query(true), _) => (
                 "its query",
                 "tokio's I/O driver saw the server's answer, or a connection came free",
             ),
-            Awaits::Query(false) => (
+            (Awaits::Query(false), _) => (
                 "its query",
                 "its connection's thread sent the answer, or a connection came free",
             ),
-            Awaits::Pool(_) => (
+            (Awaits::Pool(_), _) => (
                 "its call",
                 "the blocking-pool thread that finished it called its waker",
             ),
-            Awaits::InPlace(_) => ("its waker", "somebody called it"),
-            Awaits::Yielding(_) => ("yield_now", "the task asked to be polled again at once"),
+            (Awaits::InPlace(_), _) => ("its waker", "somebody called it"),
+            (Awaits::Yielding(_), _) => (
+                "yield_now",
+                "the scheduler called the waker that yield_now had deferred, once it had no \
+                 other task ready and had polled its timer and I/O drivers",
+            ),
         }
     }
 
-    /// What a `Pending` leaves behind.
-    fn registered(self) -> &'static str {
-        match self {
-            Awaits::Timer(_) => "its timer is registered",
-            Awaits::Request => "its socket is registered with tokio's I/O driver",
-            Awaits::Query(true) => "its query went to the server, or it waits for a connection",
-            Awaits::Query(false) => {
-                "its query went to its connection's thread, or it waits for a connection"
+    /// What a `Pending` leaves behind, from what the call had shown by
+    /// then (`seen`).
+    fn registered(self, seen: CallSeen) -> String {
+        match (self, seen) {
+            (Awaits::Timer(_), _) => "its timer is registered".into(),
+            (Awaits::Request, _) => "its socket is registered with tokio's I/O driver".into(),
+            (Awaits::Query(_), CallSeen::QueryQueued { busy, connections })
+                if busy >= connections =>
+            {
+                format!("its query is queued: all {connections} connections are busy")
             }
-            Awaits::Pool(_) => "its call runs on a blocking-pool thread",
-            Awaits::InPlace(_) => "it waits for a wake-up",
-            Awaits::Yielding(_) => {
-                "yield_now gave the thread up after a slice of work, and the task is \
-                 re-queued, ready, at once"
+            (Awaits::Query(_), CallSeen::QueryQueued { busy, connections }) => format!(
+                "a connection was free when its query asked ({busy} of {connections} busy), \
+                 but none has taken the query yet"
+            ),
+            (Awaits::Query(true), CallSeen::QuerySent { connection }) => {
+                format!("its query was sent to the server on connection {connection}")
             }
+            (Awaits::Query(false), CallSeen::QuerySent { connection }) => {
+                format!("its query went to connection {connection}'s thread")
+            }
+            (Awaits::Query(true), _) => {
+                "its query went to the server, or it waits for a connection".into()
+            }
+            (Awaits::Query(false), _) => {
+                "its query went to its connection's thread, or it waits for a connection".into()
+            }
+            (Awaits::Pool(_), CallSeen::PoolQueued) => {
+                "its call waits in the blocking pool's queue: no pool thread has begun it yet"
+                    .into()
+            }
+            (Awaits::Pool(_), CallSeen::PoolRunning { thread }) => {
+                format!("its call runs on blocking-pool thread {thread}")
+            }
+            (Awaits::Pool(_), _) => "its call runs on a blocking-pool thread".into(),
+            (Awaits::InPlace(_), _) => "it waits for a wake-up".into(),
+            // tokio's `yield_now` does not wake the task: it hands the
+            // waker to the scheduler's defer list (`context::defer`), which
+            // the scheduler wakes only after it has polled its drivers.
+            (Awaits::Yielding(_), _) => "yield_now gave the thread up after a slice of work and \
+                                         handed its waker to the scheduler, which defers it \
+                                         until no other task is ready and it has polled its \
+                                         timer and I/O drivers"
+                .into(),
         }
     }
 
@@ -162,24 +236,55 @@ impl Awaits {
     }
 }
 
+/// Who had a ready task's thread while the task waited for it, from what
+/// was observed on that thread during the wait.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Meanwhile {
+    /// One narrated task's poll, and nothing else observed: it held the
+    /// thread for `held` of the wait.
+    Poll { task: u32, held: Duration },
+    /// Several polls: the narrated tasks' (with the part of the wait each
+    /// took), and `others` polls of the tasks not narrated.
+    Polls {
+        tasks: Vec<(u32, Duration)>,
+        others: u64,
+    },
+    /// No poll: the thread was parked, and woke up `woke` into the wait.
+    Parked { woke: Duration },
+}
+
+/// A timer whose deadline passed while no runtime thread was parked to
+/// fire it: the task-state model's *overdue* span.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Overdue {
+    /// How long it had been overdue.
+    pub(crate) late: Duration,
+    /// The thread that would fire it (the one that polled the task), and
+    /// the narrated task whose poll holds that thread, if one does.
+    pub(crate) thread: u32,
+    pub(crate) holder: Option<u32>,
+}
+
 /// One step of the narration, with what was measured.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Step {
     /// Who drives the tasks; said once, before anything else.
     Intro {
-        driver: Driver,
+        poller: Poller,
         tasks: u32,
         narrated: u32,
     },
     /// `poll` is called; `ready_for` is how long the task had been ready,
     /// waiting for the thread: since its wake-up, or for its first poll
-    /// since the start (every task of a runtime is made ready at once).
+    /// since the start (every task of a runtime is made ready at once);
+    /// `meanwhile`, who had the thread then.
     Polled {
         task: u32,
-        driver: Driver,
+        poller: Poller,
         thread: u32,
         again: bool,
         ready_for: Option<Duration>,
+        meanwhile: Option<Meanwhile>,
     },
     /// The task printed `printed` and now awaits `awaits`.
     Awaits {
@@ -187,38 +292,59 @@ pub(crate) enum Step {
         printed: String,
         awaits: Awaits,
     },
-    /// `poll` returned `Pending` after `took`.
+    /// `poll` returned `Pending` after `took`, its call as `seen`.
     Pending {
         task: u32,
         took: Duration,
         awaits: Awaits,
-        driver: Driver,
+        seen: CallSeen,
+        poller: Poller,
     },
     /// A blocking call returned after `held`, inside the poll that made it
-    /// (or on the task's own OS thread, under `Driver::Threads`).
+    /// (or on the task's own OS thread, under `Poller::Threads`).
     Held {
         task: u32,
         call: Call,
         held: Duration,
         thread: u32,
-        driver: Driver,
+        poller: Poller,
     },
     /// The task's wait failed (a fetch refused).
     Failed { task: u32, after: Duration },
-    /// The waker was called, `after` the task's `Pending`.
+    /// The waker was called, `after` the task's `Pending`; `overdue`, when
+    /// its timer was overdue before that.
     Woken {
         task: u32,
         awaits: Awaits,
+        seen: CallSeen,
         thread: u32,
         after: Option<Duration>,
+        overdue: Option<Overdue>,
     },
+    /// After its `Pending`, a blocking-pool thread began the task's call,
+    /// `queued` after it was handed to the pool.
+    PoolStarted {
+        task: u32,
+        thread: u32,
+        queued: Duration,
+    },
+    /// After its `Pending`, connection `connection` took the task's query,
+    /// `queued` after it asked for a connection.
+    QuerySent {
+        task: u32,
+        connection: u32,
+        queued: Duration,
+        postgres: bool,
+    },
+    /// The run stalled while the task's timer was overdue.
+    Overdue { task: u32, overdue: Overdue },
     /// `poll` returned `Ready` after `took`: the task is done.
     Ready {
         task: u32,
         took: Duration,
         whole: bool,
     },
-    /// Under `Driver::Threads`: the coroutine ended, and its thread with it.
+    /// Under `Poller::Threads`: the coroutine ended, and its thread with it.
     ThreadDone { task: u32, thread: u32 },
     /// A runtime thread that polled the narrated tasks parks.
     /// `caller`: the thread is `block_on`'s caller, not a runtime worker.
@@ -264,7 +390,7 @@ pub(crate) enum Step {
     Finished {
         at: Duration,
         tasks: u32,
-        driver: Driver,
+        poller: Poller,
     },
 }
 
@@ -279,6 +405,9 @@ impl Step {
             Step::Held { .. } => "held",
             Step::Failed { .. } => "failed",
             Step::Woken { .. } => "woken",
+            Step::PoolStarted { .. } => "pool-started",
+            Step::QuerySent { .. } => "query-sent",
+            Step::Overdue { .. } => "overdue",
             Step::Ready { .. } => "ready",
             Step::ThreadDone { .. } => "thread-done",
             Step::Parks { .. } => "park",
@@ -300,6 +429,9 @@ impl Step {
             | Step::Held { task, .. }
             | Step::Failed { task, .. }
             | Step::Woken { task, .. }
+            | Step::PoolStarted { task, .. }
+            | Step::QuerySent { task, .. }
+            | Step::Overdue { task, .. }
             | Step::Ready { task, .. }
             | Step::ThreadDone { task, .. }
             | Step::Slices { task }
@@ -313,170 +445,74 @@ impl Step {
         }
     }
 
-    /// The sentence.
+    /// The sentence: one function per kind of step.
     pub(crate) fn words(&self) -> String {
         match *self {
             Step::Intro {
-                driver,
+                poller,
                 tasks,
                 narrated,
-            } => {
-                let coroutines = plural(tasks, "coroutine");
-                let who = match driver {
-                    Driver::Joined(Runtime::CurrentThread) => format!(
-                        "join_all polls its {coroutines} itself, inside one tokio task, \
-                         on the runtime's one thread (Python's gather would wrap each coroutine \
-                         in a Task of its own)."
-                    ),
-                    Driver::Joined(Runtime::MultiThread(workers)) => format!(
-                        "join_all polls its {coroutines} itself, inside one future that \
-                         block_on polls on the calling thread, which is none of the runtime's \
-                         {workers} workers (Python's gather would wrap each coroutine in a Task \
-                         of its own)."
-                    ),
-                    Driver::Spawned(Runtime::CurrentThread) => format!(
-                        "each of the {coroutines} is spawned as a tokio task of its own, like a \
-                         Task that gather makes; tokio's scheduler polls them on the runtime's \
-                         one thread."
-                    ),
-                    Driver::Spawned(Runtime::MultiThread(workers)) => format!(
-                        "each of the {coroutines} is spawned as a tokio task of its own, like a \
-                         Task that gather makes; tokio's scheduler polls them on its {workers} \
-                         worker threads."
-                    ),
-                    Driver::Threads => format!(
-                        "no executor here: each of the {} runs on an OS thread of its own, which drives its \
-                         coroutine with one poll; the OS schedules the threads, as Python's \
-                         threading would.",
-                        plural(tasks, "task")
-                    ),
-                };
-                if tasks > narrated {
-                    format!(
-                        "{who} Tasks 1 to {narrated} are narrated; the other {} are summed up \
-                         at the end.",
-                        tasks - narrated
-                    )
-                } else {
-                    who
-                }
-            }
+            } => intro(poller, tasks, narrated),
             Step::Polled {
                 task,
-                driver,
+                poller,
                 thread,
                 again,
                 ready_for,
-            } => {
-                let poller = driver.poller();
-                match (again, ready_for) {
-                    (false, Some(ready)) => format!(
-                        "{poller} polls task {task} (on thread {thread}) for the first time: it \
-                         waited {}, ready since the start, for the thread.",
-                        ms(ready)
-                    ),
-                    (false, None) => format!("{poller} polls task {task} (on thread {thread})."),
-                    (true, Some(ready)) => format!(
-                        "{poller} polls task {task} again (on thread {thread}): it waited {}, \
-                         ready, for the thread.",
-                        ms(ready)
-                    ),
-                    (true, None) => {
-                        format!("{poller} polls task {task} again (on thread {thread}).")
-                    }
-                }
-            }
+                ref meanwhile,
+            } => polled(task, poller, thread, again, ready_for, meanwhile.as_ref()),
             Step::Awaits {
                 task,
                 ref printed,
                 awaits,
-            } => match awaits {
-                Awaits::InPlace(call @ Call::Spin(_)) => format!(
-                    "task {task} printed {} and runs {}, right inside the coroutine.",
-                    quoted(printed),
-                    call.name()
-                ),
-                Awaits::InPlace(call) => format!(
-                    "task {task} printed {} and makes a blocking call, {}, right inside the \
-                     coroutine.",
-                    quoted(printed),
-                    call.name()
-                ),
-                Awaits::Yielding(_) => format!(
-                    "task {task} printed {} and runs {}.",
-                    quoted(printed),
-                    awaits.name()
-                ),
-                _ => format!(
-                    "task {task} printed {} and awaits {}.",
-                    quoted(printed),
-                    awaits.name()
-                ),
-            },
+            } => awaits_words(task, printed, awaits),
             Step::Pending {
                 task,
                 took,
                 awaits,
-                driver,
+                seen,
+                poller,
             } => format!(
                 "task {task}'s poll returns Pending after {}: {}, and the thread goes back to {}.",
                 ms(took),
-                awaits.registered(),
-                driver.poller()
+                awaits.registered(seen),
+                poller.name()
             ),
             Step::Held {
                 task,
                 call,
                 held,
                 thread,
-                driver,
-            } => match driver {
-                Driver::Threads => format!(
-                    "{} returned after {} on task {task}'s thread {thread}: it held that \
-                     thread, its own, so no other task had to wait for it.",
-                    call.name(),
-                    ms(held)
-                ),
-                _ => format!(
-                    "{} returned after {}, inside task {task}'s poll (no Pending): all that \
-                     time it held thread {thread}, and no other task there could be polled.",
-                    call.name(),
-                    ms(held)
-                ),
-            },
+                poller,
+            } => held_words(task, call, held, thread, poller),
             Step::Failed { task, after } => {
                 format!("task {task}'s wait failed after {}.", ms(after))
             }
             Step::Woken {
                 task,
                 awaits,
+                seen,
                 thread,
                 after,
-            } => {
-                let (what, who) = awaits.waker();
-                match after {
-                    Some(after) => format!(
-                        "task {task} is woken by {what}, {} after its Pending ({who}, on \
-                         thread {thread}): it is ready, and waits for the thread.",
-                        ms(after)
-                    ),
-                    None => format!(
-                        "task {task} is woken by {what} while it is being polled ({who}, on \
-                         thread {thread})."
-                    ),
-                }
-            }
-            Step::Ready { task, took, whole } => {
-                let whole = if whole {
-                    " (the whole task ran in this one poll)"
-                } else {
-                    ""
-                };
-                format!(
-                    "task {task}'s poll returns Ready after {}{whole}: task {task} is done.",
-                    ms(took)
-                )
-            }
+                overdue,
+            } => woken(task, awaits.waker(seen), thread, after, overdue),
+            Step::PoolStarted {
+                task,
+                thread,
+                queued,
+            } => format!(
+                "task {task}'s call starts on blocking-pool thread {thread}, {} after it was \
+                 handed to the pool: until then it was queued in the pool.",
+                ms(queued)
+            ),
+            Step::QuerySent {
+                task,
+                connection,
+                queued,
+                postgres,
+            } => query_sent(task, connection, queued, postgres),
+            Step::Overdue { task, overdue } => overdue_words(task, overdue),
+            Step::Ready { task, took, whole } => ready(task, took, whole),
             Step::ThreadDone { task, thread } => format!(
                 "task {task} prints its last line, then its coroutine is Ready: task {task} is \
                  done, and thread {thread} ends."
@@ -484,76 +520,20 @@ impl Step {
             Step::Parks {
                 thread,
                 awaits,
-                caller: false,
-            } => format!(
-                "thread {thread} parks: no task is ready, so it sleeps {}.",
-                awaits.park_until()
-            ),
-            Step::Parks {
-                thread,
-                caller: true,
-                ..
-            } => format!(
-                "thread {thread} waits in block_on: join_all returned Pending, since every \
-                 task it polls is waiting, and the thread sleeps until one is woken."
-            ),
+                caller,
+            } => parks(thread, awaits, caller),
             Step::Unparks {
                 thread,
                 at,
                 parked,
-                caller: false,
-            } => format!(
-                "thread {thread} wakes up at {}, after {} parked, to poll what was woken.",
-                secs(at),
-                ms(parked)
-            ),
-            Step::Unparks {
-                thread,
-                at,
-                parked,
-                caller: true,
-            } => format!(
-                "thread {thread} is back in block_on at {}, after {} waiting, to poll \
-                 join_all again.",
-                secs(at),
-                ms(parked)
-            ),
+                caller,
+            } => unparks(thread, at, parked, caller),
             Step::Slices { task } => format!(
                 "task {task} goes on the same way, slice after slice (not told one by one): \
                  the tasks' loops take turns on the thread, so each takes as long as all of \
                  them together."
             ),
-            Step::LockAsked {
-                task,
-                lock: LockKind::Std,
-                holder: Some(holder),
-            } => format!(
-                "task {task} asks for the lock: std's lock() blocks the thread (no Pending): \
-                 task {holder}, which holds the guard across its .await, can never be polled \
-                 again."
-            ),
-            Step::LockAsked {
-                task,
-                lock,
-                holder: Some(holder),
-            } => format!(
-                "task {task} asks for the lock: it is held by task {holder}, so \
-                 {}'s lock().await returns Pending and the thread is free.",
-                lock.type_name()
-            ),
-            Step::LockAsked {
-                task,
-                lock: LockKind::Std,
-                holder: None,
-            } => format!(
-                "task {task} asks for the lock: std's lock() finds it free and returns the \
-                 guard at once."
-            ),
-            Step::LockAsked {
-                task, holder: None, ..
-            } => format!(
-                "task {task} asks for the lock: it is free, so lock().await is Ready at once."
-            ),
+            Step::LockAsked { task, lock, holder } => lock_asked(task, lock, holder),
             Step::LockGot { task, lock, after } => format!(
                 "task {task} gets the {} after {} waiting: the task holding it released it \
                  and woke the next in line, which the thread then polled.",
@@ -566,35 +546,330 @@ impl Step {
                 finished,
                 polls,
                 parks,
-            } => {
-                let mut words = format!(
-                    "tasks {first} to {last} were not narrated: {finished} of them finished"
-                );
-                if let Some((polls, pending, longest)) = polls {
-                    words += &format!(
-                        ", polled {polls} times in all, {pending} of those polls returned \
-                         Pending, the longest took {}",
-                        ms(longest)
-                    );
-                }
-                if parks > 0 {
-                    words += &format!("; the runtime threads parked {parks} more times");
-                }
-                words + "."
-            }
-            Step::Finished { at, tasks, driver } => {
-                let how = match driver {
-                    Driver::Joined(_) => ": join_all returns Ready, and so does block_on",
-                    Driver::Spawned(_) => ": every JoinHandle is Ready, and block_on returns",
-                    Driver::Threads => ": every thread has been joined",
-                };
-                let all = match tasks {
-                    1 => "the 1 task is".to_owned(),
-                    _ => format!("all {tasks} tasks are"),
-                };
-                format!("{all} done at {}{how}.", secs(at))
-            }
+            } => rest(first, last, finished, polls, parks),
+            Step::Finished { at, tasks, poller } => finished(at, tasks, poller),
         }
+    }
+}
+
+/// Who drives the tasks, and which are narrated.
+fn intro(poller: Poller, tasks: u32, narrated: u32) -> String {
+    let coroutines = plural(tasks, "coroutine");
+    let who = match poller {
+        Poller::Joined(Runtime::CurrentThread) => format!(
+            "join_all polls its {coroutines} itself, inside one tokio task, \
+             on the runtime's one thread (Python's gather would wrap each coroutine \
+             in a Task of its own)."
+        ),
+        Poller::Joined(Runtime::MultiThread(workers)) => format!(
+            "join_all polls its {coroutines} itself, inside one future that \
+             block_on polls on the calling thread, which is none of the runtime's \
+             {workers} workers (Python's gather would wrap each coroutine in a Task \
+             of its own)."
+        ),
+        Poller::Spawned(Runtime::CurrentThread) => format!(
+            "each of the {coroutines} is spawned as a tokio task of its own, like a \
+             Task that gather makes; tokio's scheduler polls them on the runtime's \
+             one thread."
+        ),
+        Poller::Spawned(Runtime::MultiThread(workers)) => format!(
+            "each of the {coroutines} is spawned as a tokio task of its own, like a \
+             Task that gather makes; tokio's scheduler polls them on its {workers} \
+             worker threads."
+        ),
+        Poller::Threads => format!(
+            "no executor here: each of the {} runs on an OS thread of its own, which drives its \
+             coroutine with one poll; the OS schedules the threads, as Python's \
+             threading would.",
+            plural(tasks, "task")
+        ),
+    };
+    if tasks > narrated {
+        format!(
+            "{who} Tasks 1 to {narrated} are narrated; the other {} are summed up \
+             at the end.",
+            tasks - narrated
+        )
+    } else {
+        who
+    }
+}
+
+/// `poll` is called, with how long the task waited for it, and who had the
+/// thread meanwhile.
+fn polled(
+    task: u32,
+    poller: Poller,
+    thread: u32,
+    again: bool,
+    ready_for: Option<Duration>,
+    meanwhile: Option<&Meanwhile>,
+) -> String {
+    let poller = poller.name();
+    let why = meanwhile.map(meanwhile_words).unwrap_or_default();
+    match (again, ready_for) {
+        (false, Some(ready)) => format!(
+            "{poller} polls task {task} (on thread {thread}) for the first time: it \
+             waited {}, ready since the start, for the thread{why}.",
+            ms(ready)
+        ),
+        (false, None) => format!("{poller} polls task {task} (on thread {thread})."),
+        (true, Some(ready)) => format!(
+            "{poller} polls task {task} again (on thread {thread}): it waited {}, \
+             ready, for the thread{why}.",
+            ms(ready)
+        ),
+        (true, None) => format!("{poller} polls task {task} again (on thread {thread})."),
+    }
+}
+
+/// The clause after "waited ..., for the thread": who had it.
+fn meanwhile_words(meanwhile: &Meanwhile) -> String {
+    match meanwhile {
+        Meanwhile::Poll { task, held } => {
+            format!(": task {task}'s poll held it for {} of that", ms(*held))
+        }
+        Meanwhile::Polls { tasks, others } => {
+            let mut parts: Vec<String> = tasks
+                .iter()
+                .map(|(task, took)| format!("task {task} ({})", ms(*took)))
+                .collect();
+            if *others > 0 {
+                parts.push(format!("the tasks not narrated {}", plural64(*others)));
+            }
+            format!(", which polled {} meanwhile", and_list(&parts))
+        }
+        Meanwhile::Parked { woke } => {
+            format!(", which was parked and woke up {} into the wait", ms(*woke))
+        }
+    }
+}
+
+/// What the task printed, and what it now awaits.
+fn awaits_words(task: u32, printed: &str, awaits: Awaits) -> String {
+    match awaits {
+        Awaits::InPlace(call @ Call::Spin(_)) => format!(
+            "task {task} printed {} and runs {}, right inside the coroutine.",
+            quoted(printed),
+            call.name()
+        ),
+        Awaits::InPlace(call) => format!(
+            "task {task} printed {} and makes a blocking call, {}, right inside the \
+             coroutine.",
+            quoted(printed),
+            call.name()
+        ),
+        Awaits::Yielding(_) => format!(
+            "task {task} printed {} and runs {}.",
+            quoted(printed),
+            awaits.name()
+        ),
+        _ => format!(
+            "task {task} printed {} and awaits {}.",
+            quoted(printed),
+            awaits.name()
+        ),
+    }
+}
+
+/// A blocking call returned: whose thread it held.
+fn held_words(task: u32, call: Call, held: Duration, thread: u32, poller: Poller) -> String {
+    match poller {
+        Poller::Threads => format!(
+            "{} returned after {} on task {task}'s thread {thread}: it held that \
+             thread, its own, so no other task had to wait for it.",
+            call.name(),
+            ms(held)
+        ),
+        _ => format!(
+            "{} returned after {}, inside task {task}'s poll (no Pending): all that \
+             time it held thread {thread}, and no other task there could be polled.",
+            call.name(),
+            ms(held)
+        ),
+    }
+}
+
+/// The waker was called: by whom, and whether the timer was overdue.
+fn woken(
+    task: u32,
+    (what, who): (&str, &str),
+    thread: u32,
+    after: Option<Duration>,
+    overdue: Option<Overdue>,
+) -> String {
+    let late = match overdue {
+        Some(Overdue { late, .. }) => format!(
+            " Its deadline had passed {} before it was woken: the timer was overdue, since the timer \
+             driver runs only when a runtime thread parks, and none had.",
+            ms(late)
+        ),
+        None => String::new(),
+    };
+    match after {
+        Some(after) => format!(
+            "task {task} is woken by {what}, {} after its Pending ({who}, on \
+             thread {thread}): it is ready, and waits for the thread.{late}",
+            ms(after)
+        ),
+        None => format!(
+            "task {task} is woken by {what} while it is being polled ({who}, on \
+             thread {thread}).{late}"
+        ),
+    }
+}
+
+/// A queued query was taken by its connection.
+fn query_sent(task: u32, connection: u32, queued: Duration, postgres: bool) -> String {
+    let whose = if postgres {
+        format!("sent to the server on connection {connection}")
+    } else {
+        format!("taken by connection {connection}'s thread")
+    };
+    format!(
+        "task {task}'s query is {whose}, {} after it asked for a connection: until then \
+         it was queued.",
+        ms(queued)
+    )
+}
+
+/// A timer still overdue when the run stalled.
+fn overdue_words(task: u32, overdue: Overdue) -> String {
+    let Overdue {
+        late,
+        thread,
+        holder,
+    } = overdue;
+    let held = match holder {
+        Some(holder) => format!("task {holder} holds it"),
+        None => "it has not parked since".into(),
+    };
+    format!(
+        "task {task}'s deadline passed {} ago, and nobody has fired its timer: the timer \
+         driver runs only when thread {thread} parks, and {held}. Task {task} is overdue, \
+         not ready: its waker has not been called.",
+        secs(late)
+    )
+}
+
+/// `poll` returned `Ready`.
+fn ready(task: u32, took: Duration, whole: bool) -> String {
+    let whole = if whole {
+        " (the whole task ran in this one poll)"
+    } else {
+        ""
+    };
+    format!(
+        "task {task}'s poll returns Ready after {}{whole}: task {task} is done.",
+        ms(took)
+    )
+}
+
+/// A runtime thread (or `block_on`'s caller) goes to sleep.
+fn parks(thread: u32, awaits: Awaits, caller: bool) -> String {
+    if caller {
+        return format!(
+            "thread {thread} waits in block_on: join_all returned Pending, since every \
+             task it polls is waiting, and the thread sleeps until one is woken."
+        );
+    }
+    format!(
+        "thread {thread} parks: no task is ready, so it sleeps {}.",
+        awaits.park_until()
+    )
+}
+
+/// ... and wakes up with work to do.
+fn unparks(thread: u32, at: Duration, parked: Duration, caller: bool) -> String {
+    if caller {
+        return format!(
+            "thread {thread} is back in block_on at {}, after {} waiting, to poll \
+             join_all again.",
+            secs(at),
+            ms(parked)
+        );
+    }
+    format!(
+        "thread {thread} wakes up at {}, after {} parked, to poll what was woken.",
+        secs(at),
+        ms(parked)
+    )
+}
+
+/// A task of the `lock` demo asks for the lock.
+fn lock_asked(task: u32, lock: LockKind, holder: Option<u32>) -> String {
+    match (lock, holder) {
+        (LockKind::Std, Some(holder)) => format!(
+            "task {task} asks for the lock: std's lock() blocks the thread (no Pending): \
+             task {holder}, which holds the guard across its .await, can never be polled \
+             again."
+        ),
+        (lock, Some(holder)) => format!(
+            "task {task} asks for the lock: it is held by task {holder}, so \
+             {}'s lock().await returns Pending and the thread is free.",
+            lock.type_name()
+        ),
+        (LockKind::Std, None) => format!(
+            "task {task} asks for the lock: std's lock() finds it free and returns the \
+             guard at once."
+        ),
+        (_, None) => {
+            format!("task {task} asks for the lock: it is free, so lock().await is Ready at once.")
+        }
+    }
+}
+
+/// The tasks that were not narrated, summed up.
+fn rest(
+    first: u32,
+    last: u32,
+    finished: u32,
+    polls: Option<(u64, u64, Duration)>,
+    parks: u32,
+) -> String {
+    let mut words =
+        format!("tasks {first} to {last} were not narrated: {finished} of them finished");
+    if let Some((polls, pending, longest)) = polls {
+        words += &format!(
+            ", polled {polls} times in all, {pending} of those polls returned \
+             Pending, the longest took {}",
+            ms(longest)
+        );
+    }
+    if parks > 0 {
+        words += &format!("; the runtime threads parked {parks} more times");
+    }
+    words + "."
+}
+
+/// Every task is done.
+fn finished(at: Duration, tasks: u32, poller: Poller) -> String {
+    let how = match poller {
+        Poller::Joined(_) => ": join_all returns Ready, and so does block_on",
+        Poller::Spawned(_) => ": every JoinHandle is Ready, and block_on returns",
+        Poller::Threads => ": every thread has been joined",
+    };
+    let all = match tasks {
+        1 => "the 1 task is".to_owned(),
+        _ => format!("all {tasks} tasks are"),
+    };
+    format!("{all} done at {}{how}.", secs(at))
+}
+
+/// `3 times`, `once`.
+fn plural64(n: u64) -> String {
+    match n {
+        1 => "once".into(),
+        _ => format!("{n} times"),
+    }
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn and_list(parts: &[String]) -> String {
+    match parts {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
 
@@ -688,7 +963,8 @@ mod tests {
             task: 2,
             took: Duration::from_micros(12),
             awaits: Awaits::Timer(Duration::from_secs(1)),
-            driver: Driver::Joined(Runtime::CurrentThread),
+            seen: CallSeen::Nothing,
+            poller: Poller::Joined(Runtime::CurrentThread),
         };
         let mut text = Vec::new();
         write_step(&mut text, Duration::ZERO, &step, false, false, None).unwrap();
@@ -743,7 +1019,7 @@ mod tests {
             call: Call::Sleep(Duration::from_secs(1)),
             held: Duration::from_millis(1002),
             thread: 1,
-            driver: Driver::Joined(Runtime::CurrentThread),
+            poller: Poller::Joined(Runtime::CurrentThread),
         };
         let words = step.words();
         assert!(words.contains("std::thread::sleep(1s) returned after 1002.000 ms"));

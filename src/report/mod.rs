@@ -336,7 +336,7 @@ pub(crate) mod tests {
                 false,
             )
             .counting_overlap(true);
-            let elapsed = join(&sink, n, &Sleep { delay, log: None }).await;
+            let elapsed = join(&sink, n, &Sleep { delay, sink: None }).await;
             let outcome = Outcome {
                 elapsed,
                 completed: sink.completed(),
