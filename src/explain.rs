@@ -577,7 +577,7 @@ impl Narrator {
                 poll.began.max(since),
                 poll.ended.unwrap_or(until).min(until),
             );
-            if to <= from && !(poll.ended.is_none() && poll.began <= until) {
+            if to <= from {
                 continue;
             }
             let took = to.saturating_sub(from);
@@ -736,6 +736,10 @@ impl Narrator {
             late: now.saturating_sub(from),
             thread,
             holder,
+            alone: matches!(
+                self.poller,
+                Poller::Joined(Runtime::CurrentThread) | Poller::Spawned(Runtime::CurrentThread)
+            ),
         })
     }
 
@@ -1175,6 +1179,140 @@ mod tests {
         assert!(tail[0].starts_with("thread 1 parks"), "{lines:#?}");
         assert!(
             tail[1].starts_with("thread 1 wakes up at 0.030 s, after 29.000 ms parked"),
+            "{lines:#?}"
+        );
+    }
+
+    fn ended(at: Duration, task: u32, took: Duration, ready: bool) -> RunEvent<'static> {
+        poll(at, task, PollStep::Ended { took, ready })
+    }
+
+    fn call(at: Duration, task: u32, step: CallStep) -> RunEvent<'static> {
+        poll(at, task, PollStep::Call(step))
+    }
+
+    /// Task 2 waits, ready, for its first poll while task 1's poll holds
+    /// the thread: the clause names task 1 and the part of the wait it
+    /// took, from the polls seen on that thread.
+    #[test]
+    fn a_ready_wait_names_the_poll_that_held_the_thread() {
+        let mut narrator = narrator(Mode::Blocking, 2);
+        let lines = told(
+            &mut narrator,
+            &[
+                poll(ms(1), 1, PollStep::Began),
+                ended(ms(201), 1, ms(200), true),
+                poll(ms(202), 2, PollStep::Began),
+            ],
+        );
+        let last = lines.last().unwrap();
+        assert!(
+            last.ends_with(
+                "it waited 202.000 ms, ready since the start, for the thread: task 1's poll \
+                 held it for 200.000 ms of that."
+            ),
+            "{lines:#?}"
+        );
+    }
+
+    /// A timer due at 300 ms, and task 2 holding the one thread from 1 ms
+    /// on, in a poll that never returns: when the run stalls at 1000 ms,
+    /// the model has task 1 overdue since its deadline plus the wheel's
+    /// rounding, and the step says so with the holder.
+    #[test]
+    fn a_stalled_run_names_the_overdue_timer_from_the_model() {
+        let mut narrator = narrator(Mode::Async, 2);
+        let lines = told(
+            &mut narrator,
+            &[
+                poll(ms(0), 1, PollStep::Began),
+                call(ms(0), 1, CallStep::Armed { due: ms(300) }),
+                ended(ms(1), 1, ms(1), false),
+                poll(ms(1), 2, PollStep::Began),
+                RunEvent::Stalled { at: ms(1000) },
+            ],
+        );
+        let last = lines.last().unwrap();
+        assert!(
+            last.starts_with("task 1's deadline passed 0.699 s ago")
+                && last.contains("only when thread 1 parks")
+                && last.contains("task 2 holds thread 1"),
+            "{lines:#?}"
+        );
+        // Task 2 is in no timer: nothing said of it.
+        assert_eq!(lines.iter().filter(|l| l.contains("deadline")).count(), 1);
+    }
+
+    /// The same timer fired late, once with the thread parked across the
+    /// deadline (not overdue: the driver was there) and once with the
+    /// thread busy (overdue until the wake-up).
+    #[test]
+    fn a_late_wake_up_is_overdue_only_while_no_thread_was_parked() {
+        for parked_through in [true, false] {
+            let mut narrator = narrator(Mode::Async, 1);
+            let mut events = vec![
+                poll(ms(0), 1, PollStep::Began),
+                call(ms(0), 1, CallStep::Armed { due: ms(100) }),
+                ended(ms(1), 1, ms(1), false),
+            ];
+            if parked_through {
+                events.push(park(ms(2), true));
+            }
+            events.push(poll(ms(150), 1, PollStep::Woken));
+            let lines = told(&mut narrator, &events);
+            let woken = lines.iter().find(|l| l.contains("is woken")).unwrap();
+            assert_eq!(
+                woken.contains("Its deadline had passed 49.000 ms before that"),
+                !parked_through,
+                "{woken}"
+            );
+        }
+    }
+
+    /// A query that asks while every connection is busy: its Pending says
+    /// queued, and the connection taking it later is told with the time it
+    /// waited.
+    #[test]
+    fn a_query_queued_then_sent_is_told_with_its_queue_time() {
+        let mut config_narrator = {
+            let workload = Workload {
+                tasks: Some(3),
+                delay: Duration::from_millis(200),
+                work: crate::vocab::Work::Sleep,
+            };
+            let way = Way::with_defaults(Mode::Async, RuntimeKind::CurrentThread, false);
+            let mut config = Config::of_way(Demo::Query, &workload, way);
+            config.format = Format::Text;
+            config.explain = true;
+            Narrator::new(&config, Arc::new(Rest::default()))
+        };
+        let lines = told(
+            &mut config_narrator,
+            &[
+                poll(ms(0), 3, PollStep::Began),
+                call(
+                    ms(0),
+                    3,
+                    CallStep::QueryQueued {
+                        busy: 2,
+                        connections: 2,
+                    },
+                ),
+                ended(ms(1), 3, ms(1), false),
+                call(ms(201), 3, CallStep::QuerySent { connection: 1 }),
+            ],
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("task 3's poll returns Pending")
+                    && l.contains("its query is queued: all 2 connections are busy")),
+            "{lines:#?}"
+        );
+        assert!(
+            lines.last().unwrap().starts_with(
+                "task 3's query is taken by connection 1's thread, 201.000 ms after it asked"
+            ),
             "{lines:#?}"
         );
     }
