@@ -656,3 +656,51 @@ fn who_held_a_thread_is_said_only_from_polls_on_that_thread() {
         "one worker: tasks 2 and 3 wait behind a held poll"
     );
 }
+
+/// The new steps are recorded with the run (`--record`) and a replay
+/// narrates them as the run did: the queue of a query, a pool call's
+/// start, and the timer overdue when the lock demo stalls.
+#[test]
+fn a_replay_narrates_the_queue_and_the_overdue_timer_as_the_run_did() {
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("run.rec");
+    let rec = rec.to_str().unwrap();
+    let explained = |out: Vec<u8>| -> Vec<String> {
+        String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .filter(|l| l.contains("\"type\":\"explain\""))
+            .map(str::to_owned)
+            .collect()
+    };
+    for (args, words) in [
+        (
+            &["query", "-n", "4", "-d", "200ms", "--connections", "2"][..],
+            "all 2 connections are busy",
+        ),
+        (
+            &[
+                "count",
+                "-n",
+                "4",
+                "-d",
+                "300ms",
+                "-m",
+                "spawn-blocking",
+                "--blocking-threads",
+                "2",
+            ],
+            "\"step\":\"pool-started\"",
+        ),
+        (&["lock", "-n", "3", "-d", "300ms"], "\"step\":\"overdue\""),
+    ] {
+        let mut with = args.to_vec();
+        with.extend(["-f", "ndjson", "--explain", "--record", rec]);
+        let run = explained(asyncdemo(&with).output().unwrap().stdout);
+        let replay = asyncdemo(&["replay", rec, "-f", "ndjson", "--explain"])
+            .output()
+            .unwrap();
+        assert_eq!(explained(replay.stdout), run, "{args:?}");
+        assert!(run.iter().any(|l| l.contains(words)), "{args:?}: {run:#?}");
+    }
+}
