@@ -15,6 +15,19 @@
 //!   thread is the time between the wait's two events, a ready wait the time
 //!   between the wake-up and the next poll.
 //!
+//! The narrated tasks' waits also tell their own steps into that lane
+//! ([`CallStep`]: a timer's deadline, a pool call handed over and begun, a
+//! query's ask and the connection that took it), so the narration says
+//! what was observed rather than what is likely:
+//!
+//! - *why* a ready task waited: the polls seen on its thread meanwhile (a
+//!   task whose poll held it, or several), or the thread's park;
+//! - a call queued (for a pool thread, or a connection) or started;
+//! - a timer *overdue*: decided by the task-state model ([`Model`]) from the
+//!   narrator's copy of its input (the deadlines, polls and wake-ups of the
+//!   narrated tasks, and every park), never by adding up the clock; said at
+//!   the wake-up that ends it, or when the run stalls with it still due.
+//!
 //! Nothing of this exists without the flag: the runner wraps the tasks only
 //! when asked (`run` chooses their type once), and a plain run's sink has no
 //! follower.

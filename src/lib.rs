@@ -97,8 +97,10 @@
 //! - `demo`: the task coroutine itself: print, wait, print.
 //! - `explain`: `--explain`, the executor narrated between the lines: a
 //!   poll follower that forwards the first few tasks' polls and wake-ups
-//!   into the ordered stream, and the follower that words them
-//!   (`report::explain` has the sentences).
+//!   into the ordered stream (their waits add their own steps: a timer's
+//!   deadline, a call queued or started), and the follower that words them,
+//!   overdue timers decided by `state`'s model (`report::explain` has the
+//!   sentences).
 //! - `slowpoll`: `--slow-poll`, each coroutine's polls timed, and a
 //!   watchdog thread that names a task while it holds its thread.
 //! - `run`: what drives the tasks (a tokio runtime, joined or spawned, or
