@@ -831,15 +831,27 @@ impl Narrator {
     /// a wake-up with work to do, or a quiet wake-up, told late, once it
     /// turns out that the thread did work after it.
     fn threads(&mut self, event: &RunEvent<'_>, told: &mut Vec<(Duration, Step)>) {
-        if let RunEvent::Thread(park) = *event {
-            if self.keeps_model() && self.parks.len() < PARKS_KEPT {
-                self.parks.push(park);
-            }
-            if !park.parked {
-                match self.unparked.iter_mut().find(|(t, _)| *t == park.thread) {
-                    Some(slot) => slot.1 = park.at,
-                    None => self.unparked.push((park.thread, park.at)),
+        // When each thread last woke: a runtime thread from its park, or
+        // `block_on`'s caller (which parks too, outside the runtime) back
+        // from its wait.
+        let woke = match *event {
+            RunEvent::Thread(park) => {
+                if self.keeps_model() && self.parks.len() < PARKS_KEPT {
+                    self.parks.push(park);
                 }
+                (!park.parked).then_some((park.thread, park.at))
+            }
+            RunEvent::Caller {
+                at,
+                thread,
+                waiting: false,
+            } => Some((thread, at)),
+            _ => None,
+        };
+        if let Some((thread, at)) = woke {
+            match self.unparked.iter_mut().find(|(t, _)| *t == thread) {
+                Some(slot) => slot.1 = at,
+                None => self.unparked.push((thread, at)),
             }
         }
         let polls = self.rest.polls.load(Relaxed);
