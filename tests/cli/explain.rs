@@ -463,7 +463,7 @@ fn a_ready_task_is_told_which_task_held_its_thread() {
     // The model drew task 2 ready all that time.
     let ready = 1e3 * state_secs(&run, 2, "ready");
     assert!(
-        (waited - ready).abs() < 2.0,
+        (waited - ready).abs() < 5.0,
         "{poll} vs the model's {ready} ms"
     );
 }
@@ -489,10 +489,10 @@ fn an_overdue_timer_is_named_when_the_lock_demo_stalls() {
     // is overdue once the wheel's 1 ms rounding has passed.
     let line = line_at(&run, 1, 0);
     assert!(late <= told_at - line - 0.3 + 0.001, "{words}");
-    assert!(late >= told_at - line - 0.3 - 0.01, "{words}");
+    assert!(late >= told_at - line - 0.3 - 0.05, "{words}");
     let model = state_secs(&run, 1, "overdue");
     assert!(
-        (late - model).abs() < 0.02,
+        (late - model).abs() < 0.05,
         "{words} vs the model's {model} s"
     );
     // Never called ready: nobody called its waker.
@@ -515,27 +515,30 @@ fn a_pool_call_queued_for_a_thread_is_told_so() {
         "--blocking-threads",
         "2",
     ]);
-    let pending = text(step(&run, "pending", 3, "Pending"));
+    let pending = step(&run, "pending", 3, "Pending");
+    let pending_at = pending["t_secs"].as_f64().unwrap();
+    let pending = text(pending);
     assert!(
         pending.contains("its call waits in the blocking pool's queue"),
         "{pending}"
     );
-    let started = text(step(
-        &run,
-        "pool-started",
-        3,
-        "starts on blocking-pool thread",
-    ));
+    let started = step(&run, "pool-started", 3, "starts on blocking-pool thread");
+    let started_at = started["t_secs"].as_f64().unwrap();
+    let started = text(started);
     let queued = started
         .split(", ")
         .nth(1)
         .and_then(|s| s.split(" ms").next())
         .and_then(|n| n.parse::<f64>().ok())
         .unwrap_or_else(|| panic!("{started}"));
-    // A pool thread came free only when task 1's or 2's 300 ms call ended,
-    // and those began before task 3 printed its first line.
-    let head_start = 1e3 * (line_at(&run, 3, 0) - line_at(&run, 1, 0));
-    assert!(queued >= 300.0 - head_start - 1.0, "{started}");
+    // A pool thread came free only when task 1's or 2's 300 ms call ended
+    // (each began after its task's first line), and task 3's call was
+    // queued before its poll returned.
+    assert!(started_at >= line_at(&run, 1, 0) + 0.3, "{started}");
+    assert!(
+        queued >= 1e3 * (started_at - pending_at) - 0.01,
+        "{started}"
+    );
     let model = 1e3 * state_secs(&run, 3, "queued");
     assert!(queued >= model - 1.0, "{started} vs the model's {model} ms");
 }
@@ -555,17 +558,29 @@ fn a_query_is_told_queued_or_sent_as_observed() {
         third.contains("its query is queued: all 2 connections are busy"),
         "{third}"
     );
-    let sent = text(step(&run, "query-sent", 3, "connection"));
-    let queued = sent
-        .split(", ")
-        .nth(1)
-        .and_then(|s| s.split(" ms").next())
-        .and_then(|n| n.parse::<f64>().ok())
-        .unwrap_or_else(|| panic!("{sent}"));
-    let head_start = 1e3 * (line_at(&run, 3, 0) - line_at(&run, 1, 0));
-    assert!(queued >= 200.0 - head_start - 1.0, "{sent}");
+    // Woken when a connection came free, after task 1's or task 2's whole
+    // query; the model has it queued at least that long.
+    let freed = step(&run, "woken", 3, "a connection came free");
+    let freed_at = freed["t_secs"].as_f64().unwrap();
+    let freed = text(freed);
+    let waited = figure_after(freed, "its query,");
+    assert!(freed_at >= line_at(&run, 1, 0) + 0.2, "{freed}");
+    let pending_at = step(&run, "pending", 3, "queued")["t_secs"]
+        .as_f64()
+        .unwrap();
+    assert!(waited >= 1e3 * (freed_at - pending_at) - 0.01, "{freed}");
     let model = 1e3 * state_secs(&run, 3, "queued");
-    assert!(queued >= model - 1.0, "{sent} vs the model's {model} ms");
+    assert!(model >= waited - 1.0, "{freed} vs the model's {model} ms");
+    // Then a connection took it: told as a step of its own, or, when its
+    // thread took the query before the poll that sent it had returned, by
+    // that poll's Pending.
+    let sent = run.iter().any(|v| {
+        v["type"] == "explain"
+            && v["task"] == 3
+            && (v["step"] == "query-sent"
+                || (v["step"] == "pending" && text(v).contains("its query went to connection")))
+    });
+    assert!(sent, "{run:#?}");
     // The old either-or is gone wherever a step was observed.
     assert!(
         !run.iter()
