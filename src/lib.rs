@@ -95,11 +95,11 @@
 //!   the database `--db` names, and PostgreSQL's `max_connections` checked
 //!   before the run; or the word that this build has none.
 //! - `demo`: the task coroutine itself: print, wait, print.
-//! - `explain`: `--explain`, the executor narrated between the lines: a
+//! - `narrate`: `--explain`, the executor narrated between the lines: a
 //!   poll follower that forwards the first few tasks' polls and wake-ups
 //!   into the ordered stream (their waits add their own steps: a timer's
 //!   deadline, a call queued or started), and the follower that words them,
-//!   overdue timers decided by `state`'s model (`report::explain` has the
+//!   overdue timers decided by `state`'s model (`report::narration` has the
 //!   sentences).
 //! - `slowpoll`: `--slow-poll`, each coroutine's polls timed, and a
 //!   watchdog thread that names a task while it holds its thread.
@@ -138,7 +138,6 @@ mod dburl;
 mod demo;
 mod events;
 mod exit_code;
-mod explain;
 mod export;
 mod generate;
 mod http;
@@ -146,6 +145,7 @@ mod interrupt;
 mod lifecycle;
 mod limits;
 mod live;
+mod narrate;
 mod net;
 mod png;
 mod python;

@@ -20,10 +20,10 @@ use crate::cli::{Cli, Command, ReplayArgs, RunArgs};
 use crate::config::{Config, FetchOptions};
 use crate::events::{Follower, RunEvent};
 use crate::exit_code::ExitCode;
-use crate::explain::{self, Rest};
 use crate::export::{self, Exports, Finished, Single};
+use crate::narrate::{self, Rest};
 use crate::net::escaped;
-use crate::report::explain::NARRATED;
+use crate::report::narration::NARRATED;
 use crate::report::{text, trace};
 use crate::state::What;
 use crate::vocab::{Demo, Format, LineStyle, Phase, Runtime};
@@ -187,7 +187,7 @@ fn play(
     let mut rest_polls: Vec<(u64, u64, bool)> = Vec::new();
     if config.explain {
         followers.push((
-            explain::narrator(config, Arc::clone(&rest)),
+            narrate::narrator(config, Arc::clone(&rest)),
             "writing the --explain narration".into(),
         ));
         rest_polls = recording
@@ -202,7 +202,7 @@ fn play(
         rest_polls.sort_unstable_by_key(|p| p.0);
     }
     // A recorded run past the cut-off forwarded no polls (see
-    // `explain::forwards`): the narrated tasks' are rebuilt from the
+    // `narrate::forwards`): the narrated tasks' are rebuilt from the
     // observations, each poll's beginning and end, and each wake-up.
     let rebuilt_polls;
     let header = &recording.header;

@@ -28,9 +28,9 @@ use crate::config::{Config, FetchOptions, QueryOptions};
 use crate::db;
 use crate::demo;
 use crate::events;
-use crate::explain::{self, Explainer};
 use crate::http;
 use crate::limits::{self, MachineLimit};
+use crate::narrate::{self, Explainer};
 use crate::sink::Sink;
 use crate::slowpoll::{Watch, Watchdog};
 use crate::state;
@@ -81,7 +81,7 @@ pub(crate) fn execute(
         )))
     })?;
     // `--explain` follows the sink from here on; `None` without the flag.
-    let explain = explain::start(config, sink);
+    let explain = narrate::start(config, sink);
     let explain = explain.as_ref();
     let mut observed_delay = None;
     let (mut deadlock, mut locks) = (None, Vec::new());
@@ -336,7 +336,7 @@ fn on_runtime<W: Wait + Send + 'static>(
         // sit in the buffer through the whole pause, and a pipe would get
         // `One` together with `Two`.
         Runtime::MultiThread(_) => {
-            rt.block_on(flushed_when_waiting(sink, run, explain::forwards(config)))
+            rt.block_on(flushed_when_waiting(sink, run, narrate::forwards(config)))
         }
     };
     // Don't wait for leftovers: after a failed write the run ends early, and

@@ -1,7 +1,7 @@
 //! The words of `--explain`: every sentence the narration can say, in one
 //! place, as pure functions of what happened.
 //!
-//! The narrator (`crate::explain`) watches the run's events and decides
+//! The narrator (`crate::narrate`) watches the run's events and decides
 //! *which* [`Step`] happened, with the times it measured; this module only
 //! says it, in words a reader of the Python asyncio notes recognises, as a
 //! marked text line or as an NDJSON object of type `explain`. A new kind of

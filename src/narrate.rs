@@ -11,7 +11,7 @@
 //! - [`Narrator`] is a [`Follower`] of that ordered lane, inside the sink: it
 //!   keeps a little state per narrated task (when it returned `Pending`,
 //!   when it was woken) and turns each event into a [`Step`], whose words
-//!   live in `report::explain`. Every figure it says was measured: a held
+//!   live in `report::narration`. Every figure it says was measured: a held
 //!   thread is the time between the wait's two events, a ready wait the time
 //!   between the wake-up and the next poll.
 //!
@@ -34,7 +34,7 @@
 
 use crate::config::Config;
 use crate::events::{CallStep, Follower, PollFollower, PollStep, RunEvent};
-use crate::report::explain::{
+use crate::report::narration::{
     Awaits, Call, CallSeen, Meanwhile, NARRATED, Overdue, Poller, Step, write_step,
 };
 use crate::sink::Sink;
@@ -1078,7 +1078,7 @@ mod tests {
             .unwrap()
             .lines()
             .map(|l| {
-                l.strip_prefix(crate::report::explain::MARK)
+                l.strip_prefix(crate::report::narration::MARK)
                     .unwrap()
                     .to_owned()
             })
