@@ -499,22 +499,26 @@ fn an_overdue_timer_is_named_when_the_lock_demo_stalls() {
     assert!(!run.iter().any(|v| v["step"] == "woken"), "{run:#?}");
 }
 
+/// Four 300 ms calls on a blocking pool of two threads: two wait in the
+/// pool's queue.
+const POOL_OF_TWO: &[&str] = &[
+    "count",
+    "-n",
+    "4",
+    "-d",
+    "300ms",
+    "-m",
+    "spawn-blocking",
+    "--blocking-threads",
+    "2",
+];
+
 /// `count -n 4 -d 300ms -m spawn-blocking --blocking-threads 2`: task 3's
 /// call sits in the pool's queue until a pool thread is free. Its Pending
 /// says so, and the start is told with the time it was queued.
 #[test]
 fn a_pool_call_queued_for_a_thread_is_told_so() {
-    let run = ndjson_run(&[
-        "count",
-        "-n",
-        "4",
-        "-d",
-        "300ms",
-        "-m",
-        "spawn-blocking",
-        "--blocking-threads",
-        "2",
-    ]);
+    let run = ndjson_run(POOL_OF_TWO);
     let pending = step(&run, "pending", 3, "Pending");
     let pending_at = pending["t_secs"].as_f64().unwrap();
     let pending = text(pending);
@@ -690,20 +694,7 @@ fn a_replay_narrates_the_queue_and_the_overdue_timer_as_the_run_did() {
             .collect()
     };
     let mut ways = vec![
-        (
-            &[
-                "count",
-                "-n",
-                "4",
-                "-d",
-                "300ms",
-                "-m",
-                "spawn-blocking",
-                "--blocking-threads",
-                "2",
-            ][..],
-            "\"step\":\"pool-started\"",
-        ),
+        (POOL_OF_TWO, "\"step\":\"pool-started\""),
         (&["lock", "-n", "3", "-d", "300ms"], "\"step\":\"overdue\""),
     ];
     // `query` needs the database drivers (the default `db` feature).
