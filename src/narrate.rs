@@ -742,9 +742,7 @@ impl Narrator {
             .last()
             .map_or(last.from, |s| s.from);
         let thread = self.notes.get(task as usize - 1)?.thread?;
-        let holder = self.notes.iter().enumerate().find_map(|(i, n)| {
-            (n.polling.is_some() && n.thread == Some(thread)).then_some(i as u32 + 1)
-        });
+        let holder = self.holder(thread);
         Some(Overdue {
             late: now.saturating_sub(from),
             thread,
@@ -753,6 +751,13 @@ impl Narrator {
                 self.poller,
                 Poller::Joined(Runtime::CurrentThread) | Poller::Spawned(Runtime::CurrentThread)
             ),
+        })
+    }
+
+    /// The narrated task whose poll is in progress on `thread`, if one is.
+    fn holder(&self, thread: u32) -> Option<u32> {
+        self.notes.iter().enumerate().find_map(|(i, n)| {
+            (n.polling.is_some() && n.thread == Some(thread)).then_some(i as u32 + 1)
         })
     }
 
@@ -818,11 +823,34 @@ impl Narrator {
     }
 
     /// The run stalled (nothing moves any more): each narrated task whose
-    /// timer the model has overdue now is said to be.
+    /// timer the model has overdue now is said to be, and each that was
+    /// never polled, with the poll that holds the one thread that polls
+    /// them all (joined, or a current-thread runtime's).
     fn stalled(&self, at: Duration, told: &mut Vec<(Duration, Step)>) {
+        let one_thread = match (self.poller, self.pollers.as_slice()) {
+            (Poller::Threads | Poller::Spawned(Runtime::MultiThread(_)), _) => None,
+            (_, [thread]) => Some(*thread),
+            _ => None,
+        };
         for task in 1..=self.narrated {
             if let Some(overdue) = self.overdue(task, at) {
                 told.push((at, Step::Overdue { task, overdue }));
+            }
+            let never = self
+                .notes
+                .get(task as usize - 1)
+                .is_some_and(|n| n.polls == 0);
+            if let (true, Some(thread)) = (never, one_thread) {
+                let holder = self.holder(thread);
+                told.push((
+                    at,
+                    Step::NeverPolled {
+                        task,
+                        waited: at,
+                        thread,
+                        holder,
+                    },
+                ));
             }
         }
     }
@@ -1246,7 +1274,7 @@ mod tests {
     /// rounding, and the step says so with the holder.
     #[test]
     fn a_stalled_run_names_the_overdue_timer_from_the_model() {
-        let mut narrator = narrator(Mode::Async, 2);
+        let mut narrator = narrator(Mode::Async, 3);
         let lines = told(
             &mut narrator,
             &[
@@ -1257,12 +1285,18 @@ mod tests {
                 RunEvent::Stalled { at: ms(1000) },
             ],
         );
-        let last = lines.last().unwrap();
+        let overdue = &lines[lines.len() - 2];
         assert!(
-            last.starts_with("task 1's deadline passed 0.699 s ago")
-                && last.contains("only when thread 1 parks")
-                && last.contains("task 2 holds thread 1"),
+            overdue.starts_with("task 1's deadline passed 0.699 s ago")
+                && overdue.contains("only when thread 1 parks")
+                && overdue.contains("task 2 holds thread 1"),
             "{lines:#?}"
+        );
+        // Task 3 was never polled: ready since the start, behind task 2.
+        assert_eq!(
+            lines.last().unwrap(),
+            "task 3 has waited 1000.000 ms, ready since the start, and was never polled: \
+             task 2 holds thread 1 in a poll that has not returned."
         );
         // Task 2 is in no timer: nothing said of it.
         assert_eq!(lines.iter().filter(|l| l.contains("deadline")).count(), 1);

@@ -344,6 +344,15 @@ pub(crate) enum Step {
     },
     /// The run stalled while the task's timer was overdue.
     Overdue { task: u32, overdue: Overdue },
+    /// The run stalled before the task's first poll: it was ready since
+    /// the start, `waited`, and the narrated task `holder`'s poll holds
+    /// the thread that polls the tasks (`thread`), if one does.
+    NeverPolled {
+        task: u32,
+        waited: Duration,
+        thread: u32,
+        holder: Option<u32>,
+    },
     /// `poll` returned `Ready` after `took`: the task is done.
     Ready {
         task: u32,
@@ -414,6 +423,7 @@ impl Step {
             Step::PoolStarted { .. } => "pool-started",
             Step::QuerySent { .. } => "query-sent",
             Step::Overdue { .. } => "overdue",
+            Step::NeverPolled { .. } => "never-polled",
             Step::Ready { .. } => "ready",
             Step::ThreadDone { .. } => "thread-done",
             Step::Parks { .. } => "park",
@@ -438,6 +448,7 @@ impl Step {
             | Step::PoolStarted { task, .. }
             | Step::QuerySent { task, .. }
             | Step::Overdue { task, .. }
+            | Step::NeverPolled { task, .. }
             | Step::Ready { task, .. }
             | Step::ThreadDone { task, .. }
             | Step::Slices { task }
@@ -518,6 +529,12 @@ impl Step {
                 postgres,
             } => query_sent(task, connection, queued, postgres),
             Step::Overdue { task, overdue } => overdue_words(task, overdue),
+            Step::NeverPolled {
+                task,
+                waited,
+                thread,
+                holder,
+            } => never_polled(task, waited, thread, holder),
             Step::Ready { task, took, whole } => ready(task, took, whole),
             Step::ThreadDone { task, thread } => format!(
                 "task {task} prints its last line, then its coroutine is Ready: task {task} is \
@@ -765,6 +782,20 @@ fn overdue_words(task: u32, overdue: Overdue) -> String {
          driver runs only when {who} parks or looks at it between polls, and {held}. \
          Task {task} is overdue, not ready: its waker has not been called.",
         secs(late)
+    )
+}
+
+/// A task the run stalled before it was ever polled.
+fn never_polled(task: u32, waited: Duration, thread: u32, holder: Option<u32>) -> String {
+    let why = match holder {
+        Some(holder) => {
+            format!(": task {holder} holds thread {thread} in a poll that has not returned")
+        }
+        None => String::new(),
+    };
+    format!(
+        "task {task} has waited {}, ready since the start, and was never polled{why}.",
+        ms(waited)
     )
 }
 

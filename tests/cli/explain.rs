@@ -497,6 +497,17 @@ fn an_overdue_timer_is_named_when_the_lock_demo_stalls() {
     );
     // Never called ready: nobody called its waker.
     assert!(!run.iter().any(|v| v["step"] == "woken"), "{run:#?}");
+    // Task 3 never got the thread: ready since the start, as the model
+    // drew it, for at least the second the deadlock watch waits.
+    let never = text(step(&run, "never-polled", 3, "was never polled"));
+    assert!(never.contains("task 2 holds thread 1"), "{never}");
+    let waited = figure_after(never, "has waited");
+    assert!(waited >= 1000.0, "{never}");
+    let ready = 1e3 * state_secs(&run, 3, "ready");
+    assert!(
+        (waited - ready).abs() < 50.0,
+        "{never} vs the model's {ready} ms"
+    );
 }
 
 /// Four 300 ms calls on a blocking pool of two threads: two wait in the
