@@ -651,7 +651,7 @@ fn python_rows(args: &CompareArgs, shared: &Shared) -> ExitCode {
                 python::query_args(&query.db, query.connections),
             )
         }
-        _ => (python::ways(args.demo), Vec::new()),
+        _ => (python::ways(args.demo), python::Extra::default()),
     };
     let ways = python_twins(all, &args.ways);
     if ways.is_empty() && !all.is_empty() {
