@@ -242,7 +242,8 @@ pub(crate) enum Ran {
 
 /// Runs `way` for `demo` with the workload of the tokio rows, killing it
 /// after `deadline`.
-/// `extra` follows the delay (the database of `query`, see [`query_args`]).
+/// `extra` is what the row is told besides the workload (`query`'s
+/// connections as an argument, its database on stdin: see [`query_args`]).
 pub(crate) fn run(
     way: &Program,
     demo: Demo,
