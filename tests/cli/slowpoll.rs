@@ -43,13 +43,7 @@ fn blocking_polls_are_named_while_they_block_and_when_they_end() {
             ),
             "{stderr}"
         );
-        let secs: f64 = pair[1][done.len()..]
-            .split(' ')
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap();
-        assert!(secs >= 0.3, "{stderr}");
+        assert!(took_secs(pair[1]) >= 0.3, "{stderr}");
     }
 }
 
@@ -178,21 +172,9 @@ fn an_interrupted_block_is_reported_while_it_lasts() {
 fn block_in_place_warnings_say_the_core_moved_or_that_nothing_could_run() {
     let JsonRun {
         summary: s, stderr, ..
-    } = run_json::<Summary>(&[
-        "count",
-        "-n",
-        "3",
-        "-d",
-        "300ms",
-        "-m",
-        "block-in-place",
-        "--workers",
-        "1",
-        "--spawn",
-        "--slow-poll=50ms",
-        "-f",
-        "json",
-    ])
+    } = run_json::<Summary>(&words(
+        "count -n 3 -d 300ms -m block-in-place --workers 1 --spawn --slow-poll=50ms -f json",
+    ))
     .succeeded();
     assert_eq!(s.peak_overlap, Some(3), "the others went on: {stderr}");
     let done = "warning: Executing task ";
@@ -207,15 +189,7 @@ fn block_in_place_warnings_say_the_core_moved_or_that_nothing_could_run() {
                 ),
                 "{stderr}"
             );
-            let secs: f64 = line
-                .split(" took ")
-                .nth(1)
-                .unwrap()
-                .split(' ')
-                .next()
-                .unwrap()
-                .parse()
-                .unwrap();
+            let secs = took_secs(line);
             assert!(secs >= 0.3, "{stderr}");
             took.push(secs);
         } else {
@@ -240,20 +214,9 @@ fn block_in_place_warnings_say_the_core_moved_or_that_nothing_could_run() {
         summary: joined,
         stderr,
         ..
-    } = run_json::<Summary>(&[
-        "count",
-        "-n",
-        "2",
-        "-d",
-        "100ms",
-        "-m",
-        "block-in-place",
-        "--workers",
-        "2",
-        "--slow-poll=50ms",
-        "-f",
-        "json",
-    ])
+    } = run_json::<Summary>(&words(
+        "count -n 2 -d 100ms -m block-in-place --workers 2 --slow-poll=50ms -f json",
+    ))
     .succeeded();
     assert_eq!(joined.peak_overlap, Some(1), "{stderr}");
     assert!(!stderr.contains("core"), "{stderr}");
@@ -261,4 +224,15 @@ fn block_in_place_warnings_say_the_core_moved_or_that_nothing_could_run() {
         stderr.contains("so no other task could run on it (threshold 50ms)"),
         "{stderr}"
     );
+}
+
+/// A command line's words, split at spaces.
+fn words(line: &str) -> Vec<&str> {
+    line.split(' ').collect()
+}
+
+/// The seconds of a `warning: Executing task N (demo) took S seconds: ...`.
+fn took_secs(warning: &str) -> f64 {
+    let after = warning.split(" took ").nth(1).unwrap();
+    after.split(' ').next().unwrap().parse().unwrap()
 }
