@@ -7,7 +7,7 @@
 //! counts; the legend. The glyphs and colours are those of `--timeline`,
 //! so a learner who has seen one reads the other.
 
-use super::{Counts, Plan, Sample, Seen, TaskState, Thread, counts, span};
+use super::{Counts, LaneState, Plan, Sample, Seen, Thread, counts, span};
 use crate::report::palette::Role;
 use crate::state;
 use crate::vocab::{LockKind, Waiting};
@@ -94,12 +94,12 @@ fn cell(role: Role) -> (char, Color) {
 
 /// The glyph and colour of a task's state; `None` draws nothing (done, or
 /// not begun on a thread of its own).
-fn task_glyph(plan: &Plan, state: TaskState) -> Option<(char, Color)> {
+fn task_glyph(plan: &Plan, state: LaneState) -> Option<(char, Color)> {
     match state {
         // Inside std's lock() a task holds its thread, as any blocking call
         // does: the model says held, the same glyph.
-        TaskState::Is(state) => Some(cell(Role::of_state(state, plan.work))),
-        TaskState::Done | TaskState::NotStarted => None,
+        LaneState::Is(state) => Some(cell(Role::of_state(state, plan.work))),
+        LaneState::Done | LaneState::NotStarted => None,
     }
 }
 
@@ -147,12 +147,13 @@ pub(crate) fn render(plan: &Plan, seen: &Seen, rows: Rows, area: Rect, buf: &mut
         }
     };
     line(buf, &mut y, &header(plan, now.at, axis, area.width), bold);
-    // The time at the end of column `c`, and whether the run has reached
-    // its start.
-    // The time at the start of column `c`, if the run has got past it.
+    // The time column `c` shows, if the run has got past its start: its
+    // start, or for the column the run is in, now, so that the lanes end
+    // with each task's state at this very moment (a stepped replay's).
     let column = |c: u16| -> Option<Duration> {
         let from = axis.mul_f64(f64::from(c) / f64::from(plot.max(1)));
-        (from < now.at).then_some(from)
+        let to = axis.mul_f64(f64::from(c + 1) / f64::from(plot.max(1)));
+        (from < now.at).then_some(if to > now.at { now.at } else { from })
     };
     let lane =
         |buf: &mut Buffer, y: u16, name: &str, cell: &dyn Fn(Duration) -> Option<(char, Color)>| {
@@ -284,7 +285,7 @@ fn ellipsized(text: &str, width: usize) -> String {
 /// `parts` joined by ` · ` within `width`: as many as fit, from the
 /// first, whole, then ` · …` when some were left out; the first alone,
 /// ellipsized, when even it does not fit.
-fn fit_parts(parts: &[String], width: usize) -> String {
+pub(super) fn fit_parts(parts: &[String], width: usize) -> String {
     for keep in (1..=parts.len()).rev() {
         let mut text = parts[..keep].join(" · ");
         if keep < parts.len() {
@@ -405,14 +406,14 @@ fn spaced(items: Vec<(Option<char>, Color, String)>) -> Vec<(Option<char>, Color
 
 /// The state most of the tasks past the lanes are in at `t`; `None` when
 /// they have all ended.
-fn band_state(seen: &Seen, lanes: usize, t: Duration) -> Option<TaskState> {
+fn band_state(seen: &Seen, lanes: usize, t: Duration) -> Option<LaneState> {
     let sample = seen.at(t)?;
     let all = sample.model;
-    let mut tally: Vec<(u32, TaskState)> = state::TaskState::ALL
+    let mut tally: Vec<(u32, LaneState)> = state::TaskState::ALL
         .iter()
-        .map(|&s| (all.of(s), TaskState::Is(s)))
+        .map(|&s| (all.of(s), LaneState::Is(s)))
         .collect();
-    tally.push((all.not_begun, TaskState::NotStarted));
+    tally.push((all.not_begun, LaneState::NotStarted));
     for lane in 0..lanes.min(seen.lanes.len()) {
         let mine = seen.state(lane, t);
         if let Some(entry) = tally.iter_mut().find(|(_, s)| *s == mine) {

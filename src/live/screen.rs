@@ -46,7 +46,7 @@ const CHUNK: usize = 64 * 1024;
 const FINISH_PATIENCE: Duration = Duration::from_secs(1);
 
 /// What the writers and the drawing thread share.
-struct Shared {
+struct Handover {
     /// Lines written and not yet on the screen.
     pending: Vec<u8>,
     /// The real output, handed back once the view is down: from then on a
@@ -59,20 +59,20 @@ struct Shared {
 }
 
 struct Channel {
-    shared: Mutex<Shared>,
+    shared: Mutex<Handover>,
     /// Wakes the drawing thread (a stop) and the writers (room, or the
     /// view is down).
     changed: Condvar,
 }
 
 impl Channel {
-    fn lock(&self) -> MutexGuard<'_, Shared> {
+    fn lock(&self) -> MutexGuard<'_, Handover> {
         self.shared.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The shared state once a writer may go on: the pending lines have
     /// room for more, or the view is down.
-    fn room(&self) -> MutexGuard<'_, Shared> {
+    fn room(&self) -> MutexGuard<'_, Handover> {
         let mut shared = self.lock();
         while shared.through.is_none() && shared.pending.len() >= PENDING_LIMIT && !shared.stopped {
             // Full: the drawing thread writes these out now rather than at
@@ -112,7 +112,7 @@ impl View {
         out: Box<dyn Write + Send>,
     ) -> io::Result<(View, Box<dyn Write + Send>)> {
         let channel = Arc::new(Channel {
-            shared: Mutex::new(Shared {
+            shared: Mutex::new(Handover {
                 pending: Vec::new(),
                 through: None,
                 stop: false,
@@ -279,9 +279,7 @@ impl Screen {
                 channel.changed.notify_all();
                 (lines, stop)
             };
-            seen.push(state.sample());
-            seen.marks = (0..lanes).map(|lane| state.marks(lane)).collect();
-            seen.lanes = (0..lanes).map(|lane| state.lane(lane)).collect();
+            state.look(&mut seen, lanes);
             if stop && !failed {
                 // The last frame is drawn whole: a `^C` that the terminal
                 // echoed at the cursor, or keys typed during the run, are
