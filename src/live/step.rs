@@ -196,6 +196,10 @@ pub(crate) fn step(plan: &Plan, source: &dyn Stepped) -> io::Result<()> {
         if drawn.is_none_or(|d| d != (cursor.step, size.width, size.height)) {
             seen = source.seen(cursor.step, rows.lanes);
             drawn = Some((cursor.step, size.width, size.height));
+            // A new step is drawn whole on a cleared screen, not as the
+            // difference from the last: the terminal then holds the same
+            // cells, attributes included, however the user came to it.
+            screen.terminal.clear()?;
         }
         screen.terminal.draw(|frame| {
             let area = frame.area();
@@ -305,7 +309,7 @@ fn fitted(line: &str, width: usize) -> Vec<String> {
 
 /// The terminal while the stepped view is up.
 struct Screen {
-    terminal: ratatui::Terminal<CrosstermBackend<io::Stdout>>,
+    terminal: ratatui::Terminal<CrosstermBackend<io::BufWriter<io::Stdout>>>,
 }
 
 impl Screen {
@@ -320,8 +324,12 @@ impl Screen {
         .map_err(|err| io::Error::other(format!("{err:#}")))?;
         terminal::enable_raw_mode()?;
         let screen = Screen {
-            terminal: ratatui::Terminal::new(CrosstermBackend::new(io::stdout()))
-                .inspect_err(|_| restore())?,
+            terminal: ratatui::Terminal::new(CrosstermBackend::new(
+                // A frame goes out in one write, flushed at its end: a
+                // terminal never shows half of one.
+                io::BufWriter::with_capacity(1 << 16, io::stdout()),
+            ))
+            .inspect_err(|_| restore())?,
         };
         execute!(io::stdout(), terminal::EnterAlternateScreen, cursor::Hide)
             .inspect_err(|_| restore())?;
