@@ -406,7 +406,10 @@ mod tests {
         let typo = pressed(&[Digit('.'), Digit('.'), Enter]);
         assert_eq!(typo.step, 0);
         assert!(typo.note.unwrap().contains("not a time"));
-        assert_eq!(pressed(&[Digit('3'), Erase, Digit('1'), Enter]).step, 1);
+        assert_eq!(
+            pressed(&[Digit('3'), Erase, Digit('.'), Digit('1'), Enter]).step,
+            1
+        );
         let mut cursor = Cursor::new();
         assert!(!cursor.press(Quit, &Five));
         assert!(cursor.press(Digit('1'), &Five) && cursor.press(Escape, &Five));

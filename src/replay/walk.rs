@@ -340,3 +340,92 @@ impl Stepping {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    fn seen(at_ms: u64, task: u32, what: What) -> Observed {
+        Observed {
+            at: ms(at_ms).as_nanos() as u64,
+            task,
+            thread: 1,
+            what,
+        }
+    }
+
+    /// Each fact once, in time order: the tape's polls of task 1 stand for
+    /// its observed ones; task 2's poll is two items, its beginning and its
+    /// return; a line's observation is no item; the tape keeps its order.
+    #[test]
+    fn the_walk_merges_the_tape_and_the_observations_in_time_order() {
+        let poll = |at, step| Recorded::Poll {
+            at: ms(at),
+            task: 1,
+            thread: 1,
+            step,
+        };
+        let tape = [
+            poll(0, PollStep::Began),
+            poll(
+                2,
+                PollStep::Ended {
+                    took: ms(2),
+                    ready: false,
+                },
+            ),
+            Recorded::Finished { at: ms(9) },
+        ];
+        let observed = [
+            seen(
+                0,
+                1,
+                What::Polled {
+                    took: ms(2).as_nanos() as u64,
+                    ready: false,
+                },
+            ),
+            seen(
+                1,
+                1,
+                What::Armed {
+                    deadline: ms(5).as_nanos() as u64,
+                },
+            ),
+            seen(1, 1, What::Line { first: true }),
+            seen(
+                3,
+                2,
+                What::Polled {
+                    took: ms(1).as_nanos() as u64,
+                    ready: true,
+                },
+            ),
+            seen(3, 2, What::Woken),
+        ];
+        let walk = Walk::new(&tape, &observed);
+        let armed = What::Armed {
+            deadline: ms(5).as_nanos() as u64,
+        };
+        let returned = What::Polled {
+            took: ms(1).as_nanos() as u64,
+            ready: true,
+        };
+        assert_eq!(
+            walk.items,
+            [
+                (ms(0), Item::Tape(0)),
+                (ms(1), Item::Saw(1, armed)),
+                (ms(2), Item::Tape(1)),
+                (ms(3), Item::Began(2)),
+                (ms(3), Item::Saw(2, What::Woken)),
+                (ms(4), Item::Saw(2, returned)),
+                (ms(9), Item::Tape(2)),
+            ]
+        );
+    }
+}

@@ -417,7 +417,7 @@ fn a_replay_on_a_terminal_draws_the_lanes_at_the_recorded_pace() {
                 .split_whitespace()
                 .collect::<Vec<_>>()
                 .join(" ")
-                .starts_with(&words[..words.len().min(30)])),
+                .starts_with(&words.chars().take(30).collect::<String>())),
             "{line:?} missing or out of order:\n{}",
             joined.join("\n")
         );
