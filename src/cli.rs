@@ -686,8 +686,9 @@ pub(crate) struct ReplayArgs {
     pub(crate) verbose: bool,
 
     /// Play the lines and the narration back at this fraction of the
-    /// recorded speed (1 the run's own pace, 0.1 ten times slower),
-    /// rather than all at once.
+    /// recorded speed (1 the run's own pace, 0.1 ten times slower). On a
+    /// terminal a replay goes at the run's own pace unless this says
+    /// another; into a pipe or a file, all at once unless it says one.
     #[arg(long, value_name = "FACTOR", value_parser = speed)]
     pub(crate) speed: Option<f64>,
 

@@ -177,9 +177,9 @@ pub(crate) const KEYS: [&str; 6] = [
     "Space/→ next",
     "← back",
     "q quit",
+    "0.25 Enter: to 0.25 s",
+    "t/3t: follow a task",
     "Home/End",
-    "0.25 Enter: go to 0.25 s",
-    "t: follow the next task (3t: task 3)",
 ];
 
 /// Shows `source` one step at a time on the terminal until the user
@@ -283,7 +283,7 @@ pub(crate) fn frame_of(
     // The bottom row: what is typed, a word on the last key, or the keys.
     let bottom = if !cursor.typed.is_empty() {
         format!(
-            "{}▏ then Enter: jump to {} s since the start · t: follow task {} · Esc: cancel",
+            "{}▏ then Enter: the moment {} s after the start · t: follow task {} · Esc: cancel",
             cursor.typed, cursor.typed, cursor.typed
         )
     } else if let Some(note) = &cursor.note {
@@ -459,6 +459,9 @@ mod tests {
             assert!(all.contains("step 3 of 5"), "{all}");
             assert!(all.contains("│ step 2"), "{all}");
             assert!(text[23].starts_with("Space/→ next · ← back"), "{all}");
+            if width >= 80 {
+                assert!(text[23].contains("t/3t: follow a task"), "{all}");
+            }
         }
     }
 }

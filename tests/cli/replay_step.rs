@@ -250,7 +250,14 @@ fn home_end_a_time_a_task_and_quit() {
     press(&pane, &["Left"]);
     let (screen, _) = settled(&pane, *of_task_1.iter().rev().nth(1).unwrap_or(&1));
     let keys = screen.iter().rev().find(|r| !r.trim().is_empty()).unwrap();
-    for key in ["Space", "back", "quit", "Home/End", "Enter", "t: follow"] {
+    for key in [
+        "Space",
+        "back",
+        "quit",
+        "Home/End",
+        "Enter",
+        "follow a task",
+    ] {
         assert!(keys.contains(key), "{keys}");
     }
     press(&pane, &["q"]);
