@@ -7,7 +7,7 @@
 //! counts; the legend. The glyphs and colours are those of `--timeline`,
 //! so a learner who has seen one reads the other.
 
-use super::{Counts, LaneState, Plan, Sample, Seen, Thread, counts, span};
+use super::{LaneState, Plan, Sample, Seen, Thread, span};
 use crate::report::palette::Role;
 use crate::state;
 use crate::vocab::{LockKind, Waiting};
@@ -19,7 +19,7 @@ use std::time::Duration;
 
 /// How many rows of each kind the view has.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Rows {
+pub(crate) struct ViewRows {
     /// Task lanes, one task each.
     pub(crate) lanes: usize,
     /// Whether the tasks past the lanes get a density band.
@@ -39,9 +39,9 @@ const FIXED_ROWS: usize = 4;
 /// rest.
 const MAX_THREAD_ROWS: usize = 4;
 
-impl Rows {
+impl ViewRows {
     /// The rows of a view for `plan` on a screen `screen` rows high.
-    pub(crate) fn fit(plan: &Plan, screen: u16) -> Rows {
+    pub(crate) fn fit(plan: &Plan, screen: u16) -> ViewRows {
         let budget = usize::from(screen).saturating_sub(2).min(MAX_HEIGHT);
         let threads = if plan.runtime {
             plan.threads.clamp(1, MAX_THREAD_ROWS)
@@ -51,13 +51,13 @@ impl Rows {
         let room = budget.saturating_sub(FIXED_ROWS + threads).max(1);
         let tasks = (plan.tasks as usize).min(super::MAX_LANES);
         if plan.tasks as usize <= room && tasks == plan.tasks as usize {
-            Rows {
+            ViewRows {
                 lanes: tasks,
                 band: false,
                 threads,
             }
         } else {
-            Rows {
+            ViewRows {
                 lanes: (room - 1).min(tasks),
                 band: true,
                 threads,
@@ -118,7 +118,7 @@ fn label_width(width: u16) -> u16 {
 }
 
 /// Draws the view of `plan`, having seen `seen`, into `area` of `buf`.
-pub(crate) fn render(plan: &Plan, seen: &Seen, rows: Rows, area: Rect, buf: &mut Buffer) {
+pub(crate) fn render(plan: &Plan, seen: &Seen, rows: ViewRows, area: Rect, buf: &mut Buffer) {
     if area.width == 0 || area.height == 0 {
         return;
     }
@@ -226,12 +226,11 @@ pub(crate) fn render(plan: &Plan, seen: &Seen, rows: Rows, area: Rect, buf: &mut
         }
         y += (rows.threads - shown) as u16;
     }
-    let counted = counts(plan, &now);
     let width = usize::from(area.width);
     line(
         buf,
         &mut y,
-        &fit_parts(&counts_parts(plan, counted), width),
+        &fit_parts(&counts_parts(plan, now.model), width),
         Style::default(),
     );
     for row in legend(plan) {
@@ -346,8 +345,8 @@ fn header(plan: &Plan, now: Duration, axis: Duration, width: u16) -> String {
 /// The legend row `row` as drawn in `width` columns: tokio-console's names
 /// where they fit, else the full words, else the short ones; items left
 /// out whole from the end (a `…` says so) when even those do not fit.
-fn legend_fitted(row: &[Item], width: usize) -> Vec<(Option<char>, Color, String)> {
-    let render = |items: &[Item], words: fn(&Item) -> String, cut: bool| {
+fn legend_fitted(row: &[LegendItem], width: usize) -> Vec<(Option<char>, Color, String)> {
+    let render = |items: &[LegendItem], words: fn(&LegendItem) -> String, cut: bool| {
         let mut out: Vec<(Option<char>, Color, String)> = items
             .iter()
             .map(|item| (item.glyph, item.color, words(item)))
@@ -364,7 +363,7 @@ fn legend_fitted(row: &[Item], width: usize) -> Vec<(Option<char>, Color, String
             .map(|(glyph, _, words)| usize::from(glyph.is_some()) + width_of(words))
             .sum::<usize>()
     };
-    let forms: [fn(&Item) -> String; 3] = [
+    let forms: [fn(&LegendItem) -> String; 3] = [
         |item| format!("{}{}", item.words, item.name),
         |item| item.words.to_owned(),
         |item| item.short.to_owned(),
@@ -459,10 +458,10 @@ fn thread_labels(plan: &Plan, now: &Sample) -> Vec<String> {
 /// The parts of the counts row, most needed first: `3 of 10 done`, `1
 /// holding the thread`, `6 ready, waiting`: the model's tally, each state
 /// in words that fit the run, joined by ` · ` where they fit.
-pub(crate) fn counts_parts(plan: &Plan, c: Counts) -> Vec<String> {
-    let mut parts = vec![format!("{} of {} done", c.done, c.tasks)];
+pub(crate) fn counts_parts(plan: &Plan, c: state::Counts) -> Vec<String> {
+    let mut parts = vec![format!("{} of {} done", c.done, plan.tasks)];
     for state in state::TaskState::ALL {
-        let n = c.model.of(state);
+        let n = c.of(state);
         if n == 0 {
             continue;
         }
@@ -487,8 +486,8 @@ pub(crate) fn counts_parts(plan: &Plan, c: Counts) -> Vec<String> {
         };
         parts.push(format!("{n} {how}"));
     }
-    if c.not_started > 0 {
-        parts.push(format!("{} not started", c.not_started));
+    if c.not_begun > 0 {
+        parts.push(format!("{} not started", c.not_begun));
     }
     parts
 }
@@ -497,7 +496,7 @@ pub(crate) fn counts_parts(plan: &Plan, c: Counts) -> Vec<String> {
 /// words for a narrow row, and tokio-console's name for the state
 /// (` (IDLE)`), shown where it fits.
 #[derive(Clone, Copy)]
-struct Item {
+struct LegendItem {
     glyph: Option<char>,
     color: Color,
     words: &'static str,
@@ -507,7 +506,7 @@ struct Item {
 
 /// The legend, two rows: the tasks' states, with tokio-console's names,
 /// and the threads'.
-fn legend(plan: &Plan) -> [Vec<Item>; 2] {
+fn legend(plan: &Plan) -> [Vec<LegendItem>; 2] {
     let (glyph, color) = cell(Role::Wait(plan.waiting));
     // A task of fetch or query awaits a socket or its connection, not a
     // timer: it has no deadline, so it is never overdue either.
@@ -523,7 +522,7 @@ fn legend(plan: &Plan) -> [Vec<Item>; 2] {
     };
     let item = |role: Role, words: &'static str, short: &'static str, name: &'static str| {
         let (glyph, color) = cell(role);
-        Item {
+        LegendItem {
             glyph: Some(glyph),
             color,
             words,
@@ -531,7 +530,7 @@ fn legend(plan: &Plan) -> [Vec<Item>; 2] {
             name,
         }
     };
-    let words = |words: &'static str, short: &'static str| Item {
+    let words = |words: &'static str, short: &'static str| LegendItem {
         glyph: None,
         color: Color::Reset,
         words,
@@ -540,7 +539,7 @@ fn legend(plan: &Plan) -> [Vec<Item>; 2] {
     };
     let mut tasks = vec![
         words("tasks:", "tasks:"),
-        Item {
+        LegendItem {
             glyph: Some(glyph),
             color,
             words: wait,

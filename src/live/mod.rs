@@ -532,29 +532,6 @@ pub(crate) trait Stepped {
     fn words(&self, k: usize) -> Vec<String>;
 }
 
-/// How many tasks are in each state at one moment.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Counts {
-    /// Every task of the run.
-    pub(crate) tasks: u32,
-    /// Finished.
-    pub(crate) done: u32,
-    /// Not begun, on threads not started yet (`--mode threads`).
-    pub(crate) not_started: u32,
-    /// The others, by their state in the model.
-    pub(crate) model: state::Counts,
-}
-
-/// The counts at sample `now`: the model's tally, read at that tick.
-pub(crate) fn counts(plan: &Plan, now: &Sample) -> Counts {
-    Counts {
-        tasks: plan.tasks,
-        done: now.model.done,
-        not_started: now.model.not_begun,
-        model: now.model,
-    }
-}
-
 /// The axis of the view: how much time the plot's width shows. It starts
 /// at the expected length of the run and grows by half whenever the run
 /// outlasts it, so the lanes grow to the right and only now and then
@@ -695,11 +672,7 @@ mod tests {
         assert_eq!(now.model.of(state::TaskState::Sleeping), 3);
         #[cfg(feature = "live")]
         {
-            let line = draw::counts_parts(
-                &plan(Waiting::Free, 3),
-                super::counts(&plan(Waiting::Free, 3), &now),
-            )
-            .join(" · ");
+            let line = draw::counts_parts(&plan(Waiting::Free, 3), now.model).join(" · ");
             assert!(line.contains("3 sleeping"), "{line}");
             assert!(!line.contains("ready"), "{line}");
         }

@@ -21,7 +21,7 @@
 //! state to restore is the hidden cursor: [`View::finish`] shows it again
 //! and leaves the cursor on a line of its own below the last frame.
 
-use super::draw::{self, Rows};
+use super::draw::{self, ViewRows};
 use super::{LiveState, Plan, Seen};
 use ratatui::backend::{Backend, ClearType, CrosstermBackend, WindowSize};
 use ratatui::buffer::Cell;
@@ -219,7 +219,7 @@ impl Write for Lines {
 /// The terminal with the view on it.
 struct Screen {
     terminal: Terminal<Tracked>,
-    rows: Rows,
+    rows: ViewRows,
 }
 
 impl Screen {
@@ -233,7 +233,7 @@ impl Screen {
         };
         let size = backend.size()?;
         backend.cursor = cursor;
-        let rows = Rows::fit(plan, size.height);
+        let rows = ViewRows::fit(plan, size.height);
         let viewport = Viewport::Inline(rows.height().min(size.height));
         let terminal = Terminal::with_options(backend, TerminalOptions { viewport })?;
         Ok(Screen { terminal, rows })

@@ -13,7 +13,7 @@
 //! `q`). Every way out puts the terminal back ([`Terminal`]'s guard): the
 //! normal screen, raw mode off, the cursor shown; a SIGTERM too.
 
-use super::draw::{self, Rows};
+use super::draw::{self, ViewRows};
 use super::{Plan, Stepped};
 use ratatui::backend::CrosstermBackend;
 use ratatui::buffer::Buffer;
@@ -185,14 +185,14 @@ pub(crate) const KEYS: [&str; 6] = [
 /// Shows `source` one step at a time on the terminal until the user
 /// quits.
 pub(crate) fn step(plan: &Plan, source: &dyn Stepped) -> io::Result<()> {
-    let mut screen = Screen::open()?;
+    let mut screen = StepScreen::open()?;
     let mut cursor = Cursor::new();
     // Built again only when the step or the size changes.
     let mut drawn: Option<(usize, u16, u16)> = None;
     let mut seen = super::Seen::default();
     loop {
         let size = screen.terminal.size()?;
-        let rows = Rows::fit(plan, view_room(size.height));
+        let rows = ViewRows::fit(plan, view_room(size.height));
         if drawn.is_none_or(|d| d != (cursor.step, size.width, size.height)) {
             seen = source.seen(cursor.step, rows.lanes);
             drawn = Some((cursor.step, size.width, size.height));
@@ -238,7 +238,7 @@ fn view_room(height: u16) -> u16 {
 pub(crate) fn frame_of(
     plan: &Plan,
     source: &dyn Stepped,
-    (seen, rows): (&super::Seen, Rows),
+    (seen, rows): (&super::Seen, ViewRows),
     cursor: &Cursor,
     area: Rect,
     buf: &mut Buffer,
@@ -308,22 +308,22 @@ fn fitted(line: &str, width: usize) -> Vec<String> {
 }
 
 /// The terminal while the stepped view is up.
-struct Screen {
+struct StepScreen {
     terminal: ratatui::Terminal<CrosstermBackend<io::BufWriter<io::Stdout>>>,
 }
 
-impl Screen {
+impl StepScreen {
     /// Takes the terminal: raw mode, the alternate screen, no cursor. A
     /// SIGTERM (or a SIGINT from elsewhere: Ctrl-C on this terminal is a
     /// key) puts it back before the process ends.
-    fn open() -> io::Result<Screen> {
+    fn open() -> io::Result<StepScreen> {
         crate::interrupt::on_signal(|signal| {
             restore();
             std::process::exit(i32::from(signal.exit_code().code()));
         })
         .map_err(|err| io::Error::other(format!("{err:#}")))?;
         terminal::enable_raw_mode()?;
-        let screen = Screen {
+        let screen = StepScreen {
             terminal: ratatui::Terminal::new(CrosstermBackend::new(
                 // A frame goes out in one write, flushed at its end: a
                 // terminal never shows half of one.
@@ -337,7 +337,7 @@ impl Screen {
     }
 }
 
-impl Drop for Screen {
+impl Drop for StepScreen {
     fn drop(&mut self) {
         restore();
     }
@@ -439,7 +439,7 @@ mod tests {
     #[test]
     fn the_frame_fits_and_says_the_step_its_narration_and_the_keys() {
         let plan = crate::live::tests::plan(crate::vocab::Waiting::Free, 2);
-        let rows = Rows::fit(&plan, 20);
+        let rows = ViewRows::fit(&plan, 20);
         for width in [100u16, 40] {
             let area = Rect::new(0, 0, width, 24);
             let mut buf = Buffer::empty(area);

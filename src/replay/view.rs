@@ -3,7 +3,7 @@
 //! told the recorded time as the replay goes, scaled by `--speed`.
 
 use super::read::{Recorded, Recording};
-use super::walk::{Feed, Item, Walk};
+use super::walk::{Feed, Moment, Walk};
 use crate::config::Config;
 use crate::events::Follower;
 use crate::live;
@@ -95,7 +95,7 @@ impl Playing {
     /// which the replay tells), and tells the view's clock `t`.
     fn feed_until(&mut self, t: Duration) {
         while let Some(&(at, item)) = self.walk.items.get(self.next) {
-            if at > t || matches!(item, Item::Tape(_)) {
+            if at > t || matches!(item, Moment::Tape(_)) {
                 break;
             }
             self.feed.saw(at, item);
@@ -124,8 +124,8 @@ impl Playing {
         while let Some(&(item_at, item)) = self.walk.items.get(self.next) {
             self.next += 1;
             match item {
-                Item::Tape(i) if i == index => break,
-                Item::Tape(_) => {}
+                Moment::Tape(i) if i == index => break,
+                Moment::Tape(_) => {}
                 other => self.feed.saw(item_at, other),
             }
         }

@@ -31,7 +31,7 @@ const MAX_LINE: usize = 4096;
 
 /// One item of a [`Walk`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Item {
+pub(super) enum Moment {
     /// The tape's event at this index.
     Tape(usize),
     /// A poll of this task began (a task whose polls the tape lacks).
@@ -42,7 +42,7 @@ pub(super) enum Item {
 
 /// The recording's events and observations, merged in time order.
 pub(super) struct Walk {
-    pub(super) items: Vec<(Duration, Item)>,
+    pub(super) items: Vec<(Duration, Moment)>,
 }
 
 impl Walk {
@@ -60,7 +60,7 @@ impl Walk {
             .collect();
         told.sort_unstable();
         told.dedup();
-        let mut seen: Vec<(Duration, Item)> = Vec::with_capacity(observed.len() * 2);
+        let mut seen: Vec<(Duration, Moment)> = Vec::with_capacity(observed.len() * 2);
         for e in observed {
             let at = Duration::from_nanos(e.at);
             let by_tape = told.binary_search(&e.task).is_ok();
@@ -68,13 +68,13 @@ impl Walk {
                 What::Line { .. } => {}
                 What::Polled { .. } | What::Woken if by_tape => {}
                 What::Polled { took, .. } => {
-                    seen.push((at, Item::Began(e.task)));
+                    seen.push((at, Moment::Began(e.task)));
                     seen.push((
                         at.saturating_add(Duration::from_nanos(took)),
-                        Item::Saw(e.task, e.what),
+                        Moment::Saw(e.task, e.what),
                     ));
                 }
-                what => seen.push((at, Item::Saw(e.task, what))),
+                what => seen.push((at, Moment::Saw(e.task, what))),
             }
         }
         // Stable: what happened at one moment keeps its observed order.
@@ -86,7 +86,7 @@ impl Walk {
             while let Some(item) = rest.next_if(|s| s.0 < at) {
                 items.push(item);
             }
-            items.push((at, Item::Tape(index)));
+            items.push((at, Moment::Tape(index)));
         }
         items.extend(rest);
         Walk { items }
@@ -117,11 +117,11 @@ impl Feed {
     }
 
     /// An item that is not the tape's, at `at`.
-    pub(super) fn saw(&self, at: Duration, item: Item) {
+    pub(super) fn saw(&self, at: Duration, item: Moment) {
         match item {
-            Item::Began(task) => self.log.replayed(at, task, None),
-            Item::Saw(task, what) => self.log.replayed(at, task, Some(what)),
-            Item::Tape(_) => {}
+            Moment::Began(task) => self.log.replayed(at, task, None),
+            Moment::Saw(task, what) => self.log.replayed(at, task, Some(what)),
+            Moment::Tape(_) => {}
         }
     }
 
@@ -233,8 +233,8 @@ impl live::Stepped for Stepping {
 
     fn task(&self, k: usize) -> Option<u32> {
         match self.walk.items.get(k)?.1 {
-            Item::Began(task) | Item::Saw(task, _) => Some(task),
-            Item::Tape(index) => match self.tape.get(index)? {
+            Moment::Began(task) | Moment::Saw(task, _) => Some(task),
+            Moment::Tape(index) => match self.tape.get(index)? {
                 Recorded::Line { event, .. } => Some(event.task),
                 Recorded::WaitBegan { task, .. }
                 | Recorded::WaitEnded { task, .. }
@@ -251,7 +251,7 @@ impl live::Stepped for Stepping {
         for &(at, item) in self.walk.items.iter().take(k.saturating_add(1)) {
             feed.live.tell(at);
             match item {
-                Item::Tape(index) => {
+                Moment::Tape(index) => {
                     if let Some(recorded) = self.tape.get(index) {
                         feed.tape_all(recorded);
                     }
@@ -270,7 +270,7 @@ impl live::Stepped for Stepping {
             return Vec::new();
         };
         let said = match item {
-            Item::Tape(index) => self.words.get(index).map_or("", String::as_str),
+            Moment::Tape(index) => self.words.get(index).map_or("", String::as_str),
             _ => "",
         };
         // Text from the file, escaped line by line.
@@ -284,10 +284,10 @@ impl live::Stepped for Stepping {
 
 impl Stepping {
     /// A few words on a step the narration says nothing of.
-    fn caption(&self, item: Item) -> String {
+    fn caption(&self, item: Moment) -> String {
         match item {
-            Item::Began(task) => format!("task {task} is polled"),
-            Item::Saw(task, what) => match what {
+            Moment::Began(task) => format!("task {task} is polled"),
+            Moment::Saw(task, what) => match what {
                 What::Polled { ready: true, .. } => {
                     format!("task {task}'s poll returns Ready: task {task} is done")
                 }
@@ -313,7 +313,7 @@ impl Stepping {
                 }
                 What::Line { .. } => format!("task {task} prints a line"),
             },
-            Item::Tape(index) => match self.tape.get(index) {
+            Moment::Tape(index) => match self.tape.get(index) {
                 Some(Recorded::Thread(park)) if park.parked => format!(
                     "thread {} parks: every task it could run is waiting",
                     park.thread
@@ -418,13 +418,13 @@ mod tests {
         assert_eq!(
             walk.items,
             [
-                (ms(0), Item::Tape(0)),
-                (ms(1), Item::Saw(1, armed)),
-                (ms(2), Item::Tape(1)),
-                (ms(3), Item::Began(2)),
-                (ms(3), Item::Saw(2, What::Woken)),
-                (ms(4), Item::Saw(2, returned)),
-                (ms(9), Item::Tape(2)),
+                (ms(0), Moment::Tape(0)),
+                (ms(1), Moment::Saw(1, armed)),
+                (ms(2), Moment::Tape(1)),
+                (ms(3), Moment::Began(2)),
+                (ms(3), Moment::Saw(2, What::Woken)),
+                (ms(4), Moment::Saw(2, returned)),
+                (ms(9), Moment::Tape(2)),
             ]
         );
     }

@@ -33,7 +33,7 @@ fn lane(changes: &[(u64, Option<S>)]) -> Vec<LaneChange> {
 
 /// The screen's rows as text, trailing blanks dropped.
 fn screen(plan: &Plan, seen: &Seen, width: u16) -> Vec<String> {
-    let rows = Rows::fit(plan, 30);
+    let rows = ViewRows::fit(plan, 30);
     let mut terminal = Terminal::new(TestBackend::new(width, rows.height())).unwrap();
     terminal
         .draw(|frame| render(plan, seen, rows, frame.area(), frame.buffer_mut()))
@@ -448,7 +448,7 @@ fn many_tasks_share_a_density_band() {
         ]);
         super::super::MAX_LANES
     ];
-    let rows = Rows::fit(&plan, 30);
+    let rows = ViewRows::fit(&plan, 30);
     assert!(rows.band && rows.lanes >= 1);
     let text = screen(&plan, &seen, 100);
     let band = &text[1 + rows.lanes];
@@ -476,7 +476,7 @@ fn colour_only_when_asked() {
             color,
             ..plan.clone()
         };
-        let rows = Rows::fit(&plan, 30);
+        let rows = ViewRows::fit(&plan, 30);
         let mut buf = Buffer::empty(Rect::new(0, 0, 77, rows.height()));
         render(&plan, &seen, rows, buf.area, &mut buf);
         let fg = buf[(17, 1)].fg;
@@ -490,7 +490,7 @@ fn a_tiny_screen_still_draws_without_panicking() {
     let (plan, seen) = blocking_at_two_seconds();
     for (w, h) in [(1, 1), (5, 3), (30, 4)] {
         let mut buf = Buffer::empty(Rect::new(0, 0, w, h));
-        render(&plan, &seen, Rows::fit(&plan, h), buf.area, &mut buf);
+        render(&plan, &seen, ViewRows::fit(&plan, h), buf.area, &mut buf);
     }
 }
 
