@@ -301,10 +301,9 @@ fn no_color_steps_without_colour() {
         let Some(pane) = Pane::run(&args) else {
             return;
         };
-        settled(&pane, 1);
+        let (first, _) = settled(&pane, 1);
         press(&pane, &["End"]);
-        let (screen, _) = settled(&pane, status(&pane.screen()).unwrap().1);
-        let styled = pane.screen_with_styles();
+        let (screen, styled) = settled(&pane, status(&first).unwrap().1);
         let has_colour = styled.contains("\x1b[31m") || styled.contains("\x1b[38;5;1m");
         assert_eq!(has_colour, coloured, "{env:?}: {styled:?}");
         assert!(
@@ -327,9 +326,9 @@ fn a_narrow_and_resized_pane_still_fits() {
     ) else {
         return;
     };
-    settled(&pane, 1);
+    let (first, _) = settled(&pane, 1);
     press(&pane, &["End"]);
-    let n = status(&pane.screen()).unwrap().1;
+    let n = status(&first).unwrap().1;
     for (columns, rows) in [(40, 18), (60, 24), (30, 14)] {
         let _ = pane.tmux(&[
             "resize-window",
