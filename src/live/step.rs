@@ -10,7 +10,7 @@
 //!
 //! Unlike `--live`, this view reads keys, so it takes the whole terminal:
 //! the alternate screen, in raw mode (Ctrl-C is then a key, handled as
-//! `q`). Every way out puts the terminal back ([`Terminal`]'s guard): the
+//! `q`). Every way out puts the terminal back ([`StepScreen`]'s guard): the
 //! normal screen, raw mode off, the cursor shown; a SIGTERM too.
 
 use super::draw::{self, ViewRows};

@@ -11,7 +11,7 @@
 //! poll, a `Pending`, a wake, a park, a line, a state change.
 //!
 //! Stepping back is exact because nothing is undone: the view at step `k`
-//! is rebuilt from the first item ([`Stepping::seen`]), its clock told
+//! is rebuilt from the first item (`Stepped::seen` of [`Stepping`]), its clock told
 //! each item's recorded time.
 
 use super::read::{Recorded, Recording};

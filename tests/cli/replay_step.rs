@@ -430,3 +430,24 @@ fn a_replay_on_a_terminal_draws_the_lanes_at_the_recorded_pace() {
     }
     assert!(pane.cursor_shown(), "the cursor is still hidden");
 }
+
+/// Ctrl-C while a replay plays on a terminal: the view comes down, the
+/// cursor is shown again, and the replay ends as a run interrupted does.
+#[test]
+fn ctrl_c_during_a_played_replay_leaves_the_terminal_clean() {
+    let recorded = record(&["count", "-n", "2", "-d", "200ms"]);
+    let Some(pane) = Pane::run(&format!("replay {} --speed 0.01", recorded.path.display())) else {
+        return;
+    };
+    pane.wait_for("the view", |row| row.starts_with("task 2"));
+    press(&pane, &["C-c"]);
+    let end = pane.wait_for("exit code", |row| row.starts_with("rc="));
+    let text = end.join("\n");
+    assert!(end.iter().any(|r| r == "rc=130"), "{text}");
+    let titles = end
+        .iter()
+        .filter(|r| r.starts_with("asyncdemo count -m"))
+        .count();
+    assert_eq!(titles, 1, "one view, left whole: {text}");
+    assert!(pane.cursor_shown(), "the cursor is still hidden");
+}
