@@ -451,3 +451,30 @@ fn ctrl_c_during_a_played_replay_leaves_the_terminal_clean() {
     assert_eq!(titles, 1, "one view, left whole: {text}");
     assert!(pane.cursor_shown(), "the cursor is still hidden");
 }
+
+/// A line from the file that would set the terminal's title reaches the
+/// stepped view escaped: shown, not obeyed.
+#[test]
+fn text_from_the_recording_reaches_the_stepped_view_escaped() {
+    use crate::replay::{HEADER, crafted};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hostile.rec");
+    // Task 1's first line reads "\x1b]0;pwned\x07One".
+    let mut records = vec![1, 0, 1, 1];
+    let hostile = b"\x1b]0;pwned\x07One";
+    records.push(hostile.len() as u8 + 1);
+    records.extend(hostile);
+    std::fs::write(&path, crafted(HEADER, &records)).unwrap();
+    let Some(pane) = Pane::run(&format!("replay {} --step", path.display())) else {
+        return;
+    };
+    let steps = walk_forward(&pane);
+    let shown = steps
+        .iter()
+        .flat_map(|(screen, _)| said(screen))
+        .any(|row| row.contains("\\u{1b}]0;pwned\\u{7}One"));
+    assert!(shown, "{:?}", steps.last());
+    assert!(steps.iter().all(|(_, styled)| !styled.contains('\x07')));
+    let title = pane.tmux(&["display-message", "-p", "#{pane_title}"]);
+    assert!(!String::from_utf8_lossy(&title.stdout).contains("pwned"));
+}
