@@ -14,6 +14,7 @@
 //! replay's output options in place of the run's: a replay accepts what
 //! the run would have accepted, in the same words.
 
+mod compare;
 mod read;
 
 use crate::cli::{Cli, Command, ReplayArgs, RunArgs};
@@ -39,10 +40,24 @@ use std::time::Duration;
 pub(crate) fn replay(args: ReplayArgs, term: crate::vocab::Term) -> anyhow::Result<ExitCode> {
     let name = args.file.display().to_string();
     let args_speed = args.speed;
+    // A compare recording is replayed by `compare` (the table, or one way).
+    if read::is_compare(&args.file) {
+        return compare::replay(args, term);
+    }
     let recording = read::read(&args.file)
         .with_context(|| format!("replaying '{}'", escaped(&name, crate::net::QUOTE_CHARS)))?;
     let config = config_of(&recording, args, term)
         .with_context(|| format!("replaying '{}'", escaped(&name, crate::net::QUOTE_CHARS)))?;
+    play_one(&config, &recording, args_speed)
+}
+
+/// Replays `recording`, one run's, as `config` asks: the notes on stderr,
+/// then the outputs.
+fn play_one(
+    config: &Config,
+    recording: &Recording,
+    args_speed: Option<f64>,
+) -> anyhow::Result<ExitCode> {
     let mut err = io::stderr().lock();
     for note in notes(&recording) {
         let line = format!("note: {note}");
@@ -55,7 +70,7 @@ pub(crate) fn replay(args: ReplayArgs, term: crate::vocab::Term) -> anyhow::Resu
         Box::new(io::stdout().lock())
     };
     let mut out = io::BufWriter::with_capacity(64 * 1024, out);
-    play(&config, &recording, args_speed, &mut out)?;
+    play(config, recording, args_speed, &mut out)?;
     Ok(ExitCode::Success)
 }
 
@@ -89,6 +104,12 @@ fn config_of(
     args: ReplayArgs,
     term: crate::vocab::Term,
 ) -> anyhow::Result<Config> {
+    let format = args.format.run().ok_or_else(|| {
+        anyhow::anyhow!("--format markdown is compare's table, and this is one run's recording")
+    })?;
+    if args.way.is_some() {
+        anyhow::bail!("--way picks a way of a compare recording, and this is one run's recording");
+    }
     let command = &recording.header.command;
     let shown = || escaped(&command.join(" "), crate::net::QUOTE_CHARS);
     let cli = Cli::try_parse_from(command).map_err(|e| {
@@ -126,7 +147,7 @@ fn config_of(
     }
     // Plain: the lines and the narration, as the issue of a replay is
     // to look at the steps.
-    let plain = args.format == Format::Text && !args.quiet && !args.verbose;
+    let plain = format == Format::Text && !args.quiet && !args.verbose;
     let run = RunArgs {
         timeline: args.timeline,
         live: false,
@@ -136,7 +157,7 @@ fn config_of(
         record: None,
         slow_poll: None,
         explain: args.explain || plain,
-        format: args.format,
+        format,
         quiet: args.quiet,
         verbose: args.verbose,
         ..run
