@@ -146,7 +146,11 @@ impl Follower for WayTape {
 impl WaysRecording {
     /// Creates the recording at `path` (`-`: stdout) and writes its header:
     /// a bad path fails before any way runs.
-    pub(crate) fn start(path: &Path, demo: Demo, ways: Vec<String>) -> anyhow::Result<WaysRecording> {
+    pub(crate) fn start(
+        path: &Path,
+        demo: Demo,
+        ways: Vec<String>,
+    ) -> anyhow::Result<WaysRecording> {
         let export::Target { out, what } = export::create(path, "recording")?;
         let header = CompareHeader {
             command: std::env::args_os()
@@ -269,7 +273,10 @@ impl WaysRecording {
             signal: signal.map(|s| signal_word(s).to_owned()),
             why: Some(row.why.clone()),
         };
-        anyhow::Context::context(sections.writer.conclude_with(&finished, &concluded), what.to_owned())
+        anyhow::Context::context(
+            sections.writer.conclude_with(&finished, &concluded),
+            what.to_owned(),
+        )
     }
 
     /// Writes a Python row's whole section: python3 reports its lines only
@@ -347,12 +354,7 @@ impl WaysRecording {
 
 /// A run's header as each section has it: the compare's command line,
 /// version and CPU count, and the way's own run.
-fn run_header(
-    demo: Demo,
-    tasks: u32,
-    runtime: Option<Runtime>,
-    given_delay_secs: f64,
-) -> Header {
+fn run_header(demo: Demo, tasks: u32, runtime: Option<Runtime>, given_delay_secs: f64) -> Header {
     Header {
         command: std::env::args_os()
             .map(|arg| arg.to_string_lossy().into_owned())

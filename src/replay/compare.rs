@@ -47,10 +47,9 @@ pub(super) fn replay(args: ReplayArgs, term: Term) -> anyhow::Result<ExitCode> {
     match args.way.clone() {
         Some(way) => {
             let speed = args.speed;
+            // The way's own notes (cut, approximate) are said by the
+            // replay of its run; the file's are about the table.
             let (config, recording) = one_way(&ways, &way, args, term).with_context(replaying)?;
-            for note in &ways.notes {
-                say(note);
-            }
             super::play_one(&config, recording, speed)
         }
         None => table(&ways, &args, term).with_context(replaying),
@@ -77,7 +76,11 @@ fn from_reader(reader: impl Read) -> Result<Ways, Refused> {
             header.ways.len()
         )));
     }
-    if let Some(bad) = header.ways.iter().find(|w| w.is_empty() || w.len() > MAX_NAME) {
+    if let Some(bad) = header
+        .ways
+        .iter()
+        .find(|w| w.is_empty() || w.len() > MAX_NAME)
+    {
         return Err(Refused(format!(
             "its header names a way '{}', which no compare runs",
             escaped(bad, QUOTE_CHARS)
@@ -100,9 +103,12 @@ fn from_reader(reader: impl Read) -> Result<Ways, Refused> {
             Ok(Some(ways_tag::END)) => {
                 let count = match input.varint() {
                     Ok(count) => count,
-                    Err(Bad(_)) => {
+                    Err(Bad(why)) if why == read::CUT => {
                         ways.notes.push(cut_note(&ways));
                         break;
+                    }
+                    Err(Bad(why)) => {
+                        return Err(Refused(format!("its end at byte {at} is malformed: {why}")));
                     }
                 };
                 if count != ways.sections.len() as u64 {
@@ -128,11 +134,18 @@ fn from_reader(reader: impl Read) -> Result<Ways, Refused> {
         }
         let section = match input.json("way's header") {
             Ok(json) => serde_json::from_slice::<Section>(&json).map_err(|e| {
-                Refused(format!("its section at byte {at} has an unreadable header: {e}"))
+                Refused(format!(
+                    "its section at byte {at} has an unreadable header: {e}"
+                ))
             })?,
-            Err(Bad(_)) => {
+            Err(Bad(why)) if why == read::CUT => {
                 ways.notes.push(cut_note(&ways));
                 break;
+            }
+            Err(Bad(why)) => {
+                return Err(Refused(format!(
+                    "its section at byte {at} is malformed: {why}"
+                )));
             }
         };
         let found = ways.header.ways[next..]
@@ -147,6 +160,13 @@ fn from_reader(reader: impl Read) -> Result<Ways, Refused> {
             )));
         };
         next += found + 1;
+        let tasks = section.run.tasks;
+        if tasks == 0 || tasks > crate::cli::MAX_TASKS {
+            return Err(Refused(format!(
+                "its section at byte {at} says {tasks} tasks; a run has 1 to {}",
+                crate::cli::MAX_TASKS
+            )));
+        }
         if section.run.demo != ways.header.demo {
             return Err(Refused(format!(
                 "its section at byte {at} ran {}, where its header says {}",
@@ -182,13 +202,18 @@ fn cut_note(ways: &Ways) -> String {
         .filter(|(_, r)| r.concluded.is_some())
         .count();
     match ways.sections.last() {
-        Some((section, recording)) if recording.concluded.is_none() => format!(
-            "the recording was cut during way {} ({}), so the table shows the {whole} \
-             way(s) before it; --way {} replays what it holds",
-            ways.sections.len(),
-            escaped(&section.way, QUOTE_CHARS),
-            escaped(&section.way, QUOTE_CHARS)
-        ),
+        Some((section, recording)) if recording.concluded.is_none() => {
+            let way = escaped(&section.way, QUOTE_CHARS);
+            let before = match whole {
+                1 => "the way".to_owned(),
+                n => format!("the {n} ways"),
+            };
+            format!(
+                "the recording was cut during way {} ({way}), so the table shows only \
+                 {before} before it; --way {way} replays what it holds",
+                ways.sections.len()
+            )
+        }
         _ => format!(
             "the recording was cut after {whole} of the {} ways its compare set out to run",
             ways.header.ways.len()
@@ -228,18 +253,17 @@ fn table(ways: &Ways, args: &ReplayArgs, term: Term) -> anyhow::Result<ExitCode>
     }
     config::one_file_each(
         "replay",
-        &[("--svg", args.svg.as_deref()), ("--png", args.png.as_deref())],
+        &[
+            ("--svg", args.svg.as_deref()),
+            ("--png", args.png.as_deref()),
+        ],
     )?;
     for note in &ways.notes {
         say(note);
     }
     let rows: Vec<Row> = ways.sections.iter().filter_map(row).collect();
-    let exports = Exports::<Compared>::for_compare(
-        format,
-        term,
-        args.svg.as_deref(),
-        args.png.as_deref(),
-    )?;
+    let exports =
+        Exports::<Compared>::for_compare(format, term, args.svg.as_deref(), args.png.as_deref())?;
     if !args.quiet || format != TableFormat::Text {
         exports.write_main(&mut io::stdout().lock(), &rows)?;
     }
@@ -358,12 +382,21 @@ fn one_way<'a>(
         ..defaults
     };
     let checked = Config::new(demo, run, base.fetch.clone(), term)?;
+    let python = section.language == Language::Python;
     let config = Config {
         way: base.way,
         fetch: base.fetch,
         query,
+        // python3 reports no polls or wake-ups: nothing to narrate from.
+        explain: checked.explain && !python,
         ..checked
     };
+    if python && args.explain {
+        anyhow::bail!(
+            "--explain narrates the executor's steps, and a Python row records only its \
+             lines and summary"
+        );
+    }
     Ok((config, recording))
 }
 

@@ -229,7 +229,7 @@ impl<R: Read> Input<R> {
 }
 
 /// What a cut file's last record says.
-const CUT: &str = "the file ends in the middle of a record";
+pub(super) const CUT: &str = "the file ends in the middle of a record";
 
 /// A time chain: each record's time is a difference from the last.
 struct Clock(u64);
