@@ -72,6 +72,15 @@
 //! A file that stops before its `end` record was cut (a run killed, a
 //! disk full): a replay plays what is there and says so.
 //!
+//! # A compare recording (format version 2)
+//!
+//! `compare --record` keeps one such recording per way in one file, each
+//! in a section after a header that names the ways: [`compare`] has the
+//! layout. A run's own recording is still written as version 1, unchanged,
+//! so that an older build reads it; a reader of version 2 reads both. The
+//! summary record (19) of a compare's section also carries the row's words
+//! (`"why"`); a run's own never does.
+//!
 //! # The cut-off
 //!
 //! Past [`FULL_TASKS`] tasks (10,000), a task's own events are not recorded (its

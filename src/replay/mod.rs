@@ -59,7 +59,7 @@ fn play_one(
     args_speed: Option<f64>,
 ) -> anyhow::Result<ExitCode> {
     let mut err = io::stderr().lock();
-    for note in notes(&recording) {
+    for note in notes(recording) {
         let line = format!("note: {note}");
         let _ = writeln!(err, "{}", crate::style::label(&line));
     }
