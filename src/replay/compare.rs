@@ -11,7 +11,7 @@
 //! before it, with a note.
 
 use super::read::{self, Bad, Input, Recorded, Recording, Refused};
-use crate::cli::{Cli, Command, CompareArgs, ReplayArgs, RunArgs, TableFormat};
+use crate::cli::{Cli, Command, CompareArgs, ReplayArgs, RunArgs};
 use crate::config::{self, Config, QueryOptions, Way};
 use crate::exit_code::ExitCode;
 use crate::export::{Compared, Exports};
@@ -264,9 +264,9 @@ fn table(ways: &Ways, args: &ReplayArgs, term: Term) -> anyhow::Result<ExitCode>
     let rows: Vec<Row> = ways.sections.iter().filter_map(row).collect();
     let exports =
         Exports::<Compared>::for_compare(format, term, args.svg.as_deref(), args.png.as_deref())?;
-    if !args.quiet || format != TableFormat::Text {
-        exports.write_main(&mut io::stdout().lock(), &rows)?;
-    }
+    // The table is a compare's summary: printed under -q too, as a run's
+    // summary line is.
+    exports.write_main(&mut io::stdout().lock(), &rows)?;
     exports.write_files(&rows)?;
     if args.svg.is_some() || args.png.is_some() {
         if let Some(note) = crate::export::svg::slide_note(&rows) {
@@ -355,7 +355,13 @@ fn one_way<'a>(
         .as_ref()
         .map(|_| QueryOptions::new(&compare.db, base.tasks));
     // The replay's outputs, checked in the demo's words, as a run's.
-    let plain = args.format == crate::cli::ReplayFormat::Text && !args.quiet && !args.verbose;
+    let python = section.language == Language::Python;
+    if python && args.explain {
+        anyhow::bail!(
+            "--explain narrates the executor's steps, and a Python row records only its \
+             lines and summary"
+        );
+    }
     let format = args.format.run().ok_or_else(|| {
         anyhow::anyhow!("--format markdown is compare's table; a way replays as one run")
     })?;
@@ -368,21 +374,10 @@ fn one_way<'a>(
     };
     let run = RunArgs {
         workload: compare.workload,
-        timeline: args.timeline,
-        live: false,
-        trace: args.trace,
-        svg: args.svg,
-        png: args.png,
-        record: None,
-        slow_poll: None,
-        explain: args.explain || plain,
-        format,
-        quiet: args.quiet,
-        verbose: args.verbose,
         ..defaults
     };
+    let run = super::with_outputs(run, args, format);
     let checked = Config::new(demo, run, base.fetch.clone(), term)?;
-    let python = section.language == Language::Python;
     let config = Config {
         way: base.way,
         fetch: base.fetch,
@@ -391,12 +386,6 @@ fn one_way<'a>(
         explain: checked.explain && !python,
         ..checked
     };
-    if python && args.explain {
-        anyhow::bail!(
-            "--explain narrates the executor's steps, and a Python row records only its \
-             lines and summary"
-        );
-    }
     Ok((config, recording))
 }
 

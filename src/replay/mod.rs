@@ -145,23 +145,7 @@ fn config_of(
             shown()
         );
     }
-    // Plain: the lines and the narration, as the issue of a replay is
-    // to look at the steps.
-    let plain = format == Format::Text && !args.quiet && !args.verbose;
-    let run = RunArgs {
-        timeline: args.timeline,
-        live: false,
-        trace: args.trace,
-        svg: args.svg,
-        png: args.png,
-        record: None,
-        slow_poll: None,
-        explain: args.explain || plain,
-        format,
-        quiet: args.quiet,
-        verbose: args.verbose,
-        ..run
-    };
+    let run = with_outputs(run, args, format);
     let mut config = Config::new(demo, run, fetch, term)?;
     if lock.is_some() {
         config.way.lock = lock;
@@ -176,6 +160,28 @@ fn config_of(
         config.way.runtime = Some(Runtime::MultiThread(workers));
     }
     Ok(config)
+}
+
+/// `run`, the recorded run's options, with the replay's outputs (`args`,
+/// in `format`) in place of its own.
+fn with_outputs(run: RunArgs, args: ReplayArgs, format: Format) -> RunArgs {
+    // Plain: the lines and the narration, as the issue of a replay is
+    // to look at the steps.
+    let plain = format == Format::Text && !args.quiet && !args.verbose;
+    RunArgs {
+        timeline: args.timeline,
+        live: false,
+        trace: args.trace,
+        svg: args.svg,
+        png: args.png,
+        record: None,
+        slow_poll: None,
+        explain: args.explain || plain,
+        format,
+        quiet: args.quiet,
+        verbose: args.verbose,
+        ..run
+    }
 }
 
 /// Plays `recording` into `out` as a run of `config` would have written.
