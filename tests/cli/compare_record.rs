@@ -179,6 +179,10 @@ fn an_unknown_way_is_refused_naming_the_ways_there_are() {
     // --way on one run's recording says what it is for.
     let single = dir.path("single.rec");
     stdout(&["count", "-n", "2", "-d", "0", "-q", "--record", &single]);
+    // A run's own recording is still format 1, as before compare's; a
+    // compare's is format 2.
+    assert_eq!(std::fs::read(&single).unwrap()[20..22], [1, 0]);
+    assert_eq!(std::fs::read(&rec).unwrap()[20..22], [2, 0]);
     let (code, _, err) = run(&["replay", &single, "--way", "async"]);
     assert_eq!(code, 2, "{err}");
     assert!(
