@@ -261,6 +261,18 @@ fn table(ways: &Ways, args: &ReplayArgs, term: Term) -> anyhow::Result<ExitCode>
     for note in &ways.notes {
         say(note);
     }
+    let past = ways.sections.iter().map(|(_, r)| &r.header);
+    let past = past
+        .filter(|h| h.tasks > h.full_tasks)
+        .max_by_key(|h| h.tasks);
+    if let (Some(header), true) = (past, args.svg.is_some() || args.png.is_some()) {
+        say(&format!(
+            "the ways ran up to {} tasks and the recording keeps the events of the first {} \
+             of each: the table and JSON are the compare's own, the slide's panels show \
+             those first tasks",
+            header.tasks, header.full_tasks
+        ));
+    }
     let rows: Vec<Row> = ways.sections.iter().filter_map(row).collect();
     let exports =
         Exports::<Compared>::for_compare(format, term, args.svg.as_deref(), args.png.as_deref())?;

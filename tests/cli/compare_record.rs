@@ -509,3 +509,23 @@ fn ctrl_c_during_a_recorded_compare_leaves_a_file_that_replays_what_ran() {
     assert!(out.contains("one after another"), "{out}");
     assert_eq!(out.lines().count(), 3, "{out}");
 }
+
+#[test]
+fn a_compare_past_the_cut_off_replays_its_own_json_and_says_what_the_slide_shows() {
+    let dir = Scratch::new();
+    let (rec, svg) = (dir.path("big.rec"), dir.path("big.svg"));
+    let compared = stdout(&[
+        "compare", "count", "-n", "10001", "-d", "0", "--ways", "async", "-f", "json", "--record",
+        &rec,
+    ]);
+    let (code, replayed, err) = run(&["replay", &rec, "-f", "json", "--svg", &svg]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(replayed, compared);
+    assert!(
+        err.contains("up to 10001 tasks") && err.contains("keeps the events of the first 10000"),
+        "{err}"
+    );
+    // Without a picture asked for, nothing is approximate: no note.
+    let (_, _, err) = run(&["replay", &rec, "-f", "json"]);
+    assert!(!err.contains("note:"), "{err}");
+}
