@@ -429,8 +429,7 @@ impl Comparison {
             stopped = true;
         }
         let python = table.python.take();
-        // The recording first: its file is whole whatever the table's
-        // reader does.
+        // The recording first: whole, whatever the table's reader does.
         let row = stopped.then(|| table.rows.last()).flatten();
         self.recording.interrupted(row, python.as_ref(), signal);
         if let Some((row, _)) = python {
@@ -574,8 +573,7 @@ fn run_way(args: &CompareArgs, shared: &Comparison, trial: Trial) -> ExitCode {
         events,
         parks,
     };
-    // Under the table's lock, so that a signal finds the way concluded
-    // in both or in neither.
+    // Under the table's lock: a signal finds it concluded in both or neither.
     let recorded = recorded.worse(shared.recording.row(&row));
     table.rows.push(row);
     code.worse(recorded)
@@ -712,8 +710,7 @@ fn python_rows(args: &CompareArgs, shared: &Comparison) -> ExitCode {
     code
 }
 
-/// The Python programs of `args.demo`, and the arguments they are given:
-/// query's depend on the database, and are told it.
+/// `args.demo`'s Python programs and their arguments (query's: the database).
 fn python_programs(args: &CompareArgs) -> (&'static [python::Program], python::Extra) {
     match args.demo {
         Demo::Query => {
