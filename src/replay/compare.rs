@@ -205,6 +205,7 @@ fn cut_note(ways: &Ways) -> String {
         Some((section, recording)) if recording.concluded.is_none() => {
             let way = escaped(&section.way, QUOTE_CHARS);
             let before = match whole {
+                0 => "no way".to_owned(),
                 1 => "the way".to_owned(),
                 n => format!("the {n} ways"),
             };
