@@ -57,7 +57,7 @@ impl Kept {
 
     /// Writes the section of the Python row `row`, which `program` ran.
     pub(super) fn python(&self, program: &Program, row: &Row) -> ExitCode {
-        self.said(|r| r.python(&program.name(), program.mode, row))
+        self.said(|r| r.python(&program.name(), program.mode, row, None))
     }
 
     /// Ends the file.

@@ -280,8 +280,15 @@ impl WaysRecording {
     }
 
     /// Writes a Python row's whole section: python3 reports its lines only
-    /// at its end, so they are written with its summary.
-    pub(crate) fn python(&self, name: &str, mode: Mode, row: &Row) -> anyhow::Result<()> {
+    /// at its end, so they are written with its summary (and the signal
+    /// that stopped it, if one did).
+    pub(crate) fn python(
+        &self,
+        name: &str,
+        mode: Mode,
+        row: &Row,
+        signal: Option<Signal>,
+    ) -> anyhow::Result<()> {
         let summary = &row.summary;
         let section = Section {
             way: name.to_owned(),
@@ -302,7 +309,7 @@ impl WaysRecording {
             };
             anyhow::Context::context(sections.writer.event(&line), self.what.clone())?;
         }
-        Self::conclude(&mut sections, row, None, &self.what)
+        Self::conclude(&mut sections, row, signal, &self.what)
     }
 
     /// Ends the file: the count of its sections, then a flush.
@@ -346,7 +353,7 @@ impl WaysRecording {
         }
         drop(sections);
         if let Some((name, mode, row)) = python {
-            self.python(name, mode, row)?;
+            self.python(name, mode, row, Some(signal))?;
         }
         self.end()
     }

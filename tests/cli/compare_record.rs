@@ -529,3 +529,58 @@ fn a_compare_past_the_cut_off_replays_its_own_json_and_says_what_the_slide_shows
     let (_, _, err) = run(&["replay", &rec, "-f", "json"]);
     assert!(!err.contains("note:"), "{err}");
 }
+
+#[test]
+fn ctrl_c_during_a_recorded_python_row_keeps_it_as_interrupted() {
+    use std::io::{BufRead, BufReader};
+    let has_python = std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_python {
+        eprintln!("skipped: no python3 on PATH");
+        return;
+    }
+    let dir = Scratch::new();
+    let rec = dir.path("py-int.rec");
+    let mut child = binary()
+        .args([
+            "compare",
+            "hello",
+            "-n",
+            "2",
+            "-d",
+            "2s",
+            "--ways",
+            "async",
+            "--python",
+            "--python-deadline",
+            "60s",
+            "--record",
+            &rec,
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The async row takes its 2 s, then the first Python row is announced
+    // and runs for 2 s more: Ctrl-C as it is announced.
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.starts_with("running python3") {
+        line.clear();
+        assert!(err.read_line(&mut line).unwrap() > 0, "no Python row began");
+    }
+    send_signal(&child, "INT");
+    assert_eq!(
+        wait_with_limit(&mut child, Duration::from_secs(20)).code(),
+        Some(130)
+    );
+    let json = stdout(&["replay", &rec, "-f", "json"]);
+    let rows: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let last = rows.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["language"], "python", "{json}");
+    assert_eq!(last["interrupted"], true, "{json}");
+    let alone = stdout(&["replay", &rec, "--way", "python-gather", "-q"]);
+    assert!(alone.contains("interrupted after"), "{alone}");
+}
