@@ -46,11 +46,11 @@ pub(super) fn replay(args: ReplayArgs, term: Term) -> anyhow::Result<ExitCode> {
         .with_context(replaying)?;
     match args.way.clone() {
         Some(way) => {
-            let speed = args.speed;
+            let (speed, step) = (args.speed, args.step);
             // The way's own notes (cut, approximate) are said by the
             // replay of its run; the file's are about the table.
             let (config, recording) = one_way(&ways, &way, args, term).with_context(replaying)?;
-            super::play_one(&config, recording, speed)
+            super::play_one(&config, recording, speed, step)
         }
         None => table(&ways, &args, term).with_context(replaying),
     }
@@ -230,6 +230,7 @@ fn table(ways: &Ways, args: &ReplayArgs, term: Term) -> anyhow::Result<ExitCode>
         ("--explain", args.explain),
         ("--verbose", args.verbose),
         ("--speed", args.speed.is_some()),
+        ("--step", args.step),
     ];
     if let Some((option, _)) = one_way.iter().find(|(_, given)| *given) {
         anyhow::bail!(
