@@ -191,14 +191,21 @@ fn an_unknown_way_is_refused_naming_the_ways_there_are() {
     );
 }
 
-#[test]
-fn python_rows_are_recorded_and_replayed_too() {
-    let has_python = std::process::Command::new("python3")
+/// Whether python3 runs here; says the test is skipped when it does not.
+fn has_python3() -> bool {
+    let has = std::process::Command::new("python3")
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success());
-    if !has_python {
+    if !has {
         eprintln!("skipped: no python3 on PATH");
+    }
+    has
+}
+
+#[test]
+fn python_rows_are_recorded_and_replayed_too() {
+    if !has_python3() {
         return;
     }
     let dir = Scratch::new();
@@ -533,12 +540,7 @@ fn a_compare_past_the_cut_off_replays_its_own_json_and_says_what_the_slide_shows
 #[test]
 fn ctrl_c_during_a_recorded_python_row_keeps_it_as_interrupted() {
     use std::io::{BufRead, BufReader};
-    let has_python = std::process::Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !has_python {
-        eprintln!("skipped: no python3 on PATH");
+    if !has_python3() {
         return;
     }
     let dir = Scratch::new();
