@@ -303,7 +303,8 @@ impl Narrator {
             Mode::Async if config.work == Work::Spin => Awaits::Yielding(config.delay),
             Mode::Async => Awaits::Timer(config.delay),
             Mode::SpawnBlocking => Awaits::Pool(call),
-            Mode::Blocking | Mode::Threads | Mode::BlockInPlace => Awaits::InPlace(call),
+            Mode::Blocking | Mode::Threads => Awaits::InPlace(call),
+            Mode::BlockInPlace => Awaits::BlockInPlace(call),
         };
         let narrated = config.tasks.min(NARRATED);
         Narrator {
@@ -474,6 +475,7 @@ impl Narrator {
                 task,
                 printed,
                 awaits,
+                poller: self.poller,
             },
         ))
     }
@@ -497,8 +499,10 @@ impl Narrator {
         // The wait ended inside the poll that began it: the call held the
         // thread (or, without an executor, its own thread).
         let in_same_poll = notes.polling.is_some_and(|p| p <= began);
-        let Awaits::InPlace(call) = awaits else {
-            return None;
+        let (call, in_block_in_place) = match awaits {
+            Awaits::InPlace(call) => (call, false),
+            Awaits::BlockInPlace(call) => (call, true),
+            _ => return None,
         };
         (in_same_poll || poller == Poller::Threads).then_some((
             at,
@@ -508,6 +512,7 @@ impl Narrator {
                 held: after,
                 thread,
                 poller,
+                in_block_in_place,
             },
         ))
     }

@@ -86,6 +86,10 @@ pub(crate) enum Awaits {
     Pool(Call),
     /// This call, made right inside the coroutine.
     InPlace(Call),
+    /// This call, made inside `tokio::task::block_in_place`: on a worker,
+    /// tokio first hands the worker's core (its run queue and drivers) to
+    /// another thread; on `block_on`'s thread there is no core to hand.
+    BlockInPlace(Call),
     /// A busy loop of this long that calls `yield_now().await` after every
     /// slice of work (`--work spin` in async mode).
     Yielding(Duration),
@@ -122,6 +126,9 @@ impl Awaits {
                 .into(),
             Awaits::Pool(call) => format!("spawn_blocking({})", call.name()),
             Awaits::InPlace(call) => format!("{}, called right inside the coroutine", call.name()),
+            Awaits::BlockInPlace(call) => {
+                format!("{}, called inside tokio::task::block_in_place", call.name())
+            }
             Awaits::Yielding(delay) => format!(
                 "a busy loop of {} that calls tokio::task::yield_now().await after every \
                  slice of about 1 ms",
@@ -166,7 +173,9 @@ impl Awaits {
                 "its call",
                 "the blocking-pool thread that finished it called its waker",
             ),
-            (Awaits::InPlace(_), _) => ("its waker", "somebody called it"),
+            (Awaits::InPlace(_) | Awaits::BlockInPlace(_), _) => {
+                ("its waker", "somebody called it")
+            }
             (Awaits::Yielding(_), _) => (
                 "yield_now",
                 "the scheduler called the waker that yield_now had deferred, once it had no \
@@ -213,7 +222,7 @@ impl Awaits {
                 format!("its call runs on blocking-pool thread {thread}")
             }
             (Awaits::Pool(_), _) => "its call runs on a blocking-pool thread".into(),
-            (Awaits::InPlace(_), _) => "it waits for a wake-up".into(),
+            (Awaits::InPlace(_) | Awaits::BlockInPlace(_), _) => "it waits for a wake-up".into(),
             // tokio's `yield_now` does not wake the task: it hands the
             // waker to the scheduler's defer list (`context::defer`), which
             // the scheduler wakes only after it has polled its drivers.
@@ -233,7 +242,7 @@ impl Awaits {
             Awaits::Query(true) => "until a socket is ready",
             Awaits::Query(false) => "until a connection's thread wakes a task",
             Awaits::Pool(_) => "until a blocking-pool thread wakes a task",
-            Awaits::InPlace(_) => "until a task is woken",
+            Awaits::InPlace(_) | Awaits::BlockInPlace(_) => "until a task is woken",
             Awaits::Yielding(_) => "until a task is ready",
         }
     }
@@ -297,6 +306,7 @@ pub(crate) enum Step {
         task: u32,
         printed: String,
         awaits: Awaits,
+        poller: Poller,
     },
     /// `poll` returned `Pending` after `took`, its call as `seen`.
     Pending {
@@ -314,6 +324,8 @@ pub(crate) enum Step {
         held: Duration,
         thread: u32,
         poller: Poller,
+        /// The call was made inside `block_in_place`.
+        in_block_in_place: bool,
     },
     /// The task's wait failed (a fetch refused).
     Failed { task: u32, after: Duration },
@@ -482,7 +494,8 @@ impl Step {
                 task,
                 ref printed,
                 awaits,
-            } => awaits_words(task, printed, awaits),
+                poller,
+            } => awaits_words(task, printed, awaits, poller),
             Step::Pending {
                 task,
                 took,
@@ -501,7 +514,8 @@ impl Step {
                 held,
                 thread,
                 poller,
-            } => held_words(task, call, held, thread, poller),
+                in_block_in_place,
+            } => held_words(task, call, held, thread, poller, in_block_in_place),
             Step::Failed { task, after } => {
                 format!("task {task}'s wait failed after {}.", ms(after))
             }
@@ -669,7 +683,7 @@ fn meanwhile_words(meanwhile: &Meanwhile) -> String {
 }
 
 /// What the task printed, and what it now awaits.
-fn awaits_words(task: u32, printed: &str, awaits: Awaits) -> String {
+fn awaits_words(task: u32, printed: &str, awaits: Awaits, poller: Poller) -> String {
     match awaits {
         Awaits::InPlace(call @ Call::Spin(_)) => format!(
             "task {task} printed {} and runs {}, right inside the coroutine.",
@@ -682,6 +696,26 @@ fn awaits_words(task: u32, printed: &str, awaits: Awaits) -> String {
             quoted(printed),
             call.name()
         ),
+        // tokio's `block_in_place` (multi_thread/worker.rs) takes the
+        // worker's core off this thread and starts a thread from the
+        // blocking pool to run it, before it calls the closure; on
+        // `block_on`'s thread it finds no core and just calls it.
+        Awaits::BlockInPlace(call) => match poller {
+            Poller::Spawned(_) => format!(
+                "task {task} printed {} and calls {} inside tokio::task::block_in_place: \
+                 tokio first hands this worker's core (its run queue and drivers) to another \
+                 thread, so the other tasks can still be polled while this thread is held.",
+                quoted(printed),
+                call.name()
+            ),
+            _ => format!(
+                "task {task} printed {} and calls {} inside tokio::task::block_in_place: on \
+                 block_on's thread there is no worker core to hand away, so it simply \
+                 blocks, right inside the coroutine.",
+                quoted(printed),
+                call.name()
+            ),
+        },
         Awaits::Yielding(_) => format!(
             "task {task} printed {} and runs {}.",
             quoted(printed),
@@ -696,8 +730,22 @@ fn awaits_words(task: u32, printed: &str, awaits: Awaits) -> String {
 }
 
 /// A blocking call returned: whose thread it held.
-fn held_words(task: u32, call: Call, held: Duration, thread: u32, poller: Poller) -> String {
+fn held_words(
+    task: u32,
+    call: Call,
+    held: Duration,
+    thread: u32,
+    poller: Poller,
+    in_block_in_place: bool,
+) -> String {
     match poller {
+        Poller::Spawned(_) if in_block_in_place => format!(
+            "{} returned after {}, inside block_in_place in task {task}'s poll (no \
+             Pending): all that time it held thread {thread}, but the worker's core had \
+             moved to another thread, where the other tasks could still be polled.",
+            call.name(),
+            ms(held)
+        ),
         Poller::Threads => format!(
             "{} returned after {} on task {task}'s thread {thread}: it held that \
              thread, its own, so no other task had to wait for it.",
@@ -1055,6 +1103,7 @@ mod tests {
             task: 1,
             printed: "fetch 1 \u{1b}[2J".into(),
             awaits: Awaits::Request,
+            poller: Poller::Joined(Runtime::CurrentThread),
         };
         assert!(!step.words().contains('\u{1b}'));
     }
@@ -1067,11 +1116,50 @@ mod tests {
             held: Duration::from_millis(1002),
             thread: 1,
             poller: Poller::Joined(Runtime::CurrentThread),
+            in_block_in_place: false,
         };
         let words = step.words();
         assert!(words.contains("std::thread::sleep(1s) returned after 1002.000 ms"));
         assert!(words.contains("inside task 1's poll"));
         assert!(words.contains("no Pending"));
+    }
+
+    /// Inside `block_in_place` on a worker, the worker's core moved to
+    /// another thread before the call: the held thread stopped nobody
+    /// else. On `block_on`'s thread there was no core to move.
+    #[test]
+    fn block_in_place_says_the_core_moved_only_on_a_worker() {
+        let held = |poller| Step::Held {
+            task: 2,
+            call: Call::Sleep(Duration::from_millis(100)),
+            held: Duration::from_millis(101),
+            thread: 3,
+            poller,
+            in_block_in_place: true,
+        };
+        let spawned = held(Poller::Spawned(Runtime::MultiThread(2))).words();
+        assert!(spawned.contains("inside block_in_place"), "{spawned}");
+        assert!(
+            spawned.contains("core had moved to another thread"),
+            "{spawned}"
+        );
+        assert!(!spawned.contains("no other task there could be polled"));
+        let joined = held(Poller::Joined(Runtime::MultiThread(2))).words();
+        assert!(
+            joined.contains("no other task there could be polled"),
+            "{joined}"
+        );
+        let awaits = |poller| Step::Awaits {
+            task: 2,
+            printed: "One".into(),
+            awaits: Awaits::BlockInPlace(Call::Sleep(Duration::from_millis(100))),
+            poller,
+        };
+        let spawned = awaits(Poller::Spawned(Runtime::MultiThread(2))).words();
+        assert!(spawned.contains("hands this worker's core"), "{spawned}");
+        let joined = awaits(Poller::Joined(Runtime::MultiThread(2))).words();
+        assert!(joined.contains("no worker core to hand away"), "{joined}");
+        assert!(!joined.contains("hands this worker's core"), "{joined}");
     }
 }
 

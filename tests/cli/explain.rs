@@ -726,3 +726,66 @@ fn a_replay_narrates_the_queue_and_the_overdue_timer_as_the_run_did() {
         assert!(run.iter().any(|l| l.contains(words)), "{args:?}: {run:#?}");
     }
 }
+
+/// Inside `block_in_place` on a worker, tokio hands the worker's core to
+/// another thread before the call: the narration says so, and the run
+/// shows it (three tasks held at once on two workers, each first polled
+/// on a thread of its own). On `block_on`'s thread there is no core to
+/// hand, and the narration says the call simply blocks.
+#[test]
+fn block_in_place_is_told_as_the_core_moving_or_nothing_to_move() {
+    let out = stdout_of(&[
+        "count",
+        "-n",
+        "3",
+        "-d",
+        "200ms",
+        "-m",
+        "block-in-place",
+        "--workers",
+        "2",
+        "--spawn",
+        "--explain",
+    ]);
+    let told = narration(&out);
+    let held: Vec<&&str> = told
+        .iter()
+        .filter(|l| l.contains("returned after"))
+        .collect();
+    assert_eq!(held.len(), 3, "{out}");
+    for line in &held {
+        assert!(line.contains("core had moved to another thread"), "{out}");
+        assert!(
+            !line.contains("no other task there could be polled"),
+            "{out}"
+        );
+    }
+    // Two workers, three tasks each first polled while the others were
+    // held: the third poll ran on the thread that took a core over.
+    let threads: std::collections::BTreeSet<&str> = told
+        .iter()
+        .filter(|l| l.contains("for the first time"))
+        .filter_map(|l| l.split("(on thread ").nth(1)?.split(')').next())
+        .collect();
+    assert_eq!(threads.len(), 3, "{out}");
+
+    let out = stdout_of(&[
+        "count",
+        "-n",
+        "2",
+        "-d",
+        "100ms",
+        "-m",
+        "block-in-place",
+        "--runtime",
+        "multi-thread",
+        "--explain",
+    ]);
+    let told = narration(&out);
+    assert!(
+        told.iter()
+            .any(|l| l.contains("no worker core to hand away")),
+        "{out}"
+    );
+    assert!(!out.contains("core had moved"), "{out}");
+}
