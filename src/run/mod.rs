@@ -126,6 +126,7 @@ pub(crate) fn execute(
     };
     // The followers' last word before the summary (the narration's end);
     // a deadlocked run did not finish, and the diagnosis says so instead.
+    sink.last_state_changes();
     if deadlock.is_none() {
         sink.finished();
     }

@@ -2,7 +2,7 @@
 //! the waits and the runtime's parks, and the poll follower that feeds it.
 
 use super::sweep::Change;
-use super::tally::{Counts, LaneChange, Tally};
+use super::tally::{Counts, LaneChange, StateChange, Tally};
 use super::{Birth, Observations, Observed, What, ns};
 use crate::events::PollFollower;
 use crate::vocab::Park;
@@ -28,6 +28,9 @@ pub(crate) struct Log {
     /// calls that hold a thread, the pool's calls and the lock's steps are
     /// observed for every task (the thread lanes draw them all).
     limit: std::sync::atomic::AtomicU32,
+    /// Whether every task's polls, wakes and timers are observed all the
+    /// same, for the census ([`Log::census`]), which keeps none of them.
+    census: std::sync::atomic::AtomicBool,
     inner: Mutex<Inner>,
     /// Whether there is a tally: read without the lock at each poll's
     /// beginning, which only a tally needs to hear.
@@ -43,7 +46,7 @@ struct Inner {
     /// How many tasks a trace file draws at its end ([`Log::of_tasks`]),
     /// and their observations, kept back when the summary takes the rest.
     traced: (u32, Vec<Observed>),
-    /// The states now, for a live view.
+    /// The states now, for a live view, the census and the NDJSON stream.
     tally: Option<Tally>,
 }
 
@@ -62,6 +65,16 @@ impl Inner {
     }
 }
 
+/// Whether `what` is kept for every task, whatever the limit: the calls
+/// that hold a thread, the pool's calls and the lock's steps, which the
+/// thread lanes draw for every task.
+fn every_task(what: What) -> bool {
+    !matches!(
+        what,
+        What::Polled { .. } | What::Woken | What::Line { .. } | What::Armed { .. } | What::Sent
+    )
+}
+
 /// At most this many parks and wake-ups are kept (16 bytes each).
 const MAX_PARKS: usize = 100_000;
 
@@ -72,6 +85,7 @@ impl Log {
         Log {
             start: std::sync::OnceLock::new(),
             limit: std::sync::atomic::AtomicU32::new(u32::MAX),
+            census: std::sync::atomic::AtomicBool::new(false),
             inner: Mutex::new(Inner {
                 keep,
                 events: Vec::new(),
@@ -94,9 +108,47 @@ impl Log {
     /// Also keeps every task's state now, and the changes of the first
     /// `lanes` tasks, for a live view of `tasks` tasks born as `birth`.
     pub(crate) fn tally(&self, tasks: u32, birth: Birth, lanes: usize) {
-        self.lock().tally = Some(Tally::new(tasks, birth, lanes));
+        self.tallied((tasks, birth), |tally| tally.lanes(lanes));
+    }
+
+    /// Does `what` to the tally, made for `tasks` tasks born as `birth` if
+    /// there was none.
+    fn tallied(&self, (tasks, birth): (u32, Birth), what: impl FnOnce(&mut Tally)) {
         self.tallying
             .store(true, std::sync::atomic::Ordering::Relaxed);
+        what(
+            self.lock()
+                .tally
+                .get_or_insert_with(|| Tally::new(tasks, birth)),
+        );
+    }
+
+    /// Also keeps every task's account, of `tasks` tasks born as `birth`,
+    /// for the JSON's distributions past its cut-off and the picture's
+    /// band: every task's polls, wakes and timers are observed for it,
+    /// though only the first `limit` are kept ([`super::census`]).
+    pub(crate) fn census(&self, tasks: u32, birth: Birth) {
+        self.tallied((tasks, birth), Tally::census);
+        self.census
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Also keeps the state changes of the tasks observed (up to `limit`),
+    /// of `tasks` tasks born as `birth`, for the NDJSON stream
+    /// ([`Log::changes`]).
+    pub(crate) fn stream(&self, tasks: u32, birth: Birth) {
+        let observed = self.limit.load(std::sync::atomic::Ordering::Relaxed);
+        self.tallied((tasks, birth), |tally| tally.stream(observed.min(tasks)));
+    }
+
+    /// The state changes since the last call, in the order the model saw
+    /// them (empty without a stream).
+    pub(crate) fn changes(&self) -> Vec<StateChange> {
+        self.lock()
+            .tally
+            .as_mut()
+            .map(Tally::changes)
+            .unwrap_or_default()
     }
 
     /// Keeps the observations from now on (a trace file asks for them
@@ -119,17 +171,24 @@ impl Log {
 
     /// How many tasks are observed (see [`Log::observes`]).
     pub(crate) fn observed_tasks(&self) -> u32 {
+        if self.census.load(std::sync::atomic::Ordering::Relaxed) {
+            return u32::MAX;
+        }
         self.limit.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// Whether task `task`'s polls, wakes, timers and lines are observed.
+    /// Whether task `task`'s polls, wakes, timers and lines are observed:
+    /// the first `limit` are, and every task for a census.
     pub(crate) fn observes(&self, task: u32) -> bool {
-        task <= self.limit.load(std::sync::atomic::Ordering::Relaxed)
+        task <= self.observed_tasks()
     }
 
     /// A runtime thread parked or woke.
     pub(crate) fn park(&self, park: Park) {
         let mut inner = self.lock();
+        if let Some(tally) = &mut inner.tally {
+            tally.park(park);
+        }
         if inner.parks.len() < MAX_PARKS {
             inner.parks.push(park);
         }
@@ -196,7 +255,9 @@ impl Log {
             };
             tally.apply(task, at, change);
         }
-        if inner.keep {
+        if inner.keep
+            && (task <= self.limit.load(std::sync::atomic::Ordering::Relaxed) || every_task(what))
+        {
             inner.events.push(event);
         }
     }
@@ -237,11 +298,17 @@ impl Log {
 
     /// Everything observed, and the parks, taken out for the summary.
     pub(crate) fn take(&self) -> Observations {
+        let end = ns(self.since_start(Instant::now()));
         let mut inner = self.lock();
         inner.keep_traced();
         Observations {
             events: std::mem::take(&mut inner.events),
             parks: std::mem::take(&mut inner.parks),
+            tallies: inner
+                .tally
+                .as_mut()
+                .and_then(|t| t.tallies(end))
+                .map(Box::new),
         }
     }
 

@@ -60,6 +60,9 @@
 //! # Nothing when nobody listens
 //!
 
+mod band;
+mod census;
+mod histogram;
 mod log;
 mod model;
 mod observed;
@@ -68,10 +71,13 @@ mod tally;
 #[cfg(test)]
 pub(crate) mod tests;
 
+pub(crate) use band::Band;
+pub(crate) use census::{Tallies, class};
+pub(crate) use histogram::Histogram;
 pub(crate) use log::{Both, Log, Watcher};
 pub(crate) use model::Model;
 pub(crate) use observed::{Observations, Observed, What};
-pub(crate) use tally::{Counts, LaneChange};
+pub(crate) use tally::{Counts, LaneChange, StateChange};
 
 use std::time::Duration;
 
@@ -147,7 +153,7 @@ impl TaskState {
         }
     }
 
-    pub(super) fn index(self) -> usize {
+    pub(crate) fn index(self) -> usize {
         self as usize
     }
 }

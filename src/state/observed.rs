@@ -68,4 +68,8 @@ pub(crate) enum What {
 pub(crate) struct Observations {
     pub(crate) events: Vec<Observed>,
     pub(crate) parks: Vec<Park>,
+    /// Every task's time in each state and the band's tally, when the run
+    /// kept a census ([`super::census`]): past the JSON's cut-off, or
+    /// past a picture's lanes.
+    pub(crate) tallies: Option<Box<super::Tallies>>,
 }

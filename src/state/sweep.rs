@@ -96,21 +96,35 @@ pub(super) fn spans_of(
         if to <= from {
             continue;
         }
-        match state {
-            Standing::Done => {}
-            Standing::Sleep(Some(deadline)) => {
-                overdue(&mut out, (from, to), deadline + TIMER_ROUNDING, driver_busy)
-            }
-            Standing::Sleep(None) => out.push(span(from, to, TaskState::Sleeping)),
-            Standing::Polled => out.push(span(from, to, TaskState::Polled)),
-            Standing::Held => out.push(span(from, to, TaskState::Held)),
-            Standing::Ready => out.push(span(from, to, TaskState::Ready)),
-            Standing::Queued => out.push(span(from, to, TaskState::Queued)),
-            Standing::InPool => out.push(span(from, to, TaskState::InPool)),
-            Standing::Lock => out.push(span(from, to, TaskState::Lock)),
-        }
+        split(&mut out, (from, to), state, driver_busy);
     }
     out
+}
+
+/// The spans of one stretch from `from` to `to` in `state`: one span, or
+/// for a sleep on a timer, sleeping and overdue where nobody could fire it
+/// (`busy`, in time order); none once done. The one place a standing
+/// becomes the states the views draw, after the run or during it.
+pub(super) fn split(
+    out: &mut Vec<Span>,
+    (from, to): (Duration, Duration),
+    state: Standing,
+    busy: &[(Duration, Duration)],
+) {
+    let plain = match state {
+        Standing::Done => return,
+        Standing::Sleep(Some(deadline)) => {
+            return overdue(out, (from, to), deadline + TIMER_ROUNDING, busy);
+        }
+        Standing::Sleep(None) => TaskState::Sleeping,
+        Standing::Polled => TaskState::Polled,
+        Standing::Held => TaskState::Held,
+        Standing::Ready => TaskState::Ready,
+        Standing::Queued => TaskState::Queued,
+        Standing::InPool => TaskState::InPool,
+        Standing::Lock => TaskState::Lock,
+    };
+    out.push(span(from, to, plain));
 }
 
 /// One change in a task's life, in the order it happened: a poll begins,

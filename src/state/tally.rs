@@ -1,9 +1,22 @@
-//! The live tally: every task's state now, moved by the sweep's rule as
-//! the observations come in, for a view drawn during the run (`--live`).
+//! The tally: every task's state now, moved by the sweep's rule as the
+//! observations come in. A view drawn during the run (`--live`) reads its
+//! counts and lanes; the census ([`Census`]) and the NDJSON stream of
+//! state changes take each span as it closes.
 
-use super::sweep::{Change, Standing, Sweep};
-use super::{Birth, TIMER_ROUNDING, TaskState};
+use super::census::{Busy, Census, Tallies};
+use super::sweep::{Change, Standing, Sweep, split};
+use super::{Birth, Span, TIMER_ROUNDING, TaskState};
+use crate::vocab::Park;
 use std::time::Duration;
+
+/// One change of a task's state, for the NDJSON stream: from `at`, task
+/// `task` is in `state` (`None`: it ended).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct StateChange {
+    pub(crate) task: u32,
+    pub(crate) at: Duration,
+    pub(crate) state: Option<TaskState>,
+}
 
 /// Every task's state during the run, for a view that draws it live: how
 /// many tasks are in each state, the changes of the first few tasks (its
@@ -17,6 +30,17 @@ pub(super) struct Tally {
     due: std::collections::BTreeMap<u64, u32>,
     /// The first tasks' changes: when, and the state from then on.
     lanes: Vec<Vec<(Duration, Option<Standing>)>>,
+    /// When each task's standing began, for the census and the stream
+    /// (empty without them).
+    since: Vec<Duration>,
+    /// When no runtime thread was parked, for the overdue spans.
+    busy: Busy,
+    /// Every task's account, for the JSON past its cut-off and the band.
+    census: Option<Census>,
+    /// The changes of tasks 1 to `.0`, not yet written (NDJSON).
+    stream: Option<(u32, Vec<StateChange>)>,
+    /// Spans being closed (a sleep split where it was overdue).
+    scratch: Vec<Span>,
 }
 
 /// The tally's slots: the eight [`TaskState`]s, done, and not begun.
@@ -25,19 +49,142 @@ const DONE: usize = 8;
 const NOT_BEGUN: usize = 9;
 
 impl Tally {
-    pub(super) fn new(tasks: u32, birth: Birth, lanes: usize) -> Tally {
+    pub(super) fn new(tasks: u32, birth: Birth) -> Tally {
         let sweep = Sweep::new(birth);
         let mut counts = [0; SLOTS];
         counts[Tally::slot(sweep.now)] = tasks;
-        let shown = lanes.min(tasks as usize);
         Tally {
             sweeps: vec![sweep; tasks as usize],
             counts,
             due: std::collections::BTreeMap::new(),
-            lanes: (0..shown)
-                .map(|_| vec![(Duration::ZERO, sweep.now)])
-                .collect(),
+            lanes: Vec::new(),
+            since: Vec::new(),
+            busy: Busy::default(),
+            census: None,
+            stream: None,
+            scratch: Vec::new(),
         }
+    }
+
+    /// Keeps the changes of the first `lanes` tasks (a live view's lanes).
+    pub(super) fn lanes(&mut self, lanes: usize) {
+        let shown = lanes.min(self.sweeps.len());
+        let start = self.sweeps.first().and_then(|s| s.now);
+        self.lanes = (0..shown).map(|_| vec![(Duration::ZERO, start)]).collect();
+    }
+
+    /// Keeps every task's account ([`Census`]).
+    pub(super) fn census(&mut self) {
+        self.census = Some(Census::new(self.sweeps.len() as u32));
+        self.since = vec![Duration::ZERO; self.sweeps.len()];
+    }
+
+    /// Keeps the changes of tasks 1 to `tasks` for the NDJSON stream; a
+    /// task born at the start is ready from 0.
+    pub(super) fn stream(&mut self, tasks: u32) {
+        let mut changes = Vec::new();
+        for (task, sweep) in (1..=tasks).zip(&self.sweeps) {
+            if sweep.now == Some(Standing::Ready) {
+                changes.push(StateChange {
+                    task,
+                    at: Duration::ZERO,
+                    state: Some(TaskState::Ready),
+                });
+            }
+        }
+        self.stream = Some((tasks, changes));
+        self.since = vec![Duration::ZERO; self.sweeps.len()];
+    }
+
+    /// The stream's changes so far, taken out (empty without a stream).
+    pub(super) fn changes(&mut self) -> Vec<StateChange> {
+        self.stream
+            .as_mut()
+            .map(|(_, changes)| std::mem::take(changes))
+            .unwrap_or_default()
+    }
+
+    /// A runtime thread parked or woke.
+    pub(super) fn park(&mut self, park: Park) {
+        self.busy.park(park);
+    }
+
+    /// Closes task `task`'s stretch in `before` from its `since` to `at`,
+    /// for the census and the stream, and notes the state it goes into.
+    fn close(&mut self, task: u32, at: Duration, before: Option<Standing>, after: Standing) {
+        let Some(since) = (task as usize)
+            .checked_sub(1)
+            .and_then(|i| self.since.get_mut(i))
+        else {
+            return;
+        };
+        let from = std::mem::replace(since, at);
+        self.scratch.clear();
+        if let Some(before) = before {
+            split(&mut self.scratch, (from, at), before, self.busy.stretches());
+        }
+        if let Some(census) = &mut self.census {
+            for span in &self.scratch {
+                census.span(task, span);
+            }
+            match after {
+                Standing::Polled if before != Some(Standing::Held) => census.poll(task),
+                Standing::Done => census.ended(task),
+                _ => {}
+            }
+        }
+        if let Some((tasks, changes)) = &mut self.stream {
+            if task > *tasks {
+                return;
+            }
+            // The stretch's first state was told when it began; a sleep
+            // found overdue on the way is told now, at its own times.
+            let told = |i: usize, span: &Span| i == 0 && span.state != TaskState::Overdue;
+            for (_, span) in self
+                .scratch
+                .iter()
+                .enumerate()
+                .filter(|&(i, span)| !told(i, span))
+            {
+                changes.push(StateChange {
+                    task,
+                    at: span.from,
+                    state: Some(span.state),
+                });
+            }
+            let mut none = Vec::new();
+            split(&mut none, (at, at + Duration::from_nanos(1)), after, &[]);
+            changes.push(StateChange {
+                task,
+                at,
+                state: none.first().map(|s| s.state),
+            });
+        }
+    }
+
+    /// The census's tallies at the end of the run, `end`: each task still
+    /// going is closed there. `None` without a census.
+    pub(super) fn tallies(&mut self, end: Duration) -> Option<Tallies> {
+        self.census.as_ref()?;
+        for task in 1..=self.sweeps.len() as u32 {
+            let now = self.sweeps[task as usize - 1].now;
+            if let Some(state) = now.filter(|s| *s != Standing::Done) {
+                let since = self.since[task as usize - 1];
+                self.scratch.clear();
+                split(
+                    &mut self.scratch,
+                    (since, end.max(since)),
+                    state,
+                    self.busy.stretches(),
+                );
+                if let Some(census) = &mut self.census {
+                    for span in &self.scratch {
+                        census.span(task, span);
+                    }
+                }
+            }
+        }
+        self.census.take().map(Census::into_tallies)
     }
 
     fn slot(state: Option<Standing>) -> usize {
@@ -90,6 +237,9 @@ impl Tally {
         }
         if let Some(lane) = self.lanes.get_mut(task as usize - 1) {
             lane.push((at, Some(after)));
+        }
+        if !self.since.is_empty() {
+            self.close(task, at, before, after);
         }
     }
 
