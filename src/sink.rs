@@ -717,7 +717,7 @@ impl Sink {
     /// observes that task.
     fn note_line(&self, id: u32, phase: Phase) {
         if let Some(log) = self.log.get() {
-            if log.observes(id) {
+            if log.keeps(id) {
                 log.note(
                     id,
                     What::Line {

@@ -183,6 +183,13 @@ impl Log {
         task <= self.observed_tasks()
     }
 
+    /// Whether task `task`'s observations are kept (the first `limit`): a
+    /// line, which changes no state, is noted for those only, even when a
+    /// census observes every task.
+    pub(crate) fn keeps(&self, task: u32) -> bool {
+        task <= self.limit.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// A runtime thread parked or woke.
     pub(crate) fn park(&self, park: Park) {
         let mut inner = self.lock();
@@ -255,9 +262,7 @@ impl Log {
             };
             tally.apply(task, at, change);
         }
-        if inner.keep
-            && (task <= self.limit.load(std::sync::atomic::Ordering::Relaxed) || every_task(what))
-        {
+        if inner.keep && (self.keeps(task) || every_task(what)) {
             inner.events.push(event);
         }
     }

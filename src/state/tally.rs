@@ -28,6 +28,9 @@ pub(super) struct Tally {
     /// Tasks asleep on a timer, by the millisecond past which they are
     /// overdue (deadline plus [`TIMER_ROUNDING`], rounded up).
     due: std::collections::BTreeMap<u64, u32>,
+    /// Whether a live view reads the counts (only it needs `due`, which
+    /// costs a tree update per sleep).
+    live: bool,
     /// The first tasks' changes: when, and the state from then on.
     lanes: Vec<Vec<(Duration, Option<Standing>)>>,
     /// When each task's standing began, for the census and the stream
@@ -57,6 +60,7 @@ impl Tally {
             sweeps: vec![sweep; tasks as usize],
             counts,
             due: std::collections::BTreeMap::new(),
+            live: false,
             lanes: Vec::new(),
             since: Vec::new(),
             busy: Busy::default(),
@@ -68,6 +72,7 @@ impl Tally {
 
     /// Keeps the changes of the first `lanes` tasks (a live view's lanes).
     pub(super) fn lanes(&mut self, lanes: usize) {
+        self.live = true;
         let shown = lanes.min(self.sweeps.len());
         let start = self.sweeps.first().and_then(|s| s.now);
         self.lanes = (0..shown).map(|_| vec![(Duration::ZERO, start)]).collect();
@@ -224,7 +229,7 @@ impl Tally {
         };
         self.counts[Tally::slot(before)] -= 1;
         self.counts[Tally::slot(Some(after))] += 1;
-        if let Some(ms) = Tally::due_ms(before) {
+        if let Some(ms) = Tally::due_ms(before).filter(|_| self.live) {
             if let Some(n) = self.due.get_mut(&ms) {
                 *n -= 1;
                 if *n == 0 {
@@ -232,7 +237,7 @@ impl Tally {
                 }
             }
         }
-        if let Some(ms) = Tally::due_ms(Some(after)) {
+        if let Some(ms) = Tally::due_ms(Some(after)).filter(|_| self.live) {
             *self.due.entry(ms).or_default() += 1;
         }
         if let Some(lane) = self.lanes.get_mut(task as usize - 1) {
