@@ -212,7 +212,17 @@ fn ndjson_has_2n_ordered_events_then_the_summary() {
         .iter()
         .filter_map(|line| match line {
             Line::Event { t_secs, task, text } => Some((*t_secs, *task, text.as_str())),
-            Line::State { .. } => None,
+            Line::State {
+                t_secs,
+                task,
+                state,
+            } => {
+                // Of a task of the run, in one of the documented words.
+                assert!(*t_secs >= 0.0 && (1..=n as u32).contains(task), "{line:?}");
+                let words = ["polled", "sleeping", "ready", "done"];
+                assert!(words.contains(&state.as_str()), "{line:?}");
+                None
+            }
             Line::Summary(_) => panic!("a summary before the events ended"),
         })
         .collect();

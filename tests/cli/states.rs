@@ -20,23 +20,25 @@ fn row<'a>(picture: &'a str, label: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no row {label:?} in\n{picture}"))
 }
 
+/// Four calls of 300 ms on a blocking pool of two threads.
+const POOL_OF_TWO: [&str; 9] = [
+    "count",
+    "-n",
+    "4",
+    "-d",
+    "300ms",
+    "-m",
+    "spawn-blocking",
+    "--blocking-threads",
+    "2",
+];
+
 /// A pool of 2 threads for 4 calls: only 2 calls run at once, so
 /// peak_overlap is 2, and the calls of tasks 3 and 4 are drawn queued for
 /// about one delay, which the JSON counts as queued, not waiting.
 #[test]
 fn a_pool_of_two_gives_peak_overlap_two_and_two_queued_calls() {
-    let args = [
-        "count",
-        "-n",
-        "4",
-        "-d",
-        "300ms",
-        "-m",
-        "spawn-blocking",
-        "--blocking-threads",
-        "2",
-    ];
-    let summary = json_summary(&args);
+    let summary = json_summary(&POOL_OF_TWO);
     assert_eq!(summary["peak_overlap"], 2, "{summary}");
     for task in [3, 4] {
         // Queued until a pool thread freed up: one whole call of another.
@@ -47,7 +49,7 @@ fn a_pool_of_two_gives_peak_overlap_two_and_two_queued_calls() {
     for task in [1, 2] {
         assert!(secs_in(&summary, task, "queued") < 0.29, "{summary}");
     }
-    let picture = stdout_of(&[&args[..], &["--timeline", "-q"]].concat());
+    let picture = stdout_of(&[&POOL_OF_TWO[..], &["--timeline", "-q"]].concat());
     for (label, queued) in [("task 1 ", false), ("task 3 ", true), ("task 4 ", true)] {
         assert_eq!(row(&picture, label).contains(','), queued, "{picture}");
     }
@@ -351,18 +353,7 @@ fn ndjson_tells_task_2_ready_while_task_1_holds_the_thread() {
 /// tasks 1 and 2 in the pool as soon as its threads started.
 #[test]
 fn ndjson_tells_calls_queued_for_a_pool_of_two() {
-    let args = [
-        "count",
-        "-n",
-        "4",
-        "-d",
-        "300ms",
-        "-m",
-        "spawn-blocking",
-        "--blocking-threads",
-        "2",
-    ];
-    let lines = ndjson(&args);
+    let lines = ndjson(&POOL_OF_TWO);
     for task in [1, 2] {
         // Queued at most while the pool starts its thread.
         let states = states_of(&lines, task);
