@@ -840,7 +840,11 @@ impl Sink {
     pub(crate) fn last_state_changes(&self) {
         let mut state = self.lock();
         if self.line_style == LineStyle::Ndjson && !stopped(&state) {
-            let written = self.write_state_changes(&mut state.out);
+            let last = self.log.get().map(|log| log.last_changes());
+            let written = last
+                .unwrap_or_default()
+                .iter()
+                .try_for_each(|change| report::json::write_state(&mut state.out, change));
             self.check(&mut state, written);
         }
     }

@@ -151,6 +151,19 @@ impl Log {
             .unwrap_or_default()
     }
 
+    /// The last state changes, once the run is over: those since the last
+    /// call, and the overdue stretches of sleeps still going at its end.
+    pub(crate) fn last_changes(&self) -> Vec<StateChange> {
+        let end = ns(self.since_start(Instant::now()));
+        let mut inner = self.lock();
+        let Some(tally) = inner.tally.as_mut() else {
+            return Vec::new();
+        };
+        let mut changes = tally.changes();
+        changes.extend(tally.last_changes(end));
+        changes
+    }
+
     /// Keeps the observations from now on (a trace file asks for them
     /// after a live view made the log).
     pub(crate) fn keep(&self) {

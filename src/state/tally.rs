@@ -109,6 +109,34 @@ impl Tally {
             .unwrap_or_default()
     }
 
+    /// The stream's last changes at the run's end, `end`: a sleep still
+    /// going that was overdue is told now (nothing else changes there).
+    pub(super) fn last_changes(&mut self, end: Duration) -> Vec<StateChange> {
+        let Some((tasks, changes)) = &mut self.stream else {
+            return Vec::new();
+        };
+        for (task, sweep) in (1..=*tasks).zip(&self.sweeps) {
+            let (Some(state), Some(&since)) = (sweep.now, self.since.get(task as usize - 1)) else {
+                continue;
+            };
+            self.scratch.clear();
+            split(
+                &mut self.scratch,
+                (since, end.max(since)),
+                state,
+                self.busy.stretches(),
+            );
+            for span in self.scratch.iter().skip(1) {
+                changes.push(StateChange {
+                    task,
+                    at: span.from,
+                    state: Some(span.state),
+                });
+            }
+        }
+        std::mem::take(changes)
+    }
+
     /// A runtime thread parked or woke.
     pub(super) fn park(&mut self, park: Park) {
         self.busy.park(park);

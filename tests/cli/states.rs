@@ -421,3 +421,27 @@ fn distributions_past_the_cut_off_cover_every_task() {
         assert!(of(state, "p99") <= of(state, "max"), "{spread}");
     }
 }
+
+/// The lock demo's deadlock: task 2 blocks in std's `lock()`, holding the
+/// one thread, while task 1 sleeps holding the guard. Nobody can fire task
+/// 1's timer: NDJSON tells it overdue from its deadline (told at the end,
+/// where the sleep is cut), and task 2 held to the end.
+#[test]
+fn ndjson_tells_a_sleep_overdue_under_a_held_thread() {
+    let output = asyncdemo(&["lock", "-n", "2", "-d", "300ms", "-f", "ndjson"])
+        .timeout(std::time::Duration::from_secs(30))
+        .output()
+        .unwrap();
+    let lines: Vec<serde_json::Value> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let (one, two) = (states_of(&lines, 1), states_of(&lines, 2));
+    let last = one.last().unwrap();
+    assert_eq!(last.1, "overdue", "{one:?}");
+    assert!(last.0 >= 0.3, "{one:?}");
+    assert!(one.iter().any(|s| s.1 == "sleeping"), "{one:?}");
+    assert_eq!(two.last().unwrap().1, "held", "{two:?}");
+    assert_eq!(lines.last().unwrap()["type"], "summary");
+}
