@@ -531,7 +531,8 @@ fn run_way(args: &CompareArgs, shared: &Comparison, trial: Trial) -> ExitCode {
             config.record,
         )
         .counting_overlap(true)
-        .observing(crate::report::observed_tasks(&config)),
+        .observing(crate::report::observed_tasks(&config))
+        .counting_states(crate::report::census(&config), None),
     );
     // compare always times the polls (its runs are small), so that every
     // row can say how long one poll held a thread.

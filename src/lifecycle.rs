@@ -124,6 +124,7 @@ impl Lifecycle {
             Sink::new(out, config.demo, config.line_style(), config.record)
                 .counting_overlap(config.format != Format::Text)
                 .observing(report::observed_tasks(&config))
+                .counting_states(report::census(&config), report::state_stream(&config))
                 .tallying(live.as_ref().map(|_| live::tally(&config))),
         );
         if let Some(live) = live {

@@ -479,6 +479,26 @@ impl Sink {
         self
     }
 
+    /// The same sink, keeping the task-state model's census of every task
+    /// and its stream of state changes for NDJSON, when a view asked for
+    /// them ([`crate::report::census`], [`crate::report::state_stream`]):
+    /// each names the tasks and when they are born.
+    pub(crate) fn counting_states(
+        self,
+        census: Option<(u32, crate::state::Birth)>,
+        stream: Option<(u32, crate::state::Birth)>,
+    ) -> Sink {
+        if let Some(log) = self.log.get() {
+            if let Some((tasks, birth)) = census {
+                log.census(tasks, birth);
+            }
+            if let Some((tasks, birth)) = stream {
+                log.stream(tasks, birth);
+            }
+        }
+        self
+    }
+
     /// The waits are blocking-pool calls: `peak_overlap` counts them from
     /// when a pool thread begins one ([`Sink::pool_call`]), not from the
     /// lines.
@@ -769,7 +789,7 @@ impl Sink {
     /// observes that task.
     fn note_line(&self, id: u32, phase: Phase) {
         if let Some(log) = self.log.get() {
-            if log.observes(id) {
+            if log.keeps(id) {
                 log.note(
                     id,
                     What::Line {
@@ -878,9 +898,37 @@ impl Sink {
         match self.line_style {
             LineStyle::Plain => writeln!(out, "{text}"),
             LineStyle::Verbose => report::text::write_verbose_line(out, at, id, text),
-            LineStyle::Ndjson => report::json::write_event(out, at, id, text),
+            LineStyle::Ndjson => {
+                self.write_state_changes(out)?;
+                report::json::write_event(out, at, id, text)
+            }
             LineStyle::Silent => Ok(()),
         }
+    }
+
+    /// Writes the task-state model's last changes (the last tasks' own,
+    /// after their last lines; a deadlocked task's), once the run is over
+    /// and before the summary: NDJSON only.
+    pub(crate) fn last_state_changes(&self) {
+        let mut state = self.lock();
+        if self.line_style == LineStyle::Ndjson && !stopped(&state) {
+            let last = self.log.get().map(|log| log.last_changes());
+            let written = last
+                .unwrap_or_default()
+                .iter()
+                .try_for_each(|change| report::json::write_state(&mut state.out, change));
+            self.check(&mut state, written);
+        }
+    }
+
+    /// Writes the task-state model's changes seen since the last line, as
+    /// NDJSON events of their own (nothing unless the stream was asked
+    /// for, [`Sink::counting_states`]).
+    fn write_state_changes(&self, out: &mut impl Write) -> io::Result<()> {
+        for change in self.log.get().map(|log| log.changes()).unwrap_or_default() {
+            report::json::write_state(out, &change)?;
+        }
+        Ok(())
     }
 
     /// Stops the run if the output failed; `true` if it did not.

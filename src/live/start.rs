@@ -50,12 +50,7 @@ pub(crate) fn start(
 /// the tasks, when they are born (all at once on a runtime, each with its
 /// thread otherwise), and how many get a lane.
 pub(crate) fn tally(config: &Config) -> (u32, Birth, usize) {
-    let birth = if config.way.runtime.is_some() && config.way.mode != Mode::Threads {
-        Birth::AtStart
-    } else {
-        Birth::OnItsOwn
-    };
-    (config.tasks, birth, super::MAX_LANES)
+    (config.tasks, crate::report::birth(config), super::MAX_LANES)
 }
 
 /// What the live view needs to know of the run before it starts.

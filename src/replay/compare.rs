@@ -313,6 +313,8 @@ fn row((_, recording): &(Section, Recording)) -> Option<Row> {
             observed: Arc::new(crate::state::Observations {
                 events: recording.observed.clone(),
                 parks: recording.model_parks.clone(),
+                // Observations only: no census (see `replay::mod`).
+                tallies: None,
             }),
             locks: recording.locks.clone(),
             given_delay_secs: recording.header.given_delay_secs,

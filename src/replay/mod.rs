@@ -309,6 +309,9 @@ fn play(
         observed: Arc::new(crate::state::Observations {
             events: recording.observed.clone(),
             parks: recording.model_parks.clone(),
+            // A recording keeps the observations, not the census: past
+            // the cut-off its JSON's distributions cover the tasks kept.
+            tallies: None,
         }),
         locks: recording.locks.clone(),
         given_delay_secs: recording.header.given_delay_secs,

@@ -3,7 +3,7 @@
 
 use super::Summary;
 use super::lanes::Driver;
-use crate::state::{Birth, Model, TaskState};
+use crate::state::{Birth, Histogram, Model, StateChange, Tallies, TaskState};
 use crate::vocab::{Event, Park};
 use serde::Serialize;
 use std::io::{self, Write};
@@ -17,6 +17,18 @@ struct EventLine<'a> {
     t_secs: f64,
     task: u32,
     text: &'a str,
+}
+
+/// One state change of the task-state model as an NDJSON event:
+/// `{"type":"state","t_secs":0.2003,"task":2,"state":"ready"}`, the state
+/// in the JSON's words (`task_states`), or `done`.
+#[derive(Serialize)]
+struct StateLine {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    t_secs: f64,
+    task: u32,
+    state: &'static str,
 }
 
 /// The summary as the last NDJSON line, tagged so a consumer can tell it from
@@ -52,7 +64,29 @@ pub(crate) const MAX_TASK_RECORDS: u32 = 10_000;
 enum TaskStates {
     Tasks(Vec<TaskRecord>),
     // Boxed: eight distributions are far bigger than the other variant.
-    Distributions(Box<StateTimes<Distribution>>),
+    Distributions(Box<Distributions>),
+}
+
+/// Past the cut-off: how the tasks' times in each state, and their polls,
+/// spread over the tasks.
+#[derive(Serialize)]
+struct Distributions {
+    /// How many tasks they cover: every task of the run, or, for a run
+    /// that kept no census (a recording played back), the tasks observed.
+    tasks: u64,
+    /// Per task: its polls.
+    polls: Spread,
+    #[serde(flatten)]
+    secs: StateTimes<Distribution>,
+}
+
+/// How a count spread over the tasks.
+#[derive(Serialize)]
+struct Spread {
+    min: u64,
+    median: u64,
+    p99: u64,
+    max: u64,
 }
 
 /// One task: how long it spent in each state, its polls, its lines.
@@ -81,6 +115,21 @@ struct StateTimes<T> {
     lock: T,
 }
 
+/// The JSON's word for `state` (a key of `secs`), or `done`.
+fn word(state: Option<TaskState>) -> &'static str {
+    match state {
+        Some(TaskState::Polled) => "polled",
+        Some(TaskState::Held) => "held",
+        Some(TaskState::Sleeping) => "sleeping",
+        Some(TaskState::Overdue) => "overdue",
+        Some(TaskState::Ready) => "ready",
+        Some(TaskState::Queued) => "queued",
+        Some(TaskState::InPool) => "in_pool",
+        Some(TaskState::Lock) => "lock",
+        None => "done",
+    }
+}
+
 impl<T> StateTimes<T> {
     /// The figure of each state, by `of`.
     fn by(mut of: impl FnMut(TaskState) -> T) -> StateTimes<T> {
@@ -107,6 +156,17 @@ struct Distribution {
 }
 
 impl Distribution {
+    /// From a histogram of microseconds ([`Histogram`]'s precision).
+    fn of_micros(micros: &Histogram) -> Distribution {
+        let secs = |q| micros.quantile(q) as f64 / 1e6;
+        Distribution {
+            min_secs: secs(0.0),
+            median_secs: secs(0.5),
+            p99_secs: secs(0.99),
+            max_secs: secs(1.0),
+        }
+    }
+
     fn of(mut values: Vec<f64>) -> Distribution {
         values.sort_unstable_by(f64::total_cmp);
         let at = |q: f64| {
@@ -140,18 +200,31 @@ fn task_states(summary: &Summary, events: &[Event]) -> Option<TaskStates> {
     // Only the first MAX_TASK_RECORDS tasks were observed for the JSON.
     let tasks = summary.tasks.min(MAX_TASK_RECORDS);
     let model = Model::new(&observed.events, &observed.parks, (tasks, birth), end);
+    if let Some(tallies) = observed.tallies.as_deref() {
+        return Some(TaskStates::Distributions(Box::new(from_census(tallies))));
+    }
     if summary.tasks > MAX_TASK_RECORDS {
+        let mut polls = Vec::with_capacity(tasks as usize);
         let mut times: Vec<Vec<f64>> = (0..8).map(|_| Vec::with_capacity(tasks as usize)).collect();
         for task in 1..=tasks {
             let record = model.record(task);
+            polls.push(f64::from(record.polls));
             for (i, state) in TaskState::ALL.into_iter().enumerate() {
                 times[i].push(record.time_in(state).as_secs_f64());
             }
         }
         let mut times = times.into_iter();
-        return Some(TaskStates::Distributions(Box::new(StateTimes::by(|_| {
-            Distribution::of(times.next().unwrap_or_default())
-        }))));
+        let polls = Distribution::of(polls);
+        return Some(TaskStates::Distributions(Box::new(Distributions {
+            tasks: u64::from(tasks),
+            polls: Spread {
+                min: polls.min_secs as u64,
+                median: polls.median_secs as u64,
+                p99: polls.p99_secs as u64,
+                max: polls.max_secs as u64,
+            },
+            secs: StateTimes::by(|_| Distribution::of(times.next().unwrap_or_default())),
+        })));
     }
     let records = (1..=tasks)
         .map(|task| {
@@ -167,6 +240,32 @@ fn task_states(summary: &Summary, events: &[Event]) -> Option<TaskStates> {
         })
         .collect();
     Some(TaskStates::Tasks(records))
+}
+
+/// The distributions of every task of a run that kept a census.
+fn from_census(tallies: &Tallies) -> Distributions {
+    Distributions {
+        tasks: tallies.tasks(),
+        polls: Spread {
+            min: tallies.polls.quantile(0.0),
+            median: tallies.polls.quantile(0.5),
+            p99: tallies.polls.quantile(0.99),
+            max: tallies.polls.quantile(1.0),
+        },
+        secs: StateTimes::by(|state| Distribution::of_micros(&tallies.micros[state.index()])),
+    }
+}
+
+/// Writes one state change of the task-state model as an NDJSON event.
+pub(crate) fn write_state(out: &mut impl Write, change: &StateChange) -> io::Result<()> {
+    let line = StateLine {
+        kind: "state",
+        t_secs: change.at.as_secs_f64(),
+        task: change.task,
+        state: word(change.state),
+    };
+    serde_json::to_writer(&mut *out, &line)?;
+    out.write_all(b"\n")
 }
 
 /// Writes one task line as an NDJSON event.

@@ -255,9 +255,10 @@ impl Summary {
 
 /// How many tasks the task-state model must observe for the views `config`
 /// asks for (`None`: no view reads it). Each view asks for the tasks it
-/// shows: `--timeline` its rows, the JSON its records, the SVG every task
-/// (its band draws them all). Observing costs a lock per poll, wake and
-/// timer, so a million-task `--timeline` observes ten of them.
+/// shows: `--timeline` its rows, the JSON its records, the SVG its lanes
+/// (its band reads the census, [`census`]). Observing costs a lock per
+/// poll, wake and timer, so a million-task `--timeline` observes ten of
+/// them.
 pub(crate) fn observed_tasks(config: &Config) -> Option<u32> {
     let mut tasks = None;
     let mut ask = |n: u32| tasks = Some(tasks.map_or(n, |t: u32| t.max(n)));
@@ -265,7 +266,7 @@ pub(crate) fn observed_tasks(config: &Config) -> Option<u32> {
         ask(timeline::MAX_ROWS);
     }
     if config.svg.is_some() || config.png.is_some() {
-        ask(u32::MAX);
+        ask(svg::MAX_LANES);
     }
     // A recording keeps what the JSON is made of (`crate::record`).
     if config.format == crate::vocab::Format::Json
@@ -275,6 +276,38 @@ pub(crate) fn observed_tasks(config: &Config) -> Option<u32> {
         ask(json::MAX_TASK_RECORDS);
     }
     tasks
+}
+
+/// When the tasks of a run of `config` are born, for the task-state
+/// model: all at the start on a runtime (`join_all` and `spawn` schedule
+/// every coroutine at once), each with its own thread otherwise.
+pub(crate) fn birth(config: &Config) -> crate::state::Birth {
+    if config.way.runtime.is_some() && config.way.mode != Mode::Threads {
+        crate::state::Birth::AtStart
+    } else {
+        crate::state::Birth::OnItsOwn
+    }
+}
+
+/// Whether the task-state model keeps a census of every task of a run of
+/// `config` (its tasks and their birth; `None`: no view needs one): the
+/// JSON past its per-task records, whose distributions then cover every
+/// task, and a picture with more tasks than lanes, whose band the census
+/// tallies. It observes every task's polls, wakes and timers, keeping
+/// none of them: a fixed account per task.
+pub(crate) fn census(config: &Config) -> Option<(u32, crate::state::Birth)> {
+    let json = matches!(
+        config.format,
+        crate::vocab::Format::Json | crate::vocab::Format::Ndjson
+    ) && config.tasks > json::MAX_TASK_RECORDS;
+    let band = (config.svg.is_some() || config.png.is_some()) && config.tasks > svg::MAX_LANES;
+    (json || band).then(|| (config.tasks, birth(config)))
+}
+
+/// Whether the model streams its state changes (`--format ndjson`): the
+/// tasks and their birth.
+pub(crate) fn state_stream(config: &Config) -> Option<(u32, crate::state::Birth)> {
+    (config.format == crate::vocab::Format::Ndjson).then(|| (config.tasks, birth(config)))
 }
 
 impl Summary {

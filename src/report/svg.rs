@@ -12,6 +12,8 @@
 //! through quick-xml, which escapes every piece of text.
 
 mod layout;
+
+pub(crate) use layout::MAX_LANES;
 mod writer;
 
 use super::Summary;
@@ -307,6 +309,7 @@ mod tests {
                 observed: crate::state::Observations {
                     events: observed,
                     parks: Vec::new(),
+                    tallies: None,
                 }
                 .into(),
                 ..summary

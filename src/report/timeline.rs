@@ -443,6 +443,7 @@ mod tests {
                 observed: crate::state::Observations {
                     events: observed,
                     parks: parks.to_vec(),
+                    tallies: None,
                 }
                 .into(),
                 ..summary(Mode::Async, 2, 250, true)

@@ -126,7 +126,8 @@ pub(crate) fn execute(
     };
     // The followers' last word before the summary (the narration's end);
     // a deadlocked run did not finish: it stalled, and the diagnosis says
-    // why.
+    // why. The NDJSON stream's last state changes come first either way.
+    sink.last_state_changes();
     match deadlock {
         None => sink.finished(),
         Some(_) => sink.stalled(),

@@ -53,7 +53,8 @@ struct Check {
     passed: bool,
 }
 
-/// One NDJSON line: an event, or the final summary.
+/// One NDJSON line: an event, a change of a task's state, or the final
+/// summary.
 #[derive(Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 enum Line {
@@ -61,6 +62,11 @@ enum Line {
         t_secs: f64,
         task: u32,
         text: String,
+    },
+    State {
+        t_secs: f64,
+        task: u32,
+        state: String,
     },
     // Boxed: the summary is much larger than an event.
     Summary(Box<Summary>),
@@ -196,19 +202,31 @@ fn json_reports_each_check_and_the_verdict() {
 fn ndjson_has_2n_ordered_events_then_the_summary() {
     let n = 5;
     let lines = ndjson(&["count", "-n", "5", "--delay", "20ms", "-f", "ndjson"]);
-    assert_eq!(lines.len(), 2 * n + 1);
     let Some(Line::Summary(summary)) = lines.last() else {
         panic!("the last line is not the summary: {lines:?}")
     };
     assert_eq!(summary.completed, n as u32);
 
-    let events: Vec<(f64, u32, &str)> = lines[..2 * n]
+    // The task lines, among the state changes (states.rs reads those).
+    let events: Vec<(f64, u32, &str)> = lines[..lines.len() - 1]
         .iter()
-        .map(|line| match line {
-            Line::Event { t_secs, task, text } => (*t_secs, *task, text.as_str()),
+        .filter_map(|line| match line {
+            Line::Event { t_secs, task, text } => Some((*t_secs, *task, text.as_str())),
+            Line::State {
+                t_secs,
+                task,
+                state,
+            } => {
+                // Of a task of the run, in one of the documented words.
+                assert!(*t_secs >= 0.0 && (1..=n as u32).contains(task), "{line:?}");
+                let words = ["polled", "sleeping", "ready", "done"];
+                assert!(words.contains(&state.as_str()), "{line:?}");
+                None
+            }
             Line::Summary(_) => panic!("a summary before the events ended"),
         })
         .collect();
+    assert_eq!(events.len(), 2 * n);
     assert!(
         events.windows(2).all(|w| w[0].0 <= w[1].0),
         "time order: {events:?}"
@@ -229,9 +247,14 @@ fn ndjson_has_2n_ordered_events_then_the_summary() {
 #[test]
 fn ndjson_can_be_followed_live() {
     // The first event must arrive while the run is still waiting.
-    let (mut child, _stdout, first) =
+    let (mut child, mut stdout, mut line) =
         spawn_until_first_line(&["hello", "--delay", "500years", "-f", "ndjson"]);
-    let event: Line = serde_json::from_str(&first).unwrap();
+    // The task's first states (ready, polled) come before its first line.
+    while matches!(serde_json::from_str(&line).unwrap(), Line::State { .. }) {
+        line.clear();
+        std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
+    }
+    let event: Line = serde_json::from_str(&line).unwrap();
     assert!(matches!(event, Line::Event { task: 1, ref text, .. } if text == "Hello ..."));
     assert!(child.try_wait().unwrap().is_none(), "still running");
     child.kill().unwrap();

@@ -20,23 +20,25 @@ fn row<'a>(picture: &'a str, label: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no row {label:?} in\n{picture}"))
 }
 
+/// Four calls of 300 ms on a blocking pool of two threads.
+const POOL_OF_TWO: [&str; 9] = [
+    "count",
+    "-n",
+    "4",
+    "-d",
+    "300ms",
+    "-m",
+    "spawn-blocking",
+    "--blocking-threads",
+    "2",
+];
+
 /// A pool of 2 threads for 4 calls: only 2 calls run at once, so
 /// peak_overlap is 2, and the calls of tasks 3 and 4 are drawn queued for
 /// about one delay, which the JSON counts as queued, not waiting.
 #[test]
 fn a_pool_of_two_gives_peak_overlap_two_and_two_queued_calls() {
-    let args = [
-        "count",
-        "-n",
-        "4",
-        "-d",
-        "300ms",
-        "-m",
-        "spawn-blocking",
-        "--blocking-threads",
-        "2",
-    ];
-    let summary = json_summary(&args);
+    let summary = json_summary(&POOL_OF_TWO);
     assert_eq!(summary["peak_overlap"], 2, "{summary}");
     for task in [3, 4] {
         // Queued until a pool thread freed up: one whole call of another.
@@ -47,7 +49,7 @@ fn a_pool_of_two_gives_peak_overlap_two_and_two_queued_calls() {
     for task in [1, 2] {
         assert!(secs_in(&summary, task, "queued") < 0.29, "{summary}");
     }
-    let picture = stdout_of(&[&args[..], &["--timeline", "-q"]].concat());
+    let picture = stdout_of(&[&POOL_OF_TWO[..], &["--timeline", "-q"]].concat());
     for (label, queued) in [("task 1 ", false), ("task 3 ", true), ("task 4 ", true)] {
         assert_eq!(row(&picture, label).contains(','), queued, "{picture}");
     }
@@ -262,4 +264,184 @@ fn to_thread_waits_count_from_the_executor_threads_start() {
         )),
         "{line}"
     );
+}
+
+/// The lines of `asyncdemo ARGS -f ndjson`, each parsed, after a run that
+/// succeeded.
+fn ndjson(args: &[&str]) -> Vec<serde_json::Value> {
+    let mut args = args.to_vec();
+    args.extend(["-f", "ndjson"]);
+    let output = asyncdemo(&args)
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{args:?}: {output:?}");
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+/// Task `task`'s state events, in stream order: (seconds, state).
+fn states_of(lines: &[serde_json::Value], task: u64) -> Vec<(f64, String)> {
+    lines
+        .iter()
+        .filter(|l| l["type"] == "state" && l["task"] == task)
+        .map(|l| {
+            (
+                l["t_secs"].as_f64().unwrap(),
+                l["state"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// When task `task` first went into `state`.
+fn first_in(states: &[(f64, String)], state: &str) -> f64 {
+    states
+        .iter()
+        .find(|s| s.1 == state)
+        .unwrap_or_else(|| panic!("never {state}: {states:?}"))
+        .0
+}
+
+/// `--blocking`, two tasks: NDJSON tells task 2 ready from the start until
+/// task 1's held call ends (a delay later), then polled, held and done; in
+/// time order with the lines (nothing here is overdue, the one state told
+/// late).
+#[test]
+fn ndjson_tells_task_2_ready_while_task_1_holds_the_thread() {
+    let lines = ndjson(&["count", "-n", "2", "-d", "200ms", "--blocking"]);
+    let (one, two) = (states_of(&lines, 1), states_of(&lines, 2));
+    let words = |s: &[(f64, String)]| s.iter().map(|s| s.1.clone()).collect::<Vec<_>>();
+    for task in [&one, &two] {
+        assert_eq!(
+            words(task),
+            ["ready", "polled", "held", "polled", "done"],
+            "{lines:?}"
+        );
+        assert_eq!(task[0].0, 0.0, "{task:?}");
+    }
+    // Task 1 held the thread for a delay; task 2 was ready all that time,
+    // and was polled only once task 1's call had ended.
+    let held = first_in(&one, "held");
+    let released = one[3].0;
+    assert!(released - held >= 0.2, "{one:?}");
+    let polled = first_in(&two, "polled");
+    assert!(polled >= released && polled >= 0.2, "{one:?} {two:?}");
+    // Every event, state or line, in time order; the summary last.
+    let times: Vec<f64> = lines.iter().filter_map(|l| l["t_secs"].as_f64()).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+    assert_eq!(lines.last().unwrap()["type"], "summary");
+    // Each task's first line comes after its first poll began.
+    for task in [1u64, 2] {
+        let line = lines
+            .iter()
+            .position(|l| l["type"] == "event" && l["task"] == task)
+            .unwrap();
+        let poll = lines
+            .iter()
+            .position(|l| l["type"] == "state" && l["task"] == task && l["state"] == "polled")
+            .unwrap();
+        assert!(poll < line, "{lines:?}");
+    }
+}
+
+/// A pool of two threads for four calls: NDJSON tells the calls of tasks
+/// 3 and 4 queued until a pool thread takes them, about a delay later, and
+/// tasks 1 and 2 in the pool as soon as its threads started.
+#[test]
+fn ndjson_tells_calls_queued_for_a_pool_of_two() {
+    let lines = ndjson(&POOL_OF_TWO);
+    for task in [1, 2] {
+        // Queued at most while the pool starts its thread.
+        let states = states_of(&lines, task);
+        let in_pool = first_in(&states, "in_pool");
+        let queued = states
+            .iter()
+            .find(|s| s.1 == "queued")
+            .map_or(in_pool, |s| s.0);
+        assert!(in_pool - queued < 0.15, "task {task}: {states:?}");
+    }
+    for task in [3, 4] {
+        let states = states_of(&lines, task);
+        let (queued, in_pool) = (first_in(&states, "queued"), first_in(&states, "in_pool"));
+        assert!(in_pool - queued >= 0.25, "task {task}: {states:?}");
+        assert_eq!(states.last().unwrap().1, "done", "{states:?}");
+    }
+}
+
+/// Past the cut-off the distributions cover every task of the run, not the
+/// first 10,000: 12,000 tasks counted, each polled twice (once to start its
+/// sleep, once when woken); the tasks whose first lines came last waited,
+/// ready, at least as long as those lines took to come; and every task's
+/// sleep lasted a delay, less what its first poll still ran after arming
+/// the timer and what was overdue.
+#[test]
+fn distributions_past_the_cut_off_cover_every_task() {
+    let lines = ndjson(&["count", "-n", "12000", "-d", "100ms"]);
+    let summary = lines.last().unwrap();
+    let spread = &summary["task_states"]["distributions"];
+    assert_eq!(spread["tasks"], 12000, "{spread}");
+    for q in ["min", "median", "p99", "max"] {
+        assert_eq!(spread["polls"][q], 2, "{spread}");
+    }
+    let of = |state: &str, q: &str| {
+        spread[state][format!("{q}_secs")]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{state} {q}: {spread}"))
+    };
+    // On one thread, the task whose first line came last was polled after
+    // every other task's first line: it was ready since the start at least
+    // until the second-to-last of those lines.
+    let mut firsts: Vec<f64> = lines
+        .iter()
+        .filter(|l| l["type"] == "event")
+        .filter(|l| l["text"] == "One")
+        .map(|l| l["t_secs"].as_f64().unwrap())
+        .collect();
+    assert_eq!(firsts.len(), 12000);
+    firsts.sort_by(f64::total_cmp);
+    assert!(of("ready", "max") >= firsts[firsts.len() - 2], "{spread}");
+    // sleeping + overdue + the rest of its first poll >= 0.1 s per task.
+    assert!(
+        of("sleeping", "min") + of("overdue", "max") + of("polled", "max") >= 0.1,
+        "{spread}"
+    );
+    assert!(of("sleeping", "max") <= elapsed(summary), "{spread}");
+    for q in ["min", "median", "p99", "max"] {
+        assert_eq!(of("held", q), 0.0, "{spread}");
+        assert_eq!(of("queued", q), 0.0, "{spread}");
+    }
+    // The medians lie between the extremes.
+    for state in ["sleeping", "ready", "polled"] {
+        assert!(of(state, "min") <= of(state, "median"), "{spread}");
+        assert!(of(state, "median") <= of(state, "p99"), "{spread}");
+        assert!(of(state, "p99") <= of(state, "max"), "{spread}");
+    }
+}
+
+/// The lock demo's deadlock: task 2 blocks in std's `lock()`, holding the
+/// one thread, while task 1 sleeps holding the guard. Nobody can fire task
+/// 1's timer: NDJSON tells it overdue from its deadline (told at the end,
+/// where the sleep is cut), and task 2 held to the end.
+#[test]
+fn ndjson_tells_a_sleep_overdue_under_a_held_thread() {
+    let output = asyncdemo(&["lock", "-n", "2", "-d", "300ms", "-f", "ndjson"])
+        .timeout(std::time::Duration::from_secs(30))
+        .output()
+        .unwrap();
+    let lines: Vec<serde_json::Value> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let (one, two) = (states_of(&lines, 1), states_of(&lines, 2));
+    let last = one.last().unwrap();
+    assert_eq!(last.1, "overdue", "{one:?}");
+    assert!(last.0 >= 0.3, "{one:?}");
+    assert!(one.iter().any(|s| s.1 == "sleeping"), "{one:?}");
+    assert_eq!(two.last().unwrap().1, "held", "{two:?}");
+    assert_eq!(lines.last().unwrap()["type"], "summary");
 }

@@ -18,6 +18,7 @@ use super::super::lanes::{Lanes, State, ThreadLane};
 use super::super::marks;
 use super::super::palette::Role;
 use super::{Panel, Run};
+use crate::state::Band;
 use crate::vocab::{Language, LockKind, Waiting};
 use std::time::Duration;
 
@@ -29,7 +30,7 @@ const LANES_HEIGHT: f64 = 360.0;
 pub(super) const PLOT_LEFT: f64 = 185.0;
 pub(super) const PLOT_RIGHT: f64 = WIDTH - 30.0;
 /// Task lanes drawn one by one; the rest share a density band.
-const MAX_LANES: u32 = 40;
+pub(crate) const MAX_LANES: u32 = 40;
 /// Thread lanes drawn; a multi-thread runtime may have many workers.
 const MAX_THREAD_LANES: usize = 8;
 /// Columns of the density band.
@@ -386,7 +387,6 @@ fn draw_run(
         y += lane;
     }
     if rows.band {
-        let rest = &all[shown as usize..];
         // Taller than a lane, so that its two halves read at a glance, and
         // set apart from the last lane so that the labels do not collide.
         let band = bar.max(BAND_HEIGHT);
@@ -397,7 +397,8 @@ fn draw_run(
             Anchor::End,
             format!("… {} more", thousands(summary.tasks - shown)),
         );
-        draw_band(canvas, lanes, axis, (shown + 1, rest), y, band);
+        let tallied = summary.observed.tallies.as_deref().map(|t| &t.band);
+        draw_band(canvas, (lanes, tallied), axis, (shown, &all), y, band);
         y += band;
     }
     let threads = &lanes.threads;
@@ -442,48 +443,50 @@ fn draw_run(
 
 /// The tasks past the lanes, as one band: each column shows what share of
 /// them waits (top half, in the wait's colour) and what share is ready but
-/// kept off the thread (bottom half), at that moment.
+/// kept off the thread (bottom half), on average over the column. From
+/// the run's census (`tallied`, every task) less the lanes' own spans, or,
+/// for a run that kept none (a small one, whose tasks were all observed),
+/// from the band's own tasks' spans: one tally either way ([`Band`]).
 fn draw_band(
     canvas: &mut Canvas,
-    lanes: &Lanes,
+    (lanes, tallied): (&Lanes, Option<&Band>),
     axis: Axis,
-    (first, rest): (u32, &[marks::Marks]),
+    (shown, all): (u32, &[marks::Marks]),
     y: f64,
     bar: f64,
 ) {
     let waiting = lanes.waiting;
-    let column_of = |at: Duration| -> usize {
-        if axis.span <= 0.0 {
-            return 0;
-        }
-        ((secs(at) / axis.span) * BAND_COLUMNS as f64).floor() as usize
-    };
-    // Difference arrays: +1 where a state starts, -1 where it ends, so a
-    // million tasks cost one pass.
-    let mut waits = vec![0i64; BAND_COLUMNS + 2];
-    let mut ready = vec![0i64; BAND_COLUMNS + 2];
-    for (task, mark) in (first..).zip(rest) {
+    let nanos = |at: Duration| u64::try_from(at.as_nanos()).unwrap_or(u64::MAX);
+    let count = |band: &mut Band, task: u32, mark: &marks::Marks, sign: i64| {
         for span in lanes.task(task, mark) {
-            let (from, to) = (
-                column_of(span.from),
-                column_of(span.to).max(column_of(span.from) + 1),
-            );
-            let counts = match span.state {
-                State::Ready => &mut ready,
-                // In line for a pool thread: neither waiting nor ready.
-                State::Queued => continue,
-                _ => &mut waits,
-            };
-            counts[from.min(BAND_COLUMNS)] += 1;
-            counts[to.min(BAND_COLUMNS + 1)] -= 1;
+            if let Some(class) = crate::state::class(span.state) {
+                band.add(class, (nanos(span.from), nanos(span.to)), sign);
+            }
         }
-    }
-    let total = rest.len() as f64;
+    };
+    let band = match tallied {
+        Some(tallied) => {
+            // The census counted every task: the lanes' tasks come off.
+            let mut band = tallied.clone();
+            for (task, mark) in (1..).zip(&all[..shown as usize]) {
+                count(&mut band, task, mark, -1);
+            }
+            band
+        }
+        None => {
+            let mut band = Band::default();
+            for (task, mark) in (shown + 1..).zip(&all[shown as usize..]) {
+                count(&mut band, task, mark, 1);
+            }
+            band
+        }
+    };
+    let columns = band.columns(nanos(Duration::from_secs_f64(axis.span)), BAND_COLUMNS);
+    let others = all.len() as u32 - shown;
+    let total = f64::from(others);
     let width = (axis.right - axis.left) / BAND_COLUMNS as f64;
-    let (mut in_wait, mut in_ready) = (0i64, 0i64);
-    for column in 0..BAND_COLUMNS {
-        in_wait += waits[column];
-        in_ready += ready[column];
+    for (column, &[in_wait, in_ready]) in columns.iter().enumerate() {
+        let (in_wait, in_ready) = (in_wait.round() as i64, in_ready.round() as i64);
         let x = axis.left + column as f64 * width;
         let at = axis.span * column as f64 / BAND_COLUMNS as f64;
         for (count, role, class, dy, what) in [
@@ -509,7 +512,7 @@ fn draw_band(
                 title: Some(format!(
                     "at {at:.3} s: {} of the other {} tasks {what}",
                     thousands(count as u32),
-                    thousands(rest.len() as u32)
+                    thousands(others)
                 )),
             });
         }
