@@ -31,8 +31,8 @@ const fn glyph(waiting: Waiting) -> char {
 /// At most this many task rows; the rest are counted in one line.
 pub(crate) const MAX_ROWS: u32 = 10;
 
-/// At most this many thread rows.
-const MAX_THREAD_ROWS: usize = 4;
+/// At most this many thread rows; the rest are counted in one line.
+const MAX_THREAD_ROWS: usize = 8;
 
 /// Columns per axis tick, at least: room for a label and a gap.
 const COLUMNS_PER_TICK: usize = 8;
@@ -168,6 +168,13 @@ fn render(
         picture.push_str(&paint_row(&lane.label, &cells));
         picture.push('\n');
     }
+    match lanes.threads.len().saturating_sub(threads.len()) {
+        0 => {}
+        1 => picture.push_str("… 1 more thread\n"),
+        more => {
+            let _ = writeln!(picture, "… {more} more threads");
+        }
+    }
 
     // The axis: `+` at each round tick (1, 2 or 5 × 10^k seconds),
     // labelled with its time below.
@@ -302,7 +309,7 @@ mod tests {
         let lines: Vec<&str> = picture.lines().collect();
         // The thread never parked, but ran no code: every column of its
         // lane is held by one task or the next.
-        let lane = lines[3].strip_prefix("runtime thread  ").unwrap();
+        let lane = lines[3].strip_prefix("block_on thread  ").unwrap();
         assert!(!lane.is_empty() && lane.chars().all(|c| c == 'H'), "{lane}");
         // Each task starts where the last one ended: a staircase.
         let start = |line: &str| line.find('o').unwrap();
@@ -412,7 +419,7 @@ mod tests {
 
     /// A task woken while the thread is busy elsewhere shows as ready;
     /// while the thread is still parked it was not (the timer had not
-    /// fired, nobody woke it). The runtime thread's lane shows it busy, then parked
+    /// fired, nobody woke it). The thread's lane shows it busy, then parked
     /// while every task sleeps, then busy again.
     #[test]
     fn the_thread_lane_and_a_late_last_line() {
@@ -452,14 +459,15 @@ mod tests {
         );
         let lines: Vec<&str> = picture.lines().collect();
         // Task 1 was ready for 1 ms, less than a column: not drawn.
-        assert_eq!(lines[0], format!("task 1          o{}*", "~".repeat(15)));
+        // 31 columns after the label: 0.5 s is column 15, 1 s column 30.
+        assert_eq!(lines[0], format!("task 1           o{}*", "~".repeat(14)));
         assert_eq!(
             lines[1],
-            format!("task 2          o{}{}*", "~".repeat(14), ".".repeat(16)),
+            format!("task 2           o{}{}*", "~".repeat(14), ".".repeat(15)),
         );
         assert_eq!(
             lines[2],
-            format!("runtime thread  x{}{}", "_".repeat(14), "x".repeat(17))
+            format!("block_on thread  x{}{}", "_".repeat(14), "x".repeat(16))
         );
         assert_eq!(
             lines[7],
@@ -494,9 +502,12 @@ mod tests {
             lines[2].ends_with(".!"),
             "task 3 never got the thread: {picture}"
         );
-        let lane = lines[3].strip_prefix("runtime thread  ").unwrap();
+        let lane = lines[3].strip_prefix("block_on thread  ").unwrap();
         assert!(lane.chars().all(|c| c == 'H'), "held to the end: {lane}");
-        assert_eq!(lane.chars().count(), 32);
+        assert_eq!(
+            lane.chars().count(),
+            NARROW.width - "block_on thread  ".len()
+        );
     }
 
     /// The axis of a 0.1 s run: steps of 0.02 s, not 0.03, 0.05, 0.08.

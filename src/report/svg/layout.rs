@@ -417,9 +417,8 @@ fn draw_run(
             canvas,
             thread,
             &in_words_of(summary, &thread.label),
-            axis,
-            y,
-            bar,
+            (axis, lanes.end),
+            (y, bar),
         );
         y += lane;
     }
@@ -532,11 +531,19 @@ fn merge(stretches: &[(Duration, Duration)], axis: Axis) -> Vec<(f64, f64, Durat
     merged
 }
 
-/// A runtime thread's lane: parked (pale) behind, running code (dark) and
-/// held in a blocking call (pale red) on top.
-fn draw_thread(canvas: &mut Canvas, lane: &ThreadLane, label: &str, axis: Axis, y: f64, bar: f64) {
+/// A thread's lane: parked (pale) behind, running code (dark) and held in
+/// a blocking call (pale red) on top. It ends at `end`, where its run
+/// ended: in a `compare` picture the axis runs to the longest run's end,
+/// and a shorter run's threads did not go on idling past their own.
+fn draw_thread(
+    canvas: &mut Canvas,
+    lane: &ThreadLane,
+    label: &str,
+    (axis, end): (Axis, Duration),
+    (y, bar): (f64, f64),
+) {
     canvas.rect(
-        (axis.left, y, axis.right - axis.left, bar),
+        (axis.left, y, axis.x(end) - axis.left, bar),
         Role::Parked,
         "parked",
         format!("{label}: parked, nothing to run"),
