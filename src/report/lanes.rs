@@ -60,8 +60,10 @@ pub(crate) fn line_spans(
 
 /// Everything a picture needs to draw the lanes of one run.
 pub(crate) struct Lanes {
-    /// The runtime threads' lanes.
+    /// The threads' lanes.
     pub(crate) threads: Vec<ThreadLane>,
+    /// How many workers have no lane: parked all along.
+    pub(crate) idle_workers: usize,
     /// How the tasks wait, for the legend's main entry.
     pub(crate) waiting: Waiting,
     /// Where the picture ends.
@@ -108,8 +110,8 @@ impl Lanes {
         }
         let workers = summary.workers.unwrap_or(0);
         let pool_holds = summary.work != Work::Spin;
-        let mut threads = thread_lanes(&seen, end, (driver, workers), pool_holds);
-        let shared = (driver == Driver::CurrentThread && threads.len() == 1).then_some(0);
+        let (mut threads, idle_workers) = thread_lanes(&seen, end, (driver, workers), pool_holds);
+        let shared = (driver == Driver::CurrentThread && !threads.is_empty()).then_some(0);
         // A task blocked in std's `lock()` (a deadlock) holds the one
         // thread from the moment it asked, with no line or park to say so:
         // the lock's own marks do.
@@ -120,11 +122,23 @@ impl Lanes {
         }
         Lanes {
             threads,
+            idle_workers,
             waiting,
             end,
             model,
             queued: driver != Driver::None,
             drawn: std::cell::Cell::new(0),
+        }
+    }
+
+    /// The line that counts the workers left without a lane, parked all
+    /// along (the workers of a joined run never see a task): `2 workers
+    /// parked all along`.
+    pub(crate) fn idle_note(&self) -> Option<String> {
+        match self.idle_workers {
+            0 => None,
+            1 => Some("1 worker parked all along".to_owned()),
+            n => Some(format!("{n} workers parked all along")),
         }
     }
 

@@ -175,6 +175,9 @@ fn render(
             let _ = writeln!(picture, "… {more} more threads");
         }
     }
+    if let Some(note) = lanes.idle_note() {
+        let _ = writeln!(picture, "… {note}");
+    }
 
     // The axis: `+` at each round tick (1, 2 or 5 × 10^k seconds),
     // labelled with its time below.

@@ -15,6 +15,7 @@ mod export;
 mod fit;
 mod help;
 mod json;
+mod lanes;
 mod limits;
 #[cfg(feature = "live")]
 mod live;

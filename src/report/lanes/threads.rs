@@ -216,18 +216,20 @@ const HOUSEKEEPING: Duration = Duration::from_millis(1);
 /// `workers` worker threads, labelled by role (see the module's doc) and in
 /// the order block_on thread, workers, threads that took a core, pool
 /// threads. `pool_holds`: a pool call holds its thread (a sleep), rather
-/// than running code on it (a spin).
+/// than running code on it (a spin). Also returns how many workers were
+/// left out, parked all along.
 pub(crate) fn thread_lanes(
     seen: &Seen,
     end: Duration,
     (driver, workers): (Driver, usize),
     pool_holds: bool,
-) -> Vec<ThreadLane> {
+) -> (Vec<ThreadLane>, usize) {
     if driver == Driver::None {
-        return Vec::new();
+        return (Vec::new(), 0);
     }
     let threads = threads_of(seen);
     let roles = roles(seen, &threads, driver, workers);
+    let mut idle_workers = 0;
     let mut lanes: Vec<(Role, ThreadLane)> = threads
         .iter()
         .zip(roles)
@@ -271,6 +273,7 @@ pub(crate) fn thread_lanes(
             // A worker that stayed parked, or woke only for housekeeping,
             // did nothing a lane could show.
             let idle = matches!(role, Role::Worker(_)) && lane.busy.is_empty() && !thread.ran_tasks;
+            idle_workers += usize::from(idle);
             (!idle).then_some((role, lane))
         })
         .collect();
@@ -281,7 +284,7 @@ pub(crate) fn thread_lanes(
         Role::Pool(n) => (3, *n),
     };
     lanes.sort_by_key(|(role, _)| rank(role));
-    lanes.into_iter().map(|(_, lane)| lane).collect()
+    (lanes.into_iter().map(|(_, lane)| lane).collect(), idle_workers)
 }
 
 /// Every thread seen, in the order it was first seen.
@@ -560,7 +563,7 @@ mod tests {
     /// The lanes of what was seen, for a runtime of `workers` workers, and
     /// their labels.
     fn lanes(seen: &Seen, end: Duration, driver: Driver, workers: usize) -> Vec<ThreadLane> {
-        thread_lanes(seen, end, (driver, workers), true)
+        thread_lanes(seen, end, (driver, workers), true).0
     }
 
     fn labels(lanes: &[ThreadLane]) -> Vec<&str> {
@@ -602,8 +605,9 @@ mod tests {
             lines: &events,
             ..Seen::default()
         };
-        let drawn = lanes(&seen, ms(600), Driver::Joined, 2);
+        let (drawn, idle) = thread_lanes(&seen, ms(600), (Driver::Joined, 2), true);
         assert_eq!(labels(&drawn), ["block_on thread"]);
+        assert_eq!(idle, 2, "both workers counted, parked all along");
         assert_eq!(drawn[0].busy, [(ms(0), ms(600))]);
         // Spawned, the thread that never parked is a worker blocked all
         // along, not block_on's; the other, parked all along, is not drawn.
@@ -836,7 +840,7 @@ mod tests {
         assert_eq!(drawn[1].held, [(ms(1), ms(301)), (ms(301), ms(601))]);
         assert!(drawn[1].running().is_empty());
         // A spin in the pool runs code there.
-        let spun = thread_lanes(&seen, ms(603), (Driver::CurrentThread, 0), false);
+        let (spun, _) = thread_lanes(&seen, ms(603), (Driver::CurrentThread, 0), false);
         assert!(spun[1].held.is_empty());
         assert_eq!(spun[1].busy.len(), 2);
     }

@@ -243,7 +243,8 @@ impl Rows {
         Rows {
             tasks,
             band: run.summary.tasks > tasks,
-            threads: lanes.threads.len().min(max_threads + 1),
+            threads: lanes.threads.len().min(max_threads + 1)
+                + usize::from(lanes.idle_workers > 0),
             max_threads,
         }
     }
@@ -433,6 +434,18 @@ fn draw_run(
                 1 => "… 1 more thread".to_owned(),
                 more => format!("… {more} more threads"),
             },
+        });
+        y += lane;
+    }
+    if let Some(note) = lanes.idle_note() {
+        // In the lanes' room, where a long line fits: the labels' is narrow.
+        canvas.front.push(Shape::Text {
+            at: (axis.left, baseline(y)),
+            size: LABEL,
+            anchor: Anchor::Start,
+            fill: FAINT,
+            bold: String::new(),
+            body: format!("… {note}"),
         });
         y += lane;
     }
