@@ -73,6 +73,9 @@ pub(crate) struct ThreadLane {
     /// What the lane is called: its role (`block_on thread`, `worker 2`,
     /// `took worker 1's core`, `pool thread 1`).
     pub(crate) label: String,
+    /// The label in fewer characters, for a picture whose labels' room is
+    /// narrow: `took w1's core`, `took w1/w2's core`.
+    pub(crate) short: String,
     /// When it was unparked, in time order; between these it was parked.
     pub(crate) busy: Vec<(Duration, Duration)>,
     /// The parts of `busy` in which a task held it in a blocking call:
@@ -170,6 +173,19 @@ enum Role {
 }
 
 impl Role {
+    /// The label in fewer characters: the same, but for a thread that
+    /// took a core over.
+    fn short(&self) -> String {
+        match self {
+            Role::TookCore(cores) if !cores.is_empty() => {
+                let cores: Vec<String> = cores.iter().map(|n| format!("w{n}")).collect();
+                format!("took {}'s core", cores.join("/"))
+            }
+            Role::TookCore(_) => "took a core".to_owned(),
+            _ => self.label(),
+        }
+    }
+
     fn label(&self) -> String {
         match self {
             Role::BlockOn => "block_on thread".to_owned(),
@@ -244,6 +260,7 @@ pub(crate) fn thread_lanes(
                         .collect();
                     ThreadLane {
                         label: role.label(),
+                        short: role.short(),
                         held: if pool_holds { calls.clone() } else { Vec::new() },
                         busy: calls,
                     }
@@ -259,6 +276,7 @@ pub(crate) fn thread_lanes(
                     let busy = busy(seen, thread, from, end);
                     ThreadLane {
                         label: role.label(),
+                        short: role.short(),
                         held: intersect(
                             seen.held
                                 .iter()
@@ -722,6 +740,7 @@ mod tests {
     fn a_thread_in_a_deadlock_is_held_to_the_end() {
         let mut lane = ThreadLane {
             label: "block_on thread".into(),
+            short: "block_on thread".into(),
             busy: vec![(ms(0), ms(5)), (ms(50), ms(60))],
             held: Vec::new(),
         };
@@ -815,6 +834,7 @@ mod tests {
                 "took worker 1's or 2's core",
             ]
         );
+        assert_eq!(drawn[2].short, "took w1/w2's core");
     }
 
     /// A pool of two running four calls: two lanes, each held by the calls

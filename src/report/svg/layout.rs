@@ -181,6 +181,8 @@ struct Axis {
     span: f64,
     left: f64,
     right: f64,
+    /// How wide a lane's label may be, left of the plot.
+    room: f64,
 }
 
 impl Axis {
@@ -190,6 +192,7 @@ impl Axis {
             span,
             left: PLOT_LEFT,
             right: PLOT_RIGHT,
+            room: PLOT_LEFT - 12.0,
         }
     }
 
@@ -203,6 +206,16 @@ impl Axis {
     /// Where lane labels end (right-aligned).
     fn label_x(self) -> f64 {
         self.left - 8.0
+    }
+
+    /// `label`, or its `short` form when it would not fit the labels'
+    /// room at a readable size (`took worker 1's or 2's core`).
+    fn fitting(self, label: String, short: &str) -> String {
+        if text_width(&label, LABEL) <= self.room {
+            label
+        } else {
+            short.to_owned()
+        }
     }
 }
 
@@ -408,12 +421,8 @@ fn draw_run(
     let (lane, bar) = (thread_lane(lane), thread_lane(lane) * 0.72);
     let baseline = |y: f64| y + bar / 2.0 + LABEL * 0.36;
     for thread in threads.iter().take(rows.max_threads) {
-        canvas.text(
-            (axis.label_x(), baseline(y)),
-            LABEL,
-            Anchor::End,
-            in_words_of(summary, &thread.label),
-        );
+        let label = axis.fitting(in_words_of(summary, &thread.label), &thread.short);
+        canvas.text((axis.label_x(), baseline(y)), LABEL, Anchor::End, label);
         draw_thread(
             canvas,
             thread,
@@ -948,6 +957,7 @@ pub(super) fn compare(panels: &[Panel]) -> Picture {
             span,
             left: x0 + LABEL_ROOM,
             right: x0 + width - 10.0,
+            room: LABEL_ROOM - 12.0,
         }
     };
     let mut y = top;
