@@ -20,8 +20,8 @@ use crate::state::{Birth, Model};
 pub(crate) use crate::state::{Span, TaskState as State};
 use crate::vocab::{Event, LockKind, Park, Phase, RuntimeKind, Waiting, Work};
 use std::time::Duration;
-use threads::{Seen, hold, thread_lanes};
 pub(crate) use threads::{Driver, ThreadLane};
+use threads::{Seen, hold, thread_lanes};
 
 /// The spans of one task of a run that reported only its lines (a Python
 /// row): between its two lines it waited in the row's own way (the only

@@ -103,7 +103,11 @@ fn block_in_place_draws_the_held_threads_and_those_that_took_their_cores() {
         .map(|(l, _)| l.as_str())
         .filter(|l| l.starts_with("took "))
         .collect();
-    assert_eq!(took.len(), held.len(), "one taker per core handed: {rows:?}");
+    assert_eq!(
+        took.len(),
+        held.len(),
+        "one taker per core handed: {rows:?}"
+    );
     for (label, _) in &rows {
         let role = label == "worker 1"
             || label == "worker 2"
@@ -237,9 +241,7 @@ fn compare_thread_lanes_end_where_their_run_ended() {
     // Each lane's length is one run's share of the axis (a run's picture
     // may end at its last line, a little past its elapsed time).
     for share in &lanes {
-        let fits = elapsed
-            .iter()
-            .any(|e| (share - e / longest).abs() < 0.03);
+        let fits = elapsed.iter().any(|e| (share - e / longest).abs() < 0.03);
         assert!(fits, "a lane of {share:.3} of the axis; runs {elapsed:?}");
     }
     assert!(

@@ -261,7 +261,11 @@ pub(crate) fn thread_lanes(
                     ThreadLane {
                         label: role.label(),
                         short: role.short(),
-                        held: if pool_holds { calls.clone() } else { Vec::new() },
+                        held: if pool_holds {
+                            calls.clone()
+                        } else {
+                            Vec::new()
+                        },
                         busy: calls,
                     }
                 }
@@ -302,7 +306,10 @@ pub(crate) fn thread_lanes(
         Role::Pool(n) => (3, *n),
     };
     lanes.sort_by_key(|(role, _)| rank(role));
-    (lanes.into_iter().map(|(_, lane)| lane).collect(), idle_workers)
+    (
+        lanes.into_iter().map(|(_, lane)| lane).collect(),
+        idle_workers,
+    )
 }
 
 /// Every thread seen, in the order it was first seen.
@@ -421,9 +428,17 @@ fn handed_over_by(seen: &Seen, holder: u32, at: Duration) -> Option<Duration> {
 /// The last moment before `at` at which thread `thread` was seen doing
 /// something other than holding: a line, a poll's start, a park.
 fn last_before(seen: &Seen, thread: u32, at: Duration) -> Duration {
-    let lines = seen.lines.iter().filter(|e| e.thread == thread).map(|e| e.at);
+    let lines = seen
+        .lines
+        .iter()
+        .filter(|e| e.thread == thread)
+        .map(|e| e.at);
     let polls = seen.polls.iter().filter(|p| p.0 == thread).map(|p| p.1);
-    let parks = seen.parks.iter().filter(|p| p.thread == thread).map(|p| p.at);
+    let parks = seen
+        .parks
+        .iter()
+        .filter(|p| p.thread == thread)
+        .map(|p| p.at);
     lines
         .chain(polls)
         .chain(parks)
@@ -442,7 +457,12 @@ fn last_before(seen: &Seen, thread: u32, at: Duration) -> Duration {
 /// stopped).
 fn busy(seen: &Seen, thread: &Thread, from: Duration, end: Duration) -> Vec<(Duration, Duration)> {
     let id = thread.id;
-    let mine = || seen.lines.iter().filter(move |e| e.thread == id).map(|e| e.at);
+    let mine = || {
+        seen.lines
+            .iter()
+            .filter(move |e| e.thread == id)
+            .map(|e| e.at)
+    };
     let polls = || seen.polls.iter().filter(move |p| p.0 == id).map(|p| p.1);
     let held = || seen.held.iter().filter(move |w| w.0 == id);
     if !thread.parked {
@@ -450,8 +470,16 @@ fn busy(seen: &Seen, thread: &Thread, from: Duration, end: Duration) -> Vec<(Dur
             .chain(polls())
             .chain(held().map(|w| w.2))
             .fold(from, Duration::max);
-        let last = if held().any(|w| w.2 >= end) { end } else { last };
-        return if last > from { vec![(from, last)] } else { Vec::new() };
+        let last = if held().any(|w| w.2 >= end) {
+            end
+        } else {
+            last
+        };
+        return if last > from {
+            vec![(from, last)]
+        } else {
+            Vec::new()
+        };
     }
     let parks = seen.parks.iter().filter(|p| p.thread == id);
     let first_park = parks.clone().map(|p| p.at).next();
@@ -590,7 +618,11 @@ mod tests {
 
     #[test]
     fn a_thread_is_busy_until_it_parks_and_again_from_each_wake_up() {
-        let parks = [park(ms(1), 1, true), park(ms(1000), 1, false), park(ms(1002), 1, true)];
+        let parks = [
+            park(ms(1), 1, true),
+            park(ms(1000), 1, false),
+            park(ms(1002), 1, true),
+        ];
         let events = [event(0, 1, Phase::First, 1)];
         let seen = Seen {
             parks: &parks,
