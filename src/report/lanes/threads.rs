@@ -203,17 +203,50 @@ impl Role {
     }
 }
 
-/// One thread, as the run saw it.
+/// One thread, as the run saw it: what was seen on it, sorted by time,
+/// gathered once so that no step reads the whole run again per thread.
+#[derive(Default)]
 struct Thread {
     id: u32,
     /// When it was first seen doing anything.
     first: Duration,
-    /// Whether it parked in the runtime's hooks: it ran a scheduler's loop.
-    parked: bool,
+    /// Its parks and wake-ups, in the order recorded: it ran a scheduler's
+    /// loop if there are any.
+    parks: Vec<Park>,
+    /// When a task's line, poll or blocking call was first and last seen
+    /// on it (the start of the call).
+    work: Option<(Duration, Duration)>,
+    /// When anything but a blocking call was seen on it (a line, a poll's
+    /// start, a park or wake-up): kept only for a thread that may hand its
+    /// core over (in a worker's loop, held by a call), which is all the
+    /// pairing reads; a million-line run keeps no copy of its lines.
+    marks: Vec<Duration>,
+    /// The blocking calls that held it, by their start.
+    held: Vec<(Duration, Duration)>,
+    /// The `spawn_blocking` calls it ran.
+    pool: Vec<(Duration, Duration)>,
+}
+
+impl Thread {
     /// Whether a task's line, poll or blocking call was seen on it.
-    ran_tasks: bool,
-    /// Whether it ran a `spawn_blocking` call.
-    pooled: bool,
+    fn ran_tasks(&self) -> bool {
+        self.work.is_some()
+    }
+
+    /// Notes task work at `at`.
+    fn worked(&mut self, at: Duration) {
+        self.work = Some(match self.work {
+            Some((first, last)) => (first.min(at), last.max(at)),
+            None => (at, at),
+        });
+    }
+
+    /// The last moment before `at` at which it was seen doing something
+    /// other than holding: a line, a poll's start, a park.
+    fn last_before(&self, at: Duration) -> Duration {
+        let i = self.marks.partition_point(|t| *t <= at);
+        i.checked_sub(1).map_or(Duration::ZERO, |i| self.marks[i])
+    }
 }
 
 /// A wake-up shorter than this in which the thread printed no line is the
@@ -243,8 +276,8 @@ pub(crate) fn thread_lanes(
     if driver == Driver::None {
         return (Vec::new(), 0);
     }
-    let threads = threads_of(seen);
-    let roles = roles(seen, &threads, driver, workers);
+    let threads = threads_of(seen, driver == Driver::Spawned);
+    let roles = roles(&threads, driver, workers);
     let mut idle_workers = 0;
     let mut lanes: Vec<(Role, ThreadLane)> = threads
         .iter()
@@ -252,12 +285,7 @@ pub(crate) fn thread_lanes(
         .filter_map(|(thread, role)| {
             let lane = match role {
                 Role::Pool(_) => {
-                    let calls: Vec<(Duration, Duration)> = seen
-                        .pool
-                        .iter()
-                        .filter(|c| c.0 == thread.id)
-                        .map(|c| (c.1, c.2))
-                        .collect();
+                    let calls = thread.pool.clone();
                     ThreadLane {
                         label: role.label(),
                         short: role.short(),
@@ -281,20 +309,15 @@ pub(crate) fn thread_lanes(
                     ThreadLane {
                         label: role.label(),
                         short: role.short(),
-                        held: intersect(
-                            seen.held
-                                .iter()
-                                .filter(|w| w.0 == thread.id)
-                                .map(|w| (w.1, w.2)),
-                            &busy,
-                        ),
+                        held: intersect(&thread.held, &busy),
                         busy,
                     }
                 }
             };
             // A worker that stayed parked, or woke only for housekeeping,
             // did nothing a lane could show.
-            let idle = matches!(role, Role::Worker(_)) && lane.busy.is_empty() && !thread.ran_tasks;
+            let idle =
+                matches!(role, Role::Worker(_)) && lane.busy.is_empty() && !thread.ran_tasks();
             idle_workers += usize::from(idle);
             (!idle).then_some((role, lane))
         })
@@ -313,137 +336,144 @@ pub(crate) fn thread_lanes(
 }
 
 /// Every thread seen, in the order it was first seen.
-fn threads_of(seen: &Seen) -> Vec<Thread> {
+fn threads_of(seen: &Seen, spawned: bool) -> Vec<Thread> {
+    let mut index: HashMap<u32, usize> = HashMap::new();
     let mut threads: Vec<Thread> = Vec::new();
-    let mut note = |id: u32, at: Duration, f: &dyn Fn(&mut Thread)| {
-        let i = match threads.iter().position(|t| t.id == id) {
-            Some(i) => i,
-            None => {
-                threads.push(Thread {
-                    id,
-                    first: at,
-                    parked: false,
-                    ran_tasks: false,
-                    pooled: false,
-                });
-                threads.len() - 1
-            }
-        };
-        let thread = &mut threads[i];
-        thread.first = thread.first.min(at);
-        f(thread);
+    // Thread `id`'s place in `threads`, first seen no later than `at`.
+    let mut of = |threads: &mut Vec<Thread>, id: u32, at: Duration| -> usize {
+        let i = *index.entry(id).or_insert_with(|| {
+            threads.push(Thread {
+                id,
+                first: at,
+                ..Thread::default()
+            });
+            threads.len() - 1
+        });
+        threads[i].first = threads[i].first.min(at);
+        i
     };
-    for park in seen.parks {
-        note(park.thread, park.at, &|t| t.parked = true);
+    for &park in seen.parks {
+        let i = of(&mut threads, park.thread, park.at);
+        threads[i].parks.push(park);
     }
     for line in seen.lines {
-        note(line.thread, line.at, &|t| t.ran_tasks = true);
+        let i = of(&mut threads, line.thread, line.at);
+        threads[i].worked(line.at);
     }
-    for &(thread, at) in &seen.polls {
-        note(thread, at, &|t| t.ran_tasks = true);
+    for &(id, at) in &seen.polls {
+        let i = of(&mut threads, id, at);
+        threads[i].worked(at);
     }
-    for &(thread, from, _) in &seen.held {
-        note(thread, from, &|t| t.ran_tasks = true);
+    for &(id, from, to) in &seen.held {
+        let i = of(&mut threads, id, from);
+        threads[i].worked(from);
+        threads[i].held.push((from, to));
     }
-    for &(thread, from, _) in &seen.pool {
-        note(thread, from, &|t| t.pooled = true);
+    for &(id, from, to) in &seen.pool {
+        let i = of(&mut threads, id, from);
+        threads[i].pool.push((from, to));
+    }
+    // The marks of the threads that may hand a core over: held by a call
+    // in a spawned run (joined, only block_on's thread runs tasks, and it
+    // has no core).
+    let handing: HashMap<u32, usize> = index
+        .iter()
+        .filter(|(_, i)| spawned && !threads[**i].held.is_empty())
+        .map(|(id, i)| (*id, *i))
+        .collect();
+    if !handing.is_empty() {
+        let seen_at = seen
+            .lines
+            .iter()
+            .map(|e| (e.thread, e.at))
+            .chain(seen.polls.iter().copied())
+            .chain(seen.parks.iter().map(|p| (p.thread, p.at)));
+        for (id, at) in seen_at {
+            if let Some(i) = handing.get(&id) {
+                threads[*i].marks.push(at);
+            }
+        }
+    }
+    for thread in &mut threads {
+        thread.marks.sort_unstable();
+        thread.held.sort_unstable();
+        thread.pool.sort_unstable();
     }
     threads.sort_by_key(|t| (t.first, t.id));
     threads
 }
 
 /// Each thread's role, in the order of `threads`.
-fn roles(seen: &Seen, threads: &[Thread], driver: Driver, workers: usize) -> Vec<Role> {
+fn roles(threads: &[Thread], driver: Driver, workers: usize) -> Vec<Role> {
     let mut pool = 0;
     let mut worker = 0;
-    // The threads in a worker's loop, and the workers whose core each may
-    // hold now.
-    let mut holders: Vec<(u32, Vec<u32>)> = Vec::new();
-    // The blocking calls whose handover a new thread has already been
-    // paired with.
-    let mut claimed: Vec<(u32, Duration)> = Vec::new();
+    // The threads in a worker's loop (by index), and the workers whose
+    // core each may hold now.
+    let mut holders: Vec<(usize, Vec<u32>)> = Vec::new();
+    // The blocking calls (the thread's index, the call's start) whose
+    // handover a new thread has already been paired with.
+    let mut claimed: Vec<(usize, Duration)> = Vec::new();
     threads
         .iter()
-        .map(|thread| {
-            if thread.pooled {
+        .enumerate()
+        .map(|(at, thread)| {
+            if !thread.pool.is_empty() {
                 pool += 1;
                 return Role::Pool(pool);
             }
             match driver {
                 Driver::CurrentThread => return Role::BlockOn,
-                Driver::Joined if !thread.parked => return Role::BlockOn,
+                Driver::Joined if thread.parks.is_empty() => return Role::BlockOn,
                 _ => {}
             }
             if worker < workers {
                 worker += 1;
                 let n = u32::try_from(worker).unwrap_or(u32::MAX);
-                holders.push((thread.id, vec![n]));
+                holders.push((at, vec![n]));
                 return Role::Worker(n);
             }
             // A thread new to a worker's loop: it took the core of a holder
             // that had begun a blocking call by then.
-            let candidates: Vec<(u32, Duration)> = holders
+            // Each as (its place in `holders`, the call's start).
+            let candidates: Vec<(usize, Duration)> = holders
                 .iter()
-                .filter_map(|(id, _)| {
-                    let call = handed_over_by(seen, *id, thread.first)?;
-                    (!claimed.contains(&(*id, call))).then_some((*id, call))
+                .enumerate()
+                .filter_map(|(i, (holder, _))| {
+                    let call = handed_over_by(&threads[*holder], thread.first)?;
+                    (!claimed.contains(&(*holder, call))).then_some((i, call))
                 })
                 .collect();
             let mut cores: Vec<u32> = candidates
                 .iter()
-                .flat_map(|(id, _)| {
-                    holders
-                        .iter()
-                        .filter(move |(h, _)| h == id)
-                        .flat_map(|(_, cores)| cores.iter().copied())
-                })
+                .flat_map(|(i, _)| holders[*i].1.iter().copied())
                 .collect();
             cores.sort_unstable();
             cores.dedup();
-            if let [only] = candidates.as_slice() {
+            if let [(i, call)] = candidates.as_slice() {
                 // The one core in flight: it moves to this thread.
-                claimed.push(*only);
-                holders.retain(|(h, _)| *h != only.0);
+                let (holder, _) = holders.remove(*i);
+                claimed.push((holder, *call));
             }
-            holders.push((thread.id, cores.clone()));
+            holders.push((at, cores.clone()));
             Role::TookCore(cores)
         })
         .collect()
 }
 
-/// The blocking call (by its start) in which thread `holder` could have
-/// handed its core over before `at`: one it was still in at `at`, and
-/// that the thread may have entered before then. A call is entered after
-/// the last thing seen on the thread before it (its line, its poll's
-/// start), so a call noted a moment after `at` may still have handed its
-/// core over before it.
-fn handed_over_by(seen: &Seen, holder: u32, at: Duration) -> Option<Duration> {
-    seen.held
+/// The blocking call (by its start) in which `holder` could have handed
+/// its core over before `at`: one it was still in at `at`, and that it
+/// may have entered before then. A call is entered after the last thing
+/// seen on the thread before it (its line, its poll's start), so a call
+/// noted a moment after `at` may still have handed its core over before.
+fn handed_over_by(holder: &Thread, at: Duration) -> Option<Duration> {
+    // The calls still going at `at`, by their start; past the first that
+    // the thread entered after `at`, none was entered before it.
+    let first = holder.held.partition_point(|w| w.1 < at);
+    holder.held[first..]
         .iter()
-        .filter(|w| w.0 == holder && at <= w.2)
-        .find(|w| last_before(seen, holder, w.1) < at)
-        .map(|w| w.1)
-}
-
-/// The last moment before `at` at which thread `thread` was seen doing
-/// something other than holding: a line, a poll's start, a park.
-fn last_before(seen: &Seen, thread: u32, at: Duration) -> Duration {
-    let lines = seen
-        .lines
-        .iter()
-        .filter(|e| e.thread == thread)
-        .map(|e| e.at);
-    let polls = seen.polls.iter().filter(|p| p.0 == thread).map(|p| p.1);
-    let parks = seen
-        .parks
-        .iter()
-        .filter(|p| p.thread == thread)
-        .map(|p| p.at);
-    lines
-        .chain(polls)
-        .chain(parks)
-        .filter(|t| *t <= at)
-        .fold(Duration::ZERO, Duration::max)
+        .take_while(|w| holder.last_before(w.0) < at)
+        .find(|w| at <= w.1)
+        .map(|w| w.0)
 }
 
 /// When `thread` was unparked, from `from` up to `end`.
@@ -456,21 +486,14 @@ fn last_before(seen: &Seen, thread: u32, at: Duration) -> Duration {
 /// or to `end` if a blocking call still held it there (a run a signal
 /// stopped).
 fn busy(seen: &Seen, thread: &Thread, from: Duration, end: Duration) -> Vec<(Duration, Duration)> {
-    let id = thread.id;
-    let mine = || {
-        seen.lines
+    if thread.parks.is_empty() {
+        let last = thread
+            .held
             .iter()
-            .filter(move |e| e.thread == id)
-            .map(|e| e.at)
-    };
-    let polls = || seen.polls.iter().filter(move |p| p.0 == id).map(|p| p.1);
-    let held = || seen.held.iter().filter(move |w| w.0 == id);
-    if !thread.parked {
-        let last = mine()
-            .chain(polls())
-            .chain(held().map(|w| w.2))
+            .map(|w| w.1)
+            .chain(thread.work.map(|w| w.1))
             .fold(from, Duration::max);
-        let last = if held().any(|w| w.2 >= end) {
+        let last = if thread.held.iter().any(|w| w.1 >= end) {
             end
         } else {
             last
@@ -481,15 +504,11 @@ fn busy(seen: &Seen, thread: &Thread, from: Duration, end: Duration) -> Vec<(Dur
             Vec::new()
         };
     }
-    let parks = seen.parks.iter().filter(|p| p.thread == id);
-    let first_park = parks.clone().map(|p| p.at).next();
-    let worked_first = mine()
-        .chain(polls())
-        .chain(held().map(|w| w.1))
-        .any(|at| first_park.is_none_or(|park| at <= park));
+    let first_park = thread.parks[0].at;
+    let worked_first = thread.work.is_some_and(|(at, _)| at <= first_park);
     let mut busy = Vec::new();
     let mut since = worked_first.then_some(from);
-    for park in parks {
+    for park in &thread.parks {
         match (park.parked, since) {
             (true, Some(from)) => {
                 if park.at > from {
@@ -508,7 +527,7 @@ fn busy(seen: &Seen, thread: &Thread, from: Duration, end: Duration) -> Vec<(Dur
             busy.push((from, end));
         }
     }
-    without_housekeeping(busy, seen.lines, id)
+    without_housekeeping(busy, seen.lines, thread.id)
 }
 
 /// Marks `lane` held, unparked and running nothing, over `(from, to)`.
@@ -541,13 +560,11 @@ pub(crate) fn hold(lane: &mut ThreadLane, (from, to): (Duration, Duration)) {
 /// The parts of `within` (in time order) that the intervals `of` (in time
 /// order) cover.
 fn intersect(
-    of: impl Iterator<Item = (Duration, Duration)>,
+    of: &[(Duration, Duration)],
     within: &[(Duration, Duration)],
 ) -> Vec<(Duration, Duration)> {
-    let mut of: Vec<(Duration, Duration)> = of.collect();
-    of.sort_unstable();
     let mut out: Vec<(Duration, Duration)> = Vec::new();
-    for (from, to) in of {
+    for &(from, to) in of {
         let first = within.partition_point(|&(_, b)| b <= from);
         for &(a, b) in within[first..].iter().take_while(|(a, _)| *a < to) {
             let (a, b) = (a.max(from), b.min(to));
@@ -588,312 +605,4 @@ fn without_housekeeping(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::super::line_holds;
-    use super::*;
-    use crate::vocab::testing::event;
-    use crate::vocab::{Phase, Waiting};
-
-    fn ms(n: u64) -> Duration {
-        Duration::from_millis(n)
-    }
-
-    fn us(n: u64) -> Duration {
-        Duration::from_micros(n)
-    }
-
-    fn park(at: Duration, thread: u32, parked: bool) -> Park {
-        Park { at, thread, parked }
-    }
-
-    /// The lanes of what was seen, for a runtime of `workers` workers, and
-    /// their labels.
-    fn lanes(seen: &Seen, end: Duration, driver: Driver, workers: usize) -> Vec<ThreadLane> {
-        thread_lanes(seen, end, (driver, workers), true).0
-    }
-
-    fn labels(lanes: &[ThreadLane]) -> Vec<&str> {
-        lanes.iter().map(|l| l.label.as_str()).collect()
-    }
-
-    #[test]
-    fn a_thread_is_busy_until_it_parks_and_again_from_each_wake_up() {
-        let parks = [
-            park(ms(1), 1, true),
-            park(ms(1000), 1, false),
-            park(ms(1002), 1, true),
-        ];
-        let events = [event(0, 1, Phase::First, 1)];
-        let seen = Seen {
-            parks: &parks,
-            lines: &events,
-            ..Seen::default()
-        };
-        let drawn = lanes(&seen, ms(1002), Driver::CurrentThread, 0);
-        // A current-thread runtime runs on the thread that called block_on.
-        assert_eq!(labels(&drawn), ["block_on thread"]);
-        assert_eq!(drawn[0].busy, [(ms(0), ms(1)), (ms(1000), ms(1002))]);
-        assert!(lanes(&seen, ms(1002), Driver::None, 0).is_empty());
-        // A worker that parked before doing anything was idle until woken.
-        let seen = Seen {
-            parks: &parks,
-            ..Seen::default()
-        };
-        let drawn = lanes(&seen, ms(1002), Driver::Spawned, 1);
-        assert_eq!(labels(&drawn), ["worker 1"]);
-        assert_eq!(drawn[0].busy, [(ms(1000), ms(1002))]);
-    }
-
-    /// Joined, the thread that polls the tasks is block_on's; workers that
-    /// stayed parked did nothing, and get no lane.
-    #[test]
-    fn the_block_on_thread_gets_a_lane_and_idle_workers_none() {
-        let parks = [park(ms(0), 2, true), park(ms(0), 3, true)];
-        let events = [event(0, 1, Phase::First, 1), event(600, 1, Phase::Last, 1)];
-        let seen = Seen {
-            parks: &parks,
-            lines: &events,
-            ..Seen::default()
-        };
-        let (drawn, idle) = thread_lanes(&seen, ms(600), (Driver::Joined, 2), true);
-        assert_eq!(labels(&drawn), ["block_on thread"]);
-        assert_eq!(idle, 2, "both workers counted, parked all along");
-        assert_eq!(drawn[0].busy, [(ms(0), ms(600))]);
-        // Spawned, the thread that never parked is a worker blocked all
-        // along, not block_on's; the other, parked all along, is not drawn.
-        let seen = Seen {
-            parks: &parks[..1],
-            lines: &events,
-            held: vec![(1, ms(0), ms(600))],
-            ..Seen::default()
-        };
-        let drawn = lanes(&seen, ms(600), Driver::Spawned, 2);
-        assert_eq!(labels(&drawn), ["worker 1"]);
-        assert_eq!(drawn[0].busy, [(ms(0), ms(600))]);
-        assert_eq!(drawn[0].held, [(ms(0), ms(600))]);
-    }
-
-    /// A blocking run's thread is unparked all along, but runs code only
-    /// between the waits: during each one a task holds it in
-    /// `std::thread::sleep`.
-    #[test]
-    fn a_thread_that_a_blocked_task_holds_is_held_not_running() {
-        let events = [
-            event(0, 1, Phase::First, 1),
-            event(200, 1, Phase::Last, 1),
-            event(201, 2, Phase::First, 1),
-            event(401, 2, Phase::Last, 1),
-        ];
-        let seen = Seen {
-            lines: &events,
-            held: line_holds(&events, ms(402), Waiting::Blocked),
-            ..Seen::default()
-        };
-        let drawn = lanes(&seen, ms(402), Driver::CurrentThread, 0);
-        assert_eq!(drawn[0].busy, [(ms(0), ms(401))]);
-        assert_eq!(drawn[0].held, [(ms(0), ms(200)), (ms(201), ms(401))]);
-        assert_eq!(drawn[0].running(), [(ms(200), ms(201))]);
-        // The same lines in an async run hold nothing.
-        let seen = Seen {
-            lines: &events,
-            ..Seen::default()
-        };
-        let drawn = lanes(&seen, ms(402), Driver::CurrentThread, 0);
-        assert!(drawn[0].held.is_empty());
-        assert_eq!(drawn[0].running(), drawn[0].busy);
-    }
-
-    /// Ctrl-C during task 2's wait: the thread is still held by it, to the
-    /// end of the picture, not parked after task 2's first line.
-    #[test]
-    fn an_interrupted_blocking_wait_holds_the_thread_to_the_end() {
-        let events = [
-            event(0, 1, Phase::First, 1),
-            event(200, 1, Phase::Last, 1),
-            event(200, 2, Phase::First, 1),
-        ];
-        let held = line_holds(&events, ms(300), Waiting::Blocked);
-        let seen = Seen {
-            lines: &events,
-            held: held.clone(),
-            ..Seen::default()
-        };
-        let drawn = lanes(&seen, ms(300), Driver::CurrentThread, 0);
-        assert_eq!(drawn[0].busy, [(ms(0), ms(300))]);
-        assert_eq!(drawn[0].held, [(ms(0), ms(300))]);
-        // Spawned on workers that park: the worker held by task 2 is held
-        // to the end too.
-        let parks = [park(ms(0), 1, false), park(ms(0), 2, true)];
-        let seen = Seen {
-            parks: &parks,
-            lines: &events,
-            held,
-            ..Seen::default()
-        };
-        let drawn = lanes(&seen, ms(300), Driver::Spawned, 2);
-        assert_eq!(labels(&drawn), ["worker 1"], "worker 2 stayed parked");
-        assert_eq!(drawn[0].held, [(ms(0), ms(300))]);
-    }
-
-    /// The timer wheel's wake-up in the middle of a sleep prints nothing
-    /// and is over in microseconds: not drawn. A wake-up that prints a
-    /// line, however short, is.
-    #[test]
-    fn a_wake_up_that_prints_nothing_is_housekeeping() {
-        let parks = [
-            park(us(500), 1, true),
-            park(us(960_000), 1, false),
-            park(us(960_020), 1, true),
-            park(us(1_000_000), 1, false),
-            park(us(1_000_040), 1, true),
-        ];
-        let events = [
-            event(0, 1, Phase::First, 1),
-            Event {
-                at: us(1_000_010),
-                ..event(0, 1, Phase::Last, 1)
-            },
-        ];
-        let seen = Seen {
-            parks: &parks,
-            lines: &events,
-            ..Seen::default()
-        };
-        let drawn = lanes(&seen, ms(1001), Driver::CurrentThread, 0);
-        assert_eq!(
-            drawn[0].busy,
-            [(us(0), us(500)), (us(1_000_000), us(1_000_040))]
-        );
-    }
-
-    /// A thread blocked in std's lock() is busy and held from then on,
-    /// whatever the parks said.
-    #[test]
-    fn a_thread_in_a_deadlock_is_held_to_the_end() {
-        let mut lane = ThreadLane {
-            label: "block_on thread".into(),
-            short: "block_on thread".into(),
-            busy: vec![(ms(0), ms(5)), (ms(50), ms(60))],
-            held: Vec::new(),
-        };
-        hold(&mut lane, (ms(4), ms(1000)));
-        assert_eq!(lane.busy, [(ms(0), ms(4)), (ms(4), ms(1000))]);
-        assert_eq!(lane.held, [(ms(4), ms(1000))]);
-        assert_eq!(lane.running(), [(ms(0), ms(4))]);
-    }
-
-    /// `count -n 3 -m block-in-place --workers 2 --spawn`, as observed:
-    /// workers 1 and 2 (threads 1, 2) each print and block in turn; thread
-    /// 3 shows up in a worker's loop while only worker 1 is in its call,
-    /// so it took worker 1's core; thread 4 shows up once worker 2 may
-    /// have entered its call, and thread 3 not yet; thread 3 runs task 3,
-    /// which blocks too, and thread 5 takes that core (worker 1's) over.
-    #[test]
-    fn threads_that_took_a_core_over_are_named_by_whose_core() {
-        let parks = [
-            park(us(0), 1, true),
-            park(us(0), 2, true),
-            park(us(100), 1, false),
-            park(us(300), 3, true),
-            park(us(400), 2, false),
-            park(us(500), 3, false),
-            park(us(470), 4, true),
-            park(us(900), 5, true),
-        ];
-        let line = |at: u64, task, thread| Event {
-            at: us(at),
-            ..event(0, task, Phase::First, thread)
-        };
-        let lines = [line(150, 1, 1), line(450, 2, 2), line(550, 3, 3)];
-        let seen = Seen {
-            parks: &parks,
-            lines: &lines,
-            held: vec![
-                (1, us(200), ms(200)),
-                (2, us(480), ms(200)),
-                (3, us(600), ms(200)),
-            ],
-            polls: vec![(1, us(120)), (2, us(420)), (3, us(520))],
-            ..Seen::default()
-        };
-        let drawn = lanes(&seen, ms(201), Driver::Spawned, 2);
-        assert_eq!(
-            labels(&drawn),
-            [
-                "worker 1",
-                "worker 2",
-                "took worker 1's core",
-                "took worker 2's core",
-                "took worker 1's core",
-            ]
-        );
-        let held: Vec<usize> = drawn.iter().map(|l| l.held.len()).collect();
-        assert_eq!(held, [1, 1, 1, 0, 0], "three threads held, two took over");
-        // Thread 3 is drawn from when it was first seen, not from the start.
-        assert_eq!(drawn[2].busy.first().map(|b| b.0), Some(us(500)));
-    }
-
-    /// Two workers block before either new thread shows up: nothing
-    /// observed tells which took whose core, and the labels say so.
-    #[test]
-    fn two_cores_handed_over_at_once_are_both_named() {
-        let parks = [
-            park(us(0), 1, true),
-            park(us(0), 2, true),
-            park(us(100), 1, false),
-            park(us(100), 2, false),
-            park(us(400), 3, true),
-            park(us(450), 4, true),
-        ];
-        let line = |at: u64, task, thread| Event {
-            at: us(at),
-            ..event(0, task, Phase::First, thread)
-        };
-        let lines = [line(150, 1, 1), line(160, 2, 2)];
-        let seen = Seen {
-            parks: &parks,
-            lines: &lines,
-            held: vec![(1, us(200), ms(200)), (2, us(210), ms(200))],
-            ..Seen::default()
-        };
-        let drawn = lanes(&seen, ms(201), Driver::Spawned, 2);
-        assert_eq!(
-            labels(&drawn),
-            [
-                "worker 1",
-                "worker 2",
-                "took worker 1's or 2's core",
-                "took worker 1's or 2's core",
-            ]
-        );
-        assert_eq!(drawn[2].short, "took w1/w2's core");
-    }
-
-    /// A pool of two running four calls: two lanes, each held by the calls
-    /// it ran, numbered in the order of their first call.
-    #[test]
-    fn pool_threads_get_a_lane_each_held_by_their_calls() {
-        let events = [event(0, 1, Phase::First, 1)];
-        let seen = Seen {
-            lines: &events,
-            pool: vec![
-                (7, ms(1), ms(301)),
-                (5, ms(2), ms(302)),
-                (7, ms(301), ms(601)),
-                (5, ms(302), ms(602)),
-            ],
-            ..Seen::default()
-        };
-        let drawn = lanes(&seen, ms(603), Driver::CurrentThread, 0);
-        assert_eq!(
-            labels(&drawn),
-            ["block_on thread", "pool thread 1", "pool thread 2"]
-        );
-        assert_eq!(drawn[1].held, [(ms(1), ms(301)), (ms(301), ms(601))]);
-        assert!(drawn[1].running().is_empty());
-        // A spin in the pool runs code there.
-        let (spun, _) = thread_lanes(&seen, ms(603), (Driver::CurrentThread, 0), false);
-        assert!(spun[1].held.is_empty());
-        assert_eq!(spun[1].busy.len(), 2);
-    }
-}
+mod tests;
