@@ -336,9 +336,9 @@ fn a_40_column_terminal_gets_whole_words() {
         row(&screen, "asyncdemo count").starts_with("asyncdemo count -m blocking"),
         "{text}"
     );
-    let label = row(&screen, "runtime");
+    let label = row(&screen, "block_on");
     assert!(
-        label.starts_with("runtime ") && !label.starts_with("runtime t"),
+        label.starts_with("block_on ") && !label.starts_with("block_on t"),
         "{text}"
     );
     assert!(
