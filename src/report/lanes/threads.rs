@@ -123,15 +123,25 @@ pub(crate) struct Seen<'a> {
     pub(crate) held: Vec<(u32, Duration, Duration)>,
     /// The `spawn_blocking` calls a pool thread ran: the thread, from, to.
     pub(crate) pool: Vec<(u32, Duration, Duration)>,
-    /// When a poll began, and on which thread.
-    pub(crate) polls: Vec<(u32, Duration)>,
+    /// The model's observations, for their polls: read where needed, not
+    /// copied (a picture of a million tasks observes two million polls).
+    pub(crate) observed: &'a [Observed],
 }
 
-impl Seen<'_> {
-    /// Takes the pool calls and the polls from the model's observations;
+impl<'a> Seen<'a> {
+    /// When a poll began, and on which thread.
+    fn polls(&self) -> impl Iterator<Item = (u32, Duration)> + '_ {
+        self.observed
+            .iter()
+            .filter(|e| matches!(e.what, What::Polled { .. }))
+            .map(|e| (e.thread, Duration::from_nanos(e.at)))
+    }
+
+    /// Takes the polls and the pool calls from the model's observations;
     /// a pool call still running at `end` (a signal stopped the run) runs
     /// to it.
-    pub(crate) fn observe(&mut self, observed: &[Observed], end: Duration) {
+    pub(crate) fn observe(&mut self, observed: &'a [Observed], end: Duration) {
+        self.observed = observed;
         let ns = |at: u64| Duration::from_nanos(at);
         // Pool calls running at one moment: as many as pool threads.
         let mut open: HashMap<u32, (u32, Duration)> = HashMap::new();
@@ -145,7 +155,6 @@ impl Seen<'_> {
                         self.pool.push((thread, from, ns(e.at)));
                     }
                 }
-                What::Polled { .. } => self.polls.push((e.thread, ns(e.at))),
                 _ => {}
             }
         }
@@ -360,7 +369,7 @@ fn threads_of(seen: &Seen, spawned: bool) -> Vec<Thread> {
         let i = of(&mut threads, line.thread, line.at);
         threads[i].worked(line.at);
     }
-    for &(id, at) in &seen.polls {
+    for (id, at) in seen.polls() {
         let i = of(&mut threads, id, at);
         threads[i].worked(at);
     }
@@ -386,7 +395,7 @@ fn threads_of(seen: &Seen, spawned: bool) -> Vec<Thread> {
             .lines
             .iter()
             .map(|e| (e.thread, e.at))
-            .chain(seen.polls.iter().copied())
+            .chain(seen.polls())
             .chain(seen.parks.iter().map(|p| (p.thread, p.at)));
         for (id, at) in seen_at {
             if let Some(i) = handing.get(&id) {

@@ -22,6 +22,19 @@ fn line(at: u64, task: u32, thread: u32) -> Event {
     }
 }
 
+/// A poll that began at `at` µs on `thread`.
+fn poll(at: u64, thread: u32) -> Observed {
+    Observed {
+        at: at * 1000,
+        task: thread,
+        thread,
+        what: What::Polled {
+            took: 10_000,
+            ready: false,
+        },
+    }
+}
+
 fn park(at: Duration, thread: u32, parked: bool) -> Park {
     Park { at, thread, parked }
 }
@@ -229,7 +242,7 @@ fn threads_that_took_a_core_over_are_named_by_whose_core() {
             (2, us(480), ms(200)),
             (3, us(600), ms(200)),
         ],
-        polls: vec![(1, us(120)), (2, us(420)), (3, us(520))],
+        observed: &[poll(120, 1), poll(420, 2), poll(520, 3)],
         ..Seen::default()
     };
     let drawn = lanes(&seen, ms(201), Driver::Spawned, 2);
