@@ -143,6 +143,13 @@ pub(crate) enum RunEvent<'a> {
         /// Time since the start of the run.
         at: Duration,
     },
+    /// The run ends without its tasks finishing, because nothing moved any
+    /// more (the `lock` demo's deadlock): the last event of such a run,
+    /// instead of `Finished`.
+    Stalled {
+        /// Time since the start of the run.
+        at: Duration,
+    },
 }
 
 /// One step of a task's life as its executor sees it, forwarded into the
@@ -160,6 +167,42 @@ pub(crate) enum PollStep {
     },
     /// Somebody called the task's waker: it is ready to be polled again.
     Woken,
+    /// The task's wait saw a step of its own (a timer armed, a call queued
+    /// or started), forwarded for the narrated tasks so that `--explain`
+    /// says what was observed rather than what is likely.
+    Call(CallStep),
+}
+
+/// What a narrated task's wait itself observed, at the moment it happened
+/// (the same observations the task-state model takes, with the detail a
+/// sentence needs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CallStep {
+    /// It created a timer that is due `due` after the start of the run (the
+    /// timer's own deadline).
+    Armed {
+        /// When the timer is due, on the run's clock.
+        due: Duration,
+    },
+    /// It handed its call to the blocking pool (`spawn_blocking`).
+    PoolQueued,
+    /// A blocking-pool thread (the event's thread) began its call.
+    PoolStarted,
+    /// Its query waits for a connection of the driver's pool: `busy` of
+    /// its `connections` were taken at that moment.
+    QueryQueued {
+        /// The connections in use when the query asked for one.
+        busy: u32,
+        /// The pool's size (`--connections`).
+        connections: u32,
+    },
+    /// Connection `connection` (numbered from 1, in the order they were
+    /// opened) took its query: the connection's thread for SQLite, the
+    /// server for PostgreSQL.
+    QuerySent {
+        /// The connection's number.
+        connection: u32,
+    },
 }
 
 /// Somebody following the ordered events while the run goes.

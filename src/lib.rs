@@ -97,10 +97,12 @@
 //!   the database `--db` names, and PostgreSQL's `max_connections` checked
 //!   before the run; or the word that this build has none.
 //! - `demo`: the task coroutine itself: print, wait, print.
-//! - `explain`: `--explain`, the executor narrated between the lines: a
+//! - `narrate`: `--explain`, the executor narrated between the lines: a
 //!   poll follower that forwards the first few tasks' polls and wake-ups
-//!   into the ordered stream, and the follower that words them
-//!   (`report::explain` has the sentences).
+//!   into the ordered stream (their waits add their own steps: a timer's
+//!   deadline, a call queued or started), and the follower that words them,
+//!   overdue timers decided by `state`'s model (`report::narration` has the
+//!   sentences).
 //! - `slowpoll`: `--slow-poll`, each coroutine's polls timed, and a
 //!   watchdog thread that names a task while it holds its thread.
 //! - `run`: what drives the tasks (a tokio runtime, joined or spawned, or
@@ -143,7 +145,6 @@ mod dburl;
 mod demo;
 mod events;
 mod exit_code;
-mod explain;
 mod export;
 mod generate;
 mod http;
@@ -151,6 +152,7 @@ mod interrupt;
 mod lifecycle;
 mod limits;
 mod live;
+mod narrate;
 mod net;
 mod png;
 mod python;

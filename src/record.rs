@@ -43,11 +43,15 @@
 //!                   a failed wait, which has no last line)
 //!   5 thread        Δat  thread  parked(0|1)
 //!   6 poll          Δat  task  thread  step(0 began, 1 Pending,
-//!                   2 Ready, 3 woken)  [took, for 1 and 2]
+//!                   2 Ready, 3 woken, 4 timer armed, 5 pool queued,
+//!                   6 pool started, 7 query queued, 8 query sent)
+//!                   [took, for 1 and 2; due, for 4; busy connections,
+//!                   for 7; connection, for 8]
 //!   7 lock          Δat  task  thread  step(0 asked, 1 got,
 //!                   2 released)  lock(0 std, 1 tokio, 2 none)  holder+1
 //!   8 caller        Δat  thread  waiting(0|1)
 //!   9 finished      Δat
+//!  10 stalled       Δat (the run ended without finishing: a deadlock)
 //!  --- written when the run concludes:
 //!  16 park          Δat(parks)  thread  parked(0|1)
 //!  17 observed      Δat(observations, zigzag)  Δtask(zigzag)  thread
@@ -93,7 +97,7 @@
 pub(crate) mod compare;
 
 use crate::config::Config;
-use crate::events::{Follower, PollStep, RunEvent};
+use crate::events::{CallStep, Follower, PollStep, RunEvent};
 use crate::export::{self, Exporter, Exports, Finished, Single};
 use crate::report::Summary;
 use crate::sink::Sink;
@@ -140,6 +144,7 @@ pub(crate) mod tag {
     pub(crate) const LOCK: u8 = 7;
     pub(crate) const CALLER: u8 = 8;
     pub(crate) const FINISHED: u8 = 9;
+    pub(crate) const STALLED: u8 = 10;
     pub(crate) const PARK: u8 = 16;
     pub(crate) const OBSERVED: u8 = 17;
     pub(crate) const LOCK_WAIT: u8 = 18;
@@ -229,6 +234,28 @@ fn delta(last: &mut u64, at: u64) -> i64 {
     let d = at.wrapping_sub(*last) as i64;
     *last = at;
     d
+}
+
+/// Writes a narrated task's call step: its code (4 to 8, after the poll
+/// steps'), then its figure.
+fn put_call(out: &mut Vec<u8>, call: CallStep) -> io::Result<()> {
+    match call {
+        CallStep::Armed { due } => {
+            out.write_all(&[4])?;
+            put(out, nanos(due))
+        }
+        CallStep::PoolQueued => out.write_all(&[5]),
+        CallStep::PoolStarted => out.write_all(&[6]),
+        CallStep::QueryQueued { busy, connections } => {
+            out.write_all(&[7])?;
+            put(out, busy.into())?;
+            put(out, connections.into())
+        }
+        CallStep::QuerySent { connection } => {
+            out.write_all(&[8])?;
+            put(out, connection.into())
+        }
+    }
 }
 
 pub(crate) const fn lock_step_code(step: LockStep) -> u8 {
@@ -386,6 +413,7 @@ impl Writer {
                         put(out, nanos(took))?;
                     }
                     PollStep::Woken => out.write_all(&[3])?,
+                    PollStep::Call(call) => put_call(out, call)?,
                 }
             }
             RunEvent::Lock {
@@ -418,6 +446,10 @@ impl Writer {
             }
             RunEvent::Finished { at } => {
                 out.write_all(&[tag::FINISHED])?;
+                put_signed(out, delta(&mut self.last_at, nanos(at)))?;
+            }
+            RunEvent::Stalled { at } => {
+                out.write_all(&[tag::STALLED])?;
                 put_signed(out, delta(&mut self.last_at, nanos(at)))?;
             }
         }

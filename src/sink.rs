@@ -28,7 +28,7 @@
 //!   that finished.
 
 use crate::conclude::{Guard, Guarded};
-use crate::events::{Follower, RunEvent, thread_number};
+use crate::events::{CallStep, Follower, PollStep, RunEvent, thread_number};
 use crate::report;
 use crate::state::{Log, Observations, What};
 use crate::vocab::{
@@ -201,7 +201,8 @@ impl Recorder {
             | RunEvent::Poll { .. }
             | RunEvent::Lock { .. }
             | RunEvent::Caller { .. }
-            | RunEvent::Finished { .. } => {}
+            | RunEvent::Finished { .. }
+            | RunEvent::Stalled { .. } => {}
         }
     }
 }
@@ -233,6 +234,10 @@ pub(crate) struct Sink {
     /// Set once, before the run: at construction, by [`Sink::tallying`], or
     /// by [`Sink::open_trace`].
     log: std::sync::OnceLock<Arc<Log>>,
+    /// The highest task whose waits' own steps (a timer armed, a call
+    /// queued or started) go to the followers too: `--explain`'s narrated
+    /// tasks ([`Sink::narrate_calls`]); 0, the default, sends none.
+    calls_told: AtomicU32,
     /// The output and the followers, with who concludes the run: the
     /// conclusion is claimed under the lock every task line takes, so
     /// whoever wins writes the only summary, and no line follows it.
@@ -332,6 +337,7 @@ impl Sink {
             completed: AtomicU32::new(0),
             overlap: None,
             log: std::sync::OnceLock::new(),
+            calls_told: AtomicU32::new(0),
             state: Guarded::new(State {
                 out: WholeLines::new(out),
                 start: None,
@@ -382,15 +388,66 @@ impl Sink {
     /// Task `id`, under an async driver, waits for a free connection: for
     /// the task-state model it is queued (Pending, its thread free, its
     /// query not yet running anywhere) until [`Sink::query_sent`].
-    pub(crate) fn query_queued(&self, id: u32) {
+    /// `busy` of the driver's `connections` were taken when it asked.
+    pub(crate) fn query_queued(&self, id: u32, busy: u32, connections: u32) {
         self.note_query(id, What::Queued);
+        self.call_step(id, CallStep::QueryQueued { busy, connections });
     }
 
     /// Task `id`'s query was taken by its connection (the connection's
     /// own thread for SQLite, the server for PostgreSQL): from now on the
-    /// task awaits its answer, its thread free.
-    pub(crate) fn query_sent(&self, id: u32) {
+    /// task awaits its answer, its thread free. `connection` numbers the
+    /// connection from 1, in the order the driver opened them.
+    pub(crate) fn query_sent(&self, id: u32, connection: u32) {
         self.note_query(id, What::Sent);
+        self.call_step(id, CallStep::QuerySent { connection });
+    }
+
+    /// From now on, the waits of tasks 1 to `tasks` tell their own steps
+    /// to the followers too ([`CallStep`]): `--explain` says what was
+    /// observed with them. Set before the run starts.
+    pub(crate) fn narrate_calls(&self, tasks: u32) {
+        self.calls_told.store(tasks, Ordering::Relaxed);
+    }
+
+    /// Whether task `id`'s waits tell their steps ([`Sink::narrate_calls`])
+    /// or the model observes its timers: a wait that arms a timer asks
+    /// this once, to skip the work when nobody listens.
+    pub(crate) fn watches_timers(&self) -> bool {
+        self.log.get().is_some() || self.calls_told.load(Ordering::Relaxed) > 0
+    }
+
+    /// Task `id` created a timer due at `deadline`: noted for the model
+    /// and, for a narrated task, told to the followers.
+    pub(crate) fn armed(&self, id: u32, deadline: Instant) {
+        if let Some(log) = self.log.get() {
+            log.armed(id, deadline);
+        }
+        if id <= self.calls_told.load(Ordering::Relaxed) {
+            let mut state = self.lock();
+            if stopped(&state) {
+                return;
+            }
+            let at = state.elapsed();
+            // On the run's clock, from the timer's own deadline.
+            let due = state
+                .start
+                .map_or(at, |start| deadline.saturating_duration_since(start));
+            let event = RunEvent::Poll {
+                at,
+                task: id,
+                thread: thread_number(),
+                step: PollStep::Call(CallStep::Armed { due }),
+            };
+            self.tell(&mut state, &event);
+        }
+    }
+
+    /// Tells the followers `step` of task `id`'s wait, if it is narrated.
+    fn call_step(&self, id: u32, step: CallStep) {
+        if id <= self.calls_told.load(Ordering::Relaxed) {
+            self.poll_step(id, PollStep::Call(step));
+        }
     }
 
     /// Notes `what` of task `id`'s query, for the tasks the model observes.
@@ -436,6 +493,7 @@ impl Sink {
         if let Some(log) = self.log.get() {
             log.note(id, What::Queued);
         }
+        self.call_step(id, CallStep::PoolQueued);
     }
 
     /// A blocking-pool thread begins (`began`) or ends task `id`'s call:
@@ -454,6 +512,9 @@ impl Sink {
                     What::PoolEnded
                 },
             );
+        }
+        if began {
+            self.call_step(id, CallStep::PoolStarted);
         }
     }
 
@@ -586,7 +647,7 @@ impl Sink {
     /// Tells the followers a step of task `id`'s polls, on the calling
     /// thread, in order with its lines: `--explain` forwards these for the
     /// few tasks it narrates, and nobody else sends them.
-    pub(crate) fn poll_step(&self, id: u32, step: crate::events::PollStep) {
+    pub(crate) fn poll_step(&self, id: u32, step: PollStep) {
         let mut state = self.lock();
         if stopped(&state) {
             return;
@@ -624,6 +685,17 @@ impl Sink {
         }
         let at = state.elapsed();
         self.tell(&mut state, &RunEvent::Finished { at });
+    }
+
+    /// Tells the followers, if any, that the run ends without its tasks
+    /// finishing: nothing moved any more (the `lock` demo's deadlock).
+    pub(crate) fn stalled(&self) {
+        let mut state = self.lock();
+        if !state.followed() || stopped(&state) {
+            return;
+        }
+        let at = state.elapsed();
+        self.tell(&mut state, &RunEvent::Stalled { at });
     }
 
     /// Whether somebody follows the runtime threads' parks and wake-ups:
@@ -1265,6 +1337,7 @@ pub(crate) mod tests {
                 RunEvent::Poll { task, .. } => format!("poll {task}"),
                 RunEvent::Caller { waiting, .. } => format!("caller waiting={waiting}"),
                 RunEvent::Finished { .. } => "finished".into(),
+                RunEvent::Stalled { .. } => "stalled".into(),
                 RunEvent::Lock { task, step, .. } => format!("lock {task} {step:?}"),
             };
             self.0.lock().unwrap().push(seen);

@@ -23,10 +23,10 @@ use crate::cli::{Cli, Command, ReplayArgs, RunArgs};
 use crate::config::{Config, FetchOptions};
 use crate::events::{Follower, RunEvent};
 use crate::exit_code::ExitCode;
-use crate::explain::{self, Rest};
 use crate::export::{self, Exports, Finished, Single};
+use crate::narrate::{self, Rest};
 use crate::net::escaped;
-use crate::report::explain::NARRATED;
+use crate::report::narration::NARRATED;
 use crate::report::{text, trace};
 use crate::state::What;
 use crate::vocab::{Demo, Format, LineStyle, Phase, Runtime};
@@ -338,7 +338,7 @@ fn play(
 
 /// The recorded events to play: the tape, with the narrated tasks' polls
 /// rebuilt from the observations when the narration needs them and the run
-/// did not forward them (past the cut-off, see `explain::forwards`).
+/// did not forward them (past the cut-off, see `narrate::forwards`).
 fn tape_of<'a>(config: &Config, recording: &'a Recording) -> std::borrow::Cow<'a, [Recorded]> {
     let header = &recording.header;
     let rebuild = config.explain
@@ -381,7 +381,7 @@ impl Teller {
         let mut rest_polls: Vec<(u64, u64, bool)> = Vec::new();
         if config.explain {
             followers.push((
-                explain::narrator(config, Arc::clone(&rest)),
+                narrate::narrator(config, Arc::clone(&rest)),
                 "writing the --explain narration".into(),
             ));
             rest_polls = recording
@@ -528,6 +528,7 @@ fn event_of(recorded: &Recorded) -> Option<RunEvent<'static>> {
             waiting,
         },
         Recorded::Finished { at } => RunEvent::Finished { at },
+        Recorded::Stalled { at } => RunEvent::Stalled { at },
     })
 }
 

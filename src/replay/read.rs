@@ -9,7 +9,7 @@
 //! run can produce (a task within the header's count, a time within
 //! [`MAX_NANOS`]).
 
-use crate::events::PollStep;
+use crate::events::{CallStep, PollStep};
 use crate::net::escaped;
 use crate::record::{self, Concluded, FULL_TASKS, Header, MAGIC, VERSION, tag};
 use crate::report::Summary;
@@ -81,6 +81,9 @@ pub(crate) enum Recorded {
     Finished {
         at: Duration,
     },
+    Stalled {
+        at: Duration,
+    },
 }
 
 impl Recorded {
@@ -94,7 +97,8 @@ impl Recorded {
             | Recorded::Poll { at, .. }
             | Recorded::Lock { at, .. }
             | Recorded::Caller { at, .. }
-            | Recorded::Finished { at } => *at,
+            | Recorded::Finished { at }
+            | Recorded::Stalled { at } => *at,
         }
     }
 }
@@ -434,6 +438,9 @@ impl Reading {
         let thread = |input: &mut Input<R>| -> Result<u32, Bad> {
             Ok(input.bounded(MAX_THREAD, "thread number")? as u32)
         };
+        let count = |input: &mut Input<R>, what: &str| -> Result<u32, Bad> {
+            Ok(input.bounded(u64::from(u32::MAX), what)? as u32)
+        };
         let event = match tag {
             tag::LINE_FIRST | tag::LINE_LAST => {
                 let at = self.tape_clock.next(input)?;
@@ -489,6 +496,18 @@ impl Reading {
                         ready: code == 2,
                     },
                     3 => PollStep::Woken,
+                    4 => PollStep::Call(CallStep::Armed {
+                        due: Duration::from_nanos(input.bounded(MAX_NANOS, "a timer's deadline")?),
+                    }),
+                    5 => PollStep::Call(CallStep::PoolQueued),
+                    6 => PollStep::Call(CallStep::PoolStarted),
+                    7 => PollStep::Call(CallStep::QueryQueued {
+                        busy: count(input, "busy connections")?,
+                        connections: count(input, "connections")?,
+                    }),
+                    8 => PollStep::Call(CallStep::QuerySent {
+                        connection: count(input, "a connection's number")?,
+                    }),
                     other => return Err(Bad(format!("a poll step of {other}"))),
                 };
                 Recorded::Poll {
@@ -532,6 +551,9 @@ impl Reading {
                 waiting: input.flag()?,
             },
             tag::FINISHED => Recorded::Finished {
+                at: self.tape_clock.next(input)?,
+            },
+            tag::STALLED => Recorded::Stalled {
                 at: self.tape_clock.next(input)?,
             },
             tag::PARK => {

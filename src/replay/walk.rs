@@ -135,6 +135,9 @@ impl Feed {
                     ready,
                 }),
                 PollStep::Woken => Some(What::Woken),
+                // A wait's own step, told for the narration: the model
+                // has it from the recorded observations.
+                PollStep::Call(_) => return,
             };
             self.log.replayed(at, task, what);
         }
@@ -240,7 +243,10 @@ impl live::Stepped for Stepping {
                 | Recorded::WaitEnded { task, .. }
                 | Recorded::Poll { task, .. }
                 | Recorded::Lock { task, .. } => Some(*task),
-                Recorded::Thread(_) | Recorded::Caller { .. } | Recorded::Finished { .. } => None,
+                Recorded::Thread(_)
+                | Recorded::Caller { .. }
+                | Recorded::Finished { .. }
+                | Recorded::Stalled { .. } => None,
             },
         }
     }
@@ -325,6 +331,7 @@ impl Stepping {
                     LockStep::Released => format!("task {task} releases the lock"),
                 },
                 Some(Recorded::Finished { .. }) => "the run ends".into(),
+                Some(Recorded::Stalled { .. }) => "the run stalls: nothing moves any more".into(),
                 Some(Recorded::Caller {
                     thread, waiting, ..
                 }) => match waiting {

@@ -26,11 +26,11 @@
 //! output has one home.
 
 pub(crate) mod compare;
-pub(crate) mod explain;
 pub(crate) mod json;
 pub(crate) mod labels;
 pub(crate) mod lanes;
 pub(crate) mod marks;
+pub(crate) mod narration;
 pub(crate) mod palette;
 pub(crate) mod svg;
 pub(crate) mod text;
@@ -336,7 +336,7 @@ pub(crate) mod tests {
                 false,
             )
             .counting_overlap(true);
-            let elapsed = join(&sink, n, &Sleep { delay, log: None }).await;
+            let elapsed = join(&sink, n, &Sleep { delay, sink: None }).await;
             let outcome = Outcome {
                 elapsed,
                 completed: sink.completed(),

@@ -387,7 +387,7 @@ impl<W: Write + Send> Follower for Stream<W> {
                 self.last = self.last.max(park.at);
                 Ok(())
             }
-            RunEvent::Finished { at } => {
+            RunEvent::Finished { at } | RunEvent::Stalled { at } => {
                 self.last = self.last.max(at);
                 Ok(())
             }

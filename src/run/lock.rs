@@ -37,7 +37,7 @@ use crate::config::Config;
 use crate::events::{self, Ticker};
 use crate::limits;
 use crate::sink::Sink;
-use crate::slowpoll::{Watch, Watchdog};
+use crate::slowpoll::Watchdog;
 use crate::state;
 use crate::vocab::{Deadlock, LockKind, LockMark, LockStep, Phase, Runtime};
 use std::future::Future;
@@ -255,8 +255,8 @@ async fn hold(id: u32, sink: &Sink, delay: Duration) {
         return;
     }
     let sleep = tokio::time::sleep(delay);
-    if let Some(log) = sink.log() {
-        log.armed(id, sleep.deadline());
+    if sink.watches_timers() {
+        sink.armed(id, sleep.deadline());
     }
     sleep.await;
 }
@@ -276,7 +276,7 @@ pub(crate) fn run(
     config: &Config,
     kind: LockKind,
     sink: &Arc<Sink>,
-    watch: Option<&Arc<Watch>>,
+    (watch, explain): super::Watched<'_>,
 ) -> anyhow::Result<(Duration, Option<Deadlock>, Vec<LockMark>)> {
     let runtime = config.way.runtime.unwrap_or(Runtime::CurrentThread);
     let rt = super::build_runtime(runtime, config, sink)?;
@@ -301,6 +301,7 @@ pub(crate) fn run(
     };
     let tasks = config.tasks;
     let (shared_sink, watch) = (Arc::clone(sink), watch.cloned());
+    let explain = explain.cloned();
     let builder = std::thread::Builder::new().name("lock-tasks".into());
     let tasks_thread = limits::spawn(builder, "the lock demo's thread", move || {
         let sink = &*shared_sink;
@@ -309,6 +310,27 @@ pub(crate) fn run(
             // The task-state model's watcher, when a view asked for it.
             let model = sink.log().map(|log| state::Watcher(Arc::clone(log)));
             match (&watch, &model) {
+                // `--explain` times the narrated tasks' polls, beside the
+                // model's watcher when a view asked for it too.
+                (None, _) if explain.is_some() => {
+                    let explain = explain.clone().unwrap_or_else(|| unreachable!());
+                    match &model {
+                        Some(model) => {
+                            let model = Arc::new(state::Watcher(Arc::clone(&model.0)));
+                            let both = state::Both(model, explain);
+                            join(sink, tasks, |id| {
+                                events::polled(&both, id, task(id, sink, demo))
+                            })
+                            .await
+                        }
+                        None => {
+                            join(sink, tasks, |id| {
+                                events::polled(&*explain, id, task(id, sink, demo))
+                            })
+                            .await
+                        }
+                    }
+                }
                 (None, Some(model)) => {
                     join(sink, tasks, |id| {
                         events::polled(model, id, task(id, sink, demo))

@@ -28,9 +28,9 @@ use crate::config::{Config, FetchOptions, QueryOptions};
 use crate::db;
 use crate::demo;
 use crate::events;
-use crate::explain::{self, Explainer};
 use crate::http;
 use crate::limits::{self, MachineLimit};
+use crate::narrate::{self, Explainer};
 use crate::sink::Sink;
 use crate::slowpoll::{Watch, Watchdog};
 use crate::state;
@@ -81,14 +81,14 @@ pub(crate) fn execute(
         )))
     })?;
     // `--explain` follows the sink from here on; `None` without the flag.
-    let explain = explain::start(config, sink);
+    let explain = narrate::start(config, sink);
     let explain = explain.as_ref();
     let mut observed_delay = None;
     let (mut deadlock, mut locks) = (None, Vec::new());
     let delay = config.delay;
     let elapsed = match (&config.fetch, config.way.lock) {
         (_, Some(kind)) => {
-            let (elapsed, found, marks) = lock::run(config, kind, sink, watch)?;
+            let (elapsed, found, marks) = lock::run(config, kind, sink, (watch, explain))?;
             (deadlock, locks) = (found, marks);
             elapsed
         }
@@ -114,7 +114,7 @@ pub(crate) fn execute(
             teardown,
             Sleep {
                 delay,
-                log: sink.log().cloned(),
+                sink: sink.watches_timers().then(|| Arc::clone(sink)),
             },
             SleepCall { delay },
         )?,
@@ -125,9 +125,11 @@ pub(crate) fn execute(
         }
     };
     // The followers' last word before the summary (the narration's end);
-    // a deadlocked run did not finish, and the diagnosis says so instead.
-    if deadlock.is_none() {
-        sink.finished();
+    // a deadlocked run did not finish: it stalled, and the diagnosis says
+    // why.
+    match deadlock {
+        None => sink.finished(),
+        Some(_) => sink.stalled(),
     }
     Ok(Outcome {
         elapsed,
@@ -334,7 +336,7 @@ fn on_runtime<W: Wait + Send + 'static>(
         // sit in the buffer through the whole pause, and a pipe would get
         // `One` together with `Two`.
         Runtime::MultiThread(_) => {
-            rt.block_on(flushed_when_waiting(sink, run, explain::forwards(config)))
+            rt.block_on(flushed_when_waiting(sink, run, narrate::forwards(config)))
         }
     };
     // Don't wait for leftovers: after a failed write the run ends early, and
@@ -743,7 +745,7 @@ mod tests {
         for n in [1, 3, 1000] {
             let (sink, captured) = recording_sink(Demo::Count);
             let delay = Duration::from_secs(1);
-            let elapsed = join(&sink, n, &Sleep { delay, log: None }).await;
+            let elapsed = join(&sink, n, &Sleep { delay, sink: None }).await;
             assert_eq!(elapsed, delay, "n = {n}");
 
             let state = sink.lock();
@@ -777,7 +779,7 @@ mod tests {
     async fn spawned_async_tasks_overlap_on_the_paused_clock() {
         let (sink, _) = recording_sink(Demo::Hello);
         let delay = Duration::from_millis(200);
-        let wait = Arc::new(Sleep { delay, log: None });
+        let wait = Arc::new(Sleep { delay, sink: None });
         let elapsed = spawn_tasks(&sink, 50, |id| owned_task(id, &sink, &wait)).await;
         assert_eq!(elapsed, delay);
         let state = sink.lock();
@@ -802,7 +804,7 @@ mod tests {
         let (sink, _) = recording_sink(Demo::Count);
         let wait = Sleep {
             delay: Duration::ZERO,
-            log: None,
+            sink: None,
         };
         let per_task = Duration::from_millis(3);
         let elapsed = join_tasks(&sink, 10, Teardown::Drop, |id| {
@@ -843,7 +845,7 @@ mod tests {
         let (sink, _) = recording_sink(Demo::Count);
         let wait = Sleep {
             delay: Duration::from_secs(3600),
-            log: None,
+            sink: None,
         };
         // The output fails before the tasks run, so the run stops as soon
         // as every task waits, and drops all ten.
@@ -863,7 +865,7 @@ mod tests {
         let sink = crate::sink::tests::plain(std::io::sink(), Demo::Count);
         let wait = Sleep {
             delay: Duration::from_secs(1),
-            log: None,
+            sink: None,
         };
         let future = demo::task(1, &sink, &wait);
         let bytes = std::mem::size_of_val(&future);
@@ -886,7 +888,7 @@ mod tests {
         let sink = crate::sink::tests::plain(std::io::sink(), Demo::Count);
         let wait = Sleep {
             delay: Duration::from_secs(1),
-            log: None,
+            sink: None,
         };
         let watch = Watch::new(Duration::from_millis(100), None);
         let plain = std::mem::size_of_val(&demo::task(1, &sink, &wait));

@@ -30,7 +30,6 @@ pub(crate) use in_place::BlockInPlace;
 pub(crate) use spin::{SpinCall, YieldingSpin};
 
 use crate::sink::Sink;
-use crate::state::Log;
 use crate::vocab::Ending;
 use std::future::Future;
 use std::sync::Arc;
@@ -52,8 +51,9 @@ pub(crate) struct Sleep {
     /// How long each task waits.
     pub(crate) delay: Duration,
     /// Told each timer's deadline when a view asked for the task-state
-    /// model; `None` otherwise.
-    pub(crate) log: Option<Arc<Log>>,
+    /// model or `--explain` narrates ([`Sink::watches_timers`]); `None`
+    /// otherwise.
+    pub(crate) sink: Option<Arc<Sink>>,
 }
 
 impl Wait for Sleep {
@@ -61,8 +61,8 @@ impl Wait for Sleep {
         let sleep = tokio::time::sleep(self.delay);
         // The deadline, from the timer itself: the model draws the sleep
         // *overdue* past it while no thread could fire the timer.
-        if let Some(log) = &self.log {
-            log.armed(id, sleep.deadline());
+        if let Some(sink) = &self.sink {
+            sink.armed(id, sleep.deadline());
         }
         // `sleep` registers a timer and returns `Pending`; the executor then
         // polls the other tasks and, once all of them wait, parks the thread

@@ -77,10 +77,11 @@ impl<'a> InProgress<'a> {
         }
     }
 
-    /// Task `id`'s query, made by an async driver, starts now: the task
-    /// awaits its answer with its thread free, no longer queued.
-    fn sent(sink: &'a Sink, id: u32) -> InProgress<'a> {
-        sink.query_sent(id);
+    /// Task `id`'s query, made by an async driver, starts now on connection
+    /// `connection`: the task awaits its answer with its thread free, no
+    /// longer queued.
+    fn sent(sink: &'a Sink, id: u32, connection: u32) -> InProgress<'a> {
+        sink.query_sent(id, connection);
         InProgress::begin(sink, id)
     }
 
@@ -169,6 +170,10 @@ impl<C> BlockingPool<C> {
 struct AsyncPool<C> {
     permits: tokio::sync::Semaphore,
     idle: Mutex<Vec<C>>,
+    /// How many connections it may open.
+    size: u32,
+    /// How many it opened: the next one's number is one more.
+    opened: std::sync::atomic::AtomicU32,
 }
 
 impl<C> AsyncPool<C> {
@@ -176,7 +181,23 @@ impl<C> AsyncPool<C> {
         AsyncPool {
             permits: tokio::sync::Semaphore::new(size as usize),
             idle: Mutex::new(Vec::new()),
+            size,
+            opened: std::sync::atomic::AtomicU32::new(0),
         }
+    }
+
+    /// Task `id` asks for a connection: it is queued (for the model) until
+    /// one takes its query, and the narration hears how many were busy.
+    fn queue(&self, sink: &Sink, id: u32) {
+        let free = u32::try_from(self.permits.available_permits()).unwrap_or(u32::MAX);
+        sink.query_queued(id, self.size.saturating_sub(free), self.size);
+    }
+
+    /// The number of a connection about to be opened, from 1.
+    fn next_number(&self) -> u32 {
+        self.opened
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            .saturating_add(1)
     }
 
     fn pop(&self) -> Option<C> {
@@ -293,6 +314,7 @@ impl AsyncSqlite {
     /// machine, which stops the whole run, as it would every task.
     async fn start_worker(&self) -> Result<Worker, Ending> {
         let (jobs, inbox) = std::sync::mpsc::channel::<Job>();
+        let number = self.pool.next_number();
         let (opened, is_open) = tokio::sync::oneshot::channel();
         let shared = Arc::clone(&self.shared);
         let builder = std::thread::Builder::new()
@@ -314,7 +336,7 @@ impl AsyncSqlite {
             for job in inbox {
                 // The connection's thread picked the query up: from now
                 // on it is in progress.
-                let running = InProgress::sent(&shared.sink, job.id);
+                let running = InProgress::sent(&shared.sink, job.id, number);
                 let result = sqlite_sleep(&conn, shared.delay).map(|()| running.took());
                 drop(running);
                 let _ = job.answer.send(result);
@@ -338,7 +360,7 @@ impl Wait for AsyncSqlite {
     async fn wait(&self, id: u32) -> Ending {
         // Queued until a connection is free: the thread runs the other
         // tasks meanwhile.
-        self.shared.sink.query_queued(id);
+        self.pool.queue(&self.shared.sink, id);
         let Ok(_permit) = self.pool.permits.acquire().await else {
             return Ending::Stopped;
         };
@@ -476,6 +498,8 @@ pub(crate) fn pg_error(err: &tokio_postgres::Error) -> String {
 struct AsyncConn {
     client: tokio_postgres::Client,
     statement: tokio_postgres::Statement,
+    /// Its number, from 1, in the order the pool opened them.
+    number: u32,
 }
 
 /// The async PostgreSQL driver: tokio-postgres, a pool of connections.
@@ -509,7 +533,11 @@ impl AsyncPostgres {
             .prepare(PG_SLEEP)
             .await
             .map_err(|err| format!("preparing the query: {}", pg_error(&err)))?;
-        Ok(AsyncConn { client, statement })
+        Ok(AsyncConn {
+            client,
+            statement,
+            number: self.pool.next_number(),
+        })
     }
 }
 
@@ -520,7 +548,7 @@ impl Wait for AsyncPostgres {
         // queries on it, changes nothing on the server (it runs a
         // connection's queries one at a time) and lets the start of
         // each be observed: it is sent once the previous answer came.
-        self.shared.sink.query_queued(id);
+        self.pool.queue(&self.shared.sink, id);
         let Ok(_permit) = self.pool.permits.acquire().await else {
             return Ending::Stopped;
         };
@@ -531,7 +559,7 @@ impl Wait for AsyncPostgres {
                 Err(why) => return Ending::Failed(why),
             },
         };
-        let running = InProgress::sent(&self.shared.sink, id);
+        let running = InProgress::sent(&self.shared.sink, id, conn.number);
         let result = conn
             .client
             .execute(&conn.statement, &[&self.shared.secs])

@@ -148,7 +148,8 @@ fn normalise(line: &str) -> String {
 /// A narrated transcript (`--explain`) as the stories it tells, each
 /// normalised: the demo's own lines in order, each task's narration in
 /// order with the demo lines printed in its turns, and the rest (who polls,
-/// the end) in order, without the thread's parks and wake-ups.
+/// the end) in order, without the thread's parks and wake-ups or who had
+/// the thread while a task waited for it.
 ///
 /// Why not the lines as they come: tokio's timer wheel counts whole
 /// milliseconds, so two sleeps begun 0.05 ms apart usually fall due in the
@@ -176,14 +177,21 @@ fn stories(lines: &[String]) -> Vec<Vec<String>> {
             let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
             digits.parse::<u64>().ok()
         });
+        // Who had the thread while a task waited for it (`for the thread:
+        // task 1's poll held it ...`, `which was parked ...`) depends on
+        // the same grouping of the ticks as the parks: cut, as they are.
+        let line = match line.split_once("for the thread") {
+            Some((head, _)) => format!("{head}for the thread."),
+            None => line.clone(),
+        };
         match task {
             Some(task) => {
-                tasks.entry(task).or_default().push(normalise(line));
+                tasks.entry(task).or_default().push(normalise(&line));
                 last = Some(task);
             }
             None if told.starts_with("thread ")
                 && (told.contains(" parks") || told.contains(" wakes up")) => {}
-            None => rest.push(normalise(line)),
+            None => rest.push(normalise(&line)),
         }
     }
     let mut out = vec![demo, rest];

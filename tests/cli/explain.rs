@@ -379,3 +379,350 @@ fn explain_says_what_a_spin_does_with_the_thread() {
     assert!(told.len() < 20, "{} lines:\n{out}", told.len());
     assert!(!out.contains("tokio::time::sleep"), "{out}");
 }
+
+// ---- Why a task waited, from what was observed (issue 30 item 6; the
+// queue of a query, issue 32 item 3). Each run is one where clock
+// arithmetic would say something wrong: a held thread, a small pool, a
+// deadlock, too few connections. Figures are checked against the run's
+// own events and its JSON's `task_states` (the task-state model), never
+// against the narration itself.
+
+/// An NDJSON run with `--explain`: its objects, whatever its exit code.
+fn ndjson_run(args: &[&str]) -> Vec<serde_json::Value> {
+    let mut with = args.to_vec();
+    with.extend(["-f", "ndjson", "--explain"]);
+    let output = asyncdemo(&with).output().unwrap();
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+/// The narration step of `kind` about `task` whose text has `words`.
+fn step<'a>(
+    run: &'a [serde_json::Value],
+    kind: &str,
+    task: u32,
+    words: &str,
+) -> &'a serde_json::Value {
+    run.iter()
+        .find(|v| {
+            v["type"] == "explain"
+                && v["step"] == kind
+                && v["task"] == task
+                && v["text"].as_str().unwrap().contains(words)
+        })
+        .unwrap_or_else(|| panic!("no {kind} step of task {task} with {words:?} in {run:#?}"))
+}
+
+fn text(value: &serde_json::Value) -> &str {
+    value["text"].as_str().unwrap()
+}
+
+/// When task `task` printed its first (`nth` 0) or last (1) line, in s.
+fn line_at(run: &[serde_json::Value], task: u32, nth: usize) -> f64 {
+    run.iter()
+        .filter(|v| v["type"] == "event" && v["task"] == task)
+        .nth(nth)
+        .unwrap_or_else(|| panic!("task {task}'s line {nth} in {run:#?}"))["t_secs"]
+        .as_f64()
+        .unwrap()
+}
+
+/// Task `task`'s seconds in `state`, from the summary's `task_states`.
+fn state_secs(run: &[serde_json::Value], task: u32, state: &str) -> f64 {
+    let summary = run.iter().find(|v| v["type"] == "summary").unwrap();
+    summary["task_states"]["tasks"][task as usize - 1]["secs"][state]
+        .as_f64()
+        .unwrap()
+}
+
+/// The first figure after `word` in `text` (`after 200.5 ms` -> 200.5).
+fn figure_after(text: &str, word: &str) -> f64 {
+    text.split(word)
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no figure after {word:?} in {text}"))
+}
+
+/// `count -n 2 -d 200ms --blocking`: task 2 waited, ready, for its first
+/// poll while task 1 held the one thread. The clause names task 1, and its
+/// figure covers at least task 1's own wait between its two lines.
+#[test]
+fn a_ready_task_is_told_which_task_held_its_thread() {
+    let run = ndjson_run(&["count", "-n", "2", "-d", "200ms", "--blocking"]);
+    let poll = text(step(&run, "poll", 2, "for the first time"));
+    assert!(poll.contains(": task 1's poll held it for "), "{poll}");
+    let waited = figure_after(poll, "it waited");
+    let held = figure_after(poll, "held it for");
+    let task_1_between_lines = 1e3 * (line_at(&run, 1, 1) - line_at(&run, 1, 0));
+    assert!(held >= 200.0 && held >= task_1_between_lines, "{poll}");
+    assert!(held <= waited, "{poll}");
+    // The model drew task 2 ready all that time.
+    let ready = 1e3 * state_secs(&run, 2, "ready");
+    assert!(
+        (waited - ready).abs() < 5.0,
+        "{poll} vs the model's {ready} ms"
+    );
+}
+
+/// `lock -n 3 -d 300ms` (std's mutex): task 2 blocks the one thread in
+/// `lock()`, so task 1's deadline passes with no thread to fire its timer.
+/// When the run stalls, the narration names the overdue state, the thread
+/// and the task that holds it; its figure is the model's overdue time.
+#[test]
+fn an_overdue_timer_is_named_when_the_lock_demo_stalls() {
+    let run = ndjson_run(&["lock", "-n", "3", "-d", "300ms"]);
+    let overdue = step(&run, "overdue", 1, "deadline passed");
+    let words = text(overdue);
+    assert!(
+        words.contains("only when thread 1 parks")
+            && words.contains("task 2 holds thread 1 in a poll that has not returned")
+            && words.contains("overdue, not ready"),
+        "{words}"
+    );
+    let late = figure_after(words, "deadline passed");
+    let told_at = overdue["t_secs"].as_f64().unwrap();
+    // The timer was armed after task 1's first line, due 300 ms later, and
+    // is overdue once the wheel's 1 ms rounding has passed.
+    let line = line_at(&run, 1, 0);
+    assert!(late <= told_at - line - 0.3 + 0.001, "{words}");
+    assert!(late >= told_at - line - 0.3 - 0.05, "{words}");
+    let model = state_secs(&run, 1, "overdue");
+    assert!(
+        (late - model).abs() < 0.05,
+        "{words} vs the model's {model} s"
+    );
+    // Never called ready: nobody called its waker.
+    assert!(!run.iter().any(|v| v["step"] == "woken"), "{run:#?}");
+    // Task 3 never got the thread: ready since the start, as the model
+    // drew it, for at least the second the deadlock watch waits.
+    let never = text(step(&run, "never-polled", 3, "was never polled"));
+    assert!(never.contains("task 2 holds thread 1"), "{never}");
+    let waited = figure_after(never, "has waited");
+    assert!(waited >= 1000.0, "{never}");
+    let ready = 1e3 * state_secs(&run, 3, "ready");
+    assert!(
+        (waited - ready).abs() < 50.0,
+        "{never} vs the model's {ready} ms"
+    );
+}
+
+/// Four 300 ms calls on a blocking pool of two threads: two wait in the
+/// pool's queue.
+const POOL_OF_TWO: &[&str] = &[
+    "count",
+    "-n",
+    "4",
+    "-d",
+    "300ms",
+    "-m",
+    "spawn-blocking",
+    "--blocking-threads",
+    "2",
+];
+
+/// `count -n 4 -d 300ms -m spawn-blocking --blocking-threads 2`: task 3's
+/// call sits in the pool's queue until a pool thread is free. Its Pending
+/// says so, and the start is told with the time it was queued.
+#[test]
+fn a_pool_call_queued_for_a_thread_is_told_so() {
+    let run = ndjson_run(POOL_OF_TWO);
+    let pending = step(&run, "pending", 3, "Pending");
+    let pending_at = pending["t_secs"].as_f64().unwrap();
+    let pending = text(pending);
+    assert!(
+        pending.contains("its call waits in the blocking pool's queue"),
+        "{pending}"
+    );
+    let started = step(&run, "pool-started", 3, "starts on blocking-pool thread");
+    let started_at = started["t_secs"].as_f64().unwrap();
+    let started = text(started);
+    let queued = started
+        .split(", ")
+        .nth(1)
+        .and_then(|s| s.split(" ms").next())
+        .and_then(|n| n.parse::<f64>().ok())
+        .unwrap_or_else(|| panic!("{started}"));
+    // A pool thread came free only when task 1's or 2's 300 ms call ended
+    // (each began after its task's first line), and task 3's call was
+    // queued before its poll returned.
+    assert!(started_at >= line_at(&run, 1, 0) + 0.3, "{started}");
+    assert!(
+        queued >= 1e3 * (started_at - pending_at) - 0.01,
+        "{started}"
+    );
+    let model = 1e3 * state_secs(&run, 3, "queued");
+    assert!(queued >= model - 1.0, "{started} vs the model's {model} ms");
+}
+
+/// `query -n 4 -d 200ms --connections 2`: tasks 1 and 2 find a connection
+/// free; task 3 asks while both are busy. Each Pending says what was
+/// observed, and task 3's query is told sent once a connection took it.
+#[test]
+#[cfg(feature = "db")]
+fn a_query_is_told_queued_or_sent_as_observed() {
+    let run = ndjson_run(&["query", "-n", "4", "-d", "200ms", "--connections", "2"]);
+    let first = text(step(&run, "pending", 1, "Pending"));
+    assert!(first.contains("(0 of 2 busy)"), "{first}");
+    let second = text(step(&run, "pending", 2, "Pending"));
+    assert!(second.contains("(1 of 2 busy)"), "{second}");
+    let third = text(step(&run, "pending", 3, "Pending"));
+    assert!(
+        third.contains("its query is queued: all 2 connections are busy"),
+        "{third}"
+    );
+    // Woken when a connection came free, after task 1's or task 2's whole
+    // query; the model has it queued at least that long.
+    let freed = step(&run, "woken", 3, "a connection came free");
+    let freed_at = freed["t_secs"].as_f64().unwrap();
+    let freed = text(freed);
+    let waited = figure_after(freed, "its query,");
+    assert!(freed_at >= line_at(&run, 1, 0) + 0.2, "{freed}");
+    let pending_at = step(&run, "pending", 3, "queued")["t_secs"]
+        .as_f64()
+        .unwrap();
+    assert!(waited >= 1e3 * (freed_at - pending_at) - 0.01, "{freed}");
+    let model = 1e3 * state_secs(&run, 3, "queued");
+    assert!(model >= waited - 1.0, "{freed} vs the model's {model} ms");
+    // Then a connection took it: told as a step of its own, or, when its
+    // thread took the query before the poll that sent it had returned, by
+    // that poll's Pending.
+    let sent = run.iter().any(|v| {
+        v["type"] == "explain"
+            && v["task"] == 3
+            && (v["step"] == "query-sent"
+                || (v["step"] == "pending" && text(v).contains("its query went to connection")))
+    });
+    assert!(sent, "{run:#?}");
+    // The old either-or is gone wherever a step was observed.
+    assert!(
+        !run.iter()
+            .any(|v| v["type"] == "explain" && text(v).contains("or it waits for a connection")),
+        "{run:#?}"
+    );
+}
+
+/// `yield_now` defers its waker: with two spinning tasks joined on one
+/// thread, no wake-up comes until both have yielded (the scheduler wakes
+/// deferred tasks only once it has nothing else to run).
+#[test]
+fn yield_nows_waker_is_deferred_not_requeued_at_once() {
+    let run = ndjson_run(&["count", "-n", "2", "-d", "5ms", "--work", "spin"]);
+    let kinds: Vec<(String, u64)> = run
+        .iter()
+        .filter(|v| v["type"] == "explain")
+        .map(|v| {
+            (
+                v["step"].as_str().unwrap().to_owned(),
+                v["task"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    let woken = kinds
+        .iter()
+        .position(|k| k.0 == "woken")
+        .expect("a wake-up");
+    let pendings = kinds[..woken].iter().filter(|k| k.0 == "pending").count();
+    assert_eq!(pendings, 2, "{kinds:?}");
+    let pending = text(step(&run, "pending", 1, "Pending"));
+    assert!(pending.contains("defers it"), "{pending}");
+    assert!(!pending.contains("at once"), "{pending}");
+    let woke = text(step(&run, "woken", 1, "yield_now"));
+    assert!(woke.contains("waker that yield_now had deferred"), "{woke}");
+}
+
+/// Who held a thread is said only from polls seen on that same thread: on
+/// one worker, spawned, task 2 waits behind task 1's blocking poll there;
+/// with block-in-place on two workers, the tasks run on different threads
+/// (a new thread takes a held worker's core), and no clause may blame a
+/// task polled elsewhere.
+#[test]
+fn who_held_a_thread_is_said_only_from_polls_on_that_thread() {
+    let mut checked = 0;
+    for way in [
+        &["-m", "blocking", "--workers", "1", "--spawn"][..],
+        &["-m", "block-in-place", "--workers", "2", "--spawn"],
+    ] {
+        let mut args = vec!["count", "-n", "3", "-d", "200ms", "--explain"];
+        args.extend(way);
+        let out = stdout_of(&args);
+        let told = narration(&out);
+        let thread_of = |task: &str| -> Option<String> {
+            told.iter().find_map(|l| {
+                let rest = l.split(&format!("polls task {task} (on thread ")).nth(1)?;
+                Some(rest.split(')').next()?.to_owned())
+            })
+        };
+        for line in told.iter().filter(|l| l.contains("for the first time")) {
+            let polled = line
+                .split("polls task ")
+                .nth(1)
+                .unwrap()
+                .split(' ')
+                .next()
+                .unwrap();
+            // `: task 1's poll held it for ...`, or `which polled task 1
+            // (203.985 ms) and task 2 (201.857 ms) meanwhile`.
+            let clause = match (line.split_once(": task "), line.split_once("which polled ")) {
+                (Some((_, held)), _) => held.split('\'').next().unwrap().to_owned(),
+                (None, Some((_, polls))) => polls.to_owned(),
+                (None, None) => continue,
+            };
+            let holders: Vec<&str> = std::iter::once(clause.as_str())
+                .chain(clause.split("task ").skip(1))
+                .filter_map(|t| t.split([' ', '\'']).next())
+                .filter(|t| t.parse::<u32>().is_ok())
+                .collect();
+            for holder in holders {
+                assert_eq!(thread_of(polled), thread_of(holder), "{line}\n{out}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(
+        checked >= 2,
+        "one worker: tasks 2 and 3 wait behind a held poll"
+    );
+}
+
+/// The new steps are recorded with the run (`--record`) and a replay
+/// narrates them as the run did: the queue of a query, a pool call's
+/// start, and the timer overdue when the lock demo stalls.
+#[test]
+fn a_replay_narrates_the_queue_and_the_overdue_timer_as_the_run_did() {
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("run.rec");
+    let rec = rec.to_str().unwrap();
+    let explained = |out: Vec<u8>| -> Vec<String> {
+        String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .filter(|l| l.contains("\"type\":\"explain\""))
+            .map(str::to_owned)
+            .collect()
+    };
+    let mut ways = vec![
+        (POOL_OF_TWO, "\"step\":\"pool-started\""),
+        (&["lock", "-n", "3", "-d", "300ms"], "\"step\":\"overdue\""),
+    ];
+    // `query` needs the database drivers (the default `db` feature).
+    if cfg!(feature = "db") {
+        ways.push((
+            &["query", "-n", "4", "-d", "200ms", "--connections", "2"],
+            "all 2 connections are busy",
+        ));
+    }
+    for (args, words) in ways {
+        let mut with = args.to_vec();
+        with.extend(["-f", "ndjson", "--explain", "--record", rec]);
+        let run = explained(asyncdemo(&with).output().unwrap().stdout);
+        let replay = asyncdemo(&["replay", rec, "-f", "ndjson", "--explain"])
+            .output()
+            .unwrap();
+        assert_eq!(explained(replay.stdout), run, "{args:?}");
+        assert!(run.iter().any(|l| l.contains(words)), "{args:?}: {run:#?}");
+    }
+}

@@ -246,6 +246,63 @@ fn postgres_overlap_follows_the_connections_and_the_sync_client_is_refused_in_a_
         "{}",
         one.summary
     );
+    // `--explain` says at each Pending what the driver observed: task 1's
+    // query went to the server on connection 1; tasks 2 and 3 asked while
+    // it was busy (lower bounds below: real sleeps).
+    let out = stdout_of(&[
+        "query",
+        "--db",
+        &db,
+        "-n",
+        "3",
+        "-d",
+        "200ms",
+        "--connections",
+        "1",
+        "--explain",
+    ]);
+    let told: Vec<&str> = out.lines().filter_map(|l| l.strip_prefix("  │ ")).collect();
+    let pending = |task: u32| {
+        told.iter()
+            .find(|l| l.starts_with(&format!("task {task}'s poll returns Pending")))
+            .unwrap_or_else(|| panic!("{out}"))
+    };
+    // Task 1's first Pendings are its connection opening; then its query
+    // is sent.
+    assert!(
+        told.iter()
+            .any(|l| l.starts_with("task 1's poll returns Pending")
+                && l.contains("its query was sent to the server on connection 1")),
+        "{out}"
+    );
+    for task in [2, 3] {
+        assert!(
+            pending(task).contains("its query is queued: the one connection is busy"),
+            "{out}"
+        );
+    }
+    // Task 3 is woken when the connection comes free, after at least
+    // tasks 1's and 2's queries; then its query is sent, inside that poll.
+    let freed = told
+        .iter()
+        .position(|l| {
+            l.starts_with("task 3 is woken by its query") && l.contains("a connection came free")
+        })
+        .unwrap_or_else(|| panic!("{out}"));
+    let queued: f64 = told[freed]
+        .split("query, ")
+        .nth(1)
+        .and_then(|s| s.split(" ms").next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{}", told[freed]));
+    assert!(queued >= 400.0, "{}", told[freed]);
+    assert!(
+        told[freed..]
+            .iter()
+            .any(|l| l.starts_with("task 3's poll returns Pending")
+                && l.contains("sent to the server on connection 1")),
+        "{out}"
+    );
     // The sync client inside a coroutine: tokio refuses, the run says why
     // once, exit 1, the JSON whole, and no panic message of Rust's.
     for way in [
