@@ -308,12 +308,15 @@ fn fit_label(names: &[String], width: u16) -> String {
         .unwrap_or_else(|| ellipsized(names.last().map_or("", String::as_str), width))
 }
 
-/// A thread lane's label and its shorter forms: `runtime thread`, then
-/// `thread`.
+/// A thread lane's label and its shorter forms: `block_on thread`, then
+/// `block_on`, then `thread`.
 fn short_labels(name: &str) -> Vec<String> {
     let mut names = vec![name.to_owned()];
     if let Some(n) = name.strip_prefix("worker ") {
         names.push(format!("w{n}"));
+    } else if name.starts_with("took ") {
+        names.push("took a core".to_owned());
+        names.push("took".to_owned());
     } else if let Some(first) = name.strip_suffix(" thread") {
         names.push(first.to_owned());
         names.push("thread".to_owned());
@@ -434,22 +437,27 @@ fn most_common(states: impl Iterator<Item = Thread>) -> Option<Thread> {
     (tally[best] > 0).then(|| [Thread::Running, Thread::Holding, Thread::Parked][best])
 }
 
-/// What each runtime thread lane is called: `runtime thread` on a
-/// current-thread runtime; on a multi-thread one, `block_on thread` for the
-/// one that polls joined tasks (it is not a worker, so it never parks in
-/// tokio's hooks) and `worker N` for the others.
+/// What each runtime thread lane is called, by the role it was seen in
+/// (as the pictures label it, `report::lanes`): `block_on thread` for the
+/// one thread of a current-thread runtime, and on a multi-thread one for
+/// the thread that polls joined tasks (no worker, so it never parks in
+/// tokio's hooks); `worker N` for the workers the runtime started with,
+/// seen first; and a thread seen in a worker's loop after them took a
+/// worker's core over (`block_in_place` moves it to a new thread). Which
+/// worker's, the view cannot tell as it goes; the pictures say it.
 fn thread_labels(plan: &Plan, now: &Sample) -> Vec<String> {
+    let workers = plan.threads.saturating_sub(usize::from(plan.joined));
     let mut worker = 0;
     now.threads
         .iter()
         .map(|&(_, parked_ever)| {
-            if plan.one_thread {
-                "runtime thread".to_owned()
-            } else if plan.joined && !parked_ever {
+            if plan.one_thread || (plan.joined && !parked_ever) {
                 "block_on thread".to_owned()
-            } else {
+            } else if worker < workers {
                 worker += 1;
                 format!("worker {worker}")
+            } else {
+                "took a worker's core".to_owned()
             }
         })
         .collect()

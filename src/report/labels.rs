@@ -9,11 +9,13 @@ use std::time::Duration;
 
 /// The names that differ between the two languages' runs of the same
 /// states: tokio's, then Python's.
-const TWINS: [(&str, &str); 4] = [
+const TWINS: [(&str, &str); 5] = [
     ("std::thread::sleep", "time.sleep"),
     ("a ureq call", "a requests call"),
     ("a blocking-pool thread", "an executor thread"),
     ("runtime thread", "event loop thread"),
+    // The thread that runs the loop: `block_on`'s caller, `asyncio.run`'s.
+    ("block_on thread", "event loop thread"),
 ];
 
 /// `text`, in the words of the language that ran `summary`'s run: a

@@ -221,7 +221,7 @@ mod tests {
         assert!((x(&held[0]) - PLOT_LEFT).abs() < 0.01);
         assert!((x(&held[0]) + w(&held[0]) - PLOT_RIGHT).abs() < 0.5);
         assert!(
-            tooltip(held[0]).starts_with("runtime thread: held in a blocking call for 0.600 s")
+            tooltip(held[0]).starts_with("block_on thread: held in a blocking call for 0.600 s")
         );
         assert!(
             segments(&doc, "busy").is_empty(),
@@ -273,7 +273,7 @@ mod tests {
             .filter(|n| n.has_tag_name("text"))
             .filter_map(|n| n.text())
             .collect();
-        assert!(labels.contains(&"runtime thread"));
+        assert!(labels.contains(&"block_on thread"));
         assert!(labels.contains(&"sleeping, its thread free for other tasks"));
         assert!(labels.contains(&"1.0 s"), "{labels:?}");
         assert!(
@@ -398,6 +398,13 @@ mod tests {
         let blocked = segments(&doc, "blocked");
         let last = blocked.last().unwrap();
         assert!((x(last, "x") + x(last, "width") - right).abs() < 1.0);
+        // Each run's thread lane ends where that run ended: the async
+        // run's a third of the way, not parked on to the blocking run's end.
+        let parked = segments(&doc, "parked");
+        assert_eq!(parked.len(), 2, "one thread lane per run");
+        let ends: Vec<f64> = parked.iter().map(|p| x(p, "x") + x(p, "width")).collect();
+        assert!((ends[0] - third).abs() < 1.0, "{ends:?} vs {third}");
+        assert!((ends[1] - right).abs() < 1.0, "{ends:?} vs {right}");
     }
 
     /// Text sized for a projector: nothing a learner must read is under

@@ -15,7 +15,7 @@
 
 use super::Summary;
 use super::labels::{thousands, tick_label, ticks};
-use super::lanes::{Lanes, State};
+use super::lanes::{Lanes, State, ThreadLane};
 use super::marks;
 use super::palette::{INTERRUPTED, Role};
 use crate::vocab::{Event, Park, Term, Waiting};
@@ -31,8 +31,8 @@ const fn glyph(waiting: Waiting) -> char {
 /// At most this many task rows; the rest are counted in one line.
 pub(crate) const MAX_ROWS: u32 = 10;
 
-/// At most this many thread rows.
-const MAX_THREAD_ROWS: usize = 4;
+/// At most this many thread rows; the rest are counted in one line.
+const MAX_THREAD_ROWS: usize = 8;
 
 /// Columns per axis tick, at least: room for a label and a gap.
 const COLUMNS_PER_TICK: usize = 8;
@@ -54,44 +54,98 @@ pub(crate) fn write(
     out.write_all(picture.as_bytes())
 }
 
-/// The timeline as text: the rows, the axis, its labels and the legend.
+/// The timeline as text: the task rows, the thread rows, the axis and its
+/// labels, and the legend of what was drawn.
 fn render(
     (events, parks): (&[Event], &[Park]),
     summary: &Summary,
     elapsed: Duration,
     term: Term,
 ) -> String {
-    let (tasks, demo) = (summary.tasks, summary.demo);
-    let waiting = Waiting::of(summary.mode, summary.work);
-    let shown = tasks.min(MAX_ROWS);
+    let shown = summary.tasks.min(MAX_ROWS);
     let marks = marks::per_task(events, shown);
     let span = events.iter().map(|e| e.at).fold(elapsed, Duration::max);
     let lanes = Lanes::new(summary, events, parks, span);
     let threads = &lanes.threads[..lanes.threads.len().min(MAX_THREAD_ROWS)];
-
     let label_width = threads
         .iter()
         .map(|t| t.label.len())
         .chain([format!("task {shown}").len()])
         .max()
         .unwrap_or(0);
-    let indent = " ".repeat(label_width + 2);
-    let width = term.width.saturating_sub(label_width + 2).max(20);
-    let column = |at: Duration| -> usize {
-        if span.is_zero() {
+    let grid = Grid {
+        label_width,
+        width: term.width.saturating_sub(label_width + 2).max(20),
+        span,
+        color: term.color,
+    };
+    let mut picture = String::new();
+    let drawn = task_rows(&mut picture, &grid, summary, &lanes, &marks);
+    if summary.tasks > shown {
+        let _ = writeln!(picture, "… {} more tasks", thousands(summary.tasks - shown));
+    }
+    let held = thread_rows(&mut picture, &grid, &lanes, threads);
+    axis(&mut picture, &grid);
+    legend(
+        &mut picture,
+        &grid,
+        summary,
+        (&drawn, !threads.is_empty(), held),
+    );
+    picture
+}
+
+/// The rows' geometry: how wide the labels and the plot are, and the time
+/// the plot spans.
+struct Grid {
+    label_width: usize,
+    /// Columns of the plot, right of the labels.
+    width: usize,
+    span: Duration,
+    color: bool,
+}
+
+impl Grid {
+    /// The column of the plot at time `at`.
+    fn column(&self, at: Duration) -> usize {
+        if self.span.is_zero() {
             return 0;
         }
-        (at.as_secs_f64() / span.as_secs_f64() * (width - 1) as f64).round() as usize
-    };
-    // A row of glyphs, painted run by run, its trailing blanks dropped.
-    let paint_row = |label: &str, cells: &[char]| -> String {
+        (at.as_secs_f64() / self.span.as_secs_f64() * (self.width - 1) as f64).round() as usize
+    }
+
+    /// The time one column stands for.
+    fn column_span(&self) -> Duration {
+        self.span / u32::try_from(self.width - 1).unwrap_or(u32::MAX)
+    }
+
+    /// The blank space left of the axis, under the labels.
+    fn indent(&self) -> String {
+        " ".repeat(self.label_width + 2)
+    }
+
+    /// `c`, in its role's colour when the terminal has colour.
+    fn paint(&self, c: char) -> String {
+        match Role::of_glyph(c).filter(|_| self.color) {
+            Some(role) => {
+                let style = role.style();
+                format!("{style}{c}{style:#}")
+            }
+            None => c.to_string(),
+        }
+    }
+
+    /// A row of glyphs after its label, painted run by run, its trailing
+    /// blanks dropped.
+    fn row(&self, label: &str, cells: &[char]) -> String {
+        let label_width = self.label_width;
         let mut row = format!("{label:<label_width$}  ");
         let used = cells.iter().rposition(|c| *c != ' ').map_or(0, |i| i + 1);
         let mut rest = &cells[..used];
         while let Some(&first) = rest.first() {
             let run = rest.iter().take_while(|c| **c == first).count();
             let text: String = rest[..run].iter().collect();
-            if let Some(role) = Role::of_glyph(first).filter(|_| term.color) {
+            if let Some(role) = Role::of_glyph(first).filter(|_| self.color) {
                 let style = role.style();
                 row.push_str(&format!("{style}{text}{style:#}"));
             } else {
@@ -100,16 +154,34 @@ fn render(
             rest = &rest[run..];
         }
         row.trim_end().to_owned()
-    };
+    }
+}
 
-    let column_span = span / u32::try_from(width - 1).unwrap_or(u32::MAX);
-    let mut picture = String::new();
-    let mut interrupted = false;
-    // States beside the tasks' own wait, drawn by the lock demo: each gets
-    // a legend line.
-    let mut others: Vec<Role> = Vec::new();
-    for (task, mark) in (1..).zip(&marks) {
-        let index = task as usize - 1;
+/// What the task rows drew beside the tasks' own wait, for the legend.
+struct Drawn {
+    /// States other than the wait and ready (the lock demo's, overdue,
+    /// queued): each gets a legend line, in the order first drawn.
+    others: Vec<Role>,
+    /// Whether a task never finished (its row ends with the mark).
+    interrupted: bool,
+}
+
+/// Writes a row per task: its spans, its first and last line.
+fn task_rows(
+    picture: &mut String,
+    grid: &Grid,
+    summary: &Summary,
+    lanes: &Lanes,
+    marks: &[marks::Marks],
+) -> Drawn {
+    let waiting = Waiting::of(summary.mode, summary.work);
+    let column_span = grid.column_span();
+    let width = grid.width;
+    let mut drawn = Drawn {
+        others: Vec::new(),
+        interrupted: false,
+    };
+    for (task, mark) in (1..).zip(marks) {
         let mut cells = vec![' '; width];
         // Every task's spans, a task that never started included: it was
         // ready all along, kept off the thread until a signal stopped the run.
@@ -124,59 +196,77 @@ fn render(
                 continue;
             }
             let role = Role::of_state(span.state, summary.work);
-            let fill = role.glyph();
             // A poll is drawn in the threads' running colour, which their
             // legend line names.
             if role != Role::Wait(waiting)
                 && role != Role::Ready
                 && role != Role::Running
-                && !others.contains(&role)
+                && !drawn.others.contains(&role)
             {
-                others.push(role);
+                drawn.others.push(role);
             }
-            let (from, to) = (column(span.from), column(span.to).min(width - 1));
-            cells[from..=to].fill(fill);
+            let (from, to) = (grid.column(span.from), grid.column(span.to).min(width - 1));
+            cells[from..=to].fill(role.glyph());
         }
         if let Some(first) = mark.first {
-            cells[column(first.at)] = 'o';
+            cells[grid.column(first.at)] = 'o';
         }
         match mark.last {
-            Some(last) => cells[column(last.at)] = '*',
+            Some(last) => cells[grid.column(last.at)] = '*',
             // An unfinished task (a signal stopped the run): its wait (or
             // its wait for the thread) runs to the end of the row, and the
             // row ends with the interruption.
             None => {
                 cells[width - 1] = INTERRUPTED;
-                interrupted = true;
+                drawn.interrupted = true;
             }
         }
-        picture.push_str(&paint_row(&format!("task {}", index + 1), &cells));
+        picture.push_str(&grid.row(&format!("task {task}"), &cells));
         picture.push('\n');
     }
-    if tasks > shown {
-        let _ = writeln!(picture, "… {} more tasks", thousands(tasks - shown));
-    }
+    drawn
+}
+
+/// Writes a row per thread of `threads` (the first of the lanes'), and a
+/// line for those left out and for the workers parked all along. Returns
+/// whether a thread was held.
+fn thread_rows(picture: &mut String, grid: &Grid, lanes: &Lanes, threads: &[ThreadLane]) -> bool {
+    let width = grid.width;
     let mut held = false;
     for lane in threads {
         let mut cells = vec![Role::Parked.glyph(); width];
         for (role, stretches) in [(Role::Running, &lane.busy), (Role::Held, &lane.held)] {
             for &(from, to) in stretches {
-                cells[column(from)..=column(to).min(width - 1)].fill(role.glyph());
+                cells[grid.column(from)..=grid.column(to).min(width - 1)].fill(role.glyph());
             }
         }
         held |= !lane.held.is_empty();
-        picture.push_str(&paint_row(&lane.label, &cells));
+        picture.push_str(&grid.row(&lane.label, &cells));
         picture.push('\n');
     }
+    match lanes.threads.len().saturating_sub(threads.len()) {
+        0 => {}
+        1 => picture.push_str("… 1 more thread\n"),
+        more => {
+            let _ = writeln!(picture, "… {more} more threads");
+        }
+    }
+    if let Some(note) = lanes.idle_note() {
+        let _ = writeln!(picture, "… {note}");
+    }
+    held
+}
 
-    // The axis: `+` at each round tick (1, 2 or 5 × 10^k seconds),
-    // labelled with its time below.
-    let ticks = ticks(span.as_secs_f64(), (width / COLUMNS_PER_TICK).max(1));
+/// Writes the axis: `+` at each round tick (1, 2 or 5 × 10^k seconds),
+/// labelled with its time below.
+fn axis(picture: &mut String, grid: &Grid) {
+    let width = grid.width;
+    let ticks = ticks(grid.span.as_secs_f64(), (width / COLUMNS_PER_TICK).max(1));
     let mut axis: Vec<char> = vec!['-'; width];
     let mut labels: Vec<char> = vec![' '; width];
     let mut free_from = 0; // first column a label may still use
     for &at in &ticks {
-        let tick = column(Duration::from_secs_f64(at)).min(width - 1);
+        let tick = grid.column(Duration::from_secs_f64(at)).min(width - 1);
         axis[tick] = '+';
         let label = tick_label(at, &ticks).replace(' ', "");
         // Labels start at their tick, except one that would run past the
@@ -191,38 +281,46 @@ fn render(
             free_from = at + label.len() + 1;
         }
     }
+    let indent = grid.indent();
     let _ = writeln!(picture, "{indent}{}", axis.iter().collect::<String>());
     let labels: String = labels.iter().collect();
     let _ = writeln!(picture, "{indent}{}", labels.trim_end());
-    let paint = |c: char| match Role::of_glyph(c).filter(|_| term.color) {
-        Some(role) => {
-            let style = role.style();
-            format!("{style}{c}{style:#}")
-        }
-        None => c.to_string(),
-    };
-    // Short lines, so the legend fits 80 columns whatever the wait's meaning.
+}
+
+/// Writes the legend: a line per glyph the picture drew, in short lines,
+/// so that it fits 80 columns whatever the wait's meaning. `(drawn,
+/// threads, held)`: what the task rows drew, whether there are thread
+/// rows, and whether one was held.
+fn legend(
+    picture: &mut String,
+    grid: &Grid,
+    summary: &Summary,
+    (drawn, threads, held): (&Drawn, bool, bool),
+) {
+    let (demo, work) = (summary.demo, summary.work);
+    let waiting = Waiting::of(summary.mode, work);
+    let paint = |c| grid.paint(c);
     let _ = writeln!(
         picture,
         "legend: o first line  * last line  {} {}",
         paint(Role::Ready.glyph()),
-        Role::Ready.meaning(demo, summary.work)
+        Role::Ready.meaning(demo, work)
     );
     let _ = writeln!(
         picture,
         "        {} {}",
         paint(glyph(waiting)),
-        waiting.meaning(demo, summary.work)
+        waiting.meaning(demo, work)
     );
-    for role in others {
+    for role in &drawn.others {
         let _ = writeln!(
             picture,
             "        {} {}",
             paint(role.glyph()),
-            role.meaning(demo, summary.work)
+            role.meaning(demo, work)
         );
     }
-    if interrupted {
+    if drawn.interrupted {
         // A task without a last line was stopped by a signal, its wait
         // failed (a fetch without a good reply records no last line), or
         // the lock demo deadlocked.
@@ -235,12 +333,12 @@ fn render(
         };
         let _ = writeln!(picture, "        {} {why}", paint(INTERRUPTED));
     }
-    if !threads.is_empty() {
+    if threads {
         let _ = writeln!(
             picture,
             "        {} {}  {} parked (idle)",
             paint(Role::Running.glyph()),
-            Role::Running.meaning(demo, summary.work),
+            Role::Running.meaning(demo, work),
             paint(Role::Parked.glyph())
         );
     }
@@ -249,10 +347,9 @@ fn render(
             picture,
             "        {} {}",
             paint(Role::Held.glyph()),
-            Role::Held.meaning(demo, summary.work)
+            Role::Held.meaning(demo, work)
         );
     }
-    picture
 }
 
 #[cfg(test)]
@@ -302,7 +399,7 @@ mod tests {
         let lines: Vec<&str> = picture.lines().collect();
         // The thread never parked, but ran no code: every column of its
         // lane is held by one task or the next.
-        let lane = lines[3].strip_prefix("runtime thread  ").unwrap();
+        let lane = lines[3].strip_prefix("block_on thread  ").unwrap();
         assert!(!lane.is_empty() && lane.chars().all(|c| c == 'H'), "{lane}");
         // Each task starts where the last one ended: a staircase.
         let start = |line: &str| line.find('o').unwrap();
@@ -412,7 +509,7 @@ mod tests {
 
     /// A task woken while the thread is busy elsewhere shows as ready;
     /// while the thread is still parked it was not (the timer had not
-    /// fired, nobody woke it). The runtime thread's lane shows it busy, then parked
+    /// fired, nobody woke it). The thread's lane shows it busy, then parked
     /// while every task sleeps, then busy again.
     #[test]
     fn the_thread_lane_and_a_late_last_line() {
@@ -453,14 +550,15 @@ mod tests {
         );
         let lines: Vec<&str> = picture.lines().collect();
         // Task 1 was ready for 1 ms, less than a column: not drawn.
-        assert_eq!(lines[0], format!("task 1          o{}*", "~".repeat(15)));
+        // 31 columns after the label: 0.5 s is column 15, 1 s column 30.
+        assert_eq!(lines[0], format!("task 1           o{}*", "~".repeat(14)));
         assert_eq!(
             lines[1],
-            format!("task 2          o{}{}*", "~".repeat(14), ".".repeat(16)),
+            format!("task 2           o{}{}*", "~".repeat(14), ".".repeat(15)),
         );
         assert_eq!(
             lines[2],
-            format!("runtime thread  x{}{}", "_".repeat(14), "x".repeat(17))
+            format!("block_on thread  x{}{}", "_".repeat(14), "x".repeat(16))
         );
         assert_eq!(
             lines[7],
@@ -495,9 +593,12 @@ mod tests {
             lines[2].ends_with(".!"),
             "task 3 never got the thread: {picture}"
         );
-        let lane = lines[3].strip_prefix("runtime thread  ").unwrap();
+        let lane = lines[3].strip_prefix("block_on thread  ").unwrap();
         assert!(lane.chars().all(|c| c == 'H'), "held to the end: {lane}");
-        assert_eq!(lane.chars().count(), 32);
+        assert_eq!(
+            lane.chars().count(),
+            NARROW.width - "block_on thread  ".len()
+        );
     }
 
     /// The axis of a 0.1 s run: steps of 0.02 s, not 0.03, 0.05, 0.08.

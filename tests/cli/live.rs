@@ -12,7 +12,7 @@ use std::time::Duration;
 fn lane_glyphs(screen: &[String]) -> usize {
     screen
         .iter()
-        .filter(|row| row.starts_with("task ") || row.starts_with("runtime thread"))
+        .filter(|row| row.starts_with("task ") || row.starts_with("block_on"))
         .map(|row| {
             row.chars()
                 .skip(17)
@@ -98,7 +98,7 @@ fn a_std_lock_deadlock_is_drawn_while_it_holds_the_thread() {
         row(&held, "asyncdemo lock").starts_with("asyncdemo lock --lock std"),
         "{text}"
     );
-    assert!(row(&held, "runtime thread").contains('H'), "{text}");
+    assert!(row(&held, "block_on").contains('H'), "{text}");
     assert!(
         held.iter()
             .any(|r| r.contains("1 blocked in std's lock(), holding the thread")),
@@ -175,7 +175,7 @@ fn tokios_lock_is_drawn_with_its_waiters_and_a_free_thread() {
     let task3 = row(&end, "task 3  ");
     let (colon, tilde) = (task3.find(':'), task3.rfind('~'));
     assert!(colon.is_some() && colon < tilde, "{text}");
-    assert!(!row(&end, "runtime thread").contains('H'), "{text}");
+    assert!(!row(&end, "block_on").contains('H'), "{text}");
 }
 
 /// Ctrl-C in the middle: one summary, on its own line below the view, the
@@ -344,9 +344,9 @@ fn a_40_column_terminal_gets_whole_words() {
         row(&screen, "asyncdemo count").starts_with("asyncdemo count -m blocking"),
         "{text}"
     );
-    let label = row(&screen, "runtime");
+    let label = row(&screen, "block_on");
     assert!(
-        label.starts_with("runtime ") && !label.starts_with("runtime t"),
+        label.starts_with("block_on ") && !label.starts_with("block_on t"),
         "{text}"
     );
     assert!(

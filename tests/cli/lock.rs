@@ -378,7 +378,7 @@ fn the_timeline_draws_the_deadlock_from_the_lock_steps() {
         never.trim_end_matches('!').chars().all(|c| c == '.'),
         "{out}"
     );
-    let thread = row(&out, "runtime thread");
+    let thread = row(&out, "block_on thread");
     assert!(!thread.contains('_') && thread.contains('H'), "{out}");
     for legend in [
         "# blocked in std::sync::Mutex::lock(), holding its thread",
@@ -402,7 +402,7 @@ fn the_timeline_draws_a_wait_for_tokios_lock_as_its_own_state() {
             "{out}"
         );
     }
-    assert!(row(&out, "runtime thread").contains('_'), "{out}");
+    assert!(row(&out, "block_on thread").contains('_'), "{out}");
     assert!(
         out.contains(": waiting for the lock (Pending), its thread free"),
         "{out}"

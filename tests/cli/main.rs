@@ -16,6 +16,7 @@ mod export;
 mod fit;
 mod help;
 mod json;
+mod lanes;
 mod limits;
 #[cfg(feature = "live")]
 mod live;

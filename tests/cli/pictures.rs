@@ -155,9 +155,10 @@ fn the_timeline_shows_tasks_kept_waiting_and_the_thread() {
         "-q",
     ]);
     let lines: Vec<&str> = out.lines().collect();
-    assert!(lines[1].starts_with("task 2          ....."), "{out}");
+    assert!(lines[1].starts_with("task 2           ....."), "{out}");
     // Unparked all along, but held by the blocked tasks, not running code.
-    assert!(lines[2].starts_with("runtime thread  HHHHH"), "{out}");
+    // The thread that called block_on, the current-thread runtime's one.
+    assert!(lines[2].starts_with("block_on thread  HHHHH"), "{out}");
     assert!(out.contains(". ready, waiting for the thread"), "{out}");
     assert!(
         out.contains("H runtime thread held in a blocking call (no CPU)"),
@@ -199,7 +200,7 @@ fn an_interrupted_run_pictures_what_was_happening() {
     assert!(rows[1].ends_with(".!"), "task 2 still ready: {out}");
     let lane = out
         .lines()
-        .find_map(|l| l.strip_prefix("runtime thread  "))
+        .find_map(|l| l.strip_prefix("block_on thread  "))
         .unwrap_or_else(|| panic!("no thread lane: {out}"));
     assert!(
         !lane.contains('_'),

@@ -178,7 +178,7 @@ fn stepping_tells_the_runs_narration_in_order_and_draws_task_2_ready_while_task_
         steps[from + 1..to]
             .iter()
             .any(|(s, _)| last_glyph(s, "task 1") == Some('#')
-                && last_glyph(s, "runtime thread") == Some('H')),
+                && last_glyph(s, "block_on thread") == Some('H')),
         "no step draws task 1 holding the thread"
     );
     // Once task 2 is polled, it is no longer ready.

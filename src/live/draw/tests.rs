@@ -113,7 +113,7 @@ fn a_blocking_run_draws_a_staircase_and_a_held_thread() {
         "{rows:#?}"
     );
     assert_eq!(plot(&rows[3]), ".".repeat(40), "{rows:#?}");
-    assert!(rows[4].starts_with("runtime thread"), "{rows:#?}");
+    assert!(rows[4].starts_with("block_on thread"), "{rows:#?}");
     // Held, as the --timeline draws it: the same glyph from one palette.
     assert_eq!(plot(&rows[4]), "H".repeat(40), "{rows:#?}");
     assert_eq!(
@@ -332,7 +332,7 @@ fn every_row_fits_a_narrow_terminal_without_cutting_a_word() {
         let short = [
             "runtime", "block_on", "w1", "w2", "w3", "w4", "blocked", "sleeping", "ready", "lock",
             "wait", "lock()", "running", "held", "pool", "none,", "an", "OS", "per", "task",
-            "more",
+            "more", "took", "a", "core",
         ];
         for width in [40u16, 60] {
             let rows = screen(&plan, &seen, width);

@@ -7,20 +7,26 @@
 //! more, so that they read on a slide. Bounded whatever the task count:
 //! the first [`MAX_LANES`] tasks get a lane each, the rest share one
 //! density band, and marks narrower than a fraction of a pixel are left
-//! out or merged.
+//! out or merged. The `compare` picture, a slide of such runs side by
+//! side, is laid out in [`slide`].
 
 use super::super::Summary;
 use super::super::labels::{
-    command_line, given_delay, in_both_words, in_words_of, runtime_label, thousands, tick_label,
-    ticks,
+    command_line, in_both_words, in_words_of, thousands, tick_label, ticks,
 };
 use super::super::lanes::{Lanes, State, ThreadLane};
 use super::super::marks;
 use super::super::palette::Role;
-use super::{Panel, Run};
+use super::Run;
 use crate::state::Band;
 use crate::vocab::{Language, LockKind, Waiting};
 use std::time::Duration;
+
+mod slide;
+
+#[cfg(test)]
+pub(super) use slide::SLIDE;
+pub(super) use slide::{compare, grid};
 
 /// The picture's width, in user units (and CSS pixels).
 pub(super) const WIDTH: f64 = 1200.0;
@@ -182,6 +188,8 @@ struct Axis {
     span: f64,
     left: f64,
     right: f64,
+    /// How wide a lane's label may be, left of the plot.
+    room: f64,
 }
 
 impl Axis {
@@ -191,6 +199,7 @@ impl Axis {
             span,
             left: PLOT_LEFT,
             right: PLOT_RIGHT,
+            room: PLOT_LEFT - 12.0,
         }
     }
 
@@ -204,6 +213,16 @@ impl Axis {
     /// Where lane labels end (right-aligned).
     fn label_x(self) -> f64 {
         self.left - 8.0
+    }
+
+    /// `label`, or its `short` form when it would not fit the labels'
+    /// room at a readable size (`took worker 1's or 2's core`).
+    fn fitting(self, label: String, short: &str) -> String {
+        if text_width(&label, LABEL) <= self.room {
+            label
+        } else {
+            short.to_owned()
+        }
     }
 }
 
@@ -244,7 +263,7 @@ impl Rows {
         Rows {
             tasks,
             band: run.summary.tasks > tasks,
-            threads: lanes.threads.len().min(max_threads + 1),
+            threads: lanes.threads.len().min(max_threads + 1) + usize::from(lanes.idle_workers > 0),
             max_threads,
         }
     }
@@ -408,19 +427,14 @@ fn draw_run(
     let (lane, bar) = (thread_lane(lane), thread_lane(lane) * 0.72);
     let baseline = |y: f64| y + bar / 2.0 + LABEL * 0.36;
     for thread in threads.iter().take(rows.max_threads) {
-        canvas.text(
-            (axis.label_x(), baseline(y)),
-            LABEL,
-            Anchor::End,
-            in_words_of(summary, &thread.label),
-        );
+        let label = axis.fitting(in_words_of(summary, &thread.label), &thread.short);
+        canvas.text((axis.label_x(), baseline(y)), LABEL, Anchor::End, label);
         draw_thread(
             canvas,
             thread,
             &in_words_of(summary, &thread.label),
-            axis,
-            y,
-            bar,
+            (axis, lanes.end),
+            (y, bar),
         );
         y += lane;
     }
@@ -435,6 +449,18 @@ fn draw_run(
                 1 => "… 1 more thread".to_owned(),
                 more => format!("… {more} more threads"),
             },
+        });
+        y += lane;
+    }
+    if let Some(note) = lanes.idle_note() {
+        // In the lanes' room, where a long line fits: the labels' is narrow.
+        canvas.front.push(Shape::Text {
+            at: (axis.left, baseline(y)),
+            size: LABEL,
+            anchor: Anchor::Start,
+            fill: FAINT,
+            bold: String::new(),
+            body: format!("… {note}"),
         });
         y += lane;
     }
@@ -535,11 +561,19 @@ fn merge(stretches: &[(Duration, Duration)], axis: Axis) -> Vec<(f64, f64, Durat
     merged
 }
 
-/// A runtime thread's lane: parked (pale) behind, running code (dark) and
-/// held in a blocking call (pale red) on top.
-fn draw_thread(canvas: &mut Canvas, lane: &ThreadLane, label: &str, axis: Axis, y: f64, bar: f64) {
+/// A thread's lane: parked (pale) behind, running code (dark) and held in
+/// a blocking call (pale red) on top. It ends at `end`, where its run
+/// ended: in a `compare` picture the axis runs to the longest run's end,
+/// and a shorter run's threads did not go on idling past their own.
+fn draw_thread(
+    canvas: &mut Canvas,
+    lane: &ThreadLane,
+    label: &str,
+    (axis, end): (Axis, Duration),
+    (y, bar): (f64, f64),
+) {
     canvas.rect(
-        (axis.left, y, axis.right - axis.left, bar),
+        (axis.left, y, axis.x(end) - axis.left, bar),
         Role::Parked,
         "parked",
         format!("{label}: parked, nothing to run"),
@@ -744,255 +778,6 @@ pub(super) fn run(run: &Run) -> Picture {
         WIDTH,
     );
     canvas.finish((WIDTH, end + 16.0), title, false)
-}
-
-/// The compare picture's page: a 16:9 slide, 1920 × 1080 units, where
-/// text of 16 px reads as it does on a full-HD projector.
-pub(super) const SLIDE: (f64, f64) = (1920.0, 1080.0);
-/// The page's margin, and the gap between two columns of panels.
-const MARGIN: f64 = 20.0;
-const GUTTER: f64 = 40.0;
-/// The room of the lane labels, left of each panel's plot.
-const LABEL_ROOM: f64 = 165.0;
-/// The most columns of panels: more would leave each plot too narrow to
-/// read a staircase.
-const MAX_COLUMNS: usize = 4;
-/// The lane heights a slide tries, tallest first: as tall as fits.
-const SLIDE_LANES: [f64; 5] = [40.0, 36.0, 32.0, 28.0, 24.0];
-
-/// Where the panels of a compare picture go: how many columns, how high a
-/// lane, and whether it all fits the slide.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(super) struct Grid {
-    pub(super) columns: usize,
-    lane: f64,
-    /// The page's height: the slide's, or more when the panels do not fit.
-    pub(super) height: f64,
-    pub(super) fits: bool,
-}
-
-/// One panel's geometry, measured before it is drawn.
-struct Measured<'p, 'a> {
-    panel: &'p Panel<'a>,
-    lanes: Lanes,
-    rows: Rows,
-    /// The heading's way (bold), and its lines: the first starts with the
-    /// way; a Python row's is long enough to wrap in a narrow panel.
-    way: String,
-    heading: Vec<String>,
-    verdict: Vec<String>,
-}
-
-impl Measured<'_, '_> {
-    /// The panel's height, lanes `lane` high.
-    fn height(&self, lane: f64) -> f64 {
-        self.heading.len() as f64 * (HEADING + 8.0)
-            + self.verdict.len() as f64 * LABEL * 1.35
-            + 12.0
-            + self.rows.height(lane)
-            + 8.0
-    }
-}
-
-/// The width of one panel when there are `columns`.
-fn panel_width(columns: usize) -> f64 {
-    let columns = columns.max(1) as f64;
-    (SLIDE.0 - 2.0 * MARGIN - (columns - 1.0) * GUTTER) / columns
-}
-
-/// The panels measured for `columns`.
-fn measure<'p, 'a>(panels: &'p [Panel<'a>], columns: usize) -> Vec<Measured<'p, 'a>> {
-    let width = panel_width(columns);
-    panels
-        .iter()
-        .map(|panel| {
-            let lanes = panel.run.lanes();
-            let s = panel.run.summary;
-            // A lock run's way is its lock (the mode is async in all
-            // three), as in the table.
-            let way = s.lock.map_or(s.mode.name(), |lock| lock.type_name());
-            let heading = format!("{way} {} · {}", runtime_label(s), outcome(s));
-            Measured {
-                rows: Rows::of(&panel.run, &lanes, (PANEL_LANES, PANEL_THREADS)),
-                lanes,
-                way: way.to_owned(),
-                // Bold text is a little wider than CHAR_EM says.
-                heading: wrap(&heading, HEADING * 1.08, width),
-                verdict: wrap(&panel.verdict, LABEL, width - 20.0),
-                panel,
-            }
-        })
-        .collect()
-}
-
-/// The height the panels take in rows of `columns`, lanes `lane` high.
-fn grid_height(measured: &[Measured], columns: usize, lane: f64) -> f64 {
-    measured
-        .chunks(columns.max(1))
-        .map(|row| row.iter().map(|m| m.height(lane)).fold(0.0, f64::max))
-        .sum()
-}
-
-/// The legend's entries for the runs of `measured`.
-fn legend_of(measured: &[Measured]) -> Vec<Entry> {
-    let runs: Vec<(&Summary, &Lanes)> = measured
-        .iter()
-        .map(|m| (m.panel.run.summary, &m.lanes))
-        .collect();
-    legend(&runs)
-}
-
-/// Where the legend ends, flowed across the slide from under the title.
-fn legend_end(entries: &[Entry]) -> f64 {
-    let mut canvas = Canvas::default();
-    draw_legend(&mut canvas, entries, LEGEND_TOP, SLIDE.0)
-}
-
-/// Where the legend's first row sits: under the title.
-const LEGEND_TOP: f64 = 60.0 + LABEL;
-
-/// The room under the panels: the time axis and its labels.
-const AXIS_ROOM: f64 = 4.0 + 22.0 + 24.0;
-
-/// The grid for `panels`: the fewest columns whose panels fit the slide,
-/// their lanes as tall as fits; or, when no grid fits, the shortest one,
-/// on a page taller than the slide.
-pub(super) fn grid(panels: &[Panel]) -> Grid {
-    let most = panels.len().clamp(1, MAX_COLUMNS);
-    let mut shortest: Option<Grid> = None;
-    for columns in 1..=most {
-        let measured = measure(panels, columns);
-        let top = legend_end(&legend_of(&measured)) + 16.0;
-        let room = SLIDE.1 - top - AXIS_ROOM;
-        if let Some(&lane) = SLIDE_LANES
-            .iter()
-            .find(|&&lane| grid_height(&measured, columns, lane) <= room)
-        {
-            return Grid {
-                columns,
-                lane,
-                height: SLIDE.1,
-                fits: true,
-            };
-        }
-        let lane = SLIDE_LANES[SLIDE_LANES.len() - 1];
-        let height = top + grid_height(&measured, columns, lane) + AXIS_ROOM;
-        if shortest.is_none_or(|g| height < g.height) {
-            shortest = Some(Grid {
-                columns,
-                lane,
-                height,
-                fits: false,
-            });
-        }
-    }
-    shortest.unwrap_or(Grid {
-        columns: 1,
-        lane: SLIDE_LANES[0],
-        height: SLIDE.1,
-        fits: true,
-    })
-}
-
-/// `compare --svg`: one panel per way, in the order given (any subset of
-/// the ways draws), laid out for a 16:9 slide: the title and the legend
-/// across the top, the panels in as few columns as fit, and a time axis
-/// under each column, every column on the same scale.
-pub(super) fn compare(panels: &[Panel]) -> Picture {
-    let span = panels
-        .iter()
-        .map(|p| secs(p.run.span()))
-        .fold(0.0, f64::max);
-    let grid = grid(panels);
-    let width = panel_width(grid.columns);
-    let title = match panels.first().map(|p| p.run.summary) {
-        Some(s) => format!(
-            "asyncdemo compare {} -n {} -d {}: {}",
-            s.demo.name(),
-            s.tasks,
-            given_delay(s),
-            match panels.len() {
-                1 => "one way".to_owned(),
-                n => format!("{n} ways on one time scale"),
-            }
-        ),
-        None => "asyncdemo compare".to_owned(),
-    };
-    let mut canvas = Canvas::default();
-    canvas.text((MARGIN, 38.0), TITLE, Anchor::Start, title.clone());
-    let measured = measure(panels, grid.columns);
-    // The legend first, under the title: on a slide it must not fall off
-    // the bottom.
-    let legend_end = draw_legend(&mut canvas, &legend_of(&measured), LEGEND_TOP, SLIDE.0);
-    let top = legend_end + 16.0;
-    let axis_of = |column: usize| {
-        let x0 = MARGIN + column as f64 * (width + GUTTER);
-        Axis {
-            span,
-            left: x0 + LABEL_ROOM,
-            right: x0 + width - 10.0,
-        }
-    };
-    let mut y = top;
-    for row in measured.chunks(grid.columns.max(1)) {
-        let mut row_height: f64 = 0.0;
-        for (column, m) in row.iter().enumerate() {
-            let axis = axis_of(column);
-            let x0 = axis.left - LABEL_ROOM;
-            let mut py = y;
-            canvas.front.push(Shape::Line {
-                from: (x0, py),
-                to: (x0 + width, py),
-                stroke: GRID,
-            });
-            for (i, line) in m.heading.iter().enumerate() {
-                py += HEADING + 8.0;
-                // The way in bold, at the start of the first line.
-                let (bold, body) = match line.strip_prefix(m.way.as_str()) {
-                    Some(rest) if i == 0 => (m.way.clone(), rest.to_owned()),
-                    _ => (String::new(), line.clone()),
-                };
-                canvas.front.push(Shape::Text {
-                    at: (x0, py),
-                    size: HEADING,
-                    anchor: Anchor::Start,
-                    fill: INK,
-                    bold,
-                    body,
-                });
-            }
-            // The verdict on lines of its own, wrapped to the panel.
-            for line in &m.verdict {
-                py += LABEL * 1.35;
-                canvas.front.push(Shape::Text {
-                    at: (x0 + 20.0, py),
-                    size: LABEL,
-                    anchor: Anchor::Start,
-                    fill: FAINT,
-                    bold: String::new(),
-                    body: line.clone(),
-                });
-            }
-            py += 12.0;
-            draw_run(
-                &mut canvas,
-                &m.panel.run,
-                &m.lanes,
-                axis,
-                py,
-                grid.lane,
-                &m.rows,
-            );
-            row_height = row_height.max(m.height(grid.lane));
-        }
-        y += row_height;
-    }
-    // A time axis under each column, its grid lines through the panels.
-    for column in 0..grid.columns.min(panels.len()) {
-        draw_axis(&mut canvas, axis_of(column), top, y + 4.0);
-    }
-    let height = if grid.fits { SLIDE.1 } else { y + AXIS_ROOM };
-    canvas.finish((SLIDE.0, height), title, true)
 }
 
 #[cfg(test)]
