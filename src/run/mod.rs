@@ -36,7 +36,7 @@ use crate::slowpoll::{Watch, Watchdog};
 use crate::state;
 use crate::vocab::{Mode, Outcome, Runtime, Work};
 use crate::wait::{
-    BlockInPlace, Blocking, BlockingCall, Sleep, SleepCall, SpawnBlocking, SpinCall, Wait,
+    BlockInPlace, Blocking, BlockingCall, Runner, Sleep, SleepCall, SpawnBlocking, SpinCall, Wait,
     YieldingSpin,
 };
 use anyhow::Context;
@@ -96,22 +96,16 @@ pub(crate) fn execute(
             let options = config.query.as_ref().expect("checked by the guard");
             query(config, sink, (watch, explain), teardown, options)?
         }
-        (None, None) if config.work == Work::Spin => drive(
-            config,
-            sink,
-            (watch, explain),
-            teardown,
-            YieldingSpin {
-                delay,
-                sink: Arc::clone(sink),
-            },
-            SpinCall { delay },
-        )?,
-        (None, None) => drive(
-            config,
-            sink,
-            (watch, explain),
-            teardown,
+        (None, None) if config.work == Work::Spin => {
+            Configured(config, sink, (watch, explain), teardown).run(
+                YieldingSpin {
+                    delay,
+                    sink: Arc::clone(sink),
+                },
+                SpinCall { delay },
+            )?
+        }
+        (None, None) => Configured(config, sink, (watch, explain), teardown).run(
             Sleep {
                 delay,
                 log: sink.log().cloned(),
@@ -153,7 +147,7 @@ fn fetch(
         config.delay,
         sink,
         options,
-        Drive(config, sink, watch, teardown),
+        Configured(config, sink, watch, teardown),
     )
 }
 
@@ -169,79 +163,66 @@ fn query(
         config.delay,
         sink,
         options,
-        Drive(config, sink, watch, teardown),
+        Configured(config, sink, watch, teardown),
     )
-}
-
-/// [`drive`], once the HTTP or database side has made the waits.
-struct Drive<'a>(&'a Config, &'a Arc<Sink>, Watched<'a>, Teardown);
-
-impl http::Driver for Drive<'_> {
-    fn drive<A, B>(self, nonblocking: A, blocking: B) -> anyhow::Result<Duration>
-    where
-        A: Wait + Send + 'static,
-        B: BlockingCall,
-    {
-        let Drive(config, sink, watch, teardown) = self;
-        drive(config, sink, watch, teardown, nonblocking, blocking)
-    }
 }
 
 /// Who times the tasks' polls: `--slow-poll`'s watch and `--explain`'s
 /// explainer (at most one of them; the command line lets only one in).
 type Watched<'a> = (Option<&'a Arc<Watch>>, Option<&'a Arc<Explainer>>);
 
-/// Runs the tasks the configured way: `nonblocking` is their wait in async
-/// mode, and `blocking` the call every other mode makes.
-fn drive<A, B>(
-    config: &Config,
-    sink: &Arc<Sink>,
-    watch: Watched<'_>,
-    teardown: Teardown,
-    nonblocking: A,
-    blocking: B,
-) -> anyhow::Result<Duration>
-where
-    A: Wait + Send + 'static,
-    B: BlockingCall,
-{
-    match (config.way.mode, config.way.runtime) {
-        (Mode::Threads, _) | (_, None) => {
-            let wait = Arc::new(Blocking {
-                call: blocking,
-                sink: Arc::clone(sink),
-            });
-            threads::on_threads(
-                config.tasks,
-                sink,
-                wait,
-                threads::os_threads(B::STACK_BYTES),
-            )
-        }
-        (Mode::Async, Some(runtime)) => {
-            on_runtime(config, runtime, sink, watch, teardown, nonblocking)
-        }
-        (Mode::Blocking, Some(runtime)) => {
-            let wait = Blocking {
-                call: blocking,
-                sink: Arc::clone(sink),
-            };
-            on_runtime(config, runtime, sink, watch, teardown, wait)
-        }
-        (Mode::SpawnBlocking, Some(runtime)) => {
-            let wait = SpawnBlocking {
-                call: Arc::new(blocking),
-                sink: Arc::clone(sink),
-            };
-            sink.overlap_in_pool();
-            on_runtime(config, runtime, sink, watch, teardown, wait)
-        }
-        (Mode::BlockInPlace, Some(runtime)) => {
-            let wait = BlockInPlace {
-                call: blocking,
-                sink: Arc::clone(sink),
-            };
-            on_runtime(config, runtime, sink, watch, teardown, wait)
+/// The tasks run the configured way, once a demo has made their waits:
+/// every demo but `lock` goes through it, `fetch` and `query` by way of
+/// the room that makes their waits ([`http`], [`db`]).
+struct Configured<'a>(&'a Config, &'a Arc<Sink>, Watched<'a>, Teardown);
+
+impl Runner for Configured<'_> {
+    /// Runs the tasks: `nonblocking` is their wait in async mode, and
+    /// `blocking` the call every other mode makes.
+    fn run<A, B>(self, nonblocking: A, blocking: B) -> anyhow::Result<Duration>
+    where
+        A: Wait + Send + 'static,
+        B: BlockingCall,
+    {
+        let Configured(config, sink, watch, teardown) = self;
+        match (config.way.mode, config.way.runtime) {
+            (Mode::Threads, _) | (_, None) => {
+                let wait = Arc::new(Blocking {
+                    call: blocking,
+                    sink: Arc::clone(sink),
+                });
+                threads::on_threads(
+                    config.tasks,
+                    sink,
+                    wait,
+                    threads::os_threads(B::STACK_BYTES),
+                )
+            }
+            (Mode::Async, Some(runtime)) => {
+                on_runtime(config, runtime, sink, watch, teardown, nonblocking)
+            }
+            (Mode::Blocking, Some(runtime)) => {
+                let wait = Blocking {
+                    call: blocking,
+                    sink: Arc::clone(sink),
+                };
+                on_runtime(config, runtime, sink, watch, teardown, wait)
+            }
+            (Mode::SpawnBlocking, Some(runtime)) => {
+                let wait = SpawnBlocking {
+                    call: Arc::new(blocking),
+                    sink: Arc::clone(sink),
+                };
+                sink.overlap_in_pool();
+                on_runtime(config, runtime, sink, watch, teardown, wait)
+            }
+            (Mode::BlockInPlace, Some(runtime)) => {
+                let wait = BlockInPlace {
+                    call: blocking,
+                    sink: Arc::clone(sink),
+                };
+                on_runtime(config, runtime, sink, watch, teardown, wait)
+            }
         }
     }
 }
