@@ -44,7 +44,7 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 /// The mutable part of the sink, behind its lock.
-pub(crate) struct State {
+pub(crate) struct SinkState {
     /// The destination, normally stdout. Boxed so the sink is one type
     /// whatever it writes to; the dynamic call happens per flush, not per line.
     out: WholeLines<Box<dyn Write + Send>>,
@@ -75,7 +75,7 @@ struct Followed {
     what: String,
 }
 
-impl State {
+impl SinkState {
     /// Time since the run started, or zero if it had not started.
     pub(crate) fn elapsed(&self) -> Duration {
         self.start.map(|s| s.elapsed()).unwrap_or_default()
@@ -144,7 +144,7 @@ impl State {
 
     /// Hands `event` to every follower, in order; the first error stops.
     fn emit(&mut self, event: &RunEvent<'_>) -> anyhow::Result<()> {
-        let State {
+        let SinkState {
             out,
             recorder,
             followers,
@@ -236,7 +236,7 @@ pub(crate) struct Sink {
     /// The output and the followers, with who concludes the run: the
     /// conclusion is claimed under the lock every task line takes, so
     /// whoever wins writes the only summary, and no line follows it.
-    state: Guarded<State>,
+    state: Guarded<SinkState>,
     /// Woken when the run must stop (say, `| head -1` closed the pipe, or a
     /// fetch failed), so that an async run stops waiting at once.
     stop: Notify,
@@ -332,7 +332,7 @@ impl Sink {
             completed: AtomicU32::new(0),
             overlap: None,
             log: std::sync::OnceLock::new(),
-            state: Guarded::new(State {
+            state: Guarded::new(SinkState {
                 out: WholeLines::new(out),
                 start: None,
                 failed: 0,
@@ -495,26 +495,26 @@ impl Sink {
 
     /// Takes the lock. A panic while holding it cannot leave the state
     /// half-written in a way that matters here, so a poisoned lock is used as is.
-    pub(crate) fn lock(&self) -> Guard<'_, State> {
+    pub(crate) fn lock(&self) -> Guard<'_, SinkState> {
         self.state.lock()
     }
 
     /// Takes the lock if it comes free within `patience`. For the signal
     /// thread, which must end the program promptly even if a write is stuck.
-    pub(crate) fn lock_within(&self, patience: Duration) -> Option<Guard<'_, State>> {
+    pub(crate) fn lock_within(&self, patience: Duration) -> Option<Guard<'_, SinkState>> {
         self.state.lock_within(patience)
     }
 
     /// The output with who concludes the run, for the paths that race to
     /// conclude it (the normal end, a signal, a hang-up).
-    pub(crate) fn conclusion(&self) -> &Guarded<State> {
+    pub(crate) fn conclusion(&self) -> &Guarded<SinkState> {
         &self.state
     }
 
     /// What a run stopped early had done by now: its time so far, the tasks
     /// that finished or failed, and its `polls` when they were timed.
     /// `state` is this sink's, locked by the caller.
-    pub(crate) fn so_far(&self, state: &State, polls: Option<Polls>) -> Outcome {
+    pub(crate) fn so_far(&self, state: &SinkState, polls: Option<Polls>) -> Outcome {
         Outcome {
             elapsed: state.elapsed(),
             completed: self.completed(),
@@ -570,7 +570,7 @@ impl Sink {
 
     /// Makes `follower` (called `what` in an error) follow the run's events
     /// from now on.
-    fn add_follower(&self, state: &mut State, follower: Box<dyn Follower>, what: String) {
+    fn add_follower(&self, state: &mut SinkState, follower: Box<dyn Follower>, what: String) {
         state.followers.push(Followed { follower, what });
         // Every line now goes to a follower.
         self.counts_only.store(false, Ordering::Relaxed);
@@ -742,7 +742,7 @@ impl Sink {
     /// A `failed` wait ends the wait, but its line is not the task's last
     /// line: the pictures show a wait that never finished, which is what
     /// happened.
-    fn put(&self, state: &mut State, id: u32, phase: Phase, own: Option<&str>, failed: bool) {
+    fn put(&self, state: &mut SinkState, id: u32, phase: Phase, own: Option<&str>, failed: bool) {
         let followed = state.followed();
         if own.is_none() && !followed && self.line_style == LineStyle::Plain {
             // A plain run's line: the demo's words, one `write_all` of a
@@ -812,7 +812,7 @@ impl Sink {
     }
 
     /// Stops the run if the output failed; `true` if it did not.
-    fn check(&self, state: &mut State, written: io::Result<()>) -> bool {
+    fn check(&self, state: &mut SinkState, written: io::Result<()>) -> bool {
         match written {
             Ok(()) => true,
             Err(err) => {
@@ -824,7 +824,7 @@ impl Sink {
 
     /// Tells the followers about `event`; `false` if one of them failed,
     /// which stops the run.
-    fn tell(&self, state: &mut State, event: &RunEvent<'_>) -> bool {
+    fn tell(&self, state: &mut SinkState, event: &RunEvent<'_>) -> bool {
         match state.emit(event) {
             Ok(()) => true,
             Err(err) => {
@@ -920,7 +920,7 @@ impl Sink {
         self.lock().error.is_some()
     }
 
-    fn stop_with(&self, state: &mut State, err: anyhow::Error) {
+    fn stop_with(&self, state: &mut SinkState, err: anyhow::Error) {
         if state.error.is_none() {
             state.error = Some(err);
         }
@@ -942,7 +942,7 @@ impl Sink {
 /// Whether the run has stopped, so that nothing more is written or told:
 /// an error stopped it, or it has been concluded (the summary is out, or
 /// being written, and no task line may follow it).
-fn stopped(state: &Guard<'_, State>) -> bool {
+fn stopped(state: &Guard<'_, SinkState>) -> bool {
     state.error.is_some() || state.is_concluded()
 }
 
@@ -1247,9 +1247,9 @@ pub(crate) mod tests {
     /// A follower in the style of a narration: it writes a line of its own
     /// through the run's writer at each wait, and keeps the kinds of event
     /// it saw where another thread can read them.
-    struct Narrator(Arc<Mutex<Vec<String>>>);
+    struct Commentator(Arc<Mutex<Vec<String>>>);
 
-    impl Follower for Narrator {
+    impl Follower for Commentator {
         fn follow(&mut self, event: &RunEvent<'_>, out: &mut dyn Write) -> io::Result<()> {
             let seen = match *event {
                 RunEvent::Line { event, text } => format!("line {} {text}", event.task),
@@ -1286,8 +1286,8 @@ pub(crate) mod tests {
         assert!(!sink.follows_threads());
         {
             let mut state = sink.lock();
-            let narrator = Box::new(Narrator(Arc::clone(&seen)));
-            sink.add_follower(&mut state, narrator, "narrating".into());
+            let commentator = Box::new(Commentator(Arc::clone(&seen)));
+            sink.add_follower(&mut state, commentator, "narrating".into());
         }
         assert!(sink.follows_threads(), "it asked for the threads");
         sink.line(1, Phase::First);

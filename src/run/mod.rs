@@ -139,7 +139,7 @@ pub(crate) fn execute(
 fn fetch(
     config: &Config,
     sink: &Arc<Sink>,
-    watch: Watched<'_>,
+    watch: PollTimers<'_>,
     teardown: Teardown,
     options: &FetchOptions,
 ) -> anyhow::Result<(Duration, Option<Duration>)> {
@@ -155,7 +155,7 @@ fn fetch(
 fn query(
     config: &Config,
     sink: &Arc<Sink>,
-    watch: Watched<'_>,
+    watch: PollTimers<'_>,
     teardown: Teardown,
     options: &QueryOptions,
 ) -> anyhow::Result<Duration> {
@@ -169,12 +169,12 @@ fn query(
 
 /// Who times the tasks' polls: `--slow-poll`'s watch and `--explain`'s
 /// explainer (at most one of them; the command line lets only one in).
-type Watched<'a> = (Option<&'a Arc<Watch>>, Option<&'a Arc<Explainer>>);
+type PollTimers<'a> = (Option<&'a Arc<Watch>>, Option<&'a Arc<Explainer>>);
 
 /// The tasks run the configured way, once a demo has made their waits:
 /// every demo but `lock` goes through it, `fetch` and `query` by way of
 /// the room that makes their waits ([`http`], [`db`]).
-struct Configured<'a>(&'a Config, &'a Arc<Sink>, Watched<'a>, Teardown);
+struct Configured<'a>(&'a Config, &'a Arc<Sink>, PollTimers<'a>, Teardown);
 
 impl Runner for Configured<'_> {
     /// Runs the tasks: `nonblocking` is their wait in async mode, and
@@ -232,7 +232,7 @@ fn on_runtime<W: Wait + Send + 'static>(
     config: &Config,
     runtime: Runtime,
     sink: &Arc<Sink>,
-    (watch, explain): Watched<'_>,
+    (watch, explain): PollTimers<'_>,
     teardown: Teardown,
     wait: W,
 ) -> anyhow::Result<Duration> {
