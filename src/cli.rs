@@ -66,28 +66,12 @@ pub(crate) enum Command {
     Hello(RunArgs),
     /// Each task sends an HTTP GET to a slow server and prints a line before
     /// and after: async with reqwest, or blocking with ureq (--blocking).
-    #[command(mut_arg("tasks", |arg| arg.default_value("3")),
-              mut_arg("mode", fetch_mode),
-              // A fetch's wait is its request; `--work spin` is refused.
-              mut_arg("work", |arg| arg.hide(true)),
-              mut_arg("blocking", |arg| arg.help(
-                  "Use a blocking client: shorthand for --mode blocking")),
-              mut_arg("delay", |arg| arg.help(
-                  "How long the built-in server waits before each reply, e.g. 250ms, 1.5s, 0")),
-              after_help = examples_help("fetch"))]
+    #[command(mut_args(|arg| FETCH.describe(arg)), after_help = examples_help("fetch"))]
     Fetch(FetchArgs),
     /// Each task runs a slow database query and prints a line before and
     /// after: in-memory SQLite by default, or PostgreSQL (--db); an async
     /// driver, or a blocking one (--blocking).
-    #[command(mut_arg("tasks", |arg| arg.default_value("3")),
-              mut_arg("mode", query_mode),
-              // A query's wait is the query; `--work spin` is refused.
-              mut_arg("work", |arg| arg.hide(true)),
-              mut_arg("blocking", |arg| arg.help(
-                  "Use a blocking driver: shorthand for --mode blocking")),
-              mut_arg("delay", |arg| arg.help(
-                  "How long each query takes in the database, e.g. 300ms, 1.5s, 0")),
-              after_help = examples_help("query"))]
+    #[command(mut_args(|arg| QUERY.describe(arg)), after_help = examples_help("query"))]
     Query(QueryArgs),
     /// Each task takes one shared lock, prints, waits --delay holding it,
     /// prints and releases it: a std::sync::Mutex held across .await
@@ -123,10 +107,42 @@ pub(crate) enum Command {
     Man,
 }
 
-/// `--mode` as `fetch` describes it: the same modes, in the words of a
-/// request instead of a sleep.
-fn fetch_mode(arg: clap::Arg) -> clap::Arg {
-    described_mode(arg, "How each request waits", |mode| match mode {
+/// How a demo whose tasks wait on a peer (a server, a database) words its
+/// options: the same options as a sleeping demo's, each said for what the
+/// tasks wait on. `fetch` and `query` differ only in these words.
+struct PeerWords {
+    /// `--blocking`'s help.
+    blocking: &'static str,
+    /// `--delay`'s help.
+    delay: &'static str,
+    /// `--mode`'s help.
+    mode: &'static str,
+    /// Each mode in the words of this demo's call.
+    modes: fn(Mode) -> &'static str,
+}
+
+impl PeerWords {
+    /// `arg`, an option of the demo's command, as this demo words it: three
+    /// tasks by default, `--mode`, `--blocking` and `--delay` in its words,
+    /// and no `--work` (the wait is the call; `--work spin` is refused).
+    fn describe(&self, arg: clap::Arg) -> clap::Arg {
+        match arg.get_id().as_str() {
+            "tasks" => arg.default_value("3"),
+            "mode" => described_mode(arg, self.mode, self.modes),
+            "work" => arg.hide(true),
+            "blocking" => arg.help(self.blocking),
+            "delay" => arg.help(self.delay),
+            _ => arg,
+        }
+    }
+}
+
+/// `fetch`'s words: a request instead of a sleep.
+const FETCH: PeerWords = PeerWords {
+    blocking: "Use a blocking client: shorthand for --mode blocking",
+    delay: "How long the built-in server waits before each reply, e.g. 250ms, 1.5s, 0",
+    mode: "How each request waits",
+    modes: |mode| match mode {
         Mode::Async => "An async client: the thread is free while a request waits",
         Mode::Blocking => "A blocking client inside the coroutines: each request holds the thread",
         Mode::Threads => "Each task on an OS thread of its own, with a blocking client",
@@ -136,13 +152,15 @@ fn fetch_mode(arg: clap::Arg) -> clap::Arg {
         Mode::BlockInPlace => {
             "Each blocking request inside block_in_place (multi-thread runtime only)"
         }
-    })
-}
+    },
+};
 
-/// `--mode` as `query` describes it: the same modes, in the words of a
-/// database driver.
-fn query_mode(arg: clap::Arg) -> clap::Arg {
-    described_mode(arg, "How each query waits", |mode| match mode {
+/// `query`'s words: a database driver's.
+const QUERY: PeerWords = PeerWords {
+    blocking: "Use a blocking driver: shorthand for --mode blocking",
+    delay: "How long each query takes in the database, e.g. 300ms, 1.5s, 0",
+    mode: "How each query waits",
+    modes: |mode| match mode {
         Mode::Async => "An async driver: tokio-postgres, or SQLite on a thread per connection",
         Mode::Blocking => {
             "A blocking driver inside the coroutines: rusqlite, or the sync postgres client"
@@ -152,8 +170,8 @@ fn query_mode(arg: clap::Arg) -> clap::Arg {
         Mode::BlockInPlace => {
             "Each blocking query inside block_in_place (multi-thread runtime only)"
         }
-    })
-}
+    },
+};
 
 /// `--mode` with `help`, each mode explained by `words`: the same values
 /// and parser for every demo, only the words differ.
