@@ -22,11 +22,7 @@ pub(crate) use imp::{CLIENT_STACK_BYTES, Server, fetch, serve};
 /// Checks that `what` (`fetch`, `compare fetch`, `serve`) can run in this
 /// build.
 pub(crate) fn require(what: &str) -> anyhow::Result<()> {
-    if imp::ENABLED {
-        Ok(())
-    } else {
-        Err(missing(what))
-    }
+    imp::ENABLED.then_some(()).ok_or_else(|| missing(what))
 }
 
 /// The error for `what` in a build without HTTP.

@@ -24,7 +24,7 @@
 pub(crate) mod lock;
 mod threads;
 
-use crate::config::{Config, FetchOptions, QueryOptions};
+use crate::config::Config;
 use crate::db;
 use crate::demo;
 use crate::events;
@@ -86,34 +86,38 @@ pub(crate) fn execute(
     let mut observed_delay = None;
     let (mut deadlock, mut locks) = (None, Vec::new());
     let delay = config.delay;
+    // Every demo but `lock` runs its tasks through this; `fetch` and
+    // `query` hand it to the room that makes their waits.
+    let runner = Configured(config, sink, (watch, explain), teardown);
     let elapsed = match (&config.fetch, config.way.lock) {
         (_, Some(kind)) => {
             let (elapsed, found, marks) = lock::run(config, kind, sink, watch)?;
             (deadlock, locks) = (found, marks);
             elapsed
         }
+        // The tasks' waits are database queries ([`db`]).
         (None, None) if config.query.is_some() => {
             let options = config.query.as_ref().expect("checked by the guard");
-            query(config, sink, (watch, explain), teardown, options)?
+            db::query(delay, sink, options, runner)?
         }
-        (None, None) if config.work == Work::Spin => {
-            Configured(config, sink, (watch, explain), teardown).run(
-                YieldingSpin {
-                    delay,
-                    sink: Arc::clone(sink),
-                },
-                SpinCall { delay },
-            )?
-        }
-        (None, None) => Configured(config, sink, (watch, explain), teardown).run(
+        (None, None) if config.work == Work::Spin => runner.run(
+            YieldingSpin {
+                delay,
+                sink: Arc::clone(sink),
+            },
+            SpinCall { delay },
+        )?,
+        (None, None) => runner.run(
             Sleep {
                 delay,
                 log: sink.log().cloned(),
             },
             SleepCall { delay },
         )?,
+        // The tasks' waits are HTTP requests ([`http`]); the quickest round
+        // trip is the server's delay as the clients saw it.
         (Some(options), None) => {
-            let (elapsed, observed) = fetch(config, sink, (watch, explain), teardown, options)?;
+            let (elapsed, observed) = http::fetch(delay, sink, options, runner)?;
             observed_delay = observed;
             elapsed
         }
@@ -134,39 +138,6 @@ pub(crate) fn execute(
     })
 }
 
-/// Runs the fetch demo: the tasks' waits are HTTP requests ([`http`]).
-/// Returns the elapsed time and the quickest round trip.
-fn fetch(
-    config: &Config,
-    sink: &Arc<Sink>,
-    watch: PollTimers<'_>,
-    teardown: Teardown,
-    options: &FetchOptions,
-) -> anyhow::Result<(Duration, Option<Duration>)> {
-    http::fetch(
-        config.delay,
-        sink,
-        options,
-        Configured(config, sink, watch, teardown),
-    )
-}
-
-/// Runs the query demo: the tasks' waits are database queries ([`db`]).
-fn query(
-    config: &Config,
-    sink: &Arc<Sink>,
-    watch: PollTimers<'_>,
-    teardown: Teardown,
-    options: &QueryOptions,
-) -> anyhow::Result<Duration> {
-    db::query(
-        config.delay,
-        sink,
-        options,
-        Configured(config, sink, watch, teardown),
-    )
-}
-
 /// Who times the tasks' polls: `--slow-poll`'s watch and `--explain`'s
 /// explainer (at most one of them; the command line lets only one in).
 type PollTimers<'a> = (Option<&'a Arc<Watch>>, Option<&'a Arc<Explainer>>);
@@ -174,6 +145,7 @@ type PollTimers<'a> = (Option<&'a Arc<Watch>>, Option<&'a Arc<Explainer>>);
 /// The tasks run the configured way, once a demo has made their waits:
 /// every demo but `lock` goes through it, `fetch` and `query` by way of
 /// the room that makes their waits ([`http`], [`db`]).
+#[derive(Clone, Copy)]
 struct Configured<'a>(&'a Config, &'a Arc<Sink>, PollTimers<'a>, Teardown);
 
 impl Runner for Configured<'_> {
@@ -184,44 +156,23 @@ impl Runner for Configured<'_> {
         A: Wait + Send + 'static,
         B: BlockingCall,
     {
-        let Configured(config, sink, watch, teardown) = self;
+        let Configured(config, sink, ..) = self;
         match (config.way.mode, config.way.runtime) {
             (Mode::Threads, _) | (_, None) => {
-                let wait = Arc::new(Blocking {
-                    call: blocking,
-                    sink: Arc::clone(sink),
-                });
-                threads::on_threads(
-                    config.tasks,
-                    sink,
-                    wait,
-                    threads::os_threads(B::STACK_BYTES),
-                )
+                let wait = Arc::new(Blocking::new(blocking, sink));
+                let spawn = threads::os_threads(B::STACK_BYTES);
+                threads::on_threads(config.tasks, sink, wait, spawn)
             }
-            (Mode::Async, Some(runtime)) => {
-                on_runtime(config, runtime, sink, watch, teardown, nonblocking)
-            }
+            (Mode::Async, Some(runtime)) => on_runtime(self, runtime, nonblocking),
             (Mode::Blocking, Some(runtime)) => {
-                let wait = Blocking {
-                    call: blocking,
-                    sink: Arc::clone(sink),
-                };
-                on_runtime(config, runtime, sink, watch, teardown, wait)
+                on_runtime(self, runtime, Blocking::new(blocking, sink))
             }
             (Mode::SpawnBlocking, Some(runtime)) => {
-                let wait = SpawnBlocking {
-                    call: Arc::new(blocking),
-                    sink: Arc::clone(sink),
-                };
                 sink.overlap_in_pool();
-                on_runtime(config, runtime, sink, watch, teardown, wait)
+                on_runtime(self, runtime, SpawnBlocking::new(blocking, sink))
             }
             (Mode::BlockInPlace, Some(runtime)) => {
-                let wait = BlockInPlace {
-                    call: blocking,
-                    sink: Arc::clone(sink),
-                };
-                on_runtime(config, runtime, sink, watch, teardown, wait)
+                on_runtime(self, runtime, BlockInPlace::new(blocking, sink))
             }
         }
     }
@@ -229,11 +180,8 @@ impl Runner for Configured<'_> {
 
 /// Builds the runtime and drives the tasks on it, joined or spawned.
 fn on_runtime<W: Wait + Send + 'static>(
-    config: &Config,
+    Configured(config, sink, (watch, explain), teardown): Configured<'_>,
     runtime: Runtime,
-    sink: &Arc<Sink>,
-    (watch, explain): PollTimers<'_>,
-    teardown: Teardown,
     wait: W,
 ) -> anyhow::Result<Duration> {
     let rt = build_runtime(runtime, config, sink)?;

@@ -138,6 +138,16 @@ pub(crate) struct Blocking<B> {
     pub(crate) sink: Arc<Sink>,
 }
 
+impl<B> Blocking<B> {
+    /// `call`, made in place, flushing `sink` first.
+    pub(crate) fn new(call: B, sink: &Arc<Sink>) -> Blocking<B> {
+        Blocking {
+            call,
+            sink: Arc::clone(sink),
+        }
+    }
+}
+
 impl<B: BlockingCall> Wait for Blocking<B> {
     async fn wait(&self, id: u32) -> Ending {
         if !self.call.blocks() {
@@ -184,6 +194,16 @@ pub(crate) struct SpawnBlocking<B> {
     /// Told when a call is handed over, and when a pool thread begins and
     /// ends it (the model's *queued* and *in the pool*; `peak_overlap`).
     pub(crate) sink: Arc<Sink>,
+}
+
+impl<B> SpawnBlocking<B> {
+    /// `call`, handed to the blocking pool, telling `sink`.
+    pub(crate) fn new(call: B, sink: &Arc<Sink>) -> SpawnBlocking<B> {
+        SpawnBlocking {
+            call: Arc::new(call),
+            sink: Arc::clone(sink),
+        }
+    }
 }
 
 impl<B: BlockingCall> Wait for SpawnBlocking<B> {
