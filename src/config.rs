@@ -11,9 +11,7 @@
 
 use crate::cli::{ColorChoice, CompareArgs, DbArgs, FetchArgs, RunArgs, ServeArgs, Workload};
 use crate::dburl::Database;
-use crate::vocab::{
-    Check, Demo, Format, LineStyle, LockKind, Mode, Runtime, RuntimeKind, Term, Work,
-};
+use crate::vocab::{Demo, Format, LineStyle, LockKind, Mode, Runtime, RuntimeKind, Term, Work};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -721,6 +719,40 @@ pub(crate) fn usage_error(command: &str, message: String) -> clap::Error {
     match cli.find_subcommand_mut(command) {
         Some(command) => command.error(ArgumentConflict, message),
         None => cli.error(ArgumentConflict, message),
+    }
+}
+
+/// A bound on the elapsed time that a CI job can enforce.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Check {
+    /// `--max-elapsed`: the run must not take longer.
+    MaxElapsed(Duration),
+    /// `--min-elapsed`: the run must not be quicker.
+    MinElapsed(Duration),
+}
+
+impl Check {
+    /// The name used in the JSON summary.
+    pub(crate) const fn name(self) -> &'static str {
+        match self {
+            Check::MaxElapsed(_) => "max_elapsed",
+            Check::MinElapsed(_) => "min_elapsed",
+        }
+    }
+
+    /// The bound.
+    pub(crate) const fn limit(self) -> Duration {
+        match self {
+            Check::MaxElapsed(limit) | Check::MinElapsed(limit) => limit,
+        }
+    }
+
+    /// Whether a run that took `elapsed` passes.
+    pub(crate) fn passes(self, elapsed: Duration) -> bool {
+        match self {
+            Check::MaxElapsed(limit) => elapsed <= limit,
+            Check::MinElapsed(limit) => elapsed >= limit,
+        }
     }
 }
 

@@ -306,3 +306,12 @@ fn the_line_style_follows_format_and_detail() {
         LineStyle::Ndjson
     );
 }
+
+#[test]
+fn check_bounds_are_inclusive() {
+    let second = Duration::from_secs(1);
+    assert!(Check::MaxElapsed(second).passes(second));
+    assert!(!Check::MaxElapsed(second).passes(second + Duration::from_nanos(1)));
+    assert!(Check::MinElapsed(second).passes(second));
+    assert!(!Check::MinElapsed(second).passes(second - Duration::from_nanos(1)));
+}
