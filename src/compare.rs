@@ -226,7 +226,8 @@ pub(crate) const TRIALS: [Trial; 8] = [
 
 /// The runs of `compare --work spin`: the same ways, with a busy loop on
 /// the CPU in place of each sleep, and `block-in-place` joined and spawned.
-/// More threads help only as far as there are cores to run them.
+/// Each loop in flight has a thread, but the threads share the CPUs: more
+/// threads than free CPUs add no speed.
 pub(crate) const SPIN_TRIALS: [Trial; 8] = [
     Trial {
         name: WayName::Async,
@@ -240,12 +241,13 @@ pub(crate) const SPIN_TRIALS: [Trial; 8] = [
     },
     Trial {
         name: WayName::Threads,
-        why: "each loop on an OS thread of its own, as many at once as there are cores",
+        why: "the loops share the CPUs, each on an OS thread of its own",
         why_fetch: None,
     },
     Trial {
         name: WayName::SpawnBlocking,
-        why: "the loops run on tokio's blocking pool, as many at once as there are cores",
+        why: "the loops share the CPUs, each on a thread of tokio's blocking pool, which \
+              starts threads as the calls need them",
         why_fetch: None,
     },
     Trial {
@@ -255,19 +257,21 @@ pub(crate) const SPIN_TRIALS: [Trial; 8] = [
     },
     Trial {
         name: WayName::MultiSpawned,
-        why: "each spawned loop runs on a worker, one worker per core",
+        why: "each spawned loop holds the worker it runs on to its end, and tokio starts \
+              one worker per CPU",
         why_fetch: None,
     },
     Trial {
         name: WayName::InPlaceJoined,
-        why: "block_in_place moves a worker's other tasks away, but join_all's loops are one \
-              task, on the thread that blocks: they still run in turn",
+        why: "join_all's loops are polled on block_on's thread, which holds no worker core: \
+              block_in_place has nothing to hand to another thread, so each loop runs to its \
+              end in turn",
         why_fetch: None,
     },
     Trial {
         name: WayName::InPlaceSpawned,
-        why: "block_in_place hands each spinning worker's other tasks to a new thread, so \
-              the loops share the cores",
+        why: "block_in_place hands each spinning worker's core to another thread, which \
+              polls the next loop: the loops share the CPUs, each on a thread of its own",
         why_fetch: None,
     },
 ];
@@ -651,7 +655,7 @@ fn python_rows(args: &CompareArgs, shared: &Shared) -> ExitCode {
                 python::query_args(&query.db, query.connections),
             )
         }
-        _ => (python::ways(args.demo), Vec::new()),
+        _ => (python::ways(args.demo), python::Extra::default()),
     };
     let ways = python_twins(all, &args.ways);
     if ways.is_empty() && !all.is_empty() {

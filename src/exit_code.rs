@@ -50,9 +50,10 @@ impl ExitCode {
         match self {
             ExitCode::Success => "the run finished and every timing check passed",
             ExitCode::CheckFailed => {
-                "a --max-elapsed or --min-elapsed check failed, a fetch failed, the lock \
-                 demo deadlocked, or a limit of the machine (threads, memory, file \
-                 descriptors) was hit"
+                "a --max-elapsed or --min-elapsed check failed, a fetch or a query \
+                 failed (the sync postgres client refused inside a coroutine included), \
+                 a way of compare failed, the lock demo deadlocked, or a limit of the \
+                 machine (threads, memory, file descriptors) was hit"
             }
             ExitCode::Error => "a usage error, or a runtime error such as a full disk",
             ExitCode::Interrupted => "stopped by SIGINT (Ctrl-C)",

@@ -80,7 +80,9 @@
 //!   for the pictures.
 //! - `live`: `--live`, the timeline drawn on the terminal while the run
 //!   goes (ratatui's inline viewport, on a thread of its own), a follower of
-//!   the run's events; the one place that looks at the default cargo
+//!   the run's events; its clock can be told instead (a replay's recorded
+//!   time), and `live::step` shows a recorded run one step per key with
+//!   the same drawing; the one place that looks at the default cargo
 //!   feature `live` (`enabled.rs`, or a `disabled.rs` with the same API).
 //! - `wait`: the ways of waiting, the one thing that differs between
 //!   modes: a tokio timer, a blocking call in place, the blocking pool,
@@ -119,7 +121,10 @@
 //!   file with the model's observations and the summary (its layout and
 //!   version are documented there and in docs/ci.md).
 //! - `replay`: `asyncdemo replay FILE`, a recording read back (every byte
-//!   checked) and played through the run's own followers and exports.
+//!   checked) and played through the run's own followers and exports; on
+//!   a terminal it feeds `live`'s view too (`replay::walk`: the recorded
+//!   events and observations in time order), at the recorded pace or a
+//!   step per key (`--step`).
 //! - `python`: `compare --python`, the notes' own Python programs run by
 //!   python3 with a deadline, their task lines read back as events.
 //! - `compare`: the `compare` command, one run per way of running.

@@ -24,7 +24,7 @@ use crate::net::escaped;
 use crate::report::compare::Row;
 use crate::report::{Summary, marks};
 use crate::vocab::{Demo, Event, Language, Mode, Outcome, Park, Phase, Polls, Runtime, Signal};
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::mpsc;
@@ -178,15 +178,31 @@ pub(crate) fn query_ways(db: &Database) -> &'static [Program] {
     }
 }
 
-/// What the query rows pass the script after the delay: the database, as
-/// Python's drivers take it, and how many connections.
-pub(crate) fn query_args(db: &Database, connections: u32) -> Vec<String> {
+/// What a row's script is told besides its workload: the arguments after
+/// the delay, and the text it reads on stdin.
+#[derive(Debug, Default)]
+pub(crate) struct Extra {
+    /// Arguments after the delay (the number of connections of `query`).
+    args: Vec<String>,
+    /// What the script reads on stdin: `query`'s database. It is kept out
+    /// of the arguments because a PostgreSQL `--db` may hold a password,
+    /// and every user of the machine can read a process's arguments (`ps`,
+    /// `/proc/PID/cmdline`); a pipe is read by python3 alone.
+    stdin: Option<String>,
+}
+
+/// What the query rows tell the script: the database, as Python's drivers
+/// take it, on stdin, and how many connections, as an argument.
+pub(crate) fn query_args(db: &Database, connections: u32) -> Extra {
     let db = match db {
         Database::Memory => ":memory:".to_owned(),
         Database::File(path) => path.display().to_string(),
         Database::Postgres(text) => text.clone(),
     };
-    vec![db, connections.to_string()]
+    Extra {
+        args: vec![connections.to_string()],
+        stdin: Some(db),
+    }
 }
 
 /// The Python rows of `demo` (for `query`, see [`query_ways`]).
@@ -226,22 +242,17 @@ pub(crate) enum Ran {
 
 /// Runs `way` for `demo` with the workload of the tokio rows, killing it
 /// after `deadline`.
-/// `extra` follows the delay (the database of `query`, see [`query_args`]).
+/// `extra` is what the row is told besides the workload (`query`'s
+/// connections as an argument, its database on stdin: see [`query_args`]).
 pub(crate) fn run(
     way: &Program,
     demo: Demo,
     workload: &Workload,
     deadline: Duration,
-    extra: &[String],
+    extra: &Extra,
 ) -> Ran {
     let tasks = workload.tasks_for(demo);
-    let mut args = vec![
-        way.key.to_owned(),
-        demo.name().to_owned(),
-        tasks.to_string(),
-        format!("{}", workload.delay.as_secs_f64()),
-    ];
-    args.extend_from_slice(extra);
+    let mut args = arguments(way, demo, workload, extra);
     // fetch talks to a server of its own, as each tokio row does; it
     // stops when `_server` is dropped.
     let _server = match serve(demo, workload.delay) {
@@ -253,7 +264,7 @@ pub(crate) fn run(
         Err(why) => return Ran::Row(Box::new(failed(way, demo, workload, None, why))),
     };
     let bound = (u64::from(tasks) * 2 + 200_100).saturating_mul(BYTES_PER_LINE);
-    let ended = match execute(&args, deadline, bound) {
+    let ended = match execute(&args, extra.stdin.as_deref(), deadline, bound) {
         Ok(ended) => ended,
         Err(NotRun::Start(err)) if err.kind() == io::ErrorKind::NotFound => {
             return Ran::NoPython(format!("{PROGRAM} is not on PATH"));
@@ -316,6 +327,19 @@ pub(crate) fn run(
     )))
 }
 
+/// The script's arguments for `way`: the row, the demo, the workload and
+/// `extra`'s arguments (the URL of `fetch`'s server follows, when it runs).
+fn arguments(way: &Program, demo: Demo, workload: &Workload, extra: &Extra) -> Vec<String> {
+    let mut args = vec![
+        way.key.to_owned(),
+        demo.name().to_owned(),
+        workload.tasks_for(demo).to_string(),
+        format!("{}", workload.delay.as_secs_f64()),
+    ];
+    args.extend_from_slice(&extra.args);
+    args
+}
+
 /// Stops the python3 running now, if any, with everything it started: the
 /// signal path of `compare`, which is about to end the process.
 pub(crate) fn stop_running() {
@@ -363,20 +387,26 @@ enum NotRun {
     Refused(anyhow::Error),
 }
 
-/// Runs the script with `args` until it ends or `deadline` passes, reading
-/// at most `bound` bytes of its stdout.
+/// Runs the script with `args`, and `stdin` (if any) on its stdin, until it
+/// ends or `deadline` passes, reading at most `bound` bytes of its stdout.
 ///
 /// When python3 exits, what it printed is all in the pipes already (or
 /// read): its process group is then ended, so that a child it left
 /// behind, which would hold the pipes open, neither outlives the row nor
 /// keeps its record from being read.
-fn execute(args: &[String], deadline: Duration, bound: u64) -> Result<Ended, NotRun> {
+fn execute(
+    args: &[String],
+    stdin: Option<&str>,
+    deadline: Duration,
+    bound: u64,
+) -> Result<Ended, NotRun> {
     use std::os::unix::process::CommandExt;
-    let mut child = Command::new(PROGRAM)
-        .arg("-c")
-        .arg(SCRIPT)
-        .args(args)
-        .stdin(Stdio::null())
+    let mut child = command(args)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         // A group of its own: the deadline kills what it started too, and
@@ -403,6 +433,21 @@ fn execute(args: &[String], deadline: Duration, bound: u64) -> Result<Ended, Not
         let stderr = read_in_background(child.stderr.take(), |pipe| tail(pipe, STDERR_TAIL))?;
         Ok((stdout, stderr))
     });
+    // Written from a thread of its own, as the pipes are read: a text
+    // larger than the pipe holds would otherwise wait for python3 to read
+    // it, past the deadline. Then closed, so that python3 reads to its end.
+    let readers = readers.and_then(|readers| {
+        if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
+            let text = text.to_owned();
+            let thread = std::thread::Builder::new().name("python3 input".into());
+            // A python3 that ended before reading it (a package missing)
+            // closed the pipe: nothing is lost, so the error is dropped.
+            limits::spawn(thread, "a thread to write python3's input", move || {
+                let _ = pipe.write_all(text.as_bytes());
+            })?;
+        }
+        Ok(readers)
+    });
     let (stdout, stderr) = match readers {
         Ok(readers) => readers,
         Err(err) => {
@@ -421,6 +466,14 @@ fn execute(args: &[String], deadline: Duration, bound: u64) -> Result<Ended, Not
         stdout,
         stderr,
     })
+}
+
+/// python3 told to run the script with `args`: everything a row passes
+/// on its command line, which every user of the machine can read.
+fn command(args: &[String]) -> Command {
+    let mut command = Command::new(PROGRAM);
+    command.arg("-c").arg(SCRIPT).args(args);
+    command
 }
 
 /// Waits for `child`, then ends its process `group`; at `deadline` (if
@@ -767,6 +820,40 @@ mod tests {
         assert_eq!(parsed.observed, Some(Duration::from_nanos(7000)));
         assert_eq!(parsed.polls.unwrap().longest, Duration::from_nanos(300));
         assert_eq!(parsed.elapsed, Duration::from_nanos(9500));
+    }
+
+    /// A PostgreSQL `--db` may hold a password: python3 reads it on stdin,
+    /// and no argument of its command line (which `ps` shows every user)
+    /// holds any of it, in either of the forms `--db` takes.
+    #[test]
+    fn a_database_password_goes_to_python3_on_stdin_never_in_its_arguments() {
+        let workload = Workload {
+            tasks: Some(5),
+            delay: Duration::from_millis(200),
+            work: crate::vocab::Work::Sleep,
+        };
+        for text in [
+            "postgres://someone:pw-s3cret-4711@localhost/postgres",
+            "host=/tmp user=someone password=pw-s3cret-4711 dbname=postgres",
+        ] {
+            let db = crate::dburl::parse(text).unwrap();
+            for way in query_ways(&db) {
+                let extra = query_args(&db, 3);
+                let args = arguments(way, Demo::Query, &workload, &extra);
+                let command = command(&args);
+                let line: Vec<String> = std::iter::once(command.get_program())
+                    .chain(command.get_args())
+                    .map(|arg| arg.to_string_lossy().into_owned())
+                    .collect();
+                assert!(
+                    line.iter().all(|arg| !arg.contains("s3cret")),
+                    "{} has the password in its arguments",
+                    way.key
+                );
+                assert!(line.contains(&"3".to_owned()), "the connections: {line:?}");
+                assert_eq!(extra.stdin.as_deref(), Some(text), "the database, whole");
+            }
+        }
     }
 
     #[test]

@@ -18,7 +18,7 @@
 use crate::config::Config;
 use crate::events::{PollFollower, Ticker};
 use crate::report::text;
-use crate::vocab::{Demo, Polls, Runtime};
+use crate::vocab::{Demo, Mode, Polls, Runtime};
 use std::cell::Cell;
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
@@ -76,6 +76,9 @@ pub(crate) struct Warner {
     pub(crate) demo: Demo,
     /// The thread a poll holds: "the runtime thread", "its worker thread".
     pub(crate) thread: &'static str,
+    /// The polls block inside `block_in_place` on a worker, which hands
+    /// its core to another thread first: the other tasks go on.
+    pub(crate) handed_off: bool,
 }
 
 /// Packs a poll's start and task into one word; never 0.
@@ -119,13 +122,16 @@ impl Watch {
     pub(crate) fn for_run(config: &Config, threshold: Duration, warnings: Warnings) -> Arc<Watch> {
         let spawned_on_workers =
             config.way.spawn && matches!(config.way.runtime, Some(Runtime::MultiThread(_)));
+        let handed_off = spawned_on_workers && config.way.mode == Mode::BlockInPlace;
         let warner = Warner {
             demo: config.demo,
-            thread: if spawned_on_workers {
-                "its worker thread"
-            } else {
-                "the runtime thread"
+            thread: match (spawned_on_workers, handed_off) {
+                // No longer a worker's: its core went to another thread.
+                (_, true) => "its thread",
+                (true, false) => "its worker thread",
+                (false, _) => "the runtime thread",
             },
+            handed_off,
         };
         let (warn, to) = match warnings {
             Warnings::Silent => (None, None),
@@ -232,8 +238,14 @@ impl PollFollower for Watch {
         if took >= self.threshold {
             self.slow.fetch_add(1, Relaxed);
             if let Some(warner) = self.warn {
-                let line =
-                    text::slow_poll_done(id, warner.demo, warner.thread, took, self.threshold);
+                let line = text::slow_poll_done(
+                    id,
+                    warner.demo,
+                    warner.thread,
+                    warner.handed_off,
+                    took,
+                    self.threshold,
+                );
                 self.say(&line);
             }
         }
@@ -268,6 +280,7 @@ impl Watchdog {
                         task,
                         warner.demo,
                         warner.thread,
+                        warner.handed_off,
                         so_far,
                         watch.threshold,
                     ));

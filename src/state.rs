@@ -1070,6 +1070,20 @@ impl Log {
         }
     }
 
+    /// Moves the tally as a replay plays a recording, in time order, at the
+    /// recorded time `at`: task `task`'s poll began (`None`), or `what`
+    /// happened (a `Polled` when the poll returned).
+    pub(crate) fn replayed(&self, at: Duration, task: u32, what: Option<What>) {
+        let change = match what {
+            None => Change::Begin,
+            Some(What::Polled { ready, .. }) => Change::Return(ready),
+            Some(what) => Change::Event(what),
+        };
+        if let Some(tally) = &mut self.lock().tally {
+            tally.apply(task, at, change);
+        }
+    }
+
     /// Notes that `what` happened to task `task` now, on this thread.
     pub(crate) fn note(&self, task: u32, what: What) {
         self.note_at(task, Instant::now(), what);

@@ -168,8 +168,10 @@ pub(crate) enum Mode {
     Threads,
     /// Each task's blocking sleep goes to tokio's blocking pool (spawn_blocking).
     SpawnBlocking,
-    /// Each task blocks inside tokio::task::block_in_place: the worker hands
-    /// its other tasks to another thread first (multi-thread runtime only).
+    /// Each task blocks inside tokio::task::block_in_place: a worker first
+    /// hands its core, with its other tasks, to a blocking-pool thread;
+    /// block_on's thread has no core to hand and simply blocks (multi-thread
+    /// runtime only).
     BlockInPlace,
 }
 

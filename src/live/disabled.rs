@@ -29,6 +29,14 @@ impl View {
     pub(crate) fn finish(&self) {}
 }
 
+/// A build without the feature cannot step through a replay on the
+/// terminal; `replay --step` is refused before it gets here.
+pub(crate) fn step(_plan: &Plan, _source: &dyn super::Stepped) -> std::io::Result<()> {
+    Err(std::io::Error::other(
+        "this build has no live view (cargo feature `live`)",
+    ))
+}
+
 // What only the view reads, named here so that a build without it does not
 // call it dead code (a `const _` is never run; it only counts as a use).
 const _: () = {

@@ -39,6 +39,8 @@ mod draw;
 #[cfg(feature = "live")]
 mod screen;
 mod start;
+#[cfg(feature = "live")]
+mod step;
 
 use crate::events::{Follower, RunEvent};
 use crate::state::{self, LaneChange, Log};
@@ -56,8 +58,11 @@ mod imp;
 #[path = "disabled.rs"]
 mod imp;
 
-pub(crate) use imp::View;
-pub(crate) use start::{start, tally};
+pub(crate) use imp::{View, step};
+
+/// Whether this build draws the view (the cargo feature `live`).
+pub(crate) const ENABLED: bool = imp::ENABLED;
+pub(crate) use start::{plan, start, tally};
 
 /// Checks that this build can draw `--live` when `config` asks for it: a
 /// usage error of `config`'s kind if not. Called after `config`'s own
@@ -86,24 +91,22 @@ impl Follower for Follow {
         _out: &mut dyn std::io::Write,
     ) -> std::io::Result<()> {
         match *event {
-            RunEvent::Line { event, .. } => self.0.line(event.task, event.phase, event.thread),
+            RunEvent::Line { event, .. } => self.0.line(event.phase, event.thread),
             // A failed wait prints why instead of its last line, and no
             // `Line` follows: the task is over all the same.
             RunEvent::WaitEnded {
-                task,
                 thread,
                 failed: true,
                 ..
-            } => self.0.line(task, Phase::Last, thread),
+            } => self.0.line(Phase::Last, thread),
             RunEvent::Thread(park) => self.0.park(park.thread, park.parked),
             RunEvent::Lock {
-                task,
                 thread,
                 step,
                 lock,
                 holder,
                 ..
-            } => self.0.lock_step(task, thread, step, lock, holder.is_some()),
+            } => self.0.lock_step(thread, step, lock, holder.is_some()),
             _ => {}
         }
         Ok(())
@@ -188,6 +191,9 @@ impl Thread {
 }
 
 const RUNNING: u8 = 0;
+
+/// [`LiveState::told`] before a replay tells a time: read the wall clock.
+const WALL: u64 = u64::MAX;
 const HOLDING: u8 = 1;
 const PARKED: u8 = 2;
 
@@ -209,20 +215,16 @@ struct ThreadSlot {
 pub(crate) struct LiveState {
     /// When the run started (`t = 0`); unset until the runner says so.
     start: OnceLock<Instant>,
+    /// The time a replay tells the view, in nanoseconds since the start
+    /// ([`LiveState::tell`]): the recorded moment, not the wall clock.
+    /// [`WALL`] until told: a run's view reads the wall clock.
+    told: AtomicU64,
     /// How a task waits: a blocked task holds its thread from its first line.
     waiting: Waiting,
     /// Tasks that printed their first line.
     started: AtomicU32,
     /// Tasks that ended: printed their last line, or failed.
     done: AtomicU32,
-    /// The first [`MAX_LANES`] tasks' first and last line, in microseconds
-    /// since the start plus one (0: not yet).
-    firsts: [AtomicU64; MAX_LANES],
-    lasts: [AtomicU64; MAX_LANES],
-    /// In the `lock` demo, when those tasks asked for the lock and got it,
-    /// the same way.
-    asked: [AtomicU64; MAX_LANES],
-    got: [AtomicU64; MAX_LANES],
     /// Tasks that asked for the lock and do not have it yet.
     in_lock: AtomicU32,
     /// The runtime threads, in order of first sight.
@@ -237,13 +239,10 @@ impl LiveState {
     pub(crate) fn new(waiting: Waiting) -> LiveState {
         LiveState {
             start: OnceLock::new(),
+            told: AtomicU64::new(WALL),
             waiting,
             started: AtomicU32::new(0),
             done: AtomicU32::new(0),
-            firsts: std::array::from_fn(|_| AtomicU64::new(0)),
-            lasts: std::array::from_fn(|_| AtomicU64::new(0)),
-            asked: std::array::from_fn(|_| AtomicU64::new(0)),
-            got: std::array::from_fn(|_| AtomicU64::new(0)),
             in_lock: AtomicU32::new(0),
             threads: std::array::from_fn(|_| ThreadSlot {
                 id: AtomicU32::new(0),
@@ -272,23 +271,35 @@ impl LiveState {
         let _ = self.start.set(at);
     }
 
-    /// Time since the start (zero before it).
+    /// Time since the start (zero before it): the time told, once a
+    /// replay tells one.
     pub(crate) fn elapsed(&self) -> Duration {
-        self.start.get().map(Instant::elapsed).unwrap_or_default()
+        match self.told.load(Ordering::Relaxed) {
+            WALL => self.start.get().map(Instant::elapsed).unwrap_or_default(),
+            told => Duration::from_nanos(told),
+        }
     }
 
-    fn stamp(&self) -> u64 {
-        u64::try_from(self.elapsed().as_micros()).unwrap_or(u64::MAX - 1) + 1
+    /// From now on the view's clock reads `at`: a replay tells it the
+    /// recorded time of what it plays (scaled by `--speed`, or the moment
+    /// a step stands at), so the lanes show that moment, not the wall
+    /// clock's.
+    pub(crate) fn tell(&self, at: Duration) {
+        let nanos = u64::try_from(at.as_nanos()).unwrap_or(WALL - 1);
+        self.told.store(nanos.min(WALL - 1), Ordering::Relaxed);
     }
 
-    /// Task `id` printed its `phase` line on runtime thread `thread`.
-    pub(crate) fn line(&self, id: u32, phase: Phase, thread: u32) {
-        let lane = (id as usize).checked_sub(1).filter(|&i| i < MAX_LANES);
+    /// Adds what the view sees now to `seen`: a sample of the counts and
+    /// threads, and the changes of the first `lanes` tasks.
+    pub(crate) fn look(&self, seen: &mut Seen, lanes: usize) {
+        seen.push(self.sample());
+        seen.lanes = (0..lanes).map(|lane| self.lane(lane)).collect();
+    }
+
+    /// A task printed its `phase` line on runtime thread `thread`.
+    pub(crate) fn line(&self, phase: Phase, thread: u32) {
         match phase {
             Phase::First => {
-                if let Some(lane) = lane {
-                    self.firsts[lane].store(self.stamp(), Ordering::Relaxed);
-                }
                 self.started.fetch_add(1, Ordering::Relaxed);
                 // Right after its first line a blocked task blocks: the
                 // thread that printed it is held until its last line.
@@ -301,9 +312,6 @@ impl LiveState {
                 }
             }
             Phase::Last => {
-                if let Some(lane) = lane {
-                    self.lasts[lane].store(self.stamp(), Ordering::Relaxed);
-                }
                 self.done.fetch_add(1, Ordering::Relaxed);
                 if self.waiting == Waiting::Blocked {
                     self.set_thread(thread, RUNNING);
@@ -314,32 +322,18 @@ impl LiveState {
         }
     }
 
-    /// Task `id`, on thread `thread`, asked for `lock` (which another task
+    /// A task, on thread `thread`, asked for `lock` (which another task
     /// `held`, or not) or got it. Inside std's `lock()` a task that must
     /// wait holds its thread: no `Pending`, so nothing else runs there.
-    pub(crate) fn lock_step(
-        &self,
-        id: u32,
-        thread: u32,
-        step: LockStep,
-        lock: LockKind,
-        held: bool,
-    ) {
-        let lane = (id as usize).checked_sub(1).filter(|&i| i < MAX_LANES);
+    pub(crate) fn lock_step(&self, thread: u32, step: LockStep, lock: LockKind, held: bool) {
         match step {
             LockStep::Asked => {
-                if let Some(lane) = lane {
-                    self.asked[lane].store(self.stamp(), Ordering::Relaxed);
-                }
                 self.in_lock.fetch_add(1, Ordering::Relaxed);
                 if lock == LockKind::Std && held {
                     self.set_thread(thread, HOLDING);
                 }
             }
             LockStep::Got => {
-                if let Some(lane) = lane {
-                    self.got[lane].store(self.stamp(), Ordering::Relaxed);
-                }
                 self.in_lock.fetch_sub(1, Ordering::Relaxed);
                 if lock == LockKind::Std {
                     self.set_thread(thread, RUNNING);
@@ -419,30 +413,6 @@ impl LiveState {
             threads,
         }
     }
-
-    /// The marks of the task in lane `lane` (from 0).
-    pub(crate) fn marks(&self, lane: usize) -> Marks {
-        let read = |slot: &AtomicU64| match slot.load(Ordering::Relaxed) {
-            0 => None,
-            micros => Some(Duration::from_micros(micros - 1)),
-        };
-        Marks {
-            first: read(&self.firsts[lane]),
-            last: read(&self.lasts[lane]),
-            asked: read(&self.asked[lane]),
-            got: read(&self.got[lane]),
-        }
-    }
-}
-
-/// When one task printed its two lines, and in the `lock` demo when it
-/// asked for the lock and got it, as far as the view has seen.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Marks {
-    pub(crate) first: Option<Duration>,
-    pub(crate) last: Option<Duration>,
-    pub(crate) asked: Option<Duration>,
-    pub(crate) got: Option<Duration>,
 }
 
 /// The run at one tick of the view.
@@ -472,7 +442,7 @@ impl Sample {
 
 /// What a task is doing at one moment, as its lane shows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum TaskState {
+pub(crate) enum LaneState {
     /// Not begun, on a thread of its own that has not started yet.
     NotStarted,
     /// In this state of the task-state model ([`crate::state`]).
@@ -482,15 +452,13 @@ pub(crate) enum TaskState {
 }
 
 /// Everything the view has seen so far: the samples of its ticks, and the
-/// marks of the tasks that have lanes.
+/// model's changes of the tasks that have lanes.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Seen {
     /// One per tick, in time order; thinned to every other one when it
     /// grows past [`MAX_SAMPLES`], so a run of any length keeps a bounded
     /// history.
     pub(crate) samples: Vec<Sample>,
-    /// The marks of the first tasks, one per lane.
-    pub(crate) marks: Vec<Marks>,
     /// The model's changes of the first tasks, one list per lane.
     pub(crate) lanes: Vec<Vec<LaneChange>>,
 }
@@ -527,44 +495,41 @@ impl Seen {
     /// The state at `t` of the task in lane `lane` (from 0), as the model
     /// moved it; overdue where the sample of that moment has no thread
     /// parked to fire its timer.
-    pub(crate) fn state(&self, lane: usize, t: Duration) -> TaskState {
+    pub(crate) fn state(&self, lane: usize, t: Duration) -> LaneState {
         let Some(changes) = self.lanes.get(lane) else {
-            return TaskState::NotStarted;
+            return LaneState::NotStarted;
         };
         let Some(change) = changes.iter().rev().find(|c| c.at <= t) else {
-            return TaskState::NotStarted;
+            return LaneState::NotStarted;
         };
         if change.ended() {
-            return TaskState::Done;
+            return LaneState::Done;
         }
         let timers_free = self.at(t).is_some_and(Sample::timers_free);
         change
             .at(t, timers_free)
-            .map_or(TaskState::NotStarted, TaskState::Is)
+            .map_or(LaneState::NotStarted, LaneState::Is)
     }
 }
 
-/// How many tasks are in each state at one moment.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Counts {
-    /// Every task of the run.
-    pub(crate) tasks: u32,
-    /// Finished.
-    pub(crate) done: u32,
-    /// Not begun, on threads not started yet (`--mode threads`).
-    pub(crate) not_started: u32,
-    /// The others, by their state in the model.
-    pub(crate) model: state::Counts,
-}
-
-/// The counts at sample `now`: the model's tally, read at that tick.
-pub(crate) fn counts(plan: &Plan, now: &Sample) -> Counts {
-    Counts {
-        tasks: plan.tasks,
-        done: now.model.done,
-        not_started: now.model.not_begun,
-        model: now.model,
-    }
+/// A recorded run seen one executor step at a time (`replay --step`):
+/// what the stepped view asks of its source.
+pub(crate) trait Stepped {
+    /// How many steps there are.
+    fn steps(&self) -> usize;
+    /// How many tasks the view shows (the ones `t` can follow).
+    fn tasks(&self) -> u32;
+    /// The recorded time of step `k` (from 0), since the run's start.
+    fn time(&self, k: usize) -> Duration;
+    /// The task step `k` is about, if it is about one.
+    fn task(&self, k: usize) -> Option<u32>;
+    /// What the view has seen once step `k` has happened, its clock at
+    /// that step's time, with `lanes` task lanes: the same whichever way
+    /// the user came to step `k`.
+    fn seen(&self, k: usize, lanes: usize) -> Seen;
+    /// Step `k`'s narration (and the line it printed), escaped, a line
+    /// each.
+    fn words(&self, k: usize) -> Vec<String>;
 }
 
 /// The axis of the view: how much time the plot's width shows. It starts
@@ -610,22 +575,22 @@ mod tests {
     fn events_reach_the_sample_and_the_lanes() {
         let state = LiveState::new(Waiting::Blocked);
         state.start(Instant::now());
-        state.line(1, Phase::First, 7);
+        state.line(Phase::First, 7);
         let sample = state.sample();
         assert_eq!((sample.started, sample.done), (1, 0));
         assert_eq!(sample.threads, [(Thread::Holding, false)]);
-        state.line(1, Phase::Last, 7);
+        state.line(Phase::Last, 7);
         state.park(7, true);
-        state.line(MAX_LANES as u32 + 5, Phase::First, 7);
+        state.line(Phase::First, 7);
         let sample = state.sample();
         assert_eq!((sample.started, sample.done), (2, 1));
         assert_eq!(sample.threads, [(Thread::Holding, true)]);
-        let marks = state.marks(0);
-        assert!(marks.first.is_some() && marks.last >= marks.first);
-        assert_eq!(state.marks(1), Marks::default());
+        // A told clock (a replay's) is read instead of the wall clock.
+        state.tell(ms(250));
+        assert_eq!(state.sample().at, ms(250));
         // A thread that only prints (block_on's) gets a lane too, running.
         let state = LiveState::new(Waiting::Free);
-        state.line(1, Phase::First, 3);
+        state.line(Phase::First, 3);
         state.park(4, true);
         assert_eq!(
             state.sample().threads,
@@ -639,25 +604,23 @@ mod tests {
         // blocks the thread inside lock().
         let state = LiveState::new(Waiting::Free);
         state.start(Instant::now());
-        state.lock_step(1, 7, LockStep::Asked, LockKind::Std, false);
-        state.lock_step(1, 7, LockStep::Got, LockKind::Std, false);
-        state.line(1, Phase::First, 7);
+        state.lock_step(7, LockStep::Asked, LockKind::Std, false);
+        state.lock_step(7, LockStep::Got, LockKind::Std, false);
+        state.line(Phase::First, 7);
         assert_eq!(state.sample().threads, [(Thread::Running, false)]);
-        state.lock_step(2, 7, LockStep::Asked, LockKind::Std, true);
+        state.lock_step(7, LockStep::Asked, LockKind::Std, true);
         let sample = state.sample();
         assert_eq!((sample.started, sample.in_lock), (1, 1));
         assert_eq!(sample.threads, [(Thread::Holding, false)]);
-        let task2 = state.marks(1);
-        assert!(task2.asked.is_some() && task2.got.is_none() && task2.first.is_none());
         // Getting it gives the thread back.
-        state.lock_step(2, 7, LockStep::Got, LockKind::Std, false);
+        state.lock_step(7, LockStep::Got, LockKind::Std, false);
         assert_eq!(state.sample().in_lock, 0);
         assert_eq!(state.sample().threads, [(Thread::Running, false)]);
 
         // tokio: waiting for the lock returns Pending, so the thread is not
         // held, and the task is drawn waiting for the lock, not ready.
         let state = LiveState::new(Waiting::Free);
-        state.lock_step(2, 7, LockStep::Asked, LockKind::Tokio, true);
+        state.lock_step(7, LockStep::Asked, LockKind::Tokio, true);
         assert_eq!(state.sample().in_lock, 1);
         assert!(
             !state
@@ -709,11 +672,7 @@ mod tests {
         assert_eq!(now.model.of(state::TaskState::Sleeping), 3);
         #[cfg(feature = "live")]
         {
-            let line = draw::counts_parts(
-                &plan(Waiting::Free, 3),
-                super::counts(&plan(Waiting::Free, 3), &now),
-            )
-            .join(" · ");
+            let line = draw::counts_parts(&plan(Waiting::Free, 3), now.model).join(" · ");
             assert!(line.contains("3 sleeping"), "{line}");
             assert!(!line.contains("ready"), "{line}");
         }
@@ -730,9 +689,9 @@ mod tests {
         seen.lanes = vec![live.lane(0)];
         assert_eq!(
             seen.state(0, ms(1000)),
-            TaskState::Is(state::TaskState::Sleeping)
+            LaneState::Is(state::TaskState::Sleeping)
         );
-        assert_eq!(seen.state(0, ms(3100)), TaskState::Done);
+        assert_eq!(seen.state(0, ms(3100)), LaneState::Done);
     }
 
     /// tokio's lock: a task waiting for it is in the lock state (its thread

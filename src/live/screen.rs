@@ -21,7 +21,7 @@
 //! state to restore is the hidden cursor: [`View::finish`] shows it again
 //! and leaves the cursor on a line of its own below the last frame.
 
-use super::draw::{self, Rows};
+use super::draw::{self, ViewRows};
 use super::{LiveState, Plan, Seen};
 use ratatui::backend::{Backend, ClearType, CrosstermBackend, WindowSize};
 use ratatui::buffer::Cell;
@@ -46,7 +46,7 @@ const CHUNK: usize = 64 * 1024;
 const FINISH_PATIENCE: Duration = Duration::from_secs(1);
 
 /// What the writers and the drawing thread share.
-struct Shared {
+struct Handover {
     /// Lines written and not yet on the screen.
     pending: Vec<u8>,
     /// The real output, handed back once the view is down: from then on a
@@ -59,20 +59,20 @@ struct Shared {
 }
 
 struct Channel {
-    shared: Mutex<Shared>,
+    shared: Mutex<Handover>,
     /// Wakes the drawing thread (a stop) and the writers (room, or the
     /// view is down).
     changed: Condvar,
 }
 
 impl Channel {
-    fn lock(&self) -> MutexGuard<'_, Shared> {
+    fn lock(&self) -> MutexGuard<'_, Handover> {
         self.shared.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The shared state once a writer may go on: the pending lines have
     /// room for more, or the view is down.
-    fn room(&self) -> MutexGuard<'_, Shared> {
+    fn room(&self) -> MutexGuard<'_, Handover> {
         let mut shared = self.lock();
         while shared.through.is_none() && shared.pending.len() >= PENDING_LIMIT && !shared.stopped {
             // Full: the drawing thread writes these out now rather than at
@@ -112,7 +112,7 @@ impl View {
         out: Box<dyn Write + Send>,
     ) -> io::Result<(View, Box<dyn Write + Send>)> {
         let channel = Arc::new(Channel {
-            shared: Mutex::new(Shared {
+            shared: Mutex::new(Handover {
                 pending: Vec::new(),
                 through: None,
                 stop: false,
@@ -219,7 +219,7 @@ impl Write for Lines {
 /// The terminal with the view on it.
 struct Screen {
     terminal: Terminal<Tracked>,
-    rows: Rows,
+    rows: ViewRows,
 }
 
 impl Screen {
@@ -233,7 +233,7 @@ impl Screen {
         };
         let size = backend.size()?;
         backend.cursor = cursor;
-        let rows = Rows::fit(plan, size.height);
+        let rows = ViewRows::fit(plan, size.height);
         let viewport = Viewport::Inline(rows.height().min(size.height));
         let terminal = Terminal::with_options(backend, TerminalOptions { viewport })?;
         Ok(Screen { terminal, rows })
@@ -279,9 +279,7 @@ impl Screen {
                 channel.changed.notify_all();
                 (lines, stop)
             };
-            seen.push(state.sample());
-            seen.marks = (0..lanes).map(|lane| state.marks(lane)).collect();
-            seen.lanes = (0..lanes).map(|lane| state.lane(lane)).collect();
+            state.look(&mut seen, lanes);
             if stop && !failed {
                 // The last frame is drawn whole: a `^C` that the terminal
                 // echoed at the cursor, or keys typed during the run, are

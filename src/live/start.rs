@@ -59,7 +59,7 @@ pub(crate) fn tally(config: &Config) -> (u32, Birth, usize) {
 }
 
 /// What the live view needs to know of the run before it starts.
-fn plan(config: &Config) -> Plan {
+pub(crate) fn plan(config: &Config) -> Plan {
     let way = config.way;
     let tasks = u64::from(config.tasks);
     let (driver, threads, one_thread, joined) = match way.runtime {

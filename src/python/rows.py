@@ -1,6 +1,6 @@
 """The notes' programs, one row of `asyncdemo compare --python` per run.
 
-    python3 -c "$(cat rows.py)" ROW DEMO N DELAY_SECS [URL]
+    python3 -c "$(cat rows.py)" ROW DEMO N DELAY_SECS [URL | CONNECTIONS] [< DATABASE]
 
 asyncdemo embeds this file and runs it once per row, with the same task count
 and delay as its own rows. ROW is one of
@@ -17,9 +17,11 @@ and delay as its own rows. ROW is one of
   psycopg      query: sync psycopg called inside each coroutine (PostgreSQL)
   asyncpg      query: an asyncpg pool, its queries under gather (PostgreSQL)
 
-For query, the fifth argument is the database (a SQLite file, ":memory:",
-or PostgreSQL's key=value or postgresql:// form) and the sixth the number
-of connections.
+For query, the fifth argument is the number of connections, and the
+database (a SQLite file, ":memory:", or PostgreSQL's key=value or
+postgresql:// form) comes on stdin, never as an argument: its text may hold
+a password, and every user of the machine can read a process's arguments
+(`ps`, /proc/PID/cmdline).
 
 Nothing is printed while the tasks run (asyncdemo's own compare rows print
 into nothing too): each task line is recorded with its time, and the record
@@ -395,6 +397,10 @@ async def query_psycopg(n, delay, db, connections):
             conn.close()
 
 
+# The rows of query, which read their database from stdin.
+QUERY_ROWS = ("sqlite3", "aiosqlite", "psycopg", "asyncpg")
+
+
 def missing(package):
     sys.stderr.write("%s is not installed (pip install %s)\n" % (package, package))
     sys.exit(3)
@@ -435,8 +441,12 @@ def main(argv):
                 __import__(package)
             except ImportError:
                 missing(package)
-    db = argv[4] if len(argv) > 4 else None
-    connections = int(argv[5]) if len(argv) > 5 else n
+    db = None
+    connections = n
+    if row in QUERY_ROWS:
+        # The whole of stdin, as written: asyncdemo closes it after the text.
+        db = sys.stdin.read()
+        connections = int(argv[4]) if len(argv) > 4 else n
     if row != "uvloop" and row != "threads":
         time_callbacks()
 

@@ -15,6 +15,8 @@
 //! the run would have accepted, in the same words.
 
 mod read;
+mod view;
+mod walk;
 
 use crate::cli::{Cli, Command, ReplayArgs, RunArgs};
 use crate::config::{Config, FetchOptions};
@@ -39,6 +41,10 @@ use std::time::Duration;
 pub(crate) fn replay(args: ReplayArgs, term: crate::vocab::Term) -> anyhow::Result<ExitCode> {
     let name = args.file.display().to_string();
     let args_speed = args.speed;
+    let step = args.step;
+    if step {
+        stepping_possible()?;
+    }
     let recording = read::read(&args.file)
         .with_context(|| format!("replaying '{}'", escaped(&name, crate::net::QUOTE_CHARS)))?;
     let config = config_of(&recording, args, term)
@@ -49,13 +55,57 @@ pub(crate) fn replay(args: ReplayArgs, term: crate::vocab::Term) -> anyhow::Resu
         let _ = writeln!(err, "{}", crate::style::label(&line));
     }
     drop(err);
-    let out: Box<dyn Write> = if config.stdout_taken() {
-        Box::new(io::stderr().lock())
-    } else {
-        Box::new(io::stdout().lock())
+    if step {
+        return stepped(&config, &recording);
+    }
+    // On a terminal, the lanes of `--live` too, at the recorded pace
+    // unless `--speed` says another.
+    let mut playing = view::Playing::start(&config, &recording);
+    let speed = match &playing {
+        Some(_) => Some(args_speed.unwrap_or(1.0)),
+        None => args_speed,
+    };
+    let out: Box<dyn Write> = match &mut playing {
+        Some(playing) => playing.writer(),
+        None if config.stdout_taken() => Box::new(io::stderr().lock()),
+        None => Box::new(io::stdout().lock()),
     };
     let mut out = io::BufWriter::with_capacity(64 * 1024, out);
-    play(&config, &recording, args_speed, &mut out)?;
+    play(&config, &recording, speed, &mut out, playing.as_mut())?;
+    Ok(ExitCode::Success)
+}
+
+/// Refuses `--step` where it cannot be: it draws on a terminal and reads
+/// its keys, and a build without the view has none to draw.
+fn stepping_possible() -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    let why = if !crate::live::ENABLED {
+        "this build has no live view to step through: it was built without the cargo feature \
+         `live`"
+    } else if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
+        "--step draws on a terminal and reads its keys, and stdin or stdout is not one; \
+         without --step, a replay prints the lines and the narration in order"
+    } else if std::env::var_os("TERM").is_some_and(|term| term == "dumb") {
+        "--step cannot draw on TERM=dumb; without --step, a replay prints the lines and the \
+         narration in order"
+    } else {
+        return Ok(());
+    };
+    Err(crate::config::usage_error("replay", why.into()).into())
+}
+
+/// `replay --step`: the recording, a step per key, on the terminal.
+fn stepped(config: &Config, recording: &Recording) -> anyhow::Result<ExitCode> {
+    let stepping = walk::Stepping::new(config, recording)?;
+    if crate::live::Stepped::steps(&stepping) == 0 {
+        anyhow::bail!("the recording holds no step to show");
+    }
+    let mut plan = crate::live::plan(config);
+    plan.tasks = stepping.shown_tasks();
+    // The axis is the whole run from the first step: the lanes stay put
+    // while the user steps.
+    plan.expected = stepping.end();
+    crate::live::step(&plan, &stepping).context("drawing the stepped replay")?;
     Ok(ExitCode::Success)
 }
 
@@ -160,12 +210,16 @@ fn config_of(
 /// Plays `recording` into `out` as a run of `config` would have written.
 ///
 /// With `speed`, each event waits for its time, scaled (0.1: ten times
-/// slower), and what it wrote is flushed before the next wait.
+/// slower), and what it wrote is flushed before the next wait. With
+/// `view`, `--live`'s lanes are drawn too: its state follows the events as
+/// the run's did, its clock is told each event's recorded time, and the
+/// view is taken down before the summary.
 fn play(
     config: &Config,
     recording: &Recording,
     speed: Option<f64>,
     out: &mut impl Write,
+    mut view: Option<&mut view::Playing>,
 ) -> anyhow::Result<()> {
     let began = std::time::Instant::now();
     let mut followers: Vec<(Box<dyn Follower>, String)> = Vec::new();
@@ -181,167 +235,41 @@ fn play(
         stream.states(Arc::new(log));
         followers.push((Box::new(stream), what));
     }
-    // The polls of the tasks not narrated, by when they returned: the
-    // narrator counts them as the run goes.
-    let rest = Arc::new(Rest::default());
-    let mut rest_polls: Vec<(u64, u64, bool)> = Vec::new();
-    if config.explain {
-        followers.push((
-            explain::narrator(config, Arc::clone(&rest)),
-            "writing the --explain narration".into(),
-        ));
-        rest_polls = recording
-            .observed
-            .iter()
-            .filter(|e| e.task > NARRATED)
-            .filter_map(|e| match e.what {
-                What::Polled { took, ready } => Some((e.at.saturating_add(took), took, ready)),
-                _ => None,
-            })
-            .collect();
-        rest_polls.sort_unstable_by_key(|p| p.0);
+    if let Some(view) = &view {
+        followers.push((view.follower(), "drawing the live view".into()));
     }
-    // A recorded run past the cut-off forwarded no polls (see
-    // `explain::forwards`): the narrated tasks' are rebuilt from the
-    // observations, each poll's beginning and end, and each wake-up.
-    let rebuilt_polls;
-    let header = &recording.header;
-    let tape: &[Recorded] = match config.explain
-        && header.tasks > header.full_tasks
-        && !recording
-            .tape
-            .iter()
-            .any(|r| matches!(r, Recorded::Poll { .. }))
-    {
-        true => {
-            rebuilt_polls = with_polls(&recording.tape, &recording.observed);
-            &rebuilt_polls
-        }
-        false => &recording.tape,
-    };
-    let mut counted = 0;
-    let live = config.line_style();
-    let mut events = Vec::with_capacity(recording.tape.len() / 2);
+    let tape = tape_of(config, recording);
+    let mut teller = Teller::new(config, recording, followers);
     let write = |r: io::Result<()>| r.context("writing output");
-    for recorded in tape {
+    for (index, recorded) in tape.iter().enumerate() {
         let at = recorded.at();
         if let Some(speed) = speed {
             write(out.flush())?;
             let due = at.div_f64(speed);
-            if let Some(wait) = due.checked_sub(began.elapsed()) {
-                std::thread::sleep(wait);
-            }
-        }
-        let now = u64::try_from(at.as_nanos()).unwrap_or(u64::MAX);
-        while let Some(&(_, took, ready)) = rest_polls.get(counted).filter(|p| p.0 <= now) {
-            rest.poll(Duration::from_nanos(took), ready);
-            counted += 1;
-        }
-        let own;
-        let event = match recorded {
-            Recorded::Line { event, text } => {
-                events.push(*event);
-                own = match text {
-                    Some(text) => text.clone(),
-                    None => config.demo.text(event.task, event.phase).into_owned(),
-                };
-                RunEvent::Line {
-                    event: *event,
-                    text: &own,
+            match &mut view {
+                // The view's clock moves on while the replay waits.
+                Some(view) => view.wait(began, due, speed),
+                None => {
+                    if let Some(wait) = due.checked_sub(began.elapsed()) {
+                        std::thread::sleep(wait);
+                    }
                 }
             }
-            Recorded::WaitBegan { at, task, thread } => RunEvent::WaitBegan {
-                at: *at,
-                task: *task,
-                thread: *thread,
-            },
-            Recorded::WaitEnded {
-                at,
-                task,
-                thread,
-                failed,
-            } => RunEvent::WaitEnded {
-                at: *at,
-                task: *task,
-                thread: *thread,
-                failed: *failed,
-            },
-            Recorded::Thread(park) => RunEvent::Thread(*park),
-            Recorded::Poll {
-                at,
-                task,
-                thread,
-                step,
-            } => RunEvent::Poll {
-                at: *at,
-                task: *task,
-                thread: *thread,
-                step: *step,
-            },
-            Recorded::Lock {
-                at,
-                task,
-                thread,
-                step,
-                lock,
-                holder,
-            } => RunEvent::Lock {
-                at: *at,
-                task: *task,
-                thread: *thread,
-                step: *step,
-                lock: *lock,
-                holder: *holder,
-            },
-            Recorded::Caller {
-                at,
-                thread,
-                waiting,
-            } => RunEvent::Caller {
-                at: *at,
-                thread: *thread,
-                waiting: *waiting,
-            },
-            Recorded::Finished { at } => {
-                // Every poll is in by the end.
-                for &(_, took, ready) in &rest_polls[counted..] {
-                    rest.poll(Duration::from_nanos(took), ready);
-                }
-                counted = rest_polls.len();
-                RunEvent::Finished { at: *at }
-            }
-        };
-        // The sink's order: a wait ends, a line is told and shown, a wait
-        // begins (see `record`: the waits' own events are not recorded).
-        let wait = |event: &crate::vocab::Event, ended: bool| {
-            let (at, task, thread) = (event.at, event.task, event.thread);
-            match ended {
-                true => RunEvent::WaitEnded {
-                    at,
-                    task,
-                    thread,
-                    failed: false,
-                },
-                false => RunEvent::WaitBegan { at, task, thread },
-            }
-        };
-        let (before, after) = match event {
-            RunEvent::Line { event, .. } if event.phase == Phase::Last => {
-                (Some(wait(&event, true)), None)
-            }
-            RunEvent::Line { event, .. } => (None, Some(wait(&event, false))),
-            _ => (None, None),
-        };
-        for told in before.iter().chain([&event]) {
-            tell(&mut followers, told, out)?;
         }
-        if let RunEvent::Line { event, text } = event {
-            write(show(out, live, event.at, event.task, text))?;
+        if let Some(view) = &mut view {
+            view.before(index, recorded);
         }
-        if let Some(after) = &after {
-            tell(&mut followers, after, out)?;
-        }
+        teller.tell(recorded, out)?;
     }
+    if let Some(view) = &mut view {
+        write(out.flush())?;
+        view.end();
+    }
+    let Teller {
+        mut followers,
+        events,
+        ..
+    } = teller;
     for (follower, what) in &mut followers {
         follower.finish().with_context(|| what.clone())?;
     }
@@ -378,6 +306,201 @@ fn play(
     exports.write_main(out, &finished)?;
     exports.write_files(&finished)?;
     Ok(())
+}
+
+/// The recorded events to play: the tape, with the narrated tasks' polls
+/// rebuilt from the observations when the narration needs them and the run
+/// did not forward them (past the cut-off, see `explain::forwards`).
+fn tape_of<'a>(config: &Config, recording: &'a Recording) -> std::borrow::Cow<'a, [Recorded]> {
+    let header = &recording.header;
+    let rebuild = config.explain
+        && header.tasks > header.full_tasks
+        && !recording
+            .tape
+            .iter()
+            .any(|r| matches!(r, Recorded::Poll { .. }));
+    match rebuild {
+        true => with_polls(&recording.tape, &recording.observed).into(),
+        false => recording.tape[..].into(),
+    }
+}
+
+/// Tells the recorded events to the run's followers one by one, as the
+/// sink told them, and shows each line as the sink showed it.
+struct Teller {
+    followers: Vec<(Box<dyn Follower>, String)>,
+    /// The narrator's count of the polls of the tasks it does not narrate.
+    rest: Arc<Rest>,
+    /// Those polls, by when they returned, and how many are told so far.
+    rest_polls: Vec<(u64, u64, bool)>,
+    counted: usize,
+    demo: Demo,
+    style: LineStyle,
+    /// The lines' events so far, for the summary and the pictures.
+    events: Vec<crate::vocab::Event>,
+}
+
+impl Teller {
+    /// A teller of `followers`, and of the narrator when `config` narrates.
+    fn new(
+        config: &Config,
+        recording: &Recording,
+        mut followers: Vec<(Box<dyn Follower>, String)>,
+    ) -> Teller {
+        // The polls of the tasks not narrated, by when they returned: the
+        // narrator counts them as the run goes.
+        let rest = Arc::new(Rest::default());
+        let mut rest_polls: Vec<(u64, u64, bool)> = Vec::new();
+        if config.explain {
+            followers.push((
+                explain::narrator(config, Arc::clone(&rest)),
+                "writing the --explain narration".into(),
+            ));
+            rest_polls = recording
+                .observed
+                .iter()
+                .filter(|e| e.task > NARRATED)
+                .filter_map(|e| match e.what {
+                    What::Polled { took, ready } => Some((e.at.saturating_add(took), took, ready)),
+                    _ => None,
+                })
+                .collect();
+            rest_polls.sort_unstable_by_key(|p| p.0);
+        }
+        Teller {
+            followers,
+            rest,
+            rest_polls,
+            counted: 0,
+            demo: config.demo,
+            style: config.line_style(),
+            events: Vec::with_capacity(recording.tape.len() / 2),
+        }
+    }
+
+    /// Tells `recorded` to every follower and shows its line, into `out`.
+    fn tell(&mut self, recorded: &Recorded, out: &mut impl Write) -> anyhow::Result<()> {
+        let write = |r: io::Result<()>| r.context("writing output");
+        let now = u64::try_from(recorded.at().as_nanos()).unwrap_or(u64::MAX);
+        let rest_polls = &self.rest_polls;
+        while let Some(&(_, took, ready)) = rest_polls.get(self.counted).filter(|p| p.0 <= now) {
+            self.rest.poll(Duration::from_nanos(took), ready);
+            self.counted += 1;
+        }
+        if let Recorded::Finished { .. } = recorded {
+            // Every poll is in by the end.
+            for &(_, took, ready) in &rest_polls[self.counted..] {
+                self.rest.poll(Duration::from_nanos(took), ready);
+            }
+            self.counted = rest_polls.len();
+        }
+        if let Recorded::Line { event, .. } = recorded {
+            self.events.push(*event);
+        }
+        let own;
+        let event = match (recorded, event_of(recorded)) {
+            (Recorded::Line { event, text }, _) => {
+                own = match text {
+                    Some(text) => std::borrow::Cow::Borrowed(text.as_str()),
+                    None => self.demo.text(event.task, event.phase),
+                };
+                RunEvent::Line {
+                    event: *event,
+                    text: &own,
+                }
+            }
+            (_, Some(event)) => event,
+            (_, None) => return Ok(()),
+        };
+        // The sink's order: a wait ends, a line is told and shown, a wait
+        // begins (see `record`: the waits' own events are not recorded).
+        let wait = |event: &crate::vocab::Event, ended: bool| {
+            let (at, task, thread) = (event.at, event.task, event.thread);
+            match ended {
+                true => RunEvent::WaitEnded {
+                    at,
+                    task,
+                    thread,
+                    failed: false,
+                },
+                false => RunEvent::WaitBegan { at, task, thread },
+            }
+        };
+        let (before, after) = match event {
+            RunEvent::Line { event, .. } if event.phase == Phase::Last => {
+                (Some(wait(&event, true)), None)
+            }
+            RunEvent::Line { event, .. } => (None, Some(wait(&event, false))),
+            _ => (None, None),
+        };
+        for told in before.iter().chain([&event]) {
+            tell(&mut self.followers, told, out)?;
+        }
+        if let RunEvent::Line { event, text } = event {
+            write(show(out, self.style, event.at, event.task, text))?;
+        }
+        if let Some(after) = &after {
+            tell(&mut self.followers, after, out)?;
+        }
+        Ok(())
+    }
+}
+
+/// The run's event that `recorded` keeps; `None` for a line, whose text
+/// the teller settles.
+fn event_of(recorded: &Recorded) -> Option<RunEvent<'static>> {
+    Some(match *recorded {
+        Recorded::Line { .. } => return None,
+        Recorded::WaitBegan { at, task, thread } => RunEvent::WaitBegan { at, task, thread },
+        Recorded::WaitEnded {
+            at,
+            task,
+            thread,
+            failed,
+        } => RunEvent::WaitEnded {
+            at,
+            task,
+            thread,
+            failed,
+        },
+        Recorded::Thread(park) => RunEvent::Thread(park),
+        Recorded::Poll {
+            at,
+            task,
+            thread,
+            step,
+        } => RunEvent::Poll {
+            at,
+            task,
+            thread,
+            step,
+        },
+        Recorded::Lock {
+            at,
+            task,
+            thread,
+            step,
+            lock,
+            holder,
+        } => RunEvent::Lock {
+            at,
+            task,
+            thread,
+            step,
+            lock,
+            holder,
+        },
+        Recorded::Caller {
+            at,
+            thread,
+            waiting,
+        } => RunEvent::Caller {
+            at,
+            thread,
+            waiting,
+        },
+        Recorded::Finished { at } => RunEvent::Finished { at },
+    })
 }
 
 /// `tape` with the narrated tasks' polls and wake-ups, rebuilt from the

@@ -132,17 +132,26 @@ fn exact_decimals(duration: Duration) -> usize {
 
 /// The `--slow-poll` warning while the poll still holds the thread:
 /// `warning: task 2 (count) has held the runtime thread for 0.100 seconds
-/// so far: no other task can run on it (threshold 100ms)`.
+/// so far: no other task can run on it (threshold 100ms)`. When the poll
+/// is inside `block_in_place` on a worker (`handed_off`), the worker's core
+/// moved to another thread first, and the warning says the others go on.
 pub(crate) fn slow_poll_ongoing(
     task: u32,
     demo: Demo,
     thread: &str,
+    handed_off: bool,
     so_far: Duration,
     threshold: Duration,
 ) -> String {
+    let consequence = if handed_off {
+        ", inside block_in_place: the worker's core moved to another thread first, \
+         so the other tasks go on there"
+    } else {
+        " so far: no other task can run on it"
+    };
     format!(
-        "warning: task {task} ({}) has held {thread} for {:.3} seconds so far: \
-         no other task can run on it (threshold {})",
+        "warning: task {task} ({}) has held {thread} for {:.3} seconds{consequence} \
+         (threshold {})",
         demo.name(),
         so_far.as_secs_f64(),
         humantime::format_duration(threshold)
@@ -152,17 +161,26 @@ pub(crate) fn slow_poll_ongoing(
 /// The `--slow-poll` warning when the poll ends, in asyncio's words
 /// (`Executing <Task ...> took 1.002 seconds`) plus what it meant:
 /// `warning: Executing task 2 (count) took 1.001 seconds: it held the
-/// runtime thread, so no other task could run on it (threshold 100ms)`.
+/// runtime thread, so no other task could run on it (threshold 100ms)`,
+/// or, inside `block_in_place` on a worker (`handed_off`), that the other
+/// tasks went on.
 pub(crate) fn slow_poll_done(
     task: u32,
     demo: Demo,
     thread: &str,
+    handed_off: bool,
     took: Duration,
     threshold: Duration,
 ) -> String {
+    let consequence = if handed_off {
+        "inside block_in_place, but the worker's core had moved to another thread \
+         first, so the other tasks went on there"
+    } else {
+        "so no other task could run on it"
+    };
     format!(
         "warning: Executing task {task} ({}) took {:.3} seconds: it held {thread}, \
-         so no other task could run on it (threshold {})",
+         {consequence} (threshold {})",
         demo.name(),
         took.as_secs_f64(),
         humantime::format_duration(threshold)
@@ -195,14 +213,34 @@ mod tests {
     fn slow_poll_warnings_read_like_asyncios() {
         let ms = Duration::from_millis;
         assert_eq!(
-            slow_poll_done(2, Demo::Count, "the runtime thread", ms(1001), ms(100)),
+            slow_poll_done(
+                2,
+                Demo::Count,
+                "the runtime thread",
+                false,
+                ms(1001),
+                ms(100)
+            ),
             "warning: Executing task 2 (count) took 1.001 seconds: it held the runtime \
              thread, so no other task could run on it (threshold 100ms)"
         );
         assert_eq!(
-            slow_poll_ongoing(3, Demo::Fetch, "its worker thread", ms(120), ms(100)),
+            slow_poll_ongoing(3, Demo::Fetch, "its worker thread", false, ms(120), ms(100)),
             "warning: task 3 (fetch) has held its worker thread for 0.120 seconds so far: \
              no other task can run on it (threshold 100ms)"
+        );
+        // Inside block_in_place on a worker, the core moved first.
+        assert_eq!(
+            slow_poll_ongoing(1, Demo::Count, "its thread", true, ms(120), ms(100)),
+            "warning: task 1 (count) has held its thread for 0.120 seconds, inside \
+             block_in_place: the worker's core moved to another thread first, so the \
+             other tasks go on there (threshold 100ms)"
+        );
+        assert_eq!(
+            slow_poll_done(1, Demo::Count, "its thread", true, ms(1001), ms(100)),
+            "warning: Executing task 1 (count) took 1.001 seconds: it held its thread, \
+             inside block_in_place, but the worker's core had moved to another thread \
+             first, so the other tasks went on there (threshold 100ms)"
         );
     }
 

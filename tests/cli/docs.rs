@@ -646,4 +646,17 @@ fn the_exit_code_tables_name_the_lock_deadlock() {
     crate::common::asyncdemo(&["lock", "-n", "2", "-d", "50ms", "-q"])
         .assert()
         .code(1);
+    // A failed query too: both tables say so, and the program does it.
+    assert!(row.contains("`query` task failed"), "{row}");
+    assert!(one.contains("a query"), "{one}");
+    if cfg!(not(feature = "db")) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let not_a_database = dir.path().join("notes.txt");
+    std::fs::write(&not_a_database, "not a database\n").unwrap();
+    let db = format!("sqlite:{}", not_a_database.display());
+    crate::common::asyncdemo(&["query", "-n", "1", "-d", "10ms", "--db", &db, "-q"])
+        .assert()
+        .code(1);
 }

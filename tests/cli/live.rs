@@ -323,9 +323,17 @@ fn a_40_column_terminal_gets_whole_words() {
     let Some(pane) = Pane::sized(40, 30, "count -n 3 -d 2s --blocking --live") else {
         return;
     };
-    let screen = pane.wait_for("the legend", |row| row.starts_with("threads:"));
+    pane.wait_for("the legend", |row| row.starts_with("threads:"));
+    // The two captures from one frame: the lanes' last column shows each
+    // task's state now, which may change between two captures.
+    let (screen, joined) = loop {
+        let before = pane.screen();
+        let joined = pane.screen_joined();
+        if pane.screen() == before {
+            break (before, joined);
+        }
+    };
     let text = screen.join("\n");
-    let joined = pane.screen_joined();
     let trimmed: Vec<String> = screen.iter().map(|r| r.trim_end().to_owned()).collect();
     assert_eq!(
         joined[..trimmed.len().min(joined.len())],

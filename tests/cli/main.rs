@@ -49,6 +49,8 @@ mod python;
 #[cfg(feature = "db")]
 mod query;
 mod replay;
+#[cfg(feature = "live")]
+mod replay_step;
 mod scale;
 mod slowpoll;
 mod snapshots;

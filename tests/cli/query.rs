@@ -122,9 +122,16 @@ fn a_query_waiting_for_a_connection_is_drawn_and_counted_queued() {
             .unwrap_or_else(|| panic!("no lane {task}:\n{text}"))
             .to_owned()
     };
-    assert!(!lane("task 1 ").contains(','), "{text}");
-    assert!(lane("task 3 ").contains(",,,"), "{text}");
-    assert!(lane("task 4 ").contains(",,,"), "{text}");
+    // A connection's thread picks up its first query at once on a quiet
+    // machine, but under load that pick-up is a real wait of a column or
+    // two, and the model rightly draws it: so tasks 1 and 2 are held to a
+    // queue far shorter than the whole query that tasks 3 and 4 wait.
+    let queued = |task: &str| lane(task).matches(',').count();
+    assert!(queued("task 3 ") >= 3, "{text}");
+    assert!(queued("task 4 ") >= 3, "{text}");
+    for early in ["task 1 ", "task 2 "] {
+        assert!(queued(early) * 3 < queued("task 3 "), "{text}");
+    }
     assert!(
         text.contains("queued: its query waits for a free connection"),
         "{text}"

@@ -221,7 +221,7 @@ fn replay_bytes(dir: &Scratch, bytes: &[u8], extra: &[&str]) -> (i32, String, St
 }
 
 /// A recording of `header` (JSON) followed by `records`.
-fn crafted(header: &str, records: &[u8]) -> Vec<u8> {
+pub(crate) fn crafted(header: &str, records: &[u8]) -> Vec<u8> {
     let mut bytes = b"asyncdemo-recording\n".to_vec();
     bytes.extend(1u16.to_le_bytes());
     let mut len = header.len();
@@ -238,7 +238,7 @@ fn crafted(header: &str, records: &[u8]) -> Vec<u8> {
     bytes
 }
 
-const HEADER: &str = r#"{"command":["asyncdemo","count","-n","3","-d","10ms"],"version":"0.1.0","demo":"count","tasks":3,"runtime":"current-thread","workers":null,"cpus":2,"full_tasks":1000000,"given_delay_secs":0.01}"#;
+pub(crate) const HEADER: &str = r#"{"command":["asyncdemo","count","-n","3","-d","10ms"],"version":"0.1.0","demo":"count","tasks":3,"runtime":"current-thread","workers":null,"cpus":2,"full_tasks":1000000,"given_delay_secs":0.01}"#;
 
 #[test]
 fn a_file_that_is_not_a_recording_is_refused_with_exit_2() {

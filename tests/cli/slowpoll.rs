@@ -43,13 +43,7 @@ fn blocking_polls_are_named_while_they_block_and_when_they_end() {
             ),
             "{stderr}"
         );
-        let secs: f64 = pair[1][done.len()..]
-            .split(' ')
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap();
-        assert!(secs >= 0.3, "{stderr}");
+        assert!(took_secs(pair[1]) >= 0.3, "{stderr}");
     }
 }
 
@@ -165,4 +159,80 @@ fn an_interrupted_block_is_reported_while_it_lasts() {
     assert!(summary.interrupted);
     assert_eq!(summary.slow_polls, Some(1));
     assert!(summary.longest_poll_secs.unwrap() >= 0.1, "{summary:?}");
+}
+
+/// Inside block_in_place on a worker, a slow poll still holds its thread,
+/// but the worker's core moved to another thread first: the warning says
+/// so and that the others went on, which the run's own count confirms
+/// (with one worker, all three waits overlapped). Its figure is the poll
+/// the run timed: at least the delay, and the longest is the summary's.
+/// Joined on block_on's thread, where there is no core to hand over, the
+/// warning is the blocking one, and the waits ran one at a time.
+#[test]
+fn block_in_place_warnings_say_the_core_moved_or_that_nothing_could_run() {
+    let JsonRun {
+        summary: s, stderr, ..
+    } = run_json::<Summary>(&words(
+        "count -n 3 -d 300ms -m block-in-place --workers 1 --spawn --slow-poll=50ms -f json",
+    ))
+    .succeeded();
+    assert_eq!(s.peak_overlap, Some(3), "the others went on: {stderr}");
+    let done = "warning: Executing task ";
+    let mut took = Vec::new();
+    for line in stderr.lines() {
+        if line.starts_with(done) {
+            assert!(
+                line.ends_with(
+                    "seconds: it held its thread, inside block_in_place, but the worker's \
+                     core had moved to another thread first, so the other tasks went on \
+                     there (threshold 50ms)"
+                ),
+                "{stderr}"
+            );
+            let secs = took_secs(line);
+            assert!(secs >= 0.3, "{stderr}");
+            took.push(secs);
+        } else {
+            assert!(
+                line.contains(
+                    "seconds, inside block_in_place: the worker's core moved to another \
+                     thread first, so the other tasks go on there (threshold 50ms)"
+                ),
+                "{stderr}"
+            );
+        }
+    }
+    assert_eq!(took.len(), 3, "{stderr}");
+    let longest = took.iter().copied().fold(0.0, f64::max);
+    assert_eq!(
+        format!("{longest:.3}"),
+        format!("{:.3}", s.longest_poll_secs.unwrap()),
+        "{stderr}"
+    );
+
+    let JsonRun {
+        summary: joined,
+        stderr,
+        ..
+    } = run_json::<Summary>(&words(
+        "count -n 2 -d 100ms -m block-in-place --workers 2 --slow-poll=50ms -f json",
+    ))
+    .succeeded();
+    assert_eq!(joined.peak_overlap, Some(1), "{stderr}");
+    assert!(!stderr.contains("core"), "{stderr}");
+    assert!(
+        stderr.contains("so no other task could run on it (threshold 50ms)"),
+        "{stderr}"
+    );
+}
+
+/// A command line's words, split at spaces.
+fn words(line: &str) -> Vec<&str> {
+    line.split(' ').collect()
+}
+
+/// The seconds of a `warning: Executing task N (demo) took S seconds: ...`.
+fn took_secs(warning: &str) -> f64 {
+    let after = warning.split(" took ").nth(1).unwrap();
+    after.split(' ').next().unwrap().parse().unwrap()
 }

@@ -284,6 +284,50 @@ fn compare_spins_every_way_with_block_in_place_joined_and_spawned() {
     assert!(text.contains("fair, not faster"), "{text}");
 }
 
+/// compare --work spin: each verdict tells the loops in flight (each with
+/// a thread) from the CPUs they kept busy. The CPU figure is the row's own
+/// speedup (the CPU work done ÷ the time it took), never more CPUs than the
+/// process may use; and where every loop was in flight, the words say what
+/// ran them, not "as many at once as there are cores".
+#[test]
+fn spin_verdicts_tell_the_loops_in_flight_from_the_cpus_they_used() {
+    let text = stdout_of(&[
+        "compare", "count", "-n", "3", "-d", "30ms", "--work", "spin",
+    ]);
+    let cpus = std::thread::available_parallelism().unwrap().get() as f64;
+    let mut all_in_flight = Vec::new();
+    for row in text.lines().skip(1) {
+        let (figures, verdict) = row
+            .split_once("×  ")
+            .unwrap_or_else(|| panic!("no speedup: {row}"));
+        let speedup: f64 = figures.split_whitespace().last().unwrap().parse().unwrap();
+        assert!(
+            !verdict.contains("as many at once as there are cores"),
+            "{row}"
+        );
+        let Some((flight, rest)) = verdict.split_once(" in flight, on ") else {
+            assert!(verdict.starts_with("one after another: "), "{row}");
+            continue;
+        };
+        let used: f64 = rest.split_whitespace().next().unwrap().parse().unwrap();
+        assert_eq!(format!("{used:.1}"), format!("{speedup:.1}"), "{row}");
+        assert!(used <= cpus + 0.05, "{used} CPUs of {cpus}: {row}");
+        if flight == "all 3" {
+            all_in_flight.push(rest.split_once(": ").unwrap().1.to_owned());
+        }
+    }
+    // async (on one thread), threads, spawn-blocking and block-in-place
+    // spawned have every loop in flight; only the one thread says no more.
+    assert!(all_in_flight.len() >= 3, "{text}");
+    for why in &all_in_flight {
+        assert!(
+            why.contains("the loops share the CPUs, each on ")
+                || why.contains("take turns on the one thread"),
+            "{why}"
+        );
+    }
+}
+
 /// A sleeping run's summary has no `work` field: scripts written for it
 /// see the same object as before.
 #[test]
