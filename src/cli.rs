@@ -579,6 +579,17 @@ pub(crate) struct CompareArgs {
     /// `compare query`: the database and its connections.
     #[command(flatten)]
     pub(crate) db: DbArgs,
+
+    /// Record every way's run (the Python rows too) into FILE, one section
+    /// each, for `asyncdemo replay FILE` (the table and picture again) and
+    /// `replay FILE --way NAME` (one way's run). `-` writes it to stdout,
+    /// with -q only.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub(crate) record: Option<PathBuf>,
+
+    /// Print no progress lines; with --record -, the table goes to stderr.
+    #[arg(short, long)]
+    pub(crate) quiet: bool,
 }
 
 /// A way of running the tasks that `compare --ways` can pick.
@@ -663,7 +674,7 @@ impl Workload {
 /// to write again.
 #[derive(Debug, Args)]
 pub(crate) struct ReplayArgs {
-    /// The recording, written by a demo's --record.
+    /// The recording, written by a demo's or compare's --record.
     #[arg(value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub(crate) file: PathBuf,
 
@@ -692,9 +703,15 @@ pub(crate) struct ReplayArgs {
     #[arg(long, conflicts_with = "quiet")]
     pub(crate) explain: bool,
 
-    /// Output format, as the run's own --format.
-    #[arg(short, long, value_enum, default_value_t = Format::Text)]
-    pub(crate) format: Format,
+    /// Output format, as the run's own --format (markdown: a compare
+    /// recording's table).
+    #[arg(short, long, value_enum, default_value_t = ReplayFormat::Text)]
+    pub(crate) format: ReplayFormat,
+
+    /// Of a compare recording, replay this way's run alone, as a replay of
+    /// one run (e.g. blocking, or python-gather for a Python row).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) way: Option<String>,
 
     /// Print only the summary line (text format).
     #[arg(short, long, conflicts_with = "verbose")]
@@ -722,6 +739,41 @@ pub(crate) struct ReplayArgs {
     /// 3t, follows that task); q, Esc or Ctrl-C, quit. Needs a terminal.
     #[arg(long, conflicts_with_all = ["timeline", "trace", "svg", "png", "format", "quiet", "verbose", "speed", "explain"])]
     pub(crate) step: bool,
+}
+
+/// `replay --format`: a run's formats, and a compare table's markdown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ReplayFormat {
+    /// The task lines and the summary line; a compare recording's table.
+    Text,
+    /// The JSON summary; a compare recording's list of summaries.
+    Json,
+    /// One JSON event per task line, then the summary.
+    Ndjson,
+    /// A compare recording's table as a GitHub table.
+    Markdown,
+}
+
+impl ReplayFormat {
+    /// The run's `--format` it is, if it is one.
+    pub(crate) fn run(self) -> Option<Format> {
+        match self {
+            ReplayFormat::Text => Some(Format::Text),
+            ReplayFormat::Json => Some(Format::Json),
+            ReplayFormat::Ndjson => Some(Format::Ndjson),
+            ReplayFormat::Markdown => None,
+        }
+    }
+
+    /// compare's `--format` it is, if it is one.
+    pub(crate) fn table(self) -> Option<TableFormat> {
+        match self {
+            ReplayFormat::Text => Some(TableFormat::Text),
+            ReplayFormat::Json => Some(TableFormat::Json),
+            ReplayFormat::Markdown => Some(TableFormat::Markdown),
+            ReplayFormat::Ndjson => None,
+        }
+    }
 }
 
 /// `--speed`: a factor from 0.001 to 1000.

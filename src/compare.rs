@@ -25,9 +25,11 @@ use crate::slowpoll::{self, Watch};
 use crate::vocab::{
     Demo, Language, LineStyle, LockKind, Mode, Outcome, RuntimeKind, Signal, Term, Work,
 };
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::sync::Arc;
 use std::time::Duration;
+
+mod recording;
 
 /// What compare counts as a slow poll: asyncio's `slow_callback_duration`.
 const SLOW_POLL: Duration = Duration::from_millis(100);
@@ -49,7 +51,7 @@ pub(crate) struct Trial {
 /// loops, the locks) runs a way the same way; only the words differ, so
 /// the tables hold the words and this holds the rest, once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Shape {
+pub(crate) struct WayShape {
     /// How each task waits.
     pub(crate) mode: Mode,
     /// The runtime (ignored by `threads`, which uses none).
@@ -60,9 +62,9 @@ pub(crate) struct Shape {
     pub(crate) lock: Option<LockKind>,
 }
 
-impl Shape {
+impl WayShape {
     /// The shape of the way `--ways` calls `name`.
-    pub(crate) const fn of(name: WayName) -> Shape {
+    pub(crate) const fn of(name: WayName) -> WayShape {
         use RuntimeKind::{CurrentThread, MultiThread};
         let (mode, runtime, spawn, lock) = match name {
             WayName::Async => (Mode::Async, CurrentThread, false, None),
@@ -78,7 +80,7 @@ impl Shape {
             WayName::TokioLock => (Mode::Async, CurrentThread, false, Some(LockKind::Tokio)),
             WayName::NoLock => (Mode::Async, CurrentThread, false, Some(LockKind::None)),
         };
-        Shape {
+        WayShape {
             mode,
             runtime,
             spawn,
@@ -89,8 +91,8 @@ impl Shape {
 
 impl Trial {
     /// How this trial runs the tasks.
-    pub(crate) const fn shape(&self) -> Shape {
-        Shape::of(self.name)
+    pub(crate) const fn shape(&self) -> WayShape {
+        WayShape::of(self.name)
     }
 
     /// The explanation in the words of `demo`'s wait.
@@ -106,7 +108,8 @@ impl Trial {
         }
     }
 
-    /// What a finished run of this trial measured, explained: the trial's
+    /// Why a finished run of this trial behaved as it did, the row's words
+    /// beside its figures: the trial's
     /// own words when it overlapped as many waits as its way allows, and
     /// what held it back when it did not, so that the words never contradict
     /// the figure beside them.
@@ -114,7 +117,7 @@ impl Trial {
     /// One CPU is the case to watch: tokio gives the multi-thread runtime
     /// one worker per CPU, so under `taskset -c 0` the spawned tasks have a
     /// single worker to block, and run one after another.
-    pub(crate) fn explain(&self, demo: Demo, summary: &Summary) -> String {
+    pub(crate) fn reason(&self, demo: Demo, summary: &Summary) -> String {
         let why = self.why(demo);
         let finished = !summary.interrupted && summary.completed >= summary.tasks;
         let Some(peak) = summary.peak_overlap.filter(|_| finished) else {
@@ -335,8 +338,8 @@ struct Table {
     /// The way running now, for the partial row a signal adds.
     current: Option<Running>,
     /// The Python row running now, as a signal would leave it (python3
-    /// reports only at its end).
-    python: Option<Row>,
+    /// reports only at its end), with the program it runs.
+    python: Option<(Row, &'static python::Program)>,
 }
 
 /// A way in progress: enough to summarise it when a signal stops it.
@@ -350,14 +353,16 @@ struct Running {
 }
 
 /// What the signal thread and the loop share.
-struct Shared {
+struct Comparison {
     /// The rows, with which of the loop and a signal prints the table.
     table: Guarded<Table>,
     /// The table on stdout, and the `--svg` file, created before the runs.
     exports: Exports<Compared>,
+    /// `--record`: every way's run, kept as it goes.
+    recording: recording::Kept,
 }
 
-impl Shared {
+impl Comparison {
     /// The hang-up thread's path: the reader of stdout went away, so the
     /// table would go nowhere. Stops a Python row in progress and ends the
     /// process quietly (exit 0), unless the table is being written already
@@ -394,6 +399,7 @@ impl Shared {
         // the loop could see python3 end and record it as a failed row,
         // then start the next one, before this took the table.
         python::stop_running();
+        let mut stopped = false;
         if let Some(Running {
             config,
             sink,
@@ -415,23 +421,24 @@ impl Shared {
                 .with_peak_overlap(sink.peak_overlap())
                 .with_observed(sink.observed());
             table.rows.push(Row {
-                why: trial.explain(config.demo, &summary),
+                why: trial.reason(config.demo, &summary),
                 summary,
                 events,
                 parks,
             });
+            stopped = true;
         }
-        if let Some(row) = table.python.take() {
+        let python = table.python.take();
+        // The recording first: whole, whatever the table's reader does.
+        let row = stopped.then(|| table.rows.last()).flatten();
+        self.recording.interrupted(row, python.as_ref(), signal);
+        if let Some((row, _)) = python {
             table.rows.push(row);
         }
         // Nothing useful can be done with an error here: the process ends
         // with the signal's code either way. Exit while holding the table,
         // so that nothing else is printed after it.
-        let _ = text::end_the_ctrl_c_line(
-            &mut io::stdout().lock(),
-            Some(signal),
-            io::stdout().is_terminal(),
-        );
+        let _ = text::end_the_ctrl_c_line(&mut self.out(), Some(signal), self.on_terminal());
         let _ = self.write(&table.rows);
         conclude::exit(signal.exit_code());
     }
@@ -439,7 +446,7 @@ impl Shared {
     /// Writes the table on stdout and the `--svg` picture, if one was asked
     /// for: one panel per way, the interrupted one included.
     fn write(&self, rows: &[Row]) -> anyhow::Result<()> {
-        self.exports.write_main(&mut io::stdout().lock(), rows)?;
+        self.exports.write_main(&mut self.out(), rows)?;
         self.exports.write_files(rows)
     }
 }
@@ -450,9 +457,11 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
     if args.demo == Demo::Query {
         crate::db::require("compare query")?;
     }
-    // The SVG file is created first, so that a bad path fails before the
+    let trials = chosen(args.demo, args.workload.work, &args.ways)?;
+    // The files are created first, so that a bad path fails before the
     // runs rather than after them.
-    let shared = Arc::new(Shared {
+    let shared = Arc::new(Comparison {
+        recording: recording::Kept::start(&args, &trials)?,
         table: Guarded::new(Table {
             rows: Vec::with_capacity(TRIALS.len()),
             current: None,
@@ -477,7 +486,7 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
     // 1 for tasks that failed or a limit of the machine, 2 for any other
     // error.
     let mut code = ExitCode::Success;
-    for trial in chosen(args.demo, args.workload.work, &args.ways)? {
+    for trial in trials {
         code = code.worse(run_way(&args, &shared, trial));
     }
     if args.python {
@@ -487,6 +496,7 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
     // If a signal concluded first, its thread is printing the table and
     // ending the process, and this one parks.
     let table = shared.table.claim_end();
+    code = code.worse(shared.recording.end());
     shared.write(&table.rows)?;
     if args.svg.is_some() || args.png.is_some() {
         if let Some(note) = crate::export::svg::slide_note(&table.rows) {
@@ -498,7 +508,7 @@ pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode>
 
 /// Runs one way of `compare` and adds its row to the table; returns the
 /// exit code its ending implies.
-fn run_way(args: &CompareArgs, shared: &Shared, trial: Trial) -> ExitCode {
+fn run_way(args: &CompareArgs, shared: &Comparison, trial: Trial) -> ExitCode {
     let base = Config::of_way(args.demo, &args.workload, trial.way());
     let config = Config {
         // The picture needs every way's events.
@@ -534,10 +544,11 @@ fn run_way(args: &CompareArgs, shared: &Shared, trial: Trial) -> ExitCode {
         trial,
         watch: Arc::clone(&watch),
     });
-    if args.format == TableFormat::Text {
+    if args.format == TableFormat::Text && !args.quiet {
         // On stderr, so that stdout holds only the table.
         let _ = writeln!(io::stderr(), "running {label} ...");
     }
+    let recorded = shared.recording.way(&trial, &config, &sink);
     let result = run::execute(&config, &sink, Some(&watch), run::Teardown::Drop);
     let (outcome, code) = judged(result, &label, &config, &sink, &watch);
     let (events, parks) = {
@@ -550,10 +561,10 @@ fn run_way(args: &CompareArgs, shared: &Shared, trial: Trial) -> ExitCode {
     let summary = Summary::new(&config, outcome, None)
         .with_peak_overlap(sink.peak_overlap())
         .with_observed(sink.observed());
-    table.rows.push(Row {
+    let row = Row {
         why: match &config.query {
             Some(query) => query_verdict(&trial, query, &summary),
-            None => trial.explain(args.demo, &summary),
+            None => trial.reason(args.demo, &summary),
         },
         summary: Summary {
             language: Some(Language::Rust),
@@ -561,8 +572,11 @@ fn run_way(args: &CompareArgs, shared: &Shared, trial: Trial) -> ExitCode {
         },
         events,
         parks,
-    });
-    code
+    };
+    // Under the table's lock: a signal finds it concluded in both or neither.
+    let recorded = recorded.worse(shared.recording.row(&row));
+    table.rows.push(row);
+    code.worse(recorded)
 }
 
 /// What a way's run came to: its outcome (how far it got, if it failed)
@@ -633,30 +647,20 @@ fn query_verdict(trial: &Trial, query: &QueryOptions, summary: &Summary) -> Stri
         (false, _, Mode::Blocking, false) if !trial.shape().spawn => {
             "rusqlite's query blocks the executor".to_owned()
         }
-        _ => trial.explain(Demo::Query, summary),
+        _ => trial.reason(Demo::Query, summary),
     }
 }
 
 /// `compare --python`: the Python rows, after the tokio rows. A missing
 /// python3 or package is a note on stderr, not a failure; a Python run
 /// that fails or passes its deadline is a failed row, and exit code 1.
-fn python_rows(args: &CompareArgs, shared: &Shared) -> ExitCode {
+fn python_rows(args: &CompareArgs, shared: &Comparison) -> ExitCode {
     let tasks = args.workload.tasks_for(args.demo);
     let deadline = args
         .python_deadline
         .unwrap_or_else(|| python::default_deadline(tasks, args.workload.delay));
     let mut code = ExitCode::Success;
-    // query's rows depend on the database, and are told it.
-    let (all, extra) = match args.demo {
-        Demo::Query => {
-            let query = QueryOptions::new(&args.db, tasks);
-            (
-                python::query_ways(&query.db),
-                python::query_args(&query.db, query.connections),
-            )
-        }
-        _ => (python::ways(args.demo), python::Extra::default()),
-    };
+    let (all, extra) = python_programs(args);
     let ways = python_twins(all, &args.ways);
     if ways.is_empty() && !all.is_empty() {
         let _ = writeln!(
@@ -670,8 +674,8 @@ fn python_rows(args: &CompareArgs, shared: &Shared) -> ExitCode {
         // announced: a Ctrl-C right after the announcement marks it
         // interrupted instead of leaving it out.
         shared.table.lock_or_park().python =
-            Some(python::interrupted(way, args.demo, &args.workload));
-        if args.format == TableFormat::Text {
+            Some((python::interrupted(way, args.demo, &args.workload), way));
+        if args.format == TableFormat::Text && !args.quiet {
             let _ = writeln!(io::stderr(), "running python3: {} ...", way.ran);
         }
         let row = match python::run(way, args.demo, &args.workload, deadline, &extra) {
@@ -699,10 +703,23 @@ fn python_rows(args: &CompareArgs, shared: &Shared) -> ExitCode {
         }
         let mut table = shared.table.lock_or_park();
         table.python = None;
+        code = code.worse(shared.recording.python(way, &row));
         table.rows.push(row);
     }
     shared.table.lock().python = None;
     code
+}
+
+/// `args.demo`'s Python programs and their arguments (query's: the database).
+fn python_programs(args: &CompareArgs) -> (&'static [python::Program], python::Extra) {
+    match args.demo {
+        Demo::Query => {
+            let query = QueryOptions::new(&args.db, args.workload.tasks_for(args.demo));
+            let extra = python::query_args(&query.db, query.connections);
+            (python::query_ways(&query.db), extra)
+        }
+        _ => (python::ways(args.demo), python::Extra::default()),
+    }
 }
 
 /// The Python rows among `all` (a demo's) that `--ways` picked: the twins of the
@@ -716,7 +733,7 @@ fn python_twins(
     // The ways of one thread, joined, with no lock: async, blocking,
     // spawn-blocking and threads.
     let twin = |name: &WayName| {
-        let shape = Shape::of(*name);
+        let shape = WayShape::of(*name);
         let one_thread = shape.runtime == RuntimeKind::CurrentThread && !shape.spawn;
         (one_thread && shape.lock.is_none()).then_some(shape.mode)
     };
@@ -806,31 +823,31 @@ mod tests {
     #[test]
     fn one_worker_explains_spawned_tasks_one_after_another() {
         let spawned = trial(WayName::MultiSpawned);
-        let why = spawned.explain(Demo::Count, &measured(&spawned, 3, 1, 1));
+        let why = spawned.reason(Demo::Count, &measured(&spawned, 3, 1, 1));
         assert!(why.contains("only one CPU was free"), "{why}");
         assert!(!why.contains("blocks only the worker"), "{why}");
         // With two workers and two waits at once, the usual words hold.
-        let why = spawned.explain(Demo::Count, &measured(&spawned, 3, 2, 2));
+        let why = spawned.reason(Demo::Count, &measured(&spawned, 3, 2, 2));
         assert_eq!(why, spawned.why(Demo::Count));
         let joined = trial(WayName::MultiJoined);
-        let why = joined.explain(Demo::Count, &measured(&joined, 3, 1, 1));
+        let why = joined.reason(Demo::Count, &measured(&joined, 3, 1, 1));
         assert!(why.ends_with("the worker idles"), "{why}");
-        let why = joined.explain(Demo::Count, &measured(&joined, 3, 2, 1));
+        let why = joined.reason(Demo::Count, &measured(&joined, 3, 2, 1));
         assert!(why.ends_with("the workers idle"), "{why}");
     }
 
     #[test]
     fn a_way_that_overlapped_less_than_it_allows_says_so() {
         let threads = trial(WayName::Threads);
-        let why = threads.explain(Demo::Count, &measured(&threads, 3, 2, 2));
+        let why = threads.reason(Demo::Count, &measured(&threads, 3, 2, 2));
         assert!(why.starts_with(threads.why), "{why}");
         assert!(why.contains("only 2 of the 3 waits"), "{why}");
         let spawned = trial(WayName::MultiSpawned);
-        let why = spawned.explain(Demo::Count, &measured(&spawned, 3, 2, 1));
+        let why = spawned.reason(Demo::Count, &measured(&spawned, 3, 2, 1));
         assert!(why.contains("only 1 of the 2 waits"), "{why}");
         // A blocking way that waited one at a time did all it could.
         let blocking = trial(WayName::Blocking);
-        let why = blocking.explain(Demo::Count, &measured(&blocking, 3, 2, 1));
+        let why = blocking.reason(Demo::Count, &measured(&blocking, 3, 2, 1));
         assert_eq!(why, blocking.why(Demo::Count));
     }
 
@@ -840,12 +857,12 @@ mod tests {
         let mut summary = measured(&spawned, 3, 1, 1);
         summary.interrupted = true;
         assert_eq!(
-            spawned.explain(Demo::Count, &summary),
+            spawned.reason(Demo::Count, &summary),
             spawned.why(Demo::Count)
         );
         let summary = measured(&spawned, 3, 1, 1).with_peak_overlap(None);
         assert_eq!(
-            spawned.explain(Demo::Count, &summary),
+            spawned.reason(Demo::Count, &summary),
             spawned.why(Demo::Count)
         );
     }

@@ -624,11 +624,20 @@ pub(crate) fn check_compare(args: &CompareArgs) -> Result<(), clap::Error> {
             ));
         }
     }
+    if args.record.as_deref().is_some_and(is_stdout) && !args.quiet {
+        return Err(usage_error(
+            "compare",
+            "--record - writes the recording to stdout, where compare prints its table: \
+             add -q (the table then goes to stderr), or give --record a file name"
+                .into(),
+        ));
+    }
     one_file_each(
         "compare",
         &[
             ("--svg", args.svg.as_deref()),
             ("--png", args.png.as_deref()),
+            ("--record", args.record.as_deref()),
         ],
     )?;
     if args.png.is_some() && !crate::png::ENABLED {

@@ -119,12 +119,14 @@
 //! - `record`: `--record FILE`, the run kept for a replay: a follower that
 //!   writes the ordered events as they come, and an export that ends the
 //!   file with the model's observations and the summary (its layout and
-//!   version are documented there and in docs/ci.md).
+//!   version are documented there and in docs/ci.md); `record::compare`
+//!   keeps a `compare`'s ways, one such recording each, in one file.
 //! - `replay`: `asyncdemo replay FILE`, a recording read back (every byte
 //!   checked) and played through the run's own followers and exports; on
 //!   a terminal it feeds `live`'s view too (`replay::walk`: the recorded
 //!   events and observations in time order), at the recorded pace or a
-//!   step per key (`--step`).
+//!   step per key (`--step`); `replay::compare` makes a compare's table and
+//!   slide again, or plays one of its ways.
 //! - `python`: `compare --python`, the notes' own Python programs run by
 //!   python3 with a deadline, their task lines read back as events.
 //! - `compare`: the `compare` command, one run per way of running.

@@ -87,6 +87,13 @@ pub(crate) struct Program {
     pub(crate) why: &'static str,
 }
 
+impl Program {
+    /// What `replay --way` calls its row: python-KEY.
+    pub(crate) fn name(&self) -> String {
+        format!("python-{}", self.key)
+    }
+}
+
 /// The rows of `count` and `hello`, in the order of the tokio rows.
 const SLEEPING: [Program; 5] = [
     Program {

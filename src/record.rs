@@ -72,6 +72,15 @@
 //! A file that stops before its `end` record was cut (a run killed, a
 //! disk full): a replay plays what is there and says so.
 //!
+//! # A compare recording (format version 2)
+//!
+//! `compare --record` keeps one such recording per way in one file, each
+//! in a section after a header that names the ways: [`compare`] has the
+//! layout. A run's own recording is still written as version 1, unchanged,
+//! so that an older build reads it; a reader of version 2 reads both. The
+//! summary record (19) of a compare's section also carries the row's words
+//! (`"why"`); a run's own never does.
+//!
 //! # The cut-off
 //!
 //! Past [`FULL_TASKS`] tasks (10,000), a task's own events are not recorded (its
@@ -80,6 +89,8 @@
 //! peak overlap). A replay of such a run says that its pictures, trace
 //! and event lines show the first tasks only. The threads' ordered events
 //! stop at [`MAX_THREAD_EVENTS`], for a long busy run.
+
+pub(crate) mod compare;
 
 use crate::config::Config;
 use crate::events::{Follower, PollStep, RunEvent};
@@ -96,8 +107,15 @@ use std::sync::{Arc, Mutex, PoisonError};
 /// The first bytes of every recording.
 pub(crate) const MAGIC: &[u8; 20] = b"asyncdemo-recording\n";
 
-/// The format version this build writes, and the newest it reads.
-pub(crate) const VERSION: u16 = 1;
+/// The newest format version this build reads.
+pub(crate) const VERSION: u16 = COMPARE_VERSION;
+
+/// The format version of one run's recording, which this build writes
+/// (format 2 left its layout as it was, so older builds still read it).
+pub(crate) const RUN_VERSION: u16 = 1;
+
+/// The format version of a compare recording ([`compare`]'s layout).
+pub(crate) const COMPARE_VERSION: u16 = 2;
 
 /// The tasks whose every event a recording keeps; past them, only the
 /// summary's aggregates. The JSON's per-task cut-off: the task-state model
@@ -160,6 +178,9 @@ pub(crate) struct Header {
 pub(crate) struct Concluded {
     pub(crate) summary: Summary,
     pub(crate) signal: Option<String>,
+    /// A compare row's words (format 2); never in a run's own recording.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) why: Option<String>,
 }
 
 /// The word a recording uses for a signal.
@@ -406,6 +427,16 @@ impl Writer {
     /// Writes the conclusion: the model's input, the lock waits, the
     /// summary, and the end record; then flushes.
     fn conclude(&mut self, run: &Finished<'_>) -> io::Result<()> {
+        let concluded = Concluded {
+            summary: run.summary.clone(),
+            signal: run.signal.map(|s| signal_word(s).to_owned()),
+            why: None,
+        };
+        self.conclude_with(run, &concluded)
+    }
+
+    /// [`Writer::conclude`], with the summary record's JSON given.
+    fn conclude_with(&mut self, run: &Finished<'_>, concluded: &Concluded) -> io::Result<()> {
         // Millions of small records: put together in a `Vec`, handed to
         // the file's writer a chunk at a time.
         let mut chunk = Chunked {
@@ -442,11 +473,7 @@ impl Writer {
             put(out, mark.got.map_or(0, |g| nanos(g).saturating_add(1)))?;
             lock_waits += 1;
         }
-        let concluded = Concluded {
-            summary: run.summary.clone(),
-            signal: run.signal.map(|s| signal_word(s).to_owned()),
-        };
-        let json = serde_json::to_vec(&concluded)?;
+        let json = serde_json::to_vec(concluded)?;
         out.write_all(&[tag::SUMMARY])?;
         put(out, json.len() as u64)?;
         out.write_all(&json)?;
@@ -572,7 +599,7 @@ pub(crate) fn start(
     let mut out = io::BufWriter::with_capacity(256 * 1024, out);
     let written: io::Result<()> = (|| {
         out.write_all(MAGIC)?;
-        out.write_all(&VERSION.to_le_bytes())?;
+        out.write_all(&RUN_VERSION.to_le_bytes())?;
         let json = serde_json::to_vec(&header)?;
         put(&mut out, json.len() as u64)?;
         out.write_all(&json)?;

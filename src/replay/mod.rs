@@ -14,6 +14,7 @@
 //! replay's output options in place of the run's: a replay accepts what
 //! the run would have accepted, in the same words.
 
+mod compare;
 mod read;
 mod view;
 mod walk;
@@ -45,22 +46,37 @@ pub(crate) fn replay(args: ReplayArgs, term: crate::vocab::Term) -> anyhow::Resu
     if step {
         stepping_possible()?;
     }
+    // A compare recording is replayed by `compare` (the table, or one way).
+    if read::is_compare(&args.file) {
+        return compare::replay(args, term);
+    }
     let recording = read::read(&args.file)
         .with_context(|| format!("replaying '{}'", escaped(&name, crate::net::QUOTE_CHARS)))?;
     let config = config_of(&recording, args, term)
         .with_context(|| format!("replaying '{}'", escaped(&name, crate::net::QUOTE_CHARS)))?;
+    play_one(&config, &recording, args_speed, step)
+}
+
+/// Replays `recording`, one run's, as `config` asks: the notes on stderr,
+/// then the outputs.
+fn play_one(
+    config: &Config,
+    recording: &Recording,
+    args_speed: Option<f64>,
+    step: bool,
+) -> anyhow::Result<ExitCode> {
     let mut err = io::stderr().lock();
-    for note in notes(&recording) {
+    for note in notes(recording) {
         let line = format!("note: {note}");
         let _ = writeln!(err, "{}", crate::style::label(&line));
     }
     drop(err);
     if step {
-        return stepped(&config, &recording);
+        return stepped(config, recording);
     }
     // On a terminal, the lanes of `--live` too, at the recorded pace
     // unless `--speed` says another.
-    let mut playing = view::Playing::start(&config, &recording);
+    let mut playing = view::Playing::start(config, recording);
     let speed = match &playing {
         Some(_) => Some(args_speed.unwrap_or(1.0)),
         None => args_speed,
@@ -71,7 +87,7 @@ pub(crate) fn replay(args: ReplayArgs, term: crate::vocab::Term) -> anyhow::Resu
         None => Box::new(io::stdout().lock()),
     };
     let mut out = io::BufWriter::with_capacity(64 * 1024, out);
-    play(&config, &recording, speed, &mut out, playing.as_mut())?;
+    play(config, recording, speed, &mut out, playing.as_mut())?;
     Ok(ExitCode::Success)
 }
 
@@ -139,6 +155,12 @@ fn config_of(
     args: ReplayArgs,
     term: crate::vocab::Term,
 ) -> anyhow::Result<Config> {
+    let format = args.format.run().ok_or_else(|| {
+        anyhow::anyhow!("--format markdown is compare's table, and this is one run's recording")
+    })?;
+    if args.way.is_some() {
+        anyhow::bail!("--way picks a way of a compare recording, and this is one run's recording");
+    }
     let command = &recording.header.command;
     let shown = || escaped(&command.join(" "), crate::net::QUOTE_CHARS);
     let cli = Cli::try_parse_from(command).map_err(|e| {
@@ -174,23 +196,7 @@ fn config_of(
             shown()
         );
     }
-    // Plain: the lines and the narration, as the issue of a replay is
-    // to look at the steps.
-    let plain = args.format == Format::Text && !args.quiet && !args.verbose;
-    let run = RunArgs {
-        timeline: args.timeline,
-        live: false,
-        trace: args.trace,
-        svg: args.svg,
-        png: args.png,
-        record: None,
-        slow_poll: None,
-        explain: args.explain || plain,
-        format: args.format,
-        quiet: args.quiet,
-        verbose: args.verbose,
-        ..run
-    };
+    let run = with_outputs(run, args, format);
     let mut config = Config::new(demo, run, fetch, term)?;
     if lock.is_some() {
         config.way.lock = lock;
@@ -205,6 +211,28 @@ fn config_of(
         config.way.runtime = Some(Runtime::MultiThread(workers));
     }
     Ok(config)
+}
+
+/// `run`, the recorded run's options, with the replay's outputs (`args`,
+/// in `format`) in place of its own.
+fn with_outputs(run: RunArgs, args: ReplayArgs, format: Format) -> RunArgs {
+    // Plain: the lines and the narration, as the issue of a replay is
+    // to look at the steps.
+    let plain = format == Format::Text && !args.quiet && !args.verbose;
+    RunArgs {
+        timeline: args.timeline,
+        live: false,
+        trace: args.trace,
+        svg: args.svg,
+        png: args.png,
+        record: None,
+        slow_poll: None,
+        explain: args.explain || plain,
+        format,
+        quiet: args.quiet,
+        verbose: args.verbose,
+        ..run
+    }
 }
 
 /// Plays `recording` into `out` as a run of `config` would have written.

@@ -34,7 +34,7 @@ const MAX_TEXT_BYTES: u64 = 4096;
 pub(crate) const MAX_NANOS: u64 = 86_400 * 1_000_000_000;
 
 /// The most records of each kind kept; past them the replay is partial.
-const MAX_RECORDS: usize = 16_000_000;
+pub(super) const MAX_RECORDS: usize = 16_000_000;
 
 /// The most OS threads a recording may name.
 const MAX_THREAD: u64 = 1_000_000;
@@ -112,6 +112,8 @@ pub(crate) struct Recording {
     pub(crate) locks: Vec<LockMark>,
     /// The summary and the signal; `None` when the file ends before them.
     pub(crate) concluded: Option<(Summary, Option<Signal>)>,
+    /// A compare row's words (format 2), escaped.
+    pub(crate) why: Option<String>,
     /// Why the replay is partial, if it is: the file was cut, a record was
     /// bad, a ceiling was reached. Each becomes a note on stderr.
     pub(crate) notes: Vec<String>,
@@ -130,17 +132,25 @@ impl std::fmt::Display for Refused {
 impl std::error::Error for Refused {}
 
 /// A bad record: where, and what.
-struct Bad(String);
+pub(super) struct Bad(pub(super) String);
 
 /// Bytes with a count of how many were read.
-struct Input<R: Read> {
-    inner: R,
-    offset: u64,
+pub(super) struct Input<R: Read> {
+    inner: io::Take<R>,
+    pub(super) offset: u64,
 }
 
 impl<R: Read> Input<R> {
+    /// `reader`, of which at most [`MAX_FILE_BYTES`] are read.
+    pub(super) fn new(reader: R) -> Input<R> {
+        Input {
+            inner: reader.take(MAX_FILE_BYTES),
+            offset: 0,
+        }
+    }
+
     /// One byte; `None` at the end of the file.
-    fn byte(&mut self) -> Result<Option<u8>, Bad> {
+    pub(super) fn byte(&mut self) -> Result<Option<u8>, Bad> {
         let mut one = [0u8];
         loop {
             match self.inner.read(&mut one) {
@@ -161,7 +171,7 @@ impl<R: Read> Input<R> {
     }
 
     /// A varint (at most ten bytes, at most 64 bits).
-    fn varint(&mut self) -> Result<u64, Bad> {
+    pub(super) fn varint(&mut self) -> Result<u64, Bad> {
         let mut value = 0u64;
         for shift in (0..70).step_by(7) {
             let byte = self.need()?;
@@ -203,7 +213,7 @@ impl<R: Read> Input<R> {
     }
 
     /// A length-prefixed JSON document.
-    fn json(&mut self, what: &str) -> Result<Vec<u8>, Bad> {
+    pub(super) fn json(&mut self, what: &str) -> Result<Vec<u8>, Bad> {
         let n = self.bounded(MAX_JSON_BYTES, &format!("the {what}'s length"))?;
         self.bytes(n)
     }
@@ -219,7 +229,7 @@ impl<R: Read> Input<R> {
 }
 
 /// What a cut file's last record says.
-const CUT: &str = "the file ends in the middle of a record";
+pub(super) const CUT: &str = "the file ends in the middle of a record";
 
 /// A time chain: each record's time is a difference from the last.
 struct Clock(u64);
@@ -243,6 +253,11 @@ impl Clock {
 
 /// Reads the recording at `path`.
 pub(crate) fn read(path: &Path) -> Result<Recording, Refused> {
+    from_reader(open(path)?)
+}
+
+/// Opens the recording at `path`, its size checked.
+pub(super) fn open(path: &Path) -> Result<BufReader<File>, Refused> {
     let file = File::open(path).map_err(|e| Refused(format!("opening it: {e}")))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     if size > MAX_FILE_BYTES {
@@ -252,15 +267,36 @@ pub(crate) fn read(path: &Path) -> Result<Recording, Refused> {
             MAX_FILE_BYTES / 1_000_000
         )));
     }
-    from_reader(BufReader::with_capacity(256 * 1024, file))
+    Ok(BufReader::with_capacity(256 * 1024, file))
+}
+
+/// Whether the file at `path` is a compare recording (format version
+/// [`record::COMPARE_VERSION`]); a file that cannot be read is not, and
+/// its reading says why.
+pub(super) fn is_compare(path: &Path) -> bool {
+    let mut start = [0u8; MAGIC.len() + 2];
+    File::open(path)
+        .and_then(|mut f| f.read_exact(&mut start))
+        .is_ok()
+        && start[..MAGIC.len()] == MAGIC[..]
+        && u16::from_le_bytes([start[MAGIC.len()], start[MAGIC.len() + 1]])
+            == record::COMPARE_VERSION
 }
 
 /// Reads a recording from `reader`.
 pub(crate) fn from_reader(reader: impl Read) -> Result<Recording, Refused> {
-    let mut input = Input {
-        inner: reader.take(MAX_FILE_BYTES),
-        offset: 0,
-    };
+    let mut input = Input::new(reader);
+    if preamble(&mut input)? == record::COMPARE_VERSION {
+        return Err(Refused(
+            "it is a compare recording, which this reader does not take".into(),
+        ));
+    }
+    let header = header(&mut input)?;
+    body(&mut input, header, MAX_RECORDS)
+}
+
+/// Reads the magic and the format version, and returns the version.
+pub(super) fn preamble<R: Read>(input: &mut Input<R>) -> Result<u16, Refused> {
     let magic = input.bytes(MAGIC.len() as u64);
     if magic.as_deref().ok() != Some(&MAGIC[..]) {
         return Err(Refused(
@@ -283,6 +319,11 @@ pub(crate) fn from_reader(reader: impl Read) -> Result<Recording, Refused> {
             "it says format version 0, which no asyncdemo writes".into(),
         ));
     }
+    Ok(version)
+}
+
+/// Reads one run's header, checked.
+pub(super) fn header<R: Read>(input: &mut Input<R>) -> Result<Header, Refused> {
     let header = input
         .json("header")
         .and_then(|json| serde_json::from_slice::<Header>(&json).map_err(|e| Bad(e.to_string())))
@@ -294,6 +335,16 @@ pub(crate) fn from_reader(reader: impl Read) -> Result<Recording, Refused> {
             crate::cli::MAX_TASKS
         )));
     }
+    Ok(header)
+}
+
+/// Reads one run's records, up to its `end` record or the end of the
+/// file, keeping at most `limit` records of each kind.
+pub(super) fn body<R: Read>(
+    input: &mut Input<R>,
+    header: Header,
+    limit: usize,
+) -> Result<Recording, Refused> {
     let mut recording = Recording {
         header,
         tape: Vec::new(),
@@ -302,6 +353,7 @@ pub(crate) fn from_reader(reader: impl Read) -> Result<Recording, Refused> {
         model_parks: Vec::new(),
         locks: Vec::new(),
         concluded: None,
+        why: None,
         notes: Vec::new(),
     };
     let mut reading = Reading {
@@ -319,7 +371,7 @@ pub(crate) fn from_reader(reader: impl Read) -> Result<Recording, Refused> {
             Ok(None) => break,
             Err(Bad(why)) => return Err(Refused(format!("byte {at}: {why}"))),
         };
-        match reading.record(tag, &mut input, &mut recording) {
+        match reading.record(tag, input, &mut recording) {
             Ok(()) => {}
             // A file cut in the middle of a record replays up to it.
             Err(Bad(why)) if why == CUT => break,
@@ -332,9 +384,9 @@ pub(crate) fn from_reader(reader: impl Read) -> Result<Recording, Refused> {
         if reading.ended {
             break;
         }
-        if recording.tape.len() >= MAX_RECORDS || recording.observed.len() >= MAX_RECORDS {
+        if recording.tape.len() >= limit || recording.observed.len() >= limit {
             recording.notes.push(format!(
-                "more than {MAX_RECORDS} records of one kind; the replay stops there"
+                "more than {limit} records of one kind; the replay stops there"
             ));
             break;
         }
@@ -569,6 +621,7 @@ impl Reading {
                     Some(_) => return Err(Bad("its summary names an unknown signal".into())),
                 };
                 recording.concluded = Some((escaped_summary(concluded.summary), signal));
+                recording.why = concluded.why.map(|w| escaped(&w, MAX_TEXT_BYTES as usize));
                 return Ok(());
             }
             tag::END => {

@@ -6,6 +6,7 @@ mod basics;
 mod colour;
 mod common;
 mod compare;
+mod compare_record;
 mod completions;
 mod docs;
 mod durations;
