@@ -10,7 +10,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum, ValueHint};
 use std::path::PathBuf;
 use std::time::Duration;
 
+mod peer;
 mod values;
+
+use peer::{FETCH, QUERY};
 
 // serve's `?delay=` reads durations as the options do.
 pub(crate) use values::duration;
@@ -66,28 +69,12 @@ pub(crate) enum Command {
     Hello(RunArgs),
     /// Each task sends an HTTP GET to a slow server and prints a line before
     /// and after: async with reqwest, or blocking with ureq (--blocking).
-    #[command(mut_arg("tasks", |arg| arg.default_value("3")),
-              mut_arg("mode", fetch_mode),
-              // A fetch's wait is its request; `--work spin` is refused.
-              mut_arg("work", |arg| arg.hide(true)),
-              mut_arg("blocking", |arg| arg.help(
-                  "Use a blocking client: shorthand for --mode blocking")),
-              mut_arg("delay", |arg| arg.help(
-                  "How long the built-in server waits before each reply, e.g. 250ms, 1.5s, 0")),
-              after_help = examples_help("fetch"))]
+    #[command(mut_args(|arg| FETCH.describe(arg)), after_help = examples_help("fetch"))]
     Fetch(FetchArgs),
     /// Each task runs a slow database query and prints a line before and
     /// after: in-memory SQLite by default, or PostgreSQL (--db); an async
     /// driver, or a blocking one (--blocking).
-    #[command(mut_arg("tasks", |arg| arg.default_value("3")),
-              mut_arg("mode", query_mode),
-              // A query's wait is the query; `--work spin` is refused.
-              mut_arg("work", |arg| arg.hide(true)),
-              mut_arg("blocking", |arg| arg.help(
-                  "Use a blocking driver: shorthand for --mode blocking")),
-              mut_arg("delay", |arg| arg.help(
-                  "How long each query takes in the database, e.g. 300ms, 1.5s, 0")),
-              after_help = examples_help("query"))]
+    #[command(mut_args(|arg| QUERY.describe(arg)), after_help = examples_help("query"))]
     Query(QueryArgs),
     /// Each task takes one shared lock, prints, waits --delay holding it,
     /// prints and releases it: a std::sync::Mutex held across .await
@@ -123,56 +110,6 @@ pub(crate) enum Command {
     /// Print the man page (roff).
     #[command(after_help = examples_help("man"))]
     Man,
-}
-
-/// `--mode` as `fetch` describes it: the same modes, in the words of a
-/// request instead of a sleep.
-fn fetch_mode(arg: clap::Arg) -> clap::Arg {
-    described_mode(arg, "How each request waits", |mode| match mode {
-        Mode::Async => "An async client: the thread is free while a request waits",
-        Mode::Blocking => "A blocking client inside the coroutines: each request holds the thread",
-        Mode::Threads => "Each task on an OS thread of its own, with a blocking client",
-        Mode::SpawnBlocking => {
-            "Each blocking request goes to tokio's blocking pool (spawn_blocking)"
-        }
-        Mode::BlockInPlace => {
-            "Each blocking request inside block_in_place (multi-thread runtime only)"
-        }
-    })
-}
-
-/// `--mode` as `query` describes it: the same modes, in the words of a
-/// database driver.
-fn query_mode(arg: clap::Arg) -> clap::Arg {
-    described_mode(arg, "How each query waits", |mode| match mode {
-        Mode::Async => "An async driver: tokio-postgres, or SQLite on a thread per connection",
-        Mode::Blocking => {
-            "A blocking driver inside the coroutines: rusqlite, or the sync postgres client"
-        }
-        Mode::Threads => "Each task on an OS thread of its own, with a blocking driver",
-        Mode::SpawnBlocking => "Each blocking query goes to tokio's blocking pool (spawn_blocking)",
-        Mode::BlockInPlace => {
-            "Each blocking query inside block_in_place (multi-thread runtime only)"
-        }
-    })
-}
-
-/// `--mode` with `help`, each mode explained by `words`: the same values
-/// and parser for every demo, only the words differ.
-fn described_mode(
-    arg: clap::Arg,
-    help: &'static str,
-    words: fn(Mode) -> &'static str,
-) -> clap::Arg {
-    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
-    let modes = Mode::value_variants()
-        .iter()
-        .map(|&mode| PossibleValue::new(mode.name()).help(words(mode)));
-    // Only the listed names get through, so the conversion cannot fail;
-    // `try_map` still turns a mismatch into an error rather than a panic.
-    let parser = PossibleValuesParser::new(modes)
-        .try_map(|name| <Mode as ValueEnum>::from_str(&name, false));
-    arg.help(help).value_parser(parser)
 }
 
 /// The options of `query`: a demo's, plus which database.
@@ -889,113 +826,4 @@ pub(crate) struct RunArgs {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use clap::CommandFactory;
-
-    #[test]
-    fn verify_cli() {
-        Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn default_task_counts_match_the_demos() {
-        for demo in [Demo::Count, Demo::Hello] {
-            let cli = Cli::try_parse_from(["asyncdemo", demo.name()]).unwrap();
-            let (Command::Count(args) | Command::Hello(args)) = cli.command else {
-                panic!("parsed as another subcommand")
-            };
-            assert_eq!(
-                args.workload.tasks,
-                Some(demo.default_tasks()),
-                "{}",
-                demo.name()
-            );
-        }
-    }
-
-    /// Every example in the help and the man page is a valid command line.
-    #[test]
-    fn every_example_parses() {
-        let subcommands: Vec<String> = Cli::command()
-            .get_subcommands()
-            .map(|c| c.get_name().to_owned())
-            .collect();
-        for (command, list) in EXAMPLES {
-            // Every subcommand has examples of its own, and each example
-            // belongs to the command it is listed under.
-            assert!(command.is_empty() || subcommands.iter().any(|s| s == command));
-            assert!(!list.is_empty(), "no examples for {command:?}");
-            for (example, _) in list {
-                assert!(
-                    example.starts_with(format!("asyncdemo {command}").trim_end()),
-                    "{example} is listed under {command:?}"
-                );
-                // The command itself, without a shell redirection or pipe.
-                let command = example.split(['>', '|']).next().unwrap();
-                let words: Vec<&str> = command.split_whitespace().collect();
-                if let Err(err) = Cli::try_parse_from(&words) {
-                    panic!("{example}: {err}");
-                }
-            }
-        }
-        for subcommand in subcommands.iter().filter(|s| *s != "help") {
-            assert!(!examples_of(subcommand).is_empty(), "{subcommand}");
-        }
-    }
-
-    #[test]
-    fn fetch_describes_its_modes_as_requests_and_parses_them_all() {
-        for mode in Mode::value_variants() {
-            let cli = Cli::try_parse_from(["asyncdemo", "fetch", "-m", mode.name()]).unwrap();
-            let Command::Fetch(args) = cli.command else {
-                panic!("parsed as another subcommand")
-            };
-            assert_eq!(args.run.mode, *mode);
-        }
-        let cli = Cli::try_parse_from(["asyncdemo", "fetch"]).unwrap();
-        let Command::Fetch(args) = cli.command else {
-            panic!("parsed as another subcommand")
-        };
-        assert_eq!(args.run.mode, Mode::Async);
-        assert!(Cli::try_parse_from(["asyncdemo", "fetch", "-m", "sleepy"]).is_err());
-        let help = Cli::command()
-            .find_subcommand_mut("fetch")
-            .unwrap()
-            .render_long_help()
-            .to_string();
-        assert!(help.contains("How each request waits"), "{help}");
-        assert!(!help.contains("sleep"), "{help}");
-    }
-
-    #[test]
-    fn numbers_and_durations_do_not_complete_as_file_names() {
-        let mut cli = Cli::command();
-        cli.build();
-        for command in ["count", "hello", "fetch", "compare", "serve"] {
-            let command = cli.find_subcommand(command).unwrap();
-            for arg in command.get_arguments() {
-                let named = arg.get_value_names().map(|names| names[0].as_str());
-                let expected = match named {
-                    Some("DURATION" | "N" | "K") => Some(ValueHint::Other),
-                    Some("FILE") => Some(ValueHint::FilePath),
-                    Some("ADDR") => Some(ValueHint::Hostname),
-                    _ => None,
-                };
-                if let Some(hint) = expected {
-                    assert_eq!(arg.get_value_hint(), hint, "{}", arg.get_id());
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn blocking_is_mode_blocking() {
-        let cli = Cli::try_parse_from(["asyncdemo", "count", "--blocking"]).unwrap();
-        let Command::Count(args) = cli.command else {
-            panic!("parsed as another demo")
-        };
-        assert!(args.blocking);
-        assert!(Cli::try_parse_from(["asyncdemo", "count", "--blocking", "-m", "async"]).is_err());
-    }
-}
+mod tests;

@@ -40,7 +40,10 @@
 //!   `error:`/`warning:` lines. A leaf.
 //! - `net`: what crosses the network's edge: the `--url` checked when the
 //!   arguments are parsed, and a peer's text escaped before it reaches a
-//!   terminal. A leaf, like `vocab`.
+//!   terminal. A leaf, like `vocab`; the URL's last checks need the `url`
+//!   crate of the `http` feature, so `net` has its own `enabled.rs` /
+//!   `disabled.rs` (the argument parser cannot reach into `http`, which
+//!   uses the parsed arguments).
 //! - `png`: the one place that looks at the `png` feature: the SVG
 //!   picture rendered as a PNG (resvg), or a `disabled.rs` with the same
 //!   API. A leaf.
@@ -83,19 +86,21 @@
 //!   feature `live` (`enabled.rs`, or a `disabled.rs` with the same API).
 //! - `wait`: the ways of waiting, the one thing that differs between
 //!   modes: a tokio timer, a blocking call in place, the blocking pool,
-//!   `block_in_place`, a busy loop on the CPU (`--work spin`), and the
-//!   database drivers of `query` (SQLite on a thread per connection or in
-//!   place, tokio-postgres or the sync `postgres` client), which observe
-//!   when a query really starts on its connection.
-//! - `http`: everything HTTP, and the one place that looks at the `http`
-//!   feature: the slow server (`http::server`, hyper) that `fetch` talks
+//!   `block_in_place`, a busy loop on the CPU (`--work spin`); and the
+//!   `Runner` that the runner hands to `http` and `db`, whose drivers
+//!   make waits of their own.
+//! - `http`: everything HTTP, and the place that looks at the `http`
+//!   feature (with `net`'s URL parser): the slow server (`http::server`, hyper) that `fetch` talks
 //!   to and `serve` runs, the clients of `fetch` (`http::client`, reqwest
 //!   and ureq, whose waits are `wait`'s), and an `enabled.rs` or a
 //!   `disabled.rs` with the same API, which says that this build has no
 //!   HTTP.
-//! - `db`: the same for the `db` feature: the drivers of `query` made for
-//!   the database `--db` names, and PostgreSQL's `max_connections` checked
-//!   before the run; or the word that this build has none.
+//! - `db`: the same for the `db` feature: the drivers of `query`
+//!   (`db::query`: SQLite on a thread per connection or in place,
+//!   tokio-postgres or the sync `postgres` client, which observe when a
+//!   query really starts on its connection) made for the database `--db`
+//!   names, and PostgreSQL's `max_connections` checked before the run; or
+//!   the word that this build has none.
 //! - `demo`: the task coroutine itself: print, wait, print.
 //! - `narrate`: `--explain`, the executor narrated between the lines: a
 //!   poll follower that forwards the first few tasks' polls and wake-ups

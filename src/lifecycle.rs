@@ -15,7 +15,7 @@ use crate::exit_code::{self, ExitCode};
 use crate::export::{Exports, Finished, Single};
 use crate::report::{Summary, text, trace};
 use crate::run::Teardown;
-use crate::sink::{Sink, State};
+use crate::sink::{Sink, SinkState};
 use crate::vocab::{Demo, Format, Outcome, Signal};
 use crate::{
     compare, conclude, config, db, export, generate, http, interrupt, limits, live, report, run,
@@ -178,7 +178,7 @@ impl Lifecycle {
     /// a line written while the view is up (on stderr too) would be drawn
     /// over by its last frame. (A failed flush fails again at the next
     /// write, where it is reported.)
-    fn view_down(&self, state: &mut State) {
+    fn view_down(&self, state: &mut SinkState) {
         if self.view.is_some() {
             let _ = state.out_and_events().0.flush();
         }
@@ -299,7 +299,7 @@ impl Lifecycle {
     /// exit. Called once, by whichever path claimed the conclusion.
     fn conclude(
         &self,
-        state: &mut State,
+        state: &mut SinkState,
         outcome: Outcome,
         signal: Option<Signal>,
     ) -> anyhow::Result<ExitCode> {

@@ -15,7 +15,7 @@ fn main() -> std::process::ExitCode {
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(parse) => {
-            let parse = usage::explain(parse, &args);
+            let parse = usage::reword(parse, &args);
             return print_parse_result(&parse, color).into();
         }
     };

@@ -27,6 +27,10 @@
 //!   clock reading and stores nothing per task; it only counts the tasks
 //!   that finished.
 
+mod locked;
+mod recorder;
+mod writer;
+
 use crate::conclude::{Guard, Guarded};
 use crate::events::{CallStep, Follower, PollStep, RunEvent, thread_number};
 use crate::report;
@@ -34,7 +38,6 @@ use crate::state::{Log, Observations, What};
 use crate::vocab::{
     Demo, Ending, Event, LineStyle, LockKind, LockStep, Outcome, Park, Phase, Polls,
 };
-use anyhow::Context;
 use std::borrow::Cow;
 use std::io::{self, Write};
 use std::sync::Arc;
@@ -43,169 +46,10 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
-/// The mutable part of the sink, behind its lock.
-pub(crate) struct State {
-    /// The destination, normally stdout. Boxed so the sink is one type
-    /// whatever it writes to; the dynamic call happens per flush, not per line.
-    out: WholeLines<Box<dyn Write + Send>>,
-    /// When the run started; `None` until the runner says so.
-    start: Option<Instant>,
-    /// Tasks whose wait failed: they printed why instead of a last line.
-    failed: u32,
-    /// The follower that keeps every line and park for the pictures drawn
-    /// after the run; `None` unless they were asked for. Kept by its type,
-    /// not behind the trait, because the conclusion reads what it kept.
-    recorder: Option<Recorder>,
-    /// Every other follower of the run's events (the `--trace` writer).
-    followers: Vec<Followed>,
-    /// The first [`report::MAX_FAILURES_LISTED`] failed tasks, with why, for
-    /// the summary: a reason must reach the user in every format.
-    failures: Vec<report::TaskFailure>,
-    /// The first error that stopped the run: a failed write ("writing
-    /// output: ..."; after it lines are dropped, the output is gone), a
-    /// follower's failed write, or a failed wait (a fetch whose server
-    /// refused).
-    error: Option<anyhow::Error>,
-}
-
-/// A follower, with what to call it in an error (`writing trace file
-/// 'run.json'`).
-struct Followed {
-    follower: Box<dyn Follower>,
-    what: String,
-}
-
-impl State {
-    /// Time since the run started, or zero if it had not started.
-    pub(crate) fn elapsed(&self) -> Duration {
-        self.start.map(|s| s.elapsed()).unwrap_or_default()
-    }
-
-    /// Tasks whose wait failed.
-    pub(crate) fn failed(&self) -> u32 {
-        self.failed
-    }
-
-    /// The first failed tasks, each with why it failed.
-    pub(crate) fn failures(&self) -> &[report::TaskFailure] {
-        &self.failures
-    }
-
-    /// The recorded lines, in time order (empty unless recording).
-    #[cfg(test)]
-    pub(crate) fn events(&self) -> &[Event] {
-        self.recorder.as_ref().map_or(&[], |r| &r.events)
-    }
-
-    /// The error that stopped the run, if one did.
-    pub(crate) fn take_error(&mut self) -> Option<anyhow::Error> {
-        self.error.take()
-    }
-
-    /// The output with the recorded events and thread parks, for writing
-    /// the conclusion.
-    pub(crate) fn out_and_events(&mut self) -> (&mut impl Write, &[Event], &[Park]) {
-        let (events, parks) = match &self.recorder {
-            Some(recorder) => (&recorder.events[..], &recorder.parks[..]),
-            None => (&[][..], &[][..]),
-        };
-        (&mut self.out, events, parks)
-    }
-
-    /// The recorded thread parks (empty unless recording).
-    #[cfg(test)]
-    pub(crate) fn parks(&self) -> &[Park] {
-        self.recorder.as_ref().map_or(&[], |r| &r.parks)
-    }
-
-    /// Ends the followers' outputs (the `--trace` file's closing brackets):
-    /// `None` when nothing follows the run but the recorder. Bounded in
-    /// time (a buffer's flush and two brackets), so that a signal can
-    /// conclude a run promptly whatever its size. The first error wins.
-    pub(crate) fn finish_trace(&mut self) -> Option<anyhow::Result<()>> {
-        if self.followers.is_empty() {
-            return None;
-        }
-        let mut result = Ok(());
-        for Followed { mut follower, what } in self.followers.drain(..) {
-            if let Err(err) = follower.finish() {
-                if result.is_ok() {
-                    result = Err(anyhow::Error::new(err).context(what));
-                }
-            }
-        }
-        Some(result)
-    }
-
-    /// Whether anybody follows the run's events.
-    fn followed(&self) -> bool {
-        self.recorder.is_some() || !self.followers.is_empty()
-    }
-
-    /// Hands `event` to every follower, in order; the first error stops.
-    fn emit(&mut self, event: &RunEvent<'_>) -> anyhow::Result<()> {
-        let State {
-            out,
-            recorder,
-            followers,
-            ..
-        } = self;
-        if let Some(recorder) = recorder {
-            recorder.keep(event);
-        }
-        for Followed { follower, what } in followers {
-            follower.follow(event, out).with_context(|| what.clone())?;
-        }
-        Ok(())
-    }
-}
-
-/// The follower that keeps the run for the pictures drawn after it
-/// (`--timeline`, `--svg`, `compare`'s pictures): every line, and when each
-/// runtime thread parked and woke.
-struct Recorder {
-    /// Every line, in time order.
-    events: Vec<Event>,
-    /// The runtime threads' parks and wake-ups, for the thread lanes.
-    parks: Vec<Park>,
-}
-
-impl Recorder {
-    /// Keeps what the pictures draw: lines and parks (a wait is drawn
-    /// between a task's two lines, so its own events add nothing).
-    ///
-    /// Parks are bounded: an idle shorter than [`SHORTEST_IDLE`] is
-    /// forgotten (the wake-up takes back the park just before it), and at
-    /// most [`MAX_PARKS`] are kept, so a long busy run cannot grow the list
-    /// without end.
-    fn keep(&mut self, event: &RunEvent<'_>) {
-        match *event {
-            RunEvent::Line { event, .. } => self.events.push(event),
-            RunEvent::Thread(park) => {
-                if let Some(last) = self.parks.last() {
-                    if !park.parked
-                        && last.parked
-                        && last.thread == park.thread
-                        && park.at.saturating_sub(last.at) < SHORTEST_IDLE
-                    {
-                        self.parks.pop();
-                        return;
-                    }
-                }
-                if self.parks.len() < MAX_PARKS {
-                    self.parks.push(park);
-                }
-            }
-            RunEvent::WaitBegan { .. }
-            | RunEvent::WaitEnded { .. }
-            | RunEvent::Poll { .. }
-            | RunEvent::Lock { .. }
-            | RunEvent::Caller { .. }
-            | RunEvent::Finished { .. }
-            | RunEvent::Stalled { .. } => {}
-        }
-    }
-}
+use locked::Followed;
+pub(crate) use locked::SinkState;
+use recorder::Recorder;
+pub(crate) use writer::WholeLines;
 
 /// The destination of the tasks' lines, shared by every task of a run.
 pub(crate) struct Sink {
@@ -241,7 +85,7 @@ pub(crate) struct Sink {
     /// The output and the followers, with who concludes the run: the
     /// conclusion is claimed under the lock every task line takes, so
     /// whoever wins writes the only summary, and no line follows it.
-    state: Guarded<State>,
+    state: Guarded<SinkState>,
     /// Woken when the run must stop (say, `| head -1` closed the pipe, or a
     /// fetch failed), so that an async run stops waiting at once.
     stop: Notify,
@@ -305,21 +149,6 @@ impl Overlap {
     }
 }
 
-/// The shortest idle the thread lanes keep: far below what a picture can
-/// show, far above the cost of a park that finds work at once.
-const SHORTEST_IDLE: Duration = Duration::from_micros(50);
-
-/// At most this many parks and wake-ups are recorded (16 bytes each).
-const MAX_PARKS: usize = 100_000;
-
-/// The size of the output buffer. Larger than std's 8 KiB default so that
-/// a million-task run fills it a few hundred times instead of thousands.
-const BUFFER_BYTES: usize = 64 * 1024;
-
-/// The largest write a pipe takes atomically: all of it or, while the pipe
-/// is full, none of it (POSIX guarantees at least 512; Linux gives 4096).
-const PIPE_BUF: usize = 4096;
-
 impl Sink {
     /// A sink writing `demo`'s lines to `out` in the `live` style; `record`
     /// keeps every event for the pictures drawn after the run.
@@ -338,7 +167,7 @@ impl Sink {
             overlap: None,
             log: std::sync::OnceLock::new(),
             calls_told: AtomicU32::new(0),
-            state: Guarded::new(State {
+            state: Guarded::new(SinkState {
                 out: WholeLines::new(out),
                 start: None,
                 failed: 0,
@@ -576,26 +405,26 @@ impl Sink {
 
     /// Takes the lock. A panic while holding it cannot leave the state
     /// half-written in a way that matters here, so a poisoned lock is used as is.
-    pub(crate) fn lock(&self) -> Guard<'_, State> {
+    pub(crate) fn lock(&self) -> Guard<'_, SinkState> {
         self.state.lock()
     }
 
     /// Takes the lock if it comes free within `patience`. For the signal
     /// thread, which must end the program promptly even if a write is stuck.
-    pub(crate) fn lock_within(&self, patience: Duration) -> Option<Guard<'_, State>> {
+    pub(crate) fn lock_within(&self, patience: Duration) -> Option<Guard<'_, SinkState>> {
         self.state.lock_within(patience)
     }
 
     /// The output with who concludes the run, for the paths that race to
     /// conclude it (the normal end, a signal, a hang-up).
-    pub(crate) fn conclusion(&self) -> &Guarded<State> {
+    pub(crate) fn conclusion(&self) -> &Guarded<SinkState> {
         &self.state
     }
 
     /// What a run stopped early had done by now: its time so far, the tasks
     /// that finished or failed, and its `polls` when they were timed.
     /// `state` is this sink's, locked by the caller.
-    pub(crate) fn so_far(&self, state: &State, polls: Option<Polls>) -> Outcome {
+    pub(crate) fn so_far(&self, state: &SinkState, polls: Option<Polls>) -> Outcome {
         Outcome {
             elapsed: state.elapsed(),
             completed: self.completed(),
@@ -651,7 +480,7 @@ impl Sink {
 
     /// Makes `follower` (called `what` in an error) follow the run's events
     /// from now on.
-    fn add_follower(&self, state: &mut State, follower: Box<dyn Follower>, what: String) {
+    fn add_follower(&self, state: &mut SinkState, follower: Box<dyn Follower>, what: String) {
         state.followers.push(Followed { follower, what });
         // Every line now goes to a follower.
         self.counts_only.store(false, Ordering::Relaxed);
@@ -834,7 +663,7 @@ impl Sink {
     /// A `failed` wait ends the wait, but its line is not the task's last
     /// line: the pictures show a wait that never finished, which is what
     /// happened.
-    fn put(&self, state: &mut State, id: u32, phase: Phase, own: Option<&str>, failed: bool) {
+    fn put(&self, state: &mut SinkState, id: u32, phase: Phase, own: Option<&str>, failed: bool) {
         let followed = state.followed();
         if own.is_none() && !followed && self.line_style == LineStyle::Plain {
             // A plain run's line: the demo's words, one `write_all` of a
@@ -932,7 +761,7 @@ impl Sink {
     }
 
     /// Stops the run if the output failed; `true` if it did not.
-    fn check(&self, state: &mut State, written: io::Result<()>) -> bool {
+    fn check(&self, state: &mut SinkState, written: io::Result<()>) -> bool {
         match written {
             Ok(()) => true,
             Err(err) => {
@@ -944,7 +773,7 @@ impl Sink {
 
     /// Tells the followers about `event`; `false` if one of them failed,
     /// which stops the run.
-    fn tell(&self, state: &mut State, event: &RunEvent<'_>) -> bool {
+    fn tell(&self, state: &mut SinkState, event: &RunEvent<'_>) -> bool {
         match state.emit(event) {
             Ok(()) => true,
             Err(err) => {
@@ -1040,7 +869,7 @@ impl Sink {
         self.lock().error.is_some()
     }
 
-    fn stop_with(&self, state: &mut State, err: anyhow::Error) {
+    fn stop_with(&self, state: &mut SinkState, err: anyhow::Error) {
         if state.error.is_none() {
             state.error = Some(err);
         }
@@ -1062,24 +891,8 @@ impl Sink {
 /// Whether the run has stopped, so that nothing more is written or told:
 /// an error stopped it, or it has been concluded (the summary is out, or
 /// being written, and no task line may follow it).
-fn stopped(state: &Guard<'_, State>) -> bool {
+fn stopped(state: &Guard<'_, SinkState>) -> bool {
     state.error.is_some() || state.is_concluded()
-}
-
-/// A buffered writer that hands its destination whole lines only, at most
-/// [`PIPE_BUF`] bytes per call where the lines allow.
-///
-/// Why not `BufWriter`: when its buffer fills, it writes all of it, ending
-/// wherever the buffer ended, often mid-line; and into a pipe a 64 KiB
-/// `write(2)` goes in piece by piece as the reader makes room. A process
-/// ending during such a write (Ctrl-C while the reader is slow; the signal
-/// thread exits without waiting for the stuck writer) left the reader half
-/// a line. Here a full buffer sends only its complete lines, and each
-/// `write(2)` carries whole lines of at most `PIPE_BUF` bytes, which a pipe
-/// accepts entirely or not at all. So output is only ever cut between lines.
-pub(crate) struct WholeLines<W: Write> {
-    inner: W,
-    buf: Vec<u8>,
 }
 
 /// How many bytes from the start of `bytes` make whole lines of at most
@@ -1098,374 +911,5 @@ pub(crate) fn whole_lines(bytes: &[u8], most: usize) -> usize {
     }
 }
 
-impl<W: Write> WholeLines<W> {
-    fn new(inner: W) -> WholeLines<W> {
-        WholeLines {
-            inner,
-            buf: Vec::with_capacity(BUFFER_BYTES),
-        }
-    }
-
-    /// Writes the first `len` buffered bytes, in chunks that end at a line
-    /// break and hold at most [`PIPE_BUF`] bytes (a longer line goes alone,
-    /// in one call), then drops them from the buffer.
-    fn write_out(&mut self, len: usize) -> io::Result<()> {
-        let mut done = 0;
-        let result = loop {
-            if done == len {
-                break Ok(());
-            }
-            let rest = &self.buf[done..len];
-            let end = whole_lines(rest, PIPE_BUF);
-            // `write_all` retries only after a partial write, which a pipe
-            // makes only for a call larger than PIPE_BUF.
-            match self.inner.write_all(&rest[..end]) {
-                Ok(()) => done += end,
-                Err(err) => break Err(err),
-            }
-        };
-        self.buf.drain(..done);
-        result
-    }
-}
-
-impl<W: Write> Write for WholeLines<W> {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.buf.extend_from_slice(bytes);
-        if self.buf.len() >= BUFFER_BYTES {
-            // Full: send the complete lines and keep the one in progress.
-            if let Some(newline) = self.buf.iter().rposition(|&b| b == b'\n') {
-                self.write_out(newline + 1)?;
-            }
-        }
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        // Called between lines (the sink's lock makes each line whole), so
-        // this sends complete lines.
-        self.write_out(self.buf.len())?;
-        self.inner.flush()
-    }
-}
-
 #[cfg(test)]
-pub(crate) mod tests {
-    use super::*;
-    use std::io;
-    use std::sync::{Arc, Mutex};
-
-    /// A sink of `demo`'s lines into `out`, shown as the notes print them,
-    /// recording nothing: what most tests of a run start from.
-    pub(crate) fn plain(out: impl Write + Send + 'static, demo: Demo) -> Sink {
-        Sink::new(Box::new(out), demo, LineStyle::Plain, false)
-    }
-
-    /// A writer whose bytes the test can read back after the sink is done.
-    #[derive(Clone, Default)]
-    pub(crate) struct Captured(Arc<Mutex<Vec<u8>>>);
-
-    impl Write for Captured {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-
-    impl Captured {
-        pub(crate) fn text(&self) -> String {
-            String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-        }
-    }
-
-    /// A sink that records every event and keeps the plain lines for the
-    /// test to read back.
-    pub(crate) fn recording_sink(demo: Demo) -> (Arc<Sink>, Captured) {
-        let captured = Captured::default();
-        let sink = Sink::new(Box::new(captured.clone()), demo, LineStyle::Plain, true);
-        (Arc::new(sink), captured)
-    }
-
-    /// A writer that fails like a full disk.
-    struct Full;
-
-    impl Write for Full {
-        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
-            Err(io::Error::from_raw_os_error(28)) // ENOSPC
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-
-    #[test]
-    fn a_query_counts_in_progress_from_its_observed_start_not_its_first_line() {
-        let sink = Sink::new(Box::new(io::sink()), Demo::Query, LineStyle::Silent, false)
-            .counting_overlap(true);
-        // Three tasks print their first line; one connection takes them in
-        // turn: the others are queued, and count for nothing.
-        for id in 1..=3 {
-            sink.line(id, Phase::First);
-        }
-        assert_eq!(sink.peak_overlap(), Some(0));
-        for id in 1..=3 {
-            sink.query_began(id);
-            sink.query_ended(id);
-            sink.end(id, Ending::Answered(Duration::from_millis(300)));
-        }
-        assert_eq!(sink.peak_overlap(), Some(1));
-        // Two connections at once.
-        sink.query_began(1);
-        sink.query_began(2);
-        assert_eq!(sink.peak_overlap(), Some(2));
-        // The sleeping demos still count from their lines.
-        let count = Sink::new(Box::new(io::sink()), Demo::Count, LineStyle::Silent, false)
-            .counting_overlap(true);
-        count.line(1, Phase::First);
-        count.line(2, Phase::First);
-        assert_eq!(count.peak_overlap(), Some(2));
-    }
-
-    #[test]
-    fn whole_lines_end_at_a_line_break_within_the_limit() {
-        assert_eq!(whole_lines(b"ab\ncd\nef", 7), 6);
-        assert_eq!(whole_lines(b"ab\ncd\nef", 5), 3);
-        // A line longer than the limit goes alone, whole.
-        assert_eq!(whole_lines(b"abcdef\ngh\n", 3), 7);
-        // No line break at all: everything.
-        assert_eq!(whole_lines(b"abc", 2), 3);
-        assert_eq!(whole_lines(b"", 4), 0);
-    }
-
-    #[test]
-    fn plain_lines_wait_in_the_buffer_until_a_flush() {
-        let captured = Captured::default();
-        let sink = plain(captured.clone(), Demo::Count);
-        sink.line(1, Phase::First);
-        sink.line(2, Phase::First);
-        assert_eq!(captured.text(), "", "a line must not cost a system call");
-        assert!(sink.flush());
-        assert_eq!(captured.text(), "One\nOne\n");
-        sink.line(1, Phase::Last);
-        assert_eq!(sink.completed(), 1);
-    }
-
-    /// Records the size of every `write` call it gets.
-    #[derive(Default)]
-    struct Calls(Vec<Vec<u8>>);
-
-    impl Write for Calls {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.0.push(buf.to_vec());
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-
-    #[test]
-    fn every_write_is_whole_lines_of_at_most_pipe_buf_bytes() {
-        let mut out = WholeLines::new(Calls::default());
-        // Lines of varying length, written in pieces as serde_json does,
-        // enough to fill the buffer several times.
-        let mut sent = Vec::new();
-        for i in 0..20_000 {
-            let line = format!("{{\"task\":{i},\"text\":\"{}\"}}\n", "x".repeat(i % 97));
-            for piece in line.as_bytes().chunks(7) {
-                out.write_all(piece).unwrap();
-            }
-            sent.extend_from_slice(line.as_bytes());
-        }
-        out.flush().unwrap();
-        let calls = &out.inner.0;
-        assert!(calls.len() > 1);
-        for call in calls {
-            assert!(call.len() <= PIPE_BUF, "a write of {} bytes", call.len());
-            assert_eq!(call.last(), Some(&b'\n'), "a write that ends mid-line");
-        }
-        assert_eq!(calls.concat(), sent, "every byte, in order, once");
-    }
-
-    #[test]
-    fn a_line_longer_than_pipe_buf_goes_whole_in_one_write() {
-        let mut out = WholeLines::new(Calls::default());
-        let long = "y".repeat(3 * PIPE_BUF) + "\n";
-        out.write_all(b"short\n").unwrap();
-        out.write_all(long.as_bytes()).unwrap();
-        out.write_all(b"tail\n").unwrap();
-        out.flush().unwrap();
-        let calls: Vec<&[u8]> = out.inner.0.iter().map(Vec::as_slice).collect();
-        assert_eq!(calls, [&b"short\n"[..], long.as_bytes(), b"tail\n"]);
-    }
-
-    /// A silent run that records nothing only counts, without the lock;
-    /// one that records still keeps every event.
-    #[test]
-    fn silent_lines_count_and_record_only_when_asked() {
-        let sink = Sink::new(Box::new(io::sink()), Demo::Count, LineStyle::Silent, false);
-        sink.line(1, Phase::First);
-        sink.line(1, Phase::Last);
-        assert_eq!(sink.completed(), 1);
-        assert!(sink.lock().recorder.is_none());
-        let (sink, _) = recording_sink(Demo::Count);
-        let silent = Sink::new(Box::new(io::sink()), Demo::Count, LineStyle::Silent, true);
-        for sink in [&*sink, &silent] {
-            sink.line(1, Phase::First);
-            sink.line(1, Phase::Last);
-            assert_eq!(sink.completed(), 1);
-            assert_eq!(sink.lock().events().len(), 2);
-        }
-    }
-
-    #[test]
-    fn a_plain_run_records_nothing() {
-        let sink = Sink::new(Box::new(io::sink()), Demo::Count, LineStyle::Plain, false);
-        sink.line(1, Phase::First);
-        assert!(sink.lock().recorder.is_none());
-    }
-
-    #[test]
-    fn parks_are_recorded_only_when_recording_and_tiny_idles_are_dropped() {
-        let sink = Sink::new(Box::new(io::sink()), Demo::Count, LineStyle::Plain, false);
-        sink.park(true);
-        assert!(sink.lock().recorder.is_none());
-
-        let sink = Sink::new(Box::new(io::sink()), Demo::Count, LineStyle::Plain, true);
-        sink.start(Instant::now());
-        sink.park(true);
-        sink.park(false); // at once: an idle nobody could see
-        assert_eq!(sink.lock().parks(), &[]);
-        sink.park(true);
-        std::thread::sleep(SHORTEST_IDLE * 4);
-        sink.park(false);
-        let parks: Vec<bool> = sink.lock().parks().iter().map(|p| p.parked).collect();
-        assert_eq!(parks, [true, false]);
-    }
-
-    #[test]
-    fn a_failed_write_is_kept_and_later_lines_are_dropped() {
-        let sink = Sink::new(Box::new(Full), Demo::Hello, LineStyle::Plain, false);
-        sink.line(1, Phase::First);
-        assert!(!sink.flush(), "the flush reaches the full disk");
-        let state = sink.lock();
-        let err = state.error.as_ref().unwrap();
-        assert_eq!(err.to_string(), "writing output");
-        assert_eq!(
-            err.downcast_ref::<io::Error>().unwrap().raw_os_error(),
-            Some(28)
-        );
-        drop(state);
-        sink.line(1, Phase::Last);
-        assert!(!sink.flush(), "stays failed");
-        assert_eq!(sink.completed(), 1, "still counts the task");
-    }
-
-    /// A follower in the style of a narration: it writes a line of its own
-    /// through the run's writer at each wait, and keeps the kinds of event
-    /// it saw where another thread can read them.
-    struct Narrator(Arc<Mutex<Vec<String>>>);
-
-    impl Follower for Narrator {
-        fn follow(&mut self, event: &RunEvent<'_>, out: &mut dyn Write) -> io::Result<()> {
-            let seen = match *event {
-                RunEvent::Line { event, text } => format!("line {} {text}", event.task),
-                RunEvent::WaitBegan { task, .. } => {
-                    writeln!(out, "# task {task} awaits")?;
-                    format!("began {task}")
-                }
-                RunEvent::WaitEnded { task, failed, .. } => {
-                    writeln!(out, "# task {task} resumes")?;
-                    format!("ended {task} failed={failed}")
-                }
-                RunEvent::Thread(park) => format!("parked={}", park.parked),
-                RunEvent::Poll { task, .. } => format!("poll {task}"),
-                RunEvent::Caller { waiting, .. } => format!("caller waiting={waiting}"),
-                RunEvent::Finished { .. } => "finished".into(),
-                RunEvent::Stalled { .. } => "stalled".into(),
-                RunEvent::Lock { task, step, .. } => format!("lock {task} {step:?}"),
-            };
-            self.0.lock().unwrap().push(seen);
-            Ok(())
-        }
-
-        fn wants_threads(&self) -> bool {
-            true
-        }
-    }
-
-    /// A follower sees every line and wait in the order of the output, and
-    /// what it writes lands between the demo's lines, each whole.
-    #[test]
-    fn a_follower_sees_the_events_in_order_and_writes_between_the_lines() {
-        let captured = Captured::default();
-        let sink = plain(captured.clone(), Demo::Fetch);
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        assert!(!sink.follows_threads());
-        {
-            let mut state = sink.lock();
-            let narrator = Box::new(Narrator(Arc::clone(&seen)));
-            sink.add_follower(&mut state, narrator, "narrating".into());
-        }
-        assert!(sink.follows_threads(), "it asked for the threads");
-        sink.line(1, Phase::First);
-        sink.line(2, Phase::First);
-        sink.park(true);
-        sink.end(
-            2,
-            Ending::Reply {
-                status: 200,
-                reason: "OK",
-            },
-        );
-        sink.end(1, Ending::Failed("refused".into()));
-        sink.flush();
-        assert_eq!(
-            captured.text(),
-            "fetch 1 ...\n# task 1 awaits\nfetch 2 ...\n# task 2 awaits\n\
-             # task 2 resumes\n... fetch 2: 200 OK\n\
-             # task 1 resumes\n... fetch 1: failed: refused\n"
-        );
-        assert_eq!(
-            *seen.lock().unwrap(),
-            [
-                "line 1 fetch 1 ...",
-                "began 1",
-                "line 2 fetch 2 ...",
-                "began 2",
-                "parked=true",
-                "ended 2 failed=false",
-                "line 2 ... fetch 2: 200 OK",
-                "ended 1 failed=true",
-            ]
-        );
-        assert_eq!((sink.completed(), sink.failed()), (1, 1));
-    }
-
-    /// A follower that cannot write stops the run, named in the error, and
-    /// the line it was told about is not written.
-    #[test]
-    fn a_failing_follower_stops_the_run_with_its_name() {
-        struct Broken;
-        impl Follower for Broken {
-            fn follow(&mut self, _: &RunEvent<'_>, _: &mut dyn Write) -> io::Result<()> {
-                Err(io::Error::from_raw_os_error(28)) // ENOSPC
-            }
-        }
-        let captured = Captured::default();
-        let sink = plain(captured.clone(), Demo::Count);
-        {
-            let mut state = sink.lock();
-            sink.add_follower(&mut state, Box::new(Broken), "writing the follower".into());
-        }
-        sink.line(1, Phase::First);
-        assert!(sink.is_stopped());
-        assert!(!sink.flush());
-        assert_eq!(captured.text(), "");
-        let err = sink.lock().take_error().unwrap();
-        assert_eq!(err.to_string(), "writing the follower");
-    }
-}
+pub(crate) mod tests;

@@ -25,7 +25,7 @@ const WAY_OPTIONS: [&str; 8] = [
 
 /// `parse`, or a clearer usage error in its place when it is a way-picking
 /// option given to `compare` (`args` are the raw arguments, program first).
-pub fn explain(parse: clap::Error, args: &[OsString]) -> clap::Error {
+pub fn reword(parse: clap::Error, args: &[OsString]) -> clap::Error {
     if parse.kind() != ErrorKind::UnknownArgument {
         return parse;
     }
@@ -112,10 +112,10 @@ mod tests {
     use super::*;
     use clap::Parser;
 
-    fn explained(line: &str) -> clap::Error {
+    fn reworded(line: &str) -> clap::Error {
         let args: Vec<OsString> = line.split_whitespace().map(OsString::from).collect();
         let parse = Cli::try_parse_from(&args).expect_err("a usage error");
-        explain(parse, &args)
+        reword(parse, &args)
     }
 
     #[test]
@@ -126,7 +126,7 @@ mod tests {
             "asyncdemo compare count --mode=threads",
             "asyncdemo compare count --workers 2",
         ] {
-            let err = explained(line);
+            let err = reworded(line);
             let text = err.render().to_string();
             assert_eq!(err.kind(), ErrorKind::UnknownArgument, "{line}");
             assert_eq!(err.exit_code(), 2, "{line}");
@@ -134,7 +134,7 @@ mod tests {
             assert!(!text.contains("as a value"), "{line}: {text}");
             assert!(text.contains("Usage: asyncdemo compare"), "{line}: {text}");
         }
-        let text = explained("asyncdemo compare count --slow-poll")
+        let text = reworded("asyncdemo compare count --slow-poll")
             .render()
             .to_string();
         assert!(text.contains("it times every poll itself"), "{text}");
@@ -142,16 +142,16 @@ mod tests {
 
     #[test]
     fn other_usage_errors_stay_clap_s() {
-        let text = explained("asyncdemo compare count --frobnicate")
+        let text = reworded("asyncdemo compare count --frobnicate")
             .render()
             .to_string();
         assert!(
             text.contains("unexpected argument '--frobnicate'"),
             "{text}"
         );
-        let text = explained("asyncdemo count --bogus").render().to_string();
+        let text = reworded("asyncdemo count --bogus").render().to_string();
         assert!(text.contains("unexpected argument '--bogus'"), "{text}");
-        let text = explained("asyncdemo compare sleep").render().to_string();
+        let text = reworded("asyncdemo compare sleep").render().to_string();
         assert!(text.contains("invalid value 'sleep'"), "{text}");
     }
 }

@@ -3,9 +3,11 @@
 //! This module is the bottom floor. It uses nothing else of the crate, so
 //! any module may use it without tying a knot: what a demo is, how a task
 //! waits, which runtime drives it, what a line event and a finished run look
-//! like, and how the process exits. Behaviour lives upstairs; here are only
-//! the names and the few facts that belong to each name (a demo's words, an
-//! exit code's number).
+//! like, and which signal stopped it. Behaviour lives upstairs; here are only
+//! the names and the few facts that belong to each name (a demo's words, a
+//! mode's name). A word that one room owns lives in that room (how the
+//! process exits in `exit_code`, a CI bound in `config`); a finished run's
+//! [`Outcome`] stays here because the sink, below the runner, builds one.
 
 use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
@@ -433,40 +435,6 @@ impl Term {
     };
 }
 
-/// A bound on the elapsed time that a CI job can enforce.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Check {
-    /// `--max-elapsed`: the run must not take longer.
-    MaxElapsed(Duration),
-    /// `--min-elapsed`: the run must not be quicker.
-    MinElapsed(Duration),
-}
-
-impl Check {
-    /// The name used in the JSON summary.
-    pub(crate) const fn name(self) -> &'static str {
-        match self {
-            Check::MaxElapsed(_) => "max_elapsed",
-            Check::MinElapsed(_) => "min_elapsed",
-        }
-    }
-
-    /// The bound.
-    pub(crate) const fn limit(self) -> Duration {
-        match self {
-            Check::MaxElapsed(limit) | Check::MinElapsed(limit) => limit,
-        }
-    }
-
-    /// Whether a run that took `elapsed` passes.
-    pub(crate) fn passes(self, elapsed: Duration) -> bool {
-        match self {
-            Check::MaxElapsed(limit) => elapsed <= limit,
-            Check::MinElapsed(limit) => elapsed >= limit,
-        }
-    }
-}
-
 /// One task line, as recorded for the pictures (`--timeline`, `--trace`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Event {
@@ -638,14 +606,5 @@ mod tests {
     fn defaults_are_the_notes_gather_calls() {
         assert_eq!(Demo::Count.default_tasks(), 3);
         assert_eq!(Demo::Hello.default_tasks(), 2);
-    }
-
-    #[test]
-    fn check_bounds_are_inclusive() {
-        let second = Duration::from_secs(1);
-        assert!(Check::MaxElapsed(second).passes(second));
-        assert!(!Check::MaxElapsed(second).passes(second + Duration::from_nanos(1)));
-        assert!(Check::MinElapsed(second).passes(second));
-        assert!(!Check::MinElapsed(second).passes(second - Duration::from_nanos(1)));
     }
 }

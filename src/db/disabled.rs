@@ -2,8 +2,8 @@
 //! the same API as `enabled.rs`, and `query` says that they are missing.
 
 use crate::config::QueryOptions;
-use crate::http::Driver;
 use crate::sink::Sink;
+use crate::wait::Runner;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,7 +18,7 @@ pub(crate) fn query(
     _delay: Duration,
     _sink: &Arc<Sink>,
     _options: &QueryOptions,
-    _driver: impl Driver,
+    _runner: impl Runner,
 ) -> anyhow::Result<Duration> {
     Err(super::missing("query"))
 }

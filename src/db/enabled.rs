@@ -1,14 +1,17 @@
 //! A build with the database drivers: SQLite (rusqlite, bundled) and
 //! PostgreSQL (tokio-postgres, and the sync `postgres` client).
+//!
+//! The drivers themselves, the waits of `query`, are in `query.rs`: they
+//! exist only in this build.
+
+mod query;
 
 use crate::config::{QueryOptions, usage_error};
 use crate::dburl::Database;
-use crate::http::Driver;
 use crate::limits::MachineLimit;
 use crate::sink::Sink;
-use crate::wait::query::{
-    AsyncPostgres, AsyncSqlite, BlockingPostgres, BlockingSqlite, Postgres, Sqlite,
-};
+use crate::wait::Runner;
+use query::{AsyncPostgres, AsyncSqlite, BlockingPostgres, BlockingSqlite, Postgres, Sqlite};
 use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,7 +19,7 @@ use std::time::Duration;
 /// This build has the database drivers.
 pub(super) const ENABLED: bool = true;
 
-pub(crate) use crate::wait::query::STACK_BYTES;
+pub(crate) use query::STACK_BYTES;
 
 /// How long a connection attempt may take when `--db` does not say
 /// (`connect_timeout=`): a server that never answers fails the task in
@@ -24,18 +27,18 @@ pub(crate) use crate::wait::query::STACK_BYTES;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Runs a query demo of `delay` with `options`: makes the two drivers for
-/// the database, and lets `driver` run the tasks with them. Returns the
+/// the database, and lets `runner` run the tasks with them. Returns the
 /// elapsed time.
 pub(crate) fn query(
     delay: Duration,
     sink: &Arc<Sink>,
     options: &QueryOptions,
-    driver: impl Driver,
+    runner: impl Runner,
 ) -> anyhow::Result<Duration> {
     let path = match &options.db {
         Database::Memory => None,
         Database::File(path) => Some(path.clone()),
-        Database::Postgres(text) => return postgres(text, delay, sink, options, driver),
+        Database::Postgres(text) => return postgres(text, delay, sink, options, runner),
     };
     let shared = Arc::new(Sqlite {
         path,
@@ -43,7 +46,7 @@ pub(crate) fn query(
         sink: Arc::clone(sink),
         connections: options.connections,
     });
-    driver.drive(
+    runner.run(
         AsyncSqlite::new(Arc::clone(&shared)),
         BlockingSqlite::new(shared),
     )
@@ -55,7 +58,7 @@ fn postgres(
     delay: Duration,
     sink: &Arc<Sink>,
     options: &QueryOptions,
-    driver: impl Driver,
+    runner: impl Runner,
 ) -> anyhow::Result<Duration> {
     let config = pg_config(text)?;
     check_room(&config, options.connections)?;
@@ -65,7 +68,7 @@ fn postgres(
         Arc::clone(sink),
         options.connections,
     ));
-    let elapsed = driver.drive(
+    let elapsed = runner.run(
         AsyncPostgres::new(Arc::clone(&shared)),
         BlockingPostgres::new(Arc::clone(&shared)),
     )?;

@@ -1,12 +1,11 @@
 //! A build without HTTP (`cargo --no-default-features`): the same API as
 //! `enabled.rs`, and each entry point says that HTTP is missing.
 
-use super::Driver;
 use crate::config::{FetchOptions, ServeOptions};
 use crate::exit_code::ExitCode;
 use crate::sink::Sink;
 use crate::vocab::Ending;
-use crate::wait::{BlockingCall, SleepCall};
+use crate::wait::{BlockingCall, Runner, SleepCall};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -42,7 +41,7 @@ pub(crate) fn fetch(
     _delay: Duration,
     _sink: &Arc<Sink>,
     _options: &FetchOptions,
-    _driver: impl Driver,
+    _runner: impl Runner,
 ) -> anyhow::Result<(Duration, Option<Duration>)> {
     Err(super::missing("fetch"))
 }

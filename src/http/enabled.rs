@@ -1,13 +1,14 @@
 //! A build with HTTP: hyper's server and the reqwest and ureq clients.
 
-use super::Driver;
-use super::client::{AsyncFetch, BlockingFetch, Client};
-use super::server;
+mod client;
+mod server;
+
 use crate::config::{FetchOptions, ServeOptions};
 use crate::exit_code::ExitCode;
 use crate::sink::Sink;
-use crate::wait::BlockingCall;
+use crate::wait::{BlockingCall, Runner};
 use anyhow::Context;
+use client::{AsyncFetch, BlockingFetch, Client};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,14 +25,14 @@ pub(crate) fn serve(addr: &str, settings: ServeOptions) -> anyhow::Result<ExitCo
 }
 
 /// Runs a fetch of `delay` with `options`: starts the two clients (and,
-/// without `--url`, the built-in server), lets `driver` run the tasks with
+/// without `--url`, the built-in server), lets `runner` run the tasks with
 /// their waits, and returns the elapsed time and the quickest round trip,
 /// i.e. the server's delay as the clients saw it.
 pub(crate) fn fetch(
     delay: Duration,
     sink: &Arc<Sink>,
     options: &FetchOptions,
-    driver: impl Driver,
+    runner: impl Runner,
 ) -> anyhow::Result<(Duration, Option<Duration>)> {
     // Without --url, a server of our own on a thread of its own (see
     // `server::BuiltIn`); it stops when `_server` is dropped.
@@ -46,7 +47,7 @@ pub(crate) fn fetch(
         Client::new(url, _server.is_some(), options.timeout, Arc::clone(sink))
             .context("starting the HTTP clients")?,
     );
-    let elapsed = driver.drive(
+    let elapsed = runner.run(
         AsyncFetch(Arc::clone(&client)),
         BlockingFetch(Arc::clone(&client)),
     )?;

@@ -113,7 +113,7 @@ fn listen(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
 }
 
 /// What the server shares between its connections.
-struct Shared {
+struct ServerState {
     settings: ServeOptions,
     /// The per-request log (`serve` without `-q`); `None` when silent.
     log: Option<RequestLog>,
@@ -123,7 +123,7 @@ struct Shared {
     /// delay), counted apart so that "served" means a finished wait.
     refused: AtomicU64,
     /// Woken when `accept` ran out of descriptors: connections that hold
-    /// one for nothing then close, as [`Shared::shedding`] says.
+    /// one for nothing then close, as [`ServerState::shedding`] says.
     shed: Notify,
     /// How hard the current shortage sheds ([`Shedding`] as a number):
     /// raised each time `accept` fails again, reset when it succeeds.
@@ -149,10 +149,10 @@ enum Shedding {
     Stalled = 2,
 }
 
-impl Shared {
+impl ServerState {
     /// The state of a fresh server with `settings`.
-    fn new(settings: ServeOptions, log: Option<RequestLog>) -> Arc<Shared> {
-        Arc::new(Shared {
+    fn new(settings: ServeOptions, log: Option<RequestLog>) -> Arc<ServerState> {
+        Arc::new(ServerState {
             settings,
             log,
             served: AtomicU64::new(0),
@@ -177,7 +177,7 @@ impl Shared {
 /// of a descriptor; it says whether to go on (`true`) or stop serving.
 async fn accept_loop(
     listener: tokio::net::TcpListener,
-    shared: Arc<Shared>,
+    shared: Arc<ServerState>,
     mut on_fd_limit: impl FnMut(&std::io::Error) -> bool,
 ) {
     loop {
@@ -227,7 +227,7 @@ enum Phase {
 /// A connection's phase and since when, updated by its socket's reads and
 /// its requests. Atomics, not a lock: the socket and the service update it
 /// from different futures of the same connection.
-struct Watch {
+struct ConnectionPhase {
     phase: AtomicU8,
     /// When the phase began, in milliseconds since `epoch`.
     since_ms: AtomicU64,
@@ -237,9 +237,9 @@ struct Watch {
     changed: Notify,
 }
 
-impl Watch {
-    fn new() -> Arc<Watch> {
-        Arc::new(Watch {
+impl ConnectionPhase {
+    fn new() -> Arc<ConnectionPhase> {
+        Arc::new(ConnectionPhase {
             phase: AtomicU8::new(Phase::Silent as u8),
             since_ms: AtomicU64::new(0),
             epoch: Instant::now(),
@@ -271,12 +271,12 @@ impl Watch {
 
 /// The socket, watched: the first bytes of a request move the connection
 /// from silent or idle to reading a head. Everything else passes through.
-struct Watched {
+struct PhasedSocket {
     socket: tokio::net::TcpStream,
-    watch: Arc<Watch>,
+    watch: Arc<ConnectionPhase>,
 }
 
-impl AsyncRead for Watched {
+impl AsyncRead for PhasedSocket {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut TaskContext<'_>,
@@ -292,7 +292,7 @@ impl AsyncRead for Watched {
     }
 }
 
-impl AsyncWrite for Watched {
+impl AsyncWrite for PhasedSocket {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut TaskContext<'_>,
@@ -315,10 +315,10 @@ impl AsyncWrite for Watched {
 
 /// One connection: hyper serves it, while this watches that it does not
 /// hold its descriptor for nothing.
-async fn connection(socket: tokio::net::TcpStream, shared: Arc<Shared>) {
+async fn connection(socket: tokio::net::TcpStream, shared: Arc<ServerState>) {
     let _open = Open::count(&shared);
     let mut stop = shared.stop.subscribe();
-    let watch = Watch::new();
+    let watch = ConnectionPhase::new();
     let client_timeout = shared.settings.client_timeout;
     let head_timeout = HEAD_TIMEOUT.min(client_timeout);
     let service = hyper::service::service_fn(|request| {
@@ -337,7 +337,7 @@ async fn connection(socket: tokio::net::TcpStream, shared: Arc<Shared>) {
             Ok::<_, Infallible>(response)
         }
     });
-    let io = Watched {
+    let io = PhasedSocket {
         socket,
         watch: Arc::clone(&watch),
     };
@@ -400,11 +400,11 @@ async fn connection(socket: tokio::net::TcpStream, shared: Arc<Shared>) {
     }
 }
 
-/// One open connection, counted in [`Shared::open`] while it lives.
-struct Open(Arc<Shared>);
+/// One open connection, counted in [`ServerState::open`] while it lives.
+struct Open(Arc<ServerState>);
 
 impl Open {
-    fn count(shared: &Arc<Shared>) -> Open {
+    fn count(shared: &Arc<ServerState>) -> Open {
         shared.open.fetch_add(1, Ordering::Relaxed);
         Open(Arc::clone(shared))
     }
@@ -575,7 +575,7 @@ fn route(
 }
 
 /// Answers one request.
-async fn answer<B>(request: &Request<B>, shared: &Shared) -> Response<Full<Bytes>> {
+async fn answer<B>(request: &Request<B>, shared: &ServerState) -> Response<Full<Bytes>> {
     let uri = request.uri();
     match route(request.method(), uri.path(), uri.query(), &shared.settings) {
         Ok(delay) => {
@@ -648,7 +648,7 @@ pub(crate) fn serve(addr: &str, settings: ServeOptions) -> anyhow::Result<ExitCo
     let (runtime, listener) = bound?;
     let local = listener.local_addr()?;
     let log = settings.log.then(RequestLog::start).transpose()?;
-    let shared = Shared::new(settings, log);
+    let shared = ServerState::new(settings, log);
     // The signal thread only says "stop" (after ending the `^C` line): the
     // runtime thread stops accepting, lets the requests in flight finish,
     // and then says what was done.
@@ -780,7 +780,7 @@ impl BuiltIn {
             .map_err(|err| limit_or(err, "the built-in server"))?;
         let addr = listener.local_addr()?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let shared = Shared::new(ServeOptions::built_in(delay), None);
+        let shared = ServerState::new(ServeOptions::built_in(delay), None);
         std::thread::Builder::new()
             .name("built-in server".into())
             .spawn(move || {
@@ -825,174 +825,4 @@ fn limit_or(err: anyhow::Error, who: &str) -> anyhow::Error {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn settings() -> ServeOptions {
-        ServeOptions {
-            delay: Duration::from_secs(1),
-            max_delay: Duration::from_secs(60),
-            client_timeout: Duration::from_secs(10),
-            log: false,
-        }
-    }
-
-    #[test]
-    fn requests_are_routed_by_path_method_and_delay() {
-        let s = settings();
-        let get = Method::GET;
-        assert_eq!(route(&get, "/", None, &s), Ok(Duration::from_secs(1)));
-        assert_eq!(
-            route(&get, "/", Some("x=1&delay=250ms"), &s),
-            Ok(Duration::from_millis(250))
-        );
-        let (status, why) = route(&get, "/nope", None, &s).unwrap_err();
-        assert_eq!(status, StatusCode::NOT_FOUND);
-        assert_eq!(why, "no such path /nope: try GET /");
-        let (status, _) = route(&Method::POST, "/", None, &s).unwrap_err();
-        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
-        let (status, why) = route(&get, "/", Some("delay=2m"), &s).unwrap_err();
-        assert_eq!(status, StatusCode::BAD_REQUEST);
-        assert_eq!(
-            why,
-            "delay 2m is over this server's limit of 1m (--max-delay)"
-        );
-        let (status, why) = route(&get, "/", Some("delay=soon"), &s).unwrap_err();
-        assert_eq!(status, StatusCode::BAD_REQUEST);
-        assert_eq!(
-            why,
-            "invalid duration 'soon': give a number and a unit, such as 250ms, 1.5s or 2m"
-        );
-        let (status, why) = route(&get, "/", Some("delay=-1s"), &s).unwrap_err();
-        assert_eq!(status, StatusCode::BAD_REQUEST);
-        assert!(why.contains("cannot be negative"), "{why}");
-    }
-
-    #[test]
-    fn the_stop_summary_counts_in_words() {
-        assert_eq!(stop_summary(0, 0, 0), "served 0 requests");
-        assert_eq!(stop_summary(1, 0, 0), "served 1 request");
-        assert_eq!(
-            stop_summary(2, 1, 0),
-            "served 2 requests (1 more answered with an error)"
-        );
-        assert_eq!(
-            stop_summary(1, 0, 1),
-            "served 1 request; 1 request cut off, still waiting after 2s of grace"
-        );
-        assert!(
-            stop_summary(0, 0, 3)
-                .ends_with("; 3 requests cut off, still waiting after 2s of grace")
-        );
-    }
-
-    #[test]
-    fn host_names_resolve() {
-        let addrs = resolve("localhost:0").unwrap();
-        assert!(addrs.iter().all(|a| a.ip().is_loopback()), "{addrs:?}");
-        assert!(resolve("127.0.0.1").is_err(), "the port is required");
-    }
-
-    /// On the paused clock, a hundred requests to one server all wait
-    /// together: the server answers each after its delay, not one by one.
-    #[tokio::test(start_paused = true)]
-    async fn the_server_answers_concurrent_requests_after_one_delay() {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let delay = Duration::from_secs(5);
-        let shared = Shared::new(ServeOptions::built_in(delay), None);
-        tokio::spawn(accept_loop(listener, Arc::clone(&shared), |_| true));
-
-        let start = tokio::time::Instant::now();
-        let requests = (1..=100).map(|_| async move {
-            let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-            stream
-                .write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-                .await
-                .unwrap();
-            let mut reply = String::new();
-            stream.read_to_string(&mut reply).await.unwrap();
-            reply
-        });
-        let replies = futures::future::join_all(requests).await;
-        assert_eq!(start.elapsed(), delay);
-        assert!(
-            replies[41].starts_with("HTTP/1.1 200 OK\r\n"),
-            "{}",
-            replies[41]
-        );
-        assert!(
-            replies[41].ends_with("\r\n\r\ndone after 5s\n"),
-            "{}",
-            replies[41]
-        );
-        assert_eq!(shared.served.load(Ordering::Relaxed), 100);
-    }
-
-    /// A client that connects and says nothing is closed after the client
-    /// timeout, so it cannot hold a descriptor for ever.
-    #[tokio::test(start_paused = true)]
-    async fn a_silent_client_is_closed_after_the_client_timeout() {
-        use tokio::io::AsyncReadExt;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let shared = Shared::new(settings(), None);
-        tokio::spawn(accept_loop(listener, shared, |_| true));
-        let start = tokio::time::Instant::now();
-        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-        let mut rest = Vec::new();
-        stream.read_to_end(&mut rest).await.unwrap();
-        assert_eq!(start.elapsed(), settings().client_timeout);
-        assert!(rest.is_empty());
-    }
-
-    /// A request head that trickles in is closed after the head timeout of
-    /// its own, sooner than the client timeout, which is for silence.
-    #[tokio::test(start_paused = true)]
-    async fn a_partial_head_is_closed_after_the_head_timeout() {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(accept_loop(listener, Shared::new(settings(), None), |_| {
-            true
-        }));
-        let start = tokio::time::Instant::now();
-        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-        stream
-            .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")
-            .await
-            .unwrap();
-        let mut rest = Vec::new();
-        let _ = stream.read_to_end(&mut rest).await;
-        assert!(HEAD_TIMEOUT < settings().client_timeout);
-        assert_eq!(start.elapsed(), HEAD_TIMEOUT);
-    }
-
-    /// An answered keep-alive connection stays open until the client
-    /// timeout: idle is not stalled, and is closed early only under
-    /// descriptor pressure.
-    #[tokio::test(start_paused = true)]
-    async fn an_idle_keep_alive_connection_lasts_the_client_timeout() {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let options = ServeOptions::built_in(Duration::ZERO);
-        tokio::spawn(accept_loop(listener, Shared::new(options, None), |_| true));
-        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-        stream
-            .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-            .await
-            .unwrap();
-        let start = tokio::time::Instant::now();
-        let mut reply = Vec::new();
-        let _ = stream.read_to_end(&mut reply).await;
-        let reply = String::from_utf8_lossy(&reply);
-        assert!(reply.starts_with("HTTP/1.1 200 OK"), "{reply}");
-        assert!(
-            start.elapsed() >= options.client_timeout,
-            "{:?}",
-            start.elapsed()
-        );
-    }
-}
+mod tests;

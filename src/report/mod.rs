@@ -334,10 +334,11 @@ impl Summary {
 pub(crate) mod tests {
     use super::*;
     use crate::cli::Workload;
+    use crate::config::Check;
     use crate::config::Way;
     use crate::run::join;
     use crate::sink::Sink;
-    use crate::vocab::{Check, LineStyle, RuntimeKind};
+    use crate::vocab::{LineStyle, RuntimeKind};
     use crate::wait::Sleep;
     use std::time::Duration;
 

@@ -1,7 +1,8 @@
 //! The text format: for a person at a terminal.
 
 use super::Summary;
-use crate::vocab::{Check, Demo, Signal};
+use crate::config::Check;
+use crate::vocab::{Demo, Signal};
 use std::io::{self, Write};
 use std::time::Duration;
 

@@ -57,14 +57,14 @@ pub(crate) fn stall_limit(delay: Duration) -> Duration {
 }
 
 /// The lock the tasks share, of the kind asked for.
-enum Shared {
+enum DemoLock {
     Std(std::sync::Mutex<()>),
     Tokio(tokio::sync::Mutex<()>),
     None,
 }
 
 /// A held lock; dropping it releases the lock.
-enum Guard<'a> {
+enum DemoGuard<'a> {
     // Held, never read: the lock is what matters, not the `()` inside.
     Std(#[allow(dead_code)] std::sync::MutexGuard<'a, ()>),
     Tokio(#[allow(dead_code)] tokio::sync::MutexGuard<'a, ()>),
@@ -73,7 +73,7 @@ enum Guard<'a> {
 
 /// What the tasks publish for the watchdog, and the lock itself.
 struct Tasks {
-    lock: Shared,
+    lock: DemoLock,
     kind: LockKind,
     delay: Duration,
     /// Time zero of `moved`.
@@ -94,9 +94,9 @@ impl Tasks {
     fn new(kind: LockKind, delay: Duration) -> Tasks {
         Tasks {
             lock: match kind {
-                LockKind::Std => Shared::Std(std::sync::Mutex::new(())),
-                LockKind::Tokio => Shared::Tokio(tokio::sync::Mutex::new(())),
-                LockKind::None => Shared::None,
+                LockKind::Std => DemoLock::Std(std::sync::Mutex::new(())),
+                LockKind::Tokio => DemoLock::Tokio(tokio::sync::Mutex::new(())),
+                LockKind::None => DemoLock::None,
             },
             kind,
             delay,
@@ -166,11 +166,11 @@ impl Tasks {
     }
 
     /// Task `id` takes the lock, telling the sink each step.
-    async fn take(&self, id: u32, sink: &Sink) -> Guard<'_> {
+    async fn take(&self, id: u32, sink: &Sink) -> DemoGuard<'_> {
         self.moved();
         let mark = self.tell(sink, id, LockStep::Asked, 0);
         let guard = match &self.lock {
-            Shared::Std(mutex) => {
+            DemoLock::Std(mutex) => {
                 // Whatever is printed so far must be on screen: if this
                 // call blocks, it blocks the thread whose park hook would
                 // have flushed.
@@ -180,14 +180,14 @@ impl Tasks {
                 // If another task holds the lock, this thread stops here.
                 let guard = mutex.lock().unwrap_or_else(PoisonError::into_inner);
                 self.blocked.store(0, SeqCst);
-                Guard::Std(guard)
+                DemoGuard::Std(guard)
             }
             // A future: while the lock is taken, `Pending`, and the thread
             // runs the task that holds it.
-            Shared::Tokio(mutex) => Guard::Tokio(mutex.lock().await),
-            Shared::None => Guard::None,
+            DemoLock::Tokio(mutex) => DemoGuard::Tokio(mutex.lock().await),
+            DemoLock::None => DemoGuard::None,
         };
-        if !matches!(guard, Guard::None) {
+        if !matches!(guard, DemoGuard::None) {
             self.holder.store(id, SeqCst);
         }
         self.moved();
@@ -196,8 +196,8 @@ impl Tasks {
     }
 
     /// Task `id` releases the lock it holds.
-    fn release(&self, id: u32, guard: Guard<'_>, sink: &Sink) {
-        if !matches!(guard, Guard::None) {
+    fn release(&self, id: u32, guard: DemoGuard<'_>, sink: &Sink) {
+        if !matches!(guard, DemoGuard::None) {
             self.holder.store(0, SeqCst);
         }
         drop(guard);
@@ -276,7 +276,7 @@ pub(crate) fn run(
     config: &Config,
     kind: LockKind,
     sink: &Arc<Sink>,
-    (watch, explain): super::Watched<'_>,
+    (watch, explain): super::PollTimers<'_>,
 ) -> anyhow::Result<(Duration, Option<Deadlock>, Vec<LockMark>)> {
     let runtime = config.way.runtime.unwrap_or(Runtime::CurrentThread);
     let rt = super::build_runtime(runtime, config, sink)?;

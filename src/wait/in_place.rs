@@ -27,6 +27,16 @@ pub(crate) struct BlockInPlace<B> {
     pub(crate) sink: Arc<Sink>,
 }
 
+impl<B> BlockInPlace<B> {
+    /// `call`, made inside `block_in_place`, flushing `sink` first.
+    pub(crate) fn new(call: B, sink: &Arc<Sink>) -> BlockInPlace<B> {
+        BlockInPlace {
+            call,
+            sink: Arc::clone(sink),
+        }
+    }
+}
+
 impl<B: BlockingCall> Wait for BlockInPlace<B> {
     async fn wait(&self, id: u32) -> Ending {
         if !self.call.blocks() {

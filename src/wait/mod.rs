@@ -22,8 +22,6 @@
 //! yields the thread every millisecond.
 
 mod in_place;
-#[cfg(feature = "db")]
-pub(crate) mod query;
 pub(crate) mod spin;
 
 pub(crate) use in_place::BlockInPlace;
@@ -44,6 +42,19 @@ use std::time::Duration;
 pub(crate) trait Wait: Sync {
     /// The wait between task `id`'s two lines.
     fn wait(&self, id: u32) -> impl Future<Output = Ending> + Send;
+}
+
+/// What runs a demo's tasks once their waits exist: the runner's side of a
+/// run, handed to the rooms that make waits of their own (`http::fetch`,
+/// `db::query`) so that each owns its side and the runner the rest. The
+/// sleeping and spinning demos go through it too.
+pub(crate) trait Runner {
+    /// Runs the tasks: `nonblocking` is their wait in async mode, and
+    /// `blocking` the call every other mode makes. Returns the elapsed time.
+    fn run<A, B>(self, nonblocking: A, blocking: B) -> anyhow::Result<Duration>
+    where
+        A: Wait + Send + 'static,
+        B: BlockingCall;
 }
 
 /// Non-blocking: the analog of `await asyncio.sleep(delay)`.
@@ -127,6 +138,16 @@ pub(crate) struct Blocking<B> {
     pub(crate) sink: Arc<Sink>,
 }
 
+impl<B> Blocking<B> {
+    /// `call`, made in place, flushing `sink` first.
+    pub(crate) fn new(call: B, sink: &Arc<Sink>) -> Blocking<B> {
+        Blocking {
+            call,
+            sink: Arc::clone(sink),
+        }
+    }
+}
+
 impl<B: BlockingCall> Wait for Blocking<B> {
     async fn wait(&self, id: u32) -> Ending {
         if !self.call.blocks() {
@@ -173,6 +194,16 @@ pub(crate) struct SpawnBlocking<B> {
     /// Told when a call is handed over, and when a pool thread begins and
     /// ends it (the model's *queued* and *in the pool*; `peak_overlap`).
     pub(crate) sink: Arc<Sink>,
+}
+
+impl<B> SpawnBlocking<B> {
+    /// `call`, handed to the blocking pool, telling `sink`.
+    pub(crate) fn new(call: B, sink: &Arc<Sink>) -> SpawnBlocking<B> {
+        SpawnBlocking {
+            call: Arc::new(call),
+            sink: Arc::clone(sink),
+        }
+    }
 }
 
 impl<B: BlockingCall> Wait for SpawnBlocking<B> {

@@ -38,6 +38,9 @@ mod no_http;
 #[cfg(not(feature = "live"))]
 mod no_live;
 mod numbers;
+// The pane's drawing-view helpers (a 100x30 pane, styles, the cursor) serve
+// only the `live` tests: looked at here, with the other modules' features.
+#[cfg_attr(not(feature = "live"), allow(dead_code))]
 mod pane;
 #[cfg(feature = "http")]
 mod peers;

@@ -20,7 +20,6 @@ impl Pane {
     /// Starts `args` (after `env`, so `NAME=value` may come first) in a
     /// new pane, or `None` without tmux. The pane stays open after the
     /// command ends, with `rc=N` (its exit code) printed below its output.
-    #[cfg_attr(not(feature = "live"), allow(dead_code))]
     pub(crate) fn run(args: &str) -> Option<Pane> {
         Pane::sized(100, 30, args)
     }
@@ -101,7 +100,6 @@ impl Pane {
     }
 
     /// The screen with its escape codes (`capture-pane -e`).
-    #[cfg_attr(not(feature = "live"), allow(dead_code))]
     pub(crate) fn screen_with_styles(&self) -> String {
         String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-e"]).stdout).into_owned()
     }
@@ -124,7 +122,6 @@ impl Pane {
     }
 
     /// Whether the cursor is shown (tmux's `cursor_flag`).
-    #[cfg_attr(not(feature = "live"), allow(dead_code))]
     pub(crate) fn cursor_shown(&self) -> bool {
         let out = self.tmux(&["display-message", "-p", "#{cursor_flag}"]);
         String::from_utf8_lossy(&out.stdout).trim() == "1"

@@ -24,11 +24,11 @@
 //! not in progress: [`InProgress`] is the one place that observes a
 //! query really starting on its connection.
 
-use super::{BlockingCall, Wait};
 use crate::limits;
 use crate::net::{QUOTE_CHARS, escaped};
 use crate::sink::Sink;
 use crate::vocab::Ending;
+use crate::wait::{BlockingCall, Wait};
 use std::cell::Cell;
 use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError};
