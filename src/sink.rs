@@ -28,6 +28,7 @@
 //!   that finished.
 
 mod locked;
+mod overlap;
 mod recorder;
 mod writer;
 
@@ -48,6 +49,7 @@ use tokio::time::Instant;
 
 use locked::Followed;
 pub(crate) use locked::SinkState;
+use overlap::Overlap;
 use recorder::Recorder;
 pub(crate) use writer::WholeLines;
 
@@ -89,64 +91,6 @@ pub(crate) struct Sink {
     /// Woken when the run must stop (say, `| head -1` closed the pipe, or a
     /// fetch failed), so that an async run stops waiting at once.
     stop: Notify,
-}
-
-/// How many tasks are waiting, and the most that ever were at once.
-///
-/// A task waits between its two lines, so the first line counts it in and
-/// the last (or the reason its wait failed) counts it out. The figure
-/// depends on the order of events, not on their timing, so a slow machine
-/// gives the same answer as a fast one: what CI can rely on. Atomics, not
-/// the sink's lock, because the counting-only lines of `--format json`
-/// take no lock; every count is one read-modify-write of one atomic, so
-/// the counts are exact in the order the atomic saw them, even with
-/// several workers.
-///
-/// A query is different: between its lines it may wait for a free
-/// connection, or for its turn on a connection, and such a query is queued,
-/// not in progress. For `query` the lines count nothing; the database
-/// driver says when a query really started on its connection and when its
-/// answer came ([`Sink::query_began`], [`Sink::query_ended`]), so one
-/// connection gives a peak of 1 however many tasks are queued on it.
-#[derive(Default)]
-struct Overlap {
-    /// Tasks between their first line and their last.
-    now: AtomicU32,
-    /// The most `now` ever was.
-    peak: AtomicU32,
-    /// Whether the waits are blocking-pool calls, counted from when a pool
-    /// thread begins one to when it ends ([`Sink::pool_call`]), not from
-    /// the lines: a call queued for a pool thread is not in progress.
-    in_pool: AtomicBool,
-    /// Counted from the database driver's observations (`query`): neither
-    /// the lines nor the pool calls, since a pool thread may itself wait
-    /// for a free connection.
-    observed: bool,
-}
-
-impl Overlap {
-    /// A task's line: counts it in or out, unless the pool calls or the
-    /// queries count.
-    fn line(&self, phase: Phase) {
-        if !self.observed && !self.in_pool.load(Ordering::Relaxed) {
-            self.step(phase);
-        }
-    }
-
-    fn step(&self, phase: Phase) {
-        match phase {
-            Phase::First => {
-                let now = self.now.fetch_add(1, Ordering::Relaxed) + 1;
-                // Most lines do not raise the peak: read before writing.
-                if now > self.peak.load(Ordering::Relaxed) {
-                    self.peak.fetch_max(now, Ordering::Relaxed);
-                }
-            }
-            Phase::Last => {
-                self.now.fetch_sub(1, Ordering::Relaxed);
-            }
-        }
-    }
 }
 
 impl Sink {
