@@ -17,13 +17,11 @@ use crate::exit_code::ExitCode;
 use crate::export::{Compared, Exports};
 use crate::net::{QUOTE_CHARS, escaped};
 use crate::record::compare::{CompareHeader, MAX_WAYS, Section, ways_tag};
-use crate::report::Summary;
 use crate::report::compare::Row;
 use crate::vocab::{Language, Runtime, RuntimeKind, Term};
 use anyhow::Context;
 use clap::Parser;
 use std::io::{self, Read, Write};
-use std::sync::Arc;
 
 /// A compare recording, read.
 struct Ways {
@@ -309,17 +307,7 @@ fn row((_, recording): &(Section, Recording)) -> Option<Row> {
         false => recording.parks.clone(),
     };
     Some(Row {
-        summary: Summary {
-            observed: Arc::new(crate::state::Observations {
-                events: recording.observed.clone(),
-                parks: recording.model_parks.clone(),
-                // Observations only: no census (see `replay::mod`).
-                tallies: None,
-            }),
-            locks: recording.locks.clone(),
-            given_delay_secs: recording.header.given_delay_secs,
-            ..summary.clone()
-        },
+        summary: super::with_recorded_observations(recording, summary.clone()),
         why: recording.why.clone().unwrap_or_default(),
         events,
         parks,

@@ -305,18 +305,7 @@ fn play(
         Some((summary, _)) => summary.clone(),
         None => rebuilt(config, &events),
     };
-    let summary = crate::report::Summary {
-        observed: Arc::new(crate::state::Observations {
-            events: recording.observed.clone(),
-            parks: recording.model_parks.clone(),
-            // A recording keeps the observations, not the census: past
-            // the cut-off its JSON's distributions cover the tasks kept.
-            tallies: None,
-        }),
-        locks: recording.locks.clone(),
-        given_delay_secs: recording.header.given_delay_secs,
-        ..summary
-    };
+    let summary = with_recorded_observations(recording, summary);
     let signal = recording.concluded.as_ref().and_then(|c| c.1);
     // The pictures' parks, kept when the run drew a picture; else the
     // model's, which keep the shortest idles too.
@@ -636,4 +625,24 @@ fn rebuilt(config: &Config, events: &[crate::vocab::Event]) -> crate::report::Su
         ..Default::default()
     };
     crate::report::Summary::new(config, outcome, Some(crate::vocab::Signal::Interrupt))
+}
+
+/// The recorded summary with what the exports read besides it: the
+/// model's observations and parks, the lock steps and the delay as given.
+/// A recording keeps the observations, not the census: past the cut-off
+/// its JSON's distributions cover the tasks kept.
+fn with_recorded_observations(
+    recording: &Recording,
+    summary: crate::report::Summary,
+) -> crate::report::Summary {
+    crate::report::Summary {
+        observed: Arc::new(crate::state::Observations {
+            events: recording.observed.clone(),
+            parks: recording.model_parks.clone(),
+            tallies: None,
+        }),
+        locks: recording.locks.clone(),
+        given_delay_secs: recording.header.given_delay_secs,
+        ..summary
+    }
 }
