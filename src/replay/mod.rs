@@ -533,48 +533,24 @@ fn with_polls(tape: &[Recorded], observed: &[crate::state::Observed]) -> Vec<Rec
     // events and wake-ups, 2 a poll returns.
     let mut steps: Vec<(Duration, u8, Recorded)> = Vec::new();
     for e in observed.iter().filter(|e| e.task <= NARRATED) {
-        let at = Duration::from_nanos(e.at);
         let (task, thread) = (e.task, e.thread);
+        let mut push = |at: Duration, order: u8, step: PollStep| {
+            let poll = Recorded::Poll {
+                at,
+                task,
+                thread,
+                step,
+            };
+            steps.push((at, order, poll));
+        };
+        let at = Duration::from_nanos(e.at);
         match e.what {
             What::Polled { took, ready } => {
-                let step = PollStep::Began;
-                steps.push((
-                    at,
-                    0,
-                    Recorded::Poll {
-                        at,
-                        task,
-                        thread,
-                        step,
-                    },
-                ));
                 let took = Duration::from_nanos(took);
-                let step = PollStep::Ended { took, ready };
-                let at = at.saturating_add(took);
-                steps.push((
-                    at,
-                    2,
-                    Recorded::Poll {
-                        at,
-                        task,
-                        thread,
-                        step,
-                    },
-                ));
+                push(at, 0, PollStep::Began);
+                push(at.saturating_add(took), 2, PollStep::Ended { took, ready });
             }
-            What::Woken => {
-                let step = PollStep::Woken;
-                steps.push((
-                    at,
-                    1,
-                    Recorded::Poll {
-                        at,
-                        task,
-                        thread,
-                        step,
-                    },
-                ));
-            }
+            What::Woken => push(at, 1, PollStep::Woken),
             _ => {}
         }
     }
