@@ -38,7 +38,7 @@ mod threads;
 use crate::config::Config;
 use crate::events::{CallStep, Follower, PollStep, RunEvent};
 use crate::report::narration::{
-    Awaits, Call, CallSeen, Meanwhile, NARRATED, Overdue, Poller, Step, write_step,
+    Awaits, Call, CallSeen, Elsewhere, Meanwhile, NARRATED, Overdue, Poller, Step, write_step,
 };
 use crate::sink::Sink;
 use crate::state::{Birth, Model, Observed, TaskState, What};
@@ -202,6 +202,14 @@ struct TaskNotes {
     pending_at: Option<Duration>,
     /// When it was woken, until the poll that follows.
     woken_at: Option<Duration>,
+    /// Where its call was between its last `Pending` and that wake-up (a
+    /// pool call's or a query's queue, then its run), until the poll.
+    elsewhere: Option<Elsewhere>,
+    /// What its wait had shown of its call when its poll last returned
+    /// `Pending`, and when a pool thread or a connection took the call
+    /// after that, if one has.
+    seen_at_pending: CallSeen,
+    taken_at: Option<Duration>,
     /// How many polls of the tasks not narrated had returned when its wait
     /// for the thread began (its wake-up, or the start).
     rest_polls_then: u64,
@@ -475,6 +483,7 @@ impl Narrator {
         // start (join_all and spawn make every task at once); before a
         // later one, since its waker was called.
         let woken = notes.woken_at.take();
+        let elsewhere = notes.elsewhere.take();
         let ready_for = match (woken, again, poller) {
             (Some(w), _, _) => Some(at.saturating_sub(w)),
             (None, false, Poller::Joined(_) | Poller::Spawned(_)) => Some(at),
@@ -493,6 +502,7 @@ impl Narrator {
                 again,
                 ready_for,
                 meanwhile,
+                elsewhere,
             },
         ))
     }
@@ -577,6 +587,7 @@ impl Narrator {
         let quiet = notes.quiet && !ready;
         if !ready {
             notes.pending_at = Some(at);
+            (notes.seen_at_pending, notes.taken_at) = (notes.call, None);
         }
         let seen = notes.call;
         if let Some(poll) = self
@@ -640,6 +651,10 @@ impl Narrator {
             None => notes.pending_at.map(|p| at.saturating_sub(p)),
         };
         let seen = notes.call;
+        notes.elsewhere = notes
+            .pending_at
+            .filter(|_| after.is_some())
+            .and_then(|pending| notes.elsewhere(awaits, pending, at));
         let overdue = self.overdue(task, at).filter(|_| after.is_some());
         self.observe(at, task, thread, What::Woken);
         for parking in &mut self.parked {
@@ -733,6 +748,7 @@ impl Narrator {
             }
             CallStep::PoolStarted => {
                 notes.call = CallSeen::PoolRunning { thread };
+                notes.taken_at = after_pending.then_some(at);
                 after_pending.then_some((
                     at,
                     Step::PoolStarted {
@@ -749,6 +765,7 @@ impl Narrator {
             }
             CallStep::QuerySent { connection } => {
                 notes.call = CallSeen::QuerySent { connection };
+                notes.taken_at = after_pending.then_some(at);
                 after_pending.then_some((
                     at,
                     Step::QuerySent {
@@ -813,6 +830,33 @@ impl Narrator {
             finished: self.rest_finished,
             polls,
             parks: self.parks_untold,
+        })
+    }
+}
+
+impl TaskNotes {
+    /// Where the task's call was from its `Pending` at `pending` to its
+    /// waker's call at `woken`, if it went to the blocking pool or to a
+    /// connection: queued until a pool thread or a connection took it
+    /// (the model's *queued* span, which begins at the `Pending` too),
+    /// then running there. `None` for a wait that tells no such steps.
+    fn elsewhere(&self, awaits: Awaits, pending: Duration, woken: Duration) -> Option<Elsewhere> {
+        if !matches!(awaits, Awaits::Pool(_) | Awaits::Query(_)) {
+            return None;
+        }
+        let running_from = match self.seen_at_pending {
+            CallSeen::PoolQueued | CallSeen::QueryQueued { .. } => {
+                self.taken_at.filter(|&taken| taken <= woken)
+            }
+            CallSeen::PoolRunning { .. } | CallSeen::QuerySent { .. } => Some(pending),
+            CallSeen::Nothing => return None,
+        };
+        let queued_until = running_from.unwrap_or(woken);
+        Some(Elsewhere {
+            queued: queued_until.saturating_sub(pending),
+            ran: running_from.map_or(Duration::ZERO, |from| woken.saturating_sub(from)),
+            seen: self.call,
+            awaits,
         })
     }
 }

@@ -6,13 +6,19 @@ use crate::vocab::{Event, Park, RuntimeKind};
 /// A narrator of `tasks` count tasks run in `mode` on one thread,
 /// each waiting 1 s, writing plain text.
 fn narrator(mode: Mode, tasks: u32) -> Narrator {
+    narrator_of(Demo::Count, mode, tasks, Duration::from_secs(1))
+}
+
+/// A narrator of `tasks` tasks of `demo` run in `mode` on one thread,
+/// each waiting `delay`, writing plain text.
+fn narrator_of(demo: Demo, mode: Mode, tasks: u32, delay: Duration) -> Narrator {
     let workload = Workload {
         tasks: Some(tasks),
-        delay: Duration::from_secs(1),
+        delay,
         work: crate::vocab::Work::Sleep,
     };
     let way = Way::with_defaults(mode, RuntimeKind::CurrentThread, false);
-    let mut config = Config::of_way(Demo::Count, &workload, way);
+    let mut config = Config::of_way(demo, &workload, way);
     config.format = Format::Text;
     config.explain = true;
     Narrator::new(&config, Arc::new(Rest::default()))
@@ -28,6 +34,30 @@ fn poll(at: Duration, task: u32, step: PollStep) -> RunEvent<'static> {
         task,
         thread: 1,
         step,
+    }
+}
+
+fn began(at: Duration, task: u32) -> RunEvent<'static> {
+    poll(at, task, PollStep::Began)
+}
+
+fn ended(at: Duration, task: u32, took: Duration, ready: bool) -> RunEvent<'static> {
+    poll(at, task, PollStep::Ended { took, ready })
+}
+
+fn woken(at: Duration, task: u32) -> RunEvent<'static> {
+    poll(at, task, PollStep::Woken)
+}
+
+fn call(at: Duration, task: u32, step: CallStep) -> RunEvent<'static> {
+    poll(at, task, PollStep::Call(step))
+}
+
+fn wait_began(at: Duration, task: u32) -> RunEvent<'static> {
+    RunEvent::WaitBegan {
+        at,
+        task,
+        thread: 1,
     }
 }
 
@@ -76,13 +106,9 @@ fn a_wait_that_ends_inside_its_poll_is_a_held_thread_for_its_measured_time() {
     let lines = told(
         &mut narrator,
         &[
-            poll(ms(0), 1, PollStep::Began),
+            began(ms(0), 1),
             line(ms(0), 1, Phase::First, "One"),
-            RunEvent::WaitBegan {
-                at: ms(0),
-                task: 1,
-                thread: 1,
-            },
+            wait_began(ms(0), 1),
             RunEvent::WaitEnded {
                 at: ms(1002),
                 task: 1,
@@ -90,14 +116,7 @@ fn a_wait_that_ends_inside_its_poll_is_a_held_thread_for_its_measured_time() {
                 failed: false,
             },
             line(ms(1002), 1, Phase::Last, "Two"),
-            poll(
-                ms(1002),
-                1,
-                PollStep::Ended {
-                    took: ms(1002),
-                    ready: true,
-                },
-            ),
+            ended(ms(1002), 1, ms(1002), true),
         ],
     );
     assert_eq!(lines.len(), 5, "{lines:#?}");
@@ -114,27 +133,16 @@ fn a_park_is_told_once_whatever_the_timer_wheel_does_meanwhile() {
     let lines = told(
         &mut narrator,
         &[
-            poll(ms(0), 1, PollStep::Began),
+            began(ms(0), 1),
             line(ms(0), 1, Phase::First, "One"),
-            RunEvent::WaitBegan {
-                at: ms(0),
-                task: 1,
-                thread: 1,
-            },
-            poll(
-                ms(1),
-                1,
-                PollStep::Ended {
-                    took: ms(1),
-                    ready: false,
-                },
-            ),
+            wait_began(ms(0), 1),
+            ended(ms(1), 1, ms(1), false),
             park(ms(1), true),
             park(ms(64), false),
             park(ms(64), true),
-            poll(ms(1001), 1, PollStep::Woken),
+            woken(ms(1001), 1),
             park(ms(1001), false),
-            poll(ms(1004), 1, PollStep::Began),
+            began(ms(1004), 1),
         ],
     );
     let parks: Vec<&String> = lines.iter().filter(|l| l.contains("parks")).collect();
@@ -168,15 +176,8 @@ fn a_quiet_wake_up_followed_by_other_polls_is_told_before_the_next_park() {
     let mut lines = told(
         &mut narrator,
         &[
-            poll(ms(0), 1, PollStep::Began),
-            poll(
-                ms(0),
-                1,
-                PollStep::Ended {
-                    took: ms(0),
-                    ready: false,
-                },
-            ),
+            began(ms(0), 1),
+            ended(ms(0), 1, ms(0), false),
             park(ms(1), true),
             park(ms(30), false),
         ],
@@ -191,14 +192,6 @@ fn a_quiet_wake_up_followed_by_other_polls_is_told_before_the_next_park() {
     );
 }
 
-fn ended(at: Duration, task: u32, took: Duration, ready: bool) -> RunEvent<'static> {
-    poll(at, task, PollStep::Ended { took, ready })
-}
-
-fn call(at: Duration, task: u32, step: CallStep) -> RunEvent<'static> {
-    poll(at, task, PollStep::Call(step))
-}
-
 /// Task 2 waits, ready, for its first poll while task 1's poll holds
 /// the thread: the clause names task 1 and the part of the wait it
 /// took, from the polls seen on that thread.
@@ -208,9 +201,9 @@ fn a_ready_wait_names_the_poll_that_held_the_thread() {
     let lines = told(
         &mut narrator,
         &[
-            poll(ms(1), 1, PollStep::Began),
+            began(ms(1), 1),
             ended(ms(201), 1, ms(200), true),
-            poll(ms(202), 2, PollStep::Began),
+            began(ms(202), 2),
         ],
     );
     let last = lines.last().unwrap();
@@ -233,10 +226,10 @@ fn a_stalled_run_names_the_overdue_timer_from_the_model() {
     let lines = told(
         &mut narrator,
         &[
-            poll(ms(0), 1, PollStep::Began),
+            began(ms(0), 1),
             call(ms(0), 1, CallStep::Armed { due: ms(300) }),
             ended(ms(1), 1, ms(1), false),
-            poll(ms(1), 2, PollStep::Began),
+            began(ms(1), 2),
             RunEvent::Stalled { at: ms(1000) },
         ],
     );
@@ -265,14 +258,14 @@ fn a_late_wake_up_is_overdue_only_while_no_thread_was_parked() {
     for parked_through in [true, false] {
         let mut narrator = narrator(Mode::Async, 1);
         let mut events = vec![
-            poll(ms(0), 1, PollStep::Began),
+            began(ms(0), 1),
             call(ms(0), 1, CallStep::Armed { due: ms(100) }),
             ended(ms(1), 1, ms(1), false),
         ];
         if parked_through {
             events.push(park(ms(2), true));
         }
-        events.push(poll(ms(150), 1, PollStep::Woken));
+        events.push(woken(ms(150), 1));
         let lines = told(&mut narrator, &events);
         let woken = lines.iter().find(|l| l.contains("is woken")).unwrap();
         assert_eq!(
@@ -283,35 +276,23 @@ fn a_late_wake_up_is_overdue_only_while_no_thread_was_parked() {
     }
 }
 
+/// A query that asks when both of two connections are busy.
+const ALL_BUSY: CallStep = CallStep::QueryQueued {
+    busy: 2,
+    connections: 2,
+};
+
 /// A query that asks while every connection is busy: its Pending says
 /// queued, and the connection taking it later is told with the time it
 /// waited.
 #[test]
 fn a_query_queued_then_sent_is_told_with_its_queue_time() {
-    let mut config_narrator = {
-        let workload = Workload {
-            tasks: Some(3),
-            delay: Duration::from_millis(200),
-            work: crate::vocab::Work::Sleep,
-        };
-        let way = Way::with_defaults(Mode::Async, RuntimeKind::CurrentThread, false);
-        let mut config = Config::of_way(Demo::Query, &workload, way);
-        config.format = Format::Text;
-        config.explain = true;
-        Narrator::new(&config, Arc::new(Rest::default()))
-    };
+    let mut narrator = narrator_of(Demo::Query, Mode::Async, 3, ms(200));
     let lines = told(
-        &mut config_narrator,
+        &mut narrator,
         &[
-            poll(ms(0), 3, PollStep::Began),
-            call(
-                ms(0),
-                3,
-                CallStep::QueryQueued {
-                    busy: 2,
-                    connections: 2,
-                },
-            ),
+            began(ms(0), 3),
+            call(ms(0), 3, ALL_BUSY),
             ended(ms(1), 3, ms(1), false),
             call(ms(201), 3, CallStep::QuerySent { connection: 1 }),
         ],
@@ -327,6 +308,118 @@ fn a_query_queued_then_sent_is_told_with_its_queue_time() {
         lines.last().unwrap().starts_with(
             "task 3's query is taken by connection 1's thread, 201.000 ms after it asked"
         ),
+        "{lines:#?}"
+    );
+}
+
+/// Task `task`'s call observed at `at` on `thread` (a pool thread, or a
+/// connection's).
+fn call_on(at: Duration, task: u32, thread: u32, step: CallStep) -> RunEvent<'static> {
+    RunEvent::Poll {
+        at,
+        task,
+        thread,
+        step: PollStep::Call(step),
+    }
+}
+
+/// A pool call queued for 300 ms, in the pool 300 ms, then ready 2 ms:
+/// the poll after says the whole wait since the `Pending` and its three
+/// parts, each between two of the events; a call that a pool thread
+/// began inside the poll has no queue after the `Pending`.
+#[test]
+fn the_poll_after_a_pool_call_tells_its_queue_the_pool_and_the_ready_wait() {
+    let mut queued = narrator(Mode::SpawnBlocking, 3);
+    let lines = told(
+        &mut queued,
+        &[
+            began(ms(0), 3),
+            call(ms(0), 3, CallStep::PoolQueued),
+            ended(ms(1), 3, ms(1), false),
+            call_on(ms(301), 3, 2, CallStep::PoolStarted),
+            poll(ms(601), 3, PollStep::Woken),
+            began(ms(603), 3),
+        ],
+    );
+    assert_eq!(
+        lines.last().unwrap(),
+        "join_all polls task 3 again (on thread 1): it waited 602.000 ms since its \
+         Pending: 300.000 ms queued for a blocking-pool thread, 300.000 ms in the pool, on \
+         blocking-pool thread 2, then 2.000 ms ready, for the thread."
+    );
+    let mut started = narrator(Mode::SpawnBlocking, 1);
+    let lines = told(
+        &mut started,
+        &[
+            began(ms(0), 1),
+            call(ms(0), 1, CallStep::PoolQueued),
+            call_on(ms(1), 1, 2, CallStep::PoolStarted),
+            ended(ms(2), 1, ms(2), false),
+            woken(ms(302), 1),
+            began(ms(305), 1),
+        ],
+    );
+    assert!(
+        lines.last().unwrap().ends_with(
+            "it waited 303.000 ms since its Pending: 300.000 ms in the pool, on \
+             blocking-pool thread 2, then 3.000 ms ready, for the thread."
+        ),
+        "{lines:#?}"
+    );
+}
+
+/// A query woken while still queued (a connection came free), polled,
+/// then taken by a connection and answered: each poll after splits its
+/// own wait since the `Pending` before it, and a timer's wait is not
+/// split (it has no queue).
+#[test]
+fn each_poll_after_a_queued_query_splits_its_own_wait() {
+    let mut query = narrator_of(Demo::Query, Mode::Async, 3, ms(200));
+    let lines = told(
+        &mut query,
+        &[
+            began(ms(0), 3),
+            call(ms(0), 3, ALL_BUSY),
+            ended(ms(1), 3, ms(1), false),
+            woken(ms(201), 3),
+            began(ms(202), 3),
+            ended(ms(203), 3, ms(1), false),
+            call_on(ms(205), 3, 4, CallStep::QuerySent { connection: 1 }),
+            woken(ms(405), 3),
+            began(ms(406), 3),
+        ],
+    );
+    let again: Vec<&String> = lines.iter().filter(|l| l.contains(" again ")).collect();
+    assert_eq!(again.len(), 2, "{lines:#?}");
+    assert!(
+        again[0].ends_with(
+            "it waited 201.000 ms since its Pending: 200.000 ms queued for a connection, \
+             then 1.000 ms ready, for the thread."
+        ),
+        "{lines:#?}"
+    );
+    assert!(
+        again[1].ends_with(
+            "it waited 203.000 ms since its Pending: 2.000 ms queued for a connection, \
+             200.000 ms on connection 1's thread, then 1.000 ms ready, for the thread."
+        ),
+        "{lines:#?}"
+    );
+    let mut timer = narrator(Mode::Async, 1);
+    let lines = told(
+        &mut timer,
+        &[
+            began(ms(0), 1),
+            ended(ms(1), 1, ms(1), false),
+            woken(ms(1001), 1),
+            began(ms(1003), 1),
+        ],
+    );
+    assert!(
+        lines
+            .last()
+            .unwrap()
+            .ends_with("again (on thread 1): it waited 2.000 ms, ready, for the thread."),
         "{lines:#?}"
     );
 }

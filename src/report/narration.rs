@@ -43,6 +43,26 @@ pub(crate) enum Meanwhile {
     Parked { woke: Duration },
 }
 
+/// Where a task's call was between its `Pending` and its waker's call,
+/// when it went to the blocking pool or to a connection: queued there
+/// first (the model's *queued*), then running (*in the pool*, or on the
+/// connection). Each part is measured between observed events: the
+/// `Pending`, the call's start on a pool thread or connection, the
+/// waker's call. The part ready for the thread follows, in the poll.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Elsewhere {
+    /// From the `Pending` until a pool thread or a connection took the
+    /// call (or until the waker's call, if none had).
+    pub(crate) queued: Duration,
+    /// From then (or from the `Pending`, if the call had already begun)
+    /// until the waker's call.
+    pub(crate) ran: Duration,
+    /// What the wait had shown of the call by the waker's call: which pool
+    /// thread or connection took it.
+    pub(crate) seen: CallSeen,
+    pub(crate) awaits: Awaits,
+}
+
 /// A timer whose deadline passed while no runtime thread was parked to
 /// fire it: the task-state model's *overdue* span.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,7 +90,8 @@ pub(crate) enum Step {
     /// `poll` is called; `ready_for` is how long the task had been ready,
     /// waiting for the thread: since its wake-up, or for its first poll
     /// since the start (every task of a runtime is made ready at once);
-    /// `meanwhile`, who had the thread then.
+    /// `meanwhile`, who had the thread then; `elsewhere`, where its call
+    /// was between its `Pending` and that wake-up.
     Polled {
         task: u32,
         poller: Poller,
@@ -78,6 +99,7 @@ pub(crate) enum Step {
         again: bool,
         ready_for: Option<Duration>,
         meanwhile: Option<Meanwhile>,
+        elsewhere: Option<Elsewhere>,
     },
     /// The task printed `printed` and now awaits `awaits`.
     Awaits {
@@ -267,7 +289,16 @@ impl Step {
                 again,
                 ready_for,
                 ref meanwhile,
-            } => polled(task, poller, thread, again, ready_for, meanwhile.as_ref()),
+                elsewhere,
+            } => polled(
+                task,
+                poller,
+                thread,
+                again,
+                ready_for,
+                meanwhile.as_ref(),
+                elsewhere,
+            ),
             Step::Awaits {
                 task,
                 ref printed,
@@ -410,8 +441,8 @@ fn intro(poller: Poller, tasks: u32, narrated: u32) -> String {
     }
 }
 
-/// `poll` is called, with how long the task waited for it, and who had the
-/// thread meanwhile.
+/// `poll` is called, with how long the task waited for it (where its call
+/// was first, when it went elsewhere), and who had the thread meanwhile.
 fn polled(
     task: u32,
     poller: Poller,
@@ -419,9 +450,27 @@ fn polled(
     again: bool,
     ready_for: Option<Duration>,
     meanwhile: Option<&Meanwhile>,
+    elsewhere: Option<Elsewhere>,
 ) -> String {
     let poller = poller.name();
-    let why = meanwhile.map(meanwhile_words).unwrap_or_default();
+    let parts = elsewhere.map(Elsewhere::parts).unwrap_or_default();
+    if let (true, Some(ready), Some(elsewhere), false) =
+        (again, ready_for, elsewhere, parts.is_empty())
+    {
+        let why = meanwhile
+            .map(|m| meanwhile_words(m, "that"))
+            .unwrap_or_default();
+        return format!(
+            "{poller} polls task {task} again (on thread {thread}): it waited {} since its \
+             Pending: {}, then {} ready, for the thread{why}.",
+            ms(elsewhere.queued + elsewhere.ran + ready),
+            parts.join(", "),
+            ms(ready)
+        );
+    }
+    let why = meanwhile
+        .map(|m| meanwhile_words(m, "the wait"))
+        .unwrap_or_default();
     match (again, ready_for) {
         (false, Some(ready)) => format!(
             "{poller} polls task {task} (on thread {thread}) for the first time: it \
@@ -438,8 +487,10 @@ fn polled(
     }
 }
 
-/// The clause after "waited ..., for the thread": who had it.
-fn meanwhile_words(meanwhile: &Meanwhile) -> String {
+/// The clause after "waited ..., for the thread": who had it. `wait`
+/// names the ready wait in the clause ("the wait", or "that" after a
+/// wait told in parts).
+fn meanwhile_words(meanwhile: &Meanwhile, wait: &str) -> String {
     match meanwhile {
         Meanwhile::Poll { task, held } => {
             format!(": task {task}'s poll held it for {} of that", ms(*held))
@@ -455,8 +506,44 @@ fn meanwhile_words(meanwhile: &Meanwhile) -> String {
             format!(", which polled {} meanwhile", and_list(&parts))
         }
         Meanwhile::Parked { woke } => {
-            format!(", which was parked and woke up {} into the wait", ms(*woke))
+            format!(", which was parked and woke up {} into {wait}", ms(*woke))
         }
+    }
+}
+
+impl Elsewhere {
+    /// The parts of the wait before the wake-up, each said where it is not
+    /// zero: queued for a pool thread or a connection, then running there.
+    fn parts(self) -> Vec<String> {
+        let pool = matches!(self.awaits, Awaits::Pool(_));
+        let mut parts = Vec::new();
+        if !self.queued.is_zero() {
+            let queue = if pool {
+                "a blocking-pool thread"
+            } else {
+                "a connection"
+            };
+            parts.push(format!("{} queued for {queue}", ms(self.queued)));
+        }
+        if !self.ran.is_zero() {
+            let place = match (self.seen, self.awaits) {
+                (CallSeen::PoolRunning { thread }, _) => {
+                    format!("in the pool, on blocking-pool thread {thread}")
+                }
+                (CallSeen::QuerySent { connection }, Awaits::Query(true)) => {
+                    format!("at the server, on connection {connection}")
+                }
+                (CallSeen::QuerySent { connection }, _) => {
+                    format!("on connection {connection}'s thread")
+                }
+                // A start the wait did not tell (a recording past its
+                // cut-off keeps no such steps).
+                _ if pool => "in the pool".into(),
+                _ => "on its connection".into(),
+            };
+            parts.push(format!("{} {place}", ms(self.ran)));
+        }
+        parts
     }
 }
 

@@ -558,6 +558,157 @@ fn a_pool_call_queued_for_a_thread_is_told_so() {
     assert!(queued >= model - 1.0, "{started} vs the model's {model} ms");
 }
 
+/// Task `task`'s time in each state between its `nth` poll (from 0) and
+/// the one before, from the same run's NDJSON `state` events (the
+/// task-state model): (state, milliseconds), in the order they came.
+fn model_wait_before_poll(run: &[serde_json::Value], task: u32, nth: usize) -> Vec<(String, f64)> {
+    let mut states: Vec<(f64, &str)> = run
+        .iter()
+        .filter(|v| v["type"] == "state" && v["task"] == task)
+        .map(|v| (v["t_secs"].as_f64().unwrap(), v["state"].as_str().unwrap()))
+        .collect();
+    states.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let polls: Vec<usize> = (0..states.len())
+        .filter(|&i| states[i].1 == "polled")
+        .collect();
+    let (from, to) = (polls[nth - 1] + 1, polls[nth]);
+    (from..to)
+        .map(|i| {
+            (
+                states[i].1.to_owned(),
+                1e3 * (states[i + 1].0 - states[i].0),
+            )
+        })
+        .collect()
+}
+
+/// The parts a poll's narration gives its wait since the `Pending`:
+/// (the state's name in the model, milliseconds), and the whole.
+fn told_wait(poll: &str) -> (f64, Vec<(String, f64)>) {
+    let whole = figure_after(poll, "it waited");
+    let (_, parts) = poll
+        .split_once("since its Pending: ")
+        .unwrap_or_else(|| panic!("no parts in {poll}"));
+    let parts = parts.split(", for the thread").next().unwrap();
+    let told = parts
+        .split(", ")
+        .filter_map(|part| {
+            let part = part.trim_start_matches("then ");
+            let (figure, words) = part.split_once(" ms ")?;
+            let state = match words {
+                w if w.starts_with("queued for") => "queued",
+                w if w.starts_with("in the pool") => "in_pool",
+                // A query on its connection awaits the answer: the model
+                // draws it sleeping, its thread free.
+                w if w.starts_with("on connection") || w.starts_with("at the server") => "sleeping",
+                "ready" => "ready",
+                _ => return None,
+            };
+            Some((state.to_owned(), figure.parse().ok()?))
+        })
+        .collect();
+    (whole, told)
+}
+
+/// Each poll of the narrated tasks after their call went elsewhere says
+/// how long the task waited since its `Pending`, in parts: each part is
+/// the model's time in that state between the two polls (its NDJSON
+/// `state` events, read on another clock, so within a few milliseconds),
+/// and the parts add up to the whole. Returns the parts told, by task.
+fn waits_split_as_the_model_drew_them(run: &[serde_json::Value]) -> Vec<Vec<Vec<(String, f64)>>> {
+    let mut by_task = Vec::new();
+    for task in 1..=3 {
+        let polls: Vec<&str> = run
+            .iter()
+            .filter(|v| v["type"] == "explain" && v["step"] == "poll" && v["task"] == task)
+            .map(text)
+            .collect();
+        let mut told_task = Vec::new();
+        for (nth, poll) in polls.iter().enumerate().skip(1) {
+            // A waker called while the task was being polled leaves no
+            // wait since the Pending to split (a connection freed during
+            // a poll): that poll says only its ready wait.
+            if !poll.contains("since its Pending") {
+                continue;
+            }
+            let (whole, told) = told_wait(poll);
+            let sum: f64 = told.iter().map(|p| p.1).sum();
+            assert!((whole - sum).abs() < 0.005, "{poll}");
+            let model = model_wait_before_poll(run, task, nth);
+            let model_whole: f64 = model.iter().map(|p| p.1).sum();
+            assert!((whole - model_whole).abs() < 10.0, "{poll} vs {model:?}");
+            // Part by part (a part of a few microseconds may fall on
+            // either side of the Pending on the two clocks: absent is 0).
+            for state in ["queued", "in_pool", "sleeping", "ready"] {
+                let (said, drawn) = (part(&told, state), part(&model, state));
+                assert!(
+                    (said - drawn).abs() < 10.0,
+                    "{state}: {poll} vs the model's {model:?}"
+                );
+            }
+            told_task.push(told);
+        }
+        by_task.push(told_task);
+    }
+    by_task
+}
+
+/// The figure of `state` among a wait's parts (summed), 0 when it has none.
+fn part(parts: &[(String, f64)], state: &str) -> f64 {
+    parts.iter().filter(|p| p.0 == state).map(|p| p.1).sum()
+}
+
+/// A pool of two for four 300 ms calls: the poll after each call says
+/// how the wait since its `Pending` split, as the model drew it: task 3's
+/// call queued for a pool thread until task 1's or 2's call ended (at
+/// least 250 ms), then in the pool on the thread that called its waker,
+/// then ready; tasks 1 and 2 queued only while the pool started threads.
+#[test]
+fn the_poll_after_a_queued_pool_call_tells_the_queue_the_pool_and_the_ready_wait() {
+    let run = ndjson_run(POOL_OF_TWO);
+    let told = waits_split_as_the_model_drew_them(&run);
+    for (task, polls) in told.iter().enumerate() {
+        assert_eq!(
+            polls.len(),
+            1,
+            "task {}: one poll after the first",
+            task + 1
+        );
+        assert!(part(&polls[0], "in_pool") >= 250.0, "{polls:?}");
+    }
+    assert!(part(&told[2][0], "queued") >= 250.0, "{told:?}");
+    // The pool thread named is the one that called the task's waker.
+    let again = text(step(&run, "poll", 3, "again"));
+    let woken = text(step(&run, "woken", 3, "woken"));
+    let pool_thread = again
+        .split("on blocking-pool thread ")
+        .nth(1)
+        .and_then(|r| r.split(',').next())
+        .unwrap_or_else(|| panic!("{again}"));
+    assert!(
+        woken.contains(&format!("on thread {pool_thread})")),
+        "{again} / {woken}"
+    );
+}
+
+/// Four 200 ms queries on two connections: each poll after a query went
+/// to its connection says how the wait since the `Pending` split, as the
+/// model drew it (queued, on the connection, ready); task 3, which asked
+/// while both connections were busy, was queued for at least 100 ms
+/// before its query was taken.
+#[test]
+#[cfg(feature = "db")]
+fn the_poll_after_a_queued_query_tells_the_queue_the_connection_and_the_ready_wait() {
+    let run = ndjson_run(&["query", "-n", "4", "-d", "200ms", "--connections", "2"]);
+    let told = waits_split_as_the_model_drew_them(&run);
+    let queued: f64 = told[2].iter().map(|p| part(p, "queued")).sum();
+    assert!(queued >= 100.0, "{told:?}");
+    for (task, polls) in told.iter().enumerate() {
+        let on_connection: f64 = polls.iter().map(|p| part(p, "sleeping")).sum();
+        assert!(on_connection >= 150.0, "task {}: {polls:?}", task + 1);
+    }
+}
+
 /// `query -n 4 -d 200ms --connections 2`: tasks 1 and 2 find a connection
 /// free; task 3 asks while both are busy. Each Pending says what was
 /// observed, and task 3's query is told sent once a connection took it.

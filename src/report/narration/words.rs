@@ -16,6 +16,7 @@ fn polled(meanwhile: Option<Meanwhile>) -> String {
         again: false,
         ready_for: Some(ms(201)),
         meanwhile,
+        elsewhere: None,
     }
     .words()
 }
@@ -210,5 +211,64 @@ fn a_queued_call_is_told_when_it_starts() {
             connections: 2
         })
         .contains("(a connection came free; its query was not sent yet, on thread 2)")
+    );
+}
+
+/// A poll after a call went elsewhere: the wait since the `Pending` in
+/// parts, each said where it is not zero, and the whole their sum; the
+/// parked thread's clause speaks of the ready part ("into that").
+#[test]
+fn a_wait_elsewhere_is_told_in_parts_that_add_up() {
+    let again = |elsewhere: Elsewhere, meanwhile| {
+        Step::Polled {
+            task: 3,
+            poller: JOINED,
+            thread: 1,
+            again: true,
+            ready_for: Some(ms(2)),
+            meanwhile,
+            elsewhere: Some(elsewhere),
+        }
+        .words()
+    };
+    let postgres = Elsewhere {
+        queued: ms(100),
+        ran: ms(200),
+        seen: CallSeen::QuerySent { connection: 2 },
+        awaits: Awaits::Query(true),
+    };
+    assert_eq!(
+        again(postgres, Some(Meanwhile::Parked { woke: ms(1) })),
+        "join_all polls task 3 again (on thread 1): it waited 302.000 ms since its \
+         Pending: 100.000 ms queued for a connection, 200.000 ms at the server, on \
+         connection 2, then 2.000 ms ready, for the thread, which was parked and woke up \
+         1.000 ms into that."
+    );
+    // A start the wait did not tell (a recording past its cut-off): the
+    // place in general words.
+    let untold = Elsewhere {
+        queued: Duration::ZERO,
+        ran: ms(300),
+        seen: CallSeen::Nothing,
+        awaits: Awaits::Pool(Call::Sleep(ms(300))),
+    };
+    assert!(
+        again(untold, None).ends_with(
+            "it waited 302.000 ms since its Pending: 300.000 ms in the pool, then 2.000 ms \
+             ready, for the thread."
+        ),
+        "{}",
+        again(untold, None)
+    );
+    // Nothing elsewhere to tell: the ready wait alone, as before.
+    let nothing = Elsewhere {
+        queued: Duration::ZERO,
+        ran: Duration::ZERO,
+        ..untold
+    };
+    assert!(
+        again(nothing, None).ends_with("it waited 2.000 ms, ready, for the thread."),
+        "{}",
+        again(nothing, None)
     );
 }
