@@ -41,7 +41,7 @@ use crate::report::narration::{
     Awaits, Call, CallSeen, Elsewhere, Meanwhile, NARRATED, Overdue, Poller, Step, write_step,
 };
 use crate::sink::Sink;
-use crate::state::{Birth, Model, Observed, TaskState, What};
+use crate::state::{Birth, Log, Model, Observed, TaskState, What};
 use crate::vocab::{Demo, Event, Format, LockKind, LockStep, Mode, Park, Phase, Runtime, Work};
 use std::collections::VecDeque;
 use std::io::{self, Write};
@@ -94,7 +94,11 @@ pub(crate) fn start(config: &Config, sink: &Arc<Sink>) -> Option<Arc<Explainer>>
     // a call queued or started) into the same ordered lane.
     sink.narrate_calls(NARRATED);
     if config.explain {
-        let narrator = Narrator::new(config, Arc::clone(&rest));
+        let mut narrator = Narrator::new(config, Arc::clone(&rest));
+        // In NDJSON, the model's state changes seen so far go out before
+        // each step, as the sink writes them before each line, so that the
+        // stream stays in time order.
+        narrator.states = sink.log().filter(|_| narrator.ndjson).cloned();
         sink.follow_with(Box::new(narrator), "writing the --explain narration".into());
     }
     Some(Arc::new(Explainer {
@@ -174,6 +178,9 @@ struct Narrator {
     /// overdue state is the model's to decide ([`Model`]), not ours.
     seen: Vec<Observed>,
     parks: Vec<Park>,
+    /// The run's model log, whose state changes (NDJSON `state` objects)
+    /// are written before each step; `None` in text, and in a replay.
+    states: Option<Arc<Log>>,
 }
 
 /// One poll of a narrated task: on which thread, from when to when (`None`
@@ -271,6 +278,7 @@ impl Narrator {
             unparked: Vec::new(),
             seen: Vec::new(),
             parks: Vec::new(),
+            states: None,
         }
     }
 
@@ -885,6 +893,11 @@ impl Follower for Narrator {
             _ => {}
         }
         told.extend(self.step(event));
+        if let (Some(log), false) = (&self.states, told.is_empty()) {
+            for change in log.changes() {
+                crate::report::json::write_state(&mut &mut *out, &change)?;
+            }
+        }
         for (at, step) in &told {
             self.say(out, *at, step)?;
         }

@@ -709,6 +709,49 @@ fn the_poll_after_a_queued_query_tells_the_queue_the_connection_and_the_ready_wa
     }
 }
 
+/// In NDJSON with `--explain`, the model's `state` objects go out before
+/// each narration step as before each line: no state object comes after
+/// a step that happened later than it. (The two are read on two clocks, a
+/// few microseconds apart, so "later" allows 50 ms; before, a pool call's
+/// `queued` at 0.01 s could come after steps at 0.3 s.)
+#[test]
+fn in_ndjson_no_state_comes_after_a_later_narration_step() {
+    let mut runs = vec![
+        ndjson_run(POOL_OF_TWO),
+        ndjson_run(&["count", "-n", "2", "-d", "100ms", "--blocking"]),
+    ];
+    if cfg!(feature = "db") {
+        runs.push(ndjson_run(&[
+            "query",
+            "-n",
+            "4",
+            "-d",
+            "200ms",
+            "--connections",
+            "2",
+        ]));
+    }
+    for run in runs {
+        let mut latest_step = 0.0f64;
+        let mut states = 0;
+        for value in &run {
+            let t = value["t_secs"].as_f64().unwrap_or_default();
+            match value["type"].as_str() {
+                Some("explain") => latest_step = latest_step.max(t),
+                Some("state") => {
+                    states += 1;
+                    assert!(
+                        t >= latest_step - 0.05,
+                        "{value} after a step at {latest_step} s"
+                    );
+                }
+                _ => {}
+            }
+        }
+        assert!(states > 8, "{run:#?}");
+    }
+}
+
 /// `query -n 4 -d 200ms --connections 2`: tasks 1 and 2 find a connection
 /// free; task 3 asks while both are busy. Each Pending says what was
 /// observed, and task 3's query is told sent once a connection took it.
