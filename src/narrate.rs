@@ -32,13 +32,15 @@
 //! when asked (`run` chooses their type once), and a plain run's sink has no
 //! follower.
 
+mod notes;
 mod polls;
 mod threads;
 
 use crate::config::Config;
 use crate::events::{CallStep, Follower, PollStep, RunEvent};
 use crate::report::narration::{
-    Awaits, Call, CallSeen, Elsewhere, Meanwhile, NARRATED, Overdue, Poller, Step, write_step,
+    Awaits, Call, CallSeen, Held, Meanwhile, NARRATED, Overdue, Pending, Polled, Poller, Step,
+    Woken, write_step,
 };
 use crate::sink::Sink;
 use crate::state::{Birth, Log, Model, Observed, TaskState, What};
@@ -48,6 +50,7 @@ use std::io::{self, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
+use notes::TaskNotes;
 use std::time::Duration;
 use threads::Parking;
 
@@ -190,46 +193,6 @@ struct PollSeen {
     task: u32,
     began: Duration,
     ended: Option<Duration>,
-}
-
-/// What the narrator remembers of one narrated task.
-#[derive(Default)]
-struct TaskNotes {
-    /// Its first line, until its wait begins.
-    printed: String,
-    /// When the poll in progress began, while one is.
-    polling: Option<Duration>,
-    /// The thread of its latest poll.
-    thread: Option<u32>,
-    /// How many polls began.
-    polls: u32,
-    /// When its wait began, while it lasts.
-    waiting: Option<Duration>,
-    /// When it last returned `Pending`.
-    pending_at: Option<Duration>,
-    /// When it was woken, until the poll that follows.
-    woken_at: Option<Duration>,
-    /// Where its call was between its last `Pending` and that wake-up (a
-    /// pool call's or a query's queue, then its run), until the poll.
-    elsewhere: Option<Elsewhere>,
-    /// What its wait had shown of its call when its poll last returned
-    /// `Pending`, and when a pool thread or a connection took the call
-    /// after that, if one has.
-    seen_at_pending: CallSeen,
-    taken_at: Option<Duration>,
-    /// How many polls of the tasks not narrated had returned when its wait
-    /// for the thread began (its wake-up, or the start).
-    rest_polls_then: u64,
-    /// A spinning task past its first slice: its slices are no longer
-    /// told one by one (a 1 s loop has a thousand).
-    quiet: bool,
-    /// In the `lock` demo: when it asked for the lock, and whether another
-    /// task held it then, until it gets it.
-    lock_asked: Option<(Duration, bool)>,
-    /// What its wait has shown of its call since it last asked, and when
-    /// it handed the call over or asked for a connection.
-    call: CallSeen,
-    asked: Option<Duration>,
 }
 
 impl Narrator {
@@ -457,14 +420,14 @@ impl Narrator {
         };
         (in_same_poll || poller == Poller::Threads).then_some((
             at,
-            Step::Held {
+            Step::Held(Held {
                 task,
                 call,
                 held: after,
                 thread,
                 poller,
                 in_block_in_place,
-            },
+            }),
         ))
     }
 
@@ -503,7 +466,7 @@ impl Narrator {
         self.keep_poll(thread, task, at);
         Some((
             at,
-            Step::Polled {
+            Step::Polled(Polled {
                 task,
                 poller,
                 thread,
@@ -511,7 +474,7 @@ impl Narrator {
                 ready_for,
                 meanwhile,
                 elsewhere,
-            },
+            }),
         ))
     }
 
@@ -627,13 +590,13 @@ impl Narrator {
         }
         Some((
             at,
-            Step::Pending {
+            Step::Pending(Pending {
                 task,
                 took,
                 awaits,
                 seen,
                 poller,
-            },
+            }),
         ))
     }
 
@@ -670,14 +633,14 @@ impl Narrator {
         }
         Some((
             at,
-            Step::Woken {
+            Step::Woken(Woken {
                 task,
                 awaits,
                 seen,
                 thread,
                 after,
                 overdue,
-            },
+            }),
         ))
     }
 
@@ -838,33 +801,6 @@ impl Narrator {
             finished: self.rest_finished,
             polls,
             parks: self.parks_untold,
-        })
-    }
-}
-
-impl TaskNotes {
-    /// Where the task's call was from its `Pending` at `pending` to its
-    /// waker's call at `woken`, if it went to the blocking pool or to a
-    /// connection: queued until a pool thread or a connection took it
-    /// (the model's *queued* span, which begins at the `Pending` too),
-    /// then running there. `None` for a wait that tells no such steps.
-    fn elsewhere(&self, awaits: Awaits, pending: Duration, woken: Duration) -> Option<Elsewhere> {
-        if !matches!(awaits, Awaits::Pool(_) | Awaits::Query(_)) {
-            return None;
-        }
-        let running_from = match self.seen_at_pending {
-            CallSeen::PoolQueued | CallSeen::QueryQueued { .. } => {
-                self.taken_at.filter(|&taken| taken <= woken)
-            }
-            CallSeen::PoolRunning { .. } | CallSeen::QuerySent { .. } => Some(pending),
-            CallSeen::Nothing => return None,
-        };
-        let queued_until = running_from.unwrap_or(woken);
-        Some(Elsewhere {
-            queued: queued_until.saturating_sub(pending),
-            ran: running_from.map_or(Duration::ZERO, |from| woken.saturating_sub(from)),
-            seen: self.call,
-            awaits,
         })
     }
 }

@@ -9,6 +9,7 @@
 //! arm in the narrator's match.
 
 mod awaits;
+mod polls;
 
 use crate::vocab::{LockKind, Runtime};
 use serde::Serialize;
@@ -25,58 +26,7 @@ pub(crate) const NARRATED: u32 = 3;
 pub(crate) const MARK: &str = crate::wrap::GUTTER;
 
 pub(crate) use awaits::{Awaits, Call, CallSeen, Poller};
-
-/// Who had a ready task's thread while the task waited for it, from what
-/// was observed on that thread during the wait.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Meanwhile {
-    /// One narrated task's poll, and nothing else observed: it held the
-    /// thread for `held` of the wait.
-    Poll { task: u32, held: Duration },
-    /// Several polls: the narrated tasks' (with the part of the wait each
-    /// took), and `others` polls of the tasks not narrated.
-    Polls {
-        tasks: Vec<(u32, Duration)>,
-        others: u64,
-    },
-    /// No poll: the thread was parked, and woke up `woke` into the wait.
-    Parked { woke: Duration },
-}
-
-/// Where a task's call was between its `Pending` and its waker's call,
-/// when it went to the blocking pool or to a connection: queued there
-/// first (the model's *queued*), then running (*in the pool*, or on the
-/// connection). Each part is measured between observed events: the
-/// `Pending`, the call's start on a pool thread or connection, the
-/// waker's call. The part ready for the thread follows, in the poll.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Elsewhere {
-    /// From the `Pending` until a pool thread or a connection took the
-    /// call (or until the waker's call, if none had).
-    pub(crate) queued: Duration,
-    /// From then (or from the `Pending`, if the call had already begun)
-    /// until the waker's call.
-    pub(crate) ran: Duration,
-    /// What the wait had shown of the call by the waker's call: which pool
-    /// thread or connection took it.
-    pub(crate) seen: CallSeen,
-    pub(crate) awaits: Awaits,
-}
-
-/// A timer whose deadline passed while no runtime thread was parked to
-/// fire it: the task-state model's *overdue* span.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Overdue {
-    /// How long it had been overdue.
-    pub(crate) late: Duration,
-    /// The thread that polled the task, and the narrated task whose poll
-    /// holds that thread, if one does.
-    pub(crate) thread: u32,
-    pub(crate) holder: Option<u32>,
-    /// Whether that thread is the runtime's only one (current-thread):
-    /// then it alone can fire the timer.
-    pub(crate) alone: bool,
-}
+pub(crate) use polls::{Elsewhere, Held, Meanwhile, Overdue, Pending, Polled, Woken};
 
 /// One step of the narration, with what was measured.
 #[derive(Clone, Debug, PartialEq)]
@@ -87,20 +37,8 @@ pub(crate) enum Step {
         tasks: u32,
         narrated: u32,
     },
-    /// `poll` is called; `ready_for` is how long the task had been ready,
-    /// waiting for the thread: since its wake-up, or for its first poll
-    /// since the start (every task of a runtime is made ready at once);
-    /// `meanwhile`, who had the thread then; `elsewhere`, where its call
-    /// was between its `Pending` and that wake-up.
-    Polled {
-        task: u32,
-        poller: Poller,
-        thread: u32,
-        again: bool,
-        ready_for: Option<Duration>,
-        meanwhile: Option<Meanwhile>,
-        elsewhere: Option<Elsewhere>,
-    },
+    /// `poll` is called.
+    Polled(Polled),
     /// The task printed `printed` and now awaits `awaits`.
     Awaits {
         task: u32,
@@ -108,37 +46,14 @@ pub(crate) enum Step {
         awaits: Awaits,
         poller: Poller,
     },
-    /// `poll` returned `Pending` after `took`, its call as `seen`.
-    Pending {
-        task: u32,
-        took: Duration,
-        awaits: Awaits,
-        seen: CallSeen,
-        poller: Poller,
-    },
-    /// A blocking call returned after `held`, inside the poll that made it
-    /// (or on the task's own OS thread, under `Poller::Threads`).
-    Held {
-        task: u32,
-        call: Call,
-        held: Duration,
-        thread: u32,
-        poller: Poller,
-        /// The call was made inside `block_in_place`.
-        in_block_in_place: bool,
-    },
+    /// `poll` returned `Pending`.
+    Pending(Pending),
+    /// A blocking call returned, having held a thread.
+    Held(Held),
     /// The task's wait failed (a fetch refused).
     Failed { task: u32, after: Duration },
-    /// The waker was called, `after` the task's `Pending`; `overdue`, when
-    /// its timer was overdue before that.
-    Woken {
-        task: u32,
-        awaits: Awaits,
-        seen: CallSeen,
-        thread: u32,
-        after: Option<Duration>,
-        overdue: Option<Overdue>,
-    },
+    /// The waker was called.
+    Woken(Woken),
     /// After its `Pending`, a blocking-pool thread began the task's call,
     /// `queued` after it was handed to the pool.
     PoolStarted {
@@ -226,12 +141,12 @@ impl Step {
     pub(crate) fn kind(&self) -> &'static str {
         match self {
             Step::Intro { .. } => "intro",
-            Step::Polled { .. } => "poll",
+            Step::Polled(_) => "poll",
             Step::Awaits { .. } => "await",
-            Step::Pending { .. } => "pending",
-            Step::Held { .. } => "held",
+            Step::Pending(_) => "pending",
+            Step::Held(_) => "held",
             Step::Failed { .. } => "failed",
-            Step::Woken { .. } => "woken",
+            Step::Woken(_) => "woken",
             Step::PoolStarted { .. } => "pool-started",
             Step::QuerySent { .. } => "query-sent",
             Step::Overdue { .. } => "overdue",
@@ -251,12 +166,12 @@ impl Step {
     /// The task the step is about, if it is about one.
     pub(crate) fn task(&self) -> Option<u32> {
         match *self {
-            Step::Polled { task, .. }
+            Step::Polled(Polled { task, .. })
             | Step::Awaits { task, .. }
-            | Step::Pending { task, .. }
-            | Step::Held { task, .. }
+            | Step::Pending(Pending { task, .. })
+            | Step::Held(Held { task, .. })
             | Step::Failed { task, .. }
-            | Step::Woken { task, .. }
+            | Step::Woken(Woken { task, .. })
             | Step::PoolStarted { task, .. }
             | Step::QuerySent { task, .. }
             | Step::Overdue { task, .. }
@@ -282,60 +197,19 @@ impl Step {
                 tasks,
                 narrated,
             } => intro(poller, tasks, narrated),
-            Step::Polled {
-                task,
-                poller,
-                thread,
-                again,
-                ready_for,
-                ref meanwhile,
-                elsewhere,
-            } => polled(
-                task,
-                poller,
-                thread,
-                again,
-                ready_for,
-                meanwhile.as_ref(),
-                elsewhere,
-            ),
+            Step::Polled(ref polled) => polled.words(),
             Step::Awaits {
                 task,
                 ref printed,
                 awaits,
                 poller,
             } => awaits_words(task, printed, awaits, poller),
-            Step::Pending {
-                task,
-                took,
-                awaits,
-                seen,
-                poller,
-            } => format!(
-                "task {task}'s poll returns Pending after {}: {}, and the thread goes back to {}.",
-                ms(took),
-                awaits.registered(seen),
-                poller.name()
-            ),
-            Step::Held {
-                task,
-                call,
-                held,
-                thread,
-                poller,
-                in_block_in_place,
-            } => held_words(task, call, held, thread, poller, in_block_in_place),
+            Step::Pending(pending) => pending.words(),
+            Step::Held(held) => held.words(),
             Step::Failed { task, after } => {
                 format!("task {task}'s wait failed after {}.", ms(after))
             }
-            Step::Woken {
-                task,
-                awaits,
-                seen,
-                thread,
-                after,
-                overdue,
-            } => woken(task, awaits.waker(seen), thread, after, overdue),
+            Step::Woken(woken) => woken.words(),
             Step::PoolStarted {
                 task,
                 thread,
@@ -441,112 +315,6 @@ fn intro(poller: Poller, tasks: u32, narrated: u32) -> String {
     }
 }
 
-/// `poll` is called, with how long the task waited for it (where its call
-/// was first, when it went elsewhere), and who had the thread meanwhile.
-fn polled(
-    task: u32,
-    poller: Poller,
-    thread: u32,
-    again: bool,
-    ready_for: Option<Duration>,
-    meanwhile: Option<&Meanwhile>,
-    elsewhere: Option<Elsewhere>,
-) -> String {
-    let poller = poller.name();
-    let parts = elsewhere.map(Elsewhere::parts).unwrap_or_default();
-    if let (true, Some(ready), Some(elsewhere), false) =
-        (again, ready_for, elsewhere, parts.is_empty())
-    {
-        let why = meanwhile
-            .map(|m| meanwhile_words(m, "that"))
-            .unwrap_or_default();
-        return format!(
-            "{poller} polls task {task} again (on thread {thread}): it waited {} since its \
-             Pending: {}, then {} ready, for the thread{why}.",
-            ms(elsewhere.queued + elsewhere.ran + ready),
-            parts.join(", "),
-            ms(ready)
-        );
-    }
-    let why = meanwhile
-        .map(|m| meanwhile_words(m, "the wait"))
-        .unwrap_or_default();
-    match (again, ready_for) {
-        (false, Some(ready)) => format!(
-            "{poller} polls task {task} (on thread {thread}) for the first time: it \
-             waited {}, ready since the start, for the thread{why}.",
-            ms(ready)
-        ),
-        (false, None) => format!("{poller} polls task {task} (on thread {thread})."),
-        (true, Some(ready)) => format!(
-            "{poller} polls task {task} again (on thread {thread}): it waited {}, \
-             ready, for the thread{why}.",
-            ms(ready)
-        ),
-        (true, None) => format!("{poller} polls task {task} again (on thread {thread})."),
-    }
-}
-
-/// The clause after "waited ..., for the thread": who had it. `wait`
-/// names the ready wait in the clause ("the wait", or "that" after a
-/// wait told in parts).
-fn meanwhile_words(meanwhile: &Meanwhile, wait: &str) -> String {
-    match meanwhile {
-        Meanwhile::Poll { task, held } => {
-            format!(": task {task}'s poll held it for {} of that", ms(*held))
-        }
-        Meanwhile::Polls { tasks, others } => {
-            let mut parts: Vec<String> = tasks
-                .iter()
-                .map(|(task, took)| format!("task {task} ({})", ms(*took)))
-                .collect();
-            if *others > 0 {
-                parts.push(format!("the tasks not narrated {}", plural64(*others)));
-            }
-            format!(", which polled {} meanwhile", and_list(&parts))
-        }
-        Meanwhile::Parked { woke } => {
-            format!(", which was parked and woke up {} into {wait}", ms(*woke))
-        }
-    }
-}
-
-impl Elsewhere {
-    /// The parts of the wait before the wake-up, each said where it is not
-    /// zero: queued for a pool thread or a connection, then running there.
-    fn parts(self) -> Vec<String> {
-        let pool = matches!(self.awaits, Awaits::Pool(_));
-        let mut parts = Vec::new();
-        if !self.queued.is_zero() {
-            let queue = if pool {
-                "a blocking-pool thread"
-            } else {
-                "a connection"
-            };
-            parts.push(format!("{} queued for {queue}", ms(self.queued)));
-        }
-        if !self.ran.is_zero() {
-            let place = match (self.seen, self.awaits) {
-                (CallSeen::PoolRunning { thread }, _) => {
-                    format!("in the pool, on blocking-pool thread {thread}")
-                }
-                (CallSeen::QuerySent { connection }, Awaits::Query(true)) => {
-                    format!("at the server, on connection {connection}")
-                }
-                (CallSeen::QuerySent { connection }, _) => {
-                    format!("on connection {connection}'s thread")
-                }
-                // A start the wait did not tell (a recording past its
-                // cut-off keeps no such steps).
-                _ if pool => "in the pool".into(),
-                _ => "on its connection".into(),
-            };
-            parts.push(format!("{} {place}", ms(self.ran)));
-        }
-        parts
-    }
-}
-
 /// What the task printed, and what it now awaits.
 fn awaits_words(task: u32, printed: &str, awaits: Awaits, poller: Poller) -> String {
     match awaits {
@@ -590,68 +358,6 @@ fn awaits_words(task: u32, printed: &str, awaits: Awaits, poller: Poller) -> Str
             "task {task} printed {} and awaits {}.",
             quoted(printed),
             awaits.name()
-        ),
-    }
-}
-
-/// A blocking call returned: whose thread it held.
-fn held_words(
-    task: u32,
-    call: Call,
-    held: Duration,
-    thread: u32,
-    poller: Poller,
-    in_block_in_place: bool,
-) -> String {
-    match poller {
-        Poller::Spawned(_) if in_block_in_place => format!(
-            "{} returned after {}, inside block_in_place in task {task}'s poll (no \
-             Pending): all that time it held thread {thread}, but the worker's core had \
-             moved to another thread, where the other tasks could still be polled.",
-            call.name(),
-            ms(held)
-        ),
-        Poller::Threads => format!(
-            "{} returned after {} on task {task}'s thread {thread}: it held that \
-             thread, its own, so no other task had to wait for it.",
-            call.name(),
-            ms(held)
-        ),
-        _ => format!(
-            "{} returned after {}, inside task {task}'s poll (no Pending): all that \
-             time it held thread {thread}, and no other task there could be polled.",
-            call.name(),
-            ms(held)
-        ),
-    }
-}
-
-/// The waker was called: by whom, and whether the timer was overdue.
-fn woken(
-    task: u32,
-    (what, who): (&str, &str),
-    thread: u32,
-    after: Option<Duration>,
-    overdue: Option<Overdue>,
-) -> String {
-    let late = match overdue {
-        Some(Overdue { late, .. }) => format!(
-            " Its deadline had passed {} before that: the timer was overdue, since tokio's \
-             timer driver runs only when a runtime thread parks or looks at it between \
-             polls, and no thread had parked.",
-            ms(late)
-        ),
-        None => String::new(),
-    };
-    match after {
-        Some(after) => format!(
-            "task {task} is woken by {what}, {} after its Pending ({who}, on \
-             thread {thread}): it is ready, and waits for the thread.{late}",
-            ms(after)
-        ),
-        None => format!(
-            "task {task} is woken by {what} while it is being polled ({who}, on \
-             thread {thread}).{late}"
         ),
     }
 }

@@ -2,13 +2,13 @@ use super::*;
 
 #[test]
 fn a_step_is_one_marked_line_or_one_json_object() {
-    let step = Step::Pending {
+    let step = Step::Pending(Pending {
         task: 2,
         took: Duration::from_micros(12),
         awaits: Awaits::Timer(Duration::from_secs(1)),
         seen: CallSeen::Nothing,
         poller: Poller::Joined(Runtime::CurrentThread),
-    };
+    });
     let mut text = Vec::new();
     write_step(&mut text, Duration::ZERO, &step, false, false, None).unwrap();
     assert_eq!(
@@ -58,14 +58,14 @@ fn a_printed_line_is_escaped() {
 
 #[test]
 fn a_held_thread_is_said_with_its_call_and_time() {
-    let step = Step::Held {
+    let step = Step::Held(Held {
         task: 1,
         call: Call::Sleep(Duration::from_secs(1)),
         held: Duration::from_millis(1002),
         thread: 1,
         poller: Poller::Joined(Runtime::CurrentThread),
         in_block_in_place: false,
-    };
+    });
     let words = step.words();
     assert!(words.contains("std::thread::sleep(1s) returned after 1002.000 ms"));
     assert!(words.contains("inside task 1's poll"));
@@ -77,13 +77,15 @@ fn a_held_thread_is_said_with_its_call_and_time() {
 /// else. On `block_on`'s thread there was no core to move.
 #[test]
 fn block_in_place_says_the_core_moved_only_on_a_worker() {
-    let held = |poller| Step::Held {
-        task: 2,
-        call: Call::Sleep(Duration::from_millis(100)),
-        held: Duration::from_millis(101),
-        thread: 3,
-        poller,
-        in_block_in_place: true,
+    let held = |poller| {
+        Step::Held(Held {
+            task: 2,
+            call: Call::Sleep(Duration::from_millis(100)),
+            held: Duration::from_millis(101),
+            thread: 3,
+            poller,
+            in_block_in_place: true,
+        })
     };
     let spawned = held(Poller::Spawned(Runtime::MultiThread(2))).words();
     assert!(spawned.contains("inside block_in_place"), "{spawned}");

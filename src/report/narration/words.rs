@@ -9,7 +9,7 @@ fn ms(n: u64) -> Duration {
 const JOINED: Poller = Poller::Joined(Runtime::CurrentThread);
 
 fn polled(meanwhile: Option<Meanwhile>) -> String {
-    Step::Polled {
+    Step::Polled(Polled {
         task: 2,
         poller: JOINED,
         thread: 1,
@@ -17,7 +17,7 @@ fn polled(meanwhile: Option<Meanwhile>) -> String {
         ready_for: Some(ms(201)),
         meanwhile,
         elsewhere: None,
-    }
+    })
     .words()
 }
 
@@ -92,7 +92,7 @@ fn an_overdue_timer_names_the_thread_and_who_holds_it() {
         many.contains("only when a runtime thread parks") && many.contains("none has parked"),
         "{many}"
     );
-    let woken = Step::Woken {
+    let woken = Step::Woken(Woken {
         task: 1,
         awaits: Awaits::Timer(ms(5)),
         seen: CallSeen::Nothing,
@@ -104,7 +104,7 @@ fn an_overdue_timer_names_the_thread_and_who_holds_it() {
             holder: None,
             alone: true,
         }),
-    }
+    })
     .words();
     assert!(
         woken.ends_with(
@@ -117,13 +117,13 @@ fn an_overdue_timer_names_the_thread_and_who_holds_it() {
 }
 
 fn pending(awaits: Awaits, seen: CallSeen) -> String {
-    Step::Pending {
+    Step::Pending(Pending {
         task: 3,
         took: ms(1),
         awaits,
         seen,
         poller: JOINED,
-    }
+    })
     .words()
 }
 
@@ -191,14 +191,14 @@ fn a_queued_call_is_told_when_it_starts() {
          connection: until then it was queued."
     );
     let woken = |seen| {
-        Step::Woken {
+        Step::Woken(Woken {
             task: 3,
             awaits: Awaits::Query(false),
             seen,
             thread: 2,
             after: Some(ms(200)),
             overdue: None,
-        }
+        })
         .words()
     };
     assert!(
@@ -220,7 +220,7 @@ fn a_queued_call_is_told_when_it_starts() {
 #[test]
 fn a_wait_elsewhere_is_told_in_parts_that_add_up() {
     let again = |elsewhere: Elsewhere, meanwhile| {
-        Step::Polled {
+        Step::Polled(Polled {
             task: 3,
             poller: JOINED,
             thread: 1,
@@ -228,7 +228,7 @@ fn a_wait_elsewhere_is_told_in_parts_that_add_up() {
             ready_for: Some(ms(2)),
             meanwhile,
             elsewhere: Some(elsewhere),
-        }
+        })
         .words()
     };
     let postgres = Elsewhere {
