@@ -524,6 +524,9 @@ const POOL_OF_TWO: &[&str] = &[
     "2",
 ];
 
+/// Four 200 ms queries on two connections: two wait for a connection.
+const QUERY_OF_TWO: &[&str] = &["query", "-n", "4", "-d", "200ms", "--connections", "2"];
+
 /// `count -n 4 -d 300ms -m spawn-blocking --blocking-threads 2`: task 3's
 /// call sits in the pool's queue until a pool thread is free. Its Pending
 /// says so, and the start is told with the time it was queued.
@@ -699,7 +702,7 @@ fn the_poll_after_a_queued_pool_call_tells_the_queue_the_pool_and_the_ready_wait
 #[test]
 #[cfg(feature = "db")]
 fn the_poll_after_a_queued_query_tells_the_queue_the_connection_and_the_ready_wait() {
-    let run = ndjson_run(&["query", "-n", "4", "-d", "200ms", "--connections", "2"]);
+    let run = ndjson_run(QUERY_OF_TWO);
     let told = waits_split_as_the_model_drew_them(&run);
     let queued: f64 = told[2].iter().map(|p| part(p, "queued")).sum();
     assert!(queued >= 100.0, "{told:?}");
@@ -721,15 +724,7 @@ fn in_ndjson_no_state_comes_after_a_later_narration_step() {
         ndjson_run(&["count", "-n", "2", "-d", "100ms", "--blocking"]),
     ];
     if cfg!(feature = "db") {
-        runs.push(ndjson_run(&[
-            "query",
-            "-n",
-            "4",
-            "-d",
-            "200ms",
-            "--connections",
-            "2",
-        ]));
+        runs.push(ndjson_run(QUERY_OF_TWO));
     }
     for run in runs {
         let mut latest_step = 0.0f64;
@@ -758,7 +753,7 @@ fn in_ndjson_no_state_comes_after_a_later_narration_step() {
 #[test]
 #[cfg(feature = "db")]
 fn a_query_is_told_queued_or_sent_as_observed() {
-    let run = ndjson_run(&["query", "-n", "4", "-d", "200ms", "--connections", "2"]);
+    let run = ndjson_run(QUERY_OF_TWO);
     let first = text(step(&run, "pending", 1, "Pending"));
     assert!(first.contains("(0 of 2 busy)"), "{first}");
     let second = text(step(&run, "pending", 2, "Pending"));
@@ -904,10 +899,7 @@ fn a_replay_narrates_the_queue_and_the_overdue_timer_as_the_run_did() {
     ];
     // `query` needs the database drivers (the default `db` feature).
     if cfg!(feature = "db") {
-        ways.push((
-            &["query", "-n", "4", "-d", "200ms", "--connections", "2"],
-            "all 2 connections are busy",
-        ));
+        ways.push((QUERY_OF_TWO, "all 2 connections are busy"));
     }
     for (args, words) in ways {
         let mut with = args.to_vec();
