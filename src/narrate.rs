@@ -22,7 +22,10 @@
 //!
 //! - *why* a ready task waited: the polls seen on its thread meanwhile (a
 //!   task whose poll held it, or several), or the thread's park;
-//! - a call queued (for a pool thread, or a connection) or started;
+//! - a call queued (for a pool thread, or a connection) or started, and,
+//!   at the poll after it, the wait since the `Pending` in parts: queued,
+//!   then in the pool or on the connection, then ready (the model's states,
+//!   each part between two of those events: `notes`);
 //! - a timer *overdue*: decided by the task-state model ([`Model`]) from the
 //!   narrator's copy of its input (the deadlines, polls and wake-ups of the
 //!   narrated tasks, and every park), never by adding up the clock; said at
@@ -49,9 +52,9 @@ use std::collections::VecDeque;
 use std::io::{self, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::Duration;
 
 use notes::TaskNotes;
-use std::time::Duration;
 use threads::Parking;
 
 /// The poll side of `--explain`, shared by every task of the run.
