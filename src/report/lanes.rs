@@ -16,11 +16,12 @@ mod threads;
 
 use super::Summary;
 use super::marks::Marks;
+use super::palette::Role;
 use crate::state::{Birth, Model};
 pub(crate) use crate::state::{Span, TaskState as State};
-use crate::vocab::{Event, LockKind, Park, Phase, RuntimeKind, Waiting, Work};
+use crate::vocab::{Demo, Event, LockKind, Park, Phase, RuntimeKind, Waiting, Work};
 use std::time::Duration;
-pub(crate) use threads::{Driver, ThreadLane};
+pub(crate) use threads::{Driver, Kind, ThreadLane};
 use threads::{Seen, hold, thread_lanes};
 
 /// The spans of one task of a run that reported only its lines (a Python
@@ -160,6 +161,63 @@ impl Lanes {
         self.drawn.set(drawn);
         spans
     }
+}
+
+/// The legend's entries for what `threads` drew, in legend order: each
+/// role, in the words of the kind of thread that drew it. A pool thread's
+/// call is its job, so it is "running a task's call", not "held"; the
+/// `block_on` thread that no hook reports is "not polling" between its
+/// polls, not parked.
+pub(crate) fn thread_legend(
+    threads: &[ThreadLane],
+    (demo, work): (Demo, Work),
+) -> Vec<(Role, &'static str)> {
+    let any = |kinds: &[Kind], drew: &dyn Fn(&ThreadLane) -> bool| {
+        threads.iter().any(|t| kinds.contains(&t.kind) && drew(t))
+    };
+    let runtime = [Kind::Runtime, Kind::Unhooked];
+    let mut entries = Vec::new();
+    let mut push = |shown: bool, role: Role, words: &'static str| {
+        if shown && !entries.contains(&(role, words)) {
+            entries.push((role, words));
+        }
+    };
+    push(
+        any(&runtime, &|_| true),
+        Role::Running,
+        Role::Running.meaning(demo, work),
+    );
+    push(
+        any(&[Kind::Pool], &|t| !t.running().is_empty()),
+        Role::Running,
+        Role::Running.on_pool_thread(demo, work),
+    );
+    push(
+        any(&runtime, &|t| !t.held.is_empty()),
+        Role::Held,
+        Role::Held.meaning(demo, work),
+    );
+    push(
+        any(&[Kind::Pool], &|t| !t.held.is_empty()),
+        Role::Held,
+        Role::Held.on_pool_thread(demo, work),
+    );
+    push(
+        any(&[Kind::Runtime], &|_| true),
+        Role::Parked,
+        Role::Parked.meaning(demo, work),
+    );
+    push(
+        any(&[Kind::Pool], &|_| true),
+        Role::Parked,
+        Role::Parked.on_pool_thread(demo, work),
+    );
+    push(
+        any(&[Kind::Unhooked], &|_| true),
+        Role::NotPolling,
+        Role::NotPolling.meaning(demo, work),
+    );
+    entries
 }
 
 impl Driver {

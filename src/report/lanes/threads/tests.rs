@@ -206,6 +206,7 @@ fn a_thread_in_a_deadlock_is_held_to_the_end() {
     let mut lane = ThreadLane {
         label: "block_on thread".into(),
         short: "block_on thread".into(),
+        kind: Kind::Runtime,
         busy: vec![(ms(0), ms(5)), (ms(50), ms(60))],
         held: Vec::new(),
     };
