@@ -10,7 +10,10 @@
 //!   are marked on the thread that printed them, and a wait that *held* its
 //!   thread (`blocking`, `threads`) is drawn on that thread too. An async
 //!   wait draws nothing there, because the thread was free: that empty row is
-//!   the lesson.
+//!   the lesson. A runtime thread's parks, as tokio's hooks report them,
+//!   are `parked` slices there, and at the end each task's polls are
+//!   slices on the thread that polled it (`task 2 polled`): which thread
+//!   ran what, and when it slept.
 //!
 //! - **task states**: one row per task again, with the task-state model's
 //!   spans as complete slices (`"ph": "X"`: polled, held, sleeping,
@@ -25,7 +28,7 @@
 //! events ([`crate::events::Follower`]).
 
 use crate::events::{Follower, RunEvent};
-use crate::state::{Birth, Log, Model};
+use crate::state::{Birth, Log, Model, Observed, What};
 use crate::vocab::{Demo, Event, Mode, Park, Phase, Waiting, Work};
 use std::io::{self, Write};
 use std::sync::Arc;
@@ -83,6 +86,8 @@ enum Args {
     Name { name: String },
     /// Which task, on which OS thread.
     Task { task: u32, thread: u32 },
+    /// Which OS thread.
+    Thread { thread: u32 },
 }
 
 fn micros(at: Duration) -> Option<f64> {
@@ -168,6 +173,8 @@ pub(crate) struct Stream<W: Write> {
     work: Work,
     /// The OS threads already named, by thread number.
     named: Vec<bool>,
+    /// The OS threads whose `parked` slice is open, by thread number.
+    parked: Vec<bool>,
     /// Whether the tasks are born at once (a runtime) or each on its own
     /// thread (`--mode threads`), for the model.
     birth: Birth,
@@ -191,6 +198,7 @@ impl<W: Write> Stream<W> {
             waiting: Waiting::of(mode, work),
             work,
             named: Vec::new(),
+            parked: Vec::new(),
             birth: match mode {
                 Mode::Threads => Birth::OnItsOwn,
                 _ => Birth::AtStart,
@@ -253,6 +261,57 @@ impl<W: Write> Stream<W> {
         Ok(())
     }
 
+    /// Begins or ends a `parked` slice on the row of the thread that parked
+    /// or woke up. A repeated state (a record dropped at the sink's cap)
+    /// draws nothing, so the slices stay paired.
+    fn park(&mut self, park: Park) -> io::Result<()> {
+        self.name_thread(park.thread)?;
+        let index = park.thread as usize;
+        if self.parked.len() <= index {
+            self.parked.resize(index + 1, false);
+        }
+        if self.parked[index] == park.parked {
+            return Ok(());
+        }
+        self.parked[index] = park.parked;
+        self.next(&TraceEvent {
+            name: "parked".to_owned(),
+            ph: if park.parked { "B" } else { "E" },
+            pid: THREADS_PID,
+            tid: park.thread,
+            ts: micros(park.at),
+            args: Some(Args::Thread {
+                thread: park.thread,
+            }),
+            ..TraceEvent::default()
+        })
+    }
+
+    /// Each poll of the model's tasks, as a slice on the row of the thread
+    /// that polled it.
+    fn polls(&mut self, observed: &[Observed]) -> io::Result<()> {
+        for e in observed {
+            let What::Polled { took, .. } = e.what else {
+                continue;
+            };
+            self.name_thread(e.thread)?;
+            self.next(&TraceEvent {
+                name: format!("task {} polled", e.task),
+                ph: "X",
+                pid: THREADS_PID,
+                tid: e.thread,
+                ts: micros(Duration::from_nanos(e.at)),
+                dur: micros(Duration::from_nanos(took)),
+                args: Some(Args::Task {
+                    task: e.task,
+                    thread: e.thread,
+                }),
+                ..TraceEvent::default()
+            })?;
+        }
+        Ok(())
+    }
+
     /// Names thread `thread`'s row the first time something happens on it.
     fn name_thread(&mut self, thread: u32) -> io::Result<()> {
         let index = thread as usize;
@@ -286,6 +345,7 @@ impl<W: Write> Stream<W> {
             .map(|e| Duration::from_nanos(e.at))
             .fold(self.last, Duration::max);
         let model = Model::new(&observed, &self.parks, (tasks, self.birth), end);
+        self.polls(&observed)?;
         self.next(&metadata(
             "process_name",
             STATES_PID,
@@ -351,8 +411,8 @@ impl<W: Write> Stream<W> {
     }
 }
 
-/// The trace follows the run's lines and waits as they happen; the threads'
-/// parks are left to the pictures. A failed wait draws no end: the viewers
+/// The trace follows the run's lines, waits and threads' parks as they
+/// happen. A failed wait draws no end: the viewers
 /// show it running to the end of the trace, as the pictures show a wait
 /// that never finished.
 impl<W: Write + Send> Follower for Stream<W> {
@@ -385,7 +445,7 @@ impl<W: Write + Send> Follower for Stream<W> {
                     self.parks.push(park);
                 }
                 self.last = self.last.max(park.at);
-                Ok(())
+                self.park(park)
             }
             RunEvent::Finished { at } | RunEvent::Stalled { at } => {
                 self.last = self.last.max(at);
