@@ -307,6 +307,50 @@ mod tests {
         assert_eq!((spans[0].to, spans[0].state), (ms(900), State::Sleeping));
     }
 
+    /// A pool thread runs a task's call: the legend says so in its own
+    /// words, and "runtime thread held" only of a runtime thread that a
+    /// call held; block_on's thread with no hook is "between polls".
+    #[test]
+    fn the_legend_words_each_lane_by_its_kind() {
+        let lane = |kind, held: bool| ThreadLane {
+            label: String::new(),
+            short: String::new(),
+            kind,
+            busy: vec![(ms(0), ms(10))],
+            held: if held {
+                vec![(ms(0), ms(10))]
+            } else {
+                Vec::new()
+            },
+        };
+        let words = |lanes: &[ThreadLane]| -> Vec<&'static str> {
+            thread_legend(lanes, (Demo::Count, Work::Sleep))
+                .into_iter()
+                .map(|(_, words)| words)
+                .collect()
+        };
+        let pool = words(&[lane(Kind::Runtime, false), lane(Kind::Pool, true)]);
+        assert_eq!(
+            pool,
+            [
+                "runtime thread running code",
+                "pool thread running a task's blocking call (no CPU)",
+                "runtime thread parked (idle)",
+                "pool thread between calls",
+            ]
+        );
+        let held = words(&[lane(Kind::Runtime, true)]);
+        assert!(held.contains(&"runtime thread held in a blocking call (no CPU)"));
+        let joined = words(&[lane(Kind::Unhooked, false)]);
+        assert_eq!(
+            joined,
+            [
+                "runtime thread running code",
+                "block_on thread between polls (no park hook: not observed)",
+            ]
+        );
+    }
+
     fn marks(first: u64, last: Option<u64>) -> Marks {
         Marks {
             first: Some(event(first, 1, Phase::First, 1)),

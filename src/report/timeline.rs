@@ -350,6 +350,7 @@ fn legend(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::marks::testing::waits;
     use crate::state::tests::slept;
     use crate::vocab::testing::event;
     use crate::vocab::{Mode, Outcome, Phase};
@@ -376,14 +377,7 @@ mod tests {
     /// after it wait, ready, for their turn.
     #[test]
     fn blocking_draws_a_staircase() {
-        let events = [
-            event(0, 1, Phase::First, 1),
-            event(200, 1, Phase::Last, 1),
-            event(200, 2, Phase::First, 1),
-            event(400, 2, Phase::Last, 1),
-            event(400, 3, Phase::First, 1),
-            event(600, 3, Phase::Last, 1),
-        ];
+        let events = waits(&[(0, 200, 1), (200, 400, 1), (400, 600, 1)]);
         let picture = render(
             (&events, &[]),
             &summary(Mode::Blocking, 3, 200, true),
@@ -406,12 +400,7 @@ mod tests {
 
     #[test]
     fn async_draws_rows_that_line_up() {
-        let events = [
-            event(0, 1, Phase::First, 1),
-            event(0, 2, Phase::First, 1),
-            event(1000, 1, Phase::Last, 1),
-            event(1000, 2, Phase::Last, 1),
-        ];
+        let events = waits(&[(0, 1000, 1), (0, 1000, 1)]);
         let picture = render(
             (&events, &[]),
             &summary(Mode::Async, 2, 1000, false),
@@ -508,12 +497,7 @@ mod tests {
     /// while every task sleeps, then busy again.
     #[test]
     fn the_thread_lane_and_a_late_last_line() {
-        let events = [
-            event(0, 1, Phase::First, 1),
-            event(0, 2, Phase::First, 1),
-            event(500, 1, Phase::Last, 1),
-            event(1000, 2, Phase::Last, 1),
-        ];
+        let events = waits(&[(0, 500, 1), (0, 1000, 1)]);
         let park = |ms, parked| Park {
             at: Duration::from_millis(ms),
             thread: 1,

@@ -470,6 +470,7 @@ impl<W: Write + Send> Follower for Stream<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::marks::testing::waits;
     use crate::vocab::testing::event;
     use serde_json::Value;
 
@@ -538,12 +539,7 @@ mod tests {
 
     #[test]
     fn each_task_has_a_row_with_its_wait_and_its_lines() {
-        let events = [
-            event(0, 1, Phase::First, 1),
-            event(0, 2, Phase::First, 1),
-            event(100, 1, Phase::Last, 1),
-            event(100, 2, Phase::Last, 1),
-        ];
+        let events = waits(&[(0, 100, 1), (0, 100, 1)]);
         let t = trace(&events, Mode::Async);
         assert_eq!(t["displayTimeUnit"], "ms");
         let (begins, ends) = (of(&t, "B", TASKS_PID), of(&t, "E", TASKS_PID));
@@ -572,12 +568,7 @@ mod tests {
 
     #[test]
     fn blocked_waits_show_on_the_thread_that_held_them() {
-        let events = [
-            event(0, 1, Phase::First, 1),
-            event(0, 2, Phase::First, 2),
-            event(100, 1, Phase::Last, 1),
-            event(100, 2, Phase::Last, 2),
-        ];
+        let events = waits(&[(0, 100, 1), (0, 100, 2)]);
         let t = trace(&events, Mode::Threads);
         let tids = |ph| -> Vec<u64> {
             of(&t, ph, THREADS_PID)
