@@ -316,6 +316,7 @@ mod tests {
             label: String::new(),
             short: String::new(),
             kind,
+            from: Duration::ZERO,
             busy: vec![(ms(0), ms(10))],
             held: if held {
                 vec![(ms(0), ms(10))]

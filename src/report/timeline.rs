@@ -233,6 +233,8 @@ fn thread_rows(picture: &mut String, grid: &Grid, lanes: &Lanes, threads: &[Thre
             Kind::Runtime | Kind::Pool => Role::Parked,
         };
         let mut cells = vec![between.glyph(); width];
+        // Before the thread was first seen, nothing is drawn.
+        cells[..grid.column(lane.from).min(width)].fill(' ');
         for (role, stretches) in [(Role::Running, &lane.busy), (Role::Held, &lane.held)] {
             for &(from, to) in stretches {
                 cells[grid.column(from)..=grid.column(to).min(width - 1)].fill(role.glyph());

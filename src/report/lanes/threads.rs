@@ -103,6 +103,12 @@ pub(crate) struct ThreadLane {
     pub(crate) short: String,
     /// What its stretches mean.
     pub(crate) kind: Kind,
+    /// Where the lane begins: the start of the run for a thread that was
+    /// there from the start (the `block_on` caller, the workers tokio
+    /// starts with the runtime), else when it was first seen (a thread that
+    /// took a core over, a pool thread: the pool starts them as calls need
+    /// them, so before that nothing says the thread was there, idle).
+    pub(crate) from: Duration,
     /// When it was unparked (for a [`Kind::Unhooked`] thread, polling),
     /// in time order; between these it was parked (not observed).
     pub(crate) busy: Vec<(Duration, Duration)>,
@@ -343,6 +349,7 @@ pub(crate) fn thread_lanes(
                         label: role.label(),
                         short: role.short(),
                         kind: Kind::Pool,
+                        from: thread.first,
                         held: if pool_holds {
                             calls.clone()
                         } else {
@@ -378,6 +385,7 @@ pub(crate) fn thread_lanes(
                         label: role.label(),
                         short: role.short(),
                         kind,
+                        from,
                         held: intersect(&thread.held, &busy),
                         busy,
                     }

@@ -576,7 +576,9 @@ fn draw_thread(
     (axis, end): (Axis, Duration),
     (y, bar): (f64, f64),
 ) {
-    let at = (axis.left, y, axis.x(end) - axis.left, bar);
+    // From where the lane begins (a thread first seen during the run).
+    let left = axis.x(lane.from);
+    let at = (left, y, (axis.x(end) - left).max(0.0), bar);
     match lane.kind {
         Kind::Unhooked => canvas.front.push(Shape::Rect {
             at,

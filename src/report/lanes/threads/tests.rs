@@ -242,6 +242,7 @@ fn a_thread_in_a_deadlock_is_held_to_the_end() {
         label: "block_on thread".into(),
         short: "block_on thread".into(),
         kind: Kind::Runtime,
+        from: Duration::ZERO,
         busy: vec![(ms(0), ms(5)), (ms(50), ms(60))],
         held: Vec::new(),
     };
@@ -283,8 +284,11 @@ fn threads_that_took_a_core_over_are_named_by_whose_core() {
     );
     let held: Vec<usize> = drawn.iter().map(|l| l.held.len()).collect();
     assert_eq!(held, [1, 1, 1, 0, 0], "three threads held, two took over");
-    // Thread 3 is drawn from when it was first seen, not from the start.
+    // Thread 3 is drawn from when it was first seen, not from the start:
+    // its lane begins there, and so does its first busy stretch.
     assert_eq!(drawn[2].busy.first().map(|b| b.0), Some(us(500)));
+    let from: Vec<Duration> = drawn.iter().map(|l| l.from).collect();
+    assert_eq!(from, [us(0), us(0), us(300), us(470), us(900)]);
 }
 
 /// Two workers block before either new thread shows up: nothing
@@ -329,6 +333,8 @@ fn pool_threads_get_a_lane_each_held_by_their_calls() {
         labels(&drawn),
         ["block_on thread", "pool thread 1", "pool thread 2"]
     );
+    // Each pool thread's lane begins at its first call.
+    assert_eq!((drawn[1].from, drawn[2].from), (ms(1), ms(2)));
     assert_eq!(drawn[1].held, [(ms(1), ms(301)), (ms(301), ms(601))]);
     assert!(drawn[1].running().is_empty());
     // A spin in the pool runs code there.
