@@ -227,18 +227,8 @@ fn texts(svg: &str) -> Vec<String> {
 #[test]
 fn block_in_place_draws_the_held_threads_and_those_that_took_their_cores() {
     for workers in ["2", "1"] {
-        let (rows, events, svg, _) = pictured(&[
-            "count",
-            "-n",
-            "3",
-            "-d",
-            "200ms",
-            "-m",
-            "block-in-place",
-            "--workers",
-            workers,
-            "--spawn",
-        ]);
+        let args = format!("count -n 3 -d 200ms -m block-in-place --workers {workers} --spawn");
+        let (rows, events, svg, _) = pictured(&args.split(' ').collect::<Vec<_>>());
         let held = held_threads(&events);
         assert_eq!(held.len(), 3, "the trace's held threads: {events:?}");
         let held_rows = rows.iter().filter(|(_, g)| g.contains('H')).count();
