@@ -585,6 +585,42 @@ mod tests {
         assert_eq!(names, ["OS threads", "thread 1", "thread 2"]);
     }
 
+    /// A runtime thread's parks are `parked` slices on its row, paired
+    /// even when a record repeats a state (a park dropped at the sink's
+    /// cap); one still parked at the end is left open.
+    #[test]
+    fn parks_are_slices_on_the_threads_row() {
+        let mut out = Vec::new();
+        let mut stream = Stream::start(&mut out, Demo::Count, Mode::Async, Work::Sleep).unwrap();
+        let park = |ms, thread, parked| {
+            RunEvent::Thread(Park {
+                at: Duration::from_millis(ms),
+                thread,
+                parked,
+            })
+        };
+        for event in [
+            park(0, 2, true),
+            park(5, 2, false),
+            park(6, 2, false),
+            park(7, 3, true),
+            park(9, 2, true),
+        ] {
+            stream.follow(&event, &mut io::sink()).unwrap();
+        }
+        stream.finish().unwrap();
+        let t: Value = serde_json::from_slice(&out).unwrap();
+        let slices = |ph| -> Vec<(u64, f64)> {
+            of(&t, ph, THREADS_PID)
+                .iter()
+                .filter(|e| e["name"] == "parked")
+                .map(|e| (e["tid"].as_u64().unwrap(), e["ts"].as_f64().unwrap()))
+                .collect()
+        };
+        assert_eq!(slices("B"), [(2, 0.0), (3, 7000.0), (2, 9000.0)]);
+        assert_eq!(slices("E"), [(2, 5000.0)]);
+    }
+
     /// Ended at any moment, the file is whole JSON; a task still waiting has
     /// begun its wait and not ended it.
     #[test]
