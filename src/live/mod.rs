@@ -41,8 +41,10 @@ mod screen;
 mod start;
 #[cfg(feature = "live")]
 mod step;
+mod threads;
 
 use crate::events::{Follower, RunEvent};
+use crate::report::lanes::Driver;
 use crate::state::{self, LaneChange, Log};
 use crate::vocab::{LockKind, LockStep, Phase, Waiting, Work};
 use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
@@ -63,6 +65,7 @@ pub(crate) use imp::{View, step};
 /// Whether this build draws the view (the cargo feature `live`).
 pub(crate) const ENABLED: bool = imp::ENABLED;
 pub(crate) use start::{plan, start, tally};
+pub(crate) use threads::Threads;
 
 /// Checks that this build can draw `--live` when `config` asks for it: a
 /// usage error of `config`'s kind if not. Called after `config`'s own
@@ -91,15 +94,27 @@ impl Follower for Follow {
         _out: &mut dyn std::io::Write,
     ) -> std::io::Result<()> {
         match *event {
-            RunEvent::Line { event, .. } => self.0.line(event.phase, event.thread),
+            RunEvent::Line { event, .. } => {
+                self.0.line(event.phase, event.thread);
+                self.0
+                    .seen_threads
+                    .line(event.at, event.task, event.phase, event.thread);
+            }
             // A failed wait prints why instead of its last line, and no
             // `Line` follows: the task is over all the same.
             RunEvent::WaitEnded {
+                at,
+                task,
                 thread,
                 failed: true,
-                ..
-            } => self.0.line(Phase::Last, thread),
-            RunEvent::Thread(park) => self.0.park(park.thread, park.parked),
+            } => {
+                self.0.line(Phase::Last, thread);
+                self.0.seen_threads.line(at, task, Phase::Last, thread);
+            }
+            RunEvent::Thread(park) => {
+                self.0.park(park.thread, park.parked);
+                self.0.seen_threads.with(|threads| threads.park(park));
+            }
             RunEvent::Lock {
                 thread,
                 step,
@@ -160,8 +175,17 @@ pub(crate) struct Plan {
     /// Whether the tasks are joined under `block_on` on a multi-thread
     /// runtime: the thread that polls them is then not a worker.
     pub(crate) joined: bool,
-    /// How many runtime threads to make room for.
+    /// How many thread lanes the run may need, to make room for: its
+    /// runtime's threads, and the pool threads or the threads that take a
+    /// core over that it may start. Room only: which lanes are drawn comes
+    /// from what the run is seen doing ([`Threads`]).
     pub(crate) threads: usize,
+    /// What drives the tasks and with how many workers, for the rule that
+    /// names the thread lanes (`crate::report::lanes`).
+    pub(crate) lanes: (Driver, usize),
+    /// Whether a pool call holds its pool thread (a sleep) rather than
+    /// running code on it (a spin).
+    pub(crate) pool_holds: bool,
     /// About how long the run will take, for the first time axis: the view
     /// widens the axis when the run outlasts it.
     pub(crate) expected: Duration,
@@ -232,6 +256,8 @@ pub(crate) struct LiveState {
     /// The task-state model's log, with its tally of every task's state
     /// now: what the lanes and the counts show.
     log: OnceLock<Arc<Log>>,
+    /// What each thread was seen doing: the thread lanes.
+    seen_threads: Arc<threads::ThreadRecord>,
 }
 
 impl LiveState {
@@ -250,12 +276,21 @@ impl LiveState {
                 parked_ever: AtomicU8::new(0),
             }),
             log: OnceLock::new(),
+            seen_threads: Arc::default(),
         }
     }
 
-    /// Reads the task states from `log`'s tally from now on.
+    /// Reads the task states from `log`'s tally from now on, and hears of
+    /// its polls and calls for the thread lanes.
     pub(crate) fn attach(&self, log: Arc<Log>) {
+        log.watch_threads(Arc::clone(&self.seen_threads) as Arc<dyn state::ThreadWatch>);
         let _ = self.log.set(log);
+    }
+
+    /// What a recorded run's threads were seen doing, told by a replay
+    /// (`crate::replay`), as the model's log tells a run's.
+    pub(crate) fn saw_thread(&self, event: &state::Observed) {
+        self.seen_threads.with(|threads| threads.saw(event));
     }
 
     /// The model's changes of the task in lane `lane` (from 0) so far.
@@ -290,10 +325,12 @@ impl LiveState {
     }
 
     /// Adds what the view sees now to `seen`: a sample of the counts and
-    /// threads, and the changes of the first `lanes` tasks.
+    /// threads, the changes of the first `lanes` tasks, and what the
+    /// threads were seen doing.
     pub(crate) fn look(&self, seen: &mut Seen, lanes: usize) {
         seen.push(self.sample());
         seen.lanes = (0..lanes).map(|lane| self.lane(lane)).collect();
+        seen.threads = self.seen_threads.snapshot();
     }
 
     /// A task printed its `phase` line on runtime thread `thread`.
@@ -461,6 +498,8 @@ pub(crate) struct Seen {
     pub(crate) samples: Vec<Sample>,
     /// The model's changes of the first tasks, one list per lane.
     pub(crate) lanes: Vec<Vec<LaneChange>>,
+    /// What the threads were seen doing: the thread lanes.
+    pub(crate) threads: Threads,
 }
 
 /// The longest history kept before it is thinned.
@@ -566,6 +605,8 @@ mod tests {
             one_thread: true,
             joined: false,
             threads: 1,
+            lanes: (Driver::CurrentThread, 0),
+            pool_holds: true,
             expected: ms(1000),
             color: false,
         }
