@@ -469,10 +469,12 @@ fn most_common(states: impl Iterator<Item = Thread>) -> Option<Thread> {
 
 /// What `lane`'s thread was doing at `t`: held in a blocking call,
 /// running, or parked; nothing before it was first seen at work (a pool
-/// thread, or one that took a core over, did not exist yet).
+/// thread, or one that took a core over, may not have existed yet).
 fn thread_state(lane: &ThreadLane, t: Duration) -> Option<Thread> {
     let within = |list: &[(Duration, Duration)]| list.iter().any(|&(a, b)| a <= t && t <= b);
-    let first = lane.busy.first()?.0;
+    // (A thread seen only parking, which the rule still gives a lane,
+    // is drawn parked throughout, as the pictures draw it.)
+    let first = lane.busy.first().map_or(Duration::ZERO, |b| b.0);
     if t < first {
         None
     } else if within(&lane.held) {

@@ -184,12 +184,15 @@ impl Threads {
         driver: (Driver, usize),
         pool_holds: bool,
     ) -> (Vec<ThreadLane>, usize) {
-        // A call still going runs to now.
+        // A call still going runs to now, and a nanosecond past it: a
+        // step of `replay --step` that stands at the very moment a call
+        // began shows the thread held, not an empty stretch.
+        let end = now.saturating_add(Duration::from_nanos(1));
         let upto = |done: &[(u32, Duration, Duration)], open: &[(u32, u32, Duration)]| {
             let mut calls = done.to_vec();
             calls.extend(
                 open.iter()
-                    .map(|&(_, thread, from)| (thread, from, now.max(from))),
+                    .map(|&(_, thread, from)| (thread, from, end.max(from))),
             );
             calls.sort_unstable_by_key(|c| (c.1, c.0));
             calls
@@ -201,7 +204,7 @@ impl Threads {
             pool: upto(&self.pool, &self.open_pool),
             observed: &self.polls,
         };
-        thread_lanes(&seen, now, driver, pool_holds)
+        thread_lanes(&seen, end, driver, pool_holds)
     }
 }
 
@@ -364,7 +367,11 @@ mod tests {
         let (lanes, _) = threads.lanes(ms(50), (Driver::CurrentThread, 0), true);
         assert_eq!(lanes.len(), 1);
         assert_eq!(lanes[0].label, "block_on thread");
-        assert_eq!(lanes[0].held, [(ms(1), ms(50))]);
+        let past = ms(50) + Duration::from_nanos(1);
+        assert_eq!(lanes[0].held, [(ms(1), past)]);
+        // Begun this very moment, it is held already.
+        let (lanes, _) = threads.lanes(ms(1), (Driver::CurrentThread, 0), true);
+        assert_eq!(lanes[0].held, [(ms(1), ms(1) + Duration::from_nanos(1))]);
         threads.held(1, 1, ms(30), false);
         let (lanes, _) = threads.lanes(ms(50), (Driver::CurrentThread, 0), true);
         assert_eq!(lanes[0].held, [(ms(1), ms(30))]);
