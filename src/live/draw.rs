@@ -208,11 +208,7 @@ pub(crate) fn render(plan: &Plan, seen: &Seen, rows: ViewRows, area: Rect, buf: 
         let top = y;
         // The last row stands for every thread past it.
         let rest = lanes.len() > rows.threads;
-        let shown = if rest {
-            rows.threads - 1
-        } else {
-            lanes.len()
-        };
+        let shown = if rest { rows.threads - 1 } else { lanes.len() };
         for thread in &lanes[..shown] {
             if y >= bottom {
                 break;
@@ -220,7 +216,9 @@ pub(crate) fn render(plan: &Plan, seen: &Seen, rows: ViewRows, area: Rect, buf: 
             let mut names = vec![thread.label.clone(), thread.short.clone()];
             names.extend(short_labels(&thread.short));
             let name = fit_label(&names, label);
-            lane(buf, y, &name, &|t| thread_state(thread, t).map(thread_glyph));
+            lane(buf, y, &name, &|t| {
+                thread_state(thread, t).map(thread_glyph)
+            });
             y += 1;
         }
         if rest && y < bottom {
@@ -234,8 +232,8 @@ pub(crate) fn render(plan: &Plan, seen: &Seen, rows: ViewRows, area: Rect, buf: 
             lane(buf, y, &fit_label(&names, label), &|t| {
                 most_common(others.iter().filter_map(|l| thread_state(l, t))).map(thread_glyph)
             });
-        } else if let Some(note) = crate::report::lanes::idle_note(idle)
-            .filter(|_| shown < rows.threads && y < bottom)
+        } else if let Some(note) =
+            crate::report::lanes::idle_note(idle).filter(|_| shown < rows.threads && y < bottom)
         {
             // The workers that did nothing a lane could show: one line, in
             // the pictures' words.

@@ -221,13 +221,12 @@ const WALL: u64 = u64::MAX;
 const HOLDING: u8 = 1;
 const PARKED: u8 = 2;
 
-/// A runtime thread's slot: its number (0 while free), its state, and
-/// whether it ever parked (the thread inside `block_on` of a multi-thread
-/// runtime never does: tokio's park hooks fire on workers only).
+/// A runtime thread's slot: its number (0 while free) and its state now,
+/// which says whether a thread that could fire a timer is parked (the
+/// lanes come from [`Threads`]).
 struct ThreadSlot {
     id: AtomicU32,
     state: AtomicU8,
-    parked_ever: AtomicU8,
 }
 
 /// What the run tells the view, updated by the sink as events happen and
@@ -273,7 +272,6 @@ impl LiveState {
             threads: std::array::from_fn(|_| ThreadSlot {
                 id: AtomicU32::new(0),
                 state: AtomicU8::new(RUNNING),
-                parked_ever: AtomicU8::new(0),
             }),
             log: OnceLock::new(),
             seen_threads: Arc::default(),
@@ -383,9 +381,6 @@ impl LiveState {
     /// Runtime thread `thread` parked (`true`) or woke up.
     pub(crate) fn park(&self, thread: u32, parked: bool) {
         if let Some(slot) = self.slot(thread) {
-            if parked {
-                slot.parked_ever.store(1, Ordering::Relaxed);
-            }
             slot.state
                 .store(if parked { PARKED } else { RUNNING }, Ordering::Relaxed);
         }
@@ -430,13 +425,10 @@ impl LiveState {
             if slot.id.load(Ordering::Acquire) == 0 {
                 break;
             }
-            threads.push((
-                Thread::from_u8(slot.state.load(Ordering::Relaxed)),
-                slot.parked_ever.load(Ordering::Relaxed) == 1,
-            ));
+            threads.push(Thread::from_u8(slot.state.load(Ordering::Relaxed)));
         }
         let at = self.elapsed();
-        let timers_free = threads.iter().any(|(t, _)| *t == Thread::Parked);
+        let timers_free = threads.contains(&Thread::Parked);
         Sample {
             at,
             started: self.started.load(Ordering::Relaxed),
@@ -463,8 +455,8 @@ pub(crate) struct Sample {
     pub(crate) done: u32,
     /// Tasks waiting for the lock: asked, not got.
     pub(crate) in_lock: u32,
-    /// Each runtime thread's state, and whether it ever parked.
-    pub(crate) threads: Vec<(Thread, bool)>,
+    /// Each runtime thread's state.
+    pub(crate) threads: Vec<Thread>,
     /// How many tasks were in each state, by the model's tally.
     pub(crate) model: state::Counts,
 }
@@ -473,7 +465,7 @@ impl Sample {
     /// Whether a thread that could fire a timer was parked: only then is a
     /// sleep past its deadline merely late, not overdue.
     pub(crate) fn timers_free(&self) -> bool {
-        self.threads.iter().any(|(t, _)| *t == Thread::Parked)
+        self.threads.contains(&Thread::Parked)
     }
 }
 
@@ -619,13 +611,13 @@ mod tests {
         state.line(Phase::First, 7);
         let sample = state.sample();
         assert_eq!((sample.started, sample.done), (1, 0));
-        assert_eq!(sample.threads, [(Thread::Holding, false)]);
+        assert_eq!(sample.threads, [Thread::Holding]);
         state.line(Phase::Last, 7);
         state.park(7, true);
         state.line(Phase::First, 7);
         let sample = state.sample();
         assert_eq!((sample.started, sample.done), (2, 1));
-        assert_eq!(sample.threads, [(Thread::Holding, true)]);
+        assert_eq!(sample.threads, [Thread::Holding]);
         // A told clock (a replay's) is read instead of the wall clock.
         state.tell(ms(250));
         assert_eq!(state.sample().at, ms(250));
@@ -633,10 +625,7 @@ mod tests {
         let state = LiveState::new(Waiting::Free);
         state.line(Phase::First, 3);
         state.park(4, true);
-        assert_eq!(
-            state.sample().threads,
-            [(Thread::Running, false), (Thread::Parked, true)]
-        );
+        assert_eq!(state.sample().threads, [Thread::Running, Thread::Parked]);
     }
 
     #[test]
@@ -648,28 +637,22 @@ mod tests {
         state.lock_step(7, LockStep::Asked, LockKind::Std, false);
         state.lock_step(7, LockStep::Got, LockKind::Std, false);
         state.line(Phase::First, 7);
-        assert_eq!(state.sample().threads, [(Thread::Running, false)]);
+        assert_eq!(state.sample().threads, [Thread::Running]);
         state.lock_step(7, LockStep::Asked, LockKind::Std, true);
         let sample = state.sample();
         assert_eq!((sample.started, sample.in_lock), (1, 1));
-        assert_eq!(sample.threads, [(Thread::Holding, false)]);
+        assert_eq!(sample.threads, [Thread::Holding]);
         // Getting it gives the thread back.
         state.lock_step(7, LockStep::Got, LockKind::Std, false);
         assert_eq!(state.sample().in_lock, 0);
-        assert_eq!(state.sample().threads, [(Thread::Running, false)]);
+        assert_eq!(state.sample().threads, [Thread::Running]);
 
         // tokio: waiting for the lock returns Pending, so the thread is not
         // held, and the task is drawn waiting for the lock, not ready.
         let state = LiveState::new(Waiting::Free);
         state.lock_step(7, LockStep::Asked, LockKind::Tokio, true);
         assert_eq!(state.sample().in_lock, 1);
-        assert!(
-            !state
-                .sample()
-                .threads
-                .iter()
-                .any(|&(thread, _)| thread == Thread::Holding)
-        );
+        assert!(!state.sample().threads.contains(&Thread::Holding));
     }
 
     /// A tally fed by the model's watcher, on tokio's paused clock.

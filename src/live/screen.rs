@@ -621,10 +621,16 @@ mod tests {
         assert_eq!(backend.cursor, Position::new(0, 13));
         // Colour codes take no column: 10 dim columns fill one row.
         backend
-            .write_lines(format!("\x1b[2m{}\x1b[0m\n", "│".repeat(10)).as_bytes(), size)
+            .write_lines(
+                format!("\x1b[2m{}\x1b[0m\n", "│".repeat(10)).as_bytes(),
+                size,
+            )
             .unwrap();
         backend
-            .write_lines(format!("\x1b[2m{}\x1b[0m\n", "z".repeat(10)).as_bytes(), size)
+            .write_lines(
+                format!("\x1b[2m{}\x1b[0m\n", "z".repeat(10)).as_bytes(),
+                size,
+            )
             .unwrap();
         assert_eq!(backend.cursor, Position::new(0, 15));
         backend.write_lines(&b"line\n".repeat(100), size).unwrap();

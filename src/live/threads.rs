@@ -34,6 +34,12 @@ use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
+/// A call: the thread, from, to.
+type Call = (u32, Duration, Duration);
+
+/// A call begun and not yet ended: the task, the thread, from.
+type Open = (u32, u32, Duration);
+
 /// At most this many parks and wake-ups are kept, as the model's log keeps.
 const MAX_PARKS: usize = 100_000;
 
@@ -50,13 +56,13 @@ pub(crate) struct Threads {
     /// Polls' starts (as the model's `Polled` observations): a segment's
     /// first and last.
     polls: Vec<Observed>,
-    /// Blocking calls that held a thread: the thread, from, to.
-    held: Vec<(u32, Duration, Duration)>,
-    /// Pool calls: the thread, from, to.
-    pool: Vec<(u32, Duration, Duration)>,
-    /// Calls begun and not yet ended: the task, the thread, from.
-    open_held: Vec<(u32, u32, Duration)>,
-    open_pool: Vec<(u32, u32, Duration)>,
+    /// Blocking calls that held a thread.
+    held: Vec<Call>,
+    /// Pool calls.
+    pool: Vec<Call>,
+    /// Calls begun and not yet ended.
+    open_held: Vec<Open>,
+    open_pool: Vec<Open>,
     /// Each thread's current segment (since its last park, wake-up or
     /// blocking call): where its first and last line and poll are kept.
     segments: HashMap<u32, Segment>,
@@ -133,7 +139,9 @@ impl Threads {
                 ready: false,
             },
         };
-        keep(&mut self.polls, span, polled, |e| Duration::from_nanos(e.at));
+        keep(&mut self.polls, span, polled, |e| {
+            Duration::from_nanos(e.at)
+        });
         if self.polls.len() > MAX_CALLS {
             self.polls = thinned(std::mem::take(&mut self.polls), |e| {
                 (e.thread, Duration::from_nanos(e.at))
@@ -188,7 +196,7 @@ impl Threads {
         // step of `replay --step` that stands at the very moment a call
         // began shows the thread held, not an empty stretch.
         let end = now.saturating_add(Duration::from_nanos(1));
-        let upto = |done: &[(u32, Duration, Duration)], open: &[(u32, u32, Duration)]| {
+        let upto = |done: &[Call], open: &[Open]| {
             let mut calls = done.to_vec();
             calls.extend(
                 open.iter()
@@ -210,7 +218,7 @@ impl Threads {
 
 /// A call's beginning or end, paired by its task.
 fn step(
-    (calls, open): (&mut Vec<(u32, Duration, Duration)>, &mut Vec<(u32, u32, Duration)>),
+    (calls, open): (&mut Vec<Call>, &mut Vec<Open>),
     (task, thread, at): (u32, u32, Duration),
     began: bool,
 ) {
@@ -229,7 +237,7 @@ fn step(
 
 /// `calls` with each thread's neighbouring calls that are separated by no
 /// more than the median gap merged into one: about half as many.
-fn merged(mut calls: Vec<(u32, Duration, Duration)>) -> Vec<(u32, Duration, Duration)> {
+fn merged(mut calls: Vec<Call>) -> Vec<Call> {
     calls.sort_unstable();
     let mut gaps: Vec<Duration> = calls
         .windows(2)
@@ -241,7 +249,7 @@ fn merged(mut calls: Vec<(u32, Duration, Duration)>) -> Vec<(u32, Duration, Dura
     }
     let middle = gaps.len() / 2;
     let median = *gaps.select_nth_unstable(middle).1;
-    let mut out: Vec<(u32, Duration, Duration)> = Vec::with_capacity(calls.len() / 2 + 1);
+    let mut out: Vec<Call> = Vec::with_capacity(calls.len() / 2 + 1);
     for call in calls {
         match out.last_mut() {
             Some(last) if last.0 == call.0 && call.1.saturating_sub(last.2) <= median => {
@@ -342,7 +350,11 @@ mod tests {
         for at in [5, 3, 9, 7, 4] {
             threads.line(line(at, 1));
         }
-        let mut kept: Vec<u64> = threads.lines.iter().map(|e| e.at.as_millis() as u64).collect();
+        let mut kept: Vec<u64> = threads
+            .lines
+            .iter()
+            .map(|e| e.at.as_millis() as u64)
+            .collect();
         kept.sort_unstable();
         assert_eq!(kept, [3, 9]);
         threads.park(Park {
@@ -353,7 +365,11 @@ mod tests {
         threads.line(line(11, 1));
         threads.line(line(12, 1));
         threads.line(line(13, 1));
-        let kept: Vec<u64> = threads.lines.iter().map(|e| e.at.as_millis() as u64).collect();
+        let kept: Vec<u64> = threads
+            .lines
+            .iter()
+            .map(|e| e.at.as_millis() as u64)
+            .collect();
         assert_eq!(kept.len(), 4, "{kept:?}");
         assert!(kept.contains(&11) && kept.contains(&13), "{kept:?}");
     }

@@ -162,8 +162,7 @@ fn block_in_place_draws_the_held_threads_and_the_threads_that_took_their_cores()
         "no thread took a core: {text}"
     );
     for (label, glyphs) in &rows {
-        let role =
-            label == "worker 1" || label == "worker 2" || label.starts_with("took ");
+        let role = label == "worker 1" || label == "worker 2" || label.starts_with("took ");
         assert!(role, "{label:?} is no role of this run:\n{text}");
         // A worker that did nothing has no lane: it is counted below.
         if label.starts_with("worker") {
@@ -174,7 +173,13 @@ fn block_in_place_draws_the_held_threads_and_the_threads_that_took_their_cores()
     let lanes = rows.iter().filter(|(l, _)| l.starts_with("worker")).count();
     let idle = screen
         .iter()
-        .find_map(|r| r.strip_prefix("… ")?.split(' ').next()?.parse::<usize>().ok())
+        .find_map(|r| {
+            r.strip_prefix("… ")?
+                .split(' ')
+                .next()?
+                .parse::<usize>()
+                .ok()
+        })
         .unwrap_or(0);
     assert_eq!(lanes + idle, 2, "{text}");
 }

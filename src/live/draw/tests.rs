@@ -1,8 +1,8 @@
 //! The drawing's tests: every kind of view drawn into a buffer, read
 //! back as text.
 
-use super::super::{LiveState, Sample};
 use super::super::tests::plan;
+use super::super::{LiveState, Sample};
 use super::*;
 use crate::state::{Counts as Tally, LaneChange, TaskState as S};
 use crate::vocab::{Park, Phase};
@@ -18,7 +18,7 @@ fn sample(at: u64, model: Tally, threads: &[Thread]) -> Sample {
     Sample {
         at: ms(at),
         model,
-        threads: threads.iter().map(|&t| (t, true)).collect(),
+        threads: threads.to_vec(),
         ..Sample::default()
     }
 }
@@ -303,8 +303,8 @@ fn every_kind_of_view() -> Vec<(Plan, Seen)> {
     };
     let mut many = seen.clone();
     for sample in &mut many.samples {
-        sample.threads = vec![(Thread::Running, false)];
-        sample.threads.extend([(Thread::Holding, true); 4]);
+        sample.threads = vec![Thread::Running];
+        sample.threads.extend([Thread::Holding; 4]);
     }
     // Four workers, each woken at the start and busy since.
     for thread in 2..=5 {
@@ -599,12 +599,18 @@ fn pool_threads_get_lanes_from_their_first_call() {
         let row = rows.iter().find(|r| r.starts_with(name)).unwrap();
         row.chars().skip(17).collect()
     };
-    assert!(rows.iter().any(|r| r.starts_with("block_on thread")), "{rows:#?}");
+    assert!(
+        rows.iter().any(|r| r.starts_with("block_on thread")),
+        "{rows:#?}"
+    );
     for name in ["pool thread 1", "pool thread 2"] {
         let lane = plot(name);
         // Nothing before its first call (0.1 s: 10 of the first 60 columns
         // of a 0.6 s axis), held from there to now.
-        assert!(lane.starts_with("          H"), "{name}: {lane:?}\n{rows:#?}");
+        assert!(
+            lane.starts_with("          H"),
+            "{name}: {lane:?}\n{rows:#?}"
+        );
         assert!(lane.trim_start().chars().all(|c| c == 'H'), "{rows:#?}");
     }
     assert!(
@@ -642,7 +648,10 @@ fn a_taken_core_is_paired_with_its_worker_and_idle_workers_are_one_line() {
         .map(|r| r.get(..16).unwrap_or(r).trim_end())
         .collect();
     assert_eq!(labels, ["worker 1", "took w1's core"], "{rows:#?}");
-    assert!(rows[4].ends_with("HHH") && rows[5].ends_with("xxx"), "{rows:#?}");
+    assert!(
+        rows[4].ends_with("HHH") && rows[5].ends_with("xxx"),
+        "{rows:#?}"
+    );
     // The idle line right under the lanes; the rows kept for lanes no
     // thread needed stay blank above the counts.
     assert_eq!(rows[6], "… 1 worker parked all along", "{rows:#?}");
