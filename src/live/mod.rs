@@ -172,9 +172,6 @@ pub(crate) struct Plan {
     pub(crate) runtime: bool,
     /// Whether one thread runs every task (a current-thread runtime).
     pub(crate) one_thread: bool,
-    /// Whether the tasks are joined under `block_on` on a multi-thread
-    /// runtime: the thread that polls them is then not a worker.
-    pub(crate) joined: bool,
     /// How many thread lanes the run may need, to make room for: its
     /// runtime's threads, and the pool threads or the threads that take a
     /// core over that it may start. Room only: which lanes are drawn comes
@@ -595,7 +592,6 @@ mod tests {
             work: Work::Sleep,
             runtime: true,
             one_thread: true,
-            joined: false,
             threads: 1,
             lanes: (Driver::CurrentThread, 0),
             pool_holds: true,

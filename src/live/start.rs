@@ -58,14 +58,20 @@ pub(crate) fn tally(config: &Config) -> (u32, Birth, usize) {
 pub(crate) fn plan(config: &Config) -> Plan {
     let way = config.way;
     let tasks = u64::from(config.tasks);
-    let (driver, runtime_threads, one_thread, joined) = match way.runtime {
-        _ if way.mode == Mode::Threads => ("a thread per task".to_owned(), 0, false, false),
-        None => ("a thread per task".to_owned(), 0, false, false),
-        Some(Runtime::CurrentThread) => ("current-thread runtime".to_owned(), 1, true, false),
+    let (driver, runtime_threads, lanes) = match way.runtime {
+        _ if way.mode == Mode::Threads => ("a thread per task".to_owned(), 0, (Driver::None, 0)),
+        None => ("a thread per task".to_owned(), 0, (Driver::None, 0)),
+        Some(Runtime::CurrentThread) => (
+            "current-thread runtime".to_owned(),
+            1,
+            (Driver::CurrentThread, 0),
+        ),
         Some(Runtime::MultiThread(k)) if way.spawn => {
-            (format!("{k} workers, spawned"), k, false, false)
+            (format!("{k} workers, spawned"), k, (Driver::Spawned, k))
         }
-        Some(Runtime::MultiThread(k)) => (format!("{k} workers, joined"), k + 1, false, true),
+        Some(Runtime::MultiThread(k)) => {
+            (format!("{k} workers, joined"), k + 1, (Driver::Joined, k))
+        }
     };
     // How many delays the run takes, one after another: the first axis.
     let turns = match (way.mode, way.runtime) {
@@ -89,13 +95,6 @@ pub(crate) fn plan(config: &Config) -> Plan {
         _ => 0,
     };
     let threads = runtime_threads.saturating_add(more);
-    let lanes = match way.runtime {
-        _ if way.mode == Mode::Threads => (Driver::None, 0),
-        None => (Driver::None, 0),
-        Some(Runtime::CurrentThread) => (Driver::CurrentThread, 0),
-        Some(Runtime::MultiThread(k)) if way.spawn => (Driver::Spawned, k),
-        Some(Runtime::MultiThread(k)) => (Driver::Joined, k),
-    };
     let expected = config
         .delay
         .saturating_mul(u32::try_from(turns).unwrap_or(u32::MAX))
@@ -115,8 +114,7 @@ pub(crate) fn plan(config: &Config) -> Plan {
         waiting: Waiting::of(way.mode, config.work),
         work: config.work,
         runtime: way.runtime.is_some() && way.mode != Mode::Threads,
-        one_thread,
-        joined,
+        one_thread: lanes.0 == Driver::CurrentThread,
         threads,
         lanes,
         pool_holds: config.work != Work::Spin,

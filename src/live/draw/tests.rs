@@ -296,7 +296,6 @@ fn every_kind_of_view() -> Vec<(Plan, Seen)> {
         driver: "4 workers, joined".into(),
         way: "-m block-in-place".into(),
         one_thread: false,
-        joined: true,
         threads: 5,
         lanes: (crate::report::lanes::Driver::Joined, 4),
         ..blocking.clone()
