@@ -9,6 +9,13 @@
 //!   being watched. Only the first [`MAX_LANES`]
 //!   tasks keep their own times (they get a lane each); every other task is
 //!   only counted, and the view draws the rest as one density band.
+//! - [`Threads`] (`threads`): what each thread was seen doing (its lines
+//!   and parks from [`Follow`], its polls and the calls that held it or
+//!   ran on it from the model's log), kept small as it comes; the thread
+//!   lanes are made of it, at each frame, by the pictures' own rule
+//!   ([`crate::report::lanes::thread_lanes`]), so a lane and its role
+//!   (`worker 2`, `took worker 1's core`, `pool thread 1`) come from what
+//!   was observed, never from the plan.
 //! - `draw` (with the cargo feature `live`): a pure function from what the
 //!   view has seen ([`Seen`]) to a ratatui buffer: the lanes, the thread
 //!   lanes, the counts line and the legend.
