@@ -125,7 +125,10 @@ fn the_notes_programs_run_after_the_tokio_rows() {
         row(&python, "asyncio.sleep under gather, on uvloop");
     }
 
-    let text = asyncdemo(&["compare", "hello", "-d", "50ms", "--python"])
+    // The text table's verdict: the blocking way alone tells it.
+    let text = asyncdemo(&[
+        "compare", "hello", "-d", "50ms", "--python", "--ways", "blocking",
+    ])
         .assert()
         .success()
         .get_output()
