@@ -165,7 +165,10 @@ fn interrupt(
     let pid = child.id();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
-    wait_until("the signal handler", || catches_sigint(pid));
+    // Both handlers: the one for the signal this case sends, too.
+    wait_until("the signal handlers", || {
+        catches(pid, libc::SIGINT) && catches(pid, libc::SIGTERM)
+    });
     if let Moment::Mid = moment {
         if args[0] != "compare" && format != "json" {
             // The first line is out: the tasks have started.

@@ -178,7 +178,10 @@ fn the_timeline_shows_tasks_kept_waiting_and_the_thread() {
     // 1's last.
     let first2 = column(&task2, 'o');
     assert!(first2 >= column(&task1, '*'), "{out}");
-    assert!(first2 > 0 && task2[..first2].iter().all(|&c| c == '.'), "{out}");
+    assert!(
+        first2 > 0 && task2[..first2].iter().all(|&c| c == '.'),
+        "{out}"
+    );
     // Unparked all along, held by the blocked tasks, not running code:
     // `H` in every column inside either task's blocked wait (its edges may
     // share a column with the poll around it).

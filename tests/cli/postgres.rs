@@ -535,65 +535,61 @@ fn compare_query_python_runs_asyncpg_and_psycopg_or_says_what_is_missing() {
     );
 }
 
-/// The command lines (`/proc/PID/cmdline`) and environments of the live
-/// children of process `parent`, by pid, each as one string.
-fn children_of(parent: u32) -> Vec<(u32, String, String)> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    let read = |pid: u32, what: &str| {
-        std::fs::read(format!("/proc/{pid}/{what}"))
-            .map(|bytes| String::from_utf8_lossy(&bytes).replace('\0', " "))
-            .unwrap_or_default()
-    };
-    entries
-        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|&pid| {
-            // The parent is the field after the command's `(name)`.
-            let stat = read(pid, "stat");
-            stat.rsplit_once(')')
-                .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok())
-                == Some(parent)
-        })
-        .map(|pid| (pid, read(pid, "cmdline"), read(pid, "environ")))
-        .collect()
+/// The python3 on PATH, found as the shell would: the real one, for the
+/// wrapper below to run.
+fn python3_on_path() -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join("python3"))
+        .find(|path| path.is_file())
 }
 
 /// `compare query --python` against PostgreSQL: the `--db` text, password
 /// and all, reaches python3 on its stdin. Its command line, which every
 /// user of the machine can read (`ps`), holds none of it, nor does its
-/// environment; each python3 child is looked at while it runs.
+/// environment. A wrapper first on PATH writes down what each python3 was
+/// given (its arguments, environment and stdin) and then becomes the real
+/// python3 (`exec`, the same process): every start is seen, however short
+/// it lives, where looking at /proc while it ran could miss one on a busy
+/// machine.
 #[test]
 fn compare_query_python_keeps_the_password_out_of_python3s_command_line() {
     let Some(server) = Server::start("the password of compare query --python", 30) else {
         return;
     };
+    let Some(real) = python3_on_path() else {
+        eprintln!("skipped: no python3 on PATH");
+        return;
+    };
     const SECRET: &str = "pw-s3cret-4711";
+    use std::os::unix::fs::PermissionsExt;
+    let wrapper = tempfile::tempdir().unwrap();
+    let seen = wrapper.path().join("seen");
+    std::fs::create_dir(&seen).unwrap();
+    let script = format!(
+        "#!/bin/sh\n\
+         printf '%s\\0' \"$@\" > '{seen}/'$$.args\n\
+         env > '{seen}/'$$.env\n\
+         cat > '{seen}/'$$.stdin\n\
+         exec '{real}' \"$@\" < '{seen}/'$$.stdin\n",
+        seen = seen.display(),
+        real = real.display(),
+    );
+    let program = wrapper.path().join("python3");
+    std::fs::write(&program, script).unwrap();
+    std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut path = std::ffi::OsString::from(wrapper.path());
+    path.push(":");
+    path.push(std::env::var_os("PATH").unwrap_or_default());
     // The role `withpass` logs in with a password: this one is wrong, so
     // a Python row that gets the text whole fails with the server's words
     // (and none gets far enough to run a query with it).
     let db = server.db("withpass", &format!("password={SECRET}"));
-    let mut child = binary()
-        .args(["compare", "query", "--db", &db, "-n", "2", "-d", "300ms"])
+    let output = asyncdemo(&["compare", "query", "--db", &db, "-n", "2", "-d", "300ms"])
         .args(["--ways", "async,blocking", "--python"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
+        .env("PATH", &path)
+        .timeout(Duration::from_secs(120))
+        .output()
         .unwrap();
-    let asyncdemo = env!("CARGO_BIN_EXE_asyncdemo");
-    let mut seen = std::collections::BTreeMap::new();
-    while child.try_wait().unwrap().is_none() {
-        for (pid, cmdline, environ) in children_of(child.id()) {
-            // Between fork and exec a child still shows asyncdemo's own
-            // command line (the user's `--db` included), and an ended one
-            // shows none: only python3 itself is looked at.
-            if !cmdline.is_empty() && !cmdline.starts_with(asyncdemo) {
-                seen.insert(pid, (cmdline, environ));
-            }
-        }
-        std::thread::sleep(Duration::from_micros(500));
-    }
-    let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
@@ -604,22 +600,31 @@ fn compare_query_python_keeps_the_password_out_of_python3s_command_line() {
         eprintln!("skipped: no usable python3 ({stderr})");
         return;
     }
-    let pythons: Vec<_> = seen
-        .values()
-        .filter(|(cmdline, _)| cmdline.contains("python"))
+    // What each python3 was given, by its pid.
+    let read = |pid: &str, what: &str| {
+        let bytes = std::fs::read(seen.join(format!("{pid}.{what}"))).unwrap();
+        String::from_utf8_lossy(&bytes).replace('\0', " ")
+    };
+    let mut pids: Vec<String> = std::fs::read_dir(&seen)
+        .unwrap()
+        .filter_map(|e| {
+            e.ok()?
+                .file_name()
+                .to_str()?
+                .strip_suffix(".args")
+                .map(str::to_owned)
+        })
         .collect();
-    assert!(
-        !pythons.is_empty(),
-        "no python3 child was seen running: {seen:?}\n{stderr}"
-    );
-    for (cmdline, environ) in pythons {
-        assert!(
-            !cmdline.contains(SECRET),
-            "in python3's arguments: {cmdline}"
-        );
+    pids.sort();
+    assert!(!pids.is_empty(), "no python3 was started: {stderr}");
+    for pid in &pids {
+        let (args, environ, stdin) = (read(pid, "args"), read(pid, "env"), read(pid, "stdin"));
+        assert!(!args.contains(SECRET), "in python3's arguments: {args}");
         assert!(!environ.contains(SECRET), "in python3's environment");
         // The row and its demo are there: this is the command line that
-        // carried the database before.
-        assert!(cmdline.contains(" query "), "{cmdline}");
+        // carried the database before, and the database now comes on
+        // stdin, password and all.
+        assert!(args.contains(" query "), "{args}");
+        assert!(stdin.contains(&db), "python3 {pid}'s stdin: {stdin:?}");
     }
 }

@@ -129,10 +129,10 @@ fn the_notes_programs_run_after_the_tokio_rows() {
     let text = asyncdemo(&[
         "compare", "hello", "-d", "50ms", "--python", "--ways", "blocking",
     ])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
+    .assert()
+    .success()
+    .get_output()
+    .clone();
     let table = String::from_utf8(text.stdout).unwrap();
     assert!(
         table.contains("Python's start-up is not inside its elapsed"),
