@@ -1,9 +1,10 @@
 //! Black-box tests of `query` against a real PostgreSQL: a throwaway
 //! server per test, in a temporary directory, listening only on a Unix
 //! socket there, stopped when the test ends, pass or fail ([`Server`]'s
-//! Drop). Where no server can be had (no PostgreSQL installed, or not
-//! allowed to run it), each test says so on stderr and passes without
-//! checking anything.
+//! Drop). Each server starts from a copy of one data directory that
+//! initdb made once for the whole test process ([`template`]). Where no
+//! server can be had (no PostgreSQL installed, or not allowed to run it),
+//! each test says so on stderr and passes without checking anything.
 
 use crate::common::*;
 use serde_json::Value;
@@ -45,31 +46,20 @@ impl Server {
         if as_postgres && !runs(Command::new("chown").arg("postgres").arg(dir.path())) {
             return skip("could not give the temporary directory to `postgres`");
         }
+        let Some(template) = template(&bin, as_postgres) else {
+            return skip("initdb failed");
+        };
         let server = Server {
             dir,
             bin,
             as_postgres,
         };
         let data = server.dir.path().join("data");
-        let init = server
-            .command("initdb")
-            // -N: no fsync of the new files. A throwaway server loses
-            // nothing by it, and a loaded machine's initdb takes seconds
-            // less.
-            .args(["-N", "-A", "trust", "-U", "postgres", "-D"])
-            .arg(&data)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-        if !init.is_ok_and(|s| s.success()) {
-            return skip("initdb failed");
+        // A copy keeps the owner (`postgres`, when root copies) and the
+        // modes the server insists on.
+        if !runs(Command::new("cp").arg("-a").arg(template).arg(&data)) {
+            return skip("could not copy the template data directory");
         }
-        // One role that needs a password, for the wrong-password test.
-        std::fs::write(
-            data.join("pg_hba.conf"),
-            "local all withpass scram-sha-256\nlocal all all trust\n",
-        )
-        .ok()?;
         let options = format!(
             "-k {} -c listen_addresses= -c max_connections={max_connections} -c fsync=off",
             server.dir.path().display()
@@ -95,14 +85,7 @@ impl Server {
 
     /// A command of the server's binaries, run as its owner.
     fn command(&self, name: &str) -> Command {
-        let program = self.bin.join(name);
-        if self.as_postgres {
-            let mut command = Command::new("runuser");
-            command.args(["-u", "postgres", "--"]).arg(program);
-            command
-        } else {
-            Command::new(program)
-        }
+        server_command(&self.bin, self.as_postgres, name)
     }
 
     /// The socket directory.
@@ -163,6 +146,75 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// The PostgreSQL program `name` in `bin`, run as `postgres` when the
+/// tests run as root.
+fn server_command(bin: &Path, as_postgres: bool, name: &str) -> Command {
+    let program = bin.join(name);
+    if as_postgres {
+        let mut command = Command::new("runuser");
+        command.args(["-u", "postgres", "--"]).arg(program);
+        command
+    } else {
+        Command::new(program)
+    }
+}
+
+/// [`template`]'s directory, and its data directory once initdb made it.
+struct Template {
+    dir: Option<PathBuf>,
+    data: Option<PathBuf>,
+}
+
+static TEMPLATE: std::sync::OnceLock<Template> = std::sync::OnceLock::new();
+
+/// A data directory made by initdb once per test process (`None` if
+/// initdb failed), for each [`Server`] to copy: on a busy machine initdb
+/// takes seconds, a copy a moment. It is removed when the process exits,
+/// whether the tests passed or not (`atexit`: the test harness ends
+/// through `exit` either way).
+fn template(bin: &Path, as_postgres: bool) -> Option<&'static Path> {
+    extern "C" fn remove_template() {
+        if let Some(dir) = TEMPLATE.get().and_then(|t| t.dir.as_ref()) {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+    let made = TEMPLATE.get_or_init(|| {
+        let Ok(dir) = tempfile::Builder::new().prefix("adpgt").tempdir_in("/tmp") else {
+            return Template {
+                dir: None,
+                data: None,
+            };
+        };
+        let dir = dir.keep();
+        // SAFETY: registers a function without arguments, which reads
+        // `TEMPLATE` once it is set (as it is by the time the process exits).
+        unsafe { libc::atexit(remove_template) };
+        let data = dir.join("data");
+        let made = (!as_postgres || runs(Command::new("chown").arg("postgres").arg(&dir)))
+            && server_command(bin, as_postgres, "initdb")
+                // -N: no fsync of the new files. A throwaway server loses
+                // nothing by it, and a loaded machine's initdb takes
+                // seconds less.
+                .args(["-N", "-A", "trust", "-U", "postgres", "-D"])
+                .arg(&data)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+            // One role that needs a password, for the wrong-password test.
+            && std::fs::write(
+                data.join("pg_hba.conf"),
+                "local all withpass scram-sha-256\nlocal all all trust\n",
+            )
+            .is_ok();
+        Template {
+            dir: Some(dir),
+            data: made.then_some(data),
+        }
+    });
+    made.data.as_deref()
 }
 
 /// Where the PostgreSQL server binaries are: `pg_config --bindir`, or the
