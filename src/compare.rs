@@ -16,15 +16,14 @@ use crate::config::{self, Config, DEFAULT_BLOCKING_THREADS, QueryOptions, Way};
 use crate::exit_code::{self, ExitCode};
 use crate::export::{Compared, Exports};
 use crate::interrupt;
+use crate::outcome::Outcome;
 use crate::python;
 use crate::report::compare::{self, Row};
 use crate::report::{Summary, text};
 use crate::run;
 use crate::sink::Sink;
 use crate::slowpoll::{self, Watch};
-use crate::vocab::{
-    Demo, Language, LineStyle, LockKind, Mode, Outcome, RuntimeKind, Signal, Term, Work,
-};
+use crate::vocab::{Demo, Language, LineStyle, LockKind, Mode, RuntimeKind, Signal, Term, Work};
 use std::io::{self, Write};
 use std::sync::Arc;
 use std::time::Duration;

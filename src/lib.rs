@@ -24,6 +24,11 @@
 //!
 //! - `vocab`: the shared words (demo, phase, mode, runtime, format, event,
 //!   outcome, signal). Uses nothing of the crate.
+//! - `outcome`: what a task's wait and a whole run came to: how each wait
+//!   ended (a reply's status, a query's time, why it failed), which
+//!   decides the task's last line, and what a run measured (elapsed,
+//!   completed, polls, a deadlock, the lock's waits). A leaf over `vocab`,
+//!   so the sink, below the runner, can build them.
 //! - `events`: the run's events as one stream (a line, a wait begun and
 //!   ended, a runtime thread parked and woken, a poll), and the followers
 //!   that take them while the run goes: the recorder for the pictures, the
@@ -159,6 +164,7 @@ mod limits;
 mod live;
 mod narrate;
 mod net;
+mod outcome;
 mod png;
 mod python;
 mod record;

@@ -13,10 +13,11 @@ use crate::conclude::{Claim, Closer};
 use crate::config::{Config, FetchOptions};
 use crate::exit_code::{self, ExitCode};
 use crate::export::{Exports, Finished, Single};
+use crate::outcome::Outcome;
 use crate::report::{Summary, text, trace};
 use crate::run::Teardown;
 use crate::sink::{Sink, SinkState};
-use crate::vocab::{Demo, Format, Outcome, Signal};
+use crate::vocab::{Demo, Format, Signal};
 use crate::{
     compare, conclude, config, db, export, generate, http, interrupt, limits, live, report, run,
     slowpoll,

@@ -34,11 +34,10 @@ mod writer;
 
 use crate::conclude::{Guard, Guarded};
 use crate::events::{CallStep, Follower, PollStep, RunEvent, thread_number};
+use crate::outcome::{Ending, Outcome, Polls};
 use crate::report;
 use crate::state::{Log, Observations, What};
-use crate::vocab::{
-    Demo, Ending, Event, LineStyle, LockKind, LockStep, Outcome, Park, Phase, Polls,
-};
+use crate::vocab::{Demo, Event, LineStyle, LockKind, LockStep, Park, Phase};
 use std::borrow::Cow;
 use std::io::{self, Write};
 use std::sync::Arc;
@@ -531,7 +530,7 @@ impl Sink {
             Ending::Stopped => {}
             Ending::Reply { .. } | Ending::Answered(_) | Ending::Failed(_) => {
                 let failed = matches!(ending, Ending::Failed(_));
-                let text = self.demo.ending_text(id, &ending).unwrap_or_default();
+                let text = ending.last_line(self.demo, id).unwrap_or_default();
                 if let Some(overlap) = &self.overlap {
                     overlap.line(Phase::Last);
                 }

@@ -17,8 +17,9 @@
 
 use crate::config::Config;
 use crate::events::{PollFollower, Ticker};
+use crate::outcome::Polls;
 use crate::report::text;
-use crate::vocab::{Demo, Mode, Polls, Runtime};
+use crate::vocab::{Demo, Mode, Runtime};
 use std::cell::Cell;
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};

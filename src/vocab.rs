@@ -6,8 +6,8 @@
 //! like, and which signal stopped it. Behaviour lives upstairs; here are only
 //! the names and the few facts that belong to each name (a demo's words, a
 //! mode's name). A word that one room owns lives in that room (how the
-//! process exits in `exit_code`, a CI bound in `config`); a finished run's
-//! [`Outcome`] stays here because the sink, below the runner, builds one.
+//! process exits in `exit_code`, a CI bound in `config`, how a wait ended
+//! and what a run measured in `outcome`).
 
 use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
@@ -111,49 +111,6 @@ impl Demo {
             (None, Phase::Last, _) => Cow::Owned(format!("... fetch {id}: got reply")),
         }
     }
-
-    /// The last line of task `id` whose wait ended as `ending`, without its
-    /// newline, when it differs from [`Demo::text`]: a reply's status, or
-    /// why the wait failed. `None` for a plain `Done` (and for `Stopped`,
-    /// which prints nothing).
-    pub(crate) fn ending_text(self, id: u32, ending: &Ending) -> Option<String> {
-        match ending {
-            Ending::Done | Ending::Stopped => None,
-            Ending::Reply { status, reason } => Some(format!("... fetch {id}: {status} {reason}")),
-            Ending::Answered(took) => Some(format!(
-                "... {} {id}: done in {:.2} s",
-                self.name(),
-                took.as_secs_f64()
-            )),
-            Ending::Failed(why) => Some(format!("... {} {id}: failed: {why}", self.name())),
-        }
-    }
-}
-
-/// How a task's wait ended, which decides its last line.
-///
-/// A sleep always ends `Done`. A request ends with its reply's status, or
-/// fails; a failed task prints why instead of its last line, and the other
-/// tasks go on.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Ending {
-    /// The wait is over: the demo's own last line (`Two`, `... World!`).
-    Done,
-    /// A reply came with this HTTP status: `... fetch 1: 200 OK`.
-    Reply {
-        /// The status code.
-        status: u16,
-        /// Its reason phrase (`OK`).
-        reason: &'static str,
-    },
-    /// A query's answer came, this long after the query really started on
-    /// its connection (a wait for a free connection not counted):
-    /// `... query 1: done in 0.30 s`.
-    Answered(Duration),
-    /// The wait failed: `... fetch 2: failed: HTTP 404 Not Found`.
-    Failed(String),
-    /// The run is stopping (its output is gone): no last line at all.
-    Stopped,
 }
 
 /// How each task waits.
@@ -448,63 +405,6 @@ pub(crate) struct Event {
     pub(crate) thread: u32,
 }
 
-/// When one task of the `lock` demo asked for the shared lock and when it
-/// got it (`None`: never, as the task blocked in a deadlocked std
-/// `lock()`), for the pictures.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct LockMark {
-    /// The task, numbered from 1.
-    pub(crate) task: u32,
-    /// When it asked, since the start of the run.
-    pub(crate) asked: Duration,
-    /// When it got the guard.
-    pub(crate) got: Option<Duration>,
-}
-
-/// What a finished (or stopped) run measured.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Outcome {
-    /// From the first task's start to the last task's end.
-    pub(crate) elapsed: Duration,
-    /// Tasks that printed their last line.
-    pub(crate) completed: u32,
-    /// Tasks whose wait failed (a request that got no good reply).
-    pub(crate) failed: u32,
-    /// For `fetch`: the quickest request's round trip, i.e. the server's
-    /// delay as the client saw it. `None` for the sleeping demos.
-    pub(crate) observed_delay: Option<Duration>,
-    /// What `--slow-poll` measured; `None` when nothing was watched.
-    pub(crate) polls: Option<Polls>,
-    /// The deadlock that stopped a `lock` run; `None` for every other run.
-    pub(crate) deadlock: Option<Deadlock>,
-    /// For `lock` with a lock: each task's wait for it, in the order they
-    /// asked; empty for every other run.
-    pub(crate) locks: Vec<LockMark>,
-}
-
-/// A deadlock of the `lock` demo, as its watchdog found it: one task blocked
-/// inside `std::sync::Mutex::lock()`, holding the only thread, while the
-/// task that owns the guard waits to be polled on that same thread.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Deadlock {
-    /// The task blocked in `lock()`.
-    pub(crate) blocked_task: u32,
-    /// The task holding the guard across its `.await`.
-    pub(crate) holder_task: u32,
-    /// How long no task had made progress when the watchdog gave up.
-    pub(crate) stalled: Duration,
-}
-
-/// How long the tasks' polls held their thread (`--slow-poll`, and every
-/// `compare` run).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Polls {
-    /// The longest single poll of one task.
-    pub(crate) longest: Duration,
-    /// How many polls took longer than the threshold.
-    pub(crate) slow: u64,
-}
-
 /// A runtime thread going to sleep (`parked`) or waking up, as recorded for
 /// the pictures' thread lanes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -586,20 +486,9 @@ mod tests {
     }
 
     #[test]
-    fn query_lines_name_their_task_and_the_query_time() {
+    fn query_lines_name_their_task() {
         assert_eq!(line(Demo::Query, 4, Phase::First), "query 4 ...\n");
-        assert_eq!(
-            Demo::Query
-                .ending_text(4, &Ending::Answered(Duration::from_millis(304)))
-                .unwrap(),
-            "... query 4: done in 0.30 s"
-        );
-        assert_eq!(
-            Demo::Query
-                .ending_text(2, &Ending::Failed("FATAL: gone".into()))
-                .unwrap(),
-            "... query 2: failed: FATAL: gone"
-        );
+        assert_eq!(Demo::Query.text(4, Phase::Last), "... query 4: done");
     }
 
     #[test]

@@ -237,9 +237,9 @@ impl Exports<Compared> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::outcome::Outcome;
     use crate::report::test_config;
     use crate::sink::tests::Captured;
-    use crate::vocab::Outcome;
     use std::time::Duration;
 
     /// An output that writes one word.

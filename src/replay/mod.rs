@@ -595,7 +595,7 @@ fn rebuilt(config: &Config, events: &[crate::vocab::Event]) -> crate::report::Su
         .filter(|e| e.phase == crate::vocab::Phase::Last)
         .count() as u32;
     let elapsed = events.iter().map(|e| e.at).max().unwrap_or_default();
-    let outcome = crate::vocab::Outcome {
+    let outcome = crate::outcome::Outcome {
         elapsed,
         completed,
         ..Default::default()

@@ -360,7 +360,8 @@ pub(crate) fn write_json(out: &mut impl Write, rows: &[Row]) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vocab::{Demo, Mode, Outcome, Runtime, Signal};
+    use crate::outcome::Outcome;
+    use crate::vocab::{Demo, Mode, Runtime, Signal};
     use std::time::Duration;
 
     /// A summary of `tasks` tasks waiting `delay` the given way, which

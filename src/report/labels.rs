@@ -176,7 +176,7 @@ mod tests {
     #[test]
     fn a_python_row_speaks_pythons_words() {
         let config = crate::report::tests::config(2, Duration::from_millis(10), vec![]);
-        let mut summary = Summary::new(&config, crate::vocab::Outcome::default(), None);
+        let mut summary = Summary::new(&config, crate::outcome::Outcome::default(), None);
         let text = "runtime thread: blocked in std::thread::sleep, for a blocking-pool thread";
         assert_eq!(in_words_of(&summary, text), text);
         summary.language = Some(Language::Python);

@@ -38,7 +38,8 @@ pub(crate) mod timeline;
 pub(crate) mod trace;
 
 use crate::config::Config;
-use crate::vocab::{Demo, Language, LockKind, Mode, Outcome, RuntimeKind, Signal, Work};
+use crate::outcome::Outcome;
+use crate::vocab::{Demo, Language, LockKind, Mode, RuntimeKind, Signal, Work};
 use serde::{Deserialize, Serialize};
 #[cfg(test)]
 pub(crate) use tests::config as test_config;
@@ -70,7 +71,7 @@ pub(crate) struct Summary {
     /// For `lock`: each task's wait for the lock, for the pictures (the
     /// JSON has the steps in `--trace` instead).
     #[serde(skip)]
-    pub(crate) locks: Vec<crate::vocab::LockMark>,
+    pub(crate) locks: Vec<crate::outcome::LockMark>,
     /// What the run observed for the task-state model ([`crate::state`]),
     /// when a view asked for it: the pictures build the model from it.
     /// Empty otherwise, and for a Python row, which reports only lines.

@@ -355,9 +355,10 @@ fn legend(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::outcome::Outcome;
     use crate::state::tests::slept;
     use crate::vocab::testing::event;
-    use crate::vocab::{Mode, Outcome, Phase};
+    use crate::vocab::{Mode, Phase};
 
     /// The summary of a run of `tasks` tasks in `mode`, each waiting
     /// `delay_ms`; without a runtime (so without thread lanes) unless

@@ -31,10 +31,11 @@ use crate::events;
 use crate::http;
 use crate::limits::{self, MachineLimit};
 use crate::narrate::{self, Explainer};
+use crate::outcome::Outcome;
 use crate::sink::Sink;
 use crate::slowpoll::{Watch, Watchdog};
 use crate::state;
-use crate::vocab::{Mode, Outcome, Runtime, Work};
+use crate::vocab::{Mode, Runtime, Work};
 use crate::wait::{
     BlockInPlace, Blocking, BlockingCall, Runner, Sleep, SleepCall, SpawnBlocking, SpinCall, Wait,
     YieldingSpin,
