@@ -13,6 +13,7 @@
 use crate::cli::{CompareArgs, TableFormat, WayName};
 use crate::conclude::{self, Claim, Closer, Guarded};
 use crate::config::{self, Config, DEFAULT_BLOCKING_THREADS, QueryOptions, Way};
+use crate::config::{LineStyle, Term};
 use crate::exit_code::{self, ExitCode};
 use crate::export::{Compared, Exports};
 use crate::interrupt;
@@ -23,7 +24,7 @@ use crate::report::{Summary, text};
 use crate::run;
 use crate::sink::Sink;
 use crate::slowpoll::{self, Watch};
-use crate::vocab::{Demo, Language, LineStyle, LockKind, Mode, RuntimeKind, Signal, Term, Work};
+use crate::vocab::{Demo, Language, LockKind, Mode, RuntimeKind, Signal, Work};
 use std::io::{self, Write};
 use std::sync::Arc;
 use std::time::Duration;
@@ -799,7 +800,7 @@ mod tests {
     /// once.
     fn measured(trial: &Trial, tasks: u32, workers: usize, peak: u32) -> Summary {
         let mut way = trial.way();
-        if let Some(crate::vocab::Runtime::MultiThread(n)) = &mut way.runtime {
+        if let Some(crate::config::Runtime::MultiThread(n)) = &mut way.runtime {
             *n = workers;
         }
         let workload = crate::cli::Workload {

@@ -9,34 +9,39 @@
 //! ([`Config::new`]) adds what the user asked to see; `compare` uses it as it
 //! is, once per way.
 
-use crate::cli::{ColorChoice, CompareArgs, DbArgs, FetchArgs, RunArgs, ServeArgs, Workload};
+use crate::cli::{CompareArgs, DbArgs, FetchArgs, RunArgs, ServeArgs, Workload};
 use crate::dburl::Database;
-use crate::vocab::{Demo, Format, LineStyle, LockKind, Mode, Runtime, RuntimeKind, Term, Work};
-use std::io::IsTerminal;
+use crate::vocab::{Demo, Format, LockKind, Mode, RuntimeKind, Work};
 use std::path::PathBuf;
 use std::time::Duration;
 
 /// tokio's own default size for the blocking pool.
 pub(crate) const DEFAULT_BLOCKING_THREADS: usize = 512;
 
-/// Looks at stdout and the environment to decide colour and width, once.
-pub(crate) fn detect_term(choice: ColorChoice) -> Term {
-    let stdout = std::io::stdout();
-    let tty = stdout.is_terminal();
-    // The conventions every CLI shares (NO_COLOR, CLICOLOR, CLICOLOR_FORCE,
-    // TERM), decided in one place for this output and clap's alike.
-    let color = crate::style::use_color_here(choice, tty);
-    let size = terminal_size::terminal_size_of(&stdout)
-        .map(|(w, _)| usize::from(w.0))
-        .filter(|_| tty);
-    // Piped, the shell's COLUMNS is the only hint of the width the reader
-    // will see (`asyncdemo compare count | less`); without it, a table
-    // keeps its lines whole so that `grep` finds complete rows.
-    let columns = size.or_else(crate::wrap::columns_from_env);
-    Term {
-        color,
-        width: size.unwrap_or(80),
-        columns,
+/// A runtime with its size: what the validated config settles on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Runtime {
+    /// One thread.
+    CurrentThread,
+    /// This many worker threads.
+    MultiThread(usize),
+}
+
+impl Runtime {
+    /// The kind, for reports.
+    pub(crate) const fn kind(self) -> RuntimeKind {
+        match self {
+            Runtime::CurrentThread => RuntimeKind::CurrentThread,
+            Runtime::MultiThread(_) => RuntimeKind::MultiThread,
+        }
+    }
+
+    /// The worker count of a multi-thread runtime.
+    pub(crate) const fn workers(self) -> Option<usize> {
+        match self {
+            Runtime::CurrentThread => None,
+            Runtime::MultiThread(workers) => Some(workers),
+        }
     }
 }
 
@@ -764,6 +769,10 @@ impl Check {
         }
     }
 }
+
+mod output;
+
+pub(crate) use output::{LineStyle, Term, detect_term};
 
 #[cfg(test)]
 mod tests;

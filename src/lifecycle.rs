@@ -350,7 +350,7 @@ impl Lifecycle {
         let mut err = io::stderr().lock();
         // Under -q no task line said why a task failed: say it here.
         if config.format == crate::vocab::Format::Text
-            && config.line_style() == crate::vocab::LineStyle::Silent
+            && config.line_style() == crate::config::LineStyle::Silent
         {
             text::write_failures(&mut err, config.demo, &summary);
         }

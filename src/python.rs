@@ -16,6 +16,7 @@
 //! outlives the row, unless it left the group on purpose (`setsid`).
 
 use crate::cli::Workload;
+use crate::config::Runtime;
 use crate::config::{Config, Way};
 use crate::dburl::Database;
 use crate::http;
@@ -24,7 +25,7 @@ use crate::net::escaped;
 use crate::outcome::{Outcome, Polls};
 use crate::report::compare::Row;
 use crate::report::{Summary, marks};
-use crate::vocab::{Demo, Event, Language, Mode, Park, Phase, Runtime, Signal};
+use crate::vocab::{Demo, Event, Language, Mode, Park, Phase, Signal};
 use std::io::{self, Read, Write};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};

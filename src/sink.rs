@@ -33,11 +33,12 @@ mod recorder;
 mod writer;
 
 use crate::conclude::{Guard, Guarded};
+use crate::config::LineStyle;
 use crate::events::{CallStep, Follower, PollStep, RunEvent, thread_number};
 use crate::outcome::{Ending, Outcome, Polls};
 use crate::report;
 use crate::state::{Log, Observations, What};
-use crate::vocab::{Demo, Event, LineStyle, LockKind, LockStep, Park, Phase};
+use crate::vocab::{Demo, Event, LockKind, LockStep, Park, Phase};
 use std::borrow::Cow;
 use std::io::{self, Write};
 use std::sync::Arc;

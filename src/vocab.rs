@@ -310,33 +310,6 @@ impl RuntimeKind {
     }
 }
 
-/// A runtime with its size: what the validated config settles on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Runtime {
-    /// One thread.
-    CurrentThread,
-    /// This many worker threads.
-    MultiThread(usize),
-}
-
-impl Runtime {
-    /// The kind, for reports.
-    pub(crate) const fn kind(self) -> RuntimeKind {
-        match self {
-            Runtime::CurrentThread => RuntimeKind::CurrentThread,
-            Runtime::MultiThread(_) => RuntimeKind::MultiThread,
-        }
-    }
-
-    /// The worker count of a multi-thread runtime.
-    pub(crate) const fn workers(self) -> Option<usize> {
-        match self {
-            Runtime::CurrentThread => None,
-            Runtime::MultiThread(workers) => Some(workers),
-        }
-    }
-}
-
 /// The shape of the output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Format {
@@ -346,50 +319,6 @@ pub(crate) enum Format {
     Json,
     /// One JSON event per task line as it happens, then the summary.
     Ndjson,
-}
-
-/// How task lines are shown while the run is in progress.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum LineStyle {
-    /// The demo's own words, exactly as the Python notes print them.
-    Plain,
-    /// The words prefixed with the time since start and the task number.
-    Verbose,
-    /// One JSON object per line.
-    Ndjson,
-    /// Nothing (`--quiet`, `--format json`, `compare`).
-    Silent,
-}
-
-impl LineStyle {
-    /// Whether showing a line needs the time it happened.
-    pub(crate) const fn needs_time(self) -> bool {
-        matches!(self, LineStyle::Verbose | LineStyle::Ndjson)
-    }
-}
-
-/// What the output looks like where it lands: decided once, from the
-/// environment, so the renderers stay pure functions of their input.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Term {
-    /// Whether to write colour escape codes.
-    pub(crate) color: bool,
-    /// The width to fit pictures into: the terminal's, or 80 columns.
-    pub(crate) width: usize,
-    /// The width that text must fit when it is known: the terminal's, or
-    /// `COLUMNS` when output is piped. `None` lets a line be as long as it
-    /// needs, so that a pipe gets whole rows.
-    pub(crate) columns: Option<usize>,
-}
-
-impl Term {
-    /// No colour, 80 columns for pictures, no wrapping: what a pipe gets,
-    /// and what tests use.
-    pub(crate) const PLAIN: Term = Term {
-        color: false,
-        width: 80,
-        columns: None,
-    };
 }
 
 /// One task line, as recorded for the pictures (`--timeline`, `--trace`).

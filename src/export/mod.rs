@@ -21,10 +21,11 @@ pub(crate) mod svg;
 pub(crate) mod table;
 
 use crate::cli::TableFormat;
+use crate::config::Term;
 use crate::config::{self, Config};
 use crate::report::Summary;
 use crate::report::compare::Row;
-use crate::vocab::{Event, Format, Park, Signal, Term};
+use crate::vocab::{Event, Format, Park, Signal};
 use anyhow::Context;
 use std::fs::File;
 use std::io::{self, Write};

@@ -2,8 +2,9 @@
 
 use super::{LiveState, Plan, View};
 use crate::config::Config;
+use crate::config::Runtime;
 use crate::state::Birth;
-use crate::vocab::{LockKind, Mode, Runtime, Waiting, Work};
+use crate::vocab::{LockKind, Mode, Waiting, Work};
 use std::io::{self, IsTerminal, Write};
 use std::sync::Arc;
 

@@ -21,6 +21,7 @@ mod walk;
 
 use crate::cli::{Cli, Command, ReplayArgs, RunArgs};
 use crate::config::{Config, FetchOptions};
+use crate::config::{LineStyle, Runtime};
 use crate::events::{Follower, RunEvent};
 use crate::exit_code::ExitCode;
 use crate::export::{self, Exports, Finished, Single};
@@ -29,7 +30,7 @@ use crate::net::escaped;
 use crate::report::narration::NARRATED;
 use crate::report::{text, trace};
 use crate::state::What;
-use crate::vocab::{Demo, Format, LineStyle, Phase, Runtime};
+use crate::vocab::{Demo, Format, Phase};
 use anyhow::Context;
 use clap::Parser;
 use read::{Recorded, Recording};
@@ -39,7 +40,7 @@ use std::time::Duration;
 
 /// Replays the recording that `args` names, writing the outputs it asks
 /// for.
-pub(crate) fn replay(args: ReplayArgs, term: crate::vocab::Term) -> anyhow::Result<ExitCode> {
+pub(crate) fn replay(args: ReplayArgs, term: crate::config::Term) -> anyhow::Result<ExitCode> {
     let name = args.file.display().to_string();
     let args_speed = args.speed;
     let step = args.step;
@@ -153,7 +154,7 @@ fn notes(recording: &Recording) -> Vec<String> {
 fn config_of(
     recording: &Recording,
     args: ReplayArgs,
-    term: crate::vocab::Term,
+    term: crate::config::Term,
 ) -> anyhow::Result<Config> {
     let format = args.format.run().ok_or_else(|| {
         anyhow::anyhow!("--format markdown is compare's table, and this is one run's recording")

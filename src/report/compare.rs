@@ -1,7 +1,8 @@
 //! The `compare` table: one row per way of running the same demo.
 
 use super::Summary;
-use crate::vocab::{Event, Language, Park, Term, Work};
+use crate::config::Term;
+use crate::vocab::{Event, Language, Park, Work};
 use crate::wrap::{width, wrap};
 use std::io::{self, Write};
 
@@ -360,8 +361,9 @@ pub(crate) fn write_json(out: &mut impl Write, rows: &[Row]) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Runtime;
     use crate::outcome::Outcome;
-    use crate::vocab::{Demo, Mode, Runtime, Signal};
+    use crate::vocab::{Demo, Mode, Signal};
     use std::time::Duration;
 
     /// A summary of `tasks` tasks waiting `delay` the given way, which

@@ -336,10 +336,11 @@ pub(crate) mod tests {
     use super::*;
     use crate::cli::Workload;
     use crate::config::Check;
+    use crate::config::LineStyle;
     use crate::config::Way;
     use crate::run::join;
     use crate::sink::Sink;
-    use crate::vocab::{LineStyle, RuntimeKind};
+    use crate::vocab::RuntimeKind;
     use crate::wait::Sleep;
     use std::time::Duration;
 

@@ -25,6 +25,7 @@ pub(crate) mod lock;
 mod threads;
 
 use crate::config::Config;
+use crate::config::Runtime;
 use crate::db;
 use crate::demo;
 use crate::events;
@@ -35,7 +36,7 @@ use crate::outcome::Outcome;
 use crate::sink::Sink;
 use crate::slowpoll::{Watch, Watchdog};
 use crate::state;
-use crate::vocab::{Mode, Runtime, Work};
+use crate::vocab::{Mode, Work};
 use crate::wait::{
     BlockInPlace, Blocking, BlockingCall, Runner, Sleep, SleepCall, SpawnBlocking, SpinCall, Wait,
     YieldingSpin,
