@@ -13,11 +13,12 @@ use crate::conclude::{Claim, Closer};
 use crate::config::{Config, FetchOptions};
 use crate::exit_code::{self, ExitCode};
 use crate::export::{Exports, Finished, Single};
+use crate::interrupt::Signal;
 use crate::outcome::Outcome;
 use crate::report::{Summary, text, trace};
 use crate::run::Teardown;
 use crate::sink::{Sink, SinkState};
-use crate::vocab::{Demo, Format, Signal};
+use crate::vocab::{Demo, Format};
 use crate::{
     compare, conclude, config, db, export, generate, http, interrupt, limits, live, report, run,
     slowpoll,

@@ -347,25 +347,6 @@ pub(crate) struct Park {
     pub(crate) parked: bool,
 }
 
-/// A signal that stops a run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Signal {
-    /// SIGINT, sent by Ctrl-C.
-    Interrupt,
-    /// SIGTERM, sent by `kill` and by CI runners that cancel a job.
-    Terminate,
-}
-
-impl Signal {
-    /// The word the text summary uses.
-    pub(crate) const fn verb(self) -> &'static str {
-        match self {
-            Signal::Interrupt => "interrupted",
-            Signal::Terminate => "terminated",
-        }
-    }
-}
-
 /// What the tests of several rooms build their runs from.
 #[cfg(test)]
 pub(crate) mod testing {

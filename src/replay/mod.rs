@@ -601,7 +601,7 @@ fn rebuilt(config: &Config, events: &[crate::vocab::Event]) -> crate::report::Su
         completed,
         ..Default::default()
     };
-    crate::report::Summary::new(config, outcome, Some(crate::vocab::Signal::Interrupt))
+    crate::report::Summary::new(config, outcome, Some(crate::interrupt::Signal::Interrupt))
 }
 
 /// The recorded summary with what the exports read besides it: the

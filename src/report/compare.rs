@@ -362,8 +362,9 @@ pub(crate) fn write_json(out: &mut impl Write, rows: &[Row]) -> io::Result<()> {
 mod tests {
     use super::*;
     use crate::config::Runtime;
+    use crate::interrupt::Signal;
     use crate::outcome::Outcome;
-    use crate::vocab::{Demo, Mode, Signal};
+    use crate::vocab::{Demo, Mode};
     use std::time::Duration;
 
     /// A summary of `tasks` tasks waiting `delay` the given way, which

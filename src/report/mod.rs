@@ -38,8 +38,9 @@ pub(crate) mod timeline;
 pub(crate) mod trace;
 
 use crate::config::Config;
+use crate::interrupt::Signal;
 use crate::outcome::Outcome;
-use crate::vocab::{Demo, Language, LockKind, Mode, RuntimeKind, Signal, Work};
+use crate::vocab::{Demo, Language, LockKind, Mode, RuntimeKind, Work};
 use serde::{Deserialize, Serialize};
 #[cfg(test)]
 pub(crate) use tests::config as test_config;
