@@ -34,11 +34,12 @@ mod writer;
 
 use crate::conclude::{Guard, Guarded};
 use crate::config::LineStyle;
+use crate::events::LockStep;
 use crate::events::{CallStep, Follower, PollStep, RunEvent, thread_number};
 use crate::outcome::{Ending, Outcome, Polls};
 use crate::report;
 use crate::state::{Log, Observations, What};
-use crate::vocab::{Demo, Event, LockKind, LockStep, Park, Phase};
+use crate::vocab::{Demo, Event, LockKind, Park, Phase};
 use std::borrow::Cow;
 use std::io::{self, Write};
 use std::sync::Arc;

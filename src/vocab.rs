@@ -205,33 +205,6 @@ impl LockKind {
     }
 }
 
-impl LockStep {
-    /// The step in words: `task 2 asks for the lock (held by task 1)`.
-    pub(crate) fn describe(self, task: u32, lock: LockKind, holder: Option<u32>) -> String {
-        let lock = lock.type_name();
-        match (self, holder) {
-            (LockStep::Asked, Some(holder)) => {
-                format!("task {task} asks for the {lock} (held by task {holder})")
-            }
-            (LockStep::Asked, None) => format!("task {task} asks for the {lock} (free)"),
-            (LockStep::Got, _) => format!("task {task} got the {lock}"),
-            (LockStep::Released, _) => format!("task {task} released the {lock}"),
-        }
-    }
-}
-
-/// A step of a task with the shared lock of the `lock` demo.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub(crate) enum LockStep {
-    /// The task calls `lock()` (std) or `lock().await` (tokio).
-    Asked,
-    /// The task holds the guard.
-    Got,
-    /// The task dropped the guard.
-    Released,
-}
-
 /// How a task spent its wait, as the pictures show it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Waiting {

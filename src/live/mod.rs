@@ -42,9 +42,10 @@ mod start;
 #[cfg(feature = "live")]
 mod step;
 
+use crate::events::LockStep;
 use crate::events::{Follower, RunEvent};
 use crate::state::{self, LaneChange, Log};
-use crate::vocab::{LockKind, LockStep, Phase, Waiting, Work};
+use crate::vocab::{LockKind, Phase, Waiting, Work};
 use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
