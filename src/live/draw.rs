@@ -9,8 +9,9 @@
 
 use super::{LaneState, Plan, Sample, Seen, Thread, span};
 use crate::report::palette::Role;
+use crate::report::waiting::Waiting;
 use crate::state;
-use crate::vocab::{LockKind, Waiting};
+use crate::vocab::LockKind;
 use anstyle::AnsiColor;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;

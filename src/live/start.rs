@@ -3,8 +3,9 @@
 use super::{LiveState, Plan, View};
 use crate::config::Config;
 use crate::config::Runtime;
+use crate::report::waiting::Waiting;
 use crate::state::Birth;
-use crate::vocab::{LockKind, Mode, Waiting, Work};
+use crate::vocab::{LockKind, Mode, Work};
 use std::io::{self, IsTerminal, Write};
 use std::sync::Arc;
 

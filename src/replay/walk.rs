@@ -21,8 +21,8 @@ use crate::events::LockStep;
 use crate::events::{Follower, PollStep, RunEvent};
 use crate::live::{self, LiveState, Seen};
 use crate::net::escaped;
+use crate::report::waiting::Waiting;
 use crate::state::{Birth, Log, Observed, What};
-use crate::vocab::Waiting;
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -16,9 +16,10 @@ mod threads;
 
 use super::Summary;
 use super::marks::Marks;
+use crate::report::waiting::Waiting;
 use crate::state::{Birth, Model};
 pub(crate) use crate::state::{Span, TaskState as State};
-use crate::vocab::{Event, LockKind, Park, Phase, RuntimeKind, Waiting, Work};
+use crate::vocab::{Event, LockKind, Park, Phase, RuntimeKind, Work};
 use std::time::Duration;
 pub(crate) use threads::{Driver, ThreadLane};
 use threads::{Seen, hold, thread_lanes};

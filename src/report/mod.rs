@@ -20,6 +20,8 @@
 //!   palette for the terminal and the SVG;
 //! - [`labels`]: the labels several renderers share (numbers, the
 //!   runtime's label, a picture's title, round axis ticks);
+//! - [`waiting`]: how a task spent its wait (free, blocked, offloaded,
+//!   spinning), as every picture colours it;
 //!
 //! The live task lines are drawn here too (the sink calls
 //! [`text::write_verbose_line`] and [`json::write_event`]), so every byte of
@@ -36,6 +38,7 @@ pub(crate) mod svg;
 pub(crate) mod text;
 pub(crate) mod timeline;
 pub(crate) mod trace;
+pub(crate) mod waiting;
 
 use crate::config::Config;
 use crate::interrupt::Signal;

@@ -8,8 +8,9 @@
 //! thread, magenta (purple) a busy loop running its own code. A thread running code is the ink colour (the terminal's own
 //! foreground, dark grey on the page), a parked one pale.
 
+use crate::report::waiting::Waiting;
 use crate::state::TaskState;
-use crate::vocab::{Demo, Waiting, Work};
+use crate::vocab::{Demo, Work};
 use anstyle::{AnsiColor, Style};
 
 /// Something a lane shows.

@@ -92,9 +92,10 @@ mod tests {
     use crate::outcome::Outcome;
     use crate::report::labels::thousands;
     use crate::report::palette::Role;
+    use crate::report::waiting::Waiting;
     use crate::state::tests::slept;
     use crate::vocab::testing::event;
-    use crate::vocab::{Mode, Phase, Waiting};
+    use crate::vocab::{Mode, Phase};
 
     fn summary(mode: Mode, tasks: u32, delay_ms: u64, elapsed_ms: u64) -> Summary {
         let mut config = crate::report::test_config(tasks, Duration::from_millis(delay_ms), vec![]);

@@ -18,8 +18,9 @@ use super::super::lanes::{Lanes, State, ThreadLane};
 use super::super::marks;
 use super::super::palette::Role;
 use super::Run;
+use crate::report::waiting::Waiting;
 use crate::state::Band;
-use crate::vocab::{Language, LockKind, Waiting};
+use crate::vocab::{Language, LockKind};
 use std::time::Duration;
 
 mod slide;
