@@ -32,16 +32,6 @@ pub(crate) enum Demo {
     Lock,
 }
 
-/// Which language ran a `compare` row.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Language {
-    /// asyncdemo itself: tokio, or an OS thread per task.
-    Rust,
-    /// python3 running the notes' programs (`compare --python`).
-    Python,
-}
-
 /// Which of its two lines a task is printing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

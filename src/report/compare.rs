@@ -2,7 +2,8 @@
 
 use super::Summary;
 use crate::config::Term;
-use crate::vocab::{Event, Language, Park, Work};
+use crate::report::Language;
+use crate::vocab::{Event, Park, Work};
 use crate::wrap::{width, wrap};
 use std::io::{self, Write};
 

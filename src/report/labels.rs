@@ -3,7 +3,8 @@
 //! the round steps of a time axis.
 
 use super::Summary;
-use crate::vocab::{Language, Mode};
+use crate::report::Language;
+use crate::vocab::Mode;
 use std::fmt::Write as _;
 use std::time::Duration;
 

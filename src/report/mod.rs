@@ -43,10 +43,20 @@ pub(crate) mod waiting;
 use crate::config::Config;
 use crate::interrupt::Signal;
 use crate::outcome::Outcome;
-use crate::vocab::{Demo, Language, LockKind, Mode, RuntimeKind, Work};
+use crate::vocab::{Demo, LockKind, Mode, RuntimeKind, Work};
 use serde::{Deserialize, Serialize};
 #[cfg(test)]
 pub(crate) use tests::config as test_config;
+
+/// Which language ran a `compare` row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    /// asyncdemo itself: tokio, or an OS thread per task.
+    Rust,
+    /// python3 running the notes' programs (`compare --python`).
+    Python,
+}
 
 /// The result of one run, as the JSON formats print it.
 ///
