@@ -455,6 +455,9 @@ impl Comparison {
 
 /// Runs every way and prints the table.
 pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode> {
+    if args.demo == Demo::Fetch {
+        crate::http::require("compare fetch")?;
+    }
     config::check_compare(&args)?;
     if args.demo == Demo::Query {
         crate::db::require("compare query")?;

@@ -9,7 +9,7 @@
 //! ([`Config::new`]) adds what the user asked to see; `compare` uses it as it
 //! is, once per way.
 
-use crate::cli::{CompareArgs, DbArgs, FetchArgs, RunArgs, ServeArgs, Workload};
+use crate::cli::{Command, CompareArgs, DbArgs, FetchArgs, RunArgs, ServeArgs, Workload};
 use crate::dburl::Database;
 use crate::vocab::{Demo, Format, LockKind, Mode, RuntimeKind, Work};
 use std::path::PathBuf;
@@ -247,6 +247,69 @@ impl ServeOptions {
             client_timeout: Self::DEFAULT_CLIENT_TIMEOUT,
             log: false,
         }
+    }
+}
+
+/// A demo's command taken apart: which demo, the options every demo takes,
+/// and the options only it has. A run (`lifecycle`) and the replay of its
+/// recording (`replay`) read a demo's command through this one place.
+pub(crate) struct DemoCommand {
+    /// Which demo the command runs.
+    pub(crate) demo: Demo,
+    /// The options every demo takes (a replay puts its own outputs here).
+    pub(crate) run: RunArgs,
+    /// `fetch`'s own options.
+    fetch: Option<FetchOptions>,
+    /// `query`'s own options.
+    query: Option<QueryOptions>,
+    /// The `lock` demo's lock.
+    lock: Option<LockKind>,
+}
+
+impl DemoCommand {
+    /// `command` taken apart, or given back when it runs no demo (boxed:
+    /// a command is large, and most of the time it is a demo's).
+    pub(crate) fn of(command: Command) -> Result<DemoCommand, Box<Command>> {
+        let plain = |demo, run| DemoCommand {
+            demo,
+            run,
+            fetch: None,
+            query: None,
+            lock: None,
+        };
+        Ok(match command {
+            Command::Count(run) => plain(Demo::Count, run),
+            Command::Hello(run) => plain(Demo::Hello, run),
+            Command::Lock(args) => DemoCommand {
+                lock: Some(args.lock),
+                ..plain(Demo::Lock, args.run)
+            },
+            Command::Fetch(args) => DemoCommand {
+                fetch: Some(FetchOptions::new(&args)),
+                ..plain(Demo::Fetch, args.run)
+            },
+            Command::Query(args) => {
+                let tasks = args.run.workload.tasks_for(Demo::Query);
+                DemoCommand {
+                    query: Some(QueryOptions::new(&args.db, tasks)),
+                    ..plain(Demo::Query, args.run)
+                }
+            }
+            other => return Err(Box::new(other)),
+        })
+    }
+
+    /// The run's configuration, checked as [`Config::new`] checks it, with
+    /// the demo's own options in place.
+    pub(crate) fn config(self, term: Term) -> Result<Config, clap::Error> {
+        let mut config = Config::new(self.demo, self.run, self.fetch, term)?;
+        if self.lock.is_some() {
+            config.way.lock = self.lock;
+        }
+        if self.query.is_some() {
+            config.query = self.query;
+        }
+        Ok(config)
     }
 }
 

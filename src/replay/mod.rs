@@ -19,8 +19,8 @@ mod read;
 mod view;
 mod walk;
 
-use crate::cli::{Cli, Command, ReplayArgs, RunArgs};
-use crate::config::{Config, FetchOptions};
+use crate::cli::{Cli, ReplayArgs, RunArgs};
+use crate::config::{Config, DemoCommand};
 use crate::config::{LineStyle, Runtime};
 use crate::events::{Follower, RunEvent};
 use crate::exit_code::ExitCode;
@@ -174,37 +174,18 @@ fn config_of(
             )
         )
     })?;
-    let mut query = None;
-    let (demo, run, fetch, lock) = match cli.command {
-        Command::Count(run) => (Demo::Count, run, None, None),
-        Command::Query(args) => {
-            let tasks = args.run.workload.tasks_for(Demo::Query);
-            query = Some(crate::config::QueryOptions::new(&args.db, tasks));
-            (Demo::Query, args.run, None, None)
-        }
-        Command::Hello(run) => (Demo::Hello, run, None, None),
-        Command::Lock(args) => (Demo::Lock, args.run, None, Some(args.lock)),
-        Command::Fetch(args) => {
-            let fetch = FetchOptions::new(&args);
-            (Demo::Fetch, args.run, Some(fetch), None)
-        }
-        _ => anyhow::bail!("its command line ({}) is not a demo's", shown()),
+    let Ok(mut demo_command) = DemoCommand::of(cli.command) else {
+        anyhow::bail!("its command line ({}) is not a demo's", shown());
     };
-    if demo != recording.header.demo {
+    if demo_command.demo != recording.header.demo {
         anyhow::bail!(
             "its header says {} but its command line ({}) runs another demo",
             recording.header.demo.name(),
             shown()
         );
     }
-    let run = with_outputs(run, args, format);
-    let mut config = Config::new(demo, run, fetch, term)?;
-    if lock.is_some() {
-        config.way.lock = lock;
-    }
-    if query.is_some() {
-        config.query = query;
-    }
+    demo_command.run = with_outputs(demo_command.run, args, format);
+    let mut config = demo_command.config(term)?;
     // The workers the run had, not this machine's default.
     if let (Some(Runtime::MultiThread(_)), Some(workers)) =
         (config.way.runtime, recording.header.workers)
