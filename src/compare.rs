@@ -26,7 +26,7 @@ use crate::report::{Summary, text};
 use crate::run;
 use crate::sink::Sink;
 use crate::slowpoll::{self, Watch};
-use crate::vocab::{Demo, LockKind, Mode, RuntimeKind, Work};
+use crate::vocab::{Demo, LockKind, Mode, PeerKind, RuntimeKind, Work};
 use std::io::{self, Write};
 use std::sync::Arc;
 use std::time::Duration;
@@ -99,9 +99,10 @@ impl Trial {
 
     /// The explanation in the words of `demo`'s wait.
     pub(crate) fn why(&self, demo: Demo) -> String {
-        // A query's blocking call is a call, as a fetch's is, not a sleep.
-        let why = match (demo, self.why_fetch) {
-            (Demo::Fetch | Demo::Query, Some(why)) => why,
+        // A blocking call to a peer (a fetch's request, a query) is a
+        // call, not a sleep.
+        let why = match (demo.peer(), self.why_fetch) {
+            (Some(_), Some(why)) => why,
             _ => self.why,
         };
         match self.shape().mode {
@@ -306,10 +307,10 @@ pub(crate) const LOCK_TRIALS: [Trial; 3] = [
 /// ways, or those `--ways` picked, in the lesson's order. A picked way the
 /// demo does not run (`--ways std-lock` for count) is a usage error.
 fn chosen(demo: Demo, work: Work, ways: &[WayName]) -> Result<Vec<Trial>, clap::Error> {
-    let all: &[Trial] = match (demo, work) {
-        (Demo::Lock, _) => &LOCK_TRIALS,
-        (_, Work::Spin) => &SPIN_TRIALS,
-        (_, Work::Sleep) => &TRIALS,
+    let all: &[Trial] = match (demo.row().shares_lock, work) {
+        (true, _) => &LOCK_TRIALS,
+        (false, Work::Spin) => &SPIN_TRIALS,
+        (false, Work::Sleep) => &TRIALS,
     };
     if let Some(missing) = ways
         .iter()
@@ -455,12 +456,16 @@ impl Comparison {
 
 /// Runs every way and prints the table.
 pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode> {
-    if args.demo == Demo::Fetch {
-        crate::http::require("compare fetch")?;
+    // The feature a peer needs: a build without HTTP says so before the
+    // usage checks, one without a database after them.
+    let needs = format!("compare {}", args.demo.name());
+    let peer = args.demo.peer().map(|peer| peer.kind);
+    if peer == Some(PeerKind::Server) {
+        crate::http::require(&needs)?;
     }
     config::check_compare(&args)?;
-    if args.demo == Demo::Query {
-        crate::db::require("compare query")?;
+    if peer == Some(PeerKind::Database) {
+        crate::db::require(&needs)?;
     }
     let trials = chosen(args.demo, args.workload.work, &args.ways)?;
     // The files are created first, so that a bad path fails before the

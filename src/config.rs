@@ -11,7 +11,7 @@
 
 use crate::cli::{Command, CompareArgs, DbArgs, FetchArgs, RunArgs, ServeArgs, Workload};
 use crate::dburl::Database;
-use crate::vocab::{Demo, Format, LockKind, Mode, RuntimeKind, Work};
+use crate::vocab::{Demo, Format, LockKind, Mode, PeerKind, RuntimeKind, Work};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -326,10 +326,7 @@ impl Config {
             // The lock demo always shares a lock (std's unless told), and
             // the other demos never do.
             way: Way {
-                lock: match demo {
-                    Demo::Lock => Some(way.lock.unwrap_or_default()),
-                    _ => None,
-                },
+                lock: demo.row().shares_lock.then(|| way.lock.unwrap_or_default()),
                 ..way
             },
             timeline: false,
@@ -452,11 +449,8 @@ fn check_way(demo: Demo, args: &RunArgs, mode: Mode) -> Result<RuntimeKind, clap
                 .into(),
         ));
     }
-    if matches!(demo, Demo::Fetch | Demo::Query) && args.workload.work == Work::Spin {
-        let wait = match demo {
-            Demo::Query => "a query's wait is the query",
-            _ => "a fetch's wait is its request",
-        };
+    if let (Some(peer), Work::Spin) = (demo.peer(), args.workload.work) {
+        let wait = peer.wait_is;
         return Err(usage_error(
             demo.name(),
             format!(
@@ -465,7 +459,7 @@ fn check_way(demo: Demo, args: &RunArgs, mode: Mode) -> Result<RuntimeKind, clap
             ),
         ));
     }
-    if demo == Demo::Lock {
+    if demo.row().shares_lock {
         // The lock decides how a task treats the thread here; the wait
         // while holding it is always tokio::time::sleep.
         let refused = if args.spawn {
@@ -711,15 +705,14 @@ pub(crate) fn check_compare(args: &CompareArgs) -> Result<(), clap::Error> {
     if args.png.is_some() && !crate::png::ENABLED {
         return Err(usage_error("compare", NO_PNG.into()));
     }
-    if args.demo != Demo::Query && (args.db.db.is_some() || args.db.connections.is_some()) {
+    let on_a_database = args.demo.peer().map(|peer| peer.kind) == Some(PeerKind::Database);
+    if !on_a_database && (args.db.db.is_some() || args.db.connections.is_some()) {
         return Err(usage_error(
             "compare",
             "--db and --connections choose the database of compare query".into(),
         ));
     }
-    if args.workload.work == Work::Spin
-        && matches!(args.demo, Demo::Fetch | Demo::Query | Demo::Lock)
-    {
+    if args.workload.work == Work::Spin && !args.demo.row().sleeps() {
         return Err(usage_error(
             "compare",
             format!(

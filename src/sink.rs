@@ -133,7 +133,7 @@ impl Sink {
     pub(crate) fn counting_overlap(self, count: bool) -> Sink {
         Sink {
             overlap: count.then(|| Overlap {
-                observed: self.demo == Demo::Query,
+                observed: self.demo.peer().is_some_and(|peer| peer.queue.is_some()),
                 ..Overlap::default()
             }),
             ..self

@@ -42,63 +42,35 @@ pub(crate) enum Phase {
     Last,
 }
 
+mod demos;
+
+pub(crate) use demos::{Line, Peer, PeerHelp, PeerKind};
+
 impl Demo {
     /// The name used on the command line and in every report.
     pub(crate) const fn name(self) -> &'static str {
-        match self {
-            Demo::Count => "count",
-            Demo::Hello => "hello",
-            Demo::Fetch => "fetch",
-            Demo::Query => "query",
-            Demo::Lock => "lock",
-        }
+        self.row().name
     }
 
-    /// How many tasks the notes run: `gather(count(), count(), count())` and
-    /// `gather(hello(), hello())`.
+    /// How many tasks the notes run (the demo's row).
     pub(crate) const fn default_tasks(self) -> u32 {
-        match self {
-            Demo::Count | Demo::Fetch | Demo::Query | Demo::Lock => 3,
-            Demo::Hello => 2,
-        }
+        self.row().default_tasks
     }
 
-    /// The line of a demo whose words are the same for every task, with its
-    /// newline; `None` for `fetch`, whose lines name the task.
-    ///
-    /// The newline is part of the constant so that printing a line is a
-    /// single `write_all` of a `&'static str`: this runs twice per task, and
-    /// a run may have ten million tasks.
-    pub(crate) const fn fixed_line(self, phase: Phase) -> Option<&'static str> {
-        match (self, phase) {
-            (Demo::Count, Phase::First) => Some("One\n"),
-            (Demo::Count, Phase::Last) => Some("Two\n"),
-            (Demo::Hello, Phase::First) => Some("Hello ...\n"),
-            (Demo::Hello, Phase::Last) => Some("... World!\n"),
-            (Demo::Fetch | Demo::Query | Demo::Lock, _) => None,
-        }
-    }
-
-    /// Writes the line task `id` prints, with its newline.
+    /// Writes the line task `id` prints, with its newline: a fixed line is
+    /// a single `write_all` of a `&'static str` (see [`Lines::Fixed`]).
     pub(crate) fn write_line(self, out: &mut impl Write, id: u32, phase: Phase) -> io::Result<()> {
-        match self.fixed_line(phase) {
-            Some(line) => out.write_all(line.as_bytes()),
-            None => writeln!(out, "{}", self.text(id, phase)),
+        match self.row().lines.of(phase) {
+            Line::Fixed(line) => out.write_all(line.as_bytes()),
+            Line::Numbered(before, after) => writeln!(out, "{before}{id}{after}"),
         }
     }
 
     /// The line task `id` prints, without its newline (for JSON and pictures).
     pub(crate) fn text(self, id: u32, phase: Phase) -> Cow<'static, str> {
-        match (self.fixed_line(phase), phase, self) {
-            (Some(line), _, _) => Cow::Borrowed(&line[..line.len() - 1]),
-            (None, Phase::First, Demo::Lock) => Cow::Owned(format!("task {id} has the lock ...")),
-            (None, Phase::Last, Demo::Lock) => {
-                Cow::Owned(format!("... task {id} releases the lock"))
-            }
-            (None, Phase::First, Demo::Query) => Cow::Owned(format!("query {id} ...")),
-            (None, Phase::Last, Demo::Query) => Cow::Owned(format!("... query {id}: done")),
-            (None, Phase::First, _) => Cow::Owned(format!("fetch {id} ...")),
-            (None, Phase::Last, _) => Cow::Owned(format!("... fetch {id}: got reply")),
+        match self.row().lines.of(phase) {
+            Line::Fixed(line) => Cow::Borrowed(&line[..line.len() - 1]),
+            Line::Numbered(before, after) => Cow::Owned(format!("{before}{id}{after}")),
         }
     }
 }

@@ -11,7 +11,7 @@ use super::{LaneState, Plan, Sample, Seen, Thread, span};
 use crate::report::palette::Role;
 use crate::report::waiting::Waiting;
 use crate::state;
-use crate::vocab::LockKind;
+use crate::vocab::{Demo, LockKind};
 use anstyle::AnsiColor;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -469,15 +469,15 @@ fn thread_labels(plan: &Plan, now: &Sample) -> Vec<String> {
 /// in words that fit the run, joined by ` · ` where they fit.
 pub(crate) fn counts_parts(plan: &Plan, c: state::Counts) -> Vec<String> {
     let mut parts = vec![format!("{} of {} done", c.done, plan.tasks)];
+    let peer = Demo::named(plan.demo).and_then(Demo::peer);
+    let queue = peer.and_then(|peer| peer.queue.as_ref());
     for state in state::TaskState::ALL {
         let n = c.of(state);
         if n == 0 {
             continue;
         }
         let how = match state {
-            state::TaskState::Sleeping if plan.demo == "fetch" => "awaiting a reply, thread free",
-            state::TaskState::Sleeping if plan.demo == "query" => "awaiting an answer, thread free",
-            state::TaskState::Sleeping => "sleeping, thread free",
+            state::TaskState::Sleeping => peer.map_or("sleeping, thread free", |p| p.awaiting),
             state::TaskState::Overdue => "overdue",
             state::TaskState::Held if plan.lock == Some(LockKind::Std) => {
                 "blocked in std's lock(), holding the thread"
@@ -486,8 +486,7 @@ pub(crate) fn counts_parts(plan: &Plan, c: state::Counts) -> Vec<String> {
             state::TaskState::Held if plan.one_thread => "holding the thread",
             state::TaskState::Held => "holding a thread",
             state::TaskState::InPool => "on the blocking pool",
-            state::TaskState::Queued if plan.demo == "query" => "queued for a connection",
-            state::TaskState::Queued => "queued for a pool thread",
+            state::TaskState::Queued => queue.map_or("queued for a pool thread", |q| q.counted()),
             state::TaskState::Polled if plan.waiting == Waiting::Spinning => "spinning on the CPU",
             state::TaskState::Polled => "running",
             state::TaskState::Lock => "waiting for the lock, thread free",
@@ -519,7 +518,8 @@ fn legend(plan: &Plan) -> [Vec<LegendItem>; 2] {
     let (glyph, color) = cell(Role::Wait(plan.waiting));
     // A task of fetch or query awaits a socket or its connection, not a
     // timer: it has no deadline, so it is never overdue either.
-    let awaits_an_answer = matches!(plan.demo, "fetch" | "query");
+    let peer = Demo::named(plan.demo).and_then(Demo::peer);
+    let awaits_an_answer = peer.is_some();
     let (wait, short, name) = match plan.waiting {
         Waiting::Free if awaits_an_answer => {
             (" awaiting an answer, thread free", " awaiting", " (IDLE)")
@@ -577,13 +577,8 @@ fn legend(plan: &Plan) -> [Vec<LegendItem>; 2] {
     if (plan.waiting == Waiting::Free && !awaits_an_answer) || plan.lock.is_some() {
         tasks.push(item(Role::Overdue, " overdue", " overdue", " (IDLE)"));
     }
-    if plan.demo == "query" {
-        tasks.push(item(
-            Role::Queued,
-            " queued for a connection",
-            " queued",
-            "",
-        ));
+    if let Some(queue) = peer.and_then(|peer| peer.queue.as_ref()) {
+        tasks.push(item(Role::Queued, queue.entry, " queued", ""));
     } else if plan.waiting == Waiting::Offloaded {
         tasks.push(item(Role::Queued, " queued for the pool", " queued", ""));
     }

@@ -31,8 +31,8 @@ impl Waiting {
         }
     }
 
-    /// What the wait means, in the words of the demo and its work: a sleep,
-    /// a busy loop, or a request to a server.
+    /// What the wait means, in the words of the demo (its row's) and its
+    /// work: a sleep, a busy loop, or a request to a server.
     pub(crate) const fn meaning(self, demo: Demo, work: Work) -> &'static str {
         match (self, demo) {
             (Waiting::Spinning, _) => {
@@ -41,23 +41,9 @@ impl Waiting {
             (Waiting::Offloaded, _) if matches!(work, Work::Spin) => {
                 "awaiting a blocking-pool thread that spins for it"
             }
-            (Waiting::Free, Demo::Lock) => "sleeping (holding the lock, if any), its thread free",
-            (Waiting::Blocked, Demo::Lock) => {
-                "blocked in std::sync::Mutex::lock(), holding its thread"
-            }
-            (Waiting::Free, Demo::Fetch) => "awaiting its reply, its thread free for other tasks",
-            (Waiting::Blocked, Demo::Fetch) => "blocked in a ureq call, holding its thread",
-            (Waiting::Offloaded, Demo::Fetch) => {
-                "awaiting a blocking-pool thread that waits for the reply"
-            }
-            (Waiting::Free, Demo::Query) => "awaiting its query's answer, its thread free",
-            (Waiting::Blocked, Demo::Query) => "blocked in a database call, holding its thread",
-            (Waiting::Offloaded, Demo::Query) => {
-                "awaiting a blocking-pool thread that waits for the query"
-            }
-            (Waiting::Free, _) => "sleeping, its thread free for other tasks",
-            (Waiting::Blocked, _) => "blocked in std::thread::sleep, holding its thread",
-            (Waiting::Offloaded, _) => "awaiting a blocking-pool thread that sleeps for it",
+            (Waiting::Free, _) => demo.row().waits.free,
+            (Waiting::Blocked, _) => demo.row().waits.blocked,
+            (Waiting::Offloaded, _) => demo.row().waits.offloaded,
         }
     }
 }
