@@ -1,13 +1,19 @@
 //! The shared vocabulary: the words every room of the house uses.
 //!
 //! This module is the bottom floor. It uses nothing else of the crate, so
-//! any module may use it without tying a knot: what a demo is, how a task
-//! waits, which runtime drives it, what a line event and a finished run look
-//! like, and which signal stopped it. Behaviour lives upstairs; here are only
-//! the names and the few facts that belong to each name (a demo's words, a
-//! mode's name). A word that one room owns lives in that room (how the
-//! process exits in `exit_code`, a CI bound in `config`, how a wait ended
-//! and what a run measured in `outcome`).
+//! any module may use it without tying a knot: which demo runs (and its
+//! row of the demo table, `demos`), which of its two lines a task prints,
+//! the words the command line names (mode, work, lock, runtime kind,
+//! format), and the two records a run keeps from the bottom floor up (a
+//! task's line, a runtime thread's park). Behaviour lives upstairs; here
+//! are only the names and the few facts that belong to each name.
+//!
+//! A word that one room owns lives in that room: how the process exits in
+//! `exit_code`, the signal that stopped a run in `interrupt`, the runtime
+//! with its size, the terminal and the line style in `config` (which
+//! settles them), a lock step in `events`, how a wait ended and what a run
+//! measured in `outcome`, how the pictures colour a wait and which
+//! language ran a compare row in `report`.
 
 use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
@@ -58,7 +64,7 @@ impl Demo {
     }
 
     /// Writes the line task `id` prints, with its newline: a fixed line is
-    /// a single `write_all` of a `&'static str` (see [`Lines::Fixed`]).
+    /// a single `write_all` of a `&'static str` (see [`demos::Lines::Fixed`]).
     pub(crate) fn write_line(self, out: &mut impl Write, id: u32, phase: Phase) -> io::Result<()> {
         match self.row().lines.of(phase) {
             Line::Fixed(line) => out.write_all(line.as_bytes()),
