@@ -21,23 +21,6 @@ use std::borrow::Cow;
 use std::io::{self, Write};
 use std::time::Duration;
 
-/// One of the demos from the notes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub(crate) enum Demo {
-    /// `One`, wait, `Two` (the notes' `countasync.py`, 3 tasks).
-    Count,
-    /// `Hello ...`, wait, `... World!` (the notes' second example, 2 tasks).
-    Hello,
-    /// `fetch N ...`, an HTTP request to a slow server, `... fetch N: 200 OK`.
-    Fetch,
-    /// `query N ...`, a slow database query, `... query N: done in 0.30 s`.
-    Query,
-    /// `task N has the lock ...`, a wait while holding one shared lock,
-    /// `... task N releases the lock` (3 tasks).
-    Lock,
-}
-
 /// Which of its two lines a task is printing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -50,7 +33,7 @@ pub(crate) enum Phase {
 
 mod demos;
 
-pub(crate) use demos::{Line, Peer, PeerHelp, PeerKind};
+pub(crate) use demos::{Demo, Line, Peer, PeerHelp, PeerKind};
 
 impl Demo {
     /// The name used on the command line and in every report.

@@ -1,14 +1,33 @@
 //! The demo table: one row per demo, with every fact and word about a demo
 //! that the rooms above need, so that they ask the row instead of naming
-//! the demo. A new demo adds its variant to [`Demo`], its row here, its
-//! command in `cli`, and a room of its own.
+//! the demo. A new demo adds its variant to [`Demo`] and its row here, its
+//! command in `cli` (and in `config::DemoCommand`), and a room of its own.
 //!
 //! What stays keyed by the demo elsewhere is what only that room can say:
 //! the options a demo has of its own (`config`), the ways `compare` runs it,
 //! its Python programme (`python`), and the narration of a new kind of call
 //! (`narrate`).
 
-use super::{Demo, Mode, Phase};
+use super::{Mode, Phase};
+use clap::ValueEnum;
+use serde::{Deserialize, Serialize};
+
+/// One of the demos from the notes; each has its row below.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Demo {
+    /// `One`, wait, `Two` (the notes' `countasync.py`, 3 tasks).
+    Count,
+    /// `Hello ...`, wait, `... World!` (the notes' second example, 2 tasks).
+    Hello,
+    /// `fetch N ...`, an HTTP request to a slow server, `... fetch N: 200 OK`.
+    Fetch,
+    /// `query N ...`, a slow database query, `... query N: done in 0.30 s`.
+    Query,
+    /// `task N has the lock ...`, a wait while holding one shared lock,
+    /// `... task N releases the lock` (3 tasks).
+    Lock,
+}
 
 /// Everything the house knows about one demo.
 pub(crate) struct DemoRow {
@@ -277,7 +296,7 @@ impl Demo {
 
     /// The demo of this name, as [`DemoRow::name`] spells it.
     pub(crate) fn named(name: &str) -> Option<Demo> {
-        <Demo as clap::ValueEnum>::value_variants()
+        Demo::value_variants()
             .iter()
             .copied()
             .find(|demo| demo.name() == name)
@@ -292,7 +311,6 @@ impl Demo {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::ValueEnum;
 
     #[test]
     fn every_demo_is_named_as_clap_names_its_value() {
