@@ -158,7 +158,7 @@ impl Role {
             Role::Queued => match demo.peer() {
                 Some(Peer {
                     queue: Some(queue), ..
-                }) => queue.legend,
+                }) => queue,
                 _ => "queued: its call waits for a free blocking-pool thread",
             },
             Role::Lock => "waiting for the lock (Pending), its thread free",

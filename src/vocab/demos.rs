@@ -111,13 +111,11 @@ pub(crate) struct Peer {
     /// What its wait is, for the refusal of `--work spin`: `a fetch's wait
     /// is its request`.
     pub(crate) wait_is: &'static str,
-    /// The live counts' words for a task awaiting the peer, its thread
-    /// free: `awaiting a reply, thread free`.
-    pub(crate) awaiting: &'static str,
     /// The peer's own queue, where a call waits before it really starts
-    /// (a free connection), observed by its driver; `None` when the only
-    /// queue is the blocking pool's.
-    pub(crate) queue: Option<QueueWords>,
+    /// (a free connection), observed by its driver, in the pictures'
+    /// legend: `queued: its query waits for a free connection`; `None`
+    /// when the only queue is the blocking pool's.
+    pub(crate) queue: Option<&'static str>,
     /// How the demo's command words its options.
     pub(crate) help: PeerHelp,
 }
@@ -129,23 +127,6 @@ pub(crate) enum PeerKind {
     Server,
     /// A database (`db`, the `db` feature).
     Database,
-}
-
-/// The words of a peer's own queue.
-pub(crate) struct QueueWords {
-    /// In the pictures' legend: `queued: its query waits for a free
-    /// connection`.
-    pub(crate) legend: &'static str,
-    /// In `--live`'s legend, with the space that follows an entry's
-    /// glyph: ` queued for a connection`.
-    pub(crate) entry: &'static str,
-}
-
-impl QueueWords {
-    /// In `--live`'s counts: `queued for a connection`.
-    pub(crate) fn counted(&self) -> &'static str {
-        self.entry.trim_start()
-    }
 }
 
 /// How a demo whose tasks wait on a peer words its options: the same
@@ -221,7 +202,6 @@ const FETCH: DemoRow = DemoRow {
     peer: Some(Peer {
         kind: PeerKind::Server,
         wait_is: "a fetch's wait is its request",
-        awaiting: "awaiting a reply, thread free",
         queue: None,
         help: PeerHelp {
             call: "request",
@@ -248,11 +228,7 @@ const QUERY: DemoRow = DemoRow {
     peer: Some(Peer {
         kind: PeerKind::Database,
         wait_is: "a query's wait is the query",
-        awaiting: "awaiting an answer, thread free",
-        queue: Some(QueueWords {
-            legend: "queued: its query waits for a free connection",
-            entry: " queued for a connection",
-        }),
+        queue: Some("queued: its query waits for a free connection"),
         help: PeerHelp {
             call: "query",
             maker: "driver",
@@ -294,14 +270,6 @@ impl Demo {
         }
     }
 
-    /// The demo of this name, as [`DemoRow::name`] spells it.
-    pub(crate) fn named(name: &str) -> Option<Demo> {
-        Demo::value_variants()
-            .iter()
-            .copied()
-            .find(|demo| demo.name() == name)
-    }
-
     /// What the tasks wait on, when it is a peer that answers.
     pub(crate) const fn peer(self) -> Option<&'static Peer> {
         self.row().peer.as_ref()
@@ -317,9 +285,7 @@ mod tests {
         for demo in Demo::value_variants() {
             let clap_name = demo.to_possible_value().unwrap();
             assert_eq!(clap_name.get_name(), demo.name());
-            assert_eq!(Demo::named(demo.name()), Some(*demo));
         }
-        assert_eq!(Demo::named("nope"), None);
     }
 
     #[test]
