@@ -12,17 +12,14 @@
 
 use crate::cli::{CompareArgs, TableFormat, WayName};
 use crate::conclude::{self, Claim, Closer, Guarded};
-use crate::config::{self, Config, DEFAULT_BLOCKING_THREADS, QueryOptions, Way};
-use crate::config::{LineStyle, Term};
+use crate::config::{self, Config, DEFAULT_BLOCKING_THREADS, LineStyle, QueryOptions, Term, Way};
 use crate::exit_code::{self, ExitCode};
 use crate::export::{Compared, Exports};
-use crate::interrupt;
-use crate::interrupt::Signal;
+use crate::interrupt::{self, Signal};
 use crate::outcome::Outcome;
 use crate::python;
-use crate::report::Language;
 use crate::report::compare::{self, Row};
-use crate::report::{Summary, text};
+use crate::report::{Language, Summary, text};
 use crate::run;
 use crate::sink::Sink;
 use crate::slowpoll::{self, Watch};
@@ -99,8 +96,7 @@ impl Trial {
 
     /// The explanation in the words of `demo`'s wait.
     pub(crate) fn why(&self, demo: Demo) -> String {
-        // A blocking call to a peer (a fetch's request, a query) is a
-        // call, not a sleep.
+        // A blocking call to a peer (a fetch, a query) is a call, not a sleep.
         let why = match (demo.peer(), self.why_fetch) {
             (Some(_), Some(why)) => why,
             _ => self.why,
@@ -456,16 +452,9 @@ impl Comparison {
 
 /// Runs every way and prints the table.
 pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode> {
-    // The feature a peer needs: a build without HTTP says so before the
-    // usage checks, one without a database after them.
-    let needs = format!("compare {}", args.demo.name());
-    let peer = args.demo.peer().map(|peer| peer.kind);
-    if peer == Some(PeerKind::Server) {
-        crate::http::require(&needs)?;
-    }
     config::check_compare(&args)?;
-    if peer == Some(PeerKind::Database) {
-        crate::db::require(&needs)?;
+    if args.demo.peer().map(|peer| peer.kind) == Some(PeerKind::Database) {
+        crate::db::require(&format!("compare {}", args.demo.name()))?;
     }
     let trials = chosen(args.demo, args.workload.work, &args.ways)?;
     // The files are created first, so that a bad path fails before the

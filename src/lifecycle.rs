@@ -18,7 +18,7 @@ use crate::outcome::Outcome;
 use crate::report::{Summary, text, trace};
 use crate::run::Teardown;
 use crate::sink::{Sink, SinkState};
-use crate::vocab::Format;
+use crate::vocab::{Format, PeerKind};
 use crate::{
     compare, conclude, config, db, export, generate, http, interrupt, limits, live, report, run,
     slowpoll,
@@ -51,7 +51,12 @@ pub fn run_before_exit(cli: Cli) -> anyhow::Result<ExitCode> {
             let settings = config::ServeOptions::new(&args)?;
             return http::serve(&args.addr, settings);
         }
-        Err(Command::Compare(args)) => return compare::compare(args, term),
+        Err(Command::Compare(args)) => {
+            if args.demo.peer().map(|peer| peer.kind) == Some(PeerKind::Server) {
+                http::require(&format!("compare {}", args.demo.name()))?;
+            }
+            return compare::compare(args, term);
+        }
         Err(Command::Completions { shell }) => {
             return generate::print(&generate::completions(shell));
         }
