@@ -11,7 +11,9 @@
 mod awaits;
 mod polls;
 
-use crate::vocab::{LockKind, Runtime};
+use crate::vocab::LockKind;
+
+use crate::config::Runtime;
 use serde::Serialize;
 use std::io::{self, Write};
 use std::time::Duration;
