@@ -45,7 +45,7 @@
 //! (`run` chooses their type once, so not even a branch per poll remains).
 
 use crate::limits;
-use crate::vocab::{Event, LockKind, LockStep, Park};
+use crate::vocab::{Event, LockKind, Park};
 use std::io::{self, Write};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
@@ -203,6 +203,33 @@ pub(crate) enum CallStep {
         /// The connection's number.
         connection: u32,
     },
+}
+
+/// A step of a task with the shared lock of the `lock` demo.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum LockStep {
+    /// The task calls `lock()` (std) or `lock().await` (tokio).
+    Asked,
+    /// The task holds the guard.
+    Got,
+    /// The task dropped the guard.
+    Released,
+}
+
+impl LockStep {
+    /// The step in words: `task 2 asks for the lock (held by task 1)`.
+    pub(crate) fn describe(self, task: u32, lock: LockKind, holder: Option<u32>) -> String {
+        let lock = lock.type_name();
+        match (self, holder) {
+            (LockStep::Asked, Some(holder)) => {
+                format!("task {task} asks for the {lock} (held by task {holder})")
+            }
+            (LockStep::Asked, None) => format!("task {task} asks for the {lock} (free)"),
+            (LockStep::Got, _) => format!("task {task} got the {lock}"),
+            (LockStep::Released, _) => format!("task {task} released the {lock}"),
+        }
+    }
 }
 
 /// Somebody following the ordered events while the run goes.

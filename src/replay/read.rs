@@ -9,12 +9,15 @@
 //! run can produce (a task within the header's count, a time within
 //! [`MAX_NANOS`]).
 
+use crate::events::LockStep;
 use crate::events::{CallStep, PollStep};
+use crate::interrupt::Signal;
 use crate::net::escaped;
+use crate::outcome::LockMark;
 use crate::record::{self, Concluded, FULL_TASKS, Header, MAGIC, VERSION, tag};
 use crate::report::Summary;
 use crate::state::{Observed, What};
-use crate::vocab::{Event, LockKind, LockMark, LockStep, Park, Phase, Signal};
+use crate::vocab::{Event, LockKind, Park, Phase};
 use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::Path;

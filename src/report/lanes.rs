@@ -17,12 +17,13 @@ mod threads;
 use super::Summary;
 use super::marks::Marks;
 use super::palette::Role;
+use crate::report::waiting::Waiting;
 use crate::state::{Birth, Model};
 pub(crate) use crate::state::{Span, TaskState as State};
-use crate::vocab::{Demo, Event, LockKind, Park, Phase, RuntimeKind, Waiting, Work};
+use crate::vocab::{Demo, Event, LockKind, Park, Phase, RuntimeKind, Work};
 use std::time::Duration;
 pub(crate) use threads::{Driver, Kind, ThreadLane};
-use threads::{Seen, hold, thread_lanes};
+pub(crate) use threads::{Seen, hold, thread_lanes};
 
 /// The spans of one task of a run that reported only its lines (a Python
 /// row): between its two lines it waited in the row's own way (the only
@@ -136,11 +137,7 @@ impl Lanes {
     /// along (the workers of a joined run never see a task): `2 workers
     /// parked all along`.
     pub(crate) fn idle_note(&self) -> Option<String> {
-        match self.idle_workers {
-            0 => None,
-            1 => Some("1 worker parked all along".to_owned()),
-            n => Some(format!("{n} workers parked all along")),
-        }
+        idle_note(self.idle_workers)
     }
 
     /// Whether a span in `state` was handed out for drawing.
@@ -218,6 +215,16 @@ pub(crate) fn thread_legend(
         Role::NotPolling.meaning(demo, work),
     );
     entries
+}
+
+/// The line that counts `idle` workers left without a lane (see
+/// [`Lanes::idle_note`]); also the live view's.
+pub(crate) fn idle_note(idle: usize) -> Option<String> {
+    match idle {
+        0 => None,
+        1 => Some("1 worker parked all along".to_owned()),
+        n => Some(format!("{n} workers parked all along")),
+    }
 }
 
 impl Driver {

@@ -35,6 +35,17 @@ pub(crate) struct Log {
     /// Whether there is a tally: read without the lock at each poll's
     /// beginning, which only a tally needs to hear.
     tallying: std::sync::atomic::AtomicBool,
+    /// Who follows each observation's thread as it is made: a live view's
+    /// thread lanes ([`ThreadWatch`]); unset, nobody.
+    watch: std::sync::OnceLock<Arc<dyn ThreadWatch>>,
+}
+
+/// Whoever follows the threads of the observations as they are made (the
+/// live view's thread lanes, which this room cannot name): told each one,
+/// outside the log's lock.
+pub(crate) trait ThreadWatch: Send + Sync {
+    /// `event` was observed.
+    fn saw(&self, event: &Observed);
 }
 
 struct Inner {
@@ -94,7 +105,13 @@ impl Log {
                 tally: None,
             }),
             tallying: std::sync::atomic::AtomicBool::new(false),
+            watch: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Tells `watch` every observation from now on (once).
+    pub(crate) fn watch_threads(&self, watch: Arc<dyn ThreadWatch>) {
+        let _ = self.watch.set(watch);
     }
 
     /// A log that holds `observed` already: a recorded run's, for a replay
@@ -255,19 +272,26 @@ impl Log {
 
     /// Notes that `what` happened to task `task` at the time `at` reads,
     /// on this thread. The clock is read only when the time is needed: for
-    /// an observation that is kept, or when the tally's state changes. A
-    /// timer armed inside a poll, or a wake-up during one, changes no
-    /// state, so a watched task past the kept ones reads no clock for it
-    /// (a clock reading costs 40 to 50 ns: docs/benchmarks.md).
+    /// an observation that is kept or watched, or when the tally's state
+    /// changes. A timer armed inside a poll, or a wake-up during one,
+    /// changes no state, so a watched task past the kept ones reads no
+    /// clock for it (a clock reading costs 40 to 50 ns: docs/benchmarks.md).
     fn note_at(&self, task: u32, at: impl FnOnce() -> Instant, what: What) {
         let kept = self.keeps(task) || every_task(what);
-        let mut inner = self.lock();
-        let keep = inner.keep && kept;
-        // Read at most once, inside the lock (so the tally's changes come
-        // in time order), by whichever needs it first.
+        // Read at most once, by whichever needs it first.
         let (mut at, mut read) = (Some(at), None);
         let mut since =
             || *read.get_or_insert_with(|| at.take().map_or(0, |at| self.since_start(at())));
+        if let Some(watch) = self.watch.get() {
+            watch.saw(&Observed {
+                at: since(),
+                task,
+                thread: crate::events::thread_number(),
+                what,
+            });
+        }
+        let mut inner = self.lock();
+        let keep = inner.keep && kept;
         if let Some(tally) = &mut inner.tally {
             let change = match what {
                 // Its beginning was told when it began ([`Log::began`]).
