@@ -319,7 +319,7 @@ impl<P: PollFollower, F: std::future::Future> std::future::Future for Polled<'_,
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<F::Output> {
         let this = self.project();
-        let start = Instant::now();
+        let start = now();
         this.follower.poll_began(*this.id, start);
         // Only a follower that asks for it wraps the waker (a few narrated
         // tasks under `--explain`); for the others this is a `None` known at
@@ -329,10 +329,18 @@ impl<P: PollFollower, F: std::future::Future> std::future::Future for Polled<'_,
             None => this.task.poll(cx),
         };
         let ready = result.is_ready();
-        this.follower
-            .poll_returned(*this.id, start, start.elapsed(), ready);
+        let took = now().saturating_duration_since(start);
+        this.follower.poll_returned(*this.id, start, took, ready);
         result
     }
+}
+
+/// The time now on the run's clock, for the poll wrapper: tokio's, which
+/// a test may pause and which is the system's monotonic clock otherwise.
+/// A follower that keeps the run's times (the task-state model) takes the
+/// wrapper's two readings per poll rather than reading the clock again.
+fn now() -> Instant {
+    tokio::time::Instant::now().into_std()
 }
 
 /// Task `id`'s coroutine `task`, with each of its polls told to `follower`.
