@@ -343,7 +343,7 @@ impl Writer {
     /// recorded (past the cut-off).
     fn encode(&mut self, event: &RunEvent<'_>, out: &mut Vec<u8>) -> io::Result<bool> {
         match *event {
-            RunEvent::Line { event, text } => {
+            RunEvent::Line { event, ref text } => {
                 if event.task > FULL_TASKS {
                     return Ok(false);
                 }
@@ -357,7 +357,7 @@ impl Writer {
                 put(out, event.thread.into())?;
                 // The demo's own words cost one byte; a reply's status or
                 // a failure's reason is written out.
-                if self.demo.text(event.task, event.phase) == text {
+                if self.demo.text(event.task, event.phase) == *text {
                     put(out, 0)?;
                 } else {
                     put(out, text.len() as u64 + 1)?;

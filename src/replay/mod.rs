@@ -354,7 +354,6 @@ struct Teller {
     /// Those polls, by when they returned, and how many are told so far.
     rest_polls: Vec<(u64, u64, bool)>,
     counted: usize,
-    demo: Demo,
     style: LineStyle,
     /// The lines' events so far, for the summary and the pictures.
     events: Vec<crate::vocab::Event>,
@@ -392,7 +391,6 @@ impl Teller {
             rest,
             rest_polls,
             counted: 0,
-            demo: config.demo,
             style: config.line_style(),
             events: Vec::with_capacity(recording.tape.len() / 2),
         }
@@ -417,21 +415,6 @@ impl Teller {
         if let Recorded::Line { event, .. } = recorded {
             self.events.push(*event);
         }
-        let own;
-        let event = match (recorded, event_of(recorded)) {
-            (Recorded::Line { event, text }, _) => {
-                own = match text {
-                    Some(text) => std::borrow::Cow::Borrowed(text.as_str()),
-                    None => self.demo.text(event.task, event.phase),
-                };
-                RunEvent::Line {
-                    event: *event,
-                    text: &own,
-                }
-            }
-            (_, Some(event)) => event,
-            (_, None) => return Ok(()),
-        };
         // The sink's order: a wait ends, a line is told and shown, a wait
         // begins (see `record`: the waits' own events are not recorded).
         let wait = |event: &crate::vocab::Event, ended: bool| {
@@ -446,17 +429,17 @@ impl Teller {
                 false => RunEvent::WaitBegan { at, task, thread },
             }
         };
-        let (before, after) = match event {
+        let (before, after) = match recorded {
             RunEvent::Line { event, .. } if event.phase == Phase::Last => {
-                (Some(wait(&event, true)), None)
+                (Some(wait(event, true)), None)
             }
-            RunEvent::Line { event, .. } => (None, Some(wait(&event, false))),
+            RunEvent::Line { event, .. } => (None, Some(wait(event, false))),
             _ => (None, None),
         };
-        for told in before.iter().chain([&event]) {
+        for told in before.iter().chain([recorded]) {
             tell(&mut self.followers, told, out)?;
         }
-        if let RunEvent::Line { event, text } = event {
+        if let RunEvent::Line { event, text } = recorded {
             write(show(out, self.style, event.at, event.task, text))?;
         }
         if let Some(after) = &after {
@@ -464,64 +447,6 @@ impl Teller {
         }
         Ok(())
     }
-}
-
-/// The run's event that `recorded` keeps; `None` for a line, whose text
-/// the teller settles.
-fn event_of(recorded: &Recorded) -> Option<RunEvent<'static>> {
-    Some(match *recorded {
-        Recorded::Line { .. } => return None,
-        Recorded::WaitBegan { at, task, thread } => RunEvent::WaitBegan { at, task, thread },
-        Recorded::WaitEnded {
-            at,
-            task,
-            thread,
-            failed,
-        } => RunEvent::WaitEnded {
-            at,
-            task,
-            thread,
-            failed,
-        },
-        Recorded::Thread(park) => RunEvent::Thread(park),
-        Recorded::Poll {
-            at,
-            task,
-            thread,
-            step,
-        } => RunEvent::Poll {
-            at,
-            task,
-            thread,
-            step,
-        },
-        Recorded::Lock {
-            at,
-            task,
-            thread,
-            step,
-            lock,
-            holder,
-        } => RunEvent::Lock {
-            at,
-            task,
-            thread,
-            step,
-            lock,
-            holder,
-        },
-        Recorded::Caller {
-            at,
-            thread,
-            waiting,
-        } => RunEvent::Caller {
-            at,
-            thread,
-            waiting,
-        },
-        Recorded::Finished { at } => RunEvent::Finished { at },
-        Recorded::Stalled { at } => RunEvent::Stalled { at },
-    })
 }
 
 /// `tape` with the narrated tasks' polls and wake-ups, rebuilt from the

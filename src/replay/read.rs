@@ -9,7 +9,7 @@
 //! run can produce (a task within the header's count, a time within
 //! [`MAX_NANOS`]).
 
-use crate::events::{CallStep, PollStep};
+use crate::events::{CallStep, PollStep, RunEvent};
 use crate::net::escaped;
 use crate::record::{self, Concluded, FULL_TASKS, Header, MAGIC, VERSION, tag};
 use crate::report::Summary;
@@ -39,69 +39,9 @@ pub(super) const MAX_RECORDS: usize = 16_000_000;
 /// The most OS threads a recording may name.
 const MAX_THREAD: u64 = 1_000_000;
 
-/// One ordered event of a recorded run, owned.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) enum Recorded {
-    /// A task line; `text` is `None` for the demo's own words.
-    Line {
-        event: Event,
-        text: Option<String>,
-    },
-    WaitBegan {
-        at: Duration,
-        task: u32,
-        thread: u32,
-    },
-    WaitEnded {
-        at: Duration,
-        task: u32,
-        thread: u32,
-        failed: bool,
-    },
-    Thread(Park),
-    Poll {
-        at: Duration,
-        task: u32,
-        thread: u32,
-        step: PollStep,
-    },
-    Lock {
-        at: Duration,
-        task: u32,
-        thread: u32,
-        step: LockStep,
-        lock: LockKind,
-        holder: Option<u32>,
-    },
-    Caller {
-        at: Duration,
-        thread: u32,
-        waiting: bool,
-    },
-    Finished {
-        at: Duration,
-    },
-    Stalled {
-        at: Duration,
-    },
-}
-
-impl Recorded {
-    /// When it happened.
-    pub(crate) fn at(&self) -> Duration {
-        match self {
-            Recorded::Line { event, .. } => event.at,
-            Recorded::Thread(park) => park.at,
-            Recorded::WaitBegan { at, .. }
-            | Recorded::WaitEnded { at, .. }
-            | Recorded::Poll { at, .. }
-            | Recorded::Lock { at, .. }
-            | Recorded::Caller { at, .. }
-            | Recorded::Finished { at }
-            | Recorded::Stalled { at } => *at,
-        }
-    }
-}
+/// One ordered event of a recorded run: the run's own event type, owning
+/// its text (the demo's words, or the text the recording kept, escaped).
+pub(crate) type Recorded = RunEvent<'static>;
 
 /// A recording, read.
 pub(crate) struct Recording {
@@ -445,20 +385,19 @@ impl Reading {
             tag::LINE_FIRST | tag::LINE_LAST => {
                 let at = self.tape_clock.next(input)?;
                 let (task, thread) = (task(input)?, thread(input)?);
-                let text = match input.bounded(MAX_TEXT_BYTES + 1, "a line's length")? {
-                    0 => None,
-                    n => {
-                        let bytes = input.bytes(n - 1)?;
-                        Some(escaped(
-                            &String::from_utf8_lossy(&bytes),
-                            MAX_TEXT_BYTES as usize,
-                        ))
-                    }
-                };
                 let phase = if tag == tag::LINE_FIRST {
                     Phase::First
                 } else {
                     Phase::Last
+                };
+                // 0: the demo's own words, which the run did not write out.
+                let text = match input.bounded(MAX_TEXT_BYTES + 1, "a line's length")? {
+                    0 => recording.header.demo.text(task, phase),
+                    n => {
+                        let bytes = input.bytes(n - 1)?;
+                        let text = String::from_utf8_lossy(&bytes);
+                        escaped(&text, MAX_TEXT_BYTES as usize).into()
+                    }
                 };
                 Recorded::Line {
                     event: Event {

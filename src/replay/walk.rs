@@ -14,10 +14,10 @@
 //! is rebuilt from the first item (`Stepped::seen` of [`Stepping`]), its clock told
 //! each item's recorded time.
 
+use super::Teller;
 use super::read::{Recorded, Recording};
-use super::{Teller, event_of};
 use crate::config::Config;
-use crate::events::{Follower, PollStep, RunEvent};
+use crate::events::{Follower, PollStep};
 use crate::live::{self, LiveState, Seen};
 use crate::net::escaped;
 use crate::state::{Birth, Log, Observed, What};
@@ -147,18 +147,8 @@ impl Feed {
     /// played replay tells the follower itself, with the run's others).
     fn tape_all(&mut self, recorded: &Recorded) {
         self.tape(recorded);
-        let event = match recorded {
-            Recorded::Line { event, .. } => RunEvent::Line {
-                event: *event,
-                text: "",
-            },
-            other => match event_of(other) {
-                Some(event) => event,
-                None => return,
-            },
-        };
         // The follower writes nothing; it only moves the state.
-        let _ = self.follow.follow(&event, &mut std::io::sink());
+        let _ = self.follow.follow(recorded, &mut std::io::sink());
     }
 }
 
