@@ -101,7 +101,7 @@ use crate::events::{CallStep, Follower, PollStep, RunEvent};
 use crate::export::{self, Exporter, Exports, Finished, Single};
 use crate::report::Summary;
 use crate::sink::Sink;
-use crate::state::{Observed, What};
+use crate::state::{Observed, Tallies, What};
 use crate::vocab::{Demo, LineStyle, LockKind, LockStep, Phase, Runtime, RuntimeKind, Signal};
 use serde::{Deserialize, Serialize};
 use std::io::{self, Write};
@@ -112,7 +112,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 pub(crate) const MAGIC: &[u8; 20] = b"asyncdemo-recording\n";
 
 /// The newest format version this build reads.
-pub(crate) const VERSION: u16 = COMPARE_VERSION;
+pub(crate) const VERSION: u16 = CENSUS_VERSION;
 
 /// The format version of one run's recording, which this build writes
 /// (format 2 left its layout as it was, so older builds still read it).
@@ -120,6 +120,12 @@ pub(crate) const RUN_VERSION: u16 = 1;
 
 /// The format version of a compare recording ([`compare`]'s layout).
 pub(crate) const COMPARE_VERSION: u16 = 2;
+
+/// The format version of one run's recording that ends with the census
+/// (tag 22): version 1's layout and that one record more, which an older
+/// build would not know; so such a file says so, and an older build
+/// refuses it as newer instead of calling it malformed.
+pub(crate) const CENSUS_VERSION: u16 = 3;
 
 /// The tasks whose every event a recording keeps; past them, only the
 /// summary's aggregates. The JSON's per-task cut-off: the task-state model
@@ -151,6 +157,7 @@ pub(crate) mod tag {
     pub(crate) const SUMMARY: u8 = 19;
     pub(crate) const END: u8 = 20;
     pub(crate) const MODEL_PARK: u8 = 21;
+    pub(crate) const CENSUS: u8 = 22;
 }
 
 /// What a replay needs to know before the first event: how the run was
@@ -505,6 +512,9 @@ impl Writer {
             put(out, mark.got.map_or(0, |g| nanos(g).saturating_add(1)))?;
             lock_waits += 1;
         }
+        if let Some(tallies) = &observations.tallies {
+            write_census(out, tallies)?;
+        }
         let json = serde_json::to_vec(concluded)?;
         out.write_all(&[tag::SUMMARY])?;
         put(out, json.len() as u64)?;
@@ -562,6 +572,37 @@ pub(crate) fn write_observed(
         (_, Some(deadline)) => put_signed(out, deadline),
         _ => Ok(()),
     }
+}
+
+/// Writes the census (tag 22): the histogram of each state's time per
+/// task, in [`crate::state::TaskState::ALL`]'s order, then that of the
+/// polls per task, each as its buckets that counted something and its
+/// exact extremes; then the picture's band, as its bucket width and the
+/// buckets that are not zero of its four arrays.
+fn write_census(out: &mut impl Write, tallies: &Tallies) -> io::Result<()> {
+    out.write_all(&[tag::CENSUS])?;
+    for histogram in tallies.micros.iter().chain([&tallies.polls]) {
+        let (buckets, (min, max)) = histogram.parts();
+        let buckets: Vec<(usize, u64)> = buckets.collect();
+        put(out, buckets.len() as u64)?;
+        for (index, count) in buckets {
+            put(out, index as u64)?;
+            put(out, count)?;
+        }
+        put(out, min)?;
+        put(out, max)?;
+    }
+    let (width, arrays) = tallies.band.parts();
+    put(out, width)?;
+    for values in arrays {
+        let values: Vec<(usize, i64)> = values.collect();
+        put(out, values.len() as u64)?;
+        for (index, value) in values {
+            put(out, index as u64)?;
+            put_signed(out, value)?;
+        }
+    }
+    Ok(())
 }
 
 /// The follower that writes the ordered events into the recording while
@@ -628,10 +669,16 @@ pub(crate) fn start(
         full_tasks: FULL_TASKS,
         given_delay_secs: config.delay.as_secs_f64(),
     };
+    // A run that keeps a census ends its recording with it: a newer
+    // format, which only such a run's file takes.
+    let version = match crate::report::census(config) {
+        Some(_) => CENSUS_VERSION,
+        None => RUN_VERSION,
+    };
     let mut out = io::BufWriter::with_capacity(256 * 1024, out);
     let written: io::Result<()> = (|| {
         out.write_all(MAGIC)?;
-        out.write_all(&RUN_VERSION.to_le_bytes())?;
+        out.write_all(&version.to_le_bytes())?;
         let json = serde_json::to_vec(&header)?;
         put(&mut out, json.len() as u64)?;
         out.write_all(&json)?;
@@ -649,6 +696,14 @@ pub(crate) fn start(
         scratch: Vec::with_capacity(64),
     }));
     sink.follow_with(Box::new(Tape(Arc::clone(&writer))), what.clone());
+    // Past the cut-off the run forwards no polls (`narrate::forwards`), and
+    // a replay rebuilds the narrated tasks' polls from the observations;
+    // but what their waits saw (a call queued while every connection was
+    // busy, the connection that took it) is seen only now, so those steps
+    // are still told, for the few narrated tasks: a comparison per wait.
+    if !crate::narrate::forwards(config) {
+        sink.narrate_calls(crate::report::narration::NARRATED);
+    }
     // When nobody else follows the lines and none is shown, the lines past
     // the cut-off cost what a plain run's do: a count, no lock.
     let others = config.record || config.trace.is_some() || config.live || config.explain;

@@ -131,11 +131,20 @@ fn notes(recording: &Recording) -> Vec<String> {
     let mut notes = recording.notes.clone();
     let header = &recording.header;
     if header.tasks > header.full_tasks {
+        // The census of every task is in the file when the run kept one.
+        let json = match recording.census {
+            Some(_) => "the summary and the JSON's distributions are the run's own, over every task",
+            None => {
+                "the summary is the run's own, but the JSON's distributions cover those first \
+                 tasks (the run kept no census of every task: a run with -f json or ndjson keeps \
+                 one)"
+            }
+        };
         notes.push(format!(
             "the run had {} tasks and its recording keeps the events of the first {} only: \
-             the summary and JSON are the run's own; the lines, --timeline, --svg, --png and \
-             --trace show those first tasks, and the narration's polls and wake-ups are \
-             rebuilt from what the run observed",
+             {json}; the lines, the NDJSON state events, --timeline, --svg, --png and --trace \
+             show those first tasks, and the narration's polls and wake-ups are rebuilt from \
+             what the run observed",
             header.tasks, header.full_tasks
         ));
     }
@@ -335,13 +344,25 @@ fn tape_of<'a>(config: &Config, recording: &'a Recording) -> std::borrow::Cow<'a
     let header = &recording.header;
     let rebuild = config.explain
         && header.tasks > header.full_tasks
-        && !recording
-            .tape
-            .iter()
-            .any(|r| matches!(r, Recorded::Poll { .. }));
+        && !recording.tape.iter().any(|r| polled_task(r).is_some());
     match rebuild {
         true => with_polls(&recording.tape, &recording.observed).into(),
         false => recording.tape[..].into(),
+    }
+}
+
+/// The task whose poll or wake-up `recorded` tells, if it tells one: a
+/// recording past the cut-off tells none (a replay rebuilds them), though
+/// it tells the narrated tasks' waits' own steps.
+fn polled_task(recorded: &Recorded) -> Option<u32> {
+    use crate::events::PollStep;
+    match recorded {
+        RunEvent::Poll {
+            task,
+            step: PollStep::Began | PollStep::Ended { .. } | PollStep::Woken,
+            ..
+        } => Some(*task),
+        _ => None,
     }
 }
 
@@ -530,8 +551,9 @@ fn rebuilt(config: &Config, events: &[crate::vocab::Event]) -> crate::report::Su
 
 /// The recorded summary with what the exports read besides it: the
 /// model's observations and parks, the lock steps and the delay as given.
-/// A recording keeps the observations, not the census: past the cut-off
-/// its JSON's distributions cover the tasks kept.
+/// Past the cut-off, the JSON's distributions are the run's census when
+/// the recording keeps one (format 3: the run kept one for its own JSON
+/// or picture); else they cover the tasks kept, which the notes say.
 fn with_recorded_observations(
     recording: &Recording,
     summary: crate::report::Summary,
@@ -540,7 +562,7 @@ fn with_recorded_observations(
         observed: Arc::new(crate::state::Observations {
             events: recording.observed.clone(),
             parks: recording.model_parks.clone(),
-            tallies: None,
+            tallies: recording.census.clone(),
         }),
         locks: recording.locks.clone(),
         given_delay_secs: recording.header.given_delay_secs,

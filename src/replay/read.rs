@@ -13,7 +13,7 @@ use crate::events::{CallStep, PollStep, RunEvent};
 use crate::net::escaped;
 use crate::record::{self, Concluded, FULL_TASKS, Header, MAGIC, VERSION, tag};
 use crate::report::Summary;
-use crate::state::{Observed, What};
+use crate::state::{Band, Histogram, Observed, Tallies, TaskState, What};
 use crate::vocab::{Event, LockKind, LockMark, LockStep, Park, Phase, Signal};
 use std::fs::File;
 use std::io::{self, BufReader, Read};
@@ -54,6 +54,9 @@ pub(crate) struct Recording {
     /// The parks the model was built with.
     pub(crate) model_parks: Vec<Park>,
     pub(crate) locks: Vec<LockMark>,
+    /// The census of every task, when the run kept one (format 3): the
+    /// JSON's distributions past the cut-off.
+    pub(crate) census: Option<Box<Tallies>>,
     /// The summary and the signal; `None` when the file ends before them.
     pub(crate) concluded: Option<(Summary, Option<Signal>)>,
     /// A compare row's words (format 2), escaped.
@@ -296,6 +299,7 @@ pub(super) fn body<R: Read>(
         observed: Vec::new(),
         model_parks: Vec::new(),
         locks: Vec::new(),
+        census: None,
         concluded: None,
         why: None,
         notes: Vec::new(),
@@ -571,6 +575,10 @@ impl Reading {
                 recording.locks.push(LockMark { task, asked, got });
                 return Ok(());
             }
+            tag::CENSUS => {
+                recording.census = Some(Box::new(census(input)?));
+                return Ok(());
+            }
             tag::SUMMARY => {
                 let json = input.json("summary")?;
                 let concluded: Concluded = serde_json::from_slice(&json)
@@ -599,6 +607,43 @@ impl Reading {
         recording.tape.push(event);
         Ok(())
     }
+}
+
+/// Reads a census record's fields ([`record`]'s `write_census`), each
+/// count bounded and each histogram and the band checked as they are
+/// rebuilt.
+fn census<R: Read>(input: &mut Input<R>) -> Result<Tallies, Bad> {
+    // More than a histogram's or the band's buckets: never in a run's file.
+    const MOST: u64 = 8192;
+    let out_of_range = || Bad("a census out of range".into());
+    let mut histograms = Vec::with_capacity(TaskState::ALL.len() + 1);
+    for _ in 0..=TaskState::ALL.len() {
+        let n = input.bounded(MOST, "a histogram's buckets")?;
+        let mut buckets = Vec::with_capacity(n as usize);
+        for _ in 0..n {
+            let index = input.bounded(MOST, "a bucket")? as usize;
+            buckets.push((index, input.bounded(u64::from(u32::MAX), "a bucket's count")?));
+        }
+        let extremes = (input.varint()?, input.varint()?);
+        histograms.push(Histogram::from_parts(&buckets, extremes).ok_or_else(out_of_range)?);
+    }
+    let width = input.varint()?;
+    let mut arrays: [Vec<(usize, i64)>; 4] = Default::default();
+    for values in &mut arrays {
+        let n = input.bounded(MOST, "the band's buckets")?;
+        for _ in 0..n {
+            let index = input.bounded(MOST, "a bucket")? as usize;
+            values.push((index, record::unzigzag(input.varint()?)));
+        }
+    }
+    let [a, b, c, d] = &arrays;
+    let band = Band::from_parts(width, [a, b, c, d]).ok_or_else(out_of_range)?;
+    let polls = histograms.pop().ok_or_else(out_of_range)?;
+    Ok(Tallies {
+        micros: histograms,
+        polls,
+        band,
+    })
 }
 
 /// The summary with every text in it escaped: it came from a file.

@@ -51,13 +51,7 @@ impl Walk {
     /// out, and a line's observation changes nothing, so each fact is one
     /// item.
     pub(super) fn new(tape: &[Recorded], observed: &[Observed]) -> Walk {
-        let mut told: Vec<u32> = tape
-            .iter()
-            .filter_map(|r| match r {
-                Recorded::Poll { task, .. } => Some(*task),
-                _ => None,
-            })
-            .collect();
+        let mut told: Vec<u32> = tape.iter().filter_map(super::polled_task).collect();
         told.sort_unstable();
         told.dedup();
         let mut seen: Vec<(Duration, Moment)> = Vec::with_capacity(observed.len() * 2);
