@@ -16,6 +16,7 @@
 
 mod compare;
 mod read;
+mod states;
 mod view;
 mod walk;
 
@@ -133,7 +134,9 @@ fn notes(recording: &Recording) -> Vec<String> {
     if header.tasks > header.full_tasks {
         // The census of every task is in the file when the run kept one.
         let json = match recording.census {
-            Some(_) => "the summary and the JSON's distributions are the run's own, over every task",
+            Some(_) => {
+                "the summary and the JSON's distributions are the run's own, over every task"
+            }
             None => {
                 "the summary is the run's own, but the JSON's distributions cover those first \
                  tasks (the run kept no census of every task: a run with -f json or ndjson keeps \
@@ -378,6 +381,8 @@ struct Teller {
     style: LineStyle,
     /// The lines' events so far, for the summary and the pictures.
     events: Vec<crate::vocab::Event>,
+    /// The NDJSON stream's state events, made again.
+    states: Option<states::States>,
 }
 
 impl Teller {
@@ -414,6 +419,7 @@ impl Teller {
             counted: 0,
             style: config.line_style(),
             events: Vec::with_capacity(recording.tape.len() / 2),
+            states: states::States::of(config, recording),
         }
     }
 
@@ -435,6 +441,13 @@ impl Teller {
         }
         if let Recorded::Line { event, .. } = recorded {
             self.events.push(*event);
+        }
+        // The state events' last ones come before the run's last event,
+        // as the run's sink wrote them.
+        if let (Some(states), RunEvent::Finished { at } | RunEvent::Stalled { at }) =
+            (&mut self.states, recorded)
+        {
+            write(states.write_last(*at, out))?;
         }
         // The sink's order: a wait ends, a line is told and shown, a wait
         // begins (see `record`: the waits' own events are not recorded).
@@ -461,6 +474,11 @@ impl Teller {
             tell(&mut self.followers, told, out)?;
         }
         if let RunEvent::Line { event, text } = recorded {
+            // Before each line, the state events up to it, as the sink
+            // shows an NDJSON line.
+            if let Some(states) = &mut self.states {
+                write(states.write_until(event.at, out))?;
+            }
             write(show(out, self.style, event.at, event.task, text))?;
         }
         if let Some(after) = &after {

@@ -622,7 +622,10 @@ fn census<R: Read>(input: &mut Input<R>) -> Result<Tallies, Bad> {
         let mut buckets = Vec::with_capacity(n as usize);
         for _ in 0..n {
             let index = input.bounded(MOST, "a bucket")? as usize;
-            buckets.push((index, input.bounded(u64::from(u32::MAX), "a bucket's count")?));
+            buckets.push((
+                index,
+                input.bounded(u64::from(u32::MAX), "a bucket's count")?,
+            ));
         }
         let extremes = (input.varint()?, input.varint()?);
         histograms.push(Histogram::from_parts(&buckets, extremes).ok_or_else(out_of_range)?);

@@ -77,7 +77,10 @@ impl Band {
         }
         let [s0, s1] = &self.steps;
         let [p0, p1] = &self.parts;
-        (self.width, [nonzero(s0), nonzero(s1), nonzero(p0), nonzero(p1)])
+        (
+            self.width,
+            [nonzero(s0), nonzero(s1), nonzero(p0), nonzero(p1)],
+        )
     }
 
     /// The band whose [`Band::parts`] these are, read back from a file:
@@ -94,7 +97,11 @@ impl Band {
         let [s0, s1] = &mut band.steps;
         let [p0, p1] = &mut band.parts;
         for (k, (into, from)) in [s0, s1, p0, p1].into_iter().zip(values).enumerate() {
-            let most = if k < 2 { MOST_STEPS } else { MOST_STEPS * width as i64 };
+            let most = if k < 2 {
+                MOST_STEPS
+            } else {
+                MOST_STEPS * width as i64
+            };
             for &(index, value) in from {
                 (value.abs() <= most).then_some(())?;
                 *into.get_mut(index)? = value;

@@ -86,7 +86,10 @@ impl Histogram {
     /// The histogram whose [`Histogram::parts`] these are, read back from a
     /// file: `None` when a bucket is out of range, a count too large, or
     /// the extremes out of order.
-    pub(crate) fn from_parts(buckets: &[(usize, u64)], (min, max): (u64, u64)) -> Option<Histogram> {
+    pub(crate) fn from_parts(
+        buckets: &[(usize, u64)],
+        (min, max): (u64, u64),
+    ) -> Option<Histogram> {
         let mut h = Histogram::default();
         for &(index, n) in buckets {
             *h.counts.get_mut(index)? += n;

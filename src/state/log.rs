@@ -255,8 +255,13 @@ impl Log {
 
     /// Notes that `what` happened to task `task` at `at`, on this thread.
     fn note_at(&self, task: u32, at: Instant, what: What) {
+        self.note_ns(task, self.since_start(at), what);
+    }
+
+    /// The same, `at` in nanoseconds since the start of the run.
+    fn note_ns(&self, task: u32, at: u64, what: What) {
         let event = Observed {
-            at: self.since_start(at),
+            at,
             task,
             thread: crate::events::thread_number(),
             what,
@@ -289,8 +294,9 @@ impl Log {
         let mut inner = self.lock();
         let Inner { tally, .. } = &mut *inner;
         if let Some(tally) = tally {
-            let at = ns(self.since_start(Instant::now()));
-            tally.apply(task, at, Change::Begin);
+            let at = self.since_start(Instant::now());
+            BEGAN.set(Some((task, at)));
+            tally.apply(task, ns(at), Change::Begin);
         }
     }
 
@@ -362,6 +368,14 @@ impl Log {
     }
 }
 
+thread_local! {
+    /// The poll begun on this thread as a tally heard it, `(task, at)`:
+    /// its `Polled` observation keeps that very moment, so a replay's
+    /// tally, moved by the recorded observations, hears the poll begin
+    /// when the run's did (the NDJSON state events are the run's).
+    static BEGAN: std::cell::Cell<Option<(u32, u64)>> = const { std::cell::Cell::new(None) };
+}
+
 /// The waker the log hands to a task's coroutine: notes each call, then
 /// wakes the executor's own waker.
 struct Noting {
@@ -399,11 +413,17 @@ impl PollFollower for Watcher {
             return;
         }
         // On the run's own clock (tokio's, which a test may pause): the
-        // poll began `took` ago.
+        // poll began when a tally heard it begin, and returned now; without
+        // a tally, `took` ago.
         let now = Instant::now();
-        let began = now.checked_sub(took).unwrap_or(now);
-        let took = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
-        self.0.note_at(id, began, What::Polled { took, ready });
+        let (began, took) = match BEGAN.take() {
+            Some((task, at)) if task == id => (at, self.0.since_start(now).saturating_sub(at)),
+            _ => (
+                self.0.since_start(now.checked_sub(took).unwrap_or(now)),
+                u64::try_from(took.as_nanos()).unwrap_or(u64::MAX),
+            ),
+        };
+        self.0.note_ns(id, began, What::Polled { took, ready });
     }
     fn waker(&self, id: u32, waker: &Waker) -> Option<Waker> {
         if !self.0.observes(id) {
