@@ -18,7 +18,7 @@
 //! - a header first: the command line, the version, the runtime and its
 //!   workers, the CPU count, and the cut-off below.
 //!
-//! # The layout (format version 1)
+//! # The layout (format versions 1 and 3)
 //!
 //! A binary file, because a million-task run observes about six events
 //! per task: at ~40 bytes an NDJSON event that is 240 MB, where these
@@ -31,7 +31,7 @@
 //!
 //! ```text
 //! magic    20 bytes   "asyncdemo-recording\n"
-//! version  2 bytes    little-endian u16: 1
+//! version  2 bytes    little-endian u16: 1, or 3 with a census (22)
 //! header   varint n, then n bytes of JSON (Header)
 //! records  one tag byte each, then its fields:
 //!   1 line (first)  Δat  task  thread  text
@@ -65,6 +65,12 @@
 //!  20 end           ordered events  parks  observations  lock waits
 //!  21 model park    Δat(model parks)  thread  parked(0|1): the parks the
 //!                   model was built with (16 are the pictures')
+//!  22 census        (version 3, before the summary) nine histograms:
+//!                   microseconds per task in each state (TaskState::ALL's
+//!                   order), then polls per task, each n, n × (bucket
+//!                   index, count), min, max; then the band: its bucket
+//!                   width, and for each of its four arrays n, n × (bucket
+//!                   index, value (zigzag))
 //! ```
 //!
 //! A task's wait begins as its first line is written and ends as its last
@@ -75,6 +81,15 @@
 //!
 //! A file that stops before its `end` record was cut (a run killed, a
 //! disk full): a replay plays what is there and says so.
+//!
+//! # The census (format version 3)
+//!
+//! A run that keeps a census of every task's states ([`crate::report::census`]:
+//! the JSON past the cut-off, a picture's band) ends its recording with it
+//! (tag 22), so that a replay's distributions are the run's over every
+//! task, not over the tasks kept. Such a file says version 3, so that an
+//! older build refuses it as newer rather than as malformed; every other
+//! run's recording is version 1, byte for byte as before.
 //!
 //! # A compare recording (format version 2)
 //!
@@ -90,7 +105,10 @@
 //! Past [`FULL_TASKS`] tasks (10,000), a task's own events are not recorded (its
 //! lines, waits, polls and observations): the first tasks are kept whole,
 //! the rest only in the summary's aggregates (completed, failed, elapsed,
-//! peak overlap). A replay of such a run says that its pictures, trace
+//! peak overlap) and the census, when the run kept one. The narrated
+//! tasks' polls are not forwarded past it (that wraps every task), but
+//! their waits' own steps are: a replay rebuilds the polls from the
+//! observations and tells the steps as the run saw them. A replay of such a run says that its pictures, trace
 //! and event lines show the first tasks only. The threads' ordered events
 //! stop at [`MAX_THREAD_EVENTS`], for a long busy run.
 
