@@ -173,6 +173,35 @@ impl RunEvent<'_> {
             | RunEvent::Stalled { at } => *at,
         }
     }
+
+    /// The task it concerns; `None` for a thread's or the run's own.
+    pub(crate) fn task(&self) -> Option<u32> {
+        match self {
+            RunEvent::Line { event, .. } => Some(event.task),
+            RunEvent::WaitBegan { task, .. }
+            | RunEvent::WaitEnded { task, .. }
+            | RunEvent::Poll { task, .. }
+            | RunEvent::Lock { task, .. } => Some(*task),
+            RunEvent::Thread(_)
+            | RunEvent::Caller { .. }
+            | RunEvent::Finished { .. }
+            | RunEvent::Stalled { .. } => None,
+        }
+    }
+
+    /// The OS thread it happened on; `None` for the run's own.
+    pub(crate) fn thread(&self) -> Option<u32> {
+        match self {
+            RunEvent::Line { event, .. } => Some(event.thread),
+            RunEvent::Thread(park) => Some(park.thread),
+            RunEvent::WaitBegan { thread, .. }
+            | RunEvent::WaitEnded { thread, .. }
+            | RunEvent::Poll { thread, .. }
+            | RunEvent::Lock { thread, .. }
+            | RunEvent::Caller { thread, .. } => Some(*thread),
+            RunEvent::Finished { .. } | RunEvent::Stalled { .. } => None,
+        }
+    }
 }
 
 /// One step of a task's life as its executor sees it, forwarded into the

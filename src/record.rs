@@ -291,6 +291,26 @@ pub(crate) const fn lock_step_code(step: LockStep) -> u8 {
     }
 }
 
+/// The lock step that [`lock_step_code`] wrote as `code`.
+pub(crate) const fn lock_step_of(code: u8) -> Option<LockStep> {
+    match code {
+        0 => Some(LockStep::Asked),
+        1 => Some(LockStep::Got),
+        2 => Some(LockStep::Released),
+        _ => None,
+    }
+}
+
+/// The lock that [`lock_kind_code`] wrote as `code`.
+pub(crate) const fn lock_kind_of(code: u8) -> Option<LockKind> {
+    match code {
+        0 => Some(LockKind::Std),
+        1 => Some(LockKind::Tokio),
+        2 => Some(LockKind::None),
+        _ => None,
+    }
+}
+
 pub(crate) const fn lock_kind_code(lock: LockKind) -> u8 {
     match lock {
         LockKind::Std => 0,
@@ -367,19 +387,42 @@ impl Writer {
     /// Encodes one ordered event into `out`; `false` when it is not
     /// recorded (past the cut-off).
     fn encode(&mut self, event: &RunEvent<'_>, out: &mut Vec<u8>) -> io::Result<bool> {
-        match *event {
-            RunEvent::Line { event, ref text } => {
-                if event.task > FULL_TASKS {
-                    return Ok(false);
-                }
-                let tag = match event.phase {
-                    Phase::First => tag::LINE_FIRST,
-                    Phase::Last => tag::LINE_LAST,
-                };
-                out.write_all(&[tag])?;
-                put_signed(out, delta(&mut self.last_at, nanos(event.at)))?;
-                put(out, event.task.into())?;
-                put(out, event.thread.into())?;
+        let tag = match event {
+            RunEvent::Line { event, .. } => match event.phase {
+                Phase::First => tag::LINE_FIRST,
+                Phase::Last => tag::LINE_LAST,
+            },
+            // A wait begins with its task's first line and ends with its
+            // last, at the same moment on the same thread: the sink tells
+            // them together, and a replay tells them again from the lines.
+            // Only a failed wait, which has no last line, is written.
+            RunEvent::WaitBegan { .. } | RunEvent::WaitEnded { failed: false, .. } => {
+                return Ok(false);
+            }
+            RunEvent::WaitEnded { .. } => tag::WAIT_ENDED,
+            RunEvent::Thread(_) if self.threads >= MAX_THREAD_EVENTS => return Ok(false),
+            RunEvent::Thread(_) => tag::THREAD,
+            RunEvent::Poll { .. } => tag::POLL,
+            RunEvent::Lock { .. } => tag::LOCK,
+            RunEvent::Caller { .. } => tag::CALLER,
+            RunEvent::Finished { .. } => tag::FINISHED,
+            RunEvent::Stalled { .. } => tag::STALLED,
+        };
+        if event.task().is_some_and(|task| task > FULL_TASKS) {
+            return Ok(false);
+        }
+        if tag == tag::THREAD {
+            self.threads += 1;
+        }
+        // Every record begins the same way: its tag, its time, then its
+        // task and its thread, when it has them.
+        out.write_all(&[tag])?;
+        put_signed(out, delta(&mut self.last_at, nanos(event.at())))?;
+        for number in [event.task(), event.thread()].into_iter().flatten() {
+            put(out, number.into())?;
+        }
+        match event {
+            RunEvent::Line { event, text } => {
                 // The demo's own words cost one byte; a reply's status or
                 // a failure's reason is written out.
                 if self.demo.text(event.task, event.phase) == *text {
@@ -389,94 +432,25 @@ impl Writer {
                     out.write_all(text.as_bytes())?;
                 }
             }
-            // A wait begins with its task's first line and ends with its
-            // last, at the same moment on the same thread: the sink tells
-            // them together, and a replay tells them again from the lines.
-            // Only a failed wait, which has no last line, is written.
-            RunEvent::WaitBegan { .. } | RunEvent::WaitEnded { failed: false, .. } => {
-                return Ok(false);
-            }
-            RunEvent::WaitEnded {
-                at,
-                task,
-                thread,
-                failed,
-            } => {
-                if task > FULL_TASKS {
-                    return Ok(false);
+            RunEvent::WaitEnded { failed, .. } => out.write_all(&[u8::from(*failed)])?,
+            RunEvent::Thread(park) => out.write_all(&[u8::from(park.parked)])?,
+            RunEvent::Poll { step, .. } => match *step {
+                PollStep::Began => out.write_all(&[0])?,
+                PollStep::Ended { took, ready } => {
+                    out.write_all(&[1 + u8::from(ready)])?;
+                    put(out, nanos(took))?;
                 }
-                out.write_all(&[tag::WAIT_ENDED])?;
-                put_signed(out, delta(&mut self.last_at, nanos(at)))?;
-                put(out, task.into())?;
-                put(out, thread.into())?;
-                out.write_all(&[u8::from(failed)])?;
-            }
-            RunEvent::Thread(park) => {
-                if self.threads >= MAX_THREAD_EVENTS {
-                    return Ok(false);
-                }
-                self.threads += 1;
-                out.write_all(&[tag::THREAD])?;
-                put_signed(out, delta(&mut self.last_at, nanos(park.at)))?;
-                put(out, park.thread.into())?;
-                out.write_all(&[u8::from(park.parked)])?;
-            }
-            RunEvent::Poll {
-                at,
-                task,
-                thread,
-                step,
-            } => {
-                out.write_all(&[tag::POLL])?;
-                put_signed(out, delta(&mut self.last_at, nanos(at)))?;
-                put(out, task.into())?;
-                put(out, thread.into())?;
-                match step {
-                    PollStep::Began => out.write_all(&[0])?,
-                    PollStep::Ended { took, ready } => {
-                        out.write_all(&[1 + u8::from(ready)])?;
-                        put(out, nanos(took))?;
-                    }
-                    PollStep::Woken => out.write_all(&[3])?,
-                    PollStep::Call(call) => put_call(out, call)?,
-                }
-            }
+                PollStep::Woken => out.write_all(&[3])?,
+                PollStep::Call(call) => put_call(out, call)?,
+            },
             RunEvent::Lock {
-                at,
-                task,
-                thread,
-                step,
-                lock,
-                holder,
+                step, lock, holder, ..
             } => {
-                if task > FULL_TASKS {
-                    return Ok(false);
-                }
-                out.write_all(&[tag::LOCK])?;
-                put_signed(out, delta(&mut self.last_at, nanos(at)))?;
-                put(out, task.into())?;
-                put(out, thread.into())?;
-                out.write_all(&[lock_step_code(step), lock_kind_code(lock)])?;
+                out.write_all(&[lock_step_code(*step), lock_kind_code(*lock)])?;
                 put(out, holder.map_or(0, |h| u64::from(h) + 1))?;
             }
-            RunEvent::Caller {
-                at,
-                thread,
-                waiting,
-            } => {
-                out.write_all(&[tag::CALLER])?;
-                put_signed(out, delta(&mut self.last_at, nanos(at)))?;
-                put(out, thread.into())?;
-                out.write_all(&[u8::from(waiting)])?;
-            }
-            RunEvent::Finished { at } => {
-                out.write_all(&[tag::FINISHED])?;
-                put_signed(out, delta(&mut self.last_at, nanos(at)))?;
-            }
-            RunEvent::Stalled { at } => {
-                out.write_all(&[tag::STALLED])?;
-                put_signed(out, delta(&mut self.last_at, nanos(at)))?;
-            }
+            RunEvent::Caller { waiting, .. } => out.write_all(&[u8::from(*waiting)])?,
+            RunEvent::WaitBegan { .. } | RunEvent::Finished { .. } | RunEvent::Stalled { .. } => {}
         }
         Ok(true)
     }
@@ -784,7 +758,7 @@ mod tests {
                 phase: Phase::First,
                 thread: 1,
             },
-            text,
+            text: text.into(),
         }
     }
 
@@ -808,6 +782,92 @@ mod tests {
             captured.bytes(),
             [tag::LINE_FIRST, 0, 2, 1, 4, b'U', b'n', b'o']
         );
+    }
+
+    #[test]
+    fn each_kind_of_record_is_laid_out_as_documented() {
+        use std::time::Duration;
+        let (mut w, captured) = writer(Demo::Lock);
+        let at = Duration::from_nanos;
+        let events = [
+            RunEvent::WaitEnded {
+                at: at(1),
+                task: 2,
+                thread: 3,
+                failed: true,
+            },
+            RunEvent::Thread(crate::vocab::Park {
+                at: at(2),
+                thread: 4,
+                parked: true,
+            }),
+            RunEvent::Poll {
+                at: at(3),
+                task: 1,
+                thread: 5,
+                step: PollStep::Ended {
+                    took: at(7),
+                    ready: true,
+                },
+            },
+            RunEvent::Poll {
+                at: at(4),
+                task: 1,
+                thread: 5,
+                step: PollStep::Call(CallStep::QueryQueued {
+                    busy: 2,
+                    connections: 2,
+                }),
+            },
+            RunEvent::Lock {
+                at: at(5),
+                task: 3,
+                thread: 1,
+                step: LockStep::Got,
+                lock: LockKind::Tokio,
+                holder: Some(2),
+            },
+            RunEvent::Caller {
+                at: at(6),
+                thread: 9,
+                waiting: true,
+            },
+            RunEvent::Finished { at: at(8) },
+            // Not written: a wait's ordinary end, and past the cut-off.
+            RunEvent::WaitEnded {
+                at: at(9),
+                task: 1,
+                thread: 1,
+                failed: false,
+            },
+            RunEvent::Lock {
+                at: at(9),
+                task: FULL_TASKS + 1,
+                thread: 1,
+                step: LockStep::Asked,
+                lock: LockKind::Std,
+                holder: None,
+            },
+            RunEvent::Stalled { at: at(10) },
+        ];
+        for event in &events {
+            w.event(event).unwrap();
+        }
+        w.out.flush().unwrap();
+        // Each: tag, Δat zigzagged (+1 ns is 2), task, thread, fields.
+        let expected: &[&[u8]] = &[
+            &[tag::WAIT_ENDED, 2, 2, 3, 1],
+            &[tag::THREAD, 2, 4, 1],
+            &[tag::POLL, 2, 1, 5, 2, 7],
+            &[tag::POLL, 2, 1, 5, 7, 2, 2],
+            &[tag::LOCK, 2, 3, 1, 1, 1, 3],
+            &[tag::CALLER, 2, 9, 1],
+            &[tag::FINISHED, 4],
+            &[tag::STALLED, 4],
+        ];
+        assert_eq!(captured.bytes(), expected.concat());
+        assert_eq!(w.written, 8);
+        assert_eq!(w.threads, 1);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::net::escaped;
 use crate::record::{self, Concluded, FULL_TASKS, Header, MAGIC, VERSION, tag};
 use crate::report::Summary;
 use crate::state::{Band, Histogram, Observed, Tallies, TaskState, What};
-use crate::vocab::{Event, LockKind, LockMark, LockStep, Park, Phase, Signal};
+use crate::vocab::{Event, LockMark, Park, Phase, Signal};
 use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::Path;
@@ -173,6 +173,12 @@ impl<R: Read> Input<R> {
             other => Err(Bad(format!("a flag of {other}, not 0 or 1"))),
         }
     }
+}
+
+/// A byte that `of` decodes, named `what` in the error when it does not.
+fn coded<R: Read, T>(input: &mut Input<R>, of: fn(u8) -> Option<T>, what: &str) -> Result<T, Bad> {
+    let code = input.need()?;
+    of(code).ok_or_else(|| Bad(format!("{what} {code}")))
 }
 
 /// What a cut file's last record says.
@@ -460,34 +466,17 @@ impl Reading {
                     step,
                 }
             }
-            tag::LOCK => {
-                let at = self.tape_clock.next(input)?;
-                let (task, thread) = (task(input)?, thread(input)?);
-                let step = match input.need()? {
-                    0 => LockStep::Asked,
-                    1 => LockStep::Got,
-                    2 => LockStep::Released,
-                    other => return Err(Bad(format!("a lock step of {other}"))),
-                };
-                let lock = match input.need()? {
-                    0 => LockKind::Std,
-                    1 => LockKind::Tokio,
-                    2 => LockKind::None,
-                    other => return Err(Bad(format!("a lock of kind {other}"))),
-                };
-                let holder = match input.bounded(tasks + 1, "a lock's holder")? {
-                    0 => None,
-                    n => Some((n - 1) as u32),
-                };
-                Recorded::Lock {
-                    at,
-                    task,
-                    thread,
-                    step,
-                    lock,
-                    holder,
-                }
-            }
+            tag::LOCK => Recorded::Lock {
+                at: self.tape_clock.next(input)?,
+                task: task(input)?,
+                thread: thread(input)?,
+                step: coded(input, record::lock_step_of, "a lock step of")?,
+                lock: coded(input, record::lock_kind_of, "a lock of kind")?,
+                // The holder's number + 1; 0 for none.
+                holder: (input.bounded(tasks + 1, "a lock's holder")?)
+                    .checked_sub(1)
+                    .map(|holder| holder as u32),
+            },
             tag::CALLER => Recorded::Caller {
                 at: self.tape_clock.next(input)?,
                 thread: thread(input)?,

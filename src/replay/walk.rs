@@ -221,17 +221,7 @@ impl live::Stepped for Stepping {
     fn task(&self, k: usize) -> Option<u32> {
         match self.walk.items.get(k)?.1 {
             Moment::Began(task) | Moment::Saw(task, _) => Some(task),
-            Moment::Tape(index) => match self.tape.get(index)? {
-                Recorded::Line { event, .. } => Some(event.task),
-                Recorded::WaitBegan { task, .. }
-                | Recorded::WaitEnded { task, .. }
-                | Recorded::Poll { task, .. }
-                | Recorded::Lock { task, .. } => Some(*task),
-                Recorded::Thread(_)
-                | Recorded::Caller { .. }
-                | Recorded::Finished { .. }
-                | Recorded::Stalled { .. } => None,
-            },
+            Moment::Tape(index) => self.tape.get(index)?.task(),
         }
     }
 

@@ -291,10 +291,13 @@ impl Log {
         if !self.tallying.load(std::sync::atomic::Ordering::Relaxed) {
             return;
         }
+        // On the run's own clock (tokio's, which a test may pause), read
+        // before the lock: as close to the wrapper's own reading, which the
+        // poll's `took` is measured from, as this side can be.
+        let at = self.since_start(Instant::now());
         let mut inner = self.lock();
         let Inner { tally, .. } = &mut *inner;
         if let Some(tally) = tally {
-            let at = self.since_start(Instant::now());
             BEGAN.set(Some((task, at)));
             tally.apply(task, ns(at), Change::Begin);
         }
@@ -413,16 +416,15 @@ impl PollFollower for Watcher {
             return;
         }
         // On the run's own clock (tokio's, which a test may pause): the
-        // poll began when a tally heard it begin, and returned now; without
-        // a tally, `took` ago.
-        let now = Instant::now();
-        let (began, took) = match BEGAN.take() {
-            Some((task, at)) if task == id => (at, self.0.since_start(now).saturating_sub(at)),
-            _ => (
-                self.0.since_start(now.checked_sub(took).unwrap_or(now)),
-                u64::try_from(took.as_nanos()).unwrap_or(u64::MAX),
-            ),
+        // poll began `took` ago, as a tally heard it begin.
+        let began = match BEGAN.take() {
+            Some((task, at)) if task == id => at,
+            _ => {
+                let now = Instant::now();
+                self.0.since_start(now.checked_sub(took).unwrap_or(now))
+            }
         };
+        let took = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
         self.0.note_ns(id, began, What::Polled { took, ready });
     }
     fn waker(&self, id: u32, waker: &Waker) -> Option<Waker> {
