@@ -6,8 +6,10 @@
 //! `--explain` narrator, the `--trace` writer), shows each line as the
 //! sink showed it, and concludes through the run's own exports (the
 //! summary in every `--format`, `--timeline`, `--svg`, `--png`), which
-//! read the recorded summary, lines, parks and observations. So a
-//! replay's JSON is the run's JSON, timings included.
+//! read the recorded summary, lines, parks and observations (and, past
+//! the cut-off, the run's census). So a replay's JSON is the run's JSON,
+//! timings included; its NDJSON state events are made again by the
+//! model's own tally from the recorded observations (`states`).
 //!
 //! The run's command line, read back from the recording, is parsed again
 //! and checked by the one constructor of every run's `Config`, with the
