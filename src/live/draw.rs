@@ -7,7 +7,8 @@
 //! counts; the legend. The glyphs and colours are those of `--timeline`,
 //! so a learner who has seen one reads the other.
 
-use super::{LaneState, Plan, Sample, Seen, Thread, span};
+use super::{LaneState, Plan, Seen, Thread, span};
+use crate::report::lanes::ThreadLane;
 use crate::report::palette::Role;
 use crate::state;
 use crate::vocab::{LockKind, Waiting};
@@ -37,14 +38,21 @@ const FIXED_ROWS: usize = 4;
 
 /// At most this many thread lanes; past that, the last one stands for the
 /// rest.
-const MAX_THREAD_ROWS: usize = 4;
+const MAX_THREAD_ROWS: usize = 6;
 
 impl ViewRows {
     /// The rows of a view for `plan` on a screen `screen` rows high.
     pub(crate) fn fit(plan: &Plan, screen: u16) -> ViewRows {
         let budget = usize::from(screen).saturating_sub(2).min(MAX_HEIGHT);
+        // Room for the lanes the run may need, and for the line that
+        // counts the workers parked all along; never more than half the
+        // rows the lanes share.
+        let idle_line = usize::from(plan.lanes.1 > 0);
         let threads = if plan.runtime {
-            plan.threads.clamp(1, MAX_THREAD_ROWS)
+            (plan.threads + idle_line)
+                .min(MAX_THREAD_ROWS)
+                .min(budget.saturating_sub(FIXED_ROWS) / 2)
+                .max(1)
         } else {
             0
         };
@@ -194,37 +202,54 @@ pub(crate) fn render(plan: &Plan, seen: &Seen, rows: ViewRows, area: Rect, buf: 
         y += 1;
     }
     if rows.threads > 0 {
-        let labels = thread_labels(plan, &now);
-        let shown = labels.len().min(rows.threads);
-        for (index, name) in labels.iter().enumerate().take(shown) {
+        // The lanes by the pictures' own rule, from what the threads were
+        // seen doing up to now: a thread gets a lane once seen at work.
+        let (lanes, idle) = seen.threads.lanes(now.at, plan.lanes, plan.pool_holds);
+        let top = y;
+        // The last row stands for every thread past it.
+        let rest = lanes.len() > rows.threads;
+        let shown = if rest { rows.threads - 1 } else { lanes.len() };
+        for thread in &lanes[..shown] {
             if y >= bottom {
                 break;
             }
-            // The last row stands for every thread past it.
-            let rest = index + 1 == rows.threads && labels.len() > rows.threads;
-            let names = if rest {
-                let more = labels.len() - index;
-                vec![
-                    format!("+{more} threads"),
-                    format!("+{more} more"),
-                    format!("+{more}"),
-                ]
-            } else {
-                short_labels(name)
-            };
+            let mut names = vec![thread.label.clone(), thread.short.clone()];
+            names.extend(short_labels(&thread.short));
             let name = fit_label(&names, label);
             lane(buf, y, &name, &|t| {
-                let sample = seen.at(t)?;
-                let state = if rest {
-                    most_common(sample.threads.iter().skip(index).map(|(s, _)| *s))?
-                } else {
-                    sample.threads.get(index)?.0
-                };
-                Some(thread_glyph(state))
+                thread_state(thread, t).map(thread_glyph)
             });
             y += 1;
         }
-        y += (rows.threads - shown) as u16;
+        if rest && y < bottom {
+            let more = lanes.len() - shown;
+            let names = [
+                format!("+{more} threads"),
+                format!("+{more} more"),
+                format!("+{more}"),
+            ];
+            let others = &lanes[shown..];
+            lane(buf, y, &fit_label(&names, label), &|t| {
+                most_common(others.iter().filter_map(|l| thread_state(l, t))).map(thread_glyph)
+            });
+        } else if let Some(note) =
+            crate::report::lanes::idle_note(idle).filter(|_| shown < rows.threads && y < bottom)
+        {
+            // The workers that did nothing a lane could show: one line, in
+            // the pictures' words.
+            let note = format!("… {note}");
+            buf.set_stringn(
+                area.x,
+                y,
+                ellipsized(&note, usize::from(area.width)),
+                usize::from(area.width),
+                Style::default(),
+            );
+        }
+        // The rows kept for lanes that no thread has needed yet stay
+        // blank, so the counts and the legend keep their place as lanes
+        // appear.
+        y = top + rows.threads as u16;
     }
     let width = usize::from(area.width);
     line(
@@ -309,11 +334,14 @@ fn fit_label(names: &[String], width: u16) -> String {
 }
 
 /// A thread lane's label and its shorter forms: `block_on thread`, then
-/// `block_on`, then `thread`.
+/// `block_on`, then `thread`; `pool thread 2`, `pool 2`, `p2`.
 fn short_labels(name: &str) -> Vec<String> {
     let mut names = vec![name.to_owned()];
     if let Some(n) = name.strip_prefix("worker ") {
         names.push(format!("w{n}"));
+    } else if let Some(n) = name.strip_prefix("pool thread ") {
+        names.push(format!("pool {n}"));
+        names.push(format!("p{n}"));
     } else if name.starts_with("took ") {
         names.push("took a core".to_owned());
         names.push("took".to_owned());
@@ -437,30 +465,23 @@ fn most_common(states: impl Iterator<Item = Thread>) -> Option<Thread> {
     (tally[best] > 0).then(|| [Thread::Running, Thread::Holding, Thread::Parked][best])
 }
 
-/// What each runtime thread lane is called, by the role it was seen in
-/// (as the pictures label it, `report::lanes`): `block_on thread` for the
-/// one thread of a current-thread runtime, and on a multi-thread one for
-/// the thread that polls joined tasks (no worker, so it never parks in
-/// tokio's hooks); `worker N` for the workers the runtime started with,
-/// seen first; and a thread seen in a worker's loop after them took a
-/// worker's core over (`block_in_place` moves it to a new thread). Which
-/// worker's, the view cannot tell as it goes; the pictures say it.
-fn thread_labels(plan: &Plan, now: &Sample) -> Vec<String> {
-    let workers = plan.threads.saturating_sub(usize::from(plan.joined));
-    let mut worker = 0;
-    now.threads
-        .iter()
-        .map(|&(_, parked_ever)| {
-            if plan.one_thread || (plan.joined && !parked_ever) {
-                "block_on thread".to_owned()
-            } else if worker < workers {
-                worker += 1;
-                format!("worker {worker}")
-            } else {
-                "took a worker's core".to_owned()
-            }
-        })
-        .collect()
+/// What `lane`'s thread was doing at `t`: held in a blocking call,
+/// running, or parked; nothing before it was first seen at work (a pool
+/// thread, or one that took a core over, may not have existed yet).
+fn thread_state(lane: &ThreadLane, t: Duration) -> Option<Thread> {
+    let within = |list: &[(Duration, Duration)]| list.iter().any(|&(a, b)| a <= t && t <= b);
+    // (A thread seen only parking, which the rule still gives a lane,
+    // is drawn parked throughout, as the pictures draw it.)
+    let first = lane.busy.first().map_or(Duration::ZERO, |b| b.0);
+    if t < first {
+        None
+    } else if within(&lane.held) {
+        Some(Thread::Holding)
+    } else if within(&lane.busy) {
+        Some(Thread::Running)
+    } else {
+        Some(Thread::Parked)
+    }
 }
 
 /// The parts of the counts row, most needed first: `3 of 10 done`, `1
@@ -593,6 +614,8 @@ fn legend(plan: &Plan) -> [Vec<LegendItem>; 2] {
         ];
         if plan.waiting == Waiting::Blocked {
             row.push(item(Role::Held, " held in a blocking call", " held", ""));
+        } else if plan.waiting == Waiting::Offloaded && plan.pool_holds {
+            row.push(item(Role::Held, " held by a pool call", " held", ""));
         } else if plan.lock == Some(LockKind::Std) {
             row.push(item(Role::Held, " held in std's lock()", " held", ""));
         }

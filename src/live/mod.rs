@@ -9,6 +9,13 @@
 //!   being watched. Only the first [`MAX_LANES`]
 //!   tasks keep their own times (they get a lane each); every other task is
 //!   only counted, and the view draws the rest as one density band.
+//! - [`Threads`] (`threads`): what each thread was seen doing (its lines
+//!   and parks from [`Follow`], its polls and the calls that held it or
+//!   ran on it from the model's log), kept small as it comes; the thread
+//!   lanes are made of it, at each frame, by the pictures' own rule
+//!   ([`crate::report::lanes::thread_lanes`]), so a lane and its role
+//!   (`worker 2`, `took worker 1's core`, `pool thread 1`) come from what
+//!   was observed, never from the plan.
 //! - `draw` (with the cargo feature `live`): a pure function from what the
 //!   view has seen ([`Seen`]) to a ratatui buffer: the lanes, the thread
 //!   lanes, the counts line and the legend.
@@ -41,8 +48,10 @@ mod screen;
 mod start;
 #[cfg(feature = "live")]
 mod step;
+mod threads;
 
 use crate::events::{Follower, RunEvent};
+use crate::report::lanes::Driver;
 use crate::state::{self, LaneChange, Log};
 use crate::vocab::{LockKind, LockStep, Phase, Waiting, Work};
 use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
@@ -63,6 +72,7 @@ pub(crate) use imp::{View, step};
 /// Whether this build draws the view (the cargo feature `live`).
 pub(crate) const ENABLED: bool = imp::ENABLED;
 pub(crate) use start::{plan, start, tally};
+pub(crate) use threads::Threads;
 
 /// Checks that this build can draw `--live` when `config` asks for it: a
 /// usage error of `config`'s kind if not. Called after `config`'s own
@@ -91,15 +101,27 @@ impl Follower for Follow {
         _out: &mut dyn std::io::Write,
     ) -> std::io::Result<()> {
         match *event {
-            RunEvent::Line { event, .. } => self.0.line(event.phase, event.thread),
+            RunEvent::Line { event, .. } => {
+                self.0.line(event.phase, event.thread);
+                self.0
+                    .seen_threads
+                    .line(event.at, event.task, event.phase, event.thread);
+            }
             // A failed wait prints why instead of its last line, and no
             // `Line` follows: the task is over all the same.
             RunEvent::WaitEnded {
+                at,
+                task,
                 thread,
                 failed: true,
-                ..
-            } => self.0.line(Phase::Last, thread),
-            RunEvent::Thread(park) => self.0.park(park.thread, park.parked),
+            } => {
+                self.0.line(Phase::Last, thread);
+                self.0.seen_threads.line(at, task, Phase::Last, thread);
+            }
+            RunEvent::Thread(park) => {
+                self.0.park(park.thread, park.parked);
+                self.0.seen_threads.with(|threads| threads.park(park));
+            }
             RunEvent::Lock {
                 thread,
                 step,
@@ -157,11 +179,17 @@ pub(crate) struct Plan {
     pub(crate) runtime: bool,
     /// Whether one thread runs every task (a current-thread runtime).
     pub(crate) one_thread: bool,
-    /// Whether the tasks are joined under `block_on` on a multi-thread
-    /// runtime: the thread that polls them is then not a worker.
-    pub(crate) joined: bool,
-    /// How many runtime threads to make room for.
+    /// How many thread lanes the run may need, to make room for: its
+    /// runtime's threads, and the pool threads or the threads that take a
+    /// core over that it may start. Room only: which lanes are drawn comes
+    /// from what the run is seen doing ([`Threads`]).
     pub(crate) threads: usize,
+    /// What drives the tasks and with how many workers, for the rule that
+    /// names the thread lanes (`crate::report::lanes`).
+    pub(crate) lanes: (Driver, usize),
+    /// Whether a pool call holds its pool thread (a sleep) rather than
+    /// running code on it (a spin).
+    pub(crate) pool_holds: bool,
     /// About how long the run will take, for the first time axis: the view
     /// widens the axis when the run outlasts it.
     pub(crate) expected: Duration,
@@ -197,13 +225,12 @@ const WALL: u64 = u64::MAX;
 const HOLDING: u8 = 1;
 const PARKED: u8 = 2;
 
-/// A runtime thread's slot: its number (0 while free), its state, and
-/// whether it ever parked (the thread inside `block_on` of a multi-thread
-/// runtime never does: tokio's park hooks fire on workers only).
+/// A runtime thread's slot: its number (0 while free) and its state now,
+/// which says whether a thread that could fire a timer is parked (the
+/// lanes come from [`Threads`]).
 struct ThreadSlot {
     id: AtomicU32,
     state: AtomicU8,
-    parked_ever: AtomicU8,
 }
 
 /// What the run tells the view, updated by the sink as events happen and
@@ -232,6 +259,8 @@ pub(crate) struct LiveState {
     /// The task-state model's log, with its tally of every task's state
     /// now: what the lanes and the counts show.
     log: OnceLock<Arc<Log>>,
+    /// What each thread was seen doing: the thread lanes.
+    seen_threads: Arc<threads::ThreadRecord>,
 }
 
 impl LiveState {
@@ -247,15 +276,23 @@ impl LiveState {
             threads: std::array::from_fn(|_| ThreadSlot {
                 id: AtomicU32::new(0),
                 state: AtomicU8::new(RUNNING),
-                parked_ever: AtomicU8::new(0),
             }),
             log: OnceLock::new(),
+            seen_threads: Arc::default(),
         }
     }
 
-    /// Reads the task states from `log`'s tally from now on.
+    /// Reads the task states from `log`'s tally from now on, and hears of
+    /// its polls and calls for the thread lanes.
     pub(crate) fn attach(&self, log: Arc<Log>) {
+        log.watch_threads(Arc::clone(&self.seen_threads) as Arc<dyn state::ThreadWatch>);
         let _ = self.log.set(log);
+    }
+
+    /// What a recorded run's threads were seen doing, told by a replay
+    /// (`crate::replay`), as the model's log tells a run's.
+    pub(crate) fn saw_thread(&self, event: &state::Observed) {
+        self.seen_threads.with(|threads| threads.saw(event));
     }
 
     /// The model's changes of the task in lane `lane` (from 0) so far.
@@ -290,10 +327,12 @@ impl LiveState {
     }
 
     /// Adds what the view sees now to `seen`: a sample of the counts and
-    /// threads, and the changes of the first `lanes` tasks.
+    /// threads, the changes of the first `lanes` tasks, and what the
+    /// threads were seen doing.
     pub(crate) fn look(&self, seen: &mut Seen, lanes: usize) {
         seen.push(self.sample());
         seen.lanes = (0..lanes).map(|lane| self.lane(lane)).collect();
+        seen.threads = self.seen_threads.snapshot();
     }
 
     /// A task printed its `phase` line on runtime thread `thread`.
@@ -346,9 +385,6 @@ impl LiveState {
     /// Runtime thread `thread` parked (`true`) or woke up.
     pub(crate) fn park(&self, thread: u32, parked: bool) {
         if let Some(slot) = self.slot(thread) {
-            if parked {
-                slot.parked_ever.store(1, Ordering::Relaxed);
-            }
             slot.state
                 .store(if parked { PARKED } else { RUNNING }, Ordering::Relaxed);
         }
@@ -393,13 +429,10 @@ impl LiveState {
             if slot.id.load(Ordering::Acquire) == 0 {
                 break;
             }
-            threads.push((
-                Thread::from_u8(slot.state.load(Ordering::Relaxed)),
-                slot.parked_ever.load(Ordering::Relaxed) == 1,
-            ));
+            threads.push(Thread::from_u8(slot.state.load(Ordering::Relaxed)));
         }
         let at = self.elapsed();
-        let timers_free = threads.iter().any(|(t, _)| *t == Thread::Parked);
+        let timers_free = threads.contains(&Thread::Parked);
         Sample {
             at,
             started: self.started.load(Ordering::Relaxed),
@@ -426,8 +459,8 @@ pub(crate) struct Sample {
     pub(crate) done: u32,
     /// Tasks waiting for the lock: asked, not got.
     pub(crate) in_lock: u32,
-    /// Each runtime thread's state, and whether it ever parked.
-    pub(crate) threads: Vec<(Thread, bool)>,
+    /// Each runtime thread's state.
+    pub(crate) threads: Vec<Thread>,
     /// How many tasks were in each state, by the model's tally.
     pub(crate) model: state::Counts,
 }
@@ -436,7 +469,7 @@ impl Sample {
     /// Whether a thread that could fire a timer was parked: only then is a
     /// sleep past its deadline merely late, not overdue.
     pub(crate) fn timers_free(&self) -> bool {
-        self.threads.iter().any(|(t, _)| *t == Thread::Parked)
+        self.threads.contains(&Thread::Parked)
     }
 }
 
@@ -461,6 +494,8 @@ pub(crate) struct Seen {
     pub(crate) samples: Vec<Sample>,
     /// The model's changes of the first tasks, one list per lane.
     pub(crate) lanes: Vec<Vec<LaneChange>>,
+    /// What the threads were seen doing: the thread lanes.
+    pub(crate) threads: Threads,
 }
 
 /// The longest history kept before it is thinned.
@@ -564,8 +599,9 @@ mod tests {
             work: Work::Sleep,
             runtime: true,
             one_thread: true,
-            joined: false,
             threads: 1,
+            lanes: (Driver::CurrentThread, 0),
+            pool_holds: true,
             expected: ms(1000),
             color: false,
         }
@@ -578,13 +614,13 @@ mod tests {
         state.line(Phase::First, 7);
         let sample = state.sample();
         assert_eq!((sample.started, sample.done), (1, 0));
-        assert_eq!(sample.threads, [(Thread::Holding, false)]);
+        assert_eq!(sample.threads, [Thread::Holding]);
         state.line(Phase::Last, 7);
         state.park(7, true);
         state.line(Phase::First, 7);
         let sample = state.sample();
         assert_eq!((sample.started, sample.done), (2, 1));
-        assert_eq!(sample.threads, [(Thread::Holding, true)]);
+        assert_eq!(sample.threads, [Thread::Holding]);
         // A told clock (a replay's) is read instead of the wall clock.
         state.tell(ms(250));
         assert_eq!(state.sample().at, ms(250));
@@ -592,10 +628,7 @@ mod tests {
         let state = LiveState::new(Waiting::Free);
         state.line(Phase::First, 3);
         state.park(4, true);
-        assert_eq!(
-            state.sample().threads,
-            [(Thread::Running, false), (Thread::Parked, true)]
-        );
+        assert_eq!(state.sample().threads, [Thread::Running, Thread::Parked]);
     }
 
     #[test]
@@ -607,28 +640,22 @@ mod tests {
         state.lock_step(7, LockStep::Asked, LockKind::Std, false);
         state.lock_step(7, LockStep::Got, LockKind::Std, false);
         state.line(Phase::First, 7);
-        assert_eq!(state.sample().threads, [(Thread::Running, false)]);
+        assert_eq!(state.sample().threads, [Thread::Running]);
         state.lock_step(7, LockStep::Asked, LockKind::Std, true);
         let sample = state.sample();
         assert_eq!((sample.started, sample.in_lock), (1, 1));
-        assert_eq!(sample.threads, [(Thread::Holding, false)]);
+        assert_eq!(sample.threads, [Thread::Holding]);
         // Getting it gives the thread back.
         state.lock_step(7, LockStep::Got, LockKind::Std, false);
         assert_eq!(state.sample().in_lock, 0);
-        assert_eq!(state.sample().threads, [(Thread::Running, false)]);
+        assert_eq!(state.sample().threads, [Thread::Running]);
 
         // tokio: waiting for the lock returns Pending, so the thread is not
         // held, and the task is drawn waiting for the lock, not ready.
         let state = LiveState::new(Waiting::Free);
         state.lock_step(7, LockStep::Asked, LockKind::Tokio, true);
         assert_eq!(state.sample().in_lock, 1);
-        assert!(
-            !state
-                .sample()
-                .threads
-                .iter()
-                .any(|&(thread, _)| thread == Thread::Holding)
-        );
+        assert!(!state.sample().threads.contains(&Thread::Holding));
     }
 
     /// A tally fed by the model's watcher, on tokio's paused clock.

@@ -511,11 +511,14 @@ impl Tracked {
         let width = usize::from(size.width.max(1));
         let mut rows = 0usize;
         for line in lines.split(|&b| b == b'\n') {
-            let text = String::from_utf8_lossy(line);
-            let columns = if text.is_ascii() {
-                text.len()
+            // The colours of `--explain`'s dim narration take no column:
+            // counted as columns, a narration line a few short of the width
+            // took two rows here, and the view was drawn a row too low,
+            // leaving a blank row in the scrolled output.
+            let columns = if line.is_ascii() && !line.contains(&0x1b) {
+                line.len()
             } else {
-                ratatui::text::Span::raw(text.as_ref()).width()
+                crate::wrap::width(&String::from_utf8_lossy(line))
             };
             rows += columns.div_ceil(width).max(1);
         }
@@ -616,6 +619,20 @@ mod tests {
             .write_lines("日本語日本語\n".as_bytes(), size)
             .unwrap();
         assert_eq!(backend.cursor, Position::new(0, 13));
+        // Colour codes take no column: 10 dim columns fill one row.
+        backend
+            .write_lines(
+                format!("\x1b[2m{}\x1b[0m\n", "│".repeat(10)).as_bytes(),
+                size,
+            )
+            .unwrap();
+        backend
+            .write_lines(
+                format!("\x1b[2m{}\x1b[0m\n", "z".repeat(10)).as_bytes(),
+                size,
+            )
+            .unwrap();
+        assert_eq!(backend.cursor, Position::new(0, 15));
         backend.write_lines(&b"line\n".repeat(100), size).unwrap();
         assert_eq!(backend.cursor, Position::new(0, 29), "at the bottom row");
         backend.write_lines(b"", size).unwrap();

@@ -2,6 +2,7 @@
 
 use super::{LiveState, Plan, View};
 use crate::config::Config;
+use crate::report::lanes::Driver;
 use crate::state::Birth;
 use crate::vocab::{LockKind, Mode, Runtime, Waiting, Work};
 use std::io::{self, IsTerminal, Write};
@@ -57,14 +58,20 @@ pub(crate) fn tally(config: &Config) -> (u32, Birth, usize) {
 pub(crate) fn plan(config: &Config) -> Plan {
     let way = config.way;
     let tasks = u64::from(config.tasks);
-    let (driver, threads, one_thread, joined) = match way.runtime {
-        _ if way.mode == Mode::Threads => ("a thread per task".to_owned(), 0, false, false),
-        None => ("a thread per task".to_owned(), 0, false, false),
-        Some(Runtime::CurrentThread) => ("current-thread runtime".to_owned(), 1, true, false),
+    let (driver, runtime_threads, lanes) = match way.runtime {
+        _ if way.mode == Mode::Threads => ("a thread per task".to_owned(), 0, (Driver::None, 0)),
+        None => ("a thread per task".to_owned(), 0, (Driver::None, 0)),
+        Some(Runtime::CurrentThread) => (
+            "current-thread runtime".to_owned(),
+            1,
+            (Driver::CurrentThread, 0),
+        ),
         Some(Runtime::MultiThread(k)) if way.spawn => {
-            (format!("{k} workers, spawned"), k, false, false)
+            (format!("{k} workers, spawned"), k, (Driver::Spawned, k))
         }
-        Some(Runtime::MultiThread(k)) => (format!("{k} workers, joined"), k + 1, false, true),
+        Some(Runtime::MultiThread(k)) => {
+            (format!("{k} workers, joined"), k + 1, (Driver::Joined, k))
+        }
     };
     // How many delays the run takes, one after another: the first axis.
     let turns = match (way.mode, way.runtime) {
@@ -77,6 +84,17 @@ pub(crate) fn plan(config: &Config) -> Plan {
         (Mode::Blocking | Mode::BlockInPlace, _) => tasks,
         (Mode::SpawnBlocking, _) => tasks.div_ceil(way.blocking_threads.unwrap_or(1).max(1) as u64),
     };
+    let tasks_usize = usize::try_from(config.tasks).unwrap_or(usize::MAX);
+    // Room for the threads the run may start besides its runtime's: the
+    // pool's (as many as it may have, no more than the calls), or the
+    // threads that take a blocked worker's core over (one per blocking
+    // call at most). How many it does start is seen, not assumed.
+    let more = match way.mode {
+        Mode::SpawnBlocking => way.blocking_threads.unwrap_or(tasks_usize).min(tasks_usize),
+        Mode::BlockInPlace if way.spawn => tasks_usize,
+        _ => 0,
+    };
+    let threads = runtime_threads.saturating_add(more);
     let expected = config
         .delay
         .saturating_mul(u32::try_from(turns).unwrap_or(u32::MAX))
@@ -96,9 +114,10 @@ pub(crate) fn plan(config: &Config) -> Plan {
         waiting: Waiting::of(way.mode, config.work),
         work: config.work,
         runtime: way.runtime.is_some() && way.mode != Mode::Threads,
-        one_thread,
-        joined,
+        one_thread: lanes.0 == Driver::CurrentThread,
         threads,
+        lanes,
+        pool_holds: config.work != Work::Spin,
         expected,
         color: config.term.color,
     }

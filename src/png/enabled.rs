@@ -151,18 +151,10 @@ mod tests {
             let png = render(&svg).unwrap();
             let pixmap = decode(&png);
             let doc = roxmltree::Document::parse(&svg).unwrap();
-            // The viewBox gives the size: the compare slide has no other.
-            let view_box: Vec<f32> = doc
-                .root_element()
-                .attribute("viewBox")
-                .unwrap()
-                .split(' ')
-                .map(|n| n.parse().unwrap())
-                .collect();
-            let (width, height) = (view_box[2], view_box[3]);
+            let (width, height) = crate::report::svg::view_box(&doc);
             assert_eq!(pixmap.width(), 2400, "{}", path.display());
             assert_eq!(
-                pixmap.height() as f32,
+                f64::from(pixmap.height()),
                 (height * 2400.0 / width).round(),
                 "{}",
                 path.display()

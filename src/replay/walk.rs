@@ -34,10 +34,12 @@ const MAX_LINE: usize = 4096;
 pub(super) enum Moment {
     /// The tape's event at this index.
     Tape(usize),
-    /// A poll of this task began (a task whose polls the tape lacks).
-    Began(u32),
-    /// The model observed this of this task (a `Polled` when it returned).
-    Saw(u32, What),
+    /// A poll of this task began (a task whose polls the tape lacks), on
+    /// this thread.
+    Began(u32, u32),
+    /// The model observed this of this task (a `Polled` when it returned),
+    /// on this thread.
+    Saw(u32, What, u32),
 }
 
 /// The recording's events and observations, merged in time order.
@@ -62,13 +64,13 @@ impl Walk {
                 What::Line { .. } => {}
                 What::Polled { .. } | What::Woken if by_tape => {}
                 What::Polled { took, .. } => {
-                    seen.push((at, Moment::Began(e.task)));
+                    seen.push((at, Moment::Began(e.task, e.thread)));
                     seen.push((
                         at.saturating_add(Duration::from_nanos(took)),
-                        Moment::Saw(e.task, e.what),
+                        Moment::Saw(e.task, e.what, e.thread),
                     ));
                 }
-                what => seen.push((at, Moment::Saw(e.task, what))),
+                what => seen.push((at, Moment::Saw(e.task, what, e.thread))),
             }
         }
         // Stable: what happened at one moment keeps its observed order.
@@ -113,17 +115,51 @@ impl Feed {
     /// An item that is not the tape's, at `at`.
     pub(super) fn saw(&self, at: Duration, item: Moment) {
         match item {
-            Moment::Began(task) => self.log.replayed(at, task, None),
-            Moment::Saw(task, what) => self.log.replayed(at, task, Some(what)),
+            Moment::Began(task, thread) => {
+                self.log.replayed(at, task, None);
+                self.saw_thread(at, task, thread, None);
+            }
+            Moment::Saw(task, what, thread) => {
+                self.log.replayed(at, task, Some(what));
+                self.saw_thread(at, task, thread, Some(what));
+            }
             Moment::Tape(_) => {}
         }
     }
 
+    /// Tells the view's thread lanes what was seen on `thread`: a poll's
+    /// start (`None`) or `what` (a poll's return is told at its start).
+    fn saw_thread(&self, at: Duration, task: u32, thread: u32, what: Option<What>) {
+        let what = match what {
+            None => What::Polled {
+                took: 0,
+                ready: false,
+            },
+            Some(What::Polled { .. }) => return,
+            Some(what) => what,
+        };
+        self.live.saw_thread(&Observed {
+            at: u64::try_from(at.as_nanos()).unwrap_or(u64::MAX),
+            task,
+            thread,
+            what,
+        });
+    }
+
     /// The model's part of a tape event: a narrated task's poll or wake.
     pub(super) fn tape(&self, recorded: &Recorded) {
-        if let Recorded::Poll { at, task, step, .. } = *recorded {
+        if let Recorded::Poll {
+            at,
+            task,
+            step,
+            thread,
+        } = *recorded
+        {
             let what = match step {
-                PollStep::Began => None,
+                PollStep::Began => {
+                    self.saw_thread(at, task, thread, None);
+                    None
+                }
                 PollStep::Ended { took, ready } => Some(What::Polled {
                     took: u64::try_from(took.as_nanos()).unwrap_or(u64::MAX),
                     ready,
@@ -220,7 +256,7 @@ impl live::Stepped for Stepping {
 
     fn task(&self, k: usize) -> Option<u32> {
         match self.walk.items.get(k)?.1 {
-            Moment::Began(task) | Moment::Saw(task, _) => Some(task),
+            Moment::Began(task, _) | Moment::Saw(task, _, _) => Some(task),
             Moment::Tape(index) => self.tape.get(index)?.task(),
         }
     }
@@ -266,8 +302,8 @@ impl Stepping {
     /// A few words on a step the narration says nothing of.
     fn caption(&self, item: Moment) -> String {
         match item {
-            Moment::Began(task) => format!("task {task} is polled"),
-            Moment::Saw(task, what) => match what {
+            Moment::Began(task, _) => format!("task {task} is polled"),
+            Moment::Saw(task, what, _) => match what {
                 What::Polled { ready: true, .. } => {
                     format!("task {task}'s poll returns Ready: task {task} is done")
                 }
@@ -400,11 +436,11 @@ mod tests {
             walk.items,
             [
                 (ms(0), Moment::Tape(0)),
-                (ms(1), Moment::Saw(1, armed)),
+                (ms(1), Moment::Saw(1, armed, 1)),
                 (ms(2), Moment::Tape(1)),
-                (ms(3), Moment::Began(2)),
-                (ms(3), Moment::Saw(2, What::Woken)),
-                (ms(4), Moment::Saw(2, returned)),
+                (ms(3), Moment::Began(2, 1)),
+                (ms(3), Moment::Saw(2, What::Woken, 1)),
+                (ms(4), Moment::Saw(2, returned, 1)),
                 (ms(9), Moment::Tape(2)),
             ]
         );

@@ -106,6 +106,11 @@ pub(crate) fn command_line(summary: &Summary) -> String {
     if summary.spawn {
         line.push_str(" --spawn");
     }
+    // The pool's size decides how many calls run at once, and so what the
+    // lanes show (calls queued, pool threads).
+    if let Some(threads) = summary.blocking_threads {
+        let _ = write!(line, " --blocking-threads {threads}");
+    }
     if summary.work != crate::vocab::Work::Sleep {
         let _ = write!(line, " --work {}", summary.work.name());
     }

@@ -16,12 +16,13 @@ mod threads;
 
 use super::Summary;
 use super::marks::Marks;
+use super::palette::Role;
 use crate::state::{Birth, Model};
 pub(crate) use crate::state::{Span, TaskState as State};
-use crate::vocab::{Event, LockKind, Park, Phase, RuntimeKind, Waiting, Work};
+use crate::vocab::{Demo, Event, LockKind, Park, Phase, RuntimeKind, Waiting, Work};
 use std::time::Duration;
-pub(crate) use threads::{Driver, ThreadLane};
-use threads::{Seen, hold, thread_lanes};
+pub(crate) use threads::{Driver, Kind, ThreadLane};
+pub(crate) use threads::{Seen, hold, thread_lanes};
 
 /// The spans of one task of a run that reported only its lines (a Python
 /// row): between its two lines it waited in the row's own way (the only
@@ -135,11 +136,7 @@ impl Lanes {
     /// along (the workers of a joined run never see a task): `2 workers
     /// parked all along`.
     pub(crate) fn idle_note(&self) -> Option<String> {
-        match self.idle_workers {
-            0 => None,
-            1 => Some("1 worker parked all along".to_owned()),
-            n => Some(format!("{n} workers parked all along")),
-        }
+        idle_note(self.idle_workers)
     }
 
     /// Whether a span in `state` was handed out for drawing.
@@ -159,6 +156,73 @@ impl Lanes {
             .fold(self.drawn.get(), |bits, s| bits | 1 << s.state as u16);
         self.drawn.set(drawn);
         spans
+    }
+}
+
+/// The legend's entries for what `threads` drew, in legend order: each
+/// role, in the words of the kind of thread that drew it. A pool thread's
+/// call is its job, so it is "running a task's call", not "held"; the
+/// `block_on` thread that no hook reports is "not polling" between its
+/// polls, not parked.
+pub(crate) fn thread_legend(
+    threads: &[ThreadLane],
+    (demo, work): (Demo, Work),
+) -> Vec<(Role, &'static str)> {
+    let any = |kinds: &[Kind], drew: &dyn Fn(&ThreadLane) -> bool| {
+        threads.iter().any(|t| kinds.contains(&t.kind) && drew(t))
+    };
+    let runtime = [Kind::Runtime, Kind::Unhooked];
+    let mut entries = Vec::new();
+    let mut push = |shown: bool, role: Role, words: &'static str| {
+        if shown && !entries.contains(&(role, words)) {
+            entries.push((role, words));
+        }
+    };
+    push(
+        any(&runtime, &|_| true),
+        Role::Running,
+        Role::Running.meaning(demo, work),
+    );
+    push(
+        any(&[Kind::Pool], &|t| !t.running().is_empty()),
+        Role::Running,
+        Role::Running.on_pool_thread(demo, work),
+    );
+    push(
+        any(&runtime, &|t| !t.held.is_empty()),
+        Role::Held,
+        Role::Held.meaning(demo, work),
+    );
+    push(
+        any(&[Kind::Pool], &|t| !t.held.is_empty()),
+        Role::Held,
+        Role::Held.on_pool_thread(demo, work),
+    );
+    push(
+        any(&[Kind::Runtime], &|_| true),
+        Role::Parked,
+        Role::Parked.meaning(demo, work),
+    );
+    push(
+        any(&[Kind::Pool], &|_| true),
+        Role::Parked,
+        Role::Parked.on_pool_thread(demo, work),
+    );
+    push(
+        any(&[Kind::Unhooked], &|_| true),
+        Role::NotPolling,
+        Role::NotPolling.meaning(demo, work),
+    );
+    entries
+}
+
+/// The line that counts `idle` workers left without a lane (see
+/// [`Lanes::idle_note`]); also the live view's.
+pub(crate) fn idle_note(idle: usize) -> Option<String> {
+    match idle {
+        0 => None,
+        1 => Some("1 worker parked all along".to_owned()),
+        n => Some(format!("{n} workers parked all along")),
     }
 }
 
@@ -247,6 +311,51 @@ mod tests {
         let spans = line_spans(&marks(5, None), Waiting::Free, (ms(900), false));
         assert_eq!(spans.len(), 1, "not queued on a thread of its own");
         assert_eq!((spans[0].to, spans[0].state), (ms(900), State::Sleeping));
+    }
+
+    /// A pool thread runs a task's call: the legend says so in its own
+    /// words, and "runtime thread held" only of a runtime thread that a
+    /// call held; block_on's thread with no hook is "between polls".
+    #[test]
+    fn the_legend_words_each_lane_by_its_kind() {
+        let lane = |kind, held: bool| ThreadLane {
+            label: String::new(),
+            short: String::new(),
+            kind,
+            from: Duration::ZERO,
+            busy: vec![(ms(0), ms(10))],
+            held: if held {
+                vec![(ms(0), ms(10))]
+            } else {
+                Vec::new()
+            },
+        };
+        let words = |lanes: &[ThreadLane]| -> Vec<&'static str> {
+            thread_legend(lanes, (Demo::Count, Work::Sleep))
+                .into_iter()
+                .map(|(_, words)| words)
+                .collect()
+        };
+        let pool = words(&[lane(Kind::Runtime, false), lane(Kind::Pool, true)]);
+        assert_eq!(
+            pool,
+            [
+                "runtime thread running code",
+                "pool thread running a task's blocking call (no CPU)",
+                "runtime thread parked (idle)",
+                "pool thread between calls",
+            ]
+        );
+        let held = words(&[lane(Kind::Runtime, true)]);
+        assert!(held.contains(&"runtime thread held in a blocking call (no CPU)"));
+        let joined = words(&[lane(Kind::Unhooked, false)]);
+        assert_eq!(
+            joined,
+            [
+                "runtime thread running code",
+                "block_on thread between polls (no park hook: not observed)",
+            ]
+        );
     }
 
     fn marks(first: u64, last: Option<u64>) -> Marks {

@@ -51,24 +51,44 @@ pub(crate) fn peak_overlap(events: &[Event]) -> u32 {
     peak
 }
 
+/// Made-up lines for the pictures' tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use crate::vocab::testing::event;
+    use crate::vocab::{Event, Phase};
+
+    /// The lines of tasks that each wait once: task `n` (from 1) prints
+    /// its first line at `waits[n - 1].0` ms and its last at `.1` ms, on
+    /// thread `.2`. In the order a run records them: by time, and at one
+    /// instant a wait that ends before one that begins (the thread prints
+    /// the last line, then polls the next task).
+    pub(crate) fn waits(waits: &[(u64, u64, u32)]) -> Vec<Event> {
+        let mut lines: Vec<Event> = (1..)
+            .zip(waits)
+            .flat_map(|(task, &(from, to, thread))| {
+                [
+                    event(from, task, Phase::First, thread),
+                    event(to, task, Phase::Last, thread),
+                ]
+            })
+            .collect();
+        lines.sort_by_key(|e| (e.at, e.phase == Phase::First, e.task));
+        lines
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
+    use crate::vocab::testing::event;
 
     #[test]
     fn each_task_gets_its_own_two_lines() {
-        let event = |ms, task, phase| Event {
-            at: Duration::from_millis(ms),
-            task,
-            phase,
-            thread: 1,
-        };
         let events = [
-            event(0, 2, Phase::First),
-            event(0, 1, Phase::First),
-            event(5, 3, Phase::First),
-            event(10, 1, Phase::Last),
+            event(0, 2, Phase::First, 1),
+            event(0, 1, Phase::First, 1),
+            event(5, 3, Phase::First, 1),
+            event(10, 1, Phase::Last, 1),
         ];
         let marks = per_task(&events, 2);
         assert_eq!(marks.len(), 2, "task 3 is past the rows asked for");
@@ -77,29 +97,15 @@ mod tests {
         assert_eq!(marks[1].first, Some(events[0]));
         assert_eq!(marks[1].last, None, "task 2 never finished");
     }
+
     #[test]
     fn the_peak_overlap_counts_the_waits_in_flight() {
-        let line = |ms: u64, task: u32, phase: Phase| Event {
-            at: Duration::from_millis(ms),
-            task,
-            phase,
-            thread: 1,
-        };
         // gather: both start, then both end.
-        let gathered = [
-            line(0, 1, Phase::First),
-            line(0, 2, Phase::First),
-            line(100, 1, Phase::Last),
-            line(100, 2, Phase::Last),
-        ];
+        let gathered = testing::waits(&[(0, 100, 1), (0, 100, 1)]);
         assert_eq!(peak_overlap(&gathered), 2);
         // time.sleep: one after another, even when recorded out of order.
-        let blocked = [
-            line(101, 2, Phase::First),
-            line(100, 1, Phase::Last),
-            line(0, 1, Phase::First),
-            line(201, 2, Phase::Last),
-        ];
+        let mut blocked = testing::waits(&[(0, 100, 1), (101, 201, 1)]);
+        blocked.reverse();
         assert_eq!(peak_overlap(&blocked), 1);
         assert_eq!(peak_overlap(&[]), 0);
     }

@@ -36,11 +36,15 @@ pub(crate) enum Role {
     Held,
     /// A runtime thread parked, with nothing to run.
     Parked,
+    /// A thread that polls tasks but has no park hook (a multi-thread
+    /// runtime's `block_on` caller), between its polls: whether it slept
+    /// there was not observed, so it is drawn as neither busy nor parked.
+    NotPolling,
 }
 
 impl Role {
     /// Every role, in legend order.
-    pub(crate) const ALL: [Role; 12] = [
+    pub(crate) const ALL: [Role; 13] = [
         Role::Line,
         Role::Wait(Waiting::Free),
         Role::Wait(Waiting::Blocked),
@@ -53,6 +57,7 @@ impl Role {
         Role::Running,
         Role::Held,
         Role::Parked,
+        Role::NotPolling,
     ];
 
     /// The role that draws a task in `state`, in a run whose waits are
@@ -92,13 +97,16 @@ impl Role {
             // the thread's side, set apart from the task that holds it.
             Role::Held => "#eb9a98",
             Role::Parked => "#e8e8e8",
+            // The page's own white: nothing known is drawn there (the SVG
+            // outlines it, so that the lane still shows).
+            Role::NotPolling => "#ffffff",
         }
     }
 
     /// Its colour on a terminal; `None` keeps the terminal's foreground.
     pub(crate) const fn ansi(self) -> Option<AnsiColor> {
         match self {
-            Role::Line | Role::Running | Role::Parked => None,
+            Role::Line | Role::Running | Role::Parked | Role::NotPolling => None,
             Role::Wait(Waiting::Free) => Some(AnsiColor::Green),
             Role::Wait(Waiting::Blocked) | Role::Held => Some(AnsiColor::Red),
             Role::Wait(Waiting::Offloaded) => Some(AnsiColor::Blue),
@@ -133,6 +141,7 @@ impl Role {
             Role::Running => 'x',
             Role::Held => 'H',
             Role::Parked => '_',
+            Role::NotPolling => '-',
         }
     }
 
@@ -165,6 +174,19 @@ impl Role {
             }
             Role::Held => "runtime thread held in a blocking call (no CPU)",
             Role::Parked => "runtime thread parked (idle)",
+            Role::NotPolling => "block_on thread between polls (no park hook: not observed)",
+        }
+    }
+
+    /// What it means on a blocking-pool thread's lane, where it differs:
+    /// the pool thread runs a task's call as its job, so the call does not
+    /// *hold* it, and it is no runtime thread.
+    pub(crate) const fn on_pool_thread(self, demo: Demo, work: Work) -> &'static str {
+        match self {
+            Role::Running => "pool thread running a task's call",
+            Role::Held => "pool thread running a task's blocking call (no CPU)",
+            Role::Parked => "pool thread between calls",
+            other => other.meaning(demo, work),
         }
     }
 }

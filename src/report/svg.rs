@@ -68,6 +68,20 @@ pub(crate) fn taller_than_a_slide(panels: &[Panel]) -> Option<f64> {
     (!grid.fits).then_some(grid.height)
 }
 
+/// The width and height a picture's `viewBox` gives it: the size of the
+/// compare slide, which has no other.
+#[cfg(test)]
+pub(crate) fn view_box(doc: &roxmltree::Document) -> (f64, f64) {
+    let numbers: Vec<f64> = doc
+        .root_element()
+        .attribute("viewBox")
+        .unwrap()
+        .split(' ')
+        .map(|n| n.parse().unwrap())
+        .collect();
+    (numbers[2], numbers[3])
+}
+
 /// The picture of one run as a string.
 #[cfg(test)]
 fn render(run: &Run) -> String {
@@ -90,6 +104,7 @@ mod tests {
     use super::layout::{PLOT_LEFT, PLOT_RIGHT, SLIDE};
     use super::*;
     use crate::report::labels::thousands;
+    use crate::report::marks::testing::waits;
     use crate::report::palette::Role;
     use crate::state::tests::slept;
     use crate::vocab::testing::event;
@@ -106,17 +121,11 @@ mod tests {
         Summary::new(&config, outcome, None)
     }
 
-    /// The three-task blocking staircase, as the run records it.
-    fn staircase() -> Vec<Event> {
-        (1..=3)
-            .flat_map(|t| {
-                let at = u64::from(t - 1) * 200;
-                [
-                    event(at, t, Phase::First, 1),
-                    event(at + 200, t, Phase::Last, 1),
-                ]
-            })
-            .collect()
+    /// The blocking staircase of `tasks` tasks of 200 ms, as the run
+    /// records it.
+    fn staircase(tasks: u64) -> Vec<Event> {
+        let steps: Vec<(u64, u64, u32)> = (0..tasks).map(|t| (t * 200, t * 200 + 200, 1)).collect();
+        waits(&steps)
     }
 
     /// The segments of a class, with their tooltips.
@@ -163,7 +172,7 @@ mod tests {
     #[test]
     fn a_blocking_run_is_a_staircase_of_held_threads_and_tasks_kept_waiting() {
         let summary = summary(Mode::Blocking, 3, 200, 600);
-        let events = staircase();
+        let events = staircase(3);
         let svg = render(&Run {
             summary: &summary,
             events: &events,
@@ -333,7 +342,7 @@ mod tests {
     fn compare_draws_a_panel_per_way_on_one_axis() {
         let blocking = summary(Mode::Blocking, 3, 200, 600);
         let quick = summary(Mode::Async, 3, 200, 200);
-        let events = staircase();
+        let events = staircase(3);
         let together: Vec<Event> = (1..=3)
             .flat_map(|t| [event(0, t, Phase::First, 1), event(200, t, Phase::Last, 1)])
             .collect();
@@ -413,7 +422,7 @@ mod tests {
     #[test]
     fn text_is_large_enough_for_a_slide() {
         let blocking = summary(Mode::Blocking, 3, 200, 600);
-        let events = staircase();
+        let events = staircase(3);
         let run = || Run {
             summary: &blocking,
             events: &events,
@@ -496,7 +505,7 @@ mod tests {
     #[test]
     fn compare_is_a_16_9_slide_that_scales_to_the_window() {
         let blocking = summary(Mode::Blocking, 3, 200, 600);
-        let events = staircase();
+        let events = staircase(3);
         let svg = render_compare(&eight_panels(&blocking, &events));
         let doc = roxmltree::Document::parse(&svg).unwrap();
         let root = doc.root_element();
@@ -506,13 +515,7 @@ mod tests {
             "a fixed width keeps it from scaling"
         );
         assert_eq!(root.attribute("height"), None);
-        let view_box: Vec<f64> = root
-            .attribute("viewBox")
-            .unwrap()
-            .split(' ')
-            .map(|n| n.parse().unwrap())
-            .collect();
-        let (width, height) = (view_box[2], view_box[3]);
+        let (width, height) = view_box(&doc);
         assert_eq!((width, height), SLIDE);
         assert!((width / height - 16.0 / 9.0).abs() < 1e-9);
         for text in doc.descendants().filter(|n| n.has_tag_name("text")) {
@@ -568,15 +571,7 @@ mod tests {
     #[test]
     fn too_many_panels_for_a_slide_make_a_taller_page() {
         let blocking = summary(Mode::Blocking, 6, 200, 1200);
-        let events: Vec<Event> = (1..=6)
-            .flat_map(|t| {
-                let at = u64::from(t - 1) * 200;
-                [
-                    event(at, t, Phase::First, 1),
-                    event(at + 200, t, Phase::Last, 1),
-                ]
-            })
-            .collect();
+        let events = staircase(6);
         let panels: Vec<Panel> = (0..24)
             .map(|_| Panel {
                 run: Run {
@@ -604,7 +599,7 @@ mod tests {
     #[test]
     fn compare_draws_any_subset_of_the_ways() {
         let blocking = summary(Mode::Blocking, 3, 200, 600);
-        let events = staircase();
+        let events = staircase(3);
         let panel = || Panel {
             run: Run {
                 summary: &blocking,
@@ -654,7 +649,7 @@ mod tests {
     fn an_interrupted_wait_runs_to_the_end_marked() {
         let mut stopped = summary(Mode::Blocking, 3, 200, 300);
         stopped.interrupted = true;
-        let events = &staircase()[..3];
+        let events = &staircase(3)[..3];
         let svg = render(&Run {
             summary: &stopped,
             events,

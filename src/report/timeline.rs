@@ -15,7 +15,7 @@
 
 use super::Summary;
 use super::labels::{thousands, tick_label, ticks};
-use super::lanes::{Lanes, State, ThreadLane};
+use super::lanes::{Kind, Lanes, State, ThreadLane, thread_legend};
 use super::marks;
 use super::palette::{INTERRUPTED, Role};
 use crate::vocab::{Event, Park, Term, Waiting};
@@ -84,14 +84,9 @@ fn render(
     if summary.tasks > shown {
         let _ = writeln!(picture, "… {} more tasks", thousands(summary.tasks - shown));
     }
-    let held = thread_rows(&mut picture, &grid, &lanes, threads);
+    thread_rows(&mut picture, &grid, &lanes, threads);
     axis(&mut picture, &grid);
-    legend(
-        &mut picture,
-        &grid,
-        summary,
-        (&drawn, !threads.is_empty(), held),
-    );
+    legend(&mut picture, &grid, summary, (&drawn, threads));
     picture
 }
 
@@ -228,19 +223,23 @@ fn task_rows(
 }
 
 /// Writes a row per thread of `threads` (the first of the lanes'), and a
-/// line for those left out and for the workers parked all along. Returns
-/// whether a thread was held.
-fn thread_rows(picture: &mut String, grid: &Grid, lanes: &Lanes, threads: &[ThreadLane]) -> bool {
+/// line for those left out and for the workers parked all along.
+fn thread_rows(picture: &mut String, grid: &Grid, lanes: &Lanes, threads: &[ThreadLane]) {
     let width = grid.width;
-    let mut held = false;
     for lane in threads {
-        let mut cells = vec![Role::Parked.glyph(); width];
+        // Between its busy stretches: parked, or (no hook) not known.
+        let between = match lane.kind {
+            Kind::Unhooked => Role::NotPolling,
+            Kind::Runtime | Kind::Pool => Role::Parked,
+        };
+        let mut cells = vec![between.glyph(); width];
+        // Before the thread was first seen, nothing is drawn.
+        cells[..grid.column(lane.from).min(width)].fill(' ');
         for (role, stretches) in [(Role::Running, &lane.busy), (Role::Held, &lane.held)] {
             for &(from, to) in stretches {
                 cells[grid.column(from)..=grid.column(to).min(width - 1)].fill(role.glyph());
             }
         }
-        held |= !lane.held.is_empty();
         picture.push_str(&grid.row(&lane.label, &cells));
         picture.push('\n');
     }
@@ -254,7 +253,6 @@ fn thread_rows(picture: &mut String, grid: &Grid, lanes: &Lanes, threads: &[Thre
     if let Some(note) = lanes.idle_note() {
         let _ = writeln!(picture, "… {note}");
     }
-    held
 }
 
 /// Writes the axis: `+` at each round tick (1, 2 or 5 × 10^k seconds),
@@ -289,13 +287,12 @@ fn axis(picture: &mut String, grid: &Grid) {
 
 /// Writes the legend: a line per glyph the picture drew, in short lines,
 /// so that it fits 80 columns whatever the wait's meaning. `(drawn,
-/// threads, held)`: what the task rows drew, whether there are thread
-/// rows, and whether one was held.
+/// threads)`: what the task rows drew, and the thread rows drawn.
 fn legend(
     picture: &mut String,
     grid: &Grid,
     summary: &Summary,
-    (drawn, threads, held): (&Drawn, bool, bool),
+    (drawn, threads): (&Drawn, &[ThreadLane]),
 ) {
     let (demo, work) = (summary.demo, summary.work);
     let waiting = Waiting::of(summary.mode, work);
@@ -333,28 +330,29 @@ fn legend(
         };
         let _ = writeln!(picture, "        {} {why}", paint(INTERRUPTED));
     }
-    if threads {
+    let mut entries = thread_legend(threads, (demo, work));
+    // A runtime thread's running and parked share the first line.
+    let parked = (Role::Parked, Role::Parked.meaning(demo, work));
+    if let Some(at) = entries.iter().position(|e| *e == parked) {
+        entries.remove(at);
+        let running = entries.remove(0);
         let _ = writeln!(
             picture,
             "        {} {}  {} parked (idle)",
-            paint(Role::Running.glyph()),
-            Role::Running.meaning(demo, work),
+            paint(running.0.glyph()),
+            running.1,
             paint(Role::Parked.glyph())
         );
     }
-    if held {
-        let _ = writeln!(
-            picture,
-            "        {} {}",
-            paint(Role::Held.glyph()),
-            Role::Held.meaning(demo, work)
-        );
+    for (role, words) in entries {
+        let _ = writeln!(picture, "        {} {words}", paint(role.glyph()));
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::marks::testing::waits;
     use crate::state::tests::slept;
     use crate::vocab::testing::event;
     use crate::vocab::{Mode, Outcome, Phase};
@@ -381,14 +379,7 @@ mod tests {
     /// after it wait, ready, for their turn.
     #[test]
     fn blocking_draws_a_staircase() {
-        let events = [
-            event(0, 1, Phase::First, 1),
-            event(200, 1, Phase::Last, 1),
-            event(200, 2, Phase::First, 1),
-            event(400, 2, Phase::Last, 1),
-            event(400, 3, Phase::First, 1),
-            event(600, 3, Phase::Last, 1),
-        ];
+        let events = waits(&[(0, 200, 1), (200, 400, 1), (400, 600, 1)]);
         let picture = render(
             (&events, &[]),
             &summary(Mode::Blocking, 3, 200, true),
@@ -411,12 +402,7 @@ mod tests {
 
     #[test]
     fn async_draws_rows_that_line_up() {
-        let events = [
-            event(0, 1, Phase::First, 1),
-            event(0, 2, Phase::First, 1),
-            event(1000, 1, Phase::Last, 1),
-            event(1000, 2, Phase::Last, 1),
-        ];
+        let events = waits(&[(0, 1000, 1), (0, 1000, 1)]);
         let picture = render(
             (&events, &[]),
             &summary(Mode::Async, 2, 1000, false),
@@ -513,12 +499,7 @@ mod tests {
     /// while every task sleeps, then busy again.
     #[test]
     fn the_thread_lane_and_a_late_last_line() {
-        let events = [
-            event(0, 1, Phase::First, 1),
-            event(0, 2, Phase::First, 1),
-            event(500, 1, Phase::Last, 1),
-            event(1000, 2, Phase::Last, 1),
-        ];
+        let events = waits(&[(0, 500, 1), (0, 1000, 1)]);
         let park = |ms, parked| Park {
             at: Duration::from_millis(ms),
             thread: 1,

@@ -10,7 +10,10 @@
 //!   are marked on the thread that printed them, and a wait that *held* its
 //!   thread (`blocking`, `threads`) is drawn on that thread too. An async
 //!   wait draws nothing there, because the thread was free: that empty row is
-//!   the lesson.
+//!   the lesson. A runtime thread's parks, as tokio's hooks report them,
+//!   are `parked` slices there, and at the end each task's polls are
+//!   slices on the thread that polled it (`task 2 polled`): which thread
+//!   ran what, and when it slept.
 //!
 //! - **task states**: one row per task again, with the task-state model's
 //!   spans as complete slices (`"ph": "X"`: polled, held, sleeping,
@@ -25,7 +28,7 @@
 //! events ([`crate::events::Follower`]).
 
 use crate::events::{Follower, RunEvent};
-use crate::state::{Birth, Log, Model};
+use crate::state::{Birth, Log, Model, Observed, What};
 use crate::vocab::{Demo, Event, Mode, Park, Phase, Waiting, Work};
 use std::io::{self, Write};
 use std::sync::Arc;
@@ -83,6 +86,8 @@ enum Args {
     Name { name: String },
     /// Which task, on which OS thread.
     Task { task: u32, thread: u32 },
+    /// Which OS thread.
+    Thread { thread: u32 },
 }
 
 fn micros(at: Duration) -> Option<f64> {
@@ -168,6 +173,8 @@ pub(crate) struct Stream<W: Write> {
     work: Work,
     /// The OS threads already named, by thread number.
     named: Vec<bool>,
+    /// The OS threads whose `parked` slice is open, by thread number.
+    parked: Vec<bool>,
     /// Whether the tasks are born at once (a runtime) or each on its own
     /// thread (`--mode threads`), for the model.
     birth: Birth,
@@ -191,6 +198,7 @@ impl<W: Write> Stream<W> {
             waiting: Waiting::of(mode, work),
             work,
             named: Vec::new(),
+            parked: Vec::new(),
             birth: match mode {
                 Mode::Threads => Birth::OnItsOwn,
                 _ => Birth::AtStart,
@@ -253,6 +261,57 @@ impl<W: Write> Stream<W> {
         Ok(())
     }
 
+    /// Begins or ends a `parked` slice on the row of the thread that parked
+    /// or woke up. A repeated state (a record dropped at the sink's cap)
+    /// draws nothing, so the slices stay paired.
+    fn park(&mut self, park: Park) -> io::Result<()> {
+        self.name_thread(park.thread)?;
+        let index = park.thread as usize;
+        if self.parked.len() <= index {
+            self.parked.resize(index + 1, false);
+        }
+        if self.parked[index] == park.parked {
+            return Ok(());
+        }
+        self.parked[index] = park.parked;
+        self.next(&TraceEvent {
+            name: "parked".to_owned(),
+            ph: if park.parked { "B" } else { "E" },
+            pid: THREADS_PID,
+            tid: park.thread,
+            ts: micros(park.at),
+            args: Some(Args::Thread {
+                thread: park.thread,
+            }),
+            ..TraceEvent::default()
+        })
+    }
+
+    /// Each poll of the model's tasks, as a slice on the row of the thread
+    /// that polled it.
+    fn polls(&mut self, observed: &[Observed]) -> io::Result<()> {
+        for e in observed {
+            let What::Polled { took, .. } = e.what else {
+                continue;
+            };
+            self.name_thread(e.thread)?;
+            self.next(&TraceEvent {
+                name: format!("task {} polled", e.task),
+                ph: "X",
+                pid: THREADS_PID,
+                tid: e.thread,
+                ts: micros(Duration::from_nanos(e.at)),
+                dur: micros(Duration::from_nanos(took)),
+                args: Some(Args::Task {
+                    task: e.task,
+                    thread: e.thread,
+                }),
+                ..TraceEvent::default()
+            })?;
+        }
+        Ok(())
+    }
+
     /// Names thread `thread`'s row the first time something happens on it.
     fn name_thread(&mut self, thread: u32) -> io::Result<()> {
         let index = thread as usize;
@@ -286,6 +345,7 @@ impl<W: Write> Stream<W> {
             .map(|e| Duration::from_nanos(e.at))
             .fold(self.last, Duration::max);
         let model = Model::new(&observed, &self.parks, (tasks, self.birth), end);
+        self.polls(&observed)?;
         self.next(&metadata(
             "process_name",
             STATES_PID,
@@ -351,8 +411,8 @@ impl<W: Write> Stream<W> {
     }
 }
 
-/// The trace follows the run's lines and waits as they happen; the threads'
-/// parks are left to the pictures. A failed wait draws no end: the viewers
+/// The trace follows the run's lines, waits and threads' parks as they
+/// happen. A failed wait draws no end: the viewers
 /// show it running to the end of the trace, as the pictures show a wait
 /// that never finished.
 impl<W: Write + Send> Follower for Stream<W> {
@@ -385,7 +445,7 @@ impl<W: Write + Send> Follower for Stream<W> {
                     self.parks.push(park);
                 }
                 self.last = self.last.max(park.at);
-                Ok(())
+                self.park(park)
             }
             RunEvent::Finished { at } | RunEvent::Stalled { at } => {
                 self.last = self.last.max(at);
@@ -410,6 +470,7 @@ impl<W: Write + Send> Follower for Stream<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::marks::testing::waits;
     use crate::vocab::testing::event;
     use serde_json::Value;
 
@@ -478,12 +539,7 @@ mod tests {
 
     #[test]
     fn each_task_has_a_row_with_its_wait_and_its_lines() {
-        let events = [
-            event(0, 1, Phase::First, 1),
-            event(0, 2, Phase::First, 1),
-            event(100, 1, Phase::Last, 1),
-            event(100, 2, Phase::Last, 1),
-        ];
+        let events = waits(&[(0, 100, 1), (0, 100, 1)]);
         let t = trace(&events, Mode::Async);
         assert_eq!(t["displayTimeUnit"], "ms");
         let (begins, ends) = (of(&t, "B", TASKS_PID), of(&t, "E", TASKS_PID));
@@ -512,12 +568,7 @@ mod tests {
 
     #[test]
     fn blocked_waits_show_on_the_thread_that_held_them() {
-        let events = [
-            event(0, 1, Phase::First, 1),
-            event(0, 2, Phase::First, 2),
-            event(100, 1, Phase::Last, 1),
-            event(100, 2, Phase::Last, 2),
-        ];
+        let events = waits(&[(0, 100, 1), (0, 100, 2)]);
         let t = trace(&events, Mode::Threads);
         let tids = |ph| -> Vec<u64> {
             of(&t, ph, THREADS_PID)
@@ -532,6 +583,42 @@ mod tests {
             .map(|e| e["args"]["name"].as_str().unwrap().to_owned())
             .collect();
         assert_eq!(names, ["OS threads", "thread 1", "thread 2"]);
+    }
+
+    /// A runtime thread's parks are `parked` slices on its row, paired
+    /// even when a record repeats a state (a park dropped at the sink's
+    /// cap); one still parked at the end is left open.
+    #[test]
+    fn parks_are_slices_on_the_threads_row() {
+        let mut out = Vec::new();
+        let mut stream = Stream::start(&mut out, Demo::Count, Mode::Async, Work::Sleep).unwrap();
+        let park = |ms, thread, parked| {
+            RunEvent::Thread(Park {
+                at: Duration::from_millis(ms),
+                thread,
+                parked,
+            })
+        };
+        for event in [
+            park(0, 2, true),
+            park(5, 2, false),
+            park(6, 2, false),
+            park(7, 3, true),
+            park(9, 2, true),
+        ] {
+            stream.follow(&event, &mut io::sink()).unwrap();
+        }
+        stream.finish().unwrap();
+        let t: Value = serde_json::from_slice(&out).unwrap();
+        let slices = |ph| -> Vec<(u64, f64)> {
+            of(&t, ph, THREADS_PID)
+                .iter()
+                .filter(|e| e["name"] == "parked")
+                .map(|e| (e["tid"].as_u64().unwrap(), e["ts"].as_f64().unwrap()))
+                .collect()
+        };
+        assert_eq!(slices("B"), [(2, 0.0), (3, 7000.0), (2, 9000.0)]);
+        assert_eq!(slices("E"), [(2, 5000.0)]);
     }
 
     /// Ended at any moment, the file is whole JSON; a task still waiting has

@@ -35,6 +35,17 @@ pub(crate) struct Log {
     /// Whether there is a tally: read without the lock at each poll's
     /// beginning, which only a tally needs to hear.
     tallying: std::sync::atomic::AtomicBool,
+    /// Who follows each observation's thread as it is made: a live view's
+    /// thread lanes ([`ThreadWatch`]); unset, nobody.
+    watch: std::sync::OnceLock<Arc<dyn ThreadWatch>>,
+}
+
+/// Whoever follows the threads of the observations as they are made (the
+/// live view's thread lanes, which this room cannot name): told each one,
+/// outside the log's lock.
+pub(crate) trait ThreadWatch: Send + Sync {
+    /// `event` was observed.
+    fn saw(&self, event: &Observed);
 }
 
 struct Inner {
@@ -94,7 +105,13 @@ impl Log {
                 tally: None,
             }),
             tallying: std::sync::atomic::AtomicBool::new(false),
+            watch: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Tells `watch` every observation from now on (once).
+    pub(crate) fn watch_threads(&self, watch: Arc<dyn ThreadWatch>) {
+        let _ = self.watch.set(watch);
     }
 
     /// A log that holds `observed` already: a recorded run's, for a replay
@@ -266,6 +283,9 @@ impl Log {
             thread: crate::events::thread_number(),
             what,
         };
+        if let Some(watch) = self.watch.get() {
+            watch.saw(&event);
+        }
         let mut inner = self.lock();
         if let Some(tally) = &mut inner.tally {
             let change = match what {

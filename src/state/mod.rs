@@ -74,7 +74,7 @@ pub(crate) mod tests;
 pub(crate) use band::Band;
 pub(crate) use census::{Tallies, class};
 pub(crate) use histogram::Histogram;
-pub(crate) use log::{Both, Log, Watcher};
+pub(crate) use log::{Both, Log, ThreadWatch, Watcher};
 pub(crate) use model::Model;
 pub(crate) use observed::{Observations, Observed, What};
 pub(crate) use tally::{Counts, LaneChange, StateChange};

@@ -169,13 +169,21 @@ pub fn waits_overlap(args: &[&str]) -> bool {
 /// bit for signal 2 in the `SigCgt` mask. A run that prints nothing before
 /// its end (JSON) shows it is ready for Ctrl-C this way.
 pub fn catches_sigint(pid: u32) -> bool {
+    catches(pid, libc::SIGINT)
+}
+
+/// Whether process `pid` catches signal number `signal` (its bit in the
+/// `SigCgt` mask of /proc). The handlers go in one at a time, so a test
+/// that sends SIGTERM waits for SIGTERM's own bit: SIGINT's alone left a
+/// moment in which SIGTERM still killed the process.
+pub fn catches(pid: u32, signal: i32) -> bool {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
     let caught = status
         .lines()
         .find_map(|l| l.strip_prefix("SigCgt:"))
         .map(|mask| u64::from_str_radix(mask.trim(), 16).unwrap())
         .unwrap();
-    caught & (1 << (2 - 1)) != 0
+    caught & (1 << (signal - 1)) != 0
 }
 
 /// Polls `ready` every few milliseconds until it holds: a wait on what the

@@ -398,3 +398,25 @@ fn a_deadline_under_a_held_thread_is_drawn_overdue_live() {
     let end = pane.wait_for("exit code", |row| row.starts_with("rc="));
     assert!(end.iter().any(|r| r == "rc=1"), "{}", end.join("\n"));
 }
+
+/// `--live --explain`: the narration scrolls above the view with no blank
+/// row anywhere, however near the width its dim lines come (their colour
+/// codes once counted as columns, and the view was placed a row low).
+#[test]
+fn the_narration_scrolls_above_the_view_without_blank_rows() {
+    let Some(pane) = Pane::sized(100, 60, "count -n 3 -d 200ms --live --explain") else {
+        return;
+    };
+    let end = pane.wait_for("exit code", |row| row.starts_with("rc="));
+    let text = end.join("\n");
+    let title = end
+        .iter()
+        .position(|r| r.starts_with("asyncdemo count"))
+        .expect("the view's last frame");
+    assert!(end[title..].iter().any(|r| r == "rc=0"), "{text}");
+    assert!(title > 10, "the narration is above the view: {text}");
+    assert!(
+        end[..title].iter().all(|r| !r.trim().is_empty()),
+        "a blank row above the view:\n{text}"
+    );
+}

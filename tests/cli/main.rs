@@ -23,6 +23,8 @@ mod live;
 mod live_lines;
 #[cfg(feature = "live")]
 mod live_start;
+#[cfg(feature = "live")]
+mod live_threads;
 mod lock;
 mod manpage;
 mod modes;

@@ -106,32 +106,42 @@ fn the_new_surface_into_a_closed_pipe_ends_quietly() {
 
 #[test]
 fn the_new_surface_into_a_full_disk_is_one_error_and_exit_2() {
-    for (args, formats) in commands("0") {
-        for format in formats {
-            // `compare --python` without python3: the tokio rows still fill the disk.
-            let empty = tempfile::tempdir().unwrap();
-            let full = std::fs::File::create("/dev/full").unwrap();
-            let output = binary()
-                .args(&args)
-                .args(["-f", format])
-                .env("PATH", empty.path())
-                .stdout(full)
-                .output()
-                .unwrap();
-            let stderr = String::from_utf8(output.stderr).unwrap();
-            let context = format!("{args:?} -f {format}: {stderr}");
-            assert_eq!(output.status.code(), Some(2), "{context}");
-            // One line for the disk; any other is the run's own ending
-            // (the std lock's deadlock), said before the summary.
-            let full = "error: writing output: No space left on device";
-            let (disk, other): (Vec<&str>, Vec<&str>) = stderr
-                .lines()
-                .filter(|l| l.starts_with("error:"))
-                .partition(|l| l.starts_with(full));
-            assert_eq!(disk.len(), 1, "{context}");
-            assert!(other.iter().all(|l| l.contains("deadlock")), "{context}");
-            assert!(!stderr.contains("panicked"), "{context}");
+    // A command per thread: the std lock's runs wait a second for their
+    // deadlock to be called, and nothing here is timed.
+    std::thread::scope(|s| {
+        for (args, formats) in commands("0") {
+            s.spawn(move || full_disk(&args, formats));
         }
+    });
+}
+
+/// `args` in each of `formats` into /dev/full: one `error:` line for the
+/// disk, exit 2.
+fn full_disk(args: &[&str], formats: &[&str]) {
+    for format in formats {
+        // `compare --python` without python3: the tokio rows still fill the disk.
+        let empty = tempfile::tempdir().unwrap();
+        let full = std::fs::File::create("/dev/full").unwrap();
+        let output = binary()
+            .args(args)
+            .args(["-f", format])
+            .env("PATH", empty.path())
+            .stdout(full)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        let context = format!("{args:?} -f {format}: {stderr}");
+        assert_eq!(output.status.code(), Some(2), "{context}");
+        // One line for the disk; any other is the run's own ending
+        // (the std lock's deadlock), said before the summary.
+        let full = "error: writing output: No space left on device";
+        let (disk, other): (Vec<&str>, Vec<&str>) = stderr
+            .lines()
+            .filter(|l| l.starts_with("error:"))
+            .partition(|l| l.starts_with(full));
+        assert_eq!(disk.len(), 1, "{context}");
+        assert!(other.iter().all(|l| l.contains("deadlock")), "{context}");
+        assert!(!stderr.contains("panicked"), "{context}");
     }
 }
 
@@ -165,7 +175,10 @@ fn interrupt(
     let pid = child.id();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
-    wait_until("the signal handler", || catches_sigint(pid));
+    // Both handlers: the one for the signal this case sends, too.
+    wait_until("the signal handlers", || {
+        catches(pid, libc::SIGINT) && catches(pid, libc::SIGTERM)
+    });
     if let Moment::Mid = moment {
         if args[0] != "compare" && format != "json" {
             // The first line is out: the tasks have started.

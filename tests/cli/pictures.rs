@@ -154,11 +154,49 @@ fn the_timeline_shows_tasks_kept_waiting_and_the_thread() {
         "--timeline",
         "-q",
     ]);
-    let lines: Vec<&str> = out.lines().collect();
-    assert!(lines[1].starts_with("task 2           ....."), "{out}");
-    // Unparked all along, but held by the blocked tasks, not running code.
+    // A row's cells, right of its label. The rules below compare columns
+    // of this one picture, not a clock: on a busy machine the first poll
+    // may start a few columns in (the thread running code, `x`, and both
+    // tasks ready meanwhile), and the rows say so.
+    let cells = |label: &str| -> Vec<char> {
+        out.lines()
+            .find_map(|l| l.strip_prefix(label))
+            .unwrap_or_else(|| panic!("no {label:?} row: {out}"))
+            .chars()
+            .collect()
+    };
+    let (task1, task2) = (cells("task 1           "), cells("task 2           "));
     // The thread that called block_on, the current-thread runtime's one.
-    assert!(lines[2].starts_with("block_on thread  HHHHH"), "{out}");
+    let lane = cells("block_on thread  ");
+    let column = |row: &[char], mark: char| {
+        row.iter()
+            .position(|&c| c == mark)
+            .unwrap_or_else(|| panic!("no {mark:?}: {out}"))
+    };
+    // Task 2 is kept off the thread, ready from the start, until task 1's
+    // blocking wait has ended: its first line comes no earlier than task
+    // 1's last.
+    let first2 = column(&task2, 'o');
+    assert!(first2 >= column(&task1, '*'), "{out}");
+    assert!(
+        first2 > 0 && task2[..first2].iter().all(|&c| c == '.'),
+        "{out}"
+    );
+    // Unparked all along, held by the blocked tasks, not running code:
+    // `H` in every column inside either task's blocked wait (its edges may
+    // share a column with the poll around it).
+    let mut inside = 0;
+    for row in [&task1, &task2] {
+        for c in 1..row.len().saturating_sub(1) {
+            if row[c - 1..=c + 1] == ['#'; 3] {
+                inside += 1;
+                assert_eq!(lane.get(c), Some(&'H'), "column {c}: {out}");
+            }
+        }
+    }
+    assert!(inside > 0, "no blocked wait drawn: {out}");
+    let end = column(&task2, '*').min(lane.len() - 1);
+    assert!(!lane[..=end].contains(&'_'), "{out}");
     assert!(out.contains(". ready, waiting for the thread"), "{out}");
     assert!(
         out.contains("H runtime thread held in a blocking call (no CPU)"),

@@ -1,9 +1,10 @@
 //! Black-box tests of `query` against a real PostgreSQL: a throwaway
 //! server per test, in a temporary directory, listening only on a Unix
 //! socket there, stopped when the test ends, pass or fail ([`Server`]'s
-//! Drop). Where no server can be had (no PostgreSQL installed, or not
-//! allowed to run it), each test says so on stderr and passes without
-//! checking anything.
+//! Drop). Each server starts from a copy of one data directory that
+//! initdb made once for the whole test process ([`template`]). Where no
+//! server can be had (no PostgreSQL installed, or not allowed to run it),
+//! each test says so on stderr and passes without checking anything.
 
 use crate::common::*;
 use serde_json::Value;
@@ -45,28 +46,20 @@ impl Server {
         if as_postgres && !runs(Command::new("chown").arg("postgres").arg(dir.path())) {
             return skip("could not give the temporary directory to `postgres`");
         }
+        let Some(template) = template(&bin, as_postgres) else {
+            return skip("initdb failed");
+        };
         let server = Server {
             dir,
             bin,
             as_postgres,
         };
         let data = server.dir.path().join("data");
-        let init = server
-            .command("initdb")
-            .args(["-A", "trust", "-U", "postgres", "-D"])
-            .arg(&data)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-        if !init.is_ok_and(|s| s.success()) {
-            return skip("initdb failed");
+        // A copy keeps the owner (`postgres`, when root copies) and the
+        // modes the server insists on.
+        if !runs(Command::new("cp").arg("-a").arg(template).arg(&data)) {
+            return skip("could not copy the template data directory");
         }
-        // One role that needs a password, for the wrong-password test.
-        std::fs::write(
-            data.join("pg_hba.conf"),
-            "local all withpass scram-sha-256\nlocal all all trust\n",
-        )
-        .ok()?;
         let options = format!(
             "-k {} -c listen_addresses= -c max_connections={max_connections} -c fsync=off",
             server.dir.path().display()
@@ -92,14 +85,7 @@ impl Server {
 
     /// A command of the server's binaries, run as its owner.
     fn command(&self, name: &str) -> Command {
-        let program = self.bin.join(name);
-        if self.as_postgres {
-            let mut command = Command::new("runuser");
-            command.args(["-u", "postgres", "--"]).arg(program);
-            command
-        } else {
-            Command::new(program)
-        }
+        server_command(&self.bin, self.as_postgres, name)
     }
 
     /// The socket directory.
@@ -160,6 +146,75 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// The PostgreSQL program `name` in `bin`, run as `postgres` when the
+/// tests run as root.
+fn server_command(bin: &Path, as_postgres: bool, name: &str) -> Command {
+    let program = bin.join(name);
+    if as_postgres {
+        let mut command = Command::new("runuser");
+        command.args(["-u", "postgres", "--"]).arg(program);
+        command
+    } else {
+        Command::new(program)
+    }
+}
+
+/// [`template`]'s directory, and its data directory once initdb made it.
+struct Template {
+    dir: Option<PathBuf>,
+    data: Option<PathBuf>,
+}
+
+static TEMPLATE: std::sync::OnceLock<Template> = std::sync::OnceLock::new();
+
+/// A data directory made by initdb once per test process (`None` if
+/// initdb failed), for each [`Server`] to copy: on a busy machine initdb
+/// takes seconds, a copy a moment. It is removed when the process exits,
+/// whether the tests passed or not (`atexit`: the test harness ends
+/// through `exit` either way).
+fn template(bin: &Path, as_postgres: bool) -> Option<&'static Path> {
+    extern "C" fn remove_template() {
+        if let Some(dir) = TEMPLATE.get().and_then(|t| t.dir.as_ref()) {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+    let made = TEMPLATE.get_or_init(|| {
+        let Ok(dir) = tempfile::Builder::new().prefix("adpgt").tempdir_in("/tmp") else {
+            return Template {
+                dir: None,
+                data: None,
+            };
+        };
+        let dir = dir.keep();
+        // SAFETY: registers a function without arguments, which reads
+        // `TEMPLATE` once it is set (as it is by the time the process exits).
+        unsafe { libc::atexit(remove_template) };
+        let data = dir.join("data");
+        let made = (!as_postgres || runs(Command::new("chown").arg("postgres").arg(&dir)))
+            && server_command(bin, as_postgres, "initdb")
+                // -N: no fsync of the new files. A throwaway server loses
+                // nothing by it, and a loaded machine's initdb takes
+                // seconds less.
+                .args(["-N", "-A", "trust", "-U", "postgres", "-D"])
+                .arg(&data)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+            // One role that needs a password, for the wrong-password test.
+            && std::fs::write(
+                data.join("pg_hba.conf"),
+                "local all withpass scram-sha-256\nlocal all all trust\n",
+            )
+            .is_ok();
+        Template {
+            dir: Some(dir),
+            data: made.then_some(data),
+        }
+    });
+    made.data.as_deref()
 }
 
 /// Where the PostgreSQL server binaries are: `pg_config --bindir`, or the
@@ -532,65 +587,61 @@ fn compare_query_python_runs_asyncpg_and_psycopg_or_says_what_is_missing() {
     );
 }
 
-/// The command lines (`/proc/PID/cmdline`) and environments of the live
-/// children of process `parent`, by pid, each as one string.
-fn children_of(parent: u32) -> Vec<(u32, String, String)> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    let read = |pid: u32, what: &str| {
-        std::fs::read(format!("/proc/{pid}/{what}"))
-            .map(|bytes| String::from_utf8_lossy(&bytes).replace('\0', " "))
-            .unwrap_or_default()
-    };
-    entries
-        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|&pid| {
-            // The parent is the field after the command's `(name)`.
-            let stat = read(pid, "stat");
-            stat.rsplit_once(')')
-                .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok())
-                == Some(parent)
-        })
-        .map(|pid| (pid, read(pid, "cmdline"), read(pid, "environ")))
-        .collect()
+/// The python3 on PATH, found as the shell would: the real one, for the
+/// wrapper below to run.
+fn python3_on_path() -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join("python3"))
+        .find(|path| path.is_file())
 }
 
 /// `compare query --python` against PostgreSQL: the `--db` text, password
 /// and all, reaches python3 on its stdin. Its command line, which every
 /// user of the machine can read (`ps`), holds none of it, nor does its
-/// environment; each python3 child is looked at while it runs.
+/// environment. A wrapper first on PATH writes down what each python3 was
+/// given (its arguments, environment and stdin) and then becomes the real
+/// python3 (`exec`, the same process): every start is seen, however short
+/// it lives, where looking at /proc while it ran could miss one on a busy
+/// machine.
 #[test]
 fn compare_query_python_keeps_the_password_out_of_python3s_command_line() {
     let Some(server) = Server::start("the password of compare query --python", 30) else {
         return;
     };
+    let Some(real) = python3_on_path() else {
+        eprintln!("skipped: no python3 on PATH");
+        return;
+    };
     const SECRET: &str = "pw-s3cret-4711";
+    use std::os::unix::fs::PermissionsExt;
+    let wrapper = tempfile::tempdir().unwrap();
+    let seen = wrapper.path().join("seen");
+    std::fs::create_dir(&seen).unwrap();
+    let script = format!(
+        "#!/bin/sh\n\
+         printf '%s\\0' \"$@\" > '{seen}/'$$.args\n\
+         env > '{seen}/'$$.env\n\
+         cat > '{seen}/'$$.stdin\n\
+         exec '{real}' \"$@\" < '{seen}/'$$.stdin\n",
+        seen = seen.display(),
+        real = real.display(),
+    );
+    let program = wrapper.path().join("python3");
+    std::fs::write(&program, script).unwrap();
+    std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut path = std::ffi::OsString::from(wrapper.path());
+    path.push(":");
+    path.push(std::env::var_os("PATH").unwrap_or_default());
     // The role `withpass` logs in with a password: this one is wrong, so
     // a Python row that gets the text whole fails with the server's words
     // (and none gets far enough to run a query with it).
     let db = server.db("withpass", &format!("password={SECRET}"));
-    let mut child = binary()
-        .args(["compare", "query", "--db", &db, "-n", "2", "-d", "300ms"])
+    let output = asyncdemo(&["compare", "query", "--db", &db, "-n", "2", "-d", "300ms"])
         .args(["--ways", "async,blocking", "--python"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
+        .env("PATH", &path)
+        .timeout(Duration::from_secs(120))
+        .output()
         .unwrap();
-    let asyncdemo = env!("CARGO_BIN_EXE_asyncdemo");
-    let mut seen = std::collections::BTreeMap::new();
-    while child.try_wait().unwrap().is_none() {
-        for (pid, cmdline, environ) in children_of(child.id()) {
-            // Between fork and exec a child still shows asyncdemo's own
-            // command line (the user's `--db` included), and an ended one
-            // shows none: only python3 itself is looked at.
-            if !cmdline.is_empty() && !cmdline.starts_with(asyncdemo) {
-                seen.insert(pid, (cmdline, environ));
-            }
-        }
-        std::thread::sleep(Duration::from_micros(500));
-    }
-    let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
@@ -601,22 +652,31 @@ fn compare_query_python_keeps_the_password_out_of_python3s_command_line() {
         eprintln!("skipped: no usable python3 ({stderr})");
         return;
     }
-    let pythons: Vec<_> = seen
-        .values()
-        .filter(|(cmdline, _)| cmdline.contains("python"))
+    // What each python3 was given, by its pid.
+    let read = |pid: &str, what: &str| {
+        let bytes = std::fs::read(seen.join(format!("{pid}.{what}"))).unwrap();
+        String::from_utf8_lossy(&bytes).replace('\0', " ")
+    };
+    let mut pids: Vec<String> = std::fs::read_dir(&seen)
+        .unwrap()
+        .filter_map(|e| {
+            e.ok()?
+                .file_name()
+                .to_str()?
+                .strip_suffix(".args")
+                .map(str::to_owned)
+        })
         .collect();
-    assert!(
-        !pythons.is_empty(),
-        "no python3 child was seen running: {seen:?}\n{stderr}"
-    );
-    for (cmdline, environ) in pythons {
-        assert!(
-            !cmdline.contains(SECRET),
-            "in python3's arguments: {cmdline}"
-        );
+    pids.sort();
+    assert!(!pids.is_empty(), "no python3 was started: {stderr}");
+    for pid in &pids {
+        let (args, environ, stdin) = (read(pid, "args"), read(pid, "env"), read(pid, "stdin"));
+        assert!(!args.contains(SECRET), "in python3's arguments: {args}");
         assert!(!environ.contains(SECRET), "in python3's environment");
         // The row and its demo are there: this is the command line that
-        // carried the database before.
-        assert!(cmdline.contains(" query "), "{cmdline}");
+        // carried the database before, and the database now comes on
+        // stdin, password and all.
+        assert!(args.contains(" query "), "{args}");
+        assert!(stdin.contains(&db), "python3 {pid}'s stdin: {stdin:?}");
     }
 }

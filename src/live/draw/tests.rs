@@ -1,10 +1,11 @@
 //! The drawing's tests: every kind of view drawn into a buffer, read
 //! back as text.
 
-use super::super::LiveState;
 use super::super::tests::plan;
+use super::super::{LiveState, Sample};
 use super::*;
 use crate::state::{Counts as Tally, LaneChange, TaskState as S};
+use crate::vocab::{Park, Phase};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -17,7 +18,7 @@ fn sample(at: u64, model: Tally, threads: &[Thread]) -> Sample {
     Sample {
         at: ms(at),
         model,
-        threads: threads.iter().map(|&t| (t, true)).collect(),
+        threads: threads.to_vec(),
         ..Sample::default()
     }
 }
@@ -29,6 +30,25 @@ fn lane(changes: &[(u64, Option<S>)]) -> Vec<LaneChange> {
         .iter()
         .map(|&(at, state)| LaneChange::test(ms(at), state, Some(ms(at + 1000))))
         .collect()
+}
+
+/// A line of task `task` at `at` ms on `thread`, for a thread record.
+fn printed(threads: &mut super::super::Threads, at: u64, task: u32, thread: u32) {
+    threads.line(crate::vocab::Event {
+        at: ms(at),
+        task,
+        phase: Phase::First,
+        thread,
+    });
+}
+
+/// `thread` parked (`true`) or woke up at `at` ms.
+fn parked(threads: &mut super::super::Threads, at: u64, thread: u32, parked: bool) {
+    threads.park(Park {
+        at: ms(at),
+        thread,
+        parked,
+    });
 }
 
 /// The screen's rows as text, trailing blanks dropped.
@@ -73,6 +93,12 @@ fn blocking_at_two_seconds() -> (Plan, Seen) {
         lane(&[(0, Some(S::Ready)), (1000, Some(S::Held))]),
         lane(&[(0, Some(S::Ready))]),
     ];
+    // One thread: task 1 prints and blocks it for a second, then task 2.
+    printed(&mut seen.threads, 0, 1, 1);
+    seen.threads.held(1, 1, ms(0), true);
+    seen.threads.held(1, 1, ms(1000), false);
+    printed(&mut seen.threads, 1000, 2, 1);
+    seen.threads.held(2, 1, ms(1000), true);
     (plan, seen)
 }
 
@@ -168,6 +194,14 @@ fn lock_at_two_seconds(lock: LockKind, width: u16) -> Vec<String> {
         };
         seen.push(sample(at, model, &[thread]));
     }
+    // The one thread: task 1 prints at 0.1 s; then task 2 holds it inside
+    // std's lock() from 0.2 s, or with tokio's the thread parks.
+    printed(&mut seen.threads, 100, 1, 1);
+    if std {
+        seen.threads.held(2, 1, ms(200), true);
+    } else {
+        parked(&mut seen.threads, 200, 1, true);
+    }
     seen.lanes = if std {
         vec![
             lane(&[(0, Some(S::Ready)), (100, Some(S::Sleeping))]),
@@ -262,14 +296,19 @@ fn every_kind_of_view() -> Vec<(Plan, Seen)> {
         driver: "4 workers, joined".into(),
         way: "-m block-in-place".into(),
         one_thread: false,
-        joined: true,
         threads: 5,
+        lanes: (crate::report::lanes::Driver::Joined, 4),
         ..blocking.clone()
     };
     let mut many = seen.clone();
     for sample in &mut many.samples {
-        sample.threads = vec![(Thread::Running, false)];
-        sample.threads.extend([(Thread::Holding, true); 4]);
+        sample.threads = vec![Thread::Running];
+        sample.threads.extend([Thread::Holding; 4]);
+    }
+    // Four workers, each woken at the start and busy since.
+    for thread in 2..=5 {
+        parked(&mut many.threads, 0, thread, true);
+        parked(&mut many.threads, 1, thread, false);
     }
     views.push((workers, many));
     for lock in [LockKind::Std, LockKind::Tokio] {
@@ -523,4 +562,98 @@ fn a_lane_grows_as_the_run_goes() {
         lengths.push(rows[1].matches('~').count());
     }
     assert!(lengths[0] >= 1 && lengths[1] > lengths[0], "{lengths:?}");
+}
+
+/// The view at `at` ms of `plan`, its thread record `threads`, as rows.
+fn thread_rows(plan: &Plan, threads: super::super::Threads, at: u64) -> Vec<String> {
+    let mut seen = Seen {
+        threads,
+        ..Seen::default()
+    };
+    seen.push(sample(at, Tally::test(&[(S::InPool, 1)], 0), &[]));
+    seen.lanes = vec![lane(&[(0, Some(S::Ready))]); plan.tasks as usize];
+    screen(plan, &seen, 77)
+}
+
+/// A pool of two: each pool thread gets a lane of its own from its first
+/// call on, drawn held by the sleep it runs; none before.
+#[test]
+fn pool_threads_get_lanes_from_their_first_call() {
+    let plan = Plan {
+        way: "-m spawn-blocking".into(),
+        waiting: Waiting::Offloaded,
+        threads: 3,
+        expected: ms(600),
+        ..plan(Waiting::Offloaded, 4)
+    };
+    let mut threads = super::super::Threads::default();
+    for task in 1..=4 {
+        printed(&mut threads, 0, task, 1);
+    }
+    parked(&mut threads, 1, 1, true);
+    threads.pool(1, 2, ms(100), true);
+    threads.pool(2, 3, ms(100), true);
+    let rows = thread_rows(&plan, threads, 300);
+    let plot = |name: &str| -> String {
+        let row = rows.iter().find(|r| r.starts_with(name)).unwrap();
+        row.chars().skip(17).collect()
+    };
+    assert!(
+        rows.iter().any(|r| r.starts_with("block_on thread")),
+        "{rows:#?}"
+    );
+    for name in ["pool thread 1", "pool thread 2"] {
+        let lane = plot(name);
+        // Nothing before its first call (0.1 s: 10 of the first 60 columns
+        // of a 0.6 s axis), held from there to now.
+        assert!(
+            lane.starts_with("          H"),
+            "{name}: {lane:?}\n{rows:#?}"
+        );
+        assert!(lane.trim_start().chars().all(|c| c == 'H'), "{rows:#?}");
+    }
+    assert!(
+        rows.iter().any(|r| r.contains("H held by a pool call")),
+        "{rows:#?}"
+    );
+}
+
+/// Block-in-place on two spawned workers: the thread that shows up in a
+/// worker's loop while worker 1 is held took worker 1's core, and says
+/// so; worker 2, parked all along, gets the pictures' one line, no lane.
+#[test]
+fn a_taken_core_is_paired_with_its_worker_and_idle_workers_are_one_line() {
+    let plan = Plan {
+        way: "-m block-in-place".into(),
+        driver: "2 workers, spawned".into(),
+        one_thread: false,
+        threads: 5,
+        lanes: (crate::report::lanes::Driver::Spawned, 2),
+        expected: ms(600),
+        ..plan(Waiting::Blocked, 3)
+    };
+    let mut threads = super::super::Threads::default();
+    parked(&mut threads, 0, 1, true);
+    parked(&mut threads, 0, 2, true);
+    parked(&mut threads, 1, 1, false);
+    printed(&mut threads, 2, 1, 1);
+    threads.held(1, 1, ms(3), true);
+    parked(&mut threads, 5, 3, false);
+    printed(&mut threads, 6, 2, 3);
+    let rows = thread_rows(&plan, threads, 300);
+    let labels: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.starts_with("worker") || r.starts_with("took"))
+        .map(|r| r.get(..16).unwrap_or(r).trim_end())
+        .collect();
+    assert_eq!(labels, ["worker 1", "took w1's core"], "{rows:#?}");
+    assert!(
+        rows[4].ends_with("HHH") && rows[5].ends_with("xxx"),
+        "{rows:#?}"
+    );
+    // The idle line right under the lanes; the rows kept for lanes no
+    // thread needed stay blank above the counts.
+    assert_eq!(rows[6], "… 1 worker parked all along", "{rows:#?}");
+    assert_eq!(rows[7..10], ["", "", ""], "{rows:#?}");
+    assert!(rows[10].starts_with("0 of 3 done"), "{rows:#?}");
 }

@@ -47,6 +47,12 @@
 //! blocking call holds the thread, the thread is *held* (it uses no CPU,
 //! and runs nothing else). The lane tells the two apart
 //! ([`ThreadLane::held`]). A lane ends where its run ended.
+//!
+//! Two kinds of thread are not runtime threads parking in the hooks
+//! ([`Kind`]): a pool thread is busy while it runs a task's call (its job,
+//! so the call does not *hold* it from other work), and the `block_on`
+//! caller of a multi-thread runtime, which no hook reports, is busy during
+//! its observed polls and, between them, not known to be anything.
 
 use crate::state::{Observed, What};
 use crate::vocab::{Event, Park};
@@ -67,6 +73,25 @@ pub(crate) enum Driver {
     Spawned,
 }
 
+/// What a lane's stretches mean, by the kind of thread it is: the legend
+/// and the tooltips word each kind's busy, held and idle time in its own
+/// terms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// A thread in a runtime's loop, whose parks tokio's hooks report:
+    /// busy while unparked (running code, or held by a task's blocking
+    /// call), parked between.
+    Runtime,
+    /// The `block_on` caller of a multi-thread runtime, which polls the
+    /// joined tasks but runs no worker's loop, so tokio's park hooks never
+    /// fire on it: busy during its polls, and between them nothing was
+    /// observed (it may have slept, or not).
+    Unhooked,
+    /// A blocking-pool thread: busy while it ran a task's call (the call
+    /// is its job, not something that keeps it from one), idle between.
+    Pool,
+}
+
 /// One thread's lane.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct ThreadLane {
@@ -76,7 +101,16 @@ pub(crate) struct ThreadLane {
     /// The label in fewer characters, for a picture whose labels' room is
     /// narrow: `took w1's core`, `took w1/w2's core`.
     pub(crate) short: String,
-    /// When it was unparked, in time order; between these it was parked.
+    /// What its stretches mean.
+    pub(crate) kind: Kind,
+    /// Where the lane begins: the start of the run for a thread that was
+    /// there from the start (the `block_on` caller, the workers tokio
+    /// starts with the runtime), else when it was first seen (a thread that
+    /// took a core over, a pool thread: the pool starts them as calls need
+    /// them, so before that nothing says the thread was there, idle).
+    pub(crate) from: Duration,
+    /// When it was unparked (for a [`Kind::Unhooked`] thread, polling),
+    /// in time order; between these it was parked (not observed).
     pub(crate) busy: Vec<(Duration, Duration)>,
     /// The parts of `busy` in which a task held it in a blocking call:
     /// unparked, but running no code. In time order, within `busy`.
@@ -135,6 +169,22 @@ impl<'a> Seen<'a> {
             .iter()
             .filter(|e| matches!(e.what, What::Polled { .. }))
             .map(|e| (e.thread, Duration::from_nanos(e.at)))
+    }
+
+    /// The polls on `thread`, from their start to their return: read for
+    /// the one thread that has no park hook, so a million-poll run keeps
+    /// one lane's copy at most.
+    fn polls_on(&self, thread: u32) -> impl Iterator<Item = (Duration, Duration)> + '_ {
+        self.observed
+            .iter()
+            .filter(move |e| e.thread == thread)
+            .filter_map(|e| match e.what {
+                What::Polled { took, .. } => Some((
+                    Duration::from_nanos(e.at),
+                    Duration::from_nanos(e.at.saturating_add(took)),
+                )),
+                _ => None,
+            })
     }
 
     /// Takes the polls and the pool calls from the model's observations;
@@ -298,6 +348,8 @@ pub(crate) fn thread_lanes(
                     ThreadLane {
                         label: role.label(),
                         short: role.short(),
+                        kind: Kind::Pool,
+                        from: thread.first,
                         held: if pool_holds {
                             calls.clone()
                         } else {
@@ -314,10 +366,26 @@ pub(crate) fn thread_lanes(
                         Role::TookCore(_) => thread.first,
                         _ => Duration::ZERO,
                     };
-                    let busy = busy(seen, thread, from, end);
+                    // Joined on a multi-thread runtime, block_on's thread
+                    // has no park hook: its observed polls are its busy
+                    // time, and nothing is drawn as known between them.
+                    // A poll a signal cut short never returned: its held
+                    // call says how long it went on.
+                    let unhooked = role == Role::BlockOn
+                        && driver == Driver::Joined
+                        && thread.parks.is_empty()
+                        && !seen.observed.is_empty();
+                    let (kind, busy) = if unhooked {
+                        let polls = seen.polls_on(thread.id).chain(thread.held.iter().copied());
+                        (Kind::Unhooked, merged(polls.collect()))
+                    } else {
+                        (Kind::Runtime, busy(seen, thread, from, end))
+                    };
                     ThreadLane {
                         label: role.label(),
                         short: role.short(),
+                        kind,
+                        from,
                         held: intersect(&thread.held, &busy),
                         busy,
                     }
@@ -489,9 +557,9 @@ fn handed_over_by(holder: &Thread, at: Duration) -> Option<Duration> {
 ///
 /// A thread that parked is busy from each wake-up to the next park, and
 /// from `from` if it ran a task before its first park (a thread starting
-/// up with nothing to do parks first). A thread that never parked (the
-/// `block_on` thread of a multi-thread runtime, which has no hooks, or a
-/// thread held all along) is busy from `from` to the last thing it did,
+/// up with nothing to do parks first). A thread that never parked (a
+/// worker held all along, or a `block_on` thread with no hooks in a run
+/// that observed no polls) is busy from `from` to the last thing it did,
 /// or to `end` if a blocking call still held it there (a run a signal
 /// stopped).
 fn busy(seen: &Seen, thread: &Thread, from: Duration, end: Duration) -> Vec<(Duration, Duration)> {
@@ -537,6 +605,19 @@ fn busy(seen: &Seen, thread: &Thread, from: Duration, end: Duration) -> Vec<(Dur
         }
     }
     without_housekeeping(busy, seen.lines, thread.id)
+}
+
+/// `spans`, in time order, the overlapping ones merged.
+fn merged(mut spans: Vec<(Duration, Duration)>) -> Vec<(Duration, Duration)> {
+    spans.sort_unstable();
+    let mut out: Vec<(Duration, Duration)> = Vec::with_capacity(spans.len());
+    for (from, to) in spans {
+        match out.last_mut() {
+            Some((_, end)) if *end >= from => *end = (*end).max(to),
+            _ => out.push((from, to)),
+        }
+    }
+    out
 }
 
 /// Marks `lane` held, unparked and running nothing, over `(from, to)`.

@@ -14,7 +14,7 @@ use super::super::Summary;
 use super::super::labels::{
     command_line, in_both_words, in_words_of, thousands, tick_label, ticks,
 };
-use super::super::lanes::{Lanes, State, ThreadLane};
+use super::super::lanes::{Kind, Lanes, State, ThreadLane, thread_legend};
 use super::super::marks;
 use super::super::palette::Role;
 use super::Run;
@@ -178,6 +178,7 @@ const fn class(role: Role) -> &'static str {
         Role::Line => "line",
         Role::Held => "held",
         Role::Parked => "parked",
+        Role::NotPolling => "unobserved",
     }
 }
 
@@ -562,9 +563,12 @@ fn merge(stretches: &[(Duration, Duration)], axis: Axis) -> Vec<(f64, f64, Durat
 }
 
 /// A thread's lane: parked (pale) behind, running code (dark) and held in
-/// a blocking call (pale red) on top. It ends at `end`, where its run
-/// ended: in a `compare` picture the axis runs to the longest run's end,
-/// and a shorter run's threads did not go on idling past their own.
+/// a blocking call (pale red) on top, each worded for the kind of thread
+/// (a pool thread runs a task's call; block_on's thread with no park hook
+/// is outlined, not parked, between its polls). It ends at `end`, where
+/// its run ended: in a `compare` picture the axis runs to the longest
+/// run's end, and a shorter run's threads did not go on idling past their
+/// own.
 fn draw_thread(
     canvas: &mut Canvas,
     lane: &ThreadLane,
@@ -572,25 +576,57 @@ fn draw_thread(
     (axis, end): (Axis, Duration),
     (y, bar): (f64, f64),
 ) {
-    canvas.rect(
-        (axis.left, y, axis.x(end) - axis.left, bar),
-        Role::Parked,
-        "parked",
-        format!("{label}: parked, nothing to run"),
-    );
+    // From where the lane begins (a thread first seen during the run).
+    let left = axis.x(lane.from);
+    let at = (left, y, (axis.x(end) - left).max(0.0), bar);
+    match lane.kind {
+        Kind::Unhooked => canvas.front.push(Shape::Rect {
+            at,
+            fill: Role::NotPolling.hex(),
+            opacity: None,
+            stroke: Some(GRID),
+            class: class(Role::NotPolling),
+            title: Some(format!(
+                "{label}: not polling; tokio's park hooks do not fire on this thread, so \
+                 whether it slept here was not observed"
+            )),
+        }),
+        Kind::Pool => canvas.rect(
+            at,
+            Role::Parked,
+            "parked",
+            format!("{label}: between calls"),
+        ),
+        Kind::Runtime => canvas.rect(
+            at,
+            Role::Parked,
+            "parked",
+            format!("{label}: parked, nothing to run"),
+        ),
+    }
     for (x0, x1, time) in merge(&lane.held, axis) {
-        let title = format!(
-            "{label}: held in a blocking call for {:.3} s: a task blocks it, so it runs \
-             no code (and uses no CPU) until the call returns",
-            secs(time)
-        );
+        let title = match lane.kind {
+            Kind::Pool => format!(
+                "{label}: running a task's blocking call for {:.3} s (it uses no CPU while \
+                 the call waits)",
+                secs(time)
+            ),
+            Kind::Runtime | Kind::Unhooked => format!(
+                "{label}: held in a blocking call for {:.3} s: a task blocks it, so it runs \
+                 no code (and uses no CPU) until the call returns",
+                secs(time)
+            ),
+        };
         canvas.rect((x0, y, (x1 - x0).max(2.0), bar), Role::Held, "held", title);
     }
     for (x0, x1, time) in merge(&lane.running(), axis) {
-        let title = format!(
-            "{label}: running code (polling tasks) for {:.3} s",
-            secs(time)
-        );
+        let title = match lane.kind {
+            Kind::Pool => format!("{label}: running a task's call for {:.3} s", secs(time)),
+            Kind::Runtime | Kind::Unhooked => format!(
+                "{label}: running code (polling tasks) for {:.3} s",
+                secs(time)
+            ),
+        };
         // At least 2 px: a wake-up to print a line is short, and must show.
         canvas.rect(
             (x0, y, (x1 - x0).max(2.0), bar),
@@ -717,16 +753,22 @@ fn legend(runs: &[(&Summary, &Lanes)]) -> Vec<Entry> {
             words: words.to_owned(),
         });
     }
-    if runs.iter().any(|(_, l)| !l.threads.is_empty()) {
-        entries.push(Entry::of(Role::Running, first));
-        if runs
-            .iter()
-            .any(|(_, l)| l.threads.iter().any(|t| !t.held.is_empty()))
-        {
-            entries.push(Entry::of(Role::Held, first));
+    // The thread lanes' roles, each worded for the kind of thread that
+    // drew it, once.
+    let mut threads: Vec<(Role, &'static str)> = Vec::new();
+    for (summary, lanes) in runs {
+        for entry in thread_legend(&lanes.threads, (summary.demo, summary.work)) {
+            if !threads.contains(&entry) {
+                threads.push(entry);
+            }
         }
-        entries.push(Entry::of(Role::Parked, first));
     }
+    threads.sort_by_key(|(role, _)| Role::ALL.iter().position(|r| r == role));
+    entries.extend(threads.into_iter().map(|(role, words)| Entry {
+        fill: role.hex(),
+        stroke: (role == Role::NotPolling).then_some(GRID),
+        words: words.to_owned(),
+    }));
     // The meanings are in tokio's words. A legend shared with `compare
     // --python`'s rows names each state in both languages; one for Python
     // rows only, in Python's.

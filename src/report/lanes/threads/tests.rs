@@ -3,6 +3,7 @@
 
 use super::super::line_holds;
 use super::*;
+use crate::report::marks::testing::waits;
 use crate::vocab::testing::event;
 use crate::vocab::{Phase, Waiting};
 
@@ -14,12 +15,41 @@ fn us(n: u64) -> Duration {
     Duration::from_micros(n)
 }
 
-/// Task `task`'s first line, at `at` µs on `thread`.
-fn line(at: u64, task: u32, thread: u32) -> Event {
-    Event {
-        at: us(at),
-        ..event(0, task, Phase::First, thread)
-    }
+/// The lanes of a spawned run on two workers that saw these parks (each
+/// thread's, from a park: the moments it parked, woke, parked … in µs),
+/// tasks' first lines (µs, task, thread), blocking calls (thread, from µs,
+/// to µs) and polls, up to 201 ms.
+fn on_two_workers(
+    parked: &[(u32, &[u64])],
+    lines: &[(u64, u32, u32)],
+    held: &[(u32, u64, u64)],
+    observed: &[Observed],
+) -> Vec<ThreadLane> {
+    let parks: Vec<Park> = parked
+        .iter()
+        .flat_map(|&(thread, times)| {
+            (0..).zip(times).map(move |(i, &at)| Park {
+                at: us(at),
+                thread,
+                parked: i % 2 == 0,
+            })
+        })
+        .collect();
+    let lines: Vec<Event> = lines
+        .iter()
+        .map(|&(at, task, thread)| Event {
+            at: us(at),
+            ..event(0, task, Phase::First, thread)
+        })
+        .collect();
+    let seen = Seen {
+        parks: &parks,
+        lines: &lines,
+        held: calls(held),
+        observed,
+        ..Seen::default()
+    };
+    lanes(&seen, ms(201), Driver::Spawned, 2)
 }
 
 /// A poll that began at `at` µs on `thread`.
@@ -35,8 +65,22 @@ fn poll(at: u64, thread: u32) -> Observed {
     }
 }
 
-fn park(at: Duration, thread: u32, parked: bool) -> Park {
-    Park { at, thread, parked }
+/// Parks and wake-ups, each (µs into the run, thread, parked).
+fn parks(list: &[(u64, u32, bool)]) -> Vec<Park> {
+    list.iter()
+        .map(|&(at, thread, parked)| Park {
+            at: us(at),
+            thread,
+            parked,
+        })
+        .collect()
+}
+
+/// Blocking calls that held a thread, each (thread, from µs, to µs).
+fn calls(list: &[(u32, u64, u64)]) -> Vec<(u32, Duration, Duration)> {
+    list.iter()
+        .map(|&(thread, from, to)| (thread, us(from), us(to)))
+        .collect()
 }
 
 /// The lanes of what was seen, for a runtime of `workers` workers, and
@@ -51,11 +95,7 @@ fn labels(lanes: &[ThreadLane]) -> Vec<&str> {
 
 #[test]
 fn a_thread_is_busy_until_it_parks_and_again_from_each_wake_up() {
-    let parks = [
-        park(ms(1), 1, true),
-        park(ms(1000), 1, false),
-        park(ms(1002), 1, true),
-    ];
+    let parks = parks(&[(1000, 1, true), (1_000_000, 1, false), (1_002_000, 1, true)]);
     let events = [event(0, 1, Phase::First, 1)];
     let seen = Seen {
         parks: &parks,
@@ -81,7 +121,7 @@ fn a_thread_is_busy_until_it_parks_and_again_from_each_wake_up() {
 /// stayed parked did nothing, and get no lane.
 #[test]
 fn the_block_on_thread_gets_a_lane_and_idle_workers_none() {
-    let parks = [park(ms(0), 2, true), park(ms(0), 3, true)];
+    let parks = parks(&[(0, 2, true), (0, 3, true)]);
     let events = [event(0, 1, Phase::First, 1), event(600, 1, Phase::Last, 1)];
     let seen = Seen {
         parks: &parks,
@@ -97,7 +137,7 @@ fn the_block_on_thread_gets_a_lane_and_idle_workers_none() {
     let seen = Seen {
         parks: &parks[..1],
         lines: &events,
-        held: vec![(1, ms(0), ms(600))],
+        held: calls(&[(1, 0, 600_000)]),
         ..Seen::default()
     };
     let drawn = lanes(&seen, ms(600), Driver::Spawned, 2);
@@ -111,12 +151,7 @@ fn the_block_on_thread_gets_a_lane_and_idle_workers_none() {
 /// `std::thread::sleep`.
 #[test]
 fn a_thread_that_a_blocked_task_holds_is_held_not_running() {
-    let events = [
-        event(0, 1, Phase::First, 1),
-        event(200, 1, Phase::Last, 1),
-        event(201, 2, Phase::First, 1),
-        event(401, 2, Phase::Last, 1),
-    ];
+    let events = waits(&[(0, 200, 1), (201, 401, 1)]);
     let seen = Seen {
         lines: &events,
         held: line_holds(&events, ms(402), Waiting::Blocked),
@@ -156,7 +191,7 @@ fn an_interrupted_blocking_wait_holds_the_thread_to_the_end() {
     assert_eq!(drawn[0].held, [(ms(0), ms(300))]);
     // Spawned on workers that park: the worker held by task 2 is held
     // to the end too.
-    let parks = [park(ms(0), 1, false), park(ms(0), 2, true)];
+    let parks = parks(&[(0, 1, false), (0, 2, true)]);
     let seen = Seen {
         parks: &parks,
         lines: &events,
@@ -173,13 +208,13 @@ fn an_interrupted_blocking_wait_holds_the_thread_to_the_end() {
 /// line, however short, is.
 #[test]
 fn a_wake_up_that_prints_nothing_is_housekeeping() {
-    let parks = [
-        park(us(500), 1, true),
-        park(us(960_000), 1, false),
-        park(us(960_020), 1, true),
-        park(us(1_000_000), 1, false),
-        park(us(1_000_040), 1, true),
-    ];
+    let parks = parks(&[
+        (500, 1, true),
+        (960_000, 1, false),
+        (960_020, 1, true),
+        (1_000_000, 1, false),
+        (1_000_040, 1, true),
+    ]);
     let events = [
         event(0, 1, Phase::First, 1),
         Event {
@@ -206,6 +241,8 @@ fn a_thread_in_a_deadlock_is_held_to_the_end() {
     let mut lane = ThreadLane {
         label: "block_on thread".into(),
         short: "block_on thread".into(),
+        kind: Kind::Runtime,
+        from: Duration::ZERO,
         busy: vec![(ms(0), ms(5)), (ms(50), ms(60))],
         held: Vec::new(),
     };
@@ -223,29 +260,18 @@ fn a_thread_in_a_deadlock_is_held_to_the_end() {
 /// which blocks too, and thread 5 takes that core (worker 1's) over.
 #[test]
 fn threads_that_took_a_core_over_are_named_by_whose_core() {
-    let parks = [
-        park(us(0), 1, true),
-        park(us(0), 2, true),
-        park(us(100), 1, false),
-        park(us(300), 3, true),
-        park(us(400), 2, false),
-        park(us(500), 3, false),
-        park(us(470), 4, true),
-        park(us(900), 5, true),
-    ];
-    let lines = [line(150, 1, 1), line(450, 2, 2), line(550, 3, 3)];
-    let seen = Seen {
-        parks: &parks,
-        lines: &lines,
-        held: vec![
-            (1, us(200), ms(200)),
-            (2, us(480), ms(200)),
-            (3, us(600), ms(200)),
+    let drawn = on_two_workers(
+        &[
+            (1, &[0, 100]),
+            (2, &[0, 400]),
+            (3, &[300, 500]),
+            (4, &[470]),
+            (5, &[900]),
         ],
-        observed: &[poll(120, 1), poll(420, 2), poll(520, 3)],
-        ..Seen::default()
-    };
-    let drawn = lanes(&seen, ms(201), Driver::Spawned, 2);
+        &[(150, 1, 1), (450, 2, 2), (550, 3, 3)],
+        &[(1, 200, 200_000), (2, 480, 200_000), (3, 600, 200_000)],
+        &[poll(120, 1), poll(420, 2), poll(520, 3)],
+    );
     assert_eq!(
         labels(&drawn),
         [
@@ -258,30 +284,23 @@ fn threads_that_took_a_core_over_are_named_by_whose_core() {
     );
     let held: Vec<usize> = drawn.iter().map(|l| l.held.len()).collect();
     assert_eq!(held, [1, 1, 1, 0, 0], "three threads held, two took over");
-    // Thread 3 is drawn from when it was first seen, not from the start.
+    // Thread 3 is drawn from when it was first seen, not from the start:
+    // its lane begins there, and so does its first busy stretch.
     assert_eq!(drawn[2].busy.first().map(|b| b.0), Some(us(500)));
+    let from: Vec<Duration> = drawn.iter().map(|l| l.from).collect();
+    assert_eq!(from, [us(0), us(0), us(300), us(470), us(900)]);
 }
 
 /// Two workers block before either new thread shows up: nothing
 /// observed tells which took whose core, and the labels say so.
 #[test]
 fn two_cores_handed_over_at_once_are_both_named() {
-    let parks = [
-        park(us(0), 1, true),
-        park(us(0), 2, true),
-        park(us(100), 1, false),
-        park(us(100), 2, false),
-        park(us(400), 3, true),
-        park(us(450), 4, true),
-    ];
-    let lines = [line(150, 1, 1), line(160, 2, 2)];
-    let seen = Seen {
-        parks: &parks,
-        lines: &lines,
-        held: vec![(1, us(200), ms(200)), (2, us(210), ms(200))],
-        ..Seen::default()
-    };
-    let drawn = lanes(&seen, ms(201), Driver::Spawned, 2);
+    let drawn = on_two_workers(
+        &[(1, &[0, 100]), (2, &[0, 100]), (3, &[400]), (4, &[450])],
+        &[(150, 1, 1), (160, 2, 2)],
+        &[(1, 200, 200_000), (2, 210, 200_000)],
+        &[],
+    );
     assert_eq!(
         labels(&drawn),
         [
@@ -314,10 +333,46 @@ fn pool_threads_get_a_lane_each_held_by_their_calls() {
         labels(&drawn),
         ["block_on thread", "pool thread 1", "pool thread 2"]
     );
+    // Each pool thread's lane begins at its first call.
+    assert_eq!((drawn[1].from, drawn[2].from), (ms(1), ms(2)));
     assert_eq!(drawn[1].held, [(ms(1), ms(301)), (ms(301), ms(601))]);
     assert!(drawn[1].running().is_empty());
     // A spin in the pool runs code there.
     let (spun, _) = thread_lanes(&seen, ms(603), (Driver::CurrentThread, 0), false);
     assert!(spun[1].held.is_empty());
     assert_eq!(spun[1].busy.len(), 2);
+}
+
+/// Joined on a multi-thread runtime, block_on's thread has no park hook:
+/// its lane is busy only in its observed polls, and between them nothing
+/// is known (its kind says so). With no polls observed (a run that
+/// reported only its lines), it is busy from its first line to its last,
+/// as nothing says otherwise.
+#[test]
+fn a_joined_block_on_thread_is_busy_only_in_its_polls() {
+    let parks = parks(&[(0, 2, true), (0, 3, true)]);
+    let events = waits(&[(0, 300, 1), (0, 300, 1)]);
+    let observed = [poll(100, 1), poll(300_000, 1), poll(300_005, 1)];
+    let seen = Seen {
+        parks: &parks,
+        lines: &events,
+        observed: &observed,
+        ..Seen::default()
+    };
+    let (drawn, idle) = thread_lanes(&seen, ms(301), (Driver::Joined, 2), true);
+    assert_eq!((labels(&drawn), idle), (vec!["block_on thread"], 2));
+    assert_eq!(drawn[0].kind, Kind::Unhooked);
+    // Each poll took 10 µs; the two that overlap are one stretch.
+    assert_eq!(
+        drawn[0].busy,
+        [(us(100), us(110)), (us(300_000), us(300_015))]
+    );
+    let seen = Seen {
+        parks: &parks,
+        lines: &events,
+        ..Seen::default()
+    };
+    let drawn = lanes(&seen, ms(301), Driver::Joined, 2);
+    assert_eq!(drawn[0].kind, Kind::Runtime);
+    assert_eq!(drawn[0].busy, [(ms(0), ms(300))]);
 }
