@@ -13,8 +13,6 @@ use std::time::Duration;
 mod peer;
 mod values;
 
-use peer::{FETCH, QUERY};
-
 // serve's `?delay=` reads durations as the options do.
 pub(crate) use values::duration;
 
@@ -69,12 +67,12 @@ pub(crate) enum Command {
     Hello(RunArgs),
     /// Each task sends an HTTP GET to a slow server and prints a line before
     /// and after: async with reqwest, or blocking with ureq (--blocking).
-    #[command(mut_args(|arg| FETCH.describe(arg)), after_help = examples_help("fetch"))]
+    #[command(mut_args(|arg| peer::describe(Demo::Fetch, arg)), after_help = examples_help("fetch"))]
     Fetch(FetchArgs),
     /// Each task runs a slow database query and prints a line before and
     /// after: in-memory SQLite by default, or PostgreSQL (--db); an async
     /// driver, or a blocking one (--blocking).
-    #[command(mut_args(|arg| QUERY.describe(arg)), after_help = examples_help("query"))]
+    #[command(mut_args(|arg| peer::describe(Demo::Query, arg)), after_help = examples_help("query"))]
     Query(QueryArgs),
     /// Each task takes one shared lock, prints, waits --delay holding it,
     /// prints and releases it: a std::sync::Mutex held across .await

@@ -12,19 +12,18 @@
 
 use crate::cli::{CompareArgs, TableFormat, WayName};
 use crate::conclude::{self, Claim, Closer, Guarded};
-use crate::config::{self, Config, DEFAULT_BLOCKING_THREADS, QueryOptions, Way};
+use crate::config::{self, Config, DEFAULT_BLOCKING_THREADS, LineStyle, QueryOptions, Term, Way};
 use crate::exit_code::{self, ExitCode};
 use crate::export::{Compared, Exports};
-use crate::interrupt;
+use crate::interrupt::{self, Signal};
+use crate::outcome::Outcome;
 use crate::python;
 use crate::report::compare::{self, Row};
-use crate::report::{Summary, text};
+use crate::report::{Language, Summary, text};
 use crate::run;
 use crate::sink::Sink;
 use crate::slowpoll::{self, Watch};
-use crate::vocab::{
-    Demo, Language, LineStyle, LockKind, Mode, Outcome, RuntimeKind, Signal, Term, Work,
-};
+use crate::vocab::{Demo, LockKind, Mode, PeerKind, RuntimeKind, Work};
 use std::io::{self, Write};
 use std::sync::Arc;
 use std::time::Duration;
@@ -97,9 +96,9 @@ impl Trial {
 
     /// The explanation in the words of `demo`'s wait.
     pub(crate) fn why(&self, demo: Demo) -> String {
-        // A query's blocking call is a call, as a fetch's is, not a sleep.
-        let why = match (demo, self.why_fetch) {
-            (Demo::Fetch | Demo::Query, Some(why)) => why,
+        // A blocking call to a peer (a fetch, a query) is a call, not a sleep.
+        let why = match (demo.peer(), self.why_fetch) {
+            (Some(_), Some(why)) => why,
             _ => self.why,
         };
         match self.shape().mode {
@@ -304,10 +303,10 @@ pub(crate) const LOCK_TRIALS: [Trial; 3] = [
 /// ways, or those `--ways` picked, in the lesson's order. A picked way the
 /// demo does not run (`--ways std-lock` for count) is a usage error.
 fn chosen(demo: Demo, work: Work, ways: &[WayName]) -> Result<Vec<Trial>, clap::Error> {
-    let all: &[Trial] = match (demo, work) {
-        (Demo::Lock, _) => &LOCK_TRIALS,
-        (_, Work::Spin) => &SPIN_TRIALS,
-        (_, Work::Sleep) => &TRIALS,
+    let all: &[Trial] = match (demo.row().shares_lock, work) {
+        (true, _) => &LOCK_TRIALS,
+        (false, Work::Spin) => &SPIN_TRIALS,
+        (false, Work::Sleep) => &TRIALS,
     };
     if let Some(missing) = ways
         .iter()
@@ -454,8 +453,8 @@ impl Comparison {
 /// Runs every way and prints the table.
 pub(crate) fn compare(args: CompareArgs, term: Term) -> anyhow::Result<ExitCode> {
     config::check_compare(&args)?;
-    if args.demo == Demo::Query {
-        crate::db::require("compare query")?;
+    if args.demo.peer().map(|peer| peer.kind) == Some(PeerKind::Database) {
+        crate::db::require(&format!("compare {}", args.demo.name()))?;
     }
     let trials = chosen(args.demo, args.workload.work, &args.ways)?;
     // The files are created first, so that a bad path fails before the
@@ -800,7 +799,7 @@ mod tests {
     /// once.
     fn measured(trial: &Trial, tasks: u32, workers: usize, peak: u32) -> Summary {
         let mut way = trial.way();
-        if let Some(crate::vocab::Runtime::MultiThread(n)) = &mut way.runtime {
+        if let Some(crate::config::Runtime::MultiThread(n)) = &mut way.runtime {
             *n = workers;
         }
         let workload = crate::cli::Workload {

@@ -27,7 +27,7 @@
 
 use crate::exit_code::ExitCode;
 use crate::interrupt;
-use crate::vocab::Signal;
+use crate::interrupt::Signal;
 use std::ops::{Deref, DerefMut};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;

@@ -9,34 +9,39 @@
 //! ([`Config::new`]) adds what the user asked to see; `compare` uses it as it
 //! is, once per way.
 
-use crate::cli::{ColorChoice, CompareArgs, DbArgs, FetchArgs, RunArgs, ServeArgs, Workload};
+use crate::cli::{Command, CompareArgs, DbArgs, FetchArgs, RunArgs, ServeArgs, Workload};
 use crate::dburl::Database;
-use crate::vocab::{Demo, Format, LineStyle, LockKind, Mode, Runtime, RuntimeKind, Term, Work};
-use std::io::IsTerminal;
+use crate::vocab::{Demo, Format, LockKind, Mode, PeerKind, RuntimeKind, Work};
 use std::path::PathBuf;
 use std::time::Duration;
 
 /// tokio's own default size for the blocking pool.
 pub(crate) const DEFAULT_BLOCKING_THREADS: usize = 512;
 
-/// Looks at stdout and the environment to decide colour and width, once.
-pub(crate) fn detect_term(choice: ColorChoice) -> Term {
-    let stdout = std::io::stdout();
-    let tty = stdout.is_terminal();
-    // The conventions every CLI shares (NO_COLOR, CLICOLOR, CLICOLOR_FORCE,
-    // TERM), decided in one place for this output and clap's alike.
-    let color = crate::style::use_color_here(choice, tty);
-    let size = terminal_size::terminal_size_of(&stdout)
-        .map(|(w, _)| usize::from(w.0))
-        .filter(|_| tty);
-    // Piped, the shell's COLUMNS is the only hint of the width the reader
-    // will see (`asyncdemo compare count | less`); without it, a table
-    // keeps its lines whole so that `grep` finds complete rows.
-    let columns = size.or_else(crate::wrap::columns_from_env);
-    Term {
-        color,
-        width: size.unwrap_or(80),
-        columns,
+/// A runtime with its size: what the validated config settles on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Runtime {
+    /// One thread.
+    CurrentThread,
+    /// This many worker threads.
+    MultiThread(usize),
+}
+
+impl Runtime {
+    /// The kind, for reports.
+    pub(crate) const fn kind(self) -> RuntimeKind {
+        match self {
+            Runtime::CurrentThread => RuntimeKind::CurrentThread,
+            Runtime::MultiThread(_) => RuntimeKind::MultiThread,
+        }
+    }
+
+    /// The worker count of a multi-thread runtime.
+    pub(crate) const fn workers(self) -> Option<usize> {
+        match self {
+            Runtime::CurrentThread => None,
+            Runtime::MultiThread(workers) => Some(workers),
+        }
     }
 }
 
@@ -245,6 +250,69 @@ impl ServeOptions {
     }
 }
 
+/// A demo's command taken apart: which demo, the options every demo takes,
+/// and the options only it has. A run (`lifecycle`) and the replay of its
+/// recording (`replay`) read a demo's command through this one place.
+pub(crate) struct DemoCommand {
+    /// Which demo the command runs.
+    pub(crate) demo: Demo,
+    /// The options every demo takes (a replay puts its own outputs here).
+    pub(crate) run: RunArgs,
+    /// `fetch`'s own options.
+    fetch: Option<FetchOptions>,
+    /// `query`'s own options.
+    query: Option<QueryOptions>,
+    /// The `lock` demo's lock.
+    lock: Option<LockKind>,
+}
+
+impl DemoCommand {
+    /// `command` taken apart, or given back when it runs no demo (boxed:
+    /// a command is large, and most of the time it is a demo's).
+    pub(crate) fn of(command: Command) -> Result<DemoCommand, Box<Command>> {
+        let plain = |demo, run| DemoCommand {
+            demo,
+            run,
+            fetch: None,
+            query: None,
+            lock: None,
+        };
+        Ok(match command {
+            Command::Count(run) => plain(Demo::Count, run),
+            Command::Hello(run) => plain(Demo::Hello, run),
+            Command::Lock(args) => DemoCommand {
+                lock: Some(args.lock),
+                ..plain(Demo::Lock, args.run)
+            },
+            Command::Fetch(args) => DemoCommand {
+                fetch: Some(FetchOptions::new(&args)),
+                ..plain(Demo::Fetch, args.run)
+            },
+            Command::Query(args) => {
+                let tasks = args.run.workload.tasks_for(Demo::Query);
+                DemoCommand {
+                    query: Some(QueryOptions::new(&args.db, tasks)),
+                    ..plain(Demo::Query, args.run)
+                }
+            }
+            other => return Err(Box::new(other)),
+        })
+    }
+
+    /// The run's configuration, checked as [`Config::new`] checks it, with
+    /// the demo's own options in place.
+    pub(crate) fn config(self, term: Term) -> Result<Config, clap::Error> {
+        let mut config = Config::new(self.demo, self.run, self.fetch, term)?;
+        if self.lock.is_some() {
+            config.way.lock = self.lock;
+        }
+        if self.query.is_some() {
+            config.query = self.query;
+        }
+        Ok(config)
+    }
+}
+
 impl Config {
     /// The one constructor: `demo` run `way` with `workload`, printing
     /// nothing but a JSON summary and checking nothing. `fetch` gets a
@@ -258,10 +326,7 @@ impl Config {
             // The lock demo always shares a lock (std's unless told), and
             // the other demos never do.
             way: Way {
-                lock: match demo {
-                    Demo::Lock => Some(way.lock.unwrap_or_default()),
-                    _ => None,
-                },
+                lock: demo.row().shares_lock.then(|| way.lock.unwrap_or_default()),
                 ..way
             },
             timeline: false,
@@ -384,11 +449,8 @@ fn check_way(demo: Demo, args: &RunArgs, mode: Mode) -> Result<RuntimeKind, clap
                 .into(),
         ));
     }
-    if matches!(demo, Demo::Fetch | Demo::Query) && args.workload.work == Work::Spin {
-        let wait = match demo {
-            Demo::Query => "a query's wait is the query",
-            _ => "a fetch's wait is its request",
-        };
+    if let (Some(peer), Work::Spin) = (demo.peer(), args.workload.work) {
+        let wait = peer.wait_is;
         return Err(usage_error(
             demo.name(),
             format!(
@@ -397,7 +459,7 @@ fn check_way(demo: Demo, args: &RunArgs, mode: Mode) -> Result<RuntimeKind, clap
             ),
         ));
     }
-    if demo == Demo::Lock {
+    if demo.row().shares_lock {
         // The lock decides how a task treats the thread here; the wait
         // while holding it is always tokio::time::sleep.
         let refused = if args.spawn {
@@ -643,15 +705,14 @@ pub(crate) fn check_compare(args: &CompareArgs) -> Result<(), clap::Error> {
     if args.png.is_some() && !crate::png::ENABLED {
         return Err(usage_error("compare", NO_PNG.into()));
     }
-    if args.demo != Demo::Query && (args.db.db.is_some() || args.db.connections.is_some()) {
+    let on_a_database = args.demo.peer().map(|peer| peer.kind) == Some(PeerKind::Database);
+    if !on_a_database && (args.db.db.is_some() || args.db.connections.is_some()) {
         return Err(usage_error(
             "compare",
             "--db and --connections choose the database of compare query".into(),
         ));
     }
-    if args.workload.work == Work::Spin
-        && matches!(args.demo, Demo::Fetch | Demo::Query | Demo::Lock)
-    {
+    if args.workload.work == Work::Spin && !args.demo.row().sleeps() {
         return Err(usage_error(
             "compare",
             format!(
@@ -764,6 +825,10 @@ impl Check {
         }
     }
 }
+
+mod output;
+
+pub(crate) use output::{LineStyle, Term, detect_term};
 
 #[cfg(test)]
 mod tests;

@@ -45,7 +45,7 @@
 //! (`run` chooses their type once, so not even a branch per poll remains).
 
 use crate::limits;
-use crate::vocab::{Event, LockKind, LockStep, Park};
+use crate::vocab::{Event, LockKind, Park};
 use std::borrow::Cow;
 use std::io::{self, Write};
 use std::sync::mpsc;
@@ -257,6 +257,33 @@ pub(crate) enum CallStep {
     },
 }
 
+/// A step of a task with the shared lock of the `lock` demo.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum LockStep {
+    /// The task calls `lock()` (std) or `lock().await` (tokio).
+    Asked,
+    /// The task holds the guard.
+    Got,
+    /// The task dropped the guard.
+    Released,
+}
+
+impl LockStep {
+    /// The step in words: `task 2 asks for the lock (held by task 1)`.
+    pub(crate) fn describe(self, task: u32, lock: LockKind, holder: Option<u32>) -> String {
+        let lock = lock.type_name();
+        match (self, holder) {
+            (LockStep::Asked, Some(holder)) => {
+                format!("task {task} asks for the {lock} (held by task {holder})")
+            }
+            (LockStep::Asked, None) => format!("task {task} asks for the {lock} (free)"),
+            (LockStep::Got, _) => format!("task {task} got the {lock}"),
+            (LockStep::Released, _) => format!("task {task} released the {lock}"),
+        }
+    }
+}
+
 /// Somebody following the ordered events while the run goes.
 ///
 /// Called under the sink's lock, on whichever thread caused the event, so:
@@ -344,7 +371,7 @@ impl<P: PollFollower, F: std::future::Future> std::future::Future for Polled<'_,
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<F::Output> {
         let this = self.project();
-        let start = Instant::now();
+        let start = now();
         this.follower.poll_began(*this.id, start);
         // Only a follower that asks for it wraps the waker (a few narrated
         // tasks under `--explain`); for the others this is a `None` known at
@@ -354,10 +381,18 @@ impl<P: PollFollower, F: std::future::Future> std::future::Future for Polled<'_,
             None => this.task.poll(cx),
         };
         let ready = result.is_ready();
-        this.follower
-            .poll_returned(*this.id, start, start.elapsed(), ready);
+        let took = now().saturating_duration_since(start);
+        this.follower.poll_returned(*this.id, start, took, ready);
         result
     }
+}
+
+/// The time now on the run's clock, for the poll wrapper: tokio's, which
+/// a test may pause and which is the system's monotonic clock otherwise.
+/// A follower that keeps the run's times (the task-state model) takes the
+/// wrapper's two readings per poll rather than reading the clock again.
+fn now() -> Instant {
+    tokio::time::Instant::now().into_std()
 }
 
 /// Task `id`'s coroutine `task`, with each of its polls told to `follower`.

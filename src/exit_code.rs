@@ -6,9 +6,9 @@
 //! `serve` alike.
 
 use crate::cli::ColorChoice;
+use crate::interrupt::Signal;
 use crate::limits::Limit;
 use crate::style;
-use crate::vocab::Signal;
 use std::fmt::Display;
 use std::io::{self, Write};
 

@@ -5,15 +5,34 @@
 //! thread is stuck inside `std::thread::sleep` and polls nothing, so such a
 //! handler would not run until the sleep ended: `--delay 500years` could
 //! not be stopped. So the signals are received on a thread of their own,
-//! which never blocks on the demo and can always act.
+//! which never blocks on the demo and can always act. [`Signal`] names
+//! which one stopped a run, for every room that reports it.
 
 use crate::limits;
-use crate::vocab::Signal;
 use anyhow::Context;
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 use std::sync::{Mutex, MutexGuard, TryLockError};
 use std::time::{Duration, Instant};
+
+/// A signal that stops a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Signal {
+    /// SIGINT, sent by Ctrl-C.
+    Interrupt,
+    /// SIGTERM, sent by `kill` and by CI runners that cancel a job.
+    Terminate,
+}
+
+impl Signal {
+    /// The word the text summary uses.
+    pub(crate) const fn verb(self) -> &'static str {
+        match self {
+            Signal::Interrupt => "interrupted",
+            Signal::Terminate => "terminated",
+        }
+    }
+}
 
 /// How long a signal handler waits for a lock before it gives up on
 /// printing. The locks it needs (the writer, the compare table) are held

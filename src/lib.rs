@@ -22,8 +22,16 @@
 //! [`run_before_exit`], with [`Cli`], [`ExitCode`] and [`report_error`]); `cargo doc
 //! --document-private-items` shows them all:
 //!
-//! - `vocab`: the shared words (demo, phase, mode, runtime, format, event,
-//!   outcome, signal). Uses nothing of the crate.
+//! - `vocab`: the shared words (demo, phase, mode, work, lock, runtime
+//!   kind, format, a task's line, a thread's park) and the demo table
+//!   (`vocab::demos`: a row per demo, its name, lines, wait words, peer and
+//!   option words, which the rooms above read instead of naming a demo).
+//!   Uses nothing of the crate.
+//! - `outcome`: what a task's wait and a whole run came to: how each wait
+//!   ended (a reply's status, a query's time, why it failed), which
+//!   decides the task's last line, and what a run measured (elapsed,
+//!   completed, polls, a deadlock, the lock's waits). A leaf over `vocab`,
+//!   so the sink, below the runner, can build them.
 //! - `events`: the run's events as one stream (a line, a wait begun and
 //!   ended, a runtime thread parked and woken, a poll), and the followers
 //!   that take them while the run goes: the recorder for the pictures, the
@@ -58,14 +66,17 @@
 //! - `usage`: the usage errors that clap would word for another case
 //!   (`compare count --blocking`).
 //! - `config`: the arguments checked against each other, defaults
-//!   settled; one constructor builds every run's `Config`.
+//!   settled (the runtime with its size, the terminal, the line style);
+//!   one constructor builds every run's `Config`, and `DemoCommand` takes
+//!   a demo's command apart for a run and a replay alike.
 //! - `limits`: the machine's limits in one room (threads, memory, stack,
 //!   file descriptors): the check made before a run starts, the thread
 //!   start that turns the OS's refusal into a named limit, the words of
 //!   every such error, and the one classification (exit 1) all commands
 //!   use.
 //! - `interrupt`: Ctrl-C and SIGTERM, received on a thread of their own,
-//!   and the patient try-lock their handlers take.
+//!   the `Signal` that names which one stopped a run, and the patient
+//!   try-lock their handlers take.
 //! - `exit_code`: how the process ends: the exit codes, how two merge,
 //!   which error means which code (a limit of the machine is 1), and the
 //!   one writer of `error:` lines.
@@ -159,6 +170,7 @@ mod limits;
 mod live;
 mod narrate;
 mod net;
+mod outcome;
 mod png;
 mod python;
 mod record;

@@ -10,13 +10,15 @@
 
 use crate::cli::{Cli, Command};
 use crate::conclude::{Claim, Closer};
-use crate::config::{Config, FetchOptions};
+use crate::config::{Config, DemoCommand};
 use crate::exit_code::{self, ExitCode};
 use crate::export::{Exports, Finished, Single};
+use crate::interrupt::Signal;
+use crate::outcome::Outcome;
 use crate::report::{Summary, text, trace};
 use crate::run::Teardown;
 use crate::sink::{Sink, SinkState};
-use crate::vocab::{Demo, Format, Outcome, Signal};
+use crate::vocab::{Format, PeerKind};
 use crate::{
     compare, conclude, config, db, export, generate, http, interrupt, limits, live, report, run,
     slowpoll,
@@ -42,48 +44,37 @@ const TRACE_BUFFER_BYTES: usize = 256 * 1024;
 pub fn run_before_exit(cli: Cli) -> anyhow::Result<ExitCode> {
     limits::share_malloc_arena_under_address_limit();
     let term = config::detect_term(cli.color);
-    let mut query = None;
-    let (demo, args, fetch, lock) = match cli.command {
-        Command::Count(args) => (Demo::Count, args, None, None),
-        Command::Hello(args) => (Demo::Hello, args, None, None),
-        Command::Lock(args) => (Demo::Lock, args.run, None, Some(args.lock)),
-        Command::Fetch(args) => {
-            let fetch = FetchOptions::new(&args);
-            (Demo::Fetch, args.run, Some(fetch), None)
-        }
-        Command::Query(args) => {
-            let tasks = args.run.workload.tasks_for(Demo::Query);
-            query = Some(config::QueryOptions::new(&args.db, tasks));
-            (Demo::Query, args.run, None, None)
-        }
-        Command::Serve(args) => {
+    let command = match DemoCommand::of(cli.command).map_err(|other| *other) {
+        Ok(command) => command,
+        Err(Command::Serve(args)) => {
             // Usage errors first, as in a build with HTTP.
             let settings = config::ServeOptions::new(&args)?;
             return http::serve(&args.addr, settings);
         }
-        Command::Compare(args) => {
-            if args.demo == Demo::Fetch {
-                http::require("compare fetch")?;
+        Err(Command::Compare(args)) => {
+            if args.demo.peer().map(|peer| peer.kind) == Some(PeerKind::Server) {
+                http::require(&format!("compare {}", args.demo.name()))?;
             }
             return compare::compare(args, term);
         }
-        Command::Completions { shell } => return generate::print(&generate::completions(shell)),
-        Command::Replay(args) => return crate::replay::replay(args, term),
-        Command::Man => return generate::print(&generate::man_page()?),
+        Err(Command::Completions { shell }) => {
+            return generate::print(&generate::completions(shell));
+        }
+        Err(Command::Replay(args)) => return crate::replay::replay(args, term),
+        Err(Command::Man) => return generate::print(&generate::man_page()?),
+        // `DemoCommand::of` took every demo's command; the compiler cannot
+        // see that, and an error is better than a panic should one be missed.
+        Err(other) => anyhow::bail!("no demo runs this command: {other:?}"),
     };
-    let mut config = Config::new(demo, args, fetch, term)?;
+    let config = command.config(term)?;
     live::require(&config)?;
-    if lock.is_some() {
-        config.way.lock = lock;
+    // After the usage checks, so that a bad argument reads the same in
+    // every build.
+    if config.query.is_some() {
+        db::require(config.demo.name())?;
     }
-    if query.is_some() {
-        config.query = query;
-        db::require("query")?;
-    }
-    if demo == Demo::Fetch {
-        // After the usage checks, so that a bad argument reads the same in
-        // every build.
-        http::require("fetch")?;
+    if config.fetch.is_some() {
+        http::require(config.demo.name())?;
     }
     // With `--trace -` or `--svg -` that document has stdout to itself
     // (config.rs allows it only under -q), so the summary line goes to
@@ -349,7 +340,7 @@ impl Lifecycle {
         let mut err = io::stderr().lock();
         // Under -q no task line said why a task failed: say it here.
         if config.format == crate::vocab::Format::Text
-            && config.line_style() == crate::vocab::LineStyle::Silent
+            && config.line_style() == crate::config::LineStyle::Silent
         {
             text::write_failures(&mut err, config.demo, &summary);
         }

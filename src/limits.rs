@@ -27,7 +27,8 @@
 //! ([`Limit::of`] is the one classification every command uses).
 
 use crate::config::Config;
-use crate::vocab::{Mode, Runtime};
+use crate::config::Runtime;
+use crate::vocab::Mode;
 use std::io;
 use std::thread::JoinHandle;
 

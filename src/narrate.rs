@@ -36,13 +36,15 @@ mod polls;
 mod threads;
 
 use crate::config::Config;
+use crate::config::Runtime;
+use crate::events::LockStep;
 use crate::events::{CallStep, Follower, PollStep, RunEvent};
 use crate::report::narration::{
     Awaits, Call, CallSeen, Meanwhile, NARRATED, Overdue, Poller, Step, write_step,
 };
 use crate::sink::Sink;
 use crate::state::{Birth, Model, Observed, TaskState, What};
-use crate::vocab::{Demo, Event, Format, LockKind, LockStep, Mode, Park, Phase, Runtime, Work};
+use crate::vocab::{Demo, Event, Format, LockKind, Mode, Park, Phase, Work};
 use std::collections::VecDeque;
 use std::io::{self, Write};
 use std::sync::Arc;

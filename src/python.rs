@@ -16,14 +16,18 @@
 //! outlives the row, unless it left the group on purpose (`setsid`).
 
 use crate::cli::Workload;
+use crate::config::Runtime;
 use crate::config::{Config, Way};
 use crate::dburl::Database;
 use crate::http;
+use crate::interrupt::Signal;
 use crate::limits;
 use crate::net::escaped;
+use crate::outcome::{Outcome, Polls};
+use crate::report::Language;
 use crate::report::compare::Row;
 use crate::report::{Summary, marks};
-use crate::vocab::{Demo, Event, Language, Mode, Outcome, Park, Phase, Polls, Runtime, Signal};
+use crate::vocab::{Demo, Event, Mode, Park, PeerKind, Phase};
 use std::io::{self, Read, Write};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
@@ -368,7 +372,7 @@ fn kill_group(group: i32) {
 /// demos. A build without HTTP says so (`compare fetch` refuses to run
 /// there before it gets here).
 fn serve(demo: Demo, delay: Duration) -> Result<Option<(http::Server, String)>, String> {
-    if demo != Demo::Fetch {
+    if demo.peer().map(|peer| peer.kind) != Some(PeerKind::Server) {
         return Ok(None);
     }
     let server = http::Server::start(delay).map_err(|err| format!("{err:#}"))?;

@@ -115,12 +115,15 @@
 pub(crate) mod compare;
 
 use crate::config::Config;
+use crate::config::{LineStyle, Runtime};
+use crate::events::LockStep;
 use crate::events::{CallStep, Follower, PollStep, RunEvent};
 use crate::export::{self, Exporter, Exports, Finished, Single};
+use crate::interrupt::Signal;
 use crate::report::Summary;
 use crate::sink::Sink;
 use crate::state::{Observed, Tallies, What};
-use crate::vocab::{Demo, LineStyle, LockKind, LockStep, Phase, Runtime, RuntimeKind, Signal};
+use crate::vocab::{Demo, LockKind, Phase, RuntimeKind};
 use serde::{Deserialize, Serialize};
 use std::io::{self, Write};
 use std::path::Path;

@@ -33,12 +33,13 @@ mod recorder;
 mod writer;
 
 use crate::conclude::{Guard, Guarded};
+use crate::config::LineStyle;
+use crate::events::LockStep;
 use crate::events::{CallStep, Follower, PollStep, RunEvent, thread_number};
+use crate::outcome::{Ending, Outcome, Polls};
 use crate::report;
 use crate::state::{Log, Observations, What};
-use crate::vocab::{
-    Demo, Ending, Event, LineStyle, LockKind, LockStep, Outcome, Park, Phase, Polls,
-};
+use crate::vocab::{Demo, Event, LockKind, Park, Phase};
 use std::borrow::Cow;
 use std::io::{self, Write};
 use std::sync::Arc;
@@ -132,7 +133,7 @@ impl Sink {
     pub(crate) fn counting_overlap(self, count: bool) -> Sink {
         Sink {
             overlap: count.then(|| Overlap {
-                observed: self.demo == Demo::Query,
+                observed: self.demo.peer().is_some_and(|peer| peer.queue.is_some()),
                 ..Overlap::default()
             }),
             ..self
@@ -531,7 +532,7 @@ impl Sink {
             Ending::Stopped => {}
             Ending::Reply { .. } | Ending::Answered(_) | Ending::Failed(_) => {
                 let failed = matches!(ending, Ending::Failed(_));
-                let text = self.demo.ending_text(id, &ending).unwrap_or_default();
+                let text = ending.last_line(self.demo, id).unwrap_or_default();
                 if let Some(overlap) = &self.overlap {
                     overlap.line(Phase::Last);
                 }

@@ -16,9 +16,11 @@
 //! atomic stores: the start stamp that the watchdog reads, and its reset.
 
 use crate::config::Config;
+use crate::config::Runtime;
 use crate::events::{PollFollower, Ticker};
+use crate::outcome::Polls;
 use crate::report::text;
-use crate::vocab::{Demo, Mode, Polls, Runtime};
+use crate::vocab::{Demo, Mode};
 use std::cell::Cell;
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};

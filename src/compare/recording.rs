@@ -8,11 +8,11 @@ use super::{Comparison, Trial};
 use crate::cli::CompareArgs;
 use crate::config::{self, Config};
 use crate::exit_code::{self, ExitCode};
+use crate::interrupt::Signal;
 use crate::python::Program;
 use crate::record::compare::WaysRecording;
 use crate::report::compare::Row;
 use crate::sink::Sink;
-use crate::vocab::Signal;
 use std::io::{self, IsTerminal, Write};
 
 /// The recording, when `--record` asked for one.

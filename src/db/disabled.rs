@@ -31,5 +31,5 @@ const _: () = {
     let _ = Sink::query_ended;
     let _ = Sink::query_queued;
     let _ = Sink::query_sent;
-    let _ = crate::vocab::Ending::Answered;
+    let _ = crate::outcome::Ending::Answered;
 };

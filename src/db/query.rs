@@ -26,8 +26,8 @@
 
 use crate::limits;
 use crate::net::{QUOTE_CHARS, escaped};
+use crate::outcome::Ending;
 use crate::sink::Sink;
-use crate::vocab::Ending;
 use crate::wait::{BlockingCall, Wait};
 use std::cell::Cell;
 use std::path::PathBuf;

@@ -21,10 +21,12 @@ pub(crate) mod svg;
 pub(crate) mod table;
 
 use crate::cli::TableFormat;
+use crate::config::Term;
 use crate::config::{self, Config};
+use crate::interrupt::Signal;
 use crate::report::Summary;
 use crate::report::compare::Row;
-use crate::vocab::{Event, Format, Park, Signal, Term};
+use crate::vocab::{Event, Format, Park};
 use anyhow::Context;
 use std::fs::File;
 use std::io::{self, Write};
@@ -237,9 +239,9 @@ impl Exports<Compared> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::outcome::Outcome;
     use crate::report::test_config;
     use crate::sink::tests::Captured;
-    use crate::vocab::Outcome;
     use std::time::Duration;
 
     /// An output that writes one word.

@@ -2,8 +2,8 @@
 //! the summary, in the `--format` the user chose.
 
 use super::{Exporter, Finished, Single};
+use crate::config::Term;
 use crate::report::{json, text, timeline};
-use crate::vocab::Term;
 use std::io::{self, Write};
 
 /// `--timeline`: the picture in the terminal, above the summary line.

@@ -1,8 +1,8 @@
 //! The `compare` table, in the `--format` the user chose.
 
 use super::{Compared, Exporter};
+use crate::config::Term;
 use crate::report::compare::{self, Row};
-use crate::vocab::Term;
 use std::io::{self, Write};
 
 /// Aligned columns for a terminal.

@@ -24,8 +24,8 @@
 
 use crate::limits::{FEWER_TASKS, descriptor_error, out_of_descriptors};
 use crate::net::{QUOTE_CHARS, escaped};
+use crate::outcome::Ending;
 use crate::sink::Sink;
-use crate::vocab::Ending;
 use crate::wait::{BlockingCall, Wait};
 use std::future::Future;
 use std::io::Read;

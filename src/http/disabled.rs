@@ -3,8 +3,8 @@
 
 use crate::config::{FetchOptions, ServeOptions};
 use crate::exit_code::ExitCode;
+use crate::outcome::Ending;
 use crate::sink::Sink;
-use crate::vocab::Ending;
 use crate::wait::{BlockingCall, Runner, SleepCall};
 use std::sync::Arc;
 use std::time::Duration;

@@ -66,7 +66,7 @@ impl Server {
         let sink = Arc::new(Sink::new(
             Box::new(std::io::sink()),
             crate::vocab::Demo::Fetch,
-            crate::vocab::LineStyle::Silent,
+            crate::config::LineStyle::Silent,
             false,
         ));
         let server = server::BuiltIn::start(delay, sink).context("starting the built-in server")?;

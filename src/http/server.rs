@@ -47,13 +47,13 @@
 use crate::config::ServeOptions;
 use crate::exit_code::ExitCode;
 use crate::interrupt;
+use crate::interrupt::Signal;
 use crate::limits::{
     FEWER_TASKS, descriptor_error, descriptor_limit, out_of_descriptors, thread_refused,
 };
 use crate::net::{QUOTE_CHARS, escaped};
 use crate::report::text;
 use crate::sink::Sink;
-use crate::vocab::Signal;
 use anyhow::{Context, anyhow};
 use http_body_util::Full;
 use hyper::body::Bytes;

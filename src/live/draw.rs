@@ -10,8 +10,9 @@
 use super::{LaneState, Plan, Seen, Thread, span};
 use crate::report::lanes::ThreadLane;
 use crate::report::palette::Role;
+use crate::report::waiting::Waiting;
 use crate::state;
-use crate::vocab::{LockKind, Waiting};
+use crate::vocab::{Demo, LockKind, Peer, PeerKind};
 use anstyle::AnsiColor;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -484,20 +485,31 @@ fn thread_state(lane: &ThreadLane, t: Duration) -> Option<Thread> {
     }
 }
 
+/// What the plan's demo waits on, from its row of the demo table, when it
+/// is a peer (a server, a database with its own queue).
+fn peer_of(plan: &Plan) -> Option<&'static Peer> {
+    <Demo as clap::ValueEnum>::from_str(plan.demo, false)
+        .ok()
+        .and_then(Demo::peer)
+}
+
 /// The parts of the counts row, most needed first: `3 of 10 done`, `1
 /// holding the thread`, `6 ready, waiting`: the model's tally, each state
 /// in words that fit the run, joined by ` · ` where they fit.
 pub(crate) fn counts_parts(plan: &Plan, c: state::Counts) -> Vec<String> {
     let mut parts = vec![format!("{} of {} done", c.done, plan.tasks)];
+    let peer = peer_of(plan);
     for state in state::TaskState::ALL {
         let n = c.of(state);
         if n == 0 {
             continue;
         }
         let how = match state {
-            state::TaskState::Sleeping if plan.demo == "fetch" => "awaiting a reply, thread free",
-            state::TaskState::Sleeping if plan.demo == "query" => "awaiting an answer, thread free",
-            state::TaskState::Sleeping => "sleeping, thread free",
+            state::TaskState::Sleeping => match peer.map(|peer| peer.kind) {
+                Some(PeerKind::Server) => "awaiting a reply, thread free",
+                Some(PeerKind::Database) => "awaiting an answer, thread free",
+                None => "sleeping, thread free",
+            },
             state::TaskState::Overdue => "overdue",
             state::TaskState::Held if plan.lock == Some(LockKind::Std) => {
                 "blocked in std's lock(), holding the thread"
@@ -506,7 +518,9 @@ pub(crate) fn counts_parts(plan: &Plan, c: state::Counts) -> Vec<String> {
             state::TaskState::Held if plan.one_thread => "holding the thread",
             state::TaskState::Held => "holding a thread",
             state::TaskState::InPool => "on the blocking pool",
-            state::TaskState::Queued if plan.demo == "query" => "queued for a connection",
+            state::TaskState::Queued if peer.is_some_and(|peer| peer.queue.is_some()) => {
+                "queued for a connection"
+            }
             state::TaskState::Queued => "queued for a pool thread",
             state::TaskState::Polled if plan.waiting == Waiting::Spinning => "spinning on the CPU",
             state::TaskState::Polled => "running",
@@ -539,7 +553,8 @@ fn legend(plan: &Plan) -> [Vec<LegendItem>; 2] {
     let (glyph, color) = cell(Role::Wait(plan.waiting));
     // A task of fetch or query awaits a socket or its connection, not a
     // timer: it has no deadline, so it is never overdue either.
-    let awaits_an_answer = matches!(plan.demo, "fetch" | "query");
+    let peer = peer_of(plan);
+    let awaits_an_answer = peer.is_some();
     let (wait, short, name) = match plan.waiting {
         Waiting::Free if awaits_an_answer => {
             (" awaiting an answer, thread free", " awaiting", " (IDLE)")
@@ -597,7 +612,7 @@ fn legend(plan: &Plan) -> [Vec<LegendItem>; 2] {
     if (plan.waiting == Waiting::Free && !awaits_an_answer) || plan.lock.is_some() {
         tasks.push(item(Role::Overdue, " overdue", " overdue", " (IDLE)"));
     }
-    if plan.demo == "query" {
+    if peer.is_some_and(|peer| peer.queue.is_some()) {
         tasks.push(item(
             Role::Queued,
             " queued for a connection",

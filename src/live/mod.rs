@@ -50,10 +50,12 @@ mod start;
 mod step;
 mod threads;
 
+use crate::events::LockStep;
 use crate::events::{Follower, RunEvent};
 use crate::report::lanes::Driver;
+use crate::report::waiting::Waiting;
 use crate::state::{self, LaneChange, Log};
-use crate::vocab::{LockKind, LockStep, Phase, Waiting, Work};
+use crate::vocab::{LockKind, Phase, Work};
 use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};

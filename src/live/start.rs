@@ -2,9 +2,11 @@
 
 use super::{LiveState, Plan, View};
 use crate::config::Config;
+use crate::config::Runtime;
 use crate::report::lanes::Driver;
+use crate::report::waiting::Waiting;
 use crate::state::Birth;
-use crate::vocab::{LockKind, Mode, Runtime, Waiting, Work};
+use crate::vocab::{LockKind, Mode, Work};
 use std::io::{self, IsTerminal, Write};
 use std::sync::Arc;
 

@@ -438,7 +438,7 @@ mod tests {
 
     #[test]
     fn the_frame_fits_and_says_the_step_its_narration_and_the_keys() {
-        let plan = crate::live::tests::plan(crate::vocab::Waiting::Free, 2);
+        let plan = crate::live::tests::plan(crate::report::waiting::Waiting::Free, 2);
         let rows = ViewRows::fit(&plan, 20);
         for width in [100u16, 40] {
             let area = Rect::new(0, 0, width, 24);

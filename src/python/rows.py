@@ -286,6 +286,23 @@ def sqlite_target(db):
     return "file:%s?mode=ro" % db, True
 
 
+async def gather_queries(n, run_query):
+    """Each task prints its first line, awaits run_query(task) and prints its
+    last line, under one gather; a query that fails is kept with its reason,
+    and the other tasks go on. A blocking driver's run_query never awaits, so
+    it holds the loop as calling the driver inside a coroutine does."""
+
+    async def query(task):
+        line(task, "first")
+        try:
+            await run_query(task)
+            line(task, "last")
+        except Exception as err:
+            failures.append((task, "%s: %s" % (type(err).__name__, err)))
+
+    await asyncio.gather(*(query(task) for task in range(1, n + 1)))
+
+
 async def query_sqlite3(n, delay, db, connections):
     import sqlite3
 
@@ -297,16 +314,11 @@ async def query_sqlite3(n, delay, db, connections):
         conns.append(conn)
     watch_idle()
 
-    async def query(task):
-        line(task, "first")
-        try:
-            # Blocking: the loop runs nothing else until SQLite returns.
-            conns[(task - 1) % connections].execute("SELECT sleep(?)", (delay * 1000,)).fetchall()
-            line(task, "last")
-        except Exception as err:
-            failures.append((task, "%s: %s" % (type(err).__name__, err)))
+    async def run_query(task):
+        # Blocking: the loop runs nothing else until SQLite returns.
+        conns[(task - 1) % connections].execute("SELECT sleep(?)", (delay * 1000,)).fetchall()
 
-    await asyncio.gather(*(query(task) for task in range(1, n + 1)))
+    await gather_queries(n, run_query)
 
 
 async def query_aiosqlite(n, delay, db, connections):
@@ -322,18 +334,13 @@ async def query_aiosqlite(n, delay, db, connections):
         conns.append(conn)
     watch_idle()
 
-    async def query(task):
-        line(task, "first")
-        try:
-            conn = conns[(task - 1) % connections]
-            async with conn.execute("SELECT sleep(?)", (delay * 1000,)) as cursor:
-                await cursor.fetchall()
-            line(task, "last")
-        except Exception as err:
-            failures.append((task, "%s: %s" % (type(err).__name__, err)))
+    async def run_query(task):
+        conn = conns[(task - 1) % connections]
+        async with conn.execute("SELECT sleep(?)", (delay * 1000,)) as cursor:
+            await cursor.fetchall()
 
     try:
-        await asyncio.gather(*(query(task) for task in range(1, n + 1)))
+        await gather_queries(n, run_query)
     finally:
         for conn in conns:
             await conn.close()
@@ -357,19 +364,14 @@ async def query_asyncpg(n, delay, db, connections):
     pool = await asyncpg.create_pool(min_size=connections, max_size=connections, **pg_params(db))
     watch_idle()
 
-    async def query(task):
-        line(task, "first")
-        try:
-            # A connection refuses a second query while one runs ("another
-            # operation is in progress"): the pool hands each task its own.
-            async with pool.acquire() as conn:
-                await conn.execute("SELECT pg_sleep($1)", delay)
-            line(task, "last")
-        except Exception as err:
-            failures.append((task, "%s: %s" % (type(err).__name__, err)))
+    async def run_query(task):
+        # A connection refuses a second query while one runs ("another
+        # operation is in progress"): the pool hands each task its own.
+        async with pool.acquire() as conn:
+            await conn.execute("SELECT pg_sleep($1)", delay)
 
     try:
-        await asyncio.gather(*(query(task) for task in range(1, n + 1)))
+        await gather_queries(n, run_query)
     finally:
         await pool.close()
 
@@ -380,18 +382,13 @@ async def query_psycopg(n, delay, db, connections):
     conns = [psycopg.connect(db, autocommit=True) for _ in range(connections)]
     watch_idle()
 
-    async def query(task):
-        line(task, "first")
-        try:
-            # Blocking, and silently so: the loop runs nothing else until
-            # the server answers. (Rust's sync client refuses instead.)
-            conns[(task - 1) % connections].execute("SELECT pg_sleep(%s)", (delay,))
-            line(task, "last")
-        except Exception as err:
-            failures.append((task, "%s: %s" % (type(err).__name__, err)))
+    async def run_query(task):
+        # Blocking, and silently so: the loop runs nothing else until the
+        # server answers. (Rust's sync client refuses instead.)
+        conns[(task - 1) % connections].execute("SELECT pg_sleep(%s)", (delay,))
 
     try:
-        await asyncio.gather(*(query(task) for task in range(1, n + 1)))
+        await gather_queries(n, run_query)
     finally:
         for conn in conns:
             conn.close()

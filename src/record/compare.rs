@@ -41,12 +41,15 @@
 
 use super::{Concluded, FULL_TASKS, Header, MAGIC, Writer, put, signal_word};
 use crate::config::Config;
+use crate::config::{LineStyle, Runtime};
 use crate::events::{Follower, RunEvent};
 use crate::export::{self, Finished};
 use crate::interrupt;
+use crate::interrupt::Signal;
+use crate::report::Language;
 use crate::report::compare::Row;
 use crate::sink::Sink;
-use crate::vocab::{Demo, Language, LineStyle, LockKind, Mode, Runtime, Signal};
+use crate::vocab::{Demo, LockKind, Mode};
 use serde::{Deserialize, Serialize};
 use std::io::{self, Write};
 use std::path::Path;

@@ -13,12 +13,14 @@
 use super::read::{self, Bad, Input, Recorded, Recording, Refused};
 use crate::cli::{Cli, Command, CompareArgs, ReplayArgs, RunArgs};
 use crate::config::{self, Config, QueryOptions, Way};
+use crate::config::{Runtime, Term};
 use crate::exit_code::ExitCode;
 use crate::export::{Compared, Exports};
 use crate::net::{QUOTE_CHARS, escaped};
 use crate::record::compare::{CompareHeader, MAX_WAYS, Section, ways_tag};
+use crate::report::Language;
 use crate::report::compare::Row;
-use crate::vocab::{Language, Runtime, RuntimeKind, Term};
+use crate::vocab::RuntimeKind;
 use anyhow::Context;
 use clap::Parser;
 use std::io::{self, Read, Write};

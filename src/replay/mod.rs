@@ -22,8 +22,9 @@ mod states;
 mod view;
 mod walk;
 
-use crate::cli::{Cli, Command, ReplayArgs, RunArgs};
-use crate::config::{Config, FetchOptions};
+use crate::cli::{Cli, ReplayArgs, RunArgs};
+use crate::config::{Config, DemoCommand};
+use crate::config::{LineStyle, Runtime};
 use crate::events::{Follower, RunEvent};
 use crate::exit_code::ExitCode;
 use crate::export::{self, Exports, Finished, Single};
@@ -32,7 +33,7 @@ use crate::net::escaped;
 use crate::report::narration::NARRATED;
 use crate::report::{text, trace};
 use crate::state::What;
-use crate::vocab::{Demo, Format, LineStyle, Phase, Runtime};
+use crate::vocab::{Format, Phase};
 use anyhow::Context;
 use clap::Parser;
 use read::{Recorded, Recording};
@@ -42,7 +43,7 @@ use std::time::Duration;
 
 /// Replays the recording that `args` names, writing the outputs it asks
 /// for.
-pub(crate) fn replay(args: ReplayArgs, term: crate::vocab::Term) -> anyhow::Result<ExitCode> {
+pub(crate) fn replay(args: ReplayArgs, term: crate::config::Term) -> anyhow::Result<ExitCode> {
     let name = args.file.display().to_string();
     let args_speed = args.speed;
     let step = args.step;
@@ -167,7 +168,7 @@ fn notes(recording: &Recording) -> Vec<String> {
 fn config_of(
     recording: &Recording,
     args: ReplayArgs,
-    term: crate::vocab::Term,
+    term: crate::config::Term,
 ) -> anyhow::Result<Config> {
     let format = args.format.run().ok_or_else(|| {
         anyhow::anyhow!("--format markdown is compare's table, and this is one run's recording")
@@ -187,37 +188,18 @@ fn config_of(
             )
         )
     })?;
-    let mut query = None;
-    let (demo, run, fetch, lock) = match cli.command {
-        Command::Count(run) => (Demo::Count, run, None, None),
-        Command::Query(args) => {
-            let tasks = args.run.workload.tasks_for(Demo::Query);
-            query = Some(crate::config::QueryOptions::new(&args.db, tasks));
-            (Demo::Query, args.run, None, None)
-        }
-        Command::Hello(run) => (Demo::Hello, run, None, None),
-        Command::Lock(args) => (Demo::Lock, args.run, None, Some(args.lock)),
-        Command::Fetch(args) => {
-            let fetch = FetchOptions::new(&args);
-            (Demo::Fetch, args.run, Some(fetch), None)
-        }
-        _ => anyhow::bail!("its command line ({}) is not a demo's", shown()),
+    let Ok(mut demo_command) = DemoCommand::of(cli.command) else {
+        anyhow::bail!("its command line ({}) is not a demo's", shown());
     };
-    if demo != recording.header.demo {
+    if demo_command.demo != recording.header.demo {
         anyhow::bail!(
             "its header says {} but its command line ({}) runs another demo",
             recording.header.demo.name(),
             shown()
         );
     }
-    let run = with_outputs(run, args, format);
-    let mut config = Config::new(demo, run, fetch, term)?;
-    if lock.is_some() {
-        config.way.lock = lock;
-    }
-    if query.is_some() {
-        config.query = query;
-    }
+    demo_command.run = with_outputs(demo_command.run, args, format);
+    let mut config = demo_command.config(term)?;
     // The workers the run had, not this machine's default.
     if let (Some(Runtime::MultiThread(_)), Some(workers)) =
         (config.way.runtime, recording.header.workers)
@@ -561,12 +543,12 @@ fn rebuilt(config: &Config, events: &[crate::vocab::Event]) -> crate::report::Su
         .filter(|e| e.phase == crate::vocab::Phase::Last)
         .count() as u32;
     let elapsed = events.iter().map(|e| e.at).max().unwrap_or_default();
-    let outcome = crate::vocab::Outcome {
+    let outcome = crate::outcome::Outcome {
         elapsed,
         completed,
         ..Default::default()
     };
-    crate::report::Summary::new(config, outcome, Some(crate::vocab::Signal::Interrupt))
+    crate::report::Summary::new(config, outcome, Some(crate::interrupt::Signal::Interrupt))
 }
 
 /// The recorded summary with what the exports read besides it: the

@@ -10,11 +10,13 @@
 //! [`MAX_NANOS`]).
 
 use crate::events::{CallStep, PollStep, RunEvent};
+use crate::interrupt::Signal;
 use crate::net::escaped;
+use crate::outcome::LockMark;
 use crate::record::{self, Concluded, FULL_TASKS, Header, MAGIC, VERSION, tag};
 use crate::report::Summary;
 use crate::state::{Band, Histogram, Observed, Tallies, TaskState, What};
-use crate::vocab::{Event, LockMark, Park, Phase, Signal};
+use crate::vocab::{Event, Park, Phase};
 use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::Path;

@@ -5,9 +5,11 @@
 use super::read::{Recorded, Recording};
 use super::walk::{Feed, Moment, Walk};
 use crate::config::Config;
+use crate::config::LineStyle;
 use crate::events::Follower;
 use crate::live;
-use crate::vocab::{Format, LineStyle, Waiting};
+use crate::report::waiting::Waiting;
+use crate::vocab::Format;
 use std::io::{self, IsTerminal, Write};
 use std::sync::Arc;
 use std::time::{Duration, Instant};

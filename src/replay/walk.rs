@@ -17,11 +17,12 @@
 use super::Teller;
 use super::read::{Recorded, Recording};
 use crate::config::Config;
+use crate::events::LockStep;
 use crate::events::{Follower, PollStep};
 use crate::live::{self, LiveState, Seen};
 use crate::net::escaped;
+use crate::report::waiting::Waiting;
 use crate::state::{Birth, Log, Observed, What};
-use crate::vocab::{LockStep, Waiting};
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -1,7 +1,9 @@
 //! The `compare` table: one row per way of running the same demo.
 
 use super::Summary;
-use crate::vocab::{Event, Language, Park, Term, Work};
+use crate::config::Term;
+use crate::report::Language;
+use crate::vocab::{Event, Park, Work};
 use crate::wrap::{width, wrap};
 use std::io::{self, Write};
 
@@ -360,7 +362,10 @@ pub(crate) fn write_json(out: &mut impl Write, rows: &[Row]) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vocab::{Demo, Mode, Outcome, Runtime, Signal};
+    use crate::config::Runtime;
+    use crate::interrupt::Signal;
+    use crate::outcome::Outcome;
+    use crate::vocab::{Demo, Mode};
     use std::time::Duration;
 
     /// A summary of `tasks` tasks waiting `delay` the given way, which

@@ -3,7 +3,8 @@
 //! the round steps of a time axis.
 
 use super::Summary;
-use crate::vocab::{Language, Mode};
+use crate::report::Language;
+use crate::vocab::Mode;
 use std::fmt::Write as _;
 use std::time::Duration;
 
@@ -181,7 +182,7 @@ mod tests {
     #[test]
     fn a_python_row_speaks_pythons_words() {
         let config = crate::report::tests::config(2, Duration::from_millis(10), vec![]);
-        let mut summary = Summary::new(&config, crate::vocab::Outcome::default(), None);
+        let mut summary = Summary::new(&config, crate::outcome::Outcome::default(), None);
         let text = "runtime thread: blocked in std::thread::sleep, for a blocking-pool thread";
         assert_eq!(in_words_of(&summary, text), text);
         summary.language = Some(Language::Python);

@@ -20,6 +20,8 @@
 //!   palette for the terminal and the SVG;
 //! - [`labels`]: the labels several renderers share (numbers, the
 //!   runtime's label, a picture's title, round axis ticks);
+//! - [`waiting`]: how a task spent its wait (free, blocked, offloaded,
+//!   spinning), as every picture colours it;
 //!
 //! The live task lines are drawn here too (the sink calls
 //! [`text::write_verbose_line`] and [`json::write_event`]), so every byte of
@@ -36,12 +38,25 @@ pub(crate) mod svg;
 pub(crate) mod text;
 pub(crate) mod timeline;
 pub(crate) mod trace;
+pub(crate) mod waiting;
 
 use crate::config::Config;
-use crate::vocab::{Demo, Language, LockKind, Mode, Outcome, RuntimeKind, Signal, Work};
+use crate::interrupt::Signal;
+use crate::outcome::Outcome;
+use crate::vocab::{Demo, LockKind, Mode, RuntimeKind, Work};
 use serde::{Deserialize, Serialize};
 #[cfg(test)]
 pub(crate) use tests::config as test_config;
+
+/// Which language ran a `compare` row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    /// asyncdemo itself: tokio, or an OS thread per task.
+    Rust,
+    /// python3 running the notes' programs (`compare --python`).
+    Python,
+}
 
 /// The result of one run, as the JSON formats print it.
 ///
@@ -70,7 +85,7 @@ pub(crate) struct Summary {
     /// For `lock`: each task's wait for the lock, for the pictures (the
     /// JSON has the steps in `--trace` instead).
     #[serde(skip)]
-    pub(crate) locks: Vec<crate::vocab::LockMark>,
+    pub(crate) locks: Vec<crate::outcome::LockMark>,
     /// What the run observed for the task-state model ([`crate::state`]),
     /// when a view asked for it: the pictures build the model from it.
     /// Empty otherwise, and for a Python row, which reports only lines.
@@ -335,10 +350,11 @@ pub(crate) mod tests {
     use super::*;
     use crate::cli::Workload;
     use crate::config::Check;
+    use crate::config::LineStyle;
     use crate::config::Way;
     use crate::run::join;
     use crate::sink::Sink;
-    use crate::vocab::{LineStyle, RuntimeKind};
+    use crate::vocab::RuntimeKind;
     use crate::wait::Sleep;
     use std::time::Duration;
 

@@ -10,7 +10,9 @@
 
 mod awaits;
 
-use crate::vocab::{LockKind, Runtime};
+use crate::vocab::LockKind;
+
+use crate::config::Runtime;
 use serde::Serialize;
 use std::io::{self, Write};
 use std::time::Duration;

@@ -8,8 +8,9 @@
 //! thread, magenta (purple) a busy loop running its own code. A thread running code is the ink colour (the terminal's own
 //! foreground, dark grey on the page), a parked one pale.
 
+use crate::report::waiting::Waiting;
 use crate::state::TaskState;
-use crate::vocab::{Demo, Waiting, Work};
+use crate::vocab::{Demo, Peer, Work};
 use anstyle::{AnsiColor, Style};
 
 /// Something a lane shows.
@@ -163,16 +164,15 @@ impl Role {
             Role::Overdue => {
                 "overdue: its deadline passed, but no thread is free to fire its timer"
             }
-            Role::Queued if matches!(demo, Demo::Query) => {
-                "queued: its query waits for a free connection"
-            }
-            Role::Queued => "queued: its call waits for a free blocking-pool thread",
+            Role::Queued => match demo.peer() {
+                Some(Peer {
+                    queue: Some(queue), ..
+                }) => queue,
+                _ => "queued: its call waits for a free blocking-pool thread",
+            },
             Role::Lock => "waiting for the lock (Pending), its thread free",
             Role::Running => "runtime thread running code",
-            Role::Held if matches!(demo, Demo::Lock) => {
-                "runtime thread held in std's lock() (no CPU)"
-            }
-            Role::Held => "runtime thread held in a blocking call (no CPU)",
+            Role::Held => demo.row().waits.held_thread,
             Role::Parked => "runtime thread parked (idle)",
             Role::NotPolling => "block_on thread between polls (no park hook: not observed)",
         }

@@ -103,12 +103,14 @@ fn render_compare(panels: &[Panel]) -> String {
 mod tests {
     use super::layout::{PLOT_LEFT, PLOT_RIGHT, SLIDE};
     use super::*;
+    use crate::outcome::Outcome;
     use crate::report::labels::thousands;
     use crate::report::marks::testing::waits;
     use crate::report::palette::Role;
+    use crate::report::waiting::Waiting;
     use crate::state::tests::slept;
     use crate::vocab::testing::event;
-    use crate::vocab::{Mode, Outcome, Phase, Waiting};
+    use crate::vocab::{Mode, Phase};
 
     fn summary(mode: Mode, tasks: u32, delay_ms: u64, elapsed_ms: u64) -> Summary {
         let mut config = crate::report::test_config(tasks, Duration::from_millis(delay_ms), vec![]);

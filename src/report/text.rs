@@ -2,7 +2,8 @@
 
 use super::Summary;
 use crate::config::Check;
-use crate::vocab::{Demo, Signal};
+use crate::interrupt::Signal;
+use crate::vocab::Demo;
 use std::io::{self, Write};
 use std::time::Duration;
 

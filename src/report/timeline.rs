@@ -18,7 +18,9 @@ use super::labels::{thousands, tick_label, ticks};
 use super::lanes::{Kind, Lanes, State, ThreadLane, thread_legend};
 use super::marks;
 use super::palette::{INTERRUPTED, Role};
-use crate::vocab::{Event, Park, Term, Waiting};
+use crate::config::Term;
+use crate::report::waiting::Waiting;
+use crate::vocab::{Event, Park};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::time::Duration;
@@ -352,10 +354,11 @@ fn legend(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::outcome::Outcome;
     use crate::report::marks::testing::waits;
     use crate::state::tests::slept;
     use crate::vocab::testing::event;
-    use crate::vocab::{Mode, Outcome, Phase};
+    use crate::vocab::{Mode, Phase};
 
     /// The summary of a run of `tasks` tasks in `mode`, each waiting
     /// `delay_ms`; without a runtime (so without thread lanes) unless

@@ -28,8 +28,9 @@
 //! events ([`crate::events::Follower`]).
 
 use crate::events::{Follower, RunEvent};
+use crate::report::waiting::Waiting;
 use crate::state::{Birth, Log, Model, Observed, What};
-use crate::vocab::{Demo, Event, Mode, Park, Phase, Waiting, Work};
+use crate::vocab::{Demo, Event, Mode, Park, Phase, Work};
 use std::io::{self, Write};
 use std::sync::Arc;
 use std::time::Duration;

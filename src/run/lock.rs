@@ -34,12 +34,15 @@
 
 use super::Teardown;
 use crate::config::Config;
+use crate::config::Runtime;
+use crate::events::LockStep;
 use crate::events::{self, Ticker};
 use crate::limits;
+use crate::outcome::{Deadlock, LockMark};
 use crate::sink::Sink;
 use crate::slowpoll::Watchdog;
 use crate::state;
-use crate::vocab::{Deadlock, LockKind, LockMark, LockStep, Phase, Runtime};
+use crate::vocab::{LockKind, Phase};
 use std::future::Future;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::SeqCst};
 use std::sync::{Arc, Mutex, PoisonError, mpsc};

@@ -25,16 +25,18 @@ pub(crate) mod lock;
 mod threads;
 
 use crate::config::Config;
+use crate::config::Runtime;
 use crate::db;
 use crate::demo;
 use crate::events;
 use crate::http;
 use crate::limits::{self, MachineLimit};
 use crate::narrate::{self, Explainer};
+use crate::outcome::Outcome;
 use crate::sink::Sink;
 use crate::slowpoll::{Watch, Watchdog};
 use crate::state;
-use crate::vocab::{Mode, Outcome, Runtime, Work};
+use crate::vocab::{Mode, Work};
 use crate::wait::{
     BlockInPlace, Blocking, BlockingCall, Runner, Sleep, SleepCall, SpawnBlocking, SpinCall, Wait,
     YieldingSpin,

@@ -53,18 +53,25 @@ impl Band {
         if to <= from {
             return;
         }
-        while to / self.width >= MAX_BUCKETS as u64 {
-            self.widen();
+        // The width is a power of two: a shift and a mask, not a division
+        // (this runs for every span of every task in a census).
+        let shift = self.width.trailing_zeros();
+        if to >> shift >= MAX_BUCKETS as u64 {
+            while to / self.width >= MAX_BUCKETS as u64 {
+                self.widen();
+            }
+            return self.add(class, (from, to), sign);
         }
+        let mask = self.width - 1;
         let (steps, parts) = (
             &mut self.steps[class as usize],
             &mut self.parts[class as usize],
         );
-        let (a, b) = ((from / self.width) as usize, (to / self.width) as usize);
+        let (a, b) = ((from >> shift) as usize, (to >> shift) as usize);
         steps[a] += sign;
         steps[b] -= sign;
-        parts[a] -= sign * (from - a as u64 * self.width) as i64;
-        parts[b] += sign * (to - b as u64 * self.width) as i64;
+        parts[a] -= sign * (from & mask) as i64;
+        parts[b] += sign * (to & mask) as i64;
     }
 
     /// Its bucket width, and its buckets that are not zero, `(index,

@@ -117,7 +117,7 @@ pub(crate) fn class(state: TaskState) -> Option<Class> {
     }
 }
 
-fn nanos(d: Duration) -> u64 {
+pub(super) fn nanos(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
@@ -187,18 +187,7 @@ impl Census {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn ms(n: u64) -> Duration {
-        Duration::from_millis(n)
-    }
-
-    fn park(at: u64, thread: u32, parked: bool) -> Park {
-        Park {
-            at: ms(at),
-            thread,
-            parked,
-        }
-    }
+    use crate::state::tests::{ms, park_on as park};
 
     #[test]
     fn busy_stretches_are_where_no_thread_was_parked() {

@@ -270,56 +270,61 @@ impl Log {
         })
     }
 
-    /// Notes that `what` happened to task `task` at `at`, on this thread.
-    fn note_at(&self, task: u32, at: Instant, what: What) {
-        self.note_ns(task, self.since_start(at), what);
-    }
-
-    /// The same, `at` in nanoseconds since the start of the run.
-    fn note_ns(&self, task: u32, at: u64, what: What) {
-        let event = Observed {
-            at,
-            task,
-            thread: crate::events::thread_number(),
-            what,
-        };
+    /// Notes that `what` happened to task `task` at the time `at` reads,
+    /// on this thread. The clock is read only when the time is needed: for
+    /// an observation that is kept or watched, or when the tally's state
+    /// changes. A timer armed inside a poll, or a wake-up during one,
+    /// changes no state, so a watched task past the kept ones reads no
+    /// clock for it (a clock reading costs 40 to 50 ns: docs/benchmarks.md).
+    fn note_at(&self, task: u32, at: impl FnOnce() -> Instant, what: What) {
+        let kept = self.keeps(task) || every_task(what);
+        // Read at most once, by whichever needs it first.
+        let (mut at, mut read) = (Some(at), None);
+        let mut since =
+            || *read.get_or_insert_with(|| at.take().map_or(0, |at| self.since_start(at())));
         if let Some(watch) = self.watch.get() {
-            watch.saw(&event);
+            watch.saw(&Observed {
+                at: since(),
+                task,
+                thread: crate::events::thread_number(),
+                what,
+            });
         }
         let mut inner = self.lock();
+        let keep = inner.keep && kept;
         if let Some(tally) = &mut inner.tally {
             let change = match what {
                 // Its beginning was told when it began ([`Log::began`]).
                 What::Polled { ready, .. } => Change::Return(ready),
                 what => Change::Event(what),
             };
-            let at = ns(event.at);
-            let at = match what {
-                What::Polled { took, .. } => at + ns(took),
-                _ => at,
+            let took = match what {
+                What::Polled { took, .. } => took,
+                _ => 0,
             };
-            tally.apply(task, at, change);
+            tally.apply(task, || ns(since().saturating_add(took)), change);
         }
-        if inner.keep && (self.keeps(task) || every_task(what)) {
-            inner.events.push(event);
+        if keep {
+            inner.events.push(Observed {
+                at: since(),
+                task,
+                thread: crate::events::thread_number(),
+                what,
+            });
         }
     }
 
-    /// A poll of task `task` begins: only a live tally needs to know now
-    /// (the pictures learn of it when the poll returns, in one event).
-    fn began(&self, task: u32) {
+    /// A poll of task `task` began at `at`: only a live tally needs to
+    /// know now (the pictures learn of it when the poll returns, in one
+    /// event).
+    fn began(&self, task: u32, at: Instant) {
         if !self.tallying.load(std::sync::atomic::Ordering::Relaxed) {
             return;
         }
-        // On the run's own clock (tokio's, which a test may pause), read
-        // before the lock: as close to the wrapper's own reading, which the
-        // poll's `took` is measured from, as this side can be.
-        let at = self.since_start(Instant::now());
         let mut inner = self.lock();
         let Inner { tally, .. } = &mut *inner;
         if let Some(tally) = tally {
-            BEGAN.set(Some((task, at)));
-            tally.apply(task, ns(at), Change::Begin);
+            tally.apply(task, || ns(self.since_start(at)), Change::Begin);
         }
     }
 
@@ -333,13 +338,13 @@ impl Log {
             Some(what) => Change::Event(what),
         };
         if let Some(tally) = &mut self.lock().tally {
-            tally.apply(task, at, change);
+            tally.apply(task, || at, change);
         }
     }
 
     /// Notes that `what` happened to task `task` now, on this thread.
     pub(crate) fn note(&self, task: u32, what: What) {
-        self.note_at(task, Instant::now(), what);
+        self.note_at(task, Instant::now, what);
     }
 
     /// Task `task` armed a timer due at `deadline`.
@@ -391,14 +396,6 @@ impl Log {
     }
 }
 
-thread_local! {
-    /// The poll begun on this thread as a tally heard it, `(task, at)`:
-    /// its `Polled` observation keeps that very moment, so a replay's
-    /// tally, moved by the recorded observations, hears the poll begin
-    /// when the run's did (the NDJSON state events are the run's).
-    static BEGAN: std::cell::Cell<Option<(u32, u64)>> = const { std::cell::Cell::new(None) };
-}
-
 /// The waker the log hands to a task's coroutine: notes each call, then
 /// wakes the executor's own waker.
 struct Noting {
@@ -423,29 +420,27 @@ impl std::task::Wake for Noting {
 pub(crate) struct Watcher(pub(crate) Arc<Log>);
 
 impl PollFollower for Watcher {
-    fn poll_began(&self, id: u32, _: std::time::Instant) {
+    // The poll wrapper reads the run's clock (`crate::events::now`) as the
+    // poll begins and as it returns: the model takes its times from those
+    // readings instead of reading the clock again.
+    fn poll_began(&self, id: u32, start: std::time::Instant) {
         if self.0.observes(id) {
-            self.0.began(id);
+            self.0.began(id, Instant::from_std(start));
         }
     }
-    fn poll_ended(&self, id: u32, _: std::time::Instant, took: Duration) {
-        self.poll_returned(id, std::time::Instant::now(), took, false);
+    fn poll_ended(&self, id: u32, start: std::time::Instant, took: Duration) {
+        self.poll_returned(id, start, took, false);
     }
-    fn poll_returned(&self, id: u32, _: std::time::Instant, took: Duration, ready: bool) {
+    fn poll_returned(&self, id: u32, start: std::time::Instant, took: Duration, ready: bool) {
         if !self.0.observes(id) {
             return;
         }
-        // On the run's own clock (tokio's, which a test may pause): the
-        // poll began `took` ago, as a tally heard it begin.
-        let began = match BEGAN.take() {
-            Some((task, at)) if task == id => at,
-            _ => {
-                let now = Instant::now();
-                self.0.since_start(now.checked_sub(took).unwrap_or(now))
-            }
-        };
         let took = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
-        self.0.note_ns(id, began, What::Polled { took, ready });
+        self.0.note_at(
+            id,
+            || Instant::from_std(start),
+            What::Polled { took, ready },
+        );
     }
     fn waker(&self, id: u32, waker: &Waker) -> Option<Waker> {
         if !self.0.observes(id) {

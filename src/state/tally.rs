@@ -3,9 +3,9 @@
 //! counts and lanes; the census ([`Census`]) and the NDJSON stream of
 //! state changes take each span as it closes.
 
-use super::census::{Busy, Census, Tallies};
+use super::census::{Busy, Census, Tallies, nanos};
 use super::sweep::{Change, Standing, Sweep, split};
-use super::{Birth, Span, TIMER_ROUNDING, TaskState};
+use super::{Birth, Span, TIMER_ROUNDING, TaskState, ns};
 use crate::vocab::Park;
 use std::time::Duration;
 
@@ -33,9 +33,9 @@ pub(super) struct Tally {
     live: bool,
     /// The first tasks' changes: when, and the state from then on.
     lanes: Vec<Vec<(Duration, Option<Standing>)>>,
-    /// When each task's standing began, for the census and the stream
-    /// (empty without them).
-    since: Vec<Duration>,
+    /// When each task's standing began, in nanoseconds since the start,
+    /// for the census and the stream (empty without them): 8 bytes a task.
+    since: Vec<u64>,
     /// When no runtime thread was parked, for the overdue spans.
     busy: Busy,
     /// Every task's account, for the JSON past its cut-off and the band.
@@ -55,7 +55,7 @@ impl Tally {
     pub(super) fn new(tasks: u32, birth: Birth) -> Tally {
         let sweep = Sweep::new(birth);
         let mut counts = [0; SLOTS];
-        counts[Tally::slot(sweep.now)] = tasks;
+        counts[Tally::slot(sweep.now())] = tasks;
         Tally {
             sweeps: vec![sweep; tasks as usize],
             counts,
@@ -74,14 +74,14 @@ impl Tally {
     pub(super) fn lanes(&mut self, lanes: usize) {
         self.live = true;
         let shown = lanes.min(self.sweeps.len());
-        let start = self.sweeps.first().and_then(|s| s.now);
+        let start = self.sweeps.first().and_then(|s| s.now());
         self.lanes = (0..shown).map(|_| vec![(Duration::ZERO, start)]).collect();
     }
 
     /// Keeps every task's account ([`Census`]).
     pub(super) fn census(&mut self) {
         self.census = Some(Census::new(self.sweeps.len() as u32));
-        self.since = vec![Duration::ZERO; self.sweeps.len()];
+        self.since = vec![0; self.sweeps.len()];
     }
 
     /// Keeps the changes of tasks 1 to `tasks` for the NDJSON stream; a
@@ -89,7 +89,7 @@ impl Tally {
     pub(super) fn stream(&mut self, tasks: u32) {
         let mut changes = Vec::new();
         for (task, sweep) in (1..=tasks).zip(&self.sweeps) {
-            if sweep.now == Some(Standing::Ready) {
+            if sweep.now() == Some(Standing::Ready) {
                 changes.push(StateChange {
                     task,
                     at: Duration::ZERO,
@@ -98,7 +98,7 @@ impl Tally {
             }
         }
         self.stream = Some((tasks, changes));
-        self.since = vec![Duration::ZERO; self.sweeps.len()];
+        self.since = vec![0; self.sweeps.len()];
     }
 
     /// The stream's changes so far, taken out (empty without a stream).
@@ -116,16 +116,11 @@ impl Tally {
             return Vec::new();
         };
         for (task, sweep) in (1..=*tasks).zip(&self.sweeps) {
-            let (Some(state), Some(&since)) = (sweep.now, self.since.get(task as usize - 1)) else {
+            let (Some(state), Some(&since)) = (sweep.now(), self.since.get(task as usize - 1))
+            else {
                 continue;
             };
-            self.scratch.clear();
-            split(
-                &mut self.scratch,
-                (since, end.max(since)),
-                state,
-                self.busy.stretches(),
-            );
+            split_open(&mut self.scratch, (ns(since), end), state, &self.busy);
             for span in self.scratch.iter().skip(1) {
                 changes.push(StateChange {
                     task,
@@ -151,7 +146,7 @@ impl Tally {
         else {
             return;
         };
-        let from = std::mem::replace(since, at);
+        let from = ns(std::mem::replace(since, nanos(at)));
         self.scratch.clear();
         if let Some(before) = before {
             split(&mut self.scratch, (from, at), before, self.busy.stretches());
@@ -200,16 +195,10 @@ impl Tally {
     pub(super) fn tallies(&mut self, end: Duration) -> Option<Tallies> {
         self.census.as_ref()?;
         for task in 1..=self.sweeps.len() as u32 {
-            let now = self.sweeps[task as usize - 1].now;
+            let now = self.sweeps[task as usize - 1].now();
             if let Some(state) = now.filter(|s| *s != Standing::Done) {
                 let since = self.since[task as usize - 1];
-                self.scratch.clear();
-                split(
-                    &mut self.scratch,
-                    (since, end.max(since)),
-                    state,
-                    self.busy.stretches(),
-                );
+                split_open(&mut self.scratch, (ns(since), end), state, &self.busy);
                 if let Some(census) = &mut self.census {
                     for span in &self.scratch {
                         census.span(task, span);
@@ -243,18 +232,20 @@ impl Tally {
         }
     }
 
-    /// Task `task` took `change` at `at`.
-    pub(super) fn apply(&mut self, task: u32, at: Duration, change: Change) {
+    /// Task `task` took `change` at the time `at` gives, asked only when
+    /// its state changed (see [`super::Log`]'s notes).
+    pub(super) fn apply(&mut self, task: u32, at: impl FnOnce() -> Duration, change: Change) {
         let Some(sweep) = (task as usize)
             .checked_sub(1)
             .and_then(|i| self.sweeps.get_mut(i))
         else {
             return;
         };
-        let before = sweep.now;
+        let before = sweep.now();
         let Some(after) = sweep.apply(change) else {
             return;
         };
+        let at = at();
         self.counts[Tally::slot(before)] -= 1;
         self.counts[Tally::slot(Some(after))] += 1;
         if let Some(ms) = Tally::due_ms(before).filter(|_| self.live) {
@@ -306,6 +297,19 @@ impl Tally {
             .map(|&(at, state)| LaneChange { at, state })
             .collect()
     }
+}
+
+/// The spans of a stretch in `state` from `since`, still going at the
+/// run's `end`, into `scratch` (cleared first): a sleep is split where it
+/// was overdue, as the stretches that closed during the run were.
+fn split_open(
+    scratch: &mut Vec<Span>,
+    (since, end): (Duration, Duration),
+    state: Standing,
+    busy: &Busy,
+) {
+    scratch.clear();
+    split(scratch, (since, end.max(since)), state, busy.stretches());
 }
 
 /// What a live view reads of the tally at one moment.

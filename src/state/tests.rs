@@ -53,12 +53,17 @@ fn armed(at: f64, task: u32, deadline: f64) -> Observed {
     )
 }
 
-fn park(at: u64, parked: bool) -> Park {
+/// Thread `thread` parked (or woke, `parked` false) at `at` ms.
+pub(crate) fn park_on(at: u64, thread: u32, parked: bool) -> Park {
     Park {
         at: ms(at),
-        thread: 1,
+        thread,
         parked,
     }
+}
+
+fn park(at: u64, parked: bool) -> Park {
+    park_on(at, 1, parked)
 }
 
 /// The states of `spans`, with their bounds rounded to whole ms.
@@ -497,4 +502,11 @@ async fn the_census_and_the_stream_agree_with_the_model() {
     assert_eq!(two[3].0, ms(100), "{two:?}");
     assert_eq!(two[5].0, ms(200), "{two:?}");
     assert!(two.windows(2).all(|w| w[0].0 <= w[1].0), "{two:?}");
+}
+
+/// A census keeps one sweep per task: a million of them in a million-task
+/// run, so its size is part of that run's memory.
+#[test]
+fn a_tasks_sweep_is_sixteen_bytes() {
+    assert_eq!(std::mem::size_of::<super::sweep::Sweep>(), 16);
 }

@@ -15,8 +15,8 @@
 //! combination before the run.
 
 use super::{BlockingCall, Wait};
+use crate::outcome::Ending;
 use crate::sink::Sink;
-use crate::vocab::Ending;
 use std::sync::Arc;
 
 /// A blocking call wrapped in `block_in_place`.

@@ -27,8 +27,8 @@ pub(crate) mod spin;
 pub(crate) use in_place::BlockInPlace;
 pub(crate) use spin::{SpinCall, YieldingSpin};
 
+use crate::outcome::Ending;
 use crate::sink::Sink;
-use crate::vocab::Ending;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;

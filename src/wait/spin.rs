@@ -19,8 +19,8 @@
 //! `run_in_executor` with processes (the GIL) makes it faster.
 
 use super::{BlockingCall, Wait};
+use crate::outcome::Ending;
 use crate::sink::Sink;
-use crate::vocab::Ending;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -386,7 +386,12 @@ fn a_joined_block_on_thread_is_busy_only_in_its_polls() {
         .any(|p| p.0 - column <= at && at <= p.1 + column);
     assert!(!polling, "a poll at {at} µs: {polls:?}");
     assert_eq!(glyphs[mid], '-', "{out}");
-    assert_eq!(glyphs[0], 'x', "the first polls: {out}");
+    // The first polls are drawn busy, in the column of the first poll the
+    // trace shows (a loaded machine may start it a column or two late).
+    let first = polls.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+    let c = (first / column).round() as usize;
+    let near = &glyphs[c.saturating_sub(1)..(c + 2).min(glyphs.len())];
+    assert!(near.contains(&'x'), "the first polls, at {first} µs: {out}");
     assert!(
         out.contains("        - block_on thread between polls (no park hook: not observed)\n"),
         "{out}"

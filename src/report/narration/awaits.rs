@@ -3,7 +3,7 @@
 //! wakes it, and for what a `Pending` leaves behind.
 
 use super::human;
-use crate::vocab::Runtime;
+use crate::config::Runtime;
 use std::time::Duration;
 
 /// Who calls a task's `poll`: what drives the tasks, as the narration

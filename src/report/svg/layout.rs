@@ -18,8 +18,10 @@ use super::super::lanes::{Kind, Lanes, State, ThreadLane, thread_legend};
 use super::super::marks;
 use super::super::palette::Role;
 use super::Run;
+use crate::report::Language;
+use crate::report::waiting::Waiting;
 use crate::state::Band;
-use crate::vocab::{Language, LockKind, Waiting};
+use crate::vocab::LockKind;
 use std::time::Duration;
 
 mod slide;

@@ -4,8 +4,9 @@
 use super::super::line_holds;
 use super::*;
 use crate::report::marks::testing::waits;
+use crate::report::waiting::Waiting;
+use crate::vocab::Phase;
 use crate::vocab::testing::event;
-use crate::vocab::{Phase, Waiting};
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
