@@ -46,6 +46,7 @@
 
 use crate::limits;
 use crate::vocab::{Event, LockKind, Park};
+use std::borrow::Cow;
 use std::io::{self, Write};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
@@ -60,14 +61,19 @@ use std::time::{Duration, Instant};
 /// full) stops the run before that line, as one error stops it anywhere
 /// else. Thread events come from the runtime's park hooks, whenever a
 /// runtime thread goes idle or wakes.
-#[derive(Clone, Copy, Debug)]
+///
+/// The same type serves a run and its replay: the run lends each line's
+/// text (`Cow::Borrowed`, no copy on the hot path), and a recording read
+/// back owns its events (`RunEvent<'static>`, each text its own or the
+/// demo's) and tells them to the same followers.
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) enum RunEvent<'a> {
     /// A task is printing one of its two lines, whose text is `text`.
     Line {
         /// When, which task, which line, on which thread.
         event: Event,
         /// The words, without the newline (`One`, `... fetch 2: 200 OK`).
-        text: &'a str,
+        text: Cow<'a, str>,
     },
     /// A task has printed its first line and begins its wait.
     WaitBegan {
@@ -150,6 +156,52 @@ pub(crate) enum RunEvent<'a> {
         /// Time since the start of the run.
         at: Duration,
     },
+}
+
+impl RunEvent<'_> {
+    /// When it happened, since the start of the run.
+    pub(crate) fn at(&self) -> Duration {
+        match self {
+            RunEvent::Line { event, .. } => event.at,
+            RunEvent::Thread(park) => park.at,
+            RunEvent::WaitBegan { at, .. }
+            | RunEvent::WaitEnded { at, .. }
+            | RunEvent::Poll { at, .. }
+            | RunEvent::Lock { at, .. }
+            | RunEvent::Caller { at, .. }
+            | RunEvent::Finished { at }
+            | RunEvent::Stalled { at } => *at,
+        }
+    }
+
+    /// The task it concerns; `None` for a thread's or the run's own.
+    pub(crate) fn task(&self) -> Option<u32> {
+        match self {
+            RunEvent::Line { event, .. } => Some(event.task),
+            RunEvent::WaitBegan { task, .. }
+            | RunEvent::WaitEnded { task, .. }
+            | RunEvent::Poll { task, .. }
+            | RunEvent::Lock { task, .. } => Some(*task),
+            RunEvent::Thread(_)
+            | RunEvent::Caller { .. }
+            | RunEvent::Finished { .. }
+            | RunEvent::Stalled { .. } => None,
+        }
+    }
+
+    /// The OS thread it happened on; `None` for the run's own.
+    pub(crate) fn thread(&self) -> Option<u32> {
+        match self {
+            RunEvent::Line { event, .. } => Some(event.thread),
+            RunEvent::Thread(park) => Some(park.thread),
+            RunEvent::WaitBegan { thread, .. }
+            | RunEvent::WaitEnded { thread, .. }
+            | RunEvent::Poll { thread, .. }
+            | RunEvent::Lock { thread, .. }
+            | RunEvent::Caller { thread, .. } => Some(*thread),
+            RunEvent::Finished { .. } | RunEvent::Stalled { .. } => None,
+        }
+    }
 }
 
 /// One step of a task's life as its executor sees it, forwarded into the

@@ -288,7 +288,7 @@ impl Narrator {
                 holder,
                 ..
             } => self.lock(at, task, step, lock, holder),
-            RunEvent::Line { event, text } => self.line(&event, text),
+            RunEvent::Line { event, ref text } => self.line(&event, text),
             RunEvent::WaitBegan { at, task, .. } => self.wait_began(at, task),
             RunEvent::WaitEnded {
                 at,

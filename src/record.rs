@@ -18,7 +18,7 @@
 //! - a header first: the command line, the version, the runtime and its
 //!   workers, the CPU count, and the cut-off below.
 //!
-//! # The layout (format version 1)
+//! # The layout (format versions 1 and 3)
 //!
 //! A binary file, because a million-task run observes about six events
 //! per task: at ~40 bytes an NDJSON event that is 240 MB, where these
@@ -31,7 +31,7 @@
 //!
 //! ```text
 //! magic    20 bytes   "asyncdemo-recording\n"
-//! version  2 bytes    little-endian u16: 1
+//! version  2 bytes    little-endian u16: 1, or 3 with a census (22)
 //! header   varint n, then n bytes of JSON (Header)
 //! records  one tag byte each, then its fields:
 //!   1 line (first)  Δat  task  thread  text
@@ -65,6 +65,12 @@
 //!  20 end           ordered events  parks  observations  lock waits
 //!  21 model park    Δat(model parks)  thread  parked(0|1): the parks the
 //!                   model was built with (16 are the pictures')
+//!  22 census        (version 3, before the summary) nine histograms:
+//!                   microseconds per task in each state (TaskState::ALL's
+//!                   order), then polls per task, each n, n × (bucket
+//!                   index, count), min, max; then the band: its bucket
+//!                   width, and for each of its four arrays n, n × (bucket
+//!                   index, value (zigzag))
 //! ```
 //!
 //! A task's wait begins as its first line is written and ends as its last
@@ -75,6 +81,15 @@
 //!
 //! A file that stops before its `end` record was cut (a run killed, a
 //! disk full): a replay plays what is there and says so.
+//!
+//! # The census (format version 3)
+//!
+//! A run that keeps a census of every task's states ([`crate::report::census`]:
+//! the JSON past the cut-off, a picture's band) ends its recording with it
+//! (tag 22), so that a replay's distributions are the run's over every
+//! task, not over the tasks kept. Such a file says version 3, so that an
+//! older build refuses it as newer rather than as malformed; every other
+//! run's recording is version 1, byte for byte as before.
 //!
 //! # A compare recording (format version 2)
 //!
@@ -90,7 +105,10 @@
 //! Past [`FULL_TASKS`] tasks (10,000), a task's own events are not recorded (its
 //! lines, waits, polls and observations): the first tasks are kept whole,
 //! the rest only in the summary's aggregates (completed, failed, elapsed,
-//! peak overlap). A replay of such a run says that its pictures, trace
+//! peak overlap) and the census, when the run kept one. The narrated
+//! tasks' polls are not forwarded past it (that wraps every task), but
+//! their waits' own steps are: a replay rebuilds the polls from the
+//! observations and tells the steps as the run saw them. A replay of such a run says that its pictures, trace
 //! and event lines show the first tasks only. The threads' ordered events
 //! stop at [`MAX_THREAD_EVENTS`], for a long busy run.
 
@@ -104,7 +122,7 @@ use crate::export::{self, Exporter, Exports, Finished, Single};
 use crate::interrupt::Signal;
 use crate::report::Summary;
 use crate::sink::Sink;
-use crate::state::{Observed, What};
+use crate::state::{Observed, Tallies, What};
 use crate::vocab::{Demo, LockKind, Phase, RuntimeKind};
 use serde::{Deserialize, Serialize};
 use std::io::{self, Write};
@@ -115,7 +133,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 pub(crate) const MAGIC: &[u8; 20] = b"asyncdemo-recording\n";
 
 /// The newest format version this build reads.
-pub(crate) const VERSION: u16 = COMPARE_VERSION;
+pub(crate) const VERSION: u16 = CENSUS_VERSION;
 
 /// The format version of one run's recording, which this build writes
 /// (format 2 left its layout as it was, so older builds still read it).
@@ -123,6 +141,12 @@ pub(crate) const RUN_VERSION: u16 = 1;
 
 /// The format version of a compare recording ([`compare`]'s layout).
 pub(crate) const COMPARE_VERSION: u16 = 2;
+
+/// The format version of one run's recording that ends with the census
+/// (tag 22): version 1's layout and that one record more, which an older
+/// build would not know; so such a file says so, and an older build
+/// refuses it as newer instead of calling it malformed.
+pub(crate) const CENSUS_VERSION: u16 = 3;
 
 /// The tasks whose every event a recording keeps; past them, only the
 /// summary's aggregates. The JSON's per-task cut-off: the task-state model
@@ -154,6 +178,7 @@ pub(crate) mod tag {
     pub(crate) const SUMMARY: u8 = 19;
     pub(crate) const END: u8 = 20;
     pub(crate) const MODEL_PARK: u8 = 21;
+    pub(crate) const CENSUS: u8 = 22;
 }
 
 /// What a replay needs to know before the first event: how the run was
@@ -269,6 +294,26 @@ pub(crate) const fn lock_step_code(step: LockStep) -> u8 {
     }
 }
 
+/// The lock step that [`lock_step_code`] wrote as `code`.
+pub(crate) const fn lock_step_of(code: u8) -> Option<LockStep> {
+    match code {
+        0 => Some(LockStep::Asked),
+        1 => Some(LockStep::Got),
+        2 => Some(LockStep::Released),
+        _ => None,
+    }
+}
+
+/// The lock that [`lock_kind_code`] wrote as `code`.
+pub(crate) const fn lock_kind_of(code: u8) -> Option<LockKind> {
+    match code {
+        0 => Some(LockKind::Std),
+        1 => Some(LockKind::Tokio),
+        2 => Some(LockKind::None),
+        _ => None,
+    }
+}
+
 pub(crate) const fn lock_kind_code(lock: LockKind) -> u8 {
     match lock {
         LockKind::Std => 0,
@@ -345,28 +390,11 @@ impl Writer {
     /// Encodes one ordered event into `out`; `false` when it is not
     /// recorded (past the cut-off).
     fn encode(&mut self, event: &RunEvent<'_>, out: &mut Vec<u8>) -> io::Result<bool> {
-        match *event {
-            RunEvent::Line { event, text } => {
-                if event.task > FULL_TASKS {
-                    return Ok(false);
-                }
-                let tag = match event.phase {
-                    Phase::First => tag::LINE_FIRST,
-                    Phase::Last => tag::LINE_LAST,
-                };
-                out.write_all(&[tag])?;
-                put_signed(out, delta(&mut self.last_at, nanos(event.at)))?;
-                put(out, event.task.into())?;
-                put(out, event.thread.into())?;
-                // The demo's own words cost one byte; a reply's status or
-                // a failure's reason is written out.
-                if self.demo.text(event.task, event.phase) == text {
-                    put(out, 0)?;
-                } else {
-                    put(out, text.len() as u64 + 1)?;
-                    out.write_all(text.as_bytes())?;
-                }
-            }
+        let tag = match event {
+            RunEvent::Line { event, .. } => match event.phase {
+                Phase::First => tag::LINE_FIRST,
+                Phase::Last => tag::LINE_LAST,
+            },
             // A wait begins with its task's first line and ends with its
             // last, at the same moment on the same thread: the sink tells
             // them together, and a replay tells them again from the lines.
@@ -374,87 +402,58 @@ impl Writer {
             RunEvent::WaitBegan { .. } | RunEvent::WaitEnded { failed: false, .. } => {
                 return Ok(false);
             }
-            RunEvent::WaitEnded {
-                at,
-                task,
-                thread,
-                failed,
-            } => {
-                if task > FULL_TASKS {
-                    return Ok(false);
-                }
-                out.write_all(&[tag::WAIT_ENDED])?;
-                put_signed(out, delta(&mut self.last_at, nanos(at)))?;
-                put(out, task.into())?;
-                put(out, thread.into())?;
-                out.write_all(&[u8::from(failed)])?;
-            }
-            RunEvent::Thread(park) => {
-                if self.threads >= MAX_THREAD_EVENTS {
-                    return Ok(false);
-                }
-                self.threads += 1;
-                out.write_all(&[tag::THREAD])?;
-                put_signed(out, delta(&mut self.last_at, nanos(park.at)))?;
-                put(out, park.thread.into())?;
-                out.write_all(&[u8::from(park.parked)])?;
-            }
-            RunEvent::Poll {
-                at,
-                task,
-                thread,
-                step,
-            } => {
-                out.write_all(&[tag::POLL])?;
-                put_signed(out, delta(&mut self.last_at, nanos(at)))?;
-                put(out, task.into())?;
-                put(out, thread.into())?;
-                match step {
-                    PollStep::Began => out.write_all(&[0])?,
-                    PollStep::Ended { took, ready } => {
-                        out.write_all(&[1 + u8::from(ready)])?;
-                        put(out, nanos(took))?;
-                    }
-                    PollStep::Woken => out.write_all(&[3])?,
-                    PollStep::Call(call) => put_call(out, call)?,
+            RunEvent::WaitEnded { .. } => tag::WAIT_ENDED,
+            RunEvent::Thread(_) if self.threads >= MAX_THREAD_EVENTS => return Ok(false),
+            RunEvent::Thread(_) => tag::THREAD,
+            RunEvent::Poll { .. } => tag::POLL,
+            RunEvent::Lock { .. } => tag::LOCK,
+            RunEvent::Caller { .. } => tag::CALLER,
+            RunEvent::Finished { .. } => tag::FINISHED,
+            RunEvent::Stalled { .. } => tag::STALLED,
+        };
+        if event.task().is_some_and(|task| task > FULL_TASKS) {
+            return Ok(false);
+        }
+        if tag == tag::THREAD {
+            self.threads += 1;
+        }
+        // Every record begins the same way: its tag, its time, then its
+        // task and its thread, when it has them.
+        out.write_all(&[tag])?;
+        put_signed(out, delta(&mut self.last_at, nanos(event.at())))?;
+        for number in [event.task(), event.thread()].into_iter().flatten() {
+            put(out, number.into())?;
+        }
+        match event {
+            RunEvent::Line { event, text } => {
+                // The demo's own words cost one byte; a reply's status or
+                // a failure's reason is written out.
+                if self.demo.text(event.task, event.phase) == *text {
+                    put(out, 0)?;
+                } else {
+                    put(out, text.len() as u64 + 1)?;
+                    out.write_all(text.as_bytes())?;
                 }
             }
+            RunEvent::WaitEnded { failed, .. } => out.write_all(&[u8::from(*failed)])?,
+            RunEvent::Thread(park) => out.write_all(&[u8::from(park.parked)])?,
+            RunEvent::Poll { step, .. } => match *step {
+                PollStep::Began => out.write_all(&[0])?,
+                PollStep::Ended { took, ready } => {
+                    out.write_all(&[1 + u8::from(ready)])?;
+                    put(out, nanos(took))?;
+                }
+                PollStep::Woken => out.write_all(&[3])?,
+                PollStep::Call(call) => put_call(out, call)?,
+            },
             RunEvent::Lock {
-                at,
-                task,
-                thread,
-                step,
-                lock,
-                holder,
+                step, lock, holder, ..
             } => {
-                if task > FULL_TASKS {
-                    return Ok(false);
-                }
-                out.write_all(&[tag::LOCK])?;
-                put_signed(out, delta(&mut self.last_at, nanos(at)))?;
-                put(out, task.into())?;
-                put(out, thread.into())?;
-                out.write_all(&[lock_step_code(step), lock_kind_code(lock)])?;
+                out.write_all(&[lock_step_code(*step), lock_kind_code(*lock)])?;
                 put(out, holder.map_or(0, |h| u64::from(h) + 1))?;
             }
-            RunEvent::Caller {
-                at,
-                thread,
-                waiting,
-            } => {
-                out.write_all(&[tag::CALLER])?;
-                put_signed(out, delta(&mut self.last_at, nanos(at)))?;
-                put(out, thread.into())?;
-                out.write_all(&[u8::from(waiting)])?;
-            }
-            RunEvent::Finished { at } => {
-                out.write_all(&[tag::FINISHED])?;
-                put_signed(out, delta(&mut self.last_at, nanos(at)))?;
-            }
-            RunEvent::Stalled { at } => {
-                out.write_all(&[tag::STALLED])?;
-                put_signed(out, delta(&mut self.last_at, nanos(at)))?;
-            }
+            RunEvent::Caller { waiting, .. } => out.write_all(&[u8::from(*waiting)])?,
+            RunEvent::WaitBegan { .. } | RunEvent::Finished { .. } | RunEvent::Stalled { .. } => {}
         }
         Ok(true)
     }
@@ -507,6 +506,9 @@ impl Writer {
             put(out, nanos(mark.asked))?;
             put(out, mark.got.map_or(0, |g| nanos(g).saturating_add(1)))?;
             lock_waits += 1;
+        }
+        if let Some(tallies) = &observations.tallies {
+            write_census(out, tallies)?;
         }
         let json = serde_json::to_vec(concluded)?;
         out.write_all(&[tag::SUMMARY])?;
@@ -565,6 +567,37 @@ pub(crate) fn write_observed(
         (_, Some(deadline)) => put_signed(out, deadline),
         _ => Ok(()),
     }
+}
+
+/// Writes the census (tag 22): the histogram of each state's time per
+/// task, in [`crate::state::TaskState::ALL`]'s order, then that of the
+/// polls per task, each as its buckets that counted something and its
+/// exact extremes; then the picture's band, as its bucket width and the
+/// buckets that are not zero of its four arrays.
+fn write_census(out: &mut impl Write, tallies: &Tallies) -> io::Result<()> {
+    out.write_all(&[tag::CENSUS])?;
+    for histogram in tallies.micros.iter().chain([&tallies.polls]) {
+        let (buckets, (min, max)) = histogram.parts();
+        let buckets: Vec<(usize, u64)> = buckets.collect();
+        put(out, buckets.len() as u64)?;
+        for (index, count) in buckets {
+            put(out, index as u64)?;
+            put(out, count)?;
+        }
+        put(out, min)?;
+        put(out, max)?;
+    }
+    let (width, arrays) = tallies.band.parts();
+    put(out, width)?;
+    for values in arrays {
+        let values: Vec<(usize, i64)> = values.collect();
+        put(out, values.len() as u64)?;
+        for (index, value) in values {
+            put(out, index as u64)?;
+            put_signed(out, value)?;
+        }
+    }
+    Ok(())
 }
 
 /// The follower that writes the ordered events into the recording while
@@ -631,10 +664,16 @@ pub(crate) fn start(
         full_tasks: FULL_TASKS,
         given_delay_secs: config.delay.as_secs_f64(),
     };
+    // A run that keeps a census ends its recording with it: a newer
+    // format, which only such a run's file takes.
+    let version = match crate::report::census(config) {
+        Some(_) => CENSUS_VERSION,
+        None => RUN_VERSION,
+    };
     let mut out = io::BufWriter::with_capacity(256 * 1024, out);
     let written: io::Result<()> = (|| {
         out.write_all(MAGIC)?;
-        out.write_all(&RUN_VERSION.to_le_bytes())?;
+        out.write_all(&version.to_le_bytes())?;
         let json = serde_json::to_vec(&header)?;
         put(&mut out, json.len() as u64)?;
         out.write_all(&json)?;
@@ -652,6 +691,14 @@ pub(crate) fn start(
         scratch: Vec::with_capacity(64),
     }));
     sink.follow_with(Box::new(Tape(Arc::clone(&writer))), what.clone());
+    // Past the cut-off the run forwards no polls (`narrate::forwards`), and
+    // a replay rebuilds the narrated tasks' polls from the observations;
+    // but what their waits saw (a call queued while every connection was
+    // busy, the connection that took it) is seen only now, so those steps
+    // are still told, for the few narrated tasks: a comparison per wait.
+    if !crate::narrate::forwards(config) {
+        sink.narrate_calls(crate::report::narration::NARRATED);
+    }
     // When nobody else follows the lines and none is shown, the lines past
     // the cut-off cost what a plain run's do: a count, no lock.
     let others = config.record || config.trace.is_some() || config.live || config.explain;
@@ -714,7 +761,7 @@ mod tests {
                 phase: Phase::First,
                 thread: 1,
             },
-            text,
+            text: text.into(),
         }
     }
 
@@ -738,6 +785,92 @@ mod tests {
             captured.bytes(),
             [tag::LINE_FIRST, 0, 2, 1, 4, b'U', b'n', b'o']
         );
+    }
+
+    #[test]
+    fn each_kind_of_record_is_laid_out_as_documented() {
+        use std::time::Duration;
+        let (mut w, captured) = writer(Demo::Lock);
+        let at = Duration::from_nanos;
+        let events = [
+            RunEvent::WaitEnded {
+                at: at(1),
+                task: 2,
+                thread: 3,
+                failed: true,
+            },
+            RunEvent::Thread(crate::vocab::Park {
+                at: at(2),
+                thread: 4,
+                parked: true,
+            }),
+            RunEvent::Poll {
+                at: at(3),
+                task: 1,
+                thread: 5,
+                step: PollStep::Ended {
+                    took: at(7),
+                    ready: true,
+                },
+            },
+            RunEvent::Poll {
+                at: at(4),
+                task: 1,
+                thread: 5,
+                step: PollStep::Call(CallStep::QueryQueued {
+                    busy: 2,
+                    connections: 2,
+                }),
+            },
+            RunEvent::Lock {
+                at: at(5),
+                task: 3,
+                thread: 1,
+                step: LockStep::Got,
+                lock: LockKind::Tokio,
+                holder: Some(2),
+            },
+            RunEvent::Caller {
+                at: at(6),
+                thread: 9,
+                waiting: true,
+            },
+            RunEvent::Finished { at: at(8) },
+            // Not written: a wait's ordinary end, and past the cut-off.
+            RunEvent::WaitEnded {
+                at: at(9),
+                task: 1,
+                thread: 1,
+                failed: false,
+            },
+            RunEvent::Lock {
+                at: at(9),
+                task: FULL_TASKS + 1,
+                thread: 1,
+                step: LockStep::Asked,
+                lock: LockKind::Std,
+                holder: None,
+            },
+            RunEvent::Stalled { at: at(10) },
+        ];
+        for event in &events {
+            w.event(event).unwrap();
+        }
+        w.out.flush().unwrap();
+        // Each: tag, Δat zigzagged (+1 ns is 2), task, thread, fields.
+        let expected: &[&[u8]] = &[
+            &[tag::WAIT_ENDED, 2, 2, 3, 1],
+            &[tag::THREAD, 2, 4, 1],
+            &[tag::POLL, 2, 1, 5, 2, 7],
+            &[tag::POLL, 2, 1, 5, 7, 2, 2],
+            &[tag::LOCK, 2, 3, 1, 1, 1, 3],
+            &[tag::CALLER, 2, 9, 1],
+            &[tag::FINISHED, 4],
+            &[tag::STALLED, 4],
+        ];
+        assert_eq!(captured.bytes(), expected.concat());
+        assert_eq!(w.written, 8);
+        assert_eq!(w.threads, 1);
     }
 
     #[test]

@@ -642,7 +642,7 @@ impl Sink {
                     phase,
                     thread,
                 },
-                text: &text,
+                text: Cow::Borrowed(&text),
             });
             for event in before.iter().chain(&line) {
                 if !self.tell(state, event) {

@@ -69,7 +69,7 @@ fn line(at: Duration, task: u32, phase: Phase, text: &'static str) -> RunEvent<'
             phase,
             thread: 1,
         },
-        text,
+        text: text.into(),
     }
 }
 

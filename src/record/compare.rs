@@ -305,10 +305,9 @@ impl WaysRecording {
         let mut sections = self.sections.lock().unwrap_or_else(PoisonError::into_inner);
         let demo = summary.demo;
         for event in &row.events {
-            let text = demo.text(event.task, event.phase);
             let line = RunEvent::Line {
                 event: *event,
-                text: &text,
+                text: demo.text(event.task, event.phase),
             };
             anyhow::Context::context(sections.writer.event(&line), self.what.clone())?;
         }

@@ -6,8 +6,10 @@
 //! `--explain` narrator, the `--trace` writer), shows each line as the
 //! sink showed it, and concludes through the run's own exports (the
 //! summary in every `--format`, `--timeline`, `--svg`, `--png`), which
-//! read the recorded summary, lines, parks and observations. So a
-//! replay's JSON is the run's JSON, timings included.
+//! read the recorded summary, lines, parks and observations (and, past
+//! the cut-off, the run's census). So a replay's JSON is the run's JSON,
+//! timings included; its NDJSON state events are made again by the
+//! model's own tally from the recorded observations (`states`).
 //!
 //! The run's command line, read back from the recording, is parsed again
 //! and checked by the one constructor of every run's `Config`, with the
@@ -16,6 +18,7 @@
 
 mod compare;
 mod read;
+mod states;
 mod view;
 mod walk;
 
@@ -30,7 +33,7 @@ use crate::net::escaped;
 use crate::report::narration::NARRATED;
 use crate::report::{text, trace};
 use crate::state::What;
-use crate::vocab::{Demo, Format, Phase};
+use crate::vocab::{Format, Phase};
 use anyhow::Context;
 use clap::Parser;
 use read::{Recorded, Recording};
@@ -132,11 +135,22 @@ fn notes(recording: &Recording) -> Vec<String> {
     let mut notes = recording.notes.clone();
     let header = &recording.header;
     if header.tasks > header.full_tasks {
+        // The census of every task is in the file when the run kept one.
+        let json = match recording.census {
+            Some(_) => {
+                "the summary and the JSON's distributions are the run's own, over every task"
+            }
+            None => {
+                "the summary is the run's own, but the JSON's distributions cover those first \
+                 tasks (the run kept no census of every task: a run with -f json or ndjson keeps \
+                 one)"
+            }
+        };
         notes.push(format!(
             "the run had {} tasks and its recording keeps the events of the first {} only: \
-             the summary and JSON are the run's own; the lines, --timeline, --svg, --png and \
-             --trace show those first tasks, and the narration's polls and wake-ups are \
-             rebuilt from what the run observed",
+             {json}; the lines, the NDJSON state events, --timeline, --svg, --png and --trace \
+             show those first tasks, and the narration's polls and wake-ups are rebuilt from \
+             what the run observed",
             header.tasks, header.full_tasks
         ));
     }
@@ -317,13 +331,25 @@ fn tape_of<'a>(config: &Config, recording: &'a Recording) -> std::borrow::Cow<'a
     let header = &recording.header;
     let rebuild = config.explain
         && header.tasks > header.full_tasks
-        && !recording
-            .tape
-            .iter()
-            .any(|r| matches!(r, Recorded::Poll { .. }));
+        && !recording.tape.iter().any(|r| polled_task(r).is_some());
     match rebuild {
         true => with_polls(&recording.tape, &recording.observed).into(),
         false => recording.tape[..].into(),
+    }
+}
+
+/// The task whose poll or wake-up `recorded` tells, if it tells one: a
+/// recording past the cut-off tells none (a replay rebuilds them), though
+/// it tells the narrated tasks' waits' own steps.
+fn polled_task(recorded: &Recorded) -> Option<u32> {
+    use crate::events::PollStep;
+    match recorded {
+        RunEvent::Poll {
+            task,
+            step: PollStep::Began | PollStep::Ended { .. } | PollStep::Woken,
+            ..
+        } => Some(*task),
+        _ => None,
     }
 }
 
@@ -336,10 +362,11 @@ struct Teller {
     /// Those polls, by when they returned, and how many are told so far.
     rest_polls: Vec<(u64, u64, bool)>,
     counted: usize,
-    demo: Demo,
     style: LineStyle,
     /// The lines' events so far, for the summary and the pictures.
     events: Vec<crate::vocab::Event>,
+    /// The NDJSON stream's state events, made again.
+    states: Option<states::States>,
 }
 
 impl Teller {
@@ -374,9 +401,9 @@ impl Teller {
             rest,
             rest_polls,
             counted: 0,
-            demo: config.demo,
             style: config.line_style(),
             events: Vec::with_capacity(recording.tape.len() / 2),
+            states: states::States::of(config, recording),
         }
     }
 
@@ -399,21 +426,13 @@ impl Teller {
         if let Recorded::Line { event, .. } = recorded {
             self.events.push(*event);
         }
-        let own;
-        let event = match (recorded, event_of(recorded)) {
-            (Recorded::Line { event, text }, _) => {
-                own = match text {
-                    Some(text) => std::borrow::Cow::Borrowed(text.as_str()),
-                    None => self.demo.text(event.task, event.phase),
-                };
-                RunEvent::Line {
-                    event: *event,
-                    text: &own,
-                }
-            }
-            (_, Some(event)) => event,
-            (_, None) => return Ok(()),
-        };
+        // The state events' last ones come before the run's last event,
+        // as the run's sink wrote them.
+        if let (Some(states), RunEvent::Finished { at } | RunEvent::Stalled { at }) =
+            (&mut self.states, recorded)
+        {
+            write(states.write_last(*at, out))?;
+        }
         // The sink's order: a wait ends, a line is told and shown, a wait
         // begins (see `record`: the waits' own events are not recorded).
         let wait = |event: &crate::vocab::Event, ended: bool| {
@@ -428,17 +447,22 @@ impl Teller {
                 false => RunEvent::WaitBegan { at, task, thread },
             }
         };
-        let (before, after) = match event {
+        let (before, after) = match recorded {
             RunEvent::Line { event, .. } if event.phase == Phase::Last => {
-                (Some(wait(&event, true)), None)
+                (Some(wait(event, true)), None)
             }
-            RunEvent::Line { event, .. } => (None, Some(wait(&event, false))),
+            RunEvent::Line { event, .. } => (None, Some(wait(event, false))),
             _ => (None, None),
         };
-        for told in before.iter().chain([&event]) {
+        for told in before.iter().chain([recorded]) {
             tell(&mut self.followers, told, out)?;
         }
-        if let RunEvent::Line { event, text } = event {
+        if let RunEvent::Line { event, text } = recorded {
+            // Before each line, the state events up to it, as the sink
+            // shows an NDJSON line.
+            if let Some(states) = &mut self.states {
+                write(states.write_until(event.at, out))?;
+            }
             write(show(out, self.style, event.at, event.task, text))?;
         }
         if let Some(after) = &after {
@@ -446,64 +470,6 @@ impl Teller {
         }
         Ok(())
     }
-}
-
-/// The run's event that `recorded` keeps; `None` for a line, whose text
-/// the teller settles.
-fn event_of(recorded: &Recorded) -> Option<RunEvent<'static>> {
-    Some(match *recorded {
-        Recorded::Line { .. } => return None,
-        Recorded::WaitBegan { at, task, thread } => RunEvent::WaitBegan { at, task, thread },
-        Recorded::WaitEnded {
-            at,
-            task,
-            thread,
-            failed,
-        } => RunEvent::WaitEnded {
-            at,
-            task,
-            thread,
-            failed,
-        },
-        Recorded::Thread(park) => RunEvent::Thread(park),
-        Recorded::Poll {
-            at,
-            task,
-            thread,
-            step,
-        } => RunEvent::Poll {
-            at,
-            task,
-            thread,
-            step,
-        },
-        Recorded::Lock {
-            at,
-            task,
-            thread,
-            step,
-            lock,
-            holder,
-        } => RunEvent::Lock {
-            at,
-            task,
-            thread,
-            step,
-            lock,
-            holder,
-        },
-        Recorded::Caller {
-            at,
-            thread,
-            waiting,
-        } => RunEvent::Caller {
-            at,
-            thread,
-            waiting,
-        },
-        Recorded::Finished { at } => RunEvent::Finished { at },
-        Recorded::Stalled { at } => RunEvent::Stalled { at },
-    })
 }
 
 /// `tape` with the narrated tasks' polls and wake-ups, rebuilt from the
@@ -587,8 +553,9 @@ fn rebuilt(config: &Config, events: &[crate::vocab::Event]) -> crate::report::Su
 
 /// The recorded summary with what the exports read besides it: the
 /// model's observations and parks, the lock steps and the delay as given.
-/// A recording keeps the observations, not the census: past the cut-off
-/// its JSON's distributions cover the tasks kept.
+/// Past the cut-off, the JSON's distributions are the run's census when
+/// the recording keeps one (format 3: the run kept one for its own JSON
+/// or picture); else they cover the tasks kept, which the notes say.
 fn with_recorded_observations(
     recording: &Recording,
     summary: crate::report::Summary,
@@ -597,7 +564,7 @@ fn with_recorded_observations(
         observed: Arc::new(crate::state::Observations {
             events: recording.observed.clone(),
             parks: recording.model_parks.clone(),
-            tallies: None,
+            tallies: recording.census.clone(),
         }),
         locks: recording.locks.clone(),
         given_delay_secs: recording.header.given_delay_secs,

@@ -9,15 +9,14 @@
 //! run can produce (a task within the header's count, a time within
 //! [`MAX_NANOS`]).
 
-use crate::events::LockStep;
-use crate::events::{CallStep, PollStep};
+use crate::events::{CallStep, PollStep, RunEvent};
 use crate::interrupt::Signal;
 use crate::net::escaped;
 use crate::outcome::LockMark;
 use crate::record::{self, Concluded, FULL_TASKS, Header, MAGIC, VERSION, tag};
 use crate::report::Summary;
-use crate::state::{Observed, What};
-use crate::vocab::{Event, LockKind, Park, Phase};
+use crate::state::{Band, Histogram, Observed, Tallies, TaskState, What};
+use crate::vocab::{Event, Park, Phase};
 use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::Path;
@@ -42,69 +41,9 @@ pub(super) const MAX_RECORDS: usize = 16_000_000;
 /// The most OS threads a recording may name.
 const MAX_THREAD: u64 = 1_000_000;
 
-/// One ordered event of a recorded run, owned.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) enum Recorded {
-    /// A task line; `text` is `None` for the demo's own words.
-    Line {
-        event: Event,
-        text: Option<String>,
-    },
-    WaitBegan {
-        at: Duration,
-        task: u32,
-        thread: u32,
-    },
-    WaitEnded {
-        at: Duration,
-        task: u32,
-        thread: u32,
-        failed: bool,
-    },
-    Thread(Park),
-    Poll {
-        at: Duration,
-        task: u32,
-        thread: u32,
-        step: PollStep,
-    },
-    Lock {
-        at: Duration,
-        task: u32,
-        thread: u32,
-        step: LockStep,
-        lock: LockKind,
-        holder: Option<u32>,
-    },
-    Caller {
-        at: Duration,
-        thread: u32,
-        waiting: bool,
-    },
-    Finished {
-        at: Duration,
-    },
-    Stalled {
-        at: Duration,
-    },
-}
-
-impl Recorded {
-    /// When it happened.
-    pub(crate) fn at(&self) -> Duration {
-        match self {
-            Recorded::Line { event, .. } => event.at,
-            Recorded::Thread(park) => park.at,
-            Recorded::WaitBegan { at, .. }
-            | Recorded::WaitEnded { at, .. }
-            | Recorded::Poll { at, .. }
-            | Recorded::Lock { at, .. }
-            | Recorded::Caller { at, .. }
-            | Recorded::Finished { at }
-            | Recorded::Stalled { at } => *at,
-        }
-    }
-}
+/// One ordered event of a recorded run: the run's own event type, owning
+/// its text (the demo's words, or the text the recording kept, escaped).
+pub(crate) type Recorded = RunEvent<'static>;
 
 /// A recording, read.
 pub(crate) struct Recording {
@@ -117,6 +56,9 @@ pub(crate) struct Recording {
     /// The parks the model was built with.
     pub(crate) model_parks: Vec<Park>,
     pub(crate) locks: Vec<LockMark>,
+    /// The census of every task, when the run kept one (format 3): the
+    /// JSON's distributions past the cut-off.
+    pub(crate) census: Option<Box<Tallies>>,
     /// The summary and the signal; `None` when the file ends before them.
     pub(crate) concluded: Option<(Summary, Option<Signal>)>,
     /// A compare row's words (format 2), escaped.
@@ -233,6 +175,12 @@ impl<R: Read> Input<R> {
             other => Err(Bad(format!("a flag of {other}, not 0 or 1"))),
         }
     }
+}
+
+/// A byte that `of` decodes, named `what` in the error when it does not.
+fn coded<R: Read, T>(input: &mut Input<R>, of: fn(u8) -> Option<T>, what: &str) -> Result<T, Bad> {
+    let code = input.need()?;
+    of(code).ok_or_else(|| Bad(format!("{what} {code}")))
 }
 
 /// What a cut file's last record says.
@@ -359,6 +307,7 @@ pub(super) fn body<R: Read>(
         observed: Vec::new(),
         model_parks: Vec::new(),
         locks: Vec::new(),
+        census: None,
         concluded: None,
         why: None,
         notes: Vec::new(),
@@ -448,20 +397,19 @@ impl Reading {
             tag::LINE_FIRST | tag::LINE_LAST => {
                 let at = self.tape_clock.next(input)?;
                 let (task, thread) = (task(input)?, thread(input)?);
-                let text = match input.bounded(MAX_TEXT_BYTES + 1, "a line's length")? {
-                    0 => None,
-                    n => {
-                        let bytes = input.bytes(n - 1)?;
-                        Some(escaped(
-                            &String::from_utf8_lossy(&bytes),
-                            MAX_TEXT_BYTES as usize,
-                        ))
-                    }
-                };
                 let phase = if tag == tag::LINE_FIRST {
                     Phase::First
                 } else {
                     Phase::Last
+                };
+                // 0: the demo's own words, which the run did not write out.
+                let text = match input.bounded(MAX_TEXT_BYTES + 1, "a line's length")? {
+                    0 => recording.header.demo.text(task, phase),
+                    n => {
+                        let bytes = input.bytes(n - 1)?;
+                        let text = String::from_utf8_lossy(&bytes);
+                        escaped(&text, MAX_TEXT_BYTES as usize).into()
+                    }
                 };
                 Recorded::Line {
                     event: Event {
@@ -520,34 +468,17 @@ impl Reading {
                     step,
                 }
             }
-            tag::LOCK => {
-                let at = self.tape_clock.next(input)?;
-                let (task, thread) = (task(input)?, thread(input)?);
-                let step = match input.need()? {
-                    0 => LockStep::Asked,
-                    1 => LockStep::Got,
-                    2 => LockStep::Released,
-                    other => return Err(Bad(format!("a lock step of {other}"))),
-                };
-                let lock = match input.need()? {
-                    0 => LockKind::Std,
-                    1 => LockKind::Tokio,
-                    2 => LockKind::None,
-                    other => return Err(Bad(format!("a lock of kind {other}"))),
-                };
-                let holder = match input.bounded(tasks + 1, "a lock's holder")? {
-                    0 => None,
-                    n => Some((n - 1) as u32),
-                };
-                Recorded::Lock {
-                    at,
-                    task,
-                    thread,
-                    step,
-                    lock,
-                    holder,
-                }
-            }
+            tag::LOCK => Recorded::Lock {
+                at: self.tape_clock.next(input)?,
+                task: task(input)?,
+                thread: thread(input)?,
+                step: coded(input, record::lock_step_of, "a lock step of")?,
+                lock: coded(input, record::lock_kind_of, "a lock of kind")?,
+                // The holder's number + 1; 0 for none.
+                holder: (input.bounded(tasks + 1, "a lock's holder")?)
+                    .checked_sub(1)
+                    .map(|holder| holder as u32),
+            },
             tag::CALLER => Recorded::Caller {
                 at: self.tape_clock.next(input)?,
                 thread: thread(input)?,
@@ -635,6 +566,10 @@ impl Reading {
                 recording.locks.push(LockMark { task, asked, got });
                 return Ok(());
             }
+            tag::CENSUS => {
+                recording.census = Some(Box::new(census(input)?));
+                return Ok(());
+            }
             tag::SUMMARY => {
                 let json = input.json("summary")?;
                 let concluded: Concluded = serde_json::from_slice(&json)
@@ -663,6 +598,46 @@ impl Reading {
         recording.tape.push(event);
         Ok(())
     }
+}
+
+/// Reads a census record's fields ([`record`]'s `write_census`), each
+/// count bounded and each histogram and the band checked as they are
+/// rebuilt.
+fn census<R: Read>(input: &mut Input<R>) -> Result<Tallies, Bad> {
+    // More than a histogram's or the band's buckets: never in a run's file.
+    const MOST: u64 = 8192;
+    let out_of_range = || Bad("a census out of range".into());
+    let mut histograms = Vec::with_capacity(TaskState::ALL.len() + 1);
+    for _ in 0..=TaskState::ALL.len() {
+        let n = input.bounded(MOST, "a histogram's buckets")?;
+        let mut buckets = Vec::with_capacity(n as usize);
+        for _ in 0..n {
+            let index = input.bounded(MOST, "a bucket")? as usize;
+            buckets.push((
+                index,
+                input.bounded(u64::from(u32::MAX), "a bucket's count")?,
+            ));
+        }
+        let extremes = (input.varint()?, input.varint()?);
+        histograms.push(Histogram::from_parts(&buckets, extremes).ok_or_else(out_of_range)?);
+    }
+    let width = input.varint()?;
+    let mut arrays: [Vec<(usize, i64)>; 4] = Default::default();
+    for values in &mut arrays {
+        let n = input.bounded(MOST, "the band's buckets")?;
+        for _ in 0..n {
+            let index = input.bounded(MOST, "a bucket")? as usize;
+            values.push((index, record::unzigzag(input.varint()?)));
+        }
+    }
+    let [a, b, c, d] = &arrays;
+    let band = Band::from_parts(width, [a, b, c, d]).ok_or_else(out_of_range)?;
+    let polls = histograms.pop().ok_or_else(out_of_range)?;
+    Ok(Tallies {
+        micros: histograms,
+        polls,
+        band,
+    })
 }
 
 /// The summary with every text in it escaped: it came from a file.

@@ -14,11 +14,11 @@
 //! is rebuilt from the first item (`Stepped::seen` of [`Stepping`]), its clock told
 //! each item's recorded time.
 
+use super::Teller;
 use super::read::{Recorded, Recording};
-use super::{Teller, event_of};
 use crate::config::Config;
 use crate::events::LockStep;
-use crate::events::{Follower, PollStep, RunEvent};
+use crate::events::{Follower, PollStep};
 use crate::live::{self, LiveState, Seen};
 use crate::net::escaped;
 use crate::report::waiting::Waiting;
@@ -54,13 +54,7 @@ impl Walk {
     /// out, and a line's observation changes nothing, so each fact is one
     /// item.
     pub(super) fn new(tape: &[Recorded], observed: &[Observed]) -> Walk {
-        let mut told: Vec<u32> = tape
-            .iter()
-            .filter_map(|r| match r {
-                Recorded::Poll { task, .. } => Some(*task),
-                _ => None,
-            })
-            .collect();
+        let mut told: Vec<u32> = tape.iter().filter_map(super::polled_task).collect();
         told.sort_unstable();
         told.dedup();
         let mut seen: Vec<(Duration, Moment)> = Vec::with_capacity(observed.len() * 2);
@@ -184,18 +178,8 @@ impl Feed {
     /// played replay tells the follower itself, with the run's others).
     fn tape_all(&mut self, recorded: &Recorded) {
         self.tape(recorded);
-        let event = match recorded {
-            Recorded::Line { event, .. } => RunEvent::Line {
-                event: *event,
-                text: "",
-            },
-            other => match event_of(other) {
-                Some(event) => event,
-                None => return,
-            },
-        };
         // The follower writes nothing; it only moves the state.
-        let _ = self.follow.follow(&event, &mut std::io::sink());
+        let _ = self.follow.follow(recorded, &mut std::io::sink());
     }
 }
 
@@ -274,17 +258,7 @@ impl live::Stepped for Stepping {
     fn task(&self, k: usize) -> Option<u32> {
         match self.walk.items.get(k)?.1 {
             Moment::Began(task, _) | Moment::Saw(task, _, _) => Some(task),
-            Moment::Tape(index) => match self.tape.get(index)? {
-                Recorded::Line { event, .. } => Some(event.task),
-                Recorded::WaitBegan { task, .. }
-                | Recorded::WaitEnded { task, .. }
-                | Recorded::Poll { task, .. }
-                | Recorded::Lock { task, .. } => Some(*task),
-                Recorded::Thread(_)
-                | Recorded::Caller { .. }
-                | Recorded::Finished { .. }
-                | Recorded::Stalled { .. } => None,
-            },
+            Moment::Tape(index) => self.tape.get(index)?.task(),
         }
     }
 

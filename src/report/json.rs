@@ -200,10 +200,13 @@ fn task_states(summary: &Summary, events: &[Event]) -> Option<TaskStates> {
     // Only the first MAX_TASK_RECORDS tasks were observed for the JSON.
     let tasks = summary.tasks.min(MAX_TASK_RECORDS);
     let model = Model::new(&observed.events, &observed.parks, (tasks, birth), end);
-    if let Some(tallies) = observed.tallies.as_deref() {
-        return Some(TaskStates::Distributions(Box::new(from_census(tallies))));
-    }
     if summary.tasks > MAX_TASK_RECORDS {
+        // A census kept for this run covers every task; one kept only for
+        // a picture's band (past its lanes, below this cut-off) does not
+        // stand in for the per-task records a smaller run gets.
+        if let Some(tallies) = observed.tallies.as_deref() {
+            return Some(TaskStates::Distributions(Box::new(from_census(tallies))));
+        }
         let mut polls = Vec::with_capacity(tasks as usize);
         let mut times: Vec<Vec<f64>> = (0..8).map(|_| Vec::with_capacity(tasks as usize)).collect();
         for task in 1..=tasks {

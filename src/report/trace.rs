@@ -419,7 +419,7 @@ impl<W: Write> Stream<W> {
 impl<W: Write + Send> Follower for Stream<W> {
     fn follow(&mut self, event: &RunEvent<'_>, _out: &mut dyn Write) -> io::Result<()> {
         match *event {
-            RunEvent::Line { event, text } => self.line(&event, text),
+            RunEvent::Line { event, ref text } => self.line(&event, text),
             RunEvent::WaitBegan { at, task, thread } => self.wait("B", Where { at, task, thread }),
             RunEvent::WaitEnded {
                 at,
@@ -482,7 +482,7 @@ mod tests {
         for &event in events {
             let text = Demo::Count.text(event.task, event.phase);
             let (at, task, thread) = (event.at, event.task, event.thread);
-            let line = RunEvent::Line { event, text: &text };
+            let line = RunEvent::Line { event, text };
             let follow = match event.phase {
                 Phase::First => [line, RunEvent::WaitBegan { at, task, thread }],
                 Phase::Last => [

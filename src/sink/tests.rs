@@ -169,7 +169,7 @@ struct Commentator(Arc<Mutex<Vec<String>>>);
 impl Follower for Commentator {
     fn follow(&mut self, event: &RunEvent<'_>, out: &mut dyn Write) -> io::Result<()> {
         let seen = match *event {
-            RunEvent::Line { event, text } => format!("line {} {text}", event.task),
+            RunEvent::Line { event, ref text } => format!("line {} {text}", event.task),
             RunEvent::WaitBegan { task, .. } => {
                 writeln!(out, "# task {task} awaits")?;
                 format!("began {task}")

@@ -74,6 +74,49 @@ impl Band {
         parts[b] += sign * (to & mask) as i64;
     }
 
+    /// Its bucket width, and its buckets that are not zero, `(index,
+    /// value)` in order, of the waiting steps, the ready steps, the
+    /// waiting parts and the ready parts: what a recording keeps of it.
+    pub(crate) fn parts(&self) -> (u64, [impl Iterator<Item = (usize, i64)> + '_; 4]) {
+        fn nonzero(values: &[i64]) -> impl Iterator<Item = (usize, i64)> + '_ {
+            let values = values.iter().enumerate().filter(|(_, v)| **v != 0);
+            values.map(|(i, v)| (i, *v))
+        }
+        let [s0, s1] = &self.steps;
+        let [p0, p1] = &self.parts;
+        (
+            self.width,
+            [nonzero(s0), nonzero(s1), nonzero(p0), nonzero(p1)],
+        )
+    }
+
+    /// The band whose [`Band::parts`] these are, read back from a file:
+    /// `None` when the width is not one a run reaches (a power of two, at
+    /// most a day over the buckets), a bucket is out of range, or a value
+    /// too large for the sums the band makes.
+    pub(crate) fn from_parts(width: u64, values: [&[(usize, i64)]; 4]) -> Option<Band> {
+        const MOST_STEPS: i64 = 1 << 26;
+        (width.is_power_of_two() && (FIRST_WIDTH..=1 << 35).contains(&width)).then_some(())?;
+        let mut band = Band {
+            width,
+            ..Band::default()
+        };
+        let [s0, s1] = &mut band.steps;
+        let [p0, p1] = &mut band.parts;
+        for (k, (into, from)) in [s0, s1, p0, p1].into_iter().zip(values).enumerate() {
+            let most = if k < 2 {
+                MOST_STEPS
+            } else {
+                MOST_STEPS * width as i64
+            };
+            for &(index, value) in from {
+                (value.abs() <= most).then_some(())?;
+                *into.get_mut(index)? = value;
+            }
+        }
+        Some(band)
+    }
+
     /// Doubles the width: each pair of buckets becomes one.
     fn widen(&mut self) {
         let width = self.width as i64;

@@ -76,6 +76,32 @@ impl Histogram {
         self.count
     }
 
+    /// Its buckets that counted something, `(index, count)` in order, and
+    /// its exact extremes: what a recording keeps of it.
+    pub(crate) fn parts(&self) -> (impl Iterator<Item = (usize, u64)> + '_, (u64, u64)) {
+        let buckets = self.counts.iter().enumerate().filter(|(_, n)| **n > 0);
+        (buckets.map(|(i, n)| (i, *n)), (self.min, self.max))
+    }
+
+    /// The histogram whose [`Histogram::parts`] these are, read back from a
+    /// file: `None` when a bucket is out of range, a count too large, or
+    /// the extremes out of order.
+    pub(crate) fn from_parts(
+        buckets: &[(usize, u64)],
+        (min, max): (u64, u64),
+    ) -> Option<Histogram> {
+        let mut h = Histogram::default();
+        for &(index, n) in buckets {
+            *h.counts.get_mut(index)? += n;
+            h.count = h.count.checked_add(n)?;
+        }
+        if h.count > 0 {
+            (min <= max).then_some(())?;
+            (h.min, h.max) = (min, max);
+        }
+        Some(h)
+    }
+
     /// The `q`-quantile (0 to 1) of the values, as the value of rank
     /// `round((count - 1) × q)` in sorted order, to the precision above:
     /// the exact minimum at 0 and the exact maximum at 1. Zero when empty.

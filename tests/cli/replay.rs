@@ -68,15 +68,37 @@ fn the_json_of_a_replay_is_the_runs_timings_included() {
     }
 }
 
-/// An NDJSON stream without its state events: a replay does not write
-/// them (the recording keeps the observations, not the changes as the run
-/// wrote them); the rest of it is the run's byte for byte.
+/// Whether an NDJSON line is a state event.
+fn is_state(line: &str) -> bool {
+    line.starts_with("{\"type\":\"state\"")
+}
+
+/// An NDJSON stream without its state events.
 fn without_states(ndjson: &str) -> String {
     ndjson
         .lines()
-        .filter(|l| !l.starts_with("{\"type\":\"state\""))
+        .filter(|l| !is_state(l))
         .map(|l| format!("{l}\n"))
         .collect()
+}
+
+/// The state events of an NDJSON stream, each task's in its own order:
+/// two tasks' changes within microseconds of each other may reach the
+/// run's model in the other order (two threads taking its lock, or one
+/// descheduled between its two clock readings of a poll's beginning),
+/// which the recording does not keep; each task's own sequence, times
+/// included, is the run's.
+fn states_by_task(ndjson: &str) -> Vec<String> {
+    let mut states: Vec<(u64, String)> = ndjson
+        .lines()
+        .filter(|l| is_state(l))
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (v["task"].as_u64().unwrap(), l.to_owned())
+        })
+        .collect();
+    states.sort_by_key(|s| s.0);
+    states.into_iter().map(|s| s.1).collect()
 }
 
 #[test]
@@ -94,7 +116,8 @@ fn ndjson_narration_and_trace_of_a_replay_are_the_runs_byte_for_byte() {
         let run = stdout(&args);
         let replayed = stdout(&["replay", rec, "-f", "ndjson", "--explain", "--trace", t2]);
         assert!(run.contains("\"type\":\"state\""), "{run}");
-        assert_eq!(replayed, without_states(&run), "{way:?}");
+        assert_eq!(without_states(&replayed), without_states(&run), "{way:?}");
+        assert_eq!(states_by_task(&replayed), states_by_task(&run), "{way:?}");
         assert!(run.contains("\"type\":\"explain\""), "{run}");
         assert_eq!(text(Path::new(t2)), text(Path::new(t1)), "{way:?}");
     }
@@ -336,6 +359,18 @@ fn malformed_records_are_refused_with_the_byte_they_begin_at() {
         (&[5, 0, 1, 9], "a flag of 9"),
         // A summary that is not JSON.
         (&[19, 3, b'x', b'y', b'z'], "summary is unreadable"),
+        // A census whose histogram has a bucket past its last (8000).
+        (&[22, 1, 0xc0, 0x3e, 1, 0, 0], "a census out of range"),
+        // A histogram whose least value is above its greatest.
+        (&[22, 1, 5, 1, 9, 3], "a census out of range"),
+        // Nine empty histograms, then a band 1000 ns wide: no power of two.
+        (
+            &[
+                22, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                0, 0xe8, 0x07, 0, 0, 0, 0,
+            ],
+            "a census out of range",
+        ),
     ];
     for (records, says) in cases {
         let (code, _, err) = replay_bytes(&dir, &crafted(HEADER, records), &[]);
@@ -473,6 +508,126 @@ fn past_the_cut_off_a_replay_still_narrates_the_first_tasks() {
     assert_eq!(lines.iter().filter(|l| **l == "One").count(), 10_000);
 }
 
+/// A recording's format version (the two bytes after the magic).
+fn version_of(path: &str) -> u16 {
+    let bytes = std::fs::read(path).unwrap();
+    u16::from_le_bytes([bytes[20], bytes[21]])
+}
+
+#[test]
+fn past_the_cut_off_the_json_distributions_are_the_runs_over_every_task() {
+    let dir = Scratch::new();
+    let rec = dir.path("j.rec");
+    let rec = rec.to_str().unwrap();
+    let run = stdout(&[
+        "count", "-n", "10100", "-d", "20ms", "-f", "json", "--record", rec,
+    ]);
+    let out = asyncdemo(&["replay", rec, "-f", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let (replayed, err) = (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    );
+    // The run's census of every task, not the 10,000 tasks recorded.
+    let json: serde_json::Value = serde_json::from_str(&run).unwrap();
+    assert_eq!(
+        json["task_states"]["distributions"]["tasks"], 10100,
+        "{run}"
+    );
+    assert_eq!(replayed, run);
+    assert!(
+        err.contains("distributions are the run's own, over every task"),
+        "{err}"
+    );
+    // The census makes the file format 3; a run without one is written as
+    // before, format 1, and its replay says whose distributions it has.
+    assert_eq!(version_of(rec), 3);
+    stdout(&["count", "-n", "10100", "-d", "0", "-q", "--record", rec]);
+    assert_eq!(version_of(rec), 1);
+    let out = asyncdemo(&["replay", rec, "-f", "json"]).assert().success();
+    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(
+        err.contains("distributions cover those first tasks"),
+        "{err}"
+    );
+}
+
+#[test]
+fn past_the_cut_off_ndjson_state_events_are_the_runs() {
+    let dir = Scratch::new();
+    let rec = dir.path("s.rec");
+    let rec = rec.to_str().unwrap();
+    let run = stdout(&[
+        "count", "-n", "10100", "-d", "20ms", "-f", "ndjson", "--record", rec,
+    ]);
+    let replayed = stdout(&["replay", rec, "-f", "ndjson"]);
+    let (of_run, of_replay) = (states_by_task(&run), states_by_task(&replayed));
+    // Every observed task's changes: ready, polled, sleeping, ..., done.
+    assert!(of_run.len() > 5 * 10_000, "{}", of_run.len());
+    assert!(of_run.iter().any(|l| l.contains("\"task\":10000,")));
+    assert!(!of_run.iter().any(|l| l.contains("\"task\":10001,")));
+    assert_eq!(of_replay, of_run);
+    // The summary, distributions of every task included, is the run's.
+    assert_eq!(replayed.lines().last(), run.lines().last());
+}
+
+/// The narration's sentences about a queued call, figures and task
+/// numbers left out.
+fn queue_words(narration: &str) -> std::collections::BTreeSet<String> {
+    narration
+        .lines()
+        .filter(|l| l.contains("queue"))
+        .map(|l| l.chars().filter(|c| !c.is_ascii_digit()).collect())
+        .collect()
+}
+
+#[test]
+fn past_the_cut_off_a_queued_pool_call_is_told_in_the_runs_words() {
+    let dir = Scratch::new();
+    let rec = dir.path("q.rec");
+    let rec = rec.to_str().unwrap();
+    // Two pool threads: the third task's call waits for one, in both runs
+    // (run side by side).
+    let way = [
+        "count",
+        "-n",
+        "10001",
+        "-d",
+        "1ms",
+        "-m",
+        "spawn-blocking",
+        "--blocking-threads",
+        "2",
+    ];
+    let explained = {
+        let mut args = way.to_vec();
+        args.push("--explain");
+        crate::common::binary()
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let mut recorded = way.to_vec();
+    recorded.extend(["-q", "--record", rec]);
+    stdout(&recorded);
+    let run = explained.wait_with_output().unwrap();
+    assert!(run.status.success());
+    let run = queue_words(&String::from_utf8(run.stdout).unwrap());
+    let replayed = queue_words(&stdout(&["replay", rec, "--explain"]));
+    let queued = "no pool thread has begun it yet";
+    assert!(run.iter().any(|l| l.contains(queued)), "{run:#?}");
+    assert!(replayed.iter().any(|l| l.contains(queued)), "{replayed:#?}");
+    // Every sentence the replay says of a queue, the run said too.
+    assert!(
+        replayed.is_subset(&run),
+        "{replayed:#?}\nvs the run's\n{run:#?}"
+    );
+}
+
 #[test]
 fn record_and_another_output_may_not_share_a_file() {
     let dir = Scratch::new();
@@ -499,7 +654,8 @@ fn a_query_run_replays_too() {
         "query", "-n", "3", "-d", "20ms", "-f", "ndjson", "--record", rec,
     ]);
     let replayed = stdout(&["replay", rec, "-f", "ndjson"]);
-    assert_eq!(replayed, without_states(&run));
+    assert_eq!(without_states(&replayed), without_states(&run));
+    assert_eq!(states_by_task(&replayed), states_by_task(&run));
     assert!(run.contains("query 1 ..."), "{run}");
 }
 

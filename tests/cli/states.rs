@@ -118,6 +118,30 @@ fn small_runs_list_each_task_in_json() {
     }
 }
 
+/// A picture with more tasks than it has lanes keeps a census for its
+/// band; the JSON of the same run, under the cut-off, still lists each
+/// task rather than taking that census's distributions.
+#[test]
+fn a_pictures_band_leaves_a_small_runs_json_per_task() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("band.svg");
+    let summary = json_summary(&[
+        "count",
+        "-n",
+        "50",
+        "-d",
+        "10ms",
+        "--svg",
+        svg.to_str().unwrap(),
+    ]);
+    let tasks = summary["task_states"]["tasks"].as_array();
+    assert_eq!(tasks.map(Vec::len), Some(50), "{summary}");
+    assert!(
+        summary["task_states"].get("distributions").is_none(),
+        "{summary}"
+    );
+}
+
 /// Past the cut-off the JSON gives one distribution per state instead of
 /// a record per task.
 #[test]
