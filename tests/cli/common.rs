@@ -217,3 +217,27 @@ pub fn every_way() -> Vec<Vec<&'static str>> {
     ways.push(vec!["-m", "threads"]);
     ways
 }
+
+/// The most `--trace` slices named `name` in progress at one moment (e.g.
+/// "in the pool": how many calls the blocking pool ran at once).
+pub fn most_at_once(events: &[serde_json::Value], name: &str) -> i32 {
+    let mut edges: Vec<(f64, i32)> = events
+        .iter()
+        .filter(|e| e["ph"] == "X" && e["name"] == name)
+        .flat_map(|e| {
+            let (ts, dur) = (e["ts"].as_f64().unwrap(), e["dur"].as_f64().unwrap());
+            [(ts, 1), (ts + dur, -1)]
+        })
+        .collect();
+    // An end before a start at the same moment: touching slices do not
+    // overlap.
+    edges.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    edges
+        .iter()
+        .scan(0, |n, e| {
+            *n += e.1;
+            Some(*n)
+        })
+        .max()
+        .unwrap_or(0)
+}

@@ -300,24 +300,7 @@ fn a_pool_of_two_draws_two_pool_thread_lanes() {
         "--blocking-threads",
         "2",
     ]);
-    // The most "in the pool" slices that overlap.
-    let mut edges: Vec<(f64, i32)> = events
-        .iter()
-        .filter(|e| e["ph"] == "X" && e["name"] == "in the pool")
-        .flat_map(|e| {
-            let (ts, dur) = (e["ts"].as_f64().unwrap(), e["dur"].as_f64().unwrap());
-            [(ts, 1), (ts + dur, -1)]
-        })
-        .collect();
-    edges.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-    let most = edges
-        .iter()
-        .scan(0, |n, e| {
-            *n += e.1;
-            Some(*n)
-        })
-        .max()
-        .unwrap();
+    let most = most_at_once(&events, "in the pool");
     assert_eq!(most, 2, "{events:?}");
     let labels: Vec<&str> = rows.iter().map(|(l, _)| l.as_str()).collect();
     assert_eq!(

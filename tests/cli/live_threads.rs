@@ -4,6 +4,7 @@
 //! same run's trace (`--trace`, written beside the view), never from the
 //! screen under test. Each test skips, saying so, where tmux is missing.
 
+use crate::common::most_at_once;
 use crate::pane::Pane;
 use std::collections::BTreeSet;
 
@@ -84,19 +85,7 @@ fn a_pool_of_two_gets_two_pool_thread_lanes_and_the_queue_is_drawn() {
         return;
     };
     let text = screen.join("\n");
-    // The most "in the pool" slices at one moment.
-    let mut edges: Vec<(f64, i32)> = slices(&events, "in the pool")
-        .flat_map(|(_, ts, dur)| [(ts, 1), (ts + dur, -1)])
-        .collect();
-    edges.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-    let most = edges
-        .iter()
-        .scan(0, |n, e| {
-            *n += e.1;
-            Some(*n)
-        })
-        .max()
-        .unwrap();
+    let most = most_at_once(&events, "in the pool");
     let rows = thread_rows(&screen);
     let pool: Vec<&(String, String)> = rows
         .iter()
