@@ -32,17 +32,6 @@
 //!   decides the task's last line, and what a run measured (elapsed,
 //!   completed, polls, a deadlock, the lock's waits). A leaf over `vocab`,
 //!   so the sink, below the runner, can build them.
-//! - `events`: the run's events as one stream (a line, a wait begun and
-//!   ended, a runtime thread parked and woken, a poll), and the followers
-//!   that take them while the run goes: the recorder for the pictures, the
-//!   `--trace` writer, the `--slow-poll` watch, and a `Ticker` thread for
-//!   views that read shared state at a steady rate.
-//! - `state`: the task-state model, the one place a task's state is
-//!   decided (polled, held, sleeping, overdue, ready, queued, in the pool,
-//!   waiting for the lock), built only from what the run observed: polls,
-//!   wakes through a wrapped waker, timers' deadlines, pool calls' starts,
-//!   blocking calls, parks. The pictures, `--live`, `--trace`, the JSON's
-//!   `task_states` and `--explain`'s waits read it.
 //! - `wrap`: text fitted to a width, broken at spaces and never inside a
 //!   figure: the compare verdicts, the `--explain` narration and long
 //!   `error:`/`warning:` lines. A leaf.
@@ -74,6 +63,17 @@
 //!   start that turns the OS's refusal into a named limit, the words of
 //!   every such error, and the one classification (exit 1) all commands
 //!   use.
+//! - `events`: the run's events as one stream (a line, a wait begun and
+//!   ended, a runtime thread parked and woken, a poll), and the followers
+//!   that take them while the run goes: the recorder for the pictures, the
+//!   `--trace` writer, the `--slow-poll` watch, and a `Ticker` thread for
+//!   views that read shared state at a steady rate.
+//! - `state`: the task-state model, the one place a task's state is
+//!   decided (polled, held, sleeping, overdue, ready, queued, in the pool,
+//!   waiting for the lock), built only from what the run observed: polls,
+//!   wakes through a wrapped waker, timers' deadlines, pool calls' starts,
+//!   blocking calls, parks. The pictures, `--live`, `--trace`, the JSON's
+//!   `task_states` and `--explain`'s waits read it.
 //! - `interrupt`: Ctrl-C and SIGTERM, received on a thread of their own,
 //!   the `Signal` that names which one stopped a run, and the patient
 //!   try-lock their handlers take.
