@@ -507,9 +507,7 @@ impl Writer {
             put(out, mark.got.map_or(0, |g| nanos(g).saturating_add(1)))?;
             lock_waits += 1;
         }
-        // A census kept for a picture's band alone counted no task (see
-        // `report::census`): its empty histograms are not the run's.
-        if let Some(tallies) = observations.tallies.as_deref().filter(|t| t.tasks() > 0) {
+        if let Some(tallies) = &observations.tallies {
             write_census(out, tallies)?;
         }
         let json = serde_json::to_vec(concluded)?;
@@ -666,12 +664,11 @@ pub(crate) fn start(
         full_tasks: FULL_TASKS,
         given_delay_secs: config.delay.as_secs_f64(),
     };
-    // A run that keeps a census of every task's account ends its
-    // recording with it: a newer format, which only such a run's file
-    // takes.
+    // A run that keeps a census ends its recording with it: a newer
+    // format, which only such a run's file takes.
     let version = match crate::report::census(config) {
-        Some((_, _, true)) => CENSUS_VERSION,
-        Some((_, _, false)) | None => RUN_VERSION,
+        Some(_) => CENSUS_VERSION,
+        None => RUN_VERSION,
     };
     let mut out = io::BufWriter::with_capacity(256 * 1024, out);
     let written: io::Result<()> = (|| {

@@ -309,18 +309,14 @@ pub(crate) fn birth(config: &Config) -> crate::state::Birth {
 /// JSON past its per-task records, whose distributions then cover every
 /// task, and a picture with more tasks than lanes, whose band the census
 /// tallies. It observes every task's polls, wakes and timers, keeping
-/// none of them. The third element says whether it keeps each task's
-/// account (40 bytes a task) for the distributions: the JSON, and a
-/// recording, whose replay may be asked for JSON, need them; a picture's
-/// band alone does not.
-pub(crate) fn census(config: &Config) -> Option<(u32, crate::state::Birth, bool)> {
+/// none of them: a fixed account per task.
+pub(crate) fn census(config: &Config) -> Option<(u32, crate::state::Birth)> {
     let json = matches!(
         config.format,
         crate::vocab::Format::Json | crate::vocab::Format::Ndjson
     ) && config.tasks > json::MAX_TASK_RECORDS;
     let band = (config.svg.is_some() || config.png.is_some()) && config.tasks > svg::MAX_LANES;
-    let accounts = json || config.recording.is_some();
-    (json || band).then(|| (config.tasks, birth(config), accounts))
+    (json || band).then(|| (config.tasks, birth(config)))
 }
 
 /// Whether the model streams its state changes (`--format ndjson`): the

@@ -122,8 +122,6 @@ pub(super) fn nanos(d: Duration) -> u64 {
 }
 
 impl Census {
-    /// A census keeping the accounts of `tasks` tasks (none: the band's
-    /// tally alone, whose histograms then stay empty).
     pub(super) fn new(tasks: u32) -> Census {
         Census {
             accounts: vec![Account::default(); tasks as usize],

@@ -143,10 +143,9 @@ impl Log {
     /// Also keeps every task's account, of `tasks` tasks born as `birth`,
     /// for the JSON's distributions past its cut-off and the picture's
     /// band: every task's polls, wakes and timers are observed for it,
-    /// though only the first `limit` are kept ([`super::census`]). Without
-    /// `accounts`, only the band is tallied: no task's account is kept.
-    pub(crate) fn census(&self, tasks: u32, birth: Birth, accounts: bool) {
-        self.tallied((tasks, birth), |tally| tally.census(accounts));
+    /// though only the first `limit` are kept ([`super::census`]).
+    pub(crate) fn census(&self, tasks: u32, birth: Birth) {
+        self.tallied((tasks, birth), Tally::census);
         self.census
             .store(true, std::sync::atomic::Ordering::Relaxed);
     }

@@ -78,15 +78,9 @@ impl Tally {
         self.lanes = (0..shown).map(|_| vec![(Duration::ZERO, start)]).collect();
     }
 
-    /// Keeps the band's tally, and every task's account if `accounts`
-    /// ([`Census`]).
-    pub(super) fn census(&mut self, accounts: bool) {
-        let tasks = if accounts {
-            self.sweeps.len() as u32
-        } else {
-            0
-        };
-        self.census = Some(Census::new(tasks));
+    /// Keeps every task's account ([`Census`]).
+    pub(super) fn census(&mut self) {
+        self.census = Some(Census::new(self.sweeps.len() as u32));
         self.since = vec![0; self.sweeps.len()];
     }
 

@@ -423,9 +423,24 @@ async fn the_watcher_notes_polls_and_wakes_on_the_paused_clock() {
 #[tokio::test(start_paused = true)]
 async fn the_census_and_the_stream_agree_with_the_model() {
     let log = Arc::new(Log::new(true));
-    log.census(3, Birth::AtStart, true);
+    log.census(3, Birth::AtStart);
     log.stream(3, Birth::AtStart);
-    three_sleepers(&log).await;
+    log.started(Instant::now());
+    let watcher = Watcher(Arc::clone(&log));
+    let task = |id: u32| {
+        let log = Arc::clone(&log);
+        async move {
+            let timer = tokio::time::sleep(ms(100 * u64::from(id)));
+            log.armed(id, timer.deadline());
+            timer.await;
+        }
+    };
+    futures::future::join3(
+        crate::events::polled(&watcher, 1, task(1)),
+        crate::events::polled(&watcher, 2, task(2)),
+        crate::events::polled(&watcher, 3, task(3)),
+    )
+    .await;
     let changes = log.changes();
     let observed = log.take();
     let tallies = observed.tallies.as_deref().expect("a census");
@@ -487,47 +502,6 @@ async fn the_census_and_the_stream_agree_with_the_model() {
     assert_eq!(two[3].0, ms(100), "{two:?}");
     assert_eq!(two[5].0, ms(200), "{two:?}");
     assert!(two.windows(2).all(|w| w[0].0 <= w[1].0), "{two:?}");
-}
-
-/// Three tasks that sleep 100, 200 and 300 ms, joined, watched by `log`
-/// (on the paused clock).
-async fn three_sleepers(log: &Arc<Log>) {
-    log.started(Instant::now());
-    let watcher = Watcher(Arc::clone(log));
-    let task = |id: u32| {
-        let log = Arc::clone(log);
-        async move {
-            let timer = tokio::time::sleep(ms(100 * u64::from(id)));
-            log.armed(id, timer.deadline());
-            timer.await;
-        }
-    };
-    futures::future::join3(
-        crate::events::polled(&watcher, 1, task(1)),
-        crate::events::polled(&watcher, 2, task(2)),
-        crate::events::polled(&watcher, 3, task(3)),
-    )
-    .await;
-}
-
-/// A census kept for a picture's band alone keeps no task's account: its
-/// histograms count no task, and its band is the one a full census draws.
-#[tokio::test(start_paused = true)]
-async fn a_census_for_the_band_alone_keeps_no_accounts() {
-    let tallies = |accounts: bool| async move {
-        let log = Arc::new(Log::new(true));
-        log.census(3, Birth::AtStart, accounts);
-        three_sleepers(&log).await;
-        *log.take().tallies.expect("a census")
-    };
-    let (full, band) = (tallies(true).await, tallies(false).await);
-    assert_eq!(full.tasks(), 3);
-    assert_eq!(band.tasks(), 0);
-    assert!(band.micros.iter().all(|h| h.count() == 0));
-    // The band's tally is the same shape either way: the same sleeps over
-    // the same 300 ms; its columns, read at the same width, agree.
-    let end = 300_000_000;
-    assert_eq!(full.band.columns(end, 30), band.band.columns(end, 30));
 }
 
 /// A census keeps one sweep per task: a million of them in a million-task
