@@ -85,7 +85,8 @@
 //! # The census (format version 3)
 //!
 //! A run that keeps a census of every task's states ([`crate::report::census`]:
-//! the JSON past the cut-off, a picture's band) ends its recording with it
+//! the JSON past the cut-off, a picture's band; a recording keeps both of
+//! its parts, the accounts and the band) ends its recording with it
 //! (tag 22), so that a replay's distributions are the run's over every
 //! task, not over the tasks kept. Such a file says version 3, so that an
 //! older build refuses it as newer rather than as malformed; every other

@@ -259,12 +259,12 @@ impl Sink {
     /// each names the tasks and when they are born.
     pub(crate) fn counting_states(
         self,
-        census: Option<(u32, crate::state::Birth)>,
+        census: Option<crate::state::CensusOf>,
         stream: Option<(u32, crate::state::Birth)>,
     ) -> Sink {
         if let Some(log) = self.log.get() {
-            if let Some((tasks, birth)) = census {
-                log.census(tasks, birth);
+            if let Some(census) = census {
+                log.census(census);
             }
             if let Some((tasks, birth)) = stream {
                 log.stream(tasks, birth);

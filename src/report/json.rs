@@ -201,10 +201,11 @@ fn task_states(summary: &Summary, events: &[Event]) -> Option<TaskStates> {
     let tasks = summary.tasks.min(MAX_TASK_RECORDS);
     let model = Model::new(&observed.events, &observed.parks, (tasks, birth), end);
     if summary.tasks > MAX_TASK_RECORDS {
-        // A census kept for this run covers every task; one kept only for
-        // a picture's band (past its lanes, below this cut-off) does not
-        // stand in for the per-task records a smaller run gets.
-        if let Some(tallies) = observed.tallies.as_deref() {
+        // A census that kept the accounts covers every task; one kept
+        // only for a picture's band (past its lanes, below this cut-off)
+        // does not stand in for the per-task records a smaller run gets,
+        // and one kept for the band alone counted no task.
+        if let Some(tallies) = observed.tallies.as_deref().filter(|t| t.tasks() > 0) {
             return Some(TaskStates::Distributions(Box::new(from_census(tallies))));
         }
         let mut polls = Vec::with_capacity(tasks as usize);

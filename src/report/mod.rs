@@ -305,18 +305,25 @@ pub(crate) fn birth(config: &Config) -> crate::state::Birth {
 }
 
 /// Whether the task-state model keeps a census of every task of a run of
-/// `config` (its tasks and their birth; `None`: no view needs one): the
-/// JSON past its per-task records, whose distributions then cover every
-/// task, and a picture with more tasks than lanes, whose band the census
-/// tallies. It observes every task's polls, wakes and timers, keeping
+/// `config`, and what it keeps (`None`: no view needs one): the JSON past
+/// its per-task records reads each task's account, whose distributions
+/// then cover every task, and a picture with more tasks than lanes reads
+/// the band's tally. A recording keeps both, since its replay may be asked
+/// for either. It observes every task's polls, wakes and timers, keeping
 /// none of them: a fixed account per task.
-pub(crate) fn census(config: &Config) -> Option<(u32, crate::state::Birth)> {
+pub(crate) fn census(config: &Config) -> Option<crate::state::CensusOf> {
     let json = matches!(
         config.format,
         crate::vocab::Format::Json | crate::vocab::Format::Ndjson
     ) && config.tasks > json::MAX_TASK_RECORDS;
     let band = (config.svg.is_some() || config.png.is_some()) && config.tasks > svg::MAX_LANES;
-    (json || band).then(|| (config.tasks, birth(config)))
+    let recording = config.recording.is_some();
+    (json || band).then(|| crate::state::CensusOf {
+        tasks: config.tasks,
+        birth: birth(config),
+        accounts: json || recording,
+        band: band || recording,
+    })
 }
 
 /// Whether the model streams its state changes (`--format ndjson`): the

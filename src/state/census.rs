@@ -8,7 +8,7 @@
 
 use super::band::{Band, Class};
 use super::histogram::Histogram;
-use super::{Span, TaskState};
+use super::{CensusOf, Span, TaskState};
 use crate::vocab::Park;
 use std::time::Duration;
 
@@ -82,7 +82,11 @@ struct Account {
 /// The census of a run in progress.
 #[derive(Debug)]
 pub(super) struct Census {
+    /// Each task's account, or none when no view reads them.
     accounts: Vec<Account>,
+    /// Whether the band's tally is kept: without it, `tallies.band` stays
+    /// empty.
+    band: bool,
     tallies: Tallies,
 }
 
@@ -122,9 +126,13 @@ pub(super) fn nanos(d: Duration) -> u64 {
 }
 
 impl Census {
-    pub(super) fn new(tasks: u32) -> Census {
+    /// The census of `tasks` tasks, keeping what `of` asks for (its own
+    /// count of tasks aside: the tally's is the one).
+    pub(super) fn new(tasks: u32, of: CensusOf) -> Census {
+        let accounts = if of.accounts { tasks as usize } else { 0 };
         Census {
-            accounts: vec![Account::default(); tasks as usize],
+            accounts: vec![Account::default(); accounts],
+            band: of.band,
             tallies: Tallies {
                 micros: vec![Histogram::default(); 8],
                 polls: Histogram::default(),
@@ -140,7 +148,7 @@ impl Census {
     /// Task `task` spent `span`.
     pub(super) fn span(&mut self, task: u32, span: &Span) {
         let (from, to) = (nanos(span.from), nanos(span.to));
-        if let Some(class) = class(span.state) {
+        if let Some(class) = class(span.state).filter(|_| self.band) {
             self.tallies.band.add(class, (from, to), 1);
         }
         if let Some(account) = self.account(task) {
@@ -210,7 +218,13 @@ mod tests {
 
     #[test]
     fn each_task_counts_once_with_its_time_in_each_state() {
-        let mut census = Census::new(3);
+        let of = CensusOf {
+            tasks: 3,
+            birth: crate::state::Birth::AtStart,
+            accounts: true,
+            band: true,
+        };
+        let mut census = Census::new(3, of);
         let span = |from, to, state| Span {
             from: ms(from),
             to: ms(to),
@@ -242,5 +256,37 @@ mod tests {
         assert!((cols[1][0] - 0.5).abs() < 1e-6, "{cols:?}");
         assert!((cols[1][1] - 0.1).abs() < 1e-6, "{cols:?}");
         assert!(cols[2][0].abs() < 1e-6, "{cols:?}");
+    }
+
+    #[test]
+    fn a_census_keeps_only_the_parts_asked_for() {
+        let span = Span {
+            from: ms(0),
+            to: ms(100),
+            state: TaskState::Sleeping,
+        };
+        let of = |accounts, band| CensusOf {
+            tasks: 1,
+            birth: crate::state::Birth::AtStart,
+            accounts,
+            band,
+        };
+        let tallied = |of| {
+            let mut census = Census::new(1, of);
+            census.poll(1);
+            census.span(1, &span);
+            census.ended(1);
+            census.into_tallies()
+        };
+        let band_only = tallied(of(false, true));
+        assert_eq!(band_only.tasks(), 0);
+        assert_ne!(band_only.band, Band::default());
+        let accounts_only = tallied(of(true, false));
+        assert_eq!(accounts_only.tasks(), 1);
+        assert_eq!(
+            accounts_only.micros[TaskState::Sleeping.index()].quantile(1.0),
+            100_000
+        );
+        assert_eq!(accounts_only.band, Band::default());
     }
 }

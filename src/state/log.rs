@@ -1,9 +1,10 @@
 //! The log: the observations of a run in progress, taken from the tasks,
 //! the waits and the runtime's parks, and the poll follower that feeds it.
 
+use super::behind::{Behind, NOT_READ, Noted};
 use super::sweep::Change;
 use super::tally::{Counts, LaneChange, StateChange, Tally};
-use super::{Birth, Observations, Observed, What, ns};
+use super::{Birth, CensusOf, Observations, Observed, What, ns};
 use crate::events::PollFollower;
 use crate::vocab::Park;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -38,6 +39,10 @@ pub(crate) struct Log {
     /// Who follows each observation's thread as it is made: a live view's
     /// thread lanes ([`ThreadWatch`]); unset, nobody.
     watch: std::sync::OnceLock<Arc<dyn ThreadWatch>>,
+    /// The census's own thread, when the tally is read only at the end
+    /// (see [`super::behind`]): set as the run starts, after which the
+    /// tally is moved there and the changes are queued for it.
+    behind: std::sync::OnceLock<Behind>,
 }
 
 /// Whoever follows the threads of the observations as they are made (the
@@ -106,6 +111,7 @@ impl Log {
             }),
             tallying: std::sync::atomic::AtomicBool::new(false),
             watch: std::sync::OnceLock::new(),
+            behind: std::sync::OnceLock::new(),
         }
     }
 
@@ -140,12 +146,13 @@ impl Log {
         );
     }
 
-    /// Also keeps every task's account, of `tasks` tasks born as `birth`,
-    /// for the JSON's distributions past its cut-off and the picture's
-    /// band: every task's polls, wakes and timers are observed for it,
-    /// though only the first `limit` are kept ([`super::census`]).
-    pub(crate) fn census(&self, tasks: u32, birth: Birth) {
-        self.tallied((tasks, birth), Tally::census);
+    /// Also keeps a census of every task ([`CensusOf`]: each task's
+    /// account for the JSON's distributions past its cut-off, the band's
+    /// tally for a picture): every task's polls, wakes and timers are
+    /// observed for it, though only the first `limit` are kept
+    /// ([`super::census`]).
+    pub(crate) fn census(&self, of: CensusOf) {
+        self.tallied((of.tasks, of.birth), |tally| tally.census(of));
         self.census
             .store(true, std::sync::atomic::Ordering::Relaxed);
     }
@@ -223,8 +230,10 @@ impl Log {
     /// A runtime thread parked or woke.
     pub(crate) fn park(&self, park: Park) {
         let mut inner = self.lock();
-        if let Some(tally) = &mut inner.tally {
-            tally.park(park);
+        match (&mut inner.tally, self.behind.get()) {
+            (Some(tally), _) => tally.park(park),
+            (None, Some(behind)) => behind.push(Noted::Park(park)),
+            (None, None) => {}
         }
         if inner.parks.len() < MAX_PARKS {
             inner.parks.push(park);
@@ -254,9 +263,17 @@ impl Log {
         Ok(())
     }
 
-    /// The run starts at `at`.
+    /// The run starts at `at`. A tally read only at the end (a census,
+    /// with no live view and no stream) is moved to a thread of its own
+    /// from now on ([`super::behind`]), if one can start.
     pub(crate) fn started(&self, at: Instant) {
         let _ = self.start.set(at);
+        let mut inner = self.lock();
+        if self.behind.get().is_none() && inner.tally.as_ref().is_some_and(Tally::read_at_end) {
+            if let Some(behind) = Behind::start(&mut inner.tally) {
+                let _ = self.behind.set(behind);
+            }
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -290,19 +307,46 @@ impl Log {
                 what,
             });
         }
+        let change = match what {
+            // Its beginning was told when it began ([`Log::began`]).
+            What::Polled { ready, .. } => Change::Return(ready),
+            what => Change::Event(what),
+        };
+        let took = match what {
+            What::Polled { took, .. } => took,
+            _ => 0,
+        };
+        // For a census moved on its own thread, the change is queued, with
+        // its time: a timer armed reads none, since it is armed inside the
+        // task's own poll and so changes no state. A line changes none.
+        let mut noted = || Noted::Change {
+            task,
+            at: match what {
+                What::Armed { .. } => NOT_READ,
+                _ => since().saturating_add(took),
+            },
+            change,
+        };
+        let queued = match self.behind.get() {
+            Some(behind) if !matches!(what, What::Line { .. }) => {
+                behind.push(noted());
+                true
+            }
+            Some(_) => true,
+            None => false,
+        };
+        // The log's own lock is then needed only to keep the observation.
+        if queued && !kept {
+            return;
+        }
         let mut inner = self.lock();
         let keep = inner.keep && kept;
-        if let Some(tally) = &mut inner.tally {
-            let change = match what {
-                // Its beginning was told when it began ([`Log::began`]).
-                What::Polled { ready, .. } => Change::Return(ready),
-                what => Change::Event(what),
-            };
-            let took = match what {
-                What::Polled { took, .. } => took,
-                _ => 0,
-            };
-            tally.apply(task, || ns(since().saturating_add(took)), change);
+        if !queued {
+            match (&mut inner.tally, self.behind.get()) {
+                (Some(tally), _) => tally.apply(task, || ns(since().saturating_add(took)), change),
+                (None, Some(behind)) => behind.push(noted()),
+                (None, None) => {}
+            }
         }
         if keep {
             inner.events.push(Observed {
@@ -314,17 +358,25 @@ impl Log {
         }
     }
 
-    /// A poll of task `task` began at `at`: only a live tally needs to
-    /// know now (the pictures learn of it when the poll returns, in one
-    /// event).
+    /// A poll of task `task` began at `at`: only a tally needs to know now
+    /// (the pictures learn of it when the poll returns, in one event).
     fn began(&self, task: u32, at: Instant) {
         if !self.tallying.load(std::sync::atomic::Ordering::Relaxed) {
             return;
         }
+        let noted = || Noted::Change {
+            task,
+            at: self.since_start(at),
+            change: Change::Begin,
+        };
+        if let Some(behind) = self.behind.get() {
+            return behind.push(noted());
+        }
         let mut inner = self.lock();
-        let Inner { tally, .. } = &mut *inner;
-        if let Some(tally) = tally {
-            tally.apply(task, || ns(self.since_start(at)), Change::Begin);
+        match (&mut inner.tally, self.behind.get()) {
+            (Some(tally), _) => tally.apply(task, || ns(self.since_start(at)), Change::Begin),
+            (None, Some(behind)) => behind.push(noted()),
+            (None, None) => {}
         }
     }
 
@@ -356,6 +408,12 @@ impl Log {
         self.note(task, What::Armed { deadline });
     }
 
+    /// Whether its census is moved on a thread of its own.
+    #[cfg(test)]
+    pub(crate) fn is_behind(&self) -> bool {
+        self.behind.get().is_some()
+    }
+
     /// A copy of everything observed so far.
     #[cfg(test)]
     pub(crate) fn snapshot(&self) -> Vec<Observed> {
@@ -365,16 +423,15 @@ impl Log {
     /// Everything observed, and the parks, taken out for the summary.
     pub(crate) fn take(&self) -> Observations {
         let end = ns(self.since_start(Instant::now()));
+        // A census moved on its own thread is caught up first.
+        let mut moved = self.behind.get().and_then(Behind::finish);
         let mut inner = self.lock();
         inner.keep_traced();
+        let tally = moved.as_mut().or(inner.tally.as_mut());
         Observations {
+            tallies: tally.and_then(|t| t.tallies(end)).map(Box::new),
             events: std::mem::take(&mut inner.events),
             parks: std::mem::take(&mut inner.parks),
-            tallies: inner
-                .tally
-                .as_mut()
-                .and_then(|t| t.tallies(end))
-                .map(Box::new),
         }
     }
 

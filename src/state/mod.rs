@@ -55,12 +55,22 @@
 //!   its account for the JSON;
 //! - `log`: the [`Log`] that takes the observations during the run, and
 //!   the poll follower ([`Watcher`]) that feeds it;
-//! - `tally`: every task's state now, for a view drawn during the run.
+//! - `tally`: every task's state now, for a view drawn during the run;
+//! - `census`, `histogram`, `band`: what a run too large to keep needs of
+//!   every task, counted as each span closes: each task's account spread
+//!   into one histogram per state, and the band's tally over time;
+//! - `behind`: the thread that moves a tally read only at the end (a
+//!   census), so that the runtime thread only queues each change.
 //!
 //! # Nothing when nobody listens
 //!
+//! A plain run has no log: its tasks are not wrapped, and each wait checks
+//! one empty `Option`. A view asks only for what it reads: the tasks it
+//! shows ([`Log::limit`]), a census past them, a stream of changes, a
+//! live tally; nothing else is observed or kept.
 
 mod band;
+mod behind;
 mod census;
 mod histogram;
 mod log;
@@ -164,6 +174,21 @@ pub(crate) struct Span {
     pub(crate) from: Duration,
     pub(crate) to: Duration,
     pub(crate) state: TaskState,
+}
+
+/// What a census of every task keeps, and of how many tasks born how
+/// ([`Log::census`]): each task's account, for the JSON's distributions
+/// past its cut-off, and the band's tally, for a picture's band. Each
+/// costs a few bytes and steps per span of every task, so a census keeps
+/// only the parts some view reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct CensusOf {
+    pub(crate) tasks: u32,
+    pub(crate) birth: Birth,
+    /// Keep each task's account (40 bytes a task).
+    pub(crate) accounts: bool,
+    /// Keep the band's tally (a step per span).
+    pub(crate) band: bool,
 }
 
 /// When the tasks come into being.

@@ -5,7 +5,7 @@
 
 use super::census::{Busy, Census, Tallies, nanos};
 use super::sweep::{Change, Standing, Sweep, split};
-use super::{Birth, Span, TIMER_ROUNDING, TaskState, ns};
+use super::{Birth, CensusOf, Span, TIMER_ROUNDING, TaskState, ns};
 use crate::vocab::Park;
 use std::time::Duration;
 
@@ -78,9 +78,17 @@ impl Tally {
         self.lanes = (0..shown).map(|_| vec![(Duration::ZERO, start)]).collect();
     }
 
-    /// Keeps every task's account ([`Census`]).
-    pub(super) fn census(&mut self) {
-        self.census = Some(Census::new(self.sweeps.len() as u32));
+    /// Whether it is read only at the end of the run: a census, with no
+    /// live view (counts, lanes) and no stream of changes to read during
+    /// it. Such a tally may be moved on a thread of its own
+    /// ([`super::behind`]).
+    pub(super) fn read_at_end(&self) -> bool {
+        self.census.is_some() && !self.live && self.stream.is_none()
+    }
+
+    /// Keeps a census of every task: what `of` asks for ([`Census`]).
+    pub(super) fn census(&mut self, of: CensusOf) {
+        self.census = Some(Census::new(self.sweeps.len() as u32, of));
         self.since = vec![0; self.sweeps.len()];
     }
 

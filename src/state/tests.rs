@@ -423,7 +423,12 @@ async fn the_watcher_notes_polls_and_wakes_on_the_paused_clock() {
 #[tokio::test(start_paused = true)]
 async fn the_census_and_the_stream_agree_with_the_model() {
     let log = Arc::new(Log::new(true));
-    log.census(3, Birth::AtStart);
+    log.census(CensusOf {
+        tasks: 3,
+        birth: Birth::AtStart,
+        accounts: true,
+        band: true,
+    });
     log.stream(3, Birth::AtStart);
     log.started(Instant::now());
     let watcher = Watcher(Arc::clone(&log));
@@ -502,6 +507,81 @@ async fn the_census_and_the_stream_agree_with_the_model() {
     assert_eq!(two[3].0, ms(100), "{two:?}");
     assert_eq!(two[5].0, ms(200), "{two:?}");
     assert!(two.windows(2).all(|w| w[0].0 <= w[1].0), "{two:?}");
+}
+
+/// Three tasks that sleep 100, 200 and 300 ms, joined and watched by
+/// `log` on the paused clock, with a runtime thread that parks at 50 ms
+/// and wakes at 250 ms: its observations handed over at the end.
+async fn three_sleepers(log: &Arc<Log>) -> Observations {
+    log.started(Instant::now());
+    let watcher = Watcher(Arc::clone(log));
+    let task = |id: u32| {
+        let log = Arc::clone(log);
+        async move {
+            let timer = tokio::time::sleep(ms(100 * u64::from(id)));
+            log.armed(id, timer.deadline());
+            timer.await;
+        }
+    };
+    log.park(park_on(50, 1, true));
+    futures::future::join3(
+        crate::events::polled(&watcher, 1, task(1)),
+        crate::events::polled(&watcher, 2, task(2)),
+        crate::events::polled(&watcher, 3, task(3)),
+    )
+    .await;
+    log.park(park_on(250, 1, false));
+    log.take()
+}
+
+/// A census read only at the end is moved on a thread of its own, from
+/// the queued changes: the same census as one moved where each change was
+/// observed (kept there by a stream of changes, which is read during the
+/// run), on the same run.
+#[tokio::test(start_paused = true)]
+async fn a_census_moved_on_its_own_thread_is_the_one_moved_in_place() {
+    let of = CensusOf {
+        tasks: 3,
+        birth: Birth::AtStart,
+        accounts: true,
+        band: true,
+    };
+    let behind = Arc::new(Log::new(false));
+    behind.census(of);
+    let in_place = Arc::new(Log::new(false));
+    in_place.census(of);
+    in_place.stream(3, Birth::AtStart);
+    let (a, b) = (
+        three_sleepers(&behind).await,
+        three_sleepers(&in_place).await,
+    );
+    assert!(behind.is_behind() && !in_place.is_behind());
+    let (a, b) = (a.tallies.expect("a census"), b.tallies.expect("a census"));
+    assert_eq!(a.tasks(), 3);
+    assert_eq!(a.polls, b.polls);
+    // Each figure as the other's: the paused clock stands still, so only
+    // the polls' few microseconds of wall clock differ between the runs.
+    for state in TaskState::ALL {
+        let (x, y) = (&a.micros[state.index()], &b.micros[state.index()]);
+        for q in [0.0, 0.5, 1.0] {
+            assert!(
+                x.quantile(q).abs_diff(y.quantile(q)) <= 100,
+                "{state:?} {q}"
+            );
+        }
+    }
+    let (x, y) = (
+        a.band.columns(300_000_000, 3),
+        b.band.columns(300_000_000, 3),
+    );
+    for (x, y) in x.iter().flatten().zip(y.iter().flatten()) {
+        assert!((x - y).abs() < 1e-3, "{x} {y}");
+    }
+    // Asleep from the start: each sleep up to its wake, none of it
+    // overdue, since the thread was parked by each deadline.
+    let asleep = &a.micros[Sleeping.index()];
+    assert_eq!(asleep.quantile(1.0).div_ceil(1000), 300, "{asleep:?}");
+    assert_eq!(a.micros[Overdue.index()].quantile(1.0), 0);
 }
 
 /// A census keeps one sweep per task: a million of them in a million-task

@@ -555,6 +555,40 @@ fn past_the_cut_off_the_json_distributions_are_the_runs_over_every_task() {
     );
 }
 
+/// A run recorded for its picture alone (text, `--svg` past the cut-off)
+/// keeps both parts of its census all the same, the accounts as well as
+/// the band: its replay's JSON has the distributions of every task (each
+/// polled twice by `join_all`: to its sleep, then after it), and its
+/// replay's picture has the band.
+#[test]
+fn a_run_recorded_for_its_picture_keeps_every_tasks_account_for_a_json_replay() {
+    let dir = Scratch::new();
+    let (rec, svg, again) = (dir.path("p.rec"), dir.path("p.svg"), dir.path("r.svg"));
+    let (rec, svg, again) = (
+        rec.to_str().unwrap(),
+        svg.to_str().unwrap(),
+        again.to_str().unwrap(),
+    );
+    stdout(&[
+        "count", "-n", "10100", "-d", "20ms", "-q", "--svg", svg, "--record", rec,
+    ]);
+    assert_eq!(version_of(rec), 3);
+    let replayed = stdout(&["replay", rec, "-f", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&replayed).unwrap();
+    let states = &json["task_states"]["distributions"];
+    assert_eq!(states["tasks"], 10100, "{replayed}");
+    assert_eq!(states["polls"]["min"], 2, "{replayed}");
+    assert_eq!(states["polls"]["max"], 2, "{replayed}");
+    let slept = states["sleeping"]["max_secs"].as_f64().unwrap();
+    assert!(slept >= 0.02, "{replayed}");
+    stdout(&["replay", rec, "-q", "--svg", again]);
+    let picture = std::fs::read_to_string(again).unwrap();
+    assert!(
+        picture.contains("band-wait"),
+        "no band in the replay's picture"
+    );
+}
+
 #[test]
 fn past_the_cut_off_ndjson_state_events_are_the_runs() {
     let dir = Scratch::new();
