@@ -42,7 +42,6 @@ pub(super) enum Noted {
 pub(super) const NOT_READ: u64 = u64::MAX;
 
 type Queue = Arc<Mutex<Vec<Noted>>>;
-type Shared = Arc<Mutex<Moving>>;
 
 /// The tally the census's thread moves, and the latest time it was moved
 /// to (for a change whose clock was not read).
@@ -55,7 +54,7 @@ struct Moving {
 /// The census's thread, its queue, and the tally it moves.
 pub(super) struct Behind {
     queue: Queue,
-    moving: Shared,
+    moving: Arc<Mutex<Moving>>,
     /// Dropped (which stops and joins the thread) when the tally is taken.
     ticker: Mutex<Option<Ticker>>,
 }
@@ -65,7 +64,7 @@ impl Behind {
     /// it where it is (moved where observed), when no thread could start.
     pub(super) fn start(tally: &mut Option<Tally>) -> Option<Behind> {
         let queue: Queue = Arc::default();
-        let moving: Shared = Arc::default();
+        let moving: Arc<Mutex<Moving>> = Arc::default();
         let (from, into) = (Arc::clone(&queue), Arc::clone(&moving));
         // Swapped with the queue at each tick, so neither side allocates
         // once both have grown to a tick's worth.
@@ -99,7 +98,7 @@ impl Behind {
 }
 
 /// Moves the tally by `batch`, in order, leaving `batch` empty.
-fn apply(moving: &Shared, batch: &mut Vec<Noted>) {
+fn apply(moving: &Mutex<Moving>, batch: &mut Vec<Noted>) {
     if batch.is_empty() {
         return;
     }
