@@ -160,7 +160,7 @@ impl Trial {
             Mode::SpawnBlocking => at_most(summary.blocking_threads),
             Mode::Blocking if shape.spawn => at_most(Some(summary.workers.unwrap_or(1))),
             Mode::Blocking => tasks.min(1),
-            // Each blocked worker hands its other tasks to a new thread.
+            // Each blocked worker's core, with its other tasks, moves to another thread.
             Mode::BlockInPlace if shape.spawn => tasks,
             Mode::BlockInPlace => tasks.min(1),
         }
@@ -219,9 +219,9 @@ pub(crate) const TRIALS: [Trial; 8] = [
     },
     Trial {
         name: WayName::InPlaceSpawned,
-        why: "block_in_place hands each blocked worker's other tasks to a new thread, so the spawned sleeps overlap",
+        why: "block_in_place hands each blocked worker's core, with its other tasks, to another thread, so the spawned sleeps overlap",
         why_fetch: Some(
-            "block_in_place hands each blocked worker's other tasks to a new thread, so the spawned calls overlap",
+            "block_in_place hands each blocked worker's core, with its other tasks, to another thread, so the spawned calls overlap",
         ),
     },
 ];

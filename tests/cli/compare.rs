@@ -152,6 +152,26 @@ fn ctrl_c_during_compare_leaves_valid_json_and_markdown() {
     });
 }
 
+/// The spawned block-in-place row says what tokio's `block_in_place`
+/// does: it hands the blocked worker's core, with its other tasks, to
+/// another thread (and keeps blocking this one); nothing is handed as
+/// loose tasks.
+#[test]
+fn the_spawned_block_in_place_verdict_says_the_core_moves() {
+    let args = ["compare", "count", "-n", "3", "-d", "50ms"];
+    let output = asyncdemo(&[&args[..], &["--ways", "in-place-spawned"]].concat())
+        .env_remove("COLUMNS")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let table = String::from_utf8(output).unwrap();
+    let moved = "hands each blocked worker's core, with its other tasks, to another thread";
+    assert!(table.contains(moved), "{table}");
+    assert!(!table.contains("other tasks to a new thread"), "{table}");
+}
+
 #[test]
 fn the_compare_table_fits_columns_when_piped() {
     let output = asyncdemo(&["compare", "hello", "-d", "20ms"])
