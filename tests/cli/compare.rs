@@ -152,21 +152,28 @@ fn ctrl_c_during_compare_leaves_valid_json_and_markdown() {
     });
 }
 
+/// The table `compare ARGS` prints into a pipe, `COLUMNS` set to
+/// `columns` or (`None`) unset.
+fn piped_table(args: &[&str], columns: Option<&str>) -> String {
+    let mut command = asyncdemo(args);
+    match columns {
+        Some(columns) => command.env("COLUMNS", columns),
+        None => command.env_remove("COLUMNS"),
+    };
+    let output = command.assert().success().get_output().stdout.clone();
+    String::from_utf8(output).unwrap()
+}
+
 /// The spawned block-in-place row says what tokio's `block_in_place`
 /// does: it hands the blocked worker's core, with its other tasks, to
 /// another thread (and keeps blocking this one); nothing is handed as
 /// loose tasks.
 #[test]
 fn the_spawned_block_in_place_verdict_says_the_core_moves() {
-    let args = ["compare", "count", "-n", "3", "-d", "50ms"];
-    let output = asyncdemo(&[&args[..], &["--ways", "in-place-spawned"]].concat())
-        .env_remove("COLUMNS")
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let table = String::from_utf8(output).unwrap();
+    let args: Vec<&str> = "compare count -n 3 -d 50ms --ways in-place-spawned"
+        .split(' ')
+        .collect();
+    let table = piped_table(&args, None);
     let moved = "hands each blocked worker's core, with its other tasks, to another thread";
     assert!(table.contains(moved), "{table}");
     assert!(!table.contains("other tasks to a new thread"), "{table}");
@@ -174,25 +181,12 @@ fn the_spawned_block_in_place_verdict_says_the_core_moves() {
 
 #[test]
 fn the_compare_table_fits_columns_when_piped() {
-    let output = asyncdemo(&["compare", "hello", "-d", "20ms"])
-        .env("COLUMNS", "80")
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let table = String::from_utf8(output).unwrap();
+    let args = ["compare", "hello", "-d", "20ms"];
+    let table = piped_table(&args, Some("80"));
     assert!(table.lines().all(|l| l.chars().count() <= 80), "{table}");
     assert!(table.lines().count() > 7, "the verdicts wrap:\n{table}");
     // Without COLUMNS a pipe gets whole rows, one per way.
-    let output = asyncdemo(&["compare", "hello", "-d", "20ms"])
-        .env_remove("COLUMNS")
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let table = String::from_utf8(output).unwrap();
+    let table = piped_table(&args, None);
     assert_eq!(table.lines().count(), 9, "{table}");
 }
 
