@@ -270,19 +270,10 @@ fn to_thread_waits_count_from_the_executor_threads_start() {
     }
     // Only the way under test (its tokio row and Python's to_thread row):
     // the serial ways would add seconds and check nothing here.
-    let run = run_json::<serde_json::Value>(&[
-        "compare",
-        "count",
-        "-n",
-        "12",
-        "-d",
-        "100ms",
-        "--python",
-        "--ways",
-        "spawn-blocking",
-        "-f",
-        "json",
-    ]);
+    let way: Vec<&str> = "compare count -n 12 -d 100ms --python --ways spawn-blocking"
+        .split(' ')
+        .collect();
+    let run = run_json::<serde_json::Value>(&[&way[..], &["-f", "json"]].concat());
     let rows = run.summary.as_array().unwrap();
     let row = rows
         .iter()
@@ -291,17 +282,7 @@ fn to_thread_waits_count_from_the_executor_threads_start() {
     let threads = row["blocking_threads"].as_u64().unwrap();
     let peak = row["peak_overlap"].as_u64().unwrap();
     assert!(peak >= 1 && peak <= threads.min(12), "{row}");
-    let table = stdout_of(&[
-        "compare",
-        "count",
-        "-n",
-        "12",
-        "-d",
-        "100ms",
-        "--python",
-        "--ways",
-        "spawn-blocking",
-    ]);
+    let table = stdout_of(&way);
     let line = table
         .lines()
         .find(|l| l.contains("asyncio.to_thread"))
